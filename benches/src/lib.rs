@@ -1,0 +1,1 @@
+//! Benchmarks of `notion-xws-core`; see `benches/README.md` for the command and the figures.

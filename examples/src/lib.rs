@@ -1,0 +1,1 @@
+//! Runnable examples of `notion-xws-core`: `cargo run -p examples --example <name>`.

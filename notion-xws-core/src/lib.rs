@@ -1,0 +1,40 @@
+//! # notion-xws-core
+//!
+//! Keep Notion databases in sync across workspaces: audit the registry that describes them, repair
+//! what can be repaired, and sync rows one way or both ways, every row exactly once, within
+//! Notion's rate limits.
+//!
+//! ```
+//! use notion_xws_core::{DatabaseId, NotionLink};
+//!
+//! // A link names a database (the path), a view (`v=`) and a row opened in peek (`p=`):
+//! // three different things that the script this library replaces confused.
+//! let link = NotionLink::parse(
+//!     "https://app.notion.com/p/Roadmap-5b8f0c1de2a34f6789abcdef01234567?v=0123456789abcdef0123456789abcdef",
+//! )?;
+//! let database = DatabaseId::from(link.id);
+//! assert_eq!(database.to_string(), "5b8f0c1d-e2a3-4f67-89ab-cdef01234567");
+//! assert!(link.peek_id.is_none());
+//! # Ok::<(), notion_xws_core::Error>(())
+//! ```
+//!
+//! ## Modules
+//! - [`ids`]: one type per kind of Notion ID ([`DatabaseId`], [`DataSourceId`], [`PageId`], …).
+//! - [`link`]: the one link parser ([`NotionLink`]).
+//! - [`secret`]: integration tokens that never print ([`NotionToken`]).
+//! - [`error`]: the one error type ([`Error`]).
+
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod ids;
+pub mod link;
+pub mod secret;
+
+pub use error::{ApiError, ApiErrorCode, Error, Result, TransportErrorKind};
+pub use ids::{
+    BlockId, DataSourceId, DatabaseId, FileUploadId, IdError, ObjectId, PageId, PropertyId,
+    RequestId, UserId, ViewId, WorkspaceId,
+};
+pub use link::{LinkError, NotionLink};
+pub use secret::{NotionToken, TokenError};

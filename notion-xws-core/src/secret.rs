@@ -1,0 +1,117 @@
+//! Integration tokens, which never show.
+//!
+//! A [`NotionToken`] holds an integration token in a [`secrecy::SecretString`]: its `Debug` prints
+//! `NotionToken([REDACTED])`, it has no `Display` and no `Serialize`, and the value is wiped from
+//! memory when dropped. The only way to the value is [`NotionToken::expose`], which only the code
+//! that builds the `Authorization` header calls. Tokens therefore cannot reach a log line, an error
+//! message, a report, a plan or a file by accident.
+
+use std::fmt;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// Why a token could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Nothing left once whitespace and quotes are removed.
+    #[error("the token is empty")]
+    Empty,
+    /// The named environment variable is not set (or not Unicode).
+    #[error("the environment variable {name} is not set")]
+    MissingEnv {
+        /// The variable's name.
+        name: String,
+    },
+    /// Whitespace or control characters inside the token.
+    #[error("the token contains whitespace or control characters")]
+    Malformed,
+}
+
+/// A Notion integration token (`ntn_…` or the older `secret_…`).
+#[derive(Clone)]
+pub struct NotionToken(SecretString);
+
+impl NotionToken {
+    /// A token from its text, with stray surrounding whitespace and quotes removed (as they come
+    /// when a token is pasted into a Notion cell or a shell).
+    pub fn new(text: &str) -> Result<Self, TokenError> {
+        let trimmed = text
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'' || c == '`')
+            .trim();
+        if trimmed.is_empty() {
+            return Err(TokenError::Empty);
+        }
+        if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(TokenError::Malformed);
+        }
+        Ok(Self(SecretString::from(trimmed.to_owned())))
+    }
+
+    /// The token held by the environment variable `name`.
+    pub fn from_env(name: &str) -> Result<Self, TokenError> {
+        let value = std::env::var(name).map_err(|_| TokenError::MissingEnv {
+            name: name.to_owned(),
+        })?;
+        Self::new(&value)
+    }
+
+    /// Whether the text had to be cleaned (surrounding whitespace or quotes) to be read.
+    pub fn needed_cleaning(text: &str) -> bool {
+        Self::new(text).is_ok_and(|token| token.expose() != text)
+    }
+
+    /// The token's value. Call this only to build the `Authorization` header of a request.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for NotionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NotionToken([REDACTED])")
+    }
+}
+
+impl PartialEq for NotionToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for NotionToken {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let token = NotionToken::new("ntn_canary_0123456789").unwrap();
+        assert_eq!(format!("{token:?}"), "NotionToken([REDACTED])");
+        assert_eq!(
+            format!("{:?}", Some(&token)),
+            "Some(NotionToken([REDACTED]))"
+        );
+    }
+
+    #[test]
+    fn stray_whitespace_and_quotes_are_removed() {
+        let token = NotionToken::new("  \"ntn_abc\"\n").unwrap();
+        assert_eq!(token.expose(), "ntn_abc");
+        assert!(NotionToken::needed_cleaning(" ntn_abc"));
+        assert!(!NotionToken::needed_cleaning("ntn_abc"));
+        assert_eq!(NotionToken::new(" '' "), Err(TokenError::Empty));
+        assert_eq!(NotionToken::new("ntn_a b"), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn missing_env_names_the_variable() {
+        let err = NotionToken::from_env("NOTION_XWS_TEST_SURELY_UNSET").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the environment variable NOTION_XWS_TEST_SURELY_UNSET is not set"
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! The core's integration tests, in one binary so that the crate links once.

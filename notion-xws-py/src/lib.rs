@@ -1,0 +1,27 @@
+//! The native module `notion_xws._native`: a thin layer over `notion-xws-core`.
+//!
+//! It converts arguments and results, maps the core's errors onto the Python exception hierarchy
+//! (in `errors.rs`, one place), and nothing else: every rule lives in the core. The Python package
+//! `notion_xws` re-exports what is public.
+
+mod cli;
+mod errors;
+mod link;
+
+use pyo3::prelude::*;
+
+/// The native module. Import `notion_xws`, not this.
+#[pymodule(gil_used = false)]
+mod _native {
+    #[pymodule_export]
+    use super::cli::main;
+    #[pymodule_export]
+    use super::link::{PyNotionLink, parse_notion_url};
+
+    use pyo3::prelude::*;
+
+    #[pymodule_init]
+    fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
+        module.add("__version__", env!("CARGO_PKG_VERSION"))
+    }
+}
