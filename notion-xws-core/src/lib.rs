@@ -23,13 +23,21 @@
 //! - [`link`]: the one link parser ([`NotionLink`]).
 //! - [`secret`]: integration tokens that never print ([`NotionToken`]).
 //! - [`error`]: the one error type ([`Error`]).
+//! - [`transport`]: the [`Transport`](transport::Transport) seam and its wrappers (rate limits,
+//!   retries, recording), and the real HTTP transport.
+//! - [`model`]: typed wire models of the Notion API.
+//! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
 
 #![forbid(unsafe_code)]
 
 pub mod error;
+#[cfg(feature = "fake")]
+pub mod fake;
 pub mod ids;
 pub mod link;
+pub mod model;
 pub mod secret;
+pub mod transport;
 
 pub use error::{ApiError, ApiErrorCode, Error, Result, TransportErrorKind};
 pub use ids::{

@@ -1,0 +1,172 @@
+//! The transport: how one Notion API request travels, and the behaviours that wrap it.
+//!
+//! [`Transport`] is the one seam between the library and Notion: a single method that sends one
+//! request (method, path, query, JSON body, token, `Notion-Version`) and returns the status, the
+//! `Retry-After` header and the JSON body. Every request of the library goes through it, so the
+//! same code runs against the real API ([`HttpTransport`](http::HttpTransport)), against the fake
+//! Notion (which implements this trait directly), or against a mock in unit tests.
+//!
+//! An answer of Notion is an `Ok` whatever its status: turning an error status into an
+//! [`Error`] is the client's job, which knows what the request meant. An `Err` means the request
+//! got no Notion answer at all (no connection, a timeout, an HTML page from a proxy).
+//!
+//! Behaviours compose as wrappers around any transport, as object_store's `ThrottledStore` does:
+//! rate limiting per token ([`RateLimitedTransport`](rate_limit::RateLimitedTransport)), retries
+//! ([`RetryingTransport`](retry::RetryingTransport)) and request recording
+//! ([`RecordingTransport`](recording::RecordingTransport)).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::secret::NotionToken;
+
+#[cfg(feature = "http")]
+pub mod http;
+
+/// An HTTP method of the Notion API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
+}
+
+impl Method {
+    /// The method's name, uppercase.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One request to the Notion API.
+#[derive(Debug, Clone)]
+pub struct ApiRequest {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path, from `/v1/…` on, without the query.
+    pub path: String,
+    /// The query parameters, in order (a name may repeat, as `filter_properties` does).
+    pub query: Vec<(String, String)>,
+    /// The JSON body, for `POST` and `PATCH`.
+    pub body: Option<serde_json::Value>,
+    /// The integration token the request is sent with.
+    pub token: NotionToken,
+    /// The `Notion-Version` header; `None` sends none (Notion answers 400 `missing_version`).
+    pub notion_version: Option<String>,
+}
+
+impl ApiRequest {
+    /// A request with no query and no body.
+    pub fn new(
+        method: Method,
+        path: impl Into<String>,
+        token: NotionToken,
+        notion_version: impl Into<String>,
+    ) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            token,
+            notion_version: Some(notion_version.into()),
+        }
+    }
+
+    /// The same request with a JSON body.
+    pub fn with_body(mut self, body: serde_json::Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// The same request with one more query parameter.
+    pub fn with_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Whether sending the request twice does no more than sending it once: every `GET` and
+    /// `DELETE`, and the `POST`s that only read (search, data-source and view queries).
+    pub fn is_idempotent(&self) -> bool {
+        match self.method {
+            Method::Get | Method::Delete => true,
+            Method::Patch => false,
+            Method::Post => {
+                self.path == "/v1/search"
+                    || (self.path.starts_with("/v1/data_sources/") && self.path.ends_with("/query"))
+                    || (self.path.starts_with("/v1/views/") && self.path.contains("/queries"))
+            }
+        }
+    }
+
+    /// `METHOD /path`, for messages and logs (never the token, never the body).
+    pub fn operation(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// Notion's answer to one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiResponse {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, when Notion sent one (429, 529).
+    pub retry_after: Option<Duration>,
+    /// The JSON body.
+    pub body: serde_json::Value,
+}
+
+impl ApiResponse {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Sends one Notion API request. See the [module documentation](self).
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait Transport: Send + Sync + fmt::Debug + 'static {
+    /// Sends `request` and returns Notion's answer, whatever its status; `Err` only when there
+    /// was no Notion answer (connection, timeout, a body that is not Notion's JSON).
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse>;
+}
+
+/// A shared, type-erased transport.
+pub type DynTransport = Arc<dyn Transport>;
+
+#[async_trait]
+impl<T: Transport + ?Sized> Transport for Arc<T> {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
+        (**self).send(request).await
+    }
+}
+
+#[async_trait]
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
+        (**self).send(request).await
+    }
+}
