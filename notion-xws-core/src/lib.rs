@@ -26,6 +26,7 @@
 //! - [`transport`]: the [`Transport`](transport::Transport) seam and its wrappers (rate limits,
 //!   retries, recording), and the real HTTP transport.
 //! - [`model`]: typed wire models of the Notion API.
+//! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
 
 #![forbid(unsafe_code)]
@@ -36,6 +37,7 @@ pub mod fake;
 pub mod ids;
 pub mod link;
 pub mod model;
+pub mod rate;
 pub mod secret;
 pub mod transport;
 
