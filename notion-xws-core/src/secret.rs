@@ -82,6 +82,12 @@ impl PartialEq for NotionToken {
 
 impl Eq for NotionToken {}
 
+impl std::hash::Hash for NotionToken {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.expose().hash(state);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

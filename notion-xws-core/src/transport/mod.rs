@@ -27,6 +27,9 @@ use crate::secret::NotionToken;
 
 #[cfg(feature = "http")]
 pub mod http;
+pub mod rate_limit;
+pub mod recording;
+pub mod retry;
 
 /// An HTTP method of the Notion API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -107,18 +110,24 @@ impl ApiRequest {
         self
     }
 
-    /// Whether sending the request twice does no more than sending it once: every `GET` and
-    /// `DELETE`, and the `POST`s that only read (search, data-source and view queries).
-    pub fn is_idempotent(&self) -> bool {
+    /// Whether the request only reads: every `GET`, and the `POST`s that only read (search,
+    /// data-source and view queries).
+    pub fn is_read_only(&self) -> bool {
         match self.method {
-            Method::Get | Method::Delete => true,
-            Method::Patch => false,
+            Method::Get => true,
+            Method::Patch | Method::Delete => false,
             Method::Post => {
                 self.path == "/v1/search"
                     || (self.path.starts_with("/v1/data_sources/") && self.path.ends_with("/query"))
                     || (self.path.starts_with("/v1/views/") && self.path.contains("/queries"))
             }
         }
+    }
+
+    /// Whether sending the request twice does no more than sending it once: the requests that
+    /// only read, and `DELETE`.
+    pub fn is_idempotent(&self) -> bool {
+        self.method == Method::Delete || self.is_read_only()
     }
 
     /// `METHOD /path`, for messages and logs (never the token, never the body).
