@@ -25,12 +25,14 @@
 //! - [`error`]: the one error type ([`Error`]).
 //! - [`transport`]: the [`Transport`](transport::Transport) seam and its wrappers (rate limits,
 //!   retries, recording), and the real HTTP transport.
+//! - [`client`]: [`NotionClient`](client::NotionClient), the typed operations, and pagination.
 //! - [`model`]: typed wire models of the Notion API.
 //! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
 
 #![forbid(unsafe_code)]
 
+pub mod client;
 pub mod error;
 #[cfg(feature = "fake")]
 pub mod fake;

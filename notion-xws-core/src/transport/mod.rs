@@ -30,6 +30,7 @@ pub mod http;
 pub mod rate_limit;
 pub mod recording;
 pub mod retry;
+pub mod stack;
 
 /// An HTTP method of the Notion API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
