@@ -1,3 +1,4 @@
 //! The core's integration tests, in one binary so that the crate links once.
 
 mod client_http;
+mod secrets;
