@@ -197,12 +197,26 @@ mod tests {
             "file": {"url": "https://prod-files-secure.s3.us-west-2.amazonaws.com/a.pdf",
                      "expiry_time": "2026-07-04T10:11:00.000Z"}
         }));
-        assert!(matches!(hosted.source, FileSource::File(HostedFile { expiry_time: Some(_), .. })));
+        assert!(matches!(
+            hosted.source,
+            FileSource::File(HostedFile {
+                expiry_time: Some(_),
+                ..
+            })
+        ));
         round_trip(json!({"type": "external", "external": {"url": "https://example.com/a.png"}}));
-        round_trip(json!({"type": "file_upload", "file_upload": {"id": "393abc1e-edcd-81c2-b028-00b21f81936b"}}));
-        assert_eq!(round_trip(json!({"type": "emoji", "emoji": "🔥"})), FileObject::emoji("🔥"));
-        round_trip(json!({"type": "custom_emoji", "custom_emoji": {"id": "1", "name": "party", "url": "https://x/y.png"}}));
-        let unknown = round_trip(json!({"type": "icon", "icon": {"name": "pizza", "color": "blue"}}));
+        round_trip(
+            json!({"type": "file_upload", "file_upload": {"id": "393abc1e-edcd-81c2-b028-00b21f81936b"}}),
+        );
+        assert_eq!(
+            round_trip(json!({"type": "emoji", "emoji": "🔥"})),
+            FileObject::emoji("🔥")
+        );
+        round_trip(
+            json!({"type": "custom_emoji", "custom_emoji": {"id": "1", "name": "party", "url": "https://x/y.png"}}),
+        );
+        let unknown =
+            round_trip(json!({"type": "icon", "icon": {"name": "pizza", "color": "blue"}}));
         assert!(matches!(unknown.source, FileSource::Unknown { .. }));
     }
 }

@@ -46,11 +46,7 @@ pub struct FileUpload {
     /// When the upload was last edited (ISO 8601).
     pub last_edited_time: String,
     /// When an unattached upload expires (ISO 8601).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub expiry_time: Nullable<String>,
     /// Where to send the content (while pending).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,25 +54,13 @@ pub struct FileUpload {
     /// Where the upload is in its life.
     pub status: FileUploadStatus,
     /// The file's name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub filename: Nullable<String>,
     /// The file's MIME type.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub content_type: Nullable<String>,
     /// The file's size in bytes, once known.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub content_length: Nullable<u64>,
     /// `in_trash` / `archived`.
     #[serde(flatten)]

@@ -82,18 +82,10 @@ pub struct UpdatePage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// The icon; `Some(None)` (`null`) removes it.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub icon: Nullable<Icon>,
     /// The cover; `Some(None)` (`null`) removes it.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub cover: Nullable<Cover>,
     /// Other body fields (`archived` of older versions, `template`, …), sent as they are.
     #[serde(flatten)]
@@ -167,18 +159,10 @@ pub struct UpdateDatabase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_inline: Option<bool>,
     /// The icon; `Some(None)` removes it.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub icon: Nullable<Icon>,
     /// The cover; `Some(None)` removes it.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub cover: Nullable<Cover>,
     /// Move it to the trash or restore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -225,11 +209,7 @@ pub struct UpdateDataSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<Vec<RichText>>,
     /// The icon; `Some(None)` removes it.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub icon: Nullable<Icon>,
     /// Move it to the trash or restore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -697,7 +677,10 @@ mod tests {
             "children": []
         }));
         let properties = body.properties.unwrap();
-        assert!(matches!(properties["title"], PropertyInput::TitleShorthand(_)));
+        assert!(matches!(
+            properties["title"],
+            PropertyInput::TitleShorthand(_)
+        ));
         assert!(matches!(properties["Status"], PropertyInput::Value(_)));
     }
 
@@ -723,14 +706,19 @@ mod tests {
                 "properties": {"Status": {"select": {"name": "Done"}}}
             })
         );
-        assert_eq!(serde_json::to_value(UpdatePage::default()).unwrap(), json!({}));
+        assert_eq!(
+            serde_json::to_value(UpdatePage::default()).unwrap(),
+            json!({})
+        );
     }
 
     #[test]
     fn update_page_can_remove_the_icon() {
         let body: UpdatePage = round_trip(json!({"icon": null}));
         assert_eq!(body.icon, Some(None));
-        round_trip::<UpdatePage>(json!({"in_trash": true, "icon": {"type": "emoji", "emoji": "🛴"}}));
+        round_trip::<UpdatePage>(
+            json!({"in_trash": true, "icon": {"type": "emoji", "emoji": "🛴"}}),
+        );
     }
 
     #[test]
@@ -748,7 +736,10 @@ mod tests {
         assert_eq!(properties["Name"], Some(PropertyChange::rename("Title")));
         assert!(matches!(
             properties["Tags"],
-            Some(PropertyChange { config: Some(PropertyConfigKind::MultiSelect(_)), .. })
+            Some(PropertyChange {
+                config: Some(PropertyConfigKind::MultiSelect(_)),
+                ..
+            })
         ));
     }
 
@@ -798,7 +789,10 @@ mod tests {
             "sort": {"direction": "descending", "timestamp": "last_edited_time"},
             "page_size": 10
         }));
-        assert_eq!(body.filter, Some(SearchFilter::only(SearchObjectKind::DataSource)));
+        assert_eq!(
+            body.filter,
+            Some(SearchFilter::only(SearchObjectKind::DataSource))
+        );
     }
 
     #[test]
@@ -823,6 +817,8 @@ mod tests {
             serde_json::to_value(&body).unwrap(),
             json!({"mode": "external_url", "filename": "a.pdf", "external_url": "https://example.com/a.pdf"})
         );
-        round_trip::<CreateFileUpload>(json!({"mode": "single_part", "filename": "t.txt", "content_type": "text/plain"}));
+        round_trip::<CreateFileUpload>(
+            json!({"mode": "single_part", "filename": "t.txt", "content_type": "text/plain"}),
+        );
     }
 }

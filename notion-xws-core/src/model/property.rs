@@ -135,11 +135,7 @@ pub struct SelectOption {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub color: Option<String>,
     /// The option's description.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub description: Nullable<String>,
     /// Keys this library does not know, kept as they came.
     #[serde(flatten)]
@@ -263,11 +259,7 @@ pub struct RollupConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UniqueIdConfig {
     /// The prefix (`"TASK"` in `TASK-42`), `null` when there is none.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub prefix: Nullable<String>,
     /// Keys this library does not know, kept as they came.
     #[serde(flatten)]
@@ -531,7 +523,10 @@ mod tests {
             ("number", json!({"format": "euro"})),
             ("select", json!({"options": options})),
             ("multi_select", json!({"options": []})),
-            ("status", json!({"options": options, "groups": [{"id": "g", "name": "Complete", "color": "green", "option_ids": ["a"]}]})),
+            (
+                "status",
+                json!({"options": options, "groups": [{"id": "g", "name": "Complete", "color": "green", "option_ids": ["a"]}]}),
+            ),
             ("date", json!({})),
             ("people", json!({})),
             ("files", json!({})),
@@ -540,9 +535,18 @@ mod tests {
             ("email", json!({})),
             ("phone_number", json!({})),
             ("formula", json!({"expression": "prop(\"Price\") * 2"})),
-            ("relation", json!({"database_id": "3e631832-5efa-4702-8171-8b8a0e6651ba", "data_source_id": "393abc1e-edcd-8179-9372-000bd163e729", "type": "single_property", "single_property": {}})),
-            ("relation", json!({"data_source_id": "393abc1e-edcd-8179-9372-000bd163e729", "type": "dual_property", "dual_property": {"synced_property_name": "Tasks", "synced_property_id": "a%3Ab"}})),
-            ("rollup", json!({"function": "sum", "relation_property_id": "r", "relation_property_name": "Tasks", "rollup_property_id": "p", "rollup_property_name": "Hours"})),
+            (
+                "relation",
+                json!({"database_id": "3e631832-5efa-4702-8171-8b8a0e6651ba", "data_source_id": "393abc1e-edcd-8179-9372-000bd163e729", "type": "single_property", "single_property": {}}),
+            ),
+            (
+                "relation",
+                json!({"data_source_id": "393abc1e-edcd-8179-9372-000bd163e729", "type": "dual_property", "dual_property": {"synced_property_name": "Tasks", "synced_property_id": "a%3Ab"}}),
+            ),
+            (
+                "rollup",
+                json!({"function": "sum", "relation_property_id": "r", "relation_property_name": "Tasks", "rollup_property_id": "p", "rollup_property_name": "Hours"}),
+            ),
             ("created_time", json!({})),
             ("created_by", json!({})),
             ("last_edited_time", json!({})),
@@ -579,9 +583,14 @@ mod tests {
 
     #[test]
     fn unknown_type_and_request_form() {
-        let config = round_trip(json!({"id": "x", "name": "AI", "type": "ai_summary", "ai_summary": {"model": 2}}));
+        let config = round_trip(
+            json!({"id": "x", "name": "AI", "type": "ai_summary", "ai_summary": {"model": 2}}),
+        );
         assert_eq!(config.type_name(), "ai_summary");
         let request = round_trip(json!({"title": {}}));
-        assert_eq!(request, PropertyConfig::new(PropertyConfigKind::Title(EmptyConfig::default())));
+        assert_eq!(
+            request,
+            PropertyConfig::new(PropertyConfigKind::Title(EmptyConfig::default()))
+        );
     }
 }

@@ -73,11 +73,7 @@ pub struct PropertyItemListInfo {
     #[serde(rename = "type")]
     pub property_type: String,
     /// The URL of the next page, if any.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub next_url: Nullable<String>,
     /// Keys this library does not know (the `"<type>"` payload, …), kept as they came.
     #[serde(flatten)]
@@ -183,7 +179,10 @@ mod tests {
             panic!("not a list: {response:?}");
         };
         assert_eq!(list.property_item.property_type, "title");
-        assert!(matches!(list.list.results[0].item, PropertyItemKind::Title(_)));
+        assert!(matches!(
+            list.list.results[0].item,
+            PropertyItemKind::Title(_)
+        ));
         assert_eq!(serde_json::to_value(&response).unwrap(), value);
     }
 
@@ -194,7 +193,10 @@ mod tests {
         let PropertyItemResponse::Item(item) = &response else {
             panic!("not an item: {response:?}");
         };
-        assert!(matches!(item.item, PropertyItemKind::Value(PropertyValueKind::Number(Some(_)))));
+        assert!(matches!(
+            item.item,
+            PropertyItemKind::Value(PropertyValueKind::Number(Some(_)))
+        ));
         assert_eq!(serde_json::to_value(&response).unwrap(), value);
         let relation = json!({"object": "property_item", "id": "r", "type": "relation",
                               "relation": {"id": "393abc1e-edcd-8181-8d59-e30a27148c69"}});

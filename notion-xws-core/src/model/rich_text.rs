@@ -58,11 +58,7 @@ pub struct TextContent {
     /// The text (at most 2000 characters per segment).
     pub content: String,
     /// The link, if any (`null` in responses when there is none).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub link: Nullable<Link>,
     /// Keys this library does not know, kept as they came.
     #[serde(flatten)]
@@ -326,7 +322,9 @@ mod tests {
     fn request_short_form_stays_short() {
         let text = round_trip(json!({"text": {"content": "Test Page"}}));
         assert_eq!(text, RichText::text("Test Page"));
-        round_trip(json!({"text": {"content": "x"}, "annotations": {"bold": true, "color": "red_background"}}));
+        round_trip(
+            json!({"text": {"content": "x"}, "annotations": {"bold": true, "color": "red_background"}}),
+        );
     }
 
     #[test]
@@ -356,7 +354,10 @@ mod tests {
         }));
         assert!(matches!(
             page.content,
-            RichTextContent::Mention(Mention { kind: MentionKind::Page(_), .. })
+            RichTextContent::Mention(Mention {
+                kind: MentionKind::Page(_),
+                ..
+            })
         ));
         round_trip(json!({
             "type": "mention",
@@ -368,7 +369,10 @@ mod tests {
         }));
         assert!(matches!(
             unknown.content,
-            RichTextContent::Mention(Mention { kind: MentionKind::Unknown { .. }, .. })
+            RichTextContent::Mention(Mention {
+                kind: MentionKind::Unknown { .. },
+                ..
+            })
         ));
     }
 

@@ -43,7 +43,10 @@ mod tests {
     fn archived_is_read_when_in_trash_is_missing() {
         let flags: TrashFlags = serde_json::from_value(json!({"archived": true})).unwrap();
         assert!(flags.in_trash());
-        assert_eq!(serde_json::to_value(flags).unwrap(), json!({"archived": true}));
+        assert_eq!(
+            serde_json::to_value(flags).unwrap(),
+            json!({"archived": true})
+        );
     }
 
     #[test]

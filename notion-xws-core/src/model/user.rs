@@ -64,11 +64,7 @@ pub enum UserKind {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Person {
     /// The person's email (only with the "read user information including email" capability).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub email: Nullable<String>,
     /// Keys this library does not know (`email_verified`, …), kept as they came.
     #[serde(flatten)]
@@ -85,11 +81,7 @@ pub struct Bot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<WorkspaceId>,
     /// The workspace's name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub workspace_name: Nullable<String>,
     /// Keys this library does not know (`workspace_limits`, …), kept as they came.
     #[serde(flatten)]

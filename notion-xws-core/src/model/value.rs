@@ -126,18 +126,10 @@ pub struct DateValue {
     /// The start: an ISO 8601 date or date-time.
     pub start: String,
     /// The end of a range, `null` for a single date.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub end: Nullable<String>,
     /// The IANA time zone, `null` when the times carry an offset or there are none.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub time_zone: Nullable<String>,
     /// Keys this library does not know, kept as they came.
     #[serde(flatten)]
@@ -154,18 +146,10 @@ pub struct PlaceValue {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<Number>,
     /// The place's name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub name: Nullable<String>,
     /// The place's address.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub address: Nullable<String>,
     /// Keys this library does not know, kept as they came.
     #[serde(flatten)]
@@ -178,18 +162,10 @@ pub struct VerificationValue {
     /// `verified`, `expired` or `unverified`.
     pub state: String,
     /// When the verification runs out.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub date: Nullable<DateValue>,
     /// Who verified the page.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub verified_by: Nullable<User>,
     /// Keys this library does not know, kept as they came.
     #[serde(flatten)]
@@ -200,18 +176,10 @@ pub struct VerificationValue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UniqueIdValue {
     /// The prefix (`"TASK"` in `TASK-42`), `null` when there is none.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub prefix: Nullable<String>,
     /// The number.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "nullable"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub number: Nullable<Number>,
     /// Keys this library does not know, kept as they came.
     #[serde(flatten)]
@@ -659,7 +627,10 @@ mod tests {
         ] {
             let property = round_trip(value.clone());
             assert_eq!(property.type_name(), value["type"].as_str().unwrap());
-            assert!(!matches!(property.value, PropertyValueKind::Unknown { .. }), "{value}");
+            assert!(
+                !matches!(property.value, PropertyValueKind::Unknown { .. }),
+                "{value}"
+            );
         }
     }
 
@@ -669,6 +640,8 @@ mod tests {
         assert!(!value.explicit_type);
         assert!(matches!(value.value, PropertyValueKind::Select(Some(_))));
         round_trip(json!({"relation": [{"id": "393abc1e-edcd-8181-8d59-e30a27148c69"}]}));
-        round_trip(json!({"files": [{"type": "file_upload", "file_upload": {"id": "393abc1e-edcd-81c2-b028-00b21f81936b"}}]}));
+        round_trip(
+            json!({"files": [{"type": "file_upload", "file_upload": {"id": "393abc1e-edcd-81c2-b028-00b21f81936b"}}]}),
+        );
     }
 }

@@ -6,8 +6,8 @@
 //! the payload key, remember whether `type` was written, and keep every key they do not know, so
 //! that a value read can be written back exactly as it came.
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// A JSON object (string keys, any values, in the order read).
@@ -114,7 +114,10 @@ pub(crate) fn read_kind<K: TypedPayload>(
     let (type_name, explicit_type) = match map.remove("type") {
         Some(Value::String(type_name)) => (type_name, true),
         Some(other) => return Err(shape_error(format!("`type` is not a string: {other}"))),
-        None => match K::KNOWN_TYPES.iter().find(|known| map.contains_key(**known)) {
+        None => match K::KNOWN_TYPES
+            .iter()
+            .find(|known| map.contains_key(**known))
+        {
             Some(known) => ((*known).to_owned(), false),
             None => return Ok(None),
         },
@@ -306,7 +309,9 @@ pub(crate) mod nullable {
 pub(crate) fn to_map<T: Serialize>(value: &T) -> Result<JsonMap, serde_json::Error> {
     match serde_json::to_value(value)? {
         Value::Object(map) => Ok(map),
-        other => Err(shape_error(format!("expected a JSON object, found {other}"))),
+        other => Err(shape_error(format!(
+            "expected a JSON object, found {other}"
+        ))),
     }
 }
 

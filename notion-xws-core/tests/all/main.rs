@@ -1,1 +1,3 @@
 //! The core's integration tests, in one binary so that the crate links once.
+
+mod fixtures;
