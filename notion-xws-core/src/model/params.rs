@@ -30,7 +30,7 @@ pub enum PropertyInput {
     /// `[rich text…]`: the title, written without `{"title": …}` around it.
     TitleShorthand(Vec<RichText>),
     /// A typed value (`{"select": {"name": "Done"}}`, …).
-    Value(PropertyValue),
+    Value(Box<PropertyValue>),
 }
 
 /// `POST /v1/pages`: create a page or a row.
@@ -691,11 +691,11 @@ mod tests {
         let mut properties = BTreeMap::new();
         properties.insert(
             "Status".to_owned(),
-            PropertyInput::Value(PropertyValue::new(PropertyValueKind::Select(Some(
-                SelectValue {
+            PropertyInput::Value(Box::new(PropertyValue::new(PropertyValueKind::Select(
+                Some(SelectValue {
                     name: Some("Done".to_owned()),
                     ..SelectValue::default()
-                },
+                }),
             )))),
         );
         body.properties = Some(properties);

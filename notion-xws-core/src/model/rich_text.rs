@@ -40,7 +40,7 @@ pub enum RichTextContent {
     /// Plain text, possibly linked.
     Text(TextContent),
     /// A mention of a user, page, database, date, …
-    Mention(Mention),
+    Mention(Box<Mention>),
     /// A KaTeX equation.
     Equation(Equation),
     /// A segment kind this library does not know, kept raw.
@@ -127,7 +127,7 @@ pub struct Mention {
 #[non_exhaustive]
 pub enum MentionKind {
     /// A user (an ID of the mentioning workspace).
-    User(User),
+    User(Box<User>),
     /// A page.
     Page(Reference<PageId>),
     /// A database.
@@ -173,6 +173,14 @@ impl RichText {
             RichTextContent::Text(text) => &text.content,
             RichTextContent::Equation(equation) => &equation.expression,
             _ => "",
+        }
+    }
+
+    /// The mention, if this segment is one.
+    pub fn mention(&self) -> Option<&Mention> {
+        match &self.content {
+            RichTextContent::Mention(mention) => Some(mention),
+            _ => None,
         }
     }
 
@@ -353,11 +361,8 @@ mod tests {
             "plain_text": "Page", "href": "https://app.notion.com/p/393abc1eedcd81818d59e30a27148c69"
         }));
         assert!(matches!(
-            page.content,
-            RichTextContent::Mention(Mention {
-                kind: MentionKind::Page(_),
-                ..
-            })
+            page.mention().map(|mention| &mention.kind),
+            Some(MentionKind::Page(_))
         ));
         round_trip(json!({
             "type": "mention",
@@ -368,11 +373,8 @@ mod tests {
             "mention": {"type": "template_mention", "template_mention": {"type": "template_mention_date", "template_mention_date": "today"}}
         }));
         assert!(matches!(
-            unknown.content,
-            RichTextContent::Mention(Mention {
-                kind: MentionKind::Unknown { .. },
-                ..
-            })
+            unknown.mention().map(|mention| &mention.kind),
+            Some(MentionKind::Unknown { .. })
         ));
     }
 

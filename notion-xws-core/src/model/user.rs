@@ -50,7 +50,7 @@ pub enum UserKind {
     /// A person; the details are absent when Notion sent only `"type": "person"`.
     Person(Option<Person>),
     /// A bot (an integration); the details are absent in partial users.
-    Bot(Option<Bot>),
+    Bot(Option<Box<Bot>>),
     /// A kind this library does not know, kept raw.
     Unknown {
         /// The `type` as Notion wrote it.
@@ -146,7 +146,7 @@ impl User {
     /// The bot's details, if this is a bot and Notion sent them.
     pub fn bot(&self) -> Option<&Bot> {
         match &self.kind {
-            Some(UserKind::Bot(bot)) => bot.as_ref(),
+            Some(UserKind::Bot(bot)) => bot.as_deref(),
             _ => None,
         }
     }

@@ -75,7 +75,7 @@ pub enum PropertyValueKind {
     /// `place`: `None` is `null` (Notion returns `null` where it does not support it).
     Place(Option<PlaceValue>),
     /// `verification` (wiki databases): `None` is `null`.
-    Verification(Option<VerificationValue>),
+    Verification(Option<Box<VerificationValue>>),
     /// `formula`: computed, read only.
     Formula(FormulaValue),
     /// `rollup`: computed, read only.
@@ -83,11 +83,11 @@ pub enum PropertyValueKind {
     /// `created_time` (ISO 8601), read only.
     CreatedTime(String),
     /// `created_by`, read only.
-    CreatedBy(User),
+    CreatedBy(Box<User>),
     /// `last_edited_time` (ISO 8601, rounded to the minute), read only.
     LastEditedTime(String),
     /// `last_edited_by`, read only.
-    LastEditedBy(User),
+    LastEditedBy(Box<User>),
     /// `unique_id`, read only (numbers differ between workspaces).
     UniqueId(UniqueIdValue),
     /// `button`: an empty object, read only.

@@ -160,10 +160,10 @@ fn every_recorded_response_round_trips_through_its_typed_model() {
                 Ok(_) => raw += 1,
                 Err(difference) => failures.push(format!("{place}: {difference}")),
             }
-            if interaction.uri.contains("/properties/") {
-                if let Err(difference) = round_trip::<PropertyItemResponse>(&body) {
-                    failures.push(format!("{place} as a property item: {difference}"));
-                }
+            if interaction.uri.contains("/properties/")
+                && let Err(difference) = round_trip::<PropertyItemResponse>(&body)
+            {
+                failures.push(format!("{place} as a property item: {difference}"));
             }
         }
     }
