@@ -24,6 +24,7 @@ use crate::ids::ObjectId;
 use crate::secret::NotionToken;
 use crate::transport::{ApiRequest, ApiResponse, DynTransport, Method};
 
+mod operations;
 pub mod pagination;
 
 /// A `Notion-Version`.

@@ -13,43 +13,20 @@
 use std::collections::HashSet;
 
 use futures::stream::{self, Stream, StreamExt, TryStreamExt};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
+use crate::model::params::{
+    DateCondition, Filter, QueryDataSource, Sort, SortDirection, TimestampFilter, TimestampKind,
+};
+use crate::model::{List, Page};
 use crate::transport::{ApiRequest, Method};
 
 /// Items per request: Notion's maximum.
 pub const PAGE_SIZE: u32 = 100;
-
-/// One page of a list, as Notion sends it.
-#[derive(Debug, Deserialize)]
-struct ListPage<T> {
-    results: Vec<T>,
-    #[serde(default)]
-    next_cursor: Option<String>,
-    #[serde(default)]
-    has_more: bool,
-    #[serde(default)]
-    request_status: Option<RequestStatus>,
-}
-
-#[derive(Debug, Deserialize)]
-struct RequestStatus {
-    #[serde(rename = "type")]
-    kind: String,
-}
-
-impl<T> ListPage<T> {
-    fn incomplete(&self) -> bool {
-        self.request_status
-            .as_ref()
-            .is_some_and(|s| s.kind == "incomplete")
-    }
-}
 
 /// Puts the cursor (and the page size) where Notion wants it for this request.
 fn with_cursor(mut request: ApiRequest, cursor: Option<&str>) -> ApiRequest {
@@ -88,11 +65,8 @@ where
             let Some(cursor) = cursor else {
                 return Ok::<_, Error>(None);
             };
-            let page: ListPage<T> = client.send(with_cursor(request, cursor.as_deref())).await?;
-            let next = match (page.has_more, page.next_cursor) {
-                (true, Some(next)) => Some(Some(next)),
-                _ => None,
-            };
+            let page: List<T> = client.send(with_cursor(request, cursor.as_deref())).await?;
+            let next = page.next_page_cursor().map(|next| Some(next.to_owned()));
             Ok(Some((page.results, next)))
         }
     })
@@ -100,49 +74,74 @@ where
     .try_flatten()
 }
 
-/// The fields of a row that windowing needs.
-#[derive(Debug, Deserialize)]
-struct RowStamp {
-    id: PageId,
-    created_time: String,
-}
-
 /// State of [`query_all`] between two requests.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Window {
     /// `on_or_after` of the current window (`None`: the first window).
     since: Option<String>,
     cursor: Option<String>,
-    /// Rows yielded whose `created_time` is the latest seen, to skip when a window restarts there.
+    /// The latest `created_time` yielded, and the rows of that minute yielded so far (to skip
+    /// when a window restarts at that minute).
     last_time: Option<String>,
     seen_at_last_time: HashSet<PageId>,
     /// Whether the current window has yielded a new row yet.
     progressed: bool,
 }
 
-/// Every row of a data source that matches `filter` (a Notion filter object, or `None`), past
-/// Notion's 10,000-result cap. Rows come in `created_time` order; `filter_properties` (names or
-/// IDs) limits the properties each row carries. See the [module documentation](self).
-pub fn query_all<T>(
+impl Window {
+    /// The body of the next request of this window.
+    fn query(&self, filter: Option<&Filter>) -> QueryDataSource {
+        let since = self.since.as_ref().map(|since| {
+            Filter::Timestamp(TimestampFilter {
+                timestamp: TimestampKind::CreatedTime,
+                condition: DateCondition::OnOrAfter(since.clone()),
+            })
+        });
+        QueryDataSource {
+            filter: match (filter.cloned(), since) {
+                (Some(filter), Some(since)) => Some(Filter::And {
+                    and: vec![filter, since],
+                }),
+                (filter, since) => filter.or(since),
+            },
+            sorts: Some(vec![Sort::Timestamp {
+                timestamp: TimestampKind::CreatedTime,
+                direction: SortDirection::Ascending,
+            }]),
+            start_cursor: self.cursor.clone(),
+            page_size: Some(PAGE_SIZE),
+            ..QueryDataSource::default()
+        }
+    }
+
+    /// Whether `row` is new to this query (not yielded by an earlier window of the same minute).
+    fn admit(&mut self, row: &Page) -> bool {
+        if self.last_time.as_deref() == Some(row.created_time.as_str()) {
+            if !self.seen_at_last_time.insert(row.id) {
+                return false;
+            }
+        } else {
+            self.last_time = Some(row.created_time.clone());
+            self.seen_at_last_time = HashSet::from([row.id]);
+        }
+        self.progressed = true;
+        true
+    }
+}
+
+/// Every row of a data source that matches `filter`, past Notion's 10,000-result cap. Rows come
+/// in `created_time` order; `filter_properties` (names or IDs) limits the properties each row
+/// carries. See the [module documentation](self).
+pub fn query_all(
     client: &NotionClient,
     data_source: DataSourceId,
-    filter: Option<Value>,
+    filter: Option<Filter>,
     filter_properties: &[String],
-) -> impl Stream<Item = Result<T>> + Send + 'static
-where
-    T: DeserializeOwned + Send + 'static,
-{
+) -> impl Stream<Item = Result<Page>> + Send + 'static {
     let client = client.clone();
     let path = format!("/v1/data_sources/{data_source}/query");
     let filter_properties = filter_properties.to_vec();
-    let start = Window {
-        since: None,
-        cursor: None,
-        last_time: None,
-        seen_at_last_time: HashSet::new(),
-        progressed: false,
-    };
-    stream::try_unfold(Some(start), move |window| {
+    stream::try_unfold(Some(Window::default()), move |window| {
         let client = client.clone();
         let path = path.clone();
         let filter = filter.clone();
@@ -151,50 +150,26 @@ where
             let Some(mut window) = window else {
                 return Ok::<_, Error>(None);
             };
-            let mut body = json!({
-                "sorts": [{"timestamp": "created_time", "direction": "ascending"}],
-            });
-            let since = window.since.as_ref().map(|since| {
-                json!({"timestamp": "created_time", "created_time": {"on_or_after": since}})
-            });
-            match (filter, since) {
-                (Some(filter), Some(since)) => body["filter"] = json!({"and": [filter, since]}),
-                (Some(filter), None) => body["filter"] = filter,
-                (None, Some(since)) => body["filter"] = since,
-                (None, None) => {}
-            }
+            let body =
+                serde_json::to_value(window.query(filter.as_ref())).map_err(|e| Error::Decode {
+                    what: "a data-source query".into(),
+                    message: e.to_string(),
+                })?;
             let mut request = client.request(Method::Post, path).with_body(body);
             for property in &filter_properties {
                 request = request.with_query("filter_properties", property.clone());
             }
-            let page: ListPage<Value> = client
-                .send(with_cursor(request, window.cursor.as_deref()))
-                .await?;
-            let incomplete = page.incomplete();
-            let mut rows = Vec::with_capacity(page.results.len());
-            for raw in page.results {
-                let stamp: RowStamp =
-                    serde_json::from_value(raw.clone()).map_err(|e| Error::Decode {
-                        what: "a data-source query result".into(),
-                        message: e.to_string(),
-                    })?;
-                if window.last_time.as_deref() == Some(stamp.created_time.as_str()) {
-                    if !window.seen_at_last_time.insert(stamp.id) {
-                        continue;
-                    }
-                } else {
-                    window.last_time = Some(stamp.created_time);
-                    window.seen_at_last_time = HashSet::from([stamp.id]);
-                }
-                window.progressed = true;
-                rows.push(serde_json::from_value::<T>(raw).map_err(|e| Error::Decode {
-                    what: "a data-source query result".into(),
-                    message: e.to_string(),
-                })?);
-            }
-            let next = if page.has_more {
-                window.cursor = page.next_cursor;
-                window.cursor.is_some().then_some(window)
+            let page: List<Page> = client.send(request).await?;
+            let incomplete = page.is_incomplete();
+            let next_cursor = page.next_page_cursor().map(str::to_owned);
+            let rows: Vec<Page> = page
+                .results
+                .into_iter()
+                .filter(|row| window.admit(row))
+                .collect();
+            let next = if let Some(cursor) = next_cursor {
+                window.cursor = Some(cursor);
+                Some(window)
             } else if incomplete {
                 if !window.progressed {
                     return Err(Error::Decode {

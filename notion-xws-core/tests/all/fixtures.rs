@@ -296,3 +296,127 @@ fn first_difference_names_the_json_path() {
     );
     assert_eq!(first_difference(&expected, &expected, "$"), None);
 }
+
+/// A transport that answers every request with one recorded answer.
+#[derive(Debug)]
+struct Replay(u16, Value);
+
+#[async_trait::async_trait]
+impl notion_xws_core::transport::Transport for Replay {
+    async fn send(
+        &self,
+        _request: notion_xws_core::transport::ApiRequest,
+    ) -> notion_xws_core::Result<notion_xws_core::transport::ApiResponse> {
+        Ok(notion_xws_core::transport::ApiResponse {
+            status: self.0,
+            retry_after: None,
+            body: self.1.clone(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_client_sends_the_recorded_request_bodies() {
+    use notion_xws_core::client::NotionClient;
+    use notion_xws_core::transport::recording::RecordingTransport;
+    use notion_xws_core::{BlockId, DataSourceId, NotionToken, PageId};
+    use std::sync::Arc;
+
+    let mut compared = 0;
+    for cassette in cassettes() {
+        for (index, interaction) in cassette.interactions.iter().enumerate() {
+            let (Some(request), Some(response)) =
+                (&interaction.request_body, &interaction.response_body)
+            else {
+                continue;
+            };
+            let (Ok(request), Ok(response)) = (
+                serde_json::from_str::<Value>(request),
+                serde_json::from_str::<Value>(response),
+            ) else {
+                continue;
+            };
+            if interaction.status != 200 {
+                continue;
+            }
+            let path = interaction
+                .uri
+                .split_once("api.notion.com")
+                .map_or(interaction.uri.as_str(), |(_, path)| path);
+            let path = path.split('?').next().unwrap_or(path);
+            let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+            let recorder = Arc::new(RecordingTransport::new(Replay(200, response)));
+            let client = NotionClient::new(
+                Arc::clone(&recorder) as notion_xws_core::transport::DynTransport,
+                NotionToken::new("ntn_replay").unwrap(),
+            );
+            let sent = match (interaction.method.as_str(), segments.as_slice()) {
+                ("POST", ["v1", "pages"]) => client
+                    .create_page(&serde_json::from_value(request.clone()).unwrap())
+                    .await
+                    .map(drop),
+                ("PATCH", ["v1", "pages", id]) => client
+                    .update_page(
+                        PageId::parse(id).unwrap(),
+                        &serde_json::from_value(request.clone()).unwrap(),
+                    )
+                    .await
+                    .map(drop),
+                ("POST", ["v1", "databases"]) => client
+                    .create_database(&serde_json::from_value(request.clone()).unwrap())
+                    .await
+                    .map(drop),
+                ("PATCH", ["v1", "data_sources", id]) => client
+                    .update_data_source(
+                        DataSourceId::parse(id).unwrap(),
+                        &serde_json::from_value(request.clone()).unwrap(),
+                    )
+                    .await
+                    .map(drop),
+                ("POST", ["v1", "data_sources", id, "query"]) => client
+                    .query_page(
+                        DataSourceId::parse(id).unwrap(),
+                        &serde_json::from_value(request.clone()).unwrap(),
+                        &[],
+                    )
+                    .await
+                    .map(drop),
+                ("PATCH", ["v1", "blocks", id, "children"]) => client
+                    .append_block_children(
+                        BlockId::parse(id).unwrap(),
+                        &serde_json::from_value(request.clone()).unwrap(),
+                    )
+                    .await
+                    .map(drop),
+                ("POST", ["v1", "file_uploads"]) => client
+                    .create_file_upload(&serde_json::from_value(request.clone()).unwrap())
+                    .await
+                    .map(drop),
+                _ => continue,
+            };
+            let place = format!("{} #{index}", cassette.name);
+            sent.unwrap_or_else(|error| panic!("{place}: {error}"));
+            let record = recorder.requests().pop().expect("one request sent");
+            assert_eq!(record.method.as_str(), interaction.method, "{place}");
+            let recorded_path: Vec<String> = segments
+                .iter()
+                .map(|s| ObjectId::parse(s).map_or_else(|_| s.to_string(), |id| id.to_string()))
+                .collect();
+            assert_eq!(
+                record.path,
+                format!("/{}", recorded_path.join("/")),
+                "{place}"
+            );
+            let expected = canonical_ids(&request);
+            let actual = record.body.unwrap_or(Value::Null);
+            if let Some(difference) = first_difference(&expected, &actual, "$") {
+                panic!("{place}: the client's body differs from the recorded one: {difference}");
+            }
+            compared += 1;
+        }
+    }
+    assert!(
+        compared >= 100,
+        "only {compared} recorded requests compared"
+    );
+}
