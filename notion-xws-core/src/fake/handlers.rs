@@ -45,8 +45,8 @@ pub(crate) struct Incoming {
     pub(crate) path: String,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Body,
-    /// The bearer token's text; `None` when there was no usable `Authorization` header.
-    pub(crate) token: Option<String>,
+    /// The bearer token; `None` when there was no usable `Authorization` header.
+    pub(crate) token: Option<crate::secret::NotionToken>,
     pub(crate) version: Option<String>,
 }
 
@@ -274,7 +274,7 @@ impl State {
         };
         let integration = req
             .token
-            .as_deref()
+            .as_ref()
             .and_then(|t| self.integration_for(t))
             .ok_or_else(Fail::unauthorized)?;
         let workspace = self.integrations[integration].workspace;

@@ -130,7 +130,7 @@ async fn answer(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned());
+        .and_then(|t| crate::secret::NotionToken::new(t).ok());
     let version = headers
         .get("notion-version")
         .and_then(|v| v.to_str().ok())

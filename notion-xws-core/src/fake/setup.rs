@@ -7,6 +7,8 @@
 
 use serde_json::json;
 
+use crate::secret::NotionToken;
+
 use super::state::{IdStyle, Integration, Kind, Page, Parent, State, User, Workspace};
 
 impl State {
@@ -64,12 +66,13 @@ impl State {
     pub(crate) fn add_integration(&mut self, workspace: usize, name: &str) -> usize {
         let index = self.integrations.len();
         let bot = self.new_id(IdStyle::V4);
-        let digits: u64 = self.random_number();
-        let token = format!(
-            "ntn_{:011}{}",
-            digits % 100_000_000_000,
-            self.random_text(35)
-        );
+        let token = loop {
+            let digits = self.random_number() % 100_000_000_000;
+            let text = format!("ntn_{digits:011}{}", self.random_text(35));
+            if let Ok(token) = NotionToken::new(&text) {
+                break token;
+            }
+        };
         self.integrations.push(Integration {
             workspace,
             name: name.to_owned(),
@@ -108,7 +111,7 @@ impl State {
     }
 
     /// The integration holding `token` (revoked or not).
-    pub(crate) fn integration_by_token(&self, token: &str) -> Option<usize> {
-        self.integrations.iter().position(|i| i.token == token)
+    pub(crate) fn integration_by_token(&self, token: &NotionToken) -> Option<usize> {
+        self.integrations.iter().position(|i| i.token == *token)
     }
 }

@@ -49,7 +49,7 @@ pub(crate) struct Integration {
     pub(crate) workspace: usize,
     pub(crate) name: String,
     pub(crate) bot_id: u128,
-    pub(crate) token: String,
+    pub(crate) token: crate::secret::NotionToken,
     pub(crate) revoked: bool,
     pub(crate) shared: HashSet<u128>,
 }
@@ -343,10 +343,10 @@ impl State {
     }
 
     /// The integration a token belongs to, unless unknown or revoked.
-    pub(crate) fn integration_for(&self, token: &str) -> Option<usize> {
+    pub(crate) fn integration_for(&self, token: &crate::secret::NotionToken) -> Option<usize> {
         self.integrations
             .iter()
-            .position(|i| i.token == token && !i.revoked)
+            .position(|i| i.token == *token && !i.revoked)
     }
 
     /// Whether `integration` sees `id`: it is in its workspace, and it or a parent is shared.

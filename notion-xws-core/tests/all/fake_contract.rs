@@ -518,7 +518,7 @@ async fn server_stops_on_shutdown() {
     let request = ApiRequest::new(Method::Get, "/v1/users/me", ws.token.clone(), V2025);
     assert_eq!(transport.send(request.clone()).await.unwrap().status, 200);
     server.shutdown().await;
-    let fresh = HttpTransport::with_base_url(&transport.base_url().to_string()).unwrap();
+    let fresh = HttpTransport::with_base_url(transport.base_url().as_ref()).unwrap();
     assert!(matches!(
         fresh.send(request).await,
         Err(Error::Transport { .. })
