@@ -1,2 +1,370 @@
-//! The fake Notion: an in-memory Notion of many workspaces, a [`Transport`](crate::transport::Transport)
-//! and an HTTP server on 127.0.0.1.
+//! The fake Notion: a faithful, stateful, in-memory Notion of many workspaces, as a
+//! [`Transport`] and as an HTTP server on 127.0.0.1.
+//!
+//! [`FakeNotion`] is to Notion what moto is to AWS: workspaces with integrations and tokens, pages,
+//! databases with their data sources, rows with typed properties, blocks and file uploads, and the
+//! API over them with Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
+//! integration sees only what is under a page shared with it), property validation, pagination,
+//! the 10,000-result cap of queries, timestamps rounded down to the minute, `archived` under
+//! 2025-09-03. It answers with the same JSON keys as the real API (checked against recorded
+//! responses in the tests).
+//!
+//! It implements [`Transport`] directly, and [`FakeNotion::serve`] serves the same API over HTTP
+//! for [`HttpTransport`](crate::transport::http::HttpTransport) and the official SDKs; both go
+//! through one request handler. Rate limits, latency, faults (random by seed, or scripted) and
+//! read-after-write lag are configuration ([`FakeConfig`]), so the same fake serves integration
+//! tests, reliability soaks and the product's demo. Time is tokio's clock: under
+//! `#[tokio::test(start_paused = true)]` everything, including rate limits, is deterministic.
+//!
+//! ```
+//! use notion_xws_core::fake::{FakeConfig, FakeNotion};
+//! use notion_xws_core::transport::{ApiRequest, Method, Transport};
+//! use serde_json::json;
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let notion = FakeNotion::new(FakeConfig::default());
+//! let acme = notion.add_workspace("Acme");
+//! let request = ApiRequest::new(Method::Post, "/v1/pages", acme.token.clone(), "2025-09-03")
+//!     .with_body(json!({
+//!         "parent": {"page_id": acme.root_page_id.to_string()},
+//!         "properties": {"title": [{"text": {"content": "Hello"}}]},
+//!     }));
+//! let response = notion.send(request).await?;
+//! assert_eq!(response.status, 200);
+//! assert_eq!(response.body["object"], "page");
+//! # Ok::<(), notion_xws_core::Error>(())
+//! # }).unwrap();
+//! ```
+
+mod clock;
+mod faults;
+mod handlers;
+mod limits;
+mod log;
+mod query;
+mod render;
+mod reply;
+mod schema;
+mod server;
+mod setup;
+mod state;
+mod validate;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+pub use faults::{Fault, FaultConfig};
+pub use log::LoggedRequest;
+pub use server::FakeServer;
+
+use handlers::{Body, Incoming, Outgoing};
+use state::{State, uuid};
+
+use crate::error::{Error, Result, TransportErrorKind};
+use crate::ids::{ObjectId, PageId, UserId, WorkspaceId};
+use crate::rate::RateBudget;
+use crate::secret::NotionToken;
+use crate::transport::{ApiRequest, ApiResponse, Method, Transport};
+
+/// The API versions the fake accepts (`Notion-Version`); others are answered 400.
+pub const SUPPORTED_VERSIONS: [&str; 2] = handlers::VERSIONS;
+
+/// How the fake behaves: its seed, its clock, its limits and its faults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeConfig {
+    /// The seed of IDs and tokens: the same seed and the same calls give the same IDs.
+    pub seed: u64,
+    /// The wall time when the fake is made, in milliseconds since the Unix epoch (default
+    /// 2026-07-04T09:00:00Z). Time then runs on tokio's clock.
+    pub base_time_ms: i64,
+    /// Each integration's budget (Notion's is [`RateBudget::NOTION_DEFAULT`]); `None`: unlimited.
+    pub per_token: Option<RateBudget>,
+    /// Each workspace's budget, shared by its integrations; `None`: unlimited.
+    pub per_workspace: Option<RateBudget>,
+    /// How long each request takes (slept on tokio's clock before it is handled).
+    pub latency: Duration,
+    /// Random faults.
+    pub faults: FaultConfig,
+    /// How long a new page stays out of data-source query results (read-after-write lag).
+    pub query_lag: Duration,
+    /// How long a new page or data source stays out of search results.
+    pub search_lag: Duration,
+    /// The most results one query can page through (Notion: 10,000).
+    pub query_result_cap: usize,
+}
+
+impl Default for FakeConfig {
+    /// Seed 0, 2026-07-04T09:00:00Z, no rate limits, no latency, no faults, no lag, the
+    /// 10,000-result cap.
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            base_time_ms: 1_783_155_600_000,
+            per_token: None,
+            per_workspace: None,
+            latency: Duration::ZERO,
+            faults: FaultConfig::default(),
+            query_lag: Duration::ZERO,
+            search_lag: Duration::ZERO,
+            query_result_cap: 10_000,
+        }
+    }
+}
+
+/// A workspace of the fake, with its first integration.
+#[derive(Debug, Clone)]
+pub struct FakeWorkspace {
+    /// The workspace's name (`bot.workspace_name` of `GET /v1/users/me`).
+    pub name: String,
+    /// The workspace's ID.
+    pub workspace_id: WorkspaceId,
+    /// The token of the workspace's first integration.
+    pub token: NotionToken,
+    /// The name of that integration (the one Notion's 404s name).
+    pub integration_name: String,
+    /// The bot user of that integration.
+    pub integration_id: UserId,
+    /// A page at the top of the workspace, shared with that integration.
+    pub root_page_id: PageId,
+    /// The workspace's owner, a person.
+    pub owner_id: UserId,
+}
+
+/// A further integration of a workspace.
+#[derive(Debug, Clone)]
+pub struct FakeIntegration {
+    /// Its name.
+    pub name: String,
+    /// Its token.
+    pub token: NotionToken,
+    /// Its bot user.
+    pub integration_id: UserId,
+    /// Its workspace.
+    pub workspace_id: WorkspaceId,
+}
+
+/// The fake Notion. Cheap to clone: clones share one state. See the [module documentation](self).
+#[derive(Clone)]
+pub struct FakeNotion {
+    state: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for FakeNotion {
+    /// Counts only: the state holds tokens, which never print.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.lock();
+        f.debug_struct("FakeNotion")
+            .field("workspaces", &state.workspaces.len())
+            .field("integrations", &state.integrations.len())
+            .field("objects", &state.objects.len())
+            .field("requests", &state.requests)
+            .finish()
+    }
+}
+
+impl Default for FakeNotion {
+    fn default() -> Self {
+        Self::new(FakeConfig::default())
+    }
+}
+
+impl FakeNotion {
+    /// A fake Notion with no workspaces.
+    pub fn new(config: FakeConfig) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(State::new(config))),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> FakeConfig {
+        self.lock().config.clone()
+    }
+
+    /// Makes a workspace with an owner, an internal integration (its token is random-looking,
+    /// `ntn_…`, from the seed) and a root page shared with that integration.
+    pub fn add_workspace(&self, name: &str) -> FakeWorkspace {
+        let mut state = self.lock();
+        let (ws, integration) = state.add_workspace(name);
+        let workspace = &state.workspaces[ws];
+        let integ = &state.integrations[integration];
+        let owner = state
+            .users
+            .values()
+            .find(|u| u.workspace == ws && u.integration.is_none())
+            .map_or(0, |u| u.id);
+        FakeWorkspace {
+            name: workspace.name.clone(),
+            workspace_id: WorkspaceId::from_u128(workspace.id),
+            token: integ.token.clone(),
+            integration_name: integ.name.clone(),
+            integration_id: UserId::from_u128(integ.bot_id),
+            root_page_id: PageId::from_u128(workspace.root_page),
+            owner_id: UserId::from_u128(owner),
+        }
+    }
+
+    /// Adds another internal integration to a workspace. It sees nothing until something is
+    /// [shared](Self::share) with it.
+    pub fn add_integration(&self, workspace: WorkspaceId, name: &str) -> Result<FakeIntegration> {
+        let mut state = self.lock();
+        let ws = state
+            .workspaces
+            .iter()
+            .position(|w| w.id == workspace.as_u128())
+            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        let index = state.add_integration(ws, name);
+        let integ = &state.integrations[index];
+        Ok(FakeIntegration {
+            name: integ.name.clone(),
+            token: integ.token.clone(),
+            integration_id: UserId::from_u128(integ.bot_id),
+            workspace_id: workspace,
+        })
+    }
+
+    /// Adds a person (a member with an email) to a workspace.
+    pub fn add_user(&self, workspace: WorkspaceId, name: &str, email: &str) -> Result<UserId> {
+        let mut state = self.lock();
+        let ws = state
+            .workspaces
+            .iter()
+            .position(|w| w.id == workspace.as_u128())
+            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        Ok(UserId::from_u128(state.add_person(ws, name, email)))
+    }
+
+    /// Revokes a token: from now on it is answered 401. Returns whether the token was known.
+    pub fn revoke_token(&self, token: &NotionToken) -> bool {
+        let mut state = self.lock();
+        match state.integration_by_token(token) {
+            Some(i) => {
+                state.integrations[i].revoked = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Shares an object (and everything under it) with the token's integration.
+    pub fn share(&self, token: &NotionToken, object: impl Into<ObjectId>) -> Result<()> {
+        self.set_shared(token, object.into(), true)
+    }
+
+    /// Stops sharing an object with the token's integration (what was shared through a parent
+    /// stays visible).
+    pub fn unshare(&self, token: &NotionToken, object: impl Into<ObjectId>) -> Result<()> {
+        self.set_shared(token, object.into(), false)
+    }
+
+    fn set_shared(&self, token: &NotionToken, object: ObjectId, on: bool) -> Result<()> {
+        let mut state = self.lock();
+        let index = state
+            .integration_by_token(token)
+            .ok_or_else(|| Error::Config("the fake knows no such token".to_owned()))?;
+        let id = object.as_u128();
+        let same_workspace = state
+            .objects
+            .get(&id)
+            .is_some_and(|o| o.workspace == state.integrations[index].workspace);
+        if !same_workspace {
+            return Err(Error::Config(format!(
+                "the fake has no object {} in the integration's workspace",
+                uuid(id)
+            )));
+        }
+        let shared = &mut state.integrations[index].shared;
+        if on {
+            shared.insert(id);
+        } else {
+            shared.remove(&id);
+        }
+        Ok(())
+    }
+
+    /// Every request received so far, in order.
+    pub fn request_log(&self) -> Vec<LoggedRequest> {
+        self.lock().log.clone()
+    }
+
+    /// Empties the request log (the request count keeps running).
+    pub fn clear_request_log(&self) {
+        self.lock().log.clear();
+    }
+
+    /// How many requests the fake has received.
+    pub fn requests_received(&self) -> u64 {
+        self.lock().requests
+    }
+
+    /// Scripts a fault: request number `n` (counting every request since the fake was made,
+    /// from 1) gets `fault`.
+    pub fn fail_request(&self, n: u64, fault: Fault) {
+        self.lock().faults.script_nth(n, fault);
+    }
+
+    /// Scripts a fault: the next request with this method (any, if `None`) whose path contains
+    /// `path_contains` gets `fault`. Scripts fire once each, in the order given.
+    pub fn fail_next(&self, method: Option<Method>, path_contains: &str, fault: Fault) {
+        self.lock().faults.script_next(method, path_contains, fault);
+    }
+
+    /// Serves the API over HTTP on 127.0.0.1 (a free port) until the server is shut down or
+    /// dropped.
+    pub async fn serve(&self) -> Result<FakeServer> {
+        server::serve(self.clone()).await
+    }
+
+    /// Handles one request: the latency, then the shared handler.
+    pub(crate) async fn handle(&self, incoming: Incoming) -> Outgoing {
+        let latency = self.lock().config.latency;
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        self.lock().process(incoming)
+    }
+
+    /// How long the HTTP server holds a request that times out.
+    pub(crate) fn hang(&self) -> Duration {
+        self.lock().config.faults.hang
+    }
+
+    /// A fresh request ID (for answers outside the handler).
+    pub(crate) fn request_id(&self) -> String {
+        let mut state = self.lock();
+        uuid(state.new_id(state::IdStyle::V4))
+    }
+}
+
+#[async_trait]
+impl Transport for FakeNotion {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
+        let operation = request.operation();
+        let incoming = Incoming {
+            method: request.method,
+            path: request.path,
+            query: request.query,
+            body: request.body.map_or(Body::Absent, Body::Json),
+            token: Some(request.token),
+            version: request.notion_version,
+        };
+        let out = self.handle(incoming).await;
+        if out.timeout {
+            return Err(Error::Transport {
+                kind: TransportErrorKind::Timeout,
+                message: format!("{operation} timed out (fake Notion)"),
+            });
+        }
+        Ok(ApiResponse {
+            status: out.status,
+            retry_after: out.retry_after,
+            body: out.body,
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! Notion's error answers, as the fake builds them.
+//!
+//! A handler that refuses a request returns a [`Fail`]: the HTTP status, Notion's error code, the
+//! message Notion would write and its `additional_data`. [`Fail::into_body`] turns it into the
+//! JSON body Notion sends (`{"object":"error","status","code","message","additional_data",
+//! "request_id"}`). The messages copy Notion's wording where it is known (the 404 that names the
+//! integration, `missing_version`, `invalid_json`, the `body failed validation: …` messages).
+
+use serde_json::{Map, Value, json};
+
+/// A refused request: what Notion would answer (boxed, so that results stay small).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Fail(Box<FailBody>);
+
+/// The fields of a [`Fail`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FailBody {
+    pub(crate) status: u16,
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+    pub(crate) additional: Option<Map<String, Value>>,
+    pub(crate) retry_after: Option<u64>,
+}
+
+/// The result of a handler.
+pub(crate) type Reply<T = Value> = Result<T, Fail>;
+
+impl std::ops::Deref for Fail {
+    type Target = FailBody;
+    fn deref(&self) -> &FailBody {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Fail {
+    fn deref_mut(&mut self) -> &mut FailBody {
+        &mut self.0
+    }
+}
+
+impl Fail {
+    pub(crate) fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self(Box::new(FailBody {
+            status,
+            code,
+            message: message.into(),
+            additional: None,
+            retry_after: None,
+        }))
+    }
+
+    /// 400 `validation_error`.
+    pub(crate) fn validation(message: impl Into<String>) -> Self {
+        Self::new(400, "validation_error", message)
+    }
+
+    /// 400 `validation_error` for a body field: `body failed validation: body.X should be …`.
+    pub(crate) fn body(path: &str, should: &str, found: &Value) -> Self {
+        Self::validation(format!(
+            "body failed validation: {path} should be {should}, instead was `{}`.",
+            describe(found)
+        ))
+    }
+
+    /// 400 `validation_error` for a field that is required and absent.
+    pub(crate) fn missing(path: &str) -> Self {
+        Self::validation(format!(
+            "body failed validation: {path} should be defined, instead was `undefined`."
+        ))
+    }
+
+    /// 400 `invalid_request_url`.
+    pub(crate) fn invalid_url() -> Self {
+        Self::new(400, "invalid_request_url", "Invalid request URL.")
+    }
+
+    /// 400 `invalid_json`.
+    pub(crate) fn invalid_json() -> Self {
+        Self::new(400, "invalid_json", "Error parsing JSON body.")
+    }
+
+    /// 401 `unauthorized`.
+    pub(crate) fn unauthorized() -> Self {
+        Self::new(401, "unauthorized", "API token is invalid.")
+    }
+
+    /// 404 `object_not_found`, naming the integration as Notion does.
+    pub(crate) fn not_found(kind: &str, id: &str, integration: &str, integration_id: &str) -> Self {
+        let mut fail = Self::new(
+            404,
+            "object_not_found",
+            format!(
+                "Could not find {kind} with ID: {id}. Make sure the relevant pages and databases are shared with your integration \"{integration}\"."
+            ),
+        );
+        fail.additional = Some(additional([("integration_id", json!(integration_id))]));
+        fail
+    }
+
+    /// 429 `rate_limited`, with the wait in seconds and the reason.
+    pub(crate) fn rate_limited(retry_after: u64, reason: &str) -> Self {
+        let mut fail = Self::new(
+            429,
+            "rate_limited",
+            "You have been rate limited. Please try again in a few minutes.",
+        );
+        fail.additional = Some(additional([
+            ("retry_after", json!(retry_after.to_string())),
+            ("rate_limit_reason", json!(reason)),
+        ]));
+        fail.retry_after = Some(retry_after);
+        fail
+    }
+
+    /// The JSON body Notion sends for this error.
+    pub(crate) fn into_body(self, request_id: &str) -> Value {
+        let fail = *self.0;
+        let mut body = json!({
+            "object": "error",
+            "status": fail.status,
+            "code": fail.code,
+            "message": fail.message,
+        });
+        if let (Some(extra), Some(map)) = (fail.additional, body.as_object_mut()) {
+            map.insert("additional_data".into(), Value::Object(extra));
+        }
+        if let Some(map) = body.as_object_mut() {
+            map.insert("request_id".into(), json!(request_id));
+        }
+        body
+    }
+}
+
+/// An `additional_data` map.
+pub(crate) fn additional<const N: usize>(pairs: [(&str, Value); N]) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// A short description of a JSON value for messages (`undefined` is not a JSON value).
+pub(crate) fn describe(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 80 {
+        let cut: String = text.chars().take(77).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}

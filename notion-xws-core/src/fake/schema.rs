@@ -1,0 +1,499 @@
+//! Data-source schemas: property definitions as Notion creates and changes them.
+//!
+//! A definition comes in as `{"Name": {"type": "select", "select": {"options": [...]}}}` (the
+//! `type` may be left out) and is stored as `{id, name, description, type, <type>: config}` with
+//! options given IDs and colors, relations resolved to both `database_id` and `data_source_id`,
+//! and a dual relation given its synced property on the other data source. Updates follow
+//! Notion's rules: keys by name or ID, `null` deletes, `{name}` renames, the title property can be
+//! neither deleted nor retyped, and a data source has exactly one title.
+
+use serde_json::{Map, Value, json};
+
+use super::reply::{Fail, Reply};
+use super::state::{PropDef, State, uuid};
+use super::validate::{COLORS, KINDS, find_prop, parse_id, plain_text};
+
+const ID_PREFIXES: [&str; 5] = ["%3A", "%3D", "%40", "%5B", "%7B"];
+
+impl State {
+    /// A new property ID, unique in `schema`.
+    pub(crate) fn new_prop_id(&mut self, schema: &[PropDef]) -> String {
+        loop {
+            let id = if self.random_below(2) == 0 {
+                let prefix = ID_PREFIXES[self.random_below(ID_PREFIXES.len())];
+                format!("{prefix}{}", self.random_text(3))
+            } else {
+                self.random_text(4)
+            };
+            if schema.iter().all(|p| p.id != id) {
+                return id;
+            }
+        }
+    }
+
+    fn options(&mut self, path: &str, given: Option<&Value>) -> Reply<Vec<Value>> {
+        let mut out = Vec::new();
+        let Some(given) = given else {
+            return Ok(out);
+        };
+        let items = super::validate::array(path, given)?;
+        for (i, item) in items.iter().enumerate() {
+            let name = item
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| Fail::missing(&format!("{path}[{i}].name")))?;
+            if name.contains(',') {
+                return Err(Fail::validation(format!(
+                    "Invalid select option, commas not allowed: {name}"
+                )));
+            }
+            let color = item
+                .get("color")
+                .and_then(Value::as_str)
+                .filter(|c| COLORS.contains(c))
+                .map_or_else(
+                    || COLORS[self.random_below(COLORS.len())].to_owned(),
+                    str::to_owned,
+                );
+            let id = item
+                .get("id")
+                .and_then(Value::as_str)
+                .map_or_else(|| self.random_text(8), str::to_owned);
+            out.push(json!({"id": id, "name": name, "color": color, "description": item.get("description").cloned().unwrap_or(Value::Null)}));
+        }
+        Ok(out)
+    }
+
+    /// A property definition from its request form. `id` is the ID to give it.
+    pub(crate) fn build_prop(
+        &mut self,
+        workspace: usize,
+        name: &str,
+        id: String,
+        input: &Value,
+        path: &str,
+        schema: &[PropDef],
+    ) -> Reply<PropDef> {
+        let object = input
+            .as_object()
+            .ok_or_else(|| Fail::body(path, "an object", input))?;
+        let kind = match object.get("type") {
+            Some(Value::String(kind)) => kind.clone(),
+            Some(other) => return Err(Fail::body(&format!("{path}.type"), "a string", other)),
+            None => object
+                .keys()
+                .find(|k| KINDS.contains(&k.as_str()))
+                .cloned()
+                .ok_or_else(|| Fail::missing(&format!("{path}.type")))?,
+        };
+        if !KINDS.contains(&kind.as_str()) || kind == "verification" {
+            return Err(Fail::validation(format!(
+                "body failed validation: {path}.type should be a property type, instead was `{kind:?}`."
+            )));
+        }
+        let given = object.get(&kind).cloned().unwrap_or_else(|| json!({}));
+        let cpath = format!("{path}.{kind}");
+        let config = match kind.as_str() {
+            "select" | "multi_select" => {
+                json!({"options": self.options(&format!("{cpath}.options"), given.get("options"))?})
+            }
+            "status" => {
+                let mut options =
+                    self.options(&format!("{cpath}.options"), given.get("options"))?;
+                if options.is_empty() {
+                    for (name, color) in [
+                        ("Not started", "default"),
+                        ("In progress", "blue"),
+                        ("Done", "green"),
+                    ] {
+                        options.push(json!({"id": self.random_text(8), "name": name, "color": color, "description": null}));
+                    }
+                }
+                let ids = |range: std::ops::Range<usize>| -> Vec<Value> {
+                    options
+                        .get(range)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|o| o["id"].clone())
+                        .collect()
+                };
+                let n = options.len();
+                let groups = json!([
+                    {"id": self.random_text(8), "name": "To-do", "color": "gray", "option_ids": ids(0..1.min(n))},
+                    {"id": self.random_text(8), "name": "In progress", "color": "blue", "option_ids": ids(1.min(n)..n.saturating_sub(1).max(1.min(n)))},
+                    {"id": self.random_text(8), "name": "Complete", "color": "green", "option_ids": ids(n.saturating_sub(1).max(1.min(n))..n)},
+                ]);
+                json!({"options": options, "groups": groups})
+            }
+            "number" => {
+                json!({"format": given.get("format").and_then(Value::as_str).unwrap_or("number")})
+            }
+            "formula" => {
+                let expression = given
+                    .get("expression")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| Fail::missing(&format!("{cpath}.expression")))?;
+                json!({"expression": expression})
+            }
+            "unique_id" => json!({"prefix": given.get("prefix").cloned().unwrap_or(Value::Null)}),
+            "relation" => self.relation_config(workspace, &cpath, &given)?,
+            "rollup" => {
+                let function = given
+                    .get("function")
+                    .and_then(Value::as_str)
+                    .unwrap_or("show_original");
+                let relation = given
+                    .get("relation_property_name")
+                    .or_else(|| given.get("relation_property_id"))
+                    .and_then(Value::as_str)
+                    .and_then(|k| find_prop(schema, k))
+                    .filter(|p| p.kind == "relation")
+                    .ok_or_else(|| {
+                        Fail::validation(format!(
+                            "{cpath}: the rollup's relation property does not exist."
+                        ))
+                    })?;
+                let target = relation
+                    .config
+                    .get("data_source_id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| crate::ids::ObjectId::parse(s).ok())
+                    .map_or(0, crate::ids::ObjectId::as_u128);
+                let target_schema = self
+                    .objects
+                    .get(&target)
+                    .and_then(|o| o.data_source())
+                    .map(|d| d.props.clone())
+                    .unwrap_or_default();
+                let rolled = given
+                    .get("rollup_property_name")
+                    .or_else(|| given.get("rollup_property_id"))
+                    .and_then(Value::as_str)
+                    .and_then(|k| find_prop(&target_schema, k))
+                    .ok_or_else(|| {
+                        Fail::validation(format!(
+                            "{cpath}: the rollup property does not exist in the related data source."
+                        ))
+                    })?;
+                json!({
+                    "function": function,
+                    "relation_property_name": relation.name,
+                    "relation_property_id": relation.id,
+                    "rollup_property_name": rolled.name,
+                    "rollup_property_id": rolled.id,
+                })
+            }
+            _ => json!({}),
+        };
+        let description = object.get("description").cloned().unwrap_or(Value::Null);
+        Ok(PropDef {
+            id,
+            name: name.to_owned(),
+            kind,
+            config,
+            description,
+        })
+    }
+
+    fn relation_config(&mut self, workspace: usize, path: &str, given: &Value) -> Reply<Value> {
+        let ds = if let Some(ds) = given.get("data_source_id") {
+            parse_id(&format!("{path}.data_source_id"), ds)?
+        } else if let Some(db) = given.get("database_id") {
+            let db = parse_id(&format!("{path}.database_id"), db)?;
+            self.objects
+                .get(&db)
+                .and_then(|o| o.database())
+                .and_then(|d| d.data_sources.first().copied())
+                .unwrap_or(0)
+        } else {
+            return Err(Fail::missing(&format!("{path}.data_source_id")));
+        };
+        if !self
+            .objects
+            .get(&ds)
+            .is_some_and(|o| o.workspace == workspace && o.data_source().is_some())
+        {
+            return Err(Fail::validation(format!(
+                "{path}.data_source_id: could not find data source with ID: {}.",
+                uuid(ds)
+            )));
+        }
+        let db = self.database_of(ds);
+        let kind = given.get("type").and_then(Value::as_str).unwrap_or(
+            if given.get("dual_property").is_some() {
+                "dual_property"
+            } else {
+                "single_property"
+            },
+        );
+        match kind {
+            "single_property" => Ok(json!({
+                "database_id": uuid(db), "data_source_id": uuid(ds),
+                "type": "single_property", "single_property": {},
+            })),
+            "dual_property" => {
+                let synced = given
+                    .get("dual_property")
+                    .and_then(|d| d.get("synced_property_name"))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                Ok(json!({
+                    "database_id": uuid(db), "data_source_id": uuid(ds),
+                    "type": "dual_property",
+                    "dual_property": {"synced_property_name": synced, "synced_property_id": null},
+                }))
+            }
+            other => Err(Fail::body(
+                &format!("{path}.type"),
+                "`single_property` or `dual_property`",
+                &json!(other),
+            )),
+        }
+    }
+
+    /// Gives the dual relation `prop_id` of `ds` its synced property on the other side.
+    pub(crate) fn link_dual(&mut self, ds: u128, prop_id: &str) {
+        let Some(source) = self.objects.get(&ds).and_then(|o| o.data_source()) else {
+            return;
+        };
+        let Some(def) = source.props.iter().find(|p| p.id == prop_id).cloned() else {
+            return;
+        };
+        if def.config.get("type").and_then(Value::as_str) != Some("dual_property") {
+            return;
+        }
+        let source_title = plain_text(&source.title);
+        let target = def
+            .config
+            .get("data_source_id")
+            .and_then(Value::as_str)
+            .and_then(|s| crate::ids::ObjectId::parse(s).ok())
+            .map_or(0, crate::ids::ObjectId::as_u128);
+        let Some(target_schema) = self
+            .objects
+            .get(&target)
+            .and_then(|o| o.data_source())
+            .map(|d| d.props.clone())
+        else {
+            return;
+        };
+        let wanted = def
+            .config
+            .pointer("/dual_property/synced_property_name")
+            .and_then(Value::as_str)
+            .map_or_else(
+                || format!("Related to {source_title} ({})", def.name),
+                str::to_owned,
+            );
+        let mut name = wanted.clone();
+        let mut n = 1;
+        while target_schema.iter().any(|p| p.name == name) {
+            n += 1;
+            name = format!("{wanted} {n}");
+        }
+        let back_id = self.new_prop_id(&target_schema);
+        let db = self.database_of(ds);
+        let back = PropDef {
+            id: back_id.clone(),
+            name: name.clone(),
+            kind: "relation".into(),
+            config: json!({
+                "database_id": uuid(db), "data_source_id": uuid(ds), "type": "dual_property",
+                "dual_property": {"synced_property_name": def.name, "synced_property_id": def.id},
+            }),
+            description: Value::Null,
+        };
+        if let Some(target) = self
+            .objects
+            .get_mut(&target)
+            .and_then(|o| o.data_source_mut())
+        {
+            target.props.push(back);
+        }
+        if let Some(source) = self.objects.get_mut(&ds).and_then(|o| o.data_source_mut())
+            && let Some(def) = source.props.iter_mut().find(|p| p.id == prop_id)
+        {
+            def.config["dual_property"] =
+                json!({"synced_property_name": name, "synced_property_id": back_id});
+        }
+    }
+
+    /// A schema from the `properties` of a create request (a title `Name` is added if none).
+    pub(crate) fn build_schema(
+        &mut self,
+        workspace: usize,
+        input: Option<&Value>,
+        path: &str,
+    ) -> Reply<Vec<PropDef>> {
+        let mut schema: Vec<PropDef> = Vec::new();
+        if let Some(input) = input {
+            let map = input
+                .as_object()
+                .ok_or_else(|| Fail::body(path, "an object", input))?;
+            for (name, def) in map {
+                let id = if def.get("type").and_then(Value::as_str) == Some("title")
+                    || def.get("title").is_some()
+                {
+                    "title".to_owned()
+                } else {
+                    self.new_prop_id(&schema)
+                };
+                let prop =
+                    self.build_prop(workspace, name, id, def, &format!("{path}.{name}"), &schema)?;
+                if prop.kind == "title" && schema.iter().any(|p| p.kind == "title") {
+                    return Err(Fail::validation(
+                        "Multiple title properties provided. A data source has exactly one title property.",
+                    ));
+                }
+                schema.push(prop);
+            }
+        }
+        if !schema.iter().any(|p| p.kind == "title") {
+            schema.insert(
+                0,
+                PropDef {
+                    id: "title".into(),
+                    name: "Name".into(),
+                    kind: "title".into(),
+                    config: json!({}),
+                    description: Value::Null,
+                },
+            );
+        }
+        Ok(schema)
+    }
+
+    /// Applies `PATCH /v1/data_sources/{id}` `properties` to data source `ds`.
+    pub(crate) fn update_schema(&mut self, ds: u128, input: &Value) -> Reply<()> {
+        let map: &Map<String, Value> = input
+            .as_object()
+            .ok_or_else(|| Fail::body("body.properties", "an object", input))?;
+        let Some(object) = self.objects.get(&ds) else {
+            return Ok(());
+        };
+        let workspace = object.workspace;
+        let mut schema = object
+            .data_source()
+            .map(|d| d.props.clone())
+            .unwrap_or_default();
+        let mut new_duals = Vec::new();
+        let mut retyped = Vec::new();
+        for (key, change) in map {
+            let path = format!("body.properties.{key}");
+            let existing = schema
+                .iter()
+                .position(|p| p.name == *key)
+                .or_else(|| schema.iter().position(|p| p.id == *key));
+            match (existing, change) {
+                (Some(i), Value::Null) => {
+                    if schema[i].kind == "title" {
+                        return Err(Fail::validation("Cannot delete the title property."));
+                    }
+                    schema.remove(i);
+                }
+                (None, Value::Null) => {
+                    return Err(Fail::validation(format!(
+                        "{key} is not a property that exists."
+                    )));
+                }
+                (Some(i), Value::Object(o)) => {
+                    let kind_given = o
+                        .get("type")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                        .or_else(|| o.keys().find(|k| KINDS.contains(&k.as_str())).cloned());
+                    if let Some(kind) = kind_given {
+                        if schema[i].kind == "title" && kind != "title" {
+                            return Err(Fail::validation(
+                                "Cannot change the type of the title property.",
+                            ));
+                        }
+                        if kind != schema[i].kind && kind == "title" {
+                            return Err(Fail::validation(
+                                "A data source has exactly one title property.",
+                            ));
+                        }
+                        let id = schema[i].id.clone();
+                        let name = schema[i].name.clone();
+                        let mut rebuilt =
+                            self.build_prop(workspace, &name, id.clone(), change, &path, &schema)?;
+                        if rebuilt.kind == schema[i].kind
+                            && o.get(&rebuilt.kind)
+                                .and_then(|c| c.get("options"))
+                                .is_none()
+                            && let Some(options) = schema[i].config.get("options")
+                        {
+                            rebuilt.config["options"] = options.clone();
+                        }
+                        if rebuilt.kind != schema[i].kind {
+                            retyped.push(id.clone());
+                        }
+                        if rebuilt.config.get("type").and_then(Value::as_str)
+                            == Some("dual_property")
+                            && schema[i].config.get("type").and_then(Value::as_str)
+                                != Some("dual_property")
+                        {
+                            new_duals.push(id);
+                        }
+                        rebuilt.description = schema[i].description.clone();
+                        schema[i] = rebuilt;
+                    }
+                    if let Some(name) = o.get("name") {
+                        let name =
+                            name.as_str()
+                                .filter(|n| !n.trim().is_empty())
+                                .ok_or_else(|| {
+                                    Fail::body(&format!("{path}.name"), "a non-empty string", name)
+                                })?;
+                        if schema
+                            .iter()
+                            .enumerate()
+                            .any(|(j, p)| j != i && p.name == name)
+                        {
+                            return Err(Fail::validation(format!(
+                                "A property named {name} already exists."
+                            )));
+                        }
+                        schema[i].name = name.to_owned();
+                    }
+                    if let Some(description) = o.get("description") {
+                        schema[i].description = description.clone();
+                    }
+                }
+                (None, Value::Object(_)) => {
+                    let id = self.new_prop_id(&schema);
+                    let prop =
+                        self.build_prop(workspace, key, id.clone(), change, &path, &schema)?;
+                    if prop.kind == "title" {
+                        return Err(Fail::validation(
+                            "A data source has exactly one title property.",
+                        ));
+                    }
+                    if prop.config.get("type").and_then(Value::as_str) == Some("dual_property") {
+                        new_duals.push(id);
+                    }
+                    schema.push(prop);
+                }
+                (_, other) => return Err(Fail::body(&path, "an object or null", other)),
+            }
+        }
+        let rows = match self.objects.get_mut(&ds).and_then(|o| o.data_source_mut()) {
+            Some(source) => {
+                source.props = schema.clone();
+                source.rows.clone()
+            }
+            None => Vec::new(),
+        };
+        // Values of deleted or retyped properties are gone.
+        for row in rows {
+            if let Some(page) = self.objects.get_mut(&row).and_then(|o| o.page_mut()) {
+                page.values
+                    .retain(|id, _| schema.iter().any(|p| p.id == *id) && !retyped.contains(id));
+            }
+        }
+        for id in new_duals {
+            self.link_dual(ds, &id);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,117 @@
+//! Setting up the fake: workspaces, integrations with their tokens, people, and sharing.
+//!
+//! These are the things a person does in Notion's UI, not through the API: make a workspace,
+//! create an internal integration and copy its token, invite a member, share a page with an
+//! integration. A new workspace gets one member (its owner), one integration and a root page
+//! shared with that integration.
+
+use serde_json::json;
+
+use crate::secret::NotionToken;
+
+use super::state::{IdStyle, Integration, Kind, Page, Parent, State, User, Workspace};
+
+impl State {
+    /// Makes a workspace with an owner, an integration and a root page shared with it; returns
+    /// the workspace's index and the integration's.
+    pub(crate) fn add_workspace(&mut self, name: &str) -> (usize, usize) {
+        let index = self.workspaces.len();
+        let id = self.new_id(IdStyle::V4);
+        self.workspaces.push(Workspace {
+            id,
+            name: name.to_owned(),
+            root_page: 0,
+        });
+        let slug: String = name
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_lowercase();
+        self.add_person(
+            index,
+            &format!("{name} Owner"),
+            &format!("owner@{slug}.example"),
+        );
+        let integration = self.add_integration(index, &format!("{name} sync"));
+        let bot = self.integrations[integration].bot_id;
+        let root = self.new_id(IdStyle::V8);
+        let title = json!([{
+            "type": "text",
+            "text": {"content": name, "link": null},
+            "annotations": {"bold": false, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default"},
+            "plain_text": name,
+            "href": null,
+        }]);
+        let mut values = serde_json::Map::new();
+        values.insert("title".into(), title);
+        self.insert(
+            root,
+            index,
+            Parent::Workspace,
+            bot,
+            Kind::Page(Page {
+                values,
+                icon: serde_json::Value::Null,
+                cover: serde_json::Value::Null,
+                is_locked: false,
+                children: Vec::new(),
+            }),
+        );
+        self.workspaces[index].root_page = root;
+        self.integrations[integration].shared.insert(root);
+        (index, integration)
+    }
+
+    /// Adds an internal integration (and its bot user) to a workspace; returns its index.
+    pub(crate) fn add_integration(&mut self, workspace: usize, name: &str) -> usize {
+        let index = self.integrations.len();
+        let bot = self.new_id(IdStyle::V4);
+        let token = loop {
+            let digits = self.random_number() % 100_000_000_000;
+            let text = format!("ntn_{digits:011}{}", self.random_text(35));
+            if let Ok(token) = NotionToken::new(&text) {
+                break token;
+            }
+        };
+        self.integrations.push(Integration {
+            workspace,
+            name: name.to_owned(),
+            bot_id: bot,
+            token,
+            revoked: false,
+            shared: std::collections::HashSet::new(),
+        });
+        self.users.insert(
+            bot,
+            User {
+                id: bot,
+                workspace,
+                name: name.to_owned(),
+                email: None,
+                integration: Some(index),
+            },
+        );
+        index
+    }
+
+    /// Adds a person to a workspace; returns their user ID.
+    pub(crate) fn add_person(&mut self, workspace: usize, name: &str, email: &str) -> u128 {
+        let id = self.new_id(IdStyle::V4);
+        self.users.insert(
+            id,
+            User {
+                id,
+                workspace,
+                name: name.to_owned(),
+                email: Some(email.to_owned()),
+                integration: None,
+            },
+        );
+        id
+    }
+
+    /// The integration holding `token` (revoked or not).
+    pub(crate) fn integration_by_token(&self, token: &NotionToken) -> Option<usize> {
+        self.integrations.iter().position(|i| i.token == *token)
+    }
+}

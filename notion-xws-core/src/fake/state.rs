@@ -1,0 +1,460 @@
+//! The fake's memory: workspaces, integrations, users and every object, with sharing.
+//!
+//! All objects (pages, databases, data sources, blocks) live in one map keyed by their 128-bit ID,
+//! each with a parent, so "is this object shared with this integration?" is a walk up the parents
+//! to a page shared with it. IDs, tokens and property IDs come from one seeded RNG, so the same
+//! seed and the same requests give the same IDs. Nothing here is async: the fake locks the state,
+//! calls in, and unlocks before any `.await`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use serde_json::{Map, Value};
+use tokio::time::Instant;
+
+use super::clock::Clock;
+use super::faults::FaultState;
+use super::limits::Limits;
+use super::log::LoggedRequest;
+use super::reply::Fail;
+use crate::ids::ObjectId;
+
+/// Where an object sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parent {
+    /// At the top of a workspace.
+    Workspace,
+    /// Under a page.
+    Page(u128),
+    /// A data source under its database.
+    Database(u128),
+    /// A row of a data source.
+    DataSource(u128),
+    /// Under a block.
+    Block(u128),
+}
+
+/// A workspace.
+#[derive(Debug)]
+pub(crate) struct Workspace {
+    pub(crate) id: u128,
+    pub(crate) name: String,
+    pub(crate) root_page: u128,
+}
+
+/// An internal integration of a workspace, with its bot user and its token.
+#[derive(Debug)]
+pub(crate) struct Integration {
+    pub(crate) workspace: usize,
+    pub(crate) name: String,
+    pub(crate) bot_id: u128,
+    pub(crate) token: crate::secret::NotionToken,
+    pub(crate) revoked: bool,
+    pub(crate) shared: HashSet<u128>,
+}
+
+/// A user of a workspace: a person or an integration's bot.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) id: u128,
+    pub(crate) workspace: usize,
+    pub(crate) name: String,
+    /// The email of a person; `None` for a bot.
+    pub(crate) email: Option<String>,
+    /// The integration of a bot.
+    pub(crate) integration: Option<usize>,
+}
+
+/// A property of a data source's schema.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PropDef {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) kind: String,
+    pub(crate) config: Value,
+    pub(crate) description: Value,
+}
+
+/// A page (a row when its parent is a data source).
+#[derive(Debug, Clone)]
+pub(crate) struct Page {
+    /// Values by property ID (a page outside a data source has only `title`).
+    pub(crate) values: Map<String, Value>,
+    pub(crate) icon: Value,
+    pub(crate) cover: Value,
+    pub(crate) is_locked: bool,
+    pub(crate) children: Vec<u128>,
+}
+
+/// A database: the container of data sources.
+#[derive(Debug, Clone)]
+pub(crate) struct Database {
+    pub(crate) title: Value,
+    pub(crate) description: Value,
+    pub(crate) is_inline: bool,
+    pub(crate) icon: Value,
+    pub(crate) cover: Value,
+    pub(crate) is_locked: bool,
+    pub(crate) data_sources: Vec<u128>,
+}
+
+/// A data source: a schema and rows.
+#[derive(Debug, Clone)]
+pub(crate) struct DataSource {
+    pub(crate) title: Value,
+    pub(crate) description: Value,
+    pub(crate) icon: Value,
+    pub(crate) cover: Value,
+    pub(crate) props: Vec<PropDef>,
+    pub(crate) rows: Vec<u128>,
+    pub(crate) next_unique: u64,
+}
+
+/// A block of content (not a page, not a database).
+#[derive(Debug, Clone)]
+pub(crate) struct Block {
+    pub(crate) kind: String,
+    pub(crate) content: Value,
+    pub(crate) children: Vec<u128>,
+}
+
+/// What an object is.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    Page(Page),
+    Database(Database),
+    DataSource(DataSource),
+    Block(Block),
+}
+
+/// Any object, with what all objects have.
+#[derive(Debug, Clone)]
+pub(crate) struct Object {
+    pub(crate) id: u128,
+    pub(crate) workspace: usize,
+    pub(crate) seq: u64,
+    pub(crate) parent: Parent,
+    pub(crate) created_ms: i64,
+    pub(crate) edited_ms: i64,
+    pub(crate) created_by: u128,
+    pub(crate) edited_by: u128,
+    /// When it was made, on tokio's clock (for read-after-write lag).
+    pub(crate) created_at: Instant,
+    pub(crate) in_trash: bool,
+    pub(crate) kind: Kind,
+}
+
+impl Object {
+    pub(crate) fn page(&self) -> Option<&Page> {
+        match &self.kind {
+            Kind::Page(p) => Some(p),
+            _ => None,
+        }
+    }
+    pub(crate) fn page_mut(&mut self) -> Option<&mut Page> {
+        match &mut self.kind {
+            Kind::Page(p) => Some(p),
+            _ => None,
+        }
+    }
+    pub(crate) fn data_source(&self) -> Option<&DataSource> {
+        match &self.kind {
+            Kind::DataSource(d) => Some(d),
+            _ => None,
+        }
+    }
+    pub(crate) fn data_source_mut(&mut self) -> Option<&mut DataSource> {
+        match &mut self.kind {
+            Kind::DataSource(d) => Some(d),
+            _ => None,
+        }
+    }
+    pub(crate) fn database(&self) -> Option<&Database> {
+        match &self.kind {
+            Kind::Database(d) => Some(d),
+            _ => None,
+        }
+    }
+    pub(crate) fn database_mut(&mut self) -> Option<&mut Database> {
+        match &mut self.kind {
+            Kind::Database(d) => Some(d),
+            _ => None,
+        }
+    }
+    /// The content children (pages, databases and blocks under it), when it can have any.
+    pub(crate) fn children_mut(&mut self) -> Option<&mut Vec<u128>> {
+        match &mut self.kind {
+            Kind::Page(p) => Some(&mut p.children),
+            Kind::Block(b) => Some(&mut b.children),
+            _ => None,
+        }
+    }
+    pub(crate) fn children(&self) -> &[u128] {
+        match &self.kind {
+            Kind::Page(p) => &p.children,
+            Kind::Block(b) => &b.children,
+            _ => &[],
+        }
+    }
+}
+
+/// A file upload.
+#[derive(Debug, Clone)]
+pub(crate) struct FileUpload {
+    pub(crate) id: u128,
+    pub(crate) workspace: usize,
+    pub(crate) created_by: u128,
+    pub(crate) created_ms: i64,
+    pub(crate) filename: String,
+    pub(crate) content_type: Value,
+    pub(crate) external_url: Option<String>,
+    /// How many times it has been read (an external import completes on the first read).
+    pub(crate) reads: u32,
+}
+
+/// The whole fake Notion.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) config: super::FakeConfig,
+    pub(crate) clock: Clock,
+    rng: StdRng,
+    pub(crate) workspaces: Vec<Workspace>,
+    pub(crate) integrations: Vec<Integration>,
+    pub(crate) users: BTreeMap<u128, User>,
+    pub(crate) objects: HashMap<u128, Object>,
+    pub(crate) file_uploads: HashMap<u128, FileUpload>,
+    pub(crate) seq: u64,
+    pub(crate) log: Vec<LoggedRequest>,
+    pub(crate) requests: u64,
+    pub(crate) limits: Limits,
+    pub(crate) faults: FaultState,
+}
+
+/// How an ID of a kind is written: Notion's newer IDs have version digit 8, database IDs 4.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum IdStyle {
+    V4,
+    V8,
+}
+
+const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+impl State {
+    pub(crate) fn new(config: super::FakeConfig) -> Self {
+        let rng = StdRng::seed_from_u64(config.seed);
+        let faults = FaultState::new(&config.faults);
+        Self {
+            clock: Clock::new(config.base_time_ms),
+            rng,
+            workspaces: Vec::new(),
+            integrations: Vec::new(),
+            users: BTreeMap::new(),
+            objects: HashMap::new(),
+            file_uploads: HashMap::new(),
+            seq: 0,
+            log: Vec::new(),
+            requests: 0,
+            limits: Limits::default(),
+            faults,
+            config,
+        }
+    }
+
+    /// A new random ID.
+    pub(crate) fn new_id(&mut self, style: IdStyle) -> u128 {
+        loop {
+            let raw: u128 = self.rng.random();
+            let version: u128 = match style {
+                IdStyle::V4 => 4,
+                IdStyle::V8 => 8,
+            };
+            let id = (raw & !(0xf << 76) & !(0x3 << 62)) | (version << 76) | (0x2 << 62);
+            if id != 0 && !self.objects.contains_key(&id) && !self.users.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// A random alphanumeric string.
+    pub(crate) fn random_text(&mut self, len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(ALNUM[self.rng.random_range(0..ALNUM.len())]))
+            .collect()
+    }
+
+    /// A random `u64`.
+    pub(crate) fn random_number(&mut self) -> u64 {
+        self.rng.random()
+    }
+
+    /// A random number in `0..n`.
+    pub(crate) fn random_below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            self.rng.random_range(0..n)
+        }
+    }
+
+    /// The next creation sequence number.
+    pub(crate) fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Inserts a new object made now by `by` and returns its ID.
+    pub(crate) fn insert(
+        &mut self,
+        id: u128,
+        workspace: usize,
+        parent: Parent,
+        by: u128,
+        kind: Kind,
+    ) -> u128 {
+        let now = self.clock.now_minute_ms();
+        let seq = self.next_seq();
+        self.objects.insert(
+            id,
+            Object {
+                id,
+                workspace,
+                seq,
+                parent,
+                created_ms: now,
+                edited_ms: now,
+                created_by: by,
+                edited_by: by,
+                created_at: Instant::now(),
+                in_trash: false,
+                kind,
+            },
+        );
+        id
+    }
+
+    /// Marks an object edited now by `by`.
+    pub(crate) fn touch(&mut self, id: u128, by: u128) {
+        let now = self.clock.now_minute_ms();
+        if let Some(object) = self.objects.get_mut(&id) {
+            object.edited_ms = now;
+            object.edited_by = by;
+        }
+    }
+
+    /// The integration a token belongs to, unless unknown or revoked.
+    pub(crate) fn integration_for(&self, token: &crate::secret::NotionToken) -> Option<usize> {
+        self.integrations
+            .iter()
+            .position(|i| i.token == *token && !i.revoked)
+    }
+
+    /// Whether `integration` sees `id`: it is in its workspace, and it or a parent is shared.
+    pub(crate) fn visible(&self, integration: usize, id: u128) -> bool {
+        let Some(integ) = self.integrations.get(integration) else {
+            return false;
+        };
+        let mut current = id;
+        for _ in 0..10_000 {
+            let Some(object) = self.objects.get(&current) else {
+                return false;
+            };
+            if object.workspace != integ.workspace {
+                return false;
+            }
+            if integ.shared.contains(&current) {
+                return true;
+            }
+            current = match object.parent {
+                Parent::Workspace => return false,
+                Parent::Page(p)
+                | Parent::Database(p)
+                | Parent::DataSource(p)
+                | Parent::Block(p) => p,
+            };
+        }
+        false
+    }
+
+    /// The 404 of an object `integration` cannot see.
+    pub(crate) fn not_found(&self, integration: usize, kind: &str, id: u128) -> Fail {
+        let (name, bot) = self
+            .integrations
+            .get(integration)
+            .map(|i| (i.name.as_str(), i.bot_id))
+            .unwrap_or(("", 0));
+        Fail::not_found(
+            kind,
+            &ObjectId::from_u128(id).to_string(),
+            name,
+            &ObjectId::from_u128(bot).to_string(),
+        )
+    }
+
+    /// The object `id` if `integration` sees it and `accept` says it is of the wanted kind,
+    /// else Notion's 404 for `kind`.
+    pub(crate) fn get_visible(
+        &self,
+        integration: usize,
+        id: u128,
+        kind: &str,
+        accept: impl Fn(&Object) -> bool,
+    ) -> Result<&Object, Fail> {
+        match self.objects.get(&id) {
+            Some(object) if accept(object) && self.visible(integration, id) => Ok(object),
+            _ => Err(self.not_found(integration, kind, id)),
+        }
+    }
+
+    /// The bot user ID of an integration.
+    pub(crate) fn bot(&self, integration: usize) -> u128 {
+        self.integrations.get(integration).map_or(0, |i| i.bot_id)
+    }
+
+    /// The data source that `page` is a row of.
+    pub(crate) fn row_source(&self, page: u128) -> Option<u128> {
+        match self.objects.get(&page)?.parent {
+            Parent::DataSource(ds) => Some(ds),
+            _ => None,
+        }
+    }
+
+    /// The database that holds data source `ds`.
+    pub(crate) fn database_of(&self, ds: u128) -> u128 {
+        match self.objects.get(&ds).map(|o| o.parent) {
+            Some(Parent::Database(db)) => db,
+            _ => 0,
+        }
+    }
+
+    /// Whether `id` or one of its parents is in the trash.
+    pub(crate) fn trashed(&self, id: u128) -> bool {
+        let mut current = id;
+        for _ in 0..10_000 {
+            let Some(object) = self.objects.get(&current) else {
+                return false;
+            };
+            if object.in_trash {
+                return true;
+            }
+            current = match object.parent {
+                Parent::Workspace => return false,
+                Parent::Page(p)
+                | Parent::Database(p)
+                | Parent::DataSource(p)
+                | Parent::Block(p) => p,
+            };
+        }
+        false
+    }
+
+    /// Whether an object is still hidden from queries by the configured read-after-write lag.
+    pub(crate) fn lagging(&self, object: &Object, lag: std::time::Duration) -> bool {
+        !lag.is_zero() && object.created_at.elapsed() < lag
+    }
+}
+
+/// The canonical dashed form of an ID.
+pub(crate) fn uuid(id: u128) -> String {
+    ObjectId::from_u128(id).to_string()
+}
