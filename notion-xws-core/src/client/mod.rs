@@ -1,6 +1,6 @@
 //! [`NotionClient`]: the typed operations of the Notion API, for one token.
 //!
-//! A client holds a token, an API version and a shared [`Transport`]; clients of different
+//! A client holds a token, an API version and a shared [`Transport`](crate::transport::Transport); clients of different
 //! tokens share one transport (and so one connection pool and one rate-limit table). Every
 //! answer is turned into a typed result or a semantic [`Error`] here, in one place
 //! ([`NotionClient::send`]):

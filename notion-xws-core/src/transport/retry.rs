@@ -14,7 +14,7 @@
 //!
 //! A 429 or 529 is never applied, so retrying it is safe for any request. A write that may have
 //! been applied is never sent again here: the client turns it into
-//! [`Error::AmbiguousWrite`](crate::Error::AmbiguousWrite), which the sync settles by reading the
+//! [`Error::AmbiguousWrite`], which the sync settles by reading the
 //! target back.
 //!
 //! Backoff is exponential with full jitter (`rand(0, min(cap, initial·2ⁿ))`) from a seeded RNG,

@@ -1,8 +1,16 @@
 //! The core's integration tests, in one binary so that the crate links once.
+//! Run them all with `cargo test -p notion-xws-core --all-features`.
 
+#[cfg(feature = "http")]
 mod client_http;
+#[cfg(all(feature = "fake", feature = "http"))]
 mod fake_behaviour;
+#[cfg(all(feature = "fake", feature = "http"))]
 mod fake_contract;
+#[cfg(feature = "fake")]
 mod fake_shapes;
+#[cfg(feature = "fake")]
+mod fake_support;
 mod fixtures;
+#[cfg(feature = "http")]
 mod secrets;
