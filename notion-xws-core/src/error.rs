@@ -263,6 +263,9 @@ pub enum Error {
     /// A configuration that makes no sense (a bad base URL, a missing option, …).
     #[error("configuration error: {0}")]
     Config(String),
+    /// The registry cannot be used as it is (a registry database missing, or found twice).
+    #[error("registry error: {0}")]
+    Registry(String),
     /// The run was cancelled (Ctrl-C) before it finished.
     #[error("cancelled")]
     Cancelled,

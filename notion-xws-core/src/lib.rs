@@ -27,11 +27,14 @@
 //!   retries, recording), and the real HTTP transport.
 //! - [`client`]: [`NotionClient`](client::NotionClient), the typed operations, and pagination.
 //! - [`model`]: typed wire models of the Notion API.
+//! - [`audit`]: the audit of the registry ([`audit::AuditReport`]), read only.
+//! - [`registry`]: the registry in Notion (`system-environments`, `system-databases`, `Clients`), read.
 //! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod client;
 pub mod error;
 #[cfg(feature = "fake")]
@@ -40,6 +43,7 @@ pub mod ids;
 pub mod link;
 pub mod model;
 pub mod rate;
+pub mod registry;
 pub mod secret;
 pub mod transport;
 

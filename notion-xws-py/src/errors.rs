@@ -44,6 +44,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::Transport { .. } => "TransportError",
         Error::Decode { .. } => "DecodeError",
         Error::Config(_) => "ConfigError",
+        Error::Registry(_) => "RegistryError",
         Error::Cancelled => "CancelledError",
         // The core's enum is non-exhaustive; a variant added there lands here until mapped.
         _ => "NotionXwsError",

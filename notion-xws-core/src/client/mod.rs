@@ -109,6 +109,15 @@ impl NotionClient {
         }
     }
 
+    /// A client of another token over the same transport, speaking the same version.
+    pub fn for_token(&self, token: NotionToken) -> Self {
+        Self {
+            transport: std::sync::Arc::clone(&self.transport),
+            token,
+            version: self.version.clone(),
+        }
+    }
+
     /// The same client speaking `version`.
     pub fn with_version(mut self, version: NotionVersion) -> Self {
         self.version = version;

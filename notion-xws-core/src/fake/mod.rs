@@ -257,8 +257,8 @@ impl FakeNotion {
         self.set_shared(token, object.into(), true)
     }
 
-    /// Stops sharing an object with the token's integration (what was shared through a parent
-    /// stays visible).
+    /// Stops sharing an object with the token's integration: it loses access to that object and
+    /// everything under it, even when a parent stays shared (sharing it again undoes this).
     pub fn unshare(&self, token: &NotionToken, object: impl Into<ObjectId>) -> Result<()> {
         self.set_shared(token, object.into(), false)
     }
@@ -279,11 +279,13 @@ impl FakeNotion {
                 uuid(id)
             )));
         }
-        let shared = &mut state.integrations[index].shared;
+        let integration = &mut state.integrations[index];
         if on {
-            shared.insert(id);
+            integration.unshared.remove(&id);
+            integration.shared.insert(id);
         } else {
-            shared.remove(&id);
+            integration.shared.remove(&id);
+            integration.unshared.insert(id);
         }
         Ok(())
     }

@@ -80,6 +80,7 @@ impl State {
             token,
             revoked: false,
             shared: std::collections::HashSet::new(),
+            unshared: std::collections::HashSet::new(),
         });
         self.users.insert(
             bot,

@@ -51,7 +51,11 @@ pub(crate) struct Integration {
     pub(crate) bot_id: u128,
     pub(crate) token: crate::secret::NotionToken,
     pub(crate) revoked: bool,
+    /// Objects shared with the integration (and so everything under them).
     pub(crate) shared: HashSet<u128>,
+    /// Objects unshared from the integration (and so everything under them), even when a parent
+    /// is shared: the closest of the two on the way up decides.
+    pub(crate) unshared: HashSet<u128>,
 }
 
 /// A user of a workspace: a person or an integration's bot.
@@ -349,7 +353,8 @@ impl State {
             .position(|i| i.token == *token && !i.revoked)
     }
 
-    /// Whether `integration` sees `id`: it is in its workspace, and it or a parent is shared.
+    /// Whether `integration` sees `id`: it is in its workspace, and it or a parent is shared,
+    /// with no unshared object nearer on the way up.
     pub(crate) fn visible(&self, integration: usize, id: u128) -> bool {
         let Some(integ) = self.integrations.get(integration) else {
             return false;
@@ -360,6 +365,9 @@ impl State {
                 return false;
             };
             if object.workspace != integ.workspace {
+                return false;
+            }
+            if integ.unshared.contains(&current) {
                 return false;
             }
             if integ.shared.contains(&current) {

@@ -21,6 +21,7 @@ __all__ = [
     "InvalidLinkError",
     "ConfigError",
     "InvalidTokenError",
+    "RegistryError",
     "ApiError",
     "UnauthorizedError",
     "ForbiddenError",
@@ -81,6 +82,10 @@ class InvalidLinkError(InvalidInputError):
 
 class ConfigError(NotionXwsError):
     """A configuration that makes no sense (a bad base URL, a missing option, ...)."""
+
+
+class RegistryError(ConfigError):
+    """The registry cannot be used as it is: a registry database missing, or found twice."""
 
 
 class InvalidTokenError(ConfigError, ValueError):

@@ -1,0 +1,957 @@
+//! The checks of the audit, run against Notion.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use super::{
+    AuditReport, AuditSummary, ControlIdentity, DatabaseAudit, EnvironmentAudit, Finding,
+    ParentPageStatus, ResolvedDatabase, Severity, TokenHealth, synced,
+};
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{DataSourceId, DatabaseId, ObjectId, PageId};
+use crate::registry::cells::Cell;
+use crate::registry::{
+    DatabaseEntry, Direction, Environment, PARENT_PAGE_TITLE, Registry, SyncSetting, TokenSource,
+};
+use crate::secret::NotionToken;
+
+/// How many checks run at once per workspace (each token's rate budget paces them anyway).
+const CONCURRENCY: usize = 16;
+
+fn finding(
+    severity: Severity,
+    code: &'static str,
+    subject: &str,
+    message: impl Into<String>,
+    fix: impl Into<String>,
+) -> Finding {
+    Finding {
+        severity,
+        code,
+        subject: subject.to_owned(),
+        message: message.into(),
+        fix: fix.into(),
+    }
+}
+
+/// An environment's token, resolved and checked.
+struct TokenCheck {
+    token: Option<NotionToken>,
+    health: TokenHealth,
+}
+
+/// Audits a registry already read. Read only.
+pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Result<AuditReport> {
+    let me = control.me().await?;
+    let bot = me.bot();
+    let control_identity = ControlIdentity {
+        bot: me.name().unwrap_or("integration").to_owned(),
+        workspace_id: bot.and_then(|b| b.workspace_id),
+        workspace_name: bot.and_then(|b| b.workspace_name.clone().flatten()),
+    };
+    let mut findings = Vec::new();
+    registry_findings(registry, &mut findings);
+
+    // 1. Tokens: each distinct token once, all at once.
+    let checks: Vec<TokenCheck> = stream::iter(registry.environments.iter())
+        .map(|env| check_token(control, env))
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    let primary_row = primary_environment(registry, &checks, &control_identity, &mut findings);
+    for (env, check) in registry.environments.iter().zip(&checks) {
+        token_findings(registry, env, check, &mut findings);
+    }
+
+    // 2. Parent pages, each with its environment's token (the control token for the primary).
+    let clients: Vec<Option<NotionClient>> = registry
+        .environments
+        .iter()
+        .zip(&checks)
+        .map(|(env, check)| {
+            if Some(env.row) == primary_row {
+                Some(control.clone())
+            } else {
+                check
+                    .token
+                    .clone()
+                    .filter(|_| check.health.is_valid())
+                    .map(|token| control.for_token(token))
+            }
+        })
+        .collect();
+    let parent_pages: Vec<ParentPageStatus> =
+        stream::iter(registry.environments.iter().zip(&clients))
+            .map(|(env, client)| check_parent_page(env, client.as_ref()))
+            .buffered(CONCURRENCY)
+            .try_collect()
+            .await?;
+    for (env, status) in registry.environments.iter().zip(&parent_pages) {
+        parent_page_findings(registry, env, status, &mut findings);
+    }
+
+    // 3. Databases, each with the token of the workspace it lives in.
+    let env_index: HashMap<PageId, usize> = registry
+        .environments
+        .iter()
+        .enumerate()
+        .map(|(i, env)| (env.row, i))
+        .collect();
+    let resolutions: Vec<(DatabaseAudit, Vec<Finding>)> = stream::iter(registry.databases.iter())
+        .map(|entry| {
+            let (reader, read_with) =
+                database_reader(entry, control, &clients, &env_index, primary_row);
+            check_database(registry, entry, reader, read_with)
+        })
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut databases = Vec::with_capacity(resolutions.len());
+    for (audit, mut found) in resolutions {
+        findings.append(&mut found);
+        databases.push(audit);
+    }
+
+    // 4. The Clients' copy of each token.
+    client_findings(registry, &checks, &env_index, &mut findings);
+
+    let environments: Vec<EnvironmentAudit> = registry
+        .environments
+        .iter()
+        .zip(checks)
+        .zip(parent_pages)
+        .map(|((env, check), parent_page)| EnvironmentAudit {
+            row: env.row,
+            name: env.name.clone(),
+            token_source: env.token.describe(),
+            token: check.health,
+            primary: Some(env.row) == primary_row,
+            parent_page,
+        })
+        .collect();
+    findings
+        .sort_by(|a, b| (a.severity, a.code, &a.subject).cmp(&(b.severity, b.code, &b.subject)));
+    let summary = summarize(registry, &environments, &databases, &findings);
+    Ok(AuditReport {
+        summary,
+        control: control_identity,
+        environments,
+        databases,
+        findings,
+    })
+}
+
+/// Problems of the registry itself: columns, names, relations, sync values.
+fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
+    let names = &registry.names;
+    let envs = &registry.environments_table;
+    let dbs = &registry.databases_table;
+    if envs.column(&names.parent_page).is_none() {
+        findings.push(finding(
+            Severity::P0,
+            "registry.parent-page-property-missing",
+            &envs.title,
+            format!("{} has no {} property: nothing says under which page databases belong in each workspace", envs.title, names.parent_page),
+            format!("run `repair --execute` to add {} (url), or add it by hand", names.parent_page),
+        ));
+    }
+    if envs.column(&names.primary_token).is_none() {
+        findings.push(finding(
+            Severity::P0,
+            "registry.token-property-missing",
+            &envs.title,
+            format!("{} has no {} property", envs.title, names.primary_token),
+            format!(
+                "add {} (rich text) with each workspace's token or an env:NAME reference",
+                names.primary_token
+            ),
+        ));
+    }
+    if registry.relation.is_none() {
+        findings.push(finding(
+            Severity::P0,
+            "registry.relation-missing",
+            &envs.title,
+            format!(
+                "{} has no relation to {}: no environment names its databases",
+                envs.title, dbs.title
+            ),
+            format!("add a relation from {} to {}", envs.title, dbs.title),
+        ));
+    }
+    if dbs.column(&names.sync).is_none() {
+        findings.push(finding(
+            Severity::P1,
+            "registry.sync-property-missing",
+            &dbs.title,
+            format!(
+                "{} has no {} property: no database is synced",
+                dbs.title, names.sync
+            ),
+            format!(
+                "add {} (status or select: No Sync, Push, Pull, Two-Way)",
+                names.sync
+            ),
+        ));
+    }
+    duplicate_names(
+        registry.environments.iter().map(|e| e.name.as_str()),
+        &envs.title,
+        findings,
+    );
+    duplicate_names(
+        registry.databases.iter().map(|d| d.name.as_str()),
+        &dbs.title,
+        findings,
+    );
+    let known: HashSet<PageId> = registry.databases.iter().map(|d| d.row).collect();
+    for env in &registry.environments {
+        let missing = env
+            .databases
+            .iter()
+            .filter(|row| !known.contains(row))
+            .count();
+        if missing > 0 {
+            findings.push(finding(
+                Severity::P2,
+                "registry.relation-to-missing-row",
+                &env.name,
+                format!("{missing} related {} row(s) are in the trash or not shared with the control integration", dbs.title),
+                "restore the rows, or remove them from the relation",
+            ));
+        }
+    }
+    for db in &registry.databases {
+        match &db.sync {
+            SyncSetting::Unknown(value) => findings.push(finding(
+                Severity::P1,
+                "database.sync-unknown",
+                &db.name,
+                format!(
+                    "{} is {value:?}, which names no direction; the database is not synced",
+                    names.sync
+                ),
+                "set it to No Sync, Push (One-Way), Pull or Two-Way (Bidirectional)",
+            )),
+            SyncSetting::On(Direction::Pull) if db.environments.len() > 1 => {
+                findings.push(finding(
+                    Severity::P1,
+                    "database.pull-from-several",
+                    &db.name,
+                    format!(
+                        "it pulls from {} environments, but one registry row names one database",
+                        db.environments.len()
+                    ),
+                    "make one row per environment's database",
+                ))
+            }
+            SyncSetting::On(_) if db.environments.is_empty() => findings.push(finding(
+                Severity::P2,
+                "database.synced-nowhere",
+                &db.name,
+                "it has a sync direction but no environment relates to it",
+                format!("relate it to an environment in {}", envs.title),
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn duplicate_names<'a>(
+    names: impl Iterator<Item = &'a str>,
+    table: &str,
+    findings: &mut Vec<Finding>,
+) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for name in names {
+        *counts.entry(name).or_default() += 1;
+    }
+    for (name, count) in counts {
+        if name.is_empty() {
+            findings.push(finding(
+                Severity::P2,
+                "registry.unnamed-row",
+                table,
+                format!("{count} row(s) have an empty Name"),
+                "name them: reports and plans refer to rows by name",
+            ));
+        } else if count > 1 {
+            findings.push(finding(
+                Severity::P1,
+                "registry.duplicate-name",
+                name,
+                format!("{count} rows of {table} are named {name:?}"),
+                "give each row its own name",
+            ));
+        }
+    }
+}
+
+async fn check_token(control: &NotionClient, env: &Environment) -> TokenCheck {
+    let token = match env.token.resolve() {
+        Ok(None) => {
+            return TokenCheck {
+                token: None,
+                health: TokenHealth::Missing,
+            };
+        }
+        Err(reason) => {
+            return TokenCheck {
+                token: None,
+                health: TokenHealth::Unreadable { reason },
+            };
+        }
+        Ok(Some(token)) => token,
+    };
+    let client = control.for_token(token.clone());
+    let health = match client.me().await {
+        Ok(user) => TokenHealth::Valid {
+            bot: user.name().unwrap_or("integration").to_owned(),
+            workspace_id: user.bot().and_then(|b| b.workspace_id),
+            workspace_name: user.bot().and_then(|b| b.workspace_name.clone().flatten()),
+        },
+        Err(Error::Unauthorized(_)) => TokenHealth::Invalid,
+        Err(error) => TokenHealth::Unreachable {
+            reason: error.to_string(),
+        },
+    };
+    TokenCheck {
+        token: Some(token),
+        health,
+    }
+}
+
+/// The environment of the control workspace: the one whose token is in the control token's
+/// workspace, else the one typed `Primary` (reported).
+fn primary_environment(
+    registry: &Registry,
+    checks: &[TokenCheck],
+    control: &ControlIdentity,
+    findings: &mut Vec<Finding>,
+) -> Option<PageId> {
+    let by_workspace = registry.environments.iter().zip(checks).find(|(_, check)| {
+        matches!(&check.health, TokenHealth::Valid { workspace_id: Some(id), .. }
+            if Some(*id) == control.workspace_id)
+    });
+    if let Some((env, _)) = by_workspace {
+        return Some(env.row);
+    }
+    let typed: Vec<&Environment> = registry
+        .environments
+        .iter()
+        .filter(|env| {
+            env.environment_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("primary"))
+        })
+        .collect();
+    match typed.as_slice() {
+        [env] => {
+            findings.push(finding(
+                Severity::P2,
+                "environment.primary-by-type",
+                &env.name,
+                "no environment's token belongs to the control workspace; the environment typed Primary is taken as the control workspace's",
+                "give this environment a valid token of the control workspace",
+            ));
+            Some(env.row)
+        }
+        _ if registry
+            .databases
+            .iter()
+            .any(|db| db.sync.direction() == Some(Direction::Pull)) =>
+        {
+            findings.push(finding(
+                Severity::P1,
+                "environment.primary-unknown",
+                &registry.environments_table.title,
+                format!(
+                    "no environment is the control workspace's ({}): Pull databases have nowhere to go",
+                    control.workspace_name.as_deref().unwrap_or("unnamed")
+                ),
+                "add an environment for the control workspace with Environment-Type Primary",
+            ));
+            None
+        }
+        _ => None,
+    }
+}
+
+fn token_findings(
+    registry: &Registry,
+    env: &Environment,
+    check: &TokenCheck,
+    findings: &mut Vec<Finding>,
+) {
+    let column = &registry.names.primary_token;
+    let syncs = env
+        .databases
+        .iter()
+        .any(|row| registry.database(*row).is_some_and(|db| synced(&db.sync)));
+    if let TokenSource::Inline {
+        needed_cleaning, ..
+    } = &env.token
+    {
+        findings.push(finding(
+            Severity::P2,
+            "token.plain-text",
+            &env.name,
+            format!("the token is stored in plain text in {column}, readable by anyone who can read the registry"),
+            format!("move it to an environment variable and write env:VARIABLE_NAME in {column}"),
+        ));
+        if *needed_cleaning {
+            findings.push(finding(
+                Severity::P2,
+                "token.needs-cleaning",
+                &env.name,
+                format!(
+                    "{column} has stray whitespace or quotes around the token (they were ignored)"
+                ),
+                format!("remove them from {column}"),
+            ));
+        }
+    }
+    match &check.health {
+        TokenHealth::Missing => findings.push(finding(
+            if syncs { Severity::P1 } else { Severity::P2 },
+            "token.missing",
+            &env.name,
+            format!("{column} is empty: the workspace cannot be read or written"),
+            format!("create an internal integration in that workspace and put its token (or env:NAME) in {column}"),
+        )),
+        TokenHealth::Unreadable { reason } => findings.push(finding(
+            Severity::P0,
+            "token.unreadable",
+            &env.name,
+            format!("the token cannot be read: {reason}"),
+            format!("fix {column} (a token, or env:NAME with NAME set in the environment)"),
+        )),
+        TokenHealth::Invalid => findings.push(finding(
+            Severity::P0,
+            "token.invalid",
+            &env.name,
+            "Notion refused the token (401): it is wrong or was revoked",
+            format!("regenerate the integration's token in that workspace and update {column}"),
+        )),
+        TokenHealth::Unreachable { reason } => findings.push(finding(
+            Severity::P1,
+            "token.unreachable",
+            &env.name,
+            format!("the token could not be checked: {reason}"),
+            "run the audit again; if it persists, check the network and Notion's status",
+        )),
+        TokenHealth::Valid { .. } => {}
+    }
+}
+
+async fn check_parent_page(
+    env: &Environment,
+    client: Option<&NotionClient>,
+) -> Result<ParentPageStatus> {
+    let Some(client) = client else {
+        return Ok(match &env.parent_page {
+            Cell::Invalid(reason) => ParentPageStatus::Invalid {
+                reason: reason.clone(),
+            },
+            _ => ParentPageStatus::Unchecked,
+        });
+    };
+    match &env.parent_page {
+        Cell::Invalid(reason) => Ok(ParentPageStatus::Invalid {
+            reason: reason.clone(),
+        }),
+        Cell::Value(link) => {
+            let page = PageId::from(link.id);
+            match client.page(page).await {
+                Ok(found) if !found.in_trash() => Ok(ParentPageStatus::Recorded { page }),
+                Ok(_) | Err(Error::NotFound(_)) => Ok(ParentPageStatus::NotShared { page }),
+                Err(error) => Err(error),
+            }
+        }
+        Cell::Empty => {
+            let pages: Vec<PageId> = client
+                .search_pages(PARENT_PAGE_TITLE)
+                .try_filter_map(|page| async move {
+                    Ok(
+                        (page.title().trim() == PARENT_PAGE_TITLE && !page.in_trash())
+                            .then_some(page.id),
+                    )
+                })
+                .try_collect()
+                .await?;
+            Ok(match pages.as_slice() {
+                [] => ParentPageStatus::NotFound,
+                [page] => ParentPageStatus::Fallback { page: *page },
+                _ => ParentPageStatus::Ambiguous { pages },
+            })
+        }
+    }
+}
+
+fn parent_page_findings(
+    registry: &Registry,
+    env: &Environment,
+    status: &ParentPageStatus,
+    findings: &mut Vec<Finding>,
+) {
+    let column = &registry.names.parent_page;
+    let writes_here = env.databases.iter().any(|row| {
+        registry
+            .database(*row)
+            .and_then(|db| db.sync.direction())
+            .is_some()
+    });
+    let blocking = if writes_here {
+        Severity::P0
+    } else {
+        Severity::P1
+    };
+    match status {
+        ParentPageStatus::Recorded { .. } | ParentPageStatus::Unchecked => {}
+        ParentPageStatus::NotShared { page } => findings.push(finding(
+            Severity::P1,
+            "parent-page.not-shared",
+            &env.name,
+            format!("the parent page {page} of {column} cannot be read with this environment's token: not shared with its integration, or in another workspace"),
+            format!("share the page {page} with the integration (… menu → Connections)"),
+        )),
+        ParentPageStatus::Invalid { reason } => findings.push(finding(
+            Severity::P1,
+            "parent-page.invalid",
+            &env.name,
+            format!("{column} is not a page link: {reason}"),
+            format!("put the link of the workspace's {PARENT_PAGE_TITLE} page in {column}"),
+        )),
+        ParentPageStatus::Fallback { page } => findings.push(finding(
+            Severity::P2,
+            "parent-page.fallback",
+            &env.name,
+            format!("{column} is empty; the one page titled exactly {PARENT_PAGE_TITLE:?} ({page}) is used"),
+            format!("run `repair --execute` to record it in {column}"),
+        )),
+        ParentPageStatus::NotFound => findings.push(finding(
+            blocking,
+            "parent-page.not-found",
+            &env.name,
+            format!("{column} is empty and no page titled exactly {PARENT_PAGE_TITLE:?} is shared with the integration: databases cannot be created there"),
+            format!("create a page titled {PARENT_PAGE_TITLE}, share it with the integration, and record it in {column}"),
+        )),
+        ParentPageStatus::Ambiguous { pages } => findings.push(finding(
+            blocking,
+            "parent-page.ambiguous",
+            &env.name,
+            format!(
+                "{column} is empty and {} pages are titled exactly {PARENT_PAGE_TITLE:?} ({}): none is chosen",
+                pages.len(),
+                pages.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            format!("record the right one in {column}, or rename the others"),
+        )),
+    }
+}
+
+/// Which client reads a database: the control token, except for Pull, whose source lives in
+/// the environment.
+fn database_reader<'a>(
+    entry: &DatabaseEntry,
+    control: &'a NotionClient,
+    clients: &'a [Option<NotionClient>],
+    env_index: &HashMap<PageId, usize>,
+    primary: Option<PageId>,
+) -> (Option<&'a NotionClient>, Option<PageId>) {
+    if entry.sync.direction() != Some(Direction::Pull) {
+        return (Some(control), None);
+    }
+    let env = entry
+        .environments
+        .iter()
+        .find(|row| Some(**row) != primary)
+        .copied();
+    match env {
+        Some(row) => (
+            env_index.get(&row).and_then(|i| clients[*i].as_ref()),
+            Some(row),
+        ),
+        None => (None, None),
+    }
+}
+
+/// What one ID source resolved to.
+#[derive(Debug, Clone, PartialEq)]
+enum Resolution {
+    /// A database with exactly these data sources.
+    Database(DatabaseId, Vec<DataSourceId>),
+    /// A data source of this database.
+    DataSource(DataSourceId, Option<DatabaseId>),
+    /// A page that is not a database.
+    Page,
+    /// Nothing the token can read.
+    NotFound,
+}
+
+async fn resolve(
+    client: &NotionClient,
+    id: ObjectId,
+    data_source_first: bool,
+) -> Result<Resolution> {
+    let as_source = || async {
+        match client.data_source(DataSourceId::from(id)).await {
+            Ok(source) => Ok(Some(Resolution::DataSource(
+                source.id,
+                source.database_id(),
+            ))),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    };
+    let as_database = || async {
+        match client.database(DatabaseId::from(id)).await {
+            Ok(database) => Ok(Some(Resolution::Database(
+                database.id,
+                database.data_source_ids(),
+            ))),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    };
+    let first = if data_source_first {
+        as_source().await?
+    } else {
+        as_database().await?
+    };
+    if let Some(found) = first {
+        return Ok(found);
+    }
+    let second = if data_source_first {
+        as_database().await?
+    } else {
+        as_source().await?
+    };
+    if let Some(found) = second {
+        return Ok(found);
+    }
+    match client.page(PageId::from(id)).await {
+        Ok(_) => Ok(Resolution::Page),
+        Err(Error::NotFound(_)) => Ok(Resolution::NotFound),
+        Err(error) => Err(error),
+    }
+}
+
+async fn check_database(
+    registry: &Registry,
+    entry: &DatabaseEntry,
+    reader: Option<&NotionClient>,
+    read_with: Option<PageId>,
+) -> Result<(DatabaseAudit, Vec<Finding>)> {
+    let names = &registry.names;
+    let mut findings = Vec::new();
+    let severity = if synced(&entry.sync) {
+        Severity::P1
+    } else {
+        Severity::P2
+    };
+    let mut audit = DatabaseAudit {
+        row: entry.row,
+        name: entry.name.clone(),
+        direction: entry.sync.direction(),
+        read_with,
+        resolved: None,
+        unreachable: false,
+        data_source_id_recorded: false,
+    };
+    let sources = entry.ids.named(names);
+    for (column, cell) in &sources {
+        if let Cell::Invalid(reason) = cell {
+            findings.push(finding(
+                severity,
+                "database.bad-id",
+                &entry.name,
+                format!("{column} does not name a database: {reason}"),
+                format!("correct {column} (a database link, or its ID)"),
+            ));
+        }
+    }
+    let ids: Vec<(&str, ObjectId)> = sources
+        .iter()
+        .filter_map(|(column, cell)| cell.value().map(|link| (*column, link.id)))
+        .collect();
+    if ids.is_empty() {
+        if sources.iter().all(|(_, cell)| cell.is_empty()) {
+            findings.push(finding(
+                severity,
+                "database.no-id",
+                &entry.name,
+                format!(
+                    "none of {}, {}, {}, {} is filled",
+                    names.data_source_id, names.database_id, names.nid, names.database_url
+                ),
+                format!("put the database's link in {}", names.database_url),
+            ));
+        }
+        return Ok((audit, findings));
+    }
+    let Some(client) = reader else {
+        findings.push(finding(
+            severity,
+            "database.no-reader",
+            &entry.name,
+            "it is pulled from an environment whose token does not work, so it cannot be read",
+            "fix that environment's token",
+        ));
+        return Ok((audit, findings));
+    };
+
+    // Resolve each distinct ID once; IDs the first answer already explains need no request.
+    let mut answers: Vec<(&str, ObjectId, Resolution)> = Vec::new();
+    for (column, id) in &ids {
+        let known = answers.iter().find_map(|(_, _, answer)| match answer {
+            Resolution::Database(db, sources) if ObjectId::from(*db) == *id => {
+                Some(Resolution::Database(*db, sources.clone()))
+            }
+            Resolution::DataSource(ds, db) if ObjectId::from(*ds) == *id => {
+                Some(Resolution::DataSource(*ds, *db))
+            }
+            Resolution::DataSource(_, Some(db)) if ObjectId::from(*db) == *id => {
+                // The database of a data source already read: one more request only if it has
+                // several data sources matters, which the data source's own answer settles.
+                None
+            }
+            _ => None,
+        });
+        let answer = match known {
+            Some(answer) => answer,
+            None => resolve(client, *id, *column == names.data_source_id.as_str()).await?,
+        };
+        answers.push((column, *id, answer));
+    }
+
+    // What each source says, as (database, data source) when it says one.
+    let mut claims: Vec<(&str, Option<DatabaseId>, Option<DataSourceId>)> = Vec::new();
+    for (column, id, answer) in &answers {
+        match answer {
+            Resolution::Database(db, sources) => {
+                if *column == names.data_source_id.as_str() {
+                    findings.push(finding(
+                        Severity::P2,
+                        "database.wrong-kind",
+                        &entry.name,
+                        format!("{column} holds the database ID {id}, not a data source ID"),
+                        format!("run `repair --execute` to put the data source ID in {column}"),
+                    ));
+                }
+                if sources.len() > 1 {
+                    findings.push(finding(
+                        severity,
+                        "database.multiple-data-sources",
+                        &entry.name,
+                        format!(
+                            "the database {db} has {} data sources ({}); {} does not say which one is meant",
+                            sources.len(),
+                            sources.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                            column
+                        ),
+                        format!("put the right data source ID in {}", names.data_source_id),
+                    ));
+                }
+                let single = (sources.len() == 1).then(|| sources[0]);
+                claims.push((column, Some(*db), single));
+            }
+            Resolution::DataSource(ds, db) => {
+                if *column != names.data_source_id.as_str() {
+                    findings.push(finding(
+                        Severity::P2,
+                        "database.wrong-kind",
+                        &entry.name,
+                        format!("{column} holds the data source ID {id}, not a database ID"),
+                        format!("move it to {}", names.data_source_id),
+                    ));
+                }
+                claims.push((column, *db, Some(*ds)));
+            }
+            Resolution::Page => {
+                findings.push(finding(
+                    severity,
+                    "database.not-a-database",
+                    &entry.name,
+                    format!("{column} names the page {id}, which is not a database"),
+                    format!("put the database's own link in {column}"),
+                ));
+                claims.push((column, None, None));
+            }
+            Resolution::NotFound => claims.push((column, None, None)),
+        }
+    }
+
+    let reachable: Vec<_> = claims
+        .iter()
+        .filter(|(_, db, ds)| db.is_some() || ds.is_some())
+        .collect();
+    let not_found: Vec<&str> = answers
+        .iter()
+        .filter(|(_, _, a)| *a == Resolution::NotFound)
+        .map(|(column, _, _)| *column)
+        .collect();
+    if reachable.is_empty() {
+        if !not_found.is_empty() {
+            audit.unreachable = true;
+            let who = match read_with.and_then(|row| registry.environment(row)) {
+                Some(env) => format!("the integration of {}", env.name),
+                None => "the control integration".to_owned(),
+            };
+            findings.push(finding(
+                severity,
+                "database.unreachable",
+                &entry.name,
+                format!("{} names a database that {who} cannot read: it is not shared with it, or not in its workspace", not_found.join(", ")),
+                format!("share the database with {who} (… menu → Connections), or correct the link"),
+            ));
+        }
+        return Ok((audit, findings));
+    }
+    // Agreement: every source that names something names the same database, and the data
+    // sources named (if any) are one.
+    let databases: HashSet<DatabaseId> = reachable.iter().filter_map(|(_, db, _)| *db).collect();
+    let data_sources: HashSet<DataSourceId> =
+        reachable.iter().filter_map(|(_, _, ds)| *ds).collect();
+    let disagree = databases.len() > 1
+        || data_sources.len() > 1
+        || !not_found.is_empty()
+        || claims
+            .iter()
+            .any(|(_, db, ds)| db.is_none() && ds.is_none());
+    if disagree {
+        let said: Vec<String> = answers
+            .iter()
+            .map(|(column, id, answer)| {
+                let what = match answer {
+                    Resolution::Database(db, _) => format!("database {db}"),
+                    Resolution::DataSource(ds, db) => match db {
+                        Some(db) => format!("data source {ds} of database {db}"),
+                        None => format!("data source {ds}"),
+                    },
+                    Resolution::Page => format!("page {id} (not a database)"),
+                    Resolution::NotFound => format!("{id}, which cannot be read"),
+                };
+                format!("{column} → {what}")
+            })
+            .collect();
+        findings.push(finding(
+            severity,
+            "database.ids-disagree",
+            &entry.name,
+            format!("its ID sources disagree: {}", said.join("; ")),
+            format!(
+                "correct the wrong one(s); {} is the source of truth",
+                names.data_source_id
+            ),
+        ));
+        return Ok((audit, findings));
+    }
+    if let ([database], [data_source]) = (
+        databases.iter().copied().collect::<Vec<_>>().as_slice(),
+        data_sources.iter().copied().collect::<Vec<_>>().as_slice(),
+    ) {
+        let resolved = ResolvedDatabase {
+            database: *database,
+            data_source: *data_source,
+        };
+        audit.resolved = Some(resolved);
+        audit.data_source_id_recorded = entry.ids.data_source_id.value().map(|l| l.id)
+            == Some(ObjectId::from(resolved.data_source));
+        if !audit.data_source_id_recorded && entry.ids.data_source_id.is_empty() {
+            findings.push(finding(
+                severity,
+                "database.data-source-id-missing",
+                &entry.name,
+                format!(
+                    "{} is empty; it resolves to {}",
+                    names.data_source_id, resolved.data_source
+                ),
+                format!("run `repair --execute` to fill {}", names.data_source_id),
+            ));
+        }
+    }
+    Ok((audit, findings))
+}
+
+fn client_findings(
+    registry: &Registry,
+    checks: &[TokenCheck],
+    env_index: &HashMap<PageId, usize>,
+    findings: &mut Vec<Finding>,
+) {
+    for client in &registry.clients {
+        let Ok(Some(client_token)) = client.token.resolve() else {
+            continue;
+        };
+        for row in &client.environments {
+            let Some(index) = env_index.get(row) else {
+                continue;
+            };
+            let env = &registry.environments[*index];
+            if checks[*index].token.as_ref() != Some(&client_token) {
+                findings.push(finding(
+                    Severity::P2,
+                    "token.clients-disagree",
+                    &client.name,
+                    format!(
+                        "the client's {} is not the token of its environment {} ({} is the source of truth)",
+                        registry.names.client_token, env.name, registry.names.primary_token
+                    ),
+                    format!("make {} a rollup of the environment's {}", registry.names.client_token, registry.names.primary_token),
+                ));
+            }
+        }
+    }
+}
+
+fn summarize(
+    registry: &Registry,
+    environments: &[EnvironmentAudit],
+    databases: &[DatabaseAudit],
+    findings: &[Finding],
+) -> AuditSummary {
+    let count = |f: &dyn Fn(&&EnvironmentAudit) -> bool| environments.iter().filter(f).count();
+    let with_token = registry
+        .environments
+        .iter()
+        .filter(|env| env.token != TokenSource::Missing)
+        .count();
+    AuditSummary {
+        environments: environments.len(),
+        environments_with_token: with_token,
+        environments_without_token: environments.len() - with_token,
+        environments_with_invalid_token: count(&|e| {
+            matches!(
+                e.token,
+                TokenHealth::Invalid | TokenHealth::Unreadable { .. }
+            )
+        }),
+        environments_without_parent_page: count(&|e| e.parent_page.page().is_none()),
+        databases: databases.len(),
+        databases_with_data_source_id: registry
+            .databases
+            .iter()
+            .filter(|db| !db.ids.data_source_id.is_empty())
+            .count(),
+        databases_without_data_source_id: registry
+            .databases
+            .iter()
+            .filter(|db| db.ids.data_source_id.is_empty())
+            .count(),
+        databases_with_url: registry
+            .databases
+            .iter()
+            .filter(|db| !db.ids.database_url.is_empty())
+            .count(),
+        databases_resolvable: databases.iter().filter(|d| d.resolved.is_some()).count(),
+        databases_unreachable: databases.iter().filter(|d| d.unreachable).count(),
+        findings: findings.len(),
+        blocking_findings: findings
+            .iter()
+            .filter(|f| f.severity == Severity::P0)
+            .count(),
+    }
+}

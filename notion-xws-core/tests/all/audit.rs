@@ -1,0 +1,635 @@
+//! The audit, on small registries built in the fake Notion: one test per finding, the counts,
+//! and that the audit writes nothing and prints no token.
+
+use std::sync::Arc;
+
+use notion_xws_core::audit::{ParentPageStatus, Severity, TokenHealth, audit};
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::fake::{FakeConfig, FakeNotion, FakeWorkspace};
+use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::transport::{DynTransport, Method};
+use notion_xws_core::{Error, NotionToken};
+use serde_json::{Value, json};
+
+use crate::fake_support::{id, ok, text};
+
+/// A control workspace with an empty registry, and helpers to fill it.
+pub(crate) struct World {
+    pub(crate) fake: FakeNotion,
+    pub(crate) control: FakeWorkspace,
+    pub(crate) environments: String,
+    pub(crate) databases: String,
+    pub(crate) clients: Option<String>,
+    pub(crate) library: String,
+}
+
+impl World {
+    /// The registry, with or without the `Database-Parent-Page-ID` column.
+    pub(crate) async fn new(parent_page_column: bool) -> Self {
+        let fake = FakeNotion::new(FakeConfig::default());
+        let control = fake.add_workspace("Seren Media");
+        let t = &control.token;
+        let root = control.root_page_id.to_string();
+        let registry = id(&page(&fake, t, &root, "Registry").await);
+        let library = id(&page(&fake, t, &root, "Databases").await);
+        let databases = create_database(
+            &fake,
+            t,
+            &registry,
+            "system-databases",
+            json!({
+                "Name": {"title": {}},
+                "Sync": {"select": {"options": [{"name": "No Sync"}, {"name": "Push"}, {"name": "Pull"}, {"name": "Two-Way"}]}},
+                "Data Source ID": {"rich_text": {}},
+                "Database ID": {"rich_text": {}},
+                "NID": {"rich_text": {}},
+                "Database URL": {"url": {}},
+            }),
+        )
+        .await
+        .1;
+        let mut env_schema = json!({
+            "Name": {"title": {}},
+            "Primary-Token": {"rich_text": {}},
+            "Environment-Type": {"select": {"options": [{"name": "Primary"}, {"name": "Client"}]}},
+            "Related to system-databases (system-environments)": {"relation": {"data_source_id": databases, "type": "dual_property", "dual_property": {}}},
+        });
+        if parent_page_column {
+            env_schema["Database-Parent-Page-ID"] = json!({"url": {}});
+        }
+        let environments = create_database(&fake, t, &registry, "system-environments", env_schema)
+            .await
+            .1;
+        Self {
+            fake,
+            control,
+            environments,
+            databases,
+            clients: None,
+            library,
+        }
+    }
+
+    pub(crate) fn token(&self) -> &NotionToken {
+        &self.control.token
+    }
+
+    /// A `system-environments` row.
+    pub(crate) async fn environment(
+        &self,
+        name: &str,
+        token_cell: &str,
+        parent_page: Option<&str>,
+        databases: &[&str],
+    ) -> String {
+        let mut properties = json!({
+            "Name": {"title": text(name)},
+            "Primary-Token": {"rich_text": text(token_cell)},
+            "Environment-Type": {"select": {"name": "Client"}},
+            "Related to system-databases (system-environments)": {"relation": databases.iter().map(|id| json!({"id": id})).collect::<Vec<_>>()},
+        });
+        if token_cell.is_empty() {
+            properties["Primary-Token"] = json!({"rich_text": []});
+        }
+        if let Some(link) = parent_page {
+            properties["Database-Parent-Page-ID"] = json!({"url": link});
+        }
+        self.row(&self.environments, properties).await
+    }
+
+    /// A `system-databases` row; each ID source given as text (or empty).
+    pub(crate) async fn database_row(
+        &self,
+        name: &str,
+        sync: &str,
+        [dsid, dbid, nid, url]: [&str; 4],
+    ) -> String {
+        let rich = |t: &str| {
+            if t.is_empty() {
+                json!({"rich_text": []})
+            } else {
+                json!({"rich_text": text(t)})
+            }
+        };
+        let mut properties = json!({
+            "Name": {"title": text(name)},
+            "Data Source ID": rich(dsid),
+            "Database ID": rich(dbid),
+            "NID": rich(nid),
+            "Database URL": {"url": if url.is_empty() { Value::Null } else { json!(url) }},
+        });
+        if !sync.is_empty() {
+            properties["Sync"] = json!({"select": {"name": sync}});
+        }
+        self.row(&self.databases, properties).await
+    }
+
+    async fn row(&self, data_source: &str, properties: Value) -> String {
+        id(&ok(
+            &self.fake,
+            Method::Post,
+            "/v1/pages",
+            self.token(),
+            Some(json!({"parent": {"data_source_id": data_source}, "properties": properties})),
+        )
+        .await)
+    }
+
+    /// A database with one data source in the control workspace's library: (database, data source).
+    pub(crate) async fn source(&self, title: &str) -> (String, String) {
+        create_database(
+            &self.fake,
+            self.token(),
+            &self.library,
+            title,
+            json!({"Name": {"title": {}}, "Notes": {"rich_text": {}}}),
+        )
+        .await
+    }
+
+    /// A `Clients` database with one client whose token cell is `token_cell`.
+    pub(crate) async fn add_client(&mut self, name: &str, environment: &str, token_cell: &str) {
+        if self.clients.is_none() {
+            let root = self.control.root_page_id.to_string();
+            let ds = create_database(
+                &self.fake,
+                self.token(),
+                &root,
+                "Clients",
+                json!({
+                    "Name": {"title": {}},
+                    "Workspace": {"relation": {"data_source_id": self.environments, "type": "single_property", "single_property": {}}},
+                    "Notion-Token": {"rich_text": {}},
+                }),
+            )
+            .await
+            .1;
+            self.clients = Some(ds);
+        }
+        let ds = self.clients.clone().unwrap_or_default();
+        self.row(
+            &ds,
+            json!({
+                "Name": {"title": text(name)},
+                "Workspace": {"relation": [{"id": environment}]},
+                "Notion-Token": {"rich_text": text(token_cell)},
+            }),
+        )
+        .await;
+    }
+
+    pub(crate) fn client(&self) -> NotionClient {
+        NotionClient::new(
+            Arc::new(self.fake.clone()) as DynTransport,
+            self.control.token.clone(),
+        )
+    }
+}
+
+pub(crate) async fn page(
+    fake: &FakeNotion,
+    token: &NotionToken,
+    parent: &str,
+    title: &str,
+) -> Value {
+    ok(
+        fake,
+        Method::Post,
+        "/v1/pages",
+        token,
+        Some(
+            json!({"parent": {"page_id": parent}, "properties": {"title": {"title": text(title)}}}),
+        ),
+    )
+    .await
+}
+
+pub(crate) async fn create_database(
+    fake: &FakeNotion,
+    token: &NotionToken,
+    parent: &str,
+    title: &str,
+    properties: Value,
+) -> (String, String) {
+    let body = ok(
+        fake,
+        Method::Post,
+        "/v1/databases",
+        token,
+        Some(json!({
+            "parent": {"type": "page_id", "page_id": parent},
+            "title": text(title),
+            "initial_data_source": {"properties": properties},
+        })),
+    )
+    .await;
+    let ds = body["data_sources"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (id(&body), ds)
+}
+
+fn link(id: &str) -> String {
+    format!(
+        "https://www.notion.so/acme/Some-Title-{}",
+        id.replace('-', "")
+    )
+}
+
+/// A client workspace with a `database-parent-page`; returns it and the page.
+async fn client_workspace(fake: &FakeNotion, name: &str) -> (FakeWorkspace, String) {
+    let workspace = fake.add_workspace(name);
+    let root = workspace.root_page_id.to_string();
+    let parent = id(&page(fake, &workspace.token, &root, "database-parent-page").await);
+    (workspace, parent)
+}
+
+fn codes(report: &notion_xws_core::audit::AuditReport, subject: &str) -> Vec<&'static str> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.subject == subject)
+        .map(|f| f.code)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_clean_registry_resolves_everything_and_writes_nothing() {
+    let world = World::new(true).await;
+    let (db, ds) = world.source("Tasks").await;
+    let row = world
+        .database_row("Tasks", "Push", [&ds, "", "", &link(&db)])
+        .await;
+    let (acme, parent) = client_workspace(&world.fake, "Acme").await;
+    // SAFETY of the test: the variable name is unique to this test.
+    unsafe { std::env::set_var("NOTION_XWS_TEST_ACME_TOKEN", acme.token.expose()) };
+    world
+        .environment(
+            "Acme",
+            "env:NOTION_XWS_TEST_ACME_TOKEN",
+            Some(&link(&parent)),
+            &[&row],
+        )
+        .await;
+    world.fake.clear_request_log();
+
+    let (registry, report) = audit(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(registry.environments.len(), 1);
+    let s = &report.summary;
+    assert_eq!(
+        (
+            s.environments,
+            s.environments_with_token,
+            s.environments_without_token
+        ),
+        (1, 1, 0)
+    );
+    assert_eq!(
+        (s.databases, s.databases_resolvable, s.databases_unreachable),
+        (1, 1, 0)
+    );
+    assert_eq!(s.environments_without_parent_page, 0);
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    let env = &report.environments[0];
+    assert!(matches!(env.token, TokenHealth::Valid { .. }));
+    assert!(matches!(env.parent_page, ParentPageStatus::Recorded { .. }));
+    assert_eq!(
+        report.databases[0]
+            .resolved
+            .unwrap()
+            .data_source
+            .to_string(),
+        ds
+    );
+    assert!(report.databases[0].data_source_id_recorded);
+    let log = world.fake.request_log();
+    assert!(!log.is_empty());
+    for request in &log {
+        let read = request.method == Method::Get
+            || request.path == "/v1/search"
+            || request.path.ends_with("/query");
+        assert!(read, "the audit wrote: {} {}", request.method, request.path);
+    }
+}
+
+#[tokio::test]
+async fn token_findings() {
+    let world = World::new(true).await;
+    let (revoked, _) = client_workspace(&world.fake, "Revoked").await;
+    world.fake.revoke_token(&revoked.token);
+    let (valid, parent) = client_workspace(&world.fake, "Plain").await;
+    world
+        .environment("Revoked", revoked.token.expose(), None, &[])
+        .await;
+    world
+        .environment(
+            "Plain",
+            &format!("  \"{}\" ", valid.token.expose()),
+            Some(&link(&parent)),
+            &[],
+        )
+        .await;
+    world.environment("Nothing", "", None, &[]).await;
+    world
+        .environment("Unset", "env:NOTION_XWS_TEST_SURELY_UNSET", None, &[])
+        .await;
+    world
+        .environment("Garbage", "ntn_with space", None, &[])
+        .await;
+    let (_, report) = audit(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap();
+    assert!(codes(&report, "Revoked").contains(&"token.invalid"));
+    assert!(codes(&report, "Revoked").contains(&"token.plain-text"));
+    let plain = codes(&report, "Plain");
+    assert!(
+        plain.contains(&"token.plain-text") && plain.contains(&"token.needs-cleaning"),
+        "{plain:?}"
+    );
+    assert!(!plain.contains(&"token.invalid"));
+    assert_eq!(codes(&report, "Nothing"), vec!["token.missing"]);
+    assert_eq!(codes(&report, "Unset"), vec!["token.unreadable"]);
+    assert_eq!(codes(&report, "Garbage"), vec!["token.unreadable"]);
+    let s = &report.summary;
+    assert_eq!(
+        (s.environments_with_token, s.environments_without_token),
+        (4, 1)
+    );
+    assert_eq!(s.environments_with_invalid_token, 3);
+    assert!(report.has_blocking_findings());
+    let invalid = report.findings_of("token.invalid").next().unwrap();
+    assert_eq!(invalid.severity, Severity::P0);
+    // No token anywhere in what the audit returns.
+    for output in [
+        report.to_json(),
+        report.to_markdown(),
+        format!("{report:?}"),
+    ] {
+        assert!(!output.contains(revoked.token.expose()));
+        assert!(!output.contains(valid.token.expose()));
+    }
+}
+
+#[tokio::test]
+async fn parent_page_findings() {
+    let world = World::new(true).await;
+    let fake = &world.fake;
+    // One page titled exactly database-parent-page, and decoys: the fallback.
+    let (one, _) = client_workspace(fake, "One").await;
+    let root = one.root_page_id.to_string();
+    page(fake, &one.token, &root, "database-parent-page copy").await;
+    page(fake, &one.token, &root, "Database Parent Page (old)").await;
+    // None.
+    let none = fake.add_workspace("None");
+    // Two.
+    let (two, _) = client_workspace(fake, "Two").await;
+    page(
+        fake,
+        &two.token,
+        &two.root_page_id.to_string(),
+        "database-parent-page",
+    )
+    .await;
+    // Recorded, but not shared.
+    let (hidden, hidden_parent) = client_workspace(fake, "Hidden").await;
+    fake.unshare(
+        &hidden.token,
+        notion_xws_core::PageId::parse(&hidden_parent).unwrap(),
+    )
+    .unwrap();
+    for (name, workspace, cell) in [
+        ("One", &one, None),
+        ("None", &none, None),
+        ("Two", &two, None),
+        ("Hidden", &hidden, Some(link(&hidden_parent))),
+        ("Bad", &one, Some("https://example.com/nope".to_owned())),
+    ] {
+        world
+            .environment(name, workspace.token.expose(), cell.as_deref(), &[])
+            .await;
+    }
+    let (_, report) = audit(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap();
+    let status = |name: &str| {
+        report
+            .environments
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.parent_page.clone())
+            .unwrap()
+    };
+    assert!(matches!(status("One"), ParentPageStatus::Fallback { .. }));
+    assert!(codes(&report, "One").contains(&"parent-page.fallback"));
+    assert_eq!(status("None"), ParentPageStatus::NotFound);
+    assert!(codes(&report, "None").contains(&"parent-page.not-found"));
+    assert!(matches!(status("Two"), ParentPageStatus::Ambiguous { pages } if pages.len() == 2));
+    assert!(codes(&report, "Two").contains(&"parent-page.ambiguous"));
+    assert!(matches!(
+        status("Hidden"),
+        ParentPageStatus::NotShared { .. }
+    ));
+    assert!(codes(&report, "Hidden").contains(&"parent-page.not-shared"));
+    assert!(matches!(status("Bad"), ParentPageStatus::Invalid { .. }));
+    assert!(codes(&report, "Bad").contains(&"parent-page.invalid"));
+    assert_eq!(report.summary.environments_without_parent_page, 4);
+}
+
+#[tokio::test]
+async fn database_findings() {
+    let world = World::new(true).await;
+    let (tasks_db, tasks_ds) = world.source("Tasks").await;
+    let (crm_db, crm_ds) = world.source("CRM").await;
+    let (notes_db, _) = world.source("Notes").await;
+    let (multi_db, multi_ds) = world.source("Multi").await;
+    let second = ok(
+        &world.fake,
+        Method::Post,
+        "/v1/data_sources",
+        world.token(),
+        Some(
+            json!({"parent": {"type": "database_id", "database_id": multi_db},
+                    "title": text("Second"), "properties": {"Name": {"title": {}}}}),
+        ),
+    )
+    .await;
+    let hidden = id(&page(
+        &world.fake,
+        world.token(),
+        &world.control.root_page_id.to_string(),
+        "Private",
+    )
+    .await);
+    let (private_db, _) = create_database(
+        &world.fake,
+        world.token(),
+        &hidden,
+        "Secret",
+        json!({"Name": {"title": {}}}),
+    )
+    .await;
+    world
+        .fake
+        .unshare(
+            world.token(),
+            notion_xws_core::PageId::parse(&hidden).unwrap(),
+        )
+        .unwrap();
+    let plain_page = id(&page(&world.fake, world.token(), &world.library, "Just a page").await);
+
+    world
+        .database_row("Fillable", "Push", ["", "", "", &link(&tasks_db)])
+        .await;
+    world
+        .database_row("Only NID", "", ["", "", &notes_db, ""])
+        .await;
+    world
+        .database_row("Conflict", "Push", [&crm_ds, "", "", &link(&tasks_db)])
+        .await;
+    world
+        .database_row("Wrong kind", "", ["", &tasks_ds, "", ""])
+        .await;
+    world
+        .database_row("Database in DSID", "", [&crm_db, "", "", ""])
+        .await;
+    world
+        .database_row("Page", "Push", ["", "", "", &link(&plain_page)])
+        .await;
+    world
+        .database_row("Two sources", "Push", ["", "", "", &link(&multi_db)])
+        .await;
+    world
+        .database_row("Private", "Push", ["", "", "", &link(&private_db)])
+        .await;
+    world
+        .database_row("Nothing", "Push", ["", "", "", ""])
+        .await;
+    world
+        .database_row(
+            "Malformed",
+            "Push",
+            [
+                "",
+                "",
+                "",
+                "https://www.notion.so/Tasks-0123456789abcdef0123456789abcde",
+            ],
+        )
+        .await;
+    world
+        .database_row("Odd sync", "Sometimes", [&tasks_ds, "", "", ""])
+        .await;
+    world
+        .database_row(
+            "Chosen source",
+            "Push",
+            [&multi_ds, "", "", &link(&multi_db)],
+        )
+        .await;
+    let _ = second;
+
+    let (_, report) = audit(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap();
+    let resolved = |name: &str| {
+        report
+            .databases
+            .iter()
+            .find(|d| d.name == name)
+            .and_then(|d| d.resolved)
+    };
+    assert_eq!(
+        resolved("Fillable").unwrap().data_source.to_string(),
+        tasks_ds
+    );
+    assert!(codes(&report, "Fillable").contains(&"database.data-source-id-missing"));
+    assert!(resolved("Only NID").is_some());
+    assert!(codes(&report, "Conflict").contains(&"database.ids-disagree"));
+    assert!(
+        resolved("Conflict").is_none(),
+        "a conflict is never settled silently"
+    );
+    assert!(codes(&report, "Wrong kind").contains(&"database.wrong-kind"));
+    assert_eq!(
+        resolved("Wrong kind").unwrap().data_source.to_string(),
+        tasks_ds
+    );
+    assert!(codes(&report, "Database in DSID").contains(&"database.wrong-kind"));
+    assert!(codes(&report, "Page").contains(&"database.not-a-database"));
+    let two = codes(&report, "Two sources");
+    assert!(two.contains(&"database.multiple-data-sources"), "{two:?}");
+    assert!(resolved("Two sources").is_none());
+    assert_eq!(
+        resolved("Chosen source").unwrap().data_source.to_string(),
+        multi_ds
+    );
+    assert!(codes(&report, "Private").contains(&"database.unreachable"));
+    assert!(codes(&report, "Nothing").contains(&"database.no-id"));
+    assert!(codes(&report, "Malformed").contains(&"database.bad-id"));
+    assert!(codes(&report, "Odd sync").contains(&"database.sync-unknown"));
+    let s = &report.summary;
+    assert_eq!(s.databases, 12);
+    assert_eq!(s.databases_with_data_source_id, 4);
+    assert_eq!(s.databases_without_data_source_id, 8);
+    assert_eq!(s.databases_with_url, 7);
+    assert_eq!(s.databases_unreachable, 1);
+    assert_eq!(s.databases_resolvable, 6, "{:#?}", report.databases);
+}
+
+#[tokio::test]
+async fn registry_findings_and_errors() {
+    let mut world = World::new(false).await;
+    let (acme, _) = client_workspace(&world.fake, "Acme").await;
+    let env = world
+        .environment("Acme", acme.token.expose(), None, &[])
+        .await;
+    world.environment("Acme", "", None, &[]).await;
+    world.environment("", "", None, &[]).await;
+    world
+        .add_client("Acme Corp", &env, "ntn_not_the_same_token")
+        .await;
+    let (_, report) = audit(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap();
+    assert!(
+        codes(&report, "system-environments").contains(&"registry.parent-page-property-missing")
+    );
+    assert!(codes(&report, "Acme").contains(&"registry.duplicate-name"));
+    assert!(codes(&report, "system-environments").contains(&"registry.unnamed-row"));
+    assert!(codes(&report, "Acme Corp").contains(&"token.clients-disagree"));
+    assert!(!report.to_json().contains("ntn_not_the_same_token"));
+
+    // A second registry titled the same: an error that lists both.
+    create_database(
+        &world.fake,
+        world.token(),
+        &world.library,
+        "system-environments",
+        json!({"Name": {"title": {}}}),
+    )
+    .await;
+    let error = audit(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Registry(text) if text.contains("2 data sources")),
+        "{error}"
+    );
+    // Named by ID, it is found.
+    let config = RegistryConfig {
+        environments: Some(world.environments.clone()),
+        ..RegistryConfig::default()
+    };
+    let (registry, _) = audit(&world.client(), &config).await.unwrap();
+    assert_eq!(registry.environments.len(), 3);
+    // A registry that is not shared: a clear error.
+    let stranger = world.fake.add_workspace("Stranger");
+    let client = NotionClient::new(Arc::new(world.fake.clone()) as DynTransport, stranger.token);
+    let error = audit(&client, &RegistryConfig::default())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("system-environments"), "{error}");
+}
