@@ -28,6 +28,7 @@
 //! - [`client`]: [`NotionClient`](client::NotionClient), the typed operations, and pagination.
 //! - [`model`]: typed wire models of the Notion API.
 //! - [`audit`]: the audit of the registry ([`audit::AuditReport`]), read only.
+//! - [`repair`]: the repair of what the audit found, planned purely, applied when asked.
 //! - [`registry`]: the registry in Notion (`system-environments`, `system-databases`, `Clients`), read.
 //! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
@@ -44,6 +45,7 @@ pub mod link;
 pub mod model;
 pub mod rate;
 pub mod registry;
+pub mod repair;
 pub mod secret;
 pub mod transport;
 

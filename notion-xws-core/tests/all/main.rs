@@ -14,5 +14,7 @@ mod fake_shapes;
 #[cfg(feature = "fake")]
 mod fake_support;
 mod fixtures;
+#[cfg(feature = "fake")]
+mod repair;
 #[cfg(feature = "http")]
 mod secrets;

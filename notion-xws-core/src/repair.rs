@@ -1,0 +1,329 @@
+//! The repair: what the audit found that can be fixed without a guess, planned, then applied only
+//! when asked.
+//!
+//! [`plan_repair`] is pure: from the registry and its [`AuditReport`] it lists the
+//! [`RepairAction`]s, in a stable order:
+//!
+//! 1. add the registry columns that are missing: `Database-Parent-Page-ID` (url) and the token
+//!    health columns `Token-Status` (select) and `Token-Checked` (date);
+//! 2. fill `Data Source ID` where all the row's sources agree on one data source and the cell is
+//!    empty or holds something else (a database ID);
+//! 3. fill `Database-Parent-Page-ID` from the one page titled exactly `database-parent-page`;
+//! 4. record each environment's token health (`valid`, `invalid`, …) and the day it was checked,
+//!    when either differs from what is recorded.
+//!
+//! Nothing is planned where the audit found a disagreement or an ambiguity: those need a person.
+//! [`apply_repair`] applies a plan with the control token, schema changes first. A repair is
+//! idempotent: run again on the same day, it plans nothing.
+
+use std::collections::BTreeMap;
+
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::audit::{AuditReport, ParentPageStatus};
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{DataSourceId, PageId};
+use crate::model::params::{PropertyChange, UpdateDataSource};
+use crate::model::{PropertyConfig, PropertyConfigKind};
+use crate::registry::{Registry, RegistryTable};
+
+/// The options the repair gives `Token-Status`.
+pub const TOKEN_STATUS_OPTIONS: [&str; 5] =
+    ["valid", "invalid", "unreachable", "unreadable", "missing"];
+
+/// The type of a column the repair adds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnType {
+    /// `url`.
+    Url,
+    /// `select`, with the token statuses as options.
+    Select,
+    /// `date`.
+    Date,
+}
+
+/// One change the repair makes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum RepairAction {
+    /// Adds a column to a registry table.
+    AddColumn {
+        /// The table's title.
+        table: String,
+        /// Its data source.
+        data_source: DataSourceId,
+        /// The column.
+        column: String,
+        /// Its type.
+        column_type: ColumnType,
+    },
+    /// Writes a database row's `Data Source ID`.
+    SetDataSourceId {
+        /// The row.
+        row: PageId,
+        /// The database's name.
+        database: String,
+        /// The data source all its sources agree on.
+        data_source: DataSourceId,
+    },
+    /// Writes an environment's `Database-Parent-Page-ID`.
+    SetParentPage {
+        /// The row.
+        row: PageId,
+        /// The environment's name.
+        environment: String,
+        /// The one page titled exactly `database-parent-page`.
+        page: PageId,
+    },
+    /// Writes an environment's token health.
+    SetTokenHealth {
+        /// The row.
+        row: PageId,
+        /// The environment's name.
+        environment: String,
+        /// `valid`, `invalid`, `unreachable`, `unreadable` or `missing`.
+        status: String,
+        /// The day of the check, `YYYY-MM-DD`.
+        checked: String,
+    },
+}
+
+/// The changes a repair would make, in the order it makes them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RepairPlan {
+    /// The changes.
+    pub actions: Vec<RepairAction>,
+}
+
+impl RepairPlan {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+}
+
+/// What came of one change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepairOutcome {
+    /// The change.
+    pub action: RepairAction,
+    /// `None` when it was applied; else why not.
+    pub error: Option<String>,
+}
+
+/// What a repair did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RepairReport {
+    /// Each change and its outcome, in order.
+    pub outcomes: Vec<RepairOutcome>,
+}
+
+impl RepairReport {
+    /// How many changes were applied.
+    pub fn applied(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.error.is_none()).count()
+    }
+
+    /// How many changes failed.
+    pub fn failed(&self) -> usize {
+        self.outcomes.len() - self.applied()
+    }
+}
+
+/// Plans the repair of `registry` from its audit. Pure; `today` is `YYYY-MM-DD`.
+pub fn plan_repair(registry: &Registry, report: &AuditReport, today: &str) -> RepairPlan {
+    let names = &registry.names;
+    let envs = &registry.environments_table;
+    let dbs = &registry.databases_table;
+    let mut actions = Vec::new();
+    let add = |table: &RegistryTable, column: &str, column_type| RepairAction::AddColumn {
+        table: table.title.clone(),
+        data_source: table.data_source,
+        column: column.to_owned(),
+        column_type,
+    };
+    for (column, column_type) in [
+        (&names.parent_page, ColumnType::Url),
+        (&names.token_status, ColumnType::Select),
+        (&names.token_checked, ColumnType::Date),
+    ] {
+        if envs.column(column).is_none() {
+            actions.push(add(envs, column, column_type));
+        }
+    }
+    if dbs.column(&names.data_source_id).is_none() {
+        actions.push(RepairAction::AddColumn {
+            table: dbs.title.clone(),
+            data_source: dbs.data_source,
+            column: names.data_source_id.clone(),
+            column_type: ColumnType::Url,
+        });
+    }
+    for database in &report.databases {
+        if let Some(resolved) = database.resolved
+            && !database.data_source_id_recorded
+        {
+            actions.push(RepairAction::SetDataSourceId {
+                row: database.row,
+                database: database.name.clone(),
+                data_source: resolved.data_source,
+            });
+        }
+    }
+    for env in &report.environments {
+        if let ParentPageStatus::Fallback { page } = env.parent_page {
+            actions.push(RepairAction::SetParentPage {
+                row: env.row,
+                environment: env.name.clone(),
+                page,
+            });
+        }
+    }
+    for env in &report.environments {
+        let status = env.token.status_word();
+        let recorded = registry.environment(env.row);
+        let same_status = recorded.and_then(|e| e.token_status.as_deref()) == Some(status);
+        let same_day = recorded
+            .and_then(|e| e.token_checked.as_deref())
+            .is_some_and(|day| day.starts_with(today));
+        if !(same_status && same_day) {
+            actions.push(RepairAction::SetTokenHealth {
+                row: env.row,
+                environment: env.name.clone(),
+                status: status.to_owned(),
+                checked: today.to_owned(),
+            });
+        }
+    }
+    RepairPlan { actions }
+}
+
+/// The schema of a column the repair adds.
+fn column_config(column_type: ColumnType) -> Result<PropertyConfigKind> {
+    let json = match column_type {
+        ColumnType::Url => json!({"type": "url", "url": {}}),
+        ColumnType::Date => json!({"type": "date", "date": {}}),
+        ColumnType::Select => json!({"type": "select", "select": {"options":
+            TOKEN_STATUS_OPTIONS.iter().map(|name| json!({"name": name})).collect::<Vec<_>>()}}),
+    };
+    serde_json::from_value::<PropertyConfig>(json)
+        .map(|config| config.config)
+        .map_err(|e| Error::Decode {
+            what: "a column schema".into(),
+            message: e.to_string(),
+        })
+}
+
+/// A cell value for a column of `config`'s type holding `text` (a URL column gets a URL).
+fn text_value(config: Option<&PropertyConfig>, text: &str) -> Value {
+    match config.map(|c| c.type_name()) {
+        Some("url") => json!({"url": text}),
+        _ => json!({"rich_text": [{"type": "text", "text": {"content": text}}]}),
+    }
+}
+
+/// Applies `plan` with the control client: columns first, then rows, each row change once.
+/// Changes that fail are reported and the others go on.
+pub async fn apply_repair(
+    control: &NotionClient,
+    registry: &Registry,
+    plan: &RepairPlan,
+) -> RepairReport {
+    let names = &registry.names;
+    let mut outcomes = Vec::with_capacity(plan.actions.len());
+    let mut added: BTreeMap<(DataSourceId, String), ColumnType> = BTreeMap::new();
+    for action in &plan.actions {
+        if let RepairAction::AddColumn {
+            data_source,
+            column,
+            column_type,
+            ..
+        } = action
+        {
+            let result = async {
+                let change = PropertyChange::set(column_config(*column_type)?);
+                let update = UpdateDataSource {
+                    properties: Some(BTreeMap::from([(column.clone(), Some(change))])),
+                    ..UpdateDataSource::default()
+                };
+                control.update_data_source(*data_source, &update).await
+            }
+            .await;
+            if result.is_ok() {
+                added.insert((*data_source, column.clone()), *column_type);
+            }
+            outcomes.push(RepairOutcome {
+                action: action.clone(),
+                error: result.err().map(|e| e.to_string()),
+            });
+        }
+    }
+    // The type of a column, as the registry has it or as the repair just added it.
+    let column_of = |table: &RegistryTable, column: &str| -> Option<PropertyConfig> {
+        table.column(column).cloned().or_else(|| {
+            added
+                .get(&(table.data_source, column.to_owned()))
+                .and_then(|t| column_config(*t).ok())
+                .map(PropertyConfig::new)
+        })
+    };
+    let rows: Vec<(RepairAction, PageId, Value)> = plan
+        .actions
+        .iter()
+        .filter_map(|action| {
+            let (row, properties) = match action {
+                RepairAction::AddColumn { .. } => return None,
+                RepairAction::SetDataSourceId {
+                    row, data_source, ..
+                } => {
+                    let config = column_of(&registry.databases_table, &names.data_source_id);
+                    (
+                        *row,
+                        json!({ &names.data_source_id: text_value(config.as_ref(), &data_source.to_string()) }),
+                    )
+                }
+                RepairAction::SetParentPage { row, page, .. } => {
+                    let config = column_of(&registry.environments_table, &names.parent_page);
+                    let link = format!("https://www.notion.so/{}", page.simple());
+                    (
+                        *row,
+                        json!({ &names.parent_page: text_value(config.as_ref(), &link) }),
+                    )
+                }
+                RepairAction::SetTokenHealth {
+                    row,
+                    status,
+                    checked,
+                    ..
+                } => (
+                    *row,
+                    json!({
+                        &names.token_status: {"select": {"name": status}},
+                        &names.token_checked: {"date": {"start": checked}},
+                    }),
+                ),
+            };
+            Some((action.clone(), row, properties))
+        })
+        .collect();
+    let results: Vec<RepairOutcome> = stream::iter(rows)
+        .map(|(action, row, properties)| async move {
+            let request = control
+                .request(crate::transport::Method::Patch, format!("/v1/pages/{row}"))
+                .with_body(json!({ "properties": properties }));
+            let result = control.send::<Value>(request).await;
+            RepairOutcome {
+                action,
+                error: result.err().map(|e| e.to_string()),
+            }
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    outcomes.extend(results);
+    RepairReport { outcomes }
+}
