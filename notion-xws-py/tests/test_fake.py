@@ -3,6 +3,7 @@
 import http.client
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -343,3 +344,19 @@ def test_stop_also_ends_kept_alive_connections():
     with pytest.raises(httpx.ConnectError):
         notion.users.me()
     assert len(fake.request_log()) == 1
+
+
+def test_dropping_the_fake_stops_its_server():
+    fake = FakeNotion()
+    url = fake.serve()
+    del fake
+    for _ in range(100):  # the server stops in the background: allow it a moment
+        try:
+            urllib.request.urlopen(url + "/v1/users/me", timeout=10)
+        except urllib.error.HTTPError as answered:
+            answered.close()
+            time.sleep(0.01)
+        except urllib.error.URLError as refused:
+            assert isinstance(refused.reason, ConnectionRefusedError)
+            return
+    pytest.fail("the server of a dropped FakeNotion still answers")
