@@ -20,7 +20,6 @@ use crate::runtime;
 
 /// A workspace of the fake, with its first integration and a root page shared with it.
 #[pyclass(name = "FakeWorkspace", module = "notion_xws.testing", frozen)]
-#[derive(Debug)]
 pub(crate) struct PyFakeWorkspace {
     /// The workspace's name.
     #[pyo3(get)]
@@ -56,6 +55,18 @@ impl From<FakeWorkspace> for PyFakeWorkspace {
             root_page_id: workspace.root_page_id.to_string(),
             owner_id: workspace.owner_id.to_string(),
         }
+    }
+}
+
+impl std::fmt::Debug for PyFakeWorkspace {
+    /// Everything but the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeWorkspace")
+            .field("name", &self.name)
+            .field("workspace_id", &self.workspace_id)
+            .field("integration_name", &self.integration_name)
+            .field("root_page_id", &self.root_page_id)
+            .finish_non_exhaustive()
     }
 }
 
