@@ -1,12 +1,15 @@
 //! The native module `notion_xws._native`: a thin layer over `notion-xws-core`.
 //!
 //! It converts arguments and results, maps the core's errors onto the Python exception hierarchy
-//! (in `errors.rs`, one place), and nothing else: every rule lives in the core. The Python package
+//! (in `errors.rs`, one place), runs the core's async calls on one tokio runtime with the GIL
+//! released (`runtime.rs`), and nothing else: every rule lives in the core. The Python package
 //! `notion_xws` re-exports what is public.
 
 mod cli;
 mod errors;
+mod fake;
 mod link;
+mod runtime;
 
 use pyo3::prelude::*;
 
@@ -15,6 +18,8 @@ use pyo3::prelude::*;
 mod _native {
     #[pymodule_export]
     use super::cli::main;
+    #[pymodule_export]
+    use super::fake::{PyFakeNotion, PyFakeWorkspace};
     #[pymodule_export]
     use super::link::{PyNotionLink, parse_notion_url};
 

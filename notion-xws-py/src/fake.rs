@@ -1,0 +1,310 @@
+//! `FakeNotion` and `FakeWorkspace`: the core's fake Notion, for Python tests (`notion_xws.testing`).
+//!
+//! The class holds a core [`FakeNotion`] and, once [`serve`](PyFakeNotion::serve) was called, its
+//! HTTP server, which runs on the binding's one runtime until `stop()` or until the object is
+//! dropped. Every method converts its arguments, calls the core and converts the answer; errors
+//! go through `errors.rs`. The fake's tokens are given to Python on purpose (they are fake);
+//! `repr` never shows them.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use notion_xws_core::fake::{FakeConfig, FakeNotion, FakeServer, FakeWorkspace, FaultConfig};
+use notion_xws_core::rate::RateBudget;
+use notion_xws_core::{Error, NotionLink, NotionToken, WorkspaceId};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+
+use crate::errors::PyXwsError;
+use crate::runtime;
+
+/// A workspace of the fake, with its first integration and a root page shared with it.
+#[pyclass(name = "FakeWorkspace", module = "notion_xws.testing", frozen)]
+pub(crate) struct PyFakeWorkspace {
+    /// The workspace's name.
+    #[pyo3(get)]
+    name: String,
+    /// The workspace's ID, lowercase and dashed.
+    #[pyo3(get)]
+    workspace_id: String,
+    /// The token of the workspace's integration (a fake one).
+    #[pyo3(get)]
+    token: String,
+    /// The name of the integration (the one Notion's 404s name).
+    #[pyo3(get)]
+    integration_name: String,
+    /// The bot user of the integration, lowercase and dashed.
+    #[pyo3(get)]
+    integration_id: String,
+    /// A page at the top of the workspace, shared with the integration, lowercase and dashed.
+    #[pyo3(get)]
+    root_page_id: String,
+    /// The workspace's owner (a person), lowercase and dashed.
+    #[pyo3(get)]
+    owner_id: String,
+}
+
+impl From<FakeWorkspace> for PyFakeWorkspace {
+    fn from(workspace: FakeWorkspace) -> Self {
+        Self {
+            name: workspace.name,
+            workspace_id: workspace.workspace_id.to_string(),
+            token: workspace.token.expose().to_owned(),
+            integration_name: workspace.integration_name,
+            integration_id: workspace.integration_id.to_string(),
+            root_page_id: workspace.root_page_id.to_string(),
+            owner_id: workspace.owner_id.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Debug for PyFakeWorkspace {
+    /// Everything but the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeWorkspace")
+            .field("name", &self.name)
+            .field("workspace_id", &self.workspace_id)
+            .field("integration_name", &self.integration_name)
+            .field("root_page_id", &self.root_page_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[pymethods]
+impl PyFakeWorkspace {
+    fn __repr__(&self) -> String {
+        format!(
+            "FakeWorkspace(name={:?}, workspace_id='{}', integration_name={:?}, root_page_id='{}')",
+            self.name, self.workspace_id, self.integration_name, self.root_page_id
+        )
+    }
+}
+
+/// A fake Notion of many workspaces, in memory, served over HTTP on 127.0.0.1 on demand.
+#[pyclass(name = "FakeNotion", module = "notion_xws.testing", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyFakeNotion {
+    fake: FakeNotion,
+    server: Mutex<Option<FakeServer>>,
+}
+
+impl PyFakeNotion {
+    fn server(&self) -> MutexGuard<'_, Option<FakeServer>> {
+        self.server.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn token(text: &str) -> Result<NotionToken, PyXwsError> {
+    NotionToken::new(text).map_err(|e| PyXwsError(e.into()))
+}
+
+fn rate(name: &str, value: f64) -> Result<f64, PyXwsError> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(PyXwsError(Error::Config(format!(
+            "{name} must be a probability between 0 and 1, not {value}"
+        ))))
+    }
+}
+
+fn budget(
+    name: &str,
+    per_minute: Option<u32>,
+    burst: u32,
+) -> Result<Option<RateBudget>, PyXwsError> {
+    match per_minute {
+        Some(0) => Err(PyXwsError(Error::Config(format!(
+            "{name} must be at least 1 (None: unlimited)"
+        )))),
+        Some(n) => Ok(Some(RateBudget::new(n, burst))),
+        None => Ok(None),
+    }
+}
+
+#[pymethods]
+impl PyFakeNotion {
+    /// A fake Notion with no workspaces. Rates are `None` (unlimited) or requests per minute;
+    /// `burst` (default 3, Notion's) applies to both budgets; fault rates are probabilities.
+    #[new]
+    #[pyo3(signature = (
+        requests_per_minute = None,
+        burst = None,
+        workspace_requests_per_minute = None,
+        latency_ms = 0,
+        seed = 0,
+        *,
+        rate_limited = 0.0,
+        service_overload = 0.0,
+        server_error = 0.0,
+        conflict = 0.0,
+        timeout_after_write = 0.0,
+        timeout_before_write = 0.0,
+        committed_unavailable = 0.0,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        requests_per_minute: Option<u32>,
+        burst: Option<u32>,
+        workspace_requests_per_minute: Option<u32>,
+        latency_ms: u64,
+        seed: u64,
+        rate_limited: f64,
+        service_overload: f64,
+        server_error: f64,
+        conflict: f64,
+        timeout_after_write: f64,
+        timeout_before_write: f64,
+        committed_unavailable: f64,
+    ) -> Result<Self, PyXwsError> {
+        if burst == Some(0) {
+            return Err(PyXwsError(Error::Config("burst must be at least 1".into())));
+        }
+        if burst.is_some()
+            && requests_per_minute.is_none()
+            && workspace_requests_per_minute.is_none()
+        {
+            return Err(PyXwsError(Error::Config(
+                "burst needs requests_per_minute or workspace_requests_per_minute".into(),
+            )));
+        }
+        let burst = burst.unwrap_or(RateBudget::NOTION_DEFAULT.burst.get());
+        let config = FakeConfig {
+            seed,
+            per_token: budget("requests_per_minute", requests_per_minute, burst)?,
+            per_workspace: budget(
+                "workspace_requests_per_minute",
+                workspace_requests_per_minute,
+                burst,
+            )?,
+            latency: Duration::from_millis(latency_ms),
+            faults: FaultConfig {
+                seed,
+                rate_limited: rate("rate_limited", rate_limited)?,
+                service_overload: rate("service_overload", service_overload)?,
+                server_error: rate("server_error", server_error)?,
+                conflict: rate("conflict", conflict)?,
+                timeout_after_write: rate("timeout_after_write", timeout_after_write)?,
+                timeout_before_write: rate("timeout_before_write", timeout_before_write)?,
+                committed_unavailable: rate("committed_unavailable", committed_unavailable)?,
+                ..FaultConfig::default()
+            },
+            ..FakeConfig::default()
+        };
+        Ok(Self {
+            fake: FakeNotion::new(config),
+            server: Mutex::new(None),
+        })
+    }
+
+    /// Makes a workspace with an integration and a root page shared with it.
+    fn add_workspace(&self, py: Python<'_>, name: &str) -> PyFakeWorkspace {
+        py.detach(|| self.fake.add_workspace(name)).into()
+    }
+
+    /// Adds a person to a workspace; returns the user's ID.
+    fn add_user(
+        &self,
+        py: Python<'_>,
+        workspace_id: &str,
+        name: &str,
+        email: &str,
+    ) -> Result<String, PyXwsError> {
+        let workspace: WorkspaceId = workspace_id
+            .parse()
+            .map_err(|e| PyXwsError(Error::from(e)))?;
+        let user = py.detach(|| self.fake.add_user(workspace, name, email))?;
+        Ok(user.to_string())
+    }
+
+    /// Revokes a token (it is answered 401 from now on); returns whether the fake knew it.
+    fn revoke_token(&self, py: Python<'_>, token: &str) -> Result<bool, PyXwsError> {
+        let token = self::token(token)?;
+        Ok(py.detach(|| self.fake.revoke_token(&token)))
+    }
+
+    /// Shares an object (an ID or a Notion link) with the token's integration.
+    fn share(&self, py: Python<'_>, token: &str, object_id: &str) -> Result<(), PyXwsError> {
+        let token = self::token(token)?;
+        let link = NotionLink::parse(object_id).map_err(|e| PyXwsError(e.into()))?;
+        Ok(py.detach(|| self.fake.share(&token, link.id))?)
+    }
+
+    /// Stops sharing an object (an ID or a Notion link) with the token's integration.
+    fn unshare(&self, py: Python<'_>, token: &str, object_id: &str) -> Result<(), PyXwsError> {
+        let token = self::token(token)?;
+        let link = NotionLink::parse(object_id).map_err(|e| PyXwsError(e.into()))?;
+        Ok(py.detach(|| self.fake.unshare(&token, link.id))?)
+    }
+
+    /// Serves the API over HTTP on 127.0.0.1 in the background; returns the base URL. Serving
+    /// again returns the same URL.
+    fn serve(&self, py: Python<'_>) -> Result<String, PyXwsError> {
+        let mut server = self.server();
+        if let Some(running) = server.as_ref() {
+            return Ok(running.base_url());
+        }
+        let running = runtime::block_on(py, self.fake.serve())?;
+        let url = running.base_url();
+        *server = Some(running);
+        Ok(url)
+    }
+
+    /// Stops the HTTP server and waits until it has stopped (nothing happens if none runs).
+    fn stop(&self, py: Python<'_>) {
+        let running = self.server().take();
+        if let Some(running) = running {
+            runtime::block_on(py, running.shutdown());
+        }
+    }
+
+    /// The base URL while serving, else None.
+    #[getter]
+    fn base_url(&self) -> Option<String> {
+        self.server().as_ref().map(FakeServer::base_url)
+    }
+
+    /// Every request received so far, in order, as dicts.
+    fn request_log<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let log = py.detach(|| self.fake.request_log());
+        let list = PyList::empty(py);
+        for entry in log {
+            let dict = PyDict::new(py);
+            dict.set_item("method", entry.method.as_str())?;
+            dict.set_item("path", entry.path)?;
+            dict.set_item("status", entry.status)?;
+            dict.set_item("workspace", entry.workspace)?;
+            dict.set_item("integration", entry.integration)?;
+            dict.set_item("fault", entry.fault)?;
+            list.append(dict)?;
+        }
+        Ok(list)
+    }
+
+    /// Empties the request log.
+    fn clear_request_log(&self, py: Python<'_>) {
+        py.detach(|| self.fake.clear_request_log());
+    }
+
+    /// How many requests the fake has received (clearing the log does not reset it).
+    fn requests_received(&self, py: Python<'_>) -> u64 {
+        py.detach(|| self.fake.requests_received())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.stop(py);
+        false
+    }
+
+    fn __repr__(&self) -> String {
+        match self.base_url() {
+            Some(url) => format!("FakeNotion(serving at {url})"),
+            None => "FakeNotion(not serving)".to_owned(),
+        }
+    }
+}
