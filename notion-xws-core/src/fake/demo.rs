@@ -258,11 +258,7 @@ fn id_text(id: impl Into<crate::ids::ObjectId>, form: IdForm) -> String {
 }
 
 fn relation(ids: &[PageId]) -> Value {
-    Value::Array(
-        ids.iter()
-            .map(|id| json!({"id": id.to_string()}))
-            .collect(),
-    )
+    Value::Array(ids.iter().map(|id| json!({"id": id.to_string()})).collect())
 }
 
 fn plan_error(message: String) -> Error {
@@ -319,11 +315,7 @@ fn check_plan(rows: &[RowPlan]) -> Result<()> {
             count(&|r| r.url != UrlShape::Empty),
             DemoWorld::WITH_URL,
         ),
-        (
-            "environments",
-            ENVIRONMENTS.len(),
-            DemoWorld::ENVIRONMENTS,
-        ),
+        ("environments", ENVIRONMENTS.len(), DemoWorld::ENVIRONMENTS),
         (
             "environments with a token",
             ENVIRONMENTS
@@ -390,8 +382,10 @@ impl<'a> Builder<'a> {
                     (Some(workspace), Some(token))
                 }
                 TokenPlan::SecondControlIntegration => {
-                    let integration = fake
-                        .add_integration(control.workspace_id, &format!("{CONTROL_WORKSPACE} primary"))?;
+                    let integration = fake.add_integration(
+                        control.workspace_id,
+                        &format!("{CONTROL_WORKSPACE} primary"),
+                    )?;
                     (Some(control.clone()), Some(integration.token))
                 }
                 TokenPlan::Absent => (None, None),
@@ -409,7 +403,12 @@ impl<'a> Builder<'a> {
         let databases_page_id = control_api.page(root, "Databases").await?;
         let private_page_id = control_api.page(root, "Private").await?;
         let registry = self
-            .registry(&control_api, registry_page_id, databases_page_id, private_page_id)
+            .registry(
+                &control_api,
+                registry_page_id,
+                databases_page_id,
+                private_page_id,
+            )
             .await?;
 
         // The client workspaces' pages.
@@ -424,7 +423,9 @@ impl<'a> Builder<'a> {
             };
             let api = DemoApi::new(fake, &workspace.token);
             for _ in 0..env.database_parent_pages {
-                let page = api.page(workspace.root_page_id, DATABASE_PARENT_PAGE).await?;
+                let page = api
+                    .page(workspace.root_page_id, DATABASE_PARENT_PAGE)
+                    .await?;
                 draft.parent_pages.push(page);
             }
             if env.name == plan::VIBEVESSEL {
@@ -541,7 +542,10 @@ impl<'a> Builder<'a> {
                 );
             }
             let page_id = control_api
-                .row(registry.environments.data_source_id, Value::Object(properties))
+                .row(
+                    registry.environments.data_source_id,
+                    Value::Object(properties),
+                )
                 .await?;
             let token_state = match env.token {
                 TokenPlan::Absent => TokenState::Absent,

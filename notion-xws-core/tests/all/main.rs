@@ -3,6 +3,8 @@
 
 #[cfg(feature = "http")]
 mod client_http;
+#[cfg(feature = "fake")]
+mod demo_world;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_behaviour;
 #[cfg(all(feature = "fake", feature = "http"))]

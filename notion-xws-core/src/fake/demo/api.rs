@@ -70,7 +70,9 @@ impl DemoApi {
             "title": text(title),
             "initial_data_source": {"properties": properties},
         });
-        let database = self.call(Method::Post, "/v1/databases".into(), body).await?;
+        let database = self
+            .call(Method::Post, "/v1/databases".into(), body)
+            .await?;
         let what = format!("the new database {title:?}");
         Ok(DemoDatabase {
             database_id: DatabaseId::from(id_at(&database, "/id", &what)?),

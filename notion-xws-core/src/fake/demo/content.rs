@@ -345,10 +345,9 @@ pub(super) fn row(columns: &[(&str, Column)], n: usize, rng: &mut DemoRng) -> Va
                 let person = rng.pick(PEOPLE_NAMES).to_lowercase().replace(' ', ".");
                 json!({"email": format!("{person}@{domain}")})
             }
-            Column::People
-            | Column::Formula(_)
-            | Column::CreatedTime
-            | Column::UniqueId(_) => continue,
+            Column::People | Column::Formula(_) | Column::CreatedTime | Column::UniqueId(_) => {
+                continue;
+            }
         };
         map.insert((*name).to_owned(), value);
     }

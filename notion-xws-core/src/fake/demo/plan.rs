@@ -337,13 +337,12 @@ const ORDINARY_NAMES: [&str; 40] = [
 
 /// The rows that show something: the synced databases and one row per defect.
 fn special_rows() -> Vec<RowPlan> {
-    use DataSourceCell::{Own, OtherRow};
+    use DataSourceCell::{OtherRow, Own};
     use IdForm::{Dashed, Simple};
     use Location::{Control, Page, Private, VibeVessel};
     use RegistryDefect as D;
     vec![
-        RowPlan::synced(TASKS, Control, UrlShape::WithViewAndPeek, "Push")
-            .data_source(Own(Dashed)),
+        RowPlan::synced(TASKS, Control, UrlShape::WithViewAndPeek, "Push").data_source(Own(Dashed)),
         RowPlan::synced(CONTENT_CALENDAR, Control, UrlShape::WithView, "Push"),
         RowPlan::synced(CONTACTS, Control, UrlShape::AppPath, "One-Way").data_source(Own(Simple)),
         RowPlan::synced(CLIENT_FEEDBACK, VibeVessel, UrlShape::Slug, "Pull")
