@@ -204,6 +204,9 @@ pub struct SyncedDatabase {
 }
 
 /// The objects of a VibeVessel sync: where databases go, the decoys, and the sources.
+///
+/// VibeVessel's root page holds `database-parent-page`, the two decoys and `Client Archive`; its
+/// integration is shared with the first three only (its root is unshared).
 #[derive(Debug, Clone)]
 pub struct VibeVesselObjects {
     /// The one page titled exactly `database-parent-page`, shared with VibeVessel's integration.
@@ -225,7 +228,10 @@ pub struct DemoWorld {
     pub fake: FakeNotion,
     /// The control integration's token (what a user exports as `NOTION_TOKEN`).
     pub control_token: NotionToken,
-    /// The control workspace, "Seren Media".
+    /// The control workspace, "Seren Media". Its root page holds `Registry`, `Databases` and
+    /// `Private`; at the end only `Registry` and `Databases` are shared with the control
+    /// integration (the root is unshared: the fake, like the API, has no way to hide a page under
+    /// a shared one).
     pub control: FakeWorkspace,
     /// The registry's pages and databases.
     pub registry: DemoRegistry,
