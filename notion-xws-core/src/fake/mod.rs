@@ -37,6 +37,7 @@
 //! ```
 
 mod clock;
+pub mod demo;
 mod faults;
 mod handlers;
 mod limits;

@@ -5,6 +5,8 @@
 mod audit;
 #[cfg(feature = "http")]
 mod client_http;
+#[cfg(feature = "fake")]
+mod demo_world;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_behaviour;
 #[cfg(all(feature = "fake", feature = "http"))]
