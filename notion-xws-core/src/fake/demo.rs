@@ -206,7 +206,7 @@ pub struct SyncedDatabase {
 /// The objects of a VibeVessel sync: where databases go, the decoys, and the sources.
 ///
 /// VibeVessel's root page holds `database-parent-page`, the two decoys and `Client Archive`; its
-/// integration is shared with the first three only (its root is unshared).
+/// integration sees all but `Client Archive`, which is unshared from it.
 #[derive(Debug, Clone)]
 pub struct VibeVesselObjects {
     /// The one page titled exactly `database-parent-page`, shared with VibeVessel's integration.
@@ -228,11 +228,12 @@ pub struct DemoWorld {
     pub fake: FakeNotion,
     /// The control integration's token (what a user exports as `NOTION_TOKEN`).
     pub control_token: NotionToken,
-    /// The control workspace, "Seren Media". Its root page holds `Registry`, `Databases` and
-    /// `Private`; at the end only `Registry` and `Databases` are shared with the control
-    /// integration (the root is unshared: the fake, like the API, has no way to hide a page under
-    /// a shared one).
+    /// The control workspace, "Seren Media". Its root page holds `Registry`, `Databases`,
+    /// `database-parent-page` and `Private`; `Private` (and the databases under it) is unshared
+    /// from the control integration.
     pub control: FakeWorkspace,
+    /// The control workspace's `database-parent-page`, where pulled databases are created.
+    pub control_parent_page_id: PageId,
     /// The registry's pages and databases.
     pub registry: DemoRegistry,
     /// The rows of `system-environments`, in order.
@@ -408,6 +409,8 @@ impl<'a> Builder<'a> {
         let registry_page_id = control_api.page(root, "Registry").await?;
         let databases_page_id = control_api.page(root, "Databases").await?;
         let private_page_id = control_api.page(root, "Private").await?;
+        // Where databases pulled from the environments are created.
+        let control_parent_page_id = control_api.page(root, DATABASE_PARENT_PAGE).await?;
         let registry = self
             .registry(
                 &control_api,
@@ -595,15 +598,8 @@ impl<'a> Builder<'a> {
         }
 
         // What a person does in the UI: share only some pages, revoke old tokens.
-        fake.unshare(&control.token, root)?;
-        fake.share(&control.token, registry_page_id)?;
-        fake.share(&control.token, databases_page_id)?;
-        let vv_token = &vibevessel_workspace.token;
-        fake.unshare(vv_token, vibevessel_workspace.root_page_id)?;
-        fake.share(vv_token, vv_parent)?;
-        for decoy in &vv_decoys {
-            fake.share(vv_token, *decoy)?;
-        }
+        fake.unshare(&control.token, private_page_id)?;
+        fake.unshare(&vibevessel_workspace.token, vv_archive)?;
         for env in &environments {
             if let (TokenState::Revoked, Some(token)) = (env.token_state, &env.token) {
                 fake.revoke_token(token);
@@ -620,6 +616,7 @@ impl<'a> Builder<'a> {
             fake: fake.clone(),
             control_token: control.token.clone(),
             control,
+            control_parent_page_id,
             registry,
             environments,
             registry_rows,

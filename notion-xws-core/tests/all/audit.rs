@@ -633,3 +633,78 @@ async fn registry_findings_and_errors() {
         .unwrap_err();
     assert!(error.to_string().contains("system-environments"), "{error}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_audit_of_the_demo_world_reproduces_the_gap_report() {
+    use notion_xws_core::fake::demo::DemoWorld;
+    let fake = FakeNotion::new(FakeConfig::default());
+    let world = DemoWorld::build(&fake).await.unwrap();
+    fake.clear_request_log();
+    let client = NotionClient::new(
+        Arc::new(fake.clone()) as DynTransport,
+        world.control_token.clone(),
+    );
+    let (_, report) = audit(&client, &RegistryConfig::default()).await.unwrap();
+    let s = &report.summary;
+    assert_eq!(s.environments, 18);
+    assert_eq!(s.environments_with_token, 7);
+    assert_eq!(s.environments_without_token, 11);
+    assert_eq!(s.environments_with_invalid_token, 6);
+    assert_eq!(s.databases, 100);
+    assert_eq!(s.databases_with_data_source_id, 29);
+    assert_eq!(s.databases_without_data_source_id, 71);
+    assert_eq!(s.databases_with_url, 93);
+    assert_eq!(s.databases_unreachable, 3);
+    assert!(
+        report
+            .findings_of("registry.parent-page-property-missing")
+            .next()
+            .is_some()
+    );
+    let vibevessel = report
+        .environments
+        .iter()
+        .find(|e| e.name == "VibeVessel Client Workspace")
+        .unwrap();
+    assert!(vibevessel.token.is_valid());
+    assert_eq!(
+        vibevessel.parent_page.page(),
+        Some(world.vibevessel.database_parent_page_id)
+    );
+    for code in [
+        "database.ids-disagree",
+        "database.bad-id",
+        "database.not-a-database",
+        "database.wrong-kind",
+        "database.no-id",
+        "database.multiple-data-sources",
+        "database.sync-unknown",
+        "registry.duplicate-name",
+        "registry.unnamed-row",
+        "token.needs-cleaning",
+    ] {
+        assert!(
+            report.findings_of(code).next().is_some(),
+            "no {code} finding"
+        );
+    }
+    // Read only, and no token in what it says.
+    assert!(
+        fake.request_log().iter().all(|r| r.method == Method::Get
+            || r.path == "/v1/search"
+            || r.path.ends_with("/query"))
+    );
+    let markdown = report.to_markdown();
+    for env in &world.environments {
+        if let Some(token) = &env.token {
+            assert!(!markdown.contains(token.expose()));
+            assert!(!report.to_json().contains(token.expose()));
+        }
+    }
+    assert!(
+        markdown.contains("| Environments with INVALID tokens | 6 |"),
+        "{markdown}"
+    );
+    eprintln!("{markdown}");
+    eprintln!("audit requests: {}", fake.request_log().len());
+}
