@@ -30,6 +30,7 @@
 //! - [`audit`]: the audit of the registry ([`audit::AuditReport`]), read only.
 //! - [`repair`]: the repair of what the audit found, planned purely, applied when asked.
 //! - [`registry`]: the registry in Notion (`system-environments`, `system-databases`, `Clients`), read.
+//! - [`sync`]: the planner, the executor and the orchestrator of the sync.
 //! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
 
@@ -47,6 +48,7 @@ pub mod rate;
 pub mod registry;
 pub mod repair;
 pub mod secret;
+pub mod sync;
 pub mod transport;
 
 pub use error::{ApiError, ApiErrorCode, Error, Result, TransportErrorKind};

@@ -713,10 +713,10 @@ async fn check_database(
             Resolution::DataSource(ds, db) if ObjectId::from(*ds) == *id => {
                 Some(Resolution::DataSource(*ds, *db))
             }
-            Resolution::DataSource(_, Some(db)) if ObjectId::from(*db) == *id => {
-                // The database of a data source already read: one more request only if it has
-                // several data sources matters, which the data source's own answer settles.
-                None
+            Resolution::DataSource(ds, Some(db)) if ObjectId::from(*db) == *id => {
+                // The database of a data source already read: they agree, and the data
+                // source says which of the database's sources is meant.
+                Some(Resolution::Database(*db, vec![*ds]))
             }
             _ => None,
         });

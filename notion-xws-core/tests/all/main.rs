@@ -20,3 +20,5 @@ mod fixtures;
 mod repair;
 #[cfg(feature = "http")]
 mod secrets;
+#[cfg(feature = "fake")]
+mod sync;

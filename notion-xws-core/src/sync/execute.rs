@@ -1,0 +1,426 @@
+//! The executor: applies a [`PairPlan`], and only that, so that no row is written twice.
+//!
+//! Writes go out concurrently (each token's rate budget paces them). A write whose outcome is
+//! unknown ([`Error::AmbiguousWrite`]: a timeout, a 5xx) is never sent again blindly:
+//!
+//! - a **create** is settled by looking its correlation key up in the target, after a settle
+//!   delay for Notion's read-after-write lag, a few times; only when it is still not there is it
+//!   sent again (and when Notion named the page it committed, that page is taken);
+//! - an **update** or a **trash** sets values, so sending it again is harmless;
+//! - the **target database** carries its link row's ID in its description, so it is found again
+//!   among the parent page's children.
+//!
+//! The pair's link row is written before the first write (`creating` or `running`) and after the
+//! last (`done`, with the counts), so that a run that stops half-way is known to the next one.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::links::{self, LinkState, LinksTable, SyncLink, marker};
+use super::plan::{PairPlan, RowAction};
+use super::schema::SOURCE_KEY;
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
+use crate::model::params::{Filter, PropertyFilter};
+use crate::model::{Block, Page, RichText};
+use crate::transport::Method;
+
+/// Knobs of the executor.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ExecuteOptions {
+    /// Writes in flight at once per pair (default 8).
+    pub concurrency: usize,
+    /// How long to wait before looking up a write whose outcome is unknown (default 2 s); the
+    /// lookups wait 1, 2, 3 … times this.
+    pub settle_delay: Duration,
+    /// How many lookups before a create that is not found is sent again (default 3).
+    pub settle_attempts: u32,
+}
+
+impl Default for ExecuteOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            settle_delay: Duration::from_secs(2),
+            settle_attempts: 3,
+        }
+    }
+}
+
+/// What applying one pair's plan did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PairOutcome {
+    /// Target rows created (those settled after an unknown outcome included).
+    pub created: usize,
+    /// Target rows updated.
+    pub updated: usize,
+    /// Target rows trashed.
+    pub trashed: usize,
+    /// Writes whose outcome was unknown and that were settled without a duplicate.
+    pub settled: usize,
+    /// Writes that failed.
+    pub failed: usize,
+    /// Why they failed.
+    pub errors: Vec<String>,
+    /// Whether the target database was created.
+    pub created_target: bool,
+}
+
+/// A progress report of the executor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// The pair (`database → environment`).
+    pub pair: String,
+    /// Row writes done.
+    pub done: usize,
+    /// Row writes planned.
+    pub planned: usize,
+}
+
+/// Receives progress reports.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// The clients and records one pair is applied with.
+#[derive(Debug, Clone)]
+pub struct PairContext<'a> {
+    /// The control client (the links table).
+    pub control: &'a NotionClient,
+    /// The client of the target's workspace.
+    pub target: NotionClient,
+    /// The links table.
+    pub links: &'a LinksTable,
+    /// The pair's link row, if it has one.
+    pub link: Option<SyncLink>,
+}
+
+/// Settles a create whose outcome is unknown: the target row carrying `source`'s key, if any.
+async fn find_by_key(
+    target: &NotionClient,
+    data_source: DataSourceId,
+    source: PageId,
+) -> Result<Option<PageId>> {
+    let filter = Filter::Property(PropertyFilter::new(
+        SOURCE_KEY,
+        "rich_text",
+        json!({"equals": source.to_string()}),
+    ));
+    let found: Vec<Page> = target
+        .query_all(data_source, Some(filter), &[])
+        .try_collect()
+        .await?;
+    Ok(found.iter().map(|page| page.id).min())
+}
+
+/// The target database marked with `link` among `parent`'s children, if any.
+pub async fn find_marked_target(
+    target: &NotionClient,
+    parent: PageId,
+    link: PageId,
+) -> Result<Option<(DatabaseId, DataSourceId)>> {
+    let children: Vec<Block> = target
+        .block_children(BlockId::from(parent))
+        .try_collect()
+        .await?;
+    let expected = marker(link);
+    for child in children.iter().filter(|b| b.block_type == "child_database") {
+        let database = match target
+            .database(DatabaseId::from_u128(child.id.as_u128()))
+            .await
+        {
+            Ok(database) => database,
+            Err(Error::NotFound(_)) => continue,
+            Err(error) => return Err(error),
+        };
+        if database.in_trash() {
+            continue;
+        }
+        let description = RichText::concat_plain_text(&database.description);
+        if description.contains(&expected)
+            && let Some(source) = database.data_source_ids().first()
+        {
+            return Ok(Some((database.id, *source)));
+        }
+    }
+    Ok(None)
+}
+
+/// Creates the target database of a plan (the link row first), or finds the one a stopped run
+/// made. Returns the target and the link row.
+async fn ensure_target(
+    plan: &PairPlan,
+    ctx: &PairContext<'_>,
+    options: &ExecuteOptions,
+) -> Result<((DatabaseId, DataSourceId), PageId)> {
+    let Some(create) = &plan.create_target else {
+        let target = plan
+            .target
+            .ok_or_else(|| Error::Config("a plan without a target".into()))?;
+        let Some(link) = &ctx.link else {
+            // A target known without a link row cannot happen from a plan of ours.
+            return Err(Error::Config("the pair's link row is missing".into()));
+        };
+        if link.target_database.zip(link.target_data_source) == Some(target) {
+            links::set_state(ctx.control, link.row, LinkState::Running).await?;
+        } else {
+            // Found by its marker after a run that stopped before recording it.
+            links::record_target(
+                ctx.control,
+                link.row,
+                target.0,
+                target.1,
+                LinkState::Running,
+            )
+            .await?;
+        }
+        return Ok((target, link.row));
+    };
+    let link = match &ctx.link {
+        Some(link) => link.row,
+        None => ctx.links.add(ctx.control, &plan.pair).await?,
+    };
+    let mut body =
+        crate::model::params::CreateDatabase::new(crate::model::Parent::page(create.parent));
+    body.title = Some(vec![RichText::text(create.title.clone())]);
+    body.description = Some(vec![RichText::text(marker(link))]);
+    let mut properties = serde_json::Map::new();
+    for (name, config) in &create.properties {
+        properties.insert(name.clone(), config.clone());
+    }
+    let request = ctx
+        .target
+        .request(Method::Post, "/v1/databases")
+        .with_body({
+            let mut value = serde_json::to_value(&body).map_err(|e| Error::Decode {
+                what: "a database".into(),
+                message: e.to_string(),
+            })?;
+            value["initial_data_source"] = json!({ "properties": properties });
+            value
+        });
+    let target = match ctx.target.send::<crate::model::Database>(request).await {
+        Ok(database) => {
+            let source =
+                database
+                    .data_source_ids()
+                    .first()
+                    .copied()
+                    .ok_or_else(|| Error::Decode {
+                        what: "the new target database".into(),
+                        message: "it has no data source".into(),
+                    })?;
+            (database.id, source)
+        }
+        Err(Error::AmbiguousWrite { .. }) => {
+            let mut found = None;
+            for attempt in 1..=options.settle_attempts.max(1) {
+                tokio::time::sleep(options.settle_delay * attempt).await;
+                found = find_marked_target(&ctx.target, create.parent, link).await?;
+                if found.is_some() {
+                    break;
+                }
+            }
+            found.ok_or_else(|| Error::AmbiguousWrite {
+                operation: "POST /v1/databases".into(),
+                cause:
+                    "the target database may or may not exist; the next run finds it by its link"
+                        .into(),
+                committed_resource_id: None,
+                api: None,
+            })?
+        }
+        Err(error) => return Err(error),
+    };
+    links::record_target(ctx.control, link, target.0, target.1, LinkState::Running).await?;
+    Ok((target, link))
+}
+
+/// Sends a write that sets values; once more if its outcome is unknown (harmless: it sets the
+/// same values).
+async fn send_idempotent(
+    target: &NotionClient,
+    method: Method,
+    path: String,
+    body: Value,
+) -> Result<bool> {
+    let request = target.request(method, path).with_body(body);
+    match target.send::<Value>(request.clone()).await {
+        Ok(_) => Ok(false),
+        Err(Error::AmbiguousWrite { .. }) => target.send::<Value>(request).await.map(|_| true),
+        Err(error) => Err(error),
+    }
+}
+
+/// What came of one row write.
+enum RowResult {
+    Created { settled: bool },
+    Updated { settled: bool },
+    Trashed { settled: bool },
+}
+
+async fn apply_row(
+    action: &RowAction,
+    target: &NotionClient,
+    data_source: DataSourceId,
+    options: &ExecuteOptions,
+) -> Result<RowResult> {
+    match action {
+        RowAction::Create { source, properties } => {
+            let body = json!({
+                "parent": {"type": "data_source_id", "data_source_id": data_source},
+                "properties": properties,
+            });
+            let request = target.request(Method::Post, "/v1/pages").with_body(body);
+            match target.send::<Value>(request.clone()).await {
+                Ok(_) => Ok(RowResult::Created { settled: false }),
+                Err(Error::AmbiguousWrite {
+                    committed_resource_id: Some(_),
+                    ..
+                }) => Ok(RowResult::Created { settled: true }),
+                Err(Error::AmbiguousWrite { .. }) => {
+                    for attempt in 1..=options.settle_attempts.max(1) {
+                        tokio::time::sleep(options.settle_delay * attempt).await;
+                        if find_by_key(target, data_source, *source).await?.is_some() {
+                            return Ok(RowResult::Created { settled: true });
+                        }
+                    }
+                    // Not there after the settle window: it was not applied.
+                    target.send::<Value>(request).await?;
+                    Ok(RowResult::Created { settled: true })
+                }
+                Err(error) => Err(error),
+            }
+        }
+        RowAction::Update {
+            target: row,
+            properties,
+            ..
+        } => send_idempotent(
+            target,
+            Method::Patch,
+            format!("/v1/pages/{row}"),
+            json!({ "properties": properties }),
+        )
+        .await
+        .map(|settled| RowResult::Updated { settled }),
+        RowAction::Trash { target: row, .. } => send_idempotent(
+            target,
+            Method::Patch,
+            format!("/v1/pages/{row}"),
+            json!({ "in_trash": true }),
+        )
+        .await
+        .map(|settled| RowResult::Trashed { settled }),
+    }
+}
+
+/// Applies one pair's plan. Nothing is written when the plan has no write.
+pub async fn apply_pair(
+    plan: &PairPlan,
+    ctx: &PairContext<'_>,
+    options: &ExecuteOptions,
+    progress: Option<&ProgressFn>,
+) -> (PairOutcome, Option<(DatabaseId, DataSourceId)>) {
+    let mut outcome = PairOutcome::default();
+    let recorded = ctx
+        .link
+        .as_ref()
+        .and_then(|link| link.target_database.zip(link.target_data_source));
+    if plan.writes() == 0 && (plan.target.is_none() || recorded == plan.target) {
+        return (outcome, plan.target);
+    }
+    let prepared = async {
+        let (target, link) = ensure_target(plan, ctx, options).await?;
+        if !plan.add_properties.is_empty() {
+            let properties: serde_json::Map<String, Value> = plan
+                .add_properties
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            send_idempotent(
+                &ctx.target,
+                Method::Patch,
+                format!("/v1/data_sources/{}", target.1),
+                json!({ "properties": properties }),
+            )
+            .await?;
+        }
+        Ok::<_, Error>((target, link))
+    }
+    .await;
+    let (target, link) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            outcome.failed = plan.rows.len();
+            outcome.errors.push(error.to_string());
+            return (outcome, plan.target);
+        }
+    };
+    outcome.created_target = plan.create_target.is_some();
+
+    let done = AtomicUsize::new(0);
+    let planned = plan.rows.len();
+    let label = plan.pair.label();
+    let results: Vec<(&RowAction, Result<RowResult>)> = stream::iter(&plan.rows)
+        .map(|action| async {
+            let action: &RowAction = action;
+            let result = apply_row(action, &ctx.target, target.1, options).await;
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(report) = progress {
+                report(&Progress {
+                    pair: label.clone(),
+                    done: finished,
+                    planned,
+                });
+            }
+            (action, result)
+        })
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    for (action, result) in results {
+        match result {
+            Ok(RowResult::Created { settled }) => {
+                outcome.created += 1;
+                outcome.settled += usize::from(settled);
+            }
+            Ok(RowResult::Updated { settled }) => {
+                outcome.updated += 1;
+                outcome.settled += usize::from(settled);
+            }
+            Ok(RowResult::Trashed { settled }) => {
+                outcome.trashed += 1;
+                outcome.settled += usize::from(settled);
+            }
+            Err(error) => {
+                outcome.failed += 1;
+                let row = match action {
+                    RowAction::Create { source, .. } => format!("create of source row {source}"),
+                    RowAction::Update { target, .. } => format!("update of target row {target}"),
+                    RowAction::Trash { target, .. } => format!("trash of target row {target}"),
+                };
+                outcome.errors.push(format!("{row}: {error}"));
+            }
+        }
+    }
+    if outcome.failed == 0 {
+        let finished = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let result = format!(
+            "created {}, updated {}, trashed {}, unchanged {}",
+            outcome.created, outcome.updated, outcome.trashed, plan.counts.unchanged
+        );
+        let rows = plan.counts.unchanged + plan.counts.update + outcome.created;
+        if let Err(error) = links::record_result(ctx.control, link, &finished, &result, rows).await
+        {
+            outcome
+                .errors
+                .push(format!("recording the result in the link: {error}"));
+        }
+    }
+    (outcome, Some(target))
+}

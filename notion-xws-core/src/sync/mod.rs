@@ -1,0 +1,24 @@
+//! The sync: databases created under the right parent page, rows kept in step, every row
+//! exactly once.
+//!
+//! - [`values`]: property values in one canonical form, for comparing and for writing.
+//! - [`schema`]: the source's schema translated for the target, and the correlation column.
+//! - [`plan`]: the pure planner and the [`PairPlan`](plan::PairPlan) it makes.
+//! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
+//! - [`execute`]: the executor, which applies a plan and settles unknown outcomes.
+//! - [`run`]: the orchestrator ([`sync`](run::sync)) and the [`RunReport`](run::RunReport).
+//!
+//! Plan, then apply: planning reads and never writes; applying writes only what the plan says.
+//! A target row is identified by the correlation column `notion-xws:source`, which holds its
+//! source row's ID and is written with the row, so that a re-run after any crash finds every row
+//! it made and makes none twice.
+
+pub mod execute;
+pub mod links;
+pub mod plan;
+mod render;
+pub mod run;
+pub mod schema;
+pub mod values;
+
+pub use run::{PairReport, PairState, RunReport, SyncOptions, sync};

@@ -1,0 +1,375 @@
+//! The sync plan, and the pure planner that makes it.
+//!
+//! [`plan_pair`] turns what was read of one (database, environment) pair — the source's schema
+//! and rows, the target's if it exists — into a [`PairPlan`]: the target database to create or
+//! the columns to add, then one [`RowAction`] per row that needs a write. It reads nothing and
+//! writes nothing, so every rule is tested on plain data.
+//!
+//! Rows are matched by the correlation column [`SOURCE_KEY`] of the target, which holds the ID of
+//! the source row; a row is updated only when its content differs (compared in canonical form,
+//! never by `last_edited_time`), created when no target row carries its key, and the target rows
+//! whose source row is gone are trashed — unless that would trash more than the allowed share of
+//! the target (the max-delete guard), in which case the pair trashes nothing and says why. Target
+//! rows with the same key twice (a crash of an older tool, say) are trashed but the oldest.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::schema::{SOURCE_KEY, SchemaPlan, plan_schema};
+use super::values::{canonical, empty, write_form};
+use crate::ids::{DataSourceId, DatabaseId, PageId};
+use crate::model::{Page, PropertyConfig, PropertyValueKind, RichText};
+use crate::registry::Direction;
+
+/// One (database, environment) pair and the way its rows go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncPair {
+    /// The database's row in `system-databases`.
+    pub database_row: PageId,
+    /// The database's name.
+    pub database: String,
+    /// The environment's row in `system-environments`.
+    pub environment_row: PageId,
+    /// The environment's name.
+    pub environment: String,
+    /// Which way.
+    pub direction: Direction,
+}
+
+impl SyncPair {
+    /// `database → environment` (or `←` for a pull), for reports.
+    pub fn label(&self) -> String {
+        match self.direction {
+            Direction::Pull => format!("{} ← {}", self.database, self.environment),
+            Direction::Push => format!("{} → {}", self.database, self.environment),
+            Direction::TwoWay => format!("{} ↔ {}", self.database, self.environment),
+        }
+    }
+}
+
+/// What was read of the target database of a pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetSnapshot {
+    /// The database.
+    pub database: DatabaseId,
+    /// Its data source.
+    pub data_source: DataSourceId,
+    /// Its schema.
+    pub schema: BTreeMap<String, PropertyConfig>,
+    /// Its live rows.
+    pub rows: Vec<Page>,
+}
+
+/// Everything the planner needs for one pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairSnapshot {
+    /// The pair.
+    pub pair: SyncPair,
+    /// The source data source.
+    pub source: DataSourceId,
+    /// The source database's title.
+    pub source_title: String,
+    /// The source's schema.
+    pub source_schema: BTreeMap<String, PropertyConfig>,
+    /// The source's live rows.
+    pub source_rows: Vec<Page>,
+    /// The target, when it exists.
+    pub target: Option<TargetSnapshot>,
+    /// Where the target is created when it does not exist.
+    pub target_parent: PageId,
+}
+
+/// Knobs of the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PlanOptions {
+    /// The largest share of a target's synced rows one run may trash (default 0.5).
+    pub max_delete_fraction: f64,
+    /// Trash past the guard anyway.
+    pub allow_mass_delete: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        Self {
+            max_delete_fraction: 0.5,
+            allow_mass_delete: false,
+        }
+    }
+}
+
+/// Why a target row is trashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrashReason {
+    /// Its source row is trashed or gone.
+    SourceGone,
+    /// Another target row carries the same source key and is older.
+    Duplicate,
+}
+
+/// One row write.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum RowAction {
+    /// Creates the target row of a source row (its key included in `properties`).
+    Create {
+        /// The source row.
+        source: PageId,
+        /// The values, as request JSON, by target property name.
+        properties: Map<String, Value>,
+    },
+    /// Writes the properties that differ.
+    Update {
+        /// The source row.
+        source: PageId,
+        /// The target row.
+        target: PageId,
+        /// The values that differ, as request JSON.
+        properties: Map<String, Value>,
+    },
+    /// Moves a target row to the trash.
+    Trash {
+        /// The target row.
+        target: PageId,
+        /// Why.
+        reason: TrashReason,
+    },
+}
+
+/// The target database to create.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreateTarget {
+    /// The page it is created under.
+    pub parent: PageId,
+    /// Its title (the source's).
+    pub title: String,
+    /// Its properties, as request JSON.
+    pub properties: BTreeMap<String, Value>,
+}
+
+/// Whether a pair can go ahead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
+pub enum PairStatus {
+    /// The plan can be applied.
+    Ready,
+    /// The pair trashes nothing this run: the max-delete guard tripped.
+    DeleteGuard(String),
+}
+
+/// The counts of a plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PlannedCounts {
+    /// Rows to create.
+    pub create: usize,
+    /// Rows to update.
+    pub update: usize,
+    /// Rows to trash.
+    pub trash: usize,
+    /// Rows already the same.
+    pub unchanged: usize,
+    /// Target rows without a key (made in the target): left alone.
+    pub foreign: usize,
+}
+
+/// The plan of one pair.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairPlan {
+    /// The pair.
+    pub pair: SyncPair,
+    /// The source data source.
+    pub source: DataSourceId,
+    /// The target, when it exists.
+    pub target: Option<(DatabaseId, DataSourceId)>,
+    /// Whether it can go ahead.
+    pub status: PairStatus,
+    /// The target database to create, when there is none.
+    pub create_target: Option<CreateTarget>,
+    /// Columns to add to an existing target, as request JSON.
+    pub add_properties: BTreeMap<String, Value>,
+    /// The row writes, in a stable order: creates and updates in source order, then trashes.
+    pub rows: Vec<RowAction>,
+    /// The counts.
+    pub counts: PlannedCounts,
+    /// What is not synced, and why (lossy schema differences, values written as text, …).
+    pub notes: Vec<String>,
+}
+
+impl PairPlan {
+    /// How many writes applying the plan takes (row writes, the target, its columns).
+    pub fn writes(&self) -> usize {
+        self.rows.len()
+            + usize::from(self.create_target.is_some())
+            + usize::from(!self.add_properties.is_empty())
+    }
+}
+
+/// The source key a target row carries, if any.
+pub fn source_key(row: &Page) -> Option<PageId> {
+    match &row.properties.get(SOURCE_KEY)?.value {
+        PropertyValueKind::RichText(text) => PageId::parse(&RichText::concat_plain_text(text)).ok(),
+        _ => None,
+    }
+}
+
+/// The key column's value for a source row, as request JSON.
+pub fn key_value(source: PageId) -> Value {
+    serde_json::json!({"rich_text": [{"type": "text", "text": {"content": source.to_string()}}]})
+}
+
+/// Plans one pair. Pure: see the [module documentation](self).
+pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
+    let schema: SchemaPlan = plan_schema(
+        &snapshot.source_schema,
+        snapshot.target.as_ref().map(|t| &t.schema),
+    );
+    let mut notes = schema.notes.clone();
+    let mut counts = PlannedCounts::default();
+    let mut rows = Vec::new();
+
+    // Target rows by key; duplicates beyond the oldest are trashed.
+    let mut by_key: HashMap<PageId, &Page> = HashMap::new();
+    let mut trash = Vec::new();
+    let target_rows = snapshot
+        .target
+        .as_ref()
+        .map(|t| t.rows.as_slice())
+        .unwrap_or_default();
+    let mut keyed: Vec<(PageId, &Page)> = target_rows
+        .iter()
+        .filter_map(|row| source_key(row).map(|key| (key, row)))
+        .collect();
+    counts.foreign = target_rows.len() - keyed.len();
+    keyed.sort_by(|(ka, a), (kb, b)| (ka, &a.created_time, a.id).cmp(&(kb, &b.created_time, b.id)));
+    for (key, row) in keyed {
+        match by_key.entry(key) {
+            std::collections::hash_map::Entry::Occupied(_) => trash.push(RowAction::Trash {
+                target: row.id,
+                reason: TrashReason::Duplicate,
+            }),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(row);
+            }
+        }
+    }
+    let duplicates = trash.len();
+    if duplicates > 0 {
+        notes.push(format!(
+            "{duplicates} target row(s) carried the key of another; the oldest of each is kept"
+        ));
+    }
+
+    let mut mentions = 0;
+    let mut hosted = 0;
+    for source in &snapshot.source_rows {
+        let mut wanted = Map::new();
+        let mut differs = Map::new();
+        let target = by_key.get(&source.id);
+        for copied in &schema.copied {
+            let form = source.properties.get(&copied.source).and_then(canonical);
+            let value = match form {
+                Some(form) => {
+                    mentions += form.mentions_flattened;
+                    hosted += form.hosted_files_skipped;
+                    form.value
+                }
+                None => empty(&copied.type_name),
+            };
+            let current = target
+                .and_then(|row| row.properties.get(&copied.target))
+                .and_then(canonical)
+                .map_or_else(|| empty(&copied.type_name), |c| c.value);
+            let request = write_form(&copied.type_name, &value);
+            if current != value {
+                differs.insert(copied.target.clone(), request.clone());
+            }
+            wanted.insert(copied.target.clone(), request);
+        }
+        match target {
+            None => {
+                wanted.insert(SOURCE_KEY.to_owned(), key_value(source.id));
+                counts.create += 1;
+                rows.push(RowAction::Create {
+                    source: source.id,
+                    properties: wanted,
+                });
+            }
+            Some(row) if !differs.is_empty() => {
+                counts.update += 1;
+                rows.push(RowAction::Update {
+                    source: source.id,
+                    target: row.id,
+                    properties: differs,
+                });
+            }
+            Some(_) => counts.unchanged += 1,
+        }
+    }
+    if mentions > 0 {
+        notes.push(format!(
+            "{mentions} mention(s) written as plain text (a mention names objects of its own workspace)"
+        ));
+    }
+    if hosted > 0 {
+        notes.push(format!(
+            "{hosted} file(s) hosted by Notion not copied (their links expire; only external files are copied)"
+        ));
+    }
+
+    // Target rows whose source row is gone.
+    let live: std::collections::HashSet<PageId> =
+        snapshot.source_rows.iter().map(|row| row.id).collect();
+    let mut gone: Vec<PageId> = by_key
+        .iter()
+        .filter(|(key, _)| !live.contains(key))
+        .map(|(_, row)| row.id)
+        .collect();
+    gone.sort();
+    let synced_rows = by_key.len();
+    let mut status = PairStatus::Ready;
+    let too_many =
+        synced_rows > 0 && gone.len() as f64 > options.max_delete_fraction * synced_rows as f64;
+    if too_many && !options.allow_mass_delete {
+        status = PairStatus::DeleteGuard(format!(
+            "{} of the target's {synced_rows} synced rows would be trashed (more than {:.0}%); nothing is trashed. \
+             If the source really lost them, run again allowing mass deletes",
+            gone.len(),
+            options.max_delete_fraction * 100.0
+        ));
+    } else {
+        trash.extend(gone.into_iter().map(|target| RowAction::Trash {
+            target,
+            reason: TrashReason::SourceGone,
+        }));
+    }
+    counts.trash = trash.len();
+    rows.extend(trash);
+
+    let (create_target, add_properties) = match &snapshot.target {
+        None => (
+            Some(CreateTarget {
+                parent: snapshot.target_parent,
+                title: snapshot.source_title.clone(),
+                properties: schema.create,
+            }),
+            BTreeMap::new(),
+        ),
+        Some(_) => (None, schema.create),
+    };
+    PairPlan {
+        pair: snapshot.pair.clone(),
+        source: snapshot.source,
+        target: snapshot
+            .target
+            .as_ref()
+            .map(|t| (t.database, t.data_source)),
+        status,
+        create_target,
+        add_properties,
+        rows,
+        counts,
+        notes,
+    }
+}

@@ -1,0 +1,485 @@
+//! The orchestrator: reads the registry, checks it, plans every pair, and applies the plans when
+//! asked — the missing orchestrator of the gap report.
+//!
+//! [`plan`] audits the registry (read only), turns each (database, environment) pair whose
+//! direction writes somewhere into a [`PairPlan`] from a fresh read of both sides, and explains
+//! every pair it leaves out (an invalid token, no parent page, a database it cannot resolve).
+//! [`sync`] does the same, then applies the plans when [`SyncOptions::execute`] is set; pairs
+//! run concurrently, each token within its own rate budget, and one failing pair never stops
+//! the others. Either way the result is a [`RunReport`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde::Serialize;
+
+use super::execute::{
+    ExecuteOptions, PairContext, PairOutcome, ProgressFn, apply_pair, find_marked_target,
+};
+use super::links::{LinkState, LinksTable};
+use super::plan::{
+    PairPlan, PairSnapshot, PairStatus, PlanOptions, SyncPair, TargetSnapshot, plan_pair,
+};
+use crate::audit::{AuditReport, audit};
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{DataSourceId, PageId};
+use crate::model::Page;
+use crate::registry::{Direction, Registry, RegistryConfig};
+use crate::transport::{ApiRequest, ApiResponse, Transport};
+
+/// How a sync runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncOptions {
+    /// Write (else plan only: a dry run).
+    pub execute: bool,
+    /// Only the environment of this name (or of the `Clients` row of this name).
+    pub only: Option<String>,
+    /// The planner's knobs (the max-delete guard).
+    pub plan: PlanOptions,
+    /// The executor's knobs.
+    pub execute_options: ExecuteOptions,
+    /// Pairs processed at once (default 0: 16).
+    pub concurrency: usize,
+}
+
+/// What became of one pair.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
+pub enum PairState {
+    /// Planned, not applied (a dry run).
+    Planned,
+    /// Applied with no failure.
+    Synced,
+    /// Applied, with failures (see the errors).
+    Failed(String),
+    /// Left out, for this reason.
+    Skipped(String),
+    /// The max-delete guard tripped: nothing trashed.
+    Guarded(String),
+}
+
+/// One pair in a [`RunReport`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PairReport {
+    /// The pair.
+    pub pair: SyncPair,
+    /// What became of it.
+    pub state: PairState,
+    /// Target rows created (planned, in a dry run).
+    pub created: usize,
+    /// Target rows updated (planned, in a dry run).
+    pub updated: usize,
+    /// Target rows trashed (planned, in a dry run).
+    pub trashed: usize,
+    /// Rows already the same.
+    pub unchanged: usize,
+    /// Target rows made in the target (without a key), left alone.
+    pub skipped: usize,
+    /// Writes that failed.
+    pub failed: usize,
+    /// Writes whose outcome was unknown, settled without a duplicate.
+    pub settled: usize,
+    /// Requests this pair made (reads and writes, retries included).
+    pub requests: u64,
+    /// Requests this pair made that write.
+    pub writes: u64,
+    /// Errors, with reasons.
+    pub errors: Vec<String>,
+    /// What is not synced and why.
+    pub notes: Vec<String>,
+    /// Whether the target database was (or would be) created.
+    pub creates_target: bool,
+}
+
+/// The result of a sync (or of its dry run).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunReport {
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// Each pair, in the registry's order.
+    pub pairs: Vec<PairReport>,
+    /// The plans (in a dry run, what would be done).
+    #[serde(skip)]
+    pub plans: Vec<PairPlan>,
+    /// Requests to the links table and registry checks outside the pairs.
+    pub other_requests: u64,
+}
+
+impl RunReport {
+    /// Whether a pair failed.
+    pub fn has_failures(&self) -> bool {
+        self.pairs
+            .iter()
+            .any(|p| matches!(p.state, PairState::Failed(_)))
+    }
+
+    /// All writes of the run's pairs.
+    pub fn writes(&self) -> u64 {
+        self.pairs.iter().map(|p| p.writes).sum()
+    }
+
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// The report as Markdown.
+    pub fn to_markdown(&self) -> String {
+        super::render::markdown(self)
+    }
+}
+
+/// Counts a pair's requests, and those that write.
+#[derive(Debug)]
+struct Counted {
+    inner: crate::transport::DynTransport,
+    requests: AtomicU64,
+    writes: AtomicU64,
+}
+
+#[async_trait]
+impl Transport for Counted {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if !request.is_read_only() {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
+        self.inner.send(request).await
+    }
+}
+
+/// A pair, with what it needs to be read and written.
+struct Candidate {
+    pair: SyncPair,
+    source: NotionClient,
+    source_data_source: DataSourceId,
+    target: NotionClient,
+    target_parent: PageId,
+    counter: Arc<Counted>,
+}
+
+/// The pairs of the registry, and why the others are left out.
+fn candidates(
+    control: &NotionClient,
+    registry: &Registry,
+    report: &AuditReport,
+    only: Option<&str>,
+) -> (Vec<Candidate>, Vec<PairReport>) {
+    let mut ready = Vec::new();
+    let mut skipped = Vec::new();
+    let env_audit: HashMap<PageId, &crate::audit::EnvironmentAudit> =
+        report.environments.iter().map(|e| (e.row, e)).collect();
+    let primary = report.environments.iter().find(|e| e.primary);
+    let wanted = |env: &crate::registry::Environment| match only {
+        None => true,
+        Some(name) => {
+            env.name.eq_ignore_ascii_case(name)
+                || registry.clients.iter().any(|client| {
+                    client.name.eq_ignore_ascii_case(name) && client.environments.contains(&env.row)
+                })
+        }
+    };
+    for (entry, db_audit) in registry.databases.iter().zip(&report.databases) {
+        let Some(direction) = entry.sync.direction() else {
+            continue;
+        };
+        for env_row in &entry.environments {
+            let (Some(env), Some(env_audit)) =
+                (registry.environment(*env_row), env_audit.get(env_row))
+            else {
+                continue;
+            };
+            if !wanted(env) || env_audit.primary {
+                continue;
+            }
+            let pair = SyncPair {
+                database_row: entry.row,
+                database: entry.name.clone(),
+                environment_row: env.row,
+                environment: env.name.clone(),
+                direction,
+            };
+            let skip = |reason: String| PairReport::skipped(pair.clone(), reason);
+            if direction == Direction::TwoWay {
+                skipped.push(skip(
+                    "two-way sync is not available in this version; nothing is written".into(),
+                ));
+                continue;
+            }
+            let Some(resolved) = db_audit.resolved else {
+                skipped.push(skip(
+                    "the database's IDs do not resolve to one data source (see the audit)".into(),
+                ));
+                continue;
+            };
+            let env_client = match (
+                &env_audit.token,
+                registry.environment(env.row).map(|e| e.token.resolve()),
+            ) {
+                (crate::audit::TokenHealth::Valid { .. }, Some(Ok(Some(token)))) => {
+                    control.for_token(token)
+                }
+                (health, _) => {
+                    skipped.push(skip(format!(
+                        "the environment's token is {}",
+                        health.status_word()
+                    )));
+                    continue;
+                }
+            };
+            let counter = Arc::new(Counted {
+                inner: Arc::clone(control.transport()),
+                requests: AtomicU64::new(0),
+                writes: AtomicU64::new(0),
+            });
+            let counted = |client: &NotionClient| {
+                NotionClient::new(
+                    Arc::clone(&counter) as crate::transport::DynTransport,
+                    client.token().clone(),
+                )
+                .with_version(client.version().clone())
+            };
+            let (source, target, parent) = match direction {
+                Direction::Push => (control, &env_client, env_audit.parent_page.page()),
+                _ => {
+                    if db_audit.read_with != Some(env.row) {
+                        skipped.push(skip(
+                            "the database is pulled from another environment".into(),
+                        ));
+                        continue;
+                    }
+                    (
+                        &env_client,
+                        control,
+                        primary.and_then(|p| p.parent_page.page()),
+                    )
+                }
+            };
+            let Some(target_parent) = parent else {
+                skipped.push(skip(match direction {
+                    Direction::Push => "the environment has no parent page (see the audit)".into(),
+                    _ => "the control workspace has no parent page (see the audit)".into(),
+                }));
+                continue;
+            };
+            ready.push(Candidate {
+                pair,
+                source: counted(source),
+                source_data_source: resolved.data_source,
+                target: counted(target),
+                target_parent,
+                counter,
+            });
+        }
+    }
+    (ready, skipped)
+}
+
+impl PairReport {
+    fn skipped(pair: SyncPair, reason: String) -> Self {
+        Self {
+            pair,
+            state: PairState::Skipped(reason),
+            created: 0,
+            updated: 0,
+            trashed: 0,
+            unchanged: 0,
+            skipped: 0,
+            failed: 0,
+            settled: 0,
+            requests: 0,
+            writes: 0,
+            errors: Vec::new(),
+            notes: Vec::new(),
+            creates_target: false,
+        }
+    }
+}
+
+/// Reads both sides of a pair.
+async fn snapshot(
+    candidate: &Candidate,
+    links: Option<&LinksTable>,
+    options: &SyncOptions,
+) -> Result<(PairSnapshot, Option<crate::sync::links::SyncLink>)> {
+    let source_schema = candidate
+        .source
+        .data_source(candidate.source_data_source)
+        .await?;
+    let link = links.and_then(|l| l.link_for(&candidate.pair)).cloned();
+    let mut target_ids = link
+        .as_ref()
+        .and_then(|l| l.target_database.zip(l.target_data_source));
+    if let (Some(link), None) = (&link, target_ids) {
+        // A run stopped between the link and the database: find the database it made.
+        target_ids =
+            find_marked_target(&candidate.target, candidate.target_parent, link.row).await?;
+    }
+    if link.as_ref().is_some_and(|l| l.state != LinkState::Done) {
+        // The last run stopped half-way: let Notion's read-after-write lag pass before listing.
+        tokio::time::sleep(
+            options.execute_options.settle_delay * options.execute_options.settle_attempts.max(1),
+        )
+        .await;
+    }
+    let source_rows: Vec<Page> = candidate
+        .source
+        .query_all(candidate.source_data_source, None, &[])
+        .try_collect()
+        .await?;
+    let target = match target_ids {
+        None => None,
+        Some((database, data_source)) => {
+            let schema = match candidate.target.data_source(data_source).await {
+                Ok(schema) => schema,
+                Err(Error::NotFound(_)) => {
+                    return Err(Error::Registry(format!(
+                        "the target data source {data_source} recorded in system-sync-links cannot be read: \
+                         it was deleted, or unshared from the environment's integration; share it again, or \
+                         clear the link row to create a new target"
+                    )));
+                }
+                Err(error) => return Err(error),
+            };
+            let rows: Vec<Page> = candidate
+                .target
+                .query_all(data_source, None, &[])
+                .try_collect()
+                .await?;
+            Some(TargetSnapshot {
+                database,
+                data_source,
+                schema: schema.properties,
+                rows,
+            })
+        }
+    };
+    Ok((
+        PairSnapshot {
+            pair: candidate.pair.clone(),
+            source: candidate.source_data_source,
+            source_title: source_schema.title_text(),
+            source_schema: source_schema.properties,
+            source_rows,
+            target,
+            target_parent: candidate.target_parent,
+        },
+        link,
+    ))
+}
+
+/// Audits, reads and plans every pair; with `options.execute`, applies the plans. See the
+/// [module documentation](self).
+pub async fn sync(
+    control: &NotionClient,
+    config: &RegistryConfig,
+    options: &SyncOptions,
+    progress: Option<ProgressFn>,
+) -> Result<RunReport> {
+    let (registry, report) = audit(control, config).await?;
+    let (candidates, mut skipped) =
+        candidates(control, &registry, &report, options.only.as_deref());
+    let mut links = LinksTable::find(control).await?;
+    if options.execute && links.is_none() && !candidates.is_empty() {
+        links = Some(LinksTable::create(control, &registry).await?);
+    }
+    let links = links;
+    let concurrency = if options.concurrency == 0 {
+        16
+    } else {
+        options.concurrency
+    };
+    let results: Vec<(PairReport, Option<PairPlan>)> = stream::iter(candidates)
+        .map(|candidate| {
+            let links = links.as_ref();
+            let progress = progress.clone();
+            async move {
+                let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
+                let planned = match snapshot(&candidate, links, options).await {
+                    Ok((snapshot, link)) => Ok((plan_pair(&snapshot, options.plan), link)),
+                    Err(error) => Err(error),
+                };
+                let plan = match planned {
+                    Err(error) => {
+                        report.state = PairState::Failed(error.to_string());
+                        report.errors.push(error.to_string());
+                        None
+                    }
+                    Ok((plan, link)) => {
+                        report.notes = plan.notes.clone();
+                        report.unchanged = plan.counts.unchanged;
+                        report.skipped = plan.counts.foreign;
+                        report.creates_target = plan.create_target.is_some();
+                        let guard = match &plan.status {
+                            PairStatus::DeleteGuard(reason) => Some(reason.clone()),
+                            PairStatus::Ready => None,
+                        };
+                        if let (true, Some(links)) = (options.execute, links) {
+                            let ctx = PairContext {
+                                control,
+                                target: candidate.target.clone(),
+                                links,
+                                link,
+                            };
+                            let (outcome, _) = apply_pair(
+                                &plan,
+                                &ctx,
+                                &options.execute_options,
+                                progress.as_ref(),
+                            )
+                            .await;
+                            fill(&mut report, &outcome);
+                            report.state = if outcome.failed > 0 {
+                                PairState::Failed(format!("{} write(s) failed", outcome.failed))
+                            } else if let Some(reason) = guard {
+                                PairState::Guarded(reason)
+                            } else {
+                                PairState::Synced
+                            };
+                        } else {
+                            report.created = plan.counts.create;
+                            report.updated = plan.counts.update;
+                            report.trashed = plan.counts.trash;
+                            report.state = match guard {
+                                Some(reason) => PairState::Guarded(reason),
+                                None => PairState::Planned,
+                            };
+                        }
+                        Some(plan)
+                    }
+                };
+                report.requests = candidate.counter.requests.load(Ordering::Relaxed);
+                report.writes = candidate.counter.writes.load(Ordering::Relaxed);
+                (report, plan)
+            }
+        })
+        .buffered(concurrency)
+        .collect()
+        .await;
+    let mut pairs = Vec::with_capacity(results.len() + skipped.len());
+    let mut plans = Vec::new();
+    for (report, plan) in results {
+        pairs.push(report);
+        plans.extend(plan);
+    }
+    pairs.append(&mut skipped);
+    Ok(RunReport {
+        dry_run: !options.execute,
+        pairs,
+        plans,
+        other_requests: 0,
+    })
+}
+
+fn fill(report: &mut PairReport, outcome: &PairOutcome) {
+    report.created = outcome.created;
+    report.updated = outcome.updated;
+    report.trashed = outcome.trashed;
+    report.failed = outcome.failed;
+    report.settled = outcome.settled;
+    report.errors.extend(outcome.errors.iter().cloned());
+}

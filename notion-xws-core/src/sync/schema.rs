@@ -1,0 +1,323 @@
+//! The source's schema, translated for the target.
+//!
+//! Each source property is copied (its values too), created only (Notion computes its values in
+//! the target: formulas, timestamps, `unique_id`), or left out with a note saying why (relations
+//! and rollups, which need their related database synced too; buttons and types the API cannot
+//! create). Options of selects and statuses are copied by name and colour; formulas are copied
+//! as expressions, with references to properties rewritten by name, when every property they
+//! refer to exists in the target. The target also gets the correlation column
+//! [`SOURCE_KEY`], which holds, in each target row, the ID of its source row.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::values::COPIED_TYPES;
+use crate::model::{PropertyConfig, PropertyConfigKind};
+
+/// The target's correlation column: the source row's ID, written when the row is created.
+pub const SOURCE_KEY: &str = "notion-xws:source";
+
+/// What happens to one source property.
+#[derive(Debug, Clone, PartialEq)]
+enum Translation {
+    /// Created in the target and its values copied.
+    Copy(Value),
+    /// Created in the target; Notion computes its values there.
+    CreateOnly(Value),
+    /// Left out, for this reason.
+    Skip(String),
+}
+
+/// A property whose values are copied: its name in the source and in the target, and its type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CopiedProperty {
+    /// The name in the source.
+    pub source: String,
+    /// The name in the target (the same, except for a title named differently).
+    pub target: String,
+    /// The type.
+    pub type_name: String,
+}
+
+/// The schema side of a pair's plan.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SchemaPlan {
+    /// The properties whose values are copied.
+    pub copied: Vec<CopiedProperty>,
+    /// The properties to create in the target, as request JSON, by name.
+    pub create: BTreeMap<String, Value>,
+    /// What is not copied, and why.
+    pub notes: Vec<String>,
+}
+
+fn options(options: &[crate::model::SelectOption]) -> Value {
+    Value::Array(
+        options
+            .iter()
+            .map(|o| match &o.color {
+                Some(color) => json!({"name": o.name, "color": color}),
+                None => json!({"name": o.name}),
+            })
+            .collect(),
+    )
+}
+
+/// Rewrites `{{notion:block_property:ID:…}}` references as `prop("Name")`; `None` when a
+/// reference names a property that is not in `names` (by ID) or not in `present` (by name).
+fn rewrite_formula(
+    expression: &str,
+    ids: &BTreeMap<String, String>,
+    present: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let mut out = String::with_capacity(expression.len());
+    let mut rest = expression;
+    while let Some(start) = rest.find("{{notion:block_property:") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "{{notion:block_property:".len()..];
+        let end = after.find("}}")?;
+        let id = after[..end].split(':').next()?;
+        let decoded = percent_encoding::percent_decode_str(id).decode_utf8_lossy();
+        let name = ids.get(id).or_else(|| ids.get(decoded.as_ref()))?;
+        if !present(name) {
+            return None;
+        }
+        out.push_str(&format!("prop(\"{}\")", name.replace('"', "\\\"")));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    // References by name must also exist.
+    let mut scan = out.as_str();
+    while let Some(start) = scan.find("prop(\"") {
+        let after = &scan[start + 6..];
+        let end = after.find("\")")?;
+        if !present(&after[..end]) {
+            return None;
+        }
+        scan = &after[end..];
+    }
+    Some(out)
+}
+
+fn translate(config: &PropertyConfig) -> Translation {
+    let type_name = config.type_name().to_owned();
+    let empty = || json!({ type_name.clone(): {} });
+    match &config.config {
+        PropertyConfigKind::Select(select) => Translation::Copy(
+            json!({"select": {"options": options(select.options.as_deref().unwrap_or_default())}}),
+        ),
+        PropertyConfigKind::MultiSelect(select) => Translation::Copy(
+            json!({"multi_select": {"options": options(select.options.as_deref().unwrap_or_default())}}),
+        ),
+        PropertyConfigKind::Status(status) => Translation::Copy(
+            json!({"status": {"options": options(status.options.as_deref().unwrap_or_default())}}),
+        ),
+        PropertyConfigKind::Number(number) => Translation::Copy(match &number.format {
+            Some(format) => json!({"number": {"format": format}}),
+            None => json!({"number": {}}),
+        }),
+        PropertyConfigKind::UniqueId(unique) => Translation::CreateOnly(match &unique.prefix {
+            Some(Some(prefix)) => json!({"unique_id": {"prefix": prefix}}),
+            _ => json!({"unique_id": {}}),
+        }),
+        PropertyConfigKind::CreatedTime(_)
+        | PropertyConfigKind::CreatedBy(_)
+        | PropertyConfigKind::LastEditedTime(_)
+        | PropertyConfigKind::LastEditedBy(_) => Translation::CreateOnly(empty()),
+        PropertyConfigKind::People(_) => Translation::Skip(
+            "people: user IDs exist only in their own workspace; people are not copied".into(),
+        ),
+        PropertyConfigKind::Relation(_) => Translation::Skip(
+            "relation: its values are pages of the source workspace; relations are not copied"
+                .into(),
+        ),
+        PropertyConfigKind::Rollup(_) => {
+            Translation::Skip("rollup: it needs its relation, which is not copied".into())
+        }
+        PropertyConfigKind::Formula(_) => Translation::Skip(String::new()),
+        _ if COPIED_TYPES.contains(&type_name.as_str()) => Translation::Copy(empty()),
+        _ => Translation::Skip(format!("{type_name}: the API cannot create this type")),
+    }
+}
+
+/// Plans the target's schema from the source's, given the target's if it exists.
+pub fn plan_schema(
+    source: &BTreeMap<String, PropertyConfig>,
+    target: Option<&BTreeMap<String, PropertyConfig>>,
+) -> SchemaPlan {
+    let mut plan = SchemaPlan::default();
+    let target_title = target.and_then(|schema| {
+        schema
+            .iter()
+            .find(|(_, c)| c.type_name() == "title")
+            .map(|(name, _)| name.clone())
+    });
+    let mut translations: BTreeMap<&str, Translation> = source
+        .iter()
+        .map(|(name, config)| (name.as_str(), translate(config)))
+        .collect();
+    // Which source names will exist in the target (formulas may refer only to those).
+    let kept: Vec<&str> = translations
+        .iter()
+        .filter(|(_, t)| matches!(t, Translation::Copy(_) | Translation::CreateOnly(_)))
+        .map(|(name, _)| *name)
+        .collect();
+    let ids: BTreeMap<String, String> = source
+        .iter()
+        .filter_map(|(name, config)| config.id.as_ref().map(|id| (id.to_string(), name.clone())))
+        .collect();
+    for (name, config) in source {
+        if let PropertyConfigKind::Formula(formula) = &config.config {
+            let expression = formula.expression.clone().unwrap_or_default();
+            let present = |n: &str| kept.contains(&n);
+            let translation = match rewrite_formula(&expression, &ids, &present) {
+                Some(expression) => {
+                    Translation::CreateOnly(json!({"formula": {"expression": expression}}))
+                }
+                None => {
+                    Translation::Skip("formula: it refers to a property that is not copied".into())
+                }
+            };
+            translations.insert(name.as_str(), translation);
+        }
+    }
+    for (name, translation) in translations {
+        let config = &source[name];
+        let type_name = config.type_name().to_owned();
+        let (create, copied) = match translation {
+            Translation::Skip(reason) => {
+                plan.notes.push(format!("{name:?} not synced ({reason})"));
+                continue;
+            }
+            Translation::Copy(create) => (create, true),
+            Translation::CreateOnly(create) => (create, false),
+        };
+        let target_name = if type_name == "title" {
+            target_title.clone().unwrap_or_else(|| name.to_owned())
+        } else {
+            name.to_owned()
+        };
+        match target.map(|schema| schema.get(&target_name)) {
+            Some(Some(existing)) if existing.type_name() != type_name => {
+                plan.notes.push(format!(
+                    "{name:?} is a {type_name} in the source but a {} in the target; its values are not synced",
+                    existing.type_name()
+                ));
+                continue;
+            }
+            Some(Some(_)) => {}
+            Some(None) | None => {
+                plan.create.insert(target_name.clone(), create);
+            }
+        }
+        if copied {
+            plan.copied.push(CopiedProperty {
+                source: name.to_owned(),
+                target: target_name,
+                type_name,
+            });
+        }
+    }
+    match target.and_then(|schema| schema.get(SOURCE_KEY)) {
+        Some(existing) if existing.type_name() != "rich_text" => plan.notes.push(format!(
+            "the target's {SOURCE_KEY:?} is not a rich text: rows cannot be matched"
+        )),
+        Some(_) => {}
+        None => {
+            plan.create
+                .insert(SOURCE_KEY.to_owned(), json!({"rich_text": {}}));
+        }
+    }
+    if let Some(target) = target {
+        for name in target.keys() {
+            let in_source = name == SOURCE_KEY
+                || plan.copied.iter().any(|c| &c.target == name)
+                || source.contains_key(name);
+            if !in_source {
+                plan.notes.push(format!(
+                    "{name:?} is in the target but not in the source; it is left as it is"
+                ));
+            }
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema(json: Value) -> BTreeMap<String, PropertyConfig> {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn source() -> BTreeMap<String, PropertyConfig> {
+        schema(json!({
+            "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
+            "Stage": {"id": "s%3A1", "name": "Stage", "type": "select", "select": {"options": [{"id": "o1", "name": "New", "color": "blue", "description": null}]}},
+            "Hours": {"id": "h", "name": "Hours", "type": "number", "number": {"format": "number"}},
+            "Owner": {"id": "o", "name": "Owner", "type": "people", "people": {}},
+            "Double": {"id": "d", "name": "Double", "type": "formula", "formula": {"expression": "{{notion:block_property:h:00000000-0000-0000-0000-000000000000:8994905a-074a-415f-9bcf-d1f8b4fa38e4}} * 2"}},
+            "Owner name": {"id": "on", "name": "Owner name", "type": "formula", "formula": {"expression": "prop(\"Owner\")"}},
+            "Key": {"id": "k", "name": "Key", "type": "unique_id", "unique_id": {"prefix": "TSK"}},
+            "Link": {"id": "l", "name": "Link", "type": "relation", "relation": {"data_source_id": "393abc1e-edcd-8179-9372-000bd163e729", "type": "single_property", "single_property": {}}},
+        }))
+    }
+
+    #[test]
+    fn a_new_target_gets_every_property_it_can_have() {
+        let plan = plan_schema(&source(), None);
+        let created: Vec<&str> = plan.create.keys().map(String::as_str).collect();
+        assert_eq!(
+            created,
+            ["Double", "Hours", "Key", "Name", "Stage", SOURCE_KEY]
+        );
+        assert_eq!(
+            plan.create["Stage"],
+            json!({"select": {"options": [{"name": "New", "color": "blue"}]}})
+        );
+        assert_eq!(
+            plan.create["Double"],
+            json!({"formula": {"expression": "prop(\"Hours\") * 2"}})
+        );
+        assert_eq!(plan.create["Key"], json!({"unique_id": {"prefix": "TSK"}}));
+        let copied: Vec<&str> = plan.copied.iter().map(|c| c.source.as_str()).collect();
+        assert_eq!(copied, ["Hours", "Name", "Stage"]);
+        assert_eq!(plan.notes.len(), 3, "{:?}", plan.notes);
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n.contains("\"Owner name\"") && n.contains("formula"))
+        );
+    }
+
+    #[test]
+    fn an_existing_target_gets_what_it_lacks_and_type_changes_are_noted() {
+        let target = schema(json!({
+            "Title": {"id": "title", "name": "Title", "type": "title", "title": {}},
+            "Hours": {"id": "x", "name": "Hours", "type": "rich_text", "rich_text": {}},
+            SOURCE_KEY: {"id": "y", "name": SOURCE_KEY, "type": "rich_text", "rich_text": {}},
+            "Extra": {"id": "z", "name": "Extra", "type": "checkbox", "checkbox": {}},
+        }));
+        let plan = plan_schema(&source(), Some(&target));
+        let created: Vec<&str> = plan.create.keys().map(String::as_str).collect();
+        assert_eq!(created, ["Double", "Key", "Stage"]);
+        let title = plan.copied.iter().find(|c| c.type_name == "title").unwrap();
+        assert_eq!(
+            (title.source.as_str(), title.target.as_str()),
+            ("Name", "Title")
+        );
+        assert!(!plan.copied.iter().any(|c| c.source == "Hours"));
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n.contains("\"Hours\" is a number in the source but a rich_text"))
+        );
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n.contains("\"Extra\" is in the target"))
+        );
+    }
+}

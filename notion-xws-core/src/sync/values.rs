@@ -1,0 +1,391 @@
+//! Property values in one canonical form, for comparing and for writing.
+//!
+//! Two workspaces never return byte-identical JSON for the same content (option IDs, default
+//! annotations written or not, `3` against `3.0`, `Z` against `+00:00`, a long text split into
+//! segments differently), and `last_edited_time` is rounded to the minute. So the sync compares
+//! content: [`canonical`] turns a value read from either side into one normal form, two values
+//! are the same when their forms are equal, and [`write_form`] turns a form into the JSON a
+//! request writes. What cannot be written as it is (a page mention across workspaces) is written
+//! as its text, and counted.
+
+use serde_json::{Map, Value, json};
+
+use crate::model::{
+    Annotations, DateValue, FileSource, PropertyValue, PropertyValueKind, RichText, RichTextContent,
+};
+
+/// The most UTF-16 code units Notion takes in one text segment.
+const SEGMENT_LIMIT: usize = 2000;
+
+/// The property types whose values the sync copies.
+pub const COPIED_TYPES: &[&str] = &[
+    "title",
+    "rich_text",
+    "number",
+    "select",
+    "multi_select",
+    "status",
+    "date",
+    "checkbox",
+    "url",
+    "email",
+    "phone_number",
+    "files",
+];
+
+/// A value in canonical form, with what was lost in getting there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Canonical {
+    /// The property type.
+    pub type_name: String,
+    /// The normal form.
+    pub value: Value,
+    /// Mentions written as their text (a mention names objects of its own workspace).
+    pub mentions_flattened: usize,
+    /// Notion-hosted files left out (their links expire).
+    pub hosted_files_skipped: usize,
+}
+
+/// The canonical form of a value, or `None` for a type the sync does not copy.
+pub fn canonical(value: &PropertyValue) -> Option<Canonical> {
+    let mut mentions = 0;
+    let mut hosted = 0;
+    let form = match &value.value {
+        PropertyValueKind::Title(text) | PropertyValueKind::RichText(text) => {
+            rich_text(text, &mut mentions)
+        }
+        PropertyValueKind::Number(number) => match number.as_ref().and_then(|n| n.as_f64()) {
+            Some(n) => json!(n),
+            None => Value::Null,
+        },
+        PropertyValueKind::Select(option) | PropertyValueKind::Status(option) => option
+            .as_ref()
+            .and_then(|o| o.name.clone())
+            .map_or(Value::Null, Value::String),
+        PropertyValueKind::MultiSelect(options) => Value::Array(
+            options
+                .iter()
+                .filter_map(|o| o.name.clone())
+                .map(Value::String)
+                .collect(),
+        ),
+        PropertyValueKind::Date(date) => date.as_ref().map_or(Value::Null, date_form),
+        PropertyValueKind::Checkbox(checked) => Value::Bool(*checked),
+        PropertyValueKind::Url(text)
+        | PropertyValueKind::Email(text)
+        | PropertyValueKind::PhoneNumber(text) => text
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .map_or(Value::Null, |t| Value::String(t.clone())),
+        PropertyValueKind::Files(files) => Value::Array(
+            files
+                .iter()
+                .filter_map(|file| match &file.source {
+                    FileSource::External(external) => Some(json!({
+                        "name": file.name.clone().unwrap_or_default(),
+                        "url": external.url,
+                    })),
+                    _ => {
+                        hosted += 1;
+                        None
+                    }
+                })
+                .collect(),
+        ),
+        _ => return None,
+    };
+    Some(Canonical {
+        type_name: value.type_name().to_owned(),
+        value: form,
+        mentions_flattened: mentions,
+        hosted_files_skipped: hosted,
+    })
+}
+
+/// The canonical form of an empty value of `type_name` (what a missing property reads as).
+pub fn empty(type_name: &str) -> Value {
+    match type_name {
+        "title" | "rich_text" | "multi_select" | "files" => json!([]),
+        "checkbox" => json!(false),
+        _ => Value::Null,
+    }
+}
+
+/// The request JSON that writes `form` into a property of `type_name`.
+pub fn write_form(type_name: &str, form: &Value) -> Value {
+    let payload = match type_name {
+        "title" | "rich_text" => Value::Array(write_rich_text(form)),
+        "select" | "status" => match form {
+            Value::String(name) => json!({ "name": name }),
+            _ => Value::Null,
+        },
+        "multi_select" => Value::Array(
+            form.as_array()
+                .map(|names| names.iter().map(|name| json!({ "name": name })).collect())
+                .unwrap_or_default(),
+        ),
+        "files" => Value::Array(
+            form.as_array()
+                .map(|files| {
+                    files
+                        .iter()
+                        .map(|f| json!({"name": f["name"], "type": "external", "external": {"url": f["url"]}}))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
+        _ => form.clone(),
+    };
+    let mut map = Map::new();
+    map.insert(type_name.to_owned(), payload);
+    Value::Object(map)
+}
+
+/// Rich text as a list of `{"text", "link", "annotations"}` (or `{"equation"}`), adjacent
+/// segments of the same format merged, default annotations left out.
+fn rich_text(segments: &[RichText], mentions: &mut usize) -> Value {
+    let mut out: Vec<Value> = Vec::new();
+    for segment in segments {
+        let annotations = annotations(segment.annotations.as_ref());
+        let (text, link) = match &segment.content {
+            RichTextContent::Text(text) => (
+                text.content.clone(),
+                text.link
+                    .as_ref()
+                    .and_then(|l| l.as_ref())
+                    .map(|l| l.url.clone()),
+            ),
+            RichTextContent::Equation(equation) => {
+                out.push(json!({"equation": equation.expression, "annotations": annotations}));
+                continue;
+            }
+            _ => {
+                *mentions += 1;
+                (segment.plain_text().to_owned(), None)
+            }
+        };
+        if text.is_empty() {
+            continue;
+        }
+        let link = link.map_or(Value::Null, Value::String);
+        if let Some(last) = out.last_mut()
+            && last.get("text").is_some()
+            && last["link"] == link
+            && last["annotations"] == annotations
+            && let Some(Value::String(previous)) = last.get_mut("text")
+        {
+            previous.push_str(&text);
+            continue;
+        }
+        out.push(json!({"text": text, "link": link, "annotations": annotations}));
+    }
+    Value::Array(out)
+}
+
+/// The annotations that differ from Notion's defaults.
+fn annotations(annotations: Option<&Annotations>) -> Value {
+    let mut map = Map::new();
+    if let Some(a) = annotations {
+        for (key, on) in [
+            ("bold", a.bold),
+            ("italic", a.italic),
+            ("strikethrough", a.strikethrough),
+            ("underline", a.underline),
+            ("code", a.code),
+        ] {
+            if on == Some(true) {
+                map.insert(key.to_owned(), Value::Bool(true));
+            }
+        }
+        if let Some(color) = a.color.as_deref().filter(|c| *c != "default") {
+            map.insert("color".to_owned(), json!(color));
+        }
+    }
+    Value::Object(map)
+}
+
+/// Rich text request segments for a canonical form, long texts split at Notion's limit.
+fn write_rich_text(form: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    for segment in form.as_array().map(Vec::as_slice).unwrap_or_default() {
+        let annotations = segment.get("annotations").cloned().unwrap_or(json!({}));
+        if let Some(expression) = segment.get("equation") {
+            out.push(json!({"type": "equation", "equation": {"expression": expression}, "annotations": annotations}));
+            continue;
+        }
+        let text = segment["text"].as_str().unwrap_or_default();
+        let link = match &segment["link"] {
+            Value::String(url) => json!({ "url": url }),
+            _ => Value::Null,
+        };
+        for chunk in split_utf16(text, SEGMENT_LIMIT) {
+            out.push(json!({
+                "type": "text",
+                "text": {"content": chunk, "link": link},
+                "annotations": annotations,
+            }));
+        }
+    }
+    out
+}
+
+/// Splits `text` into pieces of at most `limit` UTF-16 code units, never inside a character.
+fn split_utf16(text: &str, limit: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut units = 0;
+    for (index, c) in text.char_indices() {
+        let width = c.len_utf16();
+        if units + width > limit {
+            pieces.push(&text[start..index]);
+            start = index;
+            units = 0;
+        }
+        units += width;
+    }
+    if start < text.len() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
+/// A date with its date-times in one notation (`Z` for UTC, no `.000`).
+fn date_form(date: &DateValue) -> Value {
+    let end = date.end.clone().flatten();
+    let zone = date.time_zone.clone().flatten();
+    json!({
+        "start": normal_time(&date.start),
+        "end": end.as_deref().map(normal_time),
+        "time_zone": zone,
+    })
+}
+
+fn normal_time(text: &str) -> String {
+    let text = text.trim();
+    let text = text
+        .strip_suffix("+00:00")
+        .map_or_else(|| text.to_owned(), |utc| format!("{utc}Z"));
+    match text.find(".000") {
+        Some(at) => format!("{}{}", &text[..at], &text[at + 4..]),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(json: Value) -> PropertyValue {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn the_same_content_in_two_notations_is_equal() {
+        let read = value(json!({"id": "a", "type": "rich_text", "rich_text": [
+            {"type": "text", "text": {"content": "Hello ", "link": null},
+             "annotations": {"bold": false, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default"},
+             "plain_text": "Hello ", "href": null},
+            {"type": "text", "text": {"content": "world", "link": null},
+             "annotations": {"bold": false, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default"},
+             "plain_text": "world", "href": null}]}));
+        let written = value(json!({"rich_text": [{"text": {"content": "Hello world"}}]}));
+        assert_eq!(
+            canonical(&read).unwrap().value,
+            canonical(&written).unwrap().value
+        );
+
+        let three = value(json!({"number": 3}));
+        let three_point_oh = value(json!({"number": 3.0}));
+        assert_eq!(
+            canonical(&three).unwrap().value,
+            canonical(&three_point_oh).unwrap().value
+        );
+
+        let z = value(json!({"date": {"start": "2026-07-04T09:08:00Z"}}));
+        let offset = value(
+            json!({"date": {"start": "2026-07-04T09:08:00.000+00:00", "end": null, "time_zone": null}}),
+        );
+        assert_eq!(
+            canonical(&z).unwrap().value,
+            canonical(&offset).unwrap().value
+        );
+
+        let select = value(json!({"select": {"id": "x1", "name": "Done", "color": "green"}}));
+        let by_name = value(json!({"select": {"name": "Done"}}));
+        assert_eq!(
+            canonical(&select).unwrap().value,
+            canonical(&by_name).unwrap().value
+        );
+    }
+
+    #[test]
+    fn a_form_written_reads_back_the_same() {
+        let long = "é".repeat(4500);
+        let source = value(json!({"rich_text": [
+            {"text": {"content": long}, "annotations": {"bold": true}},
+            {"text": {"content": " see", "link": {"url": "https://example.com"}}}]}));
+        let form = canonical(&source).unwrap();
+        let written = write_form("rich_text", &form.value);
+        let segments = written["rich_text"].as_array().unwrap();
+        assert_eq!(
+            segments.len(),
+            4,
+            "4500 characters in 3 segments, then the link"
+        );
+        assert!(segments.iter().all(|s| {
+            s["text"]["content"]
+                .as_str()
+                .unwrap()
+                .encode_utf16()
+                .count()
+                <= 2000
+        }));
+        let back = value(written);
+        assert_eq!(canonical(&back).unwrap().value, form.value);
+    }
+
+    #[test]
+    fn mentions_are_written_as_text_and_counted() {
+        let source = value(json!({"id": "t", "type": "title", "title": [
+            {"type": "mention", "mention": {"type": "page", "page": {"id": "393abc1e-edcd-8169-85ce-c64d3d3f20fd"}},
+             "plain_text": "Roadmap", "href": "https://www.notion.so/393abc1eedcd816985cec64d3d3f20fd"}]}));
+        let form = canonical(&source).unwrap();
+        assert_eq!(form.mentions_flattened, 1);
+        assert_eq!(
+            form.value,
+            json!([{"text": "Roadmap", "link": null, "annotations": {}}])
+        );
+    }
+
+    #[test]
+    fn computed_and_workspace_bound_types_are_not_copied() {
+        for json in [
+            json!({"id": "f", "type": "formula", "formula": {"type": "number", "number": 2}}),
+            json!({"id": "r", "type": "relation", "relation": [], "has_more": false}),
+            json!({"id": "p", "type": "people", "people": []}),
+            json!({"id": "u", "type": "unique_id", "unique_id": {"prefix": "T", "number": 3}}),
+        ] {
+            assert!(canonical(&value(json.clone())).is_none(), "{json}");
+        }
+    }
+
+    #[test]
+    fn empty_values_match_missing_ones() {
+        assert_eq!(
+            canonical(&value(json!({"rich_text": []}))).unwrap().value,
+            empty("rich_text")
+        );
+        assert_eq!(
+            canonical(&value(json!({"select": null}))).unwrap().value,
+            empty("select")
+        );
+        assert_eq!(
+            canonical(&value(json!({"url": ""}))).unwrap().value,
+            empty("url")
+        );
+        assert_eq!(
+            canonical(&value(json!({"checkbox": false}))).unwrap().value,
+            empty("checkbox")
+        );
+    }
+}

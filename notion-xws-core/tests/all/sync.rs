@@ -1,0 +1,482 @@
+//! The one-way sync on the fake Notion: the demo world end to end, a second run that writes
+//! nothing, edits that arrive with one write each, the delete guard, and a crash at every step.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::TryStreamExt;
+use notion_xws_core::audit::audit;
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::fake::demo::DemoWorld;
+use notion_xws_core::fake::{FakeConfig, FakeNotion};
+use notion_xws_core::model::Page;
+use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::repair::{apply_repair, plan_repair};
+use notion_xws_core::sync::plan::source_key;
+use notion_xws_core::sync::{PairState, RunReport, SyncOptions, sync};
+use notion_xws_core::transport::{ApiRequest, ApiResponse, DynTransport, Method, Transport};
+use notion_xws_core::{DataSourceId, PageId};
+use serde_json::json;
+
+use crate::audit::{World, page};
+use crate::fake_support::{id, ok, text};
+
+fn execute() -> SyncOptions {
+    SyncOptions {
+        execute: true,
+        ..SyncOptions::default()
+    }
+}
+
+fn pair<'a>(report: &'a RunReport, database: &str) -> &'a notion_xws_core::sync::PairReport {
+    report
+        .pairs
+        .iter()
+        .find(|p| p.pair.database == database)
+        .unwrap_or_else(|| panic!("no pair for {database}: {report:#?}"))
+}
+
+/// Every live row of a data source, read with `client`.
+async fn rows(client: &NotionClient, data_source: DataSourceId) -> Vec<Page> {
+    client
+        .query_all(data_source, None, &[])
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+/// The target data source of a pair, from the links table.
+async fn target_of(
+    control: &NotionClient,
+    database: &str,
+    environment: &str,
+) -> Option<DataSourceId> {
+    let links = notion_xws_core::sync::links::LinksTable::find(control)
+        .await
+        .unwrap()?;
+    let registry = notion_xws_core::registry::Registry::read(control, &RegistryConfig::default())
+        .await
+        .unwrap();
+    let db = registry.databases.iter().find(|d| d.name == database)?.row;
+    let env = registry
+        .environments
+        .iter()
+        .find(|e| e.name == environment)?
+        .row;
+    links
+        .links
+        .iter()
+        .find(|l| l.database_row == Some(db) && l.environment_row == Some(env))
+        .and_then(|l| l.target_data_source)
+}
+
+/// Asserts each source row has exactly one target row with its key, and no other.
+fn assert_mirrored(source: &[Page], target: &[Page]) {
+    let mut keys: HashMap<PageId, usize> = HashMap::new();
+    for row in target {
+        *keys
+            .entry(source_key(row).expect("every target row has a key"))
+            .or_default() += 1;
+    }
+    assert_eq!(keys.len(), source.len(), "one target row per source row");
+    for row in source {
+        assert_eq!(
+            keys.get(&row.id),
+            Some(&1),
+            "source row {} mirrored once",
+            row.id
+        );
+    }
+    let titles = |rows: &[Page]| {
+        let mut t: Vec<String> = rows.iter().map(Page::title).collect();
+        t.sort();
+        t
+    };
+    assert_eq!(titles(source), titles(target));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_demo_world_syncs_and_a_second_run_writes_nothing() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let world = DemoWorld::build(&fake).await.unwrap();
+    let control = NotionClient::new(
+        Arc::new(fake.clone()) as DynTransport,
+        world.control_token.clone(),
+    );
+    let config = RegistryConfig::default();
+    let (registry, report) = audit(&control, &config).await.unwrap();
+    let plan = plan_repair(&registry, &report, "2026-11-25");
+    assert_eq!(apply_repair(&control, &registry, &plan).await.failed(), 0);
+
+    // A dry run writes nothing.
+    fake.clear_request_log();
+    let dry = sync(&control, &config, &SyncOptions::default(), None)
+        .await
+        .unwrap();
+    assert!(dry.dry_run);
+    assert!(
+        fake.request_log().iter().all(|r| r.method == Method::Get
+            || r.path == "/v1/search"
+            || r.path.ends_with("/query"))
+    );
+    assert_eq!(pair(&dry, "Tasks").created, 120);
+    assert!(pair(&dry, "Tasks").creates_target);
+    assert_eq!(pair(&dry, "Tasks").state, PairState::Planned);
+
+    let first = sync(&control, &config, &execute(), None).await.unwrap();
+    assert!(!first.has_failures(), "{}", first.to_markdown());
+    for (database, rows_expected) in [
+        ("Tasks", 120),
+        ("Content Calendar", 30),
+        ("Contacts", 12),
+        ("Client Feedback", 8),
+    ] {
+        let p = pair(&first, database);
+        assert_eq!(p.state, PairState::Synced, "{database}: {p:#?}");
+        assert_eq!(p.created, rows_expected, "{database}");
+    }
+    assert!(
+        matches!(&pair(&first, "Shared Roadmap").state, PairState::Skipped(r) if r.contains("two-way"))
+    );
+    // Revoked environments' pairs are skipped with the reason.
+    assert!(
+        first
+            .pairs
+            .iter()
+            .any(|p| matches!(&p.state, PairState::Skipped(r) if r.contains("invalid")))
+    );
+    println!("{}", first.to_markdown());
+
+    // Every row once, under the right parent page.
+    let vv = world.environment("VibeVessel Client Workspace").unwrap();
+    let vv_token = vv.token.clone().unwrap();
+    let vv_client = control.for_token(vv_token);
+    let tasks_target = target_of(&control, "Tasks", "VibeVessel Client Workspace")
+        .await
+        .unwrap();
+    let tasks_source = registry
+        .databases
+        .iter()
+        .find(|d| d.name == "Tasks")
+        .unwrap();
+    let tasks_source = report
+        .databases
+        .iter()
+        .find(|d| d.row == tasks_source.row)
+        .unwrap()
+        .resolved
+        .unwrap()
+        .data_source;
+    let target_rows = rows(&vv_client, tasks_target).await;
+    assert_mirrored(&rows(&control, tasks_source).await, &target_rows);
+    let target_source = vv_client.data_source(tasks_target).await.unwrap();
+    let target_database = vv_client
+        .database(target_source.database_id().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        target_database.parent.kind,
+        notion_xws_core::model::ParentKind::Page(world.vibevessel.database_parent_page_id)
+    );
+    let pulled = target_of(&control, "Client Feedback", "VibeVessel Client Workspace")
+        .await
+        .unwrap();
+    let pulled_db = control.data_source(pulled).await.unwrap();
+    let pulled_parent = control
+        .database(pulled_db.database_id().unwrap())
+        .await
+        .unwrap()
+        .parent;
+    assert_eq!(
+        pulled_parent.kind,
+        notion_xws_core::model::ParentKind::Page(world.control_parent_page_id)
+    );
+    assert_eq!(rows(&control, pulled).await.len(), 8);
+
+    // A second run writes nothing, and reads ⌈rows/100⌉ per side plus a small constant.
+    fake.clear_request_log();
+    let second = sync(&control, &config, &execute(), None).await.unwrap();
+    let writes: Vec<_> = fake
+        .request_log()
+        .into_iter()
+        .filter(|r| {
+            !(r.method == Method::Get || r.path == "/v1/search" || r.path.ends_with("/query"))
+        })
+        .collect();
+    assert!(writes.is_empty(), "{writes:#?}");
+    let tasks = pair(&second, "Tasks");
+    assert_eq!(
+        (tasks.created, tasks.updated, tasks.trashed, tasks.unchanged),
+        (0, 0, 0, 120)
+    );
+    assert_eq!(tasks.writes, 0);
+    assert!(
+        tasks.requests <= 2 + 2 + 3,
+        "{} requests for 120 rows on each side",
+        tasks.requests
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn edits_additions_and_trashing_arrive_with_one_write_each() {
+    let (world, source, rows_made) = small_world(5).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    let first = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(pair(&first, "Tasks").created, 5, "{}", first.to_markdown());
+
+    // Edit one, add one, trash one.
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", rows_made[0]),
+        world.token(),
+        Some(json!({"properties": {"Notes": {"rich_text": text("changed")}}})),
+    )
+    .await;
+    ok(&world.fake, Method::Post, "/v1/pages", world.token(),
+        Some(json!({"parent": {"data_source_id": source}, "properties": {"Name": {"title": text("new row")}}}))).await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", rows_made[1]),
+        world.token(),
+        Some(json!({"in_trash": true})),
+    )
+    .await;
+    world.fake.clear_request_log();
+    let second = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&second, "Tasks");
+    assert_eq!(
+        (tasks.created, tasks.updated, tasks.trashed, tasks.unchanged),
+        (1, 1, 1, 3)
+    );
+    let row_writes = world
+        .fake
+        .request_log()
+        .iter()
+        .filter(|r| {
+            r.method != Method::Get && !r.path.ends_with("/query") && r.path != "/v1/search"
+        })
+        .count();
+    // One write per change, plus the link row marked running, then done.
+    assert_eq!(row_writes, 3 + 2);
+    let third = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(pair(&third, "Tasks").writes, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_emptied_source_trips_the_delete_guard() {
+    let (world, _source, rows_made) = small_world(4).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    sync(&control, &config, &execute(), None).await.unwrap();
+    for row in &rows_made[..3] {
+        ok(
+            &world.fake,
+            Method::Patch,
+            &format!("/v1/pages/{row}"),
+            world.token(),
+            Some(json!({"in_trash": true})),
+        )
+        .await;
+    }
+    let guarded = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&guarded, "Tasks");
+    assert!(matches!(tasks.state, PairState::Guarded(_)), "{tasks:#?}");
+    assert_eq!(tasks.trashed, 0);
+    let mut options = execute();
+    options.plan.allow_mass_delete = true;
+    let allowed = sync(&control, &config, &options, None).await.unwrap();
+    assert_eq!(pair(&allowed, "Tasks").trashed, 3);
+}
+
+/// A control workspace with one source database of `rows` rows, pushed to one environment.
+async fn small_world(rows: usize) -> (World, String, Vec<String>) {
+    let world = World::new(true).await;
+    let (db, ds) = crate::audit::create_database(
+        &world.fake,
+        world.token(),
+        &world.library,
+        "Tasks",
+        json!({
+            "Name": {"title": {}},
+            "Notes": {"rich_text": {}},
+            "Stage": {"select": {"options": [{"name": "New", "color": "blue"}]}},
+            "Hours": {"number": {}},
+            "Due": {"date": {}},
+            "Done": {"checkbox": {}},
+        }),
+    )
+    .await;
+    let mut made = Vec::new();
+    for i in 0..rows {
+        let row = ok(
+            &world.fake,
+            Method::Post,
+            "/v1/pages",
+            world.token(),
+            Some(json!({
+                "parent": {"data_source_id": ds},
+                "properties": {
+                    "Name": {"title": text(&format!("Row {i}"))},
+                    "Notes": {"rich_text": text(&format!("note {i}"))},
+                    "Stage": {"select": {"name": if i % 2 == 0 { "New" } else { "Later" }}},
+                    "Hours": {"number": i as f64 * 1.5},
+                    "Due": {"date": {"start": format!("2026-12-{:02}", i % 28 + 1)}},
+                    "Done": {"checkbox": i % 3 == 0},
+                },
+            })),
+        )
+        .await;
+        made.push(id(&row));
+    }
+    let row = world
+        .database_row(
+            "Tasks",
+            "Push",
+            [
+                &ds,
+                "",
+                "",
+                &format!("https://www.notion.so/{}", db.replace('-', "")),
+            ],
+        )
+        .await;
+    let acme = world.fake.add_workspace("Acme");
+    let parent = id(&page(
+        &world.fake,
+        &acme.token,
+        &acme.root_page_id.to_string(),
+        "database-parent-page",
+    )
+    .await);
+    world
+        .environment(
+            "Acme",
+            acme.token.expose(),
+            Some(&format!(
+                "https://www.notion.so/{}",
+                parent.replace('-', "")
+            )),
+            &[&row],
+        )
+        .await;
+    (world, ds, made)
+}
+
+/// A transport that stops answering at its `at`-th request, before or after passing it on: the
+/// process dies there.
+#[derive(Debug)]
+struct Crash {
+    inner: FakeNotion,
+    at: u64,
+    after_applying: bool,
+    seen: AtomicU64,
+}
+
+#[async_trait]
+impl Transport for Crash {
+    async fn send(&self, request: ApiRequest) -> notion_xws_core::Result<ApiResponse> {
+        let n = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == self.at {
+            if self.after_applying {
+                let _ = self.inner.send(request.clone()).await;
+            }
+            std::future::pending::<()>().await;
+        }
+        self.inner.send(request).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_crash_at_every_step_converges_with_no_duplicate_and_no_lost_row() {
+    // Count the requests of a clean first run.
+    let (probe, _, _) = small_world(3).await;
+    probe.fake.clear_request_log();
+    sync(
+        &probe.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    let total = probe.fake.request_log().len() as u64;
+    assert!(total > 10);
+
+    for at in 1..=total {
+        for after_applying in [false, true] {
+            let (world, source, _) = small_world(3).await;
+            let crash = Arc::new(Crash {
+                inner: world.fake.clone(),
+                at,
+                after_applying,
+                seen: AtomicU64::new(0),
+            });
+            let crashing = NotionClient::new(crash as DynTransport, world.token().clone());
+            let (config, options) = (RegistryConfig::default(), execute());
+            let run = sync(&crashing, &config, &options, None);
+            let stopped = tokio::time::timeout(Duration::from_secs(3600), run).await;
+            assert!(stopped.is_err(), "the run at {at} did not stop");
+            // Re-run until the fixpoint (the first re-run converges; the second must write nothing).
+            let control = world.client();
+            let rerun = sync(&control, &RegistryConfig::default(), &execute(), None)
+                .await
+                .unwrap();
+            assert!(
+                !rerun.has_failures(),
+                "crash at {at} ({after_applying}): {}",
+                rerun.to_markdown()
+            );
+            let again = sync(&control, &RegistryConfig::default(), &execute(), None)
+                .await
+                .unwrap();
+            assert_eq!(
+                pair(&again, "Tasks").writes,
+                0,
+                "crash at {at} ({after_applying})"
+            );
+            let target = target_of(&control, "Tasks", "Acme")
+                .await
+                .unwrap_or_else(|| {
+                    panic!(
+                        "no target after a crash at {at} ({after_applying}): {}",
+                        rerun.to_markdown()
+                    )
+                });
+            let source_rows = rows(&control, source.parse().unwrap()).await;
+            let acme = acme_client(&world).await;
+            assert_mirrored(&source_rows, &rows(&acme, target).await);
+            // One target database, no stray copy.
+            let databases: Vec<_> = acme
+                .search_data_sources("Tasks")
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(
+                databases.len(),
+                1,
+                "crash at {at} ({after_applying}): {databases:#?}"
+            );
+        }
+    }
+}
+
+/// The client of the small world's environment (its token from the registry).
+pub(crate) async fn acme_client(world: &World) -> NotionClient {
+    let control = world.client();
+    let registry = notion_xws_core::registry::Registry::read(&control, &RegistryConfig::default())
+        .await
+        .unwrap();
+    let env = registry
+        .environments
+        .iter()
+        .find(|e| e.name == "Acme")
+        .unwrap();
+    let token = env.token.resolve().unwrap().unwrap();
+    control.for_token(token)
+}
