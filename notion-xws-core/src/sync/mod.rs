@@ -6,7 +6,7 @@
 //! - [`plan`]: the pure planner and the [`PairPlan`](plan::PairPlan) it makes.
 //! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
 //! - [`execute`]: the executor, which applies a plan and settles unknown outcomes.
-//! - [`run`]: the orchestrator ([`sync`](run::sync)) and the [`RunReport`](run::RunReport).
+//! - [`run`]: the orchestrator ([`sync`]) and the [`RunReport`].
 //!
 //! Plan, then apply: planning reads and never writes; applying writes only what the plan says.
 //! A target row is identified by the correlation column `notion-xws:source`, which holds its

@@ -1,10 +1,10 @@
 //! The orchestrator: reads the registry, checks it, plans every pair, and applies the plans when
 //! asked — the missing orchestrator of the gap report.
 //!
-//! [`plan`] audits the registry (read only), turns each (database, environment) pair whose
+//! [`sync`] audits the registry (read only), turns each (database, environment) pair whose
 //! direction writes somewhere into a [`PairPlan`] from a fresh read of both sides, and explains
 //! every pair it leaves out (an invalid token, no parent page, a database it cannot resolve).
-//! [`sync`] does the same, then applies the plans when [`SyncOptions::execute`] is set; pairs
+//! Then it applies the plans when [`SyncOptions::execute`] is set (else it is a dry run); pairs
 //! run concurrently, each token within its own rate budget, and one failing pair never stops
 //! the others. Either way the result is a [`RunReport`].
 
