@@ -373,3 +373,209 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         notes,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SOURCE_DS: &str = "11111111-1111-4111-8111-111111111111";
+    const TARGET_DS: &str = "22222222-2222-4222-8222-222222222222";
+    const TARGET_DB: &str = "33333333-3333-4333-8333-333333333333";
+
+    fn id(n: u32) -> String {
+        format!("{n:08x}-0000-4000-8000-000000000000")
+    }
+
+    fn schema(with_key: bool) -> BTreeMap<String, PropertyConfig> {
+        let mut json = json!({
+            "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
+            "Hours": {"id": "h", "name": "Hours", "type": "number", "number": {}},
+        });
+        if with_key {
+            json[SOURCE_KEY] =
+                json!({"id": "k", "name": SOURCE_KEY, "type": "rich_text", "rich_text": {}});
+        }
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn row(n: u32, title: &str, hours: f64, key: Option<u32>, created: &str) -> Page {
+        let mut properties = json!({
+            "Name": {"id": "title", "type": "title", "title": [{"type": "text", "text": {"content": title, "link": null}, "plain_text": title, "href": null}]},
+            "Hours": {"id": "h", "type": "number", "number": hours},
+        });
+        if let Some(key) = key {
+            let key = id(key);
+            properties[SOURCE_KEY] = json!({"id": "k", "type": "rich_text", "rich_text": [{"type": "text", "text": {"content": key, "link": null}, "plain_text": key, "href": null}]});
+        }
+        serde_json::from_value(json!({
+            "object": "page", "id": id(n), "created_time": created, "last_edited_time": created,
+            "parent": {"type": "data_source_id", "data_source_id": SOURCE_DS},
+            "properties": properties, "url": "https://www.notion.so/x", "in_trash": false,
+        }))
+        .unwrap()
+    }
+
+    fn snapshot(source: Vec<Page>, target: Option<Vec<Page>>) -> PairSnapshot {
+        PairSnapshot {
+            pair: SyncPair {
+                database_row: PageId::parse(&id(900)).unwrap(),
+                database: "Tasks".into(),
+                environment_row: PageId::parse(&id(901)).unwrap(),
+                environment: "Acme".into(),
+                direction: Direction::Push,
+            },
+            source: SOURCE_DS.parse().unwrap(),
+            source_title: "Tasks".into(),
+            source_schema: schema(false),
+            source_rows: source,
+            target: target.map(|rows| TargetSnapshot {
+                database: TARGET_DB.parse().unwrap(),
+                data_source: TARGET_DS.parse().unwrap(),
+                schema: schema(true),
+                rows,
+            }),
+            target_parent: PageId::parse(&id(902)).unwrap(),
+        }
+    }
+
+    const T: &str = "2026-07-04T09:00:00.000Z";
+
+    #[test]
+    fn no_target_creates_it_and_every_row_with_its_key() {
+        let plan = plan_pair(
+            &snapshot(
+                vec![row(1, "a", 1.0, None, T), row(2, "b", 2.0, None, T)],
+                None,
+            ),
+            PlanOptions::default(),
+        );
+        let create = plan.create_target.as_ref().unwrap();
+        assert_eq!(create.title, "Tasks");
+        assert!(create.properties.contains_key(SOURCE_KEY));
+        assert_eq!(
+            plan.counts,
+            PlannedCounts {
+                create: 2,
+                ..PlannedCounts::default()
+            }
+        );
+        match &plan.rows[0] {
+            RowAction::Create { source, properties } => {
+                assert_eq!(source.to_string(), id(1));
+                assert_eq!(
+                    properties[SOURCE_KEY]["rich_text"][0]["text"]["content"],
+                    id(1)
+                );
+                assert_eq!(properties["Hours"], json!({"number": 1.0}));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(plan.writes(), 3);
+    }
+
+    #[test]
+    fn only_what_differs_is_written() {
+        let source = vec![row(1, "a", 1.0, None, T), row(2, "b", 2.0, None, T)];
+        let target = vec![row(11, "a", 1.0, Some(1), T), row(12, "b", 3.0, Some(2), T)];
+        let plan = plan_pair(&snapshot(source, Some(target)), PlanOptions::default());
+        assert_eq!(
+            plan.counts,
+            PlannedCounts {
+                update: 1,
+                unchanged: 1,
+                ..PlannedCounts::default()
+            }
+        );
+        assert_eq!(
+            plan.rows,
+            vec![RowAction::Update {
+                source: PageId::parse(&id(2)).unwrap(),
+                target: PageId::parse(&id(12)).unwrap(),
+                properties: serde_json::from_value(json!({"Hours": {"number": 2.0}})).unwrap(),
+            }]
+        );
+        assert!(plan.create_target.is_none() && plan.add_properties.is_empty());
+    }
+
+    #[test]
+    fn rows_gone_from_the_source_are_trashed_within_the_guard() {
+        let source = vec![
+            row(1, "a", 1.0, None, T),
+            row(2, "b", 2.0, None, T),
+            row(3, "c", 3.0, None, T),
+        ];
+        let target = vec![
+            row(11, "a", 1.0, Some(1), T),
+            row(12, "b", 2.0, Some(2), T),
+            row(13, "c", 3.0, Some(3), T),
+            row(14, "d", 4.0, Some(4), T),
+            row(15, "made in the target", 0.0, None, T),
+        ];
+        let plan = plan_pair(
+            &snapshot(source, Some(target.clone())),
+            PlanOptions::default(),
+        );
+        assert_eq!(plan.counts.trash, 1);
+        assert_eq!(plan.counts.foreign, 1);
+        assert_eq!(plan.status, PairStatus::Ready);
+        assert!(matches!(
+            plan.rows[0],
+            RowAction::Trash {
+                reason: TrashReason::SourceGone,
+                ..
+            }
+        ));
+
+        // An empty listing is never read as "everything was deleted".
+        let emptied = plan_pair(
+            &snapshot(Vec::new(), Some(target.clone())),
+            PlanOptions::default(),
+        );
+        assert!(matches!(emptied.status, PairStatus::DeleteGuard(_)));
+        assert!(emptied.rows.is_empty());
+        let allowed = plan_pair(
+            &snapshot(Vec::new(), Some(target)),
+            PlanOptions {
+                allow_mass_delete: true,
+                ..PlanOptions::default()
+            },
+        );
+        assert_eq!(allowed.counts.trash, 4);
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_oldest() {
+        let source = vec![row(1, "a", 1.0, None, T)];
+        let target = vec![
+            row(12, "a", 1.0, Some(1), "2026-07-04T09:05:00.000Z"),
+            row(11, "a", 1.0, Some(1), "2026-07-04T09:01:00.000Z"),
+        ];
+        let plan = plan_pair(&snapshot(source, Some(target)), PlanOptions::default());
+        assert_eq!(
+            plan.rows,
+            vec![RowAction::Trash {
+                target: PageId::parse(&id(12)).unwrap(),
+                reason: TrashReason::Duplicate
+            }]
+        );
+        assert_eq!(plan.counts.unchanged, 1);
+    }
+
+    #[test]
+    fn the_same_input_gives_the_same_plan() {
+        let make = || {
+            let source = (0..50)
+                .map(|n| row(n, &format!("r{n}"), f64::from(n), None, T))
+                .collect();
+            let target = (0..40)
+                .map(|n| row(100 + n, &format!("r{n}"), f64::from(n % 7), Some(n + 5), T))
+                .collect();
+            plan_pair(&snapshot(source, Some(target)), PlanOptions::default())
+        };
+        assert_eq!(
+            serde_json::to_string(&make()).unwrap(),
+            serde_json::to_string(&make()).unwrap()
+        );
+    }
+}
