@@ -77,7 +77,7 @@ pub struct FaultConfig {
     pub service_overload: f64,
     /// 500, 503 or 504 (one of the three, evenly), nothing applied.
     pub server_error: f64,
-    /// 409 `conflict_error`, nothing applied.
+    /// 409 `conflict_error`, nothing applied (never on a `GET`).
     pub conflict: f64,
     /// A timeout after the request was applied.
     pub timeout_after_write: f64,
@@ -220,6 +220,10 @@ impl FaultState {
             edge += p.max(0.0);
             if roll < edge {
                 if fault == Fault::CommittedUnavailable && !is_create(method, path) {
+                    return None;
+                }
+                // Notion answers 409 to saves, not to reads.
+                if fault == Fault::Conflict && method == Method::Get {
                     return None;
                 }
                 return Some(fault);

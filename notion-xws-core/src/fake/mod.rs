@@ -188,6 +188,19 @@ impl FakeNotion {
         self.lock().config.clone()
     }
 
+    /// Replaces the random faults from now on (and forgets scripted faults still to fire), so
+    /// that a test can build a world without faults, then run against a faulty Notion.
+    pub fn set_faults(&self, faults: FaultConfig) {
+        let mut state = self.lock();
+        state.faults = faults::FaultState::new(&faults);
+        state.config.faults = faults;
+    }
+
+    /// Sets the read-after-write lag of queries from now on.
+    pub fn set_query_lag(&self, lag: Duration) {
+        self.lock().config.query_lag = lag;
+    }
+
     /// Makes a workspace with an owner, an internal integration (its token is random-looking,
     /// `ntn_…`, from the seed) and a root page shared with that integration.
     pub fn add_workspace(&self, name: &str) -> FakeWorkspace {

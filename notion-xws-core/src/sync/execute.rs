@@ -7,8 +7,8 @@
 //!   delay for Notion's read-after-write lag, a few times; only when it is still not there is it
 //!   sent again (and when Notion named the page it committed, that page is taken);
 //! - an **update** or a **trash** sets values, so sending it again is harmless;
-//! - the **target database** carries its link row's ID in its description, so it is found again
-//!   among the parent page's children.
+//! - the **target database** names its pair in its description, so it is found again among the
+//!   parent page's children.
 //!
 //! The pair's link row is written before the first write (`creating` or `running`) and after the
 //! last (`done`, with the counts), so that a run that stops half-way is known to the next one.
@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::links::{self, LinkState, LinksTable, SyncLink, marker};
-use super::plan::{PairPlan, RowAction};
+use super::plan::{PairPlan, RowAction, SyncPair};
 use super::schema::SOURCE_KEY;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
@@ -117,17 +117,17 @@ async fn find_by_key(
     Ok(found.iter().map(|page| page.id).min())
 }
 
-/// The target database marked with `link` among `parent`'s children, if any.
+/// The target database marked as `pair`'s among `parent`'s children, if any.
 pub async fn find_marked_target(
     target: &NotionClient,
     parent: PageId,
-    link: PageId,
+    pair: &SyncPair,
 ) -> Result<Option<(DatabaseId, DataSourceId)>> {
     let children: Vec<Block> = target
         .block_children(BlockId::from(parent))
         .try_collect()
         .await?;
-    let expected = marker(link);
+    let expected = marker(pair);
     for child in children.iter().filter(|b| b.block_type == "child_database") {
         let database = match target
             .database(DatabaseId::from_u128(child.id.as_u128()))
@@ -161,14 +161,24 @@ async fn ensure_target(
         let target = plan
             .target
             .ok_or_else(|| Error::Config("a plan without a target".into()))?;
-        let Some(link) = &ctx.link else {
-            // A target known without a link row cannot happen from a plan of ours.
-            return Err(Error::Config("the pair's link row is missing".into()));
+        let link = match &ctx.link {
+            Some(link) => link.clone(),
+            None => {
+                // Found by its marker while its link row is not listed (yet): record it anew.
+                let row = ctx.links.add(ctx.control, &plan.pair).await?;
+                SyncLink {
+                    row,
+                    database_row: Some(plan.pair.database_row),
+                    environment_row: Some(plan.pair.environment_row),
+                    target_database: None,
+                    target_data_source: None,
+                    state: LinkState::Creating,
+                }
+            }
         };
         if link.target_database.zip(link.target_data_source) == Some(target) {
             links::set_state(ctx.control, link.row, LinkState::Running).await?;
         } else {
-            // Found by its marker after a run that stopped before recording it.
             links::record_target(
                 ctx.control,
                 link.row,
@@ -187,7 +197,7 @@ async fn ensure_target(
     let mut body =
         crate::model::params::CreateDatabase::new(crate::model::Parent::page(create.parent));
     body.title = Some(vec![RichText::text(create.title.clone())]);
-    body.description = Some(vec![RichText::text(marker(link))]);
+    body.description = Some(vec![RichText::text(marker(&plan.pair))]);
     let mut properties = serde_json::Map::new();
     for (name, config) in &create.properties {
         properties.insert(name.clone(), config.clone());
@@ -220,7 +230,7 @@ async fn ensure_target(
             let mut found = None;
             for attempt in 1..=options.settle_attempts.max(1) {
                 tokio::time::sleep(options.settle_delay * attempt).await;
-                found = find_marked_target(&ctx.target, create.parent, link).await?;
+                found = find_marked_target(&ctx.target, create.parent, &plan.pair).await?;
                 if found.is_some() {
                     break;
                 }
@@ -228,7 +238,7 @@ async fn ensure_target(
             found.ok_or_else(|| Error::AmbiguousWrite {
                 operation: "POST /v1/databases".into(),
                 cause:
-                    "the target database may or may not exist; the next run finds it by its link"
+                    "the target database may or may not exist; the next run finds it by its marker"
                         .into(),
                 committed_resource_id: None,
                 api: None,

@@ -20,11 +20,12 @@
 //! | `Target Rows` | number | the target's synced rows after it |
 //!
 //! A pair's row is found by its two relations. It is written before the target database is
-//! created (`creating`), and the database's description names the row, so that a run that stops
-//! in between finds the database it made instead of making another. `running` is set before a
-//! run's first row write and `done` after its last: a later run that finds `running` knows the
-//! previous one stopped half-way, and waits for Notion's read-after-write lag before it lists the
-//! target.
+//! created (`creating`), and the database's description names the pair (its database and
+//! environment rows), so that a run that stops in between — or whose link row Notion does not
+//! list yet — finds the database among the parent page's children instead of making another.
+//! `running` is set before a run's first row write and `done` after its last: a later run that
+//! finds `running` knows the previous one stopped half-way, and waits for Notion's
+//! read-after-write lag before it lists the target.
 
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -41,8 +42,9 @@ use crate::registry::cells;
 /// The exact title of the links database.
 pub const LINKS_TITLE: &str = "system-sync-links";
 
-/// The marker a target database's description carries: this text, then the link row's ID.
-pub const TARGET_MARKER: &str = "notion-xws target of link";
+/// The marker a target database's description carries: this text, then the pair's database row
+/// and environment row.
+pub const TARGET_MARKER: &str = "notion-xws target of";
 
 /// Where a pair stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,12 +216,19 @@ impl LinksTable {
         })
     }
 
-    /// The pair's link: the oldest row relating to both its database and its environment.
+    /// The pair's link: of the rows relating to both its database and its environment, the
+    /// oldest that records a target, else the oldest.
     pub fn link_for(&self, pair: &SyncPair) -> Option<&SyncLink> {
-        self.links.iter().find(|link| {
+        let mut rows = self.links.iter().filter(|link| {
             link.database_row == Some(pair.database_row)
                 && link.environment_row == Some(pair.environment_row)
-        })
+        });
+        let first = rows.next()?;
+        if first.target_data_source.is_some() {
+            return Some(first);
+        }
+        rows.find(|link| link.target_data_source.is_some())
+            .or(Some(first))
     }
 
     /// Writes a new link row for `pair`, in state `creating`.
@@ -309,7 +318,10 @@ async fn update(control: &NotionClient, link: PageId, properties: Value) -> Resu
     control.send::<Value>(request).await.map(drop)
 }
 
-/// The description that marks a target database as the one of a link row.
-pub fn marker(link: PageId) -> String {
-    format!("{TARGET_MARKER} {link}")
+/// The description that marks a target database as the one of a pair.
+pub fn marker(pair: &SyncPair) -> String {
+    format!(
+        "{TARGET_MARKER} {} {}",
+        pair.database_row, pair.environment_row
+    )
 }

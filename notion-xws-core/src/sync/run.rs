@@ -314,10 +314,11 @@ async fn snapshot(
     let mut target_ids = link
         .as_ref()
         .and_then(|l| l.target_database.zip(l.target_data_source));
-    if let (Some(link), None) = (&link, target_ids) {
-        // A run stopped between the link and the database: find the database it made.
+    if target_ids.is_none() {
+        // No target recorded: a run may have made it and stopped (or its link row is not listed
+        // yet); find it by its marker before planning a new one.
         target_ids =
-            find_marked_target(&candidate.target, candidate.target_parent, link.row).await?;
+            find_marked_target(&candidate.target, candidate.target_parent, &candidate.pair).await?;
     }
     if link.as_ref().is_some_and(|l| l.state != LinkState::Done) {
         // The last run stopped half-way: let Notion's read-after-write lag pass before listing.

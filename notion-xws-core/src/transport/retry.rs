@@ -8,6 +8,7 @@
 //! | 429 `rate_limited`, 529 `service_overload` | retried after `Retry-After` | retried after `Retry-After` |
 //! | 429 with `rate_limit_reason: public_api_request_blocked` | returned | returned |
 //! | 500, 502, 503, 504 | retried with backoff | returned: **ambiguous**, the write may have been applied |
+//! | 409 `conflict_error` | retried with backoff | returned: the caller re-reads and decides |
 //! | timeout, an answer that is not Notion's | retried with backoff | returned: **ambiguous** |
 //! | no connection | retried with backoff | retried with backoff (nothing was sent) |
 //! | anything else | returned | returned |
@@ -66,7 +67,7 @@ pub fn classify(request: &ApiRequest, outcome: &Result<ApiResponse>) -> RetryDec
             529 => RetryDecision::Retry {
                 min_delay: response.retry_after,
             },
-            500 | 502 | 503 | 504 if idempotent => RetryDecision::Retry { min_delay: None },
+            409 | 500 | 502 | 503 | 504 if idempotent => RetryDecision::Retry { min_delay: None },
             _ => RetryDecision::Return,
         },
         Err(Error::Transport { kind, .. }) => match kind {
@@ -260,23 +261,19 @@ mod tests {
                 classify(r, &response(400, json!({}))),
                 RetryDecision::Return
             );
-            assert_eq!(
-                classify(r, &response(409, json!({}))),
-                RetryDecision::Return
-            );
             assert_eq!(classify(r, &connect()), retry);
             let blocked =
                 json!({"additional_data": {"rate_limit_reason": "public_api_request_blocked"}});
             assert_eq!(classify(r, &response(429, blocked)), RetryDecision::Return);
         }
         for r in [&get, &query] {
-            for status in [500, 502, 503, 504] {
+            for status in [409, 500, 502, 503, 504] {
                 assert_eq!(classify(r, &response(status, json!({}))), retry);
             }
             assert_eq!(classify(r, &timeout()), retry);
         }
         for r in [&create, &update] {
-            for status in [500, 502, 503, 504] {
+            for status in [409, 500, 502, 503, 504] {
                 assert_eq!(
                     classify(r, &response(status, json!({}))),
                     RetryDecision::Return

@@ -480,3 +480,69 @@ pub(crate) async fn acme_client(world: &World) -> NotionClient {
     let token = env.token.resolve().unwrap().unwrap();
     control.for_token(token)
 }
+
+#[tokio::test(start_paused = true)]
+async fn under_random_faults_runs_converge_with_no_duplicate_and_no_lost_row() {
+    use notion_xws_core::fake::FaultConfig;
+    use notion_xws_core::transport::retry::RetryConfig;
+    use notion_xws_core::transport::stack::{StackConfig, TransportStack};
+    for seed in 0..12 {
+        let (world, source, _) = small_world(12).await;
+        world.fake.set_query_lag(Duration::from_secs(3));
+        world.fake.set_faults(FaultConfig {
+            seed,
+            rate_limited: 0.05,
+            service_overload: 0.02,
+            server_error: 0.05,
+            conflict: 0.02,
+            timeout_after_write: 0.05,
+            timeout_before_write: 0.05,
+            committed_unavailable: 0.05,
+            retry_after_secs: (1, 90),
+            ..FaultConfig::default()
+        });
+        let stack = TransportStack::new(
+            Arc::new(world.fake.clone()) as DynTransport,
+            StackConfig {
+                retry: RetryConfig {
+                    seed,
+                    ..RetryConfig::default()
+                },
+                ..StackConfig::default()
+            },
+        );
+        let control = NotionClient::new(stack.transport(), world.token().clone());
+        let mut converged = false;
+        for _ in 0..8 {
+            let report = match sync(&control, &RegistryConfig::default(), &execute(), None).await {
+                Ok(report) => report,
+                Err(error) => {
+                    eprintln!("seed {seed}: run failed: {error}");
+                    continue;
+                }
+            };
+            eprintln!("seed {seed}: {}", report.to_markdown());
+            if !report.has_failures() && report.writes() == 0 && !report.pairs.is_empty() {
+                converged = true;
+                break;
+            }
+        }
+        assert!(converged, "seed {seed} did not converge in 8 runs");
+        world.fake.set_faults(FaultConfig::default());
+        let control = world.client();
+        let target = target_of(&control, "Tasks", "Acme")
+            .await
+            .expect("a target");
+        let acme = acme_client(&world).await;
+        assert_mirrored(
+            &rows(&control, source.parse().unwrap()).await,
+            &rows(&acme, target).await,
+        );
+        let databases: Vec<_> = acme
+            .search_data_sources("Tasks")
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(databases.len(), 1, "seed {seed}");
+    }
+}
