@@ -708,3 +708,158 @@ async fn the_audit_of_the_demo_world_reproduces_the_gap_report() {
     eprintln!("{markdown}");
     eprintln!("audit requests: {}", fake.request_log().len());
 }
+
+#[tokio::test]
+async fn a_registry_without_its_columns_says_which_are_missing() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let control = fake.add_workspace("Seren Media");
+    let root = control.root_page_id.to_string();
+    create_database(
+        &fake,
+        &control.token,
+        &root,
+        "system-databases",
+        json!({"Name": {"title": {}}}),
+    )
+    .await;
+    create_database(
+        &fake,
+        &control.token,
+        &root,
+        "system-environments",
+        json!({"Name": {"title": {}}}),
+    )
+    .await;
+    let client = NotionClient::new(
+        Arc::new(fake.clone()) as DynTransport,
+        control.token.clone(),
+    );
+    let (_, report) = audit(&client, &RegistryConfig::default()).await.unwrap();
+    for code in [
+        "registry.parent-page-property-missing",
+        "registry.token-property-missing",
+        "registry.relation-missing",
+        "registry.sync-property-missing",
+    ] {
+        assert!(
+            report.findings_of(code).next().is_some(),
+            "no {code}: {:#?}",
+            report.findings
+        );
+    }
+}
+
+#[tokio::test]
+async fn relation_direction_and_primary_findings() {
+    let world = World::new(true).await;
+    let (tasks_db, tasks_ds) = world.source("Tasks").await;
+    let (_, crm_ds) = world.source("CRM").await;
+    let link = |id: &str| format!("https://www.notion.so/{}", id.replace('-', ""));
+    world
+        .database_row("Nowhere", "Push", [&tasks_ds, "", "", ""])
+        .await;
+    let gone = world.database_row("Gone", "", [&crm_ds, "", "", ""]).await;
+    let pulled = world
+        .database_row("Pulled", "Pull", ["", "", "", &link(&tasks_db)])
+        .await;
+    let (a, _) = client_workspace(&world.fake, "A").await;
+    let (b, _) = client_workspace(&world.fake, "B").await;
+    let revoked = world.fake.add_workspace("Revoked");
+    world.fake.revoke_token(&revoked.token);
+    world
+        .environment("A", a.token.expose(), None, &[&pulled, &gone])
+        .await;
+    world
+        .environment("B", b.token.expose(), None, &[&pulled])
+        .await;
+    let only_revoked = world
+        .database_row(
+            "Pulled from revoked",
+            "Pull",
+            ["", "", "", &link(&tasks_db)],
+        )
+        .await;
+    world
+        .environment("Revoked", revoked.token.expose(), None, &[&only_revoked])
+        .await;
+    // The "Gone" row goes to the trash after the relation was made.
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{gone}"),
+        world.token(),
+        Some(json!({"in_trash": true})),
+    )
+    .await;
+
+    let (_, report) = audit(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap();
+    assert!(codes(&report, "Nowhere").contains(&"database.synced-nowhere"));
+    assert!(codes(&report, "Pulled").contains(&"database.pull-from-several"));
+    assert!(codes(&report, "Pulled from revoked").contains(&"database.no-reader"));
+    assert!(codes(&report, "A").contains(&"registry.relation-to-missing-row"));
+    // Pull databases exist and no environment is the control workspace's.
+    assert!(
+        report
+            .findings_of("environment.primary-unknown")
+            .next()
+            .is_some()
+    );
+
+    // An environment typed Primary is taken as the control workspace's, and said so.
+    let primary = world.fake.add_workspace("Old primary");
+    world.fake.revoke_token(&primary.token);
+    let row = world
+        .environment("Primary (Seren Media)", primary.token.expose(), None, &[])
+        .await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        world.token(),
+        Some(json!({"properties": {"Environment-Type": {"select": {"name": "Primary"}}}})),
+    )
+    .await;
+    let (_, report) = audit(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap();
+    assert!(codes(&report, "Primary (Seren Media)").contains(&"environment.primary-by-type"));
+    assert!(
+        report
+            .environments
+            .iter()
+            .any(|e| e.primary && e.name == "Primary (Seren Media)")
+    );
+}
+
+#[tokio::test]
+async fn a_token_that_cannot_be_checked_is_unreachable_not_invalid() {
+    use notion_xws_core::fake::Fault;
+    let world = World::new(true).await;
+    let (acme, _) = client_workspace(&world.fake, "Acme").await;
+    world
+        .environment("Acme", acme.token.expose(), None, &[])
+        .await;
+    // The audit's 7th request is the environment's token check (after the control's
+    // users/me, three searches and two registry queries).
+    let next = world.fake.requests_received() + 7;
+    world.fake.fail_request(next, Fault::ServiceUnavailable);
+    let (_, report) = audit(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            report.environments[0].token,
+            TokenHealth::Unreachable { .. }
+        ),
+        "{:?}",
+        report.environments[0].token
+    );
+    assert_eq!(
+        codes(&report, "Acme"),
+        vec!["token.unreachable", "token.plain-text"],
+        "sorted by severity"
+    );
+    assert_eq!(report.summary.environments_with_invalid_token, 0);
+}

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "fake")]
 mod audit;
+#[cfg(feature = "fake")]
+mod client_fake;
 #[cfg(feature = "http")]
 mod client_http;
 #[cfg(feature = "fake")]

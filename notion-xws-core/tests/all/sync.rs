@@ -546,3 +546,64 @@ async fn under_random_faults_runs_converge_with_no_duplicate_and_no_lost_row() {
         assert_eq!(databases.len(), 1, "seed {seed}");
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_property_added_to_the_source_follows_and_a_retype_is_noted() {
+    let (world, source, rows_made) = small_world(3).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    sync(&control, &config, &execute(), None).await.unwrap();
+    ok(&world.fake, Method::Patch, &format!("/v1/data_sources/{source}"), world.token(),
+        Some(json!({"properties": {"Priority": {"select": {"options": [{"name": "High", "color": "red"}]}}}}))).await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", rows_made[2]),
+        world.token(),
+        Some(json!({"properties": {"Priority": {"select": {"name": "High"}}}})),
+    )
+    .await;
+    let report = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&report, "Tasks");
+    assert_eq!(
+        (tasks.updated, tasks.unchanged),
+        (1, 2),
+        "{}",
+        report.to_markdown()
+    );
+    let target = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let acme = acme_client(&world).await;
+    let schema = acme.data_source(target).await.unwrap();
+    assert_eq!(schema.properties["Priority"].type_name(), "select");
+    let high = rows(&acme, target)
+        .await
+        .into_iter()
+        .filter(|row| {
+            notion_xws_core::sync::values::canonical(&row.properties["Priority"])
+                .unwrap()
+                .value
+                == json!("High")
+        })
+        .count();
+    assert_eq!(high, 1);
+
+    // The target's Hours made a text by hand: noted, not overwritten, not synced.
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/data_sources/{target}"),
+        &acme.token().clone(),
+        Some(json!({"properties": {"Hours": {"rich_text": {}}}})),
+    )
+    .await;
+    let report = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&report, "Tasks");
+    assert!(
+        tasks
+            .notes
+            .iter()
+            .any(|n| n.contains("\"Hours\" is a number in the source but a rich_text")),
+        "{tasks:#?}"
+    );
+    assert_eq!(tasks.writes, 0);
+}
