@@ -18,6 +18,38 @@
 //! # Ok::<(), notion_xws_core::Error>(())
 //! ```
 //!
+//! The whole flow, on the fake Notion's demo world (feature `fake`): audit the registry, repair
+//! what can be repaired, then sync — here as a dry run, which writes nothing.
+//!
+//! ```
+//! # #[cfg(feature = "fake")]
+//! # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
+//! use std::sync::Arc;
+//! use notion_xws_core::client::NotionClient;
+//! use notion_xws_core::fake::{FakeConfig, FakeNotion, demo::DemoWorld};
+//! use notion_xws_core::registry::RegistryConfig;
+//! use notion_xws_core::transport::stack::{StackConfig, TransportStack};
+//! use notion_xws_core::{audit, repair, sync};
+//!
+//! let fake = FakeNotion::new(FakeConfig::default());
+//! let world = DemoWorld::build(&fake).await?;
+//! // Retries, per-token rate limits and a record of every request, over the fake.
+//! let stack = TransportStack::new(Arc::new(fake), StackConfig::default());
+//! let control = NotionClient::new(stack.transport(), world.control_token.clone());
+//! let config = RegistryConfig::default(); // `system-environments` and `system-databases`, by title
+//!
+//! let (registry, report) = audit::audit(&control, &config).await?;
+//! assert_eq!(report.summary.environments_with_invalid_token, 6);
+//! let plan = repair::plan_repair(&registry, &report, "2026-11-25");
+//! repair::apply_repair(&control, &registry, &plan).await;
+//!
+//! let dry_run = sync::sync(&control, &config, &sync::SyncOptions::default(), None).await?;
+//! let tasks = dry_run.pairs.iter().find(|p| p.pair.database == "Tasks").unwrap();
+//! assert_eq!(tasks.created, 120); // would be created; nothing was written
+//! # Ok::<(), notion_xws_core::Error>(())
+//! # }).unwrap();
+//! ```
+//!
 //! ## Modules
 //! - [`ids`]: one type per kind of Notion ID ([`DatabaseId`], [`DataSourceId`], [`PageId`], …).
 //! - [`link`]: the one link parser ([`NotionLink`]).
