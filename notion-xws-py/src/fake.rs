@@ -9,6 +9,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use notion_xws_core::fake::demo::DemoWorld;
 use notion_xws_core::fake::{FakeConfig, FakeNotion, FakeServer, FakeWorkspace, FaultConfig};
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::{Error, NotionLink, NotionToken, WorkspaceId};
@@ -89,6 +90,11 @@ pub(crate) struct PyFakeNotion {
 }
 
 impl PyFakeNotion {
+    /// The core's fake (what a `Client(fake=...)` sends to).
+    pub(crate) fn inner(&self) -> &FakeNotion {
+        &self.fake
+    }
+
     fn server(&self) -> MutexGuard<'_, Option<FakeServer>> {
         self.server.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -244,17 +250,42 @@ impl PyFakeNotion {
         if let Some(running) = server.as_ref() {
             return Ok(running.base_url());
         }
-        let running = runtime::block_on(py, self.fake.serve())?;
+        let running = runtime::block_on(py, || self.fake.serve())?;
         let url = running.base_url();
         *server = Some(running);
         Ok(url)
+    }
+
+    /// Lays out the demo world (the gap report's registry and its workspaces) in this fake and
+    /// returns what a test needs to point a client at it: `control_token` (what a user exports
+    /// as `NOTION_TOKEN`), `control_workspace`, `environments` and `databases` (the registry
+    /// rows' names, in order), and the registry's `environments_database` and
+    /// `databases_database` IDs. Best called on a fresh fake.
+    fn demo_world<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let world = runtime::run(py, || DemoWorld::build(&self.fake))?.map_err(PyXwsError)?;
+        let dict = PyDict::new(py);
+        dict.set_item("control_token", world.control_token.expose())?;
+        dict.set_item("control_workspace", &world.control.name)?;
+        let environments: Vec<&str> = world.environments.iter().map(|e| e.name.as_str()).collect();
+        dict.set_item("environments", environments)?;
+        let databases: Vec<&str> = world.registry_rows.iter().map(|r| r.name.as_str()).collect();
+        dict.set_item("databases", databases)?;
+        dict.set_item(
+            "environments_database",
+            world.registry.environments.database_id.to_string(),
+        )?;
+        dict.set_item(
+            "databases_database",
+            world.registry.databases.database_id.to_string(),
+        )?;
+        Ok(dict)
     }
 
     /// Stops the HTTP server and waits until it has stopped (nothing happens if none runs).
     fn stop(&self, py: Python<'_>) {
         let running = self.server().take();
         if let Some(running) = running {
-            runtime::block_on(py, running.shutdown());
+            runtime::block_on(py, || running.shutdown());
         }
     }
 
