@@ -327,12 +327,11 @@ impl From<&AuditReport> for Snapshot {
 async fn demo() -> Result<i32, Error> {
     let fake = FakeNotion::new(FakeConfig::default());
     let world = DemoWorld::build(&fake).await?;
-    // In memory, the fake answers at once: a generous budget keeps the demo short.
     let client = connect(
         Target::Fake(&fake),
         world.control_token.clone(),
         NotionVersion::LATEST,
-        RateBudget::new(60_000, 100),
+        RateBudget::NOTION_DEFAULT,
     )?;
     let config = RegistryConfig::default();
     let today = today_utc();

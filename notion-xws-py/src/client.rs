@@ -38,8 +38,13 @@ pub(crate) enum Target<'a> {
     Fake(&'a FakeNotion),
 }
 
+/// The budget of a client of a fake in memory: none to speak of. The fake answers at once and
+/// enforces its own limits (`FakeNotion(requests_per_minute=...)`), which the retries honour.
+const IN_MEMORY_BUDGET: RateBudget = RateBudget::new(u32::MAX, u32::MAX);
+
 /// A client of `token` over the standard transport stack (retries, the rate budget, the record)
-/// to `target`, speaking `api_version`.
+/// to `target`, speaking `api_version`. `budget` paces each token over HTTP; a fake in memory is
+/// not paced by the client.
 pub(crate) fn connect(
     target: Target<'_>,
     token: NotionToken,
@@ -47,9 +52,9 @@ pub(crate) fn connect(
     budget: RateBudget,
 ) -> Result<NotionClient, Error> {
     let version = NotionVersion::new(api_version)?;
-    let base: DynTransport = match target {
-        Target::Http(base_url) => Arc::new(HttpTransport::with_base_url(base_url)?),
-        Target::Fake(fake) => Arc::new(fake.clone()),
+    let (base, budget): (DynTransport, _) = match target {
+        Target::Http(base_url) => (Arc::new(HttpTransport::with_base_url(base_url)?), budget),
+        Target::Fake(fake) => (Arc::new(fake.clone()), IN_MEMORY_BUDGET),
     };
     let stack = TransportStack::new(
         base,
@@ -129,14 +134,16 @@ pub(crate) struct PyClient {
 
 #[pymethods]
 impl PyClient {
-    /// A client of `token` (never shown) to `base_url`, or to `fake` (a
-    /// `notion_xws.testing.FakeNotion`, in memory) when given.
+    /// A client of `token` (never shown) to the API at `base_url`, each token paced at
+    /// `requests_per_minute` with bursts of `burst`; or, when `fake` (a
+    /// `notion_xws.testing.FakeNotion`) is given, to that fake in memory, with the same retries
+    /// but paced only by the fake's own limits (`base_url` and the budget are then unused).
     #[new]
     #[pyo3(signature = (
         token,
         *,
         base_url = "https://api.notion.com",
-        api_version = NotionVersion::LATEST,
+        api_version = "2026-03-11",
         requests_per_minute = 180,
         burst = 3,
         fake = None,

@@ -10,7 +10,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use notion_xws_core::fake::demo::DemoWorld;
-use notion_xws_core::fake::{FakeConfig, FakeNotion, FakeServer, FakeWorkspace, FaultConfig};
+use notion_xws_core::fake::{
+    FakeConfig, FakeNotion, FakeServer, FakeWorkspace, Fault, FaultConfig,
+};
+use notion_xws_core::transport::Method;
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::{Error, NotionLink, NotionToken, WorkspaceId};
 use pyo3::prelude::*;
@@ -126,6 +129,32 @@ fn budget(
         Some(n) => Ok(Some(RateBudget::new(n, burst))),
         None => Ok(None),
     }
+}
+
+/// A fault by its name (and its `Retry-After`, for the two that carry one).
+fn fault(name: &str, retry_after: u64) -> Result<Fault, PyXwsError> {
+    Ok(match name {
+        "rate_limited" => Fault::RateLimited { retry_after },
+        "service_overload" => Fault::ServiceOverload { retry_after },
+        "internal_server_error" => Fault::InternalServerError,
+        "service_unavailable" => Fault::ServiceUnavailable,
+        "gateway_timeout" => Fault::GatewayTimeout,
+        "conflict" => Fault::Conflict,
+        "timeout_before_write" => Fault::TimeoutBeforeWrite,
+        "timeout_after_write" => Fault::TimeoutAfterWrite,
+        "committed_unavailable" => Fault::CommittedUnavailable,
+        other => {
+            return Err(PyXwsError(Error::Config(format!(
+                "{other:?} is not a fault of the fake"
+            ))));
+        }
+    })
+}
+
+/// An HTTP method by its name.
+fn method(name: &str) -> Result<Method, PyXwsError> {
+    serde_json::from_value(serde_json::Value::from(name.to_ascii_uppercase()))
+        .map_err(|_| PyXwsError(Error::Config(format!("{name:?} is not an HTTP method"))))
 }
 
 #[pymethods]
@@ -254,6 +283,25 @@ impl PyFakeNotion {
         let url = running.base_url();
         *server = Some(running);
         Ok(url)
+    }
+
+    /// Scripts a fault: the next request with `method` (any, if None) whose path contains
+    /// `path_contains` gets `fault` (`"rate_limited"`, `"service_overload"`,
+    /// `"internal_server_error"`, `"service_unavailable"`, `"gateway_timeout"`, `"conflict"`,
+    /// `"timeout_before_write"`, `"timeout_after_write"`, `"committed_unavailable"`;
+    /// `retry_after` in seconds for the first two). Scripts fire once each, in order.
+    #[pyo3(signature = (path_contains, fault, *, method = None, retry_after = 0))]
+    fn fail_next(
+        &self,
+        path_contains: &str,
+        fault: &str,
+        method: Option<&str>,
+        retry_after: u64,
+    ) -> Result<(), PyXwsError> {
+        let fault = self::fault(fault, retry_after)?;
+        let method = method.map(self::method).transpose()?;
+        self.fake.fail_next(method, path_contains, fault);
+        Ok(())
     }
 
     /// Lays out the demo world (the gap report's registry and its workspaces) in this fake and
