@@ -50,7 +50,12 @@ struct Cli {
     )]
     base_url: String,
     /// The environment variable that holds the control token.
-    #[arg(long, global = true, default_value = "NOTION_TOKEN", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "NOTION_TOKEN",
+        value_name = "NAME"
+    )]
     token_env: String,
     /// The `system-environments` database, by ID or link (default: found by title).
     #[arg(long, global = true, value_name = "ID_OR_LINK")]
@@ -98,7 +103,10 @@ enum Command {
 /// Runs the command line `argv` (program name first) and returns the exit status.
 #[pyfunction]
 pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
-    let cli = match Cli::try_parse_from(argv) {
+    // The program is `notion-xws` however it was started (`python -m notion_xws` names
+    // `__main__.py`).
+    let args = std::iter::once("notion-xws".to_owned()).chain(argv.into_iter().skip(1));
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -131,7 +139,10 @@ pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
 /// The control client: the token from the environment, the stack to `--base-url`.
 fn control_client(cli: &Cli) -> Result<NotionClient, Error> {
     let token = NotionToken::from_env(&cli.token_env)?;
-    let budget = budget(cli.requests_per_minute, RateBudget::NOTION_DEFAULT.burst.get())?;
+    let budget = budget(
+        cli.requests_per_minute,
+        RateBudget::NOTION_DEFAULT.burst.get(),
+    )?;
     connect(
         Target::Http(&cli.base_url),
         token,
@@ -165,7 +176,10 @@ async fn run_audit(
     let (_, report) = audit(client, config).await?;
     if let Some(path) = markdown {
         std::fs::write(path, report.to_markdown()).map_err(|e| {
-            Error::Config(format!("cannot write the report to {}: {e}", path.display()))
+            Error::Config(format!(
+                "cannot write the report to {}: {e}",
+                path.display()
+            ))
         })?;
     }
     if json {
@@ -388,16 +402,18 @@ async fn demo() -> Result<i32, Error> {
         a.parent_pages_recorded
     );
     out!("| findings | {} | {} |", b.findings, a.findings);
-    out!("| blocking findings (P0) | {} | {} |", b.blocking, a.blocking);
+    out!(
+        "| blocking findings (P0) | {} | {} |",
+        b.blocking,
+        a.blocking
+    );
     out!(
         "\nData Source IDs filled: {} → {}; a second repair plans {} changes.",
         b.data_source_ids,
         a.data_source_ids,
         again.actions.len()
     );
-    out!(
-        "What is left needs a person: see the findings above (tokens to renew, pages to share)."
-    );
+    out!("What is left needs a person: see the findings above (tokens to renew, pages to share).");
 
     // The sync comes here once the core has it: plan the VibeVessel sync on the repaired
     // registry, run it with --execute semantics, and show that a second run changes nothing.

@@ -193,7 +193,8 @@ impl PyClient {
     ) -> PyResult<PyRepairPlan> {
         let config = registry_config(environments, databases);
         let today = today.unwrap_or_else(today_utc);
-        let (_, plan) = runtime::run(py, || plan(&self.client, &config, &today))?.map_err(PyXwsError)?;
+        let (_, plan) =
+            runtime::run(py, || plan(&self.client, &config, &today))?.map_err(PyXwsError)?;
         Ok(PyRepairPlan::new(plan))
     }
 

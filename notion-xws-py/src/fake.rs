@@ -13,8 +13,8 @@ use notion_xws_core::fake::demo::DemoWorld;
 use notion_xws_core::fake::{
     FakeConfig, FakeNotion, FakeServer, FakeWorkspace, Fault, FaultConfig,
 };
-use notion_xws_core::transport::Method;
 use notion_xws_core::rate::RateBudget;
+use notion_xws_core::transport::Method;
 use notion_xws_core::{Error, NotionLink, NotionToken, WorkspaceId};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -316,7 +316,11 @@ impl PyFakeNotion {
         dict.set_item("control_workspace", &world.control.name)?;
         let environments: Vec<&str> = world.environments.iter().map(|e| e.name.as_str()).collect();
         dict.set_item("environments", environments)?;
-        let databases: Vec<&str> = world.registry_rows.iter().map(|r| r.name.as_str()).collect();
+        let databases: Vec<&str> = world
+            .registry_rows
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
         dict.set_item("databases", databases)?;
         dict.set_item(
             "environments_database",

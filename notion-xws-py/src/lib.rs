@@ -27,9 +27,9 @@ mod _native {
     #[pymodule_export]
     use super::fake::{PyFakeNotion, PyFakeWorkspace};
     #[pymodule_export]
-    use super::report::{PyAuditReport, PyAuditSummary, PyFinding, PyRepairPlan, PyRepairReport};
-    #[pymodule_export]
     use super::link::{PyNotionLink, parse_notion_url};
+    #[pymodule_export]
+    use super::report::{PyAuditReport, PyAuditSummary, PyFinding, PyRepairPlan, PyRepairReport};
 
     use pyo3::prelude::*;
 

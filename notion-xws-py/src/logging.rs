@@ -25,7 +25,10 @@ pub(crate) const LOGGER: &str = "notion_xws";
 pub(crate) fn install() {
     let targets = Targets::new()
         .with_target("notion_xws_core", LevelFilter::TRACE)
-        .with_target(module_path!().split("::").next().unwrap_or("_native"), LevelFilter::TRACE);
+        .with_target(
+            module_path!().split("::").next().unwrap_or("_native"),
+            LevelFilter::TRACE,
+        );
     let subscriber = tracing_subscriber::registry().with(PythonLogging.with_filter(targets));
     // Fails only when a global subscriber exists already: then that one is used.
     let _ = tracing::subscriber::set_global_default(subscriber);
@@ -77,13 +80,8 @@ impl<S: Subscriber> Layer<S> for PythonLogging {
         let level = python_level(*metadata.level());
         // No Python (the interpreter is finalizing): the record is dropped.
         let _ = Python::try_attach(|py| {
-            let logger = py
-                .import("logging")?
-                .call_method1("getLogger", (LOGGER,))?;
-            if !logger
-                .call_method1("isEnabledFor", (level,))?
-                .is_truthy()?
-            {
+            let logger = py.import("logging")?.call_method1("getLogger", (LOGGER,))?;
+            if !logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
                 return Ok(());
             }
             let mut text = Text::default();
