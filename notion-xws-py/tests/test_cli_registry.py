@@ -200,3 +200,35 @@ def test_a_revoked_control_token_is_a_configuration_error(run_cli, served):
     assert done.returncode == 2
     assert "401" in done.stderr or "unauthorized" in done.stderr.lower()
     no_token(done, info)
+
+
+def test_ctrl_c_stops_a_run_cleanly(served):
+    """SIGINT during an audit (paced at Notion's 180 a minute, so it lasts ~50 s) stops it at
+    once with status 130, as Ctrl-C does on a terminal."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    fake, info, env = served
+    full_env = {k: v for k, v in os.environ.items() if k not in env}
+    full_env.update(env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "notion_xws", "audit"],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not fake.request_log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert time.monotonic() - started < 5
+    assert "interrupted" in stderr
+    assert stdout == ""
