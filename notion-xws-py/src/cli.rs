@@ -1,22 +1,95 @@
 //! The `notion-xws` command: argument parsing and output, over the core's public API.
 //!
-//! Python's `notion_xws.__main__` hands `sys.argv` to [`main`]; the exit status is 0 when all went
-//! well, 1 when something the command checked failed, 2 for usage or configuration errors.
+//! Python's `notion_xws.__main__` hands `sys.argv` to [`main`]. The control token is read from
+//! the environment variable `NOTION_TOKEN` (or the one `--token-env` names), never from the
+//! command line. The client is the one `notion_xws.Client` builds ([`connect`]), and the audit
+//! and the repair are the core's; this module only prints. The exit status is 0 when all went
+//! well, 1 when the audit has blocking (P0) findings, a repair change failed or the run failed,
+//! and 2 for usage or configuration errors (a missing token variable, a bad base URL, a registry
+//! that cannot be found, a token Notion refuses).
+
+use std::io::Write as _;
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use notion_xws_core::NotionLink;
+use notion_xws_core::audit::{AuditReport, ParentPageStatus, audit};
+use notion_xws_core::client::{NotionClient, NotionVersion};
+use notion_xws_core::fake::demo::DemoWorld;
+use notion_xws_core::fake::{FakeConfig, FakeNotion};
+use notion_xws_core::rate::RateBudget;
+use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::repair::{RepairAction, RepairPlan, RepairReport, apply_repair, plan_repair};
+use notion_xws_core::{Error, NotionLink, NotionToken};
 use pyo3::prelude::*;
 
+use crate::client::{Target, budget, connect, registry_config, today_utc};
+use crate::report::repair_json;
+use crate::runtime;
+
+/// Writes a line to stdout, ignoring a closed pipe (`notion-xws audit | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// Audit, repair and sync Notion databases across workspaces.
+///
+/// The control token is read from the environment variable NOTION_TOKEN (or the one named by
+/// --token-env), never from the command line.
 #[derive(Debug, Parser)]
 #[command(name = "notion-xws", version, about)]
 struct Cli {
+    /// The Notion API's base URL (a fake served on 127.0.0.1, say).
+    #[arg(
+        long,
+        global = true,
+        env = "NOTION_BASE_URL",
+        default_value = "https://api.notion.com",
+        value_name = "URL"
+    )]
+    base_url: String,
+    /// The environment variable that holds the control token.
+    #[arg(
+        long,
+        global = true,
+        default_value = "NOTION_TOKEN",
+        value_name = "NAME"
+    )]
+    token_env: String,
+    /// The `system-environments` database, by ID or link (default: found by title).
+    #[arg(long, global = true, value_name = "ID_OR_LINK")]
+    environments: Option<String>,
+    /// The `system-databases` database, by ID or link (default: found by title).
+    #[arg(long, global = true, value_name = "ID_OR_LINK")]
+    databases: Option<String>,
+    /// Requests per minute for each token (Notion allows 180 on most plans).
+    #[arg(long, global = true, default_value_t = 180, value_name = "N")]
+    requests_per_minute: u32,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Audits the registry (read only) and prints the report (Markdown, or JSON).
+    Audit {
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Also write the Markdown report to FILE.
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+    },
+    /// Plans the repair of what the audit found; applies it with --execute.
+    Repair {
+        /// Apply the changes (without it: a dry run, nothing is written).
+        #[arg(long)]
+        execute: bool,
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Runs the whole flow on an embedded demo world (no network, no token).
     Demo,
     /// Reads Notion links (or IDs) and prints what each names.
@@ -29,18 +102,184 @@ enum Command {
 
 /// Runs the command line `argv` (program name first) and returns the exit status.
 #[pyfunction]
-pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> i32 {
-    let cli = match Cli::try_parse_from(argv) {
+pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
+    // The program is `notion-xws` however it was started (`python -m notion_xws` names
+    // `__main__.py`).
+    let args = std::iter::once("notion-xws".to_owned()).chain(argv.into_iter().skip(1));
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { 2 } else { 0 };
+            return Ok(if error.use_stderr() { 2 } else { 0 });
         }
     };
-    py.detach(|| match cli.command {
-        Command::Demo => demo(),
-        Command::ParseLink { links } => parse_links(&links),
-    })
+    let config = registry_config(cli.environments.clone(), cli.databases.clone());
+    match &cli.command {
+        Command::ParseLink { links } => Ok(parse_links(links)),
+        Command::Demo => runtime::run(py, demo).map(|status| status.unwrap_or_else(failed)),
+        Command::Audit { json, markdown } => {
+            let client = match control_client(&cli) {
+                Ok(client) => client,
+                Err(error) => return Ok(failed(error)),
+            };
+            let run = || run_audit(&client, &config, *json, markdown.as_ref());
+            runtime::run(py, run).map(|status| status.unwrap_or_else(failed))
+        }
+        Command::Repair { execute, json } => {
+            let client = match control_client(&cli) {
+                Ok(client) => client,
+                Err(error) => return Ok(failed(error)),
+            };
+            let run = || run_repair(&client, &config, *execute, *json);
+            runtime::run(py, run).map(|status| status.unwrap_or_else(failed))
+        }
+    }
+}
+
+/// The control client: the token from the environment, the stack to `--base-url`.
+fn control_client(cli: &Cli) -> Result<NotionClient, Error> {
+    let token = NotionToken::from_env(&cli.token_env)?;
+    let budget = budget(
+        cli.requests_per_minute,
+        RateBudget::NOTION_DEFAULT.burst.get(),
+    )?;
+    connect(
+        Target::Http(&cli.base_url),
+        token,
+        NotionVersion::LATEST,
+        budget,
+    )
+}
+
+/// Prints an error that stopped the run and returns its exit status: 2 for configuration
+/// (the token, the base URL, the registry, bad input), else 1. Errors never hold a token.
+fn failed(error: Error) -> i32 {
+    eprintln!("notion-xws: {error}");
+    match error {
+        Error::Config(_)
+        | Error::Registry(_)
+        | Error::InvalidToken(_)
+        | Error::InvalidId(_)
+        | Error::InvalidLink(_)
+        | Error::Unauthorized(_) => 2,
+        _ => 1,
+    }
+}
+
+/// `audit`: the Markdown report (or the JSON one) on stdout; 1 when a finding blocks.
+async fn run_audit(
+    client: &NotionClient,
+    config: &RegistryConfig,
+    json: bool,
+    markdown: Option<&PathBuf>,
+) -> Result<i32, Error> {
+    let (_, report) = audit(client, config).await?;
+    if let Some(path) = markdown {
+        std::fs::write(path, report.to_markdown()).map_err(|e| {
+            Error::Config(format!(
+                "cannot write the report to {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    if json {
+        out!("{}", report.to_json());
+    } else if let Some(path) = markdown {
+        let s = &report.summary;
+        out!(
+            "audit: {} environments, {} databases, {} findings ({} blocking); the report is in {}",
+            s.environments,
+            s.databases,
+            s.findings,
+            s.blocking_findings,
+            path.display()
+        );
+    } else {
+        out!("{}", report.to_markdown());
+    }
+    Ok(i32::from(report.has_blocking_findings()))
+}
+
+/// `repair`: one line per change (or the JSON report); 1 when a change failed.
+async fn run_repair(
+    client: &NotionClient,
+    config: &RegistryConfig,
+    execute: bool,
+    json: bool,
+) -> Result<i32, Error> {
+    let (registry, report) = audit(client, config).await?;
+    let plan = plan_repair(&registry, &report, &today_utc());
+    let applied = if execute {
+        Some(apply_repair(client, &registry, &plan).await)
+    } else {
+        None
+    };
+    if json {
+        out!("{}", repair_json(&plan, applied.as_ref()));
+    } else {
+        print_repair(&plan, applied.as_ref());
+    }
+    Ok(i32::from(applied.is_some_and(|r| r.failed() > 0)))
+}
+
+/// One line per change, then what happened.
+fn print_repair(plan: &RepairPlan, applied: Option<&RepairReport>) {
+    if plan.is_empty() {
+        out!("nothing to repair");
+        return;
+    }
+    match applied {
+        None => {
+            for action in &plan.actions {
+                out!("{}", describe(action));
+            }
+            out!(
+                "{} changes planned; dry run: nothing written; run with --execute to apply",
+                plan.actions.len()
+            );
+        }
+        Some(report) => {
+            for outcome in &report.outcomes {
+                match &outcome.error {
+                    None => out!("done    {}", describe(&outcome.action)),
+                    Some(error) => out!("FAILED  {}: {error}", describe(&outcome.action)),
+                }
+            }
+            out!("{} applied, {} failed", report.applied(), report.failed());
+        }
+    }
+}
+
+/// A change in words.
+fn describe(action: &RepairAction) -> String {
+    match action {
+        RepairAction::AddColumn {
+            table,
+            column,
+            column_type,
+            ..
+        } => {
+            let kind = serde_json::to_value(column_type)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            format!("add column {column:?} ({kind}) to {table}")
+        }
+        RepairAction::SetDataSourceId {
+            database,
+            data_source,
+            ..
+        } => format!("set Data Source ID of {database:?} to {data_source}"),
+        RepairAction::SetParentPage {
+            environment, page, ..
+        } => format!("set Database-Parent-Page-ID of {environment:?} to {page}"),
+        RepairAction::SetTokenHealth {
+            environment,
+            status,
+            checked,
+            ..
+        } => format!("record token status {status} (checked {checked}) of {environment:?}"),
+    }
 }
 
 fn parse_links(links: &[String]) -> i32 {
@@ -58,47 +297,126 @@ fn parse_links(links: &[String]) -> i32 {
 }
 
 fn print_link(text: &str, link: &NotionLink) {
-    println!("{text}");
-    println!("  object (page or database): {}", link.id);
+    out!("{text}");
+    out!("  object (page or database): {}", link.id);
     if let Some(view) = link.view_id {
-        println!("  view (v=):                 {view}");
+        out!("  view (v=):                 {view}");
     }
     if let Some(peek) = link.peek_id {
-        println!("  row opened in peek (p=):   {peek}");
+        out!("  row opened in peek (p=):   {peek}");
     }
     if let Some(block) = link.block_id {
-        println!("  block anchor:              {block}");
+        out!("  block anchor:              {block}");
     }
 }
 
-/// The demo of what the library does so far: the registry's `Database URL` cells of the gap
-/// report, read for what they name (where the old script took the first 32 hex digits it saw).
-fn demo() -> i32 {
-    let cells = [
-        "https://app.notion.com/p/Roadmap-5b8f0c1de2a34f6789abcdef01234567",
-        "https://www.notion.so/acme/Tasks-0123456789abcdef0123456789abcdef?v=fedcba9876543210fedcba9876543210",
-        "https://www.notion.so/0123456789abcdef0123456789abcdef?v=fedcba9876543210fedcba9876543210&p=00112233445566778899aabbccddeeff&pm=s",
-        "notion://www.notion.so/Clients-c0ffee00c0ffee00c0ffee00c0ffee00",
-        "https://acme.notion.site/Handbook-8a7b6c5d4e3f20118a7b6c5d4e3f2011#block-1234567890abcdef1234567890abcdef",
-        "https://www.notion.so/acme/Tasks-0123456789abcdef0123456789abcde",
-        "https://docs.google.com/spreadsheets/d/0123456789abcdef0123456789abcdef",
-        "https://acme.notion.site/our-handbook",
-    ];
-    println!("notion-xws demo: reading the registry's Database URL cells\n");
-    let mut readable = 0;
-    for cell in cells {
-        match NotionLink::parse(cell) {
-            Ok(link) => {
-                readable += 1;
-                print_link(cell, &link);
-            }
-            Err(error) => println!("{cell}\n  finding: {error}"),
+/// The counts the demo compares before and after the repair.
+#[derive(Debug, Clone, Copy)]
+struct Snapshot {
+    data_source_ids: usize,
+    parent_pages_recorded: usize,
+    resolvable: usize,
+    findings: usize,
+    blocking: usize,
+}
+
+impl From<&AuditReport> for Snapshot {
+    fn from(report: &AuditReport) -> Self {
+        Self {
+            data_source_ids: report.summary.databases_with_data_source_id,
+            parent_pages_recorded: report
+                .environments
+                .iter()
+                .filter(|e| matches!(e.parent_page, ParentPageStatus::Recorded { .. }))
+                .count(),
+            resolvable: report.summary.databases_resolvable,
+            findings: report.summary.findings,
+            blocking: report.summary.blocking_findings,
         }
-        println!();
     }
-    println!(
-        "{readable} of {} cells name a Notion object; the others are findings, never guesses.",
-        cells.len()
+}
+
+/// `demo`: the demo world in an embedded fake (no network, no token of anyone's), audited,
+/// repaired, audited again.
+async fn demo() -> Result<i32, Error> {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let world = DemoWorld::build(&fake).await?;
+    let client = connect(
+        Target::Fake(&fake),
+        world.control_token.clone(),
+        NotionVersion::LATEST,
+        RateBudget::NOTION_DEFAULT,
+    )?;
+    let config = RegistryConfig::default();
+    let today = today_utc();
+
+    out!("# notion-xws demo: the gap report's registry, in an embedded fake Notion\n");
+    out!("## 1. audit (read only)\n");
+    let (registry, before) = audit(&client, &config).await?;
+    out!("{}", before.to_markdown());
+
+    out!("## 2. repair --execute\n");
+    let plan = plan_repair(&registry, &before, &today);
+    let applied = apply_repair(&client, &registry, &plan).await;
+    let count = |name: &str| {
+        plan.actions
+            .iter()
+            .filter(|a| {
+                serde_json::to_value(a)
+                    .ok()
+                    .is_some_and(|v| v["action"] == name)
+            })
+            .count()
+    };
+    out!(
+        "{} changes: {} columns added, {} Data Source IDs, {} parent pages, {} token statuses; \
+         {} applied, {} failed\n",
+        plan.actions.len(),
+        count("add_column"),
+        count("set_data_source_id"),
+        count("set_parent_page"),
+        count("set_token_health"),
+        applied.applied(),
+        applied.failed()
     );
-    0
+
+    out!("## 3. audit again\n");
+    let (registry, after) = audit(&client, &config).await?;
+    let again = plan_repair(&registry, &after, &today);
+    let (b, a) = (Snapshot::from(&before), Snapshot::from(&after));
+    out!("| | before | after |");
+    out!("|---|---:|---:|");
+    out!(
+        "| Data Source IDs filled | {} | {} |",
+        b.data_source_ids,
+        a.data_source_ids
+    );
+    out!(
+        "| databases resolvable | {} | {} |",
+        b.resolvable,
+        a.resolvable
+    );
+    out!(
+        "| parent pages recorded | {} | {} |",
+        b.parent_pages_recorded,
+        a.parent_pages_recorded
+    );
+    out!("| findings | {} | {} |", b.findings, a.findings);
+    out!(
+        "| blocking findings (P0) | {} | {} |",
+        b.blocking,
+        a.blocking
+    );
+    out!(
+        "\nData Source IDs filled: {} → {}; a second repair plans {} changes.",
+        b.data_source_ids,
+        a.data_source_ids,
+        again.actions.len()
+    );
+    out!("What is left needs a person: see the findings above (tokens to renew, pages to share).");
+
+    // The sync comes here once the core has it: plan the VibeVessel sync on the repaired
+    // registry, run it with --execute semantics, and show that a second run changes nothing.
+
+    Ok(i32::from(applied.failed() > 0))
 }

@@ -9,8 +9,12 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use notion_xws_core::fake::{FakeConfig, FakeNotion, FakeServer, FakeWorkspace, FaultConfig};
+use notion_xws_core::fake::demo::DemoWorld;
+use notion_xws_core::fake::{
+    FakeConfig, FakeNotion, FakeServer, FakeWorkspace, Fault, FaultConfig,
+};
 use notion_xws_core::rate::RateBudget;
+use notion_xws_core::transport::Method;
 use notion_xws_core::{Error, NotionLink, NotionToken, WorkspaceId};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
@@ -89,6 +93,11 @@ pub(crate) struct PyFakeNotion {
 }
 
 impl PyFakeNotion {
+    /// The core's fake (what a `Client(fake=...)` sends to).
+    pub(crate) fn inner(&self) -> &FakeNotion {
+        &self.fake
+    }
+
     fn server(&self) -> MutexGuard<'_, Option<FakeServer>> {
         self.server.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -120,6 +129,32 @@ fn budget(
         Some(n) => Ok(Some(RateBudget::new(n, burst))),
         None => Ok(None),
     }
+}
+
+/// A fault by its name (and its `Retry-After`, for the two that carry one).
+fn fault(name: &str, retry_after: u64) -> Result<Fault, PyXwsError> {
+    Ok(match name {
+        "rate_limited" => Fault::RateLimited { retry_after },
+        "service_overload" => Fault::ServiceOverload { retry_after },
+        "internal_server_error" => Fault::InternalServerError,
+        "service_unavailable" => Fault::ServiceUnavailable,
+        "gateway_timeout" => Fault::GatewayTimeout,
+        "conflict" => Fault::Conflict,
+        "timeout_before_write" => Fault::TimeoutBeforeWrite,
+        "timeout_after_write" => Fault::TimeoutAfterWrite,
+        "committed_unavailable" => Fault::CommittedUnavailable,
+        other => {
+            return Err(PyXwsError(Error::Config(format!(
+                "{other:?} is not a fault of the fake"
+            ))));
+        }
+    })
+}
+
+/// An HTTP method by its name.
+fn method(name: &str) -> Result<Method, PyXwsError> {
+    serde_json::from_value(serde_json::Value::from(name.to_ascii_uppercase()))
+        .map_err(|_| PyXwsError(Error::Config(format!("{name:?} is not an HTTP method"))))
 }
 
 #[pymethods]
@@ -244,17 +279,65 @@ impl PyFakeNotion {
         if let Some(running) = server.as_ref() {
             return Ok(running.base_url());
         }
-        let running = runtime::block_on(py, self.fake.serve())?;
+        let running = runtime::block_on(py, || self.fake.serve())?;
         let url = running.base_url();
         *server = Some(running);
         Ok(url)
+    }
+
+    /// Scripts a fault: the next request with `method` (any, if None) whose path contains
+    /// `path_contains` gets `fault` (`"rate_limited"`, `"service_overload"`,
+    /// `"internal_server_error"`, `"service_unavailable"`, `"gateway_timeout"`, `"conflict"`,
+    /// `"timeout_before_write"`, `"timeout_after_write"`, `"committed_unavailable"`;
+    /// `retry_after` in seconds for the first two). Scripts fire once each, in order.
+    #[pyo3(signature = (path_contains, fault, *, method = None, retry_after = 0))]
+    fn fail_next(
+        &self,
+        path_contains: &str,
+        fault: &str,
+        method: Option<&str>,
+        retry_after: u64,
+    ) -> Result<(), PyXwsError> {
+        let fault = self::fault(fault, retry_after)?;
+        let method = method.map(self::method).transpose()?;
+        self.fake.fail_next(method, path_contains, fault);
+        Ok(())
+    }
+
+    /// Lays out the demo world (the gap report's registry and its workspaces) in this fake and
+    /// returns what a test needs to point a client at it: `control_token` (what a user exports
+    /// as `NOTION_TOKEN`), `control_workspace`, `environments` and `databases` (the registry
+    /// rows' names, in order), and the registry's `environments_database` and
+    /// `databases_database` IDs. Best called on a fresh fake.
+    fn demo_world<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let world = runtime::run(py, || DemoWorld::build(&self.fake))?.map_err(PyXwsError)?;
+        let dict = PyDict::new(py);
+        dict.set_item("control_token", world.control_token.expose())?;
+        dict.set_item("control_workspace", &world.control.name)?;
+        let environments: Vec<&str> = world.environments.iter().map(|e| e.name.as_str()).collect();
+        dict.set_item("environments", environments)?;
+        let databases: Vec<&str> = world
+            .registry_rows
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        dict.set_item("databases", databases)?;
+        dict.set_item(
+            "environments_database",
+            world.registry.environments.database_id.to_string(),
+        )?;
+        dict.set_item(
+            "databases_database",
+            world.registry.databases.database_id.to_string(),
+        )?;
+        Ok(dict)
     }
 
     /// Stops the HTTP server and waits until it has stopped (nothing happens if none runs).
     fn stop(&self, py: Python<'_>) {
         let running = self.server().take();
         if let Some(running) = running {
-            runtime::block_on(py, running.shutdown());
+            runtime::block_on(py, || running.shutdown());
         }
     }
 

@@ -4,10 +4,14 @@
 //! time it is needed and kept for the life of the process (tasks spawned on it, such as the fake
 //! Notion's HTTP server, keep running in the background between calls). [`block_on`] runs a
 //! future to completion with the GIL released, so other Python threads run meanwhile and the
-//! runtime's workers never wait on Python.
+//! runtime's workers never wait on Python. [`run`] does the same for the long calls (the audit,
+//! the repair) and also watches for Ctrl-C: Python's signal handlers run every
+//! [`SIGNAL_POLL`] on the calling thread, and when one raises (`KeyboardInterrupt`), the
+//! future is dropped, which cancels the run between two requests, and the exception propagates.
 
 use std::future::Future;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
@@ -26,11 +30,40 @@ pub(crate) fn runtime() -> &'static Runtime {
     })
 }
 
-/// Runs `future` on the global runtime to completion, with the GIL released.
-pub(crate) fn block_on<F>(py: Python<'_>, future: F) -> F::Output
+/// Runs the future `make` returns on the global runtime to completion, with the GIL released.
+///
+/// The future is made and driven on the calling thread, so it need not be `Send` (the core's
+/// audit, whose stream combinators borrow, is not provably so); `make` and the output must be.
+pub(crate) fn block_on<M, F>(py: Python<'_>, make: M) -> F::Output
 where
-    F: Future + Send,
+    M: FnOnce() -> F + Send,
+    F: Future,
     F::Output: Send,
 {
-    py.detach(|| runtime().block_on(future))
+    py.detach(|| runtime().block_on(make()))
+}
+
+/// How often [`run`] lets Python's signal handlers run.
+pub(crate) const SIGNAL_POLL: Duration = Duration::from_millis(100);
+
+/// Runs `future` on the global runtime with the GIL released, like [`block_on`], and stops it
+/// when a signal handler raises (Ctrl-C: `KeyboardInterrupt`), returning that exception.
+/// Signals are only seen on the main thread; elsewhere this is [`block_on`].
+pub(crate) fn run<M, F>(py: Python<'_>, make: M) -> PyResult<F::Output>
+where
+    M: FnOnce() -> F + Send,
+    F: Future,
+    F::Output: Send,
+{
+    block_on(py, || async {
+        let mut future = std::pin::pin!(make());
+        let mut poll = tokio::time::interval(SIGNAL_POLL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                output = &mut future => return Ok(output),
+                _ = poll.tick() => Python::attach(|py| py.check_signals())?,
+            }
+        }
+    })
 }

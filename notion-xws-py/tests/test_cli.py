@@ -1,11 +1,18 @@
-"""The notion-xws command, run as a user runs it."""
+"""The notion-xws command, run as a user runs it: demo, parse-link, usage errors."""
 
 
-def test_demo_runs(run_cli):
-    done = run_cli("demo")
+def test_demo_audits_repairs_and_audits_again(run_cli):
+    done = run_cli("demo", script=True)
     assert done.returncode == 0, done.stderr
-    assert "row opened in peek (p=):   00112233-4455-6677-8899-aabbccddeeff" in done.stdout
-    assert "not a Notion host" in done.stdout
+    out = done.stdout
+    assert "# Registry audit" in out
+    assert "| Environments with tokens | 7 |" in out
+    assert "| WITH Data Source ID | 29 |" in out
+    assert "## 2. repair --execute" in out
+    assert "Data Source IDs filled: 29 → " in out
+    assert "a second repair plans 0 changes" in out
+    assert "| parent pages recorded | 0 |" in out
+    assert "ntn_" not in out + done.stderr
 
 
 def test_parse_link(run_cli):

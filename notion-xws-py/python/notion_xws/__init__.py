@@ -2,10 +2,30 @@
 
 A thin Python layer over the Rust core ``notion-xws-core``: this package only re-exports what the
 native module ``notion_xws._native`` provides, and the exceptions of :mod:`notion_xws.errors`.
+
+    import notion_xws
+
+    client = notion_xws.Client(os.environ["NOTION_TOKEN"])
+    report = client.audit()                  # read only
+    print(report.summary.databases_without_data_source_id)
+    plan = client.plan_repair()              # writes nothing
+    done = client.repair(execute=True)       # applies the plan; done.applied, done.failed
+
+Logs go to :mod:`logging` under the logger ``notion_xws`` (never with a token).
 """
 
 from notion_xws import errors
-from notion_xws._native import NotionLink, __version__, parse_notion_url
+from notion_xws._native import (
+    AuditReport,
+    AuditSummary,
+    Client,
+    Finding,
+    NotionLink,
+    RepairPlan,
+    RepairReport,
+    __version__,
+    parse_notion_url,
+)
 from notion_xws.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -31,6 +51,12 @@ from notion_xws.errors import (
 __all__ = [
     "__version__",
     "errors",
+    "Client",
+    "AuditReport",
+    "AuditSummary",
+    "Finding",
+    "RepairPlan",
+    "RepairReport",
     "NotionLink",
     "parse_notion_url",
     "AmbiguousWriteError",

@@ -10,8 +10,13 @@ from notion_xws import _native
 
 
 def main() -> None:
-    """Runs the command with ``sys.argv`` and exits with its status."""
-    sys.exit(_native.main(sys.argv))
+    """Runs the command with ``sys.argv`` and exits with its status (130 after Ctrl-C)."""
+    try:
+        status = _native.main(sys.argv)
+    except KeyboardInterrupt:
+        print("notion-xws: interrupted", file=sys.stderr)
+        status = 130
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,24 @@
 """Type stubs of the native module ``notion_xws._native``. Import ``notion_xws`` instead."""
 
 from types import TracebackType
-from typing import List, Literal, Optional, Type, final
+from typing import Any, Dict, List, Literal, Optional, Type, final
 
-from notion_xws.testing import LoggedRequest
+from notion_xws.testing import DemoWorldInfo, LoggedRequest
 
-__all__ = ["main", "FakeNotion", "FakeWorkspace", "NotionLink", "parse_notion_url", "__version__"]
+__all__ = [
+    "main",
+    "AuditReport",
+    "AuditSummary",
+    "Client",
+    "FakeNotion",
+    "FakeWorkspace",
+    "Finding",
+    "NotionLink",
+    "RepairPlan",
+    "RepairReport",
+    "parse_notion_url",
+    "__version__",
+]
 
 __version__: str
 
@@ -33,6 +46,183 @@ def parse_notion_url(text: str) -> NotionLink:
 
 def main(argv: List[str]) -> int:
     """Runs the ``notion-xws`` command line (program name first); returns the exit status."""
+
+@final
+class AuditSummary:
+    """The counts of the gap report."""
+
+    @property
+    def environments(self) -> int:
+        """Rows of ``system-environments``."""
+    @property
+    def environments_with_token(self) -> int:
+        """Environments whose ``Primary-Token`` is not empty."""
+    @property
+    def environments_without_token(self) -> int:
+        """Environments whose ``Primary-Token`` is empty."""
+    @property
+    def environments_with_invalid_token(self) -> int:
+        """Environments whose token Notion refused, or that cannot be read."""
+    @property
+    def environments_without_parent_page(self) -> int:
+        """Environments for which no parent page is known."""
+    @property
+    def databases(self) -> int:
+        """Rows of ``system-databases``."""
+    @property
+    def databases_with_data_source_id(self) -> int:
+        """Database rows whose ``Data Source ID`` is not empty."""
+    @property
+    def databases_without_data_source_id(self) -> int:
+        """Database rows whose ``Data Source ID`` is empty."""
+    @property
+    def databases_with_url(self) -> int:
+        """Database rows whose ``Database URL`` is not empty."""
+    @property
+    def databases_resolvable(self) -> int:
+        """Database rows resolved to one database and data source, all sources agreeing."""
+    @property
+    def databases_unreachable(self) -> int:
+        """Database rows none of whose sources could be retrieved."""
+    @property
+    def findings(self) -> int:
+        """Findings, all severities."""
+    @property
+    def blocking_findings(self) -> int:
+        """Blocking findings (P0)."""
+    def to_dict(self) -> Dict[str, int]:
+        """The counts as a dict."""
+    def __eq__(self, value: object, /) -> bool: ...
+    __hash__: None  # type: ignore[assignment]
+
+@final
+class Finding:
+    """One problem the audit found, and what to do about it."""
+
+    @property
+    def severity(self) -> Literal["P0", "P1", "P2"]:
+        """``"P0"`` (blocking), ``"P1"`` (required for the sync of what it names) or ``"P2"``."""
+    @property
+    def code(self) -> str:
+        """A stable code (``"token.invalid"``, ``"database.ids-disagree"``, ...), for scripts."""
+    @property
+    def subject(self) -> str:
+        """What it is about: an environment's or a database's name, or a registry table."""
+    @property
+    def message(self) -> str:
+        """What is wrong."""
+    @property
+    def fix(self) -> str:
+        """What to do."""
+
+@final
+class AuditReport:
+    """What the audit found: the counts, the findings, and each environment and database."""
+
+    @property
+    def summary(self) -> AuditSummary:
+        """The counts."""
+    @property
+    def findings(self) -> List[Finding]:
+        """Every finding, most urgent first."""
+    @property
+    def environments(self) -> List[Dict[str, Any]]:
+        """Each environment (name, token health, parent page, ...; never a token)."""
+    @property
+    def databases(self) -> List[Dict[str, Any]]:
+        """Each database row (name, direction, resolved IDs, ...)."""
+    @property
+    def control(self) -> Dict[str, Any]:
+        """Who the control token is (bot, workspace_id, workspace_name)."""
+    @property
+    def has_blocking_findings(self) -> bool:
+        """Whether a finding blocks (P0)."""
+    def to_json(self) -> str:
+        """The report as pretty JSON."""
+    def to_markdown(self) -> str:
+        """The report as Markdown, in the gap report's style."""
+
+@final
+class RepairPlan:
+    """The changes a repair would make, in the order it makes them."""
+
+    @property
+    def actions(self) -> List[Dict[str, Any]]:
+        """The changes, as dicts with an ``action`` key (``add_column``,
+        ``set_data_source_id``, ``set_parent_page``, ``set_token_health``) and its fields."""
+    def to_json(self) -> str:
+        """The plan as pretty JSON."""
+    def __len__(self) -> int: ...
+    def __bool__(self) -> bool: ...
+
+@final
+class RepairReport:
+    """What a repair did. A dry run (``execute=False``) has the plan's actions and no outcomes."""
+
+    @property
+    def executed(self) -> bool:
+        """Whether the changes were applied (False: a dry run, nothing written)."""
+    @property
+    def applied(self) -> int:
+        """How many changes were applied (0 in a dry run)."""
+    @property
+    def failed(self) -> int:
+        """How many changes failed (0 in a dry run)."""
+    @property
+    def actions(self) -> List[Dict[str, Any]]:
+        """The planned changes (see :attr:`RepairPlan.actions`)."""
+    @property
+    def outcomes(self) -> List[Dict[str, Any]]:
+        """Each applied change and its outcome, ``{"action": {...}, "error": None | str}``."""
+    def to_json(self) -> str:
+        """The report as pretty JSON: ``executed``, ``applied``, ``failed``, ``actions``,
+        ``outcomes``."""
+
+@final
+class Client:
+    """A client of the Notion API for one (control) token, which it never shows.
+
+    Requests go to ``base_url`` over HTTP, each token paced at ``requests_per_minute`` with
+    bursts of ``burst``, with retries; or, when ``fake`` is given, to that fake in memory, with
+    the same retries, paced only by the fake's own limits. Every method releases the GIL.
+    """
+
+    def __new__(
+        cls,
+        token: str,
+        *,
+        base_url: str = "https://api.notion.com",
+        api_version: str = "2026-03-11",
+        requests_per_minute: int = 180,
+        burst: int = 3,
+        fake: Optional[FakeNotion] = None,
+    ) -> Client: ...
+    @property
+    def api_version(self) -> str:
+        """The API version spoken."""
+    def audit(
+        self, environments: Optional[str] = None, databases: Optional[str] = None
+    ) -> AuditReport:
+        """Reads the registry (found by title unless an ID or link is given) and audits it.
+        Read only."""
+    def plan_repair(
+        self,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+        today: Optional[str] = None,
+    ) -> RepairPlan:
+        """Audits the registry and plans its repair (``today``: ``YYYY-MM-DD``, default the
+        UTC date). Writes nothing."""
+    def repair(
+        self,
+        execute: bool = False,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+        today: Optional[str] = None,
+    ) -> RepairReport:
+        """Audits the registry, plans its repair and, with ``execute=True``, applies it."""
+    def me(self) -> Dict[str, Optional[str]]:
+        """Who the token is: ``id``, ``name``, ``workspace_id``, ``workspace_name``."""
 
 @final
 class FakeWorkspace:
@@ -103,6 +293,30 @@ class FakeNotion:
         """Empties the request log."""
     def requests_received(self) -> int:
         """How many requests the fake has received (clearing the log does not reset it)."""
+    def fail_next(
+        self,
+        path_contains: str,
+        fault: Literal[
+            "rate_limited",
+            "service_overload",
+            "internal_server_error",
+            "service_unavailable",
+            "gateway_timeout",
+            "conflict",
+            "timeout_before_write",
+            "timeout_after_write",
+            "committed_unavailable",
+        ],
+        *,
+        method: Optional[str] = None,
+        retry_after: int = 0,
+    ) -> None:
+        """Scripts a fault: the next request with ``method`` (any, if None) whose path contains
+        ``path_contains`` gets ``fault`` (``retry_after`` in seconds for the rate limits)."""
+    def demo_world(self) -> DemoWorldInfo:
+        """Lays out the demo world (the gap report's registry and its workspaces) in this fake;
+        returns ``control_token``, ``control_workspace``, the registry rows' names and the
+        registry databases' IDs. Best called on a fresh fake."""
     def __enter__(self) -> FakeNotion: ...
     def __exit__(
         self,

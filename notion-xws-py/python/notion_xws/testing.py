@@ -17,15 +17,22 @@ it as it would use ``https://api.notion.com``::
             properties={"title": [{"text": {"content": "Hello"}}]},
         )
         assert fake.request_log()[0]["status"] == 200
+
+:meth:`FakeNotion.demo_world` lays out the registry of the gap report (18 environments, 100
+database rows, their workspaces) in a fake, for :class:`notion_xws.Client` or the command::
+
+    fake = FakeNotion()
+    world = fake.demo_world()
+    report = notion_xws.Client(world["control_token"], fake=fake).audit()
 """
 
 from __future__ import annotations
 
-from typing import Optional, TypedDict
+from typing import List, Optional, TypedDict
 
 from notion_xws._native import FakeNotion, FakeWorkspace
 
-__all__ = ["FakeNotion", "FakeWorkspace", "LoggedRequest"]
+__all__ = ["DemoWorldInfo", "FakeNotion", "FakeWorkspace", "LoggedRequest"]
 
 
 class LoggedRequest(TypedDict):
@@ -42,3 +49,21 @@ class LoggedRequest(TypedDict):
     workspace: Optional[str]
     integration: Optional[str]
     fault: Optional[str]
+
+
+class DemoWorldInfo(TypedDict):
+    """The demo world laid out in a fake (what :meth:`FakeNotion.demo_world` returns).
+
+    Keys: ``control_token`` (the control integration's token: what a user exports as
+    ``NOTION_TOKEN``), ``control_workspace`` (``"Seren Media"``), ``environments`` and
+    ``databases`` (the names of the registry's rows, in order: 18 and 100, one of them empty),
+    ``environments_database`` and ``databases_database`` (the IDs of ``system-environments`` and
+    ``system-databases``, for ``environments=`` and ``databases=``).
+    """
+
+    control_token: str
+    control_workspace: str
+    environments: List[str]
+    databases: List[str]
+    environments_database: str
+    databases_database: str

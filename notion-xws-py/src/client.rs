@@ -1,0 +1,258 @@
+//! `Client`: the core's [`NotionClient`] over the standard [`TransportStack`], and the audit and
+//! the repair as its methods.
+//!
+//! The client is built once (HTTP to a base URL, or a `notion_xws.testing.FakeNotion`'s in-memory
+//! transport) and every method converts its arguments into a [`RegistryConfig`], runs the core's
+//! [`audit`], [`plan_repair`] or [`apply_repair`] on the binding's runtime with the GIL released,
+//! and wraps the result in the typed classes of `report.rs`. The token goes into the core's
+//! [`NotionToken`] at once: it never prints, and the client's `repr` does not name it. The
+//! command line (`cli.rs`) builds its client with the same [`connect`].
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use notion_xws_core::audit::audit;
+use notion_xws_core::client::{NotionClient, NotionVersion};
+use notion_xws_core::fake::FakeNotion;
+use notion_xws_core::rate::RateBudget;
+use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::repair::{apply_repair, plan_repair};
+use notion_xws_core::transport::DynTransport;
+use notion_xws_core::transport::http::HttpTransport;
+use notion_xws_core::transport::stack::{StackConfig, TransportStack};
+use notion_xws_core::{Error, NotionToken};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::errors::PyXwsError;
+use crate::fake::PyFakeNotion;
+use crate::report::{PyAuditReport, PyRepairPlan, PyRepairReport};
+use crate::runtime;
+
+/// Where a client's requests go.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// The API at this base URL, over HTTP.
+    Http(&'a str),
+    /// A fake Notion, in memory.
+    Fake(&'a FakeNotion),
+}
+
+/// The budget of a client of a fake in memory: none to speak of. The fake answers at once and
+/// enforces its own limits (`FakeNotion(requests_per_minute=...)`), which the retries honour.
+const IN_MEMORY_BUDGET: RateBudget = RateBudget::new(u32::MAX, u32::MAX);
+
+/// A client of `token` over the standard transport stack (retries, the rate budget, the record)
+/// to `target`, speaking `api_version`. `budget` paces each token over HTTP; a fake in memory is
+/// not paced by the client.
+pub(crate) fn connect(
+    target: Target<'_>,
+    token: NotionToken,
+    api_version: &str,
+    budget: RateBudget,
+) -> Result<NotionClient, Error> {
+    let version = NotionVersion::new(api_version)?;
+    let (base, budget): (DynTransport, _) = match target {
+        Target::Http(base_url) => (Arc::new(HttpTransport::with_base_url(base_url)?), budget),
+        Target::Fake(fake) => (Arc::new(fake.clone()), IN_MEMORY_BUDGET),
+    };
+    let stack = TransportStack::new(
+        base,
+        StackConfig {
+            budget,
+            ..StackConfig::default()
+        },
+    );
+    Ok(NotionClient::new(stack.transport(), token).with_version(version))
+}
+
+/// A rate budget from the Python arguments (each at least 1).
+pub(crate) fn budget(requests_per_minute: u32, burst: u32) -> Result<RateBudget, Error> {
+    if requests_per_minute == 0 || burst == 0 {
+        return Err(Error::Config(
+            "requests_per_minute and burst must be at least 1".into(),
+        ));
+    }
+    Ok(RateBudget::new(requests_per_minute, burst))
+}
+
+/// Where the registry is: by ID or link when given, else by title.
+pub(crate) fn registry_config(
+    environments: Option<String>,
+    databases: Option<String>,
+) -> RegistryConfig {
+    RegistryConfig {
+        environments,
+        databases,
+        ..RegistryConfig::default()
+    }
+}
+
+/// Today's date in UTC, `YYYY-MM-DD` (the day the repair records a token check).
+pub(crate) fn today_utc() -> String {
+    let days = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Runs the audit, then plans the repair from it.
+async fn plan(
+    client: &NotionClient,
+    config: &RegistryConfig,
+    today: &str,
+) -> Result<
+    (
+        notion_xws_core::registry::Registry,
+        notion_xws_core::repair::RepairPlan,
+    ),
+    Error,
+> {
+    let (registry, report) = audit(client, config).await?;
+    let plan = plan_repair(&registry, &report, today);
+    Ok((registry, plan))
+}
+
+/// A client of the Notion API, for one (control) token.
+#[pyclass(name = "Client", module = "notion_xws", frozen)]
+#[derive(Debug)]
+pub(crate) struct PyClient {
+    client: NotionClient,
+    /// The base URL, or `"fake"`; for `repr`.
+    target: String,
+}
+
+#[pymethods]
+impl PyClient {
+    /// A client of `token` (never shown) to the API at `base_url`, each token paced at
+    /// `requests_per_minute` with bursts of `burst`; or, when `fake` (a
+    /// `notion_xws.testing.FakeNotion`) is given, to that fake in memory, with the same retries
+    /// but paced only by the fake's own limits (`base_url` and the budget are then unused).
+    #[new]
+    #[pyo3(signature = (
+        token,
+        *,
+        base_url = "https://api.notion.com",
+        api_version = "2026-03-11",
+        requests_per_minute = 180,
+        burst = 3,
+        fake = None,
+    ))]
+    fn new(
+        token: &str,
+        base_url: &str,
+        api_version: &str,
+        requests_per_minute: u32,
+        burst: u32,
+        fake: Option<PyRef<'_, PyFakeNotion>>,
+    ) -> Result<Self, PyXwsError> {
+        let token = NotionToken::new(token).map_err(Error::from)?;
+        let budget = budget(requests_per_minute, burst)?;
+        let (target, label) = match &fake {
+            Some(fake) => (Target::Fake(fake.inner()), "fake".to_owned()),
+            None => (Target::Http(base_url), base_url.trim().to_owned()),
+        };
+        let client = connect(target, token, api_version, budget)?;
+        Ok(Self {
+            client,
+            target: label,
+        })
+    }
+
+    /// Reads the registry and audits it (read only).
+    #[pyo3(signature = (environments = None, databases = None))]
+    fn audit(
+        &self,
+        py: Python<'_>,
+        environments: Option<String>,
+        databases: Option<String>,
+    ) -> PyResult<PyAuditReport> {
+        let config = registry_config(environments, databases);
+        let (_, report) = runtime::run(py, || audit(&self.client, &config))?.map_err(PyXwsError)?;
+        Ok(PyAuditReport::new(report))
+    }
+
+    /// Audits the registry and plans its repair; writes nothing.
+    #[pyo3(signature = (environments = None, databases = None, today = None))]
+    fn plan_repair(
+        &self,
+        py: Python<'_>,
+        environments: Option<String>,
+        databases: Option<String>,
+        today: Option<String>,
+    ) -> PyResult<PyRepairPlan> {
+        let config = registry_config(environments, databases);
+        let today = today.unwrap_or_else(today_utc);
+        let (_, plan) =
+            runtime::run(py, || plan(&self.client, &config, &today))?.map_err(PyXwsError)?;
+        Ok(PyRepairPlan::new(plan))
+    }
+
+    /// Audits the registry, plans its repair and, with `execute=True`, applies it.
+    #[pyo3(signature = (execute = false, environments = None, databases = None, today = None))]
+    fn repair(
+        &self,
+        py: Python<'_>,
+        execute: bool,
+        environments: Option<String>,
+        databases: Option<String>,
+        today: Option<String>,
+    ) -> PyResult<PyRepairReport> {
+        let config = registry_config(environments, databases);
+        let today = today.unwrap_or_else(today_utc);
+        let client = &self.client;
+        let (plan, report) = runtime::run(py, || async {
+            let (registry, plan) = plan(client, &config, &today).await?;
+            let report = if execute {
+                Some(apply_repair(client, &registry, &plan).await)
+            } else {
+                None
+            };
+            Ok::<_, Error>((plan, report))
+        })?
+        .map_err(PyXwsError)?;
+        Ok(PyRepairReport::new(plan, report))
+    }
+
+    /// Who the token is: a dict with `id`, `name`, `workspace_id` and `workspace_name`.
+    fn me<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let user = runtime::run(py, || self.client.me())?.map_err(PyXwsError)?;
+        let bot = user.bot();
+        let dict = PyDict::new(py);
+        dict.set_item("id", user.id.to_string())?;
+        dict.set_item("name", user.name.clone().flatten())?;
+        dict.set_item(
+            "workspace_id",
+            bot.and_then(|b| b.workspace_id).map(|id| id.to_string()),
+        )?;
+        dict.set_item(
+            "workspace_name",
+            bot.and_then(|b| b.workspace_name.clone().flatten()),
+        )?;
+        Ok(dict)
+    }
+
+    /// The API version spoken.
+    #[getter]
+    fn api_version(&self) -> String {
+        self.client.version().to_string()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Client(target={:?}, api_version='{}')",
+            self.target,
+            self.client.version()
+        )
+    }
+}
