@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use futures::stream::{self, StreamExt};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::audit::{AuditReport, ParentPageStatus};
@@ -35,7 +35,7 @@ pub const TOKEN_STATUS_OPTIONS: [&str; 5] =
     ["valid", "invalid", "unreachable", "unreadable", "missing"];
 
 /// The type of a column the repair adds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     /// `url`.
@@ -47,7 +47,7 @@ pub enum ColumnType {
 }
 
 /// One change the repair makes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum RepairAction {
     /// Adds a column to a registry table.
@@ -92,8 +92,9 @@ pub enum RepairAction {
     },
 }
 
-/// The changes a repair would make, in the order it makes them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// The changes a repair would make, in the order it makes them. It reads back from its JSON, so
+/// that a plan reviewed by a person is the one applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepairPlan {
     /// The changes.
     pub actions: Vec<RepairAction>,
@@ -132,6 +133,15 @@ impl RepairReport {
     pub fn failed(&self) -> usize {
         self.outcomes.len() - self.applied()
     }
+}
+
+/// Today's date in UTC, `YYYY-MM-DD`, as [`plan_repair`] takes it.
+pub fn today_utc() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .chars()
+        .take(10)
+        .collect()
 }
 
 /// Plans the repair of `registry` from its audit. Pure; `today` is `YYYY-MM-DD`.

@@ -55,8 +55,14 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
     registry_findings(registry, &mut findings);
 
     // 1. Tokens: each distinct token once, all at once.
-    let checks: Vec<TokenCheck> = stream::iter(registry.environments.iter())
+    // (The futures are made first, then run: a closure that makes them inside the stream
+    // would keep the audit's future from being `Send`.)
+    let token_checks: Vec<_> = registry
+        .environments
+        .iter()
         .map(|env| check_token(control, env))
+        .collect();
+    let checks: Vec<TokenCheck> = stream::iter(token_checks)
         .buffered(CONCURRENCY)
         .collect()
         .await;
@@ -82,12 +88,16 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
             }
         })
         .collect();
-    let parent_pages: Vec<ParentPageStatus> =
-        stream::iter(registry.environments.iter().zip(&clients))
-            .map(|(env, client)| check_parent_page(env, client.as_ref()))
-            .buffered(CONCURRENCY)
-            .try_collect()
-            .await?;
+    let parent_checks: Vec<_> = registry
+        .environments
+        .iter()
+        .zip(&clients)
+        .map(|(env, client)| check_parent_page(env, client.as_ref()))
+        .collect();
+    let parent_pages: Vec<ParentPageStatus> = stream::iter(parent_checks)
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await?;
     for (env, status) in registry.environments.iter().zip(&parent_pages) {
         parent_page_findings(registry, env, status, &mut findings);
     }
@@ -99,12 +109,16 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
         .enumerate()
         .map(|(i, env)| (env.row, i))
         .collect();
-    let resolutions: Vec<(DatabaseAudit, Vec<Finding>)> = stream::iter(registry.databases.iter())
+    let database_checks: Vec<_> = registry
+        .databases
+        .iter()
         .map(|entry| {
             let (reader, read_with) =
                 database_reader(entry, control, &clients, &env_index, primary_row);
             check_database(registry, entry, reader, read_with)
         })
+        .collect();
+    let resolutions: Vec<(DatabaseAudit, Vec<Finding>)> = stream::iter(database_checks)
         .buffered(CONCURRENCY)
         .try_collect()
         .await?;

@@ -286,3 +286,22 @@ pub async fn audit(
 fn synced(sync: &SyncSetting) -> bool {
     sync.direction().is_some()
 }
+
+#[cfg(test)]
+mod send_check {
+    /// The audit's future can be spawned on a multi-threaded runtime.
+    #[allow(dead_code)]
+    fn audit_is_send(
+        control: &crate::client::NotionClient,
+        config: &crate::registry::RegistryConfig,
+    ) {
+        fn send<T: Send>(_: T) {}
+        send(super::audit(control, config));
+        send(crate::sync::sync(
+            control,
+            config,
+            &crate::sync::SyncOptions::default(),
+            None,
+        ));
+    }
+}

@@ -604,7 +604,13 @@ async fn by_id(control: &NotionClient, text: &str) -> Result<DataSource> {
                 ))),
             }
         }
-        Err(Error::NotFound(_)) => control.data_source(DataSourceId::from(id)).await,
+        Err(Error::NotFound(_)) => match control.data_source(DataSourceId::from(id)).await {
+            Err(Error::NotFound(_)) => Err(Error::Registry(format!(
+                "{text:?} names no database or data source that the control integration can read; \
+                 share it with the integration, or check the ID"
+            ))),
+            other => other,
+        },
         Err(error) => Err(error),
     }
 }

@@ -376,20 +376,27 @@ pub async fn apply_pair(
     let done = AtomicUsize::new(0);
     let planned = plan.rows.len();
     let label = plan.pair.label();
-    let results: Vec<(&RowAction, Result<RowResult>)> = stream::iter(&plan.rows)
-        .map(|action| async {
-            let action: &RowAction = action;
-            let result = apply_row(action, &ctx.target, target.1, options).await;
-            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(report) = progress {
-                report(&Progress {
-                    pair: label.clone(),
-                    done: finished,
-                    planned,
-                });
+    // (The futures are made first, then run, so that the executor's future stays `Send`.)
+    let writes: Vec<_> = plan
+        .rows
+        .iter()
+        .map(|action| {
+            let (done, label) = (&done, &label);
+            async move {
+                let result = apply_row(action, &ctx.target, target.1, options).await;
+                let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if let Some(report) = progress {
+                    report(&Progress {
+                        pair: label.clone(),
+                        done: finished,
+                        planned,
+                    });
+                }
+                (action, result)
             }
-            (action, result)
         })
+        .collect();
+    let results: Vec<(&RowAction, Result<RowResult>)> = stream::iter(writes)
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;

@@ -394,7 +394,9 @@ pub async fn sync(
     } else {
         options.concurrency
     };
-    let results: Vec<(PairReport, Option<PairPlan>)> = stream::iter(candidates)
+    // (The futures are made first, then run, so that the sync's future stays `Send`.)
+    let runs: Vec<_> = candidates
+        .into_iter()
         .map(|candidate| {
             let links = links.as_ref();
             let progress = progress.clone();
@@ -458,9 +460,9 @@ pub async fn sync(
                 (report, plan)
             }
         })
-        .buffered(concurrency)
-        .collect()
-        .await;
+        .collect();
+    let results: Vec<(PairReport, Option<PairPlan>)> =
+        stream::iter(runs).buffered(concurrency).collect().await;
     let mut pairs = Vec::with_capacity(results.len() + skipped.len());
     let mut plans = Vec::new();
     for (report, plan) in results {

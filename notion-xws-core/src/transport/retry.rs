@@ -126,6 +126,9 @@ pub struct RetryConfig {
     pub initial_backoff: Duration,
     /// The largest backoff ceiling (default 60 s). `Retry-After` is honoured even when longer.
     pub max_backoff: Duration,
+    /// Attempts per request when no connection can be made (default 3): a Notion that is not
+    /// there is reported quickly.
+    pub max_connect_attempts: u32,
     /// The retries of the whole run.
     pub budget: RetryBudget,
     /// The seed of the jitter (default 0), so that runs are repeatable.
@@ -136,6 +139,7 @@ impl Default for RetryConfig {
     fn default() -> Self {
         Self {
             max_attempts: 8,
+            max_connect_attempts: 3,
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
             budget: RetryBudget::default(),
@@ -185,7 +189,21 @@ impl<T: Transport> Transport for RetryingTransport<T> {
             let RetryDecision::Retry { min_delay } = classify(&request, &outcome) else {
                 return outcome;
             };
-            if attempt >= self.config.max_attempts || !self.config.budget.try_take() {
+            let no_connection = matches!(
+                outcome,
+                Err(Error::Transport {
+                    kind: TransportErrorKind::Connect,
+                    ..
+                })
+            );
+            let cap = if no_connection {
+                self.config
+                    .max_connect_attempts
+                    .min(self.config.max_attempts)
+            } else {
+                self.config.max_attempts
+            };
+            if attempt >= cap || !self.config.budget.try_take() {
                 return outcome;
             }
             let delay = match min_delay {
