@@ -19,10 +19,12 @@ use notion_xws_core::fake::{FakeConfig, FakeNotion};
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::repair::{RepairAction, RepairPlan, RepairReport, apply_repair, plan_repair};
+use notion_xws_core::sync::execute::{Progress, ProgressFn};
+use notion_xws_core::sync::{RunReport, SyncOptions, sync};
 use notion_xws_core::{Error, NotionLink, NotionToken};
 use pyo3::prelude::*;
 
-use crate::client::{Target, budget, connect, registry_config, today_utc};
+use crate::client::{Target, budget, connect, registry_config, sync_options, today_utc};
 use crate::report::repair_json;
 use crate::runtime;
 
@@ -90,7 +92,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Runs the whole flow on an embedded demo world (no network, no token).
+    /// Plans the sync of every pair (or of one environment or client): writes nothing.
+    Plan {
+        /// Only the environment, or the `Clients` row, of this name.
+        #[arg(long, value_name = "NAME")]
+        client: Option<String>,
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Syncs the databases of the registry: a dry run unless --execute.
+    Sync {
+        /// Only the environment, or the `Clients` row, of this name.
+        #[arg(long, value_name = "NAME")]
+        client: Option<String>,
+        /// Write (without it: a dry run, nothing is written).
+        #[arg(long)]
+        execute: bool,
+        /// Trash past the max-delete guard (more than half of a target's rows).
+        #[arg(long)]
+        allow_mass_delete: bool,
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the whole flow on an embedded demo world (no network, no token): audit, repair,
+    /// sync, and a second sync that writes nothing.
     Demo,
     /// Reads Notion links (or IDs) and prints what each names.
     ParseLink {
@@ -123,6 +150,29 @@ pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
                 Err(error) => return Ok(failed(error)),
             };
             let run = || run_audit(&client, &config, *json, markdown.as_ref());
+            runtime::run(py, run).map(|status| status.unwrap_or_else(failed))
+        }
+        Command::Plan { client: only, json } => {
+            let client = match control_client(&cli) {
+                Ok(client) => client,
+                Err(error) => return Ok(failed(error)),
+            };
+            let options = sync_options(false, only.clone(), false);
+            let run = || run_sync(&client, &config, options, *json);
+            runtime::run(py, run).map(|status| status.unwrap_or_else(failed))
+        }
+        Command::Sync {
+            client: only,
+            execute,
+            allow_mass_delete,
+            json,
+        } => {
+            let client = match control_client(&cli) {
+                Ok(client) => client,
+                Err(error) => return Ok(failed(error)),
+            };
+            let options = sync_options(*execute, only.clone(), *allow_mass_delete);
+            let run = || run_sync(&client, &config, options, *json);
             runtime::run(py, run).map(|status| status.unwrap_or_else(failed))
         }
         Command::Repair { execute, json } => {
@@ -198,6 +248,53 @@ async fn run_audit(
         out!("{}", report.to_markdown());
     }
     Ok(i32::from(report.has_blocking_findings()))
+}
+
+/// A progress bar per pair on stderr, drawn only on a terminal.
+fn progress_bars() -> ProgressFn {
+    let bars = indicatif::MultiProgress::new();
+    let by_pair =
+        std::sync::Mutex::new(std::collections::HashMap::<String, indicatif::ProgressBar>::new());
+    let style = indicatif::ProgressStyle::with_template("{prefix:>40} [{bar:30}] {pos}/{len} rows")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    std::sync::Arc::new(move |progress: &Progress| {
+        let mut by_pair = by_pair.lock().unwrap_or_else(|e| e.into_inner());
+        let bar = by_pair.entry(progress.pair.clone()).or_insert_with(|| {
+            let bar = bars.add(indicatif::ProgressBar::new(progress.planned as u64));
+            bar.set_style(style.clone());
+            bar.set_prefix(progress.pair.clone());
+            bar
+        });
+        bar.set_position(progress.done as u64);
+        if progress.done >= progress.planned {
+            bar.finish();
+        }
+    })
+}
+
+/// `plan` and `sync`: the Markdown report (or the JSON one) on stdout; 1 when a pair failed.
+async fn run_sync(
+    client: &NotionClient,
+    config: &RegistryConfig,
+    options: SyncOptions,
+    json: bool,
+) -> Result<i32, Error> {
+    let progress = (!json && options.execute).then(progress_bars);
+    let report = sync(client, config, &options, progress).await?;
+    print_run(&report, json);
+    Ok(i32::from(report.has_failures()))
+}
+
+fn print_run(report: &RunReport, json: bool) {
+    if json {
+        out!("{}", report.to_json());
+        return;
+    }
+    out!("{}", report.to_markdown());
+    if report.dry_run {
+        out!("dry run: nothing written; run `sync --execute` to apply");
+    }
 }
 
 /// `repair`: one line per change (or the JSON report); 1 when a change failed.
@@ -415,8 +512,30 @@ async fn demo() -> Result<i32, Error> {
     );
     out!("What is left needs a person: see the findings above (tokens to renew, pages to share).");
 
-    // The sync comes here once the core has it: plan the VibeVessel sync on the repaired
-    // registry, run it with --execute semantics, and show that a second run changes nothing.
+    out!("\n## 4. sync (dry run: the plan)\n");
+    let plan = sync(&client, &config, &SyncOptions::default(), None).await?;
+    out!("{}", plan.to_markdown());
 
-    Ok(i32::from(applied.failed() > 0))
+    out!("## 5. sync --execute\n");
+    let options = SyncOptions {
+        execute: true,
+        ..SyncOptions::default()
+    };
+    let first = sync(&client, &config, &options, None).await?;
+    out!("{}", first.to_markdown());
+
+    out!("## 6. sync --execute, again\n");
+    let second = sync(&client, &config, &options, None).await?;
+    out!("{}", second.to_markdown());
+    let created: usize = first.pairs.iter().map(|p| p.created).sum();
+    out!(
+        "The first sync created {created} rows with {} writes; the second made {} writes \
+         ({} rows unchanged). Every row exists once in its target.",
+        first.writes(),
+        second.writes(),
+        second.pairs.iter().map(|p| p.unchanged).sum::<usize>()
+    );
+
+    let failed_runs = first.has_failures() || second.has_failures() || second.writes() > 0;
+    Ok(i32::from(applied.failed() > 0 || failed_runs))
 }

@@ -9,7 +9,6 @@
 //! command line (`cli.rs`) builds its client with the same [`connect`].
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use notion_xws_core::audit::audit;
 use notion_xws_core::client::{NotionClient, NotionVersion};
@@ -17,6 +16,8 @@ use notion_xws_core::fake::FakeNotion;
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::repair::{apply_repair, plan_repair};
+use notion_xws_core::sync::execute::{Progress, ProgressFn};
+use notion_xws_core::sync::{SyncOptions, sync};
 use notion_xws_core::transport::DynTransport;
 use notion_xws_core::transport::http::HttpTransport;
 use notion_xws_core::transport::stack::{StackConfig, TransportStack};
@@ -26,7 +27,7 @@ use pyo3::types::PyDict;
 
 use crate::errors::PyXwsError;
 use crate::fake::PyFakeNotion;
-use crate::report::{PyAuditReport, PyRepairPlan, PyRepairReport};
+use crate::report::{PyAuditReport, PyRepairPlan, PyRepairReport, PyRunReport};
 use crate::runtime;
 
 /// Where a client's requests go.
@@ -88,22 +89,41 @@ pub(crate) fn registry_config(
     }
 }
 
-/// Today's date in UTC, `YYYY-MM-DD` (the day the repair records a token check).
-pub(crate) fn today_utc() -> String {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+pub(crate) use notion_xws_core::repair::today_utc;
+
+/// The options of a sync from the Python and command-line arguments.
+pub(crate) fn sync_options(
+    execute: bool,
+    only: Option<String>,
+    allow_mass_delete: bool,
+) -> SyncOptions {
+    let mut options = SyncOptions {
+        execute,
+        only,
+        ..SyncOptions::default()
+    };
+    options.plan.allow_mass_delete = allow_mass_delete;
+    options
+}
+
+/// A progress callback that calls a Python callable with a dict; its errors are logged, not
+/// raised (a progress bar must not stop a sync).
+fn progress_callback(callable: Py<PyAny>) -> ProgressFn {
+    std::sync::Arc::new(move |progress: &Progress| {
+        Python::attach(|py| {
+            let call = || -> PyResult<()> {
+                let dict = PyDict::new(py);
+                dict.set_item("pair", &progress.pair)?;
+                dict.set_item("done", progress.done)?;
+                dict.set_item("planned", progress.planned)?;
+                callable.call1(py, (dict,))?;
+                Ok(())
+            };
+            if let Err(error) = call() {
+                tracing::warn!(%error, "the progress callback failed");
+            }
+        });
+    })
 }
 
 /// Runs the audit, then plans the repair from it.
@@ -222,6 +242,59 @@ impl PyClient {
         })?
         .map_err(PyXwsError)?;
         Ok(PyRepairReport::new(plan, report))
+    }
+
+    /// Audits the registry and plans the sync of every pair (or of the environment or client
+    /// `only`); writes nothing. The report's counts are what a sync would do.
+    #[pyo3(signature = (only = None, environments = None, databases = None, allow_mass_delete = false))]
+    fn plan(
+        &self,
+        py: Python<'_>,
+        only: Option<String>,
+        environments: Option<String>,
+        databases: Option<String>,
+        allow_mass_delete: bool,
+    ) -> PyResult<PyRunReport> {
+        self.sync(
+            py,
+            false,
+            only,
+            environments,
+            databases,
+            allow_mass_delete,
+            None,
+        )
+    }
+
+    /// Audits the registry, plans the sync and, with `execute=True`, applies it: every row
+    /// exactly once, within each token's rate budget. `progress`, if given, is called with a
+    /// dict (`pair`, `done`, `planned`) as row writes finish.
+    #[pyo3(signature = (
+        execute = false,
+        only = None,
+        environments = None,
+        databases = None,
+        allow_mass_delete = false,
+        progress = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn sync(
+        &self,
+        py: Python<'_>,
+        execute: bool,
+        only: Option<String>,
+        environments: Option<String>,
+        databases: Option<String>,
+        allow_mass_delete: bool,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<PyRunReport> {
+        let config = registry_config(environments, databases);
+        let options = sync_options(execute, only, allow_mass_delete);
+        let progress = progress.map(progress_callback);
+        let client = &self.client;
+        let report =
+            runtime::run(py, || sync(client, &config, &options, progress))?.map_err(PyXwsError)?;
+        Ok(PyRunReport::new(report))
     }
 
     /// Who the token is: a dict with `id`, `name`, `workspace_id` and `workspace_name`.

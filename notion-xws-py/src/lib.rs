@@ -29,7 +29,9 @@ mod _native {
     #[pymodule_export]
     use super::link::{PyNotionLink, parse_notion_url};
     #[pymodule_export]
-    use super::report::{PyAuditReport, PyAuditSummary, PyFinding, PyRepairPlan, PyRepairReport};
+    use super::report::{
+        PyAuditReport, PyAuditSummary, PyFinding, PyRepairPlan, PyRepairReport, PyRunReport,
+    };
 
     use pyo3::prelude::*;
 

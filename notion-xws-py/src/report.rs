@@ -398,3 +398,105 @@ impl PyRepairReport {
         )
     }
 }
+
+/// What a sync did, or would do (a dry run).
+#[pyclass(name = "RunReport", module = "notion_xws", frozen)]
+#[derive(Debug, Clone)]
+pub(crate) struct PyRunReport(Arc<notion_xws_core::sync::RunReport>);
+
+impl PyRunReport {
+    /// Wraps the core's report.
+    pub(crate) fn new(report: notion_xws_core::sync::RunReport) -> Self {
+        Self(Arc::new(report))
+    }
+
+    fn total(&self, count: impl Fn(&notion_xws_core::sync::PairReport) -> usize) -> usize {
+        self.0.pairs.iter().map(count).sum()
+    }
+}
+
+#[pymethods]
+impl PyRunReport {
+    /// Whether nothing was written (a plan).
+    #[getter]
+    fn dry_run(&self) -> bool {
+        self.0.dry_run
+    }
+
+    /// Each (database, environment) pair: a dict with `pair`, `state`, the counts, `requests`,
+    /// `writes`, `errors` and `notes`.
+    #[getter]
+    fn pairs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0.pairs)
+    }
+
+    /// Target rows created (planned, in a dry run), all pairs together.
+    #[getter]
+    fn created(&self) -> usize {
+        self.total(|p| p.created)
+    }
+
+    /// Target rows updated (planned, in a dry run).
+    #[getter]
+    fn updated(&self) -> usize {
+        self.total(|p| p.updated)
+    }
+
+    /// Target rows trashed (planned, in a dry run).
+    #[getter]
+    fn trashed(&self) -> usize {
+        self.total(|p| p.trashed)
+    }
+
+    /// Rows already the same on both sides.
+    #[getter]
+    fn unchanged(&self) -> usize {
+        self.total(|p| p.unchanged)
+    }
+
+    /// Writes that failed.
+    #[getter]
+    fn failed(&self) -> usize {
+        self.total(|p| p.failed)
+    }
+
+    /// Requests the pairs made.
+    #[getter]
+    fn requests(&self) -> u64 {
+        self.0.pairs.iter().map(|p| p.requests).sum()
+    }
+
+    /// Requests the pairs made that write.
+    #[getter]
+    fn writes(&self) -> u64 {
+        self.0.writes()
+    }
+
+    /// Whether a pair failed.
+    #[getter]
+    fn has_failures(&self) -> bool {
+        self.0.has_failures()
+    }
+
+    /// The report as JSON.
+    fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+
+    /// The report as Markdown.
+    fn to_markdown(&self) -> String {
+        self.0.to_markdown()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "RunReport(dry_run={}, pairs={}, created={}, updated={}, trashed={}, failed={})",
+            if self.0.dry_run { "True" } else { "False" },
+            self.0.pairs.len(),
+            self.created(),
+            self.updated(),
+            self.trashed(),
+            self.failed()
+        )
+    }
+}

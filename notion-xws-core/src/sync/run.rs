@@ -83,9 +83,10 @@ pub struct PairReport {
     pub failed: usize,
     /// Writes whose outcome was unknown, settled without a duplicate.
     pub settled: usize,
-    /// Requests this pair made (reads and writes, retries included).
+    /// Requests this pair made (reads and writes of both sides and of its link row, retries
+    /// included; the audit that precedes the pairs is not counted here).
     pub requests: u64,
-    /// Requests this pair made that write.
+    /// Requests this pair made that write (its link row's included).
     pub writes: u64,
     /// Errors, with reasons.
     pub errors: Vec<String>,
@@ -105,8 +106,6 @@ pub struct RunReport {
     /// The plans (in a dry run, what would be done).
     #[serde(skip)]
     pub plans: Vec<PairPlan>,
-    /// Requests to the links table and registry checks outside the pairs.
-    pub other_requests: u64,
 }
 
 impl RunReport {
@@ -159,6 +158,8 @@ struct Candidate {
     source_data_source: DataSourceId,
     target: NotionClient,
     target_parent: PageId,
+    /// The control client, counted with the pair (its link row's writes).
+    links_client: NotionClient,
     counter: Arc<Counted>,
 }
 
@@ -272,6 +273,7 @@ fn candidates(
                 source_data_source: resolved.data_source,
                 target: counted(target),
                 target_parent,
+                links_client: counted(control),
                 counter,
             });
         }
@@ -423,7 +425,7 @@ pub async fn sync(
                         };
                         if let (true, Some(links)) = (options.execute, links) {
                             let ctx = PairContext {
-                                control,
+                                control: &candidate.links_client,
                                 target: candidate.target.clone(),
                                 links,
                                 link,
@@ -474,7 +476,6 @@ pub async fn sync(
         dry_run: !options.execute,
         pairs,
         plans,
-        other_requests: 0,
     })
 }
 

@@ -23,6 +23,7 @@ from notion_xws._native import (
     NotionLink,
     RepairPlan,
     RepairReport,
+    RunReport,
     __version__,
     parse_notion_url,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Finding",
     "RepairPlan",
     "RepairReport",
+    "RunReport",
     "NotionLink",
     "parse_notion_url",
     "AmbiguousWriteError",

@@ -1,7 +1,7 @@
 """Type stubs of the native module ``notion_xws._native``. Import ``notion_xws`` instead."""
 
 from types import TracebackType
-from typing import Any, Dict, List, Literal, Optional, Type, final
+from typing import Any, Callable, Dict, List, Literal, Optional, Type, final
 
 from notion_xws.testing import DemoWorldInfo, LoggedRequest
 
@@ -16,6 +16,7 @@ __all__ = [
     "NotionLink",
     "RepairPlan",
     "RepairReport",
+    "RunReport",
     "parse_notion_url",
     "__version__",
 ]
@@ -221,8 +222,67 @@ class Client:
         today: Optional[str] = None,
     ) -> RepairReport:
         """Audits the registry, plans its repair and, with ``execute=True``, applies it."""
+    def plan(
+        self,
+        only: Optional[str] = None,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+        allow_mass_delete: bool = False,
+    ) -> RunReport:
+        """Audits the registry and plans the sync of every pair (or of the environment or client
+        ``only``). Writes nothing."""
+    def sync(
+        self,
+        execute: bool = False,
+        only: Optional[str] = None,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+        allow_mass_delete: bool = False,
+        progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+    ) -> RunReport:
+        """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.
+        ``progress`` is called with ``{"pair", "done", "planned"}`` as row writes finish."""
     def me(self) -> Dict[str, Optional[str]]:
         """Who the token is: ``id``, ``name``, ``workspace_id``, ``workspace_name``."""
+
+@final
+class RunReport:
+    """What a sync did, or would do (``dry_run``): per pair and in total."""
+
+    @property
+    def dry_run(self) -> bool:
+        """Whether nothing was written."""
+    @property
+    def pairs(self) -> List[Dict[str, Any]]:
+        """Each (database, environment) pair: its state, counts, requests, errors and notes."""
+    @property
+    def created(self) -> int:
+        """Target rows created (planned, in a dry run)."""
+    @property
+    def updated(self) -> int:
+        """Target rows updated (planned, in a dry run)."""
+    @property
+    def trashed(self) -> int:
+        """Target rows trashed (planned, in a dry run)."""
+    @property
+    def unchanged(self) -> int:
+        """Rows already the same on both sides."""
+    @property
+    def failed(self) -> int:
+        """Writes that failed."""
+    @property
+    def requests(self) -> int:
+        """Requests the pairs made."""
+    @property
+    def writes(self) -> int:
+        """Requests the pairs made that write."""
+    @property
+    def has_failures(self) -> bool:
+        """Whether a pair failed."""
+    def to_json(self) -> str:
+        """The report as JSON."""
+    def to_markdown(self) -> str:
+        """The report as Markdown."""
 
 @final
 class FakeWorkspace:

@@ -1,0 +1,102 @@
+"""The sync from Python (``Client.plan``, ``Client.sync``) and from the command line
+(``notion-xws plan`` and ``notion-xws sync``) on the demo world."""
+
+import json
+
+import pytest
+
+from notion_xws import Client, RunReport
+from notion_xws.testing import FakeNotion
+
+FAST = ("--requests-per-minute", "60000")
+
+
+def writes(fake):
+    return [
+        r
+        for r in fake.request_log()
+        if not (r["method"] == "GET" or r["path"] == "/v1/search" or r["path"].endswith("/query"))
+    ]
+
+
+@pytest.fixture
+def demo():
+    with FakeNotion() as fake:
+        info = fake.demo_world()
+        client = Client(info["control_token"], fake=fake)
+        client.repair(execute=True)
+        fake.clear_request_log()
+        yield fake, info, client
+
+
+def pair(report, database):
+    return next(p for p in report.pairs if p["pair"]["database"] == database)
+
+
+def test_plan_writes_nothing_and_says_what_a_sync_would_do(demo):
+    fake, _, client = demo
+    plan = client.plan()
+    assert isinstance(plan, RunReport) and plan.dry_run
+    assert not writes(fake)
+    tasks = pair(plan, "Tasks")
+    assert tasks["created"] == 120 and tasks["state"]["state"] == "planned"
+    assert plan.created == 120 + 30 + 12 + 8
+    assert "dry run" in plan.to_markdown()
+    assert json.loads(plan.to_json())["dry_run"] is True
+
+
+def test_sync_execute_then_a_second_sync_writes_nothing(demo):
+    fake, info, client = demo
+    seen = []
+    first = client.sync(execute=True, progress=seen.append)
+    assert not first.has_failures, first.to_markdown()
+    assert first.created == 170
+    assert seen and seen[-1]["done"] <= seen[-1]["planned"]
+    assert {p["pair"] for p in seen} >= {"Tasks → VibeVessel Client Workspace"}
+    fake.clear_request_log()
+    second = client.sync(execute=True)
+    assert second.writes == 0 and not writes(fake)
+    assert second.unchanged == 170
+    for output in (first.to_json(), first.to_markdown(), repr(first)):
+        assert info["control_token"] not in output
+
+
+def test_only_one_client(demo):
+    _, _, client = demo
+    report = client.plan(only="Nobody")
+    assert report.pairs == [] or all(p["state"]["state"] == "skipped" for p in report.pairs)
+    report = client.plan(only="VibeVessel")  # the Clients row of that environment
+    assert pair(report, "Tasks")["created"] == 120
+
+
+def test_a_failing_progress_callback_does_not_stop_the_sync(demo):
+    _, _, client = demo
+
+    def broken(_):
+        raise RuntimeError("boom")
+
+    report = client.sync(execute=True, only="VibeVessel Client Workspace", progress=broken)
+    assert not report.has_failures and report.created == 170
+
+
+def test_the_command(run_cli):
+    with FakeNotion() as fake:
+        info = fake.demo_world()
+        env = {"NOTION_TOKEN": info["control_token"], "NOTION_BASE_URL": fake.serve()}
+        assert run_cli("repair", "--execute", *FAST, env=env).returncode == 0
+        fake.clear_request_log()
+        done = run_cli("plan", "--json", *FAST, env=env)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["dry_run"] is True
+        done = run_cli("sync", *FAST, env=env)
+        assert done.returncode == 0 and "dry run: nothing written" in done.stdout
+        assert not writes(fake)
+        done = run_cli("sync", "--execute", "--client", "VibeVessel", *FAST, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "| Tasks → VibeVessel Client Workspace | synced | 120 |" in done.stdout
+        fake.clear_request_log()
+        done = run_cli("sync", "--execute", "--json", *FAST, env=env)
+        assert done.returncode == 0
+        assert sum(p["writes"] for p in json.loads(done.stdout)["pairs"]) == 0
+        assert not writes(fake)
+        assert info["control_token"] not in done.stdout + done.stderr
