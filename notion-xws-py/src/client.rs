@@ -15,13 +15,14 @@ use notion_xws_core::client::{NotionClient, NotionVersion};
 use notion_xws_core::fake::FakeNotion;
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::registry::find_data_source;
 use notion_xws_core::repair::{apply_repair, plan_repair};
 use notion_xws_core::sync::execute::{Progress, ProgressFn};
-use notion_xws_core::sync::{SyncOptions, sync};
+use notion_xws_core::sync::{SyncOptions, sync, transfer};
 use notion_xws_core::transport::DynTransport;
 use notion_xws_core::transport::http::HttpTransport;
 use notion_xws_core::transport::stack::{StackConfig, TransportStack};
-use notion_xws_core::{Error, NotionToken};
+use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -294,6 +295,39 @@ impl PyClient {
         let client = &self.client;
         let report =
             runtime::run(py, || sync(client, &config, &options, progress))?.map_err(PyXwsError)?;
+        Ok(PyRunReport::new(report))
+    }
+
+    /// Copies the database `source` (an ID or link of a database or data source this client's
+    /// token reads) into the page `target_parent` of another workspace, whose token is
+    /// `target_token` (never shown): the old script's transfer mode. Running it again brings the
+    /// copy up to date instead of making another. A dry run unless `execute=True`.
+    #[pyo3(signature = (source, target_token, target_parent, *, execute = false, progress = None))]
+    fn transfer(
+        &self,
+        py: Python<'_>,
+        source: &str,
+        target_token: &str,
+        target_parent: &str,
+        execute: bool,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<PyRunReport> {
+        let target = self
+            .client
+            .for_token(NotionToken::new(target_token).map_err(|e| PyXwsError(e.into()))?);
+        let parent = PageId::from(
+            NotionLink::parse(target_parent)
+                .map_err(|e| PyXwsError(e.into()))?
+                .id,
+        );
+        let options = sync_options(execute, None, false);
+        let progress = progress.map(progress_callback);
+        let client = &self.client;
+        let report = runtime::run(py, || async {
+            let source = find_data_source(client, source).await?;
+            transfer(client, source.id, &target, parent, &options, progress).await
+        })?
+        .map_err(PyXwsError)?;
         Ok(PyRunReport::new(report))
     }
 

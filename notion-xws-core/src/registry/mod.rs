@@ -543,7 +543,7 @@ async fn locate(
     required: bool,
 ) -> Result<Option<RegistryTable>> {
     let source = match given {
-        Some(text) => Some(by_id(control, text).await?),
+        Some(text) => Some(find_data_source(control, text).await?),
         None => {
             let mut found: Vec<DataSource> = control
                 .search_data_sources(title)
@@ -582,8 +582,8 @@ async fn locate(
 }
 
 /// The data source named by an ID or link: a database (with exactly one data source) or a data
-/// source.
-async fn by_id(control: &NotionClient, text: &str) -> Result<DataSource> {
+/// source. A database with several data sources is an error that lists them.
+pub async fn find_data_source(control: &NotionClient, text: &str) -> Result<DataSource> {
     let link = NotionLink::parse(text)?;
     let id: ObjectId = link.id;
     match control.database(DatabaseId::from(id)).await {

@@ -93,8 +93,8 @@ pub struct PairContext<'a> {
     pub control: &'a NotionClient,
     /// The client of the target's workspace.
     pub target: NotionClient,
-    /// The links table.
-    pub links: &'a LinksTable,
+    /// The links table; `None` for a one-shot copy that keeps no record.
+    pub links: Option<&'a LinksTable>,
     /// The pair's link row, if it has one.
     pub link: Option<SyncLink>,
 }
@@ -150,49 +150,65 @@ pub async fn find_marked_target(
     Ok(None)
 }
 
+/// Records an existing target in the pair's link row (a new row if none is listed), and marks
+/// the pair `running`.
+async fn record_existing(
+    plan: &PairPlan,
+    ctx: &PairContext<'_>,
+    links: &LinksTable,
+    target: (DatabaseId, DataSourceId),
+) -> Result<PageId> {
+    let link = match &ctx.link {
+        Some(link) => link.clone(),
+        None => {
+            // Found by its marker while its link row is not listed (yet): record it anew.
+            let row = links.add(ctx.control, &plan.pair).await?;
+            SyncLink {
+                row,
+                database_row: Some(plan.pair.database_row),
+                environment_row: Some(plan.pair.environment_row),
+                target_database: None,
+                target_data_source: None,
+                state: LinkState::Creating,
+            }
+        }
+    };
+    if link.target_database.zip(link.target_data_source) == Some(target) {
+        links::set_state(ctx.control, link.row, LinkState::Running).await?;
+    } else {
+        links::record_target(
+            ctx.control,
+            link.row,
+            target.0,
+            target.1,
+            LinkState::Running,
+        )
+        .await?;
+    }
+    Ok(link.row)
+}
+
 /// Creates the target database of a plan (the link row first), or finds the one a stopped run
-/// made. Returns the target and the link row.
+/// made. Returns the target and the link row (none without a links table).
 async fn ensure_target(
     plan: &PairPlan,
     ctx: &PairContext<'_>,
     options: &ExecuteOptions,
-) -> Result<((DatabaseId, DataSourceId), PageId)> {
+) -> Result<((DatabaseId, DataSourceId), Option<PageId>)> {
     let Some(create) = &plan.create_target else {
         let target = plan
             .target
             .ok_or_else(|| Error::Config("a plan without a target".into()))?;
-        let link = match &ctx.link {
-            Some(link) => link.clone(),
-            None => {
-                // Found by its marker while its link row is not listed (yet): record it anew.
-                let row = ctx.links.add(ctx.control, &plan.pair).await?;
-                SyncLink {
-                    row,
-                    database_row: Some(plan.pair.database_row),
-                    environment_row: Some(plan.pair.environment_row),
-                    target_database: None,
-                    target_data_source: None,
-                    state: LinkState::Creating,
-                }
-            }
+        let link = match ctx.links {
+            Some(links) => Some(record_existing(plan, ctx, links, target).await?),
+            None => None,
         };
-        if link.target_database.zip(link.target_data_source) == Some(target) {
-            links::set_state(ctx.control, link.row, LinkState::Running).await?;
-        } else {
-            links::record_target(
-                ctx.control,
-                link.row,
-                target.0,
-                target.1,
-                LinkState::Running,
-            )
-            .await?;
-        }
-        return Ok((target, link.row));
+        return Ok((target, link));
     };
-    let link = match &ctx.link {
-        Some(link) => link.row,
-        None => ctx.links.add(ctx.control, &plan.pair).await?,
+    let link = match (ctx.links, &ctx.link) {
+        (None, _) => None,
+        (Some(_), Some(link)) => Some(link.row),
+        (Some(links), None) => Some(links.add(ctx.control, &plan.pair).await?),
     };
     let mut body =
         crate::model::params::CreateDatabase::new(crate::model::Parent::page(create.parent));
@@ -246,7 +262,9 @@ async fn ensure_target(
         }
         Err(error) => return Err(error),
     };
-    links::record_target(ctx.control, link, target.0, target.1, LinkState::Running).await?;
+    if let Some(link) = link {
+        links::record_target(ctx.control, link, target.0, target.1, LinkState::Running).await?;
+    }
     Ok((target, link))
 }
 
@@ -425,7 +443,7 @@ pub async fn apply_pair(
             }
         }
     }
-    if outcome.failed == 0 {
+    if let (0, Some(link)) = (outcome.failed, link) {
         let finished = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
         let result = format!(
             "created {}, updated {}, trashed {}, unchanged {}",

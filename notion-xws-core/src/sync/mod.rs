@@ -21,4 +21,4 @@ pub mod run;
 pub mod schema;
 pub mod values;
 
-pub use run::{PairReport, PairState, RunReport, SyncOptions, sync};
+pub use run::{PairReport, PairState, RunReport, SyncOptions, sync, transfer};

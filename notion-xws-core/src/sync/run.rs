@@ -402,65 +402,7 @@ pub async fn sync(
         .map(|candidate| {
             let links = links.as_ref();
             let progress = progress.clone();
-            async move {
-                let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
-                let planned = match snapshot(&candidate, links, options).await {
-                    Ok((snapshot, link)) => Ok((plan_pair(&snapshot, options.plan), link)),
-                    Err(error) => Err(error),
-                };
-                let plan = match planned {
-                    Err(error) => {
-                        report.state = PairState::Failed(error.to_string());
-                        report.errors.push(error.to_string());
-                        None
-                    }
-                    Ok((plan, link)) => {
-                        report.notes = plan.notes.clone();
-                        report.unchanged = plan.counts.unchanged;
-                        report.skipped = plan.counts.foreign;
-                        report.creates_target = plan.create_target.is_some();
-                        let guard = match &plan.status {
-                            PairStatus::DeleteGuard(reason) => Some(reason.clone()),
-                            PairStatus::Ready => None,
-                        };
-                        if let (true, Some(links)) = (options.execute, links) {
-                            let ctx = PairContext {
-                                control: &candidate.links_client,
-                                target: candidate.target.clone(),
-                                links,
-                                link,
-                            };
-                            let (outcome, _) = apply_pair(
-                                &plan,
-                                &ctx,
-                                &options.execute_options,
-                                progress.as_ref(),
-                            )
-                            .await;
-                            fill(&mut report, &outcome);
-                            report.state = if outcome.failed > 0 {
-                                PairState::Failed(format!("{} write(s) failed", outcome.failed))
-                            } else if let Some(reason) = guard {
-                                PairState::Guarded(reason)
-                            } else {
-                                PairState::Synced
-                            };
-                        } else {
-                            report.created = plan.counts.create;
-                            report.updated = plan.counts.update;
-                            report.trashed = plan.counts.trash;
-                            report.state = match guard {
-                                Some(reason) => PairState::Guarded(reason),
-                                None => PairState::Planned,
-                            };
-                        }
-                        Some(plan)
-                    }
-                };
-                report.requests = candidate.counter.requests.load(Ordering::Relaxed);
-                report.writes = candidate.counter.writes.load(Ordering::Relaxed);
-                (report, plan)
-            }
+            async move { run_pair(candidate, links, options, progress).await }
         })
         .collect();
     let results: Vec<(PairReport, Option<PairPlan>)> =
@@ -476,6 +418,121 @@ pub async fn sync(
         dry_run: !options.execute,
         pairs,
         plans,
+    })
+}
+
+/// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong
+/// is in its report. `links` is the links table (`None`: a one-shot copy that keeps no record).
+async fn run_pair(
+    candidate: Candidate,
+    links: Option<&LinksTable>,
+    options: &SyncOptions,
+    progress: Option<ProgressFn>,
+) -> (PairReport, Option<PairPlan>) {
+    let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
+    let plan = match snapshot(&candidate, links, options).await {
+        Err(error) => {
+            report.state = PairState::Failed(error.to_string());
+            report.errors.push(error.to_string());
+            None
+        }
+        Ok((snapshot, link)) => {
+            let plan = plan_pair(&snapshot, options.plan);
+            report.notes = plan.notes.clone();
+            report.unchanged = plan.counts.unchanged;
+            report.skipped = plan.counts.foreign;
+            report.creates_target = plan.create_target.is_some();
+            let guard = match &plan.status {
+                PairStatus::DeleteGuard(reason) => Some(reason.clone()),
+                PairStatus::Ready => None,
+            };
+            if options.execute {
+                let ctx = PairContext {
+                    control: &candidate.links_client,
+                    target: candidate.target.clone(),
+                    links,
+                    link,
+                };
+                let (outcome, _) =
+                    apply_pair(&plan, &ctx, &options.execute_options, progress.as_ref()).await;
+                fill(&mut report, &outcome);
+                report.state = if outcome.failed > 0 {
+                    PairState::Failed(format!("{} write(s) failed", outcome.failed))
+                } else if let Some(reason) = guard {
+                    PairState::Guarded(reason)
+                } else {
+                    PairState::Synced
+                };
+            } else {
+                report.created = plan.counts.create;
+                report.updated = plan.counts.update;
+                report.trashed = plan.counts.trash;
+                report.state = match guard {
+                    Some(reason) => PairState::Guarded(reason),
+                    None => PairState::Planned,
+                };
+            }
+            Some(plan)
+        }
+    };
+    report.requests = candidate.counter.requests.load(Ordering::Relaxed);
+    report.writes = candidate.counter.writes.load(Ordering::Relaxed);
+    (report, plan)
+}
+
+/// Copies one database into a page of another workspace, once (the old script's "transfer"
+/// mode): the target database is created under `target_parent` with the source's schema, and
+/// every row is copied. No registry and no links table are involved; the target carries a
+/// marker naming the source database and the parent page, so running the same transfer again
+/// finds it and brings it up to date instead of making another copy. A dry run unless
+/// `options.execute`.
+pub async fn transfer(
+    source: &NotionClient,
+    source_data_source: DataSourceId,
+    target: &NotionClient,
+    target_parent: PageId,
+    options: &SyncOptions,
+    progress: Option<ProgressFn>,
+) -> Result<RunReport> {
+    let schema = source.data_source(source_data_source).await?;
+    let database = schema.database_id().ok_or_else(|| Error::Decode {
+        what: "the source data source".into(),
+        message: "it names no database".into(),
+    })?;
+    // The target's parent must be readable before anything is written.
+    target.page(target_parent).await?;
+    let counter = Arc::new(Counted {
+        inner: Arc::clone(source.transport()),
+        requests: AtomicU64::new(0),
+        writes: AtomicU64::new(0),
+    });
+    let counted = |client: &NotionClient| {
+        NotionClient::new(
+            Arc::clone(&counter) as crate::transport::DynTransport,
+            client.token().clone(),
+        )
+        .with_version(client.version().clone())
+    };
+    let candidate = Candidate {
+        pair: SyncPair {
+            database_row: PageId::from_u128(database.as_u128()),
+            database: schema.title_text(),
+            environment_row: target_parent,
+            environment: format!("page {target_parent}"),
+            direction: Direction::Push,
+        },
+        source: counted(source),
+        source_data_source,
+        target: counted(target),
+        target_parent,
+        links_client: counted(target),
+        counter: Arc::clone(&counter),
+    };
+    let (report, plan) = run_pair(candidate, None, options, progress).await;
+    Ok(RunReport {
+        dry_run: !options.execute,
+        pairs: vec![report],
+        plans: plan.into_iter().collect(),
     })
 }
 

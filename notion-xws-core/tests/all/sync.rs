@@ -607,3 +607,82 @@ async fn a_property_added_to_the_source_follows_and_a_retype_is_noted() {
     );
     assert_eq!(tasks.writes, 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_transfer_copies_once_and_a_second_transfer_finds_its_copy() {
+    use notion_xws_core::sync::transfer;
+    let (world, source, _) = small_world(7).await;
+    let control = world.client();
+    let other = world.fake.add_workspace("Elsewhere");
+    let parent = id(&page(
+        &world.fake,
+        &other.token,
+        &other.root_page_id.to_string(),
+        "Imports",
+    )
+    .await);
+    let target = control.for_token(other.token.clone());
+    let (source, parent): (DataSourceId, PageId) =
+        (source.parse().unwrap(), parent.parse().unwrap());
+
+    world.fake.clear_request_log();
+    let dry = transfer(
+        &control,
+        source,
+        &target,
+        parent,
+        &SyncOptions::default(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(dry.pairs[0].created, 7);
+    assert!(
+        world
+            .fake
+            .request_log()
+            .iter()
+            .all(|r| r.method == Method::Get
+                || r.path.ends_with("/query")
+                || r.path == "/v1/search")
+    );
+
+    let first = transfer(&control, source, &target, parent, &execute(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.pairs[0].created, first.pairs[0].state.clone()),
+        (7, PairState::Synced),
+        "{}",
+        first.to_markdown()
+    );
+    let second = transfer(&control, source, &target, parent, &execute(), None)
+        .await
+        .unwrap();
+    assert_eq!(second.pairs[0].writes, 0);
+    assert_eq!(second.pairs[0].unchanged, 7);
+    let copies: Vec<_> = target
+        .search_data_sources("Tasks")
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(copies.len(), 1);
+    assert_mirrored(
+        &rows(&control, source).await,
+        &rows(&target, copies[0].id).await,
+    );
+    // A parent the target's token cannot read: an error before any write.
+    let hidden = PageId::parse(&id(&page(
+        &world.fake,
+        world.token(),
+        &world.library,
+        "Not theirs",
+    )
+    .await))
+    .unwrap();
+    assert!(
+        transfer(&control, source, &target, hidden, &execute(), None)
+            .await
+            .is_err()
+    );
+}

@@ -242,6 +242,18 @@ class Client:
     ) -> RunReport:
         """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.
         ``progress`` is called with ``{"pair", "done", "planned"}`` as row writes finish."""
+    def transfer(
+        self,
+        source: str,
+        target_token: str,
+        target_parent: str,
+        *,
+        execute: bool = False,
+        progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+    ) -> RunReport:
+        """Copies the database ``source`` (an ID or link) into the page ``target_parent`` of the
+        workspace of ``target_token``; again, it brings the copy up to date. A dry run unless
+        ``execute=True``."""
     def me(self) -> Dict[str, Optional[str]]:
         """Who the token is: ``id``, ``name``, ``workspace_id``, ``workspace_name``."""
 
