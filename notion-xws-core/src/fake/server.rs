@@ -48,7 +48,7 @@ impl FakeServer {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            // Connections kept alive by clients would hold a graceful shutdown open.
+            // Aborting the server's task drops its connections, kept-alive ones included.
             task.abort();
             let _ = task.await;
         }
@@ -75,13 +75,28 @@ pub(crate) async fn serve(fake: FakeNotion) -> Result<FakeServer> {
         .local_addr()
         .map_err(|e| Error::Config(format!("the fake's listener has no address: {e}")))?;
     let router = Router::new().fallback(answer).with_state(fake);
-    let (stop, stopped) = oneshot::channel::<()>();
+    let (stop, mut stopped) = oneshot::channel::<()>();
+    // Our own accept loop, so that the connections are tasks of this server: stopping it closes
+    // them too, kept-alive ones included (axum's own loop would leave them open).
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let service = hyper_util::service::TowerToHyperService::new(router.clone());
+                    connections.spawn(async move {
+                        let io = hyper_util::rt::TokioIo::new(stream);
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(io, service)
+                            .await;
+                    });
+                }
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        connections.abort_all();
     });
     Ok(FakeServer {
         addr,
