@@ -14,8 +14,8 @@ use notion_xws_core::audit::audit;
 use notion_xws_core::client::{NotionClient, NotionVersion};
 use notion_xws_core::fake::FakeNotion;
 use notion_xws_core::rate::RateBudget;
-use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::registry::find_data_source;
+use notion_xws_core::registry::{Registry, RegistryConfig};
 use notion_xws_core::repair::{apply_repair, plan_repair};
 use notion_xws_core::sync::execute::{Progress, ProgressFn};
 use notion_xws_core::sync::{SyncOptions, sync, transfer};
@@ -201,6 +201,22 @@ impl PyClient {
         let config = registry_config(environments, databases);
         let (_, report) = runtime::run(py, || audit(&self.client, &config))?.map_err(PyXwsError)?;
         Ok(PyAuditReport::new(report))
+    }
+
+    /// Reads the registry (read only): a dict with `environments`, `databases` and `clients`
+    /// (each a list of dicts, tokens shown only as how they are kept), the registry tables and
+    /// the column names.
+    #[pyo3(signature = (environments = None, databases = None))]
+    fn registry<'py>(
+        &self,
+        py: Python<'py>,
+        environments: Option<String>,
+        databases: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let config = registry_config(environments, databases);
+        let registry =
+            runtime::run(py, || Registry::read(&self.client, &config))?.map_err(PyXwsError)?;
+        crate::report::to_python(py, &registry)
     }
 
     /// Audits the registry and plans its repair; writes nothing.

@@ -100,3 +100,15 @@ def test_the_command(run_cli):
         assert sum(p["writes"] for p in json.loads(done.stdout)["pairs"]) == 0
         assert not writes(fake)
         assert info["control_token"] not in done.stdout + done.stderr
+
+
+def test_the_registry_as_read(demo):
+    _, info, client = demo
+    registry = client.registry()
+    assert len(registry["environments"]) == 18 and len(registry["databases"]) == 100
+    vv = next(e for e in registry["environments"] if e["name"] == "VibeVessel Client Workspace")
+    assert vv["token"] == "plain text in Notion"
+    assert len(vv["databases"]) == 6
+    assert info["control_token"] not in str(registry) and "ntn_" not in str(registry)
+    tasks = next(d for d in registry["databases"] if d["name"] == "Tasks")
+    assert tasks["sync"] == {"kind": "on", "value": "push"}

@@ -297,14 +297,20 @@ impl IdSources {
     }
 }
 
-/// A row of `system-environments`.
-#[derive(Debug, Clone, PartialEq)]
+/// How a token is kept, for serialisation: never the token.
+fn token_kept<S: serde::Serializer>(token: &TokenSource, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(token.describe())
+}
+
+/// A row of `system-environments`. Serialised, its token shows only how it is kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Environment {
     /// The row.
     pub row: PageId,
     /// `Name`.
     pub name: String,
     /// `Primary-Token`.
+    #[serde(serialize_with = "token_kept")]
     pub token: TokenSource,
     /// `Environment-Type`.
     pub environment_type: Option<String>,
@@ -321,7 +327,7 @@ pub struct Environment {
 }
 
 /// A row of `system-databases`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DatabaseEntry {
     /// The row.
     pub row: PageId,
@@ -335,8 +341,8 @@ pub struct DatabaseEntry {
     pub environments: Vec<PageId>,
 }
 
-/// A row of `Clients`.
-#[derive(Debug, Clone, PartialEq)]
+/// A row of `Clients`. Serialised, its token shows only how it is kept.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClientEntry {
     /// The row.
     pub row: PageId,
@@ -345,11 +351,12 @@ pub struct ClientEntry {
     /// The environments of `Workspace`.
     pub environments: Vec<PageId>,
     /// `Notion-Token` (a rollup of the environment's token, in practice).
+    #[serde(serialize_with = "token_kept")]
     pub token: TokenSource,
 }
 
-/// The registry, read.
-#[derive(Debug, Clone)]
+/// The registry, read. Serialised, no token shows.
+#[derive(Debug, Clone, Serialize)]
 pub struct Registry {
     /// The names of the columns.
     pub names: PropertyNames,

@@ -206,6 +206,11 @@ class Client:
     ) -> AuditReport:
         """Reads the registry (found by title unless an ID or link is given) and audits it.
         Read only."""
+    def registry(
+        self, environments: Optional[str] = None, databases: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """Reads the registry (read only): ``environments``, ``databases``, ``clients`` (lists of
+        dicts; a token shows only as how it is kept), the tables and the column names."""
     def plan_repair(
         self,
         environments: Optional[str] = None,
