@@ -349,15 +349,15 @@ async fn naive_sync(world: &World) -> NaiveCounts {
     for env in environments["results"].as_array().into_iter().flatten() {
         let p = &env["properties"];
         let token = plain(&p["Primary-Token"]["rich_text"]);
-        let related: Vec<String> = p["Related to system-databases (system-environments)"]
-            ["relation"]
-            .as_array()
-            .map(|r| {
-                r.iter()
-                    .filter_map(|r| r["id"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let related: Vec<String> =
+            p["Related to system-databases (system-environments)"]["relation"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
         if plain(&p["Name"]["title"]).is_empty() || token.is_empty() || related.is_empty() {
             continue;
         }
@@ -671,8 +671,10 @@ fn main() {
         );
         check_mirrored(&world, &control).await;
         println!(
-            "sim_sync: ours done, {:.1} s of wall clock so far",
-            wall.elapsed().as_secs_f64()
+            "sim_sync: ours done, {:.1} s of wall clock so far; peak resident memory (VmHWM) \
+             {:.0} MiB",
+            wall.elapsed().as_secs_f64(),
+            benches::resources::mib(benches::resources::peak_rss())
         );
 
         let naive_world = World::build(&spec).await;
@@ -722,8 +724,9 @@ fn main() {
             n(naive_duplicates as u64)
         );
         println!(
-            "\nsim_sync: {:.1} s of wall clock in all",
-            wall.elapsed().as_secs_f64()
+            "\nsim_sync: {:.1} s of wall clock in all; peak resident memory (VmHWM) {:.0} MiB",
+            wall.elapsed().as_secs_f64(),
+            benches::resources::mib(benches::resources::peak_rss())
         );
     });
 }

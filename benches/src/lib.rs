@@ -4,4 +4,5 @@
 
 pub mod api;
 pub mod resources;
+pub mod sample;
 pub mod world;
