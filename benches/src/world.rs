@@ -99,7 +99,7 @@ pub fn row_properties(i: usize) -> Value {
         .filter(|(t, _)| (i >> t) & 1 == 1)
         .map(|(_, name)| json!({"name": name}))
         .collect();
-    let notes = if i % 10 == 0 {
+    let notes = if i.is_multiple_of(10) {
         json!([
             {"text": {"content": format!("Row {i}: ")}, "annotations": {"bold": true}},
             {"text": {"content": "see the brief", "link": {"url": format!("https://example.com/brief/{i}")}}},
@@ -116,7 +116,7 @@ pub fn row_properties(i: usize) -> Value {
         "Tags": {"multi_select": tags},
         "Hours": {"number": i as f64 * 0.5},
         "Due": {"date": {"start": format!("2026-{:02}-{:02}", i % 12 + 1, i % 28 + 1)}},
-        "Done": {"checkbox": i % 3 == 0},
+        "Done": {"checkbox": i.is_multiple_of(3)},
         "Link": {"url": format!("https://example.com/tasks/{i}")},
         "Owner": {"email": format!("owner{}@example.com", i % 50)},
     })
