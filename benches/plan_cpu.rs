@@ -36,13 +36,22 @@ fn main() {
     let snapshot = sample.snapshot(ROWS, DIFFER_EVERY);
     let build = cpu_time() - cpu;
     let rss_snapshot = current_rss();
+    let json_bytes: usize = sample
+        .source_rows()
+        .iter()
+        .chain(&sample.target_rows)
+        .map(|row| row.to_string().len())
+        .sum();
     println!(
         "plan_cpu: snapshot of {ROWS} + {ROWS} rows built (JSON → Page) in {:.2} CPU s; resident \
-         {:.0} MiB before, {:.0} MiB after ({:.0} MiB for the snapshot)",
+         {:.0} MiB before, {:.0} MiB after ({:.0} MiB for the snapshot: {:.1} KB a row, for \
+         {:.1} KB of JSON a row)",
         build.as_secs_f64(),
         mib(rss_before),
         mib(rss_snapshot),
-        mib(rss_snapshot.saturating_sub(rss_before))
+        mib(rss_snapshot.saturating_sub(rss_before)),
+        rss_snapshot.saturating_sub(rss_before) as f64 / (2 * ROWS) as f64 / 1000.0,
+        json_bytes as f64 / (sample.source_rows().len() + sample.target_rows.len()) as f64 / 1000.0
     );
 
     let mut times: Vec<Duration> = Vec::with_capacity(RUNS);

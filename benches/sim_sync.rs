@@ -669,7 +669,6 @@ fn main() {
             "{}",
             report_c.to_markdown()
         );
-        check_mirrored(&world, &control).await;
         println!(
             "sim_sync: ours done, {:.1} s of wall clock so far; peak resident memory (VmHWM) \
              {:.0} MiB",
