@@ -3,7 +3,7 @@
 //! benchmark wants with fresh IDs.
 //!
 //! [`Sample::make`] builds a world of [`TEMPLATES`] rows and one environment
-//! ([`World`](crate::world::World)), syncs it, and keeps the JSON the fake answered: the source's
+//! ([`World`]), syncs it, and keeps the JSON the fake answered: the source's
 //! and the target's schemas, a 100-row query response of each side. [`Sample::snapshot`] then
 //! makes a [`PairSnapshot`] of any size from those templates, one row at a time (JSON made,
 //! parsed into a [`Page`], dropped), with a chosen share of the target rows differing from
