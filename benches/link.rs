@@ -23,5 +23,16 @@ fn links(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, links);
+/// Short runs: the whole `cargo bench -p benches` must stay within minutes on 2 cores.
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(3))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = links
+}
 criterion_main!(benches);

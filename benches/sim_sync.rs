@@ -1,0 +1,731 @@
+//! The sync against the fake Notion on tokio's paused clock: how close it runs to Notion's rate
+//! limit, and what a naive sync costs in the same world.
+//!
+//! The fake enforces Notion's budget per token ([`BUDGET`]: 180 requests a minute, bursts of 3)
+//! and answers each request after [`LATENCY`]; the client's [`TransportStack`] keeps each token
+//! within the same budget. The world ([`World`]): a control workspace with the registry and one
+//! source database of [`ROWS`] rows in nine property types, pushed to [`ENVIRONMENTS`]
+//! environments (one workspace and one token each). Scenarios, with the real
+//! [`sync`](notion_xws_core::sync::sync) (`execute = true`): (a) the initial sync; (b) a re-sync
+//! with nothing changed; (c) a re-sync after editing 1% of the source rows. Two-way pairs are
+//! not implemented in the core yet, so there is no scenario (d).
+//!
+//! For each scenario: requests, writes and 429s per token (from the fake's request log, which
+//! names each request's workspace and integration), simulated seconds (tokio's clock), and the
+//! lower bound the rate limit sets (the most requests any one token had admitted, divided by
+//! its rate), with their ratio.
+//!
+//! The naive baseline ([`naive_sync`]) is the old script's way, in a second world built the same
+//! way on the same clock: sequential, one request at a time, sleeping `Retry-After` on a 429 and
+//! nothing else, every source row created in the target on every run, targets found by title.
+//! Runs (a) and (b); requests, simulated time, and duplicates (target rows after (b) minus
+//! source rows).
+//!
+//! Everything runs on one paused current-thread runtime, so the figures are exact and repeatable.
+//! The run is bounded by its counts, by [`SIMULATED_LIMIT`] per run and by [`WALL_LIMIT`] in all.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use benches::api::{VERSION, is_write};
+use benches::world::{World, WorldSpec};
+use futures::TryStreamExt;
+use notion_xws_core::NotionToken;
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::fake::{FakeConfig, FakeNotion, LoggedRequest};
+use notion_xws_core::rate::RateBudget;
+use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::sync::links::LinksTable;
+use notion_xws_core::sync::plan::source_key;
+use notion_xws_core::sync::{PairState, RunReport, SyncOptions, sync};
+use notion_xws_core::transport::stack::{StackConfig, TransportStack};
+use notion_xws_core::transport::{ApiRequest, DynTransport, Method, Transport};
+use notion_xws_core::{DataSourceId, PageId};
+use serde_json::{Map, Value, json};
+use tokio::time::Instant;
+
+/// Rows of the source database (`SIM_SYNC_ROWS` overrides it, for a quick try).
+const ROWS: usize = 10_000;
+
+/// The rows of this run: [`ROWS`], or `SIM_SYNC_ROWS`.
+fn rows() -> usize {
+    std::env::var("SIM_SYNC_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ROWS)
+}
+/// Environments the source is pushed to.
+const ENVIRONMENTS: usize = 4;
+/// Every `EDIT_EVERY`-th source row is edited before scenario (c): 1%.
+const EDIT_EVERY: usize = 100;
+/// Notion's budget per integration, enforced by the fake and kept by the client.
+const BUDGET: RateBudget = RateBudget::NOTION_DEFAULT;
+/// How long the fake takes to answer each request.
+const LATENCY: Duration = Duration::from_millis(300);
+/// The most simulated time one run may take.
+const SIMULATED_LIMIT: Duration = Duration::from_secs(24 * 3600);
+/// The most wall-clock time the whole benchmark may take.
+const WALL_LIMIT: Duration = Duration::from_secs(420);
+
+/// The fake's configuration: Notion's budget per token, and a latency.
+fn fake_config() -> FakeConfig {
+    FakeConfig {
+        per_token: Some(BUDGET),
+        latency: LATENCY,
+        ..FakeConfig::default()
+    }
+}
+
+/// Requests per second of [`BUDGET`].
+fn rate() -> f64 {
+    f64::from(BUDGET.per_minute.get()) / 60.0
+}
+
+/// One token's requests in a run.
+#[derive(Debug, Default, Clone)]
+struct TokenCounts {
+    /// Requests received (429s included).
+    requests: u64,
+    /// Requests that may write.
+    writes: u64,
+    /// Requests answered 429.
+    limited: u64,
+}
+
+impl TokenCounts {
+    /// Requests the rate limit admitted.
+    fn admitted(&self) -> u64 {
+        self.requests - self.limited
+    }
+}
+
+/// The requests of a log, per token (labelled as [`World::label`] does).
+fn per_token(world: &World, log: &[LoggedRequest]) -> BTreeMap<String, TokenCounts> {
+    let mut tokens: BTreeMap<String, TokenCounts> = BTreeMap::new();
+    for line in log {
+        let counts = tokens
+            .entry(world.label(line.workspace.as_deref(), line.integration.as_deref()))
+            .or_default();
+        counts.requests += 1;
+        counts.writes += u64::from(is_write(line.method, &line.path));
+        counts.limited += u64::from(line.status == 429);
+    }
+    tokens
+}
+
+/// One measured run.
+#[derive(Debug)]
+struct Measured {
+    /// `a`, `b` or `c`, with a few words.
+    name: String,
+    /// Requests per token.
+    tokens: BTreeMap<String, TokenCounts>,
+    /// Simulated time.
+    simulated: Duration,
+    /// Wall-clock time.
+    wall: Duration,
+}
+
+impl Measured {
+    fn total(&self) -> TokenCounts {
+        self.tokens
+            .values()
+            .fold(TokenCounts::default(), |acc, t| TokenCounts {
+                requests: acc.requests + t.requests,
+                writes: acc.writes + t.writes,
+                limited: acc.limited + t.limited,
+            })
+    }
+
+    /// The rate limit's lower bound: the most admitted requests of one token over its rate.
+    fn bound(&self) -> f64 {
+        self.tokens
+            .values()
+            .map(|t| t.admitted() as f64 / rate())
+            .fold(0.0, f64::max)
+    }
+}
+
+/// Runs the sync once and measures it.
+async fn run_ours(world: &World, control: &NotionClient, name: &str) -> (Measured, RunReport) {
+    world.fake.clear_request_log();
+    let options = SyncOptions {
+        execute: true,
+        ..SyncOptions::default()
+    };
+    let wall = std::time::Instant::now();
+    let start = Instant::now();
+    let report = tokio::time::timeout(
+        SIMULATED_LIMIT,
+        sync(control, &RegistryConfig::default(), &options, None),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{name}: the sync ran past {SIMULATED_LIMIT:?} of simulated time"))
+    .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let simulated = start.elapsed();
+    let wall = wall.elapsed();
+    for pair in &report.pairs {
+        assert_eq!(
+            pair.state,
+            PairState::Synced,
+            "{name}: {}",
+            report.to_markdown()
+        );
+    }
+    let log = world.fake.request_log();
+    (
+        Measured {
+            name: name.to_owned(),
+            tokens: per_token(world, &log),
+            simulated,
+            wall,
+        },
+        report,
+    )
+}
+
+/// Every live row of a data source (past the 10,000-result cap), read with `client`.
+async fn all_rows(
+    client: &NotionClient,
+    data_source: DataSourceId,
+) -> Vec<notion_xws_core::model::Page> {
+    client
+        .query_all(data_source, None, &[])
+        .try_collect()
+        .await
+        .expect("the rows can be read")
+}
+
+/// Checks that every environment holds one target row per source row, and returns the
+/// duplicates (target rows beyond one per source row).
+async fn check_mirrored(world: &World, control: &NotionClient) -> usize {
+    let links = LinksTable::find(control)
+        .await
+        .expect("the links table")
+        .expect("a links table after a run");
+    let mut duplicates = 0;
+    for (env, link) in world.environments.iter().zip(&links.links) {
+        let target = link
+            .target_data_source
+            .expect("every pair has its target recorded");
+        let client = world.setup_client(env.workspace.token.clone());
+        let rows = all_rows(&client, target).await;
+        let mut keys: HashMap<PageId, usize> = HashMap::new();
+        for row in &rows {
+            *keys
+                .entry(source_key(row).expect("every target row has a key"))
+                .or_default() += 1;
+        }
+        assert_eq!(keys.len(), world.source_rows.len(), "{}", env.name);
+        duplicates += rows.len() - keys.len();
+    }
+    duplicates
+}
+
+/// The naive sync's tally.
+#[derive(Debug, Default)]
+struct NaiveCounts {
+    /// Requests sent (429s included).
+    requests: u64,
+    /// Requests answered 429.
+    limited: u64,
+    /// Rows created.
+    created: u64,
+}
+
+/// The naive sync: one request at a time, sleeping `Retry-After` on a 429. See the
+/// [module documentation](self).
+#[derive(Debug)]
+struct Naive<'a> {
+    transport: &'a FakeNotion,
+    counts: NaiveCounts,
+}
+
+impl Naive<'_> {
+    /// Sends until the answer is not a 429, and insists on a 200.
+    async fn call(
+        &mut self,
+        method: Method,
+        path: &str,
+        token: &NotionToken,
+        body: Option<Value>,
+    ) -> Value {
+        loop {
+            let mut request = ApiRequest::new(method, path, token.clone(), VERSION);
+            request.body = body.clone();
+            let response = self
+                .transport
+                .send(request)
+                .await
+                .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+            self.counts.requests += 1;
+            if response.status == 429 {
+                self.counts.limited += 1;
+                tokio::time::sleep(response.retry_after.unwrap_or(Duration::from_secs(1))).await;
+                continue;
+            }
+            assert_eq!(response.status, 200, "{method} {path}: {}", response.body);
+            return response.body;
+        }
+    }
+}
+
+/// The plain text of a title or rich-text array.
+fn plain(segments: &Value) -> String {
+    segments
+        .as_array()
+        .map(|s| s.iter().filter_map(|s| s["plain_text"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// A property value copied the naive way (plain text, names of options), or `None` for the
+/// types the old script drops.
+fn naive_value(value: &Value) -> Option<Value> {
+    let kind = value["type"].as_str()?;
+    let v = &value[kind];
+    let copied = match kind {
+        "title" | "rich_text" => Value::Array(
+            v.as_array()?
+                .iter()
+                .map(|s| json!({"text": {"content": s["plain_text"]}}))
+                .collect(),
+        ),
+        "select" if v.is_null() => Value::Null,
+        "select" => json!({"name": v["name"]}),
+        "multi_select" => Value::Array(
+            v.as_array()?
+                .iter()
+                .map(|o| json!({"name": o["name"]}))
+                .collect(),
+        ),
+        "date" if v.is_null() => Value::Null,
+        "date" => json!({"start": v["start"], "end": v["end"]}),
+        "number" | "checkbox" | "url" | "email" | "phone_number" => v.clone(),
+        _ => return None,
+    };
+    let mut out = Map::new();
+    out.insert(kind.to_owned(), copied);
+    Some(Value::Object(out))
+}
+
+/// A schema copied the naive way: the types the old script keeps, options by name and colour.
+fn naive_schema(properties: &Value) -> Value {
+    let mut out = Map::new();
+    for (name, config) in properties.as_object().into_iter().flatten() {
+        let kind = config["type"].as_str().unwrap_or_default();
+        let copied = match kind {
+            "select" | "multi_select" => json!({"options": config[kind]["options"]
+                .as_array()
+                .map(|options| options.iter().map(|o| json!({"name": o["name"], "color": o["color"]})).collect::<Vec<_>>())
+                .unwrap_or_default()}),
+            "title" | "rich_text" | "number" | "date" | "checkbox" | "url" | "email"
+            | "phone_number" => json!({}),
+            _ => continue,
+        };
+        let mut property = Map::new();
+        property.insert(kind.to_owned(), copied);
+        out.insert(name.clone(), Value::Object(property));
+    }
+    Value::Object(out)
+}
+
+/// One run of the naive sync over the world's registry.
+async fn naive_sync(world: &World) -> NaiveCounts {
+    let mut naive = Naive {
+        transport: &world.fake,
+        counts: NaiveCounts::default(),
+    };
+    let control = world.control.token.clone();
+    // 1. The environments: the first 100 rows only.
+    let environments = naive
+        .call(
+            Method::Post,
+            &format!("/v1/data_sources/{}/query", world.environments_data_source),
+            &control,
+            Some(json!({"page_size": 100})),
+        )
+        .await;
+    for env in environments["results"].as_array().into_iter().flatten() {
+        let p = &env["properties"];
+        let token = plain(&p["Primary-Token"]["rich_text"]);
+        let related: Vec<String> =
+            p["Related to system-databases (system-environments)"]["relation"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+        if plain(&p["Name"]["title"]).is_empty() || token.is_empty() || related.is_empty() {
+            continue;
+        }
+        let token = NotionToken::new(&token).expect("a token in the registry");
+        // 2. The token works.
+        naive.call(Method::Get, "/v1/users/me", &token, None).await;
+        // 3. The target workspace's databases, by lower-cased title.
+        let found = naive
+            .call(
+                Method::Post,
+                "/v1/search",
+                &token,
+                Some(json!({"filter": {"property": "object", "value": "data_source"}, "page_size": 100})),
+            )
+            .await;
+        let by_title: HashMap<String, String> = found["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|ds| {
+                (
+                    plain(&ds["title"]).to_lowercase(),
+                    ds["id"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        for database_row in related {
+            // 4. The database's row and its first ID.
+            let row = naive
+                .call(
+                    Method::Get,
+                    &format!("/v1/pages/{database_row}"),
+                    &control,
+                    None,
+                )
+                .await;
+            let sync = row["properties"]["Sync"]["select"]["name"].as_str();
+            if sync.is_none_or(|s| s == "No Sync") {
+                continue;
+            }
+            let source = plain(&row["properties"]["Data Source ID"]["rich_text"]);
+            let schema = naive
+                .call(
+                    Method::Get,
+                    &format!("/v1/data_sources/{source}"),
+                    &control,
+                    None,
+                )
+                .await;
+            let title = plain(&schema["title"]);
+            // 5. The target, by title; else a new one under `database-parent-page`.
+            let target = match by_title.get(&title.to_lowercase()) {
+                Some(target) => {
+                    // 6a. Missing columns would be added here (none are: same schema).
+                    naive
+                        .call(
+                            Method::Get,
+                            &format!("/v1/data_sources/{target}"),
+                            &token,
+                            None,
+                        )
+                        .await;
+                    target.clone()
+                }
+                None => {
+                    let pages = naive
+                        .call(
+                            Method::Post,
+                            "/v1/search",
+                            &token,
+                            Some(json!({"query": "database-parent-page", "filter": {"property": "object", "value": "page"}})),
+                        )
+                        .await;
+                    let parent = pages["results"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|page| {
+                            page["properties"]["title"]["title"]
+                                .as_array()
+                                .is_some_and(|_| {
+                                    plain(&page["properties"]["title"]["title"])
+                                        == "database-parent-page"
+                                })
+                        })
+                        .and_then(|page| page["id"].as_str())
+                        .expect("a database-parent-page")
+                        .to_owned();
+                    let database = naive
+                        .call(
+                            Method::Post,
+                            "/v1/databases",
+                            &token,
+                            Some(json!({
+                                "parent": {"type": "page_id", "page_id": parent},
+                                "title": [{"text": {"content": title}}],
+                                "initial_data_source": {"properties": naive_schema(&schema["properties"])},
+                            })),
+                        )
+                        .await;
+                    database["data_sources"][0]["id"]
+                        .as_str()
+                        .expect("a data source")
+                        .to_owned()
+                }
+            };
+            // 6b. Every source row, created in the target: no matching.
+            let mut cursor: Option<String> = None;
+            loop {
+                let mut body = json!({"page_size": 100});
+                if let Some(cursor) = &cursor {
+                    body["start_cursor"] = json!(cursor);
+                }
+                let page = naive
+                    .call(
+                        Method::Post,
+                        &format!("/v1/data_sources/{source}/query"),
+                        &control,
+                        Some(body),
+                    )
+                    .await;
+                for row in page["results"].as_array().into_iter().flatten() {
+                    let properties: Map<String, Value> = row["properties"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|(name, value)| Some((name.clone(), naive_value(value)?)))
+                        .collect();
+                    naive
+                        .call(
+                            Method::Post,
+                            "/v1/pages",
+                            &token,
+                            Some(json!({
+                                "parent": {"type": "data_source_id", "data_source_id": target},
+                                "properties": properties,
+                            })),
+                        )
+                        .await;
+                    naive.counts.created += 1;
+                }
+                cursor = page["next_cursor"].as_str().map(str::to_owned);
+                if cursor.is_none() {
+                    break;
+                }
+            }
+        }
+    }
+    naive.counts
+}
+
+/// Rows in the data sources titled [`SOURCE_TITLE`](benches::world::SOURCE_TITLE) of every
+/// environment (the naive sync's targets), read past the 10,000-result cap.
+async fn naive_target_rows(world: &World) -> usize {
+    let mut rows = 0;
+    for env in &world.environments {
+        let client = world.setup_client(env.workspace.token.clone());
+        let targets: Vec<_> = client
+            .search_data_sources(benches::world::SOURCE_TITLE)
+            .try_collect()
+            .await
+            .expect("search");
+        for target in targets {
+            rows += all_rows(&client, target.id).await.len();
+        }
+    }
+    rows
+}
+
+/// One measured naive run.
+#[derive(Debug)]
+struct NaiveMeasured {
+    counts: NaiveCounts,
+    simulated: Duration,
+    wall: Duration,
+}
+
+async fn run_naive(world: &World) -> NaiveMeasured {
+    world.fake.clear_request_log();
+    let wall = std::time::Instant::now();
+    let start = Instant::now();
+    let counts = tokio::time::timeout(SIMULATED_LIMIT, naive_sync(world))
+        .await
+        .expect("the naive sync ends");
+    NaiveMeasured {
+        counts,
+        simulated: start.elapsed(),
+        wall: wall.elapsed(),
+    }
+}
+
+/// Thousands separators.
+fn n(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn print_ours(runs: &[Measured]) {
+    println!("\n### sim_sync: ours, per token\n");
+    println!(
+        "| scenario | token | requests | writes | 429s | admitted / rate (s) |\n|---|---|---:|---:|---:|---:|"
+    );
+    for run in runs {
+        for (token, t) in &run.tokens {
+            println!(
+                "| {} | {token} | {} | {} | {} | {:.1} |",
+                run.name,
+                n(t.requests),
+                n(t.writes),
+                t.limited,
+                t.admitted() as f64 / rate()
+            );
+        }
+    }
+    println!("\n### sim_sync: ours, per scenario\n");
+    println!(
+        "| scenario | requests | writes | 429s | simulated (s) | rate-limit bound (s) | simulated / bound | wall (s) |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    for run in runs {
+        let total = run.total();
+        println!(
+            "| {} | {} | {} | {} | {:.1} | {:.1} | {:.3} | {:.1} |",
+            run.name,
+            n(total.requests),
+            n(total.writes),
+            total.limited,
+            run.simulated.as_secs_f64(),
+            run.bound(),
+            run.simulated.as_secs_f64() / run.bound().max(f64::MIN_POSITIVE),
+            run.wall.as_secs_f64()
+        );
+    }
+}
+
+fn print_pairs(name: &str, report: &RunReport) {
+    println!("\n{name}, per pair (the core's RunReport):\n");
+    println!(
+        "| pair | requests | writes | created | updated | unchanged |\n|---|---:|---:|---:|---:|---:|"
+    );
+    for pair in &report.pairs {
+        println!(
+            "| {} | {} | {} | {} | {} | {} |",
+            pair.pair.label(),
+            n(pair.requests),
+            n(pair.writes),
+            n(pair.created as u64),
+            n(pair.updated as u64),
+            n(pair.unchanged as u64)
+        );
+    }
+}
+
+fn main() {
+    std::thread::spawn(|| {
+        std::thread::sleep(WALL_LIMIT);
+        eprintln!("sim_sync: stopped after {WALL_LIMIT:?} of wall clock");
+        std::process::exit(2);
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let rows = rows();
+        let spec = WorldSpec {
+            rows,
+            environments: ENVIRONMENTS,
+            fake: fake_config(),
+        };
+        let wall = std::time::Instant::now();
+        let simulated = Instant::now();
+        let world = World::build(&spec).await;
+        println!(
+            "sim_sync: world of {rows} rows and {ENVIRONMENTS} environments built in {:.1} s of \
+             wall clock ({:.0} s simulated, through the rate limit)",
+            wall.elapsed().as_secs_f64(),
+            simulated.elapsed().as_secs_f64()
+        );
+
+        let stack = TransportStack::new(
+            Arc::new(world.fake.clone()) as DynTransport,
+            StackConfig {
+                budget: BUDGET,
+                ..StackConfig::default()
+            },
+        );
+        let control = NotionClient::new(stack.transport(), world.control.token.clone());
+        // Let every token's budget refill after the setup.
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let (a, report_a) = run_ours(&world, &control, "(a) initial").await;
+        let (b, report_b) = run_ours(&world, &control, "(b) unchanged").await;
+        let ours_duplicates = check_mirrored(&world, &control).await;
+        let edited = world.edit_rows(EDIT_EVERY).await;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let (c, report_c) = run_ours(&world, &control, "(c) 1% edited").await;
+        assert!(
+            report_c
+                .pairs
+                .iter()
+                .all(|p| p.updated == edited && p.created == 0),
+            "{}",
+            report_c.to_markdown()
+        );
+        println!(
+            "sim_sync: ours done, {:.1} s of wall clock so far; peak resident memory (VmHWM) \
+             {:.0} MiB",
+            wall.elapsed().as_secs_f64(),
+            benches::resources::mib(benches::resources::peak_rss())
+        );
+
+        let naive_world = World::build(&spec).await;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let naive_a = run_naive(&naive_world).await;
+        let naive_b = run_naive(&naive_world).await;
+        let naive_rows = naive_target_rows(&naive_world).await;
+        let naive_duplicates = naive_rows.saturating_sub(rows * ENVIRONMENTS);
+
+        let runs = [a, b, c];
+        print_ours(&runs);
+        print_pairs("(a) initial", &report_a);
+        print_pairs("(b) unchanged", &report_b);
+        print_pairs("(c) 1% edited", &report_c);
+        println!(
+            "\n(b): each pair reads at most ⌈{rows}/100⌉ = {} pages per side plus a small \
+             constant (see the pairs' requests above); ours made {ours_duplicates} duplicate(s).",
+            rows.div_ceil(100)
+        );
+
+        println!("\n### sim_sync: naive baseline against ours\n");
+        println!(
+            "| scenario | naive requests | ours requests | naive / ours | naive simulated (s) | ours simulated (s) | naive / ours | naive 429s | naive wall (s) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for (naive, ours) in [(&naive_a, &runs[0]), (&naive_b, &runs[1])] {
+            let total = ours.total();
+            println!(
+                "| {} | {} | {} | {:.1}× | {:.0} | {:.0} | {:.1}× | {} | {:.1} |",
+                ours.name,
+                n(naive.counts.requests),
+                n(total.requests),
+                naive.counts.requests as f64 / total.requests as f64,
+                naive.simulated.as_secs_f64(),
+                ours.simulated.as_secs_f64(),
+                naive.simulated.as_secs_f64() / ours.simulated.as_secs_f64(),
+                n(naive.counts.limited),
+                naive.wall.as_secs_f64()
+            );
+        }
+        println!(
+            "\nnaive: {} rows created in (a), {} in (b); the targets hold {} rows for {} source \
+             rows × {ENVIRONMENTS} environments: {} duplicates (ours: {ours_duplicates}).",
+            n(naive_a.counts.created),
+            n(naive_b.counts.created),
+            n(naive_rows as u64),
+            n(rows as u64),
+            n(naive_duplicates as u64)
+        );
+        println!(
+            "\nsim_sync: {:.1} s of wall clock in all; peak resident memory (VmHWM) {:.0} MiB",
+            wall.elapsed().as_secs_f64(),
+            benches::resources::mib(benches::resources::peak_rss())
+        );
+    });
+}
