@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::reference::Reference;
-use super::wire::{self, JsonMap, JsonObject, TypedPayload, put_some, serde_via_json_object};
+use super::wire::{JsonMap, kind_object, serde_via_json_object, typed_payload};
 use crate::ids::FileUploadId;
 
 /// A file, icon or cover.
@@ -123,59 +123,17 @@ impl FileObject {
     }
 }
 
-impl TypedPayload for FileSource {
-    const KNOWN_TYPES: &'static [&'static str] =
-        &["file", "external", "file_upload", "emoji", "custom_emoji"];
-
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        _rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(match type_name {
-            "file" => Self::File(wire::payload(type_name, payload)?),
-            "external" => Self::External(wire::payload(type_name, payload)?),
-            "file_upload" => Self::FileUpload(wire::payload(type_name, payload)?),
-            "emoji" => Self::Emoji(wire::payload(type_name, payload)?),
-            "custom_emoji" => Self::CustomEmoji(wire::payload(type_name, payload)?),
-            _ => Self::Unknown {
-                type_name: type_name.to_owned(),
-                payload,
-            },
-        })
-    }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        match self {
-            Self::File(file) => wire::write_payload(out, "file", &Some(file)),
-            Self::External(file) => wire::write_payload(out, "external", &Some(file)),
-            Self::FileUpload(upload) => wire::write_payload(out, "file_upload", &Some(upload)),
-            Self::Emoji(emoji) => wire::write_payload(out, "emoji", &Some(emoji)),
-            Self::CustomEmoji(emoji) => wire::write_payload(out, "custom_emoji", &Some(emoji)),
-            Self::Unknown { type_name, payload } => wire::write_payload(out, type_name, payload),
-        }
+typed_payload! {
+    FileSource {
+        File = "file",
+        External = "external",
+        FileUpload = "file_upload",
+        Emoji = "emoji",
+        CustomEmoji = "custom_emoji",
     }
 }
 
-impl JsonObject for FileObject {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let name = wire::take(&mut map, "name")?;
-        let (source, explicit_type) = wire::read_required_kind(&mut map, "a file")?;
-        Ok(Self {
-            source,
-            name,
-            explicit_type,
-            extra: map,
-        })
-    }
-
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        put_some(&mut map, "name", &self.name)?;
-        wire::write_kind(&self.source, self.explicit_type, &mut map)?;
-        Ok(map)
-    }
-}
+kind_object!(FileObject { name, @source: "a file" });
 
 serde_via_json_object!(FileObject);
 

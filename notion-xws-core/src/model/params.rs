@@ -17,7 +17,7 @@ use super::reference::Reference;
 use super::rich_text::RichText;
 use super::value::PropertyValue;
 use super::wire::{
-    self, JsonMap, JsonObject, Nullable, nullable, open_string_enum, put_some,
+    self, JsonMap, JsonObject, Nullable, kind_object, nullable, open_string_enum,
     serde_via_json_object,
 };
 use crate::ids::BlockId;
@@ -253,33 +253,7 @@ impl PropertyChange {
     }
 }
 
-impl JsonObject for PropertyChange {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let name = wire::take(&mut map, "name")?;
-        let description = wire::take(&mut map, "description")?;
-        let (config, explicit_type) = match wire::read_kind(&mut map)? {
-            Some((config, explicit_type)) => (Some(config), explicit_type),
-            None => (None, false),
-        };
-        Ok(Self {
-            name,
-            description,
-            config,
-            explicit_type,
-            extra: map,
-        })
-    }
-
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        put_some(&mut map, "name", &self.name)?;
-        put_some(&mut map, "description", &self.description)?;
-        if let Some(config) = &self.config {
-            wire::write_kind(config, self.explicit_type, &mut map)?;
-        }
-        Ok(map)
-    }
-}
+kind_object!(PropertyChange { name, description, @config? });
 
 /// `POST /v1/data_sources/{id}/query`: one page of rows.
 ///

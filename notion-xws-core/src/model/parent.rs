@@ -8,9 +8,7 @@
 
 use serde_json::Value;
 
-use super::wire::{
-    self, JsonMap, JsonObject, TypedPayload, payload, put_some, serde_via_json_object,
-};
+use super::wire::{self, JsonMap, kind_object, put_some, serde_via_json_object, typed_payload};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
 
 /// The parent of a page, database, data source or block.
@@ -86,76 +84,40 @@ impl Parent {
     }
 }
 
-impl TypedPayload for ParentKind {
-    const KNOWN_TYPES: &'static [&'static str] = &[
+typed_payload! {
+    ParentKind {
         "data_source_id",
-        "page_id",
-        "database_id",
-        "block_id",
+        Page = "page_id",
+        Database = "database_id",
+        Block = "block_id",
         "workspace",
-    ];
-
-    fn read(
-        type_name: &str,
-        payload_value: Option<Value>,
-        rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(match type_name {
-            "page_id" => Self::Page(payload(type_name, payload_value)?),
-            "database_id" => Self::Database(payload(type_name, payload_value)?),
-            "data_source_id" => Self::DataSource {
-                data_source_id: payload(type_name, payload_value)?,
-                database_id: wire::take(rest, "database_id")?,
-            },
-            "block_id" => Self::Block(payload(type_name, payload_value)?),
-            "workspace" => match payload_value {
-                Some(Value::Bool(true)) => Self::Workspace,
-                other => Self::Unknown {
-                    type_name: type_name.to_owned(),
-                    payload: other,
-                },
-            },
-            _ => Self::Unknown {
+    }
+    read(type_name, payload, rest) {
+        "data_source_id" => Self::DataSource {
+            data_source_id: wire::payload(type_name, payload)?,
+            database_id: wire::take(rest, "database_id")?,
+        },
+        "workspace" => match payload {
+            Some(Value::Bool(true)) => Self::Workspace,
+            payload => Self::Unknown {
                 type_name: type_name.to_owned(),
-                payload: payload_value,
+                payload,
             },
-        })
+        },
     }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        match self {
-            Self::Page(id) => wire::write_payload(out, "page_id", &Some(id)),
-            Self::Database(id) => wire::write_payload(out, "database_id", &Some(id)),
-            Self::DataSource {
-                data_source_id,
-                database_id,
-            } => {
-                put_some(out, "database_id", database_id)?;
-                wire::write_payload(out, "data_source_id", &Some(data_source_id))
-            }
-            Self::Workspace => wire::write_payload(out, "workspace", &Some(true)),
-            Self::Block(id) => wire::write_payload(out, "block_id", &Some(id)),
-            Self::Unknown { type_name, payload } => wire::write_payload(out, type_name, payload),
+    write(out) {
+        Self::DataSource {
+            data_source_id,
+            database_id,
+        } => {
+            put_some(out, "database_id", database_id)?;
+            wire::write_payload(out, "data_source_id", &Some(data_source_id))
         }
+        Self::Workspace => wire::write_payload(out, "workspace", &Some(true)),
     }
 }
 
-impl JsonObject for Parent {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let (kind, explicit_type) = wire::read_required_kind(&mut map, "a parent")?;
-        Ok(Self {
-            kind,
-            explicit_type,
-            extra: map,
-        })
-    }
-
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        wire::write_kind(&self.kind, self.explicit_type, &mut map)?;
-        Ok(map)
-    }
-}
+kind_object!(Parent { @kind: "a parent" });
 
 serde_via_json_object!(Parent);
 

@@ -10,9 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::wire::{
-    self, JsonMap, JsonObject, Nullable, TypedPayload, nullable, put_some, serde_via_json_object,
-};
+use super::wire::{JsonMap, Nullable, kind_object, nullable, serde_via_json_object, typed_payload};
 use crate::ids::{DataSourceId, DatabaseId, PropertyId};
 
 /// The schema of one property of a data source.
@@ -318,188 +316,45 @@ impl PropertyConfigKind {
     }
 }
 
-impl TypedPayload for PropertyConfigKind {
-    const KNOWN_TYPES: &'static [&'static str] = &[
-        "title",
-        "rich_text",
-        "number",
-        "select",
-        "multi_select",
-        "status",
-        "date",
-        "people",
-        "files",
-        "checkbox",
-        "url",
-        "email",
-        "phone_number",
-        "formula",
-        "relation",
-        "rollup",
-        "created_time",
-        "created_by",
-        "last_edited_time",
-        "last_edited_by",
-        "unique_id",
-        "button",
-        "place",
-        "verification",
-    ];
-
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        _rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        let name = type_name;
-        Ok(match type_name {
-            "title" => Self::Title(wire::payload(name, payload)?),
-            "rich_text" => Self::RichText(wire::payload(name, payload)?),
-            "number" => Self::Number(wire::payload(name, payload)?),
-            "select" => Self::Select(wire::payload(name, payload)?),
-            "multi_select" => Self::MultiSelect(wire::payload(name, payload)?),
-            "status" => Self::Status(wire::payload(name, payload)?),
-            "date" => Self::Date(wire::payload(name, payload)?),
-            "people" => Self::People(wire::payload(name, payload)?),
-            "files" => Self::Files(wire::payload(name, payload)?),
-            "checkbox" => Self::Checkbox(wire::payload(name, payload)?),
-            "url" => Self::Url(wire::payload(name, payload)?),
-            "email" => Self::Email(wire::payload(name, payload)?),
-            "phone_number" => Self::PhoneNumber(wire::payload(name, payload)?),
-            "formula" => Self::Formula(wire::payload(name, payload)?),
-            "relation" => Self::Relation(wire::payload(name, payload)?),
-            "rollup" => Self::Rollup(wire::payload(name, payload)?),
-            "created_time" => Self::CreatedTime(wire::payload(name, payload)?),
-            "created_by" => Self::CreatedBy(wire::payload(name, payload)?),
-            "last_edited_time" => Self::LastEditedTime(wire::payload(name, payload)?),
-            "last_edited_by" => Self::LastEditedBy(wire::payload(name, payload)?),
-            "unique_id" => Self::UniqueId(wire::payload(name, payload)?),
-            "button" => Self::Button(wire::payload(name, payload)?),
-            "place" => Self::Place(wire::payload(name, payload)?),
-            "verification" => Self::Verification(wire::payload(name, payload)?),
-            _ => Self::Unknown {
-                type_name: type_name.to_owned(),
-                payload,
-            },
-        })
-    }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        let type_name = self.type_name().to_owned();
-        match self {
-            Self::Title(config)
-            | Self::RichText(config)
-            | Self::Date(config)
-            | Self::People(config)
-            | Self::Files(config)
-            | Self::Checkbox(config)
-            | Self::Url(config)
-            | Self::Email(config)
-            | Self::PhoneNumber(config)
-            | Self::CreatedTime(config)
-            | Self::CreatedBy(config)
-            | Self::LastEditedTime(config)
-            | Self::LastEditedBy(config)
-            | Self::Button(config)
-            | Self::Place(config)
-            | Self::Verification(config) => wire::put(out, &type_name, config)?,
-            Self::Number(config) => wire::put(out, &type_name, config)?,
-            Self::Select(config) | Self::MultiSelect(config) => {
-                wire::put(out, &type_name, config)?;
-            }
-            Self::Status(config) => wire::put(out, &type_name, config)?,
-            Self::Formula(config) => wire::put(out, &type_name, config)?,
-            Self::Relation(config) => wire::put(out, &type_name, config)?,
-            Self::Rollup(config) => wire::put(out, &type_name, config)?,
-            Self::UniqueId(config) => wire::put(out, &type_name, config)?,
-            Self::Unknown { payload, .. } => put_some(out, &type_name, payload)?,
-        }
-        Ok(type_name)
+typed_payload! {
+    PropertyConfigKind {
+        Title = "title",
+        RichText = "rich_text",
+        Number = "number",
+        Select = "select",
+        MultiSelect = "multi_select",
+        Status = "status",
+        Date = "date",
+        People = "people",
+        Files = "files",
+        Checkbox = "checkbox",
+        Url = "url",
+        Email = "email",
+        PhoneNumber = "phone_number",
+        Formula = "formula",
+        Relation = "relation",
+        Rollup = "rollup",
+        CreatedTime = "created_time",
+        CreatedBy = "created_by",
+        LastEditedTime = "last_edited_time",
+        LastEditedBy = "last_edited_by",
+        UniqueId = "unique_id",
+        Button = "button",
+        Place = "place",
+        Verification = "verification",
     }
 }
 
-impl JsonObject for PropertyConfig {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let id = wire::take(&mut map, "id")?;
-        let name = wire::take(&mut map, "name")?;
-        let description = wire::take(&mut map, "description")?;
-        let (config, explicit_type) = wire::read_required_kind(&mut map, "a property schema")?;
-        Ok(Self {
-            id,
-            name,
-            description,
-            config,
-            explicit_type,
-            extra: map,
-        })
-    }
+kind_object!(PropertyConfig { id, name, description, @config: "a property schema" });
 
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        put_some(&mut map, "id", &self.id)?;
-        put_some(&mut map, "name", &self.name)?;
-        put_some(&mut map, "description", &self.description)?;
-        wire::write_kind(&self.config, self.explicit_type, &mut map)?;
-        Ok(map)
+typed_payload! {
+    RelationKind {
+        SingleProperty = "single_property",
+        DualProperty = "dual_property",
     }
 }
 
-impl TypedPayload for RelationKind {
-    const KNOWN_TYPES: &'static [&'static str] = &["single_property", "dual_property"];
-
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        _rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(match type_name {
-            "single_property" => Self::SingleProperty(wire::payload(type_name, payload)?),
-            "dual_property" => Self::DualProperty(wire::payload(type_name, payload)?),
-            _ => Self::Unknown {
-                type_name: type_name.to_owned(),
-                payload,
-            },
-        })
-    }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        match self {
-            Self::SingleProperty(config) => {
-                wire::write_payload(out, "single_property", &Some(config))
-            }
-            Self::DualProperty(config) => wire::write_payload(out, "dual_property", &Some(config)),
-            Self::Unknown { type_name, payload } => wire::write_payload(out, type_name, payload),
-        }
-    }
-}
-
-impl JsonObject for RelationConfig {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let database_id = wire::take(&mut map, "database_id")?;
-        let data_source_id = wire::take(&mut map, "data_source_id")?;
-        let (relation_kind, explicit_type) = match wire::read_kind(&mut map)? {
-            Some((kind, explicit_type)) => (Some(kind), explicit_type),
-            None => (None, false),
-        };
-        Ok(Self {
-            database_id,
-            data_source_id,
-            relation_kind,
-            explicit_type,
-            extra: map,
-        })
-    }
-
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        put_some(&mut map, "database_id", &self.database_id)?;
-        put_some(&mut map, "data_source_id", &self.data_source_id)?;
-        if let Some(kind) = &self.relation_kind {
-            wire::write_kind(kind, self.explicit_type, &mut map)?;
-        }
-        Ok(map)
-    }
-}
+kind_object!(RelationConfig { database_id, data_source_id, @relation_kind? });
 
 serde_via_json_object!(PropertyConfig, RelationConfig);
 

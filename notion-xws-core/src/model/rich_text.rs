@@ -11,9 +11,7 @@ use serde_json::Value;
 use super::reference::Reference;
 use super::user::User;
 use super::value::DateValue;
-use super::wire::{
-    self, JsonMap, JsonObject, Nullable, TypedPayload, nullable, put_some, serde_via_json_object,
-};
+use super::wire::{JsonMap, Nullable, kind_object, nullable, serde_via_json_object, typed_payload};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 
 /// One segment of rich text.
@@ -190,116 +188,28 @@ impl RichText {
     }
 }
 
-impl TypedPayload for RichTextContent {
-    const KNOWN_TYPES: &'static [&'static str] = &["text", "mention", "equation"];
-
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        _rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(match type_name {
-            "text" => Self::Text(wire::payload(type_name, payload)?),
-            "mention" => Self::Mention(wire::payload(type_name, payload)?),
-            "equation" => Self::Equation(wire::payload(type_name, payload)?),
-            _ => Self::Unknown {
-                type_name: type_name.to_owned(),
-                payload,
-            },
-        })
-    }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        match self {
-            Self::Text(text) => wire::write_payload(out, "text", &Some(text)),
-            Self::Mention(mention) => wire::write_payload(out, "mention", &Some(mention)),
-            Self::Equation(equation) => wire::write_payload(out, "equation", &Some(equation)),
-            Self::Unknown { type_name, payload } => wire::write_payload(out, type_name, payload),
-        }
+typed_payload! {
+    RichTextContent {
+        Text = "text",
+        Mention = "mention",
+        Equation = "equation",
     }
 }
 
-impl JsonObject for RichText {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let (content, explicit_type) = wire::read_required_kind(&mut map, "a rich text segment")?;
-        Ok(Self {
-            content,
-            explicit_type,
-            annotations: wire::take(&mut map, "annotations")?,
-            plain_text: wire::take(&mut map, "plain_text")?,
-            href: wire::take(&mut map, "href")?,
-            extra: map,
-        })
-    }
+kind_object!(RichText { @content: "a rich text segment", annotations, plain_text, href });
 
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        wire::write_kind(&self.content, self.explicit_type, &mut map)?;
-        put_some(&mut map, "annotations", &self.annotations)?;
-        put_some(&mut map, "plain_text", &self.plain_text)?;
-        put_some(&mut map, "href", &self.href)?;
-        Ok(map)
+typed_payload! {
+    MentionKind {
+        User = "user",
+        Page = "page",
+        Database = "database",
+        DataSource = "data_source",
+        Date = "date",
+        LinkPreview = "link_preview",
     }
 }
 
-impl TypedPayload for MentionKind {
-    const KNOWN_TYPES: &'static [&'static str] = &[
-        "user",
-        "page",
-        "database",
-        "data_source",
-        "date",
-        "link_preview",
-    ];
-
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        _rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(match type_name {
-            "user" => Self::User(wire::payload(type_name, payload)?),
-            "page" => Self::Page(wire::payload(type_name, payload)?),
-            "database" => Self::Database(wire::payload(type_name, payload)?),
-            "data_source" => Self::DataSource(wire::payload(type_name, payload)?),
-            "date" => Self::Date(wire::payload(type_name, payload)?),
-            "link_preview" => Self::LinkPreview(wire::payload(type_name, payload)?),
-            _ => Self::Unknown {
-                type_name: type_name.to_owned(),
-                payload,
-            },
-        })
-    }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        match self {
-            Self::User(user) => wire::write_payload(out, "user", &Some(user)),
-            Self::Page(page) => wire::write_payload(out, "page", &Some(page)),
-            Self::Database(database) => wire::write_payload(out, "database", &Some(database)),
-            Self::DataSource(source) => wire::write_payload(out, "data_source", &Some(source)),
-            Self::Date(date) => wire::write_payload(out, "date", &Some(date)),
-            Self::LinkPreview(link) => wire::write_payload(out, "link_preview", &Some(link)),
-            Self::Unknown { type_name, payload } => wire::write_payload(out, type_name, payload),
-        }
-    }
-}
-
-impl JsonObject for Mention {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let (kind, explicit_type) = wire::read_required_kind(&mut map, "a mention")?;
-        Ok(Self {
-            kind,
-            explicit_type,
-            extra: map,
-        })
-    }
-
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        wire::write_kind(&self.kind, self.explicit_type, &mut map)?;
-        Ok(map)
-    }
-}
+kind_object!(Mention { @kind: "a mention" });
 
 serde_via_json_object!(RichText, Mention);
 

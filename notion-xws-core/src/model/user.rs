@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::wire::{
-    self, JsonMap, JsonObject, Nullable, TypedPayload, nullable, open_string_enum, put_some,
-    serde_via_json_object,
+    self, JsonMap, JsonObject, Nullable, kind_object, nullable, open_string_enum, put_some,
+    serde_via_json_object, typed_payload,
 };
 use crate::ids::{UserId, WorkspaceId};
 
@@ -152,30 +152,10 @@ impl User {
     }
 }
 
-impl TypedPayload for UserKind {
-    const KNOWN_TYPES: &'static [&'static str] = &["person", "bot"];
-
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        _rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(match type_name {
-            "person" => Self::Person(wire::optional_payload(type_name, payload)?),
-            "bot" => Self::Bot(wire::optional_payload(type_name, payload)?),
-            _ => Self::Unknown {
-                type_name: type_name.to_owned(),
-                payload,
-            },
-        })
-    }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        match self {
-            Self::Person(person) => wire::write_payload(out, "person", person),
-            Self::Bot(bot) => wire::write_payload(out, "bot", bot),
-            Self::Unknown { type_name, payload } => wire::write_payload(out, type_name, payload),
-        }
+typed_payload! {
+    UserKind {
+        Person = optional "person",
+        Bot = optional "bot",
     }
 }
 
@@ -213,49 +193,34 @@ impl JsonObject for User {
     }
 }
 
-impl TypedPayload for BotOwnerKind {
-    const KNOWN_TYPES: &'static [&'static str] = &["workspace", "user"];
-
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        _rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(match (type_name, payload) {
-            ("workspace", Some(Value::Bool(true))) => Self::Workspace,
-            ("user", Some(user)) => Self::User(Box::new(wire::payload(type_name, Some(user))?)),
-            (_, payload) => Self::Unknown {
+typed_payload! {
+    BotOwnerKind {
+        "workspace",
+        "user",
+    }
+    read(type_name, payload, _rest) {
+        "workspace" => match payload {
+            Some(Value::Bool(true)) => Self::Workspace,
+            payload => Self::Unknown {
                 type_name: type_name.to_owned(),
                 payload,
             },
-        })
+        },
+        "user" => match payload {
+            Some(user) => Self::User(Box::new(wire::payload(type_name, Some(user))?)),
+            None => Self::Unknown {
+                type_name: type_name.to_owned(),
+                payload: None,
+            },
+        },
     }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        match self {
-            Self::Workspace => wire::write_payload(out, "workspace", &Some(true)),
-            Self::User(user) => wire::write_payload(out, "user", &Some(user)),
-            Self::Unknown { type_name, payload } => wire::write_payload(out, type_name, payload),
-        }
-    }
-}
-
-impl JsonObject for BotOwner {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let (kind, explicit_type) = wire::read_required_kind(&mut map, "a bot owner")?;
-        Ok(Self {
-            kind,
-            explicit_type,
-            extra: map,
-        })
-    }
-
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        wire::write_kind(&self.kind, self.explicit_type, &mut map)?;
-        Ok(map)
+    write(out) {
+        Self::Workspace => wire::write_payload(out, "workspace", &Some(true)),
+        Self::User(user) => wire::write_payload(out, "user", &Some(user)),
     }
 }
+
+kind_object!(BotOwner { @kind: "a bot owner" });
 
 serde_via_json_object!(User, BotOwner);
 

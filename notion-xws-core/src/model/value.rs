@@ -18,7 +18,8 @@ use super::reference::Reference;
 use super::rich_text::RichText;
 use super::user::User;
 use super::wire::{
-    self, JsonMap, JsonObject, Nullable, TypedPayload, nullable, put_some, serde_via_json_object,
+    self, JsonMap, JsonObject, Nullable, kind_object, nullable, put_some, serde_via_json_object,
+    typed_payload,
 };
 use crate::ids::{PageId, PropertyId};
 
@@ -315,203 +316,66 @@ impl PropertyValueKind {
     }
 }
 
-impl TypedPayload for PropertyValueKind {
-    const KNOWN_TYPES: &'static [&'static str] = &[
-        "title",
-        "rich_text",
-        "number",
-        "select",
-        "multi_select",
-        "status",
-        "date",
-        "people",
-        "files",
-        "checkbox",
-        "url",
-        "email",
-        "phone_number",
+typed_payload! {
+    PropertyValueKind {
+        Title = "title",
+        RichText = "rich_text",
+        Number = "number",
+        Select = "select",
+        MultiSelect = "multi_select",
+        Status = "status",
+        Date = "date",
+        People = "people",
+        Files = "files",
+        Checkbox = "checkbox",
+        Url = "url",
+        Email = "email",
+        PhoneNumber = "phone_number",
         "relation",
-        "place",
-        "verification",
-        "formula",
-        "rollup",
-        "created_time",
-        "created_by",
-        "last_edited_time",
-        "last_edited_by",
-        "unique_id",
-        "button",
-    ];
-
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        let name = type_name;
-        Ok(match type_name {
-            "title" => Self::Title(wire::payload(name, payload)?),
-            "rich_text" => Self::RichText(wire::payload(name, payload)?),
-            "number" => Self::Number(wire::payload(name, payload)?),
-            "select" => Self::Select(wire::payload(name, payload)?),
-            "multi_select" => Self::MultiSelect(wire::payload(name, payload)?),
-            "status" => Self::Status(wire::payload(name, payload)?),
-            "date" => Self::Date(wire::payload(name, payload)?),
-            "people" => Self::People(wire::payload(name, payload)?),
-            "files" => Self::Files(wire::payload(name, payload)?),
-            "checkbox" => Self::Checkbox(wire::payload(name, payload)?),
-            "url" => Self::Url(wire::payload(name, payload)?),
-            "email" => Self::Email(wire::payload(name, payload)?),
-            "phone_number" => Self::PhoneNumber(wire::payload(name, payload)?),
-            "relation" => Self::Relation {
-                pages: wire::payload(name, payload)?,
-                has_more: wire::take(rest, "has_more")?,
-            },
-            "place" => Self::Place(wire::payload(name, payload)?),
-            "verification" => Self::Verification(wire::payload(name, payload)?),
-            "formula" => Self::Formula(wire::payload(name, payload)?),
-            "rollup" => Self::Rollup(wire::payload(name, payload)?),
-            "created_time" => Self::CreatedTime(wire::payload(name, payload)?),
-            "created_by" => Self::CreatedBy(wire::payload(name, payload)?),
-            "last_edited_time" => Self::LastEditedTime(wire::payload(name, payload)?),
-            "last_edited_by" => Self::LastEditedBy(wire::payload(name, payload)?),
-            "unique_id" => Self::UniqueId(wire::payload(name, payload)?),
-            "button" => Self::Button(wire::payload(name, payload)?),
-            _ => Self::Unknown {
-                type_name: type_name.to_owned(),
-                payload,
-            },
-        })
+        Place = "place",
+        Verification = "verification",
+        Formula = "formula",
+        Rollup = "rollup",
+        CreatedTime = "created_time",
+        CreatedBy = "created_by",
+        LastEditedTime = "last_edited_time",
+        LastEditedBy = "last_edited_by",
+        UniqueId = "unique_id",
+        Button = "button",
     }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        let type_name = self.type_name().to_owned();
-        match self {
-            Self::Title(text) | Self::RichText(text) => wire::put(out, &type_name, text)?,
-            Self::Number(number) => wire::put(out, &type_name, number)?,
-            Self::Select(option) | Self::Status(option) => wire::put(out, &type_name, option)?,
-            Self::MultiSelect(options) => wire::put(out, &type_name, options)?,
-            Self::Date(date) => wire::put(out, &type_name, date)?,
-            Self::People(people) => wire::put(out, &type_name, people)?,
-            Self::Files(files) => wire::put(out, &type_name, files)?,
-            Self::Checkbox(checked) => wire::put(out, &type_name, checked)?,
-            Self::Url(text) | Self::Email(text) | Self::PhoneNumber(text) => {
-                wire::put(out, &type_name, text)?;
-            }
-            Self::Relation { pages, has_more } => {
-                wire::put(out, &type_name, pages)?;
-                put_some(out, "has_more", has_more)?;
-            }
-            Self::Place(place) => wire::put(out, &type_name, place)?,
-            Self::Verification(verification) => wire::put(out, &type_name, verification)?,
-            Self::Formula(formula) => wire::put(out, &type_name, formula)?,
-            Self::Rollup(rollup) => wire::put(out, &type_name, rollup)?,
-            Self::CreatedTime(time) | Self::LastEditedTime(time) => {
-                wire::put(out, &type_name, time)?;
-            }
-            Self::CreatedBy(user) | Self::LastEditedBy(user) => wire::put(out, &type_name, user)?,
-            Self::UniqueId(unique_id) => wire::put(out, &type_name, unique_id)?,
-            Self::Button(button) => wire::put(out, &type_name, button)?,
-            Self::Unknown { payload, .. } => put_some(out, &type_name, payload)?,
-        }
-        Ok(type_name)
+    read(type_name, payload, rest) {
+        "relation" => Self::Relation {
+            pages: wire::payload(type_name, payload)?,
+            has_more: wire::take(rest, "has_more")?,
+        },
     }
-}
-
-impl JsonObject for PropertyValue {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let id = wire::take(&mut map, "id")?;
-        let (value, explicit_type) = wire::read_required_kind(&mut map, "a property value")?;
-        Ok(Self {
-            id,
-            value,
-            explicit_type,
-            extra: map,
-        })
-    }
-
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        put_some(&mut map, "id", &self.id)?;
-        wire::write_kind(&self.value, self.explicit_type, &mut map)?;
-        Ok(map)
-    }
-}
-
-impl TypedPayload for FormulaResult {
-    const KNOWN_TYPES: &'static [&'static str] = &["string", "number", "boolean", "date"];
-
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        _rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(match type_name {
-            "string" => Self::String(wire::payload(type_name, payload)?),
-            "number" => Self::Number(wire::payload(type_name, payload)?),
-            "boolean" => Self::Boolean(wire::payload(type_name, payload)?),
-            "date" => Self::Date(wire::payload(type_name, payload)?),
-            _ => Self::Unknown {
-                type_name: type_name.to_owned(),
-                payload,
-            },
-        })
-    }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        match self {
-            Self::String(text) => wire::write_payload(out, "string", &Some(text)),
-            Self::Number(number) => wire::write_payload(out, "number", &Some(number)),
-            Self::Boolean(boolean) => wire::write_payload(out, "boolean", &Some(boolean)),
-            Self::Date(date) => wire::write_payload(out, "date", &Some(date)),
-            Self::Unknown { type_name, payload } => wire::write_payload(out, type_name, payload),
+    write(out) {
+        Self::Relation { pages, has_more } => {
+            wire::put(out, "relation", pages)?;
+            put_some(out, "has_more", has_more)?;
+            Ok("relation".to_owned())
         }
     }
 }
 
-impl JsonObject for FormulaValue {
-    fn from_map(mut map: JsonMap) -> Result<Self, serde_json::Error> {
-        let (result, explicit_type) = wire::read_required_kind(&mut map, "a formula result")?;
-        Ok(Self {
-            result,
-            explicit_type,
-            extra: map,
-        })
-    }
+kind_object!(PropertyValue { id, @value: "a property value" });
 
-    fn to_map(&self) -> Result<JsonMap, serde_json::Error> {
-        let mut map = self.extra.clone();
-        wire::write_kind(&self.result, self.explicit_type, &mut map)?;
-        Ok(map)
+typed_payload! {
+    FormulaResult {
+        String = "string",
+        Number = "number",
+        Boolean = "boolean",
+        Date = "date",
     }
 }
 
-impl TypedPayload for RollupResult {
-    const KNOWN_TYPES: &'static [&'static str] = &["number", "date", "array"];
+kind_object!(FormulaValue { @result: "a formula result" });
 
-    fn read(
-        type_name: &str,
-        payload: Option<Value>,
-        _rest: &mut JsonMap,
-    ) -> Result<Self, serde_json::Error> {
-        Ok(match type_name {
-            "number" => Self::Number(wire::payload(type_name, payload)?),
-            "date" => Self::Date(wire::payload(type_name, payload)?),
-            "array" => Self::Array(wire::payload(type_name, payload)?),
-            _ => Self::Unknown {
-                type_name: type_name.to_owned(),
-                payload,
-            },
-        })
-    }
-
-    fn write(&self, out: &mut JsonMap) -> Result<String, serde_json::Error> {
-        match self {
-            Self::Number(number) => wire::write_payload(out, "number", &Some(number)),
-            Self::Date(date) => wire::write_payload(out, "date", &Some(date)),
-            Self::Array(values) => wire::write_payload(out, "array", &Some(values)),
-            Self::Unknown { type_name, payload } => wire::write_payload(out, type_name, payload),
-        }
+typed_payload! {
+    RollupResult {
+        Number = "number",
+        Date = "date",
+        Array = "array",
     }
 }
 

@@ -157,6 +157,180 @@ pub(crate) fn write_payload<T: Serialize>(
     Ok(type_name.to_owned())
 }
 
+/// Implements [`TypedPayload`] for an enum whose known kinds are newtype variants holding the
+/// payload, with a raw `Unknown { type_name, payload }` fallback.
+///
+/// Each entry is `Variant = "type_name"` (the payload is required), `Variant = optional
+/// "type_name"` (the variant holds an `Option`: an absent payload stays absent) or a bare
+/// `"type_name"` that the optional `read(…) { arms }` and `write(…) { arms }` sections handle by
+/// hand (a kind that takes more keys of the object, or whose payload is a constant). The
+/// entries are listed in the order of [`TypedPayload::KNOWN_TYPES`], which is the order used to
+/// infer a missing `type`. A type name no arm reads is kept raw in `Unknown`.
+///
+/// ```text
+/// typed_payload! {
+///     ParentKind {
+///         "data_source_id",
+///         Page = "page_id",
+///         "workspace",
+///     }
+///     read(type_name, payload, rest) {
+///         "data_source_id" => Self::DataSource { … },
+///         "workspace" => …,
+///     }
+///     write(out) {
+///         Self::DataSource { … } => …,
+///         Self::Workspace => wire::write_payload(out, "workspace", &Some(true)),
+///     }
+/// }
+/// ```
+macro_rules! typed_payload {
+    (@read; $type_name:ident, $payload:ident) => {
+        $crate::model::wire::payload($type_name, $payload)
+    };
+    (@read optional; $type_name:ident, $payload:ident) => {
+        $crate::model::wire::optional_payload($type_name, $payload)
+    };
+    (@write_ref; $value:ident) => {
+        &Some($value)
+    };
+    (@write_ref optional; $value:ident) => {
+        $value
+    };
+    (
+        $ty:ident { $($entries:tt)* }
+        read($type_name:ident, $payload:ident, $rest:ident) { $($read_arms:tt)* }
+        write($out:ident) { $($write_arms:tt)* }
+    ) => {
+        $crate::model::wire::typed_payload!(
+            @impl $ty { $($entries)* }
+            ($type_name, $payload, $rest, $out)
+            { $($read_arms)* }
+            { $($write_arms)* }
+        );
+    };
+    ($ty:ident { $($entries:tt)* }) => {
+        $crate::model::wire::typed_payload!(
+            @impl $ty { $($entries)* } (type_name, payload, _rest, out) {} {}
+        );
+    };
+    (
+        @impl $ty:ident {
+            $($($variant:ident = $($mode:ident)?)? $name:literal),* $(,)?
+        }
+        ($type_name:ident, $payload:ident, $rest:ident, $out:ident)
+        { $($read_arms:tt)* }
+        { $($write_arms:tt)* }
+    ) => {
+        impl $crate::model::wire::TypedPayload for $ty {
+            const KNOWN_TYPES: &'static [&'static str] = &[$($name),*];
+
+            fn read(
+                $type_name: &str,
+                $payload: Option<serde_json::Value>,
+                $rest: &mut $crate::model::wire::JsonMap,
+            ) -> Result<Self, serde_json::Error> {
+                Ok(match $type_name {
+                    $($(
+                        $name => Self::$variant($crate::model::wire::typed_payload!(
+                            @read $($mode)?; $type_name, $payload
+                        )?),
+                    )?)*
+                    $($read_arms)*
+                    _ => Self::Unknown {
+                        type_name: $type_name.to_owned(),
+                        payload: $payload,
+                    },
+                })
+            }
+
+            fn write(
+                &self,
+                $out: &mut $crate::model::wire::JsonMap,
+            ) -> Result<String, serde_json::Error> {
+                match self {
+                    $($(
+                        Self::$variant(value) => $crate::model::wire::write_payload(
+                            $out,
+                            $name,
+                            $crate::model::wire::typed_payload!(@write_ref $($mode)?; value),
+                        ),
+                    )?)*
+                    $($write_arms)*
+                    Self::Unknown { type_name, payload } => {
+                        $crate::model::wire::write_payload($out, type_name, payload)
+                    }
+                }
+            }
+        }
+    };
+}
+pub(crate) use typed_payload;
+
+/// Implements [`JsonObject`] for a struct of a type-tagged kind with its `explicit_type` and
+/// `extra` fields, and optional fields that are read and written under their own names.
+///
+/// `Struct { before, …, @kind: "what", after, … }`: the fields before `@` are taken from the
+/// object before the kind is read and written before it, those after it are taken and written
+/// after it (the order of the keys written is the order listed). `@kind: "what"` is a required
+/// kind (an object that names none is "what without `type`"); `@kind?` is an `Option` kind,
+/// `None` when the object names none.
+macro_rules! kind_object {
+    ($ty:ident { $($before:ident,)* @$kind:ident: $what:literal $(, $after:ident)* }) => {
+        $crate::model::wire::kind_object!(@impl $ty [$($before),*] $kind [$what] [$($after),*]);
+    };
+    ($ty:ident { $($before:ident,)* @$kind:ident? $(, $after:ident)* }) => {
+        $crate::model::wire::kind_object!(@impl $ty [$($before),*] $kind [] [$($after),*]);
+    };
+    (@read $map:ident [$what:literal]) => {
+        $crate::model::wire::read_required_kind(&mut $map, $what)?
+    };
+    (@read $map:ident []) => {
+        match $crate::model::wire::read_kind(&mut $map)? {
+            Some((kind, explicit_type)) => (Some(kind), explicit_type),
+            None => (None, false),
+        }
+    };
+    (@write $map:ident [$what:literal] $kind:expr, $explicit_type:expr) => {
+        $crate::model::wire::write_kind($kind, $explicit_type, &mut $map)?;
+    };
+    (@write $map:ident [] $kind:expr, $explicit_type:expr) => {
+        if let Some(kind) = $kind {
+            $crate::model::wire::write_kind(kind, $explicit_type, &mut $map)?;
+        }
+    };
+    (@impl $ty:ident [$($before:ident),*] $kind:ident [$($what:literal)?] [$($after:ident),*]) => {
+        impl $crate::model::wire::JsonObject for $ty {
+            fn from_map(
+                mut map: $crate::model::wire::JsonMap,
+            ) -> Result<Self, serde_json::Error> {
+                $(let $before = $crate::model::wire::take(&mut map, stringify!($before))?;)*
+                let ($kind, explicit_type) =
+                    $crate::model::wire::kind_object!(@read map [$($what)?]);
+                $(let $after = $crate::model::wire::take(&mut map, stringify!($after))?;)*
+                Ok(Self {
+                    $($before,)*
+                    $kind,
+                    $($after,)*
+                    explicit_type,
+                    extra: map,
+                })
+            }
+
+            fn to_map(&self) -> Result<$crate::model::wire::JsonMap, serde_json::Error> {
+                let mut map = self.extra.clone();
+                $($crate::model::wire::put_some(&mut map, stringify!($before), &self.$before)?;)*
+                $crate::model::wire::kind_object!(
+                    @write map [$($what)?] &self.$kind, self.explicit_type
+                );
+                $($crate::model::wire::put_some(&mut map, stringify!($after), &self.$after)?;)*
+                Ok(map)
+            }
+        }
+    };
+}
+pub(crate) use kind_object;
+
 /// A model that converts to and from a JSON object (serde goes through these two functions).
 pub(crate) trait JsonObject: Sized {
     /// Reads the model from a JSON object, keeping unknown keys.
