@@ -31,7 +31,11 @@ async fn main() -> Result<(), notion_xws_core::Error> {
     );
     let plan = repair::plan_repair(&registry, &report, &repair::today_utc());
     let repaired = repair::apply_repair(&control, &registry, &plan).await;
-    println!("repair: {} changes applied, {} failed", repaired.applied(), repaired.failed());
+    println!(
+        "repair: {} changes applied, {} failed",
+        repaired.applied(),
+        repaired.failed()
+    );
 
     let options = SyncOptions {
         execute: true,
@@ -40,8 +44,14 @@ async fn main() -> Result<(), notion_xws_core::Error> {
     for run in ["first", "second"] {
         let report = sync(&control, &config, &options, None).await?;
         let created: usize = report.pairs.iter().map(|p| p.created).sum();
-        println!("{run} sync: {created} rows created, {} writes", report.writes());
+        println!(
+            "{run} sync: {created} rows created, {} writes",
+            report.writes()
+        );
     }
-    println!("requests that reached the fake: {}", stack.recorder().count());
+    println!(
+        "requests that reached the fake: {}",
+        stack.recorder().count()
+    );
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! ([`World`]), syncs it, and keeps the JSON the fake answered: the source's
 //! and the target's schemas, a 100-row query response of each side. [`Sample::snapshot`] then
 //! makes a [`PairSnapshot`] of any size from those templates, one row at a time (JSON made,
-//! parsed into a [`Page`], dropped), with a chosen share of the target rows differing from
+//! parsed into a [`Page`], turned into its [`RowContent`] and dropped, as the sync reads), with a chosen share of the target rows differing from
 //! their source rows.
 
 use std::collections::BTreeMap;
@@ -17,7 +17,7 @@ use notion_xws_core::fake::FakeConfig;
 use notion_xws_core::model::{Page, PropertyConfig};
 use notion_xws_core::registry::{Direction, RegistryConfig};
 use notion_xws_core::sync::links::LinksTable;
-use notion_xws_core::sync::plan::{PairSnapshot, SyncPair, TargetSnapshot};
+use notion_xws_core::sync::plan::{PairSnapshot, RowContent, SyncPair, TargetSnapshot};
 use notion_xws_core::sync::schema::SOURCE_KEY;
 use notion_xws_core::sync::{SyncOptions, sync};
 use notion_xws_core::transport::{DynTransport, Method};
@@ -170,8 +170,9 @@ impl Sample {
                     "changed in the target",
                 );
             }
-            source_rows.push(parse_page(source));
-            target_rows.push(parse_page(target));
+            // As the sync does: each page turned into its content as it is read, then dropped.
+            source_rows.push(RowContent::from(&parse_page(source)));
+            target_rows.push(RowContent::from(&parse_page(target)));
         }
         let schema = |value: &Value| -> BTreeMap<String, PropertyConfig> {
             serde_json::from_value(value["properties"].clone()).expect("a schema")
@@ -196,7 +197,7 @@ impl Sample {
             source: DataSourceId::from_u128(id(&self.source_schema)),
             source_title: "Tasks".to_owned(),
             source_schema: schema(&self.source_schema),
-            source_rows,
+            source_rows: std::sync::Arc::new(source_rows),
             target: Some(TargetSnapshot {
                 database: target_database,
                 data_source: DataSourceId::from_u128(id(&self.target_schema)),

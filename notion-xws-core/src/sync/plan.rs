@@ -59,7 +59,68 @@ pub struct TargetSnapshot {
     /// Its schema.
     pub schema: BTreeMap<String, PropertyConfig>,
     /// Its live rows.
-    pub rows: Vec<Page>,
+    pub rows: Vec<RowContent>,
+}
+
+/// A row as the planner sees it: who it is, and the canonical form of every value the sync can
+/// copy. Pages are turned into this as they are read, so that a snapshot of 100,000 rows holds
+/// their content, not every field of every page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowContent {
+    /// The page.
+    pub id: PageId,
+    /// When it was created (rounded to the minute by Notion).
+    pub created_time: String,
+    /// The source row it mirrors (the target's [`SOURCE_KEY`]), if it carries one.
+    pub key: Option<PageId>,
+    /// The canonical form of each value the sync can copy, as compact JSON, by property name
+    /// (text is a fraction of the memory of a parsed value, and compares just as well).
+    pub values: BTreeMap<String, Box<str>>,
+    /// Mentions that would be written as text.
+    pub mentions_flattened: usize,
+    /// Notion-hosted files that would not be copied.
+    pub hosted_files_skipped: usize,
+}
+
+impl RowContent {
+    /// The canonical form of a property as JSON text (the empty form when the row lacks it).
+    fn text<'a>(&'a self, name: &str, type_name: &str) -> std::borrow::Cow<'a, str> {
+        match self.values.get(name) {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(empty(type_name).to_string()),
+        }
+    }
+}
+
+/// The request JSON that writes a canonical form given as JSON text.
+fn write_text(type_name: &str, text: &str) -> Value {
+    let form = serde_json::from_str(text).unwrap_or_else(|_| empty(type_name));
+    write_form(type_name, &form)
+}
+
+impl From<&Page> for RowContent {
+    fn from(page: &Page) -> Self {
+        let mut row = Self {
+            id: page.id,
+            created_time: page.created_time.clone(),
+            key: source_key(page),
+            values: BTreeMap::new(),
+            mentions_flattened: 0,
+            hosted_files_skipped: 0,
+        };
+        for (name, value) in &page.properties {
+            if name == SOURCE_KEY {
+                continue;
+            }
+            if let Some(form) = canonical(value) {
+                row.mentions_flattened += form.mentions_flattened;
+                row.hosted_files_skipped += form.hosted_files_skipped;
+                row.values
+                    .insert(name.clone(), form.value.to_string().into_boxed_str());
+            }
+        }
+        row
+    }
 }
 
 /// Everything the planner needs for one pair.
@@ -73,8 +134,8 @@ pub struct PairSnapshot {
     pub source_title: String,
     /// The source's schema.
     pub source_schema: BTreeMap<String, PropertyConfig>,
-    /// The source's live rows.
-    pub source_rows: Vec<Page>,
+    /// The source's live rows (shared by the pairs that copy one source).
+    pub source_rows: std::sync::Arc<Vec<RowContent>>,
     /// The target, when it exists.
     pub target: Option<TargetSnapshot>,
     /// Where the target is created when it does not exist.
@@ -230,16 +291,16 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     let mut rows = Vec::new();
 
     // Target rows by key; duplicates beyond the oldest are trashed.
-    let mut by_key: HashMap<PageId, &Page> = HashMap::new();
+    let mut by_key: HashMap<PageId, &RowContent> = HashMap::new();
     let mut trash = Vec::new();
     let target_rows = snapshot
         .target
         .as_ref()
         .map(|t| t.rows.as_slice())
         .unwrap_or_default();
-    let mut keyed: Vec<(PageId, &Page)> = target_rows
+    let mut keyed: Vec<(PageId, &RowContent)> = target_rows
         .iter()
-        .filter_map(|row| source_key(row).map(|key| (key, row)))
+        .filter_map(|row| row.key.map(|key| (key, row)))
         .collect();
     counts.foreign = target_rows.len() - keyed.len();
     keyed.sort_by(|(ka, a), (kb, b)| (ka, &a.created_time, a.id).cmp(&(kb, &b.created_time, b.id)));
@@ -263,32 +324,20 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
 
     let mut mentions = 0;
     let mut hosted = 0;
-    for source in &snapshot.source_rows {
-        let mut wanted = Map::new();
-        let mut differs = Map::new();
-        let target = by_key.get(&source.id);
-        for copied in &schema.copied {
-            let form = source.properties.get(&copied.source).and_then(canonical);
-            let value = match form {
-                Some(form) => {
-                    mentions += form.mentions_flattened;
-                    hosted += form.hosted_files_skipped;
-                    form.value
-                }
-                None => empty(&copied.type_name),
-            };
-            let current = target
-                .and_then(|row| row.properties.get(&copied.target))
-                .and_then(canonical)
-                .map_or_else(|| empty(&copied.type_name), |c| c.value);
-            let request = write_form(&copied.type_name, &value);
-            if current != value {
-                differs.insert(copied.target.clone(), request.clone());
-            }
-            wanted.insert(copied.target.clone(), request);
-        }
-        match target {
+    for source in snapshot.source_rows.iter() {
+        mentions += source.mentions_flattened;
+        hosted += source.hosted_files_skipped;
+        match by_key.get(&source.id) {
             None => {
+                // A request body only for the rows that are created.
+                let mut wanted: Map<String, Value> = schema
+                    .copied
+                    .iter()
+                    .map(|copied| {
+                        let text = source.text(&copied.source, &copied.type_name);
+                        (copied.target.clone(), write_text(&copied.type_name, &text))
+                    })
+                    .collect();
                 wanted.insert(SOURCE_KEY.to_owned(), key_value(source.id));
                 counts.create += 1;
                 rows.push(RowAction::Create {
@@ -296,15 +345,26 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
                     properties: wanted,
                 });
             }
-            Some(row) if !differs.is_empty() => {
-                counts.update += 1;
-                rows.push(RowAction::Update {
-                    source: source.id,
-                    target: row.id,
-                    properties: differs,
-                });
+            Some(target) => {
+                let mut differs = Map::new();
+                for copied in &schema.copied {
+                    let value = source.text(&copied.source, &copied.type_name);
+                    if target.text(&copied.target, &copied.type_name) != value {
+                        differs
+                            .insert(copied.target.clone(), write_text(&copied.type_name, &value));
+                    }
+                }
+                if differs.is_empty() {
+                    counts.unchanged += 1;
+                } else {
+                    counts.update += 1;
+                    rows.push(RowAction::Update {
+                        source: source.id,
+                        target: target.id,
+                        properties: differs,
+                    });
+                }
             }
-            Some(_) => counts.unchanged += 1,
         }
     }
     if mentions > 0 {
@@ -428,12 +488,12 @@ mod tests {
             source: SOURCE_DS.parse().unwrap(),
             source_title: "Tasks".into(),
             source_schema: schema(false),
-            source_rows: source,
+            source_rows: std::sync::Arc::new(source.iter().map(RowContent::from).collect()),
             target: target.map(|rows| TargetSnapshot {
                 database: TARGET_DB.parse().unwrap(),
                 data_source: TARGET_DS.parse().unwrap(),
                 schema: schema(true),
-                rows,
+                rows: rows.iter().map(RowContent::from).collect(),
             }),
             target_parent: PageId::parse(&id(902)).unwrap(),
         }

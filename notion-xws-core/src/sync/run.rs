@@ -21,13 +21,13 @@ use super::execute::{
 };
 use super::links::{LinkState, LinksTable};
 use super::plan::{
-    PairPlan, PairSnapshot, PairStatus, PlanOptions, SyncPair, TargetSnapshot, plan_pair,
+    PairPlan, PairSnapshot, PairStatus, PlanOptions, RowContent, SyncPair, TargetSnapshot,
+    plan_pair,
 };
 use crate::audit::{AuditReport, audit};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
-use crate::model::Page;
 use crate::registry::{Direction, Registry, RegistryConfig};
 use crate::transport::{ApiRequest, ApiResponse, Transport};
 
@@ -302,16 +302,36 @@ impl PairReport {
     }
 }
 
-/// Reads both sides of a pair.
+/// What was read of a source, shared by every pair that copies it.
+#[derive(Debug)]
+struct SourceSnapshot {
+    title: String,
+    schema: std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+    rows: Arc<Vec<RowContent>>,
+}
+
+/// Reads a source's schema and rows (turned into [`RowContent`] as they come).
+async fn read_source(client: &NotionClient, data_source: DataSourceId) -> Result<SourceSnapshot> {
+    let schema = client.data_source(data_source).await?;
+    let rows: Vec<RowContent> = client
+        .query_all(data_source, None, &[])
+        .map_ok(|page| RowContent::from(&page))
+        .try_collect()
+        .await?;
+    Ok(SourceSnapshot {
+        title: schema.title_text(),
+        schema: schema.properties,
+        rows: Arc::new(rows),
+    })
+}
+
+/// Reads the target side of a pair and puts it together with its source.
 async fn snapshot(
     candidate: &Candidate,
+    source: &SourceSnapshot,
     links: Option<&LinksTable>,
     options: &SyncOptions,
 ) -> Result<(PairSnapshot, Option<crate::sync::links::SyncLink>)> {
-    let source_schema = candidate
-        .source
-        .data_source(candidate.source_data_source)
-        .await?;
     let link = links.and_then(|l| l.link_for(&candidate.pair)).cloned();
     let mut target_ids = link
         .as_ref()
@@ -329,11 +349,6 @@ async fn snapshot(
         )
         .await;
     }
-    let source_rows: Vec<Page> = candidate
-        .source
-        .query_all(candidate.source_data_source, None, &[])
-        .try_collect()
-        .await?;
     let target = match target_ids {
         None => None,
         Some((database, data_source)) => {
@@ -348,9 +363,10 @@ async fn snapshot(
                 }
                 Err(error) => return Err(error),
             };
-            let rows: Vec<Page> = candidate
+            let rows: Vec<RowContent> = candidate
                 .target
                 .query_all(data_source, None, &[])
+                .map_ok(|page| RowContent::from(&page))
                 .try_collect()
                 .await?;
             Some(TargetSnapshot {
@@ -365,14 +381,34 @@ async fn snapshot(
         PairSnapshot {
             pair: candidate.pair.clone(),
             source: candidate.source_data_source,
-            source_title: source_schema.title_text(),
-            source_schema: source_schema.properties,
-            source_rows,
+            source_title: source.title.clone(),
+            source_schema: source.schema.clone(),
+            source_rows: Arc::clone(&source.rows),
             target,
             target_parent: candidate.target_parent,
         },
         link,
     ))
+}
+
+/// Reads every distinct source of `candidates` once, concurrently (several pairs may copy one
+/// source into several workspaces).
+async fn read_sources(
+    candidates: &[Candidate],
+) -> HashMap<DataSourceId, std::result::Result<Arc<SourceSnapshot>, String>> {
+    let mut seen = std::collections::HashSet::new();
+    let reads: Vec<_> = candidates
+        .iter()
+        .filter(|c| seen.insert(c.source_data_source))
+        .map(|c| async move {
+            let read = read_source(&c.source, c.source_data_source)
+                .await
+                .map(Arc::new)
+                .map_err(|e| e.to_string());
+            (c.source_data_source, read)
+        })
+        .collect();
+    stream::iter(reads).buffer_unordered(16).collect().await
 }
 
 /// Audits, reads and plans every pair; with `options.execute`, applies the plans. See the
@@ -391,6 +427,7 @@ pub async fn sync(
         links = Some(LinksTable::create(control, &registry).await?);
     }
     let links = links;
+    let sources = read_sources(&candidates).await;
     let concurrency = if options.concurrency == 0 {
         16
     } else {
@@ -402,7 +439,11 @@ pub async fn sync(
         .map(|candidate| {
             let links = links.as_ref();
             let progress = progress.clone();
-            async move { run_pair(candidate, links, options, progress).await }
+            let source = sources
+                .get(&candidate.source_data_source)
+                .cloned()
+                .unwrap_or_else(|| Err("the source was not read".to_owned()));
+            async move { run_pair(candidate, source, links, options, progress).await }
         })
         .collect();
     let results: Vec<(PairReport, Option<PairPlan>)> =
@@ -425,12 +466,19 @@ pub async fn sync(
 /// is in its report. `links` is the links table (`None`: a one-shot copy that keeps no record).
 async fn run_pair(
     candidate: Candidate,
+    source: std::result::Result<Arc<SourceSnapshot>, String>,
     links: Option<&LinksTable>,
     options: &SyncOptions,
     progress: Option<ProgressFn>,
 ) -> (PairReport, Option<PairPlan>) {
     let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
-    let plan = match snapshot(&candidate, links, options).await {
+    let snapshot = match source {
+        Ok(source) => snapshot(&candidate, &source, links, options).await,
+        Err(error) => Err(Error::Registry(format!(
+            "the source could not be read: {error}"
+        ))),
+    };
+    let plan = match snapshot {
         Err(error) => {
             report.state = PairState::Failed(error.to_string());
             report.errors.push(error.to_string());
@@ -528,7 +576,11 @@ pub async fn transfer(
         links_client: counted(target),
         counter: Arc::clone(&counter),
     };
-    let (report, plan) = run_pair(candidate, None, options, progress).await;
+    let source = read_source(&candidate.source, source_data_source)
+        .await
+        .map(Arc::new)
+        .map_err(|e| e.to_string());
+    let (report, plan) = run_pair(candidate, source, None, options, progress).await;
     Ok(RunReport {
         dry_run: !options.execute,
         pairs: vec![report],

@@ -142,7 +142,8 @@ pub fn write_form(type_name: &str, form: &Value) -> Value {
 }
 
 /// Rich text as a list of `{"text", "link", "annotations"}` (or `{"equation"}`), adjacent
-/// segments of the same format merged, default annotations left out.
+/// segments of the same format merged, default annotations left out; one plain segment as a
+/// bare string.
 fn rich_text(segments: &[RichText], mentions: &mut usize) -> Value {
     let mut out: Vec<Value> = Vec::new();
     for segment in segments {
@@ -179,6 +180,15 @@ fn rich_text(segments: &[RichText], mentions: &mut usize) -> Value {
         }
         out.push(json!({"text": text, "link": link, "annotations": annotations}));
     }
+    // The common case, one plain segment, as a bare string: the same content, a fraction of the
+    // memory in a snapshot of many rows.
+    if let [only] = out.as_slice()
+        && only["link"].is_null()
+        && only["annotations"].as_object().is_some_and(Map::is_empty)
+        && let Some(text) = only["text"].as_str()
+    {
+        return Value::String(text.to_owned());
+    }
     Value::Array(out)
 }
 
@@ -207,7 +217,15 @@ fn annotations(annotations: Option<&Annotations>) -> Value {
 /// Rich text request segments for a canonical form, long texts split at Notion's limit.
 fn write_rich_text(form: &Value) -> Vec<Value> {
     let mut out = Vec::new();
-    for segment in form.as_array().map(Vec::as_slice).unwrap_or_default() {
+    let plain;
+    let segments = match form {
+        Value::String(text) => {
+            plain = [json!({"text": text, "link": null, "annotations": {}})];
+            &plain[..]
+        }
+        _ => form.as_array().map(Vec::as_slice).unwrap_or_default(),
+    };
+    for segment in segments {
         let annotations = segment.get("annotations").cloned().unwrap_or(json!({}));
         if let Some(expression) = segment.get("equation") {
             out.push(json!({"type": "equation", "equation": {"expression": expression}, "annotations": annotations}));
@@ -353,7 +371,8 @@ mod tests {
         assert_eq!(form.mentions_flattened, 1);
         assert_eq!(
             form.value,
-            json!([{"text": "Roadmap", "link": null, "annotations": {}}])
+            json!("Roadmap"),
+            "one plain segment reads as a string"
         );
     }
 
