@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 
@@ -325,13 +326,12 @@ async fn read_source(client: &NotionClient, data_source: DataSourceId) -> Result
     })
 }
 
-/// Reads the target side of a pair and puts it together with its source.
-async fn snapshot(
+/// Reads the target side of a pair: its link row and, when it exists, the target.
+async fn read_target(
     candidate: &Candidate,
-    source: &SourceSnapshot,
     links: Option<&LinksTable>,
     options: &SyncOptions,
-) -> Result<(PairSnapshot, Option<crate::sync::links::SyncLink>)> {
+) -> Result<(Option<TargetSnapshot>, Option<crate::sync::links::SyncLink>)> {
     let link = links.and_then(|l| l.link_for(&candidate.pair)).cloned();
     let mut target_ids = link
         .as_ref()
@@ -377,38 +377,54 @@ async fn snapshot(
             })
         }
     };
-    Ok((
-        PairSnapshot {
-            pair: candidate.pair.clone(),
-            source: candidate.source_data_source,
-            source_title: source.title.clone(),
-            source_schema: source.schema.clone(),
-            source_rows: Arc::clone(&source.rows),
-            target,
-            target_parent: candidate.target_parent,
-        },
-        link,
-    ))
+    Ok((target, link))
 }
 
-/// Reads every distinct source of `candidates` once, concurrently (several pairs may copy one
-/// source into several workspaces).
-async fn read_sources(
-    candidates: &[Candidate],
-) -> HashMap<DataSourceId, std::result::Result<Arc<SourceSnapshot>, String>> {
-    let mut seen = std::collections::HashSet::new();
-    let reads: Vec<_> = candidates
-        .iter()
-        .filter(|c| seen.insert(c.source_data_source))
-        .map(|c| async move {
-            let read = read_source(&c.source, c.source_data_source)
-                .await
-                .map(Arc::new)
-                .map_err(|e| e.to_string());
-            (c.source_data_source, read)
-        })
-        .collect();
-    stream::iter(reads).buffer_unordered(16).collect().await
+/// The snapshot of a pair: its source (shared) and its target.
+fn assemble(
+    candidate: &Candidate,
+    source: &SourceSnapshot,
+    target: Option<TargetSnapshot>,
+) -> PairSnapshot {
+    PairSnapshot {
+        pair: candidate.pair.clone(),
+        source: candidate.source_data_source,
+        source_title: source.title.clone(),
+        source_schema: source.schema.clone(),
+        source_rows: Arc::clone(&source.rows),
+        target,
+        target_parent: candidate.target_parent,
+    }
+}
+
+/// A source being read, awaited by every pair that copies it.
+type SharedSource<'a> =
+    futures::future::Shared<BoxFuture<'a, std::result::Result<Arc<SourceSnapshot>, String>>>;
+
+/// One read of each distinct source of `candidates` (several pairs may copy one source into
+/// several workspaces), started by the first pair that awaits it, while the pairs read their
+/// targets.
+fn read_sources(candidates: &[Candidate]) -> HashMap<DataSourceId, SharedSource<'static>> {
+    let mut sources = HashMap::new();
+    for candidate in candidates {
+        sources
+            .entry(candidate.source_data_source)
+            .or_insert_with(|| {
+                shared_source(candidate.source.clone(), candidate.source_data_source)
+            });
+    }
+    sources
+}
+
+fn shared_source(client: NotionClient, data_source: DataSourceId) -> SharedSource<'static> {
+    async move {
+        read_source(&client, data_source)
+            .await
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+    }
+    .boxed()
+    .shared()
 }
 
 /// Audits, reads and plans every pair; with `options.execute`, applies the plans. See the
@@ -427,7 +443,7 @@ pub async fn sync(
         links = Some(LinksTable::create(control, &registry).await?);
     }
     let links = links;
-    let sources = read_sources(&candidates).await;
+    let sources = read_sources(&candidates);
     let concurrency = if options.concurrency == 0 {
         16
     } else {
@@ -439,11 +455,15 @@ pub async fn sync(
         .map(|candidate| {
             let links = links.as_ref();
             let progress = progress.clone();
-            let source = sources
-                .get(&candidate.source_data_source)
-                .cloned()
-                .unwrap_or_else(|| Err("the source was not read".to_owned()));
-            async move { run_pair(candidate, source, links, options, progress).await }
+            let source = sources.get(&candidate.source_data_source).cloned();
+            async move {
+                let source = source.unwrap_or_else(|| {
+                    async { Err("the source was not read".to_owned()) }
+                        .boxed()
+                        .shared()
+                });
+                run_pair(candidate, source, links, options, progress).await
+            }
         })
         .collect();
     let results: Vec<(PairReport, Option<PairPlan>)> =
@@ -466,17 +486,20 @@ pub async fn sync(
 /// is in its report. `links` is the links table (`None`: a one-shot copy that keeps no record).
 async fn run_pair(
     candidate: Candidate,
-    source: std::result::Result<Arc<SourceSnapshot>, String>,
+    source: SharedSource<'_>,
     links: Option<&LinksTable>,
     options: &SyncOptions,
     progress: Option<ProgressFn>,
 ) -> (PairReport, Option<PairPlan>) {
     let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
-    let snapshot = match source {
-        Ok(source) => snapshot(&candidate, &source, links, options).await,
-        Err(error) => Err(Error::Registry(format!(
+    // The source and the target are read at once (each within its own token's budget).
+    let (source, target) = futures::join!(source, read_target(&candidate, links, options));
+    let snapshot = match (source, target) {
+        (Ok(source), Ok((target, link))) => Ok((assemble(&candidate, &source, target), link)),
+        (Err(error), _) => Err(Error::Registry(format!(
             "the source could not be read: {error}"
         ))),
+        (_, Err(error)) => Err(error),
     };
     let plan = match snapshot {
         Err(error) => {
@@ -576,10 +599,7 @@ pub async fn transfer(
         links_client: counted(target),
         counter: Arc::clone(&counter),
     };
-    let source = read_source(&candidate.source, source_data_source)
-        .await
-        .map(Arc::new)
-        .map_err(|e| e.to_string());
+    let source = shared_source(candidate.source.clone(), source_data_source);
     let (report, plan) = run_pair(candidate, source, None, options, progress).await;
     Ok(RunReport {
         dry_run: !options.execute,
