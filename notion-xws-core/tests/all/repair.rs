@@ -130,3 +130,67 @@ async fn repair_fills_what_resolves_and_a_second_repair_writes_nothing() {
     let tomorrow = plan_repair(&registry, &report, "2026-11-26");
     assert_eq!(tomorrow.actions.len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn on_the_demo_world_repair_fills_every_resolvable_id_and_a_third_writes_nothing() {
+    use notion_xws_core::client::NotionClient;
+    use notion_xws_core::fake::demo::DemoWorld;
+    use notion_xws_core::fake::{FakeConfig, FakeNotion};
+    use notion_xws_core::transport::DynTransport;
+    use std::sync::Arc;
+
+    let fake = FakeNotion::new(FakeConfig::default());
+    let world = DemoWorld::build(&fake).await.unwrap();
+    let client = NotionClient::new(
+        Arc::new(fake.clone()) as DynTransport,
+        world.control_token.clone(),
+    );
+    let config = RegistryConfig::default();
+    let (registry, before) = audit(&client, &config).await.unwrap();
+    let plan = plan_repair(&registry, &before, "2026-11-25");
+    assert_eq!(apply_repair(&client, &registry, &plan).await.failed(), 0);
+    let filled_empty = before
+        .databases
+        .iter()
+        .filter(|d| {
+            d.resolved.is_some()
+                && registry
+                    .database(d.row)
+                    .unwrap()
+                    .ids
+                    .data_source_id
+                    .is_empty()
+        })
+        .count();
+
+    let (registry, after) = audit(&client, &config).await.unwrap();
+    let resolvable = after
+        .databases
+        .iter()
+        .filter(|d| d.resolved.is_some())
+        .count();
+    assert!(resolvable >= before.summary.databases_resolvable);
+    assert!(
+        after
+            .databases
+            .iter()
+            .filter(|d| d.resolved.is_some())
+            .all(|d| d.data_source_id_recorded)
+    );
+    assert_eq!(
+        after.summary.databases_with_data_source_id,
+        29 + filled_empty
+    );
+    assert_eq!(after.summary.databases_with_data_source_id, 94);
+    assert!(
+        after
+            .findings_of("registry.parent-page-property-missing")
+            .next()
+            .is_none()
+    );
+    let third = plan_repair(&registry, &after, "2026-11-25");
+    assert!(third.is_empty(), "{third:#?}");
+    fake.clear_request_log();
+    apply_repair(&client, &registry, &third).await;
+    assert!(fake.request_log().is_empty());
+}
