@@ -141,12 +141,6 @@ macro_rules! notion_id {
             }
         }
 
-        impl From<ObjectId> for $name {
-            fn from(id: ObjectId) -> Self {
-                Self(id.0)
-            }
-        }
-
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_str(self)
@@ -162,67 +156,15 @@ macro_rules! notion_id {
     };
 }
 
-/// The ID that a link or a registry cell names before the API says what kind of object it is.
-///
-/// The path of a Notion link names a page or a database and cannot tell which; this type holds
-/// such an ID until it is resolved. Convert it with `PageId::from(id)`, `DatabaseId::from(id)` …
-/// once the kind is known.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ObjectId(u128);
-
-impl ObjectId {
-    /// Parses 32 hex digits or the dashed form, any case, surrounding whitespace allowed.
-    pub fn parse(text: &str) -> Result<Self, IdError> {
-        parse_raw(text).map(Self)
-    }
-
-    /// The ID from its 128-bit value.
-    pub const fn from_u128(value: u128) -> Self {
-        Self(value)
-    }
-
-    /// The 128-bit value.
-    pub const fn as_u128(self) -> u128 {
-        self.0
-    }
-
-    /// The 32 lowercase hex digits without dashes.
-    pub fn simple(self) -> String {
-        format!("{:032x}", self.0)
-    }
-}
-
-impl fmt::Display for ObjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt_dashed(self.0, f)
-    }
-}
-
-impl fmt::Debug for ObjectId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ObjectId({self})")
-    }
-}
-
-impl FromStr for ObjectId {
-    type Err = IdError;
-    fn from_str(text: &str) -> Result<Self, IdError> {
-        Self::parse(text)
-    }
-}
-
-impl Serialize for ObjectId {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for ObjectId {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        Self::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
+notion_id!(
+    /// The ID that a link or a registry cell names before the API says what kind of object it is.
+    ///
+    /// The path of a Notion link names a page or a database and cannot tell which; this type holds
+    /// such an ID until it is resolved. Convert it with `PageId::from(id)`, `DatabaseId::from(id)` …
+    /// once the kind is known.
+    ObjectId,
+    "object"
+);
 
 notion_id!(
     /// A database: the container that holds one or more data sources (API 2025-09-03 and later).
@@ -286,10 +228,17 @@ impl From<DatabaseId> for BlockId {
     }
 }
 
+/// Each kind of ID to and from [`ObjectId`].
 macro_rules! into_object_id {
     ($($name:ident),*) => {$(
         impl From<$name> for ObjectId {
             fn from(id: $name) -> Self {
+                Self(id.0)
+            }
+        }
+
+        impl From<ObjectId> for $name {
+            fn from(id: ObjectId) -> Self {
                 Self(id.0)
             }
         }

@@ -141,6 +141,26 @@ struct Counted {
     writes: AtomicU64,
 }
 
+impl Counted {
+    /// A counter over the transport of `client`.
+    fn over(client: &NotionClient) -> Arc<Self> {
+        Arc::new(Self {
+            inner: Arc::clone(client.transport()),
+            requests: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+        })
+    }
+
+    /// `client` (its token and version), counted here.
+    fn client(self: &Arc<Self>, client: &NotionClient) -> NotionClient {
+        NotionClient::new(
+            Arc::clone(self) as crate::transport::DynTransport,
+            client.token().clone(),
+        )
+        .with_version(client.version().clone())
+    }
+}
+
 #[async_trait]
 impl Transport for Counted {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
@@ -233,18 +253,8 @@ fn candidates(
                     continue;
                 }
             };
-            let counter = Arc::new(Counted {
-                inner: Arc::clone(control.transport()),
-                requests: AtomicU64::new(0),
-                writes: AtomicU64::new(0),
-            });
-            let counted = |client: &NotionClient| {
-                NotionClient::new(
-                    Arc::clone(&counter) as crate::transport::DynTransport,
-                    client.token().clone(),
-                )
-                .with_version(client.version().clone())
-            };
+            let counter = Counted::over(control);
+            let counted = |client: &NotionClient| counter.client(client);
             let (source, target, parent) = match direction {
                 Direction::Push => (control, &env_client, env_audit.parent_page.page()),
                 _ => {
@@ -572,18 +582,8 @@ pub async fn transfer(
     })?;
     // The target's parent must be readable before anything is written.
     target.page(target_parent).await?;
-    let counter = Arc::new(Counted {
-        inner: Arc::clone(source.transport()),
-        requests: AtomicU64::new(0),
-        writes: AtomicU64::new(0),
-    });
-    let counted = |client: &NotionClient| {
-        NotionClient::new(
-            Arc::clone(&counter) as crate::transport::DynTransport,
-            client.token().clone(),
-        )
-        .with_version(client.version().clone())
-    };
+    let counter = Counted::over(source);
+    let counted = |client: &NotionClient| counter.client(client);
     let candidate = Candidate {
         pair: SyncPair {
             database_row: PageId::from_u128(database.as_u128()),
