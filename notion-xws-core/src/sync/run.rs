@@ -446,6 +446,21 @@ pub async fn sync(
     progress: Option<ProgressFn>,
 ) -> Result<RunReport> {
     let (registry, report) = audit(control, config).await?;
+    if let Some(name) = options.only.as_deref() {
+        let known = registry
+            .environments
+            .iter()
+            .any(|e| e.name.eq_ignore_ascii_case(name))
+            || registry
+                .clients
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(name));
+        if !known {
+            return Err(Error::Config(format!(
+                "no environment and no Clients row is named {name:?}"
+            )));
+        }
+    }
     let (candidates, mut skipped) =
         candidates(control, &registry, &report, options.only.as_deref());
     let mut links = LinksTable::find(control).await?;
