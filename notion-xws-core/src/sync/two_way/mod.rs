@@ -110,7 +110,9 @@ impl TwoWayRow {
 
 /// Drops the values of the columns this library owns (keys, links, bases).
 fn own_columns_removed(mut content: RowContent) -> RowContent {
-    content.values.retain(|name, _| !name.starts_with(OWN_PREFIX));
+    content
+        .values
+        .retain(|name, _| !name.starts_with(OWN_PREFIX));
     content
 }
 
@@ -534,9 +536,11 @@ fn pair_rows(snapshot: &TwoWaySnapshot) -> Pairing<'_> {
                 pairing.linked.push((control, first));
                 paired_control.insert(key);
             }
-            None => pairing
-                .environment_orphans
-                .push((first, key, control_trashed.get(&key).copied())),
+            None => {
+                pairing
+                    .environment_orphans
+                    .push((first, key, control_trashed.get(&key).copied()))
+            }
         }
         paired_environment.insert(first.id());
         pairing.new_environment.extend(others.iter().copied());
@@ -692,21 +696,8 @@ impl Builder {
         let key_missing = environment.link != Some(control.id());
         let link_wrong = control.link != Some(environment.id());
         let base_differs = environment.base.as_ref() != Some(&new_base);
-        if to_control.is_empty() && to_environment.is_empty() && !key_missing && !link_wrong {
-            if base_differs {
-                self.counts.base_only += 1;
-                self.actions.push(TwoWayAction::WriteBase {
-                    row: environment.id(),
-                    control: control.id(),
-                    properties: key_and_base(None, &new_base),
-                    base: new_base,
-                });
-            } else {
-                self.counts.unchanged += 1;
-            }
-            return;
-        }
-        if !to_control.is_empty() || link_wrong {
+        let control_written = !to_control.is_empty() || link_wrong;
+        if control_written {
             if link_wrong {
                 to_control.insert(link.to_owned(), key_value(environment.id()));
             }
@@ -717,22 +708,27 @@ impl Builder {
                 properties: to_control,
             });
         }
-        if !to_environment.is_empty() || key_missing || base_differs {
-            if !to_environment.is_empty() {
-                self.counts.update_environment += 1;
-            } else {
-                self.counts.base_only += 1;
-            }
-            to_environment.extend(key_and_base(
-                key_missing.then_some(control.id()),
-                &new_base,
-            ));
+        if !to_environment.is_empty() || key_missing {
+            self.counts.update_environment += 1;
+            to_environment.extend(key_and_base(key_missing.then_some(control.id()), &new_base));
             self.actions.push(TwoWayAction::UpdateEnvironment {
                 row: environment.id(),
                 control: control.id(),
                 properties: to_environment,
                 base: new_base,
             });
+        } else if base_differs {
+            if !control_written {
+                self.counts.base_only += 1;
+            }
+            self.actions.push(TwoWayAction::WriteBase {
+                row: environment.id(),
+                control: control.id(),
+                properties: key_and_base(None, &new_base),
+                base: new_base,
+            });
+        } else if !control_written {
+            self.counts.unchanged += 1;
         }
     }
 
