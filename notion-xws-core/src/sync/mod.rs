@@ -4,6 +4,7 @@
 //! - [`values`]: property values in one canonical form, for comparing and for writing.
 //! - [`schema`]: the source's schema translated for the target, and the correlation column.
 //! - [`plan`]: the pure planner and the [`PairPlan`](plan::PairPlan) it makes.
+//! - [`two_way`]: the pure two-way planner (a base per linked row pair, conflicts, a policy).
 //! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
 //! - [`execute`]: the executor, which applies a plan and settles unknown outcomes.
 //! - [`run`]: the orchestrator ([`sync`]) and the [`RunReport`].
@@ -19,6 +20,7 @@ pub mod plan;
 mod render;
 pub mod run;
 pub mod schema;
+pub mod two_way;
 pub mod values;
 
 pub use run::{PairReport, PairState, RunReport, SyncOptions, sync, transfer};

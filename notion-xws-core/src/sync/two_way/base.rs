@@ -1,0 +1,139 @@
+//! The base of a linked row pair: a hash per synced property of what both sides held at the last
+//! sync, kept on the environment row as compact text.
+
+use std::collections::BTreeMap;
+
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use crate::sync::values::write_form;
+
+/// The environment's rich-text column that holds the base of its row pair.
+pub const BASE_COLUMN: &str = "notion-xws:base";
+
+/// The version tag that starts every encoded base.
+const VERSION: &str = "v1";
+
+/// What both rows of a linked pair held at the last sync: a hash of each synced property's
+/// canonical JSON text, by the property's name in the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Base {
+    /// The hash ([`hash_text`]) of each property's canonical text, by environment name.
+    pub hashes: BTreeMap<String, u64>,
+}
+
+impl Base {
+    /// The request JSON that writes this base into [`BASE_COLUMN`].
+    pub fn property_value(&self) -> Value {
+        write_form("rich_text", &Value::String(encode_base(self)))
+    }
+}
+
+impl Serialize for Base {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&encode_base(self))
+    }
+}
+
+/// FNV-1a, 64 bits: a fixed, stable hash (the same on every platform and in every version).
+pub fn hash_text(text: &str) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    text.bytes().fold(OFFSET, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
+/// A property name with the characters the encoding uses (`%`, `;`, `=`) percent-escaped.
+fn escape(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            ';' => out.push_str("%3B"),
+            '=' => out.push_str("%3D"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Encodes a base as `v1;<name>=<16 hex digits>;…`, names in order, escaped.
+pub fn encode_base(base: &Base) -> String {
+    let mut out = String::from(VERSION);
+    for (name, hash) in &base.hashes {
+        out.push(';');
+        out.push_str(&escape(name));
+        out.push('=');
+        out.push_str(&format!("{hash:016x}"));
+    }
+    out
+}
+
+/// Decodes [`encode_base`]'s text; `None` (no base) when it is missing, of another version, or
+/// malformed in any way.
+pub fn decode_base(text: &str) -> Option<Base> {
+    let rest = text.trim().strip_prefix(VERSION)?;
+    let mut base = Base::default();
+    if rest.is_empty() {
+        return Some(base);
+    }
+    for entry in rest.strip_prefix(';')?.split(';') {
+        let (name, hex) = entry.split_once('=')?;
+        if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let hash = u64::from_str_radix(hex, 16).ok()?;
+        let name = percent_encoding::percent_decode_str(name)
+            .decode_utf8()
+            .ok()?
+            .into_owned();
+        if name.is_empty() || base.hashes.insert(name, hash).is_some() {
+            return None;
+        }
+    }
+    Some(base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_1a_64_matches_the_reference_vectors() {
+        assert_eq!(hash_text(""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(hash_text("a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(hash_text("foobar"), 0x8594_4171_f739_67e8);
+    }
+
+    #[test]
+    fn a_base_round_trips_even_with_awkward_names() {
+        let base = Base {
+            hashes: [("Name", 1), ("a;b=c%d", u64::MAX), ("Ünï", 0)]
+                .into_iter()
+                .map(|(n, h)| (n.to_owned(), h))
+                .collect(),
+        };
+        let text = encode_base(&base);
+        assert_eq!(decode_base(&text), Some(base));
+        assert_eq!(decode_base("v1"), Some(Base::default()));
+    }
+
+    #[test]
+    fn a_malformed_base_is_no_base() {
+        for text in [
+            "",
+            "v2;Name=0000000000000001",
+            "v1;Name=1",
+            "v1;Name=000000000000000g",
+            "v1;Name",
+            "v1Name=0000000000000001",
+            "v1;Name=0000000000000001;Name=0000000000000002",
+            "v1;=0000000000000001",
+            "v1;%FF=0000000000000001",
+            "garbage",
+        ] {
+            assert_eq!(decode_base(text), None, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,965 @@
+//! The two-way planner: both databases of a pair edited, every change copied to the other side
+//! once, and no change lost without a conflict saying so.
+//!
+//! The model is that of Unison and rclone's bisync: a three-way comparison against a **base**.
+//! For each linked pair of rows (a control row and its environment row), the base records, per
+//! synced property, a hash of what both sides held at the last sync ([`Base`], kept on the
+//! environment row in [`BASE_COLUMN`], so that it survives the loss of any local file). A side
+//! whose value differs from the base changed it; a change on one side is copied to the other; the
+//! same change on both sides is a "false conflict" (nothing to write but the base); different
+//! changes to the same property are a [`Conflict`], settled by the [`ConflictPolicy`] (by default
+//! nothing is overwritten and the conflict is reported, again on every run until someone settles
+//! it). Changes to different properties of one row merge. Changes are found by content (the
+//! canonical form of [`values`](super::values)), never by `last_edited_time`, which Notion rounds
+//! to the minute; so a row this planner wrote last run has a base equal to both sides and nothing
+//! is echoed back.
+//!
+//! Rows are linked both ways: the environment row carries the control row's ID in
+//! [`SOURCE_KEY`], as in the one-way sync, and the control row carries the environment row's ID in
+//! its [`link_column`] (one column per environment, so that the pairs of one database never write
+//! the same cell). A row new on either side is created on the other, its link written with it; a
+//! row trashed on one side is trashed on the other, unless the other side changed it since the
+//! base: then modify beats delete (as in Syncthing and bisync), the trashed row is restored with
+//! the live values, and the conflict is reported. Without a base (a new link, or one unreadable)
+//! nothing is trashed and every difference is a conflict, as Unison does with a lost archive.
+//!
+//! [`plan_two_way`] is pure: it reads a [`TwoWaySnapshot`] and returns a [`TwoWayPlan`], whose
+//! actions are applied in order. Within a pair, the base is always the last write, so that a run
+//! cut short anywhere is finished by the next: what was written is then equal on both sides and
+//! settles as a false conflict.
+
+mod base;
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+pub use base::{BASE_COLUMN, Base, decode_base, encode_base, hash_text};
+
+use super::plan::{PairStatus, PlanOptions, RowContent, SyncPair, key_value};
+use super::schema::{SOURCE_KEY, plan_schema};
+use super::values::{empty, write_form};
+use crate::ids::PageId;
+use crate::model::{Page, PropertyConfig, PropertyValueKind, RichText};
+
+/// The start of every column name this library owns.
+const OWN_PREFIX: &str = "notion-xws:";
+
+/// The start of the control's link columns.
+pub const LINK_PREFIX: &str = "notion-xws:link:";
+
+/// The control's column that holds, in each control row, the ID of its row in one environment:
+/// `notion-xws:link:` and the environment's registry row ID in 32 hex digits.
+pub fn link_column(environment_row: PageId) -> String {
+    format!("{LINK_PREFIX}{}", environment_row.simple())
+}
+
+/// A row of either side as the two-way planner sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TwoWayRow {
+    /// Its content (values of the columns this library owns left out).
+    pub content: RowContent,
+    /// The row of the other side it names: a control row's [`link_column`], an environment
+    /// row's [`SOURCE_KEY`].
+    pub link: Option<PageId>,
+    /// The base of its pair (environment rows only; `None` when missing or malformed).
+    pub base: Option<Base>,
+    /// When it was last edited (for [`ConflictPolicy::NewerWins`] only).
+    pub last_edited_time: String,
+}
+
+impl TwoWayRow {
+    /// A control row, with its link to its row in the environment whose registry row is given.
+    pub fn control(page: &Page, environment_row: PageId) -> Self {
+        Self {
+            content: own_columns_removed(RowContent::from(page)),
+            link: plain_text(page, &link_column(environment_row))
+                .and_then(|text| PageId::parse(&text).ok()),
+            base: None,
+            last_edited_time: page.last_edited_time.clone(),
+        }
+    }
+
+    /// An environment row, with its key and its base.
+    pub fn environment(page: &Page) -> Self {
+        let content = own_columns_removed(RowContent::from(page));
+        Self {
+            link: content.key,
+            content,
+            base: plain_text(page, BASE_COLUMN).and_then(|text| decode_base(&text)),
+            last_edited_time: page.last_edited_time.clone(),
+        }
+    }
+
+    fn id(&self) -> PageId {
+        self.content.id
+    }
+
+    /// The canonical text of a property (the empty form when the row lacks it).
+    fn text(&self, name: &str, type_name: &str) -> Cow<'_, str> {
+        match self.content.values.get(name) {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(empty(type_name).to_string()),
+        }
+    }
+}
+
+/// Drops the values of the columns this library owns (keys, links, bases).
+fn own_columns_removed(mut content: RowContent) -> RowContent {
+    content
+        .values
+        .retain(|name, _| !name.starts_with(OWN_PREFIX));
+    content
+}
+
+/// The plain text of a rich-text property, if the page has it.
+fn plain_text(page: &Page, name: &str) -> Option<String> {
+    match &page.properties.get(name)?.value {
+        PropertyValueKind::RichText(text) => Some(RichText::concat_plain_text(text)),
+        _ => None,
+    }
+}
+
+/// Everything the two-way planner needs for one pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TwoWaySnapshot {
+    /// The pair.
+    pub pair: SyncPair,
+    /// The control database's schema.
+    pub control_schema: BTreeMap<String, PropertyConfig>,
+    /// The environment database's schema, when it exists.
+    pub environment_schema: Option<BTreeMap<String, PropertyConfig>>,
+    /// The control's live rows.
+    pub control_rows: Vec<TwoWayRow>,
+    /// The environment's live rows.
+    pub environment_rows: Vec<TwoWayRow>,
+    /// Control rows that an environment row's key names but that are in the trash.
+    pub control_trashed: Vec<TwoWayRow>,
+    /// Environment rows that a control row's link names but that are in the trash.
+    pub environment_trashed: Vec<TwoWayRow>,
+}
+
+/// How a conflict (different changes to one property on both sides) is settled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictPolicy {
+    /// Nothing is overwritten; the conflict is reported with both values, on every run.
+    #[default]
+    Report,
+    /// The control's value is written to the environment.
+    ControlWins,
+    /// The environment's value is written to the control.
+    EnvironmentWins,
+    /// The value of the row edited last wins; a tie (the same minute) is reported.
+    NewerWins,
+}
+
+/// A row of the plan's actions: an existing page, or one this plan creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "row", content = "id", rename_all = "snake_case")]
+pub enum RowRef {
+    /// An existing page.
+    Page(PageId),
+    /// The row this plan creates for the given row of the other side.
+    CreatedFor(PageId),
+}
+
+/// Why a row is trashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TwoWayTrashReason {
+    /// Its linked row on the other side was trashed (or deleted) and it was not changed since.
+    OtherSideTrashed,
+}
+
+/// One write of a two-way plan. Values are request JSON (`values::write_form`) by the property's
+/// name on the side written; `properties` hold every column the request writes, the key, link
+/// and base included.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum TwoWayAction {
+    /// Creates the environment row of a control row, with its key and base.
+    CreateInEnvironment {
+        /// The control row.
+        control: PageId,
+        /// The values, key and base.
+        properties: Map<String, Value>,
+        /// The base written.
+        base: Base,
+    },
+    /// Writes a control row's link column (after a create, the row created for it).
+    LinkControlRow {
+        /// The control row.
+        control: PageId,
+        /// Its environment row.
+        environment: RowRef,
+    },
+    /// Creates the control row of an environment row, with its link column.
+    CreateInControl {
+        /// The environment row.
+        environment: PageId,
+        /// The values and link.
+        properties: Map<String, Value>,
+    },
+    /// Writes an environment row's key and base (after a [`TwoWayAction::CreateInControl`]).
+    LinkEnvironmentRow {
+        /// The environment row.
+        environment: PageId,
+        /// Its control row.
+        control: RowRef,
+        /// The key and base, as request JSON.
+        properties: Map<String, Value>,
+        /// The base written.
+        base: Base,
+    },
+    /// Writes changed values into a control row.
+    UpdateControl {
+        /// The control row.
+        row: PageId,
+        /// Its environment row.
+        environment: PageId,
+        /// The values.
+        properties: Map<String, Value>,
+    },
+    /// Writes changed values into an environment row, with the new base.
+    UpdateEnvironment {
+        /// The environment row.
+        row: PageId,
+        /// Its control row.
+        control: PageId,
+        /// The values and the base (and the key, when it was missing).
+        properties: Map<String, Value>,
+        /// The base written.
+        base: Base,
+    },
+    /// Writes only the base of a pair (both sides already agree).
+    WriteBase {
+        /// The environment row.
+        row: PageId,
+        /// Its control row.
+        control: PageId,
+        /// The base, as request JSON.
+        properties: Map<String, Value>,
+        /// The base written.
+        base: Base,
+    },
+    /// Moves an environment row to the trash.
+    TrashEnvironment {
+        /// The environment row.
+        row: PageId,
+        /// Its control row (trashed or gone).
+        control: PageId,
+        /// Why.
+        reason: TwoWayTrashReason,
+    },
+    /// Moves a control row to the trash.
+    TrashControl {
+        /// The control row.
+        row: PageId,
+        /// Its environment row (trashed or gone).
+        environment: PageId,
+        /// Why.
+        reason: TwoWayTrashReason,
+    },
+    /// Takes a trashed control row out of the trash, with the environment row's values.
+    RestoreControl {
+        /// The trashed control row.
+        row: PageId,
+        /// The environment row that changed.
+        environment: PageId,
+        /// The values and link.
+        properties: Map<String, Value>,
+    },
+    /// Takes a trashed environment row out of the trash, with the control row's values.
+    RestoreEnvironment {
+        /// The trashed environment row.
+        row: PageId,
+        /// The control row that changed.
+        control: PageId,
+        /// The values, key and base.
+        properties: Map<String, Value>,
+        /// The base written.
+        base: Base,
+    },
+}
+
+/// What happened to both sides of a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictKind {
+    /// Both sides changed the property, differently.
+    EditEdit,
+    /// The control changed the row; the environment trashed it.
+    ControlEditedEnvironmentTrashed,
+    /// The control trashed the row; the environment changed it.
+    ControlTrashedEnvironmentEdited,
+}
+
+/// How a conflict was settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// Nothing was written; it is reported again until settled by hand.
+    Reported,
+    /// The control's value was written to the environment.
+    ControlWon,
+    /// The environment's value was written to the control.
+    EnvironmentWon,
+    /// The trashed row is restored with the live row's values (modify beats delete).
+    Restored,
+}
+
+/// A conflict, with both values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Conflict {
+    /// The control row.
+    pub control_row: PageId,
+    /// The environment row.
+    pub environment_row: PageId,
+    /// What happened.
+    pub kind: ConflictKind,
+    /// The property (its control name); `None` for a trashed row.
+    pub property: Option<String>,
+    /// The control's canonical value (`None` when trashed or for a whole row).
+    pub control_value: Option<Value>,
+    /// The environment's canonical value (`None` when trashed or for a whole row).
+    pub environment_value: Option<Value>,
+    /// How it was settled.
+    pub resolution: Resolution,
+}
+
+/// The counts of a two-way plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct TwoWayCounts {
+    /// Control rows created in the environment.
+    pub create_in_environment: usize,
+    /// Environment rows created in the control.
+    pub create_in_control: usize,
+    /// Environment rows updated.
+    pub update_environment: usize,
+    /// Control rows updated.
+    pub update_control: usize,
+    /// Pairs whose base alone is written.
+    pub base_only: usize,
+    /// Environment rows trashed.
+    pub trash_environment: usize,
+    /// Control rows trashed.
+    pub trash_control: usize,
+    /// Rows restored from the trash (either side).
+    pub restore: usize,
+    /// Linked pairs with nothing to write.
+    pub unchanged: usize,
+    /// Conflicts (each property of an edit/edit conflict, each edit/trash row).
+    pub conflicts: usize,
+}
+
+/// The plan of one two-way pair.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TwoWayPlan {
+    /// The pair.
+    pub pair: SyncPair,
+    /// The policy it was planned with.
+    pub policy: ConflictPolicy,
+    /// Whether it can go ahead (the max-delete guard).
+    pub status: PairStatus,
+    /// The environment database to create, with these properties, when there is none.
+    pub create_environment: Option<BTreeMap<String, Value>>,
+    /// Columns to add to the existing environment database, as request JSON.
+    pub environment_add_properties: BTreeMap<String, Value>,
+    /// Columns to add to the control database (its link column), as request JSON.
+    pub control_add_properties: BTreeMap<String, Value>,
+    /// The row writes, in the order they must be applied.
+    pub actions: Vec<TwoWayAction>,
+    /// The conflicts.
+    pub conflicts: Vec<Conflict>,
+    /// The counts.
+    pub counts: TwoWayCounts,
+    /// What is not synced, and why.
+    pub notes: Vec<String>,
+}
+
+impl TwoWayPlan {
+    /// Whether applying the plan writes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+            && self.create_environment.is_none()
+            && self.environment_add_properties.is_empty()
+            && self.control_add_properties.is_empty()
+    }
+}
+
+/// A synced property: its names on both sides and its type.
+#[derive(Debug)]
+struct Synced {
+    control: String,
+    environment: String,
+    type_name: String,
+}
+
+/// The request JSON that writes a canonical form given as text.
+fn write_text(type_name: &str, text: &str) -> Value {
+    let form = serde_json::from_str(text).unwrap_or_else(|_| empty(type_name));
+    write_form(type_name, &form)
+}
+
+/// A canonical text as a JSON value (for reports).
+fn parsed(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// Which side a row is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Control,
+    Environment,
+}
+
+impl Synced {
+    fn name(&self, side: Side) -> &str {
+        match side {
+            Side::Control => &self.control,
+            Side::Environment => &self.environment,
+        }
+    }
+}
+
+/// The base that records a row's current values (which both sides hold after the write).
+fn base_of(row: &TwoWayRow, side: Side, synced: &[Synced]) -> Base {
+    Base {
+        hashes: synced
+            .iter()
+            .map(|p| {
+                let text = row.text(p.name(side), &p.type_name);
+                (p.environment.clone(), hash_text(&text))
+            })
+            .collect(),
+    }
+}
+
+/// Every synced value of a row, as request JSON by the other side's names.
+fn all_values(row: &TwoWayRow, from: Side, to: Side, synced: &[Synced]) -> Map<String, Value> {
+    synced
+        .iter()
+        .map(|p| {
+            let text = row.text(p.name(from), &p.type_name);
+            (p.name(to).to_owned(), write_text(&p.type_name, &text))
+        })
+        .collect()
+}
+
+/// Whether a row differs from its base in any synced property (no base: it may have).
+fn changed_since(row: &TwoWayRow, side: Side, base: Option<&Base>, synced: &[Synced]) -> bool {
+    let Some(base) = base else {
+        return true;
+    };
+    synced.iter().any(|p| {
+        let hash = hash_text(&row.text(p.name(side), &p.type_name));
+        base.hashes.get(&p.environment) != Some(&hash)
+    })
+}
+
+/// The rows of both sides, sorted into what happens to them.
+#[derive(Debug, Default)]
+struct Pairing<'a> {
+    /// Both rows live: (control, environment).
+    linked: Vec<(&'a TwoWayRow, &'a TwoWayRow)>,
+    /// A live control row whose environment row is trashed (`Some`) or gone (`None`).
+    control_orphans: Vec<(&'a TwoWayRow, PageId, Option<&'a TwoWayRow>)>,
+    /// A live environment row whose control row is trashed (`Some`) or gone (`None`).
+    environment_orphans: Vec<(&'a TwoWayRow, PageId, Option<&'a TwoWayRow>)>,
+    /// Live control rows with no environment row.
+    new_control: Vec<&'a TwoWayRow>,
+    /// Live environment rows with no control row.
+    new_environment: Vec<&'a TwoWayRow>,
+}
+
+/// Rows by ID, sorted by ID.
+fn sorted(rows: &[TwoWayRow]) -> Vec<&TwoWayRow> {
+    let mut rows: Vec<&TwoWayRow> = rows.iter().collect();
+    rows.sort_by_key(|row| row.id());
+    rows.dedup_by_key(|row| row.id());
+    rows
+}
+
+/// Links the rows of both sides. An environment row's key decides its pair; of several
+/// environment rows with one key (a row duplicated in Notion copies its key), the one the
+/// control row links to, or else the oldest, is the pair and the others are new rows. A control
+/// row linked to an environment row that carries no key is its pair (a create cut short before
+/// the key was written).
+fn pair_rows(snapshot: &TwoWaySnapshot) -> Pairing<'_> {
+    let control = sorted(&snapshot.control_rows);
+    let environment = sorted(&snapshot.environment_rows);
+    let control_live: HashMap<PageId, &TwoWayRow> = control.iter().map(|r| (r.id(), *r)).collect();
+    let control_trashed: HashMap<PageId, &TwoWayRow> = snapshot
+        .control_trashed
+        .iter()
+        .map(|r| (r.id(), r))
+        .collect();
+    let environment_live: HashMap<PageId, &TwoWayRow> =
+        environment.iter().map(|r| (r.id(), *r)).collect();
+    let environment_trashed: HashMap<PageId, &TwoWayRow> = snapshot
+        .environment_trashed
+        .iter()
+        .map(|r| (r.id(), r))
+        .collect();
+
+    let mut pairing = Pairing::default();
+    let mut by_key: BTreeMap<PageId, Vec<&TwoWayRow>> = BTreeMap::new();
+    for row in &environment {
+        if let Some(key) = row.link {
+            by_key.entry(key).or_default().push(row);
+        }
+    }
+    let mut paired_control: HashSet<PageId> = HashSet::new();
+    let mut paired_environment: HashSet<PageId> = HashSet::new();
+    for (key, mut rows) in by_key {
+        let live = control_live.get(&key).copied();
+        let linked_to = live.and_then(|c| c.link);
+        rows.sort_by(|a, b| {
+            let a_unlinked = Some(a.id()) != linked_to;
+            let b_unlinked = Some(b.id()) != linked_to;
+            (a_unlinked, &a.content.created_time, a.id()).cmp(&(
+                b_unlinked,
+                &b.content.created_time,
+                b.id(),
+            ))
+        });
+        let Some((first, others)) = rows.split_first() else {
+            continue;
+        };
+        match live {
+            Some(control) => {
+                pairing.linked.push((control, first));
+                paired_control.insert(key);
+            }
+            None => {
+                pairing
+                    .environment_orphans
+                    .push((first, key, control_trashed.get(&key).copied()))
+            }
+        }
+        paired_environment.insert(first.id());
+        pairing.new_environment.extend(others.iter().copied());
+        paired_environment.extend(others.iter().map(|r| r.id()));
+    }
+    for row in &control {
+        if paired_control.contains(&row.id()) {
+            continue;
+        }
+        let Some(link) = row.link else {
+            pairing.new_control.push(row);
+            continue;
+        };
+        match (environment_live.get(&link), environment_trashed.get(&link)) {
+            (Some(other), _) => {
+                if other.link.is_none() && paired_environment.insert(link) {
+                    pairing.linked.push((row, other));
+                } else {
+                    pairing.new_control.push(row);
+                }
+            }
+            (None, Some(trashed)) if trashed.link.is_none_or(|key| key == row.id()) => {
+                pairing.control_orphans.push((row, link, Some(trashed)));
+            }
+            (None, Some(_)) => pairing.new_control.push(row),
+            (None, None) => pairing.control_orphans.push((row, link, None)),
+        }
+    }
+    for row in &environment {
+        if row.link.is_none() && !paired_environment.contains(&row.id()) {
+            pairing.new_environment.push(row);
+        }
+    }
+    pairing.linked.sort_by_key(|(c, _)| c.id());
+    pairing.new_environment.sort_by_key(|r| r.id());
+    pairing
+}
+
+/// The plan being built.
+#[derive(Debug, Default)]
+struct Builder {
+    actions: Vec<TwoWayAction>,
+    conflicts: Vec<Conflict>,
+    counts: TwoWayCounts,
+}
+
+/// The key column's and base column's request JSON for an environment row.
+fn key_and_base(control: Option<PageId>, base: &Base) -> Map<String, Value> {
+    let mut properties = Map::new();
+    if let Some(control) = control {
+        properties.insert(SOURCE_KEY.to_owned(), key_value(control));
+    }
+    properties.insert(BASE_COLUMN.to_owned(), base.property_value());
+    properties
+}
+
+impl Builder {
+    /// A control row with no environment row: created there, then linked.
+    fn create_in_environment(&mut self, row: &TwoWayRow, synced: &[Synced]) {
+        let base = base_of(row, Side::Control, synced);
+        let mut properties = all_values(row, Side::Control, Side::Environment, synced);
+        properties.extend(key_and_base(Some(row.id()), &base));
+        self.counts.create_in_environment += 1;
+        self.actions.push(TwoWayAction::CreateInEnvironment {
+            control: row.id(),
+            properties,
+            base,
+        });
+        self.actions.push(TwoWayAction::LinkControlRow {
+            control: row.id(),
+            environment: RowRef::CreatedFor(row.id()),
+        });
+    }
+
+    /// An environment row with no control row: created there (with its link), then keyed.
+    fn create_in_control(&mut self, row: &TwoWayRow, link: &str, synced: &[Synced]) {
+        let base = base_of(row, Side::Environment, synced);
+        let mut properties = all_values(row, Side::Environment, Side::Control, synced);
+        properties.insert(link.to_owned(), key_value(row.id()));
+        self.counts.create_in_control += 1;
+        self.actions.push(TwoWayAction::CreateInControl {
+            environment: row.id(),
+            properties,
+        });
+        self.actions.push(TwoWayAction::LinkEnvironmentRow {
+            environment: row.id(),
+            control: RowRef::CreatedFor(row.id()),
+            properties: key_and_base(None, &base),
+            base,
+        });
+    }
+
+    /// Both rows live: each property compared with the base, changes copied, conflicts settled.
+    fn linked(
+        &mut self,
+        control: &TwoWayRow,
+        environment: &TwoWayRow,
+        link: &str,
+        synced: &[Synced],
+        policy: ConflictPolicy,
+    ) {
+        let mut to_control = Map::new();
+        let mut to_environment = Map::new();
+        let mut new_base = Base::default();
+        for p in synced {
+            let a = control.text(&p.control, &p.type_name);
+            let b = environment.text(&p.environment, &p.type_name);
+            let (ha, hb) = (hash_text(&a), hash_text(&b));
+            let h0 = environment
+                .base
+                .as_ref()
+                .and_then(|base| base.hashes.get(&p.environment).copied());
+            let winner = if ha == hb || h0 == Some(hb) {
+                Some(Side::Control)
+            } else if h0 == Some(ha) {
+                Some(Side::Environment)
+            } else {
+                let resolution = settle(policy, control, environment);
+                self.conflicts.push(Conflict {
+                    control_row: control.id(),
+                    environment_row: environment.id(),
+                    kind: ConflictKind::EditEdit,
+                    property: Some(p.control.clone()),
+                    control_value: Some(parsed(&a)),
+                    environment_value: Some(parsed(&b)),
+                    resolution,
+                });
+                match resolution {
+                    Resolution::ControlWon => Some(Side::Control),
+                    Resolution::EnvironmentWon => Some(Side::Environment),
+                    Resolution::Reported | Resolution::Restored => None,
+                }
+            };
+            match winner {
+                Some(Side::Control) => {
+                    if ha != hb {
+                        to_environment.insert(p.environment.clone(), write_text(&p.type_name, &a));
+                    }
+                    new_base.hashes.insert(p.environment.clone(), ha);
+                }
+                Some(Side::Environment) => {
+                    to_control.insert(p.control.clone(), write_text(&p.type_name, &b));
+                    new_base.hashes.insert(p.environment.clone(), hb);
+                }
+                // Unsettled: the old entry stays, so the conflict is seen again.
+                None => {
+                    if let Some(h0) = h0 {
+                        new_base.hashes.insert(p.environment.clone(), h0);
+                    }
+                }
+            }
+        }
+        let key_missing = environment.link != Some(control.id());
+        let link_wrong = control.link != Some(environment.id());
+        let base_differs = environment.base.as_ref() != Some(&new_base);
+        let control_written = !to_control.is_empty() || link_wrong;
+        if control_written {
+            if link_wrong {
+                to_control.insert(link.to_owned(), key_value(environment.id()));
+            }
+            self.counts.update_control += 1;
+            self.actions.push(TwoWayAction::UpdateControl {
+                row: control.id(),
+                environment: environment.id(),
+                properties: to_control,
+            });
+        }
+        if !to_environment.is_empty() || key_missing {
+            self.counts.update_environment += 1;
+            to_environment.extend(key_and_base(key_missing.then_some(control.id()), &new_base));
+            self.actions.push(TwoWayAction::UpdateEnvironment {
+                row: environment.id(),
+                control: control.id(),
+                properties: to_environment,
+                base: new_base,
+            });
+        } else if base_differs {
+            if !control_written {
+                self.counts.base_only += 1;
+            }
+            self.actions.push(TwoWayAction::WriteBase {
+                row: environment.id(),
+                control: control.id(),
+                properties: key_and_base(None, &new_base),
+                base: new_base,
+            });
+        } else if !control_written {
+            self.counts.unchanged += 1;
+        }
+    }
+
+    /// A live control row whose environment row is trashed or gone.
+    fn control_orphan(
+        &mut self,
+        control: &TwoWayRow,
+        environment: PageId,
+        trashed: Option<&TwoWayRow>,
+        synced: &[Synced],
+    ) {
+        let base = trashed.and_then(|row| row.base.as_ref());
+        if !changed_since(control, Side::Control, base, synced) {
+            self.counts.trash_control += 1;
+            self.actions.push(TwoWayAction::TrashControl {
+                row: control.id(),
+                environment,
+                reason: TwoWayTrashReason::OtherSideTrashed,
+            });
+            return;
+        }
+        self.edit_trash_conflict(
+            control.id(),
+            environment,
+            ConflictKind::ControlEditedEnvironmentTrashed,
+        );
+        match trashed {
+            Some(_) => {
+                let base = base_of(control, Side::Control, synced);
+                let mut properties = all_values(control, Side::Control, Side::Environment, synced);
+                properties.extend(key_and_base(Some(control.id()), &base));
+                self.counts.restore += 1;
+                self.actions.push(TwoWayAction::RestoreEnvironment {
+                    row: environment,
+                    control: control.id(),
+                    properties,
+                    base,
+                });
+            }
+            None => self.create_in_environment(control, synced),
+        }
+    }
+
+    /// A live environment row whose control row is trashed or gone.
+    fn environment_orphan(
+        &mut self,
+        environment: &TwoWayRow,
+        control: PageId,
+        trashed: Option<&TwoWayRow>,
+        link: &str,
+        synced: &[Synced],
+    ) {
+        if !changed_since(
+            environment,
+            Side::Environment,
+            environment.base.as_ref(),
+            synced,
+        ) {
+            self.counts.trash_environment += 1;
+            self.actions.push(TwoWayAction::TrashEnvironment {
+                row: environment.id(),
+                control,
+                reason: TwoWayTrashReason::OtherSideTrashed,
+            });
+            return;
+        }
+        self.edit_trash_conflict(
+            control,
+            environment.id(),
+            ConflictKind::ControlTrashedEnvironmentEdited,
+        );
+        match trashed {
+            Some(_) => {
+                let base = base_of(environment, Side::Environment, synced);
+                let mut properties =
+                    all_values(environment, Side::Environment, Side::Control, synced);
+                properties.insert(link.to_owned(), key_value(environment.id()));
+                self.counts.restore += 1;
+                self.actions.push(TwoWayAction::RestoreControl {
+                    row: control,
+                    environment: environment.id(),
+                    properties,
+                });
+                self.actions.push(TwoWayAction::WriteBase {
+                    row: environment.id(),
+                    control,
+                    properties: key_and_base(None, &base),
+                    base,
+                });
+            }
+            None => self.create_in_control(environment, link, synced),
+        }
+    }
+
+    fn edit_trash_conflict(&mut self, control: PageId, environment: PageId, kind: ConflictKind) {
+        self.conflicts.push(Conflict {
+            control_row: control,
+            environment_row: environment,
+            kind,
+            property: None,
+            control_value: None,
+            environment_value: None,
+            resolution: Resolution::Restored,
+        });
+    }
+}
+
+/// How the policy settles an edit/edit conflict.
+fn settle(policy: ConflictPolicy, control: &TwoWayRow, environment: &TwoWayRow) -> Resolution {
+    match policy {
+        ConflictPolicy::Report => Resolution::Reported,
+        ConflictPolicy::ControlWins => Resolution::ControlWon,
+        ConflictPolicy::EnvironmentWins => Resolution::EnvironmentWon,
+        ConflictPolicy::NewerWins => {
+            match control.last_edited_time.cmp(&environment.last_edited_time) {
+                std::cmp::Ordering::Greater => Resolution::ControlWon,
+                std::cmp::Ordering::Less => Resolution::EnvironmentWon,
+                std::cmp::Ordering::Equal => Resolution::Reported,
+            }
+        }
+    }
+}
+
+/// A schema without the columns this library owns (the key kept if asked).
+fn without_own_columns(
+    schema: &BTreeMap<String, PropertyConfig>,
+    keep_key: bool,
+) -> BTreeMap<String, PropertyConfig> {
+    schema
+        .iter()
+        .filter(|(name, _)| (keep_key && *name == SOURCE_KEY) || !name.starts_with(OWN_PREFIX))
+        .map(|(name, config)| (name.clone(), config.clone()))
+        .collect()
+}
+
+/// Plans one two-way pair. Pure: see the [module documentation](self).
+pub fn plan_two_way(
+    snapshot: &TwoWaySnapshot,
+    policy: ConflictPolicy,
+    options: PlanOptions,
+) -> TwoWayPlan {
+    let control_schema = without_own_columns(&snapshot.control_schema, false);
+    let environment_schema = snapshot
+        .environment_schema
+        .as_ref()
+        .map(|schema| without_own_columns(schema, true));
+    let schema = plan_schema(&control_schema, environment_schema.as_ref());
+    let synced: Vec<Synced> = schema
+        .copied
+        .iter()
+        .map(|c| Synced {
+            control: c.source.clone(),
+            environment: c.target.clone(),
+            type_name: c.type_name.clone(),
+        })
+        .collect();
+    let link = link_column(snapshot.pair.environment_row);
+    let mut notes = schema.notes.clone();
+
+    let mut environment_properties = schema.create;
+    let has_base = snapshot
+        .environment_schema
+        .as_ref()
+        .is_some_and(|s| s.contains_key(BASE_COLUMN));
+    if !has_base {
+        environment_properties.insert(BASE_COLUMN.to_owned(), serde_json::json!({"rich_text": {}}));
+    }
+    let mut control_add_properties = BTreeMap::new();
+    if !snapshot.control_schema.contains_key(&link) {
+        control_add_properties.insert(link.clone(), serde_json::json!({"rich_text": {}}));
+    }
+    let (create_environment, environment_add_properties) = match &snapshot.environment_schema {
+        None => (Some(environment_properties), BTreeMap::new()),
+        Some(_) => (None, environment_properties),
+    };
+
+    let pairing = pair_rows(snapshot);
+    let mut plan = Builder::default();
+    for row in &pairing.new_control {
+        plan.create_in_environment(row, &synced);
+    }
+    for row in &pairing.new_environment {
+        plan.create_in_control(row, &link, &synced);
+    }
+    for (control, environment) in &pairing.linked {
+        plan.linked(control, environment, &link, &synced, policy);
+    }
+
+    // The max-delete guard: a listing that failed must not read as "the other side deleted
+    // everything". Past the share, rows whose other side is gone are left as they are.
+    let gone = pairing.control_orphans.len() + pairing.environment_orphans.len();
+    let synced_rows = pairing.linked.len() + gone;
+    let mut status = PairStatus::Ready;
+    if synced_rows > 0
+        && gone as f64 > options.max_delete_fraction * synced_rows as f64
+        && !options.allow_mass_delete
+    {
+        status = PairStatus::DeleteGuard(format!(
+            "{gone} of the pair's {synced_rows} linked rows were trashed on one side (more than {:.0}%); \
+             nothing is trashed or restored. If they really were, run again allowing mass deletes",
+            options.max_delete_fraction * 100.0
+        ));
+    } else {
+        for (control, environment, trashed) in &pairing.control_orphans {
+            plan.control_orphan(control, *environment, *trashed, &synced);
+        }
+        for (environment, control, trashed) in &pairing.environment_orphans {
+            plan.environment_orphan(environment, *control, *trashed, &link, &synced);
+        }
+    }
+    plan.counts.conflicts = plan.conflicts.len();
+    let unsettled = plan
+        .conflicts
+        .iter()
+        .filter(|c| c.resolution == Resolution::Reported)
+        .count();
+    if unsettled > 0 {
+        notes.push(format!(
+            "{unsettled} conflict(s) left as they are (policy {policy:?}); each is reported until settled"
+        ));
+    }
+    TwoWayPlan {
+        pair: snapshot.pair.clone(),
+        policy,
+        status,
+        create_environment,
+        environment_add_properties,
+        control_add_properties,
+        actions: plan.actions,
+        conflicts: plan.conflicts,
+        counts: plan.counts,
+        notes,
+    }
+}

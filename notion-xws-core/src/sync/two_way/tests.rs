@@ -1,0 +1,860 @@
+//! One test per cell of the change matrix, the repairs, the guard, and a randomized fixpoint
+//! test, all against a tiny in-memory model of both sides.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::registry::Direction;
+
+const ENV_ROW: u128 = 0xe0;
+const T0: &str = "2026-07-04T09:00:00.000Z";
+
+fn id(n: u128) -> PageId {
+    PageId::from_u128(n)
+}
+
+fn link() -> String {
+    link_column(id(ENV_ROW))
+}
+
+fn configs(json: Value) -> BTreeMap<String, PropertyConfig> {
+    serde_json::from_value(json).unwrap()
+}
+
+fn control_schema() -> BTreeMap<String, PropertyConfig> {
+    let mut schema = json!({
+        "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
+        "Hours": {"id": "h", "name": "Hours", "type": "number", "number": {}},
+        "Stage": {"id": "s", "name": "Stage", "type": "select", "select": {"options": []}},
+    });
+    schema[link()] = json!({"id": "l", "name": link(), "type": "rich_text", "rich_text": {}});
+    configs(schema)
+}
+
+fn environment_schema() -> BTreeMap<String, PropertyConfig> {
+    configs(json!({
+        "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
+        "Hours": {"id": "h", "name": "Hours", "type": "number", "number": {}},
+        "Stage": {"id": "s", "name": "Stage", "type": "select", "select": {"options": []}},
+        SOURCE_KEY: {"id": "k", "name": SOURCE_KEY, "type": "rich_text", "rich_text": {}},
+        BASE_COLUMN: {"id": "b", "name": BASE_COLUMN, "type": "rich_text", "rich_text": {}},
+    }))
+}
+
+const TYPES: [(&str, &str); 3] = [("Name", "title"), ("Hours", "number"), ("Stage", "select")];
+
+/// Values as (name, canonical JSON): `vals("a", 1.0, Some("A"))`.
+fn vals(name: &str, hours: f64, stage: Option<&str>) -> BTreeMap<String, Box<str>> {
+    [
+        ("Name", json!(name)),
+        ("Hours", json!(hours)),
+        ("Stage", stage.map_or(Value::Null, |s| json!(s))),
+    ]
+    .into_iter()
+    .map(|(n, v)| (n.to_owned(), v.to_string().into_boxed_str()))
+    .collect()
+}
+
+fn row(n: u128, link: Option<u128>, values: BTreeMap<String, Box<str>>) -> TwoWayRow {
+    TwoWayRow {
+        content: RowContent {
+            id: id(n),
+            created_time: T0.into(),
+            key: None,
+            values,
+            mentions_flattened: 0,
+            hosted_files_skipped: 0,
+        },
+        link: link.map(id),
+        base: None,
+        last_edited_time: T0.into(),
+    }
+}
+
+/// The base that records these values.
+fn base(values: &BTreeMap<String, Box<str>>) -> Base {
+    Base {
+        hashes: TYPES
+            .iter()
+            .map(|(name, type_name)| {
+                let text = values
+                    .get(*name)
+                    .map_or_else(|| empty(type_name).to_string(), |t| t.to_string());
+                ((*name).to_owned(), hash_text(&text))
+            })
+            .collect(),
+    }
+}
+
+/// Both sides, in memory: what the executor would leave in Notion.
+#[derive(Debug, Clone, Default)]
+struct World {
+    control: BTreeMap<PageId, TwoWayRow>,
+    environment: BTreeMap<PageId, TwoWayRow>,
+    control_trash: BTreeMap<PageId, TwoWayRow>,
+    environment_trash: BTreeMap<PageId, TwoWayRow>,
+    next: u128,
+    clock: u32,
+}
+
+impl World {
+    /// `n` linked pairs in step: control rows 1…, environment rows 101….
+    fn synced(rows: &[BTreeMap<String, Box<str>>]) -> Self {
+        let mut world = Self {
+            next: 1000,
+            ..Self::default()
+        };
+        for (i, values) in rows.iter().enumerate() {
+            let (c, e) = (1 + i as u128, 101 + i as u128);
+            world.control.insert(id(c), row(c, Some(e), values.clone()));
+            let mut env = row(e, Some(c), values.clone());
+            env.base = Some(base(values));
+            world.environment.insert(id(e), env);
+        }
+        world
+    }
+
+    fn snapshot(&self) -> TwoWaySnapshot {
+        TwoWaySnapshot {
+            pair: SyncPair {
+                database_row: id(0xd0),
+                database: "Tasks".into(),
+                environment_row: id(ENV_ROW),
+                environment: "Acme".into(),
+                direction: Direction::TwoWay,
+            },
+            control_schema: control_schema(),
+            environment_schema: Some(environment_schema()),
+            control_rows: self.control.values().cloned().collect(),
+            environment_rows: self.environment.values().cloned().collect(),
+            control_trashed: self.control_trash.values().cloned().collect(),
+            environment_trashed: self.environment_trash.values().cloned().collect(),
+        }
+    }
+
+    fn plan(&self, policy: ConflictPolicy) -> TwoWayPlan {
+        plan_two_way(
+            &self.snapshot(),
+            policy,
+            PlanOptions {
+                allow_mass_delete: true,
+                ..PlanOptions::default()
+            },
+        )
+    }
+
+    fn tick(&mut self) -> String {
+        self.clock += 1;
+        format!("2026-07-04T10:{:02}:00.000Z", self.clock % 60)
+    }
+
+    fn edit(&mut self, side: Side, n: u128, name: &str, value: Value) {
+        let time = self.tick();
+        let rows = match side {
+            Side::Control => &mut self.control,
+            Side::Environment => &mut self.environment,
+        };
+        let row = rows.get_mut(&id(n)).unwrap();
+        row.content
+            .values
+            .insert(name.to_owned(), value.to_string().into_boxed_str());
+        row.last_edited_time = time;
+    }
+
+    fn trash(&mut self, side: Side, n: u128) {
+        let (live, trash) = match side {
+            Side::Control => (&mut self.control, &mut self.control_trash),
+            Side::Environment => (&mut self.environment, &mut self.environment_trash),
+        };
+        let row = live.remove(&id(n)).unwrap();
+        trash.insert(id(n), row);
+    }
+
+    fn new_row(&mut self, side: Side, values: BTreeMap<String, Box<str>>) -> PageId {
+        self.next += 1;
+        let n = self.next;
+        let rows = match side {
+            Side::Control => &mut self.control,
+            Side::Environment => &mut self.environment,
+        };
+        rows.insert(id(n), row(n, None, values));
+        id(n)
+    }
+
+    /// Applies a plan as the executor would; the first `limit` actions only, if given (a crash).
+    fn apply(&mut self, plan: &TwoWayPlan, limit: Option<usize>) {
+        let mut created: BTreeMap<PageId, PageId> = BTreeMap::new();
+        let resolve = |created: &BTreeMap<PageId, PageId>, r: &RowRef| match r {
+            RowRef::Page(id) => *id,
+            RowRef::CreatedFor(id) => created[id],
+        };
+        for action in plan.actions.iter().take(limit.unwrap_or(usize::MAX)) {
+            let time = self.tick();
+            match action {
+                TwoWayAction::CreateInEnvironment {
+                    control,
+                    properties,
+                    ..
+                } => {
+                    let new = self.new_row(Side::Environment, BTreeMap::new());
+                    created.insert(*control, new);
+                    write(self.environment.get_mut(&new).unwrap(), properties, &time);
+                }
+                TwoWayAction::CreateInControl {
+                    environment,
+                    properties,
+                } => {
+                    let new = self.new_row(Side::Control, BTreeMap::new());
+                    created.insert(*environment, new);
+                    write(self.control.get_mut(&new).unwrap(), properties, &time);
+                }
+                TwoWayAction::LinkControlRow {
+                    control,
+                    environment,
+                } => {
+                    let row = self.control.get_mut(control).unwrap();
+                    row.link = Some(resolve(&created, environment));
+                    row.last_edited_time = time;
+                }
+                TwoWayAction::LinkEnvironmentRow {
+                    environment,
+                    control,
+                    properties,
+                    ..
+                } => {
+                    let row = self.environment.get_mut(environment).unwrap();
+                    row.link = Some(resolve(&created, control));
+                    write(row, properties, &time);
+                }
+                TwoWayAction::UpdateControl {
+                    row, properties, ..
+                } => write(self.control.get_mut(row).unwrap(), properties, &time),
+                TwoWayAction::UpdateEnvironment {
+                    row, properties, ..
+                }
+                | TwoWayAction::WriteBase {
+                    row, properties, ..
+                } => write(self.environment.get_mut(row).unwrap(), properties, &time),
+                TwoWayAction::TrashControl { row, .. } => self.trash(Side::Control, row.as_u128()),
+                TwoWayAction::TrashEnvironment { row, .. } => {
+                    self.trash(Side::Environment, row.as_u128())
+                }
+                TwoWayAction::RestoreControl {
+                    row, properties, ..
+                } => {
+                    let mut restored = self.control_trash.remove(row).unwrap();
+                    write(&mut restored, properties, &time);
+                    self.control.insert(*row, restored);
+                }
+                TwoWayAction::RestoreEnvironment {
+                    row, properties, ..
+                } => {
+                    let mut restored = self.environment_trash.remove(row).unwrap();
+                    write(&mut restored, properties, &time);
+                    self.environment.insert(*row, restored);
+                }
+            }
+        }
+    }
+
+    /// Every live row linked to exactly one live row of the other side, both ways.
+    fn assert_linked_one_to_one(&self) {
+        assert_eq!(self.control.len(), self.environment.len(), "{self:#?}");
+        for (c, row) in &self.control {
+            let e = row.link.expect("a control row without a link");
+            assert_eq!(self.environment[&e].link, Some(*c), "{self:#?}");
+        }
+    }
+
+    fn assert_sides_equal(&self) {
+        for row in self.control.values() {
+            let other = &self.environment[&row.link.unwrap()];
+            for (name, type_name) in TYPES {
+                assert_eq!(
+                    row.text(name, type_name),
+                    other.text(name, type_name),
+                    "{name}"
+                );
+            }
+        }
+    }
+}
+
+/// Plain text of a rich-text or title request value.
+fn request_text(value: &Value) -> String {
+    value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["text"]["content"].as_str())
+        .collect()
+}
+
+/// Writes request properties into a model row, as Notion would store them.
+fn write(row: &mut TwoWayRow, properties: &Map<String, Value>, time: &str) {
+    for (name, value) in properties {
+        if name == SOURCE_KEY || name.starts_with(LINK_PREFIX) {
+            row.link = PageId::parse(&request_text(&value["rich_text"])).ok();
+            continue;
+        }
+        if name == BASE_COLUMN {
+            row.base = decode_base(&request_text(&value["rich_text"]));
+            continue;
+        }
+        let canonical = if let Some(title) = value.get("title") {
+            let text = request_text(title);
+            if text.is_empty() {
+                json!([])
+            } else {
+                json!(text)
+            }
+        } else if let Some(number) = value.get("number") {
+            number.clone()
+        } else if let Some(select) = value.get("select") {
+            select.get("name").cloned().unwrap_or(Value::Null)
+        } else {
+            panic!("unexpected {name}: {value}")
+        };
+        row.content
+            .values
+            .insert(name.clone(), canonical.to_string().into_boxed_str());
+    }
+    row.last_edited_time = time.to_owned();
+}
+
+/// Applies the plan and checks that a second plan writes nothing.
+fn converge(world: &mut World, policy: ConflictPolicy) -> TwoWayPlan {
+    let plan = world.plan(policy);
+    world.apply(&plan, None);
+    let again = world.plan(policy);
+    assert!(again.is_empty(), "not a fixpoint: {:#?}", again.actions);
+    plan
+}
+
+fn kinds(plan: &TwoWayPlan) -> Vec<&'static str> {
+    plan.actions
+        .iter()
+        .map(|a| match a {
+            TwoWayAction::CreateInEnvironment { .. } => "create_in_environment",
+            TwoWayAction::LinkControlRow { .. } => "link_control_row",
+            TwoWayAction::CreateInControl { .. } => "create_in_control",
+            TwoWayAction::LinkEnvironmentRow { .. } => "link_environment_row",
+            TwoWayAction::UpdateControl { .. } => "update_control",
+            TwoWayAction::UpdateEnvironment { .. } => "update_environment",
+            TwoWayAction::WriteBase { .. } => "write_base",
+            TwoWayAction::TrashEnvironment { .. } => "trash_environment",
+            TwoWayAction::TrashControl { .. } => "trash_control",
+            TwoWayAction::RestoreControl { .. } => "restore_control",
+            TwoWayAction::RestoreEnvironment { .. } => "restore_environment",
+        })
+        .collect()
+}
+
+fn two_rows() -> World {
+    World::synced(&[vals("a", 1.0, Some("A")), vals("b", 2.0, None)])
+}
+
+#[test]
+fn in_step_plans_nothing() {
+    let plan = two_rows().plan(ConflictPolicy::Report);
+    assert!(plan.is_empty(), "{plan:#?}");
+    assert_eq!(plan.counts.unchanged, 2);
+}
+
+#[test]
+fn new_new_copies_each_row_once() {
+    let mut world = two_rows();
+    world.new_row(Side::Control, vals("made in control", 3.0, None));
+    world.new_row(Side::Environment, vals("made in env", 4.0, Some("B")));
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(
+        kinds(&plan),
+        [
+            "create_in_environment",
+            "link_control_row",
+            "create_in_control",
+            "link_environment_row"
+        ]
+    );
+    assert_eq!(world.control.len(), 4);
+    world.assert_linked_one_to_one();
+    world.assert_sides_equal();
+}
+
+#[test]
+fn edit_none_copies_to_the_environment() {
+    let mut world = two_rows();
+    world.edit(Side::Control, 1, "Hours", json!(5.0));
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    match plan.actions.as_slice() {
+        [TwoWayAction::UpdateEnvironment { properties, .. }] => {
+            assert_eq!(properties["Hours"], json!({"number": 5.0}));
+            assert!(properties.contains_key(BASE_COLUMN));
+        }
+        other => panic!("{other:#?}"),
+    }
+    world.assert_sides_equal();
+}
+
+#[test]
+fn none_edit_copies_to_the_control_then_writes_the_base() {
+    let mut world = two_rows();
+    world.edit(Side::Environment, 102, "Stage", json!("B"));
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["update_control", "write_base"]);
+    match &plan.actions[0] {
+        TwoWayAction::UpdateControl { properties, .. } => {
+            assert_eq!(properties["Stage"], json!({"select": {"name": "B"}}));
+        }
+        other => panic!("{other:#?}"),
+    }
+    world.assert_sides_equal();
+}
+
+#[test]
+fn edit_edit_equal_is_a_false_conflict() {
+    let mut world = two_rows();
+    world.edit(Side::Control, 1, "Hours", json!(7.0));
+    world.edit(Side::Environment, 101, "Hours", json!(7.0));
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["write_base"]);
+    assert!(plan.conflicts.is_empty());
+    assert_eq!(plan.counts.base_only, 1);
+}
+
+#[test]
+fn edit_edit_different_follows_the_policy() {
+    // (policy, control edited last?, resolution, actions, value both sides end with)
+    let cases = [
+        (
+            ConflictPolicy::Report,
+            true,
+            Resolution::Reported,
+            vec![],
+            None,
+        ),
+        (
+            ConflictPolicy::ControlWins,
+            false,
+            Resolution::ControlWon,
+            vec!["update_environment"],
+            Some(json!(8.0)),
+        ),
+        (
+            ConflictPolicy::EnvironmentWins,
+            true,
+            Resolution::EnvironmentWon,
+            vec!["update_control", "write_base"],
+            Some(json!(9.0)),
+        ),
+        (
+            ConflictPolicy::NewerWins,
+            true,
+            Resolution::ControlWon,
+            vec!["update_environment"],
+            Some(json!(8.0)),
+        ),
+        (
+            ConflictPolicy::NewerWins,
+            false,
+            Resolution::EnvironmentWon,
+            vec!["update_control", "write_base"],
+            Some(json!(9.0)),
+        ),
+    ];
+    for (policy, control_last, resolution, actions, end) in cases {
+        let mut world = two_rows();
+        if control_last {
+            world.edit(Side::Environment, 101, "Hours", json!(9.0));
+            world.edit(Side::Control, 1, "Hours", json!(8.0));
+        } else {
+            world.edit(Side::Control, 1, "Hours", json!(8.0));
+            world.edit(Side::Environment, 101, "Hours", json!(9.0));
+        }
+        let plan = converge(&mut world, policy);
+        assert_eq!(kinds(&plan), actions, "{policy:?}");
+        let conflict = &plan.conflicts[0];
+        assert_eq!(
+            (
+                conflict.kind,
+                conflict.resolution,
+                conflict.property.as_deref()
+            ),
+            (ConflictKind::EditEdit, resolution, Some("Hours")),
+            "{policy:?}"
+        );
+        assert_eq!(conflict.control_value, Some(json!(8.0)));
+        assert_eq!(conflict.environment_value, Some(json!(9.0)));
+        match end {
+            Some(value) => {
+                world.assert_sides_equal();
+                assert_eq!(
+                    *world.control[&id(1)].content.values["Hours"],
+                    *value.to_string()
+                );
+            }
+            // Nothing overwritten, and the conflict is reported again next run.
+            None => {
+                assert_eq!(*world.control[&id(1)].content.values["Hours"], *"8.0");
+                assert_eq!(*world.environment[&id(101)].content.values["Hours"], *"9.0");
+                assert_eq!(world.plan(policy).conflicts.len(), 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn newer_wins_reports_a_tie() {
+    let mut world = two_rows();
+    world.edit(Side::Control, 1, "Hours", json!(8.0));
+    world.edit(Side::Environment, 101, "Hours", json!(9.0));
+    let time = world.control[&id(1)].last_edited_time.clone();
+    world
+        .environment
+        .get_mut(&id(101))
+        .unwrap()
+        .last_edited_time = time;
+    let plan = converge(&mut world, ConflictPolicy::NewerWins);
+    assert!(plan.actions.is_empty());
+    assert_eq!(plan.conflicts[0].resolution, Resolution::Reported);
+}
+
+#[test]
+fn edits_to_different_properties_merge() {
+    let mut world = two_rows();
+    world.edit(Side::Control, 1, "Name", json!("renamed"));
+    world.edit(Side::Environment, 101, "Hours", json!(3.0));
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["update_control", "update_environment"]);
+    assert!(plan.conflicts.is_empty());
+    world.assert_sides_equal();
+    assert_eq!(*world.control[&id(1)].content.values["Hours"], *"3.0");
+    assert_eq!(
+        *world.environment[&id(101)].content.values["Name"],
+        *"\"renamed\""
+    );
+}
+
+#[test]
+fn edit_trash_restores_the_environment_row() {
+    let mut world = two_rows();
+    world.edit(Side::Control, 1, "Hours", json!(6.0));
+    world.trash(Side::Environment, 101);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["restore_environment"]);
+    assert_eq!(
+        plan.conflicts[0].kind,
+        ConflictKind::ControlEditedEnvironmentTrashed
+    );
+    assert_eq!(plan.conflicts[0].resolution, Resolution::Restored);
+    world.assert_linked_one_to_one();
+    world.assert_sides_equal();
+}
+
+#[test]
+fn trash_edit_restores_the_control_row() {
+    let mut world = two_rows();
+    world.trash(Side::Control, 1);
+    world.edit(Side::Environment, 101, "Hours", json!(6.0));
+    let plan = converge(&mut world, ConflictPolicy::ControlWins);
+    assert_eq!(kinds(&plan), ["restore_control", "write_base"]);
+    assert_eq!(
+        plan.conflicts[0].kind,
+        ConflictKind::ControlTrashedEnvironmentEdited
+    );
+    world.assert_linked_one_to_one();
+    world.assert_sides_equal();
+}
+
+#[test]
+fn trash_trash_plans_nothing() {
+    let mut world = two_rows();
+    world.trash(Side::Control, 1);
+    world.trash(Side::Environment, 101);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert!(plan.is_empty() && plan.conflicts.is_empty());
+}
+
+#[test]
+fn trash_none_trashes_the_environment_row() {
+    let mut world = two_rows();
+    world.trash(Side::Control, 1);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["trash_environment"]);
+    assert!(world.environment_trash.contains_key(&id(101)));
+    world.assert_linked_one_to_one();
+}
+
+#[test]
+fn none_trash_trashes_the_control_row() {
+    let mut world = two_rows();
+    world.trash(Side::Environment, 102);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["trash_control"]);
+    assert!(world.control_trash.contains_key(&id(2)));
+}
+
+#[test]
+fn a_row_deleted_for_good_counts_as_trashed() {
+    // The control row is gone from the trash too: the unchanged environment row is trashed.
+    let mut world = two_rows();
+    world.trash(Side::Control, 1);
+    world.control_trash.clear();
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["trash_environment"]);
+
+    // The environment row is gone for good with its base: the control row may have changed,
+    // so it is created again rather than trashed.
+    let mut world = two_rows();
+    world.trash(Side::Environment, 101);
+    world.environment_trash.clear();
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["create_in_environment", "link_control_row"]);
+    world.assert_linked_one_to_one();
+}
+
+#[test]
+fn without_a_base_every_difference_is_a_conflict_and_nothing_is_trashed() {
+    for malformed in [None, decode_base("v1;Hours=zz")] {
+        let mut world = two_rows();
+        for row in world.environment.values_mut() {
+            row.base = malformed.clone();
+        }
+        world.edit(Side::Control, 1, "Hours", json!(8.0));
+        world.trash(Side::Control, 2);
+        let plan = converge(&mut world, ConflictPolicy::Report);
+        assert_eq!(
+            kinds(&plan),
+            ["write_base", "restore_control", "write_base"]
+        );
+        let kinds: Vec<_> = plan.conflicts.iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ConflictKind::EditEdit,
+                ConflictKind::ControlTrashedEnvironmentEdited
+            ]
+        );
+        assert_eq!(plan.conflicts[0].resolution, Resolution::Reported);
+        // The base records what agrees, not the conflict.
+        let TwoWayAction::WriteBase { base, .. } = &plan.actions[0] else {
+            unreachable!()
+        };
+        assert!(!base.hashes.contains_key("Hours") && base.hashes.contains_key("Name"));
+        assert_eq!(world.control.len(), 2);
+    }
+}
+
+#[test]
+fn a_second_plan_after_applying_the_first_is_empty() {
+    let mut world = two_rows();
+    world.new_row(Side::Control, vals("c", 3.0, None));
+    world.edit(Side::Control, 1, "Name", json!("x"));
+    world.edit(Side::Environment, 102, "Hours", json!(0.5));
+    converge(&mut world, ConflictPolicy::Report);
+    // And a third, from a fresh read of the same state.
+    assert!(world.plan(ConflictPolicy::NewerWins).is_empty());
+}
+
+#[test]
+fn a_run_cut_short_is_finished_by_the_next() {
+    let mut start = two_rows();
+    start.new_row(Side::Control, vals("c", 3.0, None));
+    start.new_row(Side::Environment, vals("d", 4.0, None));
+    start.edit(Side::Environment, 101, "Hours", json!(6.0));
+    start.edit(Side::Control, 2, "Name", json!("y"));
+    let plan = start.plan(ConflictPolicy::Report);
+    for limit in 0..=plan.actions.len() {
+        let mut world = start.clone();
+        world.apply(&plan, Some(limit));
+        converge(&mut world, ConflictPolicy::Report);
+        world.assert_linked_one_to_one();
+        world.assert_sides_equal();
+        assert_eq!(world.control.len(), 4, "cut after {limit}");
+    }
+}
+
+#[test]
+fn a_duplicated_environment_row_becomes_a_new_row() {
+    let mut world = two_rows();
+    let copy = world.new_row(Side::Environment, vals("a", 1.0, Some("A")));
+    world.environment.get_mut(&copy).unwrap().link = Some(id(1));
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["create_in_control", "link_environment_row"]);
+    world.assert_linked_one_to_one();
+    assert_eq!(world.environment[&id(101)].link, Some(id(1)));
+}
+
+#[test]
+fn the_max_delete_guard_trashes_and_restores_nothing() {
+    let mut world = World::synced(&[
+        vals("a", 1.0, None),
+        vals("b", 1.0, None),
+        vals("c", 1.0, None),
+        vals("d", 1.0, None),
+    ]);
+    for e in [101, 102, 103] {
+        world.trash(Side::Environment, e);
+    }
+    let guarded = plan_two_way(
+        &world.snapshot(),
+        ConflictPolicy::Report,
+        PlanOptions::default(),
+    );
+    assert!(matches!(guarded.status, PairStatus::DeleteGuard(_)));
+    assert!(guarded.actions.is_empty());
+    let allowed = world.plan(ConflictPolicy::Report);
+    assert_eq!(allowed.status, PairStatus::Ready);
+    assert_eq!(allowed.counts.trash_control, 3);
+}
+
+#[test]
+fn the_same_input_in_any_order_gives_the_same_plan() {
+    let mut world = two_rows();
+    world.new_row(Side::Control, vals("c", 3.0, None));
+    world.new_row(Side::Environment, vals("d", 4.0, None));
+    world.edit(Side::Control, 1, "Hours", json!(8.0));
+    world.edit(Side::Environment, 101, "Hours", json!(9.0));
+    world.trash(Side::Environment, 102);
+    let snapshot = world.snapshot();
+    let mut reversed = snapshot.clone();
+    reversed.control_rows.reverse();
+    reversed.environment_rows.reverse();
+    let plan = |s: &TwoWaySnapshot| {
+        serde_json::to_string(&plan_two_way(
+            s,
+            ConflictPolicy::Report,
+            PlanOptions::default(),
+        ))
+        .unwrap()
+    };
+    assert_eq!(plan(&snapshot), plan(&snapshot));
+    assert_eq!(plan(&snapshot), plan(&reversed));
+}
+
+#[test]
+fn the_schema_gets_its_link_and_base_columns_and_they_are_never_synced() {
+    let mut snapshot = two_rows().snapshot();
+    snapshot.control_schema.remove(&link());
+    let plan = plan_two_way(&snapshot, ConflictPolicy::Report, PlanOptions::default());
+    assert_eq!(
+        plan.control_add_properties.keys().collect::<Vec<_>>(),
+        [&link()]
+    );
+    assert!(plan.environment_add_properties.is_empty());
+    snapshot.environment_schema = None;
+    let plan = plan_two_way(&snapshot, ConflictPolicy::Report, PlanOptions::default());
+    let create = plan.create_environment.unwrap();
+    assert!(create.contains_key(BASE_COLUMN) && create.contains_key(SOURCE_KEY));
+    assert!(!create.keys().any(|k| k.starts_with(LINK_PREFIX)));
+}
+
+#[test]
+fn rows_are_read_from_pages_with_their_link_and_base() {
+    let text = |t: &str| json!({"id": "x", "type": "rich_text", "rich_text": [{"type": "text", "text": {"content": t, "link": null}, "plain_text": t, "href": null}]});
+    let base_text = encode_base(&base(&vals("a", 1.0, None)));
+    let mut properties = json!({
+        "Name": {"id": "title", "type": "title", "title": []},
+        SOURCE_KEY: text(&id(1).to_string()),
+        BASE_COLUMN: text(&base_text),
+    });
+    properties[link()] = text(&id(101).simple());
+    let page: Page = serde_json::from_value(json!({
+        "object": "page", "id": id(7).to_string(), "created_time": T0, "last_edited_time": T0,
+        "parent": {"type": "data_source_id", "data_source_id": id(9).to_string()},
+        "properties": properties, "url": "https://www.notion.so/x", "in_trash": false,
+    }))
+    .unwrap();
+    let control = TwoWayRow::control(&page, id(ENV_ROW));
+    assert_eq!(control.link, Some(id(101)));
+    assert!(
+        control
+            .content
+            .values
+            .keys()
+            .all(|k| !k.starts_with("notion-xws:"))
+    );
+    let environment = TwoWayRow::environment(&page);
+    assert_eq!(environment.link, Some(id(1)));
+    assert_eq!(environment.base, decode_base(&base_text));
+    assert!(environment.base.is_some());
+}
+
+/// A random edit of one side.
+#[derive(Debug, Clone)]
+enum Edit {
+    Keep,
+    Set(usize, usize),
+    Trash,
+}
+
+fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        2 => Just(Edit::Keep),
+        3 => (0..3usize, 0..3usize).prop_map(|(p, v)| Edit::Set(p, v)),
+        1 => Just(Edit::Trash),
+    ]
+}
+
+/// A small domain of values, so that both sides often make the same change.
+fn value(property: usize, choice: usize) -> Value {
+    match property {
+        0 => json!(["a", "b", "c"][choice]),
+        1 => json!([1.0, 2.0, 3.0][choice]),
+        _ => [json!("A"), json!("B"), Value::Null][choice].clone(),
+    }
+}
+
+fn policy() -> impl Strategy<Value = ConflictPolicy> {
+    prop_oneof![
+        Just(ConflictPolicy::Report),
+        Just(ConflictPolicy::ControlWins),
+        Just(ConflictPolicy::EnvironmentWins),
+        Just(ConflictPolicy::NewerWins),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(7),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn random_edits_on_both_sides_converge(
+        rows in 0..5usize,
+        edits in prop::collection::vec((edit(), edit()), 5),
+        new_control in prop::collection::vec((0..3usize, 0..3usize), 0..3),
+        new_environment in prop::collection::vec((0..3usize, 0..3usize), 0..3),
+        policy in policy(),
+    ) {
+        let start: Vec<_> = (0..rows).map(|i| vals(&format!("r{i}"), 1.0, None)).collect();
+        let mut world = World::synced(&start);
+        for (i, (c, e)) in edits.iter().take(rows).enumerate() {
+            let (cn, en) = (1 + i as u128, 101 + i as u128);
+            for (side, n, edit) in [(Side::Control, cn, c), (Side::Environment, en, e)] {
+                match edit {
+                    Edit::Keep => {}
+                    Edit::Set(p, v) => world.edit(side, n, TYPES[*p].0, value(*p, *v)),
+                    Edit::Trash => world.trash(side, n),
+                }
+            }
+        }
+        for (p, v) in &new_control {
+            world.new_row(Side::Control, vals(value(0, *p).as_str().unwrap(), (*v) as f64, None));
+        }
+        for (p, v) in &new_environment {
+            world.new_row(Side::Environment, vals(value(0, *p).as_str().unwrap(), (*v) as f64, None));
+        }
+        converge(&mut world, policy);
+        world.assert_linked_one_to_one();
+        if matches!(policy, ConflictPolicy::ControlWins | ConflictPolicy::EnvironmentWins) {
+            world.assert_sides_equal();
+        }
+    }
+}
