@@ -5,8 +5,9 @@
 //! path, query, body and status, and which token sent it only as a label the caller chose
 //! (never the token).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use serde::Serialize;
@@ -34,20 +35,30 @@ pub struct RecordedRequest {
     pub is_write: bool,
 }
 
-/// Records every request that passes through. See the [module documentation](self).
+/// Records every request that passes through (the latest ones, when bounded). See the
+/// [module documentation](self).
 #[derive(Debug)]
 pub struct RecordingTransport<T> {
     inner: T,
-    records: Mutex<Vec<RecordedRequest>>,
+    records: Mutex<VecDeque<RecordedRequest>>,
+    keep: usize,
+    count: AtomicUsize,
     labels: Mutex<HashMap<NotionToken, String>>,
 }
 
 impl<T: Transport> RecordingTransport<T> {
-    /// Wraps `inner`.
+    /// Wraps `inner`, keeping every request (for tests: a long sync would keep every body).
     pub fn new(inner: T) -> Self {
+        Self::bounded(inner, usize::MAX)
+    }
+
+    /// Wraps `inner`, keeping the latest `keep` requests (every request is counted).
+    pub fn bounded(inner: T, keep: usize) -> Self {
         Self {
             inner,
-            records: Mutex::new(Vec::new()),
+            records: Mutex::new(VecDeque::new()),
+            keep,
+            count: AtomicUsize::new(0),
             labels: Mutex::new(HashMap::new()),
         }
     }
@@ -65,25 +76,28 @@ impl<T: Transport> RecordingTransport<T> {
             .insert(token.clone(), label.into());
     }
 
-    /// Every request so far, in the order they were sent.
+    /// The requests kept (every one, or the latest when bounded), in the order they were sent.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.records
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 
-    /// How many requests so far.
+    /// How many requests so far (all of them, kept or not).
     pub fn count(&self) -> usize {
-        self.records.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.count.load(Ordering::Relaxed)
     }
 
-    /// Forgets the requests recorded so far.
+    /// Forgets the requests recorded so far, and their count.
     pub fn clear(&self) {
         self.records
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
+        self.count.store(0, Ordering::Relaxed);
     }
 }
 
@@ -107,10 +121,14 @@ impl<T: Transport> Transport for RecordingTransport<T> {
         };
         let outcome = self.inner.send(request).await;
         record.status = outcome.as_ref().ok().map(|r| r.status);
-        self.records
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(record);
+        self.count.fetch_add(1, Ordering::Relaxed);
+        let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
+        if self.keep > 0 {
+            if records.len() >= self.keep {
+                records.pop_front();
+            }
+            records.push_back(record);
+        }
         outcome
     }
 }
@@ -144,5 +162,31 @@ mod tests {
         assert_eq!(records[0].status, Some(200));
         let dump = format!("{records:?} {}", serde_json::to_string(&records).unwrap());
         assert!(!dump.contains("ntn_canary_recording"));
+    }
+
+    #[tokio::test]
+    async fn a_bounded_record_keeps_the_latest_and_counts_all() {
+        let mut mock = MockTransport::new();
+        mock.expect_send().returning(|_| {
+            Ok(ApiResponse {
+                status: 200,
+                retry_after: None,
+                body: json!({}),
+            })
+        });
+        let transport = RecordingTransport::bounded(mock, 2);
+        let token = NotionToken::new("ntn_bounded").unwrap();
+        for n in 0..5 {
+            let request = ApiRequest::new(
+                Method::Get,
+                format!("/v1/pages/{n}"),
+                token.clone(),
+                "2026-03-11",
+            );
+            transport.send(request).await.unwrap();
+        }
+        assert_eq!(transport.count(), 5);
+        let kept: Vec<String> = transport.requests().into_iter().map(|r| r.path).collect();
+        assert_eq!(kept, ["/v1/pages/3", "/v1/pages/4"]);
     }
 }

@@ -15,12 +15,25 @@ use super::retry::{RetryConfig, RetryingTransport};
 use crate::rate::RateBudget;
 
 /// The settings of a [`TransportStack`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StackConfig {
     /// The budget of each token (default: Notion's 180 a minute).
     pub budget: RateBudget,
     /// The retry policy.
     pub retry: RetryConfig,
+    /// How many of the latest requests the record keeps (default 1,000; all are counted), so that
+    /// a long sync does not keep every request body.
+    pub keep_requests: usize,
+}
+
+impl Default for StackConfig {
+    fn default() -> Self {
+        Self {
+            budget: RateBudget::default(),
+            retry: RetryConfig::default(),
+            keep_requests: 1_000,
+        }
+    }
 }
 
 /// Retries around rate limits around recording around a base transport.
@@ -34,7 +47,7 @@ pub struct TransportStack {
 impl TransportStack {
     /// The stack over `base`.
     pub fn new(base: DynTransport, config: StackConfig) -> Self {
-        let recorder = Arc::new(RecordingTransport::new(base));
+        let recorder = Arc::new(RecordingTransport::bounded(base, config.keep_requests));
         let limits = Arc::new(RateLimitedTransport::new(
             Arc::clone(&recorder) as DynTransport,
             config.budget,
@@ -60,7 +73,8 @@ impl TransportStack {
         &self.limits
     }
 
-    /// The record of every request that reached the base transport.
+    /// The record of the requests that reached the base transport (the latest
+    /// [`StackConfig::keep_requests`] of them; [`RecordingTransport::count`] counts all).
     pub fn recorder(&self) -> &RecordingTransport<DynTransport> {
         &self.recorder
     }

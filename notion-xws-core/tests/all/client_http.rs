@@ -34,6 +34,7 @@ fn stack(server: &MockServer, timeout: Duration) -> TransportStack {
                 max_backoff: Duration::from_millis(20),
                 ..RetryConfig::default()
             },
+            ..StackConfig::default()
         },
     )
 }
