@@ -112,6 +112,10 @@ enum Command {
         /// Trash past the max-delete guard (more than half of a target's rows).
         #[arg(long)]
         allow_mass_delete: bool,
+        /// How two-way pairs settle different changes to one property on both sides: report
+        /// (overwrite nothing), control-wins, environment-wins or newer-wins.
+        #[arg(long, default_value = "report", value_name = "POLICY")]
+        conflicts: String,
         /// Print only the JSON report on stdout.
         #[arg(long)]
         json: bool,
@@ -157,7 +161,10 @@ pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
                 Ok(client) => client,
                 Err(error) => return Ok(failed(error)),
             };
-            let options = sync_options(false, only.clone(), false);
+            let options = match sync_options(false, only.clone(), false, "report") {
+                Ok(options) => options,
+                Err(error) => return Ok(failed(error)),
+            };
             let run = || run_sync(&client, &config, options, *json);
             runtime::run(py, run).map(|status| status.unwrap_or_else(failed))
         }
@@ -165,13 +172,18 @@ pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
             client: only,
             execute,
             allow_mass_delete,
+            conflicts,
             json,
         } => {
             let client = match control_client(&cli) {
                 Ok(client) => client,
                 Err(error) => return Ok(failed(error)),
             };
-            let options = sync_options(*execute, only.clone(), *allow_mass_delete);
+            let options = match sync_options(*execute, only.clone(), *allow_mass_delete, conflicts)
+            {
+                Ok(options) => options,
+                Err(error) => return Ok(failed(error)),
+            };
             let run = || run_sync(&client, &config, options, *json);
             runtime::run(py, run).map(|status| status.unwrap_or_else(failed))
         }

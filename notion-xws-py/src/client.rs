@@ -97,14 +97,16 @@ pub(crate) fn sync_options(
     execute: bool,
     only: Option<String>,
     allow_mass_delete: bool,
-) -> SyncOptions {
+    conflict_policy: &str,
+) -> Result<SyncOptions, Error> {
     let mut options = SyncOptions {
         execute,
         only,
+        conflict_policy: conflict_policy.parse()?,
         ..SyncOptions::default()
     };
     options.plan.allow_mass_delete = allow_mass_delete;
-    options
+    Ok(options)
 }
 
 /// A progress callback that calls a Python callable with a dict; its errors are logged, not
@@ -263,7 +265,13 @@ impl PyClient {
 
     /// Audits the registry and plans the sync of every pair (or of the environment or client
     /// `only`); writes nothing. The report's counts are what a sync would do.
-    #[pyo3(signature = (only = None, environments = None, databases = None, allow_mass_delete = false))]
+    #[pyo3(signature = (
+        only = None,
+        environments = None,
+        databases = None,
+        allow_mass_delete = false,
+        conflict_policy = "report",
+    ))]
     fn plan(
         &self,
         py: Python<'_>,
@@ -271,6 +279,7 @@ impl PyClient {
         environments: Option<String>,
         databases: Option<String>,
         allow_mass_delete: bool,
+        conflict_policy: &str,
     ) -> PyResult<PyRunReport> {
         self.sync(
             py,
@@ -279,6 +288,7 @@ impl PyClient {
             environments,
             databases,
             allow_mass_delete,
+            conflict_policy,
             None,
         )
     }
@@ -292,6 +302,7 @@ impl PyClient {
         environments = None,
         databases = None,
         allow_mass_delete = false,
+        conflict_policy = "report",
         progress = None,
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -303,10 +314,12 @@ impl PyClient {
         environments: Option<String>,
         databases: Option<String>,
         allow_mass_delete: bool,
+        conflict_policy: &str,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<PyRunReport> {
         let config = registry_config(environments, databases);
-        let options = sync_options(execute, only, allow_mass_delete);
+        let options =
+            sync_options(execute, only, allow_mass_delete, conflict_policy).map_err(PyXwsError)?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
         let report =
@@ -336,7 +349,7 @@ impl PyClient {
                 .map_err(|e| PyXwsError(e.into()))?
                 .id,
         );
-        let options = sync_options(execute, None, false);
+        let options = sync_options(execute, None, false, "report").map_err(PyXwsError)?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
         let report = runtime::run(py, || async {

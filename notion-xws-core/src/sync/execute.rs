@@ -22,7 +22,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::links::{self, LinkState, LinksTable, SyncLink, marker};
-use super::plan::{PairPlan, RowAction, SyncPair};
+use super::plan::{CreateTarget, PairPlan, RowAction, SyncPair};
 use super::schema::SOURCE_KEY;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
@@ -153,7 +153,7 @@ pub async fn find_marked_target(
 /// Records an existing target in the pair's link row (a new row if none is listed), and marks
 /// the pair `running`.
 async fn record_existing(
-    plan: &PairPlan,
+    pair: &SyncPair,
     ctx: &PairContext<'_>,
     links: &LinksTable,
     target: (DatabaseId, DataSourceId),
@@ -162,11 +162,11 @@ async fn record_existing(
         Some(link) => link.clone(),
         None => {
             // Found by its marker while its link row is not listed (yet): record it anew.
-            let row = links.add(ctx.control, &plan.pair).await?;
+            let row = links.add(ctx.control, pair).await?;
             SyncLink {
                 row,
-                database_row: Some(plan.pair.database_row),
-                environment_row: Some(plan.pair.environment_row),
+                database_row: Some(pair.database_row),
+                environment_row: Some(pair.environment_row),
                 target_database: None,
                 target_data_source: None,
                 state: LinkState::Creating,
@@ -190,17 +190,17 @@ async fn record_existing(
 
 /// Creates the target database of a plan (the link row first), or finds the one a stopped run
 /// made. Returns the target and the link row (none without a links table).
-async fn ensure_target(
-    plan: &PairPlan,
+pub(crate) async fn ensure_target(
+    pair: &SyncPair,
+    create: Option<&CreateTarget>,
+    target: Option<(DatabaseId, DataSourceId)>,
     ctx: &PairContext<'_>,
     options: &ExecuteOptions,
 ) -> Result<((DatabaseId, DataSourceId), Option<PageId>)> {
-    let Some(create) = &plan.create_target else {
-        let target = plan
-            .target
-            .ok_or_else(|| Error::Config("a plan without a target".into()))?;
+    let Some(create) = create else {
+        let target = target.ok_or_else(|| Error::Config("a plan without a target".into()))?;
         let link = match ctx.links {
-            Some(links) => Some(record_existing(plan, ctx, links, target).await?),
+            Some(links) => Some(record_existing(pair, ctx, links, target).await?),
             None => None,
         };
         return Ok((target, link));
@@ -208,12 +208,12 @@ async fn ensure_target(
     let link = match (ctx.links, &ctx.link) {
         (None, _) => None,
         (Some(_), Some(link)) => Some(link.row),
-        (Some(links), None) => Some(links.add(ctx.control, &plan.pair).await?),
+        (Some(links), None) => Some(links.add(ctx.control, pair).await?),
     };
     let mut body =
         crate::model::params::CreateDatabase::new(crate::model::Parent::page(create.parent));
     body.title = Some(vec![RichText::text(create.title.clone())]);
-    body.description = Some(vec![RichText::text(marker(&plan.pair))]);
+    body.description = Some(vec![RichText::text(marker(pair))]);
     let mut properties = serde_json::Map::new();
     for (name, config) in &create.properties {
         properties.insert(name.clone(), config.clone());
@@ -246,7 +246,7 @@ async fn ensure_target(
             let mut found = None;
             for attempt in 1..=options.settle_attempts.max(1) {
                 tokio::time::sleep(options.settle_delay * attempt).await;
-                found = find_marked_target(&ctx.target, create.parent, &plan.pair).await?;
+                found = find_marked_target(&ctx.target, create.parent, pair).await?;
                 if found.is_some() {
                     break;
                 }
@@ -363,7 +363,14 @@ pub async fn apply_pair(
         return (outcome, plan.target);
     }
     let prepared = async {
-        let (target, link) = ensure_target(plan, ctx, options).await?;
+        let (target, link) = ensure_target(
+            &plan.pair,
+            plan.create_target.as_ref(),
+            plan.target,
+            ctx,
+            options,
+        )
+        .await?;
         if !plan.add_properties.is_empty() {
             let properties: serde_json::Map<String, Value> = plan
                 .add_properties

@@ -19,6 +19,7 @@ pub mod links;
 pub mod plan;
 mod render;
 pub mod run;
+mod run_two_way;
 pub mod schema;
 pub mod two_way;
 pub mod values;

@@ -25,6 +25,7 @@ use super::plan::{
     PairPlan, PairSnapshot, PairStatus, PlanOptions, RowContent, SyncPair, TargetSnapshot,
     plan_pair,
 };
+use super::two_way::ConflictPolicy;
 use crate::audit::{AuditReport, audit};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
@@ -45,6 +46,9 @@ pub struct SyncOptions {
     pub execute_options: ExecuteOptions,
     /// Pairs processed at once (default 0: 16).
     pub concurrency: usize,
+    /// How two-way pairs settle different changes to one property on both sides (default:
+    /// report them and overwrite nothing).
+    pub conflict_policy: ConflictPolicy,
 }
 
 /// What became of one pair.
@@ -226,12 +230,6 @@ fn candidates(
                 direction,
             };
             let skip = |reason: String| PairReport::skipped(pair.clone(), reason);
-            if direction == Direction::TwoWay {
-                skipped.push(skip(
-                    "two-way sync is not available in this version; nothing is written".into(),
-                ));
-                continue;
-            }
             let Some(resolved) = db_audit.resolved else {
                 skipped.push(skip(
                     "the database's IDs do not resolve to one data source (see the audit)".into(),
@@ -256,7 +254,9 @@ fn candidates(
             let counter = Counted::over(control);
             let counted = |client: &NotionClient| counter.client(client);
             let (source, target, parent) = match direction {
-                Direction::Push => (control, &env_client, env_audit.parent_page.page()),
+                Direction::Push | Direction::TwoWay => {
+                    (control, &env_client, env_audit.parent_page.page())
+                }
                 _ => {
                     if db_audit.read_with != Some(env.row) {
                         skipped.push(skip(
@@ -416,7 +416,11 @@ type SharedSource<'a> =
 /// targets.
 fn read_sources(candidates: &[Candidate]) -> HashMap<DataSourceId, SharedSource<'static>> {
     let mut sources = HashMap::new();
-    for candidate in candidates {
+    // Two-way pairs read their control rows themselves (with this environment's link column).
+    for candidate in candidates
+        .iter()
+        .filter(|c| c.pair.direction != Direction::TwoWay)
+    {
         sources
             .entry(candidate.source_data_source)
             .or_insert_with(|| {
@@ -516,6 +520,9 @@ async fn run_pair(
     options: &SyncOptions,
     progress: Option<ProgressFn>,
 ) -> (PairReport, Option<PairPlan>) {
+    if candidate.pair.direction == Direction::TwoWay {
+        return (run_two_way_pair(candidate, links, options).await, None);
+    }
     let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
     // The source and the target are read at once (each within its own token's budget).
     let (source, target) = futures::join!(source, read_target(&candidate, links, options));
@@ -621,6 +628,134 @@ pub async fn transfer(
         pairs: vec![report],
         plans: plan.into_iter().collect(),
     })
+}
+
+/// Reads, plans and (when executing) applies a two-way pair; what went wrong is in its report.
+async fn run_two_way_pair(
+    candidate: Candidate,
+    links: Option<&LinksTable>,
+    options: &SyncOptions,
+) -> PairReport {
+    use super::run_two_way as two_way;
+    let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
+    let result: Result<()> = async {
+        let pair = &candidate.pair;
+        let link = links.and_then(|l| l.link_for(pair)).cloned();
+        let mut target = link
+            .as_ref()
+            .and_then(|l| l.target_database.zip(l.target_data_source));
+        if target.is_none() {
+            target = find_marked_target(&candidate.target, candidate.target_parent, pair).await?;
+        }
+        if link.as_ref().is_some_and(|l| l.state != LinkState::Done) {
+            tokio::time::sleep(two_way::settle(&options.execute_options)).await;
+        }
+        let read = two_way::read_two_way(
+            pair,
+            &candidate.source,
+            candidate.source_data_source,
+            &candidate.target,
+            target,
+        )
+        .await?;
+        let plan = two_way::plan(&read, options.conflict_policy, options.plan);
+        report.notes = plan.notes.clone();
+        report.notes.extend(two_way::conflict_lines(&plan));
+        report.unchanged = plan.counts.unchanged;
+        report.creates_target = plan.create_environment.is_some();
+        let guard = match &plan.status {
+            PairStatus::DeleteGuard(reason) => Some(reason.clone()),
+            PairStatus::Ready => None,
+        };
+        let recorded = link
+            .as_ref()
+            .and_then(|l| l.target_database.zip(l.target_data_source));
+        if !options.execute || (plan.is_empty() && (target.is_none() || recorded == target)) {
+            let c = &plan.counts;
+            report.created = c.create_in_environment + c.create_in_control;
+            report.updated = c.update_environment + c.update_control + c.restore;
+            report.trashed = c.trash_environment + c.trash_control;
+            report.state = match (guard, options.execute) {
+                (Some(reason), _) => PairState::Guarded(reason),
+                (None, false) => PairState::Planned,
+                (None, true) => PairState::Synced,
+            };
+            return Ok(());
+        }
+        let Some(links) = links else {
+            return Err(Error::Config("two-way pairs need the links table".into()));
+        };
+        let ctx = PairContext {
+            control: &candidate.links_client,
+            target: candidate.target.clone(),
+            links: Some(links),
+            link,
+        };
+        let create = plan
+            .create_environment
+            .as_ref()
+            .map(|properties| super::plan::CreateTarget {
+                parent: candidate.target_parent,
+                title: read.title.clone(),
+                properties: properties.clone(),
+            });
+        let (target, link_row) = super::execute::ensure_target(
+            pair,
+            create.as_ref(),
+            target,
+            &ctx,
+            &options.execute_options,
+        )
+        .await?;
+        two_way::add_columns(
+            &candidate.source,
+            candidate.source_data_source,
+            &plan.control_add_properties,
+        )
+        .await?;
+        two_way::add_columns(
+            &candidate.target,
+            target.1,
+            &plan.environment_add_properties,
+        )
+        .await?;
+        let outcome = two_way::apply_actions(
+            &plan,
+            &candidate.source,
+            candidate.source_data_source,
+            &candidate.target,
+            target.1,
+            &options.execute_options,
+        )
+        .await;
+        fill(&mut report, &outcome);
+        report.state = if outcome.failed > 0 {
+            PairState::Failed(format!("{} write(s) failed", outcome.failed))
+        } else if let Some(reason) = guard {
+            PairState::Guarded(reason)
+        } else {
+            PairState::Synced
+        };
+        if let (0, Some(link_row)) = (outcome.failed, link_row) {
+            let finished =
+                humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+            let result = format!(
+                "created {}, updated {}, trashed {}, conflicts {}",
+                outcome.created, outcome.updated, outcome.trashed, plan.counts.conflicts
+            );
+            let rows = read.snapshot.control_rows.len() + plan.counts.create_in_control;
+            super::links::record_result(ctx.control, link_row, &finished, &result, rows).await?;
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(error) = result {
+        report.state = PairState::Failed(error.to_string());
+        report.errors.push(error.to_string());
+    }
+    report.requests = candidate.counter.requests.load(Ordering::Relaxed);
+    report.writes = candidate.counter.writes.load(Ordering::Relaxed);
+    report
 }
 
 fn fill(report: &mut PairReport, outcome: &PairOutcome) {

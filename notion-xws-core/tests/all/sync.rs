@@ -138,8 +138,11 @@ async fn the_demo_world_syncs_and_a_second_run_writes_nothing() {
         assert_eq!(p.state, PairState::Synced, "{database}: {p:#?}");
         assert_eq!(p.created, rows_expected, "{database}");
     }
-    assert!(
-        matches!(&pair(&first, "Shared Roadmap").state, PairState::Skipped(r) if r.contains("two-way"))
+    let roadmap = pair(&first, "Shared Roadmap");
+    assert_eq!(
+        (roadmap.state.clone(), roadmap.created),
+        (PairState::Synced, 6),
+        "two-way"
     );
     // Revoked environments' pairs are skipped with the reason.
     assert!(
@@ -685,4 +688,214 @@ async fn a_transfer_copies_once_and_a_second_transfer_finds_its_copy() {
             .await
             .is_err()
     );
+}
+
+/// The small world, its one database synced both ways.
+async fn two_way_world(rows: usize) -> (World, String, Vec<String>) {
+    let (world, source, made) = small_world(rows).await;
+    let registry =
+        notion_xws_core::registry::Registry::read(&world.client(), &RegistryConfig::default())
+            .await
+            .unwrap();
+    let row = registry
+        .databases
+        .iter()
+        .find(|d| d.name == "Tasks")
+        .unwrap()
+        .row;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        world.token(),
+        Some(json!({"properties": {"Sync": {"select": {"name": "Two-Way"}}}})),
+    )
+    .await;
+    (world, source, made)
+}
+
+fn live_titles(rows: &[Page]) -> Vec<String> {
+    let mut titles: Vec<String> = rows.iter().map(Page::title).collect();
+    titles.sort();
+    titles
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_copies_each_side_to_the_other_and_settles() {
+    let (world, source, made) = two_way_world(3).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    let first = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&first, "Tasks");
+    assert_eq!(
+        (tasks.state.clone(), tasks.created),
+        (PairState::Synced, 3),
+        "{}",
+        first.to_markdown()
+    );
+    let second = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(pair(&second, "Tasks").writes, 0, "{}", second.to_markdown());
+
+    let source_ds: DataSourceId = source.parse().unwrap();
+    let target = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let acme = acme_client(&world).await;
+    let env_rows = rows(&acme, target).await;
+    let env_row = |title: &str| env_rows.iter().find(|r| r.title() == title).unwrap().id;
+
+    // An edit on each side, to different properties of one row, and to other rows.
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", made[0]),
+        world.token(),
+        Some(json!({"properties": {"Hours": {"number": 99}}})),
+    )
+    .await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", env_row("Row 0")),
+        acme.token(),
+        Some(json!({"properties": {"Notes": {"rich_text": text("from the client")}}})),
+    )
+    .await;
+    // A new row in the environment, a row trashed in the control.
+    ok(&world.fake, Method::Post, "/v1/pages", acme.token(),
+        Some(json!({"parent": {"data_source_id": target.to_string()}, "properties": {"Name": {"title": text("made by the client")}}}))).await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", made[2]),
+        world.token(),
+        Some(json!({"in_trash": true})),
+    )
+    .await;
+    // The same property changed differently on both sides: a conflict, nothing overwritten.
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", made[1]),
+        world.token(),
+        Some(json!({"properties": {"Notes": {"rich_text": text("agency says")}}})),
+    )
+    .await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", env_row("Row 1")),
+        acme.token(),
+        Some(json!({"properties": {"Notes": {"rich_text": text("client says")}}})),
+    )
+    .await;
+
+    let third = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&third, "Tasks");
+    assert_eq!(tasks.state, PairState::Synced, "{}", third.to_markdown());
+    assert!(
+        tasks.notes.iter().any(|n| n.contains("conflict")
+            && n.contains("agency says")
+            && n.contains("client says")),
+        "{tasks:#?}"
+    );
+    let control_rows = rows(&control, source_ds).await;
+    let env_rows = rows(&acme, target).await;
+    assert_eq!(
+        live_titles(&control_rows),
+        ["Row 0", "Row 1", "made by the client"]
+    );
+    assert_eq!(
+        live_titles(&env_rows),
+        ["Row 0", "Row 1", "made by the client"]
+    );
+    let value = |rows: &[Page], title: &str, name: &str| {
+        let row = rows.iter().find(|r| r.title() == title).unwrap();
+        notion_xws_core::sync::values::canonical(&row.properties[name])
+            .unwrap()
+            .value
+    };
+    assert_eq!(
+        value(&control_rows, "Row 0", "Notes"),
+        json!("from the client")
+    );
+    assert_eq!(value(&env_rows, "Row 0", "Hours"), json!(99.0));
+    assert_eq!(value(&control_rows, "Row 1", "Notes"), json!("agency says"));
+    assert_eq!(value(&env_rows, "Row 1", "Notes"), json!("client says"));
+
+    // Settled: the next run writes nothing but reports the conflict again.
+    let fourth = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&fourth, "Tasks");
+    assert_eq!(tasks.writes, 0, "{}", fourth.to_markdown());
+    assert!(tasks.notes.iter().any(|n| n.contains("conflict")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_converges_after_a_crash_at_every_step() {
+    let (probe, _, _) = two_way_world(2).await;
+    probe.fake.clear_request_log();
+    sync(
+        &probe.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    let total = probe.fake.request_log().len() as u64;
+    for at in 1..=total {
+        for after_applying in [false, true] {
+            let (world, source, _) = two_way_world(2).await;
+            let crash = Arc::new(Crash {
+                inner: world.fake.clone(),
+                at,
+                after_applying,
+                seen: AtomicU64::new(0),
+            });
+            let crashing = NotionClient::new(crash as DynTransport, world.token().clone());
+            let (config, options) = (RegistryConfig::default(), execute());
+            let stopped = tokio::time::timeout(
+                Duration::from_secs(3600),
+                sync(&crashing, &config, &options, None),
+            )
+            .await;
+            assert!(stopped.is_err());
+            let control = world.client();
+            let rerun = sync(&control, &config, &options, None).await.unwrap();
+            assert!(
+                !rerun.has_failures(),
+                "crash at {at} ({after_applying}): {}",
+                rerun.to_markdown()
+            );
+            let again = sync(&control, &config, &options, None).await.unwrap();
+            assert_eq!(
+                pair(&again, "Tasks").writes,
+                0,
+                "crash at {at} ({after_applying}): {}",
+                again.to_markdown()
+            );
+            let target = target_of(&control, "Tasks", "Acme")
+                .await
+                .expect("a target");
+            let acme = acme_client(&world).await;
+            let (control_rows, env_rows) = (
+                rows(&control, source.parse().unwrap()).await,
+                rows(&acme, target).await,
+            );
+            assert_eq!(
+                live_titles(&control_rows),
+                live_titles(&env_rows),
+                "crash at {at} ({after_applying})"
+            );
+            assert_eq!(
+                control_rows.len(),
+                2,
+                "crash at {at} ({after_applying}): no duplicate"
+            );
+            let copies: Vec<_> = acme
+                .search_data_sources("Tasks")
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(copies.len(), 1, "crash at {at} ({after_applying})");
+        }
+    }
 }

@@ -233,6 +233,7 @@ class Client:
         environments: Optional[str] = None,
         databases: Optional[str] = None,
         allow_mass_delete: bool = False,
+        conflict_policy: str = "report",
     ) -> RunReport:
         """Audits the registry and plans the sync of every pair (or of the environment or client
         ``only``). Writes nothing."""
@@ -243,6 +244,7 @@ class Client:
         environments: Optional[str] = None,
         databases: Optional[str] = None,
         allow_mass_delete: bool = False,
+        conflict_policy: str = "report",
         progress: Optional[Callable[[Dict[str, Any]], None]] = None,
     ) -> RunReport:
         """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.

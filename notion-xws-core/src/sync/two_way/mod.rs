@@ -143,7 +143,8 @@ pub struct TwoWaySnapshot {
     pub environment_trashed: Vec<TwoWayRow>,
 }
 
-/// How a conflict (different changes to one property on both sides) is settled.
+/// How a conflict (different changes to one property on both sides) is settled. Read from
+/// `report`, `control-wins`, `environment-wins` or `newer-wins`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictPolicy {
@@ -285,6 +286,22 @@ pub enum TwoWayAction {
         /// The base written.
         base: Base,
     },
+}
+
+impl std::str::FromStr for ConflictPolicy {
+    type Err = crate::error::Error;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+            "report" => Ok(Self::Report),
+            "control-wins" => Ok(Self::ControlWins),
+            "environment-wins" => Ok(Self::EnvironmentWins),
+            "newer-wins" => Ok(Self::NewerWins),
+            other => Err(crate::error::Error::Config(format!(
+                "{other:?} is not a conflict policy (report, control-wins, environment-wins, newer-wins)"
+            ))),
+        }
+    }
 }
 
 /// What happened to both sides of a conflict.

@@ -1,0 +1,406 @@
+//! Two-way pairs, read and applied: the I/O around the pure [`plan_two_way`].
+//!
+//! Reading: the control database's rows (with their link column for this environment), the
+//! environment's rows (with their key and base), and every row a link or key names that is not
+//! live — fetched by ID, since Notion answers for a page in the trash — so that the planner can
+//! tell a row trashed on one side from a row never synced. Applying: the plan's actions in order
+//! (the control side, then the environment, the base last), one at a time so that a row created
+//! on one side is known before the other side's link to it is written. A create whose outcome is
+//! unknown is settled by looking its link up (its key on the environment side, its link column on
+//! the control side) before it is sent again, as in the one-way executor.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use serde_json::{Map, Value, json};
+
+use super::execute::{ExecuteOptions, PairOutcome};
+use super::plan::{SyncPair, key_value};
+use super::schema::SOURCE_KEY;
+use super::two_way::{
+    ConflictPolicy, Resolution, RowRef, TwoWayAction, TwoWayPlan, TwoWayRow, TwoWaySnapshot,
+    link_column, plan_two_way,
+};
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{DataSourceId, PageId};
+use crate::model::Page;
+use crate::model::params::{Filter, PropertyFilter};
+use crate::transport::Method;
+
+/// What was read of a two-way pair.
+#[derive(Debug)]
+pub(crate) struct TwoWayRead {
+    /// The planner's input.
+    pub(crate) snapshot: TwoWaySnapshot,
+    /// The control database's title.
+    pub(crate) title: String,
+}
+
+/// Every live row of a data source, converted as it is read.
+async fn live_rows(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    convert: impl Fn(&Page) -> TwoWayRow,
+) -> Result<Vec<TwoWayRow>> {
+    client
+        .query_all(data_source, None, &[])
+        .map_ok(|page| convert(&page))
+        .try_collect()
+        .await
+}
+
+/// The rows named by `wanted` that are not live: fetched by ID; those in the trash are
+/// returned, those live after all (read-after-write lag) are added to `live`.
+async fn named_rows(
+    client: &NotionClient,
+    wanted: Vec<PageId>,
+    live: &mut Vec<TwoWayRow>,
+    convert: impl Fn(&Page) -> TwoWayRow,
+) -> Result<Vec<TwoWayRow>> {
+    let mut trashed = Vec::new();
+    for id in wanted {
+        match client.page(id).await {
+            Ok(page) if page.in_trash() => trashed.push(convert(&page)),
+            Ok(page) => live.push(convert(&page)),
+            Err(Error::NotFound(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(trashed)
+}
+
+/// Reads both sides of a two-way pair. `target` is the environment's database and data source,
+/// when it exists.
+pub(crate) async fn read_two_way(
+    pair: &SyncPair,
+    control: &NotionClient,
+    control_source: DataSourceId,
+    environment: &NotionClient,
+    target: Option<(crate::ids::DatabaseId, DataSourceId)>,
+) -> Result<TwoWayRead> {
+    let control_schema = control.data_source(control_source).await?;
+    let env_row = pair.environment_row;
+    let mut control_rows =
+        live_rows(control, control_source, |p| TwoWayRow::control(p, env_row)).await?;
+    let (environment_schema, mut environment_rows) = match target {
+        None => (None, Vec::new()),
+        Some((_, data_source)) => (
+            Some(environment.data_source(data_source).await?.properties),
+            live_rows(environment, data_source, TwoWayRow::environment).await?,
+        ),
+    };
+    let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
+    let live_environment: HashSet<PageId> = environment_rows.iter().map(|r| r.content.id).collect();
+    let missing_environment: Vec<PageId> = control_rows
+        .iter()
+        .filter_map(|r| r.link)
+        .filter(|id| !live_environment.contains(id))
+        .collect();
+    let missing_control: Vec<PageId> = environment_rows
+        .iter()
+        .filter_map(|r| r.link)
+        .filter(|id| !live_control.contains(id))
+        .collect();
+    let environment_trashed = if target.is_some() {
+        named_rows(
+            environment,
+            missing_environment,
+            &mut environment_rows,
+            TwoWayRow::environment,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let control_trashed = named_rows(control, missing_control, &mut control_rows, |p| {
+        TwoWayRow::control(p, env_row)
+    })
+    .await?;
+    Ok(TwoWayRead {
+        title: control_schema.title_text(),
+        snapshot: TwoWaySnapshot {
+            pair: pair.clone(),
+            control_schema: control_schema.properties,
+            environment_schema,
+            control_rows,
+            environment_rows,
+            control_trashed,
+            environment_trashed,
+        },
+    })
+}
+
+/// Plans a two-way pair that was read.
+pub(crate) fn plan(
+    read: &TwoWayRead,
+    policy: ConflictPolicy,
+    options: super::plan::PlanOptions,
+) -> TwoWayPlan {
+    plan_two_way(&read.snapshot, policy, options)
+}
+
+fn rich(text: &str) -> Value {
+    json!({"rich_text": [{"type": "text", "text": {"content": text}}]})
+}
+
+/// The one row of `data_source` whose rich-text `column` equals `value`, if any (settling a
+/// create whose outcome is unknown).
+async fn find_by_column(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    column: &str,
+    value: PageId,
+) -> Result<Option<PageId>> {
+    let filter = Filter::Property(PropertyFilter::new(
+        column,
+        "rich_text",
+        json!({"equals": value.to_string()}),
+    ));
+    let found: Vec<Page> = client
+        .query_all(data_source, Some(filter), &[])
+        .try_collect()
+        .await?;
+    Ok(found.iter().map(|p| p.id).min())
+}
+
+/// Creates a row, settling an unknown outcome by its link `column` = `link` first.
+async fn create_row(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    properties: &Map<String, Value>,
+    column: &str,
+    link: PageId,
+    options: &ExecuteOptions,
+) -> Result<PageId> {
+    let request = client.request(Method::Post, "/v1/pages").with_body(json!({
+        "parent": {"type": "data_source_id", "data_source_id": data_source},
+        "properties": properties,
+    }));
+    match client.send::<Page>(request.clone()).await {
+        Ok(page) => Ok(page.id),
+        Err(Error::AmbiguousWrite {
+            committed_resource_id: Some(id),
+            ..
+        }) => Ok(PageId::from(id)),
+        Err(Error::AmbiguousWrite { .. }) => {
+            for attempt in 1..=options.settle_attempts.max(1) {
+                tokio::time::sleep(options.settle_delay * attempt).await;
+                if let Some(id) = find_by_column(client, data_source, column, link).await? {
+                    return Ok(id);
+                }
+            }
+            client.send::<Page>(request).await.map(|page| page.id)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// Adds columns to a data source (sent once more if its outcome is unknown: harmless).
+pub(crate) async fn add_columns(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    columns: &std::collections::BTreeMap<String, Value>,
+) -> Result<()> {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let properties: Map<String, Value> = columns
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    send_twice(
+        client,
+        format!("/v1/data_sources/{data_source}"),
+        json!({ "properties": properties }),
+    )
+    .await
+}
+
+/// A write that sets values: sent once more if its outcome is unknown (harmless).
+async fn patch(client: &NotionClient, row: PageId, body: Value) -> Result<()> {
+    send_twice(client, format!("/v1/pages/{row}"), body).await
+}
+
+async fn send_twice(client: &NotionClient, path: String, body: Value) -> Result<()> {
+    let request = client.request(Method::Patch, path).with_body(body);
+    match client.send::<Value>(request.clone()).await {
+        Ok(_) => Ok(()),
+        Err(Error::AmbiguousWrite { .. }) => client.send::<Value>(request).await.map(drop),
+        Err(error) => Err(error),
+    }
+}
+
+/// Applies a two-way plan's row actions, in order. `created` collects the rows created, by the
+/// row of the other side they were created for.
+pub(crate) async fn apply_actions(
+    plan: &TwoWayPlan,
+    control: &NotionClient,
+    control_source: DataSourceId,
+    environment: &NotionClient,
+    environment_source: DataSourceId,
+    options: &ExecuteOptions,
+) -> PairOutcome {
+    let mut outcome = PairOutcome::default();
+    let mut created: HashMap<PageId, PageId> = HashMap::new();
+    let link = link_column(plan.pair.environment_row);
+    let resolve = |r: &RowRef, created: &HashMap<PageId, PageId>| match r {
+        RowRef::Page(id) => Some(*id),
+        RowRef::CreatedFor(id) => created.get(id).copied(),
+    };
+    for action in &plan.actions {
+        let result: Result<()> = async {
+            match action {
+                TwoWayAction::CreateInEnvironment {
+                    control: row,
+                    properties,
+                    ..
+                } => {
+                    let id = create_row(
+                        environment,
+                        environment_source,
+                        properties,
+                        SOURCE_KEY,
+                        *row,
+                        options,
+                    )
+                    .await?;
+                    created.insert(*row, id);
+                    outcome.created += 1;
+                }
+                TwoWayAction::CreateInControl {
+                    environment: row,
+                    properties,
+                } => {
+                    let id = create_row(control, control_source, properties, &link, *row, options)
+                        .await?;
+                    created.insert(*row, id);
+                    outcome.created += 1;
+                }
+                TwoWayAction::LinkControlRow {
+                    control: row,
+                    environment: other,
+                } => {
+                    let other = resolve(other, &created)
+                        .ok_or_else(|| Error::Config("the row to link was not created".into()))?;
+                    patch(
+                        control,
+                        *row,
+                        json!({"properties": {link.clone(): rich(&other.to_string())}}),
+                    )
+                    .await?;
+                }
+                TwoWayAction::LinkEnvironmentRow {
+                    environment: row,
+                    control: other,
+                    properties,
+                    ..
+                } => {
+                    let other = resolve(other, &created)
+                        .ok_or_else(|| Error::Config("the row to link was not created".into()))?;
+                    let mut properties = properties.clone();
+                    properties.insert(SOURCE_KEY.to_owned(), key_value(other));
+                    patch(environment, *row, json!({ "properties": properties })).await?;
+                }
+                TwoWayAction::UpdateControl {
+                    row, properties, ..
+                } => {
+                    patch(control, *row, json!({ "properties": properties })).await?;
+                    outcome.updated += 1;
+                }
+                TwoWayAction::UpdateEnvironment {
+                    row, properties, ..
+                } => {
+                    patch(environment, *row, json!({ "properties": properties })).await?;
+                    outcome.updated += 1;
+                }
+                TwoWayAction::WriteBase {
+                    row, properties, ..
+                } => {
+                    patch(environment, *row, json!({ "properties": properties })).await?;
+                }
+                TwoWayAction::TrashEnvironment { row, .. } => {
+                    patch(environment, *row, json!({"in_trash": true})).await?;
+                    outcome.trashed += 1;
+                }
+                TwoWayAction::TrashControl { row, .. } => {
+                    patch(control, *row, json!({"in_trash": true})).await?;
+                    outcome.trashed += 1;
+                }
+                TwoWayAction::RestoreControl {
+                    row, properties, ..
+                } => {
+                    patch(
+                        control,
+                        *row,
+                        json!({"in_trash": false, "properties": properties}),
+                    )
+                    .await?;
+                    outcome.updated += 1;
+                }
+                TwoWayAction::RestoreEnvironment {
+                    row, properties, ..
+                } => {
+                    patch(
+                        environment,
+                        *row,
+                        json!({"in_trash": false, "properties": properties}),
+                    )
+                    .await?;
+                    outcome.updated += 1;
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(error) = result {
+            outcome.failed += 1;
+            outcome
+                .errors
+                .push(format!("{}: {error}", describe(action)));
+            // The order matters within a pair (a link after its create): stop at the first
+            // failure; the next run plans what is left.
+            break;
+        }
+    }
+    outcome
+}
+
+fn describe(action: &TwoWayAction) -> String {
+    serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.get("action").and_then(|a| a.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| "a write".to_owned())
+}
+
+/// The conflicts of a plan, in words, for the report.
+pub(crate) fn conflict_lines(plan: &TwoWayPlan) -> Vec<String> {
+    plan.conflicts
+        .iter()
+        .map(|c| {
+            let what = c.property.as_deref().map_or_else(
+                || "the row".to_owned(),
+                |p| format!("{p:?}"),
+            );
+            let how = match c.resolution {
+                Resolution::Reported => "left as it is on both sides (reported)",
+                Resolution::ControlWon => "the control's value kept",
+                Resolution::EnvironmentWon => "the environment's value kept",
+                Resolution::Restored => "the trashed row restored with the edit",
+            };
+            format!(
+                "conflict on control row {} / environment row {}: {what} changed on both sides (control: {}, environment: {}); {how}",
+                c.control_row,
+                c.environment_row,
+                c.control_value.as_ref().map_or_else(|| "—".to_owned(), ToString::to_string),
+                c.environment_value.as_ref().map_or_else(|| "—".to_owned(), ToString::to_string),
+            )
+        })
+        .collect()
+}
+
+/// How long a two-way run waits before it reads a pair whose last run stopped half-way.
+pub(crate) fn settle(options: &ExecuteOptions) -> Duration {
+    options.settle_delay * options.settle_attempts.max(1)
+}
