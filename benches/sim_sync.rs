@@ -634,6 +634,7 @@ fn main() {
             rows,
             environments: ENVIRONMENTS,
             fake: fake_config(),
+            sync: "Push",
         };
         let wall = std::time::Instant::now();
         let simulated = Instant::now();
@@ -683,11 +684,51 @@ fn main() {
         let naive_rows = naive_target_rows(&naive_world).await;
         let naive_duplicates = naive_rows.saturating_sub(rows * ENVIRONMENTS);
 
-        let runs = [a, b, c];
+        // (d): a two-way pair (one environment, a fifth of the rows), after its first sync,
+        // with 1% of the rows edited on each side.
+        let two_way_rows = (rows / 5).max(100);
+        let two_way_world = World::build(&WorldSpec {
+            rows: two_way_rows,
+            environments: 1,
+            fake: fake_config(),
+            sync: "Two-Way",
+        })
+        .await;
+        let two_way_stack = TransportStack::new(
+            Arc::new(two_way_world.fake.clone()) as DynTransport,
+            StackConfig {
+                budget: BUDGET,
+                ..StackConfig::default()
+            },
+        );
+        let two_way_control =
+            NotionClient::new(two_way_stack.transport(), two_way_world.control.token.clone());
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let (d0, _) = run_ours(&two_way_world, &two_way_control, "(d0) two-way, first sync").await;
+        let on_control = two_way_world.edit_rows(EDIT_EVERY).await;
+        let on_environment = two_way_world
+            .edit_environment_rows(EDIT_EVERY, EDIT_EVERY / 2)
+            .await;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let (d, report_d) = run_ours(
+            &two_way_world,
+            &two_way_control,
+            "(d) two-way, 1% edited on each side",
+        )
+        .await;
+        assert!(
+            report_d.pairs.iter().all(|p| p.updated == on_control + on_environment),
+            "{}",
+            report_d.to_markdown()
+        );
+        let (d2, _) = run_ours(&two_way_world, &two_way_control, "(d2) two-way, unchanged").await;
+
+        let runs = [a, b, c, d0, d, d2];
         print_ours(&runs);
         print_pairs("(a) initial", &report_a);
         print_pairs("(b) unchanged", &report_b);
         print_pairs("(c) 1% edited", &report_c);
+        print_pairs("(d) two-way, 1% edited on each side", &report_d);
         println!(
             "\n(b): each pair reads at most ⌈{rows}/100⌉ = {} pages per side plus a small \
              constant (see the pairs' requests above); ours made {ours_duplicates} duplicate(s).",

@@ -64,6 +64,7 @@ impl Sample {
             rows: TEMPLATES,
             environments: 1,
             fake: FakeConfig::default(),
+            sync: "Push",
         })
         .await;
         let control = NotionClient::new(

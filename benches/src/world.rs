@@ -34,6 +34,8 @@ pub struct WorldSpec {
     pub environments: usize,
     /// The fake's configuration (its rate limits and latency).
     pub fake: FakeConfig,
+    /// The source's `Sync` value (`Push`, `Two-Way`).
+    pub sync: &'static str,
 }
 
 /// One environment of the world.
@@ -252,7 +254,7 @@ impl World {
             &databases,
             json!({
                 "Name": {"title": text(SOURCE_TITLE)},
-                "Sync": {"select": {"name": "Push"}},
+                "Sync": {"select": {"name": spec.sync}},
                 "Data Source ID": {"rich_text": text(&source_data_source)},
                 "Database ID": {"rich_text": []},
                 "NID": {"rich_text": []},
@@ -315,6 +317,38 @@ impl World {
                 &format!("/v1/pages/{row}"),
                 &self.setup_token,
                 Some(json!({"properties": {"Notes": {"rich_text": text(&format!("Edited note of row {i}"))}}})),
+            )
+            .await;
+            edited += 1;
+        }
+        edited
+    }
+
+    /// Edits the `Notes` of every `every`-th row of the copy in the first environment, starting
+    /// at row `offset` (as that workspace's people would); returns how many rows were edited.
+    pub async fn edit_environment_rows(&self, every: usize, offset: usize) -> usize {
+        use futures::TryStreamExt;
+        let environment = &self.environments[0];
+        let client = self.setup_client(environment.workspace.token.clone());
+        let copies: Vec<_> = client
+            .search_data_sources(SOURCE_TITLE)
+            .try_collect()
+            .await
+            .expect("the copy of the source");
+        let copy = copies.first().expect("one copy").id;
+        let rows: Vec<_> = client
+            .query_all(copy, None, &[])
+            .try_collect()
+            .await
+            .expect("the copy's rows");
+        let mut edited = 0;
+        for (i, row) in rows.iter().enumerate().skip(offset).step_by(every.max(1)) {
+            ok(
+                self.setup.as_ref(),
+                Method::Patch,
+                &format!("/v1/pages/{}", row.id),
+                &environment.workspace.token,
+                Some(json!({"properties": {"Hours": {"number": 1000 + i}}})),
             )
             .await;
             edited += 1;
