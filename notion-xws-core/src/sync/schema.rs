@@ -141,6 +141,32 @@ fn translate(config: &PropertyConfig) -> Translation {
     }
 }
 
+/// The status configuration that adds to `target`'s options those of `source` it lacks, if any.
+fn missing_status_options(source: &PropertyConfig, target: &PropertyConfig) -> Option<Value> {
+    let (PropertyConfigKind::Status(source), PropertyConfigKind::Status(target)) =
+        (&source.config, &target.config)
+    else {
+        return None;
+    };
+    let have = target.options.as_deref().unwrap_or_default();
+    let missing: Vec<&crate::model::SelectOption> = source
+        .options
+        .as_deref()
+        .unwrap_or_default()
+        .iter()
+        .filter(|o| !have.iter().any(|h| h.name == o.name))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let all: Vec<crate::model::SelectOption> = have
+        .iter()
+        .cloned()
+        .chain(missing.into_iter().cloned())
+        .collect();
+    Some(json!({"status": {"options": options(&all)}}))
+}
+
 /// Plans the target's schema from the source's, given the target's if it exists.
 pub fn plan_schema(
     source: &BTreeMap<String, PropertyConfig>,
@@ -206,7 +232,13 @@ pub fn plan_schema(
                 ));
                 continue;
             }
-            Some(Some(_)) => {}
+            Some(Some(existing)) => {
+                // Status options are not created by writing a value (select options are): the
+                // ones added in the source since are added to the target's.
+                if let Some(update) = missing_status_options(config, existing) {
+                    plan.create.insert(target_name.clone(), update);
+                }
+            }
             Some(None) | None => {
                 plan.create.insert(target_name.clone(), create);
             }
@@ -290,6 +322,38 @@ mod tests {
                 .iter()
                 .any(|n| n.contains("\"Owner name\"") && n.contains("formula"))
         );
+    }
+
+    #[test]
+    fn status_options_added_in_the_source_are_added_to_the_target() {
+        let source = schema(json!({
+            "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
+            "State": {"id": "s", "name": "State", "type": "status", "status": {"options": [
+                {"id": "1", "name": "Not started", "color": "default"},
+                {"id": "2", "name": "Blocked", "color": "red"}], "groups": []}},
+        }));
+        let target = schema(json!({
+            "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
+            "State": {"id": "x", "name": "State", "type": "status", "status": {"options": [
+                {"id": "9", "name": "Not started", "color": "default"}], "groups": []}},
+            SOURCE_KEY: {"id": "y", "name": SOURCE_KEY, "type": "rich_text", "rich_text": {}},
+        }));
+        let plan = plan_schema(&source, Some(&target));
+        assert_eq!(
+            plan.create["State"],
+            json!({"status": {"options": [{"name": "Not started", "color": "default"}, {"name": "Blocked", "color": "red"}]}})
+        );
+        assert!(plan.copied.iter().any(|c| c.source == "State"));
+        let same = plan_schema(
+            &source,
+            Some(&schema(json!({
+                "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
+                "State": {"id": "x", "name": "State", "type": "status", "status": {"options": [
+                    {"name": "Blocked"}, {"name": "Not started"}], "groups": []}},
+                SOURCE_KEY: {"id": "y", "name": SOURCE_KEY, "type": "rich_text", "rich_text": {}},
+            }))),
+        );
+        assert!(same.create.is_empty(), "{:?}", same.create);
     }
 
     #[test]

@@ -899,3 +899,45 @@ async fn two_way_converges_after_a_crash_at_every_step() {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_status_option_added_in_the_source_reaches_the_target() {
+    let (world, source, made) = small_world(2).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    ok(&world.fake, Method::Patch, &format!("/v1/data_sources/{source}"), world.token(),
+        Some(json!({"properties": {"State": {"status": {"options": [{"name": "Todo", "color": "gray"}]}}}}))).await;
+    let first = sync(&control, &config, &execute(), None).await.unwrap();
+    assert!(!first.has_failures(), "{}", first.to_markdown());
+    ok(&world.fake, Method::Patch, &format!("/v1/data_sources/{source}"), world.token(),
+        Some(json!({"properties": {"State": {"status": {"options": [{"name": "Todo", "color": "gray"}, {"name": "Blocked", "color": "red"}]}}}}))).await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", made[0]),
+        world.token(),
+        Some(json!({"properties": {"State": {"status": {"name": "Blocked"}}}})),
+    )
+    .await;
+    let second = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&second, "Tasks");
+    assert_eq!(
+        (tasks.updated, tasks.failed),
+        (1, 0),
+        "{}",
+        second.to_markdown()
+    );
+    let target = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let acme = acme_client(&world).await;
+    let blocked = rows(&acme, target)
+        .await
+        .into_iter()
+        .filter(|r| {
+            notion_xws_core::sync::values::canonical(&r.properties["State"])
+                .unwrap()
+                .value
+                == json!("Blocked")
+        })
+        .count();
+    assert_eq!(blocked, 1);
+}
