@@ -578,17 +578,10 @@ async fn a_property_added_to_the_source_follows_and_a_retype_is_noted() {
     let acme = acme_client(&world).await;
     let schema = acme.data_source(target).await.unwrap();
     assert_eq!(schema.properties["Priority"].type_name(), "select");
-    let high = rows(&acme, target)
-        .await
-        .into_iter()
-        .filter(|row| {
-            notion_xws_core::sync::values::canonical(&row.properties["Priority"])
-                .unwrap()
-                .value
-                == json!("High")
-        })
-        .count();
-    assert_eq!(high, 1);
+    assert_eq!(
+        count_where(&rows(&acme, target).await, "Priority", json!("High")),
+        1
+    );
 
     // The target's Hours made a text by hand: noted, not overwritten, not synced.
     ok(
@@ -712,6 +705,18 @@ async fn two_way_world(rows: usize) -> (World, String, Vec<String>) {
     )
     .await;
     (world, source, made)
+}
+
+/// How many rows hold `value` (in canonical form) in `property`.
+fn count_where(rows: &[Page], property: &str, value: serde_json::Value) -> usize {
+    rows.iter()
+        .filter(|row| {
+            row.properties
+                .get(property)
+                .and_then(notion_xws_core::sync::values::canonical)
+                .is_some_and(|c| c.value == value)
+        })
+        .count()
 }
 
 fn live_titles(rows: &[Page]) -> Vec<String> {
@@ -929,15 +934,8 @@ async fn a_status_option_added_in_the_source_reaches_the_target() {
     );
     let target = target_of(&control, "Tasks", "Acme").await.unwrap();
     let acme = acme_client(&world).await;
-    let blocked = rows(&acme, target)
-        .await
-        .into_iter()
-        .filter(|r| {
-            notion_xws_core::sync::values::canonical(&r.properties["State"])
-                .unwrap()
-                .value
-                == json!("Blocked")
-        })
-        .count();
-    assert_eq!(blocked, 1);
+    assert_eq!(
+        count_where(&rows(&acme, target).await, "State", json!("Blocked")),
+        1
+    );
 }
