@@ -466,7 +466,7 @@ impl PyRunReport {
     /// Requests the pairs made.
     #[getter]
     fn requests(&self) -> u64 {
-        self.0.pairs.iter().map(|p| p.requests).sum()
+        self.0.requests()
     }
 
     /// Requests the pairs made that write.

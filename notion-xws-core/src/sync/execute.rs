@@ -99,22 +99,62 @@ pub struct PairContext<'a> {
     pub link: Option<SyncLink>,
 }
 
-/// Settles a create whose outcome is unknown: the target row carrying `source`'s key, if any.
-async fn find_by_key(
-    target: &NotionClient,
+/// The row of `data_source` whose rich-text link `column` holds `value` (the oldest, when a
+/// crash made two), if any: how a create whose outcome is unknown is settled.
+pub(crate) async fn find_by_link(
+    client: &NotionClient,
     data_source: DataSourceId,
-    source: PageId,
+    column: &str,
+    value: PageId,
 ) -> Result<Option<PageId>> {
     let filter = Filter::Property(PropertyFilter::new(
-        SOURCE_KEY,
+        column,
         "rich_text",
-        json!({"equals": source.to_string()}),
+        json!({"equals": value.to_string()}),
     ));
-    let found: Vec<Page> = target
+    let found: Vec<Page> = client
         .query_all(data_source, Some(filter), &[])
         .try_collect()
         .await?;
     Ok(found.iter().map(|page| page.id).min())
+}
+
+/// Creates a row of `data_source` whose link `column` holds `link`, never twice: a create whose
+/// outcome is unknown is looked up by its link after a settle delay, a few times, and sent again
+/// only when it is still not there. Returns the row, and whether its outcome had to be settled.
+pub(crate) async fn create_settled(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    properties: &serde_json::Map<String, Value>,
+    column: &str,
+    link: PageId,
+    options: &ExecuteOptions,
+) -> Result<(PageId, bool)> {
+    let request = client.request(Method::Post, "/v1/pages").with_body(json!({
+        "parent": {"type": "data_source_id", "data_source_id": data_source},
+        "properties": properties,
+    }));
+    match client.send::<Page>(request.clone()).await {
+        Ok(page) => Ok((page.id, false)),
+        Err(Error::AmbiguousWrite {
+            committed_resource_id: Some(id),
+            ..
+        }) => Ok((PageId::from(id), true)),
+        Err(Error::AmbiguousWrite { .. }) => {
+            for attempt in 1..=options.settle_attempts.max(1) {
+                tokio::time::sleep(options.settle_delay * attempt).await;
+                if let Some(id) = find_by_link(client, data_source, column, link).await? {
+                    return Ok((id, true));
+                }
+            }
+            // Not there after the settle window: it was not applied.
+            client
+                .send::<Page>(request)
+                .await
+                .map(|page| (page.id, true))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// The target database marked as `pair`'s among `parent`'s children, if any.
@@ -270,7 +310,7 @@ pub(crate) async fn ensure_target(
 
 /// Sends a write that sets values; once more if its outcome is unknown (harmless: it sets the
 /// same values).
-async fn send_idempotent(
+pub(crate) async fn send_idempotent(
     target: &NotionClient,
     method: Method,
     path: String,
@@ -298,32 +338,16 @@ async fn apply_row(
     options: &ExecuteOptions,
 ) -> Result<RowResult> {
     match action {
-        RowAction::Create { source, properties } => {
-            let body = json!({
-                "parent": {"type": "data_source_id", "data_source_id": data_source},
-                "properties": properties,
-            });
-            let request = target.request(Method::Post, "/v1/pages").with_body(body);
-            match target.send::<Value>(request.clone()).await {
-                Ok(_) => Ok(RowResult::Created { settled: false }),
-                Err(Error::AmbiguousWrite {
-                    committed_resource_id: Some(_),
-                    ..
-                }) => Ok(RowResult::Created { settled: true }),
-                Err(Error::AmbiguousWrite { .. }) => {
-                    for attempt in 1..=options.settle_attempts.max(1) {
-                        tokio::time::sleep(options.settle_delay * attempt).await;
-                        if find_by_key(target, data_source, *source).await?.is_some() {
-                            return Ok(RowResult::Created { settled: true });
-                        }
-                    }
-                    // Not there after the settle window: it was not applied.
-                    target.send::<Value>(request).await?;
-                    Ok(RowResult::Created { settled: true })
-                }
-                Err(error) => Err(error),
-            }
-        }
+        RowAction::Create { source, properties } => create_settled(
+            target,
+            data_source,
+            properties,
+            SOURCE_KEY,
+            *source,
+            options,
+        )
+        .await
+        .map(|(_, settled)| RowResult::Created { settled }),
         RowAction::Update {
             target: row,
             properties,

@@ -121,6 +121,11 @@ impl RunReport {
             .any(|p| matches!(p.state, PairState::Failed(_)))
     }
 
+    /// All requests of the run's pairs.
+    pub fn requests(&self) -> u64 {
+        self.pairs.iter().map(|p| p.requests).sum()
+    }
+
     /// All writes of the run's pairs.
     pub fn writes(&self) -> u64 {
         self.pairs.iter().map(|p| p.writes).sum()
@@ -336,29 +341,39 @@ async fn read_source(client: &NotionClient, data_source: DataSourceId) -> Result
     })
 }
 
+/// Where a pair's target is: its link row, and the target it records or (when a run made it and
+/// stopped before recording it, or its link row is not listed yet) the one its marker names.
+/// When the last run stopped half-way, waits for Notion's read-after-write lag to pass first.
+async fn locate_target(
+    candidate: &Candidate,
+    links: Option<&LinksTable>,
+    options: &SyncOptions,
+) -> Result<(
+    Option<(crate::ids::DatabaseId, DataSourceId)>,
+    Option<crate::sync::links::SyncLink>,
+)> {
+    let link = links.and_then(|l| l.link_for(&candidate.pair)).cloned();
+    let mut target = link
+        .as_ref()
+        .and_then(|l| l.target_database.zip(l.target_data_source));
+    if target.is_none() {
+        target =
+            find_marked_target(&candidate.target, candidate.target_parent, &candidate.pair).await?;
+    }
+    if link.as_ref().is_some_and(|l| l.state != LinkState::Done) {
+        let settle = &options.execute_options;
+        tokio::time::sleep(settle.settle_delay * settle.settle_attempts.max(1)).await;
+    }
+    Ok((target, link))
+}
+
 /// Reads the target side of a pair: its link row and, when it exists, the target.
 async fn read_target(
     candidate: &Candidate,
     links: Option<&LinksTable>,
     options: &SyncOptions,
 ) -> Result<(Option<TargetSnapshot>, Option<crate::sync::links::SyncLink>)> {
-    let link = links.and_then(|l| l.link_for(&candidate.pair)).cloned();
-    let mut target_ids = link
-        .as_ref()
-        .and_then(|l| l.target_database.zip(l.target_data_source));
-    if target_ids.is_none() {
-        // No target recorded: a run may have made it and stopped (or its link row is not listed
-        // yet); find it by its marker before planning a new one.
-        target_ids =
-            find_marked_target(&candidate.target, candidate.target_parent, &candidate.pair).await?;
-    }
-    if link.as_ref().is_some_and(|l| l.state != LinkState::Done) {
-        // The last run stopped half-way: let Notion's read-after-write lag pass before listing.
-        tokio::time::sleep(
-            options.execute_options.settle_delay * options.execute_options.settle_attempts.max(1),
-        )
-        .await;
-    }
+    let (target_ids, link) = locate_target(candidate, links, options).await?;
     let target = match target_ids {
         None => None,
         Some((database, data_source)) => {
@@ -640,16 +655,7 @@ async fn run_two_way_pair(
     let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
     let result: Result<()> = async {
         let pair = &candidate.pair;
-        let link = links.and_then(|l| l.link_for(pair)).cloned();
-        let mut target = link
-            .as_ref()
-            .and_then(|l| l.target_database.zip(l.target_data_source));
-        if target.is_none() {
-            target = find_marked_target(&candidate.target, candidate.target_parent, pair).await?;
-        }
-        if link.as_ref().is_some_and(|l| l.state != LinkState::Done) {
-            tokio::time::sleep(two_way::settle(&options.execute_options)).await;
-        }
+        let (target, link) = locate_target(&candidate, links, options).await?;
         let read = two_way::read_two_way(
             pair,
             &candidate.source,

@@ -10,12 +10,11 @@
 //! the control side) before it is sent again, as in the one-way executor.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
 
 use futures::TryStreamExt;
 use serde_json::{Map, Value, json};
 
-use super::execute::{ExecuteOptions, PairOutcome};
+use super::execute::{ExecuteOptions, PairOutcome, create_settled, send_idempotent};
 use super::plan::{SyncPair, key_value};
 use super::schema::SOURCE_KEY;
 use super::two_way::{
@@ -26,7 +25,6 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
-use crate::model::params::{Filter, PropertyFilter};
 use crate::transport::Method;
 
 /// What was read of a two-way pair.
@@ -145,58 +143,6 @@ fn rich(text: &str) -> Value {
     json!({"rich_text": [{"type": "text", "text": {"content": text}}]})
 }
 
-/// The one row of `data_source` whose rich-text `column` equals `value`, if any (settling a
-/// create whose outcome is unknown).
-async fn find_by_column(
-    client: &NotionClient,
-    data_source: DataSourceId,
-    column: &str,
-    value: PageId,
-) -> Result<Option<PageId>> {
-    let filter = Filter::Property(PropertyFilter::new(
-        column,
-        "rich_text",
-        json!({"equals": value.to_string()}),
-    ));
-    let found: Vec<Page> = client
-        .query_all(data_source, Some(filter), &[])
-        .try_collect()
-        .await?;
-    Ok(found.iter().map(|p| p.id).min())
-}
-
-/// Creates a row, settling an unknown outcome by its link `column` = `link` first.
-async fn create_row(
-    client: &NotionClient,
-    data_source: DataSourceId,
-    properties: &Map<String, Value>,
-    column: &str,
-    link: PageId,
-    options: &ExecuteOptions,
-) -> Result<PageId> {
-    let request = client.request(Method::Post, "/v1/pages").with_body(json!({
-        "parent": {"type": "data_source_id", "data_source_id": data_source},
-        "properties": properties,
-    }));
-    match client.send::<Page>(request.clone()).await {
-        Ok(page) => Ok(page.id),
-        Err(Error::AmbiguousWrite {
-            committed_resource_id: Some(id),
-            ..
-        }) => Ok(PageId::from(id)),
-        Err(Error::AmbiguousWrite { .. }) => {
-            for attempt in 1..=options.settle_attempts.max(1) {
-                tokio::time::sleep(options.settle_delay * attempt).await;
-                if let Some(id) = find_by_column(client, data_source, column, link).await? {
-                    return Ok(id);
-                }
-            }
-            client.send::<Page>(request).await.map(|page| page.id)
-        }
-        Err(error) => Err(error),
-    }
-}
-
 /// Adds columns to a data source (sent once more if its outcome is unknown: harmless).
 pub(crate) async fn add_columns(
     client: &NotionClient,
@@ -210,26 +156,21 @@ pub(crate) async fn add_columns(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    send_twice(
+    send_idempotent(
         client,
+        Method::Patch,
         format!("/v1/data_sources/{data_source}"),
         json!({ "properties": properties }),
     )
     .await
+    .map(drop)
 }
 
-/// A write that sets values: sent once more if its outcome is unknown (harmless).
+/// A write that sets values of a row (sent once more if its outcome is unknown: harmless).
 async fn patch(client: &NotionClient, row: PageId, body: Value) -> Result<()> {
-    send_twice(client, format!("/v1/pages/{row}"), body).await
-}
-
-async fn send_twice(client: &NotionClient, path: String, body: Value) -> Result<()> {
-    let request = client.request(Method::Patch, path).with_body(body);
-    match client.send::<Value>(request.clone()).await {
-        Ok(_) => Ok(()),
-        Err(Error::AmbiguousWrite { .. }) => client.send::<Value>(request).await.map(drop),
-        Err(error) => Err(error),
-    }
+    send_idempotent(client, Method::Patch, format!("/v1/pages/{row}"), body)
+        .await
+        .map(drop)
 }
 
 /// Applies a two-way plan's row actions, in order. `created` collects the rows created, by the
@@ -257,7 +198,7 @@ pub(crate) async fn apply_actions(
                     properties,
                     ..
                 } => {
-                    let id = create_row(
+                    let (id, _) = create_settled(
                         environment,
                         environment_source,
                         properties,
@@ -273,8 +214,9 @@ pub(crate) async fn apply_actions(
                     environment: row,
                     properties,
                 } => {
-                    let id = create_row(control, control_source, properties, &link, *row, options)
-                        .await?;
+                    let (id, _) =
+                        create_settled(control, control_source, properties, &link, *row, options)
+                            .await?;
                     created.insert(*row, id);
                     outcome.created += 1;
                 }
@@ -398,9 +340,4 @@ pub(crate) fn conflict_lines(plan: &TwoWayPlan) -> Vec<String> {
             )
         })
         .collect()
-}
-
-/// How long a two-way run waits before it reads a pair whose last run stopped half-way.
-pub(crate) fn settle(options: &ExecuteOptions) -> Duration {
-    options.settle_delay * options.settle_attempts.max(1)
 }
