@@ -5,6 +5,7 @@
 //! - [`schema`]: the source's schema translated for the target, and the correlation column.
 //! - [`plan`]: the pure planner and the [`PairPlan`](plan::PairPlan) it makes.
 //! - [`two_way`]: the pure two-way planner (a base per linked row pair, conflicts, a policy).
+//! - [`refs`]: relation and people values made portable between two workspaces.
 //! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
 //! - [`execute`]: the executor, which applies a plan and settles unknown outcomes.
 //! - [`run`]: the orchestrator ([`sync`]) and the [`RunReport`].
@@ -17,8 +18,10 @@
 pub mod execute;
 pub mod links;
 pub mod plan;
+pub mod refs;
 mod render;
 pub mod run;
+mod run_refs;
 mod run_two_way;
 pub mod schema;
 pub mod two_way;

@@ -17,8 +17,9 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
 use super::schema::{SOURCE_KEY, SchemaPlan, plan_schema};
-use super::values::{canonical, empty, write_form};
+use super::values::{canonical, empty};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::{Page, PropertyConfig, PropertyValueKind, RichText};
 use crate::registry::Direction;
@@ -80,6 +81,12 @@ pub struct RowContent {
     pub mentions_flattened: usize,
     /// Notion-hosted files that would not be copied.
     pub hosted_files_skipped: usize,
+    /// Properties whose value Notion cut at 25 references (read in full before planning).
+    pub truncated: Vec<String>,
+    /// By property name, the references (relations, people) that only this side can name,
+    /// as a JSON list of its own IDs: kept when the other side's value is written here (see
+    /// [`refs`](super::refs)).
+    pub kept: BTreeMap<String, Box<str>>,
 }
 
 impl RowContent {
@@ -92,12 +99,6 @@ impl RowContent {
     }
 }
 
-/// The request JSON that writes a canonical form given as JSON text.
-fn write_text(type_name: &str, text: &str) -> Value {
-    let form = serde_json::from_str(text).unwrap_or_else(|_| empty(type_name));
-    write_form(type_name, &form)
-}
-
 impl From<&Page> for RowContent {
     fn from(page: &Page) -> Self {
         let mut row = Self {
@@ -107,6 +108,8 @@ impl From<&Page> for RowContent {
             values: BTreeMap::new(),
             mentions_flattened: 0,
             hosted_files_skipped: 0,
+            truncated: Vec::new(),
+            kept: BTreeMap::new(),
         };
         for (name, value) in &page.properties {
             if name == SOURCE_KEY {
@@ -115,6 +118,9 @@ impl From<&Page> for RowContent {
             if let Some(form) = canonical(value) {
                 row.mentions_flattened += form.mentions_flattened;
                 row.hosted_files_skipped += form.hosted_files_skipped;
+                if form.truncated {
+                    row.truncated.push(name.clone());
+                }
                 row.values
                     .insert(name.clone(), form.value.to_string().into_boxed_str());
             }
@@ -140,6 +146,9 @@ pub struct PairSnapshot {
     pub target: Option<TargetSnapshot>,
     /// Where the target is created when it does not exist.
     pub target_parent: PageId,
+    /// The references between the two workspaces (relations, people); the rows' values are
+    /// already portable ([`PairRefs::make_portable`]).
+    pub refs: std::sync::Arc<PairRefs>,
 }
 
 /// Knobs of the planner.
@@ -282,9 +291,11 @@ pub fn key_value(source: PageId) -> Value {
 
 /// Plans one pair. Pure: see the [module documentation](self).
 pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
+    let refs = &snapshot.refs;
     let schema: SchemaPlan = plan_schema(
         &snapshot.source_schema,
         snapshot.target.as_ref().map(|t| &t.schema),
+        refs,
     );
     let mut notes = schema.notes.clone();
     let mut counts = PlannedCounts::default();
@@ -335,7 +346,14 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
                     .iter()
                     .map(|copied| {
                         let text = source.text(&copied.source, &copied.type_name);
-                        (copied.target.clone(), write_text(&copied.type_name, &text))
+                        let value = refs.write(
+                            RefSide::Target,
+                            &copied.type_name,
+                            &copied.source,
+                            &text,
+                            None,
+                        );
+                        (copied.target.clone(), value)
                     })
                     .collect();
                 wanted.insert(SOURCE_KEY.to_owned(), key_value(source.id));
@@ -350,8 +368,15 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
                 for copied in &schema.copied {
                     let value = source.text(&copied.source, &copied.type_name);
                     if target.text(&copied.target, &copied.type_name) != value {
-                        differs
-                            .insert(copied.target.clone(), write_text(&copied.type_name, &value));
+                        let kept = target.kept.get(&copied.target).map(|k| &**k);
+                        let write = refs.write(
+                            RefSide::Target,
+                            &copied.type_name,
+                            &copied.source,
+                            &value,
+                            kept,
+                        );
+                        differs.insert(copied.target.clone(), write);
                     }
                 }
                 if differs.is_empty() {
@@ -371,6 +396,14 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         notes.push(format!(
             "{mentions} mention(s) written as plain text (a mention names objects of its own workspace)"
         ));
+    }
+    if schema
+        .copied
+        .iter()
+        .any(|c| matches!(c.type_name.as_str(), "relation" | "people"))
+    {
+        let kept = count_kept(snapshot.source_rows.iter(), &snapshot.source_schema);
+        notes.extend(kept_notes(kept, "source", "target"));
     }
     if hosted > 0 {
         notes.push(format!(
@@ -496,6 +529,7 @@ mod tests {
                 rows: rows.iter().map(RowContent::from).collect(),
             }),
             target_parent: PageId::parse(&id(902)).unwrap(),
+            refs: std::sync::Arc::default(),
         }
     }
 

@@ -25,6 +25,8 @@ use super::plan::{
     PairPlan, PairSnapshot, PairStatus, PlanOptions, RowContent, SyncPair, TargetSnapshot,
     plan_pair,
 };
+use super::refs::{PairRefs, RefSide, RelationCopy, count_kept};
+use super::run_refs::{PairSides, RefReads, complete_truncated};
 use super::two_way::ConflictPolicy;
 use crate::audit::{AuditReport, audit};
 use crate::client::NotionClient;
@@ -99,6 +101,9 @@ pub struct PairReport {
     pub notes: Vec<String>,
     /// Whether the target database was (or would be) created.
     pub creates_target: bool,
+    /// Relation values and columns that wait for a related row or database this pass makes
+    /// (the sync runs a second pass for them).
+    pub waiting: usize,
 }
 
 /// The result of a sync (or of its dry run).
@@ -129,6 +134,19 @@ impl RunReport {
     /// All writes of the run's pairs.
     pub fn writes(&self) -> u64 {
         self.pairs.iter().map(|p| p.writes).sum()
+    }
+
+    /// This pass's report followed by `next`'s: the counts of both added up, the next pass's
+    /// state, notes and plans.
+    fn then(mut self, next: RunReport) -> RunReport {
+        for pair in next.pairs {
+            match self.pairs.iter_mut().find(|p| p.pair == pair.pair) {
+                Some(first) => first.absorb(pair),
+                None => self.pairs.push(pair),
+            }
+        }
+        self.plans = next.plans;
+        self
     }
 
     /// The report as pretty JSON.
@@ -191,6 +209,8 @@ struct Candidate {
     /// The control client, counted with the pair (its link row's writes).
     links_client: NotionClient,
     counter: Arc<Counted>,
+    /// The pair as the reference reads see it.
+    sides: PairSides,
 }
 
 /// The pairs of the registry, and why the others are left out.
@@ -283,6 +303,14 @@ fn candidates(
                 }));
                 continue;
             };
+            let sides = PairSides {
+                environment: env.row,
+                direction,
+                source_data_source: resolved.data_source,
+                source: counted(source),
+                target: counted(target),
+                target_data_source: None,
+            };
             ready.push(Candidate {
                 pair,
                 source: counted(source),
@@ -291,6 +319,7 @@ fn candidates(
                 target_parent,
                 links_client: counted(control),
                 counter,
+                sides,
             });
         }
     }
@@ -298,6 +327,25 @@ fn candidates(
 }
 
 impl PairReport {
+    /// Takes in the report of the same pair's next pass.
+    fn absorb(&mut self, next: PairReport) {
+        self.created += next.created;
+        self.updated += next.updated;
+        self.trashed += next.trashed;
+        self.failed += next.failed;
+        self.settled += next.settled;
+        self.requests += next.requests;
+        self.writes += next.writes;
+        self.errors.extend(next.errors);
+        self.unchanged = next.unchanged;
+        self.skipped = next.skipped;
+        self.notes = next.notes;
+        self.waiting = next.waiting;
+        if !matches!(self.state, PairState::Failed(_)) {
+            self.state = next.state;
+        }
+    }
+
     fn skipped(pair: SyncPair, reason: String) -> Self {
         Self {
             pair,
@@ -314,6 +362,7 @@ impl PairReport {
             errors: Vec::new(),
             notes: Vec::new(),
             creates_target: false,
+            waiting: 0,
         }
     }
 }
@@ -329,11 +378,12 @@ struct SourceSnapshot {
 /// Reads a source's schema and rows (turned into [`RowContent`] as they come).
 async fn read_source(client: &NotionClient, data_source: DataSourceId) -> Result<SourceSnapshot> {
     let schema = client.data_source(data_source).await?;
-    let rows: Vec<RowContent> = client
+    let mut rows: Vec<RowContent> = client
         .query_all(data_source, None, &[])
         .map_ok(|page| RowContent::from(&page))
         .try_collect()
         .await?;
+    complete_truncated(client, &schema.properties, &mut rows).await?;
     Ok(SourceSnapshot {
         title: schema.title_text(),
         schema: schema.properties,
@@ -388,12 +438,13 @@ async fn read_target(
                 }
                 Err(error) => return Err(error),
             };
-            let rows: Vec<RowContent> = candidate
+            let mut rows: Vec<RowContent> = candidate
                 .target
                 .query_all(data_source, None, &[])
                 .map_ok(|page| RowContent::from(&page))
                 .try_collect()
                 .await?;
+            complete_truncated(&candidate.target, &schema.properties, &mut rows).await?;
             Some(TargetSnapshot {
                 database,
                 data_source,
@@ -405,21 +456,60 @@ async fn read_target(
     Ok((target, link))
 }
 
-/// The snapshot of a pair: its source (shared) and its target.
+/// The snapshot of a pair: its source (shared, unless its references are made portable for
+/// this pair) and its target.
 fn assemble(
     candidate: &Candidate,
     source: &SourceSnapshot,
-    target: Option<TargetSnapshot>,
+    mut target: Option<TargetSnapshot>,
+    refs: PairRefs,
 ) -> PairSnapshot {
+    let mut source_rows = Arc::clone(&source.rows);
+    if has_references(&source.schema) {
+        let mut rows = source_rows.as_ref().clone();
+        for row in &mut rows {
+            refs.make_portable(row, RefSide::Source, &source.schema);
+        }
+        source_rows = Arc::new(rows);
+        if let Some(target) = &mut target {
+            for row in &mut target.rows {
+                refs.make_portable(row, RefSide::Target, &target.schema);
+            }
+        }
+    }
     PairSnapshot {
         pair: candidate.pair.clone(),
         source: candidate.source_data_source,
         source_title: source.title.clone(),
         source_schema: source.schema.clone(),
-        source_rows: Arc::clone(&source.rows),
+        source_rows,
         target,
         target_parent: candidate.target_parent,
+        refs: Arc::new(refs),
     }
+}
+
+/// Whether a schema has relation or people properties.
+fn has_references(
+    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+) -> bool {
+    schema
+        .values()
+        .any(|c| matches!(c.type_name(), "relation" | "people"))
+}
+
+/// Relation values and columns of a pair that wait for rows or a database this pass makes.
+fn waiting<'a>(
+    refs: &PairRefs,
+    rows: impl IntoIterator<Item = &'a RowContent>,
+    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+) -> usize {
+    let columns = refs
+        .relations
+        .values()
+        .filter(|r| matches!(r, RelationCopy::Waiting))
+        .count();
+    columns + count_kept(rows, schema).relations
 }
 
 /// A source being read, awaited by every pair that copies it.
@@ -480,13 +570,46 @@ pub async fn sync(
             )));
         }
     }
-    let (candidates, mut skipped) =
-        candidates(control, &registry, &report, options.only.as_deref());
+    let first = run_pass(control, &registry, &report, options, progress.clone()).await?;
+    let waiting = first.pairs.iter().any(|p| p.waiting > 0);
+    let made = first
+        .pairs
+        .iter()
+        .any(|p| p.created > 0 || (p.creates_target && p.failed == 0));
+    if !(options.execute && waiting && made) {
+        return Ok(first);
+    }
+    // Relations that point at rows or databases this pass made: a second pass writes them,
+    // once Notion's read-after-write lag has passed (the lookups' total wait).
+    let settle = &options.execute_options;
+    tokio::time::sleep(settle.settle_delay * settle.settle_attempts.max(1)).await;
+    let second = run_pass(control, &registry, &report, options, progress).await?;
+    Ok(first.then(second))
+}
+
+/// One pass over the pairs: each read, planned and (when executing) applied.
+async fn run_pass(
+    control: &NotionClient,
+    registry: &Registry,
+    report: &AuditReport,
+    options: &SyncOptions,
+    progress: Option<ProgressFn>,
+) -> Result<RunReport> {
+    let (mut candidates, mut skipped) =
+        candidates(control, registry, report, options.only.as_deref());
     let mut links = LinksTable::find(control).await?;
     if options.execute && links.is_none() && !candidates.is_empty() {
-        links = Some(LinksTable::create(control, &registry).await?);
+        links = Some(LinksTable::create(control, registry).await?);
     }
     let links = links;
+    for candidate in &mut candidates {
+        candidate.sides.target_data_source = links
+            .as_ref()
+            .and_then(|l| l.link_for(&candidate.pair))
+            .and_then(|l| l.target_data_source);
+    }
+    let sides: Vec<PairSides> = candidates.iter().map(|c| c.sides.clone()).collect();
+    let reads = RefReads::new(&sides);
     let sources = read_sources(&candidates);
     let concurrency = if options.concurrency == 0 {
         16
@@ -498,6 +621,7 @@ pub async fn sync(
         .into_iter()
         .map(|candidate| {
             let links = links.as_ref();
+            let reads = &reads;
             let progress = progress.clone();
             let source = sources.get(&candidate.source_data_source).cloned();
             async move {
@@ -506,7 +630,7 @@ pub async fn sync(
                         .boxed()
                         .shared()
                 });
-                run_pair(candidate, source, links, options, progress).await
+                run_pair(candidate, source, links, reads, options, progress).await
             }
         })
         .collect();
@@ -532,17 +656,31 @@ async fn run_pair(
     candidate: Candidate,
     source: SharedSource<'_>,
     links: Option<&LinksTable>,
+    reads: &RefReads,
     options: &SyncOptions,
     progress: Option<ProgressFn>,
 ) -> (PairReport, Option<PairPlan>) {
     if candidate.pair.direction == Direction::TwoWay {
-        return (run_two_way_pair(candidate, links, options).await, None);
+        return (
+            run_two_way_pair(candidate, links, reads, options).await,
+            None,
+        );
     }
     let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
     // The source and the target are read at once (each within its own token's budget).
     let (source, target) = futures::join!(source, read_target(&candidate, links, options));
     let snapshot = match (source, target) {
-        (Ok(source), Ok((target, link))) => Ok((assemble(&candidate, &source, target), link)),
+        (Ok(source), Ok((target, link))) => {
+            let rows = source
+                .rows
+                .iter()
+                .chain(target.iter().flat_map(|t| t.rows.iter()));
+            let (refs, notes) = reads
+                .pair_refs(&candidate.sides, &source.schema, rows)
+                .await;
+            report.notes = notes;
+            Ok((assemble(&candidate, &source, target, refs), link))
+        }
         (Err(error), _) => Err(Error::Registry(format!(
             "the source could not be read: {error}"
         ))),
@@ -556,7 +694,12 @@ async fn run_pair(
         }
         Ok((snapshot, link)) => {
             let plan = plan_pair(&snapshot, options.plan);
-            report.notes = plan.notes.clone();
+            report.notes.extend(plan.notes.iter().cloned());
+            report.waiting = waiting(
+                &snapshot.refs,
+                snapshot.source_rows.iter(),
+                &snapshot.source_schema,
+            );
             report.unchanged = plan.counts.unchanged;
             report.skipped = plan.counts.foreign;
             report.creates_target = plan.create_target.is_some();
@@ -635,9 +778,18 @@ pub async fn transfer(
         target_parent,
         links_client: counted(target),
         counter: Arc::clone(&counter),
+        sides: PairSides {
+            environment: target_parent,
+            direction: Direction::Push,
+            source_data_source,
+            source: counted(source),
+            target: counted(target),
+            target_data_source: None,
+        },
     };
+    let reads = RefReads::new(std::slice::from_ref(&candidate.sides));
     let source = shared_source(candidate.source.clone(), source_data_source);
-    let (report, plan) = run_pair(candidate, source, None, options, progress).await;
+    let (report, plan) = run_pair(candidate, source, None, &reads, options, progress).await;
     Ok(RunReport {
         dry_run: !options.execute,
         pairs: vec![report],
@@ -649,6 +801,7 @@ pub async fn transfer(
 async fn run_two_way_pair(
     candidate: Candidate,
     links: Option<&LinksTable>,
+    reads: &RefReads,
     options: &SyncOptions,
 ) -> PairReport {
     use super::run_two_way as two_way;
@@ -656,7 +809,7 @@ async fn run_two_way_pair(
     let result: Result<()> = async {
         let pair = &candidate.pair;
         let (target, link) = locate_target(&candidate, links, options).await?;
-        let read = two_way::read_two_way(
+        let mut read = two_way::read_two_way(
             pair,
             &candidate.source,
             candidate.source_data_source,
@@ -664,8 +817,29 @@ async fn run_two_way_pair(
             target,
         )
         .await?;
+        let snapshot = &read.snapshot;
+        let rows = [
+            &snapshot.control_rows,
+            &snapshot.environment_rows,
+            &snapshot.control_trashed,
+            &snapshot.environment_trashed,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|r| &r.content);
+        let (refs, notes) = reads
+            .pair_refs(&candidate.sides, &snapshot.control_schema, rows)
+            .await;
+        report.notes = notes;
+        two_way::make_portable(&mut read, refs, &candidate.source, &candidate.target).await?;
+        let snapshot = &read.snapshot;
+        report.waiting = waiting(
+            &snapshot.refs,
+            snapshot.control_rows.iter().map(|r| &r.content),
+            &snapshot.control_schema,
+        );
         let plan = two_way::plan(&read, options.conflict_policy, options.plan);
-        report.notes = plan.notes.clone();
+        report.notes.extend(plan.notes.iter().cloned());
         report.notes.extend(two_way::conflict_lines(&plan));
         report.unchanged = plan.counts.unchanged;
         report.creates_target = plan.create_environment.is_some();

@@ -16,6 +16,8 @@ use serde_json::{Map, Value, json};
 
 use super::execute::{ExecuteOptions, PairOutcome, create_settled, send_idempotent};
 use super::plan::{SyncPair, key_value};
+use super::refs::{PairRefs, RefSide};
+use super::run_refs::complete_truncated;
 use super::schema::SOURCE_KEY;
 use super::two_way::{
     ConflictPolicy, Resolution, RowRef, TwoWayAction, TwoWayPlan, TwoWayRow, TwoWaySnapshot,
@@ -126,8 +128,56 @@ pub(crate) async fn read_two_way(
             environment_rows,
             control_trashed,
             environment_trashed,
+            refs: std::sync::Arc::default(),
         },
     })
+}
+
+/// Makes the relation and people values of a pair that was read portable (see
+/// [`refs`](super::refs)), reading in full first the values Notion cut at 25 references.
+pub(crate) async fn make_portable(
+    read: &mut TwoWayRead,
+    refs: PairRefs,
+    control: &NotionClient,
+    environment: &NotionClient,
+) -> Result<()> {
+    let snapshot = &mut read.snapshot;
+    let control_schema = &snapshot.control_schema;
+    let references = |schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>| {
+        schema
+            .values()
+            .any(|c| matches!(c.type_name(), "relation" | "people"))
+    };
+    if references(control_schema) {
+        let rows = snapshot
+            .control_rows
+            .iter_mut()
+            .chain(snapshot.control_trashed.iter_mut());
+        complete_truncated(control, control_schema, rows.map(|r| &mut r.content)).await?;
+        for row in snapshot
+            .control_rows
+            .iter_mut()
+            .chain(snapshot.control_trashed.iter_mut())
+        {
+            refs.make_portable(&mut row.content, RefSide::Source, control_schema);
+        }
+        if let Some(schema) = &snapshot.environment_schema {
+            let rows = snapshot
+                .environment_rows
+                .iter_mut()
+                .chain(snapshot.environment_trashed.iter_mut());
+            complete_truncated(environment, schema, rows.map(|r| &mut r.content)).await?;
+            for row in snapshot
+                .environment_rows
+                .iter_mut()
+                .chain(snapshot.environment_trashed.iter_mut())
+            {
+                refs.make_portable(&mut row.content, RefSide::Target, schema);
+            }
+        }
+    }
+    snapshot.refs = std::sync::Arc::new(refs);
+    Ok(())
 }
 
 /// Plans a two-way pair that was read.

@@ -1,9 +1,11 @@
 //! The source's schema, translated for the target.
 //!
 //! Each source property is copied (its values too), created only (Notion computes its values in
-//! the target: formulas, timestamps, `unique_id`), or left out with a note saying why (relations
-//! and rollups, which need their related database synced too; buttons and types the API cannot
-//! create). Options of selects and statuses are copied by name and colour; formulas are copied
+//! the target: formulas, timestamps, `unique_id`), or left out with a note saying why (a relation
+//! whose related database is not synced to the same environment, rollups, buttons and types the
+//! API cannot create). A relation whose related database has a copy in the environment is
+//! created pointing at that copy, one-way; people are copied (matched by email, see
+//! [`refs`](super::refs)). Options of selects and statuses are copied by name and colour; formulas are copied
 //! as expressions, with references to properties rewritten by name, when every property they
 //! refer to exists in the target. The target also gets the correlation column
 //! [`SOURCE_KEY`], which holds, in each target row, the ID of its source row.
@@ -13,6 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::refs::{PairRefs, RelationCopy, relation_config};
 use super::values::COPIED_TYPES;
 use crate::model::{PropertyConfig, PropertyConfigKind};
 
@@ -100,7 +103,7 @@ fn rewrite_formula(
     Some(out)
 }
 
-fn translate(config: &PropertyConfig) -> Translation {
+fn translate(config: &PropertyConfig, refs: &PairRefs) -> Translation {
     let type_name = config.type_name().to_owned();
     let empty = || json!({ type_name.clone(): {} });
     match &config.config {
@@ -125,13 +128,19 @@ fn translate(config: &PropertyConfig) -> Translation {
         | PropertyConfigKind::CreatedBy(_)
         | PropertyConfigKind::LastEditedTime(_)
         | PropertyConfigKind::LastEditedBy(_) => Translation::CreateOnly(empty()),
-        PropertyConfigKind::People(_) => Translation::Skip(
-            "people: user IDs exist only in their own workspace; people are not copied".into(),
-        ),
-        PropertyConfigKind::Relation(_) => Translation::Skip(
-            "relation: its values are pages of the source workspace; relations are not copied"
-                .into(),
-        ),
+        // People are matched by email (see `refs`).
+        PropertyConfigKind::People(_) => Translation::Copy(empty()),
+        PropertyConfigKind::Relation(relation) => {
+            match relation.data_source_id.and_then(|ds| refs.relation(ds)) {
+                Some(RelationCopy::Copied { target, .. }) => Translation::Copy(relation_config(*target)),
+                Some(RelationCopy::Waiting) => Translation::Skip(
+                    "relation: its related database has no copy in this environment yet; the column and its values follow on the next pass".into(),
+                ),
+                None => Translation::Skip(
+                    "relation: its related database is not synced to this environment (the same way round); its values would name pages the environment cannot see".into(),
+                ),
+            }
+        }
         PropertyConfigKind::Rollup(_) => {
             Translation::Skip("rollup: it needs its relation, which is not copied".into())
         }
@@ -139,6 +148,15 @@ fn translate(config: &PropertyConfig) -> Translation {
         _ if COPIED_TYPES.contains(&type_name.as_str()) => Translation::Copy(empty()),
         _ => Translation::Skip(format!("{type_name}: the API cannot create this type")),
     }
+}
+
+/// Whether an existing relation column points elsewhere than the relation to create.
+fn relation_elsewhere(create: &Value, existing: &PropertyConfig) -> bool {
+    let PropertyConfigKind::Relation(relation) = &existing.config else {
+        return false;
+    };
+    let wanted = create["relation"]["data_source_id"].as_str();
+    wanted.is_some() && relation.data_source_id.map(|d| d.to_string()).as_deref() != wanted
 }
 
 /// The status configuration that adds to `target`'s options those of `source` it lacks, if any.
@@ -171,6 +189,7 @@ fn missing_status_options(source: &PropertyConfig, target: &PropertyConfig) -> O
 pub fn plan_schema(
     source: &BTreeMap<String, PropertyConfig>,
     target: Option<&BTreeMap<String, PropertyConfig>>,
+    refs: &PairRefs,
 ) -> SchemaPlan {
     let mut plan = SchemaPlan::default();
     let target_title = target.and_then(|schema| {
@@ -181,7 +200,7 @@ pub fn plan_schema(
     });
     let mut translations: BTreeMap<&str, Translation> = source
         .iter()
-        .map(|(name, config)| (name.as_str(), translate(config)))
+        .map(|(name, config)| (name.as_str(), translate(config, refs)))
         .collect();
     // Which source names will exist in the target (formulas may refer only to those).
     let kept: Vec<&str> = translations
@@ -225,6 +244,12 @@ pub fn plan_schema(
             name.to_owned()
         };
         match target.map(|schema| schema.get(&target_name)) {
+            Some(Some(existing)) if relation_elsewhere(&create, existing) => {
+                plan.notes.push(format!(
+                    "{name:?} in the target relates to another database than the copy of the source's; its values are not synced"
+                ));
+                continue;
+            }
             Some(Some(existing)) if existing.type_name() != type_name => {
                 plan.notes.push(format!(
                     "{name:?} is a {type_name} in the source but a {} in the target; its values are not synced",
@@ -291,7 +316,7 @@ mod tests {
             "Hours": {"id": "h", "name": "Hours", "type": "number", "number": {"format": "number"}},
             "Owner": {"id": "o", "name": "Owner", "type": "people", "people": {}},
             "Double": {"id": "d", "name": "Double", "type": "formula", "formula": {"expression": "{{notion:block_property:h:00000000-0000-0000-0000-000000000000:8994905a-074a-415f-9bcf-d1f8b4fa38e4}} * 2"}},
-            "Owner name": {"id": "on", "name": "Owner name", "type": "formula", "formula": {"expression": "prop(\"Owner\")"}},
+            "Linked": {"id": "on", "name": "Linked", "type": "formula", "formula": {"expression": "prop(\"Link\")"}},
             "Key": {"id": "k", "name": "Key", "type": "unique_id", "unique_id": {"prefix": "TSK"}},
             "Link": {"id": "l", "name": "Link", "type": "relation", "relation": {"data_source_id": "393abc1e-edcd-8179-9372-000bd163e729", "type": "single_property", "single_property": {}}},
         }))
@@ -299,11 +324,13 @@ mod tests {
 
     #[test]
     fn a_new_target_gets_every_property_it_can_have() {
-        let plan = plan_schema(&source(), None);
+        let plan = plan_schema(&source(), None, &PairRefs::default());
         let created: Vec<&str> = plan.create.keys().map(String::as_str).collect();
         assert_eq!(
             created,
-            ["Double", "Hours", "Key", "Name", "Stage", SOURCE_KEY]
+            [
+                "Double", "Hours", "Key", "Name", "Owner", "Stage", SOURCE_KEY
+            ]
         );
         assert_eq!(
             plan.create["Stage"],
@@ -315,13 +342,65 @@ mod tests {
         );
         assert_eq!(plan.create["Key"], json!({"unique_id": {"prefix": "TSK"}}));
         let copied: Vec<&str> = plan.copied.iter().map(|c| c.source.as_str()).collect();
-        assert_eq!(copied, ["Hours", "Name", "Stage"]);
-        assert_eq!(plan.notes.len(), 3, "{:?}", plan.notes);
+        assert_eq!(copied, ["Hours", "Name", "Owner", "Stage"]);
+        assert_eq!(plan.notes.len(), 2, "{:?}", plan.notes);
         assert!(
             plan.notes
                 .iter()
-                .any(|n| n.contains("\"Owner name\"") && n.contains("formula"))
+                .any(|n| n.contains("\"Linked\"") && n.contains("formula"))
         );
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n.contains("\"Link\"") && n.contains("not synced to this environment"))
+        );
+    }
+
+    #[test]
+    fn a_relation_points_at_the_copy_of_its_related_database() {
+        use crate::sync::refs::{RelationCopy, RowMap};
+        let related = "393abc1e-edcd-8179-9372-000bd163e729".parse().unwrap();
+        let copy: crate::ids::DataSourceId =
+            "22222222-2222-4222-8222-222222222222".parse().unwrap();
+        let mut refs = PairRefs::default();
+        refs.relations.insert(
+            related,
+            RelationCopy::Copied {
+                target: copy,
+                rows: std::sync::Arc::new(RowMap::default()),
+            },
+        );
+        let plan = plan_schema(&source(), None, &refs);
+        assert_eq!(
+            plan.create["Link"],
+            json!({"relation": {"data_source_id": copy, "type": "single_property", "single_property": {}}})
+        );
+        assert_eq!(
+            plan.create["Linked"],
+            json!({"formula": {"expression": "prop(\"Link\")"}}),
+            "a formula over the relation follows it"
+        );
+        assert!(plan.copied.iter().any(|c| c.source == "Link"));
+
+        // An existing relation column that points elsewhere is left alone, and said so.
+        let target = schema(json!({
+            "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
+            "Link": {"id": "l", "name": "Link", "type": "relation", "relation": {"data_source_id": "33333333-3333-4333-8333-333333333333", "type": "single_property", "single_property": {}}},
+            SOURCE_KEY: {"id": "y", "name": SOURCE_KEY, "type": "rich_text", "rich_text": {}},
+        }));
+        let plan = plan_schema(&source(), Some(&target), &refs);
+        assert!(!plan.copied.iter().any(|c| c.source == "Link"));
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n.contains("relates to another database"))
+        );
+
+        // Its related database synced but not copied yet: it follows on the next pass.
+        refs.relations.insert(related, RelationCopy::Waiting);
+        let plan = plan_schema(&source(), None, &refs);
+        assert!(!plan.create.contains_key("Link"));
+        assert!(plan.notes.iter().any(|n| n.contains("next pass")));
     }
 
     #[test]
@@ -338,7 +417,7 @@ mod tests {
                 {"id": "9", "name": "Not started", "color": "default"}], "groups": []}},
             SOURCE_KEY: {"id": "y", "name": SOURCE_KEY, "type": "rich_text", "rich_text": {}},
         }));
-        let plan = plan_schema(&source, Some(&target));
+        let plan = plan_schema(&source, Some(&target), &PairRefs::default());
         assert_eq!(
             plan.create["State"],
             json!({"status": {"options": [{"name": "Not started", "color": "default"}, {"name": "Blocked", "color": "red"}]}})
@@ -352,6 +431,7 @@ mod tests {
                     {"name": "Blocked"}, {"name": "Not started"}], "groups": []}},
                 SOURCE_KEY: {"id": "y", "name": SOURCE_KEY, "type": "rich_text", "rich_text": {}},
             }))),
+            &PairRefs::default(),
         );
         assert!(same.create.is_empty(), "{:?}", same.create);
     }
@@ -364,9 +444,9 @@ mod tests {
             SOURCE_KEY: {"id": "y", "name": SOURCE_KEY, "type": "rich_text", "rich_text": {}},
             "Extra": {"id": "z", "name": "Extra", "type": "checkbox", "checkbox": {}},
         }));
-        let plan = plan_schema(&source(), Some(&target));
+        let plan = plan_schema(&source(), Some(&target), &PairRefs::default());
         let created: Vec<&str> = plan.create.keys().map(String::as_str).collect();
-        assert_eq!(created, ["Double", "Key", "Stage"]);
+        assert_eq!(created, ["Double", "Key", "Owner", "Stage"]);
         let title = plan.copied.iter().find(|c| c.type_name == "title").unwrap();
         assert_eq!(
             (title.source.as_str(), title.target.as_str()),

@@ -44,12 +44,16 @@ pub struct Canonical {
     pub mentions_flattened: usize,
     /// Notion-hosted files left out (their links expire).
     pub hosted_files_skipped: usize,
+    /// Whether Notion cut the list at 25 references (a relation with `has_more`, or 25 people):
+    /// the whole value is read as property items.
+    pub truncated: bool,
 }
 
 /// The canonical form of a value, or `None` for a type the sync does not copy.
 pub fn canonical(value: &PropertyValue) -> Option<Canonical> {
     let mut mentions = 0;
     let mut hosted = 0;
+    let mut truncated = false;
     let form = match &value.value {
         PropertyValueKind::Title(text) | PropertyValueKind::RichText(text) => {
             rich_text(text, &mut mentions)
@@ -92,6 +96,16 @@ pub fn canonical(value: &PropertyValue) -> Option<Canonical> {
                 })
                 .collect(),
         ),
+        // Relations and people hold IDs of their own workspace: read as they are, made
+        // portable by `refs` once both workspaces are known.
+        PropertyValueKind::Relation { pages, has_more } => {
+            truncated = *has_more == Some(true);
+            id_list(pages.iter().map(|page| page.id.to_string()))
+        }
+        PropertyValueKind::People(users) => {
+            truncated = users.len() >= PAGE_REFERENCES;
+            id_list(users.iter().map(|user| user.id.to_string()))
+        }
         _ => return None,
     };
     Some(Canonical {
@@ -99,13 +113,27 @@ pub fn canonical(value: &PropertyValue) -> Option<Canonical> {
         value: form,
         mentions_flattened: mentions,
         hosted_files_skipped: hosted,
+        truncated,
     })
+}
+
+/// The most references (related pages, people) a page object shows of one property.
+pub const PAGE_REFERENCES: usize = 25;
+
+/// IDs in their order, each once.
+pub fn id_list(ids: impl Iterator<Item = String>) -> Value {
+    let mut seen = std::collections::HashSet::new();
+    Value::Array(
+        ids.filter(|id| seen.insert(id.clone()))
+            .map(Value::String)
+            .collect(),
+    )
 }
 
 /// The canonical form of an empty value of `type_name` (what a missing property reads as).
 pub fn empty(type_name: &str) -> Value {
     match type_name {
-        "title" | "rich_text" | "multi_select" | "files" => json!([]),
+        "title" | "rich_text" | "multi_select" | "files" | "relation" | "people" => json!([]),
         "checkbox" => json!(false),
         _ => Value::Null,
     }
@@ -377,15 +405,36 @@ mod tests {
     }
 
     #[test]
-    fn computed_and_workspace_bound_types_are_not_copied() {
+    fn computed_types_are_not_copied() {
         for json in [
             json!({"id": "f", "type": "formula", "formula": {"type": "number", "number": 2}}),
-            json!({"id": "r", "type": "relation", "relation": [], "has_more": false}),
-            json!({"id": "p", "type": "people", "people": []}),
             json!({"id": "u", "type": "unique_id", "unique_id": {"prefix": "T", "number": 3}}),
         ] {
             assert!(canonical(&value(json.clone())).is_none(), "{json}");
         }
+    }
+
+    #[test]
+    fn references_read_as_their_ids_and_a_cut_list_is_flagged() {
+        let page = "393abc1e-edcd-8181-8d59-e30a27148c69";
+        let relation = canonical(&value(
+            json!({"id": "r", "type": "relation", "relation": [{"id": page}, {"id": page}], "has_more": true}),
+        ))
+        .unwrap();
+        assert_eq!(relation.value, json!([page]), "each page once");
+        assert!(relation.truncated);
+        let user = "e79a0b74-3aba-4149-9f74-0bb5791a6ee6";
+        let people: Vec<Value> = (0..PAGE_REFERENCES)
+            .map(|_| json!({"object": "user", "id": user}))
+            .collect();
+        let people = canonical(&value(
+            json!({"id": "p", "type": "people", "people": people}),
+        ))
+        .unwrap();
+        assert_eq!(people.value, json!([user]));
+        assert!(people.truncated, "25 people may be more");
+        let few = canonical(&value(json!({"people": [{"object": "user", "id": user}]}))).unwrap();
+        assert!(!few.truncated);
     }
 
     #[test]

@@ -41,8 +41,9 @@ use serde_json::{Map, Value};
 pub use base::{BASE_COLUMN, Base, decode_base, encode_base, hash_text};
 
 use super::plan::{PairStatus, PlanOptions, RowContent, SyncPair, key_value};
+use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
 use super::schema::{SOURCE_KEY, plan_schema};
-use super::values::{empty, write_form};
+use super::values::empty;
 use crate::ids::PageId;
 use crate::model::{Page, PropertyConfig, PropertyValueKind, RichText};
 
@@ -141,6 +142,9 @@ pub struct TwoWaySnapshot {
     pub control_trashed: Vec<TwoWayRow>,
     /// Environment rows that a control row's link names but that are in the trash.
     pub environment_trashed: Vec<TwoWayRow>,
+    /// The references between the two workspaces (relations, people); the rows' values are
+    /// already portable ([`PairRefs::make_portable`]).
+    pub refs: std::sync::Arc<PairRefs>,
 }
 
 /// How a conflict (different changes to one property on both sides) is settled. Read from
@@ -417,12 +421,6 @@ struct Synced {
     type_name: String,
 }
 
-/// The request JSON that writes a canonical form given as text.
-fn write_text(type_name: &str, text: &str) -> Value {
-    let form = serde_json::from_str(text).unwrap_or_else(|_| empty(type_name));
-    write_form(type_name, &form)
-}
-
 /// A canonical text as a JSON value (for reports).
 fn parsed(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
@@ -457,15 +455,13 @@ fn base_of(row: &TwoWayRow, side: Side, synced: &[Synced]) -> Base {
     }
 }
 
-/// Every synced value of a row, as request JSON by the other side's names.
-fn all_values(row: &TwoWayRow, from: Side, to: Side, synced: &[Synced]) -> Map<String, Value> {
-    synced
-        .iter()
-        .map(|p| {
-            let text = row.text(p.name(from), &p.type_name);
-            (p.name(to).to_owned(), write_text(&p.type_name, &text))
-        })
-        .collect()
+impl Side {
+    fn refs(self) -> RefSide {
+        match self {
+            Side::Control => RefSide::Source,
+            Side::Environment => RefSide::Target,
+        }
+    }
 }
 
 /// Whether a row differs from its base in any synced property (no base: it may have).
@@ -599,6 +595,7 @@ fn pair_rows(snapshot: &TwoWaySnapshot) -> Pairing<'_> {
 /// The plan being built.
 #[derive(Debug, Default)]
 struct Builder {
+    refs: std::sync::Arc<PairRefs>,
     actions: Vec<TwoWayAction>,
     conflicts: Vec<Conflict>,
     counts: TwoWayCounts,
@@ -615,10 +612,35 @@ fn key_and_base(control: Option<PageId>, base: &Base) -> Map<String, Value> {
 }
 
 impl Builder {
+    /// The request JSON that writes `text` (canonical, portable) of `p` into a row of side
+    /// `to` that keeps `kept` (references only it can name).
+    fn write(&self, to: Side, p: &Synced, text: &str, kept: Option<&TwoWayRow>) -> Value {
+        let kept = kept.and_then(|row| row.content.kept.get(p.name(to)).map(|k| &**k));
+        self.refs
+            .write(to.refs(), &p.type_name, &p.control, text, kept)
+    }
+
+    /// Every synced value of a row, as request JSON by the other side's names.
+    fn all_values(
+        &self,
+        row: &TwoWayRow,
+        from: Side,
+        to: Side,
+        synced: &[Synced],
+    ) -> Map<String, Value> {
+        synced
+            .iter()
+            .map(|p| {
+                let text = row.text(p.name(from), &p.type_name);
+                (p.name(to).to_owned(), self.write(to, p, &text, None))
+            })
+            .collect()
+    }
+
     /// A control row with no environment row: created there, then linked.
     fn create_in_environment(&mut self, row: &TwoWayRow, synced: &[Synced]) {
         let base = base_of(row, Side::Control, synced);
-        let mut properties = all_values(row, Side::Control, Side::Environment, synced);
+        let mut properties = self.all_values(row, Side::Control, Side::Environment, synced);
         properties.extend(key_and_base(Some(row.id()), &base));
         self.counts.create_in_environment += 1;
         self.actions.push(TwoWayAction::CreateInEnvironment {
@@ -635,7 +657,7 @@ impl Builder {
     /// An environment row with no control row: created there (with its link), then keyed.
     fn create_in_control(&mut self, row: &TwoWayRow, link: &str, synced: &[Synced]) {
         let base = base_of(row, Side::Environment, synced);
-        let mut properties = all_values(row, Side::Environment, Side::Control, synced);
+        let mut properties = self.all_values(row, Side::Environment, Side::Control, synced);
         properties.insert(link.to_owned(), key_value(row.id()));
         self.counts.create_in_control += 1;
         self.actions.push(TwoWayAction::CreateInControl {
@@ -694,12 +716,14 @@ impl Builder {
             match winner {
                 Some(Side::Control) => {
                     if ha != hb {
-                        to_environment.insert(p.environment.clone(), write_text(&p.type_name, &a));
+                        let value = self.write(Side::Environment, p, &a, Some(environment));
+                        to_environment.insert(p.environment.clone(), value);
                     }
                     new_base.hashes.insert(p.environment.clone(), ha);
                 }
                 Some(Side::Environment) => {
-                    to_control.insert(p.control.clone(), write_text(&p.type_name, &b));
+                    let value = self.write(Side::Control, p, &b, Some(control));
+                    to_control.insert(p.control.clone(), value);
                     new_base.hashes.insert(p.environment.clone(), hb);
                 }
                 // Unsettled: the old entry stays, so the conflict is seen again.
@@ -775,7 +799,8 @@ impl Builder {
         match trashed {
             Some(_) => {
                 let base = base_of(control, Side::Control, synced);
-                let mut properties = all_values(control, Side::Control, Side::Environment, synced);
+                let mut properties =
+                    self.all_values(control, Side::Control, Side::Environment, synced);
                 properties.extend(key_and_base(Some(control.id()), &base));
                 self.counts.restore += 1;
                 self.actions.push(TwoWayAction::RestoreEnvironment {
@@ -821,7 +846,7 @@ impl Builder {
             Some(_) => {
                 let base = base_of(environment, Side::Environment, synced);
                 let mut properties =
-                    all_values(environment, Side::Environment, Side::Control, synced);
+                    self.all_values(environment, Side::Environment, Side::Control, synced);
                 properties.insert(link.to_owned(), key_value(environment.id()));
                 self.counts.restore += 1;
                 self.actions.push(TwoWayAction::RestoreControl {
@@ -892,7 +917,7 @@ pub fn plan_two_way(
         .environment_schema
         .as_ref()
         .map(|schema| without_own_columns(schema, true));
-    let schema = plan_schema(&control_schema, environment_schema.as_ref());
+    let schema = plan_schema(&control_schema, environment_schema.as_ref(), &snapshot.refs);
     let synced: Vec<Synced> = schema
         .copied
         .iter()
@@ -904,6 +929,21 @@ pub fn plan_two_way(
         .collect();
     let link = link_column(snapshot.pair.environment_row);
     let mut notes = schema.notes.clone();
+    if synced
+        .iter()
+        .any(|p| matches!(p.type_name.as_str(), "relation" | "people"))
+    {
+        let control_kept = count_kept(
+            snapshot.control_rows.iter().map(|r| &r.content),
+            &control_schema,
+        );
+        notes.extend(kept_notes(control_kept, "control", "environment"));
+        if let Some(schema) = &environment_schema {
+            let environment_kept =
+                count_kept(snapshot.environment_rows.iter().map(|r| &r.content), schema);
+            notes.extend(kept_notes(environment_kept, "environment", "control"));
+        }
+    }
 
     let mut environment_properties = schema.create;
     let has_base = snapshot
@@ -923,7 +963,10 @@ pub fn plan_two_way(
     };
 
     let pairing = pair_rows(snapshot);
-    let mut plan = Builder::default();
+    let mut plan = Builder {
+        refs: std::sync::Arc::clone(&snapshot.refs),
+        ..Builder::default()
+    };
     for row in &pairing.new_control {
         plan.create_in_environment(row, &synced);
     }

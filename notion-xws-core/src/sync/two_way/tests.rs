@@ -67,6 +67,8 @@ fn row(n: u128, link: Option<u128>, values: BTreeMap<String, Box<str>>) -> TwoWa
             values,
             mentions_flattened: 0,
             hosted_files_skipped: 0,
+            truncated: Vec::new(),
+            kept: BTreeMap::new(),
         },
         link: link.map(id),
         base: None,
@@ -132,6 +134,7 @@ impl World {
             environment_rows: self.environment.values().cloned().collect(),
             control_trashed: self.control_trash.values().cloned().collect(),
             environment_trashed: self.environment_trash.values().cloned().collect(),
+            refs: std::sync::Arc::default(),
         }
     }
 

@@ -1,0 +1,277 @@
+//! The reads behind [`refs`](super::refs): each workspace's users list, and the rows of each
+//! related database's copy in an environment, read once per run by whichever pair needs them
+//! first and shared by the others; and the whole of values Notion cut at 25 references.
+//!
+//! A pair whose source has no people property reads no users list, and one with no relation
+//! reads no related rows: only what a pair needs is read. A users list that cannot be read (the
+//! integration lacks the "read user information" capability) leaves people unmatched, with a
+//! note; a related copy that cannot be read leaves the relation waiting, with a note.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use futures::future::{BoxFuture, FutureExt, Shared};
+use futures::{StreamExt, TryStreamExt};
+
+use super::plan::RowContent;
+use super::refs::{Directory, PairRefs, RelationCopy, RowMap};
+use super::schema::SOURCE_KEY;
+use crate::client::NotionClient;
+use crate::error::Result;
+use crate::ids::{DataSourceId, PageId};
+use crate::model::{PropertyConfig, PropertyConfigKind, PropertyItemKind, PropertyItemResponse};
+use crate::registry::Direction;
+
+/// A read shared by the pairs that need it; its error as text (shared futures need `Clone`).
+type SharedRead<T> = Shared<BoxFuture<'static, std::result::Result<Arc<T>, String>>>;
+
+/// Which workspace: the control's, or an environment's (by its registry row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Workspace {
+    /// The control workspace.
+    Control,
+    /// An environment.
+    Environment(PageId),
+}
+
+/// A pair as the reference reads see it.
+#[derive(Debug, Clone)]
+pub(crate) struct PairSides {
+    /// The pair's environment row.
+    pub(crate) environment: PageId,
+    /// Its direction.
+    pub(crate) direction: Direction,
+    /// Its source data source.
+    pub(crate) source_data_source: DataSourceId,
+    /// The client of the source's workspace.
+    pub(crate) source: NotionClient,
+    /// The client of the target's workspace.
+    pub(crate) target: NotionClient,
+    /// The target it records, when it has one.
+    pub(crate) target_data_source: Option<DataSourceId>,
+}
+
+impl PairSides {
+    fn workspaces(&self) -> (Workspace, Workspace) {
+        let environment = Workspace::Environment(self.environment);
+        match self.direction {
+            Direction::Pull => (environment, Workspace::Control),
+            Direction::Push | Direction::TwoWay => (Workspace::Control, environment),
+        }
+    }
+}
+
+/// A related database synced to an environment: its copy there, and that copy's rows.
+#[derive(Debug, Clone)]
+struct Related {
+    target: Option<DataSourceId>,
+    rows: Option<SharedRead<RowMap>>,
+}
+
+/// The shared reads of one run.
+#[derive(Debug, Default)]
+pub(crate) struct RefReads {
+    directories: HashMap<Workspace, SharedRead<Directory>>,
+    /// By (source-side data source, environment row).
+    related: HashMap<(DataSourceId, PageId), Related>,
+}
+
+impl RefReads {
+    /// The reads of a run whose pairs are `pairs` (none is made until a pair awaits it).
+    pub(crate) fn new(pairs: &[PairSides]) -> Self {
+        let mut reads = Self::default();
+        for pair in pairs {
+            let (source, target) = pair.workspaces();
+            for (workspace, client) in [(source, &pair.source), (target, &pair.target)] {
+                reads
+                    .directories
+                    .entry(workspace)
+                    .or_insert_with(|| read_directory(client.clone()));
+            }
+            reads
+                .related
+                .entry((pair.source_data_source, pair.environment))
+                .or_insert_with(|| Related {
+                    target: pair.target_data_source,
+                    rows: pair
+                        .target_data_source
+                        .map(|ds| read_row_map(pair.target.clone(), ds)),
+                });
+        }
+        reads
+    }
+
+    /// What `pair` needs to make its references portable, given its source's schema and its
+    /// rows (`rows`: both sides'; the users lists are read only when someone is named), with notes
+    /// on what could not be read.
+    pub(crate) async fn pair_refs<'a>(
+        &self,
+        pair: &PairSides,
+        source_schema: &BTreeMap<String, PropertyConfig>,
+        rows: impl IntoIterator<Item = &'a RowContent>,
+    ) -> (PairRefs, Vec<String>) {
+        let mut notes = Vec::new();
+        let mut refs = PairRefs::default();
+        let people: Vec<&String> = source_schema
+            .iter()
+            .filter(|(_, c)| matches!(c.config, PropertyConfigKind::People(_)))
+            .map(|(name, _)| name)
+            .collect();
+        let named = !people.is_empty()
+            && rows.into_iter().any(|row| {
+                people
+                    .iter()
+                    .any(|name| row.values.get(*name).is_some_and(|v| &**v != "[]"))
+            });
+        if named {
+            let (source, target) = pair.workspaces();
+            let (source, target) = futures::join!(self.directory(source), self.directory(target));
+            for (side, read) in [("source", &source), ("target", &target)] {
+                if let Err(error) = read {
+                    notes.push(format!(
+                        "the {side}'s users could not be read ({error}); people are not matched: give the integration the \"read user information including email addresses\" capability"
+                    ));
+                }
+            }
+            refs.source_people = source.unwrap_or_default();
+            refs.target_people = target.unwrap_or_default();
+        }
+        for config in source_schema.values() {
+            let PropertyConfigKind::Relation(relation) = &config.config else {
+                continue;
+            };
+            let Some(related) = relation.data_source_id else {
+                continue;
+            };
+            let Some(entry) = self.related.get(&(related, pair.environment)) else {
+                continue;
+            };
+            let copy = match (&entry.target, &entry.rows) {
+                (Some(target), Some(rows)) => match rows.clone().await {
+                    Ok(rows) => RelationCopy::Copied {
+                        target: *target,
+                        rows,
+                    },
+                    Err(error) => {
+                        notes.push(format!(
+                            "the copy of the related database {related} could not be read ({error}); its relations wait for the next run"
+                        ));
+                        RelationCopy::Waiting
+                    }
+                },
+                _ => RelationCopy::Waiting,
+            };
+            refs.relations.insert(related, copy);
+        }
+        (refs.with_source_schema(source_schema), notes)
+    }
+
+    async fn directory(&self, workspace: Workspace) -> std::result::Result<Arc<Directory>, String> {
+        match self.directories.get(&workspace) {
+            Some(read) => read.clone().await,
+            None => Ok(Arc::default()),
+        }
+    }
+}
+
+fn read_directory(client: NotionClient) -> SharedRead<Directory> {
+    async move {
+        let users: Vec<_> = client
+            .users()
+            .try_collect()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Arc::new(Directory::new(users)))
+    }
+    .boxed()
+    .shared()
+}
+
+/// Reads the keys of a copy's rows (only the key column of each row is asked for).
+fn read_row_map(client: NotionClient, data_source: DataSourceId) -> SharedRead<RowMap> {
+    async move {
+        let read = async {
+            let schema = client.data_source(data_source).await?;
+            let key = schema
+                .properties
+                .get(SOURCE_KEY)
+                .and_then(|c| c.id.as_ref())
+                .map(|id| vec![id.to_string()])
+                .unwrap_or_default();
+            client
+                .query_all(data_source, None, &key)
+                .map_ok(|page| (super::plan::source_key(&page), page.id))
+                .try_filter_map(|(key, id)| async move { Ok(key.map(|key| (key, id))) })
+                .try_collect::<Vec<_>>()
+                .await
+        };
+        let pairs: Vec<(PageId, PageId)> = read.await.map_err(|e| e.to_string())?;
+        Ok(Arc::new(RowMap::new(pairs)))
+    }
+    .boxed()
+    .shared()
+}
+
+/// Reads in full the values of `rows` that Notion cut at 25 references (a few requests per such
+/// value, none for the others).
+pub(crate) async fn complete_truncated<'a>(
+    client: &NotionClient,
+    schema: &BTreeMap<String, PropertyConfig>,
+    rows: impl IntoIterator<Item = &'a mut RowContent>,
+) -> Result<()> {
+    let mut rows: Vec<&mut RowContent> = rows
+        .into_iter()
+        .filter(|row| !row.truncated.is_empty())
+        .collect();
+    let wanted: Vec<(usize, String)> = rows
+        .iter()
+        .enumerate()
+        .flat_map(|(index, row)| row.truncated.iter().map(move |name| (index, name.clone())))
+        .collect();
+    let reads = futures::stream::iter(wanted.into_iter().filter_map(|(index, name)| {
+        let property = schema.get(&name)?.id.clone()?;
+        let page = rows[index].id;
+        Some(async move {
+            let ids = full_references(client, page, &property).await?;
+            Ok::<_, crate::error::Error>((index, name, ids))
+        })
+    }))
+    .buffer_unordered(8)
+    .try_collect::<Vec<_>>()
+    .await?;
+    for (index, name, ids) in reads {
+        let row = &mut *rows[index];
+        row.values.insert(
+            name.clone(),
+            super::values::id_list(ids.into_iter())
+                .to_string()
+                .into_boxed_str(),
+        );
+        row.truncated.retain(|n| n != &name);
+    }
+    Ok(())
+}
+
+/// Every related page or person of one property of a page, as IDs.
+async fn full_references(
+    client: &NotionClient,
+    page: PageId,
+    property: &crate::ids::PropertyId,
+) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut responses = client.page_property(page, property);
+    while let Some(response) = responses.try_next().await? {
+        let items = match response {
+            PropertyItemResponse::Item(item) => vec![*item],
+            PropertyItemResponse::List(list) => list.list.results,
+        };
+        for item in items {
+            match item.item {
+                PropertyItemKind::Relation(page) => ids.push(page.id.to_string()),
+                PropertyItemKind::People(user) => ids.push(user.id.to_string()),
+                _ => {}
+            }
+        }
+    }
+    Ok(ids)
+}
