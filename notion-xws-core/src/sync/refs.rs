@@ -240,6 +240,15 @@ impl PairRefs {
             let mut portable = Vec::new();
             let mut kept = Vec::new();
             if config.type_name() == "relation" {
+                // A relation that is not copied (its related database is not synced here) is
+                // left as it is, and not counted.
+                let copied = self
+                    .related
+                    .get(name)
+                    .is_some_and(|ds| self.relations.contains_key(ds));
+                if !copied {
+                    continue;
+                }
                 let rows = self.rows(name);
                 for id in ids {
                     let named = PageId::parse(&id).ok().and_then(|page| {

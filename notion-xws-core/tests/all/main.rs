@@ -19,6 +19,8 @@ mod fake_shapes;
 mod fake_support;
 mod fixtures;
 #[cfg(feature = "fake")]
+mod references;
+#[cfg(feature = "fake")]
 mod repair;
 #[cfg(feature = "http")]
 mod secrets;

@@ -24,14 +24,17 @@ use serde_json::json;
 use crate::audit::{World, page};
 use crate::fake_support::{id, ok, text};
 
-fn execute() -> SyncOptions {
+pub(crate) fn execute() -> SyncOptions {
     SyncOptions {
         execute: true,
         ..SyncOptions::default()
     }
 }
 
-fn pair<'a>(report: &'a RunReport, database: &str) -> &'a notion_xws_core::sync::PairReport {
+pub(crate) fn pair<'a>(
+    report: &'a RunReport,
+    database: &str,
+) -> &'a notion_xws_core::sync::PairReport {
     report
         .pairs
         .iter()
@@ -40,7 +43,7 @@ fn pair<'a>(report: &'a RunReport, database: &str) -> &'a notion_xws_core::sync:
 }
 
 /// Every live row of a data source, read with `client`.
-async fn rows(client: &NotionClient, data_source: DataSourceId) -> Vec<Page> {
+pub(crate) async fn rows(client: &NotionClient, data_source: DataSourceId) -> Vec<Page> {
     client
         .query_all(data_source, None, &[])
         .try_collect()
@@ -49,7 +52,7 @@ async fn rows(client: &NotionClient, data_source: DataSourceId) -> Vec<Page> {
 }
 
 /// The target data source of a pair, from the links table.
-async fn target_of(
+pub(crate) async fn target_of(
     control: &NotionClient,
     database: &str,
     environment: &str,

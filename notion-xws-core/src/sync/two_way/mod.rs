@@ -596,6 +596,9 @@ fn pair_rows(snapshot: &TwoWaySnapshot) -> Pairing<'_> {
 #[derive(Debug, Default)]
 struct Builder {
     refs: std::sync::Arc<PairRefs>,
+    /// The environment's columns this plan creates: empty on every row, so their base is the
+    /// empty value (the control's values are copied, not reported as conflicts).
+    new_columns: HashSet<String>,
     actions: Vec<TwoWayAction>,
     conflicts: Vec<Conflict>,
     counts: TwoWayCounts,
@@ -688,10 +691,14 @@ impl Builder {
             let a = control.text(&p.control, &p.type_name);
             let b = environment.text(&p.environment, &p.type_name);
             let (ha, hb) = (hash_text(&a), hash_text(&b));
-            let h0 = environment
-                .base
-                .as_ref()
-                .and_then(|base| base.hashes.get(&p.environment).copied());
+            let h0 = if self.new_columns.contains(&p.environment) {
+                Some(hash_text(&empty(&p.type_name).to_string()))
+            } else {
+                environment
+                    .base
+                    .as_ref()
+                    .and_then(|base| base.hashes.get(&p.environment).copied())
+            };
             let winner = if ha == hb || h0 == Some(hb) {
                 Some(Side::Control)
             } else if h0 == Some(ha) {
@@ -963,8 +970,20 @@ pub fn plan_two_way(
     };
 
     let pairing = pair_rows(snapshot);
+    let new_columns = create_environment
+        .as_ref()
+        .unwrap_or(&environment_add_properties)
+        .keys()
+        .filter(|name| {
+            environment_schema
+                .as_ref()
+                .is_none_or(|schema| !schema.contains_key(*name))
+        })
+        .cloned()
+        .collect();
     let mut plan = Builder {
         refs: std::sync::Arc::clone(&snapshot.refs),
+        new_columns,
         ..Builder::default()
     };
     for row in &pairing.new_control {

@@ -1,0 +1,409 @@
+//! Relations and people across workspaces, on the fake Notion: a relation column recreated in
+//! the environment pointing at the related database's copy, its values remapped row by row (past
+//! the 25 a page object shows), people matched by email, and what cannot be matched reported and
+//! kept, never dropped. One-way and two-way.
+
+use std::collections::{BTreeSet, HashMap};
+
+use futures::TryStreamExt;
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::fake::FakeWorkspace;
+use notion_xws_core::model::{
+    Page, PropertyConfigKind, PropertyItemKind, PropertyItemResponse, PropertyValueKind,
+};
+use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::sync::plan::source_key;
+use notion_xws_core::sync::sync;
+use notion_xws_core::transport::Method;
+use notion_xws_core::{DataSourceId, PageId, UserId};
+use serde_json::{Value, json};
+
+use crate::audit::{World, create_database, page};
+use crate::fake_support::{id, ok, text};
+use crate::sync::{execute, pair, rows, target_of};
+
+/// Projects and Tasks (a relation to Projects, one to an unsynced Archive, and people), both
+/// synced to Acme; the control has Ann and Bob, Acme has Ann only (her email in other case).
+struct RefWorld {
+    world: World,
+    acme: FakeWorkspace,
+    tasks: DataSourceId,
+    projects: Vec<PageId>,
+    tasks_rows: Vec<PageId>,
+    ann_control: UserId,
+    bob_control: UserId,
+    ann_acme: UserId,
+}
+
+/// How many projects (past the 25 references a page shows).
+const PROJECTS: usize = 30;
+
+async fn ref_world(tasks_sync: &str) -> RefWorld {
+    let world = World::new(true).await;
+    let fake = &world.fake;
+    let t = world.token();
+    let ann_control = fake
+        .add_user(world.control.workspace_id, "Ann", "ann@seren.media")
+        .unwrap();
+    let bob_control = fake
+        .add_user(world.control.workspace_id, "Bob", "bob@seren.media")
+        .unwrap();
+    let (projects_db, projects_ds) = create_database(
+        fake,
+        t,
+        &world.library,
+        "Projects",
+        json!({"Name": {"title": {}}}),
+    )
+    .await;
+    let (_, archive_ds) = create_database(
+        fake,
+        t,
+        &world.library,
+        "Archive",
+        json!({"Name": {"title": {}}}),
+    )
+    .await;
+    let (tasks_db, tasks_ds) = create_database(
+        fake,
+        t,
+        &world.library,
+        "Tasks",
+        json!({
+            "Name": {"title": {}},
+            "Project": {"relation": {"data_source_id": projects_ds, "type": "single_property", "single_property": {}}},
+            "Archived in": {"relation": {"data_source_id": archive_ds, "type": "single_property", "single_property": {}}},
+            "Owner": {"people": {}},
+        }),
+    )
+    .await;
+    let row = |ds: &str, properties: Value| {
+        let body = json!({"parent": {"data_source_id": ds}, "properties": properties});
+        async move { id(&ok(fake, Method::Post, "/v1/pages", t, Some(body)).await) }
+    };
+    let archived = row(&archive_ds, json!({"Name": {"title": text("Old")}})).await;
+    let mut projects = Vec::new();
+    for i in 0..PROJECTS {
+        projects.push(
+            row(
+                &projects_ds,
+                json!({"Name": {"title": text(&format!("P{i}"))}}),
+            )
+            .await,
+        );
+    }
+    let refs = |ids: &[&String]| ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>();
+    let mut tasks_rows = Vec::new();
+    for i in 0..10 {
+        let (project, owner) = match i {
+            // Every project (past 25), and a person the environment does not have.
+            0 => (
+                refs(&projects.iter().collect::<Vec<_>>()),
+                json!([{"id": ann_control}, {"id": bob_control}]),
+            ),
+            9 => (Vec::new(), json!([])),
+            _ => (refs(&[&projects[i]]), json!([{"id": ann_control}])),
+        };
+        tasks_rows.push(
+            row(
+                &tasks_ds,
+                json!({
+                    "Name": {"title": text(&format!("T{i}"))},
+                    "Project": {"relation": project},
+                    "Archived in": {"relation": [{"id": archived}]},
+                    "Owner": {"people": owner},
+                }),
+            )
+            .await,
+        );
+    }
+    let url = |db: &str| format!("https://www.notion.so/{}", db.replace('-', ""));
+    let projects_row = world
+        .database_row(
+            "Projects",
+            "Push",
+            [&projects_ds, "", "", &url(&projects_db)],
+        )
+        .await;
+    let tasks_row = world
+        .database_row("Tasks", tasks_sync, [&tasks_ds, "", "", &url(&tasks_db)])
+        .await;
+    let acme = fake.add_workspace("Acme");
+    let ann_acme = fake
+        .add_user(acme.workspace_id, "Ann A.", "ANN@seren.media")
+        .unwrap();
+    let parent = id(&page(
+        fake,
+        &acme.token,
+        &acme.root_page_id.to_string(),
+        "databases",
+    )
+    .await);
+    world
+        .environment(
+            "Acme",
+            acme.token.expose(),
+            Some(&url(&parent)),
+            &[&projects_row, &tasks_row],
+        )
+        .await;
+    RefWorld {
+        tasks: tasks_ds.parse().unwrap(),
+        projects: projects.iter().map(|p| p.parse().unwrap()).collect(),
+        tasks_rows: tasks_rows.iter().map(|p| p.parse().unwrap()).collect(),
+        world,
+        acme,
+        ann_control,
+        bob_control,
+        ann_acme,
+    }
+}
+
+impl RefWorld {
+    fn acme_client(&self) -> NotionClient {
+        self.world.client().for_token(self.acme.token.clone())
+    }
+}
+
+/// Every page a relation value names, past the 25 a page object shows.
+async fn related(client: &NotionClient, row: &Page, property: &str) -> BTreeSet<PageId> {
+    let id = row.properties[property].id.clone().unwrap();
+    let items: Vec<PropertyItemResponse> = client
+        .page_property(row.id, &id)
+        .try_collect()
+        .await
+        .unwrap();
+    items
+        .into_iter()
+        .flat_map(|response| match response {
+            PropertyItemResponse::Item(item) => vec![*item],
+            PropertyItemResponse::List(list) => list.list.results,
+        })
+        .filter_map(|item| match item.item {
+            PropertyItemKind::Relation(page) => Some(page.id),
+            _ => None,
+        })
+        .collect()
+}
+
+fn people(row: &Page, property: &str) -> Vec<UserId> {
+    match &row.properties[property].value {
+        PropertyValueKind::People(users) => users.iter().map(|u| u.id).collect(),
+        other => panic!("not people: {other:?}"),
+    }
+}
+
+/// The rows of a copy by the source row each mirrors.
+fn by_key(rows: &[Page]) -> HashMap<PageId, &Page> {
+    rows.iter()
+        .map(|row| (source_key(row).expect("a key"), row))
+        .collect()
+}
+
+/// Writes no request on a run (reads only).
+async fn assert_next_run_writes_nothing(world: &World) {
+    world.fake.clear_request_log();
+    let again = sync(
+        &world.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    let writes: Vec<_> = world
+        .fake
+        .request_log()
+        .into_iter()
+        .filter(|r| {
+            !(r.method == Method::Get || r.path == "/v1/search" || r.path.ends_with("/query"))
+        })
+        .collect();
+    assert!(writes.is_empty(), "{writes:#?}\n{}", again.to_markdown());
+}
+
+#[tokio::test(start_paused = true)]
+async fn relations_point_at_the_related_copy_and_people_are_matched_by_email() {
+    let w = ref_world("Push").await;
+    let control = w.world.client();
+    let acme = w.acme_client();
+    let report = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    assert!(!report.has_failures(), "{}", report.to_markdown());
+    let tasks = pair(&report, "Tasks");
+    assert_eq!(tasks.created, 10);
+    assert_eq!(
+        tasks.updated, 9,
+        "the second pass writes the relations (T9 has none)"
+    );
+    assert_eq!(tasks.waiting, 0, "{tasks:#?}");
+    let notes = tasks.notes.join("\n");
+    assert!(notes.contains("\"Archived in\" not synced"), "{notes}");
+    assert!(
+        notes.contains("1 person/people in the source cannot be matched"),
+        "{notes}"
+    );
+
+    let projects_copy = target_of(&control, "Projects", "Acme").await.unwrap();
+    let tasks_copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let schema = acme.data_source(tasks_copy).await.unwrap().properties;
+    match &schema["Project"].config {
+        PropertyConfigKind::Relation(relation) => {
+            assert_eq!(relation.data_source_id, Some(projects_copy));
+            assert!(matches!(
+                relation.relation_kind,
+                Some(notion_xws_core::model::RelationKind::SingleProperty(_))
+            ));
+        }
+        other => panic!("not a relation: {other:?}"),
+    }
+    assert!(!schema.contains_key("Archived in"));
+
+    let project_copies = rows(&acme, projects_copy).await;
+    let source_of: HashMap<PageId, PageId> = project_copies
+        .iter()
+        .map(|p| (p.id, source_key(p).unwrap()))
+        .collect();
+    let task_copies = rows(&acme, tasks_copy).await;
+    let copies = by_key(&task_copies);
+    for source in rows(&control, w.tasks).await {
+        let copy = copies[&source.id];
+        let wanted = related(&control, &source, "Project").await;
+        let got: BTreeSet<PageId> = related(&acme, copy, "Project")
+            .await
+            .iter()
+            .map(|target| source_of[target])
+            .collect();
+        assert_eq!(got, wanted, "{}", source.title());
+        let owners = people(&source, "Owner");
+        let expected: Vec<UserId> = if owners.is_empty() {
+            Vec::new()
+        } else {
+            vec![w.ann_acme]
+        };
+        assert_eq!(people(copy, "Owner"), expected, "{}", source.title());
+    }
+    assert_eq!(
+        related(&control, &rows(&control, w.tasks).await[0], "Project")
+            .await
+            .len(),
+        PROJECTS
+    );
+    assert_next_run_writes_nothing(&w.world).await;
+
+    // A project changed in the source moves in the copy; a person cleared is cleared.
+    let t1 = w.tasks_rows[1];
+    ok(
+        &w.world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{t1}"),
+        w.world.token(),
+        Some(json!({"properties": {
+            "Project": {"relation": [{"id": w.projects[7]}, {"id": w.projects[8]}]},
+            "Owner": {"people": []},
+        }})),
+    )
+    .await;
+    let report = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    assert_eq!(pair(&report, "Tasks").updated, 1);
+    let task_copies = rows(&acme, tasks_copy).await;
+    let copy = by_key(&task_copies)[&t1];
+    let got: BTreeSet<PageId> = related(&acme, copy, "Project")
+        .await
+        .iter()
+        .map(|target| source_of[target])
+        .collect();
+    assert_eq!(got, BTreeSet::from([w.projects[7], w.projects[8]]));
+    assert!(people(copy, "Owner").is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_relations_and_people_come_back_mapped_and_keep_what_the_other_side_cannot_name() {
+    let w = ref_world("Two-Way").await;
+    let control = w.world.client();
+    let acme = w.acme_client();
+    let report = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    assert!(!report.has_failures(), "{}", report.to_markdown());
+    assert_next_run_writes_nothing(&w.world).await;
+
+    let projects_copy = target_of(&control, "Projects", "Acme").await.unwrap();
+    let tasks_copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let project_copies = rows(&acme, projects_copy).await;
+    let copy_of: HashMap<PageId, PageId> = project_copies
+        .iter()
+        .map(|p| (source_key(p).unwrap(), p.id))
+        .collect();
+    let task_copies = rows(&acme, tasks_copy).await;
+    let copies = by_key(&task_copies);
+
+    // In Acme: T1 moves to P5's copy and loses its owner; T0 loses Ann (Bob, whom Acme cannot
+    // name, stays in the control); a new task names P3's copy and Ann.
+    let t0 = copies[&w.tasks_rows[0]].id;
+    let t1 = copies[&w.tasks_rows[1]].id;
+    let patch = |row: PageId, properties: Value| {
+        let fake = &w.world.fake;
+        let token = &w.acme.token;
+        async move {
+            ok(
+                fake,
+                Method::Patch,
+                &format!("/v1/pages/{row}"),
+                token,
+                Some(json!({ "properties": properties })),
+            )
+            .await
+        }
+    };
+    patch(
+        t1,
+        json!({"Project": {"relation": [{"id": copy_of[&w.projects[5]]}]}, "Owner": {"people": []}}),
+    )
+    .await;
+    patch(t0, json!({"Owner": {"people": []}})).await;
+    ok(
+        &w.world.fake,
+        Method::Post,
+        "/v1/pages",
+        &w.acme.token,
+        Some(
+            json!({"parent": {"data_source_id": tasks_copy}, "properties": {
+                "Name": {"title": text("Made in Acme")},
+                "Project": {"relation": [{"id": copy_of[&w.projects[3]]}]},
+                "Owner": {"people": [{"id": w.ann_acme}]},
+            }}),
+        ),
+    )
+    .await;
+
+    let report = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    assert!(!report.has_failures(), "{}", report.to_markdown());
+    let tasks = pair(&report, "Tasks");
+    assert_eq!(tasks.created, 1, "{tasks:#?}");
+    let control_rows = rows(&control, w.tasks).await;
+    let find = |title: &str| control_rows.iter().find(|r| r.title() == title).unwrap();
+    assert_eq!(
+        related(&control, find("T1"), "Project").await,
+        BTreeSet::from([w.projects[5]])
+    );
+    assert!(people(find("T1"), "Owner").is_empty());
+    assert_eq!(people(find("T0"), "Owner"), vec![w.bob_control]);
+    assert_eq!(
+        related(&control, find("T0"), "Project").await.len(),
+        PROJECTS,
+        "untouched"
+    );
+    let made = find("Made in Acme");
+    assert_eq!(
+        related(&control, made, "Project").await,
+        BTreeSet::from([w.projects[3]])
+    );
+    assert_eq!(people(made, "Owner"), vec![w.ann_control]);
+    assert_next_run_writes_nothing(&w.world).await;
+}
