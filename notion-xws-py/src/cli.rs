@@ -116,6 +116,10 @@ enum Command {
         /// (overwrite nothing), control-wins, environment-wins or newer-wins.
         #[arg(long, default_value = "report", value_name = "POLICY")]
         conflicts: String,
+        /// What one-way pairs do with people they cannot match by email in the target: leave
+        /// (them out, reported) or names (written into a "<column> (unmatched)" text column).
+        #[arg(long, default_value = "leave", value_name = "FALLBACK")]
+        people_fallback: String,
         /// Print only the JSON report on stdout.
         #[arg(long)]
         json: bool,
@@ -161,7 +165,7 @@ pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
                 Ok(client) => client,
                 Err(error) => return Ok(failed(error)),
             };
-            let options = match sync_options(false, only.clone(), false, "report") {
+            let options = match sync_options(false, only.clone(), false, "report", "leave") {
                 Ok(options) => options,
                 Err(error) => return Ok(failed(error)),
             };
@@ -173,14 +177,20 @@ pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
             execute,
             allow_mass_delete,
             conflicts,
+            people_fallback,
             json,
         } => {
             let client = match control_client(&cli) {
                 Ok(client) => client,
                 Err(error) => return Ok(failed(error)),
             };
-            let options = match sync_options(*execute, only.clone(), *allow_mass_delete, conflicts)
-            {
+            let options = match sync_options(
+                *execute,
+                only.clone(),
+                *allow_mass_delete,
+                conflicts,
+                people_fallback,
+            ) {
                 Ok(options) => options,
                 Err(error) => return Ok(failed(error)),
             };

@@ -98,11 +98,13 @@ pub(crate) fn sync_options(
     only: Option<String>,
     allow_mass_delete: bool,
     conflict_policy: &str,
+    people_fallback: &str,
 ) -> Result<SyncOptions, Error> {
     let mut options = SyncOptions {
         execute,
         only,
         conflict_policy: conflict_policy.parse()?,
+        people_fallback: people_fallback.parse()?,
         ..SyncOptions::default()
     };
     options.plan.allow_mass_delete = allow_mass_delete;
@@ -271,7 +273,9 @@ impl PyClient {
         databases = None,
         allow_mass_delete = false,
         conflict_policy = "report",
+        people_fallback = "leave",
     ))]
+    #[allow(clippy::too_many_arguments)]
     fn plan(
         &self,
         py: Python<'_>,
@@ -280,6 +284,7 @@ impl PyClient {
         databases: Option<String>,
         allow_mass_delete: bool,
         conflict_policy: &str,
+        people_fallback: &str,
     ) -> PyResult<PyRunReport> {
         self.sync(
             py,
@@ -289,13 +294,18 @@ impl PyClient {
             databases,
             allow_mass_delete,
             conflict_policy,
+            people_fallback,
             None,
         )
     }
 
     /// Audits the registry, plans the sync and, with `execute=True`, applies it: every row
-    /// exactly once, within each token's rate budget. `progress`, if given, is called with a
-    /// dict (`pair`, `done`, `planned`) as row writes finish.
+    /// exactly once, within each token's rate budget. `conflict_policy` settles two-way
+    /// conflicts (`report`, `control-wins`, `environment-wins`, `newer-wins`);
+    /// `people_fallback` says what one-way pairs do with people they cannot match by email
+    /// (`leave` them out, or write their `names` into a `<column> (unmatched)` text column).
+    /// `progress`, if given, is called with a dict (`pair`, `done`, `planned`) as row writes
+    /// finish.
     #[pyo3(signature = (
         execute = false,
         only = None,
@@ -303,6 +313,7 @@ impl PyClient {
         databases = None,
         allow_mass_delete = false,
         conflict_policy = "report",
+        people_fallback = "leave",
         progress = None,
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -315,11 +326,18 @@ impl PyClient {
         databases: Option<String>,
         allow_mass_delete: bool,
         conflict_policy: &str,
+        people_fallback: &str,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<PyRunReport> {
         let config = registry_config(environments, databases);
-        let options =
-            sync_options(execute, only, allow_mass_delete, conflict_policy).map_err(PyXwsError)?;
+        let options = sync_options(
+            execute,
+            only,
+            allow_mass_delete,
+            conflict_policy,
+            people_fallback,
+        )
+        .map_err(PyXwsError)?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
         let report =
@@ -349,7 +367,7 @@ impl PyClient {
                 .map_err(|e| PyXwsError(e.into()))?
                 .id,
         );
-        let options = sync_options(execute, None, false, "report").map_err(PyXwsError)?;
+        let options = sync_options(execute, None, false, "report", "leave").map_err(PyXwsError)?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
         let report = runtime::run(py, || async {

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
+use super::refs::{PairRefs, RefSide, count_kept, fallback_column, kept_notes};
 use super::schema::{SOURCE_KEY, SchemaPlan, plan_schema};
 use super::values::{canonical, empty};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
@@ -356,6 +356,13 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
                         (copied.target.clone(), value)
                     })
                     .collect();
+                for people in &schema.people_fallback {
+                    let names = refs.unmatched_names(source.kept.get(people).map(|k| &**k));
+                    if names != "[]" {
+                        let write = refs.write(RefSide::Target, "rich_text", people, &names, None);
+                        wanted.insert(fallback_column(people), write);
+                    }
+                }
                 wanted.insert(SOURCE_KEY.to_owned(), key_value(source.id));
                 counts.create += 1;
                 rows.push(RowAction::Create {
@@ -377,6 +384,14 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
                             kept,
                         );
                         differs.insert(copied.target.clone(), write);
+                    }
+                }
+                for people in &schema.people_fallback {
+                    let column = fallback_column(people);
+                    let names = refs.unmatched_names(source.kept.get(people).map(|k| &**k));
+                    if target.text(&column, "rich_text") != names {
+                        let write = refs.write(RefSide::Target, "rich_text", people, &names, None);
+                        differs.insert(column, write);
                     }
                 }
                 if differs.is_empty() {

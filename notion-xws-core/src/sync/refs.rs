@@ -43,6 +43,38 @@ pub enum RefSide {
 pub struct Directory {
     email_of: HashMap<UserId, String>,
     id_of: HashMap<String, UserId>,
+    name_of: HashMap<UserId, String>,
+}
+
+/// What a one-way sync does with people of the source it cannot match in the target.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeopleFallback {
+    /// They are left out of the target's value (and counted in the report).
+    #[default]
+    Leave,
+    /// Their names (and emails) are written into a text column of the target next to the
+    /// people column, `<name> (unmatched)`.
+    Names,
+}
+
+impl std::str::FromStr for PeopleFallback {
+    type Err = crate::error::Error;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "leave" | "leave-empty" | "empty" => Ok(Self::Leave),
+            "names" | "text" => Ok(Self::Names),
+            other => Err(crate::error::Error::Config(format!(
+                "{other:?} is not a people fallback (leave, names)"
+            ))),
+        }
+    }
+}
+
+/// The target's text column that holds the unmatched people of the people column `property`.
+pub fn fallback_column(property: &str) -> String {
+    format!("{property} (unmatched)")
 }
 
 impl Directory {
@@ -50,6 +82,9 @@ impl Directory {
     pub fn new(users: impl IntoIterator<Item = User>) -> Self {
         let mut directory = Self::default();
         for user in users {
+            if let Some(name) = user.name.clone().flatten() {
+                directory.name_of.insert(user.id, name);
+            }
             let email = match &user.kind {
                 Some(UserKind::Person(Some(person))) => person.email.clone().flatten(),
                 _ => None,
@@ -83,6 +118,16 @@ impl Directory {
     /// The person with this email (lower case).
     pub fn user(&self, email: &str) -> Option<UserId> {
         self.id_of.get(email).copied()
+    }
+
+    /// A person as words: `Name <email>`, or what is known of them.
+    pub fn describe(&self, id: UserId) -> String {
+        match (self.name_of.get(&id), self.email_of.get(&id)) {
+            (Some(name), Some(email)) => format!("{name} <{email}>"),
+            (Some(name), None) => name.clone(),
+            (None, Some(email)) => email.clone(),
+            (None, None) => format!("user {id}"),
+        }
     }
 }
 
@@ -161,6 +206,8 @@ pub struct PairRefs {
     /// Relations whose related database (a source-side data source) is synced to the same
     /// environment, the same way round; a relation to any other database is not copied.
     pub relations: HashMap<DataSourceId, RelationCopy>,
+    /// What a one-way sync does with people it cannot match.
+    pub people_fallback: PeopleFallback,
     /// The related data source of each relation property of the source, by name.
     related: BTreeMap<String, DataSourceId>,
 }
@@ -285,6 +332,24 @@ impl PairRefs {
             }
         }
         counts
+    }
+
+    /// The canonical text of the fallback column for the source people `kept` (a JSON list of
+    /// user IDs): their names, or empty.
+    pub fn unmatched_names(&self, kept: Option<&str>) -> String {
+        let ids: Vec<String> = kept
+            .and_then(|k| serde_json::from_str(k).ok())
+            .unwrap_or_default();
+        let names: Vec<String> = ids
+            .iter()
+            .filter_map(|id| UserId::parse(id).ok())
+            .map(|id| self.source_people.describe(id))
+            .collect();
+        if names.is_empty() {
+            empty("rich_text").to_string()
+        } else {
+            Value::String(names.join(", ")).to_string()
+        }
     }
 
     /// The request JSON that writes a value (canonical text; portable for relations and

@@ -25,7 +25,7 @@ use super::plan::{
     PairPlan, PairSnapshot, PairStatus, PlanOptions, RowContent, SyncPair, TargetSnapshot,
     plan_pair,
 };
-use super::refs::{PairRefs, RefSide, RelationCopy, count_kept};
+use super::refs::{PairRefs, PeopleFallback, RefSide, RelationCopy, count_kept};
 use super::run_refs::{PairSides, RefReads, complete_truncated};
 use super::two_way::ConflictPolicy;
 use crate::audit::{AuditReport, audit};
@@ -51,6 +51,9 @@ pub struct SyncOptions {
     /// How two-way pairs settle different changes to one property on both sides (default:
     /// report them and overwrite nothing).
     pub conflict_policy: ConflictPolicy,
+    /// What one-way pairs do with people they cannot match in the target (default: leave them
+    /// out, and say so).
+    pub people_fallback: PeopleFallback,
 }
 
 /// What became of one pair.
@@ -675,9 +678,10 @@ async fn run_pair(
                 .rows
                 .iter()
                 .chain(target.iter().flat_map(|t| t.rows.iter()));
-            let (refs, notes) = reads
+            let (mut refs, notes) = reads
                 .pair_refs(&candidate.sides, &source.schema, rows)
                 .await;
+            refs.people_fallback = options.people_fallback;
             report.notes = notes;
             Ok((assemble(&candidate, &source, target, refs), link))
         }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::refs::{PairRefs, RelationCopy, relation_config};
+use super::refs::{PairRefs, PeopleFallback, RelationCopy, fallback_column, relation_config};
 use super::values::COPIED_TYPES;
 use crate::model::{PropertyConfig, PropertyConfigKind};
 
@@ -53,6 +53,9 @@ pub struct SchemaPlan {
     pub create: BTreeMap<String, Value>,
     /// What is not copied, and why.
     pub notes: Vec<String>,
+    /// People properties (source names) whose unmatched people are written as names into
+    /// their [`fallback_column`] (one-way, with [`PeopleFallback::Names`]).
+    pub people_fallback: Vec<String>,
 }
 
 fn options(options: &[crate::model::SelectOption]) -> Value {
@@ -276,6 +279,24 @@ pub fn plan_schema(
             });
         }
     }
+    if refs.people_fallback == PeopleFallback::Names {
+        for copied in plan.copied.iter().filter(|c| c.type_name == "people") {
+            let column = fallback_column(&copied.target);
+            match target.and_then(|schema| schema.get(&column)) {
+                Some(existing) if existing.type_name() != "rich_text" => {
+                    plan.notes.push(format!(
+                        "{column:?} is not a text column in the target; unmatched people are left out"
+                    ));
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    plan.create.insert(column, json!({"rich_text": {}}));
+                }
+            }
+            plan.people_fallback.push(copied.source.clone());
+        }
+    }
     match target.and_then(|schema| schema.get(SOURCE_KEY)) {
         Some(existing) if existing.type_name() != "rich_text" => plan.notes.push(format!(
             "the target's {SOURCE_KEY:?} is not a rich text: rows cannot be matched"
@@ -290,6 +311,10 @@ pub fn plan_schema(
         for name in target.keys() {
             let in_source = name == SOURCE_KEY
                 || plan.copied.iter().any(|c| &c.target == name)
+                || plan
+                    .people_fallback
+                    .iter()
+                    .any(|p| fallback_column(p) == *name)
                 || source.contains_key(name);
             if !in_source {
                 plan.notes.push(format!(

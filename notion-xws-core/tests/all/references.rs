@@ -407,3 +407,51 @@ async fn two_way_relations_and_people_come_back_mapped_and_keep_what_the_other_s
     assert_eq!(people(made, "Owner"), vec![w.ann_control]);
     assert_next_run_writes_nothing(&w.world).await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn with_the_names_fallback_unmatched_people_are_written_as_text() {
+    let w = ref_world("Push").await;
+    let control = w.world.client();
+    let acme = w.acme_client();
+    let options = notion_xws_core::sync::SyncOptions {
+        people_fallback: notion_xws_core::sync::refs::PeopleFallback::Names,
+        ..execute()
+    };
+    let report = sync(&control, &RegistryConfig::default(), &options, None)
+        .await
+        .unwrap();
+    assert!(!report.has_failures(), "{}", report.to_markdown());
+    let tasks_copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let task_copies = rows(&acme, tasks_copy).await;
+    let copies = by_key(&task_copies);
+    let unmatched = |row: &Page| match &row.properties["Owner (unmatched)"].value {
+        PropertyValueKind::RichText(text) => {
+            notion_xws_core::model::RichText::concat_plain_text(text)
+        }
+        other => panic!("not text: {other:?}"),
+    };
+    assert_eq!(unmatched(copies[&w.tasks_rows[0]]), "Bob <bob@seren.media>");
+    assert_eq!(people(copies[&w.tasks_rows[0]], "Owner"), vec![w.ann_acme]);
+    assert_eq!(unmatched(copies[&w.tasks_rows[1]]), "");
+
+    // Bob leaves the task in the source: the names column is cleared.
+    ok(
+        &w.world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", w.tasks_rows[0]),
+        w.world.token(),
+        Some(json!({"properties": {"Owner": {"people": [{"id": w.ann_control}]}}})),
+    )
+    .await;
+    let report = sync(&control, &RegistryConfig::default(), &options, None)
+        .await
+        .unwrap();
+    assert_eq!(pair(&report, "Tasks").updated, 1);
+    let task_copies = rows(&acme, tasks_copy).await;
+    assert_eq!(unmatched(by_key(&task_copies)[&w.tasks_rows[0]]), "");
+    w.world.fake.clear_request_log();
+    let again = sync(&control, &RegistryConfig::default(), &options, None)
+        .await
+        .unwrap();
+    assert_eq!(again.writes(), 0, "{}", again.to_markdown());
+}

@@ -234,6 +234,7 @@ class Client:
         databases: Optional[str] = None,
         allow_mass_delete: bool = False,
         conflict_policy: str = "report",
+        people_fallback: str = "leave",
     ) -> RunReport:
         """Audits the registry and plans the sync of every pair (or of the environment or client
         ``only``). Writes nothing."""
@@ -245,9 +246,11 @@ class Client:
         databases: Optional[str] = None,
         allow_mass_delete: bool = False,
         conflict_policy: str = "report",
+        people_fallback: str = "leave",
         progress: Optional[Callable[[Dict[str, Any]], None]] = None,
     ) -> RunReport:
         """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.
+        ``people_fallback`` is ``"leave"`` or ``"names"`` (unmatched people written as text).
         ``progress`` is called with ``{"pair", "done", "planned"}`` as row writes finish."""
     def transfer(
         self,
