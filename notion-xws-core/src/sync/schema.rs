@@ -145,7 +145,9 @@ fn translate(config: &PropertyConfig, refs: &PairRefs) -> Translation {
             }
         }
         PropertyConfigKind::Rollup(_) => {
-            Translation::Skip("rollup: it needs its relation, which is not copied".into())
+            Translation::Skip(
+                "rollup: not recreated (Notion computes it from a relation and a property of the related database, which the copy may lack)".into(),
+            )
         }
         PropertyConfigKind::Formula(_) => Translation::Skip(String::new()),
         _ if COPIED_TYPES.contains(&type_name.as_str()) => Translation::Copy(empty()),
