@@ -41,6 +41,12 @@ pub struct ExecuteOptions {
     pub settle_delay: Duration,
     /// How many lookups before a create that is not found is sent again (default 3).
     pub settle_attempts: u32,
+    /// How long to wait before checking a file import (default 2 s); the checks wait 1, 2,
+    /// 3 … times this (see [`files`](super::files)).
+    pub file_import_delay: Duration,
+    /// How many times a file import is checked before it is given up for this run (default 6:
+    /// 42 s in all).
+    pub file_import_checks: u32,
 }
 
 impl Default for ExecuteOptions {
@@ -49,6 +55,8 @@ impl Default for ExecuteOptions {
             concurrency: 8,
             settle_delay: Duration::from_secs(2),
             settle_attempts: 3,
+            file_import_delay: Duration::from_secs(2),
+            file_import_checks: 6,
         }
     }
 }
