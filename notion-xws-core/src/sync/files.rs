@@ -370,3 +370,96 @@ pub async fn resolve_hosted_files<'a>(
     resolved.properties = Cow::Owned(written);
     resolved
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::values::{canonical, write_form};
+
+    fn page(files: Value) -> Page {
+        serde_json::from_value(json!({
+            "object": "page", "id": "393abc1e-edcd-81e9-afca-e7cba9d39cff",
+            "created_time": "2026-07-04T09:00:00.000Z", "last_edited_time": "2026-07-04T09:00:00.000Z",
+            "parent": {"type": "data_source_id", "data_source_id": "393abc1e-edcd-81e9-afca-e7cba9d39c00"},
+            "properties": {"Files": {"id": "f", "type": "files", "files": files}},
+            "url": "https://www.notion.so/x", "in_trash": false,
+        }))
+        .unwrap()
+    }
+
+    fn hosted(name: &str, url: &str) -> Value {
+        json!({"name": name, "type": "file", "file": {"url": url, "expiry_time": "2026-07-04T10:00:00.000Z"}})
+    }
+
+    #[test]
+    fn placeholders_are_found_with_their_position_and_name() {
+        let read = page(json!([
+            {"name": "x", "type": "external", "external": {"url": "https://example.com/x"}},
+            hosted("a.pdf", "https://s3/a"),
+        ]));
+        let form = canonical(&read.properties["Files"]).unwrap();
+        let mut properties = Map::new();
+        properties.insert("Files".into(), write_form("files", &form.value));
+        properties.insert("Hours".into(), json!({"number": 2}));
+        assert_eq!(
+            placeholders(&properties),
+            vec![Placeholder {
+                property: "Files".into(),
+                index: 1,
+                position: 1,
+                name: "a.pdf".into()
+            }]
+        );
+        assert_eq!(hosted_files_in(&properties), 1);
+        properties.remove("Files");
+        assert_eq!(hosted_files_in(&properties), 0);
+    }
+
+    #[test]
+    fn the_fresh_url_is_the_file_at_the_position_else_the_first_free_one_of_its_name() {
+        let read = page(json!([
+            hosted("a.pdf", "https://s3/first"),
+            hosted("a.pdf", "https://s3/second"),
+            hosted("b.pdf", "https://s3/b"),
+        ]));
+        let wanted = |position, name: &str| Placeholder {
+            property: "Files".into(),
+            index: position,
+            position,
+            name: name.into(),
+        };
+        let mut taken = HashSet::new();
+        assert_eq!(
+            fresh_url(&read, &wanted(1, "a.pdf"), &mut taken),
+            Some("https://s3/second")
+        );
+        // Moved since the plan: the first of its name not taken.
+        assert_eq!(
+            fresh_url(&read, &wanted(2, "a.pdf"), &mut taken),
+            Some("https://s3/first")
+        );
+        assert_eq!(fresh_url(&read, &wanted(0, "gone.pdf"), &mut taken), None);
+        let mut other = wanted(0, "a.pdf");
+        other.property = "Missing".into();
+        assert_eq!(fresh_url(&read, &other, &mut taken), None);
+    }
+
+    #[test]
+    fn every_failure_says_what_to_do() {
+        let upload: FileUploadId = "393abc1e-edcd-81c2-b028-00b21f81936b".parse().unwrap();
+        for error in [
+            FileImportError::ImportFailed {
+                upload,
+                message: "Failed to download".into(),
+            },
+            FileImportError::ImportTimedOut {
+                upload,
+                checks: 6,
+                waited_secs: 42,
+            },
+        ] {
+            let text = error.to_string();
+            assert!(text.contains("run again"), "{text}");
+        }
+    }
+}

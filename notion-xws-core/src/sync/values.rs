@@ -464,6 +464,38 @@ mod tests {
     }
 
     #[test]
+    fn hosted_files_compare_by_name_and_position_and_write_as_placeholders() {
+        let read = |url: &str, expiry: &str| {
+            value(json!({"id": "f", "type": "files", "files": [
+                {"name": "brief.pdf", "type": "file", "file": {"url": url, "expiry_time": expiry}},
+                {"name": "spec", "type": "external", "external": {"url": "https://example.com/spec.pdf"}},
+            ]}))
+        };
+        let source = canonical(&read("https://s3/a?sig=1", "2026-07-04T10:00:00.000Z")).unwrap();
+        let target = canonical(&read("https://s3/b?sig=2", "2026-07-04T11:00:00.000Z")).unwrap();
+        assert_eq!(source.value, target.value, "the expiring URL is not compared");
+        assert_eq!(
+            source.value,
+            json!([{"name": "brief.pdf", "hosted": true},
+                   {"name": "spec", "url": "https://example.com/spec.pdf"}])
+        );
+        let written = write_form("files", &source.value);
+        assert_eq!(
+            written["files"][0],
+            json!({"name": "brief.pdf", "type": HOSTED_FILE_PLACEHOLDER,
+                   HOSTED_FILE_PLACEHOLDER: {"position": 0}})
+        );
+        assert_eq!(
+            written["files"][1],
+            json!({"name": "spec", "type": "external", "external": {"url": "https://example.com/spec.pdf"}})
+        );
+        assert!(
+            !written.to_string().contains("s3/a"),
+            "no hosted URL is ever written"
+        );
+    }
+
+    #[test]
     fn empty_values_match_missing_ones() {
         assert_eq!(
             canonical(&value(json!({"rich_text": []}))).unwrap().value,
