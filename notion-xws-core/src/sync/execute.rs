@@ -365,9 +365,10 @@ async fn apply_row(
 ) -> RowWrite {
     let target = &ctx.target;
     let (source, properties) = match action {
-        RowAction::Create { source, properties } | RowAction::Update { source, properties, .. } => {
-            (*source, properties)
-        }
+        RowAction::Create { source, properties }
+        | RowAction::Update {
+            source, properties, ..
+        } => (*source, properties),
         RowAction::Trash { target: row, .. } => {
             let result = send_idempotent(
                 target,

@@ -350,7 +350,8 @@ pub(crate) async fn apply_actions(
                 Some(resolved.properties.into_owned())
             }
         };
-        let values = |fallback: &Map<String, Value>| written.clone().unwrap_or_else(|| fallback.clone());
+        let values =
+            |fallback: &Map<String, Value>| written.clone().unwrap_or_else(|| fallback.clone());
         let result: Result<()> = async {
             match action {
                 TwoWayAction::CreateInEnvironment {

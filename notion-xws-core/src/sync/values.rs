@@ -101,7 +101,9 @@ pub fn canonical(value: &PropertyValue) -> Option<Canonical> {
                 .map(|file| {
                     let name = file.name.clone().unwrap_or_default();
                     match &file.source {
-                        FileSource::External(external) => json!({"name": name, "url": external.url}),
+                        FileSource::External(external) => {
+                            json!({"name": name, "url": external.url})
+                        }
                         _ => json!({"name": name, "hosted": true}),
                     }
                 })
@@ -473,7 +475,10 @@ mod tests {
         };
         let source = canonical(&read("https://s3/a?sig=1", "2026-07-04T10:00:00.000Z")).unwrap();
         let target = canonical(&read("https://s3/b?sig=2", "2026-07-04T11:00:00.000Z")).unwrap();
-        assert_eq!(source.value, target.value, "the expiring URL is not compared");
+        assert_eq!(
+            source.value, target.value,
+            "the expiring URL is not compared"
+        );
         assert_eq!(
             source.value,
             json!([{"name": "brief.pdf", "hosted": true},
