@@ -338,6 +338,9 @@ impl PairReport {
         self.trashed += next.trashed;
         self.failed += next.failed;
         self.settled += next.settled;
+        self.files_reimported += next.files_reimported;
+        // The later pass tried the files the earlier one could not copy again.
+        self.files_not_copied = next.files_not_copied;
         self.requests += next.requests;
         self.writes += next.writes;
         self.errors.extend(next.errors);
