@@ -313,3 +313,86 @@ async fn a_hosted_file_added_in_the_environment_reaches_the_control() {
     let third = sync(&control, &config, &execute(), None).await.unwrap();
     assert_eq!(tasks(&third).writes, 0, "{}", third.to_markdown());
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_fake_attaches_only_an_uploaded_upload_of_its_own_workspace() {
+    let (world, ds, _) = files_world("Push").await;
+    let other = world.fake.add_workspace("Other");
+    let attach = |token: NotionToken, entry: Value| {
+        let fake = world.fake.clone();
+        let ds = ds.clone();
+        async move {
+            crate::fake_support::send(
+                &fake,
+                Method::Post,
+                "/v1/pages",
+                &token,
+                Some(json!({"parent": {"data_source_id": ds},
+                            "properties": {"Attachments": {"files": [entry]}}})),
+            )
+            .await
+        }
+    };
+    let fails_validation = |response: notion_xws_core::transport::ApiResponse| {
+        assert_eq!(response.status, 400, "{}", response.body);
+        assert_eq!(response.body["code"], "validation_error");
+    };
+    // Still importing.
+    let pending = ok(
+        &world.fake,
+        Method::Post,
+        "/v1/file_uploads",
+        world.token(),
+        Some(json!({"mode": "external_url", "filename": "late.pdf",
+                    "external_url": "https://example.com/late.pdf"})),
+    )
+    .await;
+    fails_validation(
+        attach(
+            world.token().clone(),
+            json!({"type": "file_upload", "file_upload": {"id": id(&pending)}}),
+        )
+        .await,
+    );
+    // Another workspace's upload, imported.
+    let theirs = hosted_file(&world, &other.token, "theirs.pdf").await;
+    fails_validation(attach(world.token().clone(), theirs).await);
+    // The sync's placeholder, had it leaked.
+    fails_validation(
+        attach(
+            world.token().clone(),
+            json!({"name": "a.pdf", "type": "notion_xws_hosted_file",
+                   "notion_xws_hosted_file": {"position": 0}}),
+        )
+        .await,
+    );
+    // A hosted URL kept past its hour cannot be imported.
+    let row: Vec<Page> = world
+        .client()
+        .query_all(ds.parse().unwrap(), None, &[])
+        .try_collect()
+        .await
+        .unwrap();
+    let (_, _, url) = attachments(&row[0]).remove(0);
+    tokio::time::sleep(Duration::from_secs(3_601)).await;
+    let stale = crate::fake_support::send(
+        &world.fake,
+        Method::Post,
+        "/v1/file_uploads",
+        &other.token,
+        Some(json!({"mode": "external_url", "filename": "brief.pdf", "external_url": url})),
+    )
+    .await;
+    fails_validation(stale);
+    // Once imported, it attaches, and reads back hosted.
+    let done = attach(world.token().clone(), {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        json!({"type": "file_upload", "file_upload": {"id": id(&pending)}})
+    })
+    .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(
+        done.body["properties"]["Attachments"]["files"][0]["type"],
+        "file"
+    );
+}
