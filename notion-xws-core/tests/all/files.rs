@@ -384,12 +384,9 @@ async fn the_fake_attaches_only_an_uploaded_upload_of_its_own_workspace() {
     )
     .await;
     fails_validation(stale);
-    // Once imported, it attaches, and reads back hosted.
-    let done = attach(world.token().clone(), {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        json!({"type": "file_upload", "file_upload": {"id": id(&pending)}})
-    })
-    .await;
+    // Once imported, an upload attaches, and reads back hosted.
+    let imported = hosted_file(&world, world.token(), "late.pdf").await;
+    let done = attach(world.token().clone(), imported).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(
         done.body["properties"]["Attachments"]["files"][0]["type"],
