@@ -1470,6 +1470,11 @@ impl State {
                         "body failed validation: body.external_url should be an https URL.",
                     ));
                 }
+                if super::files::expires_ms(url).is_some_and(|end| end <= self.clock.now_ms()) {
+                    return Err(Fail::validation(
+                        "The external_url is not publicly accessible (HTTP 403 on HEAD).",
+                    ));
+                }
                 if filename.is_none() {
                     return Err(Fail::missing("body.filename"));
                 }
@@ -1497,6 +1502,7 @@ impl State {
             }
         });
         let id = self.new_id(IdStyle::V8);
+        let import_fails = self.failing_imports.contains(&filename);
         let file = super::state::FileUpload {
             id,
             workspace: self.workspace_of(ctx),
@@ -1504,10 +1510,18 @@ impl State {
             created_ms: self.clock.now_minute_ms(),
             filename,
             content_type,
-            external_url,
-            reads: 0,
+            import: external_url.as_ref().map(|_| super::files::Import {
+                done_ms: self.clock.now_ms() + super::files::IMPORT_MS,
+                end: if import_fails {
+                    super::files::ImportEnd::Failed(
+                        "Failed to download the file from the external URL.".to_owned(),
+                    )
+                } else {
+                    super::files::ImportEnd::Success
+                },
+            }),
         };
-        let body = self.file_upload_json(&file, ctx, "pending");
+        let body = self.file_upload_json(&file, ctx);
         self.file_uploads.insert(id, file);
         Ok(Done {
             body,
@@ -1518,17 +1532,10 @@ impl State {
 
     fn file_upload_get(&mut self, ctx: Ctx, id: u128) -> Reply {
         let ws = self.workspace_of(ctx);
-        let Some(file) = self.file_uploads.get_mut(&id).filter(|f| f.workspace == ws) else {
+        let Some(file) = self.file_uploads.get(&id).filter(|f| f.workspace == ws) else {
             return Err(self.not_found(ctx.integration, "file upload", id));
         };
-        file.reads += 1;
-        let status = if file.external_url.is_some() {
-            "uploaded"
-        } else {
-            "pending"
-        };
-        let file = file.clone();
-        Ok(self.file_upload_json(&file, ctx, status))
+        Ok(self.file_upload_json(file, ctx))
     }
 }
 

@@ -39,6 +39,7 @@
 mod clock;
 pub mod demo;
 mod faults;
+mod files;
 mod handlers;
 mod limits;
 mod log;
@@ -329,6 +330,13 @@ impl FakeNotion {
     /// `path_contains` gets `fault`. Scripts fire once each, in the order given.
     pub fn fail_next(&self, method: Option<Method>, path_contains: &str, fault: Fault) {
         self.lock().faults.script_next(method, path_contains, fault);
+    }
+
+    /// Makes every `external_url` import of a file named `filename` end `failed` (after the
+    /// usual wait), as when Notion cannot fetch the URL: a fault for tests of what a sync does
+    /// with a file it cannot copy.
+    pub fn fail_file_imports(&self, filename: &str) {
+        self.lock().failing_imports.insert(filename.to_owned());
     }
 
     /// Serves the API over HTTP on 127.0.0.1 (a free port) until the server is shut down or

@@ -134,6 +134,19 @@ impl State {
                         .collect(),
                 )
             }
+            // Hosted files are signed anew on every read.
+            "files" => {
+                let now = self.clock.now_ms();
+                let mut files = stored.cloned().unwrap_or_else(|| json!([]));
+                for file in files.as_array_mut().into_iter().flatten() {
+                    if file["type"] == "file"
+                        && let Some(hosted) = file.get_mut("file")
+                    {
+                        *hosted = super::files::signed(hosted, now);
+                    }
+                }
+                files
+            }
             _ => stored.cloned().unwrap_or_else(|| empty_value(def)),
         }
     }
@@ -385,8 +398,17 @@ impl State {
         }
     }
 
+    /// The status of a file upload now: an `external_url` upload as its import stands, any
+    /// other `pending` (the fake takes no content).
+    pub(crate) fn file_upload_status(&self, file: &FileUpload) -> &'static str {
+        file.import
+            .as_ref()
+            .map_or("pending", |import| import.status(self.clock.now_ms()))
+    }
+
     /// A file upload object.
-    pub(crate) fn file_upload_json(&self, file: &FileUpload, ctx: Ctx, status: &str) -> Value {
+    pub(crate) fn file_upload_json(&self, file: &FileUpload, ctx: Ctx) -> Value {
+        let status = self.file_upload_status(file);
         let mut value = json!({
             "object": "file_upload",
             "id": uuid(file.id),
@@ -411,6 +433,14 @@ impl State {
                     uuid(file.id)
                 )),
             );
+        }
+        if let Some(result) = file
+            .import
+            .as_ref()
+            .and_then(|import| import.result(self.clock.now_ms()))
+            && let Some(map) = value.as_object_mut()
+        {
+            map.insert("file_import_result".into(), result);
         }
         if ctx.legacy
             && let Some(map) = value.as_object_mut()

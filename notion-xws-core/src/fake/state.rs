@@ -212,9 +212,8 @@ pub(crate) struct FileUpload {
     pub(crate) created_ms: i64,
     pub(crate) filename: String,
     pub(crate) content_type: Value,
-    pub(crate) external_url: Option<String>,
-    /// How many times it has been read (an external import completes on the first read).
-    pub(crate) reads: u32,
+    /// The import of `external_url` (mode `external_url` only).
+    pub(crate) import: Option<super::files::Import>,
 }
 
 /// The whole fake Notion.
@@ -228,6 +227,8 @@ pub(crate) struct State {
     pub(crate) users: BTreeMap<u128, User>,
     pub(crate) objects: HashMap<u128, Object>,
     pub(crate) file_uploads: HashMap<u128, FileUpload>,
+    /// File names whose `external_url` imports end `failed` (a fault knob).
+    pub(crate) failing_imports: std::collections::HashSet<String>,
     pub(crate) seq: u64,
     pub(crate) log: Vec<LoggedRequest>,
     pub(crate) requests: u64,
@@ -256,6 +257,7 @@ impl State {
             users: BTreeMap::new(),
             objects: HashMap::new(),
             file_uploads: HashMap::new(),
+            failing_imports: std::collections::HashSet::new(),
             seq: 0,
             log: Vec::new(),
             requests: 0,

@@ -436,7 +436,7 @@ impl State {
                 let items = array(path, v)?;
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
-                    out.push(self.file_value(&format!("{path}[{i}]"), item)?);
+                    out.push(self.file_value(workspace, &format!("{path}[{i}]"), item)?);
                 }
                 Ok(Value::Array(out))
             }
@@ -516,7 +516,7 @@ impl State {
     }
 
     /// A files entry: an external URL, a completed file upload, or a Notion-hosted file.
-    fn file_value(&mut self, path: &str, item: &Value) -> Reply<Value> {
+    fn file_value(&mut self, workspace: usize, path: &str, item: &Value) -> Reply<Value> {
         let object = item
             .as_object()
             .ok_or_else(|| Fail::body(path, "an object", item))?;
@@ -536,18 +536,30 @@ impl State {
                 &format!("{path}.file_upload.id"),
                 upload.get("id").unwrap_or(&Value::Null),
             )?;
-            let Some(file) = self.file_uploads.get(&id) else {
+            // Another workspace's upload is not found, as in Notion.
+            let Some(file) = self
+                .file_uploads
+                .get(&id)
+                .filter(|file| file.workspace == workspace)
+            else {
                 return Err(Fail::validation(format!(
                     "Could not find file upload with ID: {}.",
                     uuid(id)
                 )));
             };
+            let status = self.file_upload_status(file);
+            if status != "uploaded" {
+                return Err(Fail::validation(format!(
+                    "File upload with ID: {} is in status `{status}` and cannot be attached; \
+                     attach it once its status is `uploaded`.",
+                    uuid(id)
+                )));
+            }
             let filename = file.filename.clone();
             let expiry = super::clock::format_iso(self.clock.now_ms() + 3_600_000);
-            let url = format!(
-                "https://prod-files-secure.s3.us-west-2.amazonaws.com/fake/{}/{}",
-                ObjectId::from_u128(self.new_id(IdStyle::V4)).simple(),
-                filename
+            let url = super::files::stable_address(
+                &ObjectId::from_u128(self.new_id(IdStyle::V4)).simple(),
+                &filename,
             );
             return Ok(json!({
                 "name": name.unwrap_or(&filename),

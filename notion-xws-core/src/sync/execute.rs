@@ -10,6 +10,10 @@
 //! - the **target database** names its pair in its description, so it is found again among the
 //!   parent page's children.
 //!
+//! A row write that copies a Notion-hosted file first re-imports it into the target
+//! ([`files`](super::files)); a file that cannot be imported is left out of the write, which
+//! goes ahead with the rest of the row, and is reported.
+//!
 //! The pair's link row is written before the first write (`creating` or `running`) and after the
 //! last (`done`, with the counts), so that a run that stops half-way is known to the next one.
 
@@ -21,6 +25,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::files::{FailedFile, OnFailure, resolve_hosted_files};
 use super::links::{self, LinkState, LinksTable, SyncLink, marker};
 use super::plan::{CreateTarget, PairPlan, RowAction, SyncPair};
 use super::schema::SOURCE_KEY;
@@ -41,6 +46,12 @@ pub struct ExecuteOptions {
     pub settle_delay: Duration,
     /// How many lookups before a create that is not found is sent again (default 3).
     pub settle_attempts: u32,
+    /// How long to wait before checking a file import (default 2 s); the checks wait 1, 2,
+    /// 3 … times this (see [`files`](super::files)).
+    pub file_import_delay: Duration,
+    /// How many times a file import is checked before it is given up for this run (default 6:
+    /// 42 s in all).
+    pub file_import_checks: u32,
 }
 
 impl Default for ExecuteOptions {
@@ -49,6 +60,8 @@ impl Default for ExecuteOptions {
             concurrency: 8,
             settle_delay: Duration::from_secs(2),
             settle_attempts: 3,
+            file_import_delay: Duration::from_secs(2),
+            file_import_checks: 6,
         }
     }
 }
@@ -70,6 +83,10 @@ pub struct PairOutcome {
     pub errors: Vec<String>,
     /// Whether the target database was created.
     pub created_target: bool,
+    /// Notion-hosted files re-imported into the side written.
+    pub files_reimported: usize,
+    /// Notion-hosted files that could not be re-imported (each named in the errors).
+    pub files_not_copied: usize,
 }
 
 /// A progress report of the executor.
@@ -91,6 +108,8 @@ pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 pub struct PairContext<'a> {
     /// The control client (the links table).
     pub control: &'a NotionClient,
+    /// The client of the source's workspace (Notion-hosted files are read again from it).
+    pub source: NotionClient,
     /// The client of the target's workspace.
     pub target: NotionClient,
     /// The links table; `None` for a one-shot copy that keeps no record.
@@ -331,43 +350,76 @@ enum RowResult {
     Trashed { settled: bool },
 }
 
+/// What came of one row write, with its hosted files.
+struct RowWrite {
+    result: Result<RowResult>,
+    files_reimported: usize,
+    files_failed: Vec<FailedFile>,
+}
+
 async fn apply_row(
     action: &RowAction,
-    target: &NotionClient,
+    ctx: &PairContext<'_>,
     data_source: DataSourceId,
     options: &ExecuteOptions,
-) -> Result<RowResult> {
-    match action {
-        RowAction::Create { source, properties } => create_settled(
+) -> RowWrite {
+    let target = &ctx.target;
+    let (source, properties) = match action {
+        RowAction::Create { source, properties }
+        | RowAction::Update {
+            source, properties, ..
+        } => (*source, properties),
+        RowAction::Trash { target: row, .. } => {
+            let result = send_idempotent(
+                target,
+                Method::Patch,
+                format!("/v1/pages/{row}"),
+                json!({ "in_trash": true }),
+            )
+            .await
+            .map(|settled| RowResult::Trashed { settled });
+            return RowWrite {
+                result,
+                files_reimported: 0,
+                files_failed: Vec::new(),
+            };
+        }
+    };
+    let resolved = resolve_hosted_files(
+        properties,
+        &ctx.source,
+        source,
+        target,
+        OnFailure::DropFile,
+        options,
+    )
+    .await;
+    let result = match action {
+        RowAction::Update { target: row, .. } => send_idempotent(
+            target,
+            Method::Patch,
+            format!("/v1/pages/{row}"),
+            json!({ "properties": resolved.properties }),
+        )
+        .await
+        .map(|settled| RowResult::Updated { settled }),
+        _ => create_settled(
             target,
             data_source,
-            properties,
+            &resolved.properties,
             SOURCE_KEY,
-            *source,
+            source,
             options,
         )
         .await
         .map(|(_, settled)| RowResult::Created { settled }),
-        RowAction::Update {
-            target: row,
-            properties,
-            ..
-        } => send_idempotent(
-            target,
-            Method::Patch,
-            format!("/v1/pages/{row}"),
-            json!({ "properties": properties }),
-        )
-        .await
-        .map(|settled| RowResult::Updated { settled }),
-        RowAction::Trash { target: row, .. } => send_idempotent(
-            target,
-            Method::Patch,
-            format!("/v1/pages/{row}"),
-            json!({ "in_trash": true }),
-        )
-        .await
-        .map(|settled| RowResult::Trashed { settled }),
+    };
+    // A file counts as re-imported only once the write that attaches it went through.
+    let files_reimported = if result.is_ok() { resolved.imported } else { 0 };
+    RowWrite {
+        result,
+        files_reimported,
+        files_failed: resolved.failed,
     }
 }
 
@@ -432,7 +484,7 @@ pub async fn apply_pair(
         .map(|action| {
             let (done, label) = (&done, &label);
             async move {
-                let result = apply_row(action, &ctx.target, target.1, options).await;
+                let result = apply_row(action, ctx, target.1, options).await;
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(report) = progress {
                     report(&Progress {
@@ -445,12 +497,22 @@ pub async fn apply_pair(
             }
         })
         .collect();
-    let results: Vec<(&RowAction, Result<RowResult>)> = stream::iter(writes)
+    let results: Vec<(&RowAction, RowWrite)> = stream::iter(writes)
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
-    for (action, result) in results {
-        match result {
+    for (action, write) in results {
+        let row = match action {
+            RowAction::Create { source, .. } => format!("create of source row {source}"),
+            RowAction::Update { target, .. } => format!("update of target row {target}"),
+            RowAction::Trash { target, .. } => format!("trash of target row {target}"),
+        };
+        outcome.files_reimported += write.files_reimported;
+        outcome.files_not_copied += write.files_failed.len();
+        for failed in &write.files_failed {
+            outcome.errors.push(format!("{row}: {failed}"));
+        }
+        match write.result {
             Ok(RowResult::Created { settled }) => {
                 outcome.created += 1;
                 outcome.settled += usize::from(settled);
@@ -465,11 +527,6 @@ pub async fn apply_pair(
             }
             Err(error) => {
                 outcome.failed += 1;
-                let row = match action {
-                    RowAction::Create { source, .. } => format!("create of source row {source}"),
-                    RowAction::Update { target, .. } => format!("update of target row {target}"),
-                    RowAction::Trash { target, .. } => format!("trash of target row {target}"),
-                };
                 outcome.errors.push(format!("{row}: {error}"));
             }
         }

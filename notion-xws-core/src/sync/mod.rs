@@ -8,6 +8,7 @@
 //! - [`refs`]: relation and people values made portable between two workspaces.
 //! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
 //! - [`execute`]: the executor, which applies a plan and settles unknown outcomes.
+//! - [`files`]: Notion-hosted files, re-imported into the other workspace just before a write.
 //! - [`run`]: the orchestrator ([`sync`]) and the [`RunReport`].
 //!
 //! Plan, then apply: planning reads and never writes; applying writes only what the plan says.
@@ -16,6 +17,7 @@
 //! it made and makes none twice.
 
 pub mod execute;
+pub mod files;
 pub mod links;
 pub mod plan;
 pub mod refs;

@@ -79,8 +79,6 @@ pub struct RowContent {
     pub values: BTreeMap<String, Box<str>>,
     /// Mentions that would be written as text.
     pub mentions_flattened: usize,
-    /// Notion-hosted files that would not be copied.
-    pub hosted_files_skipped: usize,
     /// Properties whose value Notion cut at 25 references (read in full before planning).
     pub truncated: Vec<String>,
     /// By property name, the references (relations, people) that only this side can name,
@@ -107,7 +105,6 @@ impl From<&Page> for RowContent {
             key: source_key(page),
             values: BTreeMap::new(),
             mentions_flattened: 0,
-            hosted_files_skipped: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
         };
@@ -117,7 +114,6 @@ impl From<&Page> for RowContent {
             }
             if let Some(form) = canonical(value) {
                 row.mentions_flattened += form.mentions_flattened;
-                row.hosted_files_skipped += form.hosted_files_skipped;
                 if form.truncated {
                     row.truncated.push(name.clone());
                 }
@@ -334,10 +330,8 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     }
 
     let mut mentions = 0;
-    let mut hosted = 0;
     for source in snapshot.source_rows.iter() {
         mentions += source.mentions_flattened;
-        hosted += source.hosted_files_skipped;
         match by_key.get(&source.id) {
             None => {
                 // A request body only for the rows that are created.
@@ -419,11 +413,6 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     {
         let kept = count_kept(snapshot.source_rows.iter(), &snapshot.source_schema);
         notes.extend(kept_notes(kept, "source", "target"));
-    }
-    if hosted > 0 {
-        notes.push(format!(
-            "{hosted} file(s) hosted by Notion not copied (their links expire; only external files are copied)"
-        ));
     }
 
     // Target rows whose source row is gone.

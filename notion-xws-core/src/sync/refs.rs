@@ -525,7 +525,6 @@ mod tests {
                 .map(|(k, v)| ((*k).to_owned(), v.to_string().into_boxed_str()))
                 .collect(),
             mentions_flattened: 0,
-            hosted_files_skipped: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
         }

@@ -93,6 +93,10 @@ pub struct PairReport {
     pub failed: usize,
     /// Writes whose outcome was unknown, settled without a duplicate.
     pub settled: usize,
+    /// Notion-hosted files re-imported into the side written (to re-import, in a dry run).
+    pub files_reimported: usize,
+    /// Notion-hosted files that could not be re-imported (each named in the errors).
+    pub files_not_copied: usize,
     /// Requests this pair made (reads and writes of both sides and of its link row, retries
     /// included; the audit that precedes the pairs is not counted here).
     pub requests: u64,
@@ -337,6 +341,9 @@ impl PairReport {
         self.trashed += next.trashed;
         self.failed += next.failed;
         self.settled += next.settled;
+        self.files_reimported += next.files_reimported;
+        // The later pass tried the files the earlier one could not copy again.
+        self.files_not_copied = next.files_not_copied;
         self.requests += next.requests;
         self.writes += next.writes;
         self.errors.extend(next.errors);
@@ -360,6 +367,8 @@ impl PairReport {
             skipped: 0,
             failed: 0,
             settled: 0,
+            files_reimported: 0,
+            files_not_copied: 0,
             requests: 0,
             writes: 0,
             errors: Vec::new(),
@@ -714,6 +723,7 @@ async fn run_pair(
             if options.execute {
                 let ctx = PairContext {
                     control: &candidate.links_client,
+                    source: candidate.source.clone(),
                     target: candidate.target.clone(),
                     links,
                     link,
@@ -721,8 +731,8 @@ async fn run_pair(
                 let (outcome, _) =
                     apply_pair(&plan, &ctx, &options.execute_options, progress.as_ref()).await;
                 fill(&mut report, &outcome);
-                report.state = if outcome.failed > 0 {
-                    PairState::Failed(format!("{} write(s) failed", outcome.failed))
+                report.state = if let Some(failure) = failure_of(&outcome) {
+                    PairState::Failed(failure)
                 } else if let Some(reason) = guard {
                     PairState::Guarded(reason)
                 } else {
@@ -732,6 +742,17 @@ async fn run_pair(
                 report.created = plan.counts.create;
                 report.updated = plan.counts.update;
                 report.trashed = plan.counts.trash;
+                report.files_reimported = plan
+                    .rows
+                    .iter()
+                    .map(|action| match action {
+                        super::plan::RowAction::Create { properties, .. }
+                        | super::plan::RowAction::Update { properties, .. } => {
+                            super::files::hosted_files_in(properties)
+                        }
+                        super::plan::RowAction::Trash { .. } => 0,
+                    })
+                    .sum();
                 report.state = match guard {
                     Some(reason) => PairState::Guarded(reason),
                     None => PairState::Planned,
@@ -859,6 +880,9 @@ async fn run_two_way_pair(
             report.created = c.create_in_environment + c.create_in_control;
             report.updated = c.update_environment + c.update_control + c.restore;
             report.trashed = c.trash_environment + c.trash_control;
+            if !options.execute {
+                report.files_reimported = two_way::hosted_files_planned(&plan);
+            }
             report.state = match (guard, options.execute) {
                 (Some(reason), _) => PairState::Guarded(reason),
                 (None, false) => PairState::Planned,
@@ -871,6 +895,7 @@ async fn run_two_way_pair(
         };
         let ctx = PairContext {
             control: &candidate.links_client,
+            source: candidate.source.clone(),
             target: candidate.target.clone(),
             links: Some(links),
             link,
@@ -913,8 +938,8 @@ async fn run_two_way_pair(
         )
         .await;
         fill(&mut report, &outcome);
-        report.state = if outcome.failed > 0 {
-            PairState::Failed(format!("{} write(s) failed", outcome.failed))
+        report.state = if let Some(failure) = failure_of(&outcome) {
+            PairState::Failed(failure)
         } else if let Some(reason) = guard {
             PairState::Guarded(reason)
         } else {
@@ -942,7 +967,20 @@ async fn run_two_way_pair(
     report
 }
 
+/// Why an applied pair failed, if it did: writes that failed, or hosted files not copied.
+fn failure_of(outcome: &PairOutcome) -> Option<String> {
+    match (outcome.failed, outcome.files_not_copied) {
+        (0, 0) => None,
+        (0, files) => Some(format!(
+            "{files} Notion-hosted file(s) could not be re-imported (see the errors)"
+        )),
+        (writes, _) => Some(format!("{writes} write(s) failed")),
+    }
+}
+
 fn fill(report: &mut PairReport, outcome: &PairOutcome) {
+    report.files_reimported = outcome.files_reimported;
+    report.files_not_copied = outcome.files_not_copied;
     report.created = outcome.created;
     report.updated = outcome.updated;
     report.trashed = outcome.trashed;

@@ -7,7 +7,8 @@
 //! (the control side, then the environment, the base last), one at a time so that a row created
 //! on one side is known before the other side's link to it is written. A create whose outcome is
 //! unknown is settled by looking its link up (its key on the environment side, its link column on
-//! the control side) before it is sent again, as in the one-way executor.
+//! the control side) before it is sent again, as in the one-way executor. Notion-hosted files are
+//! re-imported from the row of the side copied from just before the write that copies them.
 
 use std::collections::{HashMap, HashSet};
 
@@ -15,13 +16,14 @@ use futures::TryStreamExt;
 use serde_json::{Map, Value, json};
 
 use super::execute::{ExecuteOptions, PairOutcome, create_settled, send_idempotent};
+use super::files::{OnFailure, hosted_files_in, resolve_hosted_files};
 use super::plan::{SyncPair, key_value};
 use super::refs::{PairRefs, RefSide};
 use super::run_refs::complete_truncated;
 use super::schema::SOURCE_KEY;
 use super::two_way::{
-    ConflictPolicy, Resolution, RowRef, TwoWayAction, TwoWayPlan, TwoWayRow, TwoWaySnapshot,
-    link_column, plan_two_way,
+    BASE_COLUMN, Base, ConflictPolicy, Resolution, RowRef, TwoWayAction, TwoWayPlan, TwoWayRow,
+    TwoWaySnapshot, hash_text, link_column, plan_two_way,
 };
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
@@ -223,8 +225,83 @@ async fn patch(client: &NotionClient, row: PageId, body: Value) -> Result<()> {
         .map(drop)
 }
 
+/// How the base of a pair is written after a hosted file could not be copied into one of its
+/// rows (the property then keeps, on the side written, the value it had).
+#[derive(Debug, Clone, PartialEq)]
+enum BaseFix {
+    /// The row existed: the pair keeps the base it had, so that the next run sees the property
+    /// changed on the side copied from only, and copies it again.
+    KeepOld,
+    /// The row was just created without these properties: the base records them empty.
+    Empty(Vec<String>),
+}
+
+/// The row a write copies values from (`true`: a control row), and the values, for the writes
+/// that copy values.
+fn copied_from(action: &TwoWayAction) -> Option<(bool, PageId, &Map<String, Value>)> {
+    match action {
+        TwoWayAction::CreateInEnvironment {
+            control,
+            properties,
+            ..
+        }
+        | TwoWayAction::UpdateEnvironment {
+            control,
+            properties,
+            ..
+        }
+        | TwoWayAction::RestoreEnvironment {
+            control,
+            properties,
+            ..
+        } => Some((true, *control, properties)),
+        TwoWayAction::CreateInControl {
+            environment,
+            properties,
+        }
+        | TwoWayAction::UpdateControl {
+            environment,
+            properties,
+            ..
+        }
+        | TwoWayAction::RestoreControl {
+            environment,
+            properties,
+            ..
+        } => Some((false, *environment, properties)),
+        _ => None,
+    }
+}
+
+/// `properties` with the base of the pair written as `fix` says: `None` when the write has
+/// nothing left to write.
+fn with_fixed_base(
+    properties: &Map<String, Value>,
+    base: &Base,
+    fix: Option<&BaseFix>,
+) -> Option<Map<String, Value>> {
+    let mut properties = properties.clone();
+    match fix {
+        None => {}
+        Some(BaseFix::KeepOld) => {
+            properties.remove(BASE_COLUMN);
+        }
+        Some(BaseFix::Empty(names)) => {
+            let mut base = base.clone();
+            let empty = hash_text(&super::values::empty("files").to_string());
+            for name in names {
+                base.hashes.insert(name.clone(), empty);
+            }
+            properties.insert(BASE_COLUMN.to_owned(), base.property_value());
+        }
+    }
+    (!properties.is_empty()).then_some(properties)
+}
+
 /// Applies a two-way plan's row actions, in order. `created` collects the rows created, by the
-/// row of the other side they were created for.
+/// row of the other side they were created for. A write that copies a Notion-hosted file
+/// re-imports it first ([`files`](super::files)); a property whose file could not be imported
+/// is left out of the write and the pair's base written so that the next run copies it again.
 pub(crate) async fn apply_actions(
     plan: &TwoWayPlan,
     control: &NotionClient,
@@ -235,23 +312,60 @@ pub(crate) async fn apply_actions(
 ) -> PairOutcome {
     let mut outcome = PairOutcome::default();
     let mut created: HashMap<PageId, PageId> = HashMap::new();
+    // Base fixes still to apply, by environment row.
+    let mut fixes: HashMap<PageId, BaseFix> = HashMap::new();
     let link = link_column(plan.pair.environment_row);
     let resolve = |r: &RowRef, created: &HashMap<PageId, PageId>| match r {
         RowRef::Page(id) => Some(*id),
         RowRef::CreatedFor(id) => created.get(id).copied(),
     };
     for action in &plan.actions {
+        let mut imported = 0;
+        let mut dropped = Vec::new();
+        let written: Option<Map<String, Value>> = match copied_from(action) {
+            None => None,
+            Some((from_control, row, properties)) => {
+                let (from, to) = if from_control {
+                    (control, environment)
+                } else {
+                    (environment, control)
+                };
+                let resolved = resolve_hosted_files(
+                    properties,
+                    from,
+                    row,
+                    to,
+                    OnFailure::DropProperty,
+                    options,
+                )
+                .await;
+                imported = resolved.imported;
+                outcome.files_not_copied += resolved.failed.len();
+                for failed in &resolved.failed {
+                    outcome
+                        .errors
+                        .push(format!("{} of row {row}: {failed}", describe(action)));
+                }
+                dropped = resolved.dropped_properties;
+                Some(resolved.properties.into_owned())
+            }
+        };
+        let values =
+            |fallback: &Map<String, Value>| written.clone().unwrap_or_else(|| fallback.clone());
         let result: Result<()> = async {
             match action {
                 TwoWayAction::CreateInEnvironment {
                     control: row,
                     properties,
-                    ..
+                    base,
                 } => {
+                    let fix = (!dropped.is_empty()).then(|| BaseFix::Empty(dropped.clone()));
+                    let properties = with_fixed_base(&values(properties), base, fix.as_ref())
+                        .unwrap_or_default();
                     let (id, _) = create_settled(
                         environment,
                         environment_source,
-                        properties,
+                        &properties,
                         SOURCE_KEY,
                         *row,
                         options,
@@ -264,9 +378,18 @@ pub(crate) async fn apply_actions(
                     environment: row,
                     properties,
                 } => {
-                    let (id, _) =
-                        create_settled(control, control_source, properties, &link, *row, options)
-                            .await?;
+                    if !dropped.is_empty() {
+                        fixes.insert(*row, BaseFix::Empty(dropped.clone()));
+                    }
+                    let (id, _) = create_settled(
+                        control,
+                        control_source,
+                        &values(properties),
+                        &link,
+                        *row,
+                        options,
+                    )
+                    .await?;
                     created.insert(*row, id);
                     outcome.created += 1;
                 }
@@ -287,30 +410,57 @@ pub(crate) async fn apply_actions(
                     environment: row,
                     control: other,
                     properties,
-                    ..
+                    base,
                 } => {
                     let other = resolve(other, &created)
                         .ok_or_else(|| Error::Config("the row to link was not created".into()))?;
-                    let mut properties = properties.clone();
+                    let mut properties =
+                        with_fixed_base(properties, base, fixes.remove(row).as_ref())
+                            .unwrap_or_default();
                     properties.insert(SOURCE_KEY.to_owned(), key_value(other));
                     patch(environment, *row, json!({ "properties": properties })).await?;
                 }
                 TwoWayAction::UpdateControl {
-                    row, properties, ..
+                    row,
+                    environment: other,
+                    properties,
                 } => {
-                    patch(control, *row, json!({ "properties": properties })).await?;
+                    if !dropped.is_empty() {
+                        fixes.insert(*other, BaseFix::KeepOld);
+                    }
+                    let properties = values(properties);
+                    if !properties.is_empty() {
+                        patch(control, *row, json!({ "properties": properties })).await?;
+                    }
                     outcome.updated += 1;
                 }
                 TwoWayAction::UpdateEnvironment {
-                    row, properties, ..
+                    row,
+                    properties,
+                    base,
+                    ..
                 } => {
-                    patch(environment, *row, json!({ "properties": properties })).await?;
+                    let fix = fixes
+                        .remove(row)
+                        .or_else(|| (!dropped.is_empty()).then_some(BaseFix::KeepOld));
+                    if let Some(properties) =
+                        with_fixed_base(&values(properties), base, fix.as_ref())
+                    {
+                        patch(environment, *row, json!({ "properties": properties })).await?;
+                    }
                     outcome.updated += 1;
                 }
                 TwoWayAction::WriteBase {
-                    row, properties, ..
+                    row,
+                    properties,
+                    base,
+                    ..
                 } => {
-                    patch(environment, *row, json!({ "properties": properties })).await?;
+                    if let Some(properties) =
+                        with_fixed_base(properties, base, fixes.remove(row).as_ref())
+                    {
+                        patch(environment, *row, json!({ "properties": properties })).await?;
+                    }
                 }
                 TwoWayAction::TrashEnvironment { row, .. } => {
                     patch(environment, *row, json!({"in_trash": true})).await?;
@@ -321,19 +471,30 @@ pub(crate) async fn apply_actions(
                     outcome.trashed += 1;
                 }
                 TwoWayAction::RestoreControl {
-                    row, properties, ..
+                    row,
+                    environment: other,
+                    properties,
                 } => {
+                    if !dropped.is_empty() {
+                        fixes.insert(*other, BaseFix::KeepOld);
+                    }
                     patch(
                         control,
                         *row,
-                        json!({"in_trash": false, "properties": properties}),
+                        json!({"in_trash": false, "properties": values(properties)}),
                     )
                     .await?;
                     outcome.updated += 1;
                 }
                 TwoWayAction::RestoreEnvironment {
-                    row, properties, ..
+                    row,
+                    properties,
+                    base,
+                    ..
                 } => {
+                    let fix = (!dropped.is_empty()).then_some(BaseFix::KeepOld);
+                    let properties = with_fixed_base(&values(properties), base, fix.as_ref())
+                        .unwrap_or_default();
                     patch(
                         environment,
                         *row,
@@ -355,8 +516,18 @@ pub(crate) async fn apply_actions(
             // failure; the next run plans what is left.
             break;
         }
+        outcome.files_reimported += imported;
     }
     outcome
+}
+
+/// How many Notion-hosted files applying a plan would re-import.
+pub(crate) fn hosted_files_planned(plan: &TwoWayPlan) -> usize {
+    plan.actions
+        .iter()
+        .filter_map(copied_from)
+        .map(|(_, _, properties)| hosted_files_in(properties))
+        .sum()
 }
 
 fn describe(action: &TwoWayAction) -> String {

@@ -7,15 +7,33 @@
 //! are the same when their forms are equal, and [`write_form`] turns a form into the JSON a
 //! request writes. What cannot be written as it is (a page mention across workspaces) is written
 //! as its text, and counted.
+//!
+//! A `files` value keeps every file in order: an external file as `{"name", "url"}`, a file
+//! hosted by Notion as `{"name", "hosted": true}`. The hosted form leaves out the signed URL,
+//! which expires after an hour and differs on every read, so that a hosted file of the source
+//! and the copy re-imported into the target (hosted there too) compare equal by name and
+//! position, and nothing is rewritten on the next run. The price: a hosted file replaced by
+//! another of the same name, in the same position, is not noticed (neither is an edit to its
+//! content); rename it, or clear the target's value, to have it copied again. A hosted file
+//! cannot be written as a link, so [`write_form`] writes it as a placeholder
+//! ([`HOSTED_FILE_PLACEHOLDER`]) that the executor replaces with a file upload made from a fresh
+//! read of the source (see [`files`](super::files)); Notion refuses the placeholder if it were
+//! ever sent as it is.
 
 use serde_json::{Map, Value, json};
 
 use crate::model::{
-    Annotations, DateValue, FileSource, PropertyValue, PropertyValueKind, RichText, RichTextContent,
+    Annotations, DateValue, FileObject, FileSource, PropertyValue, PropertyValueKind, RichText,
+    RichTextContent,
 };
 
 /// The most UTF-16 code units Notion takes in one text segment.
 const SEGMENT_LIMIT: usize = 2000;
+
+/// The `type` of the placeholder [`write_form`] writes for a Notion-hosted file: not a file type
+/// Notion knows, so a request that still holds one is refused (400 `validation_error`). Its
+/// payload is `{"position"}`, the file's index in the canonical form.
+pub const HOSTED_FILE_PLACEHOLDER: &str = "notion_xws_hosted_file";
 
 /// The property types whose values the sync copies.
 pub const COPIED_TYPES: &[&str] = &[
@@ -42,8 +60,6 @@ pub struct Canonical {
     pub value: Value,
     /// Mentions written as their text (a mention names objects of its own workspace).
     pub mentions_flattened: usize,
-    /// Notion-hosted files left out (their links expire).
-    pub hosted_files_skipped: usize,
     /// Whether Notion cut the list at 25 references (a relation with `has_more`, or 25 people):
     /// the whole value is read as property items.
     pub truncated: bool,
@@ -52,7 +68,6 @@ pub struct Canonical {
 /// The canonical form of a value, or `None` for a type the sync does not copy.
 pub fn canonical(value: &PropertyValue) -> Option<Canonical> {
     let mut mentions = 0;
-    let mut hosted = 0;
     let mut truncated = false;
     let form = match &value.value {
         PropertyValueKind::Title(text) | PropertyValueKind::RichText(text) => {
@@ -82,16 +97,14 @@ pub fn canonical(value: &PropertyValue) -> Option<Canonical> {
             .filter(|t| !t.is_empty())
             .map_or(Value::Null, |t| Value::String(t.clone())),
         PropertyValueKind::Files(files) => Value::Array(
-            files
-                .iter()
-                .filter_map(|file| match &file.source {
-                    FileSource::External(external) => Some(json!({
-                        "name": file.name.clone().unwrap_or_default(),
-                        "url": external.url,
-                    })),
-                    _ => {
-                        hosted += 1;
-                        None
+            copied_files(files)
+                .map(|file| {
+                    let name = file.name.clone().unwrap_or_default();
+                    match &file.source {
+                        FileSource::External(external) => {
+                            json!({"name": name, "url": external.url})
+                        }
+                        _ => json!({"name": name, "hosted": true}),
                     }
                 })
                 .collect(),
@@ -112,7 +125,6 @@ pub fn canonical(value: &PropertyValue) -> Option<Canonical> {
         type_name: value.type_name().to_owned(),
         value: form,
         mentions_flattened: mentions,
-        hosted_files_skipped: hosted,
         truncated,
     })
 }
@@ -128,6 +140,14 @@ pub fn id_list(ids: impl Iterator<Item = String>) -> Value {
             .map(Value::String)
             .collect(),
     )
+}
+
+/// The files of a `files` value that the sync copies, in order: external files and files hosted
+/// by Notion (a read holds no other kind). A canonical form's positions index this sequence.
+pub fn copied_files(files: &[FileObject]) -> impl Iterator<Item = &FileObject> {
+    files
+        .iter()
+        .filter(|file| matches!(file.source, FileSource::File(_) | FileSource::External(_)))
 }
 
 /// The canonical form of an empty value of `type_name` (what a missing property reads as).
@@ -157,7 +177,15 @@ pub fn write_form(type_name: &str, form: &Value) -> Value {
                 .map(|files| {
                     files
                         .iter()
-                        .map(|f| json!({"name": f["name"], "type": "external", "external": {"url": f["url"]}}))
+                        .enumerate()
+                        .map(|(position, f)| match f.get("url") {
+                            Some(url) => json!({"name": f["name"], "type": "external", "external": {"url": url}}),
+                            None => json!({
+                                "name": f["name"],
+                                "type": HOSTED_FILE_PLACEHOLDER,
+                                HOSTED_FILE_PLACEHOLDER: {"position": position},
+                            }),
+                        })
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -435,6 +463,41 @@ mod tests {
         assert!(people.truncated, "25 people may be more");
         let few = canonical(&value(json!({"people": [{"object": "user", "id": user}]}))).unwrap();
         assert!(!few.truncated);
+    }
+
+    #[test]
+    fn hosted_files_compare_by_name_and_position_and_write_as_placeholders() {
+        let read = |url: &str, expiry: &str| {
+            value(json!({"id": "f", "type": "files", "files": [
+                {"name": "brief.pdf", "type": "file", "file": {"url": url, "expiry_time": expiry}},
+                {"name": "spec", "type": "external", "external": {"url": "https://example.com/spec.pdf"}},
+            ]}))
+        };
+        let source = canonical(&read("https://s3/a?sig=1", "2026-07-04T10:00:00.000Z")).unwrap();
+        let target = canonical(&read("https://s3/b?sig=2", "2026-07-04T11:00:00.000Z")).unwrap();
+        assert_eq!(
+            source.value, target.value,
+            "the expiring URL is not compared"
+        );
+        assert_eq!(
+            source.value,
+            json!([{"name": "brief.pdf", "hosted": true},
+                   {"name": "spec", "url": "https://example.com/spec.pdf"}])
+        );
+        let written = write_form("files", &source.value);
+        assert_eq!(
+            written["files"][0],
+            json!({"name": "brief.pdf", "type": HOSTED_FILE_PLACEHOLDER,
+                   HOSTED_FILE_PLACEHOLDER: {"position": 0}})
+        );
+        assert_eq!(
+            written["files"][1],
+            json!({"name": "spec", "type": "external", "external": {"url": "https://example.com/spec.pdf"}})
+        );
+        assert!(
+            !written.to_string().contains("s3/a"),
+            "no hosted URL is ever written"
+        );
     }
 
     #[test]

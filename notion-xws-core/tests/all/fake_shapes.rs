@@ -147,15 +147,15 @@ async fn every_object_has_the_recorded_keys() {
         "external_url": "https://www.w3.org/WAI/ER/tests/xhtml/testfiles/resources/pdf/dummy.pdf",
     }))).await;
     assert_shape("file_upload_external", &upload);
-    let got = ok(
-        t,
-        Method::Get,
-        &format!("/v1/file_uploads/{}", id(&upload)),
-        token,
-        None,
-    )
-    .await;
+    let upload_path = format!("/v1/file_uploads/{}", id(&upload));
+    let read_upload = || ok(t, Method::Get, &upload_path, token, None);
+    // An external import takes time: pending at first, then uploaded with its import result.
+    assert_eq!(read_upload().await["status"], "pending");
+    tokio::time::sleep(std::time::Duration::from_millis(1_000)).await;
+    let got = read_upload().await;
     assert_eq!(got["status"], "uploaded");
+    assert_eq!(got["file_import_result"]["type"], "success");
+    assert!(got.get("upload_url").is_none(), "{got}");
 
     let deleted = ok(
         t,

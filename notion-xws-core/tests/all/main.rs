@@ -17,6 +17,8 @@ mod fake_contract;
 mod fake_shapes;
 #[cfg(feature = "fake")]
 mod fake_support;
+#[cfg(feature = "fake")]
+mod files;
 mod fixtures;
 #[cfg(feature = "fake")]
 mod references;

@@ -66,7 +66,6 @@ fn row(n: u128, link: Option<u128>, values: BTreeMap<String, Box<str>>) -> TwoWa
             key: None,
             values,
             mentions_flattened: 0,
-            hosted_files_skipped: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
         },
