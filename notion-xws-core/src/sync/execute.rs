@@ -70,6 +70,9 @@ pub struct PairOutcome {
     pub errors: Vec<String>,
     /// Whether the target database was created.
     pub created_target: bool,
+    /// The target rows created, by their source row.
+    #[serde(skip)]
+    pub created_rows: Vec<(PageId, PageId)>,
 }
 
 /// A progress report of the executor.
@@ -326,7 +329,7 @@ pub(crate) async fn send_idempotent(
 
 /// What came of one row write.
 enum RowResult {
-    Created { settled: bool },
+    Created { row: PageId, settled: bool },
     Updated { settled: bool },
     Trashed { settled: bool },
 }
@@ -347,7 +350,7 @@ async fn apply_row(
             options,
         )
         .await
-        .map(|(_, settled)| RowResult::Created { settled }),
+        .map(|(row, settled)| RowResult::Created { row, settled }),
         RowAction::Update {
             target: row,
             properties,
@@ -451,7 +454,10 @@ pub async fn apply_pair(
         .await;
     for (action, result) in results {
         match result {
-            Ok(RowResult::Created { settled }) => {
+            Ok(RowResult::Created { row, settled }) => {
+                if let RowAction::Create { source, .. } = action {
+                    outcome.created_rows.push((*source, row));
+                }
                 outcome.created += 1;
                 outcome.settled += usize::from(settled);
             }

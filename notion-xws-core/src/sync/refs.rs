@@ -463,6 +463,8 @@ mod tests {
             hosted_files_skipped: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
+            last_edited_time: "".into(),
+            content_marker: None,
         }
     }
 

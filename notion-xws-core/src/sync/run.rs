@@ -211,6 +211,8 @@ struct Candidate {
     counter: Arc<Counted>,
     /// The pair as the reference reads see it.
     sides: PairSides,
+    /// Whether the page content of each row is copied too (the database's `Sync Content`).
+    copy_content: bool,
 }
 
 /// The pairs of the registry, and why the others are left out.
@@ -320,6 +322,7 @@ fn candidates(
                 links_client: counted(control),
                 counter,
                 sides,
+                copy_content: entry.copy_content,
             });
         }
     }
@@ -693,7 +696,10 @@ async fn run_pair(
             None
         }
         Ok((snapshot, link)) => {
-            let plan = plan_pair(&snapshot, options.plan);
+            let mut plan = plan_pair(&snapshot, options.plan);
+            let bodies = candidate
+                .copy_content
+                .then(|| super::content::plan_bodies(&snapshot, &mut plan));
             report.notes.extend(plan.notes.iter().cloned());
             report.waiting = waiting(
                 &snapshot.refs,
@@ -717,8 +723,22 @@ async fn run_pair(
                 let (outcome, _) =
                     apply_pair(&plan, &ctx, &options.execute_options, progress.as_ref()).await;
                 fill(&mut report, &outcome);
-                report.state = if outcome.failed > 0 {
-                    PairState::Failed(format!("{} write(s) failed", outcome.failed))
+                if let Some(checks) = &bodies {
+                    let created = outcome.created_rows.iter().copied().collect();
+                    let bodies = super::content::apply_bodies(
+                        checks,
+                        &candidate.source,
+                        &candidate.target,
+                        &created,
+                        &options.execute_options,
+                    )
+                    .await;
+                    report.failed += bodies.failed;
+                    report.errors.extend(bodies.errors.iter().cloned());
+                    report.notes.extend(bodies.notes());
+                }
+                report.state = if report.failed > 0 {
+                    PairState::Failed(format!("{} write(s) failed", report.failed))
                 } else if let Some(reason) = guard {
                     PairState::Guarded(reason)
                 } else {
@@ -728,6 +748,12 @@ async fn run_pair(
                 report.created = plan.counts.create;
                 report.updated = plan.counts.update;
                 report.trashed = plan.counts.trash;
+                if let Some(checks) = &bodies {
+                    report.notes.push(format!(
+                        "page content: {} body(ies) to read (source rows edited since their last copy)",
+                        checks.len()
+                    ));
+                }
                 report.state = match guard {
                     Some(reason) => PairState::Guarded(reason),
                     None => PairState::Planned,
@@ -786,6 +812,7 @@ pub async fn transfer(
             target: counted(target),
             target_data_source: None,
         },
+        copy_content: false,
     };
     let reads = RefReads::new(std::slice::from_ref(&candidate.sides));
     let source = shared_source(candidate.source.clone(), source_data_source);

@@ -288,7 +288,7 @@ pub fn plan_schema(
     }
     if let Some(target) = target {
         for name in target.keys() {
-            let in_source = name == SOURCE_KEY
+            let in_source = name.starts_with("notion-xws:")
                 || plan.copied.iter().any(|c| &c.target == name)
                 || source.contains_key(name);
             if !in_source {

@@ -69,6 +69,8 @@ fn row(n: u128, link: Option<u128>, values: BTreeMap<String, Box<str>>) -> TwoWa
             hosted_files_skipped: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
+            last_edited_time: T0.into(),
+            content_marker: None,
         },
         link: link.map(id),
         base: None,
