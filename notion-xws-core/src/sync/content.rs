@@ -35,7 +35,7 @@ use super::plan::{PairPlan, PairSnapshot, RowContent};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, PageId};
-use crate::model::{Block, List};
+use crate::model::{Block, List, PropertyConfig};
 use crate::transport::Method;
 
 /// The target's column that records, in each target row, what its body was copied from: the
@@ -632,21 +632,45 @@ pub struct BodyCheck {
 /// target lacks it. Pure: a body whose source row was not edited since its last copy is not
 /// looked at.
 pub fn plan_bodies(snapshot: &PairSnapshot, plan: &mut PairPlan) -> Vec<BodyCheck> {
+    add_marker_column(
+        snapshot.target.as_ref().map(|t| &t.schema),
+        plan.create_target.as_mut().map(|c| &mut c.properties),
+        &mut plan.add_properties,
+    );
+    bodies_to_check(
+        snapshot.source_rows.iter(),
+        snapshot.target.iter().flat_map(|t| t.rows.iter()),
+    )
+}
+
+/// Adds the marker column [`CONTENT_KEY`] to the columns of the target to create (`create`,
+/// when there is no target yet), or to the columns to add to it (`add`) when its schema lacks it.
+pub fn add_marker_column(
+    target_schema: Option<&BTreeMap<String, PropertyConfig>>,
+    create: Option<&mut BTreeMap<String, Value>>,
+    add: &mut BTreeMap<String, Value>,
+) {
     let column = json!({"rich_text": {}});
-    match &snapshot.target {
-        None => {
-            if let Some(create) = plan.create_target.as_mut() {
-                create.properties.insert(CONTENT_KEY.to_owned(), column);
-            }
+    match (target_schema, create) {
+        (None, Some(create)) => {
+            create.insert(CONTENT_KEY.to_owned(), column);
         }
-        Some(target) if !target.schema.contains_key(CONTENT_KEY) => {
-            plan.add_properties.insert(CONTENT_KEY.to_owned(), column);
+        (Some(schema), _) if !schema.contains_key(CONTENT_KEY) => {
+            add.insert(CONTENT_KEY.to_owned(), column);
         }
-        Some(_) => {}
+        _ => {}
     }
-    // The target row of each source row: the oldest that carries its key (as the planner keeps).
+}
+
+/// The bodies to look at: each source row whose target row (the oldest that carries its key, as
+/// the planners keep) does not record the source row's `last_edited_time`, or that has no target
+/// row yet.
+pub fn bodies_to_check<'a>(
+    sources: impl IntoIterator<Item = &'a RowContent>,
+    targets: impl IntoIterator<Item = &'a RowContent>,
+) -> Vec<BodyCheck> {
     let mut by_key: HashMap<PageId, &RowContent> = HashMap::new();
-    for row in snapshot.target.iter().flat_map(|t| t.rows.iter()) {
+    for row in targets {
         if let Some(key) = row.key {
             by_key
                 .entry(key)
@@ -658,9 +682,8 @@ pub fn plan_bodies(snapshot: &PairSnapshot, plan: &mut PairPlan) -> Vec<BodyChec
                 .or_insert(row);
         }
     }
-    snapshot
-        .source_rows
-        .iter()
+    sources
+        .into_iter()
         .filter_map(|source| {
             let target = by_key.get(&source.id);
             let recorded = target

@@ -865,9 +865,30 @@ async fn run_two_way_pair(
             snapshot.control_rows.iter().map(|r| &r.content),
             &snapshot.control_schema,
         );
-        let plan = two_way::plan(&read, options.conflict_policy, options.plan);
+        let mut plan = two_way::plan(&read, options.conflict_policy, options.plan);
+        // Page content goes one way only, control → environment.
+        let bodies = candidate.copy_content.then(|| {
+            super::content::add_marker_column(
+                read.snapshot.environment_schema.as_ref(),
+                plan.create_environment.as_mut(),
+                &mut plan.environment_add_properties,
+            );
+            super::content::bodies_to_check(
+                read.snapshot.control_rows.iter().map(|row| &row.content),
+                read.snapshot
+                    .environment_rows
+                    .iter()
+                    .map(|row| &row.content),
+            )
+        });
         report.notes.extend(plan.notes.iter().cloned());
         report.notes.extend(two_way::conflict_lines(&plan));
+        if let Some(checks) = &bodies {
+            report.notes.push(format!(
+                "page content is copied one way only, control → environment ({} body(ies) to read)",
+                checks.len()
+            ));
+        }
         report.unchanged = plan.counts.unchanged;
         report.creates_target = plan.create_environment.is_some();
         let guard = match &plan.status {
@@ -877,7 +898,10 @@ async fn run_two_way_pair(
         let recorded = link
             .as_ref()
             .and_then(|l| l.target_database.zip(l.target_data_source));
-        if !options.execute || (plan.is_empty() && (target.is_none() || recorded == target)) {
+        let no_bodies = bodies.as_ref().is_none_or(Vec::is_empty);
+        if !options.execute
+            || (plan.is_empty() && no_bodies && (target.is_none() || recorded == target))
+        {
             let c = &plan.counts;
             report.created = c.create_in_environment + c.create_in_control;
             report.updated = c.update_environment + c.update_control + c.restore;
@@ -936,8 +960,22 @@ async fn run_two_way_pair(
         )
         .await;
         fill(&mut report, &outcome);
-        report.state = if outcome.failed > 0 {
-            PairState::Failed(format!("{} write(s) failed", outcome.failed))
+        if let Some(checks) = &bodies {
+            let created = outcome.created_rows.iter().copied().collect();
+            let bodies = super::content::apply_bodies(
+                checks,
+                &candidate.source,
+                &candidate.target,
+                &created,
+                &options.execute_options,
+            )
+            .await;
+            report.failed += bodies.failed;
+            report.errors.extend(bodies.errors.iter().cloned());
+            report.notes.extend(bodies.notes());
+        }
+        report.state = if report.failed > 0 {
+            PairState::Failed(format!("{} write(s) failed", report.failed))
         } else if let Some(reason) = guard {
             PairState::Guarded(reason)
         } else {

@@ -468,3 +468,58 @@ async fn the_fake_holds_appends_to_notions_limits_and_dates_the_page() {
     let after = page["last_edited_time"].as_str().unwrap();
     assert!(after > before.as_str(), "{before} then {after}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn two_way_pairs_copy_content_from_control_to_environment_only() {
+    let (world, rows) = world(2, true).await;
+    let control = world.client();
+    let registry = notion_xws_core::registry::Registry::read(&control, &RegistryConfig::default())
+        .await
+        .unwrap();
+    let tasks_row = registry
+        .databases
+        .iter()
+        .find(|d| d.name == "Tasks")
+        .unwrap()
+        .row;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{tasks_row}"),
+        world.token(),
+        Some(json!({"properties": {"Sync": {"select": {"name": "Two-Way"}}}})),
+    )
+    .await;
+    write_body(&control, rows[0], &big_body()[..12])
+        .await
+        .unwrap();
+
+    let first = run(&world).await;
+    assert!(
+        tasks(&first)
+            .notes
+            .iter()
+            .any(|n| n.contains("one way only")),
+        "{:?}",
+        tasks(&first).notes
+    );
+    let (acme, target_rows) = targets(&world, &rows).await;
+    assert_eq!(
+        body_of(&acme, target_rows[0]).await.1,
+        body_of(&control, rows[0]).await.1
+    );
+    let second = run(&world).await;
+    assert_eq!(tasks(&second).writes, 0, "{}", second.to_markdown());
+
+    // An edit of the environment's body stays there: content never goes back to control.
+    tokio::time::advance(Duration::from_secs(90)).await;
+    write_body(
+        &acme,
+        target_rows[1],
+        &[paragraph("written in the environment")],
+    )
+    .await
+    .unwrap();
+    run(&world).await;
+    assert!(body_of(&control, rows[1]).await.0.is_empty());
+}
