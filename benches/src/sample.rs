@@ -206,6 +206,7 @@ impl Sample {
                 rows: target_rows,
             }),
             target_parent: PageId::from_u128(3),
+            refs: std::sync::Arc::default(),
         }
     }
 }
