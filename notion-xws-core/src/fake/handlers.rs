@@ -77,6 +77,32 @@ impl Done {
     }
 }
 
+/// The most block elements one request may hold, nested ones included.
+const MAX_BLOCKS_PER_REQUEST: usize = 1000;
+
+/// The block elements of a `children` array, nested ones included (under the type's key or
+/// beside it).
+fn count_blocks(value: &Value) -> usize {
+    value.as_array().map_or(0, |items| {
+        items
+            .iter()
+            .map(|item| {
+                let kind = item.get("type").and_then(Value::as_str);
+                let nested = kind
+                    .and_then(|k| item.get(k))
+                    .and_then(|content| content.get("children"))
+                    .or_else(|| item.get("children"))
+                    .or_else(|| {
+                        item.as_object().and_then(|map| {
+                            map.values().find_map(|content| content.get("children"))
+                        })
+                    });
+                1 + nested.map_or(0, count_blocks)
+            })
+            .sum()
+    })
+}
+
 fn is_page(o: &Object) -> bool {
     matches!(o.kind, Kind::Page(_))
 }
@@ -1200,6 +1226,14 @@ impl State {
         level: usize,
     ) -> Reply<Vec<(String, Value, Vec<Value>)>> {
         let items = array(path, value)?;
+        if level == 1 {
+            let total = count_blocks(value);
+            if total > MAX_BLOCKS_PER_REQUEST {
+                return Err(Fail::validation(format!(
+                    "body failed validation: {path} holds {total} block elements (nested ones included); a request may hold at most `{MAX_BLOCKS_PER_REQUEST}`."
+                )));
+            }
+        }
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             let at = format!("{path}[{i}]");
@@ -1378,7 +1412,7 @@ impl State {
         };
         let by = self.bot(ctx.integration);
         let ids = self.create_blocks(ws, id, parent, blocks, by, after);
-        self.touch(id, by);
+        self.touch_content(id, by);
         let results = ids
             .iter()
             .filter_map(|c| self.objects.get(c))
@@ -1436,7 +1470,7 @@ impl State {
                 }
             }
         }
-        self.touch(id, by);
+        self.touch_content(id, by);
         self.block_get(ctx, id)
     }
 
@@ -1446,7 +1480,7 @@ impl State {
         if let Some(object) = self.objects.get_mut(&id) {
             object.in_trash = true;
         }
-        self.touch(id, by);
+        self.touch_content(id, by);
         self.block_get(ctx, id)
     }
 

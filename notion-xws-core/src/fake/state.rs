@@ -348,6 +348,28 @@ impl State {
         }
     }
 
+    /// Marks a block (or page) edited, and the page whose content it is: Notion shows an edit of
+    /// a page's content in the page's `last_edited_time`.
+    pub(crate) fn touch_content(&mut self, id: u128, by: u128) {
+        self.touch(id, by);
+        let mut current = id;
+        for _ in 0..10_000 {
+            let Some(object) = self.objects.get(&current) else {
+                return;
+            };
+            if !matches!(object.kind, Kind::Block(_)) {
+                if current != id {
+                    self.touch(current, by);
+                }
+                return;
+            }
+            current = match object.parent {
+                Parent::Page(p) | Parent::Block(p) => p,
+                _ => return,
+            };
+        }
+    }
+
     /// The integration a token belongs to, unless unknown or revoked.
     pub(crate) fn integration_for(&self, token: &crate::secret::NotionToken) -> Option<usize> {
         self.integrations

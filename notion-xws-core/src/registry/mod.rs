@@ -66,6 +66,9 @@ pub struct PropertyNames {
     pub client_workspace: String,
     /// The clients' copy of the token (`Notion-Token`), a second source the audit checks.
     pub client_token: String,
+    /// The optional checkbox of a database that asks for the page content (the blocks of each
+    /// row) to be copied too (`Sync Content`); a missing column means no.
+    pub sync_content: String,
 }
 
 impl Default for PropertyNames {
@@ -84,6 +87,7 @@ impl Default for PropertyNames {
             database_url: "Database URL".into(),
             client_workspace: "Workspace".into(),
             client_token: "Notion-Token".into(),
+            sync_content: "Sync Content".into(),
         }
     }
 }
@@ -339,6 +343,9 @@ pub struct DatabaseEntry {
     pub ids: IdSources,
     /// The environments whose relation points at this row.
     pub environments: Vec<PageId>,
+    /// `Sync Content`: whether the page content of each row is copied too (off when the column
+    /// is missing or the box unchecked).
+    pub copy_content: bool,
 }
 
 /// A row of `Clients`. Serialised, its token shows only how it is kept.
@@ -426,6 +433,7 @@ impl Registry {
                         .filter(|env| env.databases.contains(&row))
                         .map(|env| env.row)
                         .collect(),
+                    copy_content: checked(page, &names.sync_content),
                 }
             })
             .collect();
@@ -479,6 +487,15 @@ fn missing(title: &str) -> Error {
 /// The text of a row's column.
 fn text_of(page: &Page, column: &str) -> Option<String> {
     page.properties.get(column).and_then(cells::text)
+}
+
+/// Whether a row's checkbox column is checked (`false` when the column is missing or is not a
+/// checkbox).
+fn checked(page: &Page, column: &str) -> bool {
+    matches!(
+        page.properties.get(column).map(|value| &value.value),
+        Some(crate::model::PropertyValueKind::Checkbox(true))
+    )
 }
 
 /// Every live row of a registry table.

@@ -87,6 +87,9 @@ pub struct PairOutcome {
     pub files_reimported: usize,
     /// Notion-hosted files that could not be re-imported (each named in the errors).
     pub files_not_copied: usize,
+    /// The target rows created, by their source row.
+    #[serde(skip)]
+    pub created_rows: Vec<(PageId, PageId)>,
 }
 
 /// A progress report of the executor.
@@ -345,7 +348,7 @@ pub(crate) async fn send_idempotent(
 
 /// What came of one row write.
 enum RowResult {
-    Created { settled: bool },
+    Created { row: PageId, settled: bool },
     Updated { settled: bool },
     Trashed { settled: bool },
 }
@@ -412,7 +415,7 @@ async fn apply_row(
             options,
         )
         .await
-        .map(|(_, settled)| RowResult::Created { settled }),
+        .map(|(row, settled)| RowResult::Created { row, settled }),
     };
     // A file counts as re-imported only once the write that attaches it went through.
     let files_reimported = if result.is_ok() { resolved.imported } else { 0 };
@@ -513,7 +516,10 @@ pub async fn apply_pair(
             outcome.errors.push(format!("{row}: {failed}"));
         }
         match write.result {
-            Ok(RowResult::Created { settled }) => {
+            Ok(RowResult::Created { row, settled }) => {
+                if let RowAction::Create { source, .. } = action {
+                    outcome.created_rows.push((*source, row));
+                }
                 outcome.created += 1;
                 outcome.settled += usize::from(settled);
             }

@@ -2,6 +2,7 @@
 //! exactly once.
 //!
 //! - [`values`]: property values in one canonical form, for comparing and for writing.
+//! - [`content`]: page content (the blocks of each row), copied when a database asks for it.
 //! - [`schema`]: the source's schema translated for the target, and the correlation column.
 //! - [`plan`]: the pure planner and the [`PairPlan`](plan::PairPlan) it makes.
 //! - [`two_way`]: the pure two-way planner (a base per linked row pair, conflicts, a policy).
@@ -16,6 +17,7 @@
 //! source row's ID and is written with the row, so that a re-run after any crash finds every row
 //! it made and makes none twice.
 
+pub mod content;
 pub mod execute;
 pub mod files;
 pub mod links;

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::content::CONTENT_KEY;
 use super::refs::{PairRefs, RefSide, count_kept, fallback_column, kept_notes};
 use super::schema::{SOURCE_KEY, SchemaPlan, plan_schema};
 use super::values::{canonical, empty};
@@ -85,6 +86,10 @@ pub struct RowContent {
     /// as a JSON list of its own IDs: kept when the other side's value is written here (see
     /// [`refs`](super::refs)).
     pub kept: BTreeMap<String, Box<str>>,
+    /// When it was last edited (rounded to the minute): whether its body may have changed.
+    pub last_edited_time: Box<str>,
+    /// The marker of its last body copy (a target row's [`CONTENT_KEY`]), if it carries one.
+    pub content_marker: Option<Box<str>>,
 }
 
 impl RowContent {
@@ -107,9 +112,19 @@ impl From<&Page> for RowContent {
             mentions_flattened: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
+            last_edited_time: page.last_edited_time.as_str().into(),
+            content_marker: page
+                .properties
+                .get(CONTENT_KEY)
+                .and_then(|value| match &value.value {
+                    PropertyValueKind::RichText(text) => {
+                        Some(RichText::concat_plain_text(text).into_boxed_str())
+                    }
+                    _ => None,
+                }),
         };
         for (name, value) in &page.properties {
-            if name == SOURCE_KEY {
+            if name == SOURCE_KEY || name == CONTENT_KEY {
                 continue;
             }
             if let Some(form) = canonical(value) {

@@ -527,6 +527,8 @@ mod tests {
             mentions_flattened: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
+            last_edited_time: "".into(),
+            content_marker: None,
         }
     }
 

@@ -218,6 +218,8 @@ struct Candidate {
     counter: Arc<Counted>,
     /// The pair as the reference reads see it.
     sides: PairSides,
+    /// Whether the page content of each row is copied too (the database's `Sync Content`).
+    copy_content: bool,
 }
 
 /// The pairs of the registry, and why the others are left out.
@@ -327,6 +329,7 @@ fn candidates(
                 links_client: counted(control),
                 counter,
                 sides,
+                copy_content: entry.copy_content,
             });
         }
     }
@@ -706,7 +709,10 @@ async fn run_pair(
             None
         }
         Ok((snapshot, link)) => {
-            let plan = plan_pair(&snapshot, options.plan);
+            let mut plan = plan_pair(&snapshot, options.plan);
+            let bodies = candidate
+                .copy_content
+                .then(|| super::content::plan_bodies(&snapshot, &mut plan));
             report.notes.extend(plan.notes.iter().cloned());
             report.waiting = waiting(
                 &snapshot.refs,
@@ -731,7 +737,21 @@ async fn run_pair(
                 let (outcome, _) =
                     apply_pair(&plan, &ctx, &options.execute_options, progress.as_ref()).await;
                 fill(&mut report, &outcome);
-                report.state = if let Some(failure) = failure_of(&outcome) {
+                if let Some(checks) = &bodies {
+                    let created = outcome.created_rows.iter().copied().collect();
+                    let bodies = super::content::apply_bodies(
+                        checks,
+                        &candidate.source,
+                        &candidate.target,
+                        &created,
+                        &options.execute_options,
+                    )
+                    .await;
+                    report.failed += bodies.failed;
+                    report.errors.extend(bodies.errors.iter().cloned());
+                    report.notes.extend(bodies.notes());
+                }
+                report.state = if let Some(failure) = failure_of(&report) {
                     PairState::Failed(failure)
                 } else if let Some(reason) = guard {
                     PairState::Guarded(reason)
@@ -753,6 +773,12 @@ async fn run_pair(
                         super::plan::RowAction::Trash { .. } => 0,
                     })
                     .sum();
+                if let Some(checks) = &bodies {
+                    report.notes.push(format!(
+                        "page content: {} body(ies) to read (source rows edited since their last copy)",
+                        checks.len()
+                    ));
+                }
                 report.state = match guard {
                     Some(reason) => PairState::Guarded(reason),
                     None => PairState::Planned,
@@ -811,6 +837,7 @@ pub async fn transfer(
             target: counted(target),
             target_data_source: None,
         },
+        copy_content: false,
     };
     let reads = RefReads::new(std::slice::from_ref(&candidate.sides));
     let source = shared_source(candidate.source.clone(), source_data_source);
@@ -863,9 +890,30 @@ async fn run_two_way_pair(
             snapshot.control_rows.iter().map(|r| &r.content),
             &snapshot.control_schema,
         );
-        let plan = two_way::plan(&read, options.conflict_policy, options.plan);
+        let mut plan = two_way::plan(&read, options.conflict_policy, options.plan);
+        // Page content goes one way only, control → environment.
+        let bodies = candidate.copy_content.then(|| {
+            super::content::add_marker_column(
+                read.snapshot.environment_schema.as_ref(),
+                plan.create_environment.as_mut(),
+                &mut plan.environment_add_properties,
+            );
+            super::content::bodies_to_check(
+                read.snapshot.control_rows.iter().map(|row| &row.content),
+                read.snapshot
+                    .environment_rows
+                    .iter()
+                    .map(|row| &row.content),
+            )
+        });
         report.notes.extend(plan.notes.iter().cloned());
         report.notes.extend(two_way::conflict_lines(&plan));
+        if let Some(checks) = &bodies {
+            report.notes.push(format!(
+                "page content is copied one way only, control → environment ({} body(ies) to read)",
+                checks.len()
+            ));
+        }
         report.unchanged = plan.counts.unchanged;
         report.creates_target = plan.create_environment.is_some();
         let guard = match &plan.status {
@@ -875,7 +923,10 @@ async fn run_two_way_pair(
         let recorded = link
             .as_ref()
             .and_then(|l| l.target_database.zip(l.target_data_source));
-        if !options.execute || (plan.is_empty() && (target.is_none() || recorded == target)) {
+        let no_bodies = bodies.as_ref().is_none_or(Vec::is_empty);
+        if !options.execute
+            || (plan.is_empty() && no_bodies && (target.is_none() || recorded == target))
+        {
             let c = &plan.counts;
             report.created = c.create_in_environment + c.create_in_control;
             report.updated = c.update_environment + c.update_control + c.restore;
@@ -938,7 +989,21 @@ async fn run_two_way_pair(
         )
         .await;
         fill(&mut report, &outcome);
-        report.state = if let Some(failure) = failure_of(&outcome) {
+        if let Some(checks) = &bodies {
+            let created = outcome.created_rows.iter().copied().collect();
+            let bodies = super::content::apply_bodies(
+                checks,
+                &candidate.source,
+                &candidate.target,
+                &created,
+                &options.execute_options,
+            )
+            .await;
+            report.failed += bodies.failed;
+            report.errors.extend(bodies.errors.iter().cloned());
+            report.notes.extend(bodies.notes());
+        }
+        report.state = if let Some(failure) = failure_of(&report) {
             PairState::Failed(failure)
         } else if let Some(reason) = guard {
             PairState::Guarded(reason)
@@ -968,8 +1033,9 @@ async fn run_two_way_pair(
 }
 
 /// Why an applied pair failed, if it did: writes that failed, or hosted files not copied.
-fn failure_of(outcome: &PairOutcome) -> Option<String> {
-    match (outcome.failed, outcome.files_not_copied) {
+/// Why a pair that was applied failed, if it did (its writes, its bodies, its files).
+fn failure_of(report: &PairReport) -> Option<String> {
+    match (report.failed, report.files_not_copied) {
         (0, 0) => None,
         (0, files) => Some(format!(
             "{files} Notion-hosted file(s) could not be re-imported (see the errors)"

@@ -372,6 +372,7 @@ pub(crate) async fn apply_actions(
                     )
                     .await?;
                     created.insert(*row, id);
+                    outcome.created_rows.push((*row, id));
                     outcome.created += 1;
                 }
                 TwoWayAction::CreateInControl {

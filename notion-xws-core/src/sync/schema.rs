@@ -311,7 +311,7 @@ pub fn plan_schema(
     }
     if let Some(target) = target {
         for name in target.keys() {
-            let in_source = name == SOURCE_KEY
+            let in_source = name.starts_with("notion-xws:")
                 || plan.copied.iter().any(|c| &c.target == name)
                 || plan
                     .people_fallback

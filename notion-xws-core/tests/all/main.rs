@@ -8,6 +8,8 @@ mod client_fake;
 #[cfg(feature = "http")]
 mod client_http;
 #[cfg(feature = "fake")]
+mod content;
+#[cfg(feature = "fake")]
 mod demo_world;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_behaviour;

@@ -301,7 +301,7 @@ async fn an_emptied_source_trips_the_delete_guard() {
 }
 
 /// A control workspace with one source database of `rows` rows, pushed to one environment.
-async fn small_world(rows: usize) -> (World, String, Vec<String>) {
+pub(crate) async fn small_world(rows: usize) -> (World, String, Vec<String>) {
     let world = World::new(true).await;
     let (db, ds) = crate::audit::create_database(
         &world.fake,
@@ -377,11 +377,11 @@ async fn small_world(rows: usize) -> (World, String, Vec<String>) {
 /// A transport that stops answering at its `at`-th request, before or after passing it on: the
 /// process dies there.
 #[derive(Debug)]
-struct Crash {
-    inner: FakeNotion,
-    at: u64,
-    after_applying: bool,
-    seen: AtomicU64,
+pub(crate) struct Crash {
+    pub(crate) inner: FakeNotion,
+    pub(crate) at: u64,
+    pub(crate) after_applying: bool,
+    pub(crate) seen: AtomicU64,
 }
 
 #[async_trait]

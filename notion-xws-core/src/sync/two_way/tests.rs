@@ -68,6 +68,8 @@ fn row(n: u128, link: Option<u128>, values: BTreeMap<String, Box<str>>) -> TwoWa
             mentions_flattened: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
+            last_edited_time: T0.into(),
+            content_marker: None,
         },
         link: link.map(id),
         base: None,
