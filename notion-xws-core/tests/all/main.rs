@@ -28,3 +28,5 @@ mod repair;
 mod secrets;
 #[cfg(feature = "fake")]
 mod sync;
+#[cfg(feature = "fake")]
+mod two_way;
