@@ -113,9 +113,14 @@ impl Pair {
 
     /// One run of the sync; the pair's report.
     async fn run(&self) -> PairReport {
-        let report = sync(&self.control, &RegistryConfig::default(), &self.options, None)
-            .await
-            .unwrap();
+        let report = sync(
+            &self.control,
+            &RegistryConfig::default(),
+            &self.options,
+            None,
+        )
+        .await
+        .unwrap();
         pair(&report, "Tasks").clone()
     }
 
@@ -161,8 +166,12 @@ impl Pair {
 
     /// Sets the number `Hours` of a row.
     async fn hours(&self, side: Side, row: PageId, hours: f64) {
-        self.write(side, row, json!({"properties": {"Hours": {"number": hours}}}))
-            .await;
+        self.write(
+            side,
+            row,
+            json!({"properties": {"Hours": {"number": hours}}}),
+        )
+        .await;
     }
 
     async fn trash(&self, side: Side, row: PageId) {
@@ -267,7 +276,12 @@ async fn two_way_new_new_a_row_added_on_each_side_is_created_on_the_other() {
     p.add(Side::Environment, "from the client", "b", 2.0).await;
     let report = p.run().await;
     assert_eq!(
-        (report.created, report.updated, report.trashed, report.failed),
+        (
+            report.created,
+            report.updated,
+            report.trashed,
+            report.failed
+        ),
         (2, 0, 0, 0),
         "{report:#?}"
     );
@@ -542,7 +556,12 @@ async fn two_way_edit_trash_the_edit_wins_and_the_trashed_row_is_restored() {
         .await;
     let report = p.run().await;
     assert_eq!(
-        (report.updated, report.created, report.trashed, report.failed),
+        (
+            report.updated,
+            report.created,
+            report.trashed,
+            report.failed
+        ),
         (1, 0, 0, 0),
         "one restore, no new row: {report:#?}"
     );
@@ -575,7 +594,12 @@ async fn two_way_trash_edit_the_edit_wins_and_the_trashed_row_is_restored() {
     .await;
     let report = p.run().await;
     assert_eq!(
-        (report.updated, report.created, report.trashed, report.failed),
+        (
+            report.updated,
+            report.created,
+            report.trashed,
+            report.failed
+        ),
         (1, 0, 0, 0),
         "one restore, no new row: {report:#?}"
     );
@@ -606,13 +630,21 @@ async fn two_way_trash_trash_writes_nothing_and_brings_nothing_back() {
         .await;
     let report = p.run().await;
     assert_eq!(
-        (report.updated, report.created, report.trashed, report.failed),
+        (
+            report.updated,
+            report.created,
+            report.trashed,
+            report.failed
+        ),
         (0, 0, 0, 0),
         "{report:#?}"
     );
     assert!(!reports_conflict(&report), "{report:#?}");
     let linked = p.linked().await;
-    assert_eq!(linked.keys().map(String::as_str).collect::<Vec<_>>(), ["Row 1"]);
+    assert_eq!(
+        linked.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["Row 1"]
+    );
     p.settled().await;
 }
 
@@ -626,7 +658,12 @@ async fn two_way_trash_none_and_none_trash_the_other_side_is_trashed() {
         .await;
     let report = p.run().await;
     assert_eq!(
-        (report.trashed, report.created, report.updated, report.failed),
+        (
+            report.trashed,
+            report.created,
+            report.updated,
+            report.failed
+        ),
         (2, 0, 0, 0),
         "{report:#?}"
     );
@@ -638,4 +675,379 @@ async fn two_way_trash_none_and_none_trash_the_other_side_is_trashed() {
     );
     p.assert_equal_but(&[]).await;
     p.settled().await;
+}
+
+/// The two properties the random edits change, and the values they draw from (few, so that an
+/// edit sometimes sets the value already there, or the same value as the other side's edit).
+const NOTES: [&str; 4] = ["a", "b", "c", "d"];
+const HOURS: [f64; 4] = [0.0, 1.5, 3.0, 4.5];
+
+/// The canonical values of `Notes` and `Hours`.
+type Cells = BTreeMap<&'static str, Value>;
+
+/// A random value of `Notes` or `Hours`, as its canonical form and as request JSON.
+fn random_value(rng: &mut StdRng, property: &str) -> (Value, Value) {
+    if property == "Notes" {
+        let note = NOTES[rng.random_range(0..NOTES.len())];
+        (json!(note), json!({"rich_text": text(note)}))
+    } else {
+        let hours = HOURS[rng.random_range(0..HOURS.len())];
+        (json!(hours), json!({"number": hours}))
+    }
+}
+
+/// What the model expects of one row on one side.
+#[derive(Debug, Clone)]
+struct Held {
+    /// The page, once seen (a row the sync creates is seen after the run).
+    id: Option<PageId>,
+    live: bool,
+    cells: Cells,
+}
+
+/// One row of the model: what each side holds, and what both held at the last sync.
+#[derive(Debug, Clone)]
+struct ModelRow {
+    title: String,
+    control: Option<Held>,
+    environment: Option<Held>,
+    base: Option<Cells>,
+}
+
+impl ModelRow {
+    fn side(&self, side: Side) -> Option<&Held> {
+        match side {
+            Side::Control => self.control.as_ref(),
+            Side::Environment => self.environment.as_ref(),
+        }
+    }
+
+    fn side_mut(&mut self, side: Side) -> Option<&mut Held> {
+        match side {
+            Side::Control => self.control.as_mut(),
+            Side::Environment => self.environment.as_mut(),
+        }
+    }
+}
+
+/// What a run does to the model, as the two-way sync promises it: a row live on one side only is
+/// created on the other; of a linked pair, a property changed on one side since the base is
+/// copied to the other, the same value on both is settled, different changes are a conflict (left
+/// as they are under `report`, the control's value copied under `control-wins`); a row trashed on
+/// one side is trashed on the other unless the other changed since the base, in which case the
+/// trashed row is restored with the live row's values (modify beats delete).
+fn model_run(rows: &mut [ModelRow], policy: ConflictPolicy) {
+    for row in rows {
+        match (row.control.as_mut(), row.environment.as_mut()) {
+            (Some(only), None) | (None, Some(only)) if only.live => {
+                let copy = Held {
+                    id: None,
+                    live: true,
+                    cells: only.cells.clone(),
+                };
+                row.base = Some(only.cells.clone());
+                if row.control.is_none() {
+                    row.control = Some(copy);
+                } else {
+                    row.environment = Some(copy);
+                }
+            }
+            (Some(c), Some(e)) => {
+                let base = row.base.get_or_insert_with(Cells::new);
+                match (c.live, e.live) {
+                    (true, true) => {
+                        for (property, b) in base.iter_mut() {
+                            let (cv, ev) = (c.cells[property].clone(), e.cells[property].clone());
+                            if cv == ev {
+                                *b = cv;
+                            } else if *b == ev
+                                || (*b != cv && policy == ConflictPolicy::ControlWins)
+                            {
+                                e.cells.insert(property, cv.clone());
+                                *b = cv;
+                            } else if *b == cv {
+                                c.cells.insert(property, ev.clone());
+                                *b = ev;
+                            }
+                        }
+                    }
+                    (true, false) | (false, true) => {
+                        let (live, trashed) = if c.live { (c, e) } else { (e, c) };
+                        if live.cells == *base {
+                            live.live = false;
+                        } else {
+                            trashed.live = true;
+                            trashed.cells = live.cells.clone();
+                            *base = live.cells.clone();
+                        }
+                    }
+                    (false, false) => {}
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks both sides against the model, and notes the IDs of the rows the run created.
+async fn check_against_model(p: &Pair, model: &mut [ModelRow], context: &str) {
+    let control = p.side(Side::Control).await;
+    let environment = p.side(Side::Environment).await;
+    for (side, live) in [(Side::Control, &control), (Side::Environment, &environment)] {
+        let expected: BTreeSet<&str> = model
+            .iter()
+            .filter(|row| row.side(side).is_some_and(|held| held.live))
+            .map(|row| row.title.as_str())
+            .collect();
+        let found: BTreeSet<&str> = live.keys().map(String::as_str).collect();
+        assert_eq!(
+            found, expected,
+            "{context}: the live rows of the {side:?} side"
+        );
+        for row in model.iter_mut() {
+            let title = row.title.clone();
+            let Some(held) = row.side_mut(side).filter(|held| held.live) else {
+                continue;
+            };
+            let page = &live[&title];
+            assert!(
+                held.id.is_none_or(|id| id == page.id),
+                "{context}: {title} on the {side:?} side is a new page"
+            );
+            held.id = Some(page.id);
+            let cells = values(page);
+            for (property, value) in &held.cells {
+                assert_eq!(
+                    cells.get(*property),
+                    Some(value),
+                    "{context}: {title}'s {property} on the {side:?} side"
+                );
+            }
+        }
+    }
+    for row in model.iter() {
+        let (Some(c), Some(e)) = (&row.control, &row.environment) else {
+            continue;
+        };
+        if c.live && e.live {
+            let (c, e) = (&control[&row.title], &environment[&row.title]);
+            assert_eq!(source_key(e), Some(c.id), "{context}: {}'s key", row.title);
+            assert_eq!(link_of(c), Some(e.id), "{context}: {}'s link", row.title);
+            let (mut cv, mut ev) = (values(c), values(e));
+            for property in ["Notes", "Hours"] {
+                cv.remove(property);
+                ev.remove(property);
+            }
+            assert_eq!(cv, ev, "{context}: {}'s other values", row.title);
+        }
+    }
+}
+
+/// Makes one random edit on the fake, as a person would, and the same in the model.
+async fn random_edit(p: &Pair, model: &mut Vec<ModelRow>, rng: &mut StdRng, log: &mut Vec<String>) {
+    let sides = [Side::Control, Side::Environment];
+    let side = sides[rng.random_range(0..2)];
+    let property = ["Notes", "Hours"][rng.random_range(0..2)];
+    let held_where = |model: &[ModelRow], live: bool| -> Vec<usize> {
+        (0..model.len())
+            .filter(|&i| {
+                model[i]
+                    .side(side)
+                    .is_some_and(|h| h.live == live && h.id.is_some())
+            })
+            .collect()
+    };
+    let pick = |rng: &mut StdRng, from: &[usize]| from[rng.random_range(0..from.len())];
+    match rng.random_range(0..5) {
+        // Edit a property of a live row.
+        0 => {
+            let live = held_where(model, true);
+            if live.is_empty() {
+                return;
+            }
+            let i = pick(rng, &live);
+            let (canonical, request) = random_value(rng, property);
+            let held = model[i].side_mut(side).unwrap();
+            p.write(
+                side,
+                held.id.unwrap(),
+                json!({"properties": {property: request}}),
+            )
+            .await;
+            held.cells.insert(property, canonical.clone());
+            log.push(format!(
+                "{side:?}: {}'s {property} = {canonical}",
+                model[i].title
+            ));
+        }
+        // Add a row.
+        1 => {
+            let title = format!("R{}", model.len());
+            let (note, _) = random_value(rng, "Notes");
+            let (hours, _) = random_value(rng, "Hours");
+            let id = p
+                .add(
+                    side,
+                    &title,
+                    note.as_str().unwrap(),
+                    hours.as_f64().unwrap(),
+                )
+                .await;
+            let held = Held {
+                id: Some(id),
+                live: true,
+                cells: Cells::from([("Notes", note), ("Hours", hours)]),
+            };
+            log.push(format!("{side:?}: add {title}"));
+            let (control, environment) = match side {
+                Side::Control => (Some(held), None),
+                Side::Environment => (None, Some(held)),
+            };
+            model.push(ModelRow {
+                title,
+                control,
+                environment,
+                base: None,
+            });
+        }
+        // Trash a live row.
+        2 => {
+            let live = held_where(model, true);
+            if live.is_empty() {
+                return;
+            }
+            let i = pick(rng, &live);
+            let held = model[i].side_mut(side).unwrap();
+            p.trash(side, held.id.unwrap()).await;
+            held.live = false;
+            log.push(format!("{side:?}: trash {}", model[i].title));
+        }
+        // Restore a trashed row.
+        3 => {
+            let trashed = held_where(model, false);
+            if trashed.is_empty() {
+                return;
+            }
+            let i = pick(rng, &trashed);
+            let held = model[i].side_mut(side).unwrap();
+            p.restore(side, held.id.unwrap()).await;
+            held.live = true;
+            log.push(format!("{side:?}: restore {}", model[i].title));
+        }
+        // Edit the same property on both sides (sometimes to the same value).
+        _ => {
+            let both: Vec<usize> = (0..model.len())
+                .filter(|&i| {
+                    sides
+                        .iter()
+                        .all(|&s| model[i].side(s).is_some_and(|h| h.live && h.id.is_some()))
+                })
+                .collect();
+            if both.is_empty() {
+                return;
+            }
+            let i = pick(rng, &both);
+            let (first, first_request) = random_value(rng, property);
+            let (second, second_request) = if rng.random_bool(0.3) {
+                (first.clone(), first_request.clone())
+            } else {
+                random_value(rng, property)
+            };
+            for (s, canonical, request) in [
+                (Side::Control, first, first_request),
+                (Side::Environment, second, second_request),
+            ] {
+                let held = model[i].side_mut(s).unwrap();
+                p.write(
+                    s,
+                    held.id.unwrap(),
+                    json!({"properties": {property: request}}),
+                )
+                .await;
+                held.cells.insert(property, canonical);
+            }
+            log.push(format!("both: {}'s {property}", model[i].title));
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_random_edits_on_both_sides_match_the_model() {
+    for seed in 0..8u64 {
+        let policy = if seed % 2 == 0 {
+            ConflictPolicy::Report
+        } else {
+            ConflictPolicy::ControlWins
+        };
+        let mut p = Pair::synced(3, policy).await;
+        // The guard is tested on its own; here every trash the model expects goes through.
+        p.options.plan.allow_mass_delete = true;
+        let mut model: Vec<ModelRow> = p
+            .linked()
+            .await
+            .into_iter()
+            .map(|(title, (c, _))| {
+                let cells: Cells = ["Notes", "Hours"]
+                    .into_iter()
+                    .map(|property| (property, c[property].clone()))
+                    .collect();
+                let held = Held {
+                    id: None,
+                    live: true,
+                    cells: cells.clone(),
+                };
+                ModelRow {
+                    title,
+                    control: Some(held.clone()),
+                    environment: Some(held),
+                    base: Some(cells),
+                }
+            })
+            .collect();
+        check_against_model(&p, &mut model, &format!("seed {seed}, first run")).await;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut log = Vec::new();
+        for round in 0..6 {
+            for _ in 0..rng.random_range(1..=4) {
+                random_edit(&p, &mut model, &mut rng, &mut log).await;
+            }
+            let report = p.run().await;
+            let context = format!("seed {seed} ({policy:?}), round {round}, after {log:?}");
+            assert_eq!(report.failed, 0, "{context}: {report:#?}");
+            model_run(&mut model, policy);
+            check_against_model(&p, &mut model, &context).await;
+        }
+        // Whatever conflict is left is settled by hand (the control's value written into the
+        // environment); then every linked pair is equal and one more run writes nothing.
+        for row in &mut model {
+            let (Some(c), Some(e)) = (row.control.as_ref(), row.environment.as_mut()) else {
+                continue;
+            };
+            if c.live && e.live && c.cells != e.cells {
+                let body = json!({"properties": {
+                    "Notes": {"rich_text": text(c.cells["Notes"].as_str().unwrap())},
+                    "Hours": {"number": c.cells["Hours"]},
+                }});
+                p.write(Side::Environment, e.id.unwrap(), body).await;
+                e.cells = c.cells.clone();
+            }
+        }
+        let context = format!("seed {seed} ({policy:?}), settled, after {log:?}");
+        let report = p.run().await;
+        assert!(!reports_conflict(&report), "{context}: {report:#?}");
+        model_run(&mut model, policy);
+        check_against_model(&p, &mut model, &context).await;
+        p.assert_equal_but(&[]).await;
+        let live = model
+            .iter()
+            .filter(|row| row.control.as_ref().is_some_and(|c| c.live))
+            .count();
+        assert_eq!(
+            p.side(Side::Control).await.len(),
+            live,
+            "{context}: no lost, no duplicate row"
+        );
+        let last = p.settled().await;
+        assert!(!reports_conflict(&last), "{context}: {last:#?}");
+    }
 }
