@@ -1051,3 +1051,75 @@ async fn two_way_random_edits_on_both_sides_match_the_model() {
         assert!(!reports_conflict(&last), "{context}: {last:#?}");
     }
 }
+
+/// A synced pair of four rows, then edited on both sides: an edit on each side, a row added on
+/// each side, a row trashed in the control, and a row edited in the control but trashed in the
+/// environment.
+async fn edited_on_both_sides() -> Pair {
+    let p = Pair::synced(4, ConflictPolicy::Report).await;
+    let control = p.side(Side::Control).await;
+    let environment = p.side(Side::Environment).await;
+    p.hours(Side::Control, control["Row 0"].id, 11.0).await;
+    p.note(Side::Environment, environment["Row 1"].id, "client")
+        .await;
+    p.trash(Side::Control, control["Row 2"].id).await;
+    p.note(Side::Control, control["Row 3"].id, "agency").await;
+    p.trash(Side::Environment, environment["Row 3"].id).await;
+    p.add(Side::Control, "new in the control", "a", 1.0).await;
+    p.add(Side::Environment, "new in the environment", "b", 2.0)
+        .await;
+    p
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_a_crash_at_every_request_of_a_run_with_changes_on_both_sides_converges() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+
+    use notion_xws_core::transport::DynTransport;
+
+    use crate::sync::Crash;
+
+    // A clean run: its request count, and what both sides hold after it.
+    let probe = edited_on_both_sides().await;
+    probe.world.fake.clear_request_log();
+    let clean = probe.run().await;
+    assert_eq!(
+        (clean.created, clean.trashed, clean.failed),
+        (2, 1, 0),
+        "{clean:#?}"
+    );
+    let total = probe.world.fake.request_log().len() as u64;
+    let expected = probe.linked().await;
+    assert_eq!(expected.len(), 5, "{expected:#?}");
+
+    for at in 1..=total {
+        for after_applying in [false, true] {
+            let p = edited_on_both_sides().await;
+            let crash = Arc::new(Crash {
+                inner: p.world.fake.clone(),
+                at,
+                after_applying,
+                seen: AtomicU64::new(0),
+            });
+            let crashing = NotionClient::new(crash as DynTransport, p.world.token().clone());
+            let stopped = tokio::time::timeout(
+                Duration::from_secs(3600),
+                sync(&crashing, &RegistryConfig::default(), &p.options, None),
+            )
+            .await;
+            assert!(stopped.is_err(), "the run did not stop at {at}");
+            let rerun = p.run().await;
+            assert_eq!(
+                rerun.failed, 0,
+                "crash at {at} ({after_applying}): {rerun:#?}"
+            );
+            p.settled().await;
+            assert_eq!(
+                p.linked().await,
+                expected,
+                "crash at {at} ({after_applying}): both sides as after a clean run"
+            );
+        }
+    }
+}
