@@ -3,12 +3,23 @@
 //! Reading: the control database's rows (with their link column for this environment), the
 //! environment's rows (with their key and base), and every row a link or key names that is not
 //! live — fetched by ID, since Notion answers for a page in the trash — so that the planner can
-//! tell a row trashed on one side from a row never synced. Applying: the plan's actions in order
-//! (the control side, then the environment, the base last), one at a time so that a row created
-//! on one side is known before the other side's link to it is written. A create whose outcome is
-//! unknown is settled by looking its link up (its key on the environment side, its link column on
-//! the control side) before it is sent again, as in the one-way executor. Notion-hosted files are
-//! re-imported from the row of the side copied from just before the write that copies them.
+//! tell a row trashed on one side from a row never synced. The two sides are read at once (each
+//! with its own token and rate budget), and the rows fetched by ID at most
+//! [`ExecuteOptions::concurrency`] at once per side: reading writes nothing, so its order does
+//! not matter, and the planner sorts what it gets.
+//!
+//! Applying: the plan's actions are grouped by **row pair** (a control row and its environment
+//! row). Within a row pair they run in the plan's order — a link after the create it names, the
+//! base last — and the first failure stops the rest of that row pair. Different row pairs run at
+//! once, at most [`ExecuteOptions::concurrency`] at a time, and a failure in one does not stop
+//! the others. That is still safe because the planner decides each row pair from that pair's
+//! rows alone, and no action names a row of another pair: a run cut short anywhere leaves each
+//! row pair with a prefix of its own actions written, which is what the next run finishes (what
+//! was written is then equal on both sides and settles as a false conflict). A create whose
+//! outcome is unknown is settled by looking its link up (its key on the environment side, its
+//! link column on the control side) before it is sent again, as in the one-way executor.
+//! Notion-hosted files are re-imported from the row of the side copied from just before the
+//! write that copies them; what that leaves for later (a base fix) stays within the row pair.
 
 use std::collections::{HashMap, HashSet};
 
@@ -23,7 +34,7 @@ use super::run_refs::complete_truncated;
 use super::schema::SOURCE_KEY;
 use super::two_way::{
     BASE_COLUMN, Base, ConflictPolicy, Resolution, RowRef, TwoWayAction, TwoWayPlan, TwoWayRow,
-    TwoWaySnapshot, hash_text, link_column, plan_two_way,
+    TwoWaySnapshot, by_row_pair, hash_text, link_column, plan_two_way,
 };
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
@@ -331,48 +342,6 @@ fn with_fixed_base(
         }
     }
     (!properties.is_empty()).then_some(properties)
-}
-
-/// The row pair an action belongs to: its environment row, or, for a control row that has none
-/// yet, the control row. The planner writes each pair's actions together and no action names a
-/// row of another pair, so the actions of different keys can run at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum RowPair {
-    /// A pair with an environment row (linked, orphaned, or a row new in the environment).
-    Environment(PageId),
-    /// A control row with no environment row yet.
-    Control(PageId),
-}
-
-fn row_pair(action: &TwoWayAction) -> RowPair {
-    match action {
-        TwoWayAction::CreateInEnvironment { control, .. }
-        | TwoWayAction::LinkControlRow { control, .. } => RowPair::Control(*control),
-        TwoWayAction::CreateInControl { environment, .. }
-        | TwoWayAction::LinkEnvironmentRow { environment, .. }
-        | TwoWayAction::UpdateControl { environment, .. }
-        | TwoWayAction::TrashControl { environment, .. }
-        | TwoWayAction::RestoreControl { environment, .. } => RowPair::Environment(*environment),
-        TwoWayAction::UpdateEnvironment { row, .. }
-        | TwoWayAction::WriteBase { row, .. }
-        | TwoWayAction::TrashEnvironment { row, .. }
-        | TwoWayAction::RestoreEnvironment { row, .. } => RowPair::Environment(*row),
-    }
-}
-
-/// A plan's actions grouped by row pair, each group in the plan's order, the groups in the order
-/// of their first action.
-fn by_row_pair(actions: &[TwoWayAction]) -> Vec<Vec<&TwoWayAction>> {
-    let mut index: HashMap<RowPair, usize> = HashMap::new();
-    let mut groups: Vec<Vec<&TwoWayAction>> = Vec::new();
-    for action in actions {
-        let slot = *index.entry(row_pair(action)).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[slot].push(action);
-    }
-    groups
 }
 
 /// Both sides of a pair, as the writes need them.
