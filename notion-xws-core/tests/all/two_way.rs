@@ -1123,3 +1123,94 @@ async fn two_way_a_crash_at_every_request_of_a_run_with_changes_on_both_sides_co
         }
     }
 }
+
+/// A transport that refuses (400) every write to one page and passes on everything else.
+#[derive(Debug)]
+struct RefuseWritesTo {
+    inner: notion_xws_core::fake::FakeNotion,
+    page: PageId,
+}
+
+#[async_trait::async_trait]
+impl notion_xws_core::transport::Transport for RefuseWritesTo {
+    async fn send(
+        &self,
+        request: notion_xws_core::transport::ApiRequest,
+    ) -> notion_xws_core::Result<notion_xws_core::transport::ApiResponse> {
+        let to_page = request
+            .path
+            .strip_prefix("/v1/pages/")
+            .and_then(|rest| PageId::parse(rest).ok());
+        if request.method == Method::Patch && to_page == Some(self.page) {
+            return Ok(notion_xws_core::transport::ApiResponse {
+                status: 400,
+                retry_after: None,
+                body: json!({
+                    "object": "error",
+                    "status": 400,
+                    "code": "validation_error",
+                    "message": "refused by the test",
+                }),
+            });
+        }
+        self.inner.send(request).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_a_failed_write_stops_only_its_row_pair() {
+    use std::sync::Arc;
+
+    use notion_xws_core::transport::DynTransport;
+
+    let p = Pair::synced(3, ConflictPolicy::Report).await;
+    let control = p.side(Side::Control).await;
+    let environment = p.side(Side::Environment).await;
+    // The refused row is the first the plan writes (linked rows go in the order of their IDs),
+    // so that a run stopping at the first failure would write none of the others.
+    let mut titles: Vec<&String> = control.keys().collect();
+    titles.sort_by_key(|title| control[*title].id);
+    let (refused, others) = (titles[0].as_str(), [titles[1].as_str(), titles[2].as_str()]);
+    for (title, hours) in others.iter().zip([10.0, 12.0]) {
+        p.hours(Side::Control, control[*title].id, hours).await;
+    }
+    // The refused row's edit in the environment needs a write to the control row, then the base.
+    p.note(Side::Environment, environment[refused].id, "client note")
+        .await;
+    let note_before = p.value(Side::Control, refused, "Notes").await;
+    let refusing = NotionClient::new(
+        Arc::new(RefuseWritesTo {
+            inner: p.world.fake.clone(),
+            page: control[refused].id,
+        }) as DynTransport,
+        p.world.token().clone(),
+    );
+    let report = sync(&refusing, &RegistryConfig::default(), &p.options, None)
+        .await
+        .unwrap();
+    let tasks = pair(&report, "Tasks");
+    assert_eq!(
+        (tasks.failed, tasks.updated),
+        (1, 2),
+        "the other rows are written: {}",
+        report.to_markdown()
+    );
+    assert!(matches!(tasks.state, PairState::Failed(_)), "{tasks:#?}");
+    for (title, hours) in others.iter().zip([10.0, 12.0]) {
+        assert_eq!(
+            p.value(Side::Environment, title, "Hours").await,
+            json!(hours)
+        );
+    }
+    assert_eq!(p.value(Side::Control, refused, "Notes").await, note_before);
+    // The refused row's base was not written after the refused write: the next run still sees
+    // the environment's edit, and copies it.
+    let next = p.run().await;
+    assert_eq!((next.failed, next.updated), (0, 1), "{next:#?}");
+    assert_eq!(
+        p.value(Side::Control, refused, "Notes").await,
+        json!("client note")
+    );
+    p.assert_equal_but(&[]).await;
+    p.settled().await;
+}
