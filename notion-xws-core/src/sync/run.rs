@@ -867,6 +867,7 @@ async fn run_two_way_pair(
             candidate.source_data_source,
             &candidate.target,
             target,
+            options.execute_options.concurrency,
         )
         .await?;
         let snapshot = &read.snapshot;

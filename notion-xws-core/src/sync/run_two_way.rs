@@ -3,16 +3,27 @@
 //! Reading: the control database's rows (with their link column for this environment), the
 //! environment's rows (with their key and base), and every row a link or key names that is not
 //! live — fetched by ID, since Notion answers for a page in the trash — so that the planner can
-//! tell a row trashed on one side from a row never synced. Applying: the plan's actions in order
-//! (the control side, then the environment, the base last), one at a time so that a row created
-//! on one side is known before the other side's link to it is written. A create whose outcome is
-//! unknown is settled by looking its link up (its key on the environment side, its link column on
-//! the control side) before it is sent again, as in the one-way executor. Notion-hosted files are
-//! re-imported from the row of the side copied from just before the write that copies them.
+//! tell a row trashed on one side from a row never synced. The two sides are read at once (each
+//! with its own token and rate budget), and the rows fetched by ID at most
+//! [`ExecuteOptions::concurrency`] at once per side: reading writes nothing, so its order does
+//! not matter, and the planner sorts what it gets.
+//!
+//! Applying: the plan's actions are grouped by **row pair** (a control row and its environment
+//! row). Within a row pair they run in the plan's order — a link after the create it names, the
+//! base last — and the first failure stops the rest of that row pair. Different row pairs run at
+//! once, at most [`ExecuteOptions::concurrency`] at a time, and a failure in one does not stop
+//! the others. That is still safe because the planner decides each row pair from that pair's
+//! rows alone, and no action names a row of another pair: a run cut short anywhere leaves each
+//! row pair with a prefix of its own actions written, which is what the next run finishes (what
+//! was written is then equal on both sides and settles as a false conflict). A create whose
+//! outcome is unknown is settled by looking its link up (its key on the environment side, its
+//! link column on the control side) before it is sent again, as in the one-way executor.
+//! Notion-hosted files are re-imported from the row of the side copied from just before the
+//! write that copies them; what that leaves for later (a base fix) stays within the row pair.
 
 use std::collections::{HashMap, HashSet};
 
-use futures::TryStreamExt;
+use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Map, Value, json};
 
 use super::execute::{ExecuteOptions, PairOutcome, create_settled, send_idempotent};
@@ -23,7 +34,7 @@ use super::run_refs::complete_truncated;
 use super::schema::SOURCE_KEY;
 use super::two_way::{
     BASE_COLUMN, Base, ConflictPolicy, Resolution, RowRef, TwoWayAction, TwoWayPlan, TwoWayRow,
-    TwoWaySnapshot, hash_text, link_column, plan_two_way,
+    TwoWaySnapshot, by_row_pair, hash_text, link_column, plan_two_way,
 };
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
@@ -53,21 +64,33 @@ async fn live_rows(
         .await
 }
 
-/// The rows named by `wanted` that are not live: fetched by ID; those in the trash are
-/// returned, those live after all (read-after-write lag) are added to `live`.
+/// The rows named by `wanted` that are not live, fetched by ID, at most `concurrency` at once:
+/// those in the trash are returned, those live after all (read-after-write lag) are added to
+/// `live`.
 async fn named_rows(
     client: &NotionClient,
     wanted: Vec<PageId>,
     live: &mut Vec<TwoWayRow>,
+    concurrency: usize,
     convert: impl Fn(&Page) -> TwoWayRow,
 ) -> Result<Vec<TwoWayRow>> {
+    let pages: Vec<Option<Page>> = stream::iter(wanted)
+        .map(|id| async move {
+            match client.page(id).await {
+                Ok(page) => Ok(Some(page)),
+                Err(Error::NotFound(_)) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await?;
     let mut trashed = Vec::new();
-    for id in wanted {
-        match client.page(id).await {
-            Ok(page) if page.in_trash() => trashed.push(convert(&page)),
-            Ok(page) => live.push(convert(&page)),
-            Err(Error::NotFound(_)) => {}
-            Err(error) => return Err(error),
+    for page in pages.iter().flatten() {
+        if page.in_trash() {
+            trashed.push(convert(page));
+        } else {
+            live.push(convert(page));
         }
     }
     Ok(trashed)
@@ -75,24 +98,39 @@ async fn named_rows(
 
 /// Reads both sides of a two-way pair. `target` is the environment's database and data source,
 /// when it exists.
+///
+/// The two sides are read at once (each has its own token and rate budget): first each side's
+/// schema and live rows, then the rows each side's links name that were not among them, by ID,
+/// at most `concurrency` at once per side.
 pub(crate) async fn read_two_way(
     pair: &SyncPair,
     control: &NotionClient,
     control_source: DataSourceId,
     environment: &NotionClient,
     target: Option<(crate::ids::DatabaseId, DataSourceId)>,
+    concurrency: usize,
 ) -> Result<TwoWayRead> {
-    let control_schema = control.data_source(control_source).await?;
     let env_row = pair.environment_row;
-    let mut control_rows =
-        live_rows(control, control_source, |p| TwoWayRow::control(p, env_row)).await?;
-    let (environment_schema, mut environment_rows) = match target {
-        None => (None, Vec::new()),
-        Some((_, data_source)) => (
-            Some(environment.data_source(data_source).await?.properties),
-            live_rows(environment, data_source, TwoWayRow::environment).await?,
-        ),
+    let control_side = async {
+        futures::try_join!(
+            control.data_source(control_source),
+            live_rows(control, control_source, |p| TwoWayRow::control(p, env_row)),
+        )
     };
+    let environment_side = async {
+        match target {
+            None => Ok((None, Vec::new())),
+            Some((_, data_source)) => {
+                let (schema, rows) = futures::try_join!(
+                    environment.data_source(data_source),
+                    live_rows(environment, data_source, TwoWayRow::environment),
+                )?;
+                Ok((Some(schema.properties), rows))
+            }
+        }
+    };
+    let ((control_schema, mut control_rows), (environment_schema, mut environment_rows)) =
+        futures::try_join!(control_side, environment_side)?;
     let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
     let live_environment: HashSet<PageId> = environment_rows.iter().map(|r| r.content.id).collect();
     let missing_environment: Vec<PageId> = control_rows
@@ -105,21 +143,29 @@ pub(crate) async fn read_two_way(
         .filter_map(|r| r.link)
         .filter(|id| !live_control.contains(id))
         .collect();
-    let environment_trashed = if target.is_some() {
-        named_rows(
-            environment,
-            missing_environment,
-            &mut environment_rows,
-            TwoWayRow::environment,
-        )
-        .await?
-    } else {
-        Vec::new()
+    let environment_named = async {
+        if target.is_some() {
+            named_rows(
+                environment,
+                missing_environment,
+                &mut environment_rows,
+                concurrency,
+                TwoWayRow::environment,
+            )
+            .await
+        } else {
+            Ok(Vec::new())
+        }
     };
-    let control_trashed = named_rows(control, missing_control, &mut control_rows, |p| {
-        TwoWayRow::control(p, env_row)
-    })
-    .await?;
+    let control_named = named_rows(
+        control,
+        missing_control,
+        &mut control_rows,
+        concurrency,
+        |p| TwoWayRow::control(p, env_row),
+    );
+    let (environment_trashed, control_trashed) =
+        futures::try_join!(environment_named, control_named)?;
     Ok(TwoWayRead {
         title: control_schema.title_text(),
         snapshot: TwoWaySnapshot {
@@ -298,10 +344,248 @@ fn with_fixed_base(
     (!properties.is_empty()).then_some(properties)
 }
 
-/// Applies a two-way plan's row actions, in order. `created` collects the rows created, by the
-/// row of the other side they were created for. A write that copies a Notion-hosted file
+/// Both sides of a pair, as the writes need them.
+#[derive(Debug, Clone, Copy)]
+struct Sides<'a> {
+    control: &'a NotionClient,
+    control_source: DataSourceId,
+    environment: &'a NotionClient,
+    environment_source: DataSourceId,
+    link: &'a str,
+    options: &'a ExecuteOptions,
+}
+
+/// What the writes of one row pair pass on to the later ones.
+#[derive(Debug, Default)]
+struct RowPairState {
+    /// The rows this row pair's creates made, by the row of the other side they were made for.
+    created: HashMap<PageId, PageId>,
+    /// Base fixes still to apply, by environment row.
+    fixes: HashMap<PageId, BaseFix>,
+}
+
+/// Applies one action, counting it in `outcome`. A write that copies a Notion-hosted file
 /// re-imports it first ([`files`](super::files)); a property whose file could not be imported
 /// is left out of the write and the pair's base written so that the next run copies it again.
+async fn apply_one(
+    action: &TwoWayAction,
+    sides: Sides<'_>,
+    state: &mut RowPairState,
+    outcome: &mut PairOutcome,
+) -> Result<()> {
+    let Sides {
+        control,
+        control_source,
+        environment,
+        environment_source,
+        link,
+        options,
+    } = sides;
+    let resolve = |r: &RowRef, created: &HashMap<PageId, PageId>| match r {
+        RowRef::Page(id) => Some(*id),
+        RowRef::CreatedFor(id) => created.get(id).copied(),
+    };
+    let RowPairState { created, fixes } = state;
+    let mut imported = 0;
+    let mut dropped = Vec::new();
+    let written: Option<Map<String, Value>> = match copied_from(action) {
+        None => None,
+        Some((from_control, row, properties)) => {
+            let (from, to) = if from_control {
+                (control, environment)
+            } else {
+                (environment, control)
+            };
+            let resolved =
+                resolve_hosted_files(properties, from, row, to, OnFailure::DropProperty, options)
+                    .await;
+            imported = resolved.imported;
+            outcome.files_not_copied += resolved.failed.len();
+            for failed in &resolved.failed {
+                outcome
+                    .errors
+                    .push(format!("{} of row {row}: {failed}", describe(action)));
+            }
+            dropped = resolved.dropped_properties;
+            Some(resolved.properties.into_owned())
+        }
+    };
+    let values =
+        |fallback: &Map<String, Value>| written.clone().unwrap_or_else(|| fallback.clone());
+    match action {
+        TwoWayAction::CreateInEnvironment {
+            control: row,
+            properties,
+            base,
+        } => {
+            let fix = (!dropped.is_empty()).then(|| BaseFix::Empty(dropped.clone()));
+            let properties =
+                with_fixed_base(&values(properties), base, fix.as_ref()).unwrap_or_default();
+            let (id, settled) = create_settled(
+                environment,
+                environment_source,
+                &properties,
+                SOURCE_KEY,
+                *row,
+                options,
+            )
+            .await?;
+            created.insert(*row, id);
+            outcome.created_rows.push((*row, id));
+            outcome.created += 1;
+            outcome.settled += usize::from(settled);
+        }
+        TwoWayAction::CreateInControl {
+            environment: row,
+            properties,
+        } => {
+            if !dropped.is_empty() {
+                fixes.insert(*row, BaseFix::Empty(dropped.clone()));
+            }
+            let (id, settled) = create_settled(
+                control,
+                control_source,
+                &values(properties),
+                link,
+                *row,
+                options,
+            )
+            .await?;
+            created.insert(*row, id);
+            outcome.created += 1;
+            outcome.settled += usize::from(settled);
+        }
+        TwoWayAction::LinkControlRow {
+            control: row,
+            environment: other,
+        } => {
+            let other = resolve(other, created)
+                .ok_or_else(|| Error::Config("the row to link was not created".into()))?;
+            patch(
+                control,
+                *row,
+                json!({"properties": {link: rich(&other.to_string())}}),
+            )
+            .await?;
+        }
+        TwoWayAction::LinkEnvironmentRow {
+            environment: row,
+            control: other,
+            properties,
+            base,
+        } => {
+            let other = resolve(other, created)
+                .ok_or_else(|| Error::Config("the row to link was not created".into()))?;
+            let mut properties =
+                with_fixed_base(properties, base, fixes.remove(row).as_ref()).unwrap_or_default();
+            properties.insert(SOURCE_KEY.to_owned(), key_value(other));
+            patch(environment, *row, json!({ "properties": properties })).await?;
+        }
+        TwoWayAction::UpdateControl {
+            row,
+            environment: other,
+            properties,
+        } => {
+            if !dropped.is_empty() {
+                fixes.insert(*other, BaseFix::KeepOld);
+            }
+            let properties = values(properties);
+            if !properties.is_empty() {
+                patch(control, *row, json!({ "properties": properties })).await?;
+            }
+            outcome.updated += 1;
+        }
+        TwoWayAction::UpdateEnvironment {
+            row,
+            properties,
+            base,
+            ..
+        } => {
+            let fix = fixes
+                .remove(row)
+                .or_else(|| (!dropped.is_empty()).then_some(BaseFix::KeepOld));
+            if let Some(properties) = with_fixed_base(&values(properties), base, fix.as_ref()) {
+                patch(environment, *row, json!({ "properties": properties })).await?;
+            }
+            outcome.updated += 1;
+        }
+        TwoWayAction::WriteBase {
+            row,
+            properties,
+            base,
+            ..
+        } => {
+            if let Some(properties) = with_fixed_base(properties, base, fixes.remove(row).as_ref())
+            {
+                patch(environment, *row, json!({ "properties": properties })).await?;
+            }
+        }
+        TwoWayAction::TrashEnvironment { row, .. } => {
+            patch(environment, *row, json!({"in_trash": true})).await?;
+            outcome.trashed += 1;
+        }
+        TwoWayAction::TrashControl { row, .. } => {
+            patch(control, *row, json!({"in_trash": true})).await?;
+            outcome.trashed += 1;
+        }
+        TwoWayAction::RestoreControl {
+            row,
+            environment: other,
+            properties,
+        } => {
+            if !dropped.is_empty() {
+                fixes.insert(*other, BaseFix::KeepOld);
+            }
+            patch(
+                control,
+                *row,
+                json!({"in_trash": false, "properties": values(properties)}),
+            )
+            .await?;
+            outcome.updated += 1;
+        }
+        TwoWayAction::RestoreEnvironment {
+            row,
+            properties,
+            base,
+            ..
+        } => {
+            let fix = (!dropped.is_empty()).then_some(BaseFix::KeepOld);
+            let properties =
+                with_fixed_base(&values(properties), base, fix.as_ref()).unwrap_or_default();
+            patch(
+                environment,
+                *row,
+                json!({"in_trash": false, "properties": properties}),
+            )
+            .await?;
+            outcome.updated += 1;
+        }
+    }
+    outcome.files_reimported += imported;
+    Ok(())
+}
+
+/// Applies one row pair's actions in order, stopping at the first failure: a link is written
+/// only after the row it names was created, and the base only after the values it records.
+async fn apply_row_pair(actions: Vec<&TwoWayAction>, sides: Sides<'_>) -> PairOutcome {
+    let mut outcome = PairOutcome::default();
+    let mut state = RowPairState::default();
+    for action in actions {
+        if let Err(error) = apply_one(action, sides, &mut state, &mut outcome).await {
+            outcome.failed += 1;
+            outcome
+                .errors
+                .push(format!("{}: {error}", describe(action)));
+            // The rest of this row pair waits for the next run, which plans what is left.
+            break;
+        }
+    }
+    outcome
+}
+
+/// Applies a two-way plan's row actions: each row pair's in order, different row pairs at once
+/// (at most [`ExecuteOptions::concurrency`]). A failure stops the rest of its row pair only.
 pub(crate) async fn apply_actions(
     plan: &TwoWayPlan,
     control: &NotionClient,
@@ -310,214 +594,35 @@ pub(crate) async fn apply_actions(
     environment_source: DataSourceId,
     options: &ExecuteOptions,
 ) -> PairOutcome {
-    let mut outcome = PairOutcome::default();
-    let mut created: HashMap<PageId, PageId> = HashMap::new();
-    // Base fixes still to apply, by environment row.
-    let mut fixes: HashMap<PageId, BaseFix> = HashMap::new();
     let link = link_column(plan.pair.environment_row);
-    let resolve = |r: &RowRef, created: &HashMap<PageId, PageId>| match r {
-        RowRef::Page(id) => Some(*id),
-        RowRef::CreatedFor(id) => created.get(id).copied(),
+    let sides = Sides {
+        control,
+        control_source,
+        environment,
+        environment_source,
+        link: &link,
+        options,
     };
-    for action in &plan.actions {
-        let mut imported = 0;
-        let mut dropped = Vec::new();
-        let written: Option<Map<String, Value>> = match copied_from(action) {
-            None => None,
-            Some((from_control, row, properties)) => {
-                let (from, to) = if from_control {
-                    (control, environment)
-                } else {
-                    (environment, control)
-                };
-                let resolved = resolve_hosted_files(
-                    properties,
-                    from,
-                    row,
-                    to,
-                    OnFailure::DropProperty,
-                    options,
-                )
-                .await;
-                imported = resolved.imported;
-                outcome.files_not_copied += resolved.failed.len();
-                for failed in &resolved.failed {
-                    outcome
-                        .errors
-                        .push(format!("{} of row {row}: {failed}", describe(action)));
-                }
-                dropped = resolved.dropped_properties;
-                Some(resolved.properties.into_owned())
-            }
-        };
-        let values =
-            |fallback: &Map<String, Value>| written.clone().unwrap_or_else(|| fallback.clone());
-        let result: Result<()> = async {
-            match action {
-                TwoWayAction::CreateInEnvironment {
-                    control: row,
-                    properties,
-                    base,
-                } => {
-                    let fix = (!dropped.is_empty()).then(|| BaseFix::Empty(dropped.clone()));
-                    let properties = with_fixed_base(&values(properties), base, fix.as_ref())
-                        .unwrap_or_default();
-                    let (id, _) = create_settled(
-                        environment,
-                        environment_source,
-                        &properties,
-                        SOURCE_KEY,
-                        *row,
-                        options,
-                    )
-                    .await?;
-                    created.insert(*row, id);
-                    outcome.created_rows.push((*row, id));
-                    outcome.created += 1;
-                }
-                TwoWayAction::CreateInControl {
-                    environment: row,
-                    properties,
-                } => {
-                    if !dropped.is_empty() {
-                        fixes.insert(*row, BaseFix::Empty(dropped.clone()));
-                    }
-                    let (id, _) = create_settled(
-                        control,
-                        control_source,
-                        &values(properties),
-                        &link,
-                        *row,
-                        options,
-                    )
-                    .await?;
-                    created.insert(*row, id);
-                    outcome.created += 1;
-                }
-                TwoWayAction::LinkControlRow {
-                    control: row,
-                    environment: other,
-                } => {
-                    let other = resolve(other, &created)
-                        .ok_or_else(|| Error::Config("the row to link was not created".into()))?;
-                    patch(
-                        control,
-                        *row,
-                        json!({"properties": {link.clone(): rich(&other.to_string())}}),
-                    )
-                    .await?;
-                }
-                TwoWayAction::LinkEnvironmentRow {
-                    environment: row,
-                    control: other,
-                    properties,
-                    base,
-                } => {
-                    let other = resolve(other, &created)
-                        .ok_or_else(|| Error::Config("the row to link was not created".into()))?;
-                    let mut properties =
-                        with_fixed_base(properties, base, fixes.remove(row).as_ref())
-                            .unwrap_or_default();
-                    properties.insert(SOURCE_KEY.to_owned(), key_value(other));
-                    patch(environment, *row, json!({ "properties": properties })).await?;
-                }
-                TwoWayAction::UpdateControl {
-                    row,
-                    environment: other,
-                    properties,
-                } => {
-                    if !dropped.is_empty() {
-                        fixes.insert(*other, BaseFix::KeepOld);
-                    }
-                    let properties = values(properties);
-                    if !properties.is_empty() {
-                        patch(control, *row, json!({ "properties": properties })).await?;
-                    }
-                    outcome.updated += 1;
-                }
-                TwoWayAction::UpdateEnvironment {
-                    row,
-                    properties,
-                    base,
-                    ..
-                } => {
-                    let fix = fixes
-                        .remove(row)
-                        .or_else(|| (!dropped.is_empty()).then_some(BaseFix::KeepOld));
-                    if let Some(properties) =
-                        with_fixed_base(&values(properties), base, fix.as_ref())
-                    {
-                        patch(environment, *row, json!({ "properties": properties })).await?;
-                    }
-                    outcome.updated += 1;
-                }
-                TwoWayAction::WriteBase {
-                    row,
-                    properties,
-                    base,
-                    ..
-                } => {
-                    if let Some(properties) =
-                        with_fixed_base(properties, base, fixes.remove(row).as_ref())
-                    {
-                        patch(environment, *row, json!({ "properties": properties })).await?;
-                    }
-                }
-                TwoWayAction::TrashEnvironment { row, .. } => {
-                    patch(environment, *row, json!({"in_trash": true})).await?;
-                    outcome.trashed += 1;
-                }
-                TwoWayAction::TrashControl { row, .. } => {
-                    patch(control, *row, json!({"in_trash": true})).await?;
-                    outcome.trashed += 1;
-                }
-                TwoWayAction::RestoreControl {
-                    row,
-                    environment: other,
-                    properties,
-                } => {
-                    if !dropped.is_empty() {
-                        fixes.insert(*other, BaseFix::KeepOld);
-                    }
-                    patch(
-                        control,
-                        *row,
-                        json!({"in_trash": false, "properties": values(properties)}),
-                    )
-                    .await?;
-                    outcome.updated += 1;
-                }
-                TwoWayAction::RestoreEnvironment {
-                    row,
-                    properties,
-                    base,
-                    ..
-                } => {
-                    let fix = (!dropped.is_empty()).then_some(BaseFix::KeepOld);
-                    let properties = with_fixed_base(&values(properties), base, fix.as_ref())
-                        .unwrap_or_default();
-                    patch(
-                        environment,
-                        *row,
-                        json!({"in_trash": false, "properties": properties}),
-                    )
-                    .await?;
-                    outcome.updated += 1;
-                }
-            }
-            Ok(())
-        }
+    // (The futures are made first, then run, so that the caller's future stays `Send`.)
+    let row_pairs: Vec<_> = by_row_pair(&plan.actions)
+        .into_iter()
+        .map(|actions| apply_row_pair(actions, sides))
+        .collect();
+    let outcomes: Vec<PairOutcome> = stream::iter(row_pairs)
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
         .await;
-        if let Err(error) = result {
-            outcome.failed += 1;
-            outcome
-                .errors
-                .push(format!("{}: {error}", describe(action)));
-            // The order matters within a pair (a link after its create): stop at the first
-            // failure; the next run plans what is left.
-            break;
-        }
-        outcome.files_reimported += imported;
+    let mut outcome = PairOutcome::default();
+    for one in outcomes {
+        outcome.created += one.created;
+        outcome.updated += one.updated;
+        outcome.trashed += one.trashed;
+        outcome.settled += one.settled;
+        outcome.failed += one.failed;
+        outcome.errors.extend(one.errors);
+        outcome.files_reimported += one.files_reimported;
+        outcome.files_not_copied += one.files_not_copied;
+        outcome.created_rows.extend(one.created_rows);
     }
     outcome
 }

@@ -30,3 +30,5 @@ mod repair;
 mod secrets;
 #[cfg(feature = "fake")]
 mod sync;
+#[cfg(feature = "fake")]
+mod two_way;

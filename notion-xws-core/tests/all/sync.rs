@@ -375,7 +375,8 @@ pub(crate) async fn small_world(rows: usize) -> (World, String, Vec<String>) {
 }
 
 /// A transport that stops answering at its `at`-th request, before or after passing it on: the
-/// process dies there.
+/// process dies there. Requests sent after it (by writes running at once) never reach Notion;
+/// those sent before it may still land, as they would when a process dies.
 #[derive(Debug)]
 pub(crate) struct Crash {
     pub(crate) inner: FakeNotion,
@@ -388,8 +389,8 @@ pub(crate) struct Crash {
 impl Transport for Crash {
     async fn send(&self, request: ApiRequest) -> notion_xws_core::Result<ApiResponse> {
         let n = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
-        if n == self.at {
-            if self.after_applying {
+        if n >= self.at {
+            if n == self.at && self.after_applying {
                 let _ = self.inner.send(request.clone()).await;
             }
             std::future::pending::<()>().await;
@@ -687,7 +688,7 @@ async fn a_transfer_copies_once_and_a_second_transfer_finds_its_copy() {
 }
 
 /// The small world, its one database synced both ways.
-async fn two_way_world(rows: usize) -> (World, String, Vec<String>) {
+pub(crate) async fn two_way_world(rows: usize) -> (World, String, Vec<String>) {
     let (world, source, made) = small_world(rows).await;
     let registry =
         notion_xws_core::registry::Registry::read(&world.client(), &RegistryConfig::default())
@@ -711,7 +712,7 @@ async fn two_way_world(rows: usize) -> (World, String, Vec<String>) {
 }
 
 /// How many rows hold `value` (in canonical form) in `property`.
-fn count_where(rows: &[Page], property: &str, value: serde_json::Value) -> usize {
+pub(crate) fn count_where(rows: &[Page], property: &str, value: serde_json::Value) -> usize {
     rows.iter()
         .filter(|row| {
             row.properties
@@ -722,7 +723,7 @@ fn count_where(rows: &[Page], property: &str, value: serde_json::Value) -> usize
         .count()
 }
 
-fn live_titles(rows: &[Page]) -> Vec<String> {
+pub(crate) fn live_titles(rows: &[Page]) -> Vec<String> {
     let mut titles: Vec<String> = rows.iter().map(Page::title).collect();
     titles.sort();
     titles

@@ -24,9 +24,12 @@
 //! nothing is trashed and every difference is a conflict, as Unison does with a lost archive.
 //!
 //! [`plan_two_way`] is pure: it reads a [`TwoWaySnapshot`] and returns a [`TwoWayPlan`], whose
-//! actions are applied in order. Within a pair, the base is always the last write, so that a run
-//! cut short anywhere is finished by the next: what was written is then equal on both sides and
-//! settles as a false conflict.
+//! actions are applied in order within each row pair (a control row and its environment row: a
+//! link after the create it names, the base last). Each row pair is planned from its own rows
+//! and no action touches another pair's rows, so different row pairs may be applied in any
+//! order or at once. Within a pair, the base is always the last write, so that a run cut short
+//! anywhere (in any number of row pairs at once) is finished by the next: what was written is
+//! then equal on both sides and settles as a false conflict.
 
 mod base;
 #[cfg(test)]
@@ -292,6 +295,54 @@ pub enum TwoWayAction {
     },
 }
 
+/// The row pair an action belongs to: its environment row, or, for a control row that has none
+/// yet, the control row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum RowPair {
+    /// A pair with an environment row (linked, orphaned, or a row new in the environment).
+    Environment(PageId),
+    /// A control row with no environment row yet.
+    Control(PageId),
+}
+
+impl TwoWayAction {
+    /// The row pair this action belongs to. Each row pair's actions are planned from that pair's
+    /// rows alone; no action writes a row of another row pair or names a row another one
+    /// creates; so the actions of different row pairs may be applied in any order, or at once,
+    /// and only the order within one row pair matters.
+    pub(crate) fn row_pair(&self) -> RowPair {
+        match self {
+            Self::CreateInEnvironment { control, .. } | Self::LinkControlRow { control, .. } => {
+                RowPair::Control(*control)
+            }
+            Self::CreateInControl { environment, .. }
+            | Self::LinkEnvironmentRow { environment, .. }
+            | Self::UpdateControl { environment, .. }
+            | Self::TrashControl { environment, .. }
+            | Self::RestoreControl { environment, .. } => RowPair::Environment(*environment),
+            Self::UpdateEnvironment { row, .. }
+            | Self::WriteBase { row, .. }
+            | Self::TrashEnvironment { row, .. }
+            | Self::RestoreEnvironment { row, .. } => RowPair::Environment(*row),
+        }
+    }
+}
+
+/// A plan's actions grouped by [`TwoWayAction::row_pair`], each group in the plan's order, the
+/// groups in the order of their first action.
+pub(crate) fn by_row_pair(actions: &[TwoWayAction]) -> Vec<Vec<&TwoWayAction>> {
+    let mut index: HashMap<RowPair, usize> = HashMap::new();
+    let mut groups: Vec<Vec<&TwoWayAction>> = Vec::new();
+    for action in actions {
+        let slot = *index.entry(action.row_pair()).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[slot].push(action);
+    }
+    groups
+}
+
 impl std::str::FromStr for ConflictPolicy {
     type Err = crate::error::Error;
 
@@ -393,7 +444,7 @@ pub struct TwoWayPlan {
     pub environment_add_properties: BTreeMap<String, Value>,
     /// Columns to add to the control database (its link column), as request JSON.
     pub control_add_properties: BTreeMap<String, Value>,
-    /// The row writes, in the order they must be applied.
+    /// The row writes; those of one row pair in the order they must be applied.
     pub actions: Vec<TwoWayAction>,
     /// The conflicts.
     pub conflicts: Vec<Conflict>,

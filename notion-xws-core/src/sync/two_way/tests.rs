@@ -1,7 +1,7 @@
 //! One test per cell of the change matrix, the repairs, the guard, and a randomized fixpoint
 //! test, all against a tiny in-memory model of both sides.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -329,9 +329,61 @@ fn write(row: &mut TwoWayRow, properties: &Map<String, Value>, time: &str) {
     row.last_edited_time = time.to_owned();
 }
 
+/// Checks what applying row pairs at once relies on: no row is written by two row pairs, and a
+/// row a link names as created is created earlier in the same row pair.
+fn assert_row_pairs_independent(plan: &TwoWayPlan) {
+    let mut writers: HashMap<PageId, RowPair> = HashMap::new();
+    for group in by_row_pair(&plan.actions) {
+        let mut created: HashSet<PageId> = HashSet::new();
+        for action in group {
+            let (written, named) = match action {
+                TwoWayAction::CreateInEnvironment { control, .. } => {
+                    created.insert(*control);
+                    continue;
+                }
+                TwoWayAction::CreateInControl { environment, .. } => {
+                    created.insert(*environment);
+                    continue;
+                }
+                TwoWayAction::LinkControlRow {
+                    control,
+                    environment,
+                } => (*control, Some(environment)),
+                TwoWayAction::LinkEnvironmentRow {
+                    environment,
+                    control,
+                    ..
+                } => (*environment, Some(control)),
+                TwoWayAction::UpdateControl { row, .. }
+                | TwoWayAction::UpdateEnvironment { row, .. }
+                | TwoWayAction::WriteBase { row, .. }
+                | TwoWayAction::TrashEnvironment { row, .. }
+                | TwoWayAction::TrashControl { row, .. }
+                | TwoWayAction::RestoreControl { row, .. }
+                | TwoWayAction::RestoreEnvironment { row, .. } => (*row, None),
+            };
+            if let Some(RowRef::CreatedFor(other)) = named {
+                assert!(
+                    created.contains(other),
+                    "a link to a row created in another row pair: {:#?}",
+                    plan.actions
+                );
+            }
+            let writer = *writers.entry(written).or_insert(action.row_pair());
+            assert_eq!(
+                writer,
+                action.row_pair(),
+                "row {written} written by two row pairs: {:#?}",
+                plan.actions
+            );
+        }
+    }
+}
+
 /// Applies the plan and checks that a second plan writes nothing.
 fn converge(world: &mut World, policy: ConflictPolicy) -> TwoWayPlan {
     let plan = world.plan(policy);
+    assert_row_pairs_independent(&plan);
     world.apply(&plan, None);
     let again = world.plan(policy);
     assert!(again.is_empty(), "not a fixpoint: {:#?}", again.actions);
@@ -678,6 +730,46 @@ fn a_run_cut_short_is_finished_by_the_next() {
         world.assert_linked_one_to_one();
         world.assert_sides_equal();
         assert_eq!(world.control.len(), 4, "cut after {limit}");
+    }
+}
+
+#[test]
+fn a_run_cut_short_in_several_row_pairs_at_once_is_finished_by_the_next() {
+    let rows: Vec<_> = ["a", "b", "c", "d"]
+        .into_iter()
+        .map(|name| vals(name, 1.0, None))
+        .collect();
+    let mut start = World::synced(&rows);
+    start.new_row(Side::Control, vals("e", 3.0, None));
+    start.new_row(Side::Environment, vals("f", 4.0, None));
+    start.edit(Side::Environment, 101, "Hours", json!(6.0));
+    start.edit(Side::Control, 2, "Name", json!("y"));
+    start.trash(Side::Control, 3);
+    start.edit(Side::Control, 4, "Hours", json!(8.0));
+    start.trash(Side::Environment, 104);
+    let plan = start.plan(ConflictPolicy::Report);
+    let groups = by_row_pair(&plan.actions);
+    assert_eq!(groups.len(), 6, "{:#?}", plan.actions);
+    // Every combination of how far each row pair got, its rows applied one pair after another.
+    let mut reached = vec![0; groups.len()];
+    loop {
+        let mut cut = plan.clone();
+        cut.actions = groups
+            .iter()
+            .zip(&reached)
+            .flat_map(|(group, &n)| group.iter().take(n).map(|a| (*a).clone()))
+            .collect();
+        let mut world = start.clone();
+        world.apply(&cut, None);
+        converge(&mut world, ConflictPolicy::Report);
+        world.assert_linked_one_to_one();
+        world.assert_sides_equal();
+        assert_eq!(world.control.len(), 5, "cut at {reached:?}");
+        let Some(i) = (0..groups.len()).find(|&i| reached[i] < groups[i].len()) else {
+            break;
+        };
+        reached[i] += 1;
+        reached[..i].fill(0);
     }
 }
 
