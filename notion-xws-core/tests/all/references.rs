@@ -39,6 +39,12 @@ struct RefWorld {
 const PROJECTS: usize = 30;
 
 async fn ref_world(tasks_sync: &str) -> RefWorld {
+    ref_world_of(tasks_sync, PROJECTS, 10).await
+}
+
+/// The world with `projects` projects and `tasks` tasks: the first task names every project and
+/// Ann and Bob, the last none and nobody, the others one project and Ann.
+async fn ref_world_of(tasks_sync: &str, project_count: usize, task_count: usize) -> RefWorld {
     let world = World::new(true).await;
     let fake = &world.fake;
     let t = world.token();
@@ -83,7 +89,7 @@ async fn ref_world(tasks_sync: &str) -> RefWorld {
     };
     let archived = row(&archive_ds, json!({"Name": {"title": text("Old")}})).await;
     let mut projects = Vec::new();
-    for i in 0..PROJECTS {
+    for i in 0..project_count {
         projects.push(
             row(
                 &projects_ds,
@@ -94,15 +100,18 @@ async fn ref_world(tasks_sync: &str) -> RefWorld {
     }
     let refs = |ids: &[&String]| ids.iter().map(|id| json!({"id": id})).collect::<Vec<_>>();
     let mut tasks_rows = Vec::new();
-    for i in 0..10 {
+    for i in 0..task_count {
         let (project, owner) = match i {
             // Every project (past 25), and a person the environment does not have.
             0 => (
                 refs(&projects.iter().collect::<Vec<_>>()),
                 json!([{"id": ann_control}, {"id": bob_control}]),
             ),
-            9 => (Vec::new(), json!([])),
-            _ => (refs(&[&projects[i]]), json!([{"id": ann_control}])),
+            i if i + 1 == task_count => (Vec::new(), json!([])),
+            _ => (
+                refs(&[&projects[i % project_count]]),
+                json!([{"id": ann_control}]),
+            ),
         };
         tasks_rows.push(
             row(
@@ -454,4 +463,142 @@ async fn with_the_names_fallback_unmatched_people_are_written_as_text() {
         .await
         .unwrap();
     assert_eq!(again.writes(), 0, "{}", again.to_markdown());
+}
+
+/// Checks every task copy in Acme names the copies of its source's projects and the matched
+/// people, and that each source row has one copy.
+async fn assert_references_mirrored(w: &RefWorld, context: &str) {
+    let control = w.world.client();
+    let acme = w.acme_client();
+    let projects_copy = target_of(&control, "Projects", "Acme").await.unwrap();
+    let tasks_copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let project_copies = rows(&acme, projects_copy).await;
+    assert_eq!(project_copies.len(), w.projects.len(), "{context}");
+    let source_of: HashMap<PageId, PageId> = project_copies
+        .iter()
+        .map(|p| (p.id, source_key(p).unwrap()))
+        .collect();
+    let task_copies = rows(&acme, tasks_copy).await;
+    let sources = rows(&control, w.tasks).await;
+    assert_eq!(task_copies.len(), sources.len(), "{context}: no duplicate");
+    let copies = by_key(&task_copies);
+    for source in &sources {
+        let copy = copies[&source.id];
+        let got: BTreeSet<PageId> = related(&acme, copy, "Project")
+            .await
+            .iter()
+            .map(|target| source_of[target])
+            .collect();
+        assert_eq!(got, related(&control, source, "Project").await, "{context}");
+        let named = !people(source, "Owner").is_empty();
+        assert_eq!(
+            people(copy, "Owner"),
+            if named { vec![w.ann_acme] } else { vec![] },
+            "{context}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn references_converge_after_a_crash_at_every_step() {
+    use crate::sync::Crash;
+    use notion_xws_core::transport::DynTransport;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+    for tasks_sync in ["Push", "Two-Way"] {
+        let probe = ref_world_of(tasks_sync, 3, 3).await;
+        probe.world.fake.clear_request_log();
+        sync(
+            &probe.world.client(),
+            &RegistryConfig::default(),
+            &execute(),
+            None,
+        )
+        .await
+        .unwrap();
+        let total = probe.world.fake.request_log().len() as u64;
+        for at in 1..=total {
+            for after_applying in [false, true] {
+                let w = ref_world_of(tasks_sync, 3, 3).await;
+                let crash = Arc::new(Crash {
+                    inner: w.world.fake.clone(),
+                    at,
+                    after_applying,
+                    seen: AtomicU64::new(0),
+                });
+                let crashing = NotionClient::new(crash as DynTransport, w.world.token().clone());
+                let stopped = tokio::time::timeout(
+                    std::time::Duration::from_secs(3600),
+                    sync(&crashing, &RegistryConfig::default(), &execute(), None),
+                )
+                .await;
+                assert!(stopped.is_err(), "{tasks_sync}: the run stops at {at}");
+                let context = format!("{tasks_sync}, crash at {at} ({after_applying})");
+                let control = w.world.client();
+                let rerun = sync(&control, &RegistryConfig::default(), &execute(), None)
+                    .await
+                    .unwrap();
+                assert!(!rerun.has_failures(), "{context}: {}", rerun.to_markdown());
+                let again = sync(&control, &RegistryConfig::default(), &execute(), None)
+                    .await
+                    .unwrap();
+                assert_eq!(again.writes(), 0, "{context}: {}", again.to_markdown());
+                assert_references_mirrored(&w, &context).await;
+            }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn references_converge_under_random_faults() {
+    use notion_xws_core::fake::FaultConfig;
+    use notion_xws_core::transport::DynTransport;
+    use notion_xws_core::transport::retry::RetryConfig;
+    use notion_xws_core::transport::stack::{StackConfig, TransportStack};
+    use std::sync::Arc;
+    for seed in 0..6 {
+        let tasks_sync = if seed % 2 == 0 { "Push" } else { "Two-Way" };
+        let w = ref_world_of(tasks_sync, 6, 8).await;
+        w.world
+            .fake
+            .set_query_lag(std::time::Duration::from_secs(3));
+        w.world.fake.set_faults(FaultConfig {
+            seed,
+            rate_limited: 0.05,
+            server_error: 0.05,
+            timeout_after_write: 0.05,
+            timeout_before_write: 0.05,
+            committed_unavailable: 0.05,
+            retry_after_secs: (1, 30),
+            ..FaultConfig::default()
+        });
+        let stack = TransportStack::new(
+            Arc::new(w.world.fake.clone()) as DynTransport,
+            StackConfig {
+                retry: RetryConfig {
+                    seed,
+                    ..RetryConfig::default()
+                },
+                ..StackConfig::default()
+            },
+        );
+        let control = NotionClient::new(stack.transport(), w.world.token().clone());
+        let mut converged = false;
+        for _ in 0..8 {
+            let Ok(report) = sync(&control, &RegistryConfig::default(), &execute(), None).await
+            else {
+                continue;
+            };
+            if !report.has_failures() && report.writes() == 0 && !report.pairs.is_empty() {
+                converged = true;
+                break;
+            }
+        }
+        assert!(
+            converged,
+            "seed {seed} ({tasks_sync}) did not converge in 8 runs"
+        );
+        w.world.fake.set_faults(FaultConfig::default());
+        assert_references_mirrored(&w, &format!("seed {seed} ({tasks_sync})")).await;
+    }
 }

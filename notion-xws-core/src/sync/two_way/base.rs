@@ -35,6 +35,11 @@ impl Serialize for Base {
     }
 }
 
+/// What a base records for a property in an unsettled conflict first seen without a base: equal
+/// to no value's hash, so that the conflict is seen again until someone settles it (a property a
+/// base does not name at all was not synced at the last sync: its value then was empty).
+pub const UNSETTLED: u64 = 0;
+
 /// FNV-1a, 64 bits: a fixed, stable hash (the same on every platform and in every version).
 pub fn hash_text(text: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;

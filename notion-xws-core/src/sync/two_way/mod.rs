@@ -41,7 +41,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use base::{BASE_COLUMN, Base, decode_base, encode_base, hash_text};
+pub use base::{BASE_COLUMN, Base, UNSETTLED, decode_base, encode_base, hash_text};
 
 use super::plan::{PairStatus, PlanOptions, RowContent, SyncPair, key_value};
 use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
@@ -522,8 +522,18 @@ fn changed_since(row: &TwoWayRow, side: Side, base: Option<&Base>, synced: &[Syn
     };
     synced.iter().any(|p| {
         let hash = hash_text(&row.text(p.name(side), &p.type_name));
-        base.hashes.get(&p.environment) != Some(&hash)
+        base_hash(base, p) != hash
     })
+}
+
+/// What a base records of a property; a property it does not name was not synced at the last
+/// sync (its column was added since, or a run stopped between adding it and filling it), so its
+/// value then was the empty one.
+fn base_hash(base: &Base, p: &Synced) -> u64 {
+    base.hashes
+        .get(&p.environment)
+        .copied()
+        .unwrap_or_else(|| hash_text(&empty(&p.type_name).to_string()))
 }
 
 /// The rows of both sides, sorted into what happens to them.
@@ -745,10 +755,7 @@ impl Builder {
             let h0 = if self.new_columns.contains(&p.environment) {
                 Some(hash_text(&empty(&p.type_name).to_string()))
             } else {
-                environment
-                    .base
-                    .as_ref()
-                    .and_then(|base| base.hashes.get(&p.environment).copied())
+                environment.base.as_ref().map(|base| base_hash(base, p))
             };
             let winner = if ha == hb || h0 == Some(hb) {
                 Some(Side::Control)
@@ -784,11 +791,16 @@ impl Builder {
                     to_control.insert(p.control.clone(), value);
                     new_base.hashes.insert(p.environment.clone(), hb);
                 }
-                // Unsettled: the old entry stays, so the conflict is seen again.
+                // Unsettled: the old entry stays (or, without one, a mark that matches no value),
+                // so the conflict is seen again.
                 None => {
-                    if let Some(h0) = h0 {
-                        new_base.hashes.insert(p.environment.clone(), h0);
-                    }
+                    let recorded = environment
+                        .base
+                        .as_ref()
+                        .and_then(|base| base.hashes.get(&p.environment).copied());
+                    new_base
+                        .hashes
+                        .insert(p.environment.clone(), recorded.unwrap_or(UNSETTLED));
                 }
             }
         }

@@ -695,11 +695,12 @@ fn without_a_base_every_difference_is_a_conflict_and_nothing_is_trashed() {
             ]
         );
         assert_eq!(plan.conflicts[0].resolution, Resolution::Reported);
-        // The base records what agrees, not the conflict.
+        // The base records what agrees, and the conflict as unsettled (equal to no value).
         let TwoWayAction::WriteBase { base, .. } = &plan.actions[0] else {
             unreachable!()
         };
-        assert!(!base.hashes.contains_key("Hours") && base.hashes.contains_key("Name"));
+        assert_eq!(base.hashes.get("Hours"), Some(&UNSETTLED));
+        assert!(base.hashes.contains_key("Name"));
         assert_eq!(world.control.len(), 2);
     }
 }
@@ -953,4 +954,20 @@ proptest! {
             world.assert_sides_equal();
         }
     }
+}
+
+#[test]
+fn a_property_the_base_does_not_name_was_empty_at_the_last_sync() {
+    // A column added to both sides since the last sync (or a run stopped between adding it and
+    // filling it): the control's values are copied, not reported as conflicts.
+    let mut world = two_rows();
+    for row in world.environment.values_mut() {
+        if let Some(base) = &mut row.base {
+            base.hashes.remove("Hours");
+        }
+        row.content.values.remove("Hours");
+    }
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
+    assert_eq!(kinds(&plan), ["update_environment", "update_environment"]);
 }
