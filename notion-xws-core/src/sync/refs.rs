@@ -413,6 +413,13 @@ impl PairRefs {
     }
 }
 
+/// Whether a schema has relation or people properties (whose values need making portable).
+pub fn has_references(schema: &BTreeMap<String, PropertyConfig>) -> bool {
+    schema
+        .values()
+        .any(|c| matches!(c.type_name(), "relation" | "people"))
+}
+
 /// The request JSON of a relation property in the target, pointing at the related database's
 /// copy: one-way (`single_property`), so that no back-relation appears in the copy.
 pub fn relation_config(target: DataSourceId) -> Value {

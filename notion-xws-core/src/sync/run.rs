@@ -25,7 +25,7 @@ use super::plan::{
     PairPlan, PairSnapshot, PairStatus, PlanOptions, RowContent, SyncPair, TargetSnapshot,
     plan_pair,
 };
-use super::refs::{PairRefs, PeopleFallback, RefSide, RelationCopy, count_kept};
+use super::refs::{PairRefs, PeopleFallback, RefSide, RelationCopy, count_kept, has_references};
 use super::run_refs::{PairSides, RefReads, complete_truncated};
 use super::two_way::ConflictPolicy;
 use crate::audit::{AuditReport, audit};
@@ -504,15 +504,6 @@ fn assemble(
     }
 }
 
-/// Whether a schema has relation or people properties.
-fn has_references(
-    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
-) -> bool {
-    schema
-        .values()
-        .any(|c| matches!(c.type_name(), "relation" | "people"))
-}
-
 /// Relation values and columns of a pair that wait for rows or a database this pass makes.
 fn waiting<'a>(
     refs: &PairRefs,
@@ -736,28 +727,15 @@ async fn run_pair(
                 };
                 let (outcome, _) =
                     apply_pair(&plan, &ctx, &options.execute_options, progress.as_ref()).await;
-                fill(&mut report, &outcome);
-                if let Some(checks) = &bodies {
-                    let created = outcome.created_rows.iter().copied().collect();
-                    let bodies = super::content::apply_bodies(
-                        checks,
-                        &candidate.source,
-                        &candidate.target,
-                        &created,
-                        &options.execute_options,
-                    )
-                    .await;
-                    report.failed += bodies.failed;
-                    report.errors.extend(bodies.errors.iter().cloned());
-                    report.notes.extend(bodies.notes());
-                }
-                report.state = if let Some(failure) = failure_of(&report) {
-                    PairState::Failed(failure)
-                } else if let Some(reason) = guard {
-                    PairState::Guarded(reason)
-                } else {
-                    PairState::Synced
-                };
+                finish(
+                    &mut report,
+                    &outcome,
+                    bodies.as_ref(),
+                    &candidate,
+                    options,
+                    guard,
+                )
+                .await;
             } else {
                 report.created = plan.counts.create;
                 report.updated = plan.counts.update;
@@ -989,28 +967,15 @@ async fn run_two_way_pair(
             &options.execute_options,
         )
         .await;
-        fill(&mut report, &outcome);
-        if let Some(checks) = &bodies {
-            let created = outcome.created_rows.iter().copied().collect();
-            let bodies = super::content::apply_bodies(
-                checks,
-                &candidate.source,
-                &candidate.target,
-                &created,
-                &options.execute_options,
-            )
-            .await;
-            report.failed += bodies.failed;
-            report.errors.extend(bodies.errors.iter().cloned());
-            report.notes.extend(bodies.notes());
-        }
-        report.state = if let Some(failure) = failure_of(&report) {
-            PairState::Failed(failure)
-        } else if let Some(reason) = guard {
-            PairState::Guarded(reason)
-        } else {
-            PairState::Synced
-        };
+        finish(
+            &mut report,
+            &outcome,
+            bodies.as_ref(),
+            &candidate,
+            options,
+            guard,
+        )
+        .await;
         if let (0, Some(link_row)) = (outcome.failed, link_row) {
             let finished =
                 humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
@@ -1034,6 +999,40 @@ async fn run_two_way_pair(
 }
 
 /// Why an applied pair failed, if it did: writes that failed, or hosted files not copied.
+/// After a pair's rows were applied: its outcome in the report, the page bodies copied (they
+/// need the rows' IDs), and the pair's state.
+async fn finish(
+    report: &mut PairReport,
+    outcome: &PairOutcome,
+    bodies: Option<&Vec<super::content::BodyCheck>>,
+    candidate: &Candidate,
+    options: &SyncOptions,
+    guard: Option<String>,
+) {
+    fill(report, outcome);
+    if let Some(checks) = bodies {
+        let created = outcome.created_rows.iter().copied().collect();
+        let bodies = super::content::apply_bodies(
+            checks,
+            &candidate.source,
+            &candidate.target,
+            &created,
+            &options.execute_options,
+        )
+        .await;
+        report.failed += bodies.failed;
+        report.errors.extend(bodies.errors.iter().cloned());
+        report.notes.extend(bodies.notes());
+    }
+    report.state = if let Some(failure) = failure_of(report) {
+        PairState::Failed(failure)
+    } else if let Some(reason) = guard {
+        PairState::Guarded(reason)
+    } else {
+        PairState::Synced
+    };
+}
+
 /// Why a pair that was applied failed, if it did (its writes, its bodies, its files).
 fn failure_of(report: &PairReport) -> Option<String> {
     match (report.failed, report.files_not_copied) {

@@ -29,7 +29,7 @@ use serde_json::{Map, Value, json};
 use super::execute::{ExecuteOptions, PairOutcome, create_settled, send_idempotent};
 use super::files::{OnFailure, hosted_files_in, resolve_hosted_files};
 use super::plan::{SyncPair, key_value};
-use super::refs::{PairRefs, RefSide};
+use super::refs::{PairRefs, RefSide, has_references};
 use super::run_refs::complete_truncated;
 use super::schema::SOURCE_KEY;
 use super::two_way::{
@@ -189,42 +189,55 @@ pub(crate) async fn make_portable(
     control: &NotionClient,
     environment: &NotionClient,
 ) -> Result<()> {
-    let snapshot = &mut read.snapshot;
-    let control_schema = &snapshot.control_schema;
-    let references = |schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>| {
-        schema
-            .values()
-            .any(|c| matches!(c.type_name(), "relation" | "people"))
-    };
-    if references(control_schema) {
-        let rows = snapshot
-            .control_rows
-            .iter_mut()
-            .chain(snapshot.control_trashed.iter_mut());
-        complete_truncated(control, control_schema, rows.map(|r| &mut r.content)).await?;
-        for row in snapshot
-            .control_rows
-            .iter_mut()
-            .chain(snapshot.control_trashed.iter_mut())
-        {
-            refs.make_portable(&mut row.content, RefSide::Source, control_schema);
-        }
-        if let Some(schema) = &snapshot.environment_schema {
-            let rows = snapshot
-                .environment_rows
-                .iter_mut()
-                .chain(snapshot.environment_trashed.iter_mut());
-            complete_truncated(environment, schema, rows.map(|r| &mut r.content)).await?;
-            for row in snapshot
-                .environment_rows
-                .iter_mut()
-                .chain(snapshot.environment_trashed.iter_mut())
-            {
-                refs.make_portable(&mut row.content, RefSide::Target, schema);
+    let TwoWaySnapshot {
+        control_schema,
+        environment_schema,
+        control_rows,
+        environment_rows,
+        control_trashed,
+        environment_trashed,
+        ..
+    } = &mut read.snapshot;
+    if has_references(control_schema) {
+        let control_side = portable_side(
+            &refs,
+            control,
+            control_schema,
+            RefSide::Source,
+            control_rows.iter_mut().chain(control_trashed.iter_mut()),
+        );
+        let environment_side = async {
+            match environment_schema {
+                Some(schema) => {
+                    let rows = environment_rows
+                        .iter_mut()
+                        .chain(environment_trashed.iter_mut());
+                    portable_side(&refs, environment, schema, RefSide::Target, rows).await
+                }
+                None => Ok(()),
             }
-        }
+        };
+        let (control_side, environment_side) = futures::join!(control_side, environment_side);
+        control_side?;
+        environment_side?;
     }
-    snapshot.refs = std::sync::Arc::new(refs);
+    read.snapshot.refs = std::sync::Arc::new(refs);
+    Ok(())
+}
+
+/// Reads in full the cut values of one side's rows, then makes their references portable.
+async fn portable_side<'a>(
+    refs: &PairRefs,
+    client: &NotionClient,
+    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+    side: RefSide,
+    rows: impl Iterator<Item = &'a mut TwoWayRow>,
+) -> Result<()> {
+    let mut rows: Vec<&mut TwoWayRow> = rows.collect();
+    complete_truncated(client, schema, rows.iter_mut().map(|r| &mut r.content)).await?;
+    for row in rows {
+        refs.make_portable(&mut row.content, side, schema);
+    }
     Ok(())
 }
 
