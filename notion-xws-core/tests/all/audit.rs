@@ -178,6 +178,52 @@ impl World {
         .await;
     }
 
+    /// Registers each database `(name, Sync, database, data source)` and an environment `name`
+    /// in a new workspace (its parent page made there) that they are synced to.
+    pub(crate) async fn sync_to_new_workspace(
+        &self,
+        name: &str,
+        databases: &[(&str, &str, &str, &str)],
+    ) -> FakeWorkspace {
+        let link = |id: &str| format!("https://www.notion.so/{}", id.replace('-', ""));
+        let mut rows = Vec::new();
+        for (database, sync, db, ds) in databases {
+            rows.push(
+                self.database_row(database, sync, [ds, "", "", &link(db)])
+                    .await,
+            );
+        }
+        let workspace = self.fake.add_workspace(name);
+        let root = workspace.root_page_id.to_string();
+        let parent = id(&page(&self.fake, &workspace.token, &root, "database-parent-page").await);
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        self.environment(name, workspace.token.expose(), Some(&link(&parent)), &rows)
+            .await;
+        workspace
+    }
+
+    /// Sets the `Sync` cell of the database row `database`.
+    pub(crate) async fn set_sync(&self, database: &str, sync: &str) {
+        let registry =
+            notion_xws_core::registry::Registry::read(&self.client(), &RegistryConfig::default())
+                .await
+                .unwrap();
+        let row = registry
+            .databases
+            .iter()
+            .find(|d| d.name == database)
+            .unwrap()
+            .row;
+        ok(
+            &self.fake,
+            Method::Patch,
+            &format!("/v1/pages/{row}"),
+            self.token(),
+            Some(json!({"properties": {"Sync": {"select": {"name": sync}}}})),
+        )
+        .await;
+    }
+
     pub(crate) fn client(&self) -> NotionClient {
         NotionClient::new(
             Arc::new(self.fake.clone()) as DynTransport,

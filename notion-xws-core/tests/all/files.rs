@@ -15,7 +15,7 @@ use notion_xws_core::transport::Method;
 use notion_xws_core::{DataSourceId, NotionToken};
 use serde_json::{Value, json};
 
-use crate::audit::{World, page};
+use crate::audit::World;
 use crate::fake_support::{id, ok, text};
 
 fn execute() -> SyncOptions {
@@ -79,36 +79,8 @@ async fn files_world(sync_as: &str) -> (World, String, String) {
     )
     .await;
     let launch = id(&launch);
-    let row = world
-        .database_row(
-            "Tasks",
-            sync_as,
-            [
-                &ds,
-                "",
-                "",
-                &format!("https://www.notion.so/{}", db.replace('-', "")),
-            ],
-        )
-        .await;
-    let acme = world.fake.add_workspace("Acme");
-    let parent = id(&page(
-        &world.fake,
-        &acme.token,
-        &acme.root_page_id.to_string(),
-        "database-parent-page",
-    )
-    .await);
     world
-        .environment(
-            "Acme",
-            acme.token.expose(),
-            Some(&format!(
-                "https://www.notion.so/{}",
-                parent.replace('-', "")
-            )),
-            &[&row],
-        )
+        .sync_to_new_workspace("Acme", &[("Tasks", sync_as, &db, &ds)])
         .await;
     (world, ds, launch)
 }

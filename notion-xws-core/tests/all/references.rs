@@ -18,7 +18,7 @@ use notion_xws_core::transport::Method;
 use notion_xws_core::{DataSourceId, PageId, UserId};
 use serde_json::{Value, json};
 
-use crate::audit::{World, create_database, page};
+use crate::audit::{World, create_database};
 use crate::fake_support::{id, ok, text};
 use crate::sync::{execute, pair, rows, target_of};
 
@@ -126,36 +126,18 @@ async fn ref_world_of(tasks_sync: &str, project_count: usize, task_count: usize)
             .await,
         );
     }
-    let url = |db: &str| format!("https://www.notion.so/{}", db.replace('-', ""));
-    let projects_row = world
-        .database_row(
-            "Projects",
-            "Push",
-            [&projects_ds, "", "", &url(&projects_db)],
+    let acme = world
+        .sync_to_new_workspace(
+            "Acme",
+            &[
+                ("Projects", "Push", &projects_db, &projects_ds),
+                ("Tasks", tasks_sync, &tasks_db, &tasks_ds),
+            ],
         )
         .await;
-    let tasks_row = world
-        .database_row("Tasks", tasks_sync, [&tasks_ds, "", "", &url(&tasks_db)])
-        .await;
-    let acme = fake.add_workspace("Acme");
     let ann_acme = fake
         .add_user(acme.workspace_id, "Ann A.", "ANN@seren.media")
         .unwrap();
-    let parent = id(&page(
-        fake,
-        &acme.token,
-        &acme.root_page_id.to_string(),
-        "databases",
-    )
-    .await);
-    world
-        .environment(
-            "Acme",
-            acme.token.expose(),
-            Some(&url(&parent)),
-            &[&projects_row, &tasks_row],
-        )
-        .await;
     RefWorld {
         tasks: tasks_ds.parse().unwrap(),
         projects: projects.iter().map(|p| p.parse().unwrap()).collect(),

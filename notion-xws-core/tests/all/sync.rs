@@ -340,36 +340,8 @@ pub(crate) async fn small_world(rows: usize) -> (World, String, Vec<String>) {
         .await;
         made.push(id(&row));
     }
-    let row = world
-        .database_row(
-            "Tasks",
-            "Push",
-            [
-                &ds,
-                "",
-                "",
-                &format!("https://www.notion.so/{}", db.replace('-', "")),
-            ],
-        )
-        .await;
-    let acme = world.fake.add_workspace("Acme");
-    let parent = id(&page(
-        &world.fake,
-        &acme.token,
-        &acme.root_page_id.to_string(),
-        "database-parent-page",
-    )
-    .await);
     world
-        .environment(
-            "Acme",
-            acme.token.expose(),
-            Some(&format!(
-                "https://www.notion.so/{}",
-                parent.replace('-', "")
-            )),
-            &[&row],
-        )
+        .sync_to_new_workspace("Acme", &[("Tasks", "Push", &db, &ds)])
         .await;
     (world, ds, made)
 }
@@ -690,24 +662,7 @@ async fn a_transfer_copies_once_and_a_second_transfer_finds_its_copy() {
 /// The small world, its one database synced both ways.
 pub(crate) async fn two_way_world(rows: usize) -> (World, String, Vec<String>) {
     let (world, source, made) = small_world(rows).await;
-    let registry =
-        notion_xws_core::registry::Registry::read(&world.client(), &RegistryConfig::default())
-            .await
-            .unwrap();
-    let row = registry
-        .databases
-        .iter()
-        .find(|d| d.name == "Tasks")
-        .unwrap()
-        .row;
-    ok(
-        &world.fake,
-        Method::Patch,
-        &format!("/v1/pages/{row}"),
-        world.token(),
-        Some(json!({"properties": {"Sync": {"select": {"name": "Two-Way"}}}})),
-    )
-    .await;
+    world.set_sync("Tasks", "Two-Way").await;
     (world, source, made)
 }
 
