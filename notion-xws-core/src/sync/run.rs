@@ -25,13 +25,17 @@ use super::plan::{
     PairPlan, PairSnapshot, PairStatus, PlanOptions, RowContent, SyncPair, TargetSnapshot,
     plan_pair,
 };
+use super::refs::RowMap;
 use super::refs::{PairRefs, PeopleFallback, RefSide, RelationCopy, count_kept, has_references};
-use super::run_refs::{PairSides, RefReads, complete_truncated};
+use super::run_refs::{
+    PairSides, Published, Publisher, RefReads, complete_truncated, relation_order,
+};
 use super::two_way::ConflictPolicy;
 use crate::audit::{AuditReport, audit};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
+use crate::model::DataSource;
 use crate::registry::{Direction, Registry, RegistryConfig};
 use crate::transport::{ApiRequest, ApiResponse, Transport};
 
@@ -220,6 +224,13 @@ struct Candidate {
     sides: PairSides,
     /// Whether the page content of each row is copied too (the database's `Sync Content`).
     copy_content: bool,
+    /// The source's schema, read before the pairs start (to order them by their relations).
+    source_schema: Option<Arc<DataSource>>,
+    /// The rows of the copies of the related databases whose pairs run before this one, as
+    /// those pairs hand them over, by related (source-side) data source.
+    handed_over: HashMap<DataSourceId, Published>,
+    /// Hands this pair's copy rows over to the pairs that relate to its source.
+    publisher: Option<Publisher>,
 }
 
 /// The pairs of the registry, and why the others are left out.
@@ -330,6 +341,9 @@ fn candidates(
                 counter,
                 sides,
                 copy_content: entry.copy_content,
+                source_schema: None,
+                handed_over: HashMap::new(),
+                publisher: None,
             });
         }
     }
@@ -391,8 +405,15 @@ struct SourceSnapshot {
 }
 
 /// Reads a source's schema and rows (turned into [`RowContent`] as they come).
-async fn read_source(client: &NotionClient, data_source: DataSourceId) -> Result<SourceSnapshot> {
-    let schema = client.data_source(data_source).await?;
+async fn read_source(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    schema: Option<Arc<DataSource>>,
+) -> Result<SourceSnapshot> {
+    let schema = match schema {
+        Some(schema) => DataSource::clone(&schema),
+        None => client.data_source(data_source).await?,
+    };
     let mut rows: Vec<RowContent> = client
         .query_all(data_source, None, &[])
         .map_ok(|page| RowContent::from(&page))
@@ -525,25 +546,35 @@ type SharedSource<'a> =
 /// One read of each distinct source of `candidates` (several pairs may copy one source into
 /// several workspaces), started by the first pair that awaits it, while the pairs read their
 /// targets.
-fn read_sources(candidates: &[Candidate]) -> HashMap<DataSourceId, SharedSource<'static>> {
+fn read_sources<'a>(
+    candidates: impl IntoIterator<Item = &'a Candidate>,
+) -> HashMap<DataSourceId, SharedSource<'static>> {
     let mut sources = HashMap::new();
     // Two-way pairs read their control rows themselves (with this environment's link column).
     for candidate in candidates
-        .iter()
+        .into_iter()
         .filter(|c| c.pair.direction != Direction::TwoWay)
     {
         sources
             .entry(candidate.source_data_source)
             .or_insert_with(|| {
-                shared_source(candidate.source.clone(), candidate.source_data_source)
+                shared_source(
+                    candidate.source.clone(),
+                    candidate.source_data_source,
+                    candidate.source_schema.clone(),
+                )
             });
     }
     sources
 }
 
-fn shared_source(client: NotionClient, data_source: DataSourceId) -> SharedSource<'static> {
+fn shared_source(
+    client: NotionClient,
+    data_source: DataSourceId,
+    schema: Option<Arc<DataSource>>,
+) -> SharedSource<'static> {
     async move {
-        read_source(&client, data_source)
+        read_source(&client, data_source, schema)
             .await
             .map(Arc::new)
             .map_err(|e| e.to_string())
@@ -616,7 +647,8 @@ async fn run_pass(
     }
     let sides: Vec<PairSides> = candidates.iter().map(|c| c.sides.clone()).collect();
     let reads = RefReads::new(&sides);
-    let sources = read_sources(&candidates);
+    let candidates = in_relation_order(candidates).await;
+    let sources = read_sources(candidates.iter().map(|(_, c)| c));
     let concurrency = if options.concurrency == 0 {
         16
     } else {
@@ -625,7 +657,7 @@ async fn run_pass(
     // (The futures are made first, then run, so that the sync's future stays `Send`.)
     let runs: Vec<_> = candidates
         .into_iter()
-        .map(|candidate| {
+        .map(|(index, candidate)| {
             let links = links.as_ref();
             let reads = &reads;
             let progress = progress.clone();
@@ -636,15 +668,20 @@ async fn run_pass(
                         .boxed()
                         .shared()
                 });
-                run_pair(candidate, source, links, reads, options, progress).await
+                (
+                    index,
+                    run_pair(candidate, source, links, reads, options, progress).await,
+                )
             }
         })
         .collect();
-    let results: Vec<(PairReport, Option<PairPlan>)> =
+    let mut results: Vec<(usize, (PairReport, Option<PairPlan>))> =
         stream::iter(runs).buffered(concurrency).collect().await;
+    // Back in the registry's order.
+    results.sort_by_key(|(index, _)| *index);
     let mut pairs = Vec::with_capacity(results.len() + skipped.len());
     let mut plans = Vec::new();
-    for (report, plan) in results {
+    for (_, (report, plan)) in results {
         pairs.push(report);
         plans.extend(plan);
     }
@@ -656,10 +693,163 @@ async fn run_pass(
     })
 }
 
+/// The pairs, each with its registry index, in the order of their relations (see
+/// [`relation_order`]): each source's schema is read first (once; the pairs use it), and each pair
+/// is given what the pairs it relates to, run before it, will hand over.
+async fn in_relation_order(mut candidates: Vec<Candidate>) -> Vec<(usize, Candidate)> {
+    let mut sources: Vec<(DataSourceId, NotionClient)> = Vec::new();
+    for c in &candidates {
+        if !sources.iter().any(|(ds, _)| *ds == c.source_data_source) {
+            sources.push((c.source_data_source, c.source.clone()));
+        }
+    }
+    let schemas: HashMap<DataSourceId, Arc<DataSource>> = stream::iter(sources)
+        .map(|(ds, client)| async move { (ds, client.data_source(ds).await) })
+        .buffer_unordered(8)
+        .filter_map(|(ds, read)| async move { read.ok().map(|schema| (ds, Arc::new(schema))) })
+        .collect()
+        .await;
+    let relates: Vec<Vec<usize>> = candidates
+        .iter()
+        .map(|c| {
+            let Some(schema) = schemas.get(&c.source_data_source) else {
+                return Vec::new();
+            };
+            related_sources(&schema.properties)
+                .filter_map(|ds| {
+                    candidates.iter().position(|other| {
+                        other.source_data_source == ds
+                            && other.sides.environment == c.sides.environment
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let order = relation_order(candidates.len(), |i| relates[i].clone());
+    let mut position = vec![0; candidates.len()];
+    for (at, &index) in order.iter().enumerate() {
+        position[index] = at;
+    }
+    let published: Vec<(Publisher, Published)> =
+        (0..candidates.len()).map(|_| Publisher::new()).collect();
+    let mut publishers = Vec::with_capacity(published.len());
+    let mut handed: Vec<Published> = Vec::with_capacity(published.len());
+    for (publisher, rows) in published {
+        publishers.push(Some(publisher));
+        handed.push(rows);
+    }
+    for (i, candidate) in candidates.iter_mut().enumerate() {
+        candidate.source_schema = schemas.get(&candidate.source_data_source).cloned();
+        candidate.publisher = publishers[i].take();
+    }
+    for (i, related) in relates.iter().enumerate() {
+        for &j in related {
+            if j != i && position[j] < position[i] {
+                let ds = candidates[j].source_data_source;
+                candidates[i].handed_over.insert(ds, handed[j].clone());
+            }
+        }
+    }
+    let mut slots: Vec<Option<Candidate>> = candidates.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|index| slots[index].take().map(|c| (index, c)))
+        .collect()
+}
+
+/// The related data sources of a schema's relation properties.
+fn related_sources(
+    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+) -> impl Iterator<Item = DataSourceId> + '_ {
+    schema.values().filter_map(|config| match &config.config {
+        crate::model::PropertyConfigKind::Relation(relation) => relation.data_source_id,
+        _ => None,
+    })
+}
+
+/// The rows of a copy after a plan was applied: those read, but the trashed ones, and those
+/// created.
+fn copy_rows<'a>(
+    read: impl Iterator<Item = (PageId, PageId)>,
+    trashed: &std::collections::HashSet<PageId>,
+    created: impl Iterator<Item = &'a (PageId, PageId)>,
+) -> Arc<RowMap> {
+    Arc::new(RowMap::new(
+        read.filter(|(_, target)| !trashed.contains(target))
+            .chain(created.copied()),
+    ))
+}
+
+/// Hands a one-way pair's copy rows over to the pairs that relate to its source.
+fn publish_one_way(
+    publisher: Option<Publisher>,
+    snapshot: &PairSnapshot,
+    plan: &PairPlan,
+    target: Option<(crate::ids::DatabaseId, DataSourceId)>,
+    created: &[(PageId, PageId)],
+) {
+    let Some(publisher) = publisher else {
+        return;
+    };
+    let Some((_, data_source)) = target else {
+        return publisher.publish(None);
+    };
+    let trashed = plan
+        .rows
+        .iter()
+        .filter_map(|action| match action {
+            super::plan::RowAction::Trash { target, .. } => Some(*target),
+            _ => None,
+        })
+        .collect();
+    let read = snapshot
+        .target
+        .iter()
+        .flat_map(|t| t.rows.iter())
+        .filter_map(|row| row.key.map(|key| (key, row.id)));
+    publisher.publish(Some((
+        data_source,
+        copy_rows(read, &trashed, created.iter()),
+    )));
+}
+
+/// Hands a two-way pair's environment rows over to the pairs that relate to its control
+/// database.
+fn publish_two_way(
+    publisher: Option<Publisher>,
+    snapshot: &super::two_way::TwoWaySnapshot,
+    plan: &super::two_way::TwoWayPlan,
+    target: Option<DataSourceId>,
+    created: &[(PageId, PageId)],
+) {
+    let Some(publisher) = publisher else {
+        return;
+    };
+    let Some(data_source) = target else {
+        return publisher.publish(None);
+    };
+    let trashed = plan
+        .actions
+        .iter()
+        .filter_map(|action| match action {
+            super::two_way::TwoWayAction::TrashEnvironment { row, .. } => Some(*row),
+            _ => None,
+        })
+        .collect();
+    let read = snapshot
+        .environment_rows
+        .iter()
+        .filter_map(|row| row.link.map(|key| (key, row.content.id)));
+    publisher.publish(Some((
+        data_source,
+        copy_rows(read, &trashed, created.iter()),
+    )));
+}
+
 /// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong
 /// is in its report. `links` is the links table (`None`: a one-shot copy that keeps no record).
 async fn run_pair(
-    candidate: Candidate,
+    mut candidate: Candidate,
     source: SharedSource<'_>,
     links: Option<&LinksTable>,
     reads: &RefReads,
@@ -682,7 +872,12 @@ async fn run_pair(
                 .iter()
                 .chain(target.iter().flat_map(|t| t.rows.iter()));
             let (mut refs, notes) = reads
-                .pair_refs(&candidate.sides, &source.schema, rows)
+                .pair_refs(
+                    &candidate.sides,
+                    &source.schema,
+                    rows,
+                    &candidate.handed_over,
+                )
                 .await;
             refs.people_fallback = options.people_fallback;
             report.notes = notes;
@@ -725,8 +920,15 @@ async fn run_pair(
                     links,
                     link,
                 };
-                let (outcome, _) =
+                let (outcome, target) =
                     apply_pair(&plan, &ctx, &options.execute_options, progress.as_ref()).await;
+                publish_one_way(
+                    candidate.publisher.take(),
+                    &snapshot,
+                    &plan,
+                    target,
+                    &outcome.created_rows,
+                );
                 finish(
                     &mut report,
                     &outcome,
@@ -737,6 +939,11 @@ async fn run_pair(
                 )
                 .await;
             } else {
+                let target = snapshot
+                    .target
+                    .as_ref()
+                    .map(|t| (t.database, t.data_source));
+                publish_one_way(candidate.publisher.take(), &snapshot, &plan, target, &[]);
                 report.created = plan.counts.create;
                 report.updated = plan.counts.update;
                 report.trashed = plan.counts.trash;
@@ -816,9 +1023,12 @@ pub async fn transfer(
             target_data_source: None,
         },
         copy_content: false,
+        source_schema: None,
+        handed_over: HashMap::new(),
+        publisher: None,
     };
     let reads = RefReads::new(std::slice::from_ref(&candidate.sides));
-    let source = shared_source(candidate.source.clone(), source_data_source);
+    let source = shared_source(candidate.source.clone(), source_data_source, None);
     let (report, plan) = run_pair(candidate, source, None, &reads, options, progress).await;
     Ok(RunReport {
         dry_run: !options.execute,
@@ -829,13 +1039,14 @@ pub async fn transfer(
 
 /// Reads, plans and (when executing) applies a two-way pair; what went wrong is in its report.
 async fn run_two_way_pair(
-    candidate: Candidate,
+    mut candidate: Candidate,
     links: Option<&LinksTable>,
     reads: &RefReads,
     options: &SyncOptions,
 ) -> PairReport {
     use super::run_two_way as two_way;
     let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
+    let mut publisher = candidate.publisher.take();
     let result: Result<()> = async {
         let pair = &candidate.pair;
         let (target, link) = locate_target(&candidate, links, options).await?;
@@ -845,6 +1056,7 @@ async fn run_two_way_pair(
             candidate.source_data_source,
             &candidate.target,
             target,
+            candidate.source_schema.as_deref().cloned(),
             options.execute_options.concurrency,
         )
         .await?;
@@ -859,7 +1071,12 @@ async fn run_two_way_pair(
         .flatten()
         .map(|r| &r.content);
         let (refs, notes) = reads
-            .pair_refs(&candidate.sides, &snapshot.control_schema, rows)
+            .pair_refs(
+                &candidate.sides,
+                &snapshot.control_schema,
+                rows,
+                &candidate.handed_over,
+            )
             .await;
         report.notes = notes;
         two_way::make_portable(&mut read, refs, &candidate.source, &candidate.target).await?;
@@ -906,6 +1123,13 @@ async fn run_two_way_pair(
         if !options.execute
             || (plan.is_empty() && no_bodies && (target.is_none() || recorded == target))
         {
+            publish_two_way(
+                publisher.take(),
+                &read.snapshot,
+                &plan,
+                target.map(|t| t.1),
+                &[],
+            );
             let c = &plan.counts;
             report.created = c.create_in_environment + c.create_in_control;
             report.updated = c.update_environment + c.update_control + c.restore;
@@ -967,6 +1191,13 @@ async fn run_two_way_pair(
             &options.execute_options,
         )
         .await;
+        publish_two_way(
+            publisher.take(),
+            &read.snapshot,
+            &plan,
+            Some(target.1),
+            &outcome.created_rows,
+        );
         finish(
             &mut report,
             &outcome,

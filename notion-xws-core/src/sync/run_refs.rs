@@ -2,6 +2,13 @@
 //! related database's copy in an environment, read once per run by whichever pair needs them
 //! first and shared by the others; and the whole of values Notion cut at 25 references.
 //!
+//! Pairs run in the order of their relations (a related database's pair before the pairs whose
+//! relations point at it, see [`relation_order`]), and each pair hands the rows of its copy, as
+//! they are once it has been applied, to the pairs that wait for them ([`Publisher`]): so a
+//! relation value is written with its row in one pass, and the copy's rows are not read twice.
+//! Only a relation whose related pair comes later (a cycle) reads the copy's keys itself, and
+//! waits for the second pass for rows that pass makes.
+//!
 //! A pair whose source has no people property reads no users list, and one with no relation
 //! reads no related rows: only what a pair needs is read. A users list that cannot be read (the
 //! integration lacks the "read user information" capability) leaves people unmatched, with a
@@ -68,6 +75,61 @@ struct Related {
     rows: Option<SharedRead<RowMap>>,
 }
 
+/// The rows of a pair's copy after the pair was applied: its data source and its rows by source
+/// row; `None` when the pair has no copy (it failed, or a dry run found none).
+pub(crate) type CopyRows = Option<(DataSourceId, Arc<RowMap>)>;
+
+/// The rows of a pair's copy, as the pair hands them over (awaited by the pairs that relate to
+/// its source; a pair that stops without handing them over hands over `None`).
+pub(crate) type Published = Shared<BoxFuture<'static, CopyRows>>;
+
+/// Hands over the rows of a pair's copy once, when the pair is done with them.
+#[derive(Debug)]
+pub(crate) struct Publisher(Option<futures::channel::oneshot::Sender<CopyRows>>);
+
+impl Publisher {
+    /// A publisher and what its pair's dependents await.
+    pub(crate) fn new() -> (Self, Published) {
+        let (sender, receiver) = futures::channel::oneshot::channel();
+        let published = receiver.map(|rows| rows.unwrap_or(None)).boxed().shared();
+        (Self(Some(sender)), published)
+    }
+
+    /// Hands the rows over (dropping a publisher hands over `None`).
+    pub(crate) fn publish(mut self, rows: CopyRows) {
+        if let Some(sender) = self.0.take() {
+            let _ = sender.send(rows);
+        }
+    }
+}
+
+/// The order to run pairs in, as indices: a pair after the pairs its source's relations point at
+/// (in the same environment); of pairs in a cycle, the registry's order. `relates(i)` names the
+/// pairs pair `i` relates to.
+pub(crate) fn relation_order(count: usize, relates: impl Fn(usize) -> Vec<usize>) -> Vec<usize> {
+    let edges: Vec<Vec<usize>> = (0..count)
+        .map(|i| {
+            relates(i)
+                .into_iter()
+                .filter(|&j| j != i && j < count)
+                .collect()
+        })
+        .collect();
+    let mut order = Vec::with_capacity(count);
+    let mut placed = vec![false; count];
+    while order.len() < count {
+        // The first pair (in registry order) whose dependencies are all placed; in a cycle, the
+        // first pair not placed.
+        let next = (0..count)
+            .find(|&i| !placed[i] && edges[i].iter().all(|&j| placed[j]))
+            .or_else(|| (0..count).find(|&i| !placed[i]));
+        let Some(next) = next else { break };
+        placed[next] = true;
+        order.push(next);
+    }
+    order
+}
+
 /// The shared reads of one run.
 #[derive(Debug, Default)]
 pub(crate) struct RefReads {
@@ -109,6 +171,7 @@ impl RefReads {
         pair: &PairSides,
         source_schema: &BTreeMap<String, PropertyConfig>,
         rows: impl IntoIterator<Item = &'a RowContent>,
+        handed_over: &HashMap<DataSourceId, Published>,
     ) -> (PairRefs, Vec<String>) {
         let mut notes = Vec::new();
         let mut refs = PairRefs::default();
@@ -143,6 +206,13 @@ impl RefReads {
             let Some(related) = relation.data_source_id else {
                 continue;
             };
+            if let Some(published) = handed_over.get(&related)
+                && let Some((target, rows)) = published.clone().await
+            {
+                refs.relations
+                    .insert(related, RelationCopy::Copied { target, rows });
+                continue;
+            }
             let Some(entry) = self.related.get(&(related, pair.environment)) else {
                 continue;
             };
@@ -274,4 +344,38 @@ async fn full_references(
         }
     }
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn related_pairs_run_first_and_a_cycle_keeps_the_registry_order() {
+        // 0 → 2 → 1; 3 ↔ 4; 5 relates to itself.
+        let relates = |i: usize| match i {
+            0 => vec![2],
+            2 => vec![1],
+            3 => vec![4],
+            4 => vec![3],
+            5 => vec![5],
+            _ => vec![],
+        };
+        assert_eq!(relation_order(6, relates), [1, 2, 0, 5, 3, 4]);
+        assert_eq!(relation_order(0, relates), Vec::<usize>::new());
+    }
+
+    #[tokio::test]
+    async fn a_pair_that_stops_without_handing_over_hands_over_nothing() {
+        let (publisher, published) = Publisher::new();
+        drop(publisher);
+        assert!(published.await.is_none());
+        let (publisher, published) = Publisher::new();
+        let rows = Arc::new(RowMap::new([(PageId::from_u128(1), PageId::from_u128(2))]));
+        publisher.publish(Some((DataSourceId::from_u128(3), Arc::clone(&rows))));
+        assert_eq!(
+            published.clone().await,
+            Some((DataSourceId::from_u128(3), rows))
+        );
+    }
 }

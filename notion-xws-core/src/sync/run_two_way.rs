@@ -108,12 +108,19 @@ pub(crate) async fn read_two_way(
     control_source: DataSourceId,
     environment: &NotionClient,
     target: Option<(crate::ids::DatabaseId, DataSourceId)>,
+    control_schema: Option<crate::model::DataSource>,
     concurrency: usize,
 ) -> Result<TwoWayRead> {
     let env_row = pair.environment_row;
+    let schema = async {
+        match control_schema {
+            Some(schema) => Ok(schema),
+            None => control.data_source(control_source).await,
+        }
+    };
     let control_side = async {
         futures::try_join!(
-            control.data_source(control_source),
+            schema,
             live_rows(control, control_source, |p| TwoWayRow::control(p, env_row)),
         )
     };
@@ -465,6 +472,7 @@ async fn apply_one(
             )
             .await?;
             created.insert(*row, id);
+            outcome.created_rows.push((id, *row));
             outcome.created += 1;
             outcome.settled += usize::from(settled);
         }
