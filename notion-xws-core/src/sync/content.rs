@@ -868,7 +868,12 @@ async fn resolve_media(
 /// Writes the outcomes of [`resolve_media`] into the placeholders of `nodes`, in body order.
 fn fill_media<'m>(
     nodes: &mut [BlockNode],
-    results: &mut impl Iterator<Item = (&'m HostedMedia, std::result::Result<Map<String, Value>, FileImportError>)>,
+    results: &mut impl Iterator<
+        Item = (
+            &'m HostedMedia,
+            std::result::Result<Map<String, Value>, FileImportError>,
+        ),
+    >,
     outcome: &mut MediaOutcome,
     losses: &mut Losses,
 ) {
@@ -1167,16 +1172,140 @@ mod tests {
         assert!(texts[0].contains("child page “Specs”"), "{texts:?}");
         assert!(texts[1].contains("child database “Bugs”"));
         assert!(texts[2].contains("https://github.com/x/y/pull/1"));
-        assert!(
-            texts[5].contains("image hosted by Notion “diagram 1.png”"),
-            "{texts:?}"
+        assert_eq!(
+            body[5].block,
+            json!({"type": "image", "image": {"type": HOSTED_FILE_PLACEHOLDER,
+                HOSTED_FILE_PLACEHOLDER: {"name": "diagram 1.png"}, "caption": []}}),
+            "a hosted image waits for its re-import"
         );
         assert_eq!(
             body[6].block,
             json!({"type": "image", "image": {"type": "external", "external": {"url": "https://example.com/a.png"}, "caption": []}})
         );
-        assert_eq!(losses.not_copied.values().sum::<usize>(), 7);
+        assert_eq!(losses.not_copied.values().sum::<usize>(), 6);
         assert_eq!(losses.notes().len(), 1);
+    }
+
+    fn hosted(kind: &str, name: &str, signed: &str) -> SourceBlock {
+        let mut content = json!({"type": "file", "file": {
+            "url": format!("https://prod-files-secure.s3.us-west-2.amazonaws.com/w/{name}?X-Amz-Date={signed}"),
+            "expiry_time": "2026-07-04T10:08:00.000Z"}, "caption": []});
+        if kind == "file" {
+            content["name"] = json!(name);
+        }
+        source(kind, content, Vec::new())
+    }
+
+    #[test]
+    fn hosted_media_hash_by_name_and_place_not_by_signed_url() {
+        let read = |signed: &str| {
+            vec![
+                paragraph("intro"),
+                source(
+                    "toggle",
+                    json!({"rich_text": []}),
+                    vec![hosted("image", "a.png", signed)],
+                ),
+                source(
+                    "column_list",
+                    json!({}),
+                    vec![source(
+                        "column",
+                        json!({}),
+                        vec![hosted("file", "spec.pdf", signed)],
+                    )],
+                ),
+            ]
+        };
+        let (mut first, mut again) = (Vec::new(), Vec::new());
+        let body = convert_with_media(
+            &read("20260704T090000Z"),
+            &mut Losses::default(),
+            &mut first,
+        );
+        let later = convert_with_media(
+            &read("20260704T100000Z"),
+            &mut Losses::default(),
+            &mut again,
+        );
+        assert_eq!(body_hash(&body), body_hash(&later));
+        assert!(
+            !body_hash(&body).is_empty()
+                && !body.iter().any(|n| n.block.to_string().contains("X-Amz"))
+        );
+        // One media per placeholder, in body order, with the URL as read.
+        assert_eq!(
+            first
+                .iter()
+                .map(|m| (m.kind.as_str(), m.name.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("image", "a.png"), ("file", "spec.pdf")]
+        );
+        assert!(first[1].url.ends_with("20260704T090000Z"));
+        assert_eq!(body[2].block["file"]["name"], "spec.pdf");
+        // Another name, or another place, is another body.
+        let renamed = convert(
+            &[paragraph("intro"), hosted("image", "b.png", "x")],
+            &mut Losses::default(),
+        );
+        let moved = convert(
+            &[hosted("image", "a.png", "x"), paragraph("intro")],
+            &mut Losses::default(),
+        );
+        let kept = convert(
+            &[paragraph("intro"), hosted("image", "a.png", "y")],
+            &mut Losses::default(),
+        );
+        assert_ne!(body_hash(&renamed), body_hash(&kept));
+        assert_ne!(body_hash(&moved), body_hash(&kept));
+    }
+
+    #[test]
+    fn re_imported_media_reference_their_upload_and_failed_ones_become_notes() {
+        let mut media = Vec::new();
+        let mut losses = Losses::default();
+        let mut body = convert_with_media(
+            &[
+                source(
+                    "toggle",
+                    json!({"rich_text": []}),
+                    vec![hosted("image", "a.png", "x")],
+                ),
+                hosted("pdf", "b.pdf", "x"),
+                paragraph("kept"),
+            ],
+            &mut losses,
+            &mut media,
+        );
+        let upload = json!("393abc1e-edcd-81c2-b028-00b21f81936b");
+        let reference = json!({"type": "file_upload", "file_upload": {"id": upload}});
+        let row: PageId = "393abc1e-edcd-81e9-afca-e7cba9d39cff".parse().unwrap();
+        let results = vec![
+            Ok(reference.as_object().unwrap().clone()),
+            Err(FileImportError::FileGone { row }),
+        ];
+        let mut outcome = MediaOutcome::default();
+        fill_media(
+            &mut body,
+            &mut media.iter().zip(results),
+            &mut outcome,
+            &mut losses,
+        );
+        assert_eq!(
+            body[0].children[0].block,
+            json!({"type": "image", "image": {"type": "file_upload", "file_upload": {"id": upload}, "caption": []}})
+        );
+        let note = body[1].block["paragraph"]["rich_text"][0]["text"]["content"].to_string();
+        assert!(note.contains("pdf hosted by Notion “b.pdf”"), "{note}");
+        assert_eq!(
+            body[2].block["paragraph"]["rich_text"][0]["text"]["content"],
+            "kept"
+        );
+        assert_eq!(outcome.imported, 1);
+        assert_eq!(outcome.failed.len(), 1);
+        assert!(outcome.failed[0].to_string().contains("b.pdf"));
+        assert_eq!(losses.not_copied.get("pdf hosted by Notion"), Some(&1));
+        assert!(!body.iter().any(|n| is_media_placeholder(&n.block)));
     }
 
     #[test]

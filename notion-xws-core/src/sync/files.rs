@@ -534,6 +534,30 @@ mod tests {
     }
 
     #[test]
+    fn only_a_hosted_payload_has_a_url_to_reimport() {
+        let hosted = json!({"type": "file", "file": {"url": "https://s3/a.png?X-Amz=1", "expiry_time": null}, "caption": []});
+        assert_eq!(hosted_url(&hosted), Some("https://s3/a.png?X-Amz=1"));
+        for other in [
+            json!({"type": "external", "external": {"url": "https://example.com/a.png"}}),
+            json!({"type": "file_upload", "file_upload": {"id": "x"}}),
+            json!({"type": "file"}),
+            json!("file"),
+        ] {
+            assert_eq!(hosted_url(&other), None, "{other}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_url_is_used_as_read_until_shortly_before_its_hour_is_up() {
+        let read_at = Instant::now();
+        assert!(!expired(read_at));
+        tokio::time::advance(URL_FRESH_FOR - Duration::from_secs(1)).await;
+        assert!(!expired(read_at));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(expired(read_at));
+    }
+
+    #[test]
     fn every_failure_says_what_to_do() {
         let upload: FileUploadId = "393abc1e-edcd-81c2-b028-00b21f81936b".parse().unwrap();
         for error in [
