@@ -1261,11 +1261,10 @@ impl State {
             let nested = fields
                 .remove("children")
                 .or_else(|| map.get("children").cloned());
-            if let Some(text) = fields.get("rich_text").cloned() {
-                fields.insert(
-                    "rich_text".into(),
-                    rich_text(&format!("{at}.{kind}.rich_text"), &text)?,
-                );
+            for key in ["rich_text", "caption"] {
+                if let Some(text) = fields.get(key).cloned() {
+                    fields.insert(key.into(), rich_text(&format!("{at}.{kind}.{key}"), &text)?);
+                }
             }
             if super::files::MEDIA_BLOCKS.contains(&kind.as_str()) {
                 self.media_payload(ws, &format!("{at}.{kind}"), &kind, fields)?;
@@ -1455,11 +1454,10 @@ impl State {
         {
             let fields = super::validate::object(&format!("body.{kind}"), content)?;
             let mut fields = fields.clone();
-            if let Some(text) = fields.get("rich_text").cloned() {
-                fields.insert(
-                    "rich_text".into(),
-                    rich_text(&format!("body.{kind}.rich_text"), &text)?,
-                );
+            for key in ["rich_text", "caption"] {
+                if let Some(text) = fields.get(key).cloned() {
+                    fields.insert(key.into(), rich_text(&format!("body.{kind}.{key}"), &text)?);
+                }
             }
             let new_file = ["external", "file_upload", "file"]
                 .iter()
