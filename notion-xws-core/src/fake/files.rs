@@ -8,7 +8,9 @@
 //! `pending` for [`IMPORT_MS`] of the fake's clock (tokio's, so deterministic under
 //! `start_paused`), then is `uploaded` — or `failed`, with a `file_import_result` error, when its
 //! file name was named by [`FakeNotion::fail_file_imports`](super::FakeNotion::fail_file_imports).
-//! Only an `uploaded` upload of the integration's own workspace can be attached.
+//! Only an `uploaded` upload of the integration's own workspace can be attached, to a files
+//! property or to a media block ([`MEDIA_BLOCKS`]); either is then stored, and read, as a hosted
+//! file.
 
 use std::hash::{Hash, Hasher};
 
@@ -21,6 +23,9 @@ pub(crate) const HOSTED_PREFIX: &str = "https://prod-files-secure.s3.us-west-2.a
 
 /// How long a hosted URL stays valid, in milliseconds (Notion: one hour).
 pub(crate) const URL_LIFETIME_MS: i64 = 3_600_000;
+
+/// The block types that hold a file (media blocks).
+pub(crate) const MEDIA_BLOCKS: &[&str] = &["image", "video", "file", "pdf", "audio"];
 
 /// How long an `external_url` import stays `pending`, in milliseconds of the fake's clock.
 pub(crate) const IMPORT_MS: i64 = 1_000;

@@ -1057,7 +1057,7 @@ impl State {
         };
         let children = match body.get("children").or_else(|| body.get("content")) {
             None | Some(Value::Null) => None,
-            Some(c) => Some(self.check_blocks("body.children", c, 1)?),
+            Some(c) => Some(self.check_blocks(ws, "body.children", c, 1)?),
         };
         let by = self.bot(ctx.integration);
         let id = self.new_id(IdStyle::V8);
@@ -1218,9 +1218,11 @@ impl State {
 
     // ----- blocks -----
 
-    /// Checks blocks of a request (≤ 100 per array, two levels of nesting at most).
+    /// Checks blocks of a request (≤ 100 per array, two levels of nesting at most) written in
+    /// workspace `ws` (whose uploads its media blocks may attach).
     fn check_blocks(
         &mut self,
+        ws: usize,
         path: &str,
         value: &Value,
         level: usize,
@@ -1259,11 +1261,13 @@ impl State {
             let nested = fields
                 .remove("children")
                 .or_else(|| map.get("children").cloned());
-            if let Some(text) = fields.get("rich_text").cloned() {
-                fields.insert(
-                    "rich_text".into(),
-                    rich_text(&format!("{at}.{kind}.rich_text"), &text)?,
-                );
+            for key in ["rich_text", "caption"] {
+                if let Some(text) = fields.get(key).cloned() {
+                    fields.insert(key.into(), rich_text(&format!("{at}.{kind}.{key}"), &text)?);
+                }
+            }
+            if super::files::MEDIA_BLOCKS.contains(&kind.as_str()) {
+                self.media_payload(ws, &format!("{at}.{kind}"), &kind, fields)?;
             }
             if matches!(
                 kind.as_str(),
@@ -1293,7 +1297,7 @@ impl State {
                         )));
                     }
                     array(&format!("{at}.{kind}.children"), &nested)?;
-                    self.check_blocks(&format!("{at}.{kind}.children"), &nested, level + 1)?;
+                    self.check_blocks(ws, &format!("{at}.{kind}.children"), &nested, level + 1)?;
                     nested.as_array().cloned().unwrap_or_default()
                 }
             };
@@ -1327,7 +1331,7 @@ impl State {
                 }),
             );
             if !nested.is_empty()
-                && let Ok(checked) = self.check_blocks("children", &Value::Array(nested), 2)
+                && let Ok(checked) = self.check_blocks(ws, "children", &Value::Array(nested), 2)
             {
                 self.create_blocks(ws, id, Parent::Block(id), checked, by, None);
             }
@@ -1388,7 +1392,7 @@ impl State {
         let children = body
             .get("children")
             .ok_or_else(|| Fail::missing("body.children"))?;
-        let blocks = self.check_blocks("body.children", children, 1)?;
+        let blocks = self.check_blocks(ws, "body.children", children, 1)?;
         let after = if let Some(position) = body.get("position") {
             match position.get("type").and_then(Value::as_str) {
                 Some("start") => Some(None),
@@ -1433,6 +1437,7 @@ impl State {
     fn block_patch(&mut self, ctx: Ctx, id: u128, body: &Value) -> Reply {
         let object = self.get_visible(ctx.integration, id, "block", is_block_like)?;
         let trashed = object.in_trash;
+        let ws = object.workspace;
         let kind = match &object.kind {
             Kind::Block(b) => Some(b.kind.clone()),
             _ => None,
@@ -1449,11 +1454,16 @@ impl State {
         {
             let fields = super::validate::object(&format!("body.{kind}"), content)?;
             let mut fields = fields.clone();
-            if let Some(text) = fields.get("rich_text").cloned() {
-                fields.insert(
-                    "rich_text".into(),
-                    rich_text(&format!("body.{kind}.rich_text"), &text)?,
-                );
+            for key in ["rich_text", "caption"] {
+                if let Some(text) = fields.get(key).cloned() {
+                    fields.insert(key.into(), rich_text(&format!("body.{kind}.{key}"), &text)?);
+                }
+            }
+            let new_file = ["external", "file_upload", "file"]
+                .iter()
+                .any(|key| fields.contains_key(*key));
+            if super::files::MEDIA_BLOCKS.contains(&kind.as_str()) && new_file {
+                self.media_payload(ws, &format!("body.{kind}"), kind, &mut fields)?;
             }
             update = Some(fields);
         }

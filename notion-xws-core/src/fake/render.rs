@@ -348,7 +348,17 @@ impl State {
                 "child_database".to_owned(),
                 json!({"title": plain_text(&d.title)}),
             ),
-            Kind::Block(b) => (b.kind.clone(), b.content.clone()),
+            Kind::Block(b) => {
+                let mut content = b.content.clone();
+                // A media block's hosted file is signed anew on every read.
+                if super::files::MEDIA_BLOCKS.contains(&b.kind.as_str())
+                    && content.get("type").and_then(Value::as_str) == Some("file")
+                    && let Some(hosted) = content.get_mut("file")
+                {
+                    *hosted = super::files::signed(hosted, self.clock.now_ms());
+                }
+                (b.kind.clone(), content)
+            }
             Kind::DataSource(_) => return Value::Null,
         };
         let has_children = object

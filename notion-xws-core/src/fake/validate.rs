@@ -515,6 +515,41 @@ impl State {
         Ok(picked)
     }
 
+    /// The payload of a media block as stored (`fields`, its request payload, changed in place):
+    /// its file as [`file_value`](Self::file_value) takes it (an upload stored as a hosted file),
+    /// a caption (empty unless given), and, for a `file` block holding an upload, the upload's
+    /// file name unless a name is given.
+    pub(crate) fn media_payload(
+        &mut self,
+        workspace: usize,
+        path: &str,
+        kind: &str,
+        fields: &mut Map<String, Value>,
+    ) -> Reply<()> {
+        let file = self.file_value(workspace, path, &Value::Object(fields.clone()))?;
+        let file_type = file
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("external")
+            .to_owned();
+        for key in ["external", "file_upload", "file"] {
+            fields.remove(key);
+        }
+        fields.insert("type".into(), json!(file_type));
+        fields.insert(
+            file_type.clone(),
+            file.get(&file_type).cloned().unwrap_or(Value::Null),
+        );
+        fields.entry("caption").or_insert_with(|| json!([]));
+        if kind == "file" && file_type == "file" && !fields.contains_key("name") {
+            fields.insert(
+                "name".into(),
+                file.get("name").cloned().unwrap_or(Value::Null),
+            );
+        }
+        Ok(())
+    }
+
     /// A files entry: an external URL, a completed file upload, or a Notion-hosted file.
     fn file_value(&mut self, workspace: usize, path: &str, item: &Value) -> Reply<Value> {
         let object = item

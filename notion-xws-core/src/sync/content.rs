@@ -4,8 +4,8 @@
 //! body of a source row is read as a tree ([`read_body`]), turned into the request JSON of an
 //! append ([`convert`]: ids, times and authors dropped; mentions of the source workspace written
 //! as their text; blocks the API cannot create — child pages and databases, link previews, links
-//! to pages, unsupported blocks, files hosted by Notion — replaced by a paragraph saying what was
-//! not copied; column layouts and synced blocks replaced by their content), and written under the
+//! to pages, unsupported blocks — replaced by a paragraph saying what was not copied; column
+//! layouts and synced blocks replaced by their content), and written under the
 //! target row in calls that stay within Notion's limits ([`append_calls`]: at most 100 blocks per
 //! array, two levels per request, 1000 blocks per request; deeper blocks go in later calls under
 //! the IDs the append returned).
@@ -19,6 +19,17 @@
 //! half-way leaves no marker and the next run replaces the half-written body instead of adding
 //! to it. Two-way pairs copy content one way only, control to environment.
 //!
+//! A media block (image, file, pdf, video, audio) holding a file hosted by Notion is converted
+//! to a placeholder that names the file but not its signed URL ([`convert_with_media`]), so the
+//! hash does not change with the URL, which changes on every read. When the body is written, each
+//! such file is re-imported into the target workspace through the File Upload API, from the URL
+//! of the body as just read ([`reimport_media`]: one upload, its status checks; a fresh read of
+//! the block first if the URL has expired since), and the block
+//! is written as `{"type": "image", "image": {"type": "file_upload", "file_upload": {"id"},
+//! "caption"}}`. A file that cannot be re-imported is replaced by a note naming it and reported;
+//! the rest of the body is written, and the marker says the copy is incomplete ([`INCOMPLETE`]),
+//! so the next run reads the body again and retries. External media are copied as they are.
+//!
 //! Notion rounds `last_edited_time` to the minute: an edit made in the same minute as a copy,
 //! after the body was read, is only seen when the row is edited again.
 
@@ -30,8 +41,12 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use tokio::time::Instant;
+
 use super::execute::ExecuteOptions;
+use super::files::{FailedFile, FileImportError, HostedMedia, hosted_url, reimport_media};
 use super::plan::{PairPlan, PairSnapshot, RowContent};
+use super::values::HOSTED_FILE_PLACEHOLDER;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, PageId};
@@ -369,14 +384,45 @@ fn writable_payload(content: Option<&Value>, losses: &mut Losses) -> Value {
 /// Turns a body read from the source into the blocks to write. See the
 /// [module documentation](self).
 pub fn convert(blocks: &[SourceBlock], losses: &mut Losses) -> Vec<BlockNode> {
+    convert_with_media(blocks, losses, &mut Vec::new())
+}
+
+/// [`convert`], and the hosted files of its media blocks: one [`HostedMedia`] per placeholder
+/// of the body, in the order of the body (each block before its children, then the next).
+pub fn convert_with_media(
+    blocks: &[SourceBlock],
+    losses: &mut Losses,
+    media: &mut Vec<HostedMedia>,
+) -> Vec<BlockNode> {
     let mut out = Vec::with_capacity(blocks.len());
     for source in blocks {
-        convert_one(source, losses, &mut out);
+        convert_one(source, losses, media, &mut out);
     }
     out
 }
 
-fn convert_one(source: &SourceBlock, losses: &mut Losses, out: &mut Vec<BlockNode>) {
+/// The payload of a media block that stands for a hosted file until it is re-imported: its
+/// caption (and a file block's name) as written, and the file's name, never its signed URL, so
+/// that the body's hash does not change with the URL.
+fn media_placeholder(content: Option<&Value>, name: &str, losses: &mut Losses) -> Value {
+    let mut payload = Map::new();
+    payload.insert("type".into(), json!(HOSTED_FILE_PLACEHOLDER));
+    payload.insert(HOSTED_FILE_PLACEHOLDER.into(), json!({ "name": name }));
+    if let Some(caption) = content.and_then(|c| c.get("caption")) {
+        payload.insert("caption".into(), writable_rich_text(caption, losses));
+    }
+    if let Some(name) = content.and_then(|c| c.get("name")) {
+        payload.insert("name".into(), name.clone());
+    }
+    Value::Object(payload)
+}
+
+fn convert_one(
+    source: &SourceBlock,
+    losses: &mut Losses,
+    media: &mut Vec<HostedMedia>,
+    out: &mut Vec<BlockNode>,
+) {
     let block = &source.block;
     let kind = block.block_type.as_str();
     let content = block.content.as_ref();
@@ -391,7 +437,7 @@ fn convert_one(source: &SourceBlock, losses: &mut Losses, out: &mut Vec<BlockNod
             let payload = writable_payload(content, losses);
             out.push(BlockNode {
                 block: json!({"type": kind, kind: payload}),
-                children: convert(&source.children, losses),
+                children: convert_with_media(&source.children, losses, media),
             });
         }
         _ if FILE_BLOCKS.contains(&kind) => {
@@ -410,6 +456,19 @@ fn convert_one(source: &SourceBlock, losses: &mut Losses, out: &mut Vec<BlockNod
                     payload.insert("name".into(), name.clone());
                 }
                 out.push(BlockNode::leaf(json!({"type": kind, kind: payload})));
+            } else if let Some(url) = content.and_then(hosted_url) {
+                let name = content
+                    .and_then(file_name)
+                    .unwrap_or_else(|| kind.to_owned());
+                out.push(BlockNode::leaf(
+                    json!({"type": kind, kind: media_placeholder(content, &name, losses)}),
+                ));
+                media.push(HostedMedia {
+                    block: block.id,
+                    kind: kind.to_owned(),
+                    name,
+                    url: url.to_owned(),
+                });
             } else {
                 let name = content.and_then(file_name);
                 out.push(note(
@@ -424,7 +483,7 @@ fn convert_one(source: &SourceBlock, losses: &mut Losses, out: &mut Vec<BlockNod
                 losses.unwrapped += 1;
             }
             for child in &source.children {
-                convert_one(child, losses, out);
+                convert_one(child, losses, media, out);
             }
         }
         "synced_block" if source.unreadable => {
@@ -437,7 +496,7 @@ fn convert_one(source: &SourceBlock, losses: &mut Losses, out: &mut Vec<BlockNod
         "synced_block" => {
             losses.unwrapped += 1;
             for child in &source.children {
-                convert_one(child, losses, out);
+                convert_one(child, losses, media, out);
             }
         }
         "child_page" => out.push(note("child page", text_of("title").as_deref(), losses)),
@@ -714,8 +773,13 @@ pub struct BodyOutcome {
     pub copied: usize,
     /// Bodies read and found the same as last copied (only the marker written).
     pub unchanged: usize,
-    /// Bodies that failed.
+    /// Bodies that failed (not written, or written without some of their hosted files).
     pub failed: usize,
+    /// Hosted files of media blocks re-imported into the target.
+    pub files_reimported: usize,
+    /// Hosted files of media blocks that could not be re-imported (a note stands in for each,
+    /// and the next run tries again).
+    pub files_not_copied: usize,
     /// Why they failed.
     pub errors: Vec<String>,
     /// What the copies could not keep.
@@ -729,6 +793,19 @@ impl BodyOutcome {
             "page content: {} body(ies) read, {} copied, {} unchanged",
             self.read, self.copied, self.unchanged
         )];
+        if self.files_reimported > 0 {
+            notes.push(format!(
+                "page content: {} Notion-hosted file(s) re-imported",
+                self.files_reimported
+            ));
+        }
+        if self.files_not_copied > 0 {
+            notes.push(format!(
+                "page content: {} Notion-hosted file(s) could not be re-imported (a note stands \
+                 in for each; the next run tries again; see the errors)",
+                self.files_not_copied
+            ));
+        }
         notes.extend(self.losses.notes());
         notes
     }
@@ -736,11 +813,106 @@ impl BodyOutcome {
 
 /// What became of one body.
 enum BodyResult {
-    Copied(Losses),
+    Copied {
+        losses: Losses,
+        media: MediaOutcome,
+    },
     Unchanged(Losses),
     /// Its target row does not exist (its create failed).
     NoTarget,
 }
+
+/// What re-importing the hosted files of a body did.
+#[derive(Debug, Default)]
+struct MediaOutcome {
+    /// Files re-imported.
+    imported: usize,
+    /// Files left out (a note stands in for each).
+    failed: Vec<FailedFile>,
+}
+
+/// Whether a block is a media block standing for a hosted file ([`convert_with_media`]).
+fn is_media_placeholder(block: &Value) -> bool {
+    block
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(|kind| block.get(kind))
+        .and_then(|payload| payload.get("type"))
+        .and_then(Value::as_str)
+        == Some(HOSTED_FILE_PLACEHOLDER)
+}
+
+/// Re-imports the hosted files of a converted body (`media`, read from `source` at `read_at`)
+/// into `target`, one after the other, and writes each in its placeholder's place; a file that
+/// cannot be re-imported is replaced by a note naming it.
+async fn resolve_media(
+    body: &mut [BlockNode],
+    media: &[HostedMedia],
+    read_at: Instant,
+    row: PageId,
+    clients: (&NotionClient, &NotionClient),
+    options: &ExecuteOptions,
+    losses: &mut Losses,
+) -> MediaOutcome {
+    let (source, target) = clients;
+    let mut references = Vec::with_capacity(media.len());
+    for file in media {
+        references.push(reimport_media(file, read_at, source, row, target, options).await);
+    }
+    let mut outcome = MediaOutcome::default();
+    let mut results = media.iter().zip(references);
+    fill_media(body, &mut results, &mut outcome, losses);
+    outcome
+}
+
+/// Writes the outcomes of [`resolve_media`] into the placeholders of `nodes`, in body order.
+fn fill_media<'m>(
+    nodes: &mut [BlockNode],
+    results: &mut impl Iterator<
+        Item = (
+            &'m HostedMedia,
+            std::result::Result<Map<String, Value>, FileImportError>,
+        ),
+    >,
+    outcome: &mut MediaOutcome,
+    losses: &mut Losses,
+) {
+    for node in nodes {
+        if !is_media_placeholder(&node.block) {
+            fill_media(&mut node.children, results, outcome, losses);
+            continue;
+        }
+        let Some((file, result)) = results.next() else {
+            return;
+        };
+        match result {
+            Ok(reference) => {
+                let kind = file.kind.as_str();
+                if let Some(payload) = node.block.get_mut(kind).and_then(Value::as_object_mut) {
+                    payload.remove(HOSTED_FILE_PLACEHOLDER);
+                    payload.extend(reference);
+                }
+                outcome.imported += 1;
+            }
+            Err(error) => {
+                *node = note(
+                    &format!("{} hosted by Notion", file.kind),
+                    Some(&file.name),
+                    losses,
+                );
+                outcome.failed.push(FailedFile {
+                    property: format!("page content ({} block)", file.kind),
+                    name: file.name.clone(),
+                    error,
+                });
+            }
+        }
+    }
+}
+
+/// The `source_edited` of the marker of a body written without some of its hosted files: never
+/// a `last_edited_time`, so that the next run reads the body again and retries them.
+pub const INCOMPLETE: &str = "incomplete";
 
 /// Reads one source body and, when it differs from the last copy, replaces the target's; then
 /// records the marker. `fresh`: the target row was created by this run, so its body is empty.
@@ -750,11 +922,14 @@ async fn copy_body(
     fresh: bool,
     source: &NotionClient,
     target: &NotionClient,
+    options: &ExecuteOptions,
 ) -> Result<BodyResult> {
+    let read_at = Instant::now();
     let read = read_body(source, BlockId::from(check.source)).await?;
     let mut losses = Losses::default();
-    let body = convert(&read, &mut losses);
-    let marker = ContentMarker {
+    let mut media = Vec::new();
+    let mut body = convert_with_media(&read, &mut losses, &mut media);
+    let mut marker = ContentMarker {
         source_edited: check.source_edited.clone(),
         hash: body_hash(&body),
     };
@@ -762,7 +937,27 @@ async fn copy_body(
         .recorded
         .as_ref()
         .is_some_and(|m| m.hash == marker.hash);
+    let mut resolved = MediaOutcome::default();
     if !same {
+        if !media.is_empty() {
+            resolved = resolve_media(
+                &mut body,
+                &media,
+                read_at,
+                check.source,
+                (source, target),
+                options,
+                &mut losses,
+            )
+            .await;
+        }
+        if !resolved.failed.is_empty() {
+            // What is written is not the source's body: the next run must look again.
+            marker = ContentMarker {
+                source_edited: INCOMPLETE.to_owned(),
+                hash: body_hash(&body),
+            };
+        }
         // Whatever is there goes first: a body half-written by a stopped run is replaced.
         let mut clear = !fresh;
         let mut attempts = 0;
@@ -790,7 +985,10 @@ async fn copy_body(
     Ok(if same {
         BodyResult::Unchanged(losses)
     } else {
-        BodyResult::Copied(losses)
+        BodyResult::Copied {
+            losses,
+            media: resolved,
+        }
     })
 }
 
@@ -813,7 +1011,10 @@ pub async fn apply_bodies(
                 (None, Some(row)) => (*row, true),
                 (None, None) => return (check, Ok(BodyResult::NoTarget)),
             };
-            (check, copy_body(check, row, fresh, source, target).await)
+            (
+                check,
+                copy_body(check, row, fresh, source, target, options).await,
+            )
         })
         .collect();
     let results: Vec<(&BodyCheck, Result<BodyResult>)> = stream::iter(copies)
@@ -822,10 +1023,20 @@ pub async fn apply_bodies(
         .await;
     for (check, result) in results {
         match result {
-            Ok(BodyResult::Copied(losses)) => {
+            Ok(BodyResult::Copied { losses, media }) => {
                 outcome.read += 1;
                 outcome.copied += 1;
                 outcome.losses.add(&losses);
+                outcome.files_reimported += media.imported;
+                outcome.files_not_copied += media.failed.len();
+                // A body written without some of its files is not done: it counts as failed.
+                outcome.failed += usize::from(!media.failed.is_empty());
+                for failed in media.failed {
+                    outcome.errors.push(format!(
+                        "page content of source row {}: {failed}",
+                        check.source
+                    ));
+                }
             }
             Ok(BodyResult::Unchanged(losses)) => {
                 outcome.read += 1;
@@ -961,16 +1172,140 @@ mod tests {
         assert!(texts[0].contains("child page “Specs”"), "{texts:?}");
         assert!(texts[1].contains("child database “Bugs”"));
         assert!(texts[2].contains("https://github.com/x/y/pull/1"));
-        assert!(
-            texts[5].contains("image hosted by Notion “diagram 1.png”"),
-            "{texts:?}"
+        assert_eq!(
+            body[5].block,
+            json!({"type": "image", "image": {"type": HOSTED_FILE_PLACEHOLDER,
+                HOSTED_FILE_PLACEHOLDER: {"name": "diagram 1.png"}, "caption": []}}),
+            "a hosted image waits for its re-import"
         );
         assert_eq!(
             body[6].block,
             json!({"type": "image", "image": {"type": "external", "external": {"url": "https://example.com/a.png"}, "caption": []}})
         );
-        assert_eq!(losses.not_copied.values().sum::<usize>(), 7);
+        assert_eq!(losses.not_copied.values().sum::<usize>(), 6);
         assert_eq!(losses.notes().len(), 1);
+    }
+
+    fn hosted(kind: &str, name: &str, signed: &str) -> SourceBlock {
+        let mut content = json!({"type": "file", "file": {
+            "url": format!("https://prod-files-secure.s3.us-west-2.amazonaws.com/w/{name}?X-Amz-Date={signed}"),
+            "expiry_time": "2026-07-04T10:08:00.000Z"}, "caption": []});
+        if kind == "file" {
+            content["name"] = json!(name);
+        }
+        source(kind, content, Vec::new())
+    }
+
+    #[test]
+    fn hosted_media_hash_by_name_and_place_not_by_signed_url() {
+        let read = |signed: &str| {
+            vec![
+                paragraph("intro"),
+                source(
+                    "toggle",
+                    json!({"rich_text": []}),
+                    vec![hosted("image", "a.png", signed)],
+                ),
+                source(
+                    "column_list",
+                    json!({}),
+                    vec![source(
+                        "column",
+                        json!({}),
+                        vec![hosted("file", "spec.pdf", signed)],
+                    )],
+                ),
+            ]
+        };
+        let (mut first, mut again) = (Vec::new(), Vec::new());
+        let body = convert_with_media(
+            &read("20260704T090000Z"),
+            &mut Losses::default(),
+            &mut first,
+        );
+        let later = convert_with_media(
+            &read("20260704T100000Z"),
+            &mut Losses::default(),
+            &mut again,
+        );
+        assert_eq!(body_hash(&body), body_hash(&later));
+        assert!(
+            !body_hash(&body).is_empty()
+                && !body.iter().any(|n| n.block.to_string().contains("X-Amz"))
+        );
+        // One media per placeholder, in body order, with the URL as read.
+        assert_eq!(
+            first
+                .iter()
+                .map(|m| (m.kind.as_str(), m.name.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("image", "a.png"), ("file", "spec.pdf")]
+        );
+        assert!(first[1].url.ends_with("20260704T090000Z"));
+        assert_eq!(body[2].block["file"]["name"], "spec.pdf");
+        // Another name, or another place, is another body.
+        let renamed = convert(
+            &[paragraph("intro"), hosted("image", "b.png", "x")],
+            &mut Losses::default(),
+        );
+        let moved = convert(
+            &[hosted("image", "a.png", "x"), paragraph("intro")],
+            &mut Losses::default(),
+        );
+        let kept = convert(
+            &[paragraph("intro"), hosted("image", "a.png", "y")],
+            &mut Losses::default(),
+        );
+        assert_ne!(body_hash(&renamed), body_hash(&kept));
+        assert_ne!(body_hash(&moved), body_hash(&kept));
+    }
+
+    #[test]
+    fn re_imported_media_reference_their_upload_and_failed_ones_become_notes() {
+        let mut media = Vec::new();
+        let mut losses = Losses::default();
+        let mut body = convert_with_media(
+            &[
+                source(
+                    "toggle",
+                    json!({"rich_text": []}),
+                    vec![hosted("image", "a.png", "x")],
+                ),
+                hosted("pdf", "b.pdf", "x"),
+                paragraph("kept"),
+            ],
+            &mut losses,
+            &mut media,
+        );
+        let upload = json!("393abc1e-edcd-81c2-b028-00b21f81936b");
+        let reference = json!({"type": "file_upload", "file_upload": {"id": upload}});
+        let row: PageId = "393abc1e-edcd-81e9-afca-e7cba9d39cff".parse().unwrap();
+        let results = vec![
+            Ok(reference.as_object().unwrap().clone()),
+            Err(FileImportError::FileGone { row }),
+        ];
+        let mut outcome = MediaOutcome::default();
+        fill_media(
+            &mut body,
+            &mut media.iter().zip(results),
+            &mut outcome,
+            &mut losses,
+        );
+        assert_eq!(
+            body[0].children[0].block,
+            json!({"type": "image", "image": {"type": "file_upload", "file_upload": {"id": upload}, "caption": []}})
+        );
+        let note = body[1].block["paragraph"]["rich_text"][0]["text"]["content"].to_string();
+        assert!(note.contains("pdf hosted by Notion “b.pdf”"), "{note}");
+        assert_eq!(
+            body[2].block["paragraph"]["rich_text"][0]["text"]["content"],
+            "kept"
+        );
+        assert_eq!(outcome.imported, 1);
+        assert_eq!(outcome.failed.len(), 1);
+        assert!(outcome.failed[0].to_string().contains("b.pdf"));
+        assert_eq!(losses.not_copied.get("pdf hosted by Notion"), Some(&1));
+        assert!(!body.iter().any(|n| is_media_placeholder(&n.block)));
     }
 
     #[test]

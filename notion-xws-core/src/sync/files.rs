@@ -16,19 +16,28 @@
 //! (the source row gone, the import `failed`, still pending after the last check) is a
 //! [`FileImportError`] that names the file and says what to do; the rest of the row is still
 //! written, without that file ([`OnFailure`]).
+//!
+//! Page content goes the same way ([`reimport_media`], used by
+//! [`content`](super::content)): a media block holding a hosted file is written with a file
+//! upload made from the URL of the body as just read, or, when that URL has expired since
+//! ([`URL_FRESH_FOR`]), from a fresh read of the block. Both paths end in [`reimport`]: one
+//! upload, its status checks, one reference.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
+use tokio::time::Instant;
 
 use super::execute::ExecuteOptions;
 use super::values::{HOSTED_FILE_PLACEHOLDER, copied_files};
 use crate::client::NotionClient;
 use crate::error::Error;
-use crate::ids::{FileUploadId, PageId};
+use crate::ids::{BlockId, FileUploadId, PageId};
 use crate::model::params::CreateFileUpload;
-use crate::model::{FileSource, FileUploadStatus, Page, PropertyValueKind};
+use crate::model::{Block, FileSource, FileUploadStatus, Page, PropertyValueKind};
+use crate::transport::Method;
 
 /// Why a Notion-hosted file was not copied. Each message says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -210,8 +219,25 @@ fn fresh_url<'p>(
     Some(chosen.2)
 }
 
-/// Creates an `external_url` upload of `url` in `target` (made again once if its outcome is
-/// unknown: an unattached upload is harmless), and waits until it is imported.
+/// Re-imports a hosted file into `target` from a fresh signed `url`: creates an `external_url`
+/// upload (made again once if its outcome is unknown: an unattached upload is harmless), waits
+/// until it is imported, and gives the reference to write in the file's place
+/// (`{"type": "file_upload", "file_upload": {"id"}}`, to which a files entry adds its `name` and
+/// a media block its `caption`). The one path of every hosted file the sync copies.
+pub async fn reimport(
+    target: &NotionClient,
+    url: &str,
+    name: &str,
+    options: &ExecuteOptions,
+) -> Result<Map<String, Value>, FileImportError> {
+    let upload = import(target, url, name, options).await?;
+    let mut reference = Map::new();
+    reference.insert("type".into(), json!("file_upload"));
+    reference.insert("file_upload".into(), json!({ "id": upload }));
+    Ok(reference)
+}
+
+/// Creates the upload of [`reimport`] and waits until it is imported.
 async fn import(
     target: &NotionClient,
     url: &str,
@@ -282,6 +308,72 @@ fn import_error(extra: &crate::model::JsonMap, status: &FileUploadStatus) -> Str
         )
 }
 
+/// How long after a body is read the signed URLs it holds are used as read. Notion signs each
+/// URL it returns for an hour from the read (its `expiry_time`); the last five minutes are left
+/// for the import to fetch the file. Past this, the block is read again for a fresh URL.
+pub const URL_FRESH_FOR: Duration = Duration::from_secs(55 * 60);
+
+/// A Notion-hosted file of a media block (`image`, `file`, `pdf`, `video`, `audio`) of a body as
+/// read: what [`reimport_media`] needs to copy it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostedMedia {
+    /// The block (read again when its URL may have expired).
+    pub block: BlockId,
+    /// The block's type.
+    pub kind: String,
+    /// The file's name.
+    pub name: String,
+    /// The signed URL, as read.
+    pub url: String,
+}
+
+/// The signed URL of a Notion-hosted file payload (`{"type": "file", "file": {"url"}}`, a media
+/// block's or a files entry's); `None` for an external file, an upload, anything else.
+pub fn hosted_url(payload: &Value) -> Option<&str> {
+    (payload.get("type").and_then(Value::as_str) == Some("file"))
+        .then(|| payload.pointer("/file/url").and_then(Value::as_str))
+        .flatten()
+}
+
+/// Whether a URL read at `read_at` (tokio's clock) is past its `expiry_time`, or too close to it
+/// for an import: see [`URL_FRESH_FOR`].
+fn expired(read_at: Instant) -> bool {
+    read_at.elapsed() >= URL_FRESH_FOR
+}
+
+/// Re-imports the hosted file of a media block of the body of `row` (read from `source` at
+/// `read_at`) into `target`: from the URL as read, or, when it has expired since, from the URL
+/// of a fresh read of the block (`GET /v1/blocks/{id}`). Gives the reference to write in the
+/// block's payload ([`reimport`]).
+pub async fn reimport_media(
+    media: &HostedMedia,
+    read_at: Instant,
+    source: &NotionClient,
+    row: PageId,
+    target: &NotionClient,
+    options: &ExecuteOptions,
+) -> Result<Map<String, Value>, FileImportError> {
+    if !expired(read_at) {
+        return reimport(target, &media.url, &media.name, options).await;
+    }
+    let request = source.request(Method::Get, format!("/v1/blocks/{}", media.block));
+    let block: Block =
+        source
+            .send(request)
+            .await
+            .map_err(|error| FileImportError::SourceUnreadable {
+                row,
+                cause: error.to_string(),
+            })?;
+    let url = block
+        .content
+        .as_ref()
+        .filter(|_| block.block_type == media.kind && !block.in_trash())
+        .and_then(hosted_url)
+        .ok_or(FileImportError::FileGone { row })?;
+    reimport(target, url, &media.name, options).await
+}
+
 /// Replaces the placeholders of a write (`properties`, request JSON) with file uploads made in
 /// `target` from a fresh read of `source_row` with `source`. See the
 /// [module documentation](self).
@@ -316,22 +408,19 @@ pub async fn resolve_hosted_files<'a>(
             }),
             Ok(page) => match fresh_url(page, placeholder, &mut taken) {
                 None => Err(FileImportError::FileGone { row: source_row }),
-                Some(url) => import(target, url, &placeholder.name, options).await,
+                Some(url) => reimport(target, url, &placeholder.name, options).await,
             },
         };
         match outcome {
-            Ok(upload) => {
+            Ok(mut reference) => {
                 if let Some(entry) = written
                     .get_mut(&placeholder.property)
                     .and_then(|value| value.get_mut("files"))
                     .and_then(Value::as_array_mut)
                     .and_then(|files| files.get_mut(placeholder.index))
                 {
-                    *entry = json!({
-                        "name": placeholder.name,
-                        "type": "file_upload",
-                        "file_upload": {"id": upload},
-                    });
+                    reference.insert("name".into(), json!(placeholder.name));
+                    *entry = Value::Object(reference);
                 }
                 resolved.imported += 1;
             }
@@ -442,6 +531,30 @@ mod tests {
         let mut other = wanted(0, "a.pdf");
         other.property = "Missing".into();
         assert_eq!(fresh_url(&read, &other, &mut taken), None);
+    }
+
+    #[test]
+    fn only_a_hosted_payload_has_a_url_to_reimport() {
+        let hosted = json!({"type": "file", "file": {"url": "https://s3/a.png?X-Amz=1", "expiry_time": null}, "caption": []});
+        assert_eq!(hosted_url(&hosted), Some("https://s3/a.png?X-Amz=1"));
+        for other in [
+            json!({"type": "external", "external": {"url": "https://example.com/a.png"}}),
+            json!({"type": "file_upload", "file_upload": {"id": "x"}}),
+            json!({"type": "file"}),
+            json!("file"),
+        ] {
+            assert_eq!(hosted_url(&other), None, "{other}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_url_is_used_as_read_until_shortly_before_its_hour_is_up() {
+        let read_at = Instant::now();
+        assert!(!expired(read_at));
+        tokio::time::advance(URL_FRESH_FOR - Duration::from_secs(1)).await;
+        assert!(!expired(read_at));
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(expired(read_at));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Page content on the fake Notion: bodies copied (nested, over 100 blocks) when a database asks
 //! for it, a second run that reads no body and writes nothing, an edited body replaced, an
 //! unchanged body behind an edited row left alone, nothing copied when the option is off, and a
-//! crash at every step of a body copy finished by the next run with no block twice.
+//! crash at every step of a body copy finished by the next run with no block twice; hosted
+//! images and files re-imported into the target (a note for one that cannot be, a fresh read of
+//! a block whose URL expired), and the fake's media blocks that attach uploads.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -20,7 +22,8 @@ use notion_xws_core::{BlockId, PageId};
 use serde_json::{Value, json};
 
 use crate::audit::World;
-use crate::fake_support::{ok, send, text};
+use crate::fake_support::{id, ok, send, text};
+use crate::files::hosted_file;
 use crate::sync::{Crash, acme_client, execute, small_world, target_of};
 
 /// The small world with `rows` rows, its `system-databases` given a `Sync Content` checkbox,
@@ -522,4 +525,367 @@ async fn two_way_pairs_copy_content_from_control_to_environment_only() {
     .unwrap();
     run(&world).await;
     assert!(body_of(&control, rows[1]).await.0.is_empty());
+}
+
+/// A body of `rows[0]` with a hosted image (captioned), a hosted file under a toggle, an external
+/// image and two paragraphs; the uploads are made in the control workspace.
+async fn body_with_hosted_media(world: &World, row: PageId) {
+    let image = hosted_file(world, world.token(), "diagram.png").await;
+    let spec = hosted_file(world, world.token(), "spec.pdf").await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/blocks/{row}/children"),
+        world.token(),
+        Some(json!({"children": [
+            {"paragraph": {"rich_text": text("before")}},
+            {"image": {"type": "file_upload", "file_upload": image["file_upload"],
+                       "caption": text("the diagram")}},
+            {"toggle": {"rich_text": text("inside"), "children": [
+                {"file": {"type": "file_upload", "file_upload": spec["file_upload"]}},
+            ]}},
+            {"image": {"type": "external", "external": {"url": "https://example.com/a.png"}}},
+            {"paragraph": {"rich_text": text("after")}},
+        ]})),
+    )
+    .await;
+}
+
+/// The media blocks of a page's body as read (nested ones included), in order.
+async fn media_of(client: &NotionClient, page: PageId) -> Vec<Value> {
+    fn walk(blocks: &[notion_xws_core::sync::content::SourceBlock], out: &mut Vec<Value>) {
+        for source in blocks {
+            if ["image", "file", "pdf", "video", "audio"]
+                .contains(&source.block.block_type.as_str())
+            {
+                let mut content = source.block.content.clone().unwrap_or_default();
+                content["block_type"] = json!(source.block.block_type);
+                out.push(content);
+            }
+            walk(&source.children, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        &read_body(client, BlockId::from(page)).await.unwrap(),
+        &mut out,
+    );
+    out
+}
+
+fn single_block_reads(log: &[LoggedRequest]) -> usize {
+    log.iter()
+        .filter(|r| r.method == Method::Get && r.path.starts_with("/v1/blocks/"))
+        .filter(|r| !r.path.ends_with("/children"))
+        .count()
+}
+
+#[tokio::test(start_paused = true)]
+async fn hosted_media_arrive_as_files_hosted_by_the_target_and_a_second_run_writes_nothing() {
+    let (world, rows) = world(2, true).await;
+    let control = world.client();
+    body_with_hosted_media(&world, rows[0]).await;
+
+    world.fake.clear_request_log();
+    let first = run(&world).await;
+    let log = world.fake.request_log();
+    let uploads: Vec<&LoggedRequest> = log
+        .iter()
+        .filter(|r| r.path.starts_with("/v1/file_uploads"))
+        .collect();
+    let created = uploads.iter().filter(|r| r.method == Method::Post).count();
+    println!(
+        "hosted media: {} file-upload requests for 2 media blocks ({created} created), {} block re-reads",
+        uploads.len(),
+        single_block_reads(&log)
+    );
+    assert_eq!(created, 2);
+    // One creation and one status check each: the import takes 1 s, the first check is at 2 s.
+    assert_eq!(uploads.len(), 4);
+    assert_eq!(single_block_reads(&log), 0, "the URLs as read were fresh");
+    // Made in the workspace written to: the one of the appends.
+    let target_workspace = log
+        .iter()
+        .find(|r| r.method == Method::Patch && r.path.ends_with("/children"))
+        .and_then(|r| r.workspace.clone());
+    assert!(target_workspace.is_some());
+    assert!(uploads.iter().all(|r| r.workspace == target_workspace));
+    assert!(
+        tasks(&first)
+            .notes
+            .iter()
+            .any(|n| n.contains("2 Notion-hosted file(s) re-imported")),
+        "{:?}",
+        tasks(&first).notes
+    );
+
+    let (acme, target_rows) = targets(&world, &rows).await;
+    let (source_media, target_media) = (
+        media_of(&control, rows[0]).await,
+        media_of(&acme, target_rows[0]).await,
+    );
+    assert_eq!(target_media.len(), 3, "{target_media:#?}");
+    for (source, target) in source_media.iter().zip(&target_media) {
+        assert_eq!(source["block_type"], target["block_type"]);
+        assert_eq!(source["type"], target["type"]);
+        assert_eq!(source["caption"], target["caption"]);
+    }
+    let (image, file) = (&target_media[0], &target_media[1]);
+    assert_eq!(image["type"], "file", "hosted by the target: {image}");
+    let url = image["file"]["url"].as_str().unwrap();
+    assert!(url.contains("/diagram.png?X-Amz-"), "{url}");
+    assert_ne!(
+        url.split('?').next(),
+        source_media[0]["file"]["url"]
+            .as_str()
+            .unwrap()
+            .split('?')
+            .next(),
+        "a file of its own, not a link to the source's"
+    );
+    assert_eq!(image["caption"][0]["text"]["content"], "the diagram");
+    assert_eq!(
+        (file["type"].as_str(), file["name"].as_str()),
+        (Some("file"), Some("spec.pdf"))
+    );
+    assert_eq!(
+        target_media[2]["external"]["url"],
+        "https://example.com/a.png"
+    );
+    assert_eq!(
+        body_of(&acme, target_rows[0]).await.1,
+        body_of(&control, rows[0]).await.1,
+        "the same body, whatever the signed URLs"
+    );
+
+    world.fake.clear_request_log();
+    let second = run(&world).await;
+    assert_eq!(tasks(&second).writes, 0);
+    assert_eq!(reads_of_blocks(&world.fake.request_log()), 0);
+
+    // A minute and a half later every URL is signed anew; an edit of the row makes the sync read
+    // the body again, and find it unchanged.
+    tokio::time::advance(Duration::from_secs(90)).await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", rows[0]),
+        world.token(),
+        Some(json!({"properties": {"Notes": {"rich_text": text("edited")}}})),
+    )
+    .await;
+    world.fake.clear_request_log();
+    let third = run(&world).await;
+    let log = world.fake.request_log();
+    assert!(reads_of_blocks(&log) > 0, "the body was read again");
+    assert!(!log.iter().any(|r| r.path.starts_with("/v1/file_uploads")));
+    assert_eq!(count(&log, Method::Patch, "/children"), 0);
+    assert_eq!(count(&log, Method::Delete, ""), 0);
+    assert!(
+        tasks(&third)
+            .notes
+            .iter()
+            .any(|n| n.contains("1 body(ies) read, 0 copied, 1 unchanged")),
+        "{:?}",
+        tasks(&third).notes
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_file_that_cannot_be_reimported_leaves_a_note_and_the_rest_of_the_body() {
+    let (world, rows) = world(1, true).await;
+    body_with_hosted_media(&world, rows[0]).await;
+    world.fake.fail_file_imports("diagram.png");
+
+    let config = RegistryConfig::default();
+    let report = sync(&world.client(), &config, &execute(), None)
+        .await
+        .unwrap();
+    let pair = tasks(&report);
+    assert!(
+        matches!(pair.state, PairState::Failed(_)),
+        "{:?}",
+        pair.state
+    );
+    assert!(
+        pair.errors
+            .iter()
+            .any(|e| e.contains("\"diagram.png\"") && e.contains("Notion could not import it")),
+        "{:?}",
+        pair.errors
+    );
+    assert!(
+        pair.notes
+            .iter()
+            .any(|n| n.contains("1 Notion-hosted file(s) could not be re-imported")),
+        "{:?}",
+        pair.notes
+    );
+    let (acme, target_rows) = targets(&world, &rows).await;
+    let (body, _) = body_of(&acme, target_rows[0]).await;
+    let texts: Vec<String> = body.iter().map(|n| n.block.to_string()).collect();
+    assert_eq!(body.len(), 5, "{texts:#?}");
+    assert!(
+        texts[0].contains("before") && texts[4].contains("after"),
+        "{texts:?}"
+    );
+    assert!(
+        texts[1].contains("not copied by notion-xws: image hosted by Notion “diagram.png”"),
+        "{texts:?}"
+    );
+    let media = media_of(&acme, target_rows[0]).await;
+    assert_eq!(
+        media.len(),
+        2,
+        "the file and the external image: {media:#?}"
+    );
+    assert_eq!(media[0]["name"], "spec.pdf");
+
+    // The body is incomplete: the next run reads it again and tries the file again.
+    world.fake.clear_request_log();
+    let again = sync(&world.client(), &config, &execute(), None)
+        .await
+        .unwrap();
+    let log = world.fake.request_log();
+    assert!(reads_of_blocks(&log) > 0);
+    assert_eq!(
+        log.iter()
+            .filter(|r| r.method == Method::Post && r.path == "/v1/file_uploads")
+            .count(),
+        2,
+        "both files re-imported with the body"
+    );
+    assert!(matches!(tasks(&again).state, PairState::Failed(_)));
+    assert_eq!(
+        body_of(&acme, target_rows[0]).await.0.len(),
+        5,
+        "replaced, not added to"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_url_that_expired_during_the_copy_is_read_again() {
+    let (world, rows) = world(1, true).await;
+    body_with_hosted_media(&world, rows[0]).await;
+    // The first import is checked only after 61 minutes: the second file's URL has expired by
+    // then (the fake refuses an expired URL, as Notion cannot fetch it).
+    let mut options = execute();
+    options.execute_options.file_import_delay = Duration::from_secs(61 * 60);
+    world.fake.clear_request_log();
+    let report = sync(&world.client(), &RegistryConfig::default(), &options, None)
+        .await
+        .unwrap();
+    assert!(!report.has_failures(), "{}", report.to_markdown());
+    let log = world.fake.request_log();
+    assert_eq!(single_block_reads(&log), 1, "the second block read again");
+    let (acme, target_rows) = targets(&world, &rows).await;
+    let media = media_of(&acme, target_rows[0]).await;
+    assert_eq!(
+        media
+            .iter()
+            .map(|m| m["type"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["file", "file", "external"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_fake_attaches_only_an_uploaded_upload_of_the_workspace_to_a_media_block() {
+    let (world, rows) = world(1, true).await;
+    let (fake, t) = (&world.fake, world.token());
+    let path = format!("/v1/blocks/{}/children", rows[0]);
+    let image = |upload: &str| {
+        json!({"children": [{"type": "image", "image": {"type": "file_upload",
+            "file_upload": {"id": upload}}}]})
+    };
+    // Pending: the import is not done yet.
+    let pending = ok(
+        fake,
+        Method::Post,
+        "/v1/file_uploads",
+        t,
+        Some(json!({"mode": "external_url", "filename": "late.png",
+                    "external_url": "https://example.com/late.png"})),
+    )
+    .await;
+    let answer = send(fake, Method::Patch, &path, t, Some(image(&id(&pending)))).await;
+    assert_eq!(
+        (answer.status, answer.body["code"].as_str()),
+        (400, Some("validation_error"))
+    );
+    assert!(
+        answer.body["message"].as_str().unwrap().contains("pending"),
+        "{}",
+        answer.body
+    );
+    // Another workspace's: not found from here.
+    let acme = acme_client(&world).await;
+    let theirs = hosted_file(&world, acme.token(), "theirs.png").await;
+    let answer = send(
+        fake,
+        Method::Patch,
+        &path,
+        t,
+        Some(image(theirs["file_upload"]["id"].as_str().unwrap())),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.body["code"].as_str()),
+        (400, Some("validation_error"))
+    );
+    assert!(
+        answer.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Could not find file upload")
+    );
+    // Uploaded: a hosted file, signed anew on every read.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let made = ok(fake, Method::Patch, &path, t, Some(image(&id(&pending)))).await;
+    let block = &made["results"][0];
+    assert_eq!(block["image"]["type"], "file");
+    assert_eq!(block["image"]["caption"], json!([]));
+    let url = block["image"]["file"]["url"].as_str().unwrap().to_owned();
+    assert!(
+        url.contains("/late.png?X-Amz-") && url.contains("X-Amz-Date="),
+        "{url}"
+    );
+    assert!(block["image"]["file"]["expiry_time"].is_string());
+    tokio::time::advance(Duration::from_secs(60)).await;
+    let read = ok(
+        fake,
+        Method::Get,
+        &format!("/v1/blocks/{}", id(block)),
+        t,
+        None,
+    )
+    .await;
+    let again = read["image"]["file"]["url"].as_str().unwrap();
+    assert_ne!(again, url);
+    assert_eq!(again.split('?').next(), url.split('?').next());
+    // A file block takes the upload's name unless it is given one.
+    let file = hosted_file(&world, t, "brief.pdf").await;
+    let made = ok(
+        fake,
+        Method::Patch,
+        &path,
+        t,
+        Some(json!({"children": [
+            {"file": {"type": "file_upload", "file_upload": file["file_upload"]}},
+            {"file": {"type": "file_upload", "file_upload": file["file_upload"], "name": "Brief"}},
+        ]})),
+    )
+    .await;
+    assert_eq!(made["results"][0]["file"]["name"], "brief.pdf");
+    assert_eq!(made["results"][1]["file"]["name"], "Brief");
+    // A media block with no file is refused.
+    let answer = send(
+        fake,
+        Method::Patch,
+        &path,
+        t,
+        Some(json!({"children": [{"image": {"caption": []}}]})),
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
 }

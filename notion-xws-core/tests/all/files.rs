@@ -35,7 +35,7 @@ fn tasks(report: &RunReport) -> &notion_xws_core::sync::PairReport {
 
 /// A Notion-hosted file in the workspace of `token`: an `external_url` upload, imported, as a
 /// files entry to attach.
-async fn hosted_file(world: &World, token: &NotionToken, name: &str) -> Value {
+pub(crate) async fn hosted_file(world: &World, token: &NotionToken, name: &str) -> Value {
     let upload = ok(
         &world.fake,
         Method::Post,
