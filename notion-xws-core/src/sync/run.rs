@@ -1251,7 +1251,11 @@ async fn finish(
             &options.execute_options,
         )
         .await;
-        report.failed += bodies.failed;
+        // A body that failed only for its files counts as files not copied, not as a write.
+        let files_only = bodies.failed.min(bodies.files_not_copied);
+        report.failed += bodies.failed - files_only;
+        report.files_reimported += bodies.files_reimported;
+        report.files_not_copied += bodies.files_not_copied;
         report.errors.extend(bodies.errors.iter().cloned());
         report.notes.extend(bodies.notes());
     }
