@@ -7,6 +7,12 @@
 //! Then it applies the plans when [`SyncOptions::execute`] is set (else it is a dry run); pairs
 //! run concurrently, each token within its own rate budget, and one failing pair never stops
 //! the others. Either way the result is a [`RunReport`].
+//!
+//! Pairs start in the order of their relations: a pair whose source relates to another synced
+//! database runs after that database's pair in the same environment, which hands over the rows
+//! of its copy once applied, so relation values are written with their rows. A relation that
+//! still waits for a row or a database made in the pass (a cycle of relations) is written by a
+//! second pass, run at once after Notion's read-after-write lag.
 
 use std::collections::HashMap;
 use std::sync::Arc;
