@@ -291,6 +291,32 @@ async fn patch(client: &NotionClient, row: PageId, body: Value) -> Result<()> {
         .map(drop)
 }
 
+/// Trashes a row and writes its mark ([`TRASHED_BY_SYNC`](super::two_way::TRASHED_BY_SYNC)) in
+/// one request, so that no run leaves the row trashed without its mark, or marked but live. Its
+/// outcome unknown, the row is read first: in the trash, it is done (the mark with it, or, had a
+/// person trashed it meanwhile, without: as they left it); live, the request is sent again (to a
+/// page in the trash, it would be refused, since Notion edits no page in the trash).
+async fn trash_marked(
+    client: &NotionClient,
+    row: PageId,
+    properties: &Map<String, Value>,
+) -> Result<()> {
+    let body = json!({"in_trash": true, "properties": properties});
+    let request = client
+        .request(Method::Patch, format!("/v1/pages/{row}"))
+        .with_body(body);
+    match client.send::<Value>(request.clone()).await {
+        Ok(_) => Ok(()),
+        Err(Error::AmbiguousWrite { .. }) => {
+            if client.page(row).await?.in_trash() {
+                return Ok(());
+            }
+            client.send::<Value>(request).await.map(drop)
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// How the base of a pair is written after a hosted file could not be copied into one of its
 /// rows (the property then keeps, on the side written, the value it had).
 #[derive(Debug, Clone, PartialEq)]
@@ -541,12 +567,16 @@ async fn apply_one(
                 patch(environment, *row, json!({ "properties": properties })).await?;
             }
         }
-        TwoWayAction::TrashEnvironment { row, .. } => {
-            patch(environment, *row, json!({"in_trash": true})).await?;
+        TwoWayAction::TrashEnvironment {
+            row, properties, ..
+        } => {
+            trash_marked(environment, *row, properties).await?;
             outcome.trashed += 1;
         }
-        TwoWayAction::TrashControl { row, .. } => {
-            patch(control, *row, json!({"in_trash": true})).await?;
+        TwoWayAction::TrashControl {
+            row, properties, ..
+        } => {
+            trash_marked(control, *row, properties).await?;
             outcome.trashed += 1;
         }
         TwoWayAction::RestoreControl {

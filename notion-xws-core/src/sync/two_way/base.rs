@@ -1,5 +1,6 @@
 //! The base of a linked row pair: a hash per synced property of what both sides held at the last
-//! sync, kept on the environment row as compact text.
+//! sync, kept on the environment row as compact text, with the mark the sync leaves on an
+//! environment row it trashes ([`TRASHED_BY_SYNC`]).
 
 use std::collections::BTreeMap;
 
@@ -14,12 +15,33 @@ pub const BASE_COLUMN: &str = "notion-xws:base";
 /// The version tag that starts every encoded base.
 const VERSION: &str = "v1";
 
+/// The mark of a row the sync trashed because its linked row was trashed: the last entry of an
+/// environment row's base (`v1;…;trashed-by-sync`), the end of a control row's link
+/// (`<environment row ID>;trashed-by-sync`). It is written in the request that trashes the row
+/// (a page in the trash cannot be edited), so that a row in the trash either carries it or was
+/// not trashed by the sync; text without it (every text written before it existed) reads as
+/// "not trashed by the sync".
+pub const TRASHED_BY_SYNC: &str = "trashed-by-sync";
+
 /// What both rows of a linked pair held at the last sync: a hash of each synced property's
 /// canonical JSON text, by the property's name in the environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Base {
     /// The hash ([`hash_text`]) of each property's canonical text, by environment name.
     pub hashes: BTreeMap<String, u64>,
+    /// Whether the sync trashed the environment row this base is on, because its control row was
+    /// trashed ([`TRASHED_BY_SYNC`]); the hashes are then those of the last sync before.
+    pub trashed_by_sync: bool,
+}
+
+impl Base {
+    /// This base with the [`TRASHED_BY_SYNC`] mark set.
+    pub fn marked_trashed_by_sync(&self) -> Self {
+        Self {
+            hashes: self.hashes.clone(),
+            trashed_by_sync: true,
+        }
+    }
 }
 
 impl Base {
@@ -63,7 +85,10 @@ fn escape(name: &str) -> String {
     out
 }
 
-/// Encodes a base as `v1;<name>=<16 hex digits>;…`, names in order, escaped.
+/// Encodes a base as `v1;<name>=<16 hex digits>;…`, names in order, escaped, and
+/// `;trashed-by-sync` last when marked. (An entry of a property always holds an `=`, which a name
+/// escapes: the mark, which has none, is never a property.) A base without the mark is the text
+/// every version wrote.
 pub fn encode_base(base: &Base) -> String {
     let mut out = String::from(VERSION);
     for (name, hash) in &base.hashes {
@@ -72,18 +97,27 @@ pub fn encode_base(base: &Base) -> String {
         out.push('=');
         out.push_str(&format!("{hash:016x}"));
     }
+    if base.trashed_by_sync {
+        out.push(';');
+        out.push_str(TRASHED_BY_SYNC);
+    }
     out
 }
 
 /// Decodes [`encode_base`]'s text; `None` (no base) when it is missing, of another version, or
-/// malformed in any way.
+/// malformed in any way. Without the mark, the base is not marked.
 pub fn decode_base(text: &str) -> Option<Base> {
     let rest = text.trim().strip_prefix(VERSION)?;
     let mut base = Base::default();
     if rest.is_empty() {
         return Some(base);
     }
-    for entry in rest.strip_prefix(';')?.split(';') {
+    let mut entries: Vec<&str> = rest.strip_prefix(';')?.split(';').collect();
+    if entries.last() == Some(&TRASHED_BY_SYNC) {
+        entries.pop();
+        base.trashed_by_sync = true;
+    }
+    for entry in entries {
         let (name, hex) = entry.split_once('=')?;
         if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
@@ -118,10 +152,38 @@ mod tests {
                 .into_iter()
                 .map(|(n, h)| (n.to_owned(), h))
                 .collect(),
+            trashed_by_sync: false,
         };
         let text = encode_base(&base);
-        assert_eq!(decode_base(&text), Some(base));
+        assert_eq!(decode_base(&text), Some(base.clone()));
         assert_eq!(decode_base("v1"), Some(Base::default()));
+        let marked = base.marked_trashed_by_sync();
+        let marked_text = encode_base(&marked);
+        assert_eq!(marked_text, format!("{text};trashed-by-sync"));
+        assert_eq!(decode_base(&marked_text), Some(marked));
+        assert_eq!(
+            decode_base("v1;trashed-by-sync"),
+            Some(Base::default().marked_trashed_by_sync())
+        );
+    }
+
+    #[test]
+    fn a_base_written_before_the_mark_reads_unmarked_and_is_written_back_unchanged() {
+        // The text every earlier version wrote: no mark, and encoding it again gives it back
+        // byte for byte (so that a base the sync rewrites stays readable by those versions).
+        let old = "v1;Hours=af63dc4c8601ec8c;Name=0000000000000001;Stage=cbf29ce484222325";
+        let base = decode_base(old).unwrap();
+        assert!(!base.trashed_by_sync);
+        assert_eq!(base.hashes.len(), 3);
+        assert_eq!(encode_base(&base), old);
+        // A property named like the mark is escaped with its `=`: never read as the mark.
+        let named = Base {
+            hashes: [(TRASHED_BY_SYNC.to_owned(), 5)].into_iter().collect(),
+            trashed_by_sync: false,
+        };
+        let text = encode_base(&named);
+        assert_eq!(text, "v1;trashed-by-sync=0000000000000005");
+        assert_eq!(decode_base(&text), Some(named));
     }
 
     #[test]
@@ -136,6 +198,9 @@ mod tests {
             "v1;Name=0000000000000001;Name=0000000000000002",
             "v1;=0000000000000001",
             "v1;%FF=0000000000000001",
+            "v1;trashed-by-sync;Name=0000000000000001",
+            "v1;Name=0000000000000001;trashed-by-sync;trashed-by-sync",
+            "v1;Name=0000000000000001;trashed-by-syncs",
             "garbage",
         ] {
             assert_eq!(decode_base(text), None, "{text:?}");

@@ -41,7 +41,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use base::{BASE_COLUMN, Base, UNSETTLED, decode_base, encode_base, hash_text};
+pub use base::{
+    BASE_COLUMN, Base, TRASHED_BY_SYNC, UNSETTLED, decode_base, encode_base, hash_text,
+};
 
 use super::plan::{PairStatus, PlanOptions, RowContent, SyncPair, key_value};
 use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
@@ -62,6 +64,35 @@ pub fn link_column(environment_row: PageId) -> String {
     format!("{LINK_PREFIX}{}", environment_row.simple())
 }
 
+/// The text of a control row's link: the environment row's ID, and `;trashed-by-sync` when the
+/// sync trashed the control row ([`TRASHED_BY_SYNC`]). Unmarked, it is the text every version
+/// wrote.
+pub fn encode_link(environment_row: PageId, trashed_by_sync: bool) -> String {
+    if trashed_by_sync {
+        format!("{environment_row};{TRASHED_BY_SYNC}")
+    } else {
+        environment_row.to_string()
+    }
+}
+
+/// Reads [`encode_link`]'s text: the environment row's ID, and whether the mark is there; `None`
+/// when it is anything else.
+pub fn decode_link(text: &str) -> Option<(PageId, bool)> {
+    let text = text.trim();
+    let (id, marked) = match text.split_once(';') {
+        Some((id, mark)) if mark.trim() == TRASHED_BY_SYNC => (id, true),
+        Some(_) => return None,
+        None => (text, false),
+    };
+    PageId::parse(id).ok().map(|id| (id, marked))
+}
+
+/// The request JSON of a control row's link.
+fn link_value(environment_row: PageId, trashed_by_sync: bool) -> Value {
+    let text = encode_link(environment_row, trashed_by_sync);
+    serde_json::json!({"rich_text": [{"type": "text", "text": {"content": text}}]})
+}
+
 /// A row of either side as the two-way planner sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TwoWayRow {
@@ -72,6 +103,10 @@ pub struct TwoWayRow {
     pub link: Option<PageId>,
     /// The base of its pair (environment rows only; `None` when missing or malformed).
     pub base: Option<Base>,
+    /// Whether it carries the [`TRASHED_BY_SYNC`] mark: the sync trashed it because its linked
+    /// row was trashed (a control row's link, an environment row's base). A live row that
+    /// carries it was restored by a person since.
+    pub trashed_by_sync: bool,
     /// When it was last edited (for [`ConflictPolicy::NewerWins`] only).
     pub last_edited_time: String,
 }
@@ -79,11 +114,13 @@ pub struct TwoWayRow {
 impl TwoWayRow {
     /// A control row, with its link to its row in the environment whose registry row is given.
     pub fn control(page: &Page, environment_row: PageId) -> Self {
+        let link =
+            plain_text(page, &link_column(environment_row)).and_then(|text| decode_link(&text));
         Self {
             content: own_columns_removed(RowContent::from(page)),
-            link: plain_text(page, &link_column(environment_row))
-                .and_then(|text| PageId::parse(&text).ok()),
+            link: link.map(|(id, _)| id),
             base: None,
+            trashed_by_sync: link.is_some_and(|(_, marked)| marked),
             last_edited_time: page.last_edited_time.clone(),
         }
     }
@@ -91,10 +128,12 @@ impl TwoWayRow {
     /// An environment row, with its key and its base.
     pub fn environment(page: &Page) -> Self {
         let content = own_columns_removed(RowContent::from(page));
+        let base = plain_text(page, BASE_COLUMN).and_then(|text| decode_base(&text));
         Self {
             link: content.key,
             content,
-            base: plain_text(page, BASE_COLUMN).and_then(|text| decode_base(&text)),
+            trashed_by_sync: base.as_ref().is_some_and(|b| b.trashed_by_sync),
+            base,
             last_edited_time: page.last_edited_time.clone(),
         }
     }
@@ -255,7 +294,8 @@ pub enum TwoWayAction {
         /// The base written.
         base: Base,
     },
-    /// Moves an environment row to the trash.
+    /// Moves an environment row to the trash, its base marked [`TRASHED_BY_SYNC`] in the same
+    /// request.
     TrashEnvironment {
         /// The environment row.
         row: PageId,
@@ -263,8 +303,12 @@ pub enum TwoWayAction {
         control: PageId,
         /// Why.
         reason: TwoWayTrashReason,
+        /// The marked base, as request JSON.
+        properties: Map<String, Value>,
+        /// The base written (its hashes those of the last sync, marked).
+        base: Base,
     },
-    /// Moves a control row to the trash.
+    /// Moves a control row to the trash, its link marked [`TRASHED_BY_SYNC`] in the same request.
     TrashControl {
         /// The control row.
         row: PageId,
@@ -272,21 +316,27 @@ pub enum TwoWayAction {
         environment: PageId,
         /// Why.
         reason: TwoWayTrashReason,
+        /// The marked link, as request JSON.
+        properties: Map<String, Value>,
     },
-    /// Takes a trashed control row out of the trash, with the environment row's values.
+    /// Takes a trashed control row out of the trash, with the environment row's values (the
+    /// environment row changed since the control row was trashed, or a person restored one
+    /// row of a pair the sync had trashed half of).
     RestoreControl {
         /// The trashed control row.
         row: PageId,
-        /// The environment row that changed.
+        /// The live environment row.
         environment: PageId,
         /// The values and link.
         properties: Map<String, Value>,
     },
-    /// Takes a trashed environment row out of the trash, with the control row's values.
+    /// Takes a trashed environment row out of the trash, with the control row's values (the
+    /// control row changed since the environment row was trashed, or a person restored one row
+    /// of a pair the sync had trashed half of).
     RestoreEnvironment {
         /// The trashed environment row.
         row: PageId,
-        /// The control row that changed.
+        /// The live control row.
         control: PageId,
         /// The values, key and base.
         properties: Map<String, Value>,
@@ -493,7 +543,7 @@ impl Synced {
     }
 }
 
-/// The base that records a row's current values (which both sides hold after the write).
+/// The base that records a row's current values (which both sides hold after the write), unmarked.
 fn base_of(row: &TwoWayRow, side: Side, synced: &[Synced]) -> Base {
     Base {
         hashes: synced
@@ -503,6 +553,7 @@ fn base_of(row: &TwoWayRow, side: Side, synced: &[Synced]) -> Base {
                 (p.environment.clone(), hash_text(&text))
             })
             .collect(),
+        trashed_by_sync: false,
     }
 }
 
@@ -536,6 +587,21 @@ fn base_hash(base: &Base, p: &Synced) -> u64 {
         .unwrap_or_else(|| hash_text(&empty(&p.type_name).to_string()))
 }
 
+/// Whether a live control row whose environment row is trashed (`Some`) or gone (`None`) is one
+/// row of a pair the sync trashed half of, restored by a person since: it carries the mark
+/// itself (the sync trashed it), or its environment row in the trash does (the sync trashed
+/// that one, and a person restored this one).
+fn control_restored(control: &TwoWayRow, trashed: Option<&TwoWayRow>) -> bool {
+    control.trashed_by_sync || trashed.is_some_and(|row| row.trashed_by_sync)
+}
+
+/// [`control_restored`]'s mirror: a live environment row, its control row trashed or gone. A
+/// trashed control row's mark counts when its link names this row.
+fn environment_restored(environment: &TwoWayRow, trashed: Option<&TwoWayRow>) -> bool {
+    environment.trashed_by_sync
+        || trashed.is_some_and(|row| row.trashed_by_sync && row.link == Some(environment.id()))
+}
+
 /// The rows of both sides, sorted into what happens to them.
 #[derive(Debug, Default)]
 struct Pairing<'a> {
@@ -562,8 +628,8 @@ fn sorted(rows: &[TwoWayRow]) -> Vec<&TwoWayRow> {
 /// Links the rows of both sides. An environment row's key decides its pair; of several
 /// environment rows with one key (a row duplicated in Notion copies its key), the one the
 /// control row links to, or else the oldest, is the pair and the others are new rows. A control
-/// row linked to an environment row that carries no key is its pair (a create cut short before
-/// the key was written).
+/// row linked to an environment row that carries no key, or whose key names a control row gone
+/// for good (not even in the trash), is its pair (a create cut short before the key was written).
 fn pair_rows(snapshot: &TwoWaySnapshot) -> Pairing<'_> {
     let control = sorted(&snapshot.control_rows);
     let environment = sorted(&snapshot.environment_rows);
@@ -588,6 +654,16 @@ fn pair_rows(snapshot: &TwoWaySnapshot) -> Pairing<'_> {
             by_key.entry(key).or_default().push(row);
         }
     }
+    // The live control rows that no environment row's key names, by the row their link names
+    // (the lowest ID first, the rows being sorted).
+    let mut linking: HashMap<PageId, &TwoWayRow> = HashMap::new();
+    for row in &control {
+        if let Some(link) = row.link
+            && !by_key.contains_key(&row.id())
+        {
+            linking.entry(link).or_insert(row);
+        }
+    }
     let mut paired_control: HashSet<PageId> = HashSet::new();
     let mut paired_environment: HashSet<PageId> = HashSet::new();
     for (key, mut rows) in by_key {
@@ -605,16 +681,19 @@ fn pair_rows(snapshot: &TwoWaySnapshot) -> Pairing<'_> {
         let Some((first, others)) = rows.split_first() else {
             continue;
         };
-        match live {
-            Some(control) => {
+        let trashed = control_trashed.get(&key).copied();
+        match (live, trashed, linking.get(&first.id())) {
+            (Some(control), _, _) => {
                 pairing.linked.push((control, first));
                 paired_control.insert(key);
             }
-            None => {
-                pairing
-                    .environment_orphans
-                    .push((first, key, control_trashed.get(&key).copied()))
+            // Its control row is gone for good, and a live one links to it: the control row
+            // made for it by a run that stopped before writing its key.
+            (None, None, Some(control)) => {
+                pairing.linked.push((control, first));
+                paired_control.insert(control.id());
             }
+            (None, _, _) => pairing.environment_orphans.push((first, key, trashed)),
         }
         paired_environment.insert(first.id());
         pairing.new_environment.extend(others.iter().copied());
@@ -805,7 +884,9 @@ impl Builder {
             }
         }
         let key_missing = environment.link != Some(control.id());
-        let link_wrong = control.link != Some(environment.id());
+        // A mark left by a trash (both rows restored by hand since) is cleared: the link is
+        // written again, and the base differs from the new one, which is unmarked.
+        let link_wrong = control.link != Some(environment.id()) || control.trashed_by_sync;
         let base_differs = environment.base.as_ref() != Some(&new_base);
         let control_written = !to_control.is_empty() || link_wrong;
         if control_written {
@@ -850,14 +931,22 @@ impl Builder {
         environment: PageId,
         trashed: Option<&TwoWayRow>,
         synced: &[Synced],
+        link: &str,
     ) {
+        if control_restored(control, trashed) {
+            self.control_restored(control, environment, trashed, synced, link);
+            return;
+        }
         let base = trashed.and_then(|row| row.base.as_ref());
         if !changed_since(control, Side::Control, base, synced) {
             self.counts.trash_control += 1;
+            let mut properties = Map::new();
+            properties.insert(link.to_owned(), link_value(environment, true));
             self.actions.push(TwoWayAction::TrashControl {
                 row: control.id(),
                 environment,
                 reason: TwoWayTrashReason::OtherSideTrashed,
+                properties,
             });
             return;
         }
@@ -867,20 +956,55 @@ impl Builder {
             ConflictKind::ControlEditedEnvironmentTrashed,
         );
         match trashed {
-            Some(_) => {
-                let base = base_of(control, Side::Control, synced);
-                let mut properties =
-                    self.all_values(control, Side::Control, Side::Environment, synced);
-                properties.extend(key_and_base(Some(control.id()), &base));
-                self.counts.restore += 1;
-                self.actions.push(TwoWayAction::RestoreEnvironment {
-                    row: environment,
-                    control: control.id(),
-                    properties,
-                    base,
-                });
-            }
+            Some(_) => self.restore_environment(control, environment, synced),
             None => self.create_in_environment(control, synced),
+        }
+    }
+
+    /// The environment row in the trash, restored with the control row's values, key and base.
+    fn restore_environment(&mut self, control: &TwoWayRow, environment: PageId, synced: &[Synced]) {
+        let base = base_of(control, Side::Control, synced);
+        let mut properties = self.all_values(control, Side::Control, Side::Environment, synced);
+        properties.extend(key_and_base(Some(control.id()), &base));
+        self.counts.restore += 1;
+        self.actions.push(TwoWayAction::RestoreEnvironment {
+            row: environment,
+            control: control.id(),
+            properties,
+            base,
+        });
+    }
+
+    /// A live control row of a pair the sync trashed half of, restored by a person (the row the
+    /// sync trashed, or the row a person trashed): its environment row is restored with its
+    /// values (or, gone for good, made again, once), then its own mark cleared. No conflict: a
+    /// restore is no edit against a delete.
+    fn control_restored(
+        &mut self,
+        control: &TwoWayRow,
+        environment: PageId,
+        trashed: Option<&TwoWayRow>,
+        synced: &[Synced],
+        link: &str,
+    ) {
+        if trashed.is_none() {
+            // The create's link write clears the control row's mark.
+            self.create_in_environment(control, synced);
+            return;
+        }
+        self.restore_environment(control, environment, synced);
+        if control.trashed_by_sync {
+            // After the restore: a run stopped between the two still sees the mark and
+            // restores the environment row (a live row then: the pair is linked, and the mark
+            // is cleared as that of a linked pair).
+            let mut properties = Map::new();
+            properties.insert(link.to_owned(), link_value(environment, false));
+            self.counts.update_control += 1;
+            self.actions.push(TwoWayAction::UpdateControl {
+                row: control.id(),
+                environment,
+                properties,
+            });
         }
     }
 
@@ -893,6 +1017,16 @@ impl Builder {
         link: &str,
         synced: &[Synced],
     ) {
+        if environment_restored(environment, trashed) {
+            // A person restored one row of a pair the sync trashed half of: the control row is
+            // restored with this row's values (or, gone for good, made again, once), and the
+            // base, written last, clears the environment row's mark. No conflict.
+            match trashed {
+                Some(_) => self.restore_control(environment, control, link, synced),
+                None => self.create_in_control(environment, link, synced),
+            }
+            return;
+        }
         if !changed_since(
             environment,
             Side::Environment,
@@ -900,10 +1034,18 @@ impl Builder {
             synced,
         ) {
             self.counts.trash_environment += 1;
+            // Unchanged since the base, so it has one: kept, marked.
+            let base = environment
+                .base
+                .as_ref()
+                .map(Base::marked_trashed_by_sync)
+                .unwrap_or_default();
             self.actions.push(TwoWayAction::TrashEnvironment {
                 row: environment.id(),
                 control,
                 reason: TwoWayTrashReason::OtherSideTrashed,
+                properties: key_and_base(None, &base),
+                base,
             });
             return;
         }
@@ -913,26 +1055,35 @@ impl Builder {
             ConflictKind::ControlTrashedEnvironmentEdited,
         );
         match trashed {
-            Some(_) => {
-                let base = base_of(environment, Side::Environment, synced);
-                let mut properties =
-                    self.all_values(environment, Side::Environment, Side::Control, synced);
-                properties.insert(link.to_owned(), key_value(environment.id()));
-                self.counts.restore += 1;
-                self.actions.push(TwoWayAction::RestoreControl {
-                    row: control,
-                    environment: environment.id(),
-                    properties,
-                });
-                self.actions.push(TwoWayAction::WriteBase {
-                    row: environment.id(),
-                    control,
-                    properties: key_and_base(None, &base),
-                    base,
-                });
-            }
+            Some(_) => self.restore_control(environment, control, link, synced),
             None => self.create_in_control(environment, link, synced),
         }
+    }
+
+    /// The control row in the trash, restored with the environment row's values and link, then
+    /// the base written.
+    fn restore_control(
+        &mut self,
+        environment: &TwoWayRow,
+        control: PageId,
+        link: &str,
+        synced: &[Synced],
+    ) {
+        let base = base_of(environment, Side::Environment, synced);
+        let mut properties = self.all_values(environment, Side::Environment, Side::Control, synced);
+        properties.insert(link.to_owned(), link_value(environment.id(), false));
+        self.counts.restore += 1;
+        self.actions.push(TwoWayAction::RestoreControl {
+            row: control,
+            environment: environment.id(),
+            properties,
+        });
+        self.actions.push(TwoWayAction::WriteBase {
+            row: environment.id(),
+            control,
+            properties: key_and_base(None, &base),
+            base,
+        });
     }
 
     fn edit_trash_conflict(&mut self, control: PageId, environment: PageId, kind: ConflictKind) {
@@ -1060,9 +1211,22 @@ pub fn plan_two_way(
     }
 
     // The max-delete guard: a listing that failed must not read as "the other side deleted
-    // everything". Past the share, rows whose other side is gone are left as they are.
-    let gone = pairing.control_orphans.len() + pairing.environment_orphans.len();
-    let synced_rows = pairing.linked.len() + gone;
+    // everything". Past the share, rows whose other side is gone are left as they are. A row
+    // restored by hand from a pair the sync trashed half of is a restore, not a delete: not
+    // counted, and restored whatever the guard says.
+    let orphans = pairing.control_orphans.len() + pairing.environment_orphans.len();
+    let restored_by_hand = pairing
+        .control_orphans
+        .iter()
+        .filter(|(row, _, trashed)| control_restored(row, *trashed))
+        .count()
+        + pairing
+            .environment_orphans
+            .iter()
+            .filter(|(row, _, trashed)| environment_restored(row, *trashed))
+            .count();
+    let gone = orphans - restored_by_hand;
+    let synced_rows = pairing.linked.len() + orphans;
     let mut status = PairStatus::Ready;
     if synced_rows > 0
         && gone as f64 > options.max_delete_fraction * synced_rows as f64
@@ -1070,14 +1234,19 @@ pub fn plan_two_way(
     {
         status = PairStatus::DeleteGuard(format!(
             "{gone} of the pair's {synced_rows} linked rows were trashed on one side (more than {:.0}%); \
-             nothing is trashed or restored. If they really were, run again allowing mass deletes",
+             nothing is trashed or restored but the rows restored by hand. If they really were, \
+             run again allowing mass deletes",
             options.max_delete_fraction * 100.0
         ));
-    } else {
-        for (control, environment, trashed) in &pairing.control_orphans {
-            plan.control_orphan(control, *environment, *trashed, &synced);
+    }
+    let guarded = status != PairStatus::Ready;
+    for (control, environment, trashed) in &pairing.control_orphans {
+        if !guarded || control_restored(control, *trashed) {
+            plan.control_orphan(control, *environment, *trashed, &synced, &link);
         }
-        for (environment, control, trashed) in &pairing.environment_orphans {
+    }
+    for (environment, control, trashed) in &pairing.environment_orphans {
+        if !guarded || environment_restored(environment, *trashed) {
             plan.environment_orphan(environment, *control, *trashed, &link, &synced);
         }
     }

@@ -73,6 +73,7 @@ fn row(n: u128, link: Option<u128>, values: BTreeMap<String, Box<str>>) -> TwoWa
         },
         link: link.map(id),
         base: None,
+        trashed_by_sync: false,
         last_edited_time: T0.into(),
     }
 }
@@ -89,6 +90,7 @@ fn base(values: &BTreeMap<String, Box<str>>) -> Base {
                 ((*name).to_owned(), hash_text(&text))
             })
             .collect(),
+        trashed_by_sync: false,
     }
 }
 
@@ -99,6 +101,8 @@ struct World {
     environment: BTreeMap<PageId, TwoWayRow>,
     control_trash: BTreeMap<PageId, TwoWayRow>,
     environment_trash: BTreeMap<PageId, TwoWayRow>,
+    /// The rows the sync trashed (kept apart from the marks it writes, to check them).
+    sync_trashed: HashSet<PageId>,
     next: u128,
     clock: u32,
 }
@@ -177,6 +181,18 @@ impl World {
         trash.insert(id(n), row);
     }
 
+    /// Takes a row out of the trash, as a person would (nothing else written).
+    fn restore(&mut self, side: Side, n: u128) {
+        let time = self.tick();
+        let (live, trash) = match side {
+            Side::Control => (&mut self.control, &mut self.control_trash),
+            Side::Environment => (&mut self.environment, &mut self.environment_trash),
+        };
+        let mut row = trash.remove(&id(n)).unwrap();
+        row.last_edited_time = time;
+        live.insert(id(n), row);
+    }
+
     fn new_row(&mut self, side: Side, values: BTreeMap<String, Box<str>>) -> PageId {
         self.next += 1;
         let n = self.next;
@@ -242,9 +258,20 @@ impl World {
                 | TwoWayAction::WriteBase {
                     row, properties, ..
                 } => write(self.environment.get_mut(row).unwrap(), properties, &time),
-                TwoWayAction::TrashControl { row, .. } => self.trash(Side::Control, row.as_u128()),
-                TwoWayAction::TrashEnvironment { row, .. } => {
-                    self.trash(Side::Environment, row.as_u128())
+                // The mark is written, then the row trashed (one request).
+                TwoWayAction::TrashControl {
+                    row, properties, ..
+                } => {
+                    write(self.control.get_mut(row).unwrap(), properties, &time);
+                    self.sync_trashed.insert(*row);
+                    self.trash(Side::Control, row.as_u128());
+                }
+                TwoWayAction::TrashEnvironment {
+                    row, properties, ..
+                } => {
+                    write(self.environment.get_mut(row).unwrap(), properties, &time);
+                    self.sync_trashed.insert(*row);
+                    self.trash(Side::Environment, row.as_u128());
                 }
                 TwoWayAction::RestoreControl {
                     row, properties, ..
@@ -300,12 +327,19 @@ fn request_text(value: &Value) -> String {
 /// Writes request properties into a model row, as Notion would store them.
 fn write(row: &mut TwoWayRow, properties: &Map<String, Value>, time: &str) {
     for (name, value) in properties {
-        if name == SOURCE_KEY || name.starts_with(LINK_PREFIX) {
+        if name == SOURCE_KEY {
             row.link = PageId::parse(&request_text(&value["rich_text"])).ok();
+            continue;
+        }
+        if name.starts_with(LINK_PREFIX) {
+            let link = decode_link(&request_text(&value["rich_text"]));
+            row.link = link.map(|(id, _)| id);
+            row.trashed_by_sync = link.is_some_and(|(_, marked)| marked);
             continue;
         }
         if name == BASE_COLUMN {
             row.base = decode_base(&request_text(&value["rich_text"]));
+            row.trashed_by_sync = row.base.as_ref().is_some_and(|b| b.trashed_by_sync);
             continue;
         }
         let canonical = if let Some(title) = value.get("title") {
