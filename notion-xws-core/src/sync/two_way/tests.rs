@@ -235,8 +235,10 @@ impl World {
                     control,
                     environment,
                 } => {
+                    // The link is written as an ID alone: unmarked.
                     let row = self.control.get_mut(control).unwrap();
                     row.link = Some(resolve(&created, environment));
+                    row.trashed_by_sync = false;
                     row.last_edited_time = time;
                 }
                 TwoWayAction::LinkEnvironmentRow {
@@ -1004,4 +1006,432 @@ fn a_property_the_base_does_not_name_was_empty_at_the_last_sync() {
     let plan = converge(&mut world, ConflictPolicy::Report);
     assert!(plan.conflicts.is_empty(), "{:?}", plan.conflicts);
     assert_eq!(kinds(&plan), ["update_environment", "update_environment"]);
+}
+
+impl World {
+    /// No live row carries a trash mark.
+    fn assert_no_marks_on_live_rows(&self) {
+        for row in self.control.values().chain(self.environment.values()) {
+            assert!(!row.trashed_by_sync, "a live row still marked: {row:#?}");
+            assert!(
+                !row.base.as_ref().is_some_and(|b| b.trashed_by_sync),
+                "{row:#?}"
+            );
+        }
+    }
+
+    /// Both rows of the first pair (control 1, environment 101) live, linked to each other.
+    fn assert_first_pair_live(&self) {
+        assert_eq!(self.control[&id(1)].link, Some(id(101)), "{self:#?}");
+        assert_eq!(self.environment[&id(101)].link, Some(id(1)), "{self:#?}");
+    }
+}
+
+/// Two rows in step, then one row of the first pair trashed by hand and the other by the sync.
+fn half_trashed_by_the_sync(by_hand: Side) -> World {
+    let mut world = two_rows();
+    match by_hand {
+        Side::Control => world.trash(Side::Control, 1),
+        Side::Environment => world.trash(Side::Environment, 101),
+    }
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(plan.actions.len(), 1);
+    world
+}
+
+#[test]
+fn the_sync_marks_the_row_it_trashes_in_the_same_request() {
+    let world = half_trashed_by_the_sync(Side::Control);
+    let trashed = &world.environment_trash[&id(101)];
+    let marked = trashed.base.as_ref().unwrap();
+    assert!(marked.trashed_by_sync && trashed.trashed_by_sync);
+    // The hashes are those of the last sync.
+    assert_eq!(marked.hashes, base(&vals("a", 1.0, Some("A"))).hashes);
+    assert!(!world.control_trash[&id(1)].trashed_by_sync);
+
+    let world = half_trashed_by_the_sync(Side::Environment);
+    let trashed = &world.control_trash[&id(1)];
+    assert_eq!(
+        (trashed.link, trashed.trashed_by_sync),
+        (Some(id(101)), true)
+    );
+    assert!(!world.environment_trash[&id(101)].trashed_by_sync);
+    let plan = two_rows();
+    let mut world = plan.clone();
+    world.trash(Side::Environment, 101);
+    let plan = world.plan(ConflictPolicy::Report);
+    let TwoWayAction::TrashControl { properties, .. } = &plan.actions[0] else {
+        panic!("{:#?}", plan.actions)
+    };
+    assert_eq!(
+        request_text(&properties[&link()]["rich_text"]),
+        format!("{};trashed-by-sync", id(101))
+    );
+}
+
+#[test]
+fn a_row_restored_by_hand_brings_back_the_row_the_sync_trashed() {
+    // (side trashed and restored by hand, the plan that restores the other side)
+    let cases = [
+        (Side::Control, vec!["restore_environment"]),
+        (Side::Environment, vec!["restore_control", "write_base"]),
+    ];
+    for (side, actions) in cases {
+        let mut world = half_trashed_by_the_sync(side);
+        match side {
+            Side::Control => world.restore(Side::Control, 1),
+            Side::Environment => world.restore(Side::Environment, 101),
+        }
+        let plan = converge(&mut world, ConflictPolicy::Report);
+        assert_eq!(kinds(&plan), actions, "{side:?}");
+        assert!(plan.conflicts.is_empty(), "{side:?}: {:?}", plan.conflicts);
+        assert_eq!(plan.counts.restore, 1);
+        // The same pages, both live, linked, equal, unmarked.
+        world.assert_first_pair_live();
+        world.assert_linked_one_to_one();
+        world.assert_sides_equal();
+        world.assert_no_marks_on_live_rows();
+        assert!(world.control_trash.is_empty() && world.environment_trash.is_empty());
+    }
+}
+
+#[test]
+fn the_row_the_sync_trashed_restored_by_hand_brings_back_the_other() {
+    // (side trashed by hand, the plan once the other side's row is restored by hand)
+    let cases = [
+        (Side::Control, vec!["restore_control", "write_base"]),
+        (
+            Side::Environment,
+            vec!["restore_environment", "update_control"],
+        ),
+    ];
+    for (side, actions) in cases {
+        let mut world = half_trashed_by_the_sync(side);
+        match side {
+            Side::Control => world.restore(Side::Environment, 101),
+            Side::Environment => world.restore(Side::Control, 1),
+        }
+        let plan = converge(&mut world, ConflictPolicy::Report);
+        assert_eq!(kinds(&plan), actions, "{side:?}");
+        assert!(plan.conflicts.is_empty(), "{side:?}: {:?}", plan.conflicts);
+        world.assert_first_pair_live();
+        world.assert_linked_one_to_one();
+        world.assert_sides_equal();
+        world.assert_no_marks_on_live_rows();
+    }
+}
+
+#[test]
+fn both_rows_restored_by_hand_only_lose_their_mark() {
+    for (side, actions) in [
+        (Side::Control, vec!["write_base"]),
+        (Side::Environment, vec!["update_control"]),
+    ] {
+        let mut world = half_trashed_by_the_sync(side);
+        world.restore(Side::Control, 1);
+        world.restore(Side::Environment, 101);
+        let plan = converge(&mut world, ConflictPolicy::Report);
+        assert_eq!(kinds(&plan), actions, "{side:?}");
+        assert!(plan.conflicts.is_empty());
+        world.assert_first_pair_live();
+        world.assert_no_marks_on_live_rows();
+    }
+}
+
+#[test]
+fn a_restore_and_an_edit_bring_the_other_row_back_with_the_edit_and_no_conflict() {
+    for side in [Side::Control, Side::Environment] {
+        // The row trashed by hand is restored and edited.
+        let mut world = half_trashed_by_the_sync(side);
+        match side {
+            Side::Control => {
+                world.restore(Side::Control, 1);
+                world.edit(Side::Control, 1, "Hours", json!(9.0));
+            }
+            Side::Environment => {
+                world.restore(Side::Environment, 101);
+                world.edit(Side::Environment, 101, "Hours", json!(9.0));
+            }
+        }
+        let plan = converge(&mut world, ConflictPolicy::Report);
+        assert!(plan.conflicts.is_empty(), "{side:?}: {:?}", plan.conflicts);
+        world.assert_first_pair_live();
+        world.assert_sides_equal();
+        world.assert_no_marks_on_live_rows();
+        assert_eq!(*world.control[&id(1)].content.values["Hours"], *"9.0");
+        // The row the sync trashed is restored and edited.
+        let mut world = half_trashed_by_the_sync(side);
+        match side {
+            Side::Control => {
+                world.restore(Side::Environment, 101);
+                world.edit(Side::Environment, 101, "Name", json!("back"));
+            }
+            Side::Environment => {
+                world.restore(Side::Control, 1);
+                world.edit(Side::Control, 1, "Name", json!("back"));
+            }
+        }
+        let plan = converge(&mut world, ConflictPolicy::Report);
+        assert!(plan.conflicts.is_empty(), "{side:?}: {:?}", plan.conflicts);
+        world.assert_first_pair_live();
+        world.assert_sides_equal();
+        world.assert_no_marks_on_live_rows();
+        assert_eq!(
+            *world.environment[&id(101)].content.values["Name"],
+            *"\"back\""
+        );
+    }
+}
+
+#[test]
+fn a_restore_whose_other_row_is_gone_for_good_makes_it_again_once() {
+    // The control row restored by hand; the environment row the sync trashed is gone.
+    let mut world = half_trashed_by_the_sync(Side::Control);
+    world.environment_trash.clear();
+    world.restore(Side::Control, 1);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["create_in_environment", "link_control_row"]);
+    world.assert_linked_one_to_one();
+    world.assert_sides_equal();
+    assert_eq!(world.environment.len(), 2);
+
+    // The control row the sync trashed, restored by hand; the environment row a person trashed
+    // is gone: the mark is on the live row, so it is made again, once, without a conflict.
+    let mut world = half_trashed_by_the_sync(Side::Environment);
+    world.environment_trash.clear();
+    world.restore(Side::Control, 1);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["create_in_environment", "link_control_row"]);
+    assert!(plan.conflicts.is_empty());
+    world.assert_linked_one_to_one();
+    world.assert_no_marks_on_live_rows();
+
+    // The environment row the sync trashed, restored by hand; the control row is gone.
+    let mut world = half_trashed_by_the_sync(Side::Control);
+    world.control_trash.clear();
+    world.restore(Side::Environment, 101);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["create_in_control", "link_environment_row"]);
+    assert!(plan.conflicts.is_empty());
+    world.assert_linked_one_to_one();
+    world.assert_sides_equal();
+    world.assert_no_marks_on_live_rows();
+    assert_eq!(world.control.len(), 2);
+
+    // The environment row a person trashed, restored by hand; the control row the sync
+    // trashed (the only row marked) is gone: nothing tells this from a control row deleted by
+    // hand, so the delete wins, as it did before the marks.
+    let mut world = half_trashed_by_the_sync(Side::Environment);
+    world.control_trash.clear();
+    world.restore(Side::Environment, 101);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["trash_environment"]);
+}
+
+#[test]
+fn without_a_mark_a_restored_row_is_trashed_again() {
+    // Both rows trashed by hand: a row restored by hand, unchanged, follows the other side's
+    // trash (no row of the pair was trashed by the sync).
+    let mut world = two_rows();
+    world.trash(Side::Control, 1);
+    world.trash(Side::Environment, 101);
+    converge(&mut world, ConflictPolicy::Report);
+    world.restore(Side::Control, 1);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["trash_control"]);
+    // A mark written by an older version never exists: text without one reads unmarked.
+    let mut world = half_trashed_by_the_sync(Side::Control);
+    let trashed = world.environment_trash.get_mut(&id(101)).unwrap();
+    trashed.base.as_mut().unwrap().trashed_by_sync = false;
+    trashed.trashed_by_sync = false;
+    world.restore(Side::Control, 1);
+    let plan = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&plan), ["trash_control"]);
+}
+
+#[test]
+fn a_restore_cut_short_anywhere_is_finished_by_the_next_run() {
+    for (trashed_by_hand, restored) in [
+        (Side::Control, (Side::Control, 1)),
+        (Side::Control, (Side::Environment, 101)),
+        (Side::Environment, (Side::Environment, 101)),
+        (Side::Environment, (Side::Control, 1)),
+    ] {
+        let mut start = half_trashed_by_the_sync(trashed_by_hand);
+        start.restore(restored.0, restored.1);
+        start.edit(restored.0, restored.1, "Hours", json!(4.0));
+        let plan = start.plan(ConflictPolicy::Report);
+        for limit in 0..=plan.actions.len() {
+            let mut world = start.clone();
+            world.apply(&plan, Some(limit));
+            converge(&mut world, ConflictPolicy::Report);
+            world.assert_first_pair_live();
+            world.assert_linked_one_to_one();
+            world.assert_sides_equal();
+            world.assert_no_marks_on_live_rows();
+            assert_eq!(world.control.len(), 2, "cut after {limit}");
+        }
+    }
+    // The environment row made again for a restored control row, cut between the create and
+    // the link: the next run pairs them (the key names the live control row).
+    let mut start = half_trashed_by_the_sync(Side::Environment);
+    start.environment_trash.clear();
+    start.restore(Side::Control, 1);
+    let plan = start.plan(ConflictPolicy::Report);
+    let mut world = start.clone();
+    world.apply(&plan, Some(1));
+    converge(&mut world, ConflictPolicy::Report);
+    world.assert_linked_one_to_one();
+    world.assert_no_marks_on_live_rows();
+    assert_eq!(world.environment.len(), 2);
+    // The control row made again for a restored environment row, cut between the create and
+    // the key: the new control row links to it, and the next run pairs them.
+    let mut start = half_trashed_by_the_sync(Side::Control);
+    start.control_trash.clear();
+    start.restore(Side::Environment, 101);
+    let plan = start.plan(ConflictPolicy::Report);
+    let mut world = start.clone();
+    world.apply(&plan, Some(1));
+    let next = converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(kinds(&next), ["update_environment"]);
+    world.assert_linked_one_to_one();
+    world.assert_no_marks_on_live_rows();
+    assert_eq!(world.control.len(), 2);
+}
+
+#[test]
+fn restores_by_hand_are_not_deletes_for_the_max_delete_guard() {
+    let mut world = World::synced(&[
+        vals("a", 1.0, None),
+        vals("b", 1.0, None),
+        vals("c", 1.0, None),
+        vals("d", 1.0, None),
+    ]);
+    for c in [1, 2, 3] {
+        world.trash(Side::Control, c);
+    }
+    converge(&mut world, ConflictPolicy::Report);
+    assert_eq!(world.environment.len(), 1);
+    for c in [1, 2, 3] {
+        world.restore(Side::Control, c);
+    }
+    let plan = plan_two_way(
+        &world.snapshot(),
+        ConflictPolicy::Report,
+        PlanOptions::default(),
+    );
+    assert_eq!(plan.status, PairStatus::Ready, "{:?}", plan.status);
+    assert_eq!(plan.counts.restore, 3);
+    // Past the share with real deletes too, the guard holds them and still lets restores by.
+    let mut world = World::synced(&[
+        vals("a", 1.0, None),
+        vals("b", 1.0, None),
+        vals("c", 1.0, None),
+        vals("d", 1.0, None),
+    ]);
+    world.trash(Side::Control, 1);
+    converge(&mut world, ConflictPolicy::Report);
+    world.restore(Side::Control, 1);
+    for c in [2, 3, 4] {
+        world.trash(Side::Control, c);
+    }
+    let plan = plan_two_way(
+        &world.snapshot(),
+        ConflictPolicy::Report,
+        PlanOptions::default(),
+    );
+    assert!(matches!(plan.status, PairStatus::DeleteGuard(_)));
+    assert_eq!(kinds(&plan), ["restore_environment"]);
+}
+
+/// A random second round, on a pair with a row in the trash.
+#[derive(Debug, Clone)]
+enum Restore {
+    Keep,
+    /// Restores the control row (`false`) or the environment row (`true`), and may edit it.
+    One(bool, Option<(usize, usize)>),
+    Both,
+}
+
+fn restore() -> impl Strategy<Value = Restore> {
+    prop_oneof![
+        1 => Just(Restore::Keep),
+        3 => (any::<bool>(), prop::option::of((0..3usize, 0..3usize)))
+            .prop_map(|(side, edit)| Restore::One(side, edit)),
+        1 => Just(Restore::Both),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(11),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// Random edits and trashes, a run, then random restores by hand: a pair with a row the
+    /// sync trashed comes back whole (the same two pages, linked, equal under a winning policy,
+    /// unmarked) once a person restores either of its rows; any other pair keeps the old rules;
+    /// and the plans reach a fixpoint with no duplicate.
+    #[test]
+    fn restores_by_hand_bring_back_what_the_sync_trashed(
+        rows in 1..5usize,
+        edits in prop::collection::vec((edit(), edit()), 5),
+        restores in prop::collection::vec(restore(), 5),
+        policy in policy(),
+    ) {
+        let start: Vec<_> = (0..rows).map(|i| vals(&format!("r{i}"), 1.0, None)).collect();
+        let mut world = World::synced(&start);
+        for (i, (c, e)) in edits.iter().take(rows).enumerate() {
+            let (cn, en) = (1 + i as u128, 101 + i as u128);
+            for (side, n, edit) in [(Side::Control, cn, c), (Side::Environment, en, e)] {
+                match edit {
+                    Edit::Keep => {}
+                    Edit::Set(p, v) => world.edit(side, n, TYPES[*p].0, value(*p, *v)),
+                    Edit::Trash => world.trash(side, n),
+                }
+            }
+        }
+        converge(&mut world, policy);
+        let mut expect_back = Vec::new();
+        for (i, restore) in restores.iter().take(rows).enumerate() {
+            let (c, e) = (id(1 + i as u128), id(101 + i as u128));
+            let in_trash = (world.control_trash.contains_key(&c), world.environment_trash.contains_key(&e));
+            let by_sync = world.sync_trashed.contains(&c) || world.sync_trashed.contains(&e);
+            let mut restored = false;
+            for (side, row, trashed) in [(Side::Control, c, in_trash.0), (Side::Environment, e, in_trash.1)] {
+                let wanted = match restore {
+                    Restore::Keep => false,
+                    Restore::One(environment, _) => *environment == (side == Side::Environment),
+                    Restore::Both => true,
+                };
+                if wanted && trashed {
+                    world.restore(side, row.as_u128());
+                    if let Restore::One(_, Some((p, v))) = restore {
+                        world.edit(side, row.as_u128(), TYPES[*p].0, value(*p, *v));
+                    }
+                    restored = true;
+                }
+            }
+            // Both rows of the pair were in the trash, one of them put there by the sync.
+            if restored && in_trash.0 && in_trash.1 && by_sync {
+                expect_back.push((c, e));
+            }
+        }
+        converge(&mut world, policy);
+        world.assert_linked_one_to_one();
+        world.assert_no_marks_on_live_rows();
+        if matches!(policy, ConflictPolicy::ControlWins | ConflictPolicy::EnvironmentWins) {
+            world.assert_sides_equal();
+        }
+        for (c, e) in expect_back {
+            prop_assert_eq!(world.control.get(&c).and_then(|r| r.link), Some(e));
+            prop_assert_eq!(world.environment.get(&e).and_then(|r| r.link), Some(c));
+            let (a, b) = (&world.control[&c], &world.environment[&e]);
+            for (name, type_name) in TYPES {
+                prop_assert_eq!(a.text(name, type_name), b.text(name, type_name));
+            }
+        }
+    }
 }
