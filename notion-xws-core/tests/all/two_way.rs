@@ -677,6 +677,296 @@ async fn two_way_trash_none_and_none_trash_the_other_side_is_trashed() {
     p.settled().await;
 }
 
+/// The plain text of a column the library owns, on a row of either side, live or in the trash.
+async fn own_text(p: &Pair, side: Side, row: PageId, column_start: &str) -> String {
+    let page = p.client(side).page(row).await.unwrap();
+    page.properties
+        .iter()
+        .find(|(name, _)| name.starts_with(column_start))
+        .and_then(|(_, value)| match &value.value {
+            PropertyValueKind::RichText(text) => Some(RichText::concat_plain_text(text)),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// A pair of four rows with `Row 0` trashed by hand on `side`, then a run that trashes the other
+/// side's `Row 0`: the pages of `Row 0` (control, environment).
+async fn half_trashed_by_the_sync(side: Side) -> (Pair, PageId, PageId) {
+    let p = Pair::synced(4, ConflictPolicy::Report).await;
+    let (c, e) = (
+        p.row(Side::Control, "Row 0").await,
+        p.row(Side::Environment, "Row 0").await,
+    );
+    p.trash(side, if side == Side::Control { c } else { e })
+        .await;
+    let report = p.run().await;
+    assert_eq!((report.trashed, report.failed), (1, 0), "{report:#?}");
+    (p, c, e)
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_the_sync_marks_the_row_it_trashes() {
+    let (p, c, e) = half_trashed_by_the_sync(Side::Control).await;
+    let base = own_text(&p, Side::Environment, e, "notion-xws:base").await;
+    assert!(
+        base.starts_with("v1;") && base.ends_with(";trashed-by-sync"),
+        "{base}"
+    );
+    assert!(p.environment.page(e).await.unwrap().in_trash());
+    assert_eq!(
+        own_text(&p, Side::Control, c, LINK_PREFIX).await,
+        e.to_string()
+    );
+    let (p, c, e) = half_trashed_by_the_sync(Side::Environment).await;
+    assert_eq!(
+        own_text(&p, Side::Control, c, LINK_PREFIX).await,
+        format!("{e};trashed-by-sync")
+    );
+    assert!(p.control.page(c).await.unwrap().in_trash());
+    assert!(
+        !own_text(&p, Side::Environment, e, "notion-xws:base")
+            .await
+            .contains("trashed-by-sync")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_a_restore_by_hand_of_either_row_brings_the_pair_back() {
+    // (side a person trashed, side a person restores)
+    for (trashed, restored) in [
+        (Side::Control, Side::Control),
+        (Side::Control, Side::Environment),
+        (Side::Environment, Side::Environment),
+        (Side::Environment, Side::Control),
+    ] {
+        let (p, c, e) = half_trashed_by_the_sync(trashed).await;
+        p.restore(restored, if restored == Side::Control { c } else { e })
+            .await;
+        let report = p.run().await;
+        let context = format!("trashed in the {trashed:?}, restored in the {restored:?}");
+        assert_eq!(
+            (report.created, report.trashed, report.failed),
+            (0, 0, 0),
+            "{context}: {report:#?}"
+        );
+        assert!(!reports_conflict(&report), "{context}: {report:#?}");
+        // The same two pages, live, linked, equal, and no mark left.
+        assert_eq!(p.row(Side::Control, "Row 0").await, c, "{context}");
+        assert_eq!(p.row(Side::Environment, "Row 0").await, e, "{context}");
+        assert_eq!(p.linked().await.len(), 4, "{context}");
+        p.assert_equal_but(&[]).await;
+        assert_eq!(
+            own_text(&p, Side::Control, c, LINK_PREFIX).await,
+            e.to_string()
+        );
+        assert!(
+            !own_text(&p, Side::Environment, e, "notion-xws:base")
+                .await
+                .contains("trashed-by-sync"),
+            "{context}"
+        );
+        p.settled().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_both_rows_restored_by_hand_only_lose_their_mark() {
+    for side in [Side::Control, Side::Environment] {
+        let (p, c, e) = half_trashed_by_the_sync(side).await;
+        p.restore(Side::Control, c).await;
+        p.restore(Side::Environment, e).await;
+        let report = p.run().await;
+        assert_eq!(
+            (
+                report.created,
+                report.trashed,
+                report.failed,
+                report.writes > 0
+            ),
+            (0, 0, 0, true),
+            "{side:?}: {report:#?}"
+        );
+        assert!(!reports_conflict(&report), "{report:#?}");
+        p.assert_equal_but(&[]).await;
+        p.settled().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_a_restore_and_an_edit_bring_the_pair_back_with_the_edit() {
+    for side in [Side::Control, Side::Environment] {
+        let (p, c, e) = half_trashed_by_the_sync(side).await;
+        let row = if side == Side::Control { c } else { e };
+        p.restore(side, row).await;
+        p.hours(side, row, 42.0).await;
+        let report = p.run().await;
+        assert_eq!((report.created, report.failed), (0, 0), "{report:#?}");
+        assert!(!reports_conflict(&report), "{report:#?}");
+        assert_eq!(p.row(Side::Control, "Row 0").await, c);
+        assert_eq!(p.row(Side::Environment, "Row 0").await, e);
+        assert_eq!(
+            p.value(Side::Environment, "Row 0", "Hours").await,
+            json!(42.0)
+        );
+        p.assert_equal_but(&[]).await;
+        p.settled().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_a_restore_whose_other_row_is_gone_for_good_makes_it_again_once() {
+    // (side a person trashed, the side whose row is then deleted for good, the side restored)
+    for (trashed, gone) in [
+        (Side::Control, Side::Environment),
+        (Side::Environment, Side::Environment),
+        (Side::Control, Side::Control),
+    ] {
+        let (p, c, e) = half_trashed_by_the_sync(trashed).await;
+        let (gone_row, restored, restored_row) = match gone {
+            Side::Control => (c, Side::Environment, e),
+            Side::Environment => (e, Side::Control, c),
+        };
+        // Deleted for good: the integration gets a 404 for it, as for a page emptied from the
+        // trash.
+        p.world
+            .fake
+            .unshare(p.client(gone).token(), gone_row)
+            .unwrap();
+        p.restore(restored, restored_row).await;
+        let report = p.run().await;
+        let context = format!("trashed in the {trashed:?}, gone in the {gone:?}");
+        assert_eq!(
+            (report.created, report.trashed, report.failed),
+            (1, 0, 0),
+            "{context}: {report:#?}"
+        );
+        assert_eq!(p.row(restored, "Row 0").await, restored_row, "{context}");
+        assert_ne!(p.row(gone, "Row 0").await, gone_row, "{context}");
+        assert_eq!(p.linked().await.len(), 4, "{context}");
+        p.assert_equal_but(&[]).await;
+        p.settled().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_restores_by_hand_pass_the_max_delete_guard() {
+    let mut p = Pair::synced(4, ConflictPolicy::Report).await;
+    let control = p.side(Side::Control).await;
+    for title in ["Row 0", "Row 1", "Row 2"] {
+        p.trash(Side::Control, control[title].id).await;
+    }
+    p.options.plan.allow_mass_delete = true;
+    assert_eq!(p.run().await.trashed, 3);
+    p.options.plan.allow_mass_delete = false;
+    for title in ["Row 0", "Row 1", "Row 2"] {
+        p.restore(Side::Control, control[title].id).await;
+    }
+    let report = p.run().await;
+    assert_eq!(report.state, PairState::Synced, "{report:#?}");
+    assert_eq!(
+        (report.updated, report.created, report.trashed),
+        (3, 0, 0),
+        "{report:#?}"
+    );
+    assert_eq!(p.linked().await.len(), 4);
+    p.assert_equal_but(&[]).await;
+    p.settled().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_a_crash_at_every_request_of_a_trash_and_of_a_restore_converges() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+
+    use notion_xws_core::transport::DynTransport;
+
+    use crate::sync::Crash;
+
+    /// Runs the sync through a transport that stops at request `at`, then a clean run.
+    async fn crash_then_run(p: &Pair, at: u64, after_applying: bool) {
+        let crash = Arc::new(Crash {
+            inner: p.world.fake.clone(),
+            at,
+            after_applying,
+            seen: AtomicU64::new(0),
+        });
+        let crashing = NotionClient::new(crash as DynTransport, p.world.token().clone());
+        let stopped = tokio::time::timeout(
+            Duration::from_secs(3600),
+            sync(&crashing, &RegistryConfig::default(), &p.options, None),
+        )
+        .await;
+        assert!(stopped.is_err(), "the run did not stop at {at}");
+        let rerun = p.run().await;
+        assert_eq!(
+            rerun.failed, 0,
+            "crash at {at} ({after_applying}): {rerun:#?}"
+        );
+    }
+
+    for (trashed, restored) in [
+        (Side::Control, Side::Control),
+        (Side::Environment, Side::Control),
+    ] {
+        // The trash: a crash anywhere leaves the other row live, or trashed with its mark (then a
+        // restore by hand brings the pair back).
+        let probe = Pair::synced(4, ConflictPolicy::Report).await;
+        let (c, e) = (
+            probe.row(Side::Control, "Row 0").await,
+            probe.row(Side::Environment, "Row 0").await,
+        );
+        let trashed_row = if trashed == Side::Control { c } else { e };
+        let restored_row = if restored == Side::Control { c } else { e };
+        probe.trash(trashed, trashed_row).await;
+        probe.world.fake.clear_request_log();
+        probe.run().await;
+        let total = probe.world.fake.request_log().len() as u64;
+        for at in 1..=total {
+            for after_applying in [false, true] {
+                let p = Pair::synced(4, ConflictPolicy::Report).await;
+                let (c, e) = (
+                    p.row(Side::Control, "Row 0").await,
+                    p.row(Side::Environment, "Row 0").await,
+                );
+                let (t, r) = (
+                    if trashed == Side::Control { c } else { e },
+                    if restored == Side::Control { c } else { e },
+                );
+                p.trash(trashed, t).await;
+                crash_then_run(&p, at, after_applying).await;
+                assert_eq!(p.linked().await.len(), 3, "trash, crash at {at}");
+                p.restore(restored, r).await;
+                p.run().await;
+                assert_eq!(p.linked().await.len(), 4, "trash, crash at {at}");
+                assert_eq!(p.row(Side::Control, "Row 0").await, c);
+                assert_eq!(p.row(Side::Environment, "Row 0").await, e);
+                p.settled().await;
+            }
+        }
+        // The restore: a crash anywhere, then a clean run, brings the same pair back.
+        let (probe, _, _) = half_trashed_by_the_sync(trashed).await;
+        probe.restore(restored, restored_row).await;
+        let _ = (c, e);
+        probe.world.fake.clear_request_log();
+        probe.run().await;
+        let total = probe.world.fake.request_log().len() as u64;
+        for at in 1..=total {
+            for after_applying in [false, true] {
+                let (p, c, e) = half_trashed_by_the_sync(trashed).await;
+                p.restore(restored, if restored == Side::Control { c } else { e })
+                    .await;
+                crash_then_run(&p, at, after_applying).await;
+                assert_eq!(p.linked().await.len(), 4, "restore, crash at {at}");
+                assert_eq!(p.row(Side::Control, "Row 0").await, c);
+                assert_eq!(p.row(Side::Environment, "Row 0").await, e);
+                p.assert_equal_but(&[]).await;
+                p.settled().await;
+            }
+        }
+    }
+}
+
 /// The two properties the random edits change, and the values they draw from (few, so that an
 /// edit sometimes sets the value already there, or the same value as the other side's edit).
 const NOTES: [&str; 4] = ["a", "b", "c", "d"];
@@ -703,6 +993,9 @@ struct Held {
     id: Option<PageId>,
     live: bool,
     cells: Cells,
+    /// The sync trashed it (and marked it so); a person's trash or restore leaves this as it is,
+    /// the sync's next write to the row clears it.
+    by_sync: bool,
 }
 
 /// One row of the model: what each side holds, and what both held at the last sync.
@@ -734,8 +1027,11 @@ impl ModelRow {
 /// created on the other; of a linked pair, a property changed on one side since the base is
 /// copied to the other, the same value on both is settled, different changes are a conflict (left
 /// as they are under `report`, the control's value copied under `control-wins`); a row trashed on
-/// one side is trashed on the other unless the other changed since the base, in which case the
-/// trashed row is restored with the live row's values (modify beats delete).
+/// one side is trashed on the other (and marked as trashed by the sync) unless the other changed
+/// since the base, in which case the trashed row is restored with the live row's values (modify
+/// beats delete); but when either row of the pair is marked, a person restored one row of a
+/// pair the sync trashed half of, and the other is restored with its values. Every pair the
+/// sync sees live on both sides loses its marks.
 fn model_run(rows: &mut [ModelRow], policy: ConflictPolicy) {
     for row in rows {
         match (row.control.as_mut(), row.environment.as_mut()) {
@@ -744,6 +1040,7 @@ fn model_run(rows: &mut [ModelRow], policy: ConflictPolicy) {
                     id: None,
                     live: true,
                     cells: only.cells.clone(),
+                    by_sync: false,
                 };
                 row.base = Some(only.cells.clone());
                 if row.control.is_none() {
@@ -756,6 +1053,8 @@ fn model_run(rows: &mut [ModelRow], policy: ConflictPolicy) {
                 let base = row.base.get_or_insert_with(Cells::new);
                 match (c.live, e.live) {
                     (true, true) => {
+                        c.by_sync = false;
+                        e.by_sync = false;
                         for (property, b) in base.iter_mut() {
                             let (cv, ev) = (c.cells[property].clone(), e.cells[property].clone());
                             if cv == ev {
@@ -773,12 +1072,15 @@ fn model_run(rows: &mut [ModelRow], policy: ConflictPolicy) {
                     }
                     (true, false) | (false, true) => {
                         let (live, trashed) = if c.live { (c, e) } else { (e, c) };
-                        if live.cells == *base {
+                        if !live.by_sync && !trashed.by_sync && live.cells == *base {
                             live.live = false;
+                            live.by_sync = true;
                         } else {
                             trashed.live = true;
                             trashed.cells = live.cells.clone();
                             *base = live.cells.clone();
+                            live.by_sync = false;
+                            trashed.by_sync = false;
                         }
                     }
                     (false, false) => {}
@@ -897,6 +1199,7 @@ async fn random_edit(p: &Pair, model: &mut Vec<ModelRow>, rng: &mut StdRng, log:
                 id: Some(id),
                 live: true,
                 cells: Cells::from([("Notes", note), ("Hours", hours)]),
+                by_sync: false,
             };
             log.push(format!("{side:?}: add {title}"));
             let (control, environment) = match side {
@@ -995,6 +1298,7 @@ async fn two_way_random_edits_on_both_sides_match_the_model() {
                     id: None,
                     live: true,
                     cells: cells.clone(),
+                    by_sync: false,
                 };
                 ModelRow {
                     title,
