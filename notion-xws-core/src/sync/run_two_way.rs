@@ -20,6 +20,8 @@
 //! link column on the control side) before it is sent again, as in the one-way executor.
 //! Notion-hosted files are re-imported from the row of the side copied from just before the
 //! write that copies them; what that leaves for later (a base fix) stays within the row pair.
+//! A trash and its mark ([`TRASHED_BY_SYNC`](super::two_way::TRASHED_BY_SYNC)) are one request;
+//! its outcome unknown, the row is read before the request is sent again.
 
 use std::collections::{HashMap, HashSet};
 

@@ -23,13 +23,37 @@
 //! the live values, and the conflict is reported. Without a base (a new link, or one unreadable)
 //! nothing is trashed and every difference is a conflict, as Unison does with a lost archive.
 //!
+//! A row the sync trashes is **marked** as such ([`TRASHED_BY_SYNC`]) in the very request that
+//! trashes it (Notion edits no page in the trash, but takes properties with `in_trash: true`):
+//! an environment row's base gets a last entry `;trashed-by-sync` (its hashes stay those of the
+//! last sync), a control row's link becomes `<environment row ID>;trashed-by-sync`. So a row in
+//! the trash either carries the mark or was not trashed by the sync, with no state in between.
+//! When a person later restores either row of such a pair (the one they trashed, or the one the
+//! sync trashed: the mark is on one of the two, live or in the trash), the restore propagates:
+//! the other row is restored, the same page, with the live row's values (edited or not: a
+//! restore is no edit against a delete, so no conflict), and the marks are cleared: the
+//! restored environment row's base is written unmarked, and a live control row's link is
+//! written unmarked after the restore (a run stopped between the two still sees the mark, and
+//! finishes). Should the other row be gone for good (a 404), it is made again, once. A pair
+//! restored by hand on both sides only loses its marks. Without a mark, a restored unchanged
+//! row is trashed again, as before the marks: it follows a trash made by hand on the other
+//! side. Text without the mark (all text written before it existed) reads unmarked, and a row
+//! written unmarked holds exactly the text earlier versions wrote. Two cases cannot be told
+//! apart: a control row the sync trashed and that was then deleted for good takes its mark
+//! with it, so an environment row restored by hand afterwards is trashed again (as after a
+//! control row deleted by hand) unless it was edited; and a mark stays on a row a person
+//! restores and trashes again between two runs.
+//!
 //! [`plan_two_way`] is pure: it reads a [`TwoWaySnapshot`] and returns a [`TwoWayPlan`], whose
 //! actions are applied in order within each row pair (a control row and its environment row: a
 //! link after the create it names, the base last). Each row pair is planned from its own rows
 //! and no action touches another pair's rows, so different row pairs may be applied in any
-//! order or at once. Within a pair, the base is always the last write, so that a run cut short
-//! anywhere (in any number of row pairs at once) is finished by the next: what was written is
-//! then equal on both sides and settles as a false conflict.
+//! order or at once. Within a pair, the base is the last write (but for a control row's mark,
+//! cleared after the restore that writes the base), so that a run cut short anywhere (in any
+//! number of row pairs at once) is finished by the next: what was written is then equal on both
+//! sides and settles as a false conflict. The max-delete guard counts the rows whose other side
+//! was trashed; a restore by hand is no delete: not counted, and planned even when the guard
+//! holds the deletes back.
 
 mod base;
 #[cfg(test)]
