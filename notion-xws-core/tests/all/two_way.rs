@@ -732,6 +732,43 @@ async fn two_way_the_sync_marks_the_row_it_trashes() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn two_way_a_trash_whose_outcome_is_unknown_is_settled_with_its_mark() {
+    use notion_xws_core::fake::Fault;
+
+    // Applied but unanswered (a resend would be refused: the page is in the trash), or not
+    // applied at all (sent again).
+    for fault in [Fault::TimeoutAfterWrite, Fault::TimeoutBeforeWrite] {
+        let p = Pair::synced(4, ConflictPolicy::Report).await;
+        let (c, e) = (
+            p.row(Side::Control, "Row 0").await,
+            p.row(Side::Environment, "Row 0").await,
+        );
+        p.trash(Side::Control, c).await;
+        p.world.fake.fail_next(
+            Some(Method::Patch),
+            &format!("/v1/pages/{e}"),
+            fault.clone(),
+        );
+        let report = p.run().await;
+        assert_eq!(
+            (report.trashed, report.failed),
+            (1, 0),
+            "{fault:?}: {report:#?}"
+        );
+        assert!(
+            own_text(&p, Side::Environment, e, "notion-xws:base")
+                .await
+                .ends_with(";trashed-by-sync"),
+            "{fault:?}"
+        );
+        p.restore(Side::Control, c).await;
+        p.run().await;
+        assert_eq!(p.row(Side::Environment, "Row 0").await, e, "{fault:?}");
+        p.settled().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn two_way_a_restore_by_hand_of_either_row_brings_the_pair_back() {
     // (side a person trashed, side a person restores)
     for (trashed, restored) in [
