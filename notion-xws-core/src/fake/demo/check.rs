@@ -51,7 +51,8 @@ pub struct PeopleCheck {
     pub missing: usize,
 }
 
-/// What a sync made of the demo's references. See the [module documentation](self).
+/// What a sync made of the demo's references: read by [`DemoWorld::references`] from the rows
+/// of both workspaces, not from the sync's own counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DemoReferences {
     /// Tasks → Contacts.
