@@ -24,7 +24,7 @@ def flow() -> float:
     first = client.sync(execute=True)
     second = client.sync(execute=True)
     elapsed = time.perf_counter() - start
-    assert first.created == 170 and second.writes == 0, (first, second)
+    assert first.created == 194 and second.writes == 0, (first, second)
     return elapsed
 
 

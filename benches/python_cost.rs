@@ -52,7 +52,7 @@ async fn flow() -> f64 {
     let second = sync(&control, &config, &options, None)
         .await
         .expect("a sync");
-    assert_eq!(first.pairs.iter().map(|p| p.created).sum::<usize>(), 170);
+    assert_eq!(first.pairs.iter().map(|p| p.created).sum::<usize>(), 194);
     assert_eq!(second.writes(), 0);
     start.elapsed().as_secs_f64()
 }

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use notion_xws_core::audit::{AuditReport, ParentPageStatus, audit};
 use notion_xws_core::client::{NotionClient, NotionVersion};
-use notion_xws_core::fake::demo::DemoWorld;
+use notion_xws_core::fake::demo::{ASSET_RELATION, CONTACT_RELATION, DemoReferences, DemoWorld};
 use notion_xws_core::fake::{FakeConfig, FakeNotion};
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::RegistryConfig;
@@ -125,7 +125,7 @@ enum Command {
         json: bool,
     },
     /// Runs the whole flow on an embedded demo world (no network, no token): audit, repair,
-    /// sync, and a second sync that writes nothing.
+    /// sync, a second sync that writes nothing, and what became of the relations and people.
     Demo,
     /// Reads Notion links (or IDs) and prints what each names.
     ParseLink {
@@ -456,7 +456,7 @@ impl From<&AuditReport> for Snapshot {
 }
 
 /// `demo`: the demo world in an embedded fake (no network, no token of anyone's), audited,
-/// repaired, audited again.
+/// repaired, audited again, synced twice, and its relations and people read back.
 async fn demo() -> Result<i32, Error> {
     let fake = FakeNotion::new(FakeConfig::default());
     let world = DemoWorld::build(&fake).await?;
@@ -551,13 +551,76 @@ async fn demo() -> Result<i32, Error> {
     out!("{}", second.to_markdown());
     let created: usize = first.pairs.iter().map(|p| p.created).sum();
     out!(
-        "The first sync created {created} rows with {} writes; the second made {} writes \
-         ({} rows unchanged). Every row exists once in its target.",
+        "The first sync created {created} rows with {} writes ({} requests); the second made {} \
+         writes ({} requests, {} rows unchanged). Every row exists once in its target.",
         first.writes(),
+        first.requests(),
         second.writes(),
+        second.requests(),
         second.pairs.iter().map(|p| p.unchanged).sum::<usize>()
     );
 
+    out!("\n## 7. relations and people, read back from both workspaces\n");
+    let references = world.references(&client).await?;
+    if let Some(tasks) = first.pairs.iter().find(|p| p.pair.database == "Tasks") {
+        out!(
+            "Tasks is synced before Contacts: the first pass of the first sync left its {:?} \
+             column waiting for Contacts' copy, and a second pass of the same sync added it and \
+             updated {} tasks.",
+            CONTACT_RELATION,
+            tasks.updated
+        );
+    }
+    print_references(&world, &references);
+
     let failed_runs = first.has_failures() || second.has_failures() || second.writes() > 0;
-    Ok(i32::from(applied.failed() > 0 || failed_runs))
+    Ok(i32::from(
+        applied.failed() > 0 || failed_runs || !references.all_right(),
+    ))
+}
+
+/// What the sync made of the demo's relations and people (section 7 of `demo`).
+fn print_references(world: &DemoWorld, references: &DemoReferences) {
+    let r = &references.relation;
+    out!(
+        "Tasks → Contacts ({CONTACT_RELATION:?}): {} relation values in {} tasks (up to {} on one \
+         task, past the 25 a page shows), remapped to VibeVessel's copies of the contacts: {} \
+         right, {} misdirected, {} missing.",
+        r.source_values,
+        r.rows,
+        r.most_on_a_row,
+        r.remapped,
+        r.misdirected,
+        r.missing
+    );
+    out!(
+        "Tasks → Brand Assets ({ASSET_RELATION:?}): {} (Brand Assets is not synced; the note \
+         above says so).",
+        if references.unsynced_relation_copied {
+            "copied, wrongly"
+        } else {
+            "not copied"
+        }
+    );
+    let members: Vec<String> = world
+        .people
+        .iter()
+        .map(|p| match &p.vibevessel_email {
+            Some(email) if *email == p.email => format!("{} (in both)", p.name),
+            Some(email) => format!("{} (in both, there as {email})", p.name),
+            None => format!("{} (not in VibeVessel's workspace)", p.name),
+        })
+        .collect();
+    out!("Members: {}.", members.join(", "));
+    let p = &references.people;
+    out!(
+        "People (Tasks' Assignee, Contacts' Owner): {} named in the source; {} matched by email to \
+         the VibeVessel member, {} left out and reported (not members there), {} wrong, {} \
+         missing.",
+        p.source_values,
+        p.matched,
+        p.unmatched,
+        p.wrong,
+        p.missing
+    );
 }

@@ -1,5 +1,7 @@
 """The notion-xws command, run as a user runs it: demo, parse-link, usage errors."""
 
+import re
+
 
 def test_demo_audits_repairs_and_audits_again(run_cli):
     done = run_cli("demo", script=True)
@@ -13,6 +15,41 @@ def test_demo_audits_repairs_and_audits_again(run_cli):
     assert "a second repair plans 0 changes" in out
     assert "| parent pages recorded | 0 |" in out
     assert "ntn_" not in out + done.stderr
+
+
+def test_demo_syncs_relations_and_people(run_cli):
+    done = run_cli("demo", script=True)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "The first sync created 194 rows" in out
+    assert "the second made 0 writes" in out
+    assert "## 7. relations and people" in out
+    relations = re.search(
+        r"(\d+) relation values in (\d+) tasks \(up to (\d+) on one task.*?: (\d+) right, "
+        r"(\d+) misdirected, (\d+) missing",
+        out,
+    )
+    assert relations, out
+    values, tasks, most, right, misdirected, missing = map(int, relations.groups())
+    assert values == right and values > tasks > 0
+    assert most > 25
+    assert (misdirected, missing) == (0, 0)
+    assert '"Asset"): not copied' in out
+    assert '"Asset" not synced' in out  # the pair's note
+    people = re.search(
+        r"(\d+) named in the source; (\d+) matched by email .*?, (\d+) left out and reported.*?, "
+        r"(\d+) wrong, (\d+) missing",
+        out,
+    )
+    assert people, out
+    named, matched, unmatched, wrong, missing = map(int, people.groups())
+    assert matched > 0 and unmatched > 0 and named == matched + unmatched
+    assert (wrong, missing) == (0, 0)
+    # The first sync's notes report every person left out (by pair: Tasks, Contacts).
+    first_sync = out.split("## 5. sync --execute")[1].split("## 6.")[0]
+    reported = re.findall(r"(\d+) person/people in the source cannot be matched", first_sync)
+    assert len(reported) == 2 and sum(map(int, reported)) == unmatched, first_sync
+    assert "Lena Vogel (not in VibeVessel's workspace)" in out
 
 
 def test_parse_link(run_cli):

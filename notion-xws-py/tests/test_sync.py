@@ -41,7 +41,7 @@ def test_plan_writes_nothing_and_says_what_a_sync_would_do(demo):
     assert not writes(fake)
     tasks = pair(plan, "Tasks")
     assert tasks["created"] == 120 and tasks["state"]["state"] == "planned"
-    assert plan.created == 120 + 30 + 12 + 8 + 6
+    assert plan.created == 120 + 30 + 30 + 8 + 6
     assert "dry run" in plan.to_markdown()
     assert json.loads(plan.to_json())["dry_run"] is True
 
@@ -51,13 +51,13 @@ def test_sync_execute_then_a_second_sync_writes_nothing(demo):
     seen = []
     first = client.sync(execute=True, progress=seen.append)
     assert not first.has_failures, first.to_markdown()
-    assert first.created == 176  # 170 pushed or pulled, 6 of the two-way pair
+    assert first.created == 194  # 188 pushed or pulled, 6 of the two-way pair
     assert seen and seen[-1]["done"] <= seen[-1]["planned"]
     assert {p["pair"] for p in seen} >= {"Tasks → VibeVessel Client Workspace"}
     fake.clear_request_log()
     second = client.sync(execute=True)
     assert second.writes == 0 and not writes(fake)
-    assert second.unchanged == 176
+    assert second.unchanged == 194
     for output in (first.to_json(), first.to_markdown(), repr(first)):
         assert info["control_token"] not in output
 
@@ -77,7 +77,7 @@ def test_a_failing_progress_callback_does_not_stop_the_sync(demo):
         raise RuntimeError("boom")
 
     report = client.sync(execute=True, only="VibeVessel Client Workspace", progress=broken)
-    assert not report.has_failures and report.created == 176
+    assert not report.has_failures and report.created == 194
 
 
 def test_the_command(run_cli):

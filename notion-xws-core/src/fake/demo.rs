@@ -10,6 +10,13 @@
 //! sync needs or trips on: VibeVessel's one `database-parent-page` among decoys, Ocean Frontiers'
 //! two, a page not shared with the integration.
 //!
+//! The databases synced to VibeVessel carry references a sync has to translate: people (the
+//! agency's [`DemoPerson`]s, matched by email in VibeVessel's workspace, where one of them is not
+//! a member) and a relation from Tasks to Contacts ([`CONTACT_RELATION`], both pushed to
+//! VibeVessel; one task names every contact, more than a page object shows), besides one to a
+//! database that is not synced ([`ASSET_RELATION`]). [`DemoWorld::references`] reads back what a
+//! sync made of them.
+//!
 //! Everything inside the workspaces is created through the API (with [`NotionClient`]
 //! over the fake); only what a person does in Notion's UI uses the fake's admin calls: making the
 //! workspaces and integrations, sharing and unsharing pages, revoking tokens. The same
@@ -33,19 +40,26 @@
 //! [`NotionClient`]: crate::client::NotionClient
 
 mod api;
+mod check;
 mod content;
 mod plan;
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value, json};
 
+pub use self::check::{DemoReferences, PeopleCheck, RelationCheck};
+
 use self::api::DemoApi;
-use self::content::{DemoRng, PLAIN_COLUMNS, SECOND_SOURCE_COLUMNS, text};
+use self::content::{
+    DemoRng, MEMBERS, PLAIN_COLUMNS, RowRefs, SECOND_SOURCE_COLUMNS, related_titles, text,
+};
 use self::plan::{
     DataSourceCell, DatabaseCell, ENVIRONMENTS, IdForm, Location, RowPlan, TokenPlan, UrlShape,
 };
 use super::{FakeNotion, FakeWorkspace};
 use crate::error::{Error, Result};
-use crate::ids::{DataSourceId, DatabaseId, PageId};
+use crate::ids::{DataSourceId, DatabaseId, PageId, UserId};
 use crate::secret::NotionToken;
 
 /// The control workspace's name.
@@ -64,6 +78,10 @@ pub const RELATION_TO_ENVIRONMENTS: &str = "Related to system-environments (syst
 pub const DATABASE_PARENT_PAGE: &str = "database-parent-page";
 /// The options of `Sync` (a status property), in order.
 pub const SYNC_OPTIONS: [&str; 6] = ["No Sync", "Push", "Pull", "Two-Way", "One-Way", "Sometimes"];
+/// Tasks' relation to Contacts (both synced to VibeVessel with `Push`).
+pub const CONTACT_RELATION: &str = "Contact";
+/// Tasks' relation to Brand Assets (whose `Sync`, `Sometimes`, names no direction: not synced).
+pub const ASSET_RELATION: &str = "Asset";
 /// The options of `Environment-Type`.
 pub const ENVIRONMENT_TYPES: [&str; 4] = ["Primary", "Client", "Archive", "Legacy"];
 
@@ -203,6 +221,23 @@ pub struct SyncedDatabase {
     pub registry_page_id: PageId,
 }
 
+/// A member of the agency: a person of the control workspace whom the synced databases name, and
+/// the same person in VibeVessel's workspace (same email, maybe in other letter case), if a member
+/// there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoPerson {
+    /// The name.
+    pub name: String,
+    /// The email in the control workspace.
+    pub email: String,
+    /// The person in the control workspace.
+    pub control_user: UserId,
+    /// The same person in VibeVessel's workspace, when they are a member there.
+    pub vibevessel_user: Option<UserId>,
+    /// Their email there (the same address, maybe in other letter case).
+    pub vibevessel_email: Option<String>,
+}
+
 /// The objects of a VibeVessel sync: where databases go, the decoys, and the sources.
 ///
 /// VibeVessel's root page holds `database-parent-page`, the two decoys and `Client Archive`; its
@@ -244,6 +279,8 @@ pub struct DemoWorld {
     pub clients: Vec<DemoClient>,
     /// The VibeVessel objects.
     pub vibevessel: VibeVesselObjects,
+    /// The agency's members whom the synced databases name (`Assignee`, `Owner`), in order.
+    pub people: Vec<DemoPerson>,
 }
 
 /// A slug of a title for a link (`Content Calendar` → `Content-Calendar`).
@@ -287,10 +324,19 @@ impl DemoWorld {
     pub const WITH_DATA_SOURCE_ID: usize = 29;
     /// Rows of `system-databases` with a `Database URL`.
     pub const WITH_URL: usize = 93;
+    /// The agency's members whom the synced databases name.
+    pub const PEOPLE: usize = 4;
+    /// Of them, members of VibeVessel's workspace too.
+    pub const PEOPLE_IN_VIBEVESSEL: usize = 3;
 
     /// The environment named `name`.
     pub fn environment(&self, name: &str) -> Option<&DemoEnvironment> {
         self.environments.iter().find(|e| e.name == name)
+    }
+
+    /// The synced database named `name`.
+    pub fn synced(&self, name: &str) -> Option<&SyncedDatabase> {
+        self.vibevessel.synced.iter().find(|s| s.name == name)
     }
 
     /// The first `system-databases` row named `name`.
@@ -344,6 +390,15 @@ fn check_plan(rows: &[RowPlan]) -> Result<()> {
                 })
                 .count(),
             DemoWorld::INVALID_TOKENS,
+        ),
+        ("members", MEMBERS.len(), DemoWorld::PEOPLE),
+        (
+            "members of VibeVessel's workspace",
+            MEMBERS
+                .iter()
+                .filter(|m| m.vibevessel_email.is_some())
+                .count(),
+            DemoWorld::PEOPLE_IN_VIBEVESSEL,
         ),
     ];
     for (what, got, wanted) in checks {
@@ -457,20 +512,26 @@ impl<'a> Builder<'a> {
             return Err(plan_error("no VibeVessel workspace".to_owned()));
         };
 
-        // The databases the registry names, with their rows.
+        // What a person does in the UI: the agency's members join the control workspace, and
+        // VibeVessel's where they work with the client.
+        let people = self.people(&control, &vibevessel_workspace)?;
+        let people_ids: Vec<UserId> = people.iter().map(|p| p.control_user).collect();
+
+        // The databases the registry names, then their relation columns, then their rows (a
+        // database's rows after those of the databases it relates to).
         let mut targets = Vec::with_capacity(plans.len());
         let mut second_sources = Vec::with_capacity(plans.len());
-        let mut first_rows = Vec::with_capacity(plans.len());
+        let mut apis = Vec::with_capacity(plans.len());
         for plan in &plans {
             let (api, parent) = match plan.location {
                 Location::Control | Location::Page => (&control_api, databases_page_id),
                 Location::Private => (&control_api, private_page_id),
                 Location::VibeVessel => (&vibevessel_api, vv_parent),
             };
+            apis.push(api);
             if let Location::Page = plan.location {
                 targets.push(RowTarget::Page(api.page(parent, &plan.object_title).await?));
                 second_sources.push(None);
-                first_rows.push(None);
                 continue;
             }
             let columns = plan.spec.map_or(PLAIN_COLUMNS, |s| s.columns);
@@ -487,15 +548,48 @@ impl<'a> Builder<'a> {
             } else {
                 None
             };
-            let mut first_row = None;
-            for n in 0..plan.spec.map_or(0, |s| s.rows) {
-                let values = content::row(columns, n, &mut self.rng);
-                let row = api.row(database.data_source_id, values).await?;
-                first_row.get_or_insert(row);
-            }
             targets.push(RowTarget::Database(database));
             second_sources.push(second);
-            first_rows.push(first_row);
+        }
+        let sources: BTreeMap<&str, DataSourceId> = plans
+            .iter()
+            .zip(&targets)
+            .filter_map(|(plan, target)| match (plan.spec, target) {
+                (Some(spec), RowTarget::Database(d)) => Some((spec.title, d.data_source_id)),
+                _ => None,
+            })
+            .collect();
+        let mut first_rows = vec![None; plans.len()];
+        let mut rows_by_title: BTreeMap<&'static str, Vec<PageId>> = BTreeMap::new();
+        let mut order: Vec<usize> = (0..plans.len()).collect();
+        // Those with relations last (the related databases have none).
+        order.sort_by_key(|&i| {
+            plans[i]
+                .spec
+                .is_some_and(|s| !related_titles(s.columns).is_empty())
+        });
+        for i in order {
+            let (Some(spec), RowTarget::Database(database)) = (plans[i].spec, targets[i]) else {
+                continue;
+            };
+            let api = apis[i];
+            if let Some(columns) =
+                content::relation_schema(spec.columns, &sources).map_err(plan_error)?
+            {
+                api.add_columns(database.data_source_id, columns).await?;
+            }
+            let mut made = Vec::with_capacity(spec.rows);
+            for n in 0..spec.rows {
+                let refs = RowRefs {
+                    people: &people_ids,
+                    rows: &rows_by_title,
+                };
+                let values =
+                    content::row(spec.columns, n, &mut self.rng, refs).map_err(plan_error)?;
+                made.push(api.row(database.data_source_id, values).await?);
+            }
+            first_rows[i] = made.first().copied();
+            rows_by_title.insert(spec.title, made);
         }
 
         // The rows of system-databases.
@@ -622,7 +716,38 @@ impl<'a> Builder<'a> {
             registry_rows,
             clients,
             vibevessel,
+            people,
         })
+    }
+
+    /// The agency's members, added to the control workspace and (most of them) to VibeVessel's.
+    fn people(
+        &self,
+        control: &FakeWorkspace,
+        vibevessel: &FakeWorkspace,
+    ) -> Result<Vec<DemoPerson>> {
+        MEMBERS
+            .iter()
+            .map(|member| {
+                let control_user =
+                    self.fake
+                        .add_user(control.workspace_id, member.name, member.email)?;
+                let vibevessel_user = member
+                    .vibevessel_email
+                    .map(|email| {
+                        self.fake
+                            .add_user(vibevessel.workspace_id, member.name, email)
+                    })
+                    .transpose()?;
+                Ok(DemoPerson {
+                    name: member.name.to_owned(),
+                    email: member.email.to_owned(),
+                    control_user,
+                    vibevessel_user,
+                    vibevessel_email: member.vibevessel_email.map(str::to_owned),
+                })
+            })
+            .collect()
     }
 
     /// The registry's three databases under `Registry`.

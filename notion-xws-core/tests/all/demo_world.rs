@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use notion_xws_core::fake::demo::{
-    DATABASE_PARENT_PAGE, DemoWorld, RELATION_TO_DATABASES, RELATION_TO_ENVIRONMENTS,
-    RegistryDefect, RowTarget, TokenState,
+    ASSET_RELATION, CONTACT_RELATION, DATABASE_PARENT_PAGE, DemoWorld, RELATION_TO_DATABASES,
+    RELATION_TO_ENVIRONMENTS, RegistryDefect, RowTarget, TokenState,
 };
 use notion_xws_core::fake::{FakeConfig, FakeNotion};
 use notion_xws_core::transport::Method;
@@ -688,6 +688,7 @@ async fn unshared_and_two_source_databases_answer_as_notion_would() {
         "url",
         "email",
         "people",
+        "relation",
         "formula",
         "created_time",
         "unique_id",
@@ -701,8 +702,155 @@ async fn unshared_and_two_source_databases_answer_as_notion_would() {
         .map(|s| (s.name.as_str(), s.rows))
         .collect();
     assert_eq!(counts["Content Calendar"], 30);
-    assert_eq!(counts["Contacts"], 12);
+    assert_eq!(counts["Contacts"], 30);
     assert_eq!(counts["Shared Roadmap"], 6);
+}
+
+/// The emails (lower case) of a workspace's people, by user ID, as its integration reads them.
+async fn emails(fake: &FakeNotion, token: &NotionToken) -> BTreeMap<String, String> {
+    let users = ok(fake, Method::Get, "/v1/users?page_size=100", token, None).await;
+    users["results"]
+        .as_array()
+        .map(|users| {
+            users
+                .iter()
+                .filter_map(|u| {
+                    let email = u["person"]["email"].as_str()?;
+                    Some((u["id"].as_str()?.to_owned(), email.to_owned()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn people_ids(row: &Value, property: &str) -> Vec<String> {
+    row["properties"][property]["people"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(start_paused = true)]
+async fn people_and_relations_name_what_the_workspaces_hold() {
+    let world = world(0).await;
+    let fake = &world.fake;
+    let control = &world.control_token;
+    let vibevessel = world
+        .environment("VibeVessel Client Workspace")
+        .and_then(|e| e.token.clone())
+        .expect("VibeVessel's token");
+
+    // The members: all in the control workspace, all but one in VibeVessel's, by the same email
+    // (one in other letter case).
+    assert_eq!(world.people.len(), DemoWorld::PEOPLE);
+    let in_control = emails(fake, control).await;
+    let in_vibevessel = emails(fake, &vibevessel).await;
+    let mut members_there = 0;
+    let mut other_case = 0;
+    for person in &world.people {
+        assert_eq!(
+            in_control.get(&person.control_user.to_string()),
+            Some(&person.email)
+        );
+        match (person.vibevessel_user, &person.vibevessel_email) {
+            (Some(user), Some(email)) => {
+                members_there += 1;
+                assert_eq!(in_vibevessel.get(&user.to_string()), Some(email));
+                assert_eq!(email.to_lowercase(), person.email);
+                other_case += usize::from(*email != person.email);
+            }
+            (None, None) => assert!(
+                !in_vibevessel
+                    .values()
+                    .any(|e| e.eq_ignore_ascii_case(&person.email)),
+                "{} is not a member there",
+                person.name
+            ),
+            other => panic!("{}: {other:?}", person.name),
+        }
+    }
+    assert_eq!(members_there, DemoWorld::PEOPLE_IN_VIBEVESSEL);
+    assert_eq!(other_case, 1);
+    let not_there = world
+        .people
+        .iter()
+        .find(|p| p.vibevessel_user.is_none())
+        .expect("one member is not in VibeVessel's workspace")
+        .control_user
+        .to_string();
+
+    // Tasks names contacts (one task all of them, past the 25 a page shows; some tasks several)
+    // and brand assets, and people: members only, the one not in VibeVessel's among them.
+    let synced = |name: &str| world.synced(name).expect(name).database.data_source_id;
+    let (tasks, _) = all_rows(fake, control, synced("Tasks")).await;
+    let (contacts, _) = all_rows(fake, control, synced("Contacts")).await;
+    let (assets, _) = all_rows(fake, control, synced("Brand Assets")).await;
+    let ids = |rows: &[Value]| -> BTreeSet<String> {
+        rows.iter()
+            .filter_map(|r| r["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (contact_ids, asset_ids) = (ids(&contacts), ids(&assets));
+    assert!(contacts.len() > 25);
+    let first = tasks
+        .iter()
+        .find(|t| cell(t, "Name").ends_with("#001"))
+        .expect("the first task");
+    assert_eq!(
+        first["properties"][CONTACT_RELATION]["has_more"],
+        json!(true)
+    );
+    assert_eq!(relation_ids(first, CONTACT_RELATION).len(), 25);
+    let several = tasks
+        .iter()
+        .filter(|t| relation_ids(t, CONTACT_RELATION).len() > 1)
+        .count();
+    assert!(several > 10, "{several} tasks name several contacts");
+    let members: BTreeSet<String> = world
+        .people
+        .iter()
+        .map(|p| p.control_user.to_string())
+        .collect();
+    let mut named = BTreeSet::new();
+    for task in &tasks {
+        for contact in relation_ids(task, CONTACT_RELATION) {
+            assert!(contact_ids.contains(&contact));
+        }
+        for asset in relation_ids(task, ASSET_RELATION) {
+            assert!(asset_ids.contains(&asset));
+        }
+        named.extend(people_ids(task, "Assignee"));
+    }
+    for contact in &contacts {
+        named.extend(people_ids(contact, "Owner"));
+    }
+    assert!(named.is_subset(&members), "{named:?}");
+    assert!(named.contains(&not_there));
+    assert!(tasks.iter().any(|t| people_ids(t, "Assignee").len() == 2));
+    assert!(tasks.iter().any(|t| people_ids(t, "Assignee").is_empty()));
+
+    // The relations are one-way, to the related databases' data sources.
+    let schema = ok(
+        fake,
+        Method::Get,
+        &format!("/v1/data_sources/{}", synced("Tasks")),
+        control,
+        None,
+    )
+    .await;
+    for (column, related) in [
+        (CONTACT_RELATION, "Contacts"),
+        (ASSET_RELATION, "Brand Assets"),
+    ] {
+        let relation = &schema["properties"][column]["relation"];
+        assert_eq!(relation["type"], "single_property");
+        assert_eq!(relation["data_source_id"], synced(related).to_string());
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -726,6 +874,7 @@ async fn the_same_seed_builds_the_same_world_and_no_token_prints() {
         );
         ids.extend(w.environments.iter().map(|e| e.page_id.to_string()));
         ids.extend(w.clients.iter().map(|c| c.page_id.to_string()));
+        ids.extend(w.people.iter().map(|p| format!("{p:?}")));
         ids
     };
     assert_eq!(ids(&a), ids(&b));

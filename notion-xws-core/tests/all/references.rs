@@ -157,7 +157,7 @@ impl RefWorld {
 }
 
 /// Every page a relation value names, past the 25 a page object shows.
-async fn related(client: &NotionClient, row: &Page, property: &str) -> BTreeSet<PageId> {
+pub(crate) async fn related(client: &NotionClient, row: &Page, property: &str) -> BTreeSet<PageId> {
     let id = row.properties[property].id.clone().unwrap();
     let items: Vec<PropertyItemResponse> = client
         .page_property(row.id, &id)
@@ -177,7 +177,7 @@ async fn related(client: &NotionClient, row: &Page, property: &str) -> BTreeSet<
         .collect()
 }
 
-fn people(row: &Page, property: &str) -> Vec<UserId> {
+pub(crate) fn people(row: &Page, property: &str) -> Vec<UserId> {
     match &row.properties[property].value {
         PropertyValueKind::People(users) => users.iter().map(|u| u.id).collect(),
         other => panic!("not people: {other:?}"),

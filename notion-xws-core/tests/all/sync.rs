@@ -1,5 +1,6 @@
-//! The one-way sync on the fake Notion: the demo world end to end, a second run that writes
-//! nothing, edits that arrive with one write each, the delete guard, and a crash at every step.
+//! The one-way sync on the fake Notion: the demo world end to end (its relations remapped and its
+//! people matched), a second run that writes nothing, edits that arrive with one write each, the
+//! delete guard, and a crash at every step.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -134,7 +135,7 @@ async fn the_demo_world_syncs_and_a_second_run_writes_nothing() {
     for (database, rows_expected) in [
         ("Tasks", 120),
         ("Content Calendar", 30),
-        ("Contacts", 12),
+        ("Contacts", 30),
         ("Client Feedback", 8),
     ] {
         let p = pair(&first, database);
@@ -202,6 +203,24 @@ async fn the_demo_world_syncs_and_a_second_run_writes_nothing() {
     );
     assert_eq!(rows(&control, pulled).await.len(), 8);
 
+    // Relations and people: Tasks comes before Contacts, so its Contact column and values wait
+    // for the second pass of the same run; the relation to Brand Assets (not synced) is reported,
+    // and so are the people VibeVessel's workspace does not have.
+    let tasks = pair(&first, "Tasks");
+    assert_eq!(tasks.waiting, 0, "{tasks:#?}");
+    assert!(tasks.updated > 0, "the second pass writes the relations");
+    let notes = tasks.notes.join("\n");
+    assert!(notes.contains("\"Asset\" not synced"), "{notes}");
+    assert!(notes.contains("cannot be matched"), "{notes}");
+    assert_relations_and_people_arrived(&world, &control, &vv_client, tasks_source).await;
+    let check = world.references(&control).await.unwrap();
+    assert!(check.all_right(), "{check:#?}");
+    assert!(check.relation.most_on_a_row > 25, "{check:#?}");
+    assert!(
+        check.people.unmatched > 0 && check.people.matched > 0,
+        "{check:#?}"
+    );
+
     // A second run writes nothing, and reads ⌈rows/100⌉ per side plus a small constant.
     fake.clear_request_log();
     let second = sync(&control, &config, &execute(), None).await.unwrap();
@@ -213,16 +232,138 @@ async fn the_demo_world_syncs_and_a_second_run_writes_nothing() {
         })
         .collect();
     assert!(writes.is_empty(), "{writes:#?}");
+    assert_eq!(second.writes(), 0);
     let tasks = pair(&second, "Tasks");
     assert_eq!(
         (tasks.created, tasks.updated, tasks.trashed, tasks.unchanged),
         (0, 0, 0, 120)
     );
     assert_eq!(tasks.writes, 0);
+    // The rows, the schemas and the link row; the one value past 25 references, a read on each
+    // side; the two users lists and the keys of the Contacts copy (read once a run, by the first
+    // pair that needs them).
     assert!(
-        tasks.requests <= 2 + 2 + 3,
+        tasks.requests <= 2 + 2 + 3 + 2 + 2 + 2,
         "{} requests for 120 rows on each side",
         tasks.requests
+    );
+}
+
+/// Every `Contact` value in VibeVessel's copy of Tasks points at VibeVessel's copy of a contact the
+/// source task names, and all of them are there (past 25); every person in the copies of Tasks and
+/// Contacts is the VibeVessel member with the email of a person the source row names, and only
+/// the people VibeVessel's workspace lacks are left out.
+async fn assert_relations_and_people_arrived(
+    world: &DemoWorld,
+    control: &NotionClient,
+    vv_client: &NotionClient,
+    tasks_source: DataSourceId,
+) {
+    use crate::references::{people, related};
+    let environment = "VibeVessel Client Workspace";
+    let tasks_copy = target_of(control, "Tasks", environment).await.unwrap();
+    let contacts_copy = target_of(control, "Contacts", environment).await.unwrap();
+    let contacts_source = world.synced("Contacts").unwrap().database.data_source_id;
+    let contact_of: HashMap<PageId, PageId> = rows(vv_client, contacts_copy)
+        .await
+        .iter()
+        .map(|row| (row.id, source_key(row).expect("a key")))
+        .collect();
+    let copy_rows = rows(vv_client, tasks_copy).await;
+    let copies: HashMap<PageId, &Page> = copy_rows
+        .iter()
+        .map(|row| (source_key(row).expect("a key"), row))
+        .collect();
+    let schema = vv_client.data_source(tasks_copy).await.unwrap().properties;
+    match &schema["Contact"].config {
+        notion_xws_core::model::PropertyConfigKind::Relation(relation) => {
+            assert_eq!(relation.data_source_id, Some(contacts_copy));
+        }
+        other => panic!("not a relation: {other:?}"),
+    }
+    assert!(!schema.contains_key("Asset"), "Brand Assets is not synced");
+
+    // People are matched by email, read from each workspace's users list.
+    let emails = |client: &NotionClient| {
+        let client = client.clone();
+        async move {
+            let users: Vec<notion_xws_core::model::User> =
+                client.users().try_collect().await.unwrap();
+            users
+                .into_iter()
+                .filter_map(|u| match u.kind {
+                    Some(notion_xws_core::model::UserKind::Person(Some(person))) => {
+                        Some((u.id, person.email.flatten()?.to_lowercase()))
+                    }
+                    _ => None,
+                })
+                .collect::<HashMap<_, _>>()
+        }
+    };
+    let control_emails = emails(control).await;
+    let vv_by_email: HashMap<String, notion_xws_core::UserId> = emails(vv_client)
+        .await
+        .into_iter()
+        .map(|(id, email)| (email, id))
+        .collect();
+    let expected_people = |source: &Page, column: &str| -> (Vec<_>, usize) {
+        let named = people(source, column);
+        let mut matched: Vec<_> = named
+            .iter()
+            .filter_map(|u| vv_by_email.get(control_emails.get(u)?).copied())
+            .collect();
+        matched.sort();
+        let unmatched = named.len() - matched.len();
+        (matched, unmatched)
+    };
+    let (mut relation_values, mut most, mut unmatched, mut matched) = (0, 0, 0, 0);
+    for source in rows(control, tasks_source).await {
+        let copy = copies[&source.id];
+        let wanted = related(control, &source, "Contact").await;
+        let got = related(vv_client, copy, "Contact").await;
+        let got_sources: std::collections::BTreeSet<PageId> = got
+            .iter()
+            .map(|target| {
+                *contact_of
+                    .get(target)
+                    .unwrap_or_else(|| panic!("{target} is not a row of VibeVessel's Contacts"))
+            })
+            .collect();
+        assert_eq!(got_sources, wanted, "{}", source.title());
+        assert_eq!(got.len(), wanted.len());
+        relation_values += got.len();
+        most = most.max(got.len());
+        let (want, left_out) = expected_people(&source, "Assignee");
+        let mut have = people(copy, "Assignee");
+        have.sort();
+        assert_eq!(have, want, "{}", source.title());
+        matched += have.len();
+        unmatched += left_out;
+    }
+    let contact_copies = rows(vv_client, contacts_copy).await;
+    let contact_copies: HashMap<PageId, &Page> = contact_copies
+        .iter()
+        .map(|row| (source_key(row).expect("a key"), row))
+        .collect();
+    for source in rows(control, contacts_source).await {
+        let (want, left_out) = expected_people(&source, "Owner");
+        let mut have = people(contact_copies[&source.id], "Owner");
+        have.sort();
+        assert_eq!(have, want, "{}", source.title());
+        matched += have.len();
+        unmatched += left_out;
+    }
+    assert!(most > 25, "one task names {most} contacts");
+    assert!(
+        matched > 0 && unmatched > 0,
+        "{matched} matched, {unmatched} left out"
+    );
+    let check = world.references(control).await.unwrap();
+    assert_eq!(check.relation.remapped, relation_values);
+    assert_eq!(check.relation.most_on_a_row, most);
+    assert_eq!(
+        (check.people.matched, check.people.unmatched),
+        (matched, unmatched)
     );
 }
 

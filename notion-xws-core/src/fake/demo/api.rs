@@ -1,7 +1,7 @@
 //! The few API calls the demo is built with, as one integration would make them: pages under
-//! pages, databases with their first data source, a further data source, rows. Every call goes
-//! through [`NotionClient`] over the fake, so every object of the demo is made through the API
-//! (and counted in the fake's request log).
+//! pages, databases with their first data source, a further data source, columns added, rows.
+//! Every call goes through [`NotionClient`] over the fake, so every object of the demo is made
+//! through the API (and counted in the fake's request log).
 
 use std::sync::Arc;
 
@@ -96,6 +96,14 @@ impl DemoApi {
             .call(Method::Post, "/v1/data_sources".into(), body)
             .await?;
         Ok(id_at(&source, "/id", "a new data source")?.into())
+    }
+
+    /// `PATCH /v1/data_sources/{id}`: adds (or changes) the columns `properties` of `source`.
+    pub(super) async fn add_columns(&self, source: DataSourceId, properties: Value) -> Result<()> {
+        let body = json!({ "properties": properties });
+        self.call(Method::Patch, format!("/v1/data_sources/{source}"), body)
+            .await?;
+        Ok(())
     }
 
     /// `POST /v1/pages`: a row of `source` with `properties`.

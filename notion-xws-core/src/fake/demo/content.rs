@@ -3,10 +3,20 @@
 //!
 //! The databases a sync moves (Tasks, Content Calendar, …) have a column of nearly every
 //! property type a sync has to carry or report: title, rich text, number, select, multi-select,
-//! date, checkbox, URL, email, people, formula, created time and unique ID. The other databases of
-//! the registry share one small schema and hold no rows.
+//! date, checkbox, URL, email, people, relation, formula, created time and unique ID. The other
+//! databases of the registry share one small schema and hold no rows.
+//!
+//! People and relations name objects of their own workspace, so their values are drawn from what
+//! the builder made first ([`RowRefs`]): people from the agency's [`MEMBERS`] (most of them also
+//! members of VibeVessel's workspace, one not), related pages from the rows of the related
+//! database (Tasks → Contacts, the first task naming every contact, past the 25 references a page
+//! object shows; Tasks → Brand Assets, a database that is not synced).
+
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
+
+use crate::ids::{DataSourceId, PageId, UserId};
 
 /// A deterministic generator (splitmix64): the demo's content depends only on the seed.
 #[derive(Debug, Clone)]
@@ -74,8 +84,12 @@ pub(super) enum Column {
     Url(&'static str),
     /// An address at this domain.
     Email(&'static str),
-    /// People (left empty: people do not cross workspaces).
+    /// People of the control workspace: none (about one row in seven), one or two of the
+    /// [`MEMBERS`].
     People,
+    /// A relation (one-way, `single_property`) to the database with this title: none (about one
+    /// row in four), one, two or three related rows; the first row names every related row.
+    Relation(&'static str),
     /// A formula (Notion computes it; only the expression is set).
     Formula(&'static str),
     /// The creation time (set by Notion).
@@ -115,6 +129,47 @@ const NOTES: &[&str] = &[
     "See the brief in the shared drive.",
     "",
 ];
+/// A member of the agency: a person of the control workspace, and whether (and with which email)
+/// VibeVessel's workspace has them too.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Member {
+    /// The name.
+    pub(super) name: &'static str,
+    /// The email in the control workspace.
+    pub(super) email: &'static str,
+    /// The email of the same person in VibeVessel's workspace, when they are a member there.
+    pub(super) vibevessel_email: Option<&'static str>,
+}
+
+/// The agency's members who work on the synced databases: three of them are members of
+/// VibeVessel's workspace too (one with the email in other letter case), one is not.
+pub(super) const MEMBERS: [Member; 4] = [
+    Member {
+        name: "Maya Chen",
+        email: "maya.chen@serenmedia.example",
+        vibevessel_email: Some("maya.chen@serenmedia.example"),
+    },
+    Member {
+        name: "Omar Haddad",
+        email: "omar.haddad@serenmedia.example",
+        vibevessel_email: Some("Omar.Haddad@SerenMedia.example"),
+    },
+    Member {
+        name: "Priya Nair",
+        email: "priya.nair@serenmedia.example",
+        vibevessel_email: Some("priya.nair@serenmedia.example"),
+    },
+    Member {
+        name: "Lena Vogel",
+        email: "lena.vogel@serenmedia.example",
+        vibevessel_email: None,
+    },
+];
+
+/// The title of the database Tasks' `Asset` relation names: synced with `Sometimes`, which names
+/// no direction, so the relation is not copied (and the sync says so).
+pub(super) const ASSETS_TITLE: &str = "Brand Assets";
+
 const PRIORITIES: &[&str] = &["High", "Medium", "Low"];
 const TAGS: &[&str] = &["Video", "Copy", "Design", "Social", "Ops"];
 const POST_PHRASES: &[&str] = &[
@@ -167,8 +222,10 @@ pub(super) const TASKS: SourceSpec = SourceSpec {
         ("Due", Column::Date),
         ("Done", Column::Checkbox),
         ("Reference", Column::Url("drive.example.com")),
-        ("Contact", Column::Email("vibevessel.example")),
+        ("Requester", Column::Email("vibevessel.example")),
         ("Assignee", Column::People),
+        (super::CONTACT_RELATION, Column::Relation(CONTACTS_TITLE)),
+        (super::ASSET_RELATION, Column::Relation(ASSETS_TITLE)),
         ("Effort", Column::Formula("prop(\"Estimate (h)\") * 2")),
         ("Created", Column::CreatedTime),
         ("Task ID", Column::UniqueId("TSK")),
@@ -193,9 +250,13 @@ pub(super) const CONTENT_CALENDAR: SourceSpec = SourceSpec {
     rows: 30,
 };
 
-/// Contacts.
+/// The title of Contacts.
+pub(super) const CONTACTS_TITLE: &str = "Contacts";
+
+/// Contacts: more than the 25 references a page object shows, so that the task that names every
+/// contact shows only some of them.
 pub(super) const CONTACTS: SourceSpec = SourceSpec {
-    title: "Contacts",
+    title: CONTACTS_TITLE,
     columns: &[
         ("Name", Column::Title(PEOPLE_NAMES)),
         ("Email", Column::Email("clients.example")),
@@ -206,7 +267,7 @@ pub(super) const CONTACTS: SourceSpec = SourceSpec {
         ("Website", Column::Url("www.example.com")),
         ("Owner", Column::People),
     ],
-    rows: 12,
+    rows: 30,
 };
 
 /// Client Feedback: lives in the VibeVessel workspace (synced with `Pull`).
@@ -243,7 +304,7 @@ pub(super) const SHARED_ROADMAP: SourceSpec = SourceSpec {
 
 /// Brand Assets (its `Sync` value, `Sometimes`, names no direction).
 pub(super) const BRAND_ASSETS: SourceSpec = SourceSpec {
-    title: "Brand Assets",
+    title: ASSETS_TITLE,
     columns: &[
         ("Name", Column::Title(ASSET_PHRASES)),
         ("Kind", Column::Select(ASSET_KINDS)),
@@ -273,11 +334,13 @@ fn options(names: &[&str]) -> Value {
     Value::Array(names.iter().map(|n| json!({ "name": n })).collect())
 }
 
-/// The `properties` of a create request for `columns`.
+/// The `properties` of a create request for `columns`, without the relation columns (see
+/// [`relation_schema`]: the related databases may not exist yet).
 pub(super) fn schema(columns: &[(&str, Column)]) -> Value {
     let mut map = Map::new();
     for (name, column) in columns {
         let config = match column {
+            Column::Relation(_) => continue,
             Column::Title(_) => json!({"title": {}}),
             Column::Text(_) => json!({"rich_text": {}}),
             Column::Number(_) => json!({"number": {"format": "number"}}),
@@ -297,6 +360,70 @@ pub(super) fn schema(columns: &[(&str, Column)]) -> Value {
     Value::Object(map)
 }
 
+/// The relation columns of `columns` as the `properties` of an update request, each pointing at
+/// the related database's data source in `sources` (by title); `None` when there are none.
+pub(super) fn relation_schema(
+    columns: &[(&str, Column)],
+    sources: &BTreeMap<&str, DataSourceId>,
+) -> Result<Option<Value>, String> {
+    let mut map = Map::new();
+    for (name, column) in columns {
+        let Column::Relation(title) = column else {
+            continue;
+        };
+        let source = sources
+            .get(title)
+            .ok_or_else(|| format!("{name:?} relates to {title:?}, which has no database"))?;
+        map.insert(
+            (*name).to_owned(),
+            json!({"relation": {
+                "data_source_id": source.to_string(),
+                "type": "single_property",
+                "single_property": {},
+            }}),
+        );
+    }
+    Ok((!map.is_empty()).then_some(Value::Object(map)))
+}
+
+/// The titles of the databases the relation columns of `columns` name.
+pub(super) fn related_titles(columns: &[(&str, Column)]) -> Vec<&'static str> {
+    columns
+        .iter()
+        .filter_map(|(_, column)| match column {
+            Column::Relation(title) => Some(*title),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What a row's people and relation values are drawn from: objects the builder made first.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RowRefs<'a> {
+    /// The control workspace's people (the [`MEMBERS`], in order).
+    pub(super) people: &'a [UserId],
+    /// The rows of the databases made so far, by title.
+    pub(super) rows: &'a BTreeMap<&'static str, Vec<PageId>>,
+}
+
+/// `count` distinct items of `items`, drawn in order of appearance (all of them when `count` is
+/// as many or more).
+fn distinct<T: Copy + PartialEq>(items: &[T], count: usize, rng: &mut DemoRng) -> Vec<T> {
+    let mut picked: Vec<T> = Vec::new();
+    let wanted = count.min(items.len());
+    while picked.len() < wanted {
+        let item = items[rng.below(items.len())];
+        if !picked.contains(&item) {
+            picked.push(item);
+        }
+    }
+    picked
+}
+
+fn references(ids: impl IntoIterator<Item = String>) -> Value {
+    Value::Array(ids.into_iter().map(|id| json!({ "id": id })).collect())
+}
+
 /// Rich text as a request writes it.
 pub(super) fn text(content: &str) -> Value {
     if content.is_empty() {
@@ -306,8 +433,14 @@ pub(super) fn text(content: &str) -> Value {
     }
 }
 
-/// The `properties` of row number `n` (from 0) of a database with `columns`.
-pub(super) fn row(columns: &[(&str, Column)], n: usize, rng: &mut DemoRng) -> Value {
+/// The `properties` of row number `n` (from 0) of a database with `columns`; people and related
+/// pages are drawn from `refs` (a relation to a database with no rows in `refs` is an error).
+pub(super) fn row(
+    columns: &[(&str, Column)],
+    n: usize,
+    rng: &mut DemoRng,
+    refs: RowRefs<'_>,
+) -> Result<Value, String> {
     let mut map = Map::new();
     for (name, column) in columns {
         let value = match column {
@@ -345,11 +478,38 @@ pub(super) fn row(columns: &[(&str, Column)], n: usize, rng: &mut DemoRng) -> Va
                 let person = rng.pick(PEOPLE_NAMES).to_lowercase().replace(' ', ".");
                 json!({"email": format!("{person}@{domain}")})
             }
-            Column::People | Column::Formula(_) | Column::CreatedTime | Column::UniqueId(_) => {
-                continue;
+            Column::People => {
+                let count = if rng.chance(15) {
+                    0
+                } else if rng.chance(20) {
+                    2
+                } else {
+                    1
+                };
+                let people = distinct(refs.people, count, rng);
+                json!({"people": references(people.iter().map(ToString::to_string))})
             }
+            Column::Relation(title) => {
+                let related = refs
+                    .rows
+                    .get(title)
+                    .filter(|rows| !rows.is_empty())
+                    .ok_or_else(|| {
+                        format!("{name:?} relates to {title:?}, which has no rows yet")
+                    })?;
+                let count = if n == 0 {
+                    related.len()
+                } else if rng.chance(25) {
+                    0
+                } else {
+                    1 + rng.below(3)
+                };
+                let pages = distinct(related, count, rng);
+                json!({"relation": references(pages.iter().map(ToString::to_string))})
+            }
+            Column::Formula(_) | Column::CreatedTime | Column::UniqueId(_) => continue,
         };
         map.insert((*name).to_owned(), value);
     }
-    Value::Object(map)
+    Ok(Value::Object(map))
 }
