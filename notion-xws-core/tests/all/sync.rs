@@ -203,12 +203,16 @@ async fn the_demo_world_syncs_and_a_second_run_writes_nothing() {
     );
     assert_eq!(rows(&control, pulled).await.len(), 8);
 
-    // Relations and people: Tasks comes before Contacts, so its Contact column and values wait
-    // for the second pass of the same run; the relation to Brand Assets (not synced) is reported,
-    // and so are the people VibeVessel's workspace does not have.
+    // Relations and people: Contacts' pair runs before Tasks' (Tasks relates to it) and hands
+    // over its copy's rows, so each task is created with its Contact values, in one write; the
+    // relation to Brand Assets (not synced) is reported, and so are the people VibeVessel's
+    // workspace does not have.
     let tasks = pair(&first, "Tasks");
     assert_eq!(tasks.waiting, 0, "{tasks:#?}");
-    assert!(tasks.updated > 0, "the second pass writes the relations");
+    assert_eq!(
+        tasks.updated, 0,
+        "relation values are written with their rows: {tasks:#?}"
+    );
     let notes = tasks.notes.join("\n");
     assert!(notes.contains("\"Asset\" not synced"), "{notes}");
     assert!(notes.contains("cannot be matched"), "{notes}");
