@@ -7,13 +7,19 @@
 //! source database of [`ROWS`] rows in nine property types, pushed to [`ENVIRONMENTS`]
 //! environments (one workspace and one token each). Scenarios, with the real
 //! [`sync`](notion_xws_core::sync::sync) (`execute = true`): (a) the initial sync; (b) a re-sync
-//! with nothing changed; (c) a re-sync after editing 1% of the source rows. Two-way pairs are
-//! not implemented in the core yet, so there is no scenario (d).
+//! with nothing changed; (c) a re-sync after editing 1% of the source rows; (d0), (d), (d2) a
+//! two-way pair (a fifth of the rows, one environment): its first sync, 1% edited on each side,
+//! nothing changed. (e0)–(e3r) relations and people ([`RefWorld`]): `Projects` (a
+//! [`TASKS_PER_PROJECT`]th of the rows) and `Tasks` ([`ROWS`] rows naming 1–3 projects, some more than 25, and people), pushed
+//! to the same environments: (e0) the first sync, (e1) nothing changed, (e2) 1% of the tasks
+//! pointed at other projects; then in a second world where `Projects` relates back to `Tasks`
+//! (a cycle): (e3) its first sync, with its second pass, and (e3r) nothing changed.
 //!
 //! For each scenario: requests, writes and 429s per token (from the fake's request log, which
 //! names each request's workspace and integration), simulated seconds (tokio's clock), and the
 //! lower bound the rate limit sets (the most requests any one token had admitted, divided by
-//! its rate), with their ratio.
+//! its rate), with their ratio. For (e), the requests by kind as well (query pages, page
+//! property reads, users lists, other reads, creates, updates, other writes).
 //!
 //! The naive baseline ([`naive_sync`]) is the old script's way, in a second world built the same
 //! way on the same clock: sequential, one request at a time, sleeping `Retry-After` on a 429 and
@@ -29,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use benches::api::{VERSION, is_write};
+use benches::relations::{PROJECTS_TITLE, RefSpec, RefWorld, TASKS_TITLE};
 use benches::world::{World, WorldSpec};
 use futures::TryStreamExt;
 use notion_xws_core::NotionToken;
@@ -55,6 +62,11 @@ fn rows() -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(ROWS)
 }
+/// Tasks per project in scenario (e): `Projects` has a tenth of the rows of `Tasks`.
+const TASKS_PER_PROJECT: usize = 10;
+/// Every `REPOINT_EVERY`-th task is pointed at another project before (e2): 1%.
+const REPOINT_EVERY: usize = 100;
+
 /// Environments the source is pushed to.
 const ENVIRONMENTS: usize = 4;
 /// Every `EDIT_EVERY`-th source row is edited before scenario (c): 1%.
@@ -66,7 +78,7 @@ const LATENCY: Duration = Duration::from_millis(300);
 /// The most simulated time one run may take.
 const SIMULATED_LIMIT: Duration = Duration::from_secs(24 * 3600);
 /// The most wall-clock time the whole benchmark may take.
-const WALL_LIMIT: Duration = Duration::from_secs(420);
+const WALL_LIMIT: Duration = Duration::from_secs(600);
 
 /// The fake's configuration: Notion's budget per token, and a latency.
 fn fake_config() -> FakeConfig {
@@ -114,6 +126,40 @@ fn per_token(world: &World, log: &[LoggedRequest]) -> BTreeMap<String, TokenCoun
     tokens
 }
 
+/// The kinds of request [`kinds`] counts, in the order they are printed.
+const KINDS: [&str; 7] = [
+    "query pages",
+    "page property reads",
+    "users lists",
+    "other reads",
+    "creates",
+    "updates",
+    "other writes",
+];
+
+/// The kind of a logged request (one of [`KINDS`]).
+fn kind(line: &LoggedRequest) -> &'static str {
+    let segments: Vec<&str> = line.path.trim_matches('/').split('/').collect();
+    match (line.method, segments.as_slice()) {
+        (_, [.., "query"]) => KINDS[0],
+        (Method::Get, ["v1", "pages", _, "properties", _]) => KINDS[1],
+        (Method::Get, ["v1", "users"]) => KINDS[2],
+        _ if !is_write(line.method, &line.path) => KINDS[3],
+        (Method::Post, ["v1", "pages"]) => KINDS[4],
+        (Method::Patch, ["v1", "pages", _]) => KINDS[5],
+        _ => KINDS[6],
+    }
+}
+
+/// The requests of a log by [`kind`].
+fn kinds(log: &[LoggedRequest]) -> BTreeMap<&'static str, u64> {
+    let mut kinds = BTreeMap::new();
+    for line in log {
+        *kinds.entry(kind(line)).or_default() += 1;
+    }
+    kinds
+}
+
 /// One measured run.
 #[derive(Debug)]
 struct Measured {
@@ -121,6 +167,8 @@ struct Measured {
     name: String,
     /// Requests per token.
     tokens: BTreeMap<String, TokenCounts>,
+    /// Requests by kind (see [`KINDS`]).
+    kinds: BTreeMap<&'static str, u64>,
     /// Simulated time.
     simulated: Duration,
     /// Wall-clock time.
@@ -178,6 +226,7 @@ async fn run_ours(world: &World, control: &NotionClient, name: &str) -> (Measure
         Measured {
             name: name.to_owned(),
             tokens: per_token(world, &log),
+            kinds: kinds(&log),
             simulated,
             wall,
         },
@@ -599,6 +648,143 @@ fn print_ours(runs: &[Measured]) {
     }
 }
 
+fn print_kinds(runs: &[&Measured]) {
+    println!("\n### sim_sync: relations and people, requests by kind\n");
+    println!(
+        "| scenario | {} |\n|---|{}",
+        KINDS.join(" | "),
+        "---:|".repeat(KINDS.len())
+    );
+    for run in runs {
+        let cells: Vec<String> = KINDS
+            .iter()
+            .map(|k| n(run.kinds.get(k).copied().unwrap_or(0)))
+            .collect();
+        println!("| {} | {} |", run.name, cells.join(" | "));
+    }
+}
+
+/// The copies of `Projects` and `Tasks` in each environment of `world` (in its order), from the
+/// links table and a run's pairs.
+async fn ref_targets(
+    world: &World,
+    control: &NotionClient,
+    report: &RunReport,
+) -> Vec<(DataSourceId, DataSourceId)> {
+    let links = LinksTable::find(control)
+        .await
+        .expect("the links table")
+        .expect("a links table after a run");
+    let target = |env: &str, database: &str| {
+        let pair = report
+            .pairs
+            .iter()
+            .find(|p| p.pair.environment == env && p.pair.database == database)
+            .expect("a pair per database and environment");
+        links
+            .link_for(&pair.pair)
+            .and_then(|l| l.target_data_source)
+            .expect("a target recorded")
+    };
+    world
+        .environments
+        .iter()
+        .map(|env| {
+            (
+                target(&env.name, PROJECTS_TITLE),
+                target(&env.name, TASKS_TITLE),
+            )
+        })
+        .collect()
+}
+
+/// The pairs of `database` in a report.
+fn pairs_of<'a>(
+    report: &'a RunReport,
+    database: &'a str,
+) -> impl Iterator<Item = &'a notion_xws_core::sync::PairReport> + 'a {
+    report
+        .pairs
+        .iter()
+        .filter(move |p| p.pair.database == database)
+}
+
+/// Scenario (e): relations and people, and (e3) a cycle. See the [module documentation](self).
+async fn relations_scenarios(rows: usize) -> Vec<(Measured, RunReport)> {
+    let spec = RefSpec {
+        projects: (rows / TASKS_PER_PROJECT).max(benches::relations::WIDE),
+        tasks: rows,
+        environments: ENVIRONMENTS,
+        fake: fake_config(),
+        cycle: false,
+    };
+    let ref_world = RefWorld::build(&spec).await;
+    let world = &ref_world.world;
+    let stack = TransportStack::new(
+        Arc::new(world.fake.clone()) as DynTransport,
+        StackConfig {
+            budget: BUDGET,
+            ..StackConfig::default()
+        },
+    );
+    let control = NotionClient::new(stack.transport(), world.control.token.clone());
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let (e0, report_e0) = run_ours(world, &control, "(e0) relations, first sync").await;
+    for pair in pairs_of(&report_e0, TASKS_TITLE) {
+        assert!(
+            pair.created == spec.tasks && pair.updated == 0 && pair.waiting == 0,
+            "(e0): one write per task, no second pass: {}",
+            report_e0.to_markdown()
+        );
+    }
+    let (e1, report_e1) = run_ours(world, &control, "(e1) relations, unchanged").await;
+    assert_eq!(report_e1.writes(), 0, "{}", report_e1.to_markdown());
+    let targets = ref_targets(world, &control, &report_e1).await;
+    let checked = ref_world.check_mirrored(&targets).await;
+    let repointed = ref_world.repoint_tasks(REPOINT_EVERY, 1).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let (e2, report_e2) = run_ours(world, &control, "(e2) relations, 1% re-pointed").await;
+    for pair in pairs_of(&report_e2, TASKS_TITLE) {
+        assert_eq!(pair.updated, repointed, "{}", report_e2.to_markdown());
+    }
+    let checked_after = ref_world.check_mirrored(&targets).await;
+    println!(
+        "sim_sync: (e) {} task copies checked after (e1) and {} after (e2): every relation \
+         names the copies of its source's projects, every people value the matched members",
+        n(checked as u64),
+        n(checked_after as u64)
+    );
+    drop((control, stack, ref_world));
+
+    let cycle_world = RefWorld::build(&RefSpec {
+        cycle: true,
+        ..spec.clone()
+    })
+    .await;
+    let world = &cycle_world.world;
+    let stack = TransportStack::new(
+        Arc::new(world.fake.clone()) as DynTransport,
+        StackConfig {
+            budget: BUDGET,
+            ..StackConfig::default()
+        },
+    );
+    let control = NotionClient::new(stack.transport(), world.control.token.clone());
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let (e3, report_e3) = run_ours(world, &control, "(e3) cycle, first sync").await;
+    let (e3r, report_e3r) = run_ours(world, &control, "(e3r) cycle, unchanged").await;
+    assert_eq!(report_e3r.writes(), 0, "{}", report_e3r.to_markdown());
+    let targets = ref_targets(world, &control, &report_e3r).await;
+    cycle_world.check_mirrored(&targets).await;
+    vec![
+        (e0, report_e0),
+        (e1, report_e1),
+        (e2, report_e2),
+        (e3, report_e3),
+        (e3r, report_e3r),
+    ]
+}
+
 fn print_pairs(name: &str, report: &RunReport) {
     println!("\n{name}, per pair (the core's RunReport):\n");
     println!(
@@ -723,12 +909,32 @@ fn main() {
         );
         let (d2, _) = run_ours(&two_way_world, &two_way_control, "(d2) two-way, unchanged").await;
 
-        let runs = [a, b, c, d0, d, d2];
+        // The worlds of (a)–(d) are done with: their memory is given back before (e) builds its
+        // two.
+        drop((control, stack, world, naive_world));
+        drop((two_way_control, two_way_stack, two_way_world));
+        let wall_e = std::time::Instant::now();
+        let relations = relations_scenarios(rows).await;
+        println!(
+            "sim_sync: (e) done in {:.1} s of wall clock (its two worlds' setup included)",
+            wall_e.elapsed().as_secs_f64()
+        );
+        let (relation_runs, relation_reports): (Vec<Measured>, Vec<RunReport>) =
+            relations.into_iter().unzip();
+
+        let runs: Vec<Measured> = [a, b, c, d0, d, d2]
+            .into_iter()
+            .chain(relation_runs)
+            .collect();
         print_ours(&runs);
+        print_kinds(&runs[1..2].iter().chain(&runs[6..]).collect::<Vec<_>>());
         print_pairs("(a) initial", &report_a);
         print_pairs("(b) unchanged", &report_b);
         print_pairs("(c) 1% edited", &report_c);
         print_pairs("(d) two-way, 1% edited on each side", &report_d);
+        for (run, report) in runs[6..].iter().zip(&relation_reports) {
+            print_pairs(&run.name, report);
+        }
         println!(
             "\n(b): each pair reads at most ⌈{rows}/100⌉ = {} pages per side plus a small \
              constant (see the pairs' requests above); ours made {ours_duplicates} duplicate(s).",

@@ -188,11 +188,31 @@ fn link(id: &str) -> String {
     format!("https://www.notion.so/{}", id.replace('-', ""))
 }
 
-impl World {
-    /// Builds the world of `spec` (on tokio's clock: run it on a paused runtime).
-    pub async fn build(spec: &WorldSpec) -> Self {
-        let fake = FakeNotion::new(spec.fake.clone());
-        let budget = spec.fake.per_token.unwrap_or(UNLIMITED);
+/// A world being built: the fake, the control workspace with its registry, and the library page
+/// the source databases go under. [`World::build`] uses it for its one source; other worlds (see
+/// [`relations`](crate::relations)) add several sources and their rows before
+/// [`finish`](Self::finish).
+#[derive(Debug)]
+pub struct Builder {
+    /// The fake.
+    pub fake: FakeNotion,
+    /// The transport setup requests go through (rate-limited like the fake).
+    pub setup: DynTransport,
+    /// The control workspace.
+    pub control: FakeWorkspace,
+    /// The token of the control workspace's `Setup` integration.
+    pub setup_token: NotionToken,
+    /// The page the source databases are made under.
+    pub library: String,
+    databases: String,
+    environments: String,
+}
+
+impl Builder {
+    /// The fake of `fake`, its control workspace and an empty registry (on tokio's clock).
+    pub async fn start(fake_config: &FakeConfig) -> Self {
+        let fake = FakeNotion::new(fake_config.clone());
+        let budget = fake_config.per_token.unwrap_or(UNLIMITED);
         let setup = TransportStack::new(
             Arc::new(fake.clone()) as DynTransport,
             StackConfig {
@@ -242,28 +262,85 @@ impl World {
         )
         .await
         .1;
-        let (source_database, source_data_source) =
-            create_database(&setup, t, &library, SOURCE_TITLE, source_schema()).await;
-        let mut source_rows = Vec::with_capacity(spec.rows);
-        for i in 0..spec.rows {
-            source_rows.push(row(&setup, t, &source_data_source, row_properties(i)).await);
+        Self {
+            fake,
+            setup,
+            control,
+            setup_token: helper.token,
+            library,
+            databases,
+            environments,
         }
-        let registry_row = row(
-            &setup,
-            t,
-            &databases,
-            json!({
-                "Name": {"title": text(SOURCE_TITLE)},
-                "Sync": {"select": {"name": spec.sync}},
-                "Data Source ID": {"rich_text": text(&source_data_source)},
-                "Database ID": {"rich_text": []},
-                "NID": {"rich_text": []},
-                "Database URL": {"url": link(&source_database)},
-            }),
+    }
+
+    /// Creates a database in the library: (database, data source).
+    pub async fn database(&self, title: &str, properties: Value) -> (String, String) {
+        create_database(
+            &self.setup,
+            &self.setup_token,
+            &self.library,
+            title,
+            properties,
         )
-        .await;
-        let mut envs = Vec::with_capacity(spec.environments);
-        for e in 1..=spec.environments {
+        .await
+    }
+
+    /// Creates a row in `data_source`; returns its ID.
+    pub async fn row(&self, data_source: &str, properties: Value) -> String {
+        row(&self.setup, &self.setup_token, data_source, properties).await
+    }
+
+    /// Sends one request with the `Setup` integration, which must be answered 200.
+    pub async fn request(&self, method: Method, path: &str, body: Value) -> Value {
+        ok(
+            self.setup.as_ref(),
+            method,
+            path,
+            &self.setup_token,
+            Some(body),
+        )
+        .await
+    }
+
+    /// Registers `sources` (title, database, data source; in this order in `system-databases`)
+    /// with the `Sync` value `sync`, and pushes them all to `environments` new environments;
+    /// `main` names the source the [`World`]'s `source_*` fields describe, with its rows.
+    pub async fn finish(
+        self,
+        sources: &[(&str, &str, &str)],
+        sync: &str,
+        environments: usize,
+        main: (&str, &str, Vec<String>),
+    ) -> World {
+        let Self {
+            fake,
+            setup,
+            control,
+            setup_token,
+            library: _,
+            databases,
+            environments: environments_data_source,
+        } = self;
+        let t = &setup_token;
+        let mut registry_rows = Vec::with_capacity(sources.len());
+        for (title, database, data_source) in sources {
+            registry_rows.push(json!({"id": row(
+                &setup,
+                t,
+                &databases,
+                json!({
+                    "Name": {"title": text(title)},
+                    "Sync": {"select": {"name": sync}},
+                    "Data Source ID": {"rich_text": text(data_source)},
+                    "Database ID": {"rich_text": []},
+                    "NID": {"rich_text": []},
+                    "Database URL": {"url": link(database)},
+                }),
+            )
+            .await}));
+        }
+        let mut envs = Vec::with_capacity(environments);
+        for e in 1..=environments {
             let name = format!("Client {e}");
             let workspace = fake.add_workspace(&name);
             let parent_page = page(
@@ -276,12 +353,12 @@ impl World {
             row(
                 &setup,
                 t,
-                &environments,
+                &environments_data_source,
                 json!({
                     "Name": {"title": text(&name)},
                     "Primary-Token": {"rich_text": text(workspace.token.expose())},
                     "Environment-Type": {"select": {"name": "Client"}},
-                    "Related to system-databases (system-environments)": {"relation": [{"id": registry_row}]},
+                    "Related to system-databases (system-environments)": {"relation": registry_rows},
                     "Database-Parent-Page-ID": {"url": link(&parent_page)},
                 }),
             )
@@ -292,18 +369,39 @@ impl World {
                 parent_page,
             });
         }
-        Self {
+        let (source_database, source_data_source, source_rows) = main;
+        World {
             fake,
             control,
-            setup_token: helper.token,
+            setup_token,
             setup,
-            environments_data_source: environments,
+            environments_data_source,
             databases_data_source: databases,
-            source_database,
-            source_data_source,
+            source_database: source_database.to_owned(),
+            source_data_source: source_data_source.to_owned(),
             source_rows,
             environments: envs,
         }
+    }
+}
+
+impl World {
+    /// Builds the world of `spec` (on tokio's clock: run it on a paused runtime).
+    pub async fn build(spec: &WorldSpec) -> Self {
+        let builder = Builder::start(&spec.fake).await;
+        let (database, data_source) = builder.database(SOURCE_TITLE, source_schema()).await;
+        let mut rows = Vec::with_capacity(spec.rows);
+        for i in 0..spec.rows {
+            rows.push(builder.row(&data_source, row_properties(i)).await);
+        }
+        builder
+            .finish(
+                &[(SOURCE_TITLE, &database, &data_source)],
+                spec.sync,
+                spec.environments,
+                (&database, &data_source, rows),
+            )
+            .await
     }
 
     /// Edits the `Notes` of every `every`-th source row (with the `Setup` integration); returns
