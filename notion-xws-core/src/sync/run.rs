@@ -613,30 +613,46 @@ pub async fn sync(
             )));
         }
     }
-    let first = run_pass(control, &registry, &report, options, progress.clone()).await?;
-    let waiting = first.pairs.iter().any(|p| p.waiting > 0);
+    let first = run_pass(control, &registry, &report, options, progress.clone(), None).await?;
+    let waiting: std::collections::HashSet<(PageId, PageId)> = first
+        .pairs
+        .iter()
+        .filter(|p| p.waiting > 0)
+        .map(|p| (p.pair.database_row, p.pair.environment_row))
+        .collect();
     let made = first
         .pairs
         .iter()
         .any(|p| p.created > 0 || (p.creates_target && p.failed == 0));
-    if !(options.execute && waiting && made) {
+    if !(options.execute && !waiting.is_empty() && made) {
         return Ok(first);
     }
     // Relations that point at rows or databases this pass made: a second pass writes them,
     // once Notion's read-after-write lag has passed (the lookups' total wait).
     let settle = &options.execute_options;
     tokio::time::sleep(settle.settle_delay * settle.settle_attempts.max(1)).await;
-    let second = run_pass(control, &registry, &report, options, progress).await?;
+    // Only the pairs that wait run again.
+    let second = run_pass(
+        control,
+        &registry,
+        &report,
+        options,
+        progress,
+        Some(&waiting),
+    )
+    .await?;
     Ok(first.then(second))
 }
 
-/// One pass over the pairs: each read, planned and (when executing) applied.
+/// One pass over the pairs (or over `only_pairs`, by database row and environment row): each
+/// read, planned and (when executing) applied.
 async fn run_pass(
     control: &NotionClient,
     registry: &Registry,
     report: &AuditReport,
     options: &SyncOptions,
     progress: Option<ProgressFn>,
+    only_pairs: Option<&std::collections::HashSet<(PageId, PageId)>>,
 ) -> Result<RunReport> {
     let (mut candidates, mut skipped) =
         candidates(control, registry, report, options.only.as_deref());
@@ -651,8 +667,13 @@ async fn run_pass(
             .and_then(|l| l.link_for(&candidate.pair))
             .and_then(|l| l.target_data_source);
     }
+    // Every pair's copy is known to the reference reads, also when only some pairs run.
     let sides: Vec<PairSides> = candidates.iter().map(|c| c.sides.clone()).collect();
     let reads = RefReads::new(&sides);
+    if let Some(only) = only_pairs {
+        candidates.retain(|c| only.contains(&(c.pair.database_row, c.pair.environment_row)));
+        skipped.clear();
+    }
     let candidates = in_relation_order(candidates).await;
     let sources = read_sources(candidates.iter().map(|(_, c)| c));
     let concurrency = if options.concurrency == 0 {

@@ -28,6 +28,7 @@ struct RefWorld {
     world: World,
     acme: FakeWorkspace,
     tasks: DataSourceId,
+    projects_source: DataSourceId,
     projects: Vec<PageId>,
     tasks_rows: Vec<PageId>,
     ann_control: UserId,
@@ -140,6 +141,7 @@ async fn ref_world_of(tasks_sync: &str, project_count: usize, task_count: usize)
         .unwrap();
     RefWorld {
         tasks: tasks_ds.parse().unwrap(),
+        projects_source: projects_ds.parse().unwrap(),
         projects: projects.iter().map(|p| p.parse().unwrap()).collect(),
         tasks_rows: tasks_rows.iter().map(|p| p.parse().unwrap()).collect(),
         world,
@@ -585,4 +587,66 @@ async fn references_converge_under_random_faults() {
         w.world.fake.set_faults(FaultConfig::default());
         assert_references_mirrored(&w, &format!("seed {seed} ({tasks_sync})")).await;
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cycle_of_relations_is_finished_by_a_second_pass_of_the_same_sync() {
+    let w = ref_world_of("Push", 3, 3).await;
+    let control = w.world.client();
+    let acme = w.acme_client();
+    // Projects relate back to Tasks: neither pair can run after the other.
+    ok(
+        &w.world.fake,
+        Method::Patch,
+        &format!("/v1/data_sources/{}", w.projects_source),
+        w.world.token(),
+        Some(json!({"properties": {"Lead task": {"relation": {
+            "data_source_id": w.tasks, "type": "single_property", "single_property": {}}}}})),
+    )
+    .await;
+    for (project, task) in w.projects.iter().zip(&w.tasks_rows) {
+        ok(
+            &w.world.fake,
+            Method::Patch,
+            &format!("/v1/pages/{project}"),
+            w.world.token(),
+            Some(json!({"properties": {"Lead task": {"relation": [{"id": task}]}}})),
+        )
+        .await;
+    }
+    let report = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    assert!(!report.has_failures(), "{}", report.to_markdown());
+    let projects = pair(&report, "Projects");
+    assert_eq!(
+        (projects.created, projects.updated, projects.waiting),
+        (3, 3, 0),
+        "the second pass writes the projects' lead tasks: {projects:#?}"
+    );
+    assert_eq!(
+        pair(&report, "Tasks").updated,
+        0,
+        "Tasks ran after Projects"
+    );
+
+    let projects_copy = target_of(&control, "Projects", "Acme").await.unwrap();
+    let tasks_copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let task_copies = rows(&acme, tasks_copy).await;
+    let task_source: HashMap<PageId, PageId> = task_copies
+        .iter()
+        .map(|t| (t.id, source_key(t).unwrap()))
+        .collect();
+    for copy in rows(&acme, projects_copy).await {
+        let source = source_key(&copy).unwrap();
+        let at = w.projects.iter().position(|p| *p == source).unwrap();
+        let lead: Vec<PageId> = related(&acme, &copy, "Lead task")
+            .await
+            .iter()
+            .map(|t| task_source[t])
+            .collect();
+        assert_eq!(lead, vec![w.tasks_rows[at]]);
+    }
+    assert_references_mirrored(&w, "a cycle").await;
+    assert_next_run_writes_nothing(&w.world).await;
 }
