@@ -121,3 +121,22 @@ def test_a_conflict_policy_that_does_not_exist_is_a_configuration_error(demo):
         client.plan(conflict_policy="whoever-shouts")
     report = client.plan(conflict_policy="environment-wins")
     assert pair(report, "Shared Roadmap")["created"] == 6
+
+
+def test_people_the_environment_lacks_can_be_written_as_names(demo):
+    fake, _, client = demo
+    with pytest.raises(notion_xws.ConfigError, match="people fallback"):
+        client.plan(people_fallback="whoever")
+    left_out = client.sync(execute=True)
+    tasks = pair(left_out, "Tasks")
+    assert tasks["waiting"] == 0 and tasks["files_not_copied"] == 0
+    (note,) = [n for n in tasks["notes"] if "cannot be matched" in n]
+    unmatched = int(note.split()[0])
+    assert unmatched > 0
+    # With the names fallback, each task naming the member VibeVessel lacks (once at most) gets
+    # her name in "Assignee (unmatched)": one write per such task, and nothing else.
+    named = client.sync(execute=True, people_fallback="names")
+    tasks = pair(named, "Tasks")
+    assert (tasks["created"], tasks["updated"]) == (0, unmatched)
+    again = client.sync(execute=True, people_fallback="names")
+    assert again.writes == 0
