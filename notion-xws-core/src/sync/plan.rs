@@ -94,7 +94,7 @@ pub struct RowContent {
 
 impl RowContent {
     /// The canonical form of a property as JSON text (the empty form when the row lacks it).
-    fn text<'a>(&'a self, name: &str, type_name: &str) -> std::borrow::Cow<'a, str> {
+    pub(crate) fn text<'a>(&'a self, name: &str, type_name: &str) -> std::borrow::Cow<'a, str> {
         match self.values.get(name) {
             Some(text) => std::borrow::Cow::Borrowed(text),
             None => std::borrow::Cow::Owned(empty(type_name).to_string()),

@@ -152,14 +152,6 @@ impl RowMap {
         map
     }
 
-    /// The map of the keyed rows of a target.
-    pub fn of_rows(rows: &[RowContent]) -> Self {
-        Self::new(
-            rows.iter()
-                .filter_map(|row| row.key.map(|key| (key, row.id))),
-        )
-    }
-
     /// The target row of a source row.
     pub fn target(&self, source: PageId) -> Option<PageId> {
         self.to_target.get(&source).copied()
@@ -219,14 +211,6 @@ pub struct KeptCounts {
     pub relations: usize,
     /// People the other workspace has no match for.
     pub people: usize,
-}
-
-impl KeptCounts {
-    /// Adds another count.
-    pub fn add(&mut self, other: Self) {
-        self.relations += other.relations;
-        self.people += other.people;
-    }
 }
 
 impl PairRefs {

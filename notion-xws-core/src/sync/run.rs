@@ -757,17 +757,11 @@ async fn in_relation_order(mut candidates: Vec<Candidate>) -> Vec<(usize, Candid
     for (at, &index) in order.iter().enumerate() {
         position[index] = at;
     }
-    let published: Vec<(Publisher, Published)> =
-        (0..candidates.len()).map(|_| Publisher::new()).collect();
-    let mut publishers = Vec::with_capacity(published.len());
-    let mut handed: Vec<Published> = Vec::with_capacity(published.len());
-    for (publisher, rows) in published {
-        publishers.push(Some(publisher));
-        handed.push(rows);
-    }
-    for (i, candidate) in candidates.iter_mut().enumerate() {
+    let (publishers, handed): (Vec<Publisher>, Vec<Published>) =
+        (0..candidates.len()).map(|_| Publisher::new()).unzip();
+    for (candidate, publisher) in candidates.iter_mut().zip(publishers) {
         candidate.source_schema = schemas.get(&candidate.source_data_source).cloned();
-        candidate.publisher = publishers[i].take();
+        candidate.publisher = Some(publisher);
     }
     for (i, related) in relates.iter().enumerate() {
         for &j in related {
@@ -794,20 +788,28 @@ fn related_sources(
     })
 }
 
-/// The rows of a copy after a plan was applied: those read, but the trashed ones, and those
-/// created.
-fn copy_rows<'a>(
+/// Hands a pair's copy rows over to the pairs that relate to its source: those read (key, row),
+/// but the ones the plan trashed, and those created; nothing when the pair has no copy.
+fn publish(
+    publisher: Option<Publisher>,
+    data_source: Option<DataSourceId>,
     read: impl Iterator<Item = (PageId, PageId)>,
-    trashed: &std::collections::HashSet<PageId>,
-    created: impl Iterator<Item = &'a (PageId, PageId)>,
-) -> Arc<RowMap> {
-    Arc::new(RowMap::new(
-        read.filter(|(_, target)| !trashed.contains(target))
-            .chain(created.copied()),
-    ))
+    trashed: impl Iterator<Item = PageId>,
+    created: &[(PageId, PageId)],
+) {
+    let Some(publisher) = publisher else {
+        return;
+    };
+    let trashed: std::collections::HashSet<PageId> = trashed.collect();
+    publisher.publish(data_source.map(|data_source| {
+        let rows = read
+            .filter(|(_, target)| !trashed.contains(target))
+            .chain(created.iter().copied());
+        (data_source, Arc::new(RowMap::new(rows)))
+    }));
 }
 
-/// Hands a one-way pair's copy rows over to the pairs that relate to its source.
+/// Hands a one-way pair's copy rows over (see [`publish`]).
 fn publish_one_way(
     publisher: Option<Publisher>,
     snapshot: &PairSnapshot,
@@ -815,33 +817,19 @@ fn publish_one_way(
     target: Option<(crate::ids::DatabaseId, DataSourceId)>,
     created: &[(PageId, PageId)],
 ) {
-    let Some(publisher) = publisher else {
-        return;
-    };
-    let Some((_, data_source)) = target else {
-        return publisher.publish(None);
-    };
-    let trashed = plan
-        .rows
-        .iter()
-        .filter_map(|action| match action {
-            super::plan::RowAction::Trash { target, .. } => Some(*target),
-            _ => None,
-        })
-        .collect();
     let read = snapshot
         .target
         .iter()
         .flat_map(|t| t.rows.iter())
         .filter_map(|row| row.key.map(|key| (key, row.id)));
-    publisher.publish(Some((
-        data_source,
-        copy_rows(read, &trashed, created.iter()),
-    )));
+    let trashed = plan.rows.iter().filter_map(|action| match action {
+        super::plan::RowAction::Trash { target, .. } => Some(*target),
+        _ => None,
+    });
+    publish(publisher, target.map(|t| t.1), read, trashed, created);
 }
 
-/// Hands a two-way pair's environment rows over to the pairs that relate to its control
-/// database.
+/// Hands a two-way pair's environment rows over (see [`publish`]).
 fn publish_two_way(
     publisher: Option<Publisher>,
     snapshot: &super::two_way::TwoWaySnapshot,
@@ -849,28 +837,15 @@ fn publish_two_way(
     target: Option<DataSourceId>,
     created: &[(PageId, PageId)],
 ) {
-    let Some(publisher) = publisher else {
-        return;
-    };
-    let Some(data_source) = target else {
-        return publisher.publish(None);
-    };
-    let trashed = plan
-        .actions
-        .iter()
-        .filter_map(|action| match action {
-            super::two_way::TwoWayAction::TrashEnvironment { row, .. } => Some(*row),
-            _ => None,
-        })
-        .collect();
     let read = snapshot
         .environment_rows
         .iter()
         .filter_map(|row| row.link.map(|key| (key, row.content.id)));
-    publisher.publish(Some((
-        data_source,
-        copy_rows(read, &trashed, created.iter()),
-    )));
+    let trashed = plan.actions.iter().filter_map(|action| match action {
+        super::two_way::TwoWayAction::TrashEnvironment { row, .. } => Some(*row),
+        _ => None,
+    });
+    publish(publisher, target, read, trashed, created);
 }
 
 /// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong

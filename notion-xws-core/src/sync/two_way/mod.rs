@@ -168,10 +168,7 @@ impl TwoWayRow {
 
     /// The canonical text of a property (the empty form when the row lacks it).
     fn text(&self, name: &str, type_name: &str) -> Cow<'_, str> {
-        match self.content.values.get(name) {
-            Some(text) => Cow::Borrowed(text),
-            None => Cow::Owned(empty(type_name).to_string()),
-        }
+        self.content.text(name, type_name)
     }
 }
 
