@@ -266,6 +266,12 @@ pub enum Error {
     /// The registry cannot be used as it is (a registry database missing, or found twice).
     #[error("registry error: {0}")]
     Registry(String),
+    /// A registry table or a table of tokens named as a sync source or target: never synced, so
+    /// that no token is ever copied into another workspace.
+    #[error(
+        "refused: {0}; remove it from system-databases (or point the row at the database meant)"
+    )]
+    Protected(String),
     /// The run was cancelled (Ctrl-C) before it finished.
     #[error("cancelled")]
     Cancelled,

@@ -230,6 +230,7 @@ fn failed(error: Error) -> i32 {
     match error {
         Error::Config(_)
         | Error::Registry(_)
+        | Error::Protected(_)
         | Error::InvalidToken(_)
         | Error::InvalidId(_)
         | Error::InvalidLink(_)

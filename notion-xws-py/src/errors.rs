@@ -45,6 +45,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::Decode { .. } => "DecodeError",
         Error::Config(_) => "ConfigError",
         Error::Registry(_) => "RegistryError",
+        Error::Protected(_) => "ProtectedError",
         Error::Cancelled => "CancelledError",
         // The core's enum is non-exhaustive; a variant added there lands here until mapped.
         _ => "NotionXwsError",

@@ -10,10 +10,11 @@ use super::{
 };
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
-use crate::ids::{DataSourceId, DatabaseId, ObjectId, PageId};
+use crate::ids::{DataSourceId, DatabaseId, ObjectId, PageId, WorkspaceId};
 use crate::registry::cells::Cell;
 use crate::registry::{
-    DatabaseEntry, Direction, Environment, PARENT_PAGE_TITLE, Registry, SyncSetting, TokenSource,
+    DatabaseEntry, Direction, Environment, PARENT_PAGE_TITLE, Protected, Registry, SyncSetting,
+    TokenSource,
 };
 use crate::secret::NotionToken;
 
@@ -53,6 +54,7 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
     };
     let mut findings = Vec::new();
     registry_findings(registry, &mut findings);
+    let protected = Protected::of(registry);
 
     // 1. Tokens: each distinct token once, all at once.
     // (The futures are made first, then run: a closure that makes them inside the stream
@@ -115,7 +117,7 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
         .map(|entry| {
             let (reader, read_with) =
                 database_reader(entry, control, &clients, &env_index, primary_row);
-            check_database(registry, entry, reader, read_with)
+            check_database(registry, &protected, entry, reader, read_with)
         })
         .collect();
     let resolutions: Vec<(DatabaseAudit, Vec<Finding>)> = stream::iter(database_checks)
@@ -605,16 +607,23 @@ enum Resolution {
     NotFound,
 }
 
+/// Resolves one ID source; with it, why what it names may never be synced, when it is a
+/// registry table or a table of tokens (see [`Protected`]).
 async fn resolve(
     client: &NotionClient,
+    protected: &Protected,
     id: ObjectId,
     data_source_first: bool,
-) -> Result<Resolution> {
+) -> Result<(Resolution, Option<String>)> {
     let as_source = || async {
         match client.data_source(DataSourceId::from(id)).await {
-            Ok(source) => Ok(Some(Resolution::DataSource(
-                source.id,
-                source.database_id(),
+            Ok(source) => Ok(Some((
+                Resolution::DataSource(source.id, source.database_id()),
+                protected.refusal(
+                    source.id,
+                    Some(&source.title_text()),
+                    Some(&source.properties),
+                ),
             ))),
             Err(Error::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
@@ -622,10 +631,14 @@ async fn resolve(
     };
     let as_database = || async {
         match client.database(DatabaseId::from(id)).await {
-            Ok(database) => Ok(Some(Resolution::Database(
-                database.id,
-                database.data_source_ids(),
-            ))),
+            Ok(database) => {
+                let sources = database.data_source_ids();
+                let refusal = match sources.as_slice() {
+                    [one] => protected.refusal(*one, Some(&database.title_text()), None),
+                    _ => None,
+                };
+                Ok(Some((Resolution::Database(database.id, sources), refusal)))
+            }
             Err(Error::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
         }
@@ -647,14 +660,15 @@ async fn resolve(
         return Ok(found);
     }
     match client.page(PageId::from(id)).await {
-        Ok(_) => Ok(Resolution::Page),
-        Err(Error::NotFound(_)) => Ok(Resolution::NotFound),
+        Ok(_) => Ok((Resolution::Page, None)),
+        Err(Error::NotFound(_)) => Ok((Resolution::NotFound, None)),
         Err(error) => Err(error),
     }
 }
 
 async fn check_database(
     registry: &Registry,
+    protected: &Protected,
     entry: &DatabaseEntry,
     reader: Option<&NotionClient>,
     read_with: Option<PageId>,
@@ -674,6 +688,7 @@ async fn check_database(
         resolved: None,
         unreachable: false,
         data_source_id_recorded: false,
+        refused: None,
     };
     let sources = entry.ids.named(names);
     for (column, cell) in &sources {
@@ -719,6 +734,7 @@ async fn check_database(
 
     // Resolve each distinct ID once; IDs the first answer already explains need no request.
     let mut answers: Vec<(&str, ObjectId, Resolution)> = Vec::new();
+    let mut refusals: Vec<String> = Vec::new();
     for (column, id) in &ids {
         let known = answers.iter().find_map(|(_, _, answer)| match answer {
             Resolution::Database(db, sources) if ObjectId::from(*db) == *id => {
@@ -736,7 +752,12 @@ async fn check_database(
         });
         let answer = match known {
             Some(answer) => answer,
-            None => resolve(client, *id, *column == names.data_source_id.as_str()).await?,
+            None => {
+                let data_source_first = *column == names.data_source_id.as_str();
+                let (answer, refusal) = resolve(client, protected, *id, data_source_first).await?;
+                refusals.extend(refusal);
+                answer
+            }
         };
         answers.push((column, *id, answer));
     }
@@ -872,6 +893,23 @@ async fn check_database(
             data_source: *data_source,
         };
         audit.resolved = Some(resolved);
+        let refusal = refusals
+            .into_iter()
+            .next()
+            .or_else(|| protected.refusal(resolved.data_source, None, None));
+        if let Some(reason) = refusal {
+            findings.push(finding(
+                Severity::P0,
+                "database.protected",
+                &entry.name,
+                format!(
+                    "{reason}: a copy would hand the registry (and its tokens) to another workspace"
+                ),
+                "remove the row from system-databases, or point it at the database meant; \
+                 notion-xws never syncs it",
+            ));
+            audit.refused = Some(reason);
+        }
         audit.data_source_id_recorded = entry.ids.data_source_id.value().map(|l| l.id)
             == Some(ObjectId::from(resolved.data_source));
         if !audit.data_source_id_recorded && entry.ids.data_source_id.is_empty() {
@@ -968,4 +1006,89 @@ fn summarize(
             .filter(|f| f.severity == Severity::P0)
             .count(),
     }
+}
+
+/// Looks, in every workspace the tool can read (the control's, and each environment's with a
+/// working token, each workspace once), for a data source that holds a token column and is not
+/// one of the registry's own tables: a readable copy of tokens (an earlier script's copy of
+/// `system-environments`, say). P0 in an environment's workspace, whose people would read the
+/// keys to every other workspace; P1 in the control workspace. Adds its findings to `report`.
+pub async fn scan_token_copies(
+    control: &NotionClient,
+    registry: &Registry,
+    report: &mut AuditReport,
+) -> Result<()> {
+    let protected = Protected::of(registry);
+    let mut workspaces = vec![(None, control.clone())];
+    let mut seen: HashSet<WorkspaceId> = report.control.workspace_id.into_iter().collect();
+    for env in report.environments.iter().filter(|env| !env.primary) {
+        let TokenHealth::Valid { workspace_id, .. } = &env.token else {
+            continue;
+        };
+        if workspace_id.is_some_and(|id| !seen.insert(id)) {
+            continue;
+        }
+        if let Some(Ok(Some(token))) = registry.environment(env.row).map(|e| e.token.resolve()) {
+            workspaces.push((Some(env.name.clone()), control.for_token(token)));
+        }
+    }
+    let searches: Vec<_> = workspaces
+        .iter()
+        .map(|(_, client)| client.search_data_sources("").try_collect::<Vec<_>>())
+        .collect();
+    let results: Vec<Result<Vec<_>>> = stream::iter(searches).buffered(CONCURRENCY).collect().await;
+    for ((environment, _), result) in workspaces.iter().zip(results) {
+        let place = match environment {
+            None => "the control workspace".to_owned(),
+            Some(name) => format!("the workspace of {name}"),
+        };
+        let sources = match (result, environment) {
+            (Ok(sources), _) => sources,
+            (Err(error), None) => return Err(error),
+            (Err(error), Some(name)) => {
+                report.findings.push(finding(
+                    Severity::P2,
+                    "token.copies-unchecked",
+                    name,
+                    format!("{place} could not be searched for copies of tokens: {error}"),
+                    "run the audit again",
+                ));
+                continue;
+            }
+        };
+        for source in sources
+            .iter()
+            .filter(|source| !source.in_trash() && !protected.is_registry_table(source.id))
+        {
+            let Some(column) = protected.token_column(&source.properties) else {
+                continue;
+            };
+            report.findings.push(finding(
+                if environment.is_some() {
+                    Severity::P0
+                } else {
+                    Severity::P1
+                },
+                "token.copy",
+                &source.title_text(),
+                format!(
+                    "the data source {} ({}) in {place} has a token column ({column:?}): whoever \
+                     can open it reads the tokens it holds",
+                    source.id, source.url
+                ),
+                "delete it (and empty it from the trash), then rotate every token it held; \
+                 notion-xws never syncs a table of tokens",
+            ));
+        }
+    }
+    report
+        .findings
+        .sort_by(|a, b| (a.severity, a.code, &a.subject).cmp(&(b.severity, b.code, &b.subject)));
+    report.summary = summarize(
+        registry,
+        &report.environments,
+        &report.databases,
+        &report.findings,
+    );
+    Ok(())
 }

@@ -11,7 +11,12 @@
 //! 3. every database row: each of its ID sources read with the link parser and resolved through
 //!    the API to one database and one data source, with the token of the workspace it lives in;
 //!    sources that disagree are a finding, never settled silently;
-//! 4. the `Clients` copy of each token against the environment's.
+//! 4. the `Clients` copy of each token against the environment's;
+//! 5. (with [`audit`], not the sync's own check) every workspace the tool can read, searched
+//!    for a copy of a token column outside the registry ([`scan_token_copies`]).
+//!
+//! A database row naming a registry table or a table of tokens is a P0 finding
+//! (`database.protected`, see [`Protected`](crate::registry::Protected)) and is never synced.
 //!
 //! The audit is strictly read-only. Its [`AuditReport`] holds the counts of the gap report, one
 //! [`Finding`] per problem (severity, stable code, subject, message and fix), and the per-row
@@ -27,7 +32,7 @@ use crate::error::Result;
 use crate::ids::{DataSourceId, DatabaseId, PageId, WorkspaceId};
 use crate::registry::{Direction, Registry, RegistryConfig, SyncSetting};
 
-pub use check::audit_registry;
+pub use check::{audit_registry, scan_token_copies};
 
 /// How urgent a finding is, as the gap report ranks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -222,6 +227,9 @@ pub struct DatabaseAudit {
     pub unreachable: bool,
     /// Whether its `Data Source ID` holds the resolved data source already.
     pub data_source_id_recorded: bool,
+    /// Why the database may never be synced (a registry table, or a table of tokens; see
+    /// [`Protected`](crate::registry::Protected)), when that is so.
+    pub refused: Option<String>,
 }
 
 /// The identity of the control token.
@@ -272,13 +280,16 @@ impl AuditReport {
     }
 }
 
-/// Reads the registry with `control` and audits it. Read only: no request it makes writes.
+/// Reads the registry with `control` and audits it, including a search of every workspace the
+/// tool can read for copies of token columns ([`scan_token_copies`]). Read only: no request it
+/// makes writes.
 pub async fn audit(
     control: &NotionClient,
     config: &RegistryConfig,
 ) -> Result<(Registry, AuditReport)> {
     let registry = Registry::read(control, config).await?;
-    let report = audit_registry(control, &registry).await?;
+    let mut report = audit_registry(control, &registry).await?;
+    scan_token_copies(control, &registry, &mut report).await?;
     Ok((registry, report))
 }
 

@@ -10,6 +10,7 @@
 //! make sense is kept as it is, for the audit to report; reading never writes.
 
 pub mod cells;
+pub mod protected;
 
 use std::collections::BTreeMap;
 
@@ -23,11 +24,15 @@ use crate::link::NotionLink;
 use crate::model::{DataSource, Page, PropertyConfig, PropertyConfigKind};
 use crate::secret::NotionToken;
 use cells::Cell;
+pub use protected::Protected;
 
 /// The exact title of the environments registry.
 pub const ENVIRONMENTS_TITLE: &str = "system-environments";
 /// The exact title of the databases registry.
 pub const DATABASES_TITLE: &str = "system-databases";
+/// The exact title of the links database, `system-sync-links`, which the sync keeps next to
+/// `system-databases` (one row per synced pair).
+pub const LINKS_TITLE: &str = "system-sync-links";
 /// The exact title of the optional clients database.
 pub const CLIENTS_TITLE: &str = "Clients";
 /// The exact title of the page under which databases belong in a workspace, when an environment

@@ -39,8 +39,7 @@ use crate::model::{Page, Parent, ParentKind, PropertyValueKind, RichText};
 use crate::registry::Registry;
 use crate::registry::cells;
 
-/// The exact title of the links database.
-pub const LINKS_TITLE: &str = "system-sync-links";
+pub use crate::registry::LINKS_TITLE;
 
 /// The marker a target database's description carries: this text, then the pair's database row
 /// and environment row.

@@ -37,12 +37,12 @@ use super::run_refs::{
     PairSides, Published, Publisher, RefReads, complete_truncated, relation_order,
 };
 use super::two_way::ConflictPolicy;
-use crate::audit::{AuditReport, audit};
+use crate::audit::{AuditReport, audit_registry};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::DataSource;
-use crate::registry::{Direction, Registry, RegistryConfig};
+use crate::registry::{Direction, LINKS_TITLE, PropertyNames, Protected, Registry, RegistryConfig};
 use crate::transport::{ApiRequest, ApiResponse, Transport};
 
 /// How a sync runs.
@@ -237,6 +237,21 @@ struct Candidate {
     handed_over: HashMap<DataSourceId, Published>,
     /// Hands this pair's copy rows over to the pairs that relate to its source.
     publisher: Option<Publisher>,
+    /// What may never be synced, checked on each side's schema as it is read.
+    protected: Arc<Protected>,
+}
+
+/// Refuses a data source that may never be synced (see [`Protected`]), from its schema as read.
+fn refuse_protected(
+    protected: &Protected,
+    data_source: DataSourceId,
+    title: Option<&str>,
+    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+) -> Result<()> {
+    match protected.refusal(data_source, title, Some(schema)) {
+        Some(reason) => Err(Error::Protected(reason)),
+        None => Ok(()),
+    }
 }
 
 /// The pairs of the registry, and why the others are left out.
@@ -244,6 +259,7 @@ fn candidates(
     control: &NotionClient,
     registry: &Registry,
     report: &AuditReport,
+    protected: &Arc<Protected>,
     only: Option<&str>,
 ) -> (Vec<Candidate>, Vec<PairReport>) {
     let mut ready = Vec::new();
@@ -287,6 +303,10 @@ fn candidates(
                 ));
                 continue;
             };
+            if let Some(reason) = &db_audit.refused {
+                skipped.push(skip(Error::Protected(reason.clone()).to_string()));
+                continue;
+            }
             let env_client = match (
                 &env_audit.token,
                 registry.environment(env.row).map(|e| e.token.resolve()),
@@ -350,6 +370,7 @@ fn candidates(
                 source_schema: None,
                 handed_over: HashMap::new(),
                 publisher: None,
+                protected: Arc::clone(protected),
             });
         }
     }
@@ -415,11 +436,18 @@ async fn read_source(
     client: &NotionClient,
     data_source: DataSourceId,
     schema: Option<Arc<DataSource>>,
+    protected: &Protected,
 ) -> Result<SourceSnapshot> {
     let schema = match schema {
         Some(schema) => DataSource::clone(&schema),
         None => client.data_source(data_source).await?,
     };
+    refuse_protected(
+        protected,
+        data_source,
+        Some(&schema.title_text()),
+        &schema.properties,
+    )?;
     let mut rows: Vec<RowContent> = client
         .query_all(data_source, None, &[])
         .map_ok(|page| RowContent::from(&page))
@@ -480,6 +508,12 @@ async fn read_target(
                 }
                 Err(error) => return Err(error),
             };
+            refuse_protected(
+                &candidate.protected,
+                data_source,
+                Some(&schema.title_text()),
+                &schema.properties,
+            )?;
             let mut rows: Vec<RowContent> = candidate
                 .target
                 .query_all(data_source, None, &[])
@@ -568,6 +602,7 @@ fn read_sources<'a>(
                     candidate.source.clone(),
                     candidate.source_data_source,
                     candidate.source_schema.clone(),
+                    Arc::clone(&candidate.protected),
                 )
             });
     }
@@ -578,9 +613,10 @@ fn shared_source(
     client: NotionClient,
     data_source: DataSourceId,
     schema: Option<Arc<DataSource>>,
+    protected: Arc<Protected>,
 ) -> SharedSource<'static> {
     async move {
-        read_source(&client, data_source, schema)
+        read_source(&client, data_source, schema, &protected)
             .await
             .map(Arc::new)
             .map_err(|e| e.to_string())
@@ -597,7 +633,8 @@ pub async fn sync(
     options: &SyncOptions,
     progress: Option<ProgressFn>,
 ) -> Result<RunReport> {
-    let (registry, report) = audit(control, config).await?;
+    let registry = Registry::read(control, config).await?;
+    let report = audit_registry(control, &registry).await?;
     if let Some(name) = options.only.as_deref() {
         let known = registry
             .environments
@@ -654,9 +691,19 @@ async fn run_pass(
     progress: Option<ProgressFn>,
     only_pairs: Option<&std::collections::HashSet<(PageId, PageId)>>,
 ) -> Result<RunReport> {
-    let (mut candidates, mut skipped) =
-        candidates(control, registry, report, options.only.as_deref());
     let mut links = LinksTable::find(control).await?;
+    let mut protected = Protected::of(registry);
+    if let Some(table) = &links {
+        protected = protected.with_table(table.data_source, LINKS_TITLE);
+    }
+    let protected = Arc::new(protected);
+    let (mut candidates, mut skipped) = candidates(
+        control,
+        registry,
+        report,
+        &protected,
+        options.only.as_deref(),
+    );
     if options.execute && links.is_none() && !candidates.is_empty() {
         links = Some(LinksTable::create(control, registry).await?);
     }
@@ -998,6 +1045,13 @@ pub async fn transfer(
         what: "the source data source".into(),
         message: "it names no database".into(),
     })?;
+    let protected = Arc::new(Protected::for_names(&PropertyNames::default()));
+    refuse_protected(
+        &protected,
+        source_data_source,
+        Some(&schema.title_text()),
+        &schema.properties,
+    )?;
     // The target's parent must be readable before anything is written.
     target.page(target_parent).await?;
     let counter = Counted::over(source);
@@ -1028,9 +1082,15 @@ pub async fn transfer(
         source_schema: None,
         handed_over: HashMap::new(),
         publisher: None,
+        protected: Arc::clone(&protected),
     };
     let reads = RefReads::new(std::slice::from_ref(&candidate.sides));
-    let source = shared_source(candidate.source.clone(), source_data_source, None);
+    let source = shared_source(
+        candidate.source.clone(),
+        source_data_source,
+        None,
+        protected,
+    );
     let (report, plan) = run_pair(candidate, source, None, &reads, options, progress).await;
     Ok(RunReport {
         dry_run: !options.execute,
@@ -1063,6 +1123,16 @@ async fn run_two_way_pair(
         )
         .await?;
         let snapshot = &read.snapshot;
+        let control_title = candidate.source_schema.as_ref().map(|s| s.title_text());
+        refuse_protected(
+            &candidate.protected,
+            candidate.source_data_source,
+            control_title.as_deref(),
+            &snapshot.control_schema,
+        )?;
+        if let (Some((_, data_source)), Some(schema)) = (target, &snapshot.environment_schema) {
+            refuse_protected(&candidate.protected, data_source, None, schema)?;
+        }
         let rows = [
             &snapshot.control_rows,
             &snapshot.environment_rows,

@@ -23,6 +23,8 @@ mod fake_support;
 mod files;
 mod fixtures;
 #[cfg(feature = "fake")]
+mod protected;
+#[cfg(feature = "fake")]
 mod references;
 #[cfg(feature = "fake")]
 mod repair;

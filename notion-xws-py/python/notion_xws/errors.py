@@ -22,6 +22,7 @@ __all__ = [
     "ConfigError",
     "InvalidTokenError",
     "RegistryError",
+    "ProtectedError",
     "ApiError",
     "UnauthorizedError",
     "ForbiddenError",
@@ -86,6 +87,10 @@ class ConfigError(NotionXwsError):
 
 class RegistryError(ConfigError):
     """The registry cannot be used as it is: a registry database missing, or found twice."""
+
+
+class ProtectedError(ConfigError):
+    """A registry table, or a table holding tokens, named as a sync source or target: never synced."""
 
 
 class InvalidTokenError(ConfigError, ValueError):
