@@ -43,9 +43,10 @@ use serde_json::{Map, Value, json};
 
 use tokio::time::Instant;
 
-use super::execute::ExecuteOptions;
 use super::files::{FailedFile, FileImportError, HostedMedia, hosted_url, reimport_media};
-use super::plan::{PairPlan, PairSnapshot, RowContent};
+use super::options::ExecuteOptions;
+use super::plan::{PairPlan, PairSnapshot};
+use super::rows::RowContent;
 use super::values::HOSTED_FILE_PLACEHOLDER;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
@@ -53,9 +54,7 @@ use crate::ids::{BlockId, PageId};
 use crate::model::{Block, List, PropertyConfig};
 use crate::transport::Method;
 
-/// The target's column that records, in each target row, what its body was copied from: the
-/// source row's `last_edited_time` and the hash of its converted body.
-pub const CONTENT_KEY: &str = "notion-xws:content";
+pub use super::columns::CONTENT_KEY;
 
 /// The most blocks in one array of a request.
 pub const MAX_CHILDREN: usize = 100;

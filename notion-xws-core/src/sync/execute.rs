@@ -19,52 +19,23 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::columns::SOURCE_KEY;
 use super::files::{FailedFile, OnFailure, resolve_hosted_files};
 use super::links::{self, LinkState, LinksTable, SyncLink, marker};
-use super::plan::{CreateTarget, PairPlan, RowAction, SyncPair};
-use super::schema::SOURCE_KEY;
+pub use super::options::ExecuteOptions;
+use super::plan::{CreateTarget, PairPlan, RowAction};
+use super::rows::SyncPair;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
 use crate::model::params::{Filter, PropertyFilter};
 use crate::model::{Block, Page, RichText};
 use crate::transport::Method;
-
-/// Knobs of the executor.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ExecuteOptions {
-    /// Writes in flight at once per pair (default 8).
-    pub concurrency: usize,
-    /// How long to wait before looking up a write whose outcome is unknown (default 2 s); the
-    /// lookups wait 1, 2, 3 … times this.
-    pub settle_delay: Duration,
-    /// How many lookups before a create that is not found is sent again (default 3).
-    pub settle_attempts: u32,
-    /// How long to wait before checking a file import (default 2 s); the checks wait 1, 2,
-    /// 3 … times this (see [`files`](super::files)).
-    pub file_import_delay: Duration,
-    /// How many times a file import is checked before it is given up for this run (default 6:
-    /// 42 s in all).
-    pub file_import_checks: u32,
-}
-
-impl Default for ExecuteOptions {
-    fn default() -> Self {
-        Self {
-            concurrency: 8,
-            settle_delay: Duration::from_secs(2),
-            settle_attempts: 3,
-            file_import_delay: Duration::from_secs(2),
-            file_import_checks: 6,
-        }
-    }
-}
 
 /// What applying one pair's plan did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -30,7 +30,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use super::execute::ExecuteOptions;
+use super::options::ExecuteOptions;
 use super::values::{HOSTED_FILE_PLACEHOLDER, copied_files};
 use crate::client::NotionClient;
 use crate::error::Error;

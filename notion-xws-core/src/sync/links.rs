@@ -30,7 +30,7 @@
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
-use super::plan::SyncPair;
+use super::rows::SyncPair;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};

@@ -4,7 +4,7 @@
 //! writes them in a *portable* form:
 //!
 //! - a related page is named by its row on the **source** side (the control, for a two-way
-//!   pair); a target row is known by the key it carries ([`SOURCE_KEY`](super::schema::SOURCE_KEY)),
+//!   pair); a target row is known by the key it carries ([`SOURCE_KEY`](super::columns::SOURCE_KEY)),
 //!   and a [`RowMap`], read from the related database's copy in the same environment, holds both
 //!   directions;
 //! - a person is named by their email, read from each workspace's users list (a
@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::plan::RowContent;
+use super::rows::RowContent;
 use super::values::{empty, write_form};
 use crate::ids::{DataSourceId, PageId, UserId};
 use crate::model::{PropertyConfig, PropertyConfigKind, User, UserKind};

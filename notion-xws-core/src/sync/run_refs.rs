@@ -20,9 +20,9 @@ use std::sync::Arc;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use futures::{StreamExt, TryStreamExt};
 
-use super::plan::RowContent;
+use super::columns::SOURCE_KEY;
 use super::refs::{Directory, PairRefs, RelationCopy, RowMap};
-use super::schema::SOURCE_KEY;
+use super::rows::RowContent;
 use crate::client::NotionClient;
 use crate::error::Result;
 use crate::ids::{DataSourceId, PageId};
@@ -270,7 +270,7 @@ fn read_row_map(client: NotionClient, data_source: DataSourceId) -> SharedRead<R
                 .unwrap_or_default();
             client
                 .query_all(data_source, None, &key)
-                .map_ok(|page| (super::plan::source_key(&page), page.id))
+                .map_ok(|page| (super::columns::source_key(&page), page.id))
                 .try_filter_map(|(key, id)| async move { Ok(key.map(|key| (key, id))) })
                 .try_collect::<Vec<_>>()
                 .await

@@ -19,8 +19,7 @@ use super::refs::{PairRefs, PeopleFallback, RelationCopy, fallback_column, relat
 use super::values::COPIED_TYPES;
 use crate::model::{PropertyConfig, PropertyConfigKind};
 
-/// The target's correlation column: the source row's ID, written when the row is created.
-pub const SOURCE_KEY: &str = "notion-xws:source";
+pub use super::columns::SOURCE_KEY;
 
 /// What happens to one source property.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,19 +9,12 @@ use serde_json::Value;
 
 use crate::sync::values::write_form;
 
-/// The environment's rich-text column that holds the base of its row pair.
-pub const BASE_COLUMN: &str = "notion-xws:base";
+pub use crate::sync::columns::BASE_COLUMN;
 
 /// The version tag that starts every encoded base.
 const VERSION: &str = "v1";
 
-/// The mark of a row the sync trashed because its linked row was trashed: the last entry of an
-/// environment row's base (`v1;…;trashed-by-sync`), the end of a control row's link
-/// (`<environment row ID>;trashed-by-sync`). It is written in the request that trashes the row
-/// (a page in the trash cannot be edited), so that a row in the trash either carries it or was
-/// not trashed by the sync; text without it (every text written before it existed) reads as
-/// "not trashed by the sync".
-pub const TRASHED_BY_SYNC: &str = "trashed-by-sync";
+pub use crate::sync::columns::TRASHED_BY_SYNC;
 
 /// What both rows of a linked pair held at the last sync: a hash of each synced property's
 /// canonical JSON text, by the property's name in the environment.

@@ -54,8 +54,13 @@
 //! sides and settles as a false conflict. The max-delete guard counts the rows whose other side
 //! was trashed; a restore by hand is no delete: not counted, and planned even when the guard
 //! holds the deletes back.
+//!
+//! - `base`: the base of a row pair, its encoding, and the trashed-by-sync mark.
+//! - `io`: the reader of both sides and the executor of a [`TwoWayPlan`] (everything two-way
+//!   that talks to Notion).
 
 mod base;
+pub(crate) mod io;
 #[cfg(test)]
 mod tests;
 
@@ -69,8 +74,10 @@ pub use base::{
     BASE_COLUMN, Base, TRASHED_BY_SYNC, UNSETTLED, decode_base, encode_base, hash_text,
 };
 
-use super::plan::{PairStatus, PlanOptions, RowContent, SyncPair, key_value};
+use super::columns::key_value;
+use super::plan::{PairStatus, PlanOptions};
 use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
+use super::rows::{RowContent, SyncPair};
 use super::schema::{SOURCE_KEY, plan_schema};
 use super::values::empty;
 use crate::ids::PageId;
@@ -79,8 +86,7 @@ use crate::model::{Page, PropertyConfig, PropertyValueKind, RichText};
 /// The start of every column name this library owns.
 const OWN_PREFIX: &str = "notion-xws:";
 
-/// The start of the control's link columns.
-pub const LINK_PREFIX: &str = "notion-xws:link:";
+pub use super::columns::LINK_PREFIX;
 
 /// The control's column that holds, in each control row, the ID of its row in one environment:
 /// `notion-xws:link:` and the environment's registry row ID in 32 hex digits.

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::run::{PairState, RunReport};
+use super::{PairState, RunReport};
 
 /// The report as Markdown: one table row per pair, then errors and notes.
 pub(super) fn markdown(report: &RunReport) -> String {

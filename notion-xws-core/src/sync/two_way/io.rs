@@ -20,7 +20,7 @@
 //! link column on the control side) before it is sent again, as in the one-way executor.
 //! Notion-hosted files are re-imported from the row of the side copied from just before the
 //! write that copies them; what that leaves for later (a base fix) stays within the row pair.
-//! A trash and its mark ([`TRASHED_BY_SYNC`](super::two_way::TRASHED_BY_SYNC)) are one request;
+//! A trash and its mark ([`TRASHED_BY_SYNC`](super::TRASHED_BY_SYNC)) are one request;
 //! its outcome unknown, the row is read before the request is sent again.
 
 use std::collections::{HashMap, HashSet};
@@ -28,13 +28,7 @@ use std::collections::{HashMap, HashSet};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{Map, Value, json};
 
-use super::execute::{ExecuteOptions, PairOutcome, create_settled, send_idempotent};
-use super::files::{OnFailure, hosted_files_in, resolve_hosted_files};
-use super::plan::{SyncPair, key_value};
-use super::refs::{PairRefs, RefSide, has_references};
-use super::run_refs::complete_truncated;
-use super::schema::SOURCE_KEY;
-use super::two_way::{
+use super::{
     BASE_COLUMN, Base, ConflictPolicy, Resolution, RowRef, TwoWayAction, TwoWayPlan, TwoWayRow,
     TwoWaySnapshot, by_row_pair, hash_text, link_column, plan_two_way,
 };
@@ -42,6 +36,14 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
+use crate::sync::columns::SOURCE_KEY;
+use crate::sync::columns::key_value;
+use crate::sync::execute::{PairOutcome, create_settled, send_idempotent};
+use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
+use crate::sync::options::ExecuteOptions;
+use crate::sync::refs::{PairRefs, RefSide, has_references};
+use crate::sync::rows::SyncPair;
+use crate::sync::run_refs::complete_truncated;
 use crate::transport::Method;
 
 /// What was read of a two-way pair.
@@ -191,7 +193,7 @@ pub(crate) async fn read_two_way(
 }
 
 /// Makes the relation and people values of a pair that was read portable (see
-/// [`refs`](super::refs)), reading in full first the values Notion cut at 25 references.
+/// [`refs`](crate::sync::refs)), reading in full first the values Notion cut at 25 references.
 pub(crate) async fn make_portable(
     read: &mut TwoWayRead,
     refs: PairRefs,
@@ -254,7 +256,7 @@ async fn portable_side<'a>(
 pub(crate) fn plan(
     read: &TwoWayRead,
     policy: ConflictPolicy,
-    options: super::plan::PlanOptions,
+    options: crate::sync::plan::PlanOptions,
 ) -> TwoWayPlan {
     plan_two_way(&read.snapshot, policy, options)
 }
@@ -293,7 +295,7 @@ async fn patch(client: &NotionClient, row: PageId, body: Value) -> Result<()> {
         .map(drop)
 }
 
-/// Trashes a row and writes its mark ([`TRASHED_BY_SYNC`](super::two_way::TRASHED_BY_SYNC)) in
+/// Trashes a row and writes its mark ([`TRASHED_BY_SYNC`](super::TRASHED_BY_SYNC)) in
 /// one request, so that no run leaves the row trashed without its mark, or marked but live. Its
 /// outcome unknown, the row is read first: in the trash, it is done (the mark with it, or, had a
 /// person trashed it meanwhile, without: as they left it); live, the request is sent again (to a
@@ -382,7 +384,7 @@ fn with_fixed_base(
         }
         Some(BaseFix::Empty(names)) => {
             let mut base = base.clone();
-            let empty = hash_text(&super::values::empty("files").to_string());
+            let empty = hash_text(&crate::sync::values::empty("files").to_string());
             for name in names {
                 base.hashes.insert(name.clone(), empty);
             }
@@ -413,7 +415,7 @@ struct RowPairState {
 }
 
 /// Applies one action, counting it in `outcome`. A write that copies a Notion-hosted file
-/// re-imports it first ([`files`](super::files)); a property whose file could not be imported
+/// re-imports it first ([`files`](crate::sync::files)); a property whose file could not be imported
 /// is left out of the write and the pair's base written so that the next run copies it again.
 async fn apply_one(
     action: &TwoWayAction,

@@ -1,0 +1,48 @@
+//! Every column this library adds to a user's database (`notion-xws:*`), and how its value is
+//! encoded: one place for their names.
+//!
+//! - [`SOURCE_KEY`] (`notion-xws:source`): on a one-way target row, the ID of its source row.
+//! - [`CONTENT_KEY`] (`notion-xws:content`): on a target row, the marker of its last body copy.
+//! - [`BASE_COLUMN`] (`notion-xws:base`): on a two-way environment row, the pair's base.
+//! - [`LINK_PREFIX`] (`notion-xws:link:<environment>`): on a two-way control row, its row in
+//!   that environment.
+//! - [`TRASHED_BY_SYNC`]: the mark, in a base or a link, of a row the sync trashed.
+
+use serde_json::Value;
+
+use crate::ids::PageId;
+use crate::model::{Page, PropertyValueKind, RichText};
+
+/// The target's correlation column: a rich-text column holding the source row's ID.
+pub const SOURCE_KEY: &str = "notion-xws:source";
+
+/// The target's column that holds the marker of each row's last body copy: the source row's
+/// edit time and a hash of its blocks.
+pub const CONTENT_KEY: &str = "notion-xws:content";
+
+/// The environment's rich-text column that holds the base of its row pair.
+pub const BASE_COLUMN: &str = "notion-xws:base";
+
+/// The start of the control's link columns.
+pub const LINK_PREFIX: &str = "notion-xws:link:";
+
+/// The mark of a row the sync trashed because its linked row was trashed: the last entry of an
+/// environment row's base (`v1;…;trashed-by-sync`), the end of a control row's link
+/// (`<environment row ID>;trashed-by-sync`). It is written in the request that trashes the row
+/// (a page in the trash cannot be edited), so that a row in the trash either carries it or was
+/// not trashed by the sync; text without it (every text written before it existed) reads as
+/// "not trashed by the sync".
+pub const TRASHED_BY_SYNC: &str = "trashed-by-sync";
+
+/// The source key a target row carries, if any.
+pub fn source_key(row: &Page) -> Option<PageId> {
+    match &row.properties.get(SOURCE_KEY)?.value {
+        PropertyValueKind::RichText(text) => PageId::parse(&RichText::concat_plain_text(text)).ok(),
+        _ => None,
+    }
+}
+
+/// The key column's value for a source row, as request JSON.
+pub fn key_value(source: PageId) -> Value {
+    serde_json::json!({"rich_text": [{"type": "text", "text": {"content": source.to_string()}}]})
+}

@@ -1,0 +1,128 @@
+//! The row model the planners, the executors and the reference remapping share: a pair
+//! ([`SyncPair`]), a row as the planner sees it ([`RowContent`]), and what was read of a target
+//! ([`TargetSnapshot`]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::columns::{CONTENT_KEY, SOURCE_KEY, source_key};
+use super::values::{canonical, empty};
+use crate::ids::{DataSourceId, DatabaseId, PageId};
+use crate::model::{Page, PropertyConfig, PropertyValueKind, RichText};
+use crate::registry::Direction;
+
+/// One (database, environment) pair and the way its rows go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SyncPair {
+    /// The database's row in `system-databases`.
+    pub database_row: PageId,
+    /// The database's name.
+    pub database: String,
+    /// The environment's row in `system-environments`.
+    pub environment_row: PageId,
+    /// The environment's name.
+    pub environment: String,
+    /// Which way.
+    pub direction: Direction,
+}
+
+impl SyncPair {
+    /// `database → environment` (or `←` for a pull), for reports.
+    pub fn label(&self) -> String {
+        match self.direction {
+            Direction::Pull => format!("{} ← {}", self.database, self.environment),
+            Direction::Push => format!("{} → {}", self.database, self.environment),
+            Direction::TwoWay => format!("{} ↔ {}", self.database, self.environment),
+        }
+    }
+}
+
+/// What was read of the target database of a pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetSnapshot {
+    /// The database.
+    pub database: DatabaseId,
+    /// Its data source.
+    pub data_source: DataSourceId,
+    /// Its schema.
+    pub schema: BTreeMap<String, PropertyConfig>,
+    /// Its live rows.
+    pub rows: Vec<RowContent>,
+}
+
+/// A row as the planner sees it: who it is, and the canonical form of every value the sync can
+/// copy. Pages are turned into this as they are read, so that a snapshot of 100,000 rows holds
+/// their content, not every field of every page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowContent {
+    /// The page.
+    pub id: PageId,
+    /// When it was created (rounded to the minute by Notion).
+    pub created_time: String,
+    /// The source row it mirrors (the target's [`SOURCE_KEY`]), if it carries one.
+    pub key: Option<PageId>,
+    /// The canonical form of each value the sync can copy, as compact JSON, by property name
+    /// (text is a fraction of the memory of a parsed value, and compares just as well).
+    pub values: BTreeMap<String, Box<str>>,
+    /// Mentions that would be written as text.
+    pub mentions_flattened: usize,
+    /// Properties whose value Notion cut at 25 references (read in full before planning).
+    pub truncated: Vec<String>,
+    /// By property name, the references (relations, people) that only this side can name,
+    /// as a JSON list of its own IDs: kept when the other side's value is written here (see
+    /// [`refs`](super::refs)).
+    pub kept: BTreeMap<String, Box<str>>,
+    /// When it was last edited (rounded to the minute): whether its body may have changed.
+    pub last_edited_time: Box<str>,
+    /// The marker of its last body copy (a target row's [`CONTENT_KEY`]), if it carries one.
+    pub content_marker: Option<Box<str>>,
+}
+
+impl RowContent {
+    /// The canonical form of a property as JSON text (the empty form when the row lacks it).
+    pub(crate) fn text<'a>(&'a self, name: &str, type_name: &str) -> std::borrow::Cow<'a, str> {
+        match self.values.get(name) {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(empty(type_name).to_string()),
+        }
+    }
+}
+
+impl From<&Page> for RowContent {
+    fn from(page: &Page) -> Self {
+        let mut row = Self {
+            id: page.id,
+            created_time: page.created_time.clone(),
+            key: source_key(page),
+            values: BTreeMap::new(),
+            mentions_flattened: 0,
+            truncated: Vec::new(),
+            kept: BTreeMap::new(),
+            last_edited_time: page.last_edited_time.as_str().into(),
+            content_marker: page
+                .properties
+                .get(CONTENT_KEY)
+                .and_then(|value| match &value.value {
+                    PropertyValueKind::RichText(text) => {
+                        Some(RichText::concat_plain_text(text).into_boxed_str())
+                    }
+                    _ => None,
+                }),
+        };
+        for (name, value) in &page.properties {
+            if name == SOURCE_KEY || name == CONTENT_KEY {
+                continue;
+            }
+            if let Some(form) = canonical(value) {
+                row.mentions_flattened += form.mentions_flattened;
+                if form.truncated {
+                    row.truncated.push(name.clone());
+                }
+                row.values
+                    .insert(name.clone(), form.value.to_string().into_boxed_str());
+            }
+        }
+        row
+    }
+}
