@@ -322,10 +322,9 @@ pub async fn apply_repair(
         .collect();
     let results: Vec<RepairOutcome> = stream::iter(rows)
         .map(|(action, row, properties)| async move {
-            let request = control
-                .request(crate::transport::Method::Patch, format!("/v1/pages/{row}"))
-                .with_body(json!({ "properties": properties }));
-            let result = control.send::<Value>(request).await;
+            let result = control
+                .update_page_json(row, json!({ "properties": properties }))
+                .await;
             RepairOutcome {
                 action,
                 error: result.err().map(|e| e.to_string()),

@@ -26,6 +26,7 @@ use crate::transport::{ApiRequest, ApiResponse, DynTransport, Method};
 
 mod operations;
 pub mod pagination;
+pub mod writes;
 
 /// A `Notion-Version`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

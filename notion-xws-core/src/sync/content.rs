@@ -51,8 +51,7 @@ use super::values::HOSTED_FILE_PLACEHOLDER;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, PageId};
-use crate::model::{Block, List, PropertyConfig};
-use crate::transport::Method;
+use crate::model::{Block, PropertyConfig};
 
 pub use super::columns::CONTENT_KEY;
 
@@ -640,10 +639,9 @@ pub async fn write_body(client: &NotionClient, page: PageId, body: &[BlockNode])
     let mut pending: Vec<(BlockId, &[BlockNode])> = vec![(BlockId::from(page), body)];
     while let Some((parent, nodes)) = pending.pop() {
         for call in append_calls(nodes) {
-            let request = client
-                .request(Method::Patch, format!("/v1/blocks/{parent}/children"))
-                .with_body(json!({ "children": call.children }));
-            let made: List<Block> = client.send(request).await?;
+            let made = client
+                .append_block_children_json(parent, json!(call.children))
+                .await?;
             for (index, children) in call.later {
                 let made = made.results.get(index).ok_or_else(|| Error::Decode {
                     what: "an append's answer".into(),
@@ -663,8 +661,7 @@ pub async fn clear_body(client: &NotionClient, page: PageId) -> Result<usize> {
         .try_collect()
         .await?;
     for block in &blocks {
-        let request = client.request(Method::Delete, format!("/v1/blocks/{}", block.id));
-        match client.send::<Value>(request).await {
+        match client.delete_block(block.id).await {
             Ok(_) | Err(Error::NotFound(_)) => {}
             Err(error) => return Err(error),
         }
@@ -974,13 +971,9 @@ async fn copy_body(
             }
         }
     }
-    super::execute::send_idempotent(
-        target,
-        Method::Patch,
-        format!("/v1/pages/{target_row}"),
-        json!({ "properties": marker.property_value() }),
-    )
-    .await?;
+    target
+        .set_page_properties(target_row, marker.property_value())
+        .await?;
     Ok(if same {
         BodyResult::Unchanged(losses)
     } else {

@@ -31,11 +31,11 @@ pub use super::options::ExecuteOptions;
 use super::plan::{CreateTarget, PairPlan, RowAction};
 use super::rows::SyncPair;
 use crate::client::NotionClient;
+use crate::client::writes::{Write, again_if_unknown};
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
 use crate::model::params::{Filter, PropertyFilter};
 use crate::model::{Block, Page, RichText};
-use crate::transport::Method;
 
 /// What applying one pair's plan did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -123,11 +123,12 @@ pub(crate) async fn create_settled(
     link: PageId,
     options: &ExecuteOptions,
 ) -> Result<(PageId, bool)> {
-    let request = client.request(Method::Post, "/v1/pages").with_body(json!({
+    let body = json!({
         "parent": {"type": "data_source_id", "data_source_id": data_source},
         "properties": properties,
-    }));
-    match client.send::<Page>(request.clone()).await {
+    });
+    // Write::CreatePage: read back (look the key up) when the outcome is unknown.
+    match client.create_page_json(body.clone()).await {
         Ok(page) => Ok((page.id, false)),
         Err(Error::AmbiguousWrite {
             committed_resource_id: Some(id),
@@ -142,7 +143,7 @@ pub(crate) async fn create_settled(
             }
             // Not there after the settle window: it was not applied.
             client
-                .send::<Page>(request)
+                .create_page_json(body)
                 .await
                 .map(|page| (page.id, true))
         }
@@ -251,18 +252,13 @@ pub(crate) async fn ensure_target(
     for (name, config) in &create.properties {
         properties.insert(name.clone(), config.clone());
     }
-    let request = ctx
-        .target
-        .request(Method::Post, "/v1/databases")
-        .with_body({
-            let mut value = serde_json::to_value(&body).map_err(|e| Error::Decode {
-                what: "a database".into(),
-                message: e.to_string(),
-            })?;
-            value["initial_data_source"] = json!({ "properties": properties });
-            value
-        });
-    let target = match ctx.target.send::<crate::model::Database>(request).await {
+    let mut request = serde_json::to_value(&body).map_err(|e| Error::Decode {
+        what: "a database".into(),
+        message: e.to_string(),
+    })?;
+    request["initial_data_source"] = json!({ "properties": properties });
+    // Write::CreateDatabase: read back (find it by its marker) when the outcome is unknown.
+    let target = match ctx.target.create_database_json(request).await {
         Ok(database) => {
             let source =
                 database
@@ -301,22 +297,6 @@ pub(crate) async fn ensure_target(
     Ok((target, link))
 }
 
-/// Sends a write that sets values; once more if its outcome is unknown (harmless: it sets the
-/// same values).
-pub(crate) async fn send_idempotent(
-    target: &NotionClient,
-    method: Method,
-    path: String,
-    body: Value,
-) -> Result<bool> {
-    let request = target.request(method, path).with_body(body);
-    match target.send::<Value>(request.clone()).await {
-        Ok(_) => Ok(false),
-        Err(Error::AmbiguousWrite { .. }) => target.send::<Value>(request).await.map(|_| true),
-        Err(error) => Err(error),
-    }
-}
-
 /// What came of one row write.
 enum RowResult {
     Created { row: PageId, settled: bool },
@@ -344,14 +324,12 @@ async fn apply_row(
             source, properties, ..
         } => (*source, properties),
         RowAction::Trash { target: row, .. } => {
-            let result = send_idempotent(
-                target,
-                Method::Patch,
-                format!("/v1/pages/{row}"),
-                json!({ "in_trash": true }),
-            )
+            // A trash without a mark sets one value: sent again when its outcome is unknown.
+            let result = again_if_unknown(Write::UpdatePage, || {
+                target.update_page_json(*row, json!({ "in_trash": true }))
+            })
             .await
-            .map(|settled| RowResult::Trashed { settled });
+            .map(|(_, settled)| RowResult::Trashed { settled });
             return RowWrite {
                 result,
                 files_reimported: 0,
@@ -369,14 +347,10 @@ async fn apply_row(
     )
     .await;
     let result = match action {
-        RowAction::Update { target: row, .. } => send_idempotent(
-            target,
-            Method::Patch,
-            format!("/v1/pages/{row}"),
-            json!({ "properties": resolved.properties }),
-        )
-        .await
-        .map(|settled| RowResult::Updated { settled }),
+        RowAction::Update { target: row, .. } => target
+            .set_page_properties(*row, json!(resolved.properties))
+            .await
+            .map(|settled| RowResult::Updated { settled }),
         _ => create_settled(
             target,
             data_source,
@@ -427,13 +401,9 @@ pub async fn apply_pair(
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
-            send_idempotent(
-                &ctx.target,
-                Method::Patch,
-                format!("/v1/data_sources/{}", target.1),
-                json!({ "properties": properties }),
-            )
-            .await?;
+            ctx.target
+                .set_data_source_properties(target.1, json!(properties))
+                .await?;
         }
         Ok::<_, Error>((target, link))
     }

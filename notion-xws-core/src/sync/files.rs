@@ -37,7 +37,6 @@ use crate::error::Error;
 use crate::ids::{BlockId, FileUploadId, PageId};
 use crate::model::params::CreateFileUpload;
 use crate::model::{Block, FileSource, FileUploadStatus, Page, PropertyValueKind};
-use crate::transport::Method;
 
 /// Why a Notion-hosted file was not copied. Each message says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -356,10 +355,9 @@ pub async fn reimport_media(
     if !expired(read_at) {
         return reimport(target, &media.url, &media.name, options).await;
     }
-    let request = source.request(Method::Get, format!("/v1/blocks/{}", media.block));
     let block: Block =
         source
-            .send(request)
+            .block(media.block)
             .await
             .map_err(|error| FileImportError::SourceUnreadable {
                 row,

@@ -247,13 +247,7 @@ impl LinksTable {
                 "State": {"select": {"name": LinkState::Creating.word()}},
             },
         });
-        let page: Page = control
-            .send(
-                control
-                    .request(crate::transport::Method::Post, "/v1/pages")
-                    .with_body(body),
-            )
-            .await?;
+        let page = control.create_page_json(body).await?;
         Ok(page.id)
     }
 }
@@ -311,10 +305,10 @@ pub async fn record_result(
 }
 
 async fn update(control: &NotionClient, link: PageId, properties: Value) -> Result<()> {
-    let request = control
-        .request(crate::transport::Method::Patch, format!("/v1/pages/{link}"))
-        .with_body(json!({ "properties": properties }));
-    control.send::<Value>(request).await.map(drop)
+    control
+        .update_page_json(link, json!({ "properties": properties }))
+        .await
+        .map(drop)
 }
 
 /// The description that marks a target database as the one of a pair.

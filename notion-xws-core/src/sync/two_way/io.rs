@@ -33,18 +33,18 @@ use super::{
     TwoWaySnapshot, by_row_pair, hash_text, link_column, plan_two_way,
 };
 use crate::client::NotionClient;
+use crate::client::writes::{Write, again_if_unknown};
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::columns::key_value;
-use crate::sync::execute::{PairOutcome, create_settled, send_idempotent};
+use crate::sync::execute::{PairOutcome, create_settled};
 use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::refs::{PairRefs, RefSide, has_references};
 use crate::sync::rows::SyncPair;
 use crate::sync::run_refs::complete_truncated;
-use crate::transport::Method;
 
 /// What was read of a two-way pair.
 #[derive(Debug)]
@@ -278,21 +278,19 @@ pub(crate) async fn add_columns(
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    send_idempotent(
-        client,
-        Method::Patch,
-        format!("/v1/data_sources/{data_source}"),
-        json!({ "properties": properties }),
-    )
-    .await
-    .map(drop)
+    client
+        .set_data_source_properties(data_source, json!(properties))
+        .await
+        .map(drop)
 }
 
 /// A write that sets values of a row (sent once more if its outcome is unknown: harmless).
 async fn patch(client: &NotionClient, row: PageId, body: Value) -> Result<()> {
-    send_idempotent(client, Method::Patch, format!("/v1/pages/{row}"), body)
-        .await
-        .map(drop)
+    again_if_unknown(Write::UpdatePage, || {
+        client.update_page_json(row, body.clone())
+    })
+    .await
+    .map(drop)
 }
 
 /// Trashes a row and writes its mark ([`TRASHED_BY_SYNC`](super::TRASHED_BY_SYNC)) in
@@ -306,16 +304,14 @@ async fn trash_marked(
     properties: &Map<String, Value>,
 ) -> Result<()> {
     let body = json!({"in_trash": true, "properties": properties});
-    let request = client
-        .request(Method::Patch, format!("/v1/pages/{row}"))
-        .with_body(body);
-    match client.send::<Value>(request.clone()).await {
+    // Write::TrashPage: read back when the outcome is unknown.
+    match client.update_page_json(row, body.clone()).await {
         Ok(_) => Ok(()),
         Err(Error::AmbiguousWrite { .. }) => {
             if client.page(row).await?.in_trash() {
                 return Ok(());
             }
-            client.send::<Value>(request).await.map(drop)
+            client.update_page_json(row, body).await.map(drop)
         }
         Err(error) => Err(error),
     }
