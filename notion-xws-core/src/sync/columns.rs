@@ -46,3 +46,13 @@ pub fn source_key(row: &Page) -> Option<PageId> {
 pub fn key_value(source: PageId) -> Value {
     serde_json::json!({"rich_text": [{"type": "text", "text": {"content": source.to_string()}}]})
 }
+
+/// The hash these columns hold (a base's per-property hashes, a body's marker): 64-bit FNV-1a,
+/// fixed and stable (the same on every platform and in every version).
+pub fn hash_text(text: &str) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    text.bytes().fold(OFFSET, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
+    })
+}

@@ -513,12 +513,7 @@ pub fn body_hash(body: &[BlockNode]) -> String {
     for node in body {
         canonical_node(node, &mut text);
     }
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in text.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("fnv1a64:{hash:016x}")
+    format!("fnv1a64:{:016x}", super::columns::hash_text(&text))
 }
 
 fn canonical_node(node: &BlockNode, out: &mut String) {

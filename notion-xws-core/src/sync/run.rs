@@ -423,9 +423,21 @@ fn waiting<'a>(
     columns + count_kept(rows, schema).relations
 }
 
+/// Why a pair could not be read: its source (whose one read is shared by every pair that copies
+/// it, so its error is shared too) or its target. Each keeps its type until the report.
+#[derive(Debug, thiserror::Error)]
+enum SideError {
+    /// The source could not be read.
+    #[error("the source could not be read: {0}")]
+    Source(Arc<Error>),
+    /// The target could not be read.
+    #[error("{0}")]
+    Target(Error),
+}
+
 /// A source being read, awaited by every pair that copies it.
 type SharedSource<'a> =
-    futures::future::Shared<BoxFuture<'a, std::result::Result<Arc<SourceSnapshot>, String>>>;
+    futures::future::Shared<BoxFuture<'a, std::result::Result<Arc<SourceSnapshot>, Arc<Error>>>>;
 
 /// One read of each distinct source of `candidates` (several pairs may copy one source into
 /// several workspaces), started by the first pair that awaits it, while the pairs read their
@@ -463,7 +475,7 @@ fn shared_source(
         read_source(&client, data_source, schema, &protected)
             .await
             .map(Arc::new)
-            .map_err(|e| e.to_string())
+            .map_err(Arc::new)
     }
     .boxed()
     .shared()
@@ -582,9 +594,13 @@ async fn run_pass(
             let source = sources.get(&candidate.source_data_source).cloned();
             async move {
                 let source = source.unwrap_or_else(|| {
-                    async { Err("the source was not read".to_owned()) }
-                        .boxed()
-                        .shared()
+                    async {
+                        Err(Arc::new(Error::Config(
+                            "the source was not read".to_owned(),
+                        )))
+                    }
+                    .boxed()
+                    .shared()
                 });
                 (
                     index,
@@ -776,10 +792,8 @@ async fn run_pair(
             report.notes = notes;
             Ok((assemble(&candidate, &source, target, refs), link))
         }
-        (Err(error), _) => Err(Error::Registry(format!(
-            "the source could not be read: {error}"
-        ))),
-        (_, Err(error)) => Err(error),
+        (Err(error), _) => Err(SideError::Source(error)),
+        (_, Err(error)) => Err(SideError::Target(error)),
     };
     let plan = match snapshot {
         Err(error) => {

@@ -1043,3 +1043,35 @@ async fn a_status_option_added_in_the_source_reaches_the_target() {
         1
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_source_that_cannot_be_read_fails_its_pair_with_its_own_error() {
+    use notion_xws_core::fake::Fault;
+    let world = World::new(true).await;
+    let control = world.client();
+    let (tasks_db, tasks_ds) = world.source("Tasks").await;
+    world
+        .sync_to_new_workspace("Acme", &[("Tasks", "Push", &tasks_db, &tasks_ds)])
+        .await;
+    // Every read of the source's rows fails, past the retries of a read.
+    for _ in 0..20 {
+        world.fake.fail_next(
+            Some(Method::Post),
+            &format!("/v1/data_sources/{tasks_ds}/query"),
+            Fault::ServiceUnavailable,
+        );
+    }
+    let run = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    match &pair(&run, "Tasks").state {
+        PairState::Failed(reason) => {
+            assert!(
+                reason.starts_with("the source could not be read: Notion is unavailable"),
+                "{reason}"
+            );
+            assert!(!reason.contains("registry error"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

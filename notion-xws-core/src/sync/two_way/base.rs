@@ -55,14 +55,7 @@ impl Serialize for Base {
 /// base does not name at all was not synced at the last sync: its value then was empty).
 pub const UNSETTLED: u64 = 0;
 
-/// FNV-1a, 64 bits: a fixed, stable hash (the same on every platform and in every version).
-pub fn hash_text(text: &str) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    text.bytes().fold(OFFSET, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(PRIME)
-    })
-}
+pub use crate::sync::columns::hash_text;
 
 /// A property name with the characters the encoding uses (`%`, `;`, `=`) percent-escaped.
 fn escape(name: &str) -> String {
