@@ -13,7 +13,8 @@
 //!   again blindly.
 //!
 //! Lists come as streams ([`pagination`]) that follow every cursor; data-source queries go past
-//! Notion's 10,000-result cap by windowing on `created_time`.
+//! Notion's 10,000-result cap by windowing on `created_time`. The writes the sync and the repair
+//! send, and what may be done when one's outcome is unknown, are in [`writes`].
 
 use std::fmt;
 

@@ -9,12 +9,15 @@
 //! - [`content`]: page content (the blocks of each row), copied when a database asks for it.
 //! - [`schema`]: the source's schema translated for the target, and the correlation column.
 //! - [`plan`]: the pure planner and the [`PairPlan`](plan::PairPlan) it makes.
-//! - [`two_way`]: the pure two-way planner (a base per linked row pair, conflicts, a policy).
+//! - [`two_way`]: the pure two-way planner (a base per linked row pair, conflicts, a policy),
+//!   and its reader and executor (`two_way::io`).
 //! - [`refs`]: relation and people values made portable between two workspaces.
 //! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
-//! - [`execute`]: the executor, which applies a plan and settles unknown outcomes.
+//! - [`execute`]: the one-way executor, which applies a plan and settles unknown outcomes (by
+//!   the rules of [`client::writes`](crate::client::writes)).
 //! - [`files`]: Notion-hosted files, re-imported into the other workspace just before a write.
-//! - [`run`]: the orchestrator ([`sync`], [`transfer`]).
+//! - [`run`]: the orchestrator ([`sync`], [`transfer`]); `run_refs`: the reads that make
+//!   references portable (the users lists, the related copies' rows), shared by the pairs.
 //! - [`report`]: what became of each pair and of the run ([`RunReport`]), as JSON and Markdown.
 //!
 //! Plan, then apply: planning reads and never writes; applying writes only what the plan says.

@@ -49,8 +49,9 @@ pub struct PairReport {
     pub files_reimported: usize,
     /// Notion-hosted files that could not be re-imported (each named in the errors).
     pub files_not_copied: usize,
-    /// Requests this pair made (reads and writes of both sides and of its link row, retries
-    /// included; the audit that precedes the pairs is not counted here).
+    /// Requests this pair made (reads and writes of both sides and of its link row, each
+    /// counted once as the pair sent it: a retry of the transport's retry layer is not counted
+    /// again; the audit that precedes the pairs is not counted here).
     pub requests: u64,
     /// Requests this pair made that write (its link row's included).
     pub writes: u64,
