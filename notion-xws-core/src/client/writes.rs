@@ -7,7 +7,7 @@
 //!
 //! | write | outcome unknown | why |
 //! |---|---|---|
-//! | update a page's properties | send again, once | it sets values: twice is once |
+//! | update a page (its properties, or `in_trash` without a mark) | send again, once | it sets values: twice is once |
 //! | update a data source's schema | send again, once | it sets the columns it names |
 //! | trash a page (with its mark) | read the page back; send again only if it is not in the trash | a page in the trash takes no edit |
 //! | create a page | read back: look its key up, after Notion's read-after-write lag | a second create would duplicate the row |
@@ -32,11 +32,11 @@ use crate::transport::Method;
 /// A write the product sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Write {
-    /// `PATCH /v1/pages/{id}` with properties.
+    /// `PATCH /v1/pages/{id}` with properties, or `in_trash` without a mark.
     UpdatePage,
     /// `PATCH /v1/data_sources/{id}` with properties.
     UpdateDataSource,
-    /// `PATCH /v1/pages/{id}` with `in_trash: true`.
+    /// `PATCH /v1/pages/{id}` with `in_trash: true` and the mark of a row the sync trashed.
     TrashPage,
     /// `POST /v1/pages`.
     CreatePage,
@@ -103,15 +103,20 @@ impl NotionClient {
         .await
     }
 
-    /// Sets properties of a page, sent once more if the outcome is unknown
-    /// ([`Write::UpdatePage`]). Returns whether it had to.
-    pub async fn set_page_properties(&self, page: PageId, properties: Value) -> Result<bool> {
-        let body = json!({ "properties": properties });
+    /// Sets fields of a page (`properties`, `in_trash`), sent once more if the outcome is
+    /// unknown ([`Write::UpdatePage`]). Returns whether it had to.
+    pub async fn set_page(&self, page: PageId, body: Value) -> Result<bool> {
         again_if_unknown(Write::UpdatePage, || {
             self.update_page_json(page, body.clone())
         })
         .await
         .map(|(_, settled)| settled)
+    }
+
+    /// Sets properties of a page, as [`set_page`](Self::set_page) does.
+    pub async fn set_page_properties(&self, page: PageId, properties: Value) -> Result<bool> {
+        self.set_page(page, json!({ "properties": properties }))
+            .await
     }
 
     /// Sets columns of a data source's schema, sent once more if the outcome is unknown

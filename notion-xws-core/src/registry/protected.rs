@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::{DATABASES_TITLE, ENVIRONMENTS_TITLE, LINKS_TITLE, PropertyNames, Registry};
+use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
 use crate::model::PropertyConfig;
 
@@ -100,6 +101,20 @@ impl Protected {
             "the data source {data_source} has a token column ({column:?}); a table of tokens is \
              never synced"
         ))
+    }
+
+    /// [`refusal`](Self::refusal) as an error ([`Error::Protected`]), for a data source whose
+    /// schema was just read.
+    pub fn refuse(
+        &self,
+        data_source: DataSourceId,
+        title: Option<&str>,
+        schema: &BTreeMap<String, PropertyConfig>,
+    ) -> Result<()> {
+        match self.refusal(data_source, title, Some(schema)) {
+            Some(reason) => Err(Error::Protected(reason)),
+            None => Ok(()),
+        }
     }
 
     /// Whether a schema holds a token column (a table of tokens, wherever it is).

@@ -31,7 +31,6 @@ pub use super::options::ExecuteOptions;
 use super::plan::{CreateTarget, PairPlan, RowAction};
 use super::rows::SyncPair;
 use crate::client::NotionClient;
-use crate::client::writes::{Write, again_if_unknown};
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
 use crate::model::params::{Filter, PropertyFilter};
@@ -325,11 +324,10 @@ async fn apply_row(
         } => (*source, properties),
         RowAction::Trash { target: row, .. } => {
             // A trash without a mark sets one value: sent again when its outcome is unknown.
-            let result = again_if_unknown(Write::UpdatePage, || {
-                target.update_page_json(*row, json!({ "in_trash": true }))
-            })
-            .await
-            .map(|(_, settled)| RowResult::Trashed { settled });
+            let result = target
+                .set_page(*row, json!({ "in_trash": true }))
+                .await
+                .map(|settled| RowResult::Trashed { settled });
             return RowWrite {
                 result,
                 files_reimported: 0,

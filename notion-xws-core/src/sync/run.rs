@@ -131,19 +131,6 @@ struct Candidate {
     protected: Arc<Protected>,
 }
 
-/// Refuses a data source that may never be synced (see [`Protected`]), from its schema as read.
-fn refuse_protected(
-    protected: &Protected,
-    data_source: DataSourceId,
-    title: Option<&str>,
-    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
-) -> Result<()> {
-    match protected.refusal(data_source, title, Some(schema)) {
-        Some(reason) => Err(Error::Protected(reason)),
-        None => Ok(()),
-    }
-}
-
 /// The pairs of the registry, and why the others are left out.
 fn candidates(
     control: &NotionClient,
@@ -286,12 +273,7 @@ async fn read_source(
         Some(schema) => DataSource::clone(&schema),
         None => client.data_source(data_source).await?,
     };
-    refuse_protected(
-        protected,
-        data_source,
-        Some(&schema.title_text()),
-        &schema.properties,
-    )?;
+    protected.refuse(data_source, Some(&schema.title_text()), &schema.properties)?;
     let mut rows: Vec<RowContent> = client
         .query_all(data_source, None, &[])
         .map_ok(|page| RowContent::from(&page))
@@ -352,8 +334,7 @@ async fn read_target(
                 }
                 Err(error) => return Err(error),
             };
-            refuse_protected(
-                &candidate.protected,
+            candidate.protected.refuse(
                 data_source,
                 Some(&schema.title_text()),
                 &schema.properties,
@@ -904,8 +885,7 @@ pub async fn transfer(
         message: "it names no database".into(),
     })?;
     let protected = Arc::new(Protected::for_names(&PropertyNames::default()));
-    refuse_protected(
-        &protected,
+    protected.refuse(
         source_data_source,
         Some(&schema.title_text()),
         &schema.properties,
@@ -982,14 +962,13 @@ async fn run_two_way_pair(
         .await?;
         let snapshot = &read.snapshot;
         let control_title = candidate.source_schema.as_ref().map(|s| s.title_text());
-        refuse_protected(
-            &candidate.protected,
+        candidate.protected.refuse(
             candidate.source_data_source,
             control_title.as_deref(),
             &snapshot.control_schema,
         )?;
         if let (Some((_, data_source)), Some(schema)) = (target, &snapshot.environment_schema) {
-            refuse_protected(&candidate.protected, data_source, None, schema)?;
+            candidate.protected.refuse(data_source, None, schema)?;
         }
         let rows = [
             &snapshot.control_rows,

@@ -22,6 +22,19 @@ fn link(id: &str) -> String {
     format!("https://www.notion.so/{}", id.replace('-', ""))
 }
 
+/// Sets the environment row `env`'s relation to exactly the database rows `rows`.
+async fn relate(world: &World, env: &str, rows: &[String]) {
+    let related: Vec<_> = rows.iter().map(|row| json!({"id": row})).collect();
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{env}"),
+        world.token(),
+        Some(json!({"properties": {RELATION: {"relation": related}}})),
+    )
+    .await;
+}
+
 /// Everything a token can read in its workspace, as one text: every data source's schema and
 /// every live row.
 async fn everything(client: &NotionClient) -> String {
@@ -108,18 +121,8 @@ async fn the_registry_and_tables_of_tokens_are_never_synced() {
     let clients = world
         .database_row("Clients", "Push", [&clients_ds, "", "", ""])
         .await;
-    let related = [&tasks, &environments, &databases, &backup, &keys, &clients]
-        .iter()
-        .map(|row| json!({"id": row}))
-        .collect::<Vec<_>>();
-    ok(
-        &world.fake,
-        Method::Patch,
-        &format!("/v1/pages/{env}"),
-        world.token(),
-        Some(json!({"properties": {RELATION: {"relation": related}}})),
-    )
-    .await;
+    let mut related = vec![tasks, environments, databases, backup, keys, clients];
+    relate(&world, &env, &related).await;
 
     // The audit: a P0 finding naming each registry row, a token copy in each workspace.
     let config = RegistryConfig::default();
@@ -175,16 +178,8 @@ async fn the_registry_and_tables_of_tokens_are_never_synced() {
             [&links.data_source.to_string(), "", "", ""],
         )
         .await;
-    let mut related = related;
-    related.push(json!({"id": links_row}));
-    ok(
-        &world.fake,
-        Method::Patch,
-        &format!("/v1/pages/{env}"),
-        world.token(),
-        Some(json!({"properties": {RELATION: {"relation": related}}})),
-    )
-    .await;
+    related.push(links_row);
+    relate(&world, &env, &related).await;
     let (_, report) = audit(&control, &config).await.unwrap();
     assert!(
         report

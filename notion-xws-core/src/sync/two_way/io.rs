@@ -33,7 +33,6 @@ use super::{
     TwoWaySnapshot, by_row_pair, hash_text, link_column, plan_two_way,
 };
 use crate::client::NotionClient;
-use crate::client::writes::{Write, again_if_unknown};
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
@@ -284,15 +283,6 @@ pub(crate) async fn add_columns(
         .map(drop)
 }
 
-/// A write that sets values of a row (sent once more if its outcome is unknown: harmless).
-async fn patch(client: &NotionClient, row: PageId, body: Value) -> Result<()> {
-    again_if_unknown(Write::UpdatePage, || {
-        client.update_page_json(row, body.clone())
-    })
-    .await
-    .map(drop)
-}
-
 /// Trashes a row and writes its mark ([`TRASHED_BY_SYNC`](super::TRASHED_BY_SYNC)) in
 /// one request, so that no run leaves the row trashed without its mark, or marked but live. Its
 /// outcome unknown, the row is read first: in the trash, it is done (the mark with it, or, had a
@@ -508,12 +498,12 @@ async fn apply_one(
         } => {
             let other = resolve(other, created)
                 .ok_or_else(|| Error::Config("the row to link was not created".into()))?;
-            patch(
-                control,
-                *row,
-                json!({"properties": {link: rich(&other.to_string())}}),
-            )
-            .await?;
+            control
+                .set_page(
+                    *row,
+                    json!({"properties": {link: rich(&other.to_string())}}),
+                )
+                .await?;
         }
         TwoWayAction::LinkEnvironmentRow {
             environment: row,
@@ -526,7 +516,9 @@ async fn apply_one(
             let mut properties =
                 with_fixed_base(properties, base, fixes.remove(row).as_ref()).unwrap_or_default();
             properties.insert(SOURCE_KEY.to_owned(), key_value(other));
-            patch(environment, *row, json!({ "properties": properties })).await?;
+            environment
+                .set_page_properties(*row, json!(properties))
+                .await?;
         }
         TwoWayAction::UpdateControl {
             row,
@@ -538,7 +530,7 @@ async fn apply_one(
             }
             let properties = values(properties);
             if !properties.is_empty() {
-                patch(control, *row, json!({ "properties": properties })).await?;
+                control.set_page_properties(*row, json!(properties)).await?;
             }
             outcome.updated += 1;
         }
@@ -552,7 +544,9 @@ async fn apply_one(
                 .remove(row)
                 .or_else(|| (!dropped.is_empty()).then_some(BaseFix::KeepOld));
             if let Some(properties) = with_fixed_base(&values(properties), base, fix.as_ref()) {
-                patch(environment, *row, json!({ "properties": properties })).await?;
+                environment
+                    .set_page_properties(*row, json!(properties))
+                    .await?;
             }
             outcome.updated += 1;
         }
@@ -564,7 +558,9 @@ async fn apply_one(
         } => {
             if let Some(properties) = with_fixed_base(properties, base, fixes.remove(row).as_ref())
             {
-                patch(environment, *row, json!({ "properties": properties })).await?;
+                environment
+                    .set_page_properties(*row, json!(properties))
+                    .await?;
             }
         }
         TwoWayAction::TrashEnvironment {
@@ -587,12 +583,12 @@ async fn apply_one(
             if !dropped.is_empty() {
                 fixes.insert(*other, BaseFix::KeepOld);
             }
-            patch(
-                control,
-                *row,
-                json!({"in_trash": false, "properties": values(properties)}),
-            )
-            .await?;
+            control
+                .set_page(
+                    *row,
+                    json!({"in_trash": false, "properties": values(properties)}),
+                )
+                .await?;
             outcome.updated += 1;
         }
         TwoWayAction::RestoreEnvironment {
@@ -604,12 +600,9 @@ async fn apply_one(
             let fix = (!dropped.is_empty()).then_some(BaseFix::KeepOld);
             let properties =
                 with_fixed_base(&values(properties), base, fix.as_ref()).unwrap_or_default();
-            patch(
-                environment,
-                *row,
-                json!({"in_trash": false, "properties": properties}),
-            )
-            .await?;
+            environment
+                .set_page(*row, json!({"in_trash": false, "properties": properties}))
+                .await?;
             outcome.updated += 1;
         }
     }
