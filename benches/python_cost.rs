@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use notion_xws_core::client::NotionClient;
-use notion_xws_core::fake::demo::DemoWorld;
+use notion_xws_core::demo::DemoWorld;
 use notion_xws_core::fake::{FakeConfig, FakeNotion};
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::RegistryConfig;

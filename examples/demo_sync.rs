@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use notion_xws_core::client::NotionClient;
-use notion_xws_core::fake::demo::DemoWorld;
+use notion_xws_core::demo::DemoWorld;
 use notion_xws_core::fake::{FakeConfig, FakeNotion};
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::sync::{SyncOptions, sync};

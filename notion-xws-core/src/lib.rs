@@ -26,7 +26,8 @@
 //! # tokio::runtime::Builder::new_current_thread().enable_all().start_paused(true).build().unwrap().block_on(async {
 //! use std::sync::Arc;
 //! use notion_xws_core::client::NotionClient;
-//! use notion_xws_core::fake::{FakeConfig, FakeNotion, demo::DemoWorld};
+//! use notion_xws_core::demo::DemoWorld;
+//! use notion_xws_core::fake::{FakeConfig, FakeNotion};
 //! use notion_xws_core::registry::RegistryConfig;
 //! use notion_xws_core::transport::stack::{StackConfig, TransportStack};
 //! use notion_xws_core::{audit, repair, sync};
@@ -68,11 +69,15 @@
 //! - [`sync`]: the planner, the executor and the orchestrator of the sync.
 //! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
+//! - `demo` (feature `fake`): the demo world of the gap report, laid out in the fake, and the
+//!   story the `demo` command tells over it.
 
 #![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod client;
+#[cfg(feature = "fake")]
+pub mod demo;
 pub mod error;
 #[cfg(feature = "fake")]
 pub mod fake;

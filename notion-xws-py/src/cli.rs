@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use notion_xws_core::audit::{AuditReport, ParentPageStatus, audit};
 use notion_xws_core::client::{NotionClient, NotionVersion};
-use notion_xws_core::fake::demo::{ASSET_RELATION, CONTACT_RELATION, DemoReferences, DemoWorld};
+use notion_xws_core::demo::{ASSET_RELATION, CONTACT_RELATION, DemoReferences, DemoWorld};
 use notion_xws_core::fake::{FakeConfig, FakeNotion};
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::RegistryConfig;

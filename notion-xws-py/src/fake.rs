@@ -9,7 +9,7 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use notion_xws_core::fake::demo::DemoWorld;
+use notion_xws_core::demo::DemoWorld;
 use notion_xws_core::fake::{
     FakeConfig, FakeNotion, FakeServer, FakeWorkspace, Fault, FaultConfig,
 };

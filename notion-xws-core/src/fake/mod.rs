@@ -37,7 +37,6 @@
 //! ```
 
 mod clock;
-pub mod demo;
 mod faults;
 mod files;
 mod handlers;

@@ -682,7 +682,7 @@ async fn registry_findings_and_errors() {
 
 #[tokio::test(start_paused = true)]
 async fn the_audit_of_the_demo_world_reproduces_the_gap_report() {
-    use notion_xws_core::fake::demo::DemoWorld;
+    use notion_xws_core::demo::DemoWorld;
     let fake = FakeNotion::new(FakeConfig::default());
     let world = DemoWorld::build(&fake).await.unwrap();
     fake.clear_request_log();

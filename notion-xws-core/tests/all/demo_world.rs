@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use notion_xws_core::fake::demo::{
+use notion_xws_core::demo::{
     ASSET_RELATION, CONTACT_RELATION, DATABASE_PARENT_PAGE, DemoWorld, RELATION_TO_DATABASES,
     RELATION_TO_ENVIRONMENTS, RegistryDefect, RowTarget, TokenState,
 };

@@ -134,7 +134,7 @@ async fn repair_fills_what_resolves_and_a_second_repair_writes_nothing() {
 #[tokio::test(start_paused = true)]
 async fn on_the_demo_world_repair_fills_every_resolvable_id_and_a_third_writes_nothing() {
     use notion_xws_core::client::NotionClient;
-    use notion_xws_core::fake::demo::DemoWorld;
+    use notion_xws_core::demo::DemoWorld;
     use notion_xws_core::fake::{FakeConfig, FakeNotion};
     use notion_xws_core::transport::DynTransport;
     use std::sync::Arc;

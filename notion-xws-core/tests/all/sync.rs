@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use futures::TryStreamExt;
 use notion_xws_core::audit::audit;
 use notion_xws_core::client::NotionClient;
-use notion_xws_core::fake::demo::DemoWorld;
+use notion_xws_core::demo::DemoWorld;
 use notion_xws_core::fake::{FakeConfig, FakeNotion};
 use notion_xws_core::model::Page;
 use notion_xws_core::registry::RegistryConfig;
