@@ -69,12 +69,16 @@
 //! - [`sync`]: the planner, the executor and the orchestrator of the sync.
 //! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
+//! - `cli` (feature `cli`): the `notion-xws` command, which the binary of that name and the
+//!   Python package's script run.
 //! - `demo` (feature `fake`): the demo world of the gap report, laid out in the fake, and the
 //!   story the `demo` command tells over it.
 
 #![forbid(unsafe_code)]
 
 pub mod audit;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod client;
 #[cfg(feature = "fake")]
 pub mod demo;

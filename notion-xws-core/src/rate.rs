@@ -86,6 +86,19 @@ impl RateBudget {
         }
     }
 
+    /// A budget of `per_minute` requests a minute with bursts of `burst`, for budgets a person
+    /// typed: a zero, which [`RateBudget::new`] would raise to 1, is refused with
+    /// [`Error::Config`](crate::error::Error::Config).
+    pub fn checked(per_minute: u32, burst: u32) -> crate::error::Result<Self> {
+        if per_minute == 0 || burst == 0 {
+            return Err(crate::error::Error::Config(format!(
+                "a rate budget needs at least 1 request a minute and a burst of at least 1 \
+                 (given {per_minute} a minute, bursts of {burst})"
+            )));
+        }
+        Ok(Self::new(per_minute, burst))
+    }
+
     /// The time between two requests at the average rate.
     pub fn interval(self) -> Duration {
         Duration::from_secs(60) / self.per_minute.get()

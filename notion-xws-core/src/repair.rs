@@ -17,6 +17,7 @@
 //! idempotent: run again on the same day, it plans nothing.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -92,6 +93,68 @@ pub enum RepairAction {
     },
 }
 
+impl RepairAction {
+    /// The change's kind, as its JSON's `action` says it: `add_column`, `set_data_source_id`,
+    /// `set_parent_page` or `set_token_health`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::AddColumn { .. } => "add_column",
+            Self::SetDataSourceId { .. } => "set_data_source_id",
+            Self::SetParentPage { .. } => "set_parent_page",
+            Self::SetTokenHealth { .. } => "set_token_health",
+        }
+    }
+}
+
+impl ColumnType {
+    /// The type's name in Notion's schema: `url`, `select` or `date`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Url => "url",
+            Self::Select => "select",
+            Self::Date => "date",
+        }
+    }
+}
+
+/// The change in words, as the `repair` command prints it.
+impl fmt::Display for RepairAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AddColumn {
+                table,
+                column,
+                column_type,
+                ..
+            } => write!(
+                f,
+                "add column {column:?} ({}) to {table}",
+                column_type.name()
+            ),
+            Self::SetDataSourceId {
+                database,
+                data_source,
+                ..
+            } => write!(f, "set Data Source ID of {database:?} to {data_source}"),
+            Self::SetParentPage {
+                environment, page, ..
+            } => write!(
+                f,
+                "set Database-Parent-Page-ID of {environment:?} to {page}"
+            ),
+            Self::SetTokenHealth {
+                environment,
+                status,
+                checked,
+                ..
+            } => write!(
+                f,
+                "record token status {status} (checked {checked}) of {environment:?}"
+            ),
+        }
+    }
+}
+
 /// The changes a repair would make, in the order it makes them. It reads back from its JSON, so
 /// that a plan reviewed by a person is the one applied.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +195,41 @@ impl RepairReport {
     /// How many changes failed.
     pub fn failed(&self) -> usize {
         self.outcomes.len() - self.applied()
+    }
+}
+
+/// What a repair did, as its JSON report says it (`notion-xws repair --json`, Python's
+/// `RepairReport.to_json()`): the plan's changes and, when it was executed, each one's outcome.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RepairSummary<'a> {
+    /// Whether the changes were applied (false: a dry run, nothing written).
+    pub executed: bool,
+    /// How many changes were applied (0 in a dry run).
+    pub applied: usize,
+    /// How many changes failed (0 in a dry run).
+    pub failed: usize,
+    /// The planned changes.
+    pub actions: &'a [RepairAction],
+    /// Each applied change and its outcome (empty in a dry run).
+    pub outcomes: &'a [RepairOutcome],
+}
+
+impl<'a> RepairSummary<'a> {
+    /// The summary of `plan` and, when it was applied, of what applying it did (`None`: a dry
+    /// run).
+    pub fn new(plan: &'a RepairPlan, report: Option<&'a RepairReport>) -> Self {
+        Self {
+            executed: report.is_some(),
+            applied: report.map_or(0, RepairReport::applied),
+            failed: report.map_or(0, RepairReport::failed),
+            actions: &plan.actions,
+            outcomes: report.map_or(&[], |r| &r.outcomes),
+        }
+    }
+
+    /// The summary as pretty JSON: `executed`, `applied`, `failed`, `actions`, `outcomes`.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 }
 

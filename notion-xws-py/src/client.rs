@@ -6,22 +6,19 @@
 //! [`audit`], [`plan_repair`] or [`apply_repair`] on the binding's runtime with the GIL released,
 //! and wraps the result in the typed classes of `report.rs`. The token goes into the core's
 //! [`NotionToken`] at once: it never prints, and the client's `repr` does not name it. The
-//! command line (`cli.rs`) builds its client with the same [`connect`].
+//! client is the core's [`connect`], as the command's is.
 
 use std::sync::Arc;
 
 use notion_xws_core::audit::audit;
-use notion_xws_core::client::{NotionClient, NotionVersion};
-use notion_xws_core::fake::FakeNotion;
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::client::connect::{Endpoint, connect};
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::find_data_source;
 use notion_xws_core::registry::{Registry, RegistryConfig};
-use notion_xws_core::repair::{apply_repair, plan_repair};
+use notion_xws_core::repair::{apply_repair, plan_repair, today_utc};
 use notion_xws_core::sync::execute::{Progress, ProgressFn};
 use notion_xws_core::sync::{SyncOptions, sync, transfer};
-use notion_xws_core::transport::DynTransport;
-use notion_xws_core::transport::http::HttpTransport;
-use notion_xws_core::transport::stack::{StackConfig, TransportStack};
 use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -30,86 +27,6 @@ use crate::errors::PyXwsError;
 use crate::fake::PyFakeNotion;
 use crate::report::{PyAuditReport, PyRepairPlan, PyRepairReport, PyRunReport};
 use crate::runtime;
-
-/// Where a client's requests go.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Target<'a> {
-    /// The API at this base URL, over HTTP.
-    Http(&'a str),
-    /// A fake Notion, in memory.
-    Fake(&'a FakeNotion),
-}
-
-/// The budget of a client of a fake in memory: none to speak of. The fake answers at once and
-/// enforces its own limits (`FakeNotion(requests_per_minute=...)`), which the retries honour.
-const IN_MEMORY_BUDGET: RateBudget = RateBudget::new(u32::MAX, u32::MAX);
-
-/// A client of `token` over the standard transport stack (retries, the rate budget, the record)
-/// to `target`, speaking `api_version`. `budget` paces each token over HTTP; a fake in memory is
-/// not paced by the client.
-pub(crate) fn connect(
-    target: Target<'_>,
-    token: NotionToken,
-    api_version: &str,
-    budget: RateBudget,
-) -> Result<NotionClient, Error> {
-    let version = NotionVersion::new(api_version)?;
-    let (base, budget): (DynTransport, _) = match target {
-        Target::Http(base_url) => (Arc::new(HttpTransport::with_base_url(base_url)?), budget),
-        Target::Fake(fake) => (Arc::new(fake.clone()), IN_MEMORY_BUDGET),
-    };
-    let stack = TransportStack::new(
-        base,
-        StackConfig {
-            budget,
-            ..StackConfig::default()
-        },
-    );
-    Ok(NotionClient::new(stack.transport(), token).with_version(version))
-}
-
-/// A rate budget from the Python arguments (each at least 1).
-pub(crate) fn budget(requests_per_minute: u32, burst: u32) -> Result<RateBudget, Error> {
-    if requests_per_minute == 0 || burst == 0 {
-        return Err(Error::Config(
-            "requests_per_minute and burst must be at least 1".into(),
-        ));
-    }
-    Ok(RateBudget::new(requests_per_minute, burst))
-}
-
-/// Where the registry is: by ID or link when given, else by title.
-pub(crate) fn registry_config(
-    environments: Option<String>,
-    databases: Option<String>,
-) -> RegistryConfig {
-    RegistryConfig {
-        environments,
-        databases,
-        ..RegistryConfig::default()
-    }
-}
-
-pub(crate) use notion_xws_core::repair::today_utc;
-
-/// The options of a sync from the Python and command-line arguments.
-pub(crate) fn sync_options(
-    execute: bool,
-    only: Option<String>,
-    allow_mass_delete: bool,
-    conflict_policy: &str,
-    people_fallback: &str,
-) -> Result<SyncOptions, Error> {
-    let mut options = SyncOptions {
-        execute,
-        only,
-        conflict_policy: conflict_policy.parse()?,
-        people_fallback: people_fallback.parse()?,
-        ..SyncOptions::default()
-    };
-    options.plan.allow_mass_delete = allow_mass_delete;
-    Ok(options)
-}
 
 /// A progress callback that calls a Python callable with a dict; its errors are logged, not
 /// raised (a progress bar must not stop a sync).
@@ -182,12 +99,18 @@ impl PyClient {
         fake: Option<PyRef<'_, PyFakeNotion>>,
     ) -> Result<Self, PyXwsError> {
         let token = NotionToken::new(token).map_err(Error::from)?;
-        let budget = budget(requests_per_minute, burst)?;
-        let (target, label) = match &fake {
-            Some(fake) => (Target::Fake(fake.inner()), "fake".to_owned()),
-            None => (Target::Http(base_url), base_url.trim().to_owned()),
+        let budget = RateBudget::checked(requests_per_minute, burst)?;
+        let (endpoint, label) = match &fake {
+            Some(fake) => (
+                Endpoint::InMemory(Arc::new(fake.inner().clone())),
+                "fake".to_owned(),
+            ),
+            None => (
+                Endpoint::Http(base_url.to_owned()),
+                base_url.trim().to_owned(),
+            ),
         };
-        let client = connect(target, token, api_version, budget)?;
+        let client = connect(endpoint, token, api_version, budget)?;
         Ok(Self {
             client,
             target: label,
@@ -202,7 +125,7 @@ impl PyClient {
         environments: Option<String>,
         databases: Option<String>,
     ) -> PyResult<PyAuditReport> {
-        let config = registry_config(environments, databases);
+        let config = RegistryConfig::new(environments, databases);
         let (_, report) = runtime::run(py, || audit(&self.client, &config))?.map_err(PyXwsError)?;
         Ok(PyAuditReport::new(report))
     }
@@ -217,7 +140,7 @@ impl PyClient {
         environments: Option<String>,
         databases: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let config = registry_config(environments, databases);
+        let config = RegistryConfig::new(environments, databases);
         let registry =
             runtime::run(py, || Registry::read(&self.client, &config))?.map_err(PyXwsError)?;
         crate::report::to_python(py, &registry)
@@ -232,7 +155,7 @@ impl PyClient {
         databases: Option<String>,
         today: Option<String>,
     ) -> PyResult<PyRepairPlan> {
-        let config = registry_config(environments, databases);
+        let config = RegistryConfig::new(environments, databases);
         let today = today.unwrap_or_else(today_utc);
         let (_, plan) =
             runtime::run(py, || plan(&self.client, &config, &today))?.map_err(PyXwsError)?;
@@ -249,7 +172,7 @@ impl PyClient {
         databases: Option<String>,
         today: Option<String>,
     ) -> PyResult<PyRepairReport> {
-        let config = registry_config(environments, databases);
+        let config = RegistryConfig::new(environments, databases);
         let today = today.unwrap_or_else(today_utc);
         let client = &self.client;
         let (plan, report) = runtime::run(py, || async {
@@ -329,8 +252,8 @@ impl PyClient {
         people_fallback: &str,
         progress: Option<Py<PyAny>>,
     ) -> PyResult<PyRunReport> {
-        let config = registry_config(environments, databases);
-        let options = sync_options(
+        let config = RegistryConfig::new(environments, databases);
+        let options = SyncOptions::from_args(
             execute,
             only,
             allow_mass_delete,
@@ -367,7 +290,8 @@ impl PyClient {
                 .map_err(|e| PyXwsError(e.into()))?
                 .id,
         );
-        let options = sync_options(execute, None, false, "report", "leave").map_err(PyXwsError)?;
+        let options =
+            SyncOptions::from_args(execute, None, false, "report", "leave").map_err(PyXwsError)?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
         let report = runtime::run(py, || async {

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use notion_xws_core::audit::{AuditReport, AuditSummary, Finding, Severity};
-use notion_xws_core::repair::{RepairPlan, RepairReport};
+use notion_xws_core::repair::{RepairPlan, RepairReport, RepairSummary};
 use pyo3::prelude::*;
 use serde::Serialize;
 
@@ -303,16 +303,6 @@ impl PyRepairPlan {
     }
 }
 
-/// What a repair did: the plan, and, when it was executed, each change's outcome.
-#[derive(Debug, Serialize)]
-struct RepairSummary<'a> {
-    executed: bool,
-    applied: usize,
-    failed: usize,
-    actions: &'a [notion_xws_core::repair::RepairAction],
-    outcomes: &'a [notion_xws_core::repair::RepairOutcome],
-}
-
 /// What a repair did. A dry run (`execute=False`) has the plan's actions and no outcomes.
 #[pyclass(name = "RepairReport", module = "notion_xws", frozen)]
 #[derive(Debug, Clone)]
@@ -333,24 +323,6 @@ impl PyRepairReport {
     fn summary(&self) -> RepairSummary<'_> {
         RepairSummary::new(&self.plan, self.report.as_deref())
     }
-}
-
-impl<'a> RepairSummary<'a> {
-    fn new(plan: &'a RepairPlan, report: Option<&'a RepairReport>) -> Self {
-        Self {
-            executed: report.is_some(),
-            applied: report.map_or(0, RepairReport::applied),
-            failed: report.map_or(0, RepairReport::failed),
-            actions: &plan.actions,
-            outcomes: report.map_or(&[], |r| &r.outcomes),
-        }
-    }
-}
-
-/// The JSON of a repair (`RepairReport.to_json()`, and `notion-xws repair --json`): `executed`,
-/// `applied`, `failed`, `actions` and `outcomes`.
-pub(crate) fn repair_json(plan: &RepairPlan, report: Option<&RepairReport>) -> String {
-    pretty(&RepairSummary::new(plan, report))
 }
 
 #[pymethods]
@@ -388,7 +360,7 @@ impl PyRepairReport {
 
     /// The report as pretty JSON: `executed`, `applied`, `failed`, `actions`, `outcomes`.
     fn to_json(&self) -> String {
-        pretty(&self.summary())
+        self.summary().to_json()
     }
 
     fn __repr__(&self) -> String {

@@ -25,6 +25,7 @@ use crate::ids::ObjectId;
 use crate::secret::NotionToken;
 use crate::transport::{ApiRequest, ApiResponse, DynTransport, Method};
 
+pub mod connect;
 mod operations;
 pub mod pagination;
 pub mod writes;

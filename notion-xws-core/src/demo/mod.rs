@@ -44,7 +44,9 @@ mod api;
 mod check;
 mod content;
 mod plan;
+mod story;
 mod world;
 
 pub use self::check::{DemoReferences, PeopleCheck, RelationCheck};
+pub use self::story::{DemoReport, run_demo};
 pub use self::world::*;

@@ -111,6 +111,18 @@ pub struct RegistryConfig {
     pub names: PropertyNames,
 }
 
+impl RegistryConfig {
+    /// The registry at `environments` and `databases` (each an ID or link, or `None`: found by
+    /// title), with the default column names and `Clients` found by title.
+    pub fn new(environments: Option<String>, databases: Option<String>) -> Self {
+        Self {
+            environments,
+            databases,
+            ..Self::default()
+        }
+    }
+}
+
 /// One registry database, as found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegistryTable {

@@ -67,6 +67,30 @@ pub struct SyncOptions {
     pub people_fallback: PeopleFallback,
 }
 
+impl SyncOptions {
+    /// The options a person gives (the command's flags, the Python keyword arguments):
+    /// `conflict_policy` is `report`, `control-wins`, `environment-wins` or `newer-wins`;
+    /// `people_fallback` is `leave` or `names`. Other words are refused with
+    /// [`Error::Config`](crate::Error::Config).
+    pub fn from_args(
+        execute: bool,
+        only: Option<String>,
+        allow_mass_delete: bool,
+        conflict_policy: &str,
+        people_fallback: &str,
+    ) -> Result<Self> {
+        let mut options = Self {
+            execute,
+            only,
+            conflict_policy: conflict_policy.parse()?,
+            people_fallback: people_fallback.parse()?,
+            ..Self::default()
+        };
+        options.plan.allow_mass_delete = allow_mass_delete;
+        Ok(options)
+    }
+}
+
 /// Counts a pair's requests, and those that write.
 #[derive(Debug)]
 struct Counted {

@@ -1,0 +1,125 @@
+//! The command line: the global options and the subcommands, as `clap` reads them.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Audit, repair and sync Notion databases across workspaces.
+///
+/// The control token is read from the environment variable NOTION_TOKEN (or the one named by
+/// --token-env), never from the command line.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "notion-xws", version, about)]
+pub struct Cli {
+    /// The Notion API's base URL (a fake served on 127.0.0.1, say).
+    #[arg(
+        long,
+        global = true,
+        env = "NOTION_BASE_URL",
+        default_value = "https://api.notion.com",
+        value_name = "URL"
+    )]
+    pub base_url: String,
+    /// The environment variable that holds the control token.
+    #[arg(
+        long,
+        global = true,
+        default_value = "NOTION_TOKEN",
+        value_name = "NAME"
+    )]
+    pub token_env: String,
+    /// The `system-environments` database, by ID or link (default: found by title).
+    #[arg(long, global = true, value_name = "ID_OR_LINK")]
+    pub environments: Option<String>,
+    /// The `system-databases` database, by ID or link (default: found by title).
+    #[arg(long, global = true, value_name = "ID_OR_LINK")]
+    pub databases: Option<String>,
+    /// Requests per minute for each token (Notion allows 180 on most plans).
+    #[arg(long, global = true, default_value_t = 180, value_name = "N")]
+    pub requests_per_minute: u32,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Audits the registry (read only) and prints the report (Markdown, or JSON).
+    Audit {
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Also write the Markdown report to FILE.
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+    },
+    /// Plans the repair of what the audit found; applies it with --execute.
+    Repair {
+        /// Apply the changes (without it: a dry run, nothing is written).
+        #[arg(long)]
+        execute: bool,
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Plans the sync of every pair (or of one environment or client): writes nothing.
+    Plan {
+        /// Only the environment, or the `Clients` row, of this name.
+        #[arg(long, value_name = "NAME")]
+        client: Option<String>,
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Syncs the databases of the registry: a dry run unless --execute.
+    Sync {
+        /// Only the environment, or the `Clients` row, of this name.
+        #[arg(long, value_name = "NAME")]
+        client: Option<String>,
+        /// Write (without it: a dry run, nothing is written).
+        #[arg(long)]
+        execute: bool,
+        /// Trash past the max-delete guard (more than half of a target's rows).
+        #[arg(long)]
+        allow_mass_delete: bool,
+        /// How two-way pairs settle different changes to one property on both sides: report
+        /// (overwrite nothing), control-wins, environment-wins or newer-wins.
+        #[arg(long, default_value = "report", value_name = "POLICY")]
+        conflicts: String,
+        /// What one-way pairs do with people they cannot match by email in the target: leave
+        /// (them out, reported) or names (written into a "<column> (unmatched)" text column).
+        #[arg(long, default_value = "leave", value_name = "FALLBACK")]
+        people_fallback: String,
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Runs the whole flow on an embedded demo world (no network, no token): audit, repair,
+    /// sync, a second sync that writes nothing, and what became of the relations and people.
+    Demo,
+    /// Reads Notion links (or IDs) and prints what each names.
+    ParseLink {
+        /// The links to read.
+        #[arg(required = true)]
+        links: Vec<String>,
+    },
+}
+
+impl Cli {
+    /// Reads the command line `argv` (program name first; the program is called `notion-xws`
+    /// whatever it was started as). `--help`, `--version` and usage errors are printed here and
+    /// come back as `Err` with the exit status (0 after help, 2 after a usage error).
+    pub fn from_argv<I, T>(argv: I) -> Result<Self, i32>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let args = std::iter::once(std::ffi::OsString::from("notion-xws"))
+            .chain(argv.into_iter().skip(1).map(Into::into));
+        Self::try_parse_from(args).map_err(|error| {
+            let _ = error.print();
+            if error.use_stderr() { 2 } else { 0 }
+        })
+    }
+}

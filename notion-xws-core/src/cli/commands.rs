@@ -1,0 +1,160 @@
+//! What each subcommand does: build the control client, run the library's audit, repair, sync
+//! or demo, print the result and say the exit status.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use super::output::{out, print_link, print_repair, print_run, print_text};
+use super::progress::progress_bars;
+use super::{Cli, Command};
+use crate::audit::audit;
+use crate::client::connect::{Endpoint, connect};
+use crate::client::{NotionClient, NotionVersion};
+use crate::demo::run_demo;
+use crate::error::{Error, Result};
+use crate::link::NotionLink;
+use crate::rate::RateBudget;
+use crate::registry::RegistryConfig;
+use crate::repair::{RepairSummary, apply_repair, plan_repair, today_utc};
+use crate::secret::NotionToken;
+use crate::sync::{SyncOptions, sync};
+
+/// Runs `cli`'s subcommand; the exit status, or the error that stopped it.
+pub(super) async fn run(cli: &Cli) -> Result<i32> {
+    let config = RegistryConfig::new(cli.environments.clone(), cli.databases.clone());
+    match &cli.command {
+        Command::ParseLink { links } => Ok(parse_links(links)),
+        Command::Demo => {
+            let report = run_demo().await?;
+            print_text(&report.to_markdown());
+            Ok(i32::from(!report.succeeded()))
+        }
+        Command::Audit { json, markdown } => {
+            run_audit(&control_client(cli)?, &config, *json, markdown.as_deref()).await
+        }
+        Command::Plan { client: only, json } => {
+            let options = SyncOptions::from_args(false, only.clone(), false, "report", "leave")?;
+            run_sync(&control_client(cli)?, &config, options, *json).await
+        }
+        Command::Sync {
+            client: only,
+            execute,
+            allow_mass_delete,
+            conflicts,
+            people_fallback,
+            json,
+        } => {
+            let options = SyncOptions::from_args(
+                *execute,
+                only.clone(),
+                *allow_mass_delete,
+                conflicts,
+                people_fallback,
+            )?;
+            run_sync(&control_client(cli)?, &config, options, *json).await
+        }
+        Command::Repair { execute, json } => {
+            run_repair(&control_client(cli)?, &config, *execute, *json).await
+        }
+    }
+}
+
+/// The control client: the token from the environment, the stack to `--base-url`.
+fn control_client(cli: &Cli) -> Result<NotionClient> {
+    let token = NotionToken::from_env(&cli.token_env)?;
+    let budget = RateBudget::checked(
+        cli.requests_per_minute,
+        RateBudget::NOTION_DEFAULT.burst.get(),
+    )?;
+    connect(
+        Endpoint::Http(cli.base_url.clone()),
+        token,
+        NotionVersion::LATEST,
+        budget,
+    )
+}
+
+/// `audit`: the Markdown report (or the JSON one) on stdout; 1 when a finding blocks.
+async fn run_audit(
+    client: &NotionClient,
+    config: &RegistryConfig,
+    json: bool,
+    markdown: Option<&Path>,
+) -> Result<i32> {
+    let (_, report) = audit(client, config).await?;
+    if let Some(path) = markdown {
+        std::fs::write(path, report.to_markdown()).map_err(|e| {
+            Error::Config(format!(
+                "cannot write the report to {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    if json {
+        out!("{}", report.to_json());
+    } else if let Some(path) = markdown {
+        let s = &report.summary;
+        out!(
+            "audit: {} environments, {} databases, {} findings ({} blocking); the report is in {}",
+            s.environments,
+            s.databases,
+            s.findings,
+            s.blocking_findings,
+            path.display()
+        );
+    } else {
+        out!("{}", report.to_markdown());
+    }
+    Ok(i32::from(report.has_blocking_findings()))
+}
+
+/// `plan` and `sync`: the Markdown report (or the JSON one) on stdout, a bar per pair on a
+/// terminal while it writes; 1 when a pair failed.
+async fn run_sync(
+    client: &NotionClient,
+    config: &RegistryConfig,
+    options: SyncOptions,
+    json: bool,
+) -> Result<i32> {
+    let progress = (!json && options.execute).then(progress_bars);
+    let report = sync(client, config, &options, progress).await?;
+    print_run(&report, json);
+    Ok(i32::from(report.has_failures()))
+}
+
+/// `repair`: one line per change (or the JSON report); 1 when a change failed.
+async fn run_repair(
+    client: &NotionClient,
+    config: &RegistryConfig,
+    execute: bool,
+    json: bool,
+) -> Result<i32> {
+    let (registry, report) = audit(client, config).await?;
+    let plan = plan_repair(&registry, &report, &today_utc());
+    let applied = if execute {
+        Some(apply_repair(client, &registry, &plan).await)
+    } else {
+        None
+    };
+    if json {
+        out!("{}", RepairSummary::new(&plan, applied.as_ref()).to_json());
+    } else {
+        print_repair(&plan, applied.as_ref());
+    }
+    Ok(i32::from(applied.is_some_and(|r| r.failed() > 0)))
+}
+
+/// `parse-link`: what each link names; 1 when one is not a link.
+fn parse_links(links: &[String]) -> i32 {
+    let mut status = 0;
+    for text in links {
+        match NotionLink::parse(text) {
+            Ok(link) => print_link(text, &link),
+            Err(error) => {
+                eprintln!("{text}: {error}");
+                status = 1;
+            }
+        }
+    }
+    status
+}

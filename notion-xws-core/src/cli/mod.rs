@@ -1,0 +1,50 @@
+//! The `notion-xws` command (feature `cli`): [`Cli`] reads the command line, [`Cli::run`] runs
+//! it over the library's public API and returns the exit status.
+//!
+//! The binary `notion-xws` (`cargo install notion-xws-core --features cli`) and the Python
+//! package's `notion-xws` script both run this module, so they take the same arguments, print
+//! the same text and exit with the same statuses. The control token is read from the
+//! environment variable `NOTION_TOKEN` (or the one `--token-env` names), never from the command
+//! line. The exit status is 0 when all went well, 1 when the audit has blocking (P0) findings, a
+//! repair change failed or the run failed, and 2 for usage or configuration errors
+//! ([`exit_status`]).
+//!
+//! - [`args`]: the options and subcommands.
+//! - `commands`: what each subcommand does.
+//! - `output`: how results are printed (stdout for results, stderr for errors and progress).
+//! - `progress`: the progress bars of a sync, on a terminal.
+
+pub mod args;
+mod commands;
+mod output;
+mod progress;
+
+pub use self::args::{Cli, Command};
+
+use crate::error::Error;
+
+impl Cli {
+    /// Runs the command and returns its exit status. An error that stops the run is printed on
+    /// stderr (errors never hold a token).
+    pub async fn run(&self) -> i32 {
+        commands::run(self).await.unwrap_or_else(|error| {
+            eprintln!("notion-xws: {error}");
+            exit_status(&error)
+        })
+    }
+}
+
+/// The exit status of a run that `error` stopped: 2 for configuration (the token, the base URL,
+/// the registry, bad input), else 1.
+pub fn exit_status(error: &Error) -> i32 {
+    match error {
+        Error::Config(_)
+        | Error::Registry(_)
+        | Error::Protected(_)
+        | Error::InvalidToken(_)
+        | Error::InvalidId(_)
+        | Error::InvalidLink(_)
+        | Error::Unauthorized(_) => 2,
+        _ => 1,
+    }
+}

@@ -1,0 +1,46 @@
+//! The `notion-xws` command (feature `cli`): [`notion_xws_core::cli`] on a tokio runtime of its
+//! own, with the library's logs on stderr (`RUST_LOG` chooses which; warnings by default) and
+//! Ctrl-C stopping the run between two requests (exit status 130).
+
+use std::process::ExitCode;
+
+use notion_xws_core::cli::Cli;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = match Cli::from_argv(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(status) => return exit_code(status),
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("notion-xws: cannot start the tokio runtime: {error}");
+            return exit_code(1);
+        }
+    };
+    let status = runtime.block_on(async {
+        tokio::select! {
+            status = cli.run() => status,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("notion-xws: interrupted");
+                130
+            }
+        }
+    });
+    exit_code(status)
+}
+
+/// The process's exit code for a status (0–255).
+fn exit_code(status: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(status).unwrap_or(1))
+}
