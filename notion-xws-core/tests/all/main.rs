@@ -3,6 +3,8 @@
 
 #[cfg(feature = "fake")]
 mod audit;
+#[cfg(feature = "cli")]
+mod cli;
 #[cfg(feature = "fake")]
 mod client_fake;
 #[cfg(feature = "http")]

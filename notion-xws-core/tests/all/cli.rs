@@ -1,0 +1,143 @@
+//! The `notion-xws` binary, run as a user runs it: the demo, the audit and the repair over HTTP
+//! against a served fake, and the exit statuses a scheduler acts on.
+
+use std::process::Output;
+
+use notion_xws_core::demo::{DemoWorld, run_demo};
+use notion_xws_core::fake::FakeNotion;
+
+/// Runs the binary with `args` and exactly the environment variables `env` (besides `PATH`).
+async fn notion_xws(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_notion-xws"));
+    command
+        .args(args)
+        .env_clear()
+        .stdin(std::process::Stdio::null());
+    if let Some(path) = std::env::var_os("PATH") {
+        command.env("PATH", path);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().await.expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn demo_prints_the_demo_report_and_exits_0() {
+    let output = notion_xws(&["demo"], &[]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let expected = run_demo().await.unwrap();
+    assert!(expected.succeeded());
+    assert_eq!(text(&output.stdout), expected.to_markdown());
+    let stdout = text(&output.stdout);
+    for section in [
+        "## 1. audit (read only)",
+        "## 2. repair --execute",
+        "## 7. relations and people",
+    ] {
+        assert!(stdout.contains(section), "{section} missing");
+    }
+}
+
+#[tokio::test]
+async fn audit_and_repair_over_http_against_a_served_fake() {
+    let fake = FakeNotion::default();
+    let world = DemoWorld::build(&fake).await.unwrap();
+    let server = fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let token = world.control_token.expose();
+    let env = [
+        ("NOTION_TOKEN", token),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let dir = std::env::temp_dir().join(format!("notion-xws-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("audit.md");
+    let report_arg = report.to_string_lossy().into_owned();
+    let fast = ["--requests-per-minute", "60000"];
+
+    let audit = notion_xws(
+        &[&fast[..], &["audit", "--markdown", &report_arg]].concat(),
+        &env,
+    )
+    .await;
+    // The demo world's registry has blocking findings: exit status 1.
+    assert_eq!(audit.status.code(), Some(1), "{}", text(&audit.stderr));
+    let summary = text(&audit.stdout);
+    assert!(
+        summary.starts_with("audit: 18 environments, 100 databases"),
+        "{summary}"
+    );
+    let markdown = std::fs::read_to_string(&report).unwrap();
+    assert!(markdown.contains("system-environments"));
+
+    let repair = notion_xws(&[&fast[..], &["repair", "--json"]].concat(), &env).await;
+    assert_eq!(repair.status.code(), Some(0), "{}", text(&repair.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&repair.stdout).unwrap();
+    assert_eq!(json["executed"], false);
+    assert_eq!(json["applied"], 0);
+    assert!(!json["actions"].as_array().unwrap().is_empty());
+    assert_eq!(json["outcomes"].as_array().unwrap().len(), 0);
+
+    for output in [&audit, &repair] {
+        for stream in [&output.stdout, &output.stderr] {
+            assert!(!text(stream).contains(token), "the token was printed");
+        }
+    }
+    assert!(!markdown.contains(token), "the token was written");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn usage_and_configuration_errors_exit_2_and_say_why() {
+    let cases: [(&[&str], &[(&str, &str)], &str); 5] = [
+        (&["audit"], &[], "NOTION_TOKEN"),
+        (
+            &["--requests-per-minute", "0", "audit"],
+            &[("NOTION_TOKEN", "secret_abc")],
+            "at least 1 request a minute",
+        ),
+        (
+            &["sync", "--conflicts", "coin-toss"],
+            &[("NOTION_TOKEN", "secret_abc")],
+            "is not a conflict policy",
+        ),
+        (&["frobnicate"], &[], "unrecognized subcommand"),
+        (
+            &["audit"],
+            &[
+                ("NOTION_TOKEN", "secret_abc"),
+                ("NOTION_BASE_URL", "not a url"),
+            ],
+            "not a url",
+        ),
+    ];
+    for (args, env, says) in cases {
+        let output = notion_xws(args, env).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("secret_abc"),
+            "{args:?}: the token was printed"
+        );
+    }
+    let help = notion_xws(&["--help"], &[]).await;
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).contains("never from the command line"));
+}
+
+#[tokio::test]
+async fn parse_link_names_each_part_and_exits_1_on_a_bad_one() {
+    let link = "https://www.notion.so/acme/Roadmap-5b8f0c1de2a34f6789abcdef01234567?v=0123456789abcdef0123456789abcdef";
+    let output = notion_xws(&["parse-link", link, "bad"], &[]).await;
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("object (page or database): 5b8f0c1d-e2a3-4f67-89ab-cdef01234567"));
+    assert!(stdout.contains("view (v=):                 01234567-89ab-cdef-0123-456789abcdef"));
+    assert!(text(&output.stderr).starts_with("bad: "));
+}
