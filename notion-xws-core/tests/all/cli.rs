@@ -92,9 +92,12 @@ async fn audit_and_repair_over_http_against_a_served_fake() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A command line, its environment, and what its error must say.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[tokio::test]
 async fn usage_and_configuration_errors_exit_2_and_say_why() {
-    let cases: [(&[&str], &[(&str, &str)], &str); 5] = [
+    let cases: [Case<'_>; 5] = [
         (&["audit"], &[], "NOTION_TOKEN"),
         (
             &["--requests-per-minute", "0", "audit"],

@@ -1,0 +1,317 @@
+//! The databases and data sources endpoints: create, retrieve and update each (title, schema,
+//! parent, trash), and the data source's query with Notion's filters, sorts, `filter_properties`
+//! and the 10,000-result cap.
+
+use serde_json::{Map, Value, json};
+
+use super::{
+    ARCHIVED_BLOCK, Done, filter_properties, is_data_source, is_database, is_page, list_json,
+    paging, window,
+};
+use crate::fake::query::{Filter, compile, compile_sorts, sort_rows};
+use crate::fake::render::Ctx;
+use crate::fake::reply::{Fail, Reply};
+use crate::fake::state::{DataSource, Database, IdStyle, Kind, Object, Parent, State};
+use crate::fake::validate::{object, opt_bool, parse_id, rich_text};
+
+impl State {
+    pub(super) fn check_archived_field(ctx: Ctx, body: &Map<String, Value>) -> Reply<Option<bool>> {
+        let in_trash = opt_bool(body, "in_trash")?;
+        if body.contains_key("archived") {
+            if !ctx.legacy {
+                return Err(Fail::validation(
+                    "body failed validation: body.archived is not supported in this API version; use in_trash.",
+                ));
+            }
+            let archived = opt_bool(body, "archived")?;
+            return Ok(in_trash.or(archived));
+        }
+        Ok(in_trash)
+    }
+
+    pub(super) fn database_create(&mut self, ctx: Ctx, body: &Value) -> Reply<Done> {
+        let body = object("body", body)?;
+        let ws = self.workspace_of(ctx);
+        let parent = body
+            .get("parent")
+            .ok_or_else(|| Fail::missing("body.parent"))?;
+        object("body.parent", parent)?;
+        let Some(page_id) = parent.get("page_id") else {
+            if parent.get("workspace").is_some() {
+                return Err(Fail::validation(
+                    "Internal integrations cannot create databases at the top of a workspace; use a page_id parent.",
+                ));
+            }
+            return Err(Fail::missing("body.parent.page_id"));
+        };
+        let page = parse_id("body.parent.page_id", page_id)?;
+        self.get_visible(ctx.integration, page, "page", is_page)?;
+        if self.trashed(page) {
+            return Err(Fail::validation(ARCHIVED_BLOCK));
+        }
+        let title = match body.get("title") {
+            None | Some(Value::Null) => json!([]),
+            Some(t) => rich_text("body.title", t)?,
+        };
+        let description = match body.get("description") {
+            None | Some(Value::Null) => json!([]),
+            Some(t) => rich_text("body.description", t)?,
+        };
+        let is_inline = opt_bool(body, "is_inline")?.unwrap_or(false);
+        let props = body
+            .get("initial_data_source")
+            .and_then(|i| i.get("properties"))
+            .or_else(|| body.get("properties"));
+        let schema = self.build_schema(ws, props, "body.initial_data_source.properties")?;
+        let by = self.bot(ctx.integration);
+        let db = self.new_id(IdStyle::V4);
+        let ds = self.new_id(IdStyle::V8);
+        let icon = body.get("icon").cloned().unwrap_or(Value::Null);
+        let cover = body.get("cover").cloned().unwrap_or(Value::Null);
+        self.insert(
+            db,
+            ws,
+            Parent::Page(page),
+            by,
+            Kind::Database(Database {
+                title: title.clone(),
+                description: description.clone(),
+                is_inline,
+                icon: icon.clone(),
+                cover: cover.clone(),
+                is_locked: false,
+                data_sources: vec![ds],
+            }),
+        );
+        let duals: Vec<String> = schema
+            .iter()
+            .filter(|p| p.config.get("type").and_then(Value::as_str) == Some("dual_property"))
+            .map(|p| p.id.clone())
+            .collect();
+        self.insert(
+            ds,
+            ws,
+            Parent::Database(db),
+            by,
+            Kind::DataSource(DataSource {
+                title,
+                description,
+                icon,
+                cover,
+                props: schema,
+                rows: Vec::new(),
+                next_unique: 1,
+            }),
+        );
+        for id in duals {
+            self.link_dual(ds, &id);
+        }
+        if let Some(children) = self.objects.get_mut(&page).and_then(Object::children_mut) {
+            children.push(db);
+        }
+        let object = self.objects.get(&db).ok_or_else(Fail::invalid_url)?;
+        Ok(Done {
+            body: self.database_json(object, ctx),
+            created: Some(db),
+            children: Vec::new(),
+        })
+    }
+
+    pub(super) fn database_get(&self, ctx: Ctx, id: u128) -> Reply {
+        let db = self.get_visible(ctx.integration, id, "database", is_database)?;
+        Ok(self.database_json(db, ctx))
+    }
+
+    pub(super) fn database_patch(&mut self, ctx: Ctx, id: u128, body: &Value) -> Reply {
+        self.get_visible(ctx.integration, id, "database", is_database)?;
+        let body = object("body", body)?;
+        let trash = Self::check_archived_field(ctx, body)?;
+        let title = body
+            .get("title")
+            .map(|t| rich_text("body.title", t))
+            .transpose()?;
+        let description = body
+            .get("description")
+            .map(|t| rich_text("body.description", t))
+            .transpose()?;
+        let is_inline = opt_bool(body, "is_inline")?;
+        let is_locked = opt_bool(body, "is_locked")?;
+        let by = self.bot(ctx.integration);
+        if let Some(object) = self.objects.get_mut(&id) {
+            if let Some(t) = trash {
+                object.in_trash = t;
+            }
+            if let Some(d) = object.database_mut() {
+                if let Some(t) = title {
+                    d.title = t;
+                }
+                if let Some(t) = description {
+                    d.description = t;
+                }
+                if let Some(v) = is_inline {
+                    d.is_inline = v;
+                }
+                if let Some(v) = is_locked {
+                    d.is_locked = v;
+                }
+                if let Some(v) = body.get("icon") {
+                    d.icon = v.clone();
+                }
+                if let Some(v) = body.get("cover") {
+                    d.cover = v.clone();
+                }
+            }
+        }
+        self.touch(id, by);
+        self.database_get(ctx, id)
+    }
+
+    pub(super) fn data_source_create(&mut self, ctx: Ctx, body: &Value) -> Reply<Done> {
+        let body = object("body", body)?;
+        let ws = self.workspace_of(ctx);
+        let parent = body
+            .get("parent")
+            .ok_or_else(|| Fail::missing("body.parent"))?;
+        let db = parse_id(
+            "body.parent.database_id",
+            parent.get("database_id").unwrap_or(&Value::Null),
+        )?;
+        self.get_visible(ctx.integration, db, "database", is_database)?;
+        let title = match body.get("title") {
+            None | Some(Value::Null) => json!([]),
+            Some(t) => rich_text("body.title", t)?,
+        };
+        let schema = self.build_schema(ws, body.get("properties"), "body.properties")?;
+        let duals: Vec<String> = schema
+            .iter()
+            .filter(|p| p.config.get("type").and_then(Value::as_str) == Some("dual_property"))
+            .map(|p| p.id.clone())
+            .collect();
+        let by = self.bot(ctx.integration);
+        let ds = self.new_id(IdStyle::V8);
+        self.insert(
+            ds,
+            ws,
+            Parent::Database(db),
+            by,
+            Kind::DataSource(DataSource {
+                title,
+                description: json!([]),
+                icon: body.get("icon").cloned().unwrap_or(Value::Null),
+                cover: body.get("cover").cloned().unwrap_or(Value::Null),
+                props: schema,
+                rows: Vec::new(),
+                next_unique: 1,
+            }),
+        );
+        for id in duals {
+            self.link_dual(ds, &id);
+        }
+        if let Some(d) = self.objects.get_mut(&db).and_then(Object::database_mut) {
+            d.data_sources.push(ds);
+        }
+        let object = self.objects.get(&ds).ok_or_else(Fail::invalid_url)?;
+        Ok(Done {
+            body: self.data_source_json(object, ctx),
+            created: Some(ds),
+            children: Vec::new(),
+        })
+    }
+
+    pub(super) fn data_source_get(&self, ctx: Ctx, id: u128) -> Reply {
+        let ds = self.get_visible(ctx.integration, id, "data source", is_data_source)?;
+        Ok(self.data_source_json(ds, ctx))
+    }
+
+    pub(super) fn data_source_patch(&mut self, ctx: Ctx, id: u128, body: &Value) -> Reply {
+        self.get_visible(ctx.integration, id, "data source", is_data_source)?;
+        let body = object("body", body)?;
+        let trash = Self::check_archived_field(ctx, body)?;
+        let title = body
+            .get("title")
+            .map(|t| rich_text("body.title", t))
+            .transpose()?;
+        let description = body
+            .get("description")
+            .map(|t| rich_text("body.description", t))
+            .transpose()?;
+        if let Some(props) = body.get("properties") {
+            self.update_schema(id, props)?;
+        }
+        let by = self.bot(ctx.integration);
+        if let Some(object) = self.objects.get_mut(&id) {
+            if let Some(t) = trash {
+                object.in_trash = t;
+            }
+            if let Some(d) = object.data_source_mut() {
+                if let Some(t) = title {
+                    d.title = t;
+                }
+                if let Some(t) = description {
+                    d.description = t;
+                }
+                if let Some(v) = body.get("icon") {
+                    d.icon = v.clone();
+                }
+                if let Some(v) = body.get("cover") {
+                    d.cover = v.clone();
+                }
+            }
+        }
+        self.touch(id, by);
+        self.data_source_get(ctx, id)
+    }
+
+    pub(super) fn query(
+        &self,
+        ctx: Ctx,
+        id: u128,
+        body: &Value,
+        q: &[(String, String)],
+    ) -> Reply<Done> {
+        let ds = self.get_visible(ctx.integration, id, "data source", is_data_source)?;
+        let body = object("body", body)?;
+        let (size, cursor) = paging(Some(body), &[])?;
+        let schema = ds
+            .data_source()
+            .map(|d| d.props.clone())
+            .unwrap_or_default();
+        let filter: Option<Filter> = match body.get("filter") {
+            None | Some(Value::Null) => None,
+            Some(f) => Some(compile(f, &schema, "body.filter", 0)?),
+        };
+        let sorts = match body.get("sorts") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(s) => compile_sorts(s, &schema)?,
+        };
+        let in_trash = opt_bool(body, "in_trash")?.unwrap_or(false);
+        let now = self.clock.now_ms();
+        let lag = self.config.query_lag;
+        let mut rows: Vec<&Object> = ds
+            .data_source()
+            .map(|d| d.rows.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|r| self.objects.get(r))
+            .filter(|o| in_trash || !o.in_trash)
+            .filter(|o| !self.lagging(o, lag))
+            .filter(|o| filter.as_ref().is_none_or(|f| f.matches(self, o, now)))
+            .collect();
+        sort_rows(self, &mut rows, &sorts);
+        let ids: Vec<u128> = rows.iter().map(|o| o.id).collect();
+        let w = window(&ids, cursor.as_deref(), size, self.config.query_result_cap)?;
+        let only = filter_properties(q);
+        let results = w
+            .ids
+            .iter()
+            .filter_map(|id| self.objects.get(id))
+            .map(|o| self.page_json(o, ctx, only.as_deref()))
+            .collect();
+        let mut out = list_json(results, w.next, w.has_more, "page_or_data_source");
+        if w.capped {
+            out["request_status"] =
+                json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"});
+        }
+        Ok(Done::new(out))
+    }
+}

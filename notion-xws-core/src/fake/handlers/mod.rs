@@ -1,0 +1,451 @@
+//! The one request handler: checks, faults, routing and every endpoint.
+//!
+//! Both ways into the fake (the in-memory [`Transport`](crate::transport::Transport) and the HTTP
+//! server) turn their request into an [`Incoming`] and call [`State::process`], which answers an
+//! [`Outgoing`]. The order of checks is Notion's: `Notion-Version` (400 `missing_version` or
+//! `validation_error`), the token (401), the rate limits (429), injected faults, the body (400
+//! `invalid_json`), then the route (400 `invalid_request_url`) and the endpoint's own checks
+//! (404 when the object is missing or not shared, 400 `validation_error`). Every answer gets a
+//! `request_id` and a line in the request log.
+//!
+//! The checks and the routing are here; the endpoints are in one file per area of the API:
+//! `users`, `search`, `databases` (databases and data sources, and the query), `pages`,
+//! `blocks` (and the checks of block payloads) and `file_uploads`.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::faults::{Fault, is_create};
+use super::log::LoggedRequest;
+use super::render::Ctx;
+use super::reply::{Fail, Reply, additional, describe};
+use super::state::{IdStyle, Kind, Object, State, uuid};
+use super::validate::object;
+use crate::ids::ObjectId;
+use crate::transport::Method;
+
+mod blocks;
+mod databases;
+mod file_uploads;
+mod pages;
+mod search;
+mod users;
+
+/// The API versions the fake accepts.
+pub(crate) const VERSIONS: [&str; 2] = ["2025-09-03", "2026-03-11"];
+
+/// A request body as it arrived.
+#[derive(Debug, Clone)]
+pub(crate) enum Body {
+    /// No body.
+    Absent,
+    /// A JSON body.
+    Json(Value),
+    /// Bytes that are not JSON (HTTP only).
+    Invalid,
+}
+
+/// A request, from either way in.
+#[derive(Debug, Clone)]
+pub(crate) struct Incoming {
+    pub(crate) method: Method,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) body: Body,
+    /// The bearer token; `None` when there was no usable `Authorization` header.
+    pub(crate) token: Option<crate::secret::NotionToken>,
+    pub(crate) version: Option<String>,
+}
+
+/// The fake's answer.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub(crate) status: u16,
+    pub(crate) retry_after: Option<Duration>,
+    pub(crate) body: Value,
+    /// No answer: the client must see a timeout.
+    pub(crate) timeout: bool,
+}
+
+/// What the route gave: the body and, for creates, what was created.
+struct Done {
+    body: Value,
+    created: Option<u128>,
+    children: Vec<u128>,
+}
+
+impl Done {
+    fn new(body: Value) -> Self {
+        Self {
+            body,
+            created: None,
+            children: Vec::new(),
+        }
+    }
+}
+
+fn is_page(o: &Object) -> bool {
+    matches!(o.kind, Kind::Page(_))
+}
+fn is_database(o: &Object) -> bool {
+    matches!(o.kind, Kind::Database(_))
+}
+fn is_data_source(o: &Object) -> bool {
+    matches!(o.kind, Kind::DataSource(_))
+}
+fn is_block_like(o: &Object) -> bool {
+    !matches!(o.kind, Kind::DataSource(_))
+}
+
+fn path_id(name: &str, text: &str) -> Reply<u128> {
+    ObjectId::parse(text).map(ObjectId::as_u128).map_err(|_| {
+        Fail::validation(format!(
+            "path failed validation: path.{name} should be a valid uuid, instead was `{}`.",
+            describe(&json!(text))
+        ))
+    })
+}
+
+/// `{object:"list", results, next_cursor, has_more, type, <type>:{}}`.
+fn list_json(results: Vec<Value>, next: Option<String>, has_more: bool, kind: &str) -> Value {
+    json!({
+        "object": "list",
+        "results": results,
+        "next_cursor": next,
+        "has_more": has_more,
+        "type": kind,
+        kind: {},
+    })
+}
+
+/// `page_size` (1..=100, default 100) and `start_cursor`, from a body or a query string.
+fn paging(
+    body: Option<&Map<String, Value>>,
+    query: &[(String, String)],
+) -> Reply<(usize, Option<String>)> {
+    let (size, cursor) = match body {
+        Some(b) => (b.get("page_size").cloned(), b.get("start_cursor").cloned()),
+        None => (
+            query
+                .iter()
+                .find(|(k, _)| k == "page_size")
+                .map(|(_, v)| v.parse::<i64>().map_or_else(|_| json!(v), |n| json!(n))),
+            query
+                .iter()
+                .find(|(k, _)| k == "start_cursor")
+                .map(|(_, v)| json!(v)),
+        ),
+    };
+    let where_ = if body.is_some() { "body" } else { "query" };
+    let size = match size {
+        None | Some(Value::Null) => 100,
+        Some(v) => {
+            let n = v
+                .as_i64()
+                .ok_or_else(|| Fail::body(&format!("{where_}.page_size"), "a number", &v))?;
+            if n > 100 {
+                return Err(Fail::validation(format!(
+                    "body failed validation: {where_}.page_size should be ≤ `100`, instead was `{n}`."
+                )));
+            }
+            if n < 1 {
+                return Err(Fail::validation(format!(
+                    "body failed validation: {where_}.page_size should be ≥ `1`, instead was `{n}`."
+                )));
+            }
+            usize::try_from(n).unwrap_or(100)
+        }
+    };
+    let cursor = match cursor {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            return Err(Fail::body(
+                &format!("{where_}.start_cursor"),
+                "a string",
+                &other,
+            ));
+        }
+    };
+    Ok((size, cursor))
+}
+
+/// One page of `ids` from `cursor` (the ID of the first item to show).
+struct Window {
+    ids: Vec<u128>,
+    next: Option<String>,
+    has_more: bool,
+    capped: bool,
+}
+
+fn window(ids: &[u128], cursor: Option<&str>, size: usize, cap: usize) -> Reply<Window> {
+    let start = match cursor {
+        None => 0,
+        Some(c) => {
+            let id = ObjectId::parse(c).map(ObjectId::as_u128).ok();
+            id.and_then(|id| ids.iter().position(|x| *x == id))
+                .filter(|&i| i < cap)
+                .ok_or_else(|| {
+                    Fail::validation(format!(
+                        "body failed validation: start_cursor should be a cursor this endpoint returned, instead was `{}`.",
+                        describe(&json!(c))
+                    ))
+                })?
+        }
+    };
+    let end = (start + size).min(ids.len()).min(cap);
+    let has_more = end < ids.len() && end < cap;
+    Ok(Window {
+        ids: ids[start..end].to_vec(),
+        next: has_more.then(|| uuid(ids[end])),
+        has_more,
+        capped: end == cap && ids.len() > cap,
+    })
+}
+
+/// The `filter_properties` of a query string (repeated, or `filter_properties[]`).
+fn filter_properties(query: &[(String, String)]) -> Option<Vec<String>> {
+    let keys: Vec<String> = query
+        .iter()
+        .filter(|(k, _)| k == "filter_properties" || k == "filter_properties[]")
+        .map(|(_, v)| v.clone())
+        .collect();
+    (!keys.is_empty()).then_some(keys)
+}
+
+const ARCHIVED_BLOCK: &str =
+    "Can't edit block that is archived. You must unarchive the block before editing.";
+
+impl State {
+    /// Answers one request. See the [module documentation](self).
+    pub(crate) fn process(&mut self, req: Incoming) -> Outgoing {
+        self.requests += 1;
+        let n = self.requests;
+        let request_id = uuid(self.new_id(IdStyle::V4));
+        let mut line = LoggedRequest {
+            method: req.method,
+            path: req.path.clone(),
+            status: 0,
+            workspace: None,
+            integration: None,
+            fault: None,
+        };
+        let outcome = self.checked(&req, n, &mut line);
+        let out = match outcome {
+            Ok(Some(mut done)) => {
+                if let Some(map) = done.body.as_object_mut() {
+                    map.insert("request_id".into(), json!(request_id));
+                }
+                Outgoing {
+                    status: 200,
+                    retry_after: None,
+                    body: done.body,
+                    timeout: false,
+                }
+            }
+            Ok(None) => Outgoing {
+                status: 0,
+                retry_after: None,
+                body: Value::Null,
+                timeout: true,
+            },
+            Err(fail) => Outgoing {
+                status: fail.status,
+                retry_after: fail.retry_after.map(Duration::from_secs),
+                body: fail.into_body(&request_id),
+                timeout: false,
+            },
+        };
+        line.status = out.status;
+        self.log.push(line);
+        out
+    }
+
+    /// The checks in order; `Ok(None)` is a timeout.
+    fn checked(&mut self, req: &Incoming, n: u64, line: &mut LoggedRequest) -> Reply<Option<Done>> {
+        let legacy = match req.version.as_deref() {
+            None => {
+                return Err(Fail::new(
+                    400,
+                    "missing_version",
+                    "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.",
+                ));
+            }
+            Some(v) if VERSIONS.contains(&v) => v == VERSIONS[0],
+            Some(v) => {
+                return Err(Fail::validation(format!(
+                    "Notion-Version header failed validation: Notion-Version header should be one of `2025-09-03` or `2026-03-11`, instead was `{}`.",
+                    describe(&json!(v))
+                )));
+            }
+        };
+        let integration = req
+            .token
+            .as_ref()
+            .and_then(|t| self.integration_for(t))
+            .ok_or_else(Fail::unauthorized)?;
+        let workspace = self.integrations[integration].workspace;
+        line.integration = Some(self.integrations[integration].name.clone());
+        line.workspace = self.workspaces.get(workspace).map(|w| w.name.clone());
+        let (per_token, per_workspace) = (self.config.per_token, self.config.per_workspace);
+        self.limits
+            .check(integration, workspace, per_token, per_workspace)?;
+        let fault = self.faults.decide(n, req.method, &req.path);
+        line.fault = fault.as_ref().map(|f| f.name().to_owned());
+        let ctx = Ctx {
+            integration,
+            legacy,
+        };
+        match fault {
+            None => {}
+            Some(Fault::RateLimited { retry_after }) => {
+                return Err(Fail::rate_limited(
+                    retry_after,
+                    "public_api_request_rate_limit",
+                ));
+            }
+            Some(Fault::ServiceOverload { retry_after }) => {
+                let mut fail = Fail::new(
+                    529,
+                    "service_overload",
+                    "Notion is currently overloaded. Please try again later.",
+                );
+                fail.retry_after = Some(retry_after);
+                return Err(fail);
+            }
+            Some(Fault::InternalServerError) => {
+                return Err(Fail::new(
+                    500,
+                    "internal_server_error",
+                    "Unexpected error occurred.",
+                ));
+            }
+            Some(Fault::ServiceUnavailable) => {
+                return Err(Fail::new(
+                    503,
+                    "service_unavailable",
+                    "Notion is unavailable, please try again later.",
+                ));
+            }
+            Some(Fault::GatewayTimeout) => {
+                return Err(Fail::new(504, "gateway_timeout", "Gateway Timeout"));
+            }
+            Some(Fault::Conflict) => {
+                return Err(Fail::new(
+                    409,
+                    "conflict_error",
+                    "Conflict occurred while saving. Please try again.",
+                ));
+            }
+            Some(Fault::TimeoutBeforeWrite) => return Ok(None),
+            Some(Fault::TimeoutAfterWrite) => {
+                let _ = self.route(req, ctx);
+                return Ok(None);
+            }
+            Some(Fault::CommittedUnavailable) => {
+                let done = self.route(req, ctx)?;
+                let mut fail = Fail::new(
+                    503,
+                    "service_unavailable",
+                    "The change was saved, but the response could not be built in time. Read the resource back instead of retrying.",
+                );
+                if is_create(req.method, &req.path) {
+                    let mut extra = additional([(
+                        "retry_guidance",
+                        json!("Do not retry; read the committed resource back."),
+                    )]);
+                    if let Some(id) = done.created {
+                        extra.insert("committed_resource_id".into(), json!(uuid(id)));
+                    }
+                    if !done.children.is_empty() {
+                        extra.insert(
+                            "committed_child_ids".into(),
+                            json!(done.children.iter().map(|c| uuid(*c)).collect::<Vec<_>>()),
+                        );
+                    }
+                    fail.additional = Some(extra);
+                }
+                return Err(fail);
+            }
+        }
+        self.route(req, ctx).map(Some)
+    }
+
+    fn route(&mut self, req: &Incoming, ctx: Ctx) -> Reply<Done> {
+        let body = match &req.body {
+            Body::Invalid => return Err(Fail::invalid_json()),
+            Body::Absent => None,
+            Body::Json(v) => Some(v),
+        };
+        let empty = json!({});
+        let path = req.path.split('?').next().unwrap_or("");
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let Some((&"v1", rest)) = segments.split_first() else {
+            return Err(Fail::invalid_url());
+        };
+        let q = req.query.as_slice();
+        let b = || body.unwrap_or(&empty);
+        use Method::{Delete, Get, Patch, Post};
+        let done = match (req.method, rest) {
+            (Get, ["users", "me"]) => Done::new(self.users_me(ctx)),
+            (Get, ["users"]) => self.users_list(ctx, q)?,
+            (Get, ["users", id]) => Done::new(self.user_get(ctx, path_id("user_id", id)?)?),
+            (Post, ["search"]) => self.search(ctx, b())?,
+            (Post, ["databases"]) => self.database_create(ctx, b())?,
+            (Get, ["databases", id]) => {
+                Done::new(self.database_get(ctx, path_id("database_id", id)?)?)
+            }
+            (Patch, ["databases", id]) => {
+                Done::new(self.database_patch(ctx, path_id("database_id", id)?, b())?)
+            }
+            (Post, ["data_sources"]) => self.data_source_create(ctx, b())?,
+            (Get, ["data_sources", id]) => {
+                Done::new(self.data_source_get(ctx, path_id("data_source_id", id)?)?)
+            }
+            (Patch, ["data_sources", id]) => {
+                Done::new(self.data_source_patch(ctx, path_id("data_source_id", id)?, b())?)
+            }
+            (Post, ["data_sources", id, "query"]) => {
+                self.query(ctx, path_id("data_source_id", id)?, b(), q)?
+            }
+            (Post, ["pages"]) => self.page_create(ctx, b(), q)?,
+            (Get, ["pages", id]) => Done::new(self.page_get(ctx, path_id("page_id", id)?, q)?),
+            (Patch, ["pages", id]) => {
+                Done::new(self.page_patch(ctx, path_id("page_id", id)?, b(), q)?)
+            }
+            (Get, ["pages", id, "properties", prop]) => {
+                Done::new(self.property_item(ctx, path_id("page_id", id)?, prop, q)?)
+            }
+            (Get, ["blocks", id, "children"]) => {
+                Done::new(self.children_list(ctx, path_id("block_id", id)?, q)?)
+            }
+            (Patch, ["blocks", id, "children"]) => {
+                self.children_append(ctx, path_id("block_id", id)?, b())?
+            }
+            (Get, ["blocks", id]) => Done::new(self.block_get(ctx, path_id("block_id", id)?)?),
+            (Patch, ["blocks", id]) => {
+                Done::new(self.block_patch(ctx, path_id("block_id", id)?, b())?)
+            }
+            (Delete, ["blocks", id]) => {
+                Done::new(self.block_delete(ctx, path_id("block_id", id)?)?)
+            }
+            (Post, ["file_uploads"]) => self.file_upload_create(ctx, b())?,
+            (Get, ["file_uploads", id]) => {
+                Done::new(self.file_upload_get(ctx, path_id("file_upload_id", id)?)?)
+            }
+            _ => return Err(Fail::invalid_url()),
+        };
+        Ok(done)
+    }
+
+    fn workspace_of(&self, ctx: Ctx) -> usize {
+        self.integrations
+            .get(ctx.integration)
+            .map_or(0, |i| i.workspace)
+    }
+}
+
+fn object_of(body: &Value) -> Reply<&Map<String, Value>> {
+    object("body", body)
+}
