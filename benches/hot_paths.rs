@@ -16,7 +16,7 @@ use std::time::Duration;
 use benches::sample::{Sample, parse_page};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use notion_xws_core::model::{List, Page};
-use notion_xws_core::sync::plan::key_value;
+use notion_xws_core::sync::one_way::plan::key_value;
 use notion_xws_core::sync::schema::SOURCE_KEY;
 use notion_xws_core::sync::values::{canonical, write_form};
 use serde_json::{Map, Value, json};

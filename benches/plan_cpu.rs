@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use benches::resources::{cpu_time, current_rss, mib, peak_rss};
 use benches::sample::Sample;
-use notion_xws_core::sync::plan::{PlanOptions, plan_pair};
+use notion_xws_core::sync::one_way::plan::{PlanOptions, plan_pair};
 
 /// Rows on each side.
 const ROWS: usize = 100_000;

@@ -44,7 +44,7 @@ use notion_xws_core::fake::{FakeConfig, FakeNotion, LoggedRequest};
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::sync::links::LinksTable;
-use notion_xws_core::sync::plan::source_key;
+use notion_xws_core::sync::one_way::plan::source_key;
 use notion_xws_core::sync::{PairState, RunReport, SyncOptions, sync};
 use notion_xws_core::transport::stack::{StackConfig, TransportStack};
 use notion_xws_core::transport::{ApiRequest, DynTransport, Method, Transport};

@@ -19,7 +19,7 @@ use futures::TryStreamExt;
 use notion_xws_core::client::NotionClient;
 use notion_xws_core::fake::FakeConfig;
 use notion_xws_core::model::{Page, PropertyItemKind, PropertyItemResponse, PropertyValueKind};
-use notion_xws_core::sync::plan::source_key;
+use notion_xws_core::sync::one_way::plan::source_key;
 use notion_xws_core::transport::Method;
 use notion_xws_core::{DataSourceId, PageId, UserId};
 use serde_json::{Value, json};

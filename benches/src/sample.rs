@@ -17,7 +17,7 @@ use notion_xws_core::fake::FakeConfig;
 use notion_xws_core::model::{Page, PropertyConfig};
 use notion_xws_core::registry::{Direction, RegistryConfig};
 use notion_xws_core::sync::links::LinksTable;
-use notion_xws_core::sync::plan::{PairSnapshot, RowContent, SyncPair, TargetSnapshot};
+use notion_xws_core::sync::one_way::plan::{PairSnapshot, RowContent, SyncPair, TargetSnapshot};
 use notion_xws_core::sync::schema::SOURCE_KEY;
 use notion_xws_core::sync::{SyncOptions, sync};
 use notion_xws_core::transport::{DynTransport, Method};

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId, UserId};
 use crate::model::{Page, PropertyItemKind, PropertyItemResponse, PropertyValueKind};
 use crate::sync::links::LinksTable;
-use crate::sync::plan::source_key;
+use crate::sync::one_way::plan::source_key;
 
 /// Tasks' `Contact` relation, source against copy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

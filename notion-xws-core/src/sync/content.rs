@@ -44,8 +44,8 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::files::{FailedFile, FileImportError, HostedMedia, hosted_url, reimport_media};
+use super::one_way::plan::{PairPlan, PairSnapshot};
 use super::options::ExecuteOptions;
-use super::plan::{PairPlan, PairSnapshot};
 use super::rows::RowContent;
 use super::values::HOSTED_FILE_PLACEHOLDER;
 use crate::client::NotionClient;

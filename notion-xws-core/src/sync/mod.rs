@@ -27,16 +27,14 @@
 
 pub mod columns;
 pub mod content;
-pub mod execute;
 pub mod files;
 pub mod links;
+pub mod one_way;
 pub mod options;
-pub mod plan;
 pub mod refs;
 pub mod report;
 pub mod rows;
 pub mod run;
-mod run_refs;
 pub mod schema;
 pub mod two_way;
 pub mod values;

@@ -23,20 +23,20 @@ use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 
-use super::execute::{
+use super::links::{LinkState, LinksTable};
+use super::one_way::apply::{
     ExecuteOptions, PairContext, PairOutcome, ProgressFn, apply_pair, find_marked_target,
 };
-use super::links::{LinkState, LinksTable};
-use super::plan::{
+use super::one_way::plan::{
     PairPlan, PairSnapshot, PairStatus, PlanOptions, RowContent, SyncPair, TargetSnapshot,
     plan_pair,
 };
 use super::refs::RowMap;
-use super::refs::{PairRefs, PeopleFallback, RefSide, RelationCopy, count_kept, has_references};
-use super::report::{PairReport, PairState, RunReport};
-use super::run_refs::{
+use super::refs::reads::{
     PairSides, Published, Publisher, RefReads, complete_truncated, relation_order,
 };
+use super::refs::{PairRefs, PeopleFallback, RefSide, RelationCopy, count_kept, has_references};
+use super::report::{PairReport, PairState, RunReport};
 use super::two_way::ConflictPolicy;
 use crate::audit::{AuditReport, audit_registry};
 use crate::client::NotionClient;
@@ -735,7 +735,7 @@ fn publish_one_way(
         .flat_map(|t| t.rows.iter())
         .filter_map(|row| row.key.map(|key| (key, row.id)));
     let trashed = plan.rows.iter().filter_map(|action| match action {
-        super::plan::RowAction::Trash { target, .. } => Some(*target),
+        super::one_way::plan::RowAction::Trash { target, .. } => Some(*target),
         _ => None,
     });
     publish(publisher, target.map(|t| t.1), read, trashed, created);
@@ -863,11 +863,11 @@ async fn run_pair(
                     .rows
                     .iter()
                     .map(|action| match action {
-                        super::plan::RowAction::Create { properties, .. }
-                        | super::plan::RowAction::Update { properties, .. } => {
+                        super::one_way::plan::RowAction::Create { properties, .. }
+                        | super::one_way::plan::RowAction::Update { properties, .. } => {
                             super::files::hosted_files_in(properties)
                         }
-                        super::plan::RowAction::Trash { .. } => 0,
+                        super::one_way::plan::RowAction::Trash { .. } => 0,
                     })
                     .sum();
                 if let Some(checks) = &bodies {
@@ -1087,15 +1087,15 @@ async fn run_two_way_pair(
             links: Some(links),
             link,
         };
-        let create = plan
-            .create_environment
-            .as_ref()
-            .map(|properties| super::plan::CreateTarget {
-                parent: candidate.target_parent,
-                title: read.title.clone(),
-                properties: properties.clone(),
-            });
-        let (target, link_row) = super::execute::ensure_target(
+        let create =
+            plan.create_environment
+                .as_ref()
+                .map(|properties| super::one_way::plan::CreateTarget {
+                    parent: candidate.target_parent,
+                    title: read.title.clone(),
+                    properties: properties.clone(),
+                });
+        let (target, link_row) = super::one_way::apply::ensure_target(
             pair,
             create.as_ref(),
             target,

@@ -15,7 +15,7 @@ use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::sync::content::{
     BlockNode, CONTENT_KEY, Losses, body_hash, convert, read_body, write_body,
 };
-use notion_xws_core::sync::plan::source_key;
+use notion_xws_core::sync::one_way::plan::source_key;
 use notion_xws_core::sync::{PairState, RunReport, sync};
 use notion_xws_core::transport::{DynTransport, Method};
 use notion_xws_core::{BlockId, PageId};

@@ -12,7 +12,7 @@ use notion_xws_core::model::{
     Page, PropertyConfigKind, PropertyItemKind, PropertyItemResponse, PropertyValueKind,
 };
 use notion_xws_core::registry::RegistryConfig;
-use notion_xws_core::sync::plan::source_key;
+use notion_xws_core::sync::one_way::plan::source_key;
 use notion_xws_core::sync::sync;
 use notion_xws_core::transport::Method;
 use notion_xws_core::{DataSourceId, PageId, UserId};

@@ -16,7 +16,7 @@ use notion_xws_core::fake::{FakeConfig, FakeNotion};
 use notion_xws_core::model::Page;
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::repair::{apply_repair, plan_repair};
-use notion_xws_core::sync::plan::source_key;
+use notion_xws_core::sync::one_way::plan::source_key;
 use notion_xws_core::sync::{PairState, RunReport, SyncOptions, sync};
 use notion_xws_core::transport::{ApiRequest, ApiResponse, DynTransport, Method, Transport};
 use notion_xws_core::{DataSourceId, PageId};

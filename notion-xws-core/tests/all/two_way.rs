@@ -11,7 +11,7 @@ use std::time::Duration;
 use notion_xws_core::client::NotionClient;
 use notion_xws_core::model::{Page, PropertyValueKind, RichText};
 use notion_xws_core::registry::RegistryConfig;
-use notion_xws_core::sync::plan::source_key;
+use notion_xws_core::sync::one_way::plan::source_key;
 use notion_xws_core::sync::two_way::{ConflictPolicy, LINK_PREFIX};
 use notion_xws_core::sync::values::canonical;
 use notion_xws_core::sync::{PairReport, PairState, SyncOptions, sync};

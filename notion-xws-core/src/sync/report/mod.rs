@@ -5,7 +5,7 @@ mod render;
 
 use serde::Serialize;
 
-use super::plan::PairPlan;
+use super::one_way::plan::PairPlan;
 use super::rows::SyncPair;
 
 /// What became of one pair.

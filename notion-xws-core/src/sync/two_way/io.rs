@@ -38,12 +38,12 @@ use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::columns::key_value;
-use crate::sync::execute::{PairOutcome, create_settled};
 use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
+use crate::sync::one_way::apply::{PairOutcome, create_settled};
 use crate::sync::options::ExecuteOptions;
+use crate::sync::refs::reads::complete_truncated;
 use crate::sync::refs::{PairRefs, RefSide, has_references};
 use crate::sync::rows::SyncPair;
-use crate::sync::run_refs::complete_truncated;
 
 /// What was read of a two-way pair.
 #[derive(Debug)]
@@ -255,7 +255,7 @@ async fn portable_side<'a>(
 pub(crate) fn plan(
     read: &TwoWayRead,
     policy: ConflictPolicy,
-    options: crate::sync::plan::PlanOptions,
+    options: crate::sync::one_way::plan::PlanOptions,
 ) -> TwoWayPlan {
     plan_two_way(&read.snapshot, policy, options)
 }

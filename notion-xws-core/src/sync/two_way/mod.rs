@@ -75,7 +75,7 @@ pub use base::{
 };
 
 use super::columns::key_value;
-use super::plan::{PairStatus, PlanOptions};
+use super::one_way::plan::{PairStatus, PlanOptions};
 use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
 use super::rows::{RowContent, SyncPair};
 use super::schema::{SOURCE_KEY, plan_schema};

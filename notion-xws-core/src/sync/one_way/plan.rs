@@ -17,13 +17,13 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::columns::SOURCE_KEY;
-pub use super::columns::{key_value, source_key};
-use super::refs::{PairRefs, RefSide, count_kept, fallback_column, kept_notes};
-pub use super::rows::{RowContent, SyncPair, TargetSnapshot};
-use super::schema::{SchemaPlan, plan_schema};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::PropertyConfig;
+use crate::sync::columns::SOURCE_KEY;
+pub use crate::sync::columns::{key_value, source_key};
+use crate::sync::refs::{PairRefs, RefSide, count_kept, fallback_column, kept_notes};
+pub use crate::sync::rows::{RowContent, SyncPair, TargetSnapshot};
+use crate::sync::schema::{SchemaPlan, plan_schema};
 
 /// Everything the planner needs for one pair.
 #[derive(Debug, Clone, PartialEq)]

@@ -23,6 +23,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+pub(crate) mod reads;
+
 use super::rows::RowContent;
 use super::values::{empty, write_form};
 use crate::ids::{DataSourceId, PageId, UserId};

@@ -11,7 +11,7 @@
 //!   parent page's children.
 //!
 //! A row write that copies a Notion-hosted file first re-imports it into the target
-//! ([`files`](super::files)); a file that cannot be imported is left out of the write, which
+//! ([`files`](crate::sync::files)); a file that cannot be imported is left out of the write, which
 //! goes ahead with the rest of the row, and is reported.
 //!
 //! The pair's link row is written before the first write (`creating` or `running`) and after the
@@ -24,17 +24,17 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::columns::SOURCE_KEY;
-use super::files::{FailedFile, OnFailure, resolve_hosted_files};
-use super::links::{self, LinkState, LinksTable, SyncLink, marker};
-pub use super::options::ExecuteOptions;
-use super::plan::{CreateTarget, PairPlan, RowAction};
-use super::rows::SyncPair;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
 use crate::model::params::{Filter, PropertyFilter};
 use crate::model::{Block, Page, RichText};
+use crate::sync::columns::SOURCE_KEY;
+use crate::sync::files::{FailedFile, OnFailure, resolve_hosted_files};
+use crate::sync::links::{self, LinkState, LinksTable, SyncLink, marker};
+use crate::sync::one_way::plan::{CreateTarget, PairPlan, RowAction};
+pub use crate::sync::options::ExecuteOptions;
+use crate::sync::rows::SyncPair;
 
 /// What applying one pair's plan did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

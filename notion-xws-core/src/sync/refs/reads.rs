@@ -1,4 +1,4 @@
-//! The reads behind [`refs`](super::refs): each workspace's users list, and the rows of each
+//! The reads behind [`refs`](crate::sync::refs): each workspace's users list, and the rows of each
 //! related database's copy in an environment, read once per run by whichever pair needs them
 //! first and shared by the others; and the whole of values Notion cut at 25 references.
 //!
@@ -20,14 +20,14 @@ use std::sync::Arc;
 use futures::future::{BoxFuture, FutureExt, Shared};
 use futures::{StreamExt, TryStreamExt};
 
-use super::columns::SOURCE_KEY;
-use super::refs::{Directory, PairRefs, RelationCopy, RowMap};
-use super::rows::RowContent;
 use crate::client::NotionClient;
 use crate::error::Result;
 use crate::ids::{DataSourceId, PageId};
 use crate::model::{PropertyConfig, PropertyConfigKind, PropertyItemKind, PropertyItemResponse};
 use crate::registry::Direction;
+use crate::sync::columns::SOURCE_KEY;
+use crate::sync::refs::{Directory, PairRefs, RelationCopy, RowMap};
+use crate::sync::rows::RowContent;
 
 /// A read shared by the pairs that need it; its error as text (shared futures need `Clone`).
 type SharedRead<T> = Shared<BoxFuture<'static, std::result::Result<Arc<T>, String>>>;
@@ -270,7 +270,7 @@ fn read_row_map(client: NotionClient, data_source: DataSourceId) -> SharedRead<R
                 .unwrap_or_default();
             client
                 .query_all(data_source, None, &key)
-                .map_ok(|page| (super::columns::source_key(&page), page.id))
+                .map_ok(|page| (crate::sync::columns::source_key(&page), page.id))
                 .try_filter_map(|(key, id)| async move { Ok(key.map(|key| (key, id))) })
                 .try_collect::<Vec<_>>()
                 .await
@@ -313,7 +313,7 @@ pub(crate) async fn complete_truncated<'a>(
         let row = &mut *rows[index];
         row.values.insert(
             name.clone(),
-            super::values::id_list(ids.into_iter())
+            crate::sync::values::id_list(ids.into_iter())
                 .to_string()
                 .into_boxed_str(),
         );
