@@ -10,7 +10,7 @@
 //! - [`schema`]: the source's schema translated for the target, and the correlation column.
 //! - [`plan`]: the pure planner and the [`PairPlan`](plan::PairPlan) it makes.
 //! - [`two_way`]: the pure two-way planner (a base per linked row pair, conflicts, a policy),
-//!   and its reader and executor (`two_way::io`).
+//!   its reader (`two_way::read`) and its executor (`two_way::apply`).
 //! - [`refs`]: relation and people values made portable between two workspaces.
 //! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
 //! - [`execute`]: the one-way executor, which applies a plan and settles unknown outcomes (by

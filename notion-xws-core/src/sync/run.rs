@@ -968,13 +968,13 @@ async fn run_two_way_pair(
     reads: &RefReads,
     options: &SyncOptions,
 ) -> PairReport {
-    use super::two_way::io as two_way;
+    use super::two_way::{apply as two_way_apply, read as two_way_read};
     let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
     let mut publisher = candidate.publisher.take();
     let result: Result<()> = async {
         let pair = &candidate.pair;
         let (target, link) = locate_target(&candidate, links, options).await?;
-        let mut read = two_way::read_two_way(
+        let mut read = two_way_read::read_two_way(
             pair,
             &candidate.source,
             candidate.source_data_source,
@@ -1012,14 +1012,14 @@ async fn run_two_way_pair(
             )
             .await;
         report.notes = notes;
-        two_way::make_portable(&mut read, refs, &candidate.source, &candidate.target).await?;
+        two_way_read::make_portable(&mut read, refs, &candidate.source, &candidate.target).await?;
         let snapshot = &read.snapshot;
         report.waiting = waiting(
             &snapshot.refs,
             snapshot.control_rows.iter().map(|r| &r.content),
             &snapshot.control_schema,
         );
-        let mut plan = two_way::plan(&read, options.conflict_policy, options.plan);
+        let mut plan = two_way_read::plan(&read, options.conflict_policy, options.plan);
         // Page content goes one way only, control → environment.
         let bodies = candidate.copy_content.then(|| {
             super::content::add_marker_column(
@@ -1036,7 +1036,7 @@ async fn run_two_way_pair(
             )
         });
         report.notes.extend(plan.notes.iter().cloned());
-        report.notes.extend(two_way::conflict_lines(&plan));
+        report.notes.extend(two_way_apply::conflict_lines(&plan));
         if let Some(checks) = &bodies {
             report.notes.push(format!(
                 "page content is copied one way only, control → environment ({} body(ies) to read)",
@@ -1068,7 +1068,7 @@ async fn run_two_way_pair(
             report.updated = c.update_environment + c.update_control + c.restore;
             report.trashed = c.trash_environment + c.trash_control;
             if !options.execute {
-                report.files_reimported = two_way::hosted_files_planned(&plan);
+                report.files_reimported = two_way_apply::hosted_files_planned(&plan);
             }
             report.state = match (guard, options.execute) {
                 (Some(reason), _) => PairState::Guarded(reason),
@@ -1103,19 +1103,19 @@ async fn run_two_way_pair(
             &options.execute_options,
         )
         .await?;
-        two_way::add_columns(
+        two_way_apply::add_columns(
             &candidate.source,
             candidate.source_data_source,
             &plan.control_add_properties,
         )
         .await?;
-        two_way::add_columns(
+        two_way_apply::add_columns(
             &candidate.target,
             target.1,
             &plan.environment_add_properties,
         )
         .await?;
-        let outcome = two_way::apply_actions(
+        let outcome = two_way_apply::apply_actions(
             &plan,
             &candidate.source,
             candidate.source_data_source,

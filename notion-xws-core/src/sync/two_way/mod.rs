@@ -59,8 +59,9 @@
 //! - `io`: the reader of both sides and the executor of a [`TwoWayPlan`] (everything two-way
 //!   that talks to Notion).
 
+pub(crate) mod apply;
 mod base;
-pub(crate) mod io;
+pub(crate) mod read;
 #[cfg(test)]
 mod tests;
 

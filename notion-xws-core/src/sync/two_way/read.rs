@@ -1,0 +1,237 @@
+//! Two-way pairs, read: the I/O before the pure [`plan_two_way`].
+//!
+//! Reading: the control database's rows (with their link column for this environment), the
+//! environment's rows (with their key and base), and every row a link or key names that is not
+//! live — fetched by ID, since Notion answers for a page in the trash — so that the planner can
+//! tell a row trashed on one side from a row never synced. The two sides are read at once (each
+//! with its own token and rate budget), and the rows fetched by ID at most
+//! [`ExecuteOptions::concurrency`] at once per side: reading writes nothing, so its order does
+//! not matter, and the planner sorts what it gets.
+
+use std::collections::HashSet;
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+
+use super::{ConflictPolicy, TwoWayPlan, TwoWayRow, TwoWaySnapshot, plan_two_way};
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{DataSourceId, PageId};
+use crate::model::Page;
+use crate::sync::refs::reads::complete_truncated;
+use crate::sync::refs::{PairRefs, RefSide, has_references};
+use crate::sync::rows::SyncPair;
+
+/// What was read of a two-way pair.
+#[derive(Debug)]
+pub(crate) struct TwoWayRead {
+    /// The planner's input.
+    pub(crate) snapshot: TwoWaySnapshot,
+    /// The control database's title.
+    pub(crate) title: String,
+}
+
+/// Every live row of a data source, converted as it is read.
+async fn live_rows(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    convert: impl Fn(&Page) -> TwoWayRow,
+) -> Result<Vec<TwoWayRow>> {
+    client
+        .query_all(data_source, None, &[])
+        .map_ok(|page| convert(&page))
+        .try_collect()
+        .await
+}
+
+/// The rows named by `wanted` that are not live, fetched by ID, at most `concurrency` at once:
+/// those in the trash are returned, those live after all (read-after-write lag) are added to
+/// `live`.
+async fn named_rows(
+    client: &NotionClient,
+    wanted: Vec<PageId>,
+    live: &mut Vec<TwoWayRow>,
+    concurrency: usize,
+    convert: impl Fn(&Page) -> TwoWayRow,
+) -> Result<Vec<TwoWayRow>> {
+    let pages: Vec<Option<Page>> = stream::iter(wanted)
+        .map(|id| async move {
+            match client.page(id).await {
+                Ok(page) => Ok(Some(page)),
+                Err(Error::NotFound(_)) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    let mut trashed = Vec::new();
+    for page in pages.iter().flatten() {
+        if page.in_trash() {
+            trashed.push(convert(page));
+        } else {
+            live.push(convert(page));
+        }
+    }
+    Ok(trashed)
+}
+
+/// Reads both sides of a two-way pair. `target` is the environment's database and data source,
+/// when it exists.
+///
+/// The two sides are read at once (each has its own token and rate budget): first each side's
+/// schema and live rows, then the rows each side's links name that were not among them, by ID,
+/// at most `concurrency` at once per side.
+pub(crate) async fn read_two_way(
+    pair: &SyncPair,
+    control: &NotionClient,
+    control_source: DataSourceId,
+    environment: &NotionClient,
+    target: Option<(crate::ids::DatabaseId, DataSourceId)>,
+    control_schema: Option<crate::model::DataSource>,
+    concurrency: usize,
+) -> Result<TwoWayRead> {
+    let env_row = pair.environment_row;
+    let schema = async {
+        match control_schema {
+            Some(schema) => Ok(schema),
+            None => control.data_source(control_source).await,
+        }
+    };
+    let control_side = async {
+        futures::try_join!(
+            schema,
+            live_rows(control, control_source, |p| TwoWayRow::control(p, env_row)),
+        )
+    };
+    let environment_side = async {
+        match target {
+            None => Ok((None, Vec::new())),
+            Some((_, data_source)) => {
+                let (schema, rows) = futures::try_join!(
+                    environment.data_source(data_source),
+                    live_rows(environment, data_source, TwoWayRow::environment),
+                )?;
+                Ok((Some(schema.properties), rows))
+            }
+        }
+    };
+    let ((control_schema, mut control_rows), (environment_schema, mut environment_rows)) =
+        futures::try_join!(control_side, environment_side)?;
+    let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
+    let live_environment: HashSet<PageId> = environment_rows.iter().map(|r| r.content.id).collect();
+    let missing_environment: Vec<PageId> = control_rows
+        .iter()
+        .filter_map(|r| r.link)
+        .filter(|id| !live_environment.contains(id))
+        .collect();
+    let missing_control: Vec<PageId> = environment_rows
+        .iter()
+        .filter_map(|r| r.link)
+        .filter(|id| !live_control.contains(id))
+        .collect();
+    let environment_named = async {
+        if target.is_some() {
+            named_rows(
+                environment,
+                missing_environment,
+                &mut environment_rows,
+                concurrency,
+                TwoWayRow::environment,
+            )
+            .await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let control_named = named_rows(
+        control,
+        missing_control,
+        &mut control_rows,
+        concurrency,
+        |p| TwoWayRow::control(p, env_row),
+    );
+    let (environment_trashed, control_trashed) =
+        futures::try_join!(environment_named, control_named)?;
+    Ok(TwoWayRead {
+        title: control_schema.title_text(),
+        snapshot: TwoWaySnapshot {
+            pair: pair.clone(),
+            control_schema: control_schema.properties,
+            environment_schema,
+            control_rows,
+            environment_rows,
+            control_trashed,
+            environment_trashed,
+            refs: std::sync::Arc::default(),
+        },
+    })
+}
+
+/// Makes the relation and people values of a pair that was read portable (see
+/// [`refs`](crate::sync::refs)), reading in full first the values Notion cut at 25 references.
+pub(crate) async fn make_portable(
+    read: &mut TwoWayRead,
+    refs: PairRefs,
+    control: &NotionClient,
+    environment: &NotionClient,
+) -> Result<()> {
+    let TwoWaySnapshot {
+        control_schema,
+        environment_schema,
+        control_rows,
+        environment_rows,
+        control_trashed,
+        environment_trashed,
+        ..
+    } = &mut read.snapshot;
+    if has_references(control_schema) {
+        let control_side = portable_side(
+            &refs,
+            control,
+            control_schema,
+            RefSide::Source,
+            control_rows.iter_mut().chain(control_trashed.iter_mut()),
+        );
+        let environment_side = async {
+            match environment_schema {
+                Some(schema) => {
+                    let rows = environment_rows
+                        .iter_mut()
+                        .chain(environment_trashed.iter_mut());
+                    portable_side(&refs, environment, schema, RefSide::Target, rows).await
+                }
+                None => Ok(()),
+            }
+        };
+        let (control_side, environment_side) = futures::join!(control_side, environment_side);
+        control_side?;
+        environment_side?;
+    }
+    read.snapshot.refs = std::sync::Arc::new(refs);
+    Ok(())
+}
+
+/// Reads in full the cut values of one side's rows, then makes their references portable.
+async fn portable_side<'a>(
+    refs: &PairRefs,
+    client: &NotionClient,
+    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+    side: RefSide,
+    rows: impl Iterator<Item = &'a mut TwoWayRow>,
+) -> Result<()> {
+    let mut rows: Vec<&mut TwoWayRow> = rows.collect();
+    complete_truncated(client, schema, rows.iter_mut().map(|r| &mut r.content)).await?;
+    for row in rows {
+        refs.make_portable(&mut row.content, side, schema);
+    }
+    Ok(())
+}
+
+/// Plans a two-way pair that was read.
+pub(crate) fn plan(
+    read: &TwoWayRead,
+    policy: ConflictPolicy,
+    options: crate::sync::one_way::plan::PlanOptions,
+) -> TwoWayPlan {
+    plan_two_way(&read.snapshot, policy, options)
+}
