@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use benches::resources::{cpu_time, current_rss, mib, peak_rss};
 use benches::sample::Sample;
-use notion_xws_core::sync::one_way::plan::{PlanOptions, plan_pair};
+use notion_xws_core::sync::guard::PlanOptions;
+use notion_xws_core::sync::one_way::plan::plan_pair;
 
 /// Rows on each side.
 const ROWS: usize = 100_000;

@@ -17,7 +17,7 @@ use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::find_data_source;
 use notion_xws_core::registry::{Registry, RegistryConfig};
 use notion_xws_core::repair::{apply_repair, plan_repair, today_utc};
-use notion_xws_core::sync::one_way::apply::{Progress, ProgressFn};
+use notion_xws_core::sync::options::{Progress, ProgressFn};
 use notion_xws_core::sync::{SyncOptions, sync, transfer};
 use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
 use pyo3::prelude::*;

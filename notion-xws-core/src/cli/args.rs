@@ -43,6 +43,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// The help text shows `<column>` as it is: not an HTML tag.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Audits the registry (read only) and prints the report (Markdown, or JSON).

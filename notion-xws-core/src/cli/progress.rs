@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::sync::one_way::apply::{Progress, ProgressFn};
+use crate::sync::options::{Progress, ProgressFn};
 
 /// A progress callback that draws a bar per pair.
 pub(super) fn progress_bars() -> ProgressFn {

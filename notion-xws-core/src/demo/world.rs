@@ -210,7 +210,7 @@ pub struct VibeVesselObjects {
     pub synced: Vec<SyncedDatabase>,
 }
 
-/// The demo world. See the [module documentation](self).
+/// The demo world. See the [module documentation](crate::demo).
 ///
 /// Its `Debug` prints no token: tokens are [`NotionToken`]s.
 #[derive(Debug, Clone)]
@@ -301,7 +301,7 @@ impl DemoWorld {
     }
 
     /// Lays out the demo world in `fake` (best a fresh one: the IDs then depend only on the
-    /// seed). See the [module documentation](self).
+    /// seed). See the [module documentation](crate::demo).
     pub async fn build(fake: &FakeNotion) -> Result<DemoWorld> {
         let rows = plan::registry_rows();
         check_plan(&rows)?;

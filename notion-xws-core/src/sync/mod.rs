@@ -28,6 +28,7 @@
 pub mod columns;
 pub mod content;
 pub mod files;
+pub mod guard;
 pub mod links;
 pub mod one_way;
 pub mod options;
@@ -36,6 +37,8 @@ pub mod report;
 pub mod rows;
 pub mod run;
 pub mod schema;
+pub mod settle;
+pub mod target;
 pub mod two_way;
 pub mod values;
 

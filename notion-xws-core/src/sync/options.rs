@@ -1,6 +1,8 @@
-//! The executor's knobs ([`ExecuteOptions`]), shared by every part that writes: the executor,
-//! the page-content copy and the file re-import.
+//! The executor's knobs ([`ExecuteOptions`]), shared by every part that writes: both executors,
+//! the page-content copy and the file re-import; and the progress reports they make
+//! ([`Progress`], [`ProgressFn`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -34,3 +36,17 @@ impl Default for ExecuteOptions {
         }
     }
 }
+
+/// A progress report of the executor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    /// The pair (`database → environment`).
+    pub pair: String,
+    /// Row writes done.
+    pub done: usize,
+    /// Row writes planned.
+    pub planned: usize,
+}
+
+/// Receives progress reports.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;

@@ -21,9 +21,11 @@ use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::PropertyConfig;
 use crate::sync::columns::SOURCE_KEY;
 pub use crate::sync::columns::{key_value, source_key};
+use crate::sync::guard::{self, PairStatus, PlanOptions};
 use crate::sync::refs::{PairRefs, RefSide, count_kept, fallback_column, kept_notes};
 pub use crate::sync::rows::{RowContent, SyncPair, TargetSnapshot};
 use crate::sync::schema::{SchemaPlan, plan_schema};
+use crate::sync::target::CreateTarget;
 
 /// Everything the planner needs for one pair.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,24 +47,6 @@ pub struct PairSnapshot {
     /// The references between the two workspaces (relations, people); the rows' values are
     /// already portable ([`PairRefs::make_portable`]).
     pub refs: std::sync::Arc<PairRefs>,
-}
-
-/// Knobs of the planner.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct PlanOptions {
-    /// The largest share of a target's synced rows one run may trash (default 0.5).
-    pub max_delete_fraction: f64,
-    /// Trash past the guard anyway.
-    pub allow_mass_delete: bool,
-}
-
-impl Default for PlanOptions {
-    fn default() -> Self {
-        Self {
-            max_delete_fraction: 0.5,
-            allow_mass_delete: false,
-        }
-    }
 }
 
 /// Why a target row is trashed.
@@ -102,27 +86,6 @@ pub enum RowAction {
         /// Why.
         reason: TrashReason,
     },
-}
-
-/// The target database to create.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CreateTarget {
-    /// The page it is created under.
-    pub parent: PageId,
-    /// Its title (the source's).
-    pub title: String,
-    /// Its properties, as request JSON.
-    pub properties: BTreeMap<String, Value>,
-}
-
-/// Whether a pair can go ahead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
-pub enum PairStatus {
-    /// The plan can be applied.
-    Ready,
-    /// The pair trashes nothing this run: the max-delete guard tripped.
-    DeleteGuard(String),
 }
 
 /// The counts of a plan.
@@ -313,9 +276,7 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     gone.sort();
     let synced_rows = by_key.len();
     let mut status = PairStatus::Ready;
-    let too_many =
-        synced_rows > 0 && gone.len() as f64 > options.max_delete_fraction * synced_rows as f64;
-    if too_many && !options.allow_mass_delete {
+    if guard::holds(gone.len(), synced_rows, options) {
         status = PairStatus::DeleteGuard(format!(
             "{} of the target's {synced_rows} synced rows would be trashed (more than {:.0}%); nothing is trashed. \
              If the source really lost them, run again allowing mass deletes",

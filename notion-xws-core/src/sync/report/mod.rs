@@ -1,5 +1,6 @@
 //! The report of a sync: what became of each pair ([`PairReport`], [`PairState`]) and of the
-//! run ([`RunReport`]), as data, as JSON and as Markdown.
+//! run ([`RunReport`]), as data, as JSON and as Markdown; and what applying a pair did
+//! ([`PairOutcome`]), which goes into its report.
 
 mod render;
 
@@ -7,6 +8,7 @@ use serde::Serialize;
 
 use super::one_way::plan::PairPlan;
 use super::rows::SyncPair;
+use crate::ids::PageId;
 
 /// What became of one pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -165,4 +167,30 @@ impl PairReport {
             waiting: 0,
         }
     }
+}
+
+/// What applying one pair's plan did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PairOutcome {
+    /// Target rows created (those settled after an unknown outcome included).
+    pub created: usize,
+    /// Target rows updated.
+    pub updated: usize,
+    /// Target rows trashed.
+    pub trashed: usize,
+    /// Writes whose outcome was unknown and that were settled without a duplicate.
+    pub settled: usize,
+    /// Writes that failed.
+    pub failed: usize,
+    /// Why they failed.
+    pub errors: Vec<String>,
+    /// Whether the target database was created.
+    pub created_target: bool,
+    /// Notion-hosted files re-imported into the side written.
+    pub files_reimported: usize,
+    /// Notion-hosted files that could not be re-imported (each named in the errors).
+    pub files_not_copied: usize,
+    /// The target rows created, by their source row.
+    #[serde(skip)]
+    pub created_rows: Vec<(PageId, PageId)>,
 }

@@ -30,8 +30,9 @@ use crate::ids::{DataSourceId, PageId};
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::columns::key_value;
 use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
-use crate::sync::one_way::apply::{PairOutcome, create_settled};
 use crate::sync::options::ExecuteOptions;
+use crate::sync::report::PairOutcome;
+use crate::sync::settle::create_settled;
 
 fn rich(text: &str) -> Value {
     json!({"rich_text": [{"type": "text", "text": {"content": text}}]})

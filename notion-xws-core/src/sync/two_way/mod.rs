@@ -76,7 +76,7 @@ pub use base::{
 };
 
 use super::columns::key_value;
-use super::one_way::plan::{PairStatus, PlanOptions};
+use super::guard::{self, PairStatus, PlanOptions};
 use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
 use super::rows::{RowContent, SyncPair};
 use super::schema::{SOURCE_KEY, plan_schema};
@@ -1256,10 +1256,7 @@ pub fn plan_two_way(
     let gone = orphans - restored_by_hand;
     let synced_rows = pairing.linked.len() + orphans;
     let mut status = PairStatus::Ready;
-    if synced_rows > 0
-        && gone as f64 > options.max_delete_fraction * synced_rows as f64
-        && !options.allow_mass_delete
-    {
+    if guard::holds(gone, synced_rows, options) {
         status = PairStatus::DeleteGuard(format!(
             "{gone} of the pair's {synced_rows} linked rows were trashed on one side (more than {:.0}%); \
              nothing is trashed or restored but the rows restored by hand. If they really were, \

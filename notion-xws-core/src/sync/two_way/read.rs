@@ -231,7 +231,7 @@ async fn portable_side<'a>(
 pub(crate) fn plan(
     read: &TwoWayRead,
     policy: ConflictPolicy,
-    options: crate::sync::one_way::plan::PlanOptions,
+    options: crate::sync::guard::PlanOptions,
 ) -> TwoWayPlan {
     plan_two_way(&read.snapshot, policy, options)
 }

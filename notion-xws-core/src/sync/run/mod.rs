@@ -23,20 +23,19 @@ use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, StreamExt, TryStreamExt};
 use serde::Serialize;
 
+use super::guard::{PairStatus, PlanOptions};
 use super::links::{LinkState, LinksTable};
-use super::one_way::apply::{
-    ExecuteOptions, PairContext, PairOutcome, ProgressFn, apply_pair, find_marked_target,
-};
-use super::one_way::plan::{
-    PairPlan, PairSnapshot, PairStatus, PlanOptions, RowContent, SyncPair, TargetSnapshot,
-    plan_pair,
-};
+use super::one_way::apply::apply_pair;
+use super::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
+use super::options::{ExecuteOptions, ProgressFn};
 use super::refs::RowMap;
 use super::refs::reads::{
     PairSides, Published, Publisher, RefReads, complete_truncated, relation_order,
 };
 use super::refs::{PairRefs, PeopleFallback, RefSide, RelationCopy, count_kept, has_references};
-use super::report::{PairReport, PairState, RunReport};
+use super::report::{PairOutcome, PairReport, PairState, RunReport};
+use super::rows::{RowContent, SyncPair, TargetSnapshot};
+use super::target::{CreateTarget, PairContext, ensure_target, find_marked_target};
 use super::two_way::ConflictPolicy;
 use crate::audit::{AuditReport, audit_registry};
 use crate::client::NotionClient;
@@ -71,7 +70,7 @@ impl SyncOptions {
     /// The options a person gives (the command's flags, the Python keyword arguments):
     /// `conflict_policy` is `report`, `control-wins`, `environment-wins` or `newer-wins`;
     /// `people_fallback` is `leave` or `names`. Other words are refused with
-    /// [`Error::Config`](crate::Error::Config).
+    /// [`Error::Config`].
     pub fn from_args(
         execute: bool,
         only: Option<String>,
@@ -735,7 +734,7 @@ fn publish_one_way(
         .flat_map(|t| t.rows.iter())
         .filter_map(|row| row.key.map(|key| (key, row.id)));
     let trashed = plan.rows.iter().filter_map(|action| match action {
-        super::one_way::plan::RowAction::Trash { target, .. } => Some(*target),
+        RowAction::Trash { target, .. } => Some(*target),
         _ => None,
     });
     publish(publisher, target.map(|t| t.1), read, trashed, created);
@@ -863,11 +862,11 @@ async fn run_pair(
                     .rows
                     .iter()
                     .map(|action| match action {
-                        super::one_way::plan::RowAction::Create { properties, .. }
-                        | super::one_way::plan::RowAction::Update { properties, .. } => {
+                        RowAction::Create { properties, .. }
+                        | RowAction::Update { properties, .. } => {
                             super::files::hosted_files_in(properties)
                         }
-                        super::one_way::plan::RowAction::Trash { .. } => 0,
+                        RowAction::Trash { .. } => 0,
                     })
                     .sum();
                 if let Some(checks) = &bodies {
@@ -1087,15 +1086,15 @@ async fn run_two_way_pair(
             links: Some(links),
             link,
         };
-        let create =
-            plan.create_environment
-                .as_ref()
-                .map(|properties| super::one_way::plan::CreateTarget {
-                    parent: candidate.target_parent,
-                    title: read.title.clone(),
-                    properties: properties.clone(),
-                });
-        let (target, link_row) = super::one_way::apply::ensure_target(
+        let create = plan
+            .create_environment
+            .as_ref()
+            .map(|properties| CreateTarget {
+                parent: candidate.target_parent,
+                title: read.title.clone(),
+                properties: properties.clone(),
+            });
+        let (target, link_row) = ensure_target(
             pair,
             create.as_ref(),
             target,

@@ -1,0 +1,187 @@
+//! A pair's target database: found by the marker in its description among the parent page's
+//! children ([`find_marked_target`]), or created there with the link row written first
+//! ([`ensure_target`]), and recorded in `system-sync-links`; and the clients and records a pair
+//! is applied with ([`PairContext`]). Both pair kinds go through here.
+
+use std::collections::BTreeMap;
+
+use futures::stream::TryStreamExt;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
+use crate::model::{Block, RichText};
+use crate::sync::links::{self, LinkState, LinksTable, SyncLink, marker};
+use crate::sync::options::ExecuteOptions;
+use crate::sync::rows::SyncPair;
+use crate::sync::settle::settle;
+
+/// The target database to create.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CreateTarget {
+    /// The page it is created under.
+    pub parent: PageId,
+    /// Its title (the source's).
+    pub title: String,
+    /// Its properties, as request JSON.
+    pub properties: BTreeMap<String, Value>,
+}
+
+/// The clients and records one pair is applied with.
+#[derive(Debug, Clone)]
+pub struct PairContext<'a> {
+    /// The control client (the links table).
+    pub control: &'a NotionClient,
+    /// The client of the source's workspace (Notion-hosted files are read again from it).
+    pub source: NotionClient,
+    /// The client of the target's workspace.
+    pub target: NotionClient,
+    /// The links table; `None` for a one-shot copy that keeps no record.
+    pub links: Option<&'a LinksTable>,
+    /// The pair's link row, if it has one.
+    pub link: Option<SyncLink>,
+}
+
+/// The target database marked as `pair`'s among `parent`'s children, if any.
+pub async fn find_marked_target(
+    target: &NotionClient,
+    parent: PageId,
+    pair: &SyncPair,
+) -> Result<Option<(DatabaseId, DataSourceId)>> {
+    let children: Vec<Block> = target
+        .block_children(BlockId::from(parent))
+        .try_collect()
+        .await?;
+    let expected = marker(pair);
+    for child in children.iter().filter(|b| b.block_type == "child_database") {
+        let database = match target
+            .database(DatabaseId::from_u128(child.id.as_u128()))
+            .await
+        {
+            Ok(database) => database,
+            Err(Error::NotFound(_)) => continue,
+            Err(error) => return Err(error),
+        };
+        if database.in_trash() {
+            continue;
+        }
+        let description = RichText::concat_plain_text(&database.description);
+        if description.contains(&expected)
+            && let Some(source) = database.data_source_ids().first()
+        {
+            return Ok(Some((database.id, *source)));
+        }
+    }
+    Ok(None)
+}
+
+/// Records an existing target in the pair's link row (a new row if none is listed), and marks
+/// the pair `running`.
+async fn record_existing(
+    pair: &SyncPair,
+    ctx: &PairContext<'_>,
+    links: &LinksTable,
+    target: (DatabaseId, DataSourceId),
+) -> Result<PageId> {
+    let link = match &ctx.link {
+        Some(link) => link.clone(),
+        None => {
+            // Found by its marker while its link row is not listed (yet): record it anew.
+            let row = links.add(ctx.control, pair).await?;
+            SyncLink {
+                row,
+                database_row: Some(pair.database_row),
+                environment_row: Some(pair.environment_row),
+                target_database: None,
+                target_data_source: None,
+                state: LinkState::Creating,
+            }
+        }
+    };
+    if link.target_database.zip(link.target_data_source) == Some(target) {
+        links::set_state(ctx.control, link.row, LinkState::Running).await?;
+    } else {
+        links::record_target(
+            ctx.control,
+            link.row,
+            target.0,
+            target.1,
+            LinkState::Running,
+        )
+        .await?;
+    }
+    Ok(link.row)
+}
+
+/// Creates the target database of a plan (the link row first), or finds the one a stopped run
+/// made. Returns the target and the link row (none without a links table).
+pub(crate) async fn ensure_target(
+    pair: &SyncPair,
+    create: Option<&CreateTarget>,
+    target: Option<(DatabaseId, DataSourceId)>,
+    ctx: &PairContext<'_>,
+    options: &ExecuteOptions,
+) -> Result<((DatabaseId, DataSourceId), Option<PageId>)> {
+    let Some(create) = create else {
+        let target = target.ok_or_else(|| Error::Config("a plan without a target".into()))?;
+        let link = match ctx.links {
+            Some(links) => Some(record_existing(pair, ctx, links, target).await?),
+            None => None,
+        };
+        return Ok((target, link));
+    };
+    let link = match (ctx.links, &ctx.link) {
+        (None, _) => None,
+        (Some(_), Some(link)) => Some(link.row),
+        (Some(links), None) => Some(links.add(ctx.control, pair).await?),
+    };
+    let mut body =
+        crate::model::params::CreateDatabase::new(crate::model::Parent::page(create.parent));
+    body.title = Some(vec![RichText::text(create.title.clone())]);
+    body.description = Some(vec![RichText::text(marker(pair))]);
+    let mut properties = serde_json::Map::new();
+    for (name, config) in &create.properties {
+        properties.insert(name.clone(), config.clone());
+    }
+    let mut request = serde_json::to_value(&body).map_err(|e| Error::Decode {
+        what: "a database".into(),
+        message: e.to_string(),
+    })?;
+    request["initial_data_source"] = json!({ "properties": properties });
+    // Write::CreateDatabase: read back (find it by its marker) when the outcome is unknown.
+    let target = match ctx.target.create_database_json(request).await {
+        Ok(database) => {
+            let source =
+                database
+                    .data_source_ids()
+                    .first()
+                    .copied()
+                    .ok_or_else(|| Error::Decode {
+                        what: "the new target database".into(),
+                        message: "it has no data source".into(),
+                    })?;
+            (database.id, source)
+        }
+        Err(Error::AmbiguousWrite { .. }) => {
+            let found = settle(options, || {
+                find_marked_target(&ctx.target, create.parent, pair)
+            })
+            .await?;
+            found.ok_or_else(|| Error::AmbiguousWrite {
+                operation: "POST /v1/databases".into(),
+                cause:
+                    "the target database may or may not exist; the next run finds it by its marker"
+                        .into(),
+                committed_resource_id: None,
+                api: None,
+            })?
+        }
+        Err(error) => return Err(error),
+    };
+    if let Some(link) = link {
+        links::record_target(ctx.control, link, target.0, target.1, LinkState::Running).await?;
+    }
+    Ok((target, link))
+}
