@@ -37,7 +37,7 @@ pub mod report;
 pub mod rows;
 pub mod run;
 pub mod schema;
-pub mod settle;
+pub(crate) mod settle;
 pub mod target;
 pub mod two_way;
 pub mod values;

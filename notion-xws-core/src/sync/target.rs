@@ -1,6 +1,6 @@
 //! A pair's target database: found by the marker in its description among the parent page's
 //! children ([`find_marked_target`]), or created there with the link row written first
-//! ([`ensure_target`]), and recorded in `system-sync-links`; and the clients and records a pair
+//! (`ensure_target`), and recorded in `system-sync-links`; and the clients and records a pair
 //! is applied with ([`PairContext`]). Both pair kinds go through here.
 
 use std::collections::BTreeMap;

@@ -1,0 +1,276 @@
+//! The pairs of a run: each (database, environment) pair of the registry that a sync writes,
+//! with its clients (counted per pair), or the reason it is left out; and their order, by the
+//! relations between their sources.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use async_trait::async_trait;
+use futures::stream::{self, StreamExt};
+
+use crate::audit::AuditReport;
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{DataSourceId, PageId};
+use crate::model::DataSource;
+use crate::registry::{Direction, Protected, Registry};
+use crate::sync::refs::reads::{PairSides, Published, Publisher, relation_order};
+use crate::sync::report::PairReport;
+use crate::sync::rows::SyncPair;
+use crate::transport::{ApiRequest, ApiResponse, Transport};
+
+/// Counts a pair's requests, and those that write.
+#[derive(Debug)]
+pub(super) struct Counted {
+    pub(super) inner: crate::transport::DynTransport,
+    pub(super) requests: AtomicU64,
+    pub(super) writes: AtomicU64,
+}
+
+impl Counted {
+    /// A counter over the transport of `client`.
+    pub(super) fn over(client: &NotionClient) -> Arc<Self> {
+        Arc::new(Self {
+            inner: Arc::clone(client.transport()),
+            requests: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+        })
+    }
+
+    /// `client` (its token and version), counted here.
+    pub(super) fn client(self: &Arc<Self>, client: &NotionClient) -> NotionClient {
+        NotionClient::new(
+            Arc::clone(self) as crate::transport::DynTransport,
+            client.token().clone(),
+        )
+        .with_version(client.version().clone())
+    }
+}
+
+#[async_trait]
+impl Transport for Counted {
+    async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if !request.is_read_only() {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
+        self.inner.send(request).await
+    }
+}
+
+/// A pair, with what it needs to be read and written.
+pub(super) struct Candidate {
+    pub(super) pair: SyncPair,
+    pub(super) source: NotionClient,
+    pub(super) source_data_source: DataSourceId,
+    pub(super) target: NotionClient,
+    pub(super) target_parent: PageId,
+    /// The control client, counted with the pair (its link row's writes).
+    pub(super) links_client: NotionClient,
+    pub(super) counter: Arc<Counted>,
+    /// The pair as the reference reads see it.
+    pub(super) sides: PairSides,
+    /// Whether the page content of each row is copied too (the database's `Sync Content`).
+    pub(super) copy_content: bool,
+    /// The source's schema, read before the pairs start (to order them by their relations).
+    pub(super) source_schema: Option<Arc<DataSource>>,
+    /// The rows of the copies of the related databases whose pairs run before this one, as
+    /// those pairs hand them over, by related (source-side) data source.
+    pub(super) handed_over: HashMap<DataSourceId, Published>,
+    /// Hands this pair's copy rows over to the pairs that relate to its source.
+    pub(super) publisher: Option<Publisher>,
+    /// What may never be synced, checked on each side's schema as it is read.
+    pub(super) protected: Arc<Protected>,
+}
+
+/// The pairs of the registry, and why the others are left out.
+pub(super) fn candidates(
+    control: &NotionClient,
+    registry: &Registry,
+    report: &AuditReport,
+    protected: &Arc<Protected>,
+    only: Option<&str>,
+) -> (Vec<Candidate>, Vec<PairReport>) {
+    let mut ready = Vec::new();
+    let mut skipped = Vec::new();
+    let env_audit: HashMap<PageId, &crate::audit::EnvironmentAudit> =
+        report.environments.iter().map(|e| (e.row, e)).collect();
+    let primary = report.environments.iter().find(|e| e.primary);
+    let wanted = |env: &crate::registry::Environment| match only {
+        None => true,
+        Some(name) => {
+            env.name.eq_ignore_ascii_case(name)
+                || registry.clients.iter().any(|client| {
+                    client.name.eq_ignore_ascii_case(name) && client.environments.contains(&env.row)
+                })
+        }
+    };
+    for (entry, db_audit) in registry.databases.iter().zip(&report.databases) {
+        let Some(direction) = entry.sync.direction() else {
+            continue;
+        };
+        for env_row in &entry.environments {
+            let (Some(env), Some(env_audit)) =
+                (registry.environment(*env_row), env_audit.get(env_row))
+            else {
+                continue;
+            };
+            if !wanted(env) || env_audit.primary {
+                continue;
+            }
+            let pair = SyncPair {
+                database_row: entry.row,
+                database: entry.name.clone(),
+                environment_row: env.row,
+                environment: env.name.clone(),
+                direction,
+            };
+            let skip = |reason: String| PairReport::skipped(pair.clone(), reason);
+            let Some(resolved) = db_audit.resolved else {
+                skipped.push(skip(
+                    "the database's IDs do not resolve to one data source (see the audit)".into(),
+                ));
+                continue;
+            };
+            if let Some(reason) = &db_audit.refused {
+                skipped.push(skip(Error::Protected(reason.clone()).to_string()));
+                continue;
+            }
+            let env_client = match (
+                &env_audit.token,
+                registry.environment(env.row).map(|e| e.token.resolve()),
+            ) {
+                (crate::audit::TokenHealth::Valid { .. }, Some(Ok(Some(token)))) => {
+                    control.for_token(token)
+                }
+                (health, _) => {
+                    skipped.push(skip(format!(
+                        "the environment's token is {}",
+                        health.status_word()
+                    )));
+                    continue;
+                }
+            };
+            let counter = Counted::over(control);
+            let counted = |client: &NotionClient| counter.client(client);
+            let (source, target, parent) = match direction {
+                Direction::Push | Direction::TwoWay => {
+                    (control, &env_client, env_audit.parent_page.page())
+                }
+                _ => {
+                    if db_audit.read_with != Some(env.row) {
+                        skipped.push(skip(
+                            "the database is pulled from another environment".into(),
+                        ));
+                        continue;
+                    }
+                    (
+                        &env_client,
+                        control,
+                        primary.and_then(|p| p.parent_page.page()),
+                    )
+                }
+            };
+            let Some(target_parent) = parent else {
+                skipped.push(skip(match direction {
+                    Direction::Push => "the environment has no parent page (see the audit)".into(),
+                    _ => "the control workspace has no parent page (see the audit)".into(),
+                }));
+                continue;
+            };
+            let sides = PairSides {
+                environment: env.row,
+                direction,
+                source_data_source: resolved.data_source,
+                source: counted(source),
+                target: counted(target),
+                target_data_source: None,
+            };
+            ready.push(Candidate {
+                pair,
+                source: counted(source),
+                source_data_source: resolved.data_source,
+                target: counted(target),
+                target_parent,
+                links_client: counted(control),
+                counter,
+                sides,
+                copy_content: entry.copy_content,
+                source_schema: None,
+                handed_over: HashMap::new(),
+                publisher: None,
+                protected: Arc::clone(protected),
+            });
+        }
+    }
+    (ready, skipped)
+}
+
+/// The pairs, each with its registry index, in the order of their relations (see
+/// [`relation_order`]): each source's schema is read first (once; the pairs use it), and each pair
+/// is given what the pairs it relates to, run before it, will hand over.
+pub(super) async fn in_relation_order(mut candidates: Vec<Candidate>) -> Vec<(usize, Candidate)> {
+    let mut sources: Vec<(DataSourceId, NotionClient)> = Vec::new();
+    for c in &candidates {
+        if !sources.iter().any(|(ds, _)| *ds == c.source_data_source) {
+            sources.push((c.source_data_source, c.source.clone()));
+        }
+    }
+    let schemas: HashMap<DataSourceId, Arc<DataSource>> = stream::iter(sources)
+        .map(|(ds, client)| async move { (ds, client.data_source(ds).await) })
+        .buffer_unordered(8)
+        .filter_map(|(ds, read)| async move { read.ok().map(|schema| (ds, Arc::new(schema))) })
+        .collect()
+        .await;
+    let relates: Vec<Vec<usize>> = candidates
+        .iter()
+        .map(|c| {
+            let Some(schema) = schemas.get(&c.source_data_source) else {
+                return Vec::new();
+            };
+            related_sources(&schema.properties)
+                .filter_map(|ds| {
+                    candidates.iter().position(|other| {
+                        other.source_data_source == ds
+                            && other.sides.environment == c.sides.environment
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let order = relation_order(candidates.len(), |i| relates[i].clone());
+    let mut position = vec![0; candidates.len()];
+    for (at, &index) in order.iter().enumerate() {
+        position[index] = at;
+    }
+    let (publishers, handed): (Vec<Publisher>, Vec<Published>) =
+        (0..candidates.len()).map(|_| Publisher::new()).unzip();
+    for (candidate, publisher) in candidates.iter_mut().zip(publishers) {
+        candidate.source_schema = schemas.get(&candidate.source_data_source).cloned();
+        candidate.publisher = Some(publisher);
+    }
+    for (i, related) in relates.iter().enumerate() {
+        for &j in related {
+            if j != i && position[j] < position[i] {
+                let ds = candidates[j].source_data_source;
+                candidates[i].handed_over.insert(ds, handed[j].clone());
+            }
+        }
+    }
+    let mut slots: Vec<Option<Candidate>> = candidates.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|index| slots[index].take().map(|c| (index, c)))
+        .collect()
+}
+
+/// The related data sources of a schema's relation properties.
+pub(super) fn related_sources(
+    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+) -> impl Iterator<Item = DataSourceId> + '_ {
+    schema.values().filter_map(|config| match &config.config {
+        crate::model::PropertyConfigKind::Relation(relation) => relation.data_source_id,
+        _ => None,
+    })
+}

@@ -1,0 +1,231 @@
+//! Reading a pair's two sides: each source once, shared by every pair that copies it; the
+//! target located by its link row or its marker, and read; and the two put together into the
+//! planner's snapshot.
+
+use super::SyncOptions;
+use super::candidates::Candidate;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures::future::{BoxFuture, FutureExt};
+use futures::stream::TryStreamExt;
+
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::DataSourceId;
+use crate::model::DataSource;
+use crate::registry::{Direction, Protected};
+use crate::sync::links::{LinkState, LinksTable};
+use crate::sync::one_way::plan::PairSnapshot;
+use crate::sync::refs::reads::complete_truncated;
+use crate::sync::refs::{PairRefs, RefSide, RelationCopy, count_kept, has_references};
+use crate::sync::rows::{RowContent, TargetSnapshot};
+use crate::sync::target::find_marked_target;
+
+/// What was read of a source, shared by every pair that copies it.
+#[derive(Debug)]
+pub(super) struct SourceSnapshot {
+    pub(super) title: String,
+    pub(super) schema: std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+    pub(super) rows: Arc<Vec<RowContent>>,
+}
+
+/// Reads a source's schema and rows (turned into [`RowContent`] as they come).
+pub(super) async fn read_source(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    schema: Option<Arc<DataSource>>,
+    protected: &Protected,
+) -> Result<SourceSnapshot> {
+    let schema = match schema {
+        Some(schema) => DataSource::clone(&schema),
+        None => client.data_source(data_source).await?,
+    };
+    protected.refuse(data_source, Some(&schema.title_text()), &schema.properties)?;
+    let mut rows: Vec<RowContent> = client
+        .query_all(data_source, None, &[])
+        .map_ok(|page| RowContent::from(&page))
+        .try_collect()
+        .await?;
+    complete_truncated(client, &schema.properties, &mut rows).await?;
+    Ok(SourceSnapshot {
+        title: schema.title_text(),
+        schema: schema.properties,
+        rows: Arc::new(rows),
+    })
+}
+
+/// Where a pair's target is: its link row, and the target it records or (when a run made it and
+/// stopped before recording it, or its link row is not listed yet) the one its marker names.
+/// When the last run stopped half-way, waits for Notion's read-after-write lag to pass first.
+pub(super) async fn locate_target(
+    candidate: &Candidate,
+    links: Option<&LinksTable>,
+    options: &SyncOptions,
+) -> Result<(
+    Option<(crate::ids::DatabaseId, DataSourceId)>,
+    Option<crate::sync::links::SyncLink>,
+)> {
+    let link = links.and_then(|l| l.link_for(&candidate.pair)).cloned();
+    let mut target = link
+        .as_ref()
+        .and_then(|l| l.target_database.zip(l.target_data_source));
+    if target.is_none() {
+        target =
+            find_marked_target(&candidate.target, candidate.target_parent, &candidate.pair).await?;
+    }
+    if link.as_ref().is_some_and(|l| l.state != LinkState::Done) {
+        let settle = &options.execute_options;
+        tokio::time::sleep(settle.settle_delay * settle.settle_attempts.max(1)).await;
+    }
+    Ok((target, link))
+}
+
+/// Reads the target side of a pair: its link row and, when it exists, the target.
+pub(super) async fn read_target(
+    candidate: &Candidate,
+    links: Option<&LinksTable>,
+    options: &SyncOptions,
+) -> Result<(Option<TargetSnapshot>, Option<crate::sync::links::SyncLink>)> {
+    let (target_ids, link) = locate_target(candidate, links, options).await?;
+    let target = match target_ids {
+        None => None,
+        Some((database, data_source)) => {
+            let schema = match candidate.target.data_source(data_source).await {
+                Ok(schema) => schema,
+                Err(Error::NotFound(_)) => {
+                    return Err(Error::Registry(format!(
+                        "the target data source {data_source} recorded in system-sync-links cannot be read: \
+                         it was deleted, or unshared from the environment's integration; share it again, or \
+                         clear the link row to create a new target"
+                    )));
+                }
+                Err(error) => return Err(error),
+            };
+            candidate.protected.refuse(
+                data_source,
+                Some(&schema.title_text()),
+                &schema.properties,
+            )?;
+            let mut rows: Vec<RowContent> = candidate
+                .target
+                .query_all(data_source, None, &[])
+                .map_ok(|page| RowContent::from(&page))
+                .try_collect()
+                .await?;
+            complete_truncated(&candidate.target, &schema.properties, &mut rows).await?;
+            Some(TargetSnapshot {
+                database,
+                data_source,
+                schema: schema.properties,
+                rows,
+            })
+        }
+    };
+    Ok((target, link))
+}
+
+/// The snapshot of a pair: its source (shared, unless its references are made portable for
+/// this pair) and its target.
+pub(super) fn assemble(
+    candidate: &Candidate,
+    source: &SourceSnapshot,
+    mut target: Option<TargetSnapshot>,
+    refs: PairRefs,
+) -> PairSnapshot {
+    let mut source_rows = Arc::clone(&source.rows);
+    if has_references(&source.schema) {
+        let mut rows = source_rows.as_ref().clone();
+        for row in &mut rows {
+            refs.make_portable(row, RefSide::Source, &source.schema);
+        }
+        source_rows = Arc::new(rows);
+        if let Some(target) = &mut target {
+            for row in &mut target.rows {
+                refs.make_portable(row, RefSide::Target, &target.schema);
+            }
+        }
+    }
+    PairSnapshot {
+        pair: candidate.pair.clone(),
+        source: candidate.source_data_source,
+        source_title: source.title.clone(),
+        source_schema: source.schema.clone(),
+        source_rows,
+        target,
+        target_parent: candidate.target_parent,
+        refs: Arc::new(refs),
+    }
+}
+
+/// Relation values and columns of a pair that wait for rows or a database this pass makes.
+pub(super) fn waiting<'a>(
+    refs: &PairRefs,
+    rows: impl IntoIterator<Item = &'a RowContent>,
+    schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+) -> usize {
+    let columns = refs
+        .relations
+        .values()
+        .filter(|r| matches!(r, RelationCopy::Waiting))
+        .count();
+    columns + count_kept(rows, schema).relations
+}
+
+/// Why a pair could not be read: its source (whose one read is shared by every pair that copies
+/// it, so its error is shared too) or its target. Each keeps its type until the report.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum SideError {
+    /// The source could not be read.
+    #[error("the source could not be read: {0}")]
+    Source(Arc<Error>),
+    /// The target could not be read.
+    #[error("{0}")]
+    Target(Error),
+}
+
+/// A source being read, awaited by every pair that copies it.
+pub(super) type SharedSource<'a> =
+    futures::future::Shared<BoxFuture<'a, std::result::Result<Arc<SourceSnapshot>, Arc<Error>>>>;
+
+/// One read of each distinct source of `candidates` (several pairs may copy one source into
+/// several workspaces), started by the first pair that awaits it, while the pairs read their
+/// targets.
+pub(super) fn read_sources<'a>(
+    candidates: impl IntoIterator<Item = &'a Candidate>,
+) -> HashMap<DataSourceId, SharedSource<'static>> {
+    let mut sources = HashMap::new();
+    // Two-way pairs read their control rows themselves (with this environment's link column).
+    for candidate in candidates
+        .into_iter()
+        .filter(|c| c.pair.direction != Direction::TwoWay)
+    {
+        sources
+            .entry(candidate.source_data_source)
+            .or_insert_with(|| {
+                shared_source(
+                    candidate.source.clone(),
+                    candidate.source_data_source,
+                    candidate.source_schema.clone(),
+                    Arc::clone(&candidate.protected),
+                )
+            });
+    }
+    sources
+}
+
+pub(super) fn shared_source(
+    client: NotionClient,
+    data_source: DataSourceId,
+    schema: Option<Arc<DataSource>>,
+    protected: Arc<Protected>,
+) -> SharedSource<'static> {
+    async move {
+        read_source(&client, data_source, schema, &protected)
+            .await
+            .map(Arc::new)
+            .map_err(Arc::new)
+    }
+    .boxed()
+    .shared()
+}

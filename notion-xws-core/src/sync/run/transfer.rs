@@ -1,0 +1,90 @@
+//! The one-shot copy of a database into a page of another workspace (the old script's
+//! "transfer" mode), run as a pair without a registry.
+
+use super::SyncOptions;
+use super::candidates::{Candidate, Counted};
+use super::pair::run_pair;
+use super::sides::shared_source;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{DataSourceId, PageId};
+use crate::registry::{Direction, PropertyNames, Protected};
+use crate::sync::options::ProgressFn;
+use crate::sync::refs::reads::{PairSides, RefReads};
+use crate::sync::report::RunReport;
+use crate::sync::rows::SyncPair;
+
+/// Copies one database into a page of another workspace, once (the old script's "transfer"
+/// mode): the target database is created under `target_parent` with the source's schema, and
+/// every row is copied. No registry and no links table are involved; the target carries a
+/// marker naming the source database and the parent page, so running the same transfer again
+/// finds it and brings it up to date instead of making another copy. A dry run unless
+/// `options.execute`.
+pub async fn transfer(
+    source: &NotionClient,
+    source_data_source: DataSourceId,
+    target: &NotionClient,
+    target_parent: PageId,
+    options: &SyncOptions,
+    progress: Option<ProgressFn>,
+) -> Result<RunReport> {
+    let schema = source.data_source(source_data_source).await?;
+    let database = schema.database_id().ok_or_else(|| Error::Decode {
+        what: "the source data source".into(),
+        message: "it names no database".into(),
+    })?;
+    let protected = Arc::new(Protected::for_names(&PropertyNames::default()));
+    protected.refuse(
+        source_data_source,
+        Some(&schema.title_text()),
+        &schema.properties,
+    )?;
+    // The target's parent must be readable before anything is written.
+    target.page(target_parent).await?;
+    let counter = Counted::over(source);
+    let counted = |client: &NotionClient| counter.client(client);
+    let candidate = Candidate {
+        pair: SyncPair {
+            database_row: PageId::from_u128(database.as_u128()),
+            database: schema.title_text(),
+            environment_row: target_parent,
+            environment: format!("page {target_parent}"),
+            direction: Direction::Push,
+        },
+        source: counted(source),
+        source_data_source,
+        target: counted(target),
+        target_parent,
+        links_client: counted(target),
+        counter: Arc::clone(&counter),
+        sides: PairSides {
+            environment: target_parent,
+            direction: Direction::Push,
+            source_data_source,
+            source: counted(source),
+            target: counted(target),
+            target_data_source: None,
+        },
+        copy_content: false,
+        source_schema: None,
+        handed_over: HashMap::new(),
+        publisher: None,
+        protected: Arc::clone(&protected),
+    };
+    let reads = RefReads::new(std::slice::from_ref(&candidate.sides));
+    let source = shared_source(
+        candidate.source.clone(),
+        source_data_source,
+        None,
+        protected,
+    );
+    let (report, plan) = run_pair(candidate, source, None, &reads, options, progress).await;
+    Ok(RunReport {
+        dry_run: !options.execute,
+        pairs: vec![report],
+        plans: plan.into_iter().collect(),
+    })
+}
