@@ -283,14 +283,14 @@ pub async fn set_state(control: &NotionClient, link: PageId, state: LinkState) -
     .await
 }
 
-/// Records the end of a run that wrote: `done`, when, its counts and the target's rows.
+/// Records the end of a run that wrote: `done`, now, its counts and the target's rows.
 pub async fn record_result(
     control: &NotionClient,
     link: PageId,
-    finished: &str,
     result: &str,
     target_rows: usize,
 ) -> Result<()> {
+    let finished = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     update(
         control,
         link,

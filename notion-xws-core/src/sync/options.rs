@@ -25,6 +25,15 @@ pub struct ExecuteOptions {
     pub file_import_checks: u32,
 }
 
+impl ExecuteOptions {
+    /// How long Notion's read-after-write lag is waited out before reading back what an earlier
+    /// pass or a stopped run wrote: [`settle_delay`](Self::settle_delay) times
+    /// [`settle_attempts`](Self::settle_attempts).
+    pub fn read_after_write_lag(&self) -> Duration {
+        self.settle_delay * self.settle_attempts.max(1)
+    }
+}
+
 impl Default for ExecuteOptions {
     fn default() -> Self {
         Self {

@@ -42,6 +42,8 @@ pub struct PairContext<'a> {
     pub links: Option<&'a LinksTable>,
     /// The pair's link row, if it has one.
     pub link: Option<SyncLink>,
+    /// The executor's knobs.
+    pub options: ExecuteOptions,
 }
 
 /// The target database marked as `pair`'s among `parent`'s children, if any.
@@ -122,7 +124,6 @@ pub(crate) async fn ensure_target(
     create: Option<&CreateTarget>,
     target: Option<(DatabaseId, DataSourceId)>,
     ctx: &PairContext<'_>,
-    options: &ExecuteOptions,
 ) -> Result<((DatabaseId, DataSourceId), Option<PageId>)> {
     let Some(create) = create else {
         let target = target.ok_or_else(|| Error::Config("a plan without a target".into()))?;
@@ -165,7 +166,7 @@ pub(crate) async fn ensure_target(
             (database.id, source)
         }
         Err(Error::AmbiguousWrite { .. }) => {
-            let found = settle(options, || {
+            let found = settle(&ctx.options, || {
                 find_marked_target(&ctx.target, create.parent, pair)
             })
             .await?;

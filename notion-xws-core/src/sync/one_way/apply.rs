@@ -28,7 +28,7 @@ use crate::sync::columns::SOURCE_KEY;
 use crate::sync::files::{FailedFile, OnFailure, resolve_hosted_files};
 use crate::sync::links::{self};
 use crate::sync::one_way::plan::{PairPlan, RowAction};
-use crate::sync::options::{ExecuteOptions, Progress, ProgressFn};
+use crate::sync::options::{Progress, ProgressFn};
 use crate::sync::report::PairOutcome;
 use crate::sync::settle::create_settled;
 use crate::sync::target::{PairContext, ensure_target};
@@ -51,9 +51,9 @@ async fn apply_row(
     action: &RowAction,
     ctx: &PairContext<'_>,
     data_source: DataSourceId,
-    options: &ExecuteOptions,
 ) -> RowWrite {
     let target = &ctx.target;
+    let options = &ctx.options;
     let (source, properties) = match action {
         RowAction::Create { source, properties }
         | RowAction::Update {
@@ -110,7 +110,6 @@ async fn apply_row(
 pub async fn apply_pair(
     plan: &PairPlan,
     ctx: &PairContext<'_>,
-    options: &ExecuteOptions,
     progress: Option<&ProgressFn>,
 ) -> (PairOutcome, Option<(DatabaseId, DataSourceId)>) {
     let mut outcome = PairOutcome::default();
@@ -122,14 +121,8 @@ pub async fn apply_pair(
         return (outcome, plan.target);
     }
     let prepared = async {
-        let (target, link) = ensure_target(
-            &plan.pair,
-            plan.create_target.as_ref(),
-            plan.target,
-            ctx,
-            options,
-        )
-        .await?;
+        let (target, link) =
+            ensure_target(&plan.pair, plan.create_target.as_ref(), plan.target, ctx).await?;
         if !plan.add_properties.is_empty() {
             let properties: serde_json::Map<String, Value> = plan
                 .add_properties
@@ -163,7 +156,7 @@ pub async fn apply_pair(
         .map(|action| {
             let (done, label) = (&done, &label);
             async move {
-                let result = apply_row(action, ctx, target.1, options).await;
+                let result = apply_row(action, ctx, target.1).await;
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(report) = progress {
                     report(&Progress {
@@ -177,7 +170,7 @@ pub async fn apply_pair(
         })
         .collect();
     let results: Vec<(&RowAction, RowWrite)> = stream::iter(writes)
-        .buffer_unordered(options.concurrency.max(1))
+        .buffer_unordered(ctx.options.concurrency.max(1))
         .collect()
         .await;
     for (action, write) in results {
@@ -214,14 +207,12 @@ pub async fn apply_pair(
         }
     }
     if let (0, Some(link)) = (outcome.failed, link) {
-        let finished = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
         let result = format!(
             "created {}, updated {}, trashed {}, unchanged {}",
             outcome.created, outcome.updated, outcome.trashed, plan.counts.unchanged
         );
         let rows = plan.counts.unchanged + plan.counts.update + outcome.created;
-        if let Err(error) = links::record_result(ctx.control, link, &finished, &result, rows).await
-        {
+        if let Err(error) = links::record_result(ctx.control, link, &result, rows).await {
             outcome
                 .errors
                 .push(format!("recording the result in the link: {error}"));

@@ -123,6 +123,30 @@ impl RunReport {
 }
 
 impl PairReport {
+    /// Takes in what applying the pair's plan did: its counts and its errors.
+    pub(crate) fn fill(&mut self, outcome: &PairOutcome) {
+        self.files_reimported = outcome.files_reimported;
+        self.files_not_copied = outcome.files_not_copied;
+        self.created = outcome.created;
+        self.updated = outcome.updated;
+        self.trashed = outcome.trashed;
+        self.failed = outcome.failed;
+        self.settled = outcome.settled;
+        self.errors.extend(outcome.errors.iter().cloned());
+    }
+
+    /// Why a pair that was applied failed, if it did: writes that failed, or hosted files not
+    /// copied.
+    pub(crate) fn failure(&self) -> Option<String> {
+        match (self.failed, self.files_not_copied) {
+            (0, 0) => None,
+            (0, files) => Some(format!(
+                "{files} Notion-hosted file(s) could not be re-imported (see the errors)"
+            )),
+            (writes, _) => Some(format!("{writes} write(s) failed")),
+        }
+    }
+
     /// Takes in the report of the same pair's next pass.
     pub(crate) fn absorb(&mut self, next: PairReport) {
         self.created += next.created;

@@ -20,7 +20,7 @@ mod sides;
 mod transfer;
 
 use self::candidates::{candidates, in_relation_order};
-use self::pair::run_pair;
+use self::pair::{RunContext, run_pair};
 use self::sides::read_sources;
 pub use self::transfer::transfer;
 
@@ -130,8 +130,7 @@ pub async fn sync(
     }
     // Relations that point at rows or databases this pass made: a second pass writes them,
     // once Notion's read-after-write lag has passed (the lookups' total wait).
-    let settle = &options.execute_options;
-    tokio::time::sleep(settle.settle_delay * settle.settle_attempts.max(1)).await;
+    tokio::time::sleep(options.execute_options.read_after_write_lag()).await;
     // Only the pairs that wait run again.
     let second = run_pass(
         control,
@@ -193,12 +192,16 @@ async fn run_pass(
         options.concurrency
     };
     // (The futures are made first, then run, so that the sync's future stays `Send`.)
+    let run = RunContext {
+        options,
+        links: links.as_ref(),
+        reads: &reads,
+        progress,
+    };
     let runs: Vec<_> = candidates
         .into_iter()
         .map(|(index, candidate)| {
-            let links = links.as_ref();
-            let reads = &reads;
-            let progress = progress.clone();
+            let run = &run;
             let source = sources.get(&candidate.source_data_source).cloned();
             async move {
                 let source = source.unwrap_or_else(|| {
@@ -210,10 +213,7 @@ async fn run_pass(
                     .boxed()
                     .shared()
                 });
-                (
-                    index,
-                    run_pair(candidate, source, links, reads, options, progress).await,
-                )
+                (index, run_pair(candidate, source, run).await)
             }
         })
         .collect();

@@ -1,17 +1,32 @@
-//! One pair, run: read, plan, and (when executing) apply and finish; and the copy rows it hands
-//! over to the pairs that relate to it.
+//! One pair, run: both pair kinds go through the same steps, on one [`RunContext`].
+//!
+//! 1. **read**: the target located (its link row, or the marker of a database a stopped run
+//!    made), both sides read at once (each within its own token's budget), what may never be
+//!    synced refused, and the references made portable between the two workspaces;
+//! 2. **plan**: the kind's pure planner, and the page bodies to check when the database copies
+//!    its content;
+//! 3. **preview** (a dry run, or a plan with nothing to write): the plan's counts in the report;
+//!    or **apply**: the kind's executor, then **finish**: the page bodies copied (they need the
+//!    rows' IDs), the outcome's counts and the pair's state.
+//!
+//! Whatever the outcome, the pair hands the rows of its copy over to the pairs that relate to
+//! its source ([`publish`]), and its report says what went wrong; a failing pair never stops
+//! the others.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use super::SyncOptions;
 use super::candidates::Candidate;
 use super::sides::{SharedSource, SideError, assemble, locate_target, read_target, waiting};
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
-
 use crate::error::{Error, Result};
-use crate::ids::{DataSourceId, PageId};
+use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::registry::Direction;
+use crate::sync::content::{self, BodyCheck};
+use crate::sync::files::hosted_files_in;
 use crate::sync::guard::PairStatus;
-use crate::sync::links::LinksTable;
+use crate::sync::links::{self, LinksTable, SyncLink};
 use crate::sync::one_way::apply::apply_pair;
 use crate::sync::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
 use crate::sync::options::ProgressFn;
@@ -19,217 +34,257 @@ use crate::sync::refs::RowMap;
 use crate::sync::refs::reads::{Publisher, RefReads};
 use crate::sync::report::{PairOutcome, PairReport, PairState};
 use crate::sync::target::{CreateTarget, PairContext, ensure_target};
+use crate::sync::two_way::read::TwoWayRead;
+use crate::sync::two_way::{TwoWayAction, TwoWayPlan, TwoWaySnapshot};
+use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
 
-/// Hands a pair's copy rows over to the pairs that relate to its source: those read (key, row),
-/// but the ones the plan trashed, and those created; nothing when the pair has no copy.
-pub(super) fn publish(
-    publisher: Option<Publisher>,
-    data_source: Option<DataSourceId>,
-    read: impl Iterator<Item = (PageId, PageId)>,
-    trashed: impl Iterator<Item = PageId>,
-    created: &[(PageId, PageId)],
-) {
-    let Some(publisher) = publisher else {
-        return;
-    };
-    let trashed: std::collections::HashSet<PageId> = trashed.collect();
-    publisher.publish(data_source.map(|data_source| {
-        let rows = read
-            .filter(|(_, target)| !trashed.contains(target))
-            .chain(created.iter().copied());
-        (data_source, Arc::new(RowMap::new(rows)))
-    }));
-}
-
-/// Hands a one-way pair's copy rows over (see [`publish`]).
-pub(super) fn publish_one_way(
-    publisher: Option<Publisher>,
-    snapshot: &PairSnapshot,
-    plan: &PairPlan,
-    target: Option<(crate::ids::DatabaseId, DataSourceId)>,
-    created: &[(PageId, PageId)],
-) {
-    let read = snapshot
-        .target
-        .iter()
-        .flat_map(|t| t.rows.iter())
-        .filter_map(|row| row.key.map(|key| (key, row.id)));
-    let trashed = plan.rows.iter().filter_map(|action| match action {
-        RowAction::Trash { target, .. } => Some(*target),
-        _ => None,
-    });
-    publish(publisher, target.map(|t| t.1), read, trashed, created);
-}
-
-/// Hands a two-way pair's environment rows over (see [`publish`]).
-pub(super) fn publish_two_way(
-    publisher: Option<Publisher>,
-    snapshot: &crate::sync::two_way::TwoWaySnapshot,
-    plan: &crate::sync::two_way::TwoWayPlan,
-    target: Option<DataSourceId>,
-    created: &[(PageId, PageId)],
-) {
-    let read = snapshot
-        .environment_rows
-        .iter()
-        .filter_map(|row| row.link.map(|key| (key, row.content.id)));
-    let trashed = plan.actions.iter().filter_map(|action| match action {
-        crate::sync::two_way::TwoWayAction::TrashEnvironment { row, .. } => Some(*row),
-        _ => None,
-    });
-    publish(publisher, target, read, trashed, created);
+/// What every pair of a pass shares: the run's options, the links table (`None`: a one-shot
+/// copy that keeps no record), the reference reads and the progress callback.
+pub(super) struct RunContext<'a> {
+    /// How the sync runs.
+    pub(super) options: &'a SyncOptions,
+    /// `system-sync-links`, when the run keeps records.
+    pub(super) links: Option<&'a LinksTable>,
+    /// The reads that make references portable, shared by the pairs.
+    pub(super) reads: &'a RefReads,
+    /// Called as row writes finish.
+    pub(super) progress: Option<ProgressFn>,
 }
 
 /// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong
-/// is in its report. `links` is the links table (`None`: a one-shot copy that keeps no record).
+/// is in its report. `source` is the one-way source's shared read (two-way pairs read their
+/// control rows themselves, with this environment's link column).
 pub(super) async fn run_pair(
-    mut candidate: Candidate,
+    candidate: Candidate,
     source: SharedSource<'_>,
-    links: Option<&LinksTable>,
-    reads: &RefReads,
-    options: &SyncOptions,
-    progress: Option<ProgressFn>,
+    run: &RunContext<'_>,
 ) -> (PairReport, Option<PairPlan>) {
-    if candidate.pair.direction == Direction::TwoWay {
-        return (
-            run_two_way_pair(candidate, links, reads, options).await,
-            None,
-        );
-    }
-    let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
-    // The source and the target are read at once (each within its own token's budget).
-    let (source, target) = futures::join!(source, read_target(&candidate, links, options));
-    let snapshot = match (source, target) {
-        (Ok(source), Ok((target, link))) => {
-            let rows = source
-                .rows
-                .iter()
-                .chain(target.iter().flat_map(|t| t.rows.iter()));
-            let (mut refs, notes) = reads
-                .pair_refs(
-                    &candidate.sides,
-                    &source.schema,
-                    rows,
-                    &candidate.handed_over,
-                )
-                .await;
-            refs.people_fallback = options.people_fallback;
-            report.notes = notes;
-            Ok((assemble(&candidate, &source, target, refs), link))
-        }
-        (Err(error), _) => Err(SideError::Source(error)),
-        (_, Err(error)) => Err(SideError::Target(error)),
+    let mut pair = PairRun {
+        report: PairReport::skipped(candidate.pair.clone(), String::new()),
+        candidate,
+        run,
     };
-    let plan = match snapshot {
-        Err(error) => {
-            report.state = PairState::Failed(error.to_string());
-            report.errors.push(error.to_string());
+    let plan = match pair.candidate.pair.direction {
+        Direction::TwoWay => {
+            if let Err(error) = pair.two_way().await {
+                pair.fail(&error);
+            }
             None
         }
-        Ok((snapshot, link)) => {
-            let mut plan = plan_pair(&snapshot, options.plan);
-            let bodies = candidate
-                .copy_content
-                .then(|| crate::sync::content::plan_bodies(&snapshot, &mut plan));
-            report.notes.extend(plan.notes.iter().cloned());
-            report.waiting = waiting(
-                &snapshot.refs,
-                snapshot.source_rows.iter(),
-                &snapshot.source_schema,
+        _ => pair.one_way(source).await,
+    };
+    let counter = &pair.candidate.counter;
+    pair.report.requests = counter.requests.load(Ordering::Relaxed);
+    pair.report.writes = counter.writes.load(Ordering::Relaxed);
+    (pair.report, plan)
+}
+
+/// One pair being run: the pair, the run it belongs to, and its report as the steps fill it.
+struct PairRun<'a> {
+    candidate: Candidate,
+    run: &'a RunContext<'a>,
+    report: PairReport,
+}
+
+impl PairRun<'_> {
+    /// The pair failed as a whole: `error` is its state and its error.
+    fn fail(&mut self, error: &dyn std::fmt::Display) {
+        self.report.state = PairState::Failed(error.to_string());
+        self.report.errors.push(error.to_string());
+    }
+
+    /// The clients and records the pair is applied with.
+    fn context<'s>(
+        &'s self,
+        links: Option<&'s LinksTable>,
+        link: Option<SyncLink>,
+    ) -> PairContext<'s> {
+        PairContext {
+            control: &self.candidate.links_client,
+            source: self.candidate.source.clone(),
+            target: self.candidate.target.clone(),
+            links,
+            link,
+            options: self.run.options.execute_options,
+        }
+    }
+
+    /// A plan's verdict on the max-delete guard: the reason it held, if it did.
+    fn guard(status: &PairStatus) -> Option<String> {
+        match status {
+            PairStatus::DeleteGuard(reason) => Some(reason.clone()),
+            PairStatus::Ready => None,
+        }
+    }
+
+    /// The preview step: what the plan would write, in the report; the state says whether it
+    /// was a dry run (`Planned`), a plan with nothing to write (`Synced`), or held by the guard.
+    fn preview(&mut self, counts: [usize; 3], files: Option<usize>, guard: Option<String>) {
+        [
+            self.report.created,
+            self.report.updated,
+            self.report.trashed,
+        ] = counts;
+        if let Some(files) = files {
+            self.report.files_reimported = files;
+        }
+        self.report.state = match (guard, self.run.options.execute) {
+            (Some(reason), _) => PairState::Guarded(reason),
+            (None, false) => PairState::Planned,
+            (None, true) => PairState::Synced,
+        };
+    }
+
+    // ----- one-way pairs -----
+
+    /// A one-way pair's steps; its plan, when it was read.
+    async fn one_way(&mut self, source: SharedSource<'_>) -> Option<PairPlan> {
+        let (snapshot, link) = match self.read_one_way(source).await {
+            Ok(read) => read,
+            Err(error) => {
+                self.fail(&error);
+                return None;
+            }
+        };
+        let (plan, bodies) = self.plan_one_way(&snapshot);
+        let guard = Self::guard(&plan.status);
+        if self.run.options.execute {
+            let ctx = self.context(self.run.links, link);
+            let (outcome, target) = apply_pair(&plan, &ctx, self.run.progress.as_ref()).await;
+            let publisher = self.candidate.publisher.take();
+            publish_one_way(publisher, &snapshot, &plan, target, &outcome.created_rows);
+            self.finish(&outcome, bodies.as_ref(), guard).await;
+        } else {
+            let target = snapshot
+                .target
+                .as_ref()
+                .map(|t| (t.database, t.data_source));
+            publish_one_way(
+                self.candidate.publisher.take(),
+                &snapshot,
+                &plan,
+                target,
+                &[],
             );
-            report.unchanged = plan.counts.unchanged;
-            report.skipped = plan.counts.foreign;
-            report.creates_target = plan.create_target.is_some();
-            let guard = match &plan.status {
-                PairStatus::DeleteGuard(reason) => Some(reason.clone()),
-                PairStatus::Ready => None,
-            };
-            if options.execute {
-                let ctx = PairContext {
-                    control: &candidate.links_client,
-                    source: candidate.source.clone(),
-                    target: candidate.target.clone(),
-                    links,
-                    link,
-                };
-                let (outcome, target) =
-                    apply_pair(&plan, &ctx, &options.execute_options, progress.as_ref()).await;
-                publish_one_way(
-                    candidate.publisher.take(),
-                    &snapshot,
-                    &plan,
-                    target,
-                    &outcome.created_rows,
-                );
-                finish(
-                    &mut report,
-                    &outcome,
-                    bodies.as_ref(),
-                    &candidate,
-                    options,
-                    guard,
-                )
-                .await;
-            } else {
-                let target = snapshot
-                    .target
-                    .as_ref()
-                    .map(|t| (t.database, t.data_source));
-                publish_one_way(candidate.publisher.take(), &snapshot, &plan, target, &[]);
-                report.created = plan.counts.create;
-                report.updated = plan.counts.update;
-                report.trashed = plan.counts.trash;
-                report.files_reimported = plan
-                    .rows
+            let files =
+                plan.rows
                     .iter()
                     .map(|action| match action {
                         RowAction::Create { properties, .. }
-                        | RowAction::Update { properties, .. } => {
-                            crate::sync::files::hosted_files_in(properties)
-                        }
+                        | RowAction::Update { properties, .. } => hosted_files_in(properties),
                         RowAction::Trash { .. } => 0,
                     })
                     .sum();
-                if let Some(checks) = &bodies {
-                    report.notes.push(format!(
-                        "page content: {} body(ies) to read (source rows edited since their last copy)",
-                        checks.len()
-                    ));
-                }
-                report.state = match guard {
-                    Some(reason) => PairState::Guarded(reason),
-                    None => PairState::Planned,
-                };
+            if let Some(checks) = &bodies {
+                self.report.notes.push(format!(
+                    "page content: {} body(ies) to read (source rows edited since their last copy)",
+                    checks.len()
+                ));
             }
-            Some(plan)
+            let c = &plan.counts;
+            self.preview([c.create, c.update, c.trash], Some(files), guard);
         }
-    };
-    report.requests = candidate.counter.requests.load(Ordering::Relaxed);
-    report.writes = candidate.counter.writes.load(Ordering::Relaxed);
-    (report, plan)
-}
+        Some(plan)
+    }
 
-/// Reads, plans and (when executing) applies a two-way pair; what went wrong is in its report.
-pub(super) async fn run_two_way_pair(
-    mut candidate: Candidate,
-    links: Option<&LinksTable>,
-    reads: &RefReads,
-    options: &SyncOptions,
-) -> PairReport {
-    use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
-    let mut report = PairReport::skipped(candidate.pair.clone(), String::new());
-    let mut publisher = candidate.publisher.take();
-    let result: Result<()> = async {
-        let pair = &candidate.pair;
-        let (target, link) = locate_target(&candidate, links, options).await?;
+    /// Reads a one-way pair: the source (its shared read) and the target at once, then the
+    /// references made portable.
+    async fn read_one_way(
+        &mut self,
+        source: SharedSource<'_>,
+    ) -> std::result::Result<(PairSnapshot, Option<SyncLink>), SideError> {
+        let (candidate, run) = (&self.candidate, self.run);
+        let (source, target) = futures::join!(source, read_target(candidate, run));
+        let source = source.map_err(SideError::Source)?;
+        let (target, link) = target.map_err(SideError::Target)?;
+        let rows = source
+            .rows
+            .iter()
+            .chain(target.iter().flat_map(|t| t.rows.iter()));
+        let (mut refs, notes) = run
+            .reads
+            .pair_refs(
+                &candidate.sides,
+                &source.schema,
+                rows,
+                &candidate.handed_over,
+            )
+            .await;
+        refs.people_fallback = run.options.people_fallback;
+        self.report.notes = notes;
+        Ok((assemble(candidate, &source, target, refs), link))
+    }
+
+    /// Plans a one-way pair, and the page bodies to check.
+    fn plan_one_way(&mut self, snapshot: &PairSnapshot) -> (PairPlan, Option<Vec<BodyCheck>>) {
+        let mut plan = plan_pair(snapshot, self.run.options.plan);
+        let bodies = self
+            .candidate
+            .copy_content
+            .then(|| content::plan_bodies(snapshot, &mut plan));
+        let report = &mut self.report;
+        report.notes.extend(plan.notes.iter().cloned());
+        report.waiting = waiting(
+            &snapshot.refs,
+            snapshot.source_rows.iter(),
+            &snapshot.source_schema,
+        );
+        report.unchanged = plan.counts.unchanged;
+        report.skipped = plan.counts.foreign;
+        report.creates_target = plan.create_target.is_some();
+        (plan, bodies)
+    }
+
+    // ----- two-way pairs -----
+
+    /// A two-way pair's steps; an error fails the pair.
+    async fn two_way(&mut self) -> Result<()> {
+        let (target, link) = locate_target(&self.candidate, self.run).await?;
+        let read = self.read_two_way(target).await?;
+        let (plan, bodies) = self.plan_two_way(&read);
+        let guard = Self::guard(&plan.status);
+        let recorded = link
+            .as_ref()
+            .and_then(|l| l.target_database.zip(l.target_data_source));
+        let no_bodies = bodies.as_ref().is_none_or(Vec::is_empty);
+        let execute = self.run.options.execute;
+        if !execute || (plan.is_empty() && no_bodies && (target.is_none() || recorded == target)) {
+            publish_two_way(
+                self.candidate.publisher.take(),
+                &read.snapshot,
+                &plan,
+                target.map(|t| t.1),
+                &[],
+            );
+            let c = &plan.counts;
+            let counts = [
+                c.create_in_environment + c.create_in_control,
+                c.update_environment + c.update_control + c.restore,
+                c.trash_environment + c.trash_control,
+            ];
+            let files = (!execute).then(|| two_way_apply::hosted_files_planned(&plan));
+            self.preview(counts, files, guard);
+            return Ok(());
+        }
+        self.apply_two_way(&read, &plan, target, link, bodies, guard)
+            .await
+    }
+
+    /// Reads a two-way pair: both sides (the rows a link names fetched by ID), what may never
+    /// be synced refused, and the references made portable.
+    async fn read_two_way(
+        &mut self,
+        target: Option<(DatabaseId, DataSourceId)>,
+    ) -> Result<TwoWayRead> {
+        let (candidate, run) = (&self.candidate, self.run);
         let mut read = two_way_read::read_two_way(
-            pair,
+            &candidate.pair,
             &candidate.source,
             candidate.source_data_source,
             &candidate.target,
             target,
             candidate.source_schema.as_deref().cloned(),
-            options.execute_options.concurrency,
+            run.options.execute_options.concurrency,
         )
         .await?;
         let snapshot = &read.snapshot;
@@ -251,7 +306,8 @@ pub(super) async fn run_two_way_pair(
         .into_iter()
         .flatten()
         .map(|r| &r.content);
-        let (refs, notes) = reads
+        let (refs, notes) = run
+            .reads
             .pair_refs(
                 &candidate.sides,
                 &snapshot.control_schema,
@@ -259,23 +315,29 @@ pub(super) async fn run_two_way_pair(
                 &candidate.handed_over,
             )
             .await;
-        report.notes = notes;
+        self.report.notes = notes;
         two_way_read::make_portable(&mut read, refs, &candidate.source, &candidate.target).await?;
         let snapshot = &read.snapshot;
-        report.waiting = waiting(
+        self.report.waiting = waiting(
             &snapshot.refs,
             snapshot.control_rows.iter().map(|r| &r.content),
             &snapshot.control_schema,
         );
-        let mut plan = two_way_read::plan(&read, options.conflict_policy, options.plan);
-        // Page content goes one way only, control → environment.
-        let bodies = candidate.copy_content.then(|| {
-            crate::sync::content::add_marker_column(
+        Ok(read)
+    }
+
+    /// Plans a two-way pair, and the page bodies to check (content goes one way only, control
+    /// → environment).
+    fn plan_two_way(&mut self, read: &TwoWayRead) -> (TwoWayPlan, Option<Vec<BodyCheck>>) {
+        let options = self.run.options;
+        let mut plan = two_way_read::plan(read, options.conflict_policy, options.plan);
+        let bodies = self.candidate.copy_content.then(|| {
+            content::add_marker_column(
                 read.snapshot.environment_schema.as_ref(),
                 plan.create_environment.as_mut(),
                 &mut plan.environment_add_properties,
             );
-            crate::sync::content::bodies_to_check(
+            content::bodies_to_check(
                 read.snapshot.control_rows.iter().map(|row| &row.content),
                 read.snapshot
                     .environment_rows
@@ -283,6 +345,7 @@ pub(super) async fn run_two_way_pair(
                     .map(|row| &row.content),
             )
         });
+        let report = &mut self.report;
         report.notes.extend(plan.notes.iter().cloned());
         report.notes.extend(two_way_apply::conflict_lines(&plan));
         if let Some(checks) = &bodies {
@@ -293,48 +356,25 @@ pub(super) async fn run_two_way_pair(
         }
         report.unchanged = plan.counts.unchanged;
         report.creates_target = plan.create_environment.is_some();
-        let guard = match &plan.status {
-            PairStatus::DeleteGuard(reason) => Some(reason.clone()),
-            PairStatus::Ready => None,
-        };
-        let recorded = link
-            .as_ref()
-            .and_then(|l| l.target_database.zip(l.target_data_source));
-        let no_bodies = bodies.as_ref().is_none_or(Vec::is_empty);
-        if !options.execute
-            || (plan.is_empty() && no_bodies && (target.is_none() || recorded == target))
-        {
-            publish_two_way(
-                publisher.take(),
-                &read.snapshot,
-                &plan,
-                target.map(|t| t.1),
-                &[],
-            );
-            let c = &plan.counts;
-            report.created = c.create_in_environment + c.create_in_control;
-            report.updated = c.update_environment + c.update_control + c.restore;
-            report.trashed = c.trash_environment + c.trash_control;
-            if !options.execute {
-                report.files_reimported = two_way_apply::hosted_files_planned(&plan);
-            }
-            report.state = match (guard, options.execute) {
-                (Some(reason), _) => PairState::Guarded(reason),
-                (None, false) => PairState::Planned,
-                (None, true) => PairState::Synced,
-            };
-            return Ok(());
-        }
-        let Some(links) = links else {
+        (plan, bodies)
+    }
+
+    /// Applies a two-way plan: the environment's copy made or recorded, the columns each side
+    /// lacks added, the row actions, then the finish and the link row's result.
+    async fn apply_two_way(
+        &mut self,
+        read: &TwoWayRead,
+        plan: &TwoWayPlan,
+        target: Option<(DatabaseId, DataSourceId)>,
+        link: Option<SyncLink>,
+        bodies: Option<Vec<BodyCheck>>,
+        guard: Option<String>,
+    ) -> Result<()> {
+        let Some(links) = self.run.links else {
             return Err(Error::Config("two-way pairs need the links table".into()));
         };
-        let ctx = PairContext {
-            control: &candidate.links_client,
-            source: candidate.source.clone(),
-            target: candidate.target.clone(),
-            links: Some(links),
-            link,
-        };
+        let candidate = &self.candidate;
+        let ctx = self.context(Some(links), link);
         let create = plan
             .create_environment
             .as_ref()
@@ -343,14 +383,8 @@ pub(super) async fn run_two_way_pair(
                 title: read.title.clone(),
                 properties: properties.clone(),
             });
-        let (target, link_row) = ensure_target(
-            pair,
-            create.as_ref(),
-            target,
-            &ctx,
-            &options.execute_options,
-        )
-        .await?;
+        let (target, link_row) =
+            ensure_target(&candidate.pair, create.as_ref(), target, &ctx).await?;
         two_way_apply::add_columns(
             &candidate.source,
             candidate.source_data_source,
@@ -364,110 +398,130 @@ pub(super) async fn run_two_way_pair(
         )
         .await?;
         let outcome = two_way_apply::apply_actions(
-            &plan,
+            plan,
             &candidate.source,
             candidate.source_data_source,
             &candidate.target,
             target.1,
-            &options.execute_options,
+            &ctx.options,
         )
         .await;
+        let control = ctx.control.clone();
         publish_two_way(
-            publisher.take(),
+            self.candidate.publisher.take(),
             &read.snapshot,
-            &plan,
+            plan,
             Some(target.1),
             &outcome.created_rows,
         );
-        finish(
-            &mut report,
-            &outcome,
-            bodies.as_ref(),
-            &candidate,
-            options,
-            guard,
-        )
-        .await;
+        self.finish(&outcome, bodies.as_ref(), guard).await;
         if let (0, Some(link_row)) = (outcome.failed, link_row) {
-            let finished =
-                humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
             let result = format!(
                 "created {}, updated {}, trashed {}, conflicts {}",
                 outcome.created, outcome.updated, outcome.trashed, plan.counts.conflicts
             );
             let rows = read.snapshot.control_rows.len() + plan.counts.create_in_control;
-            crate::sync::links::record_result(ctx.control, link_row, &finished, &result, rows)
-                .await?;
+            links::record_result(&control, link_row, &result, rows).await?;
         }
         Ok(())
     }
-    .await;
-    if let Err(error) = result {
-        report.state = PairState::Failed(error.to_string());
-        report.errors.push(error.to_string());
+
+    // ----- both -----
+
+    /// The finish step, after a pair's rows were applied: its outcome in the report, the page
+    /// bodies copied (they need the rows' IDs), and the pair's state.
+    async fn finish(
+        &mut self,
+        outcome: &PairOutcome,
+        bodies: Option<&Vec<BodyCheck>>,
+        guard: Option<String>,
+    ) {
+        let report = &mut self.report;
+        report.fill(outcome);
+        if let Some(checks) = bodies {
+            let created = outcome.created_rows.iter().copied().collect();
+            let bodies = content::apply_bodies(
+                checks,
+                &self.candidate.source,
+                &self.candidate.target,
+                &created,
+                &self.run.options.execute_options,
+            )
+            .await;
+            // A body that failed only for its files counts as files not copied, not as a write.
+            let files_only = bodies.failed.min(bodies.files_not_copied);
+            report.failed += bodies.failed - files_only;
+            report.files_reimported += bodies.files_reimported;
+            report.files_not_copied += bodies.files_not_copied;
+            report.errors.extend(bodies.errors.iter().cloned());
+            report.notes.extend(bodies.notes());
+        }
+        report.state = if let Some(failure) = report.failure() {
+            PairState::Failed(failure)
+        } else if let Some(reason) = guard {
+            PairState::Guarded(reason)
+        } else {
+            PairState::Synced
+        };
     }
-    report.requests = candidate.counter.requests.load(Ordering::Relaxed);
-    report.writes = candidate.counter.writes.load(Ordering::Relaxed);
-    report
 }
 
-/// Why an applied pair failed, if it did: writes that failed, or hosted files not copied.
-/// After a pair's rows were applied: its outcome in the report, the page bodies copied (they
-/// need the rows' IDs), and the pair's state.
-pub(super) async fn finish(
-    report: &mut PairReport,
-    outcome: &PairOutcome,
-    bodies: Option<&Vec<crate::sync::content::BodyCheck>>,
-    candidate: &Candidate,
-    options: &SyncOptions,
-    guard: Option<String>,
+/// Hands a pair's copy rows over to the pairs that relate to its source: those read (key, row),
+/// but the ones the plan trashed, and those created; nothing when the pair has no copy.
+fn publish(
+    publisher: Option<Publisher>,
+    data_source: Option<DataSourceId>,
+    read: impl Iterator<Item = (PageId, PageId)>,
+    trashed: impl Iterator<Item = PageId>,
+    created: &[(PageId, PageId)],
 ) {
-    fill(report, outcome);
-    if let Some(checks) = bodies {
-        let created = outcome.created_rows.iter().copied().collect();
-        let bodies = crate::sync::content::apply_bodies(
-            checks,
-            &candidate.source,
-            &candidate.target,
-            &created,
-            &options.execute_options,
-        )
-        .await;
-        // A body that failed only for its files counts as files not copied, not as a write.
-        let files_only = bodies.failed.min(bodies.files_not_copied);
-        report.failed += bodies.failed - files_only;
-        report.files_reimported += bodies.files_reimported;
-        report.files_not_copied += bodies.files_not_copied;
-        report.errors.extend(bodies.errors.iter().cloned());
-        report.notes.extend(bodies.notes());
-    }
-    report.state = if let Some(failure) = failure_of(report) {
-        PairState::Failed(failure)
-    } else if let Some(reason) = guard {
-        PairState::Guarded(reason)
-    } else {
-        PairState::Synced
+    let Some(publisher) = publisher else {
+        return;
     };
+    let trashed: HashSet<PageId> = trashed.collect();
+    publisher.publish(data_source.map(|data_source| {
+        let rows = read
+            .filter(|(_, target)| !trashed.contains(target))
+            .chain(created.iter().copied());
+        (data_source, Arc::new(RowMap::new(rows)))
+    }));
 }
 
-/// Why a pair that was applied failed, if it did (its writes, its bodies, its files).
-pub(super) fn failure_of(report: &PairReport) -> Option<String> {
-    match (report.failed, report.files_not_copied) {
-        (0, 0) => None,
-        (0, files) => Some(format!(
-            "{files} Notion-hosted file(s) could not be re-imported (see the errors)"
-        )),
-        (writes, _) => Some(format!("{writes} write(s) failed")),
-    }
+/// Hands a one-way pair's copy rows over (see [`publish`]).
+fn publish_one_way(
+    publisher: Option<Publisher>,
+    snapshot: &PairSnapshot,
+    plan: &PairPlan,
+    target: Option<(DatabaseId, DataSourceId)>,
+    created: &[(PageId, PageId)],
+) {
+    let read = snapshot
+        .target
+        .iter()
+        .flat_map(|t| t.rows.iter())
+        .filter_map(|row| row.key.map(|key| (key, row.id)));
+    let trashed = plan.rows.iter().filter_map(|action| match action {
+        RowAction::Trash { target, .. } => Some(*target),
+        _ => None,
+    });
+    publish(publisher, target.map(|t| t.1), read, trashed, created);
 }
 
-pub(super) fn fill(report: &mut PairReport, outcome: &PairOutcome) {
-    report.files_reimported = outcome.files_reimported;
-    report.files_not_copied = outcome.files_not_copied;
-    report.created = outcome.created;
-    report.updated = outcome.updated;
-    report.trashed = outcome.trashed;
-    report.failed = outcome.failed;
-    report.settled = outcome.settled;
-    report.errors.extend(outcome.errors.iter().cloned());
+/// Hands a two-way pair's environment rows over (see [`publish`]).
+fn publish_two_way(
+    publisher: Option<Publisher>,
+    snapshot: &TwoWaySnapshot,
+    plan: &TwoWayPlan,
+    target: Option<DataSourceId>,
+    created: &[(PageId, PageId)],
+) {
+    let read = snapshot
+        .environment_rows
+        .iter()
+        .filter_map(|row| row.link.map(|key| (key, row.content.id)));
+    let trashed = plan.actions.iter().filter_map(|action| match action {
+        TwoWayAction::TrashEnvironment { row, .. } => Some(*row),
+        _ => None,
+    });
+    publish(publisher, target, read, trashed, created);
 }

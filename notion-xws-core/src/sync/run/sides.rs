@@ -2,8 +2,8 @@
 //! target located by its link row or its marker, and read; and the two put together into the
 //! planner's snapshot.
 
-use super::SyncOptions;
 use super::candidates::Candidate;
+use super::pair::RunContext;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
 use crate::model::DataSource;
 use crate::registry::{Direction, Protected};
-use crate::sync::links::{LinkState, LinksTable};
+use crate::sync::links::LinkState;
 use crate::sync::one_way::plan::PairSnapshot;
 use crate::sync::refs::reads::complete_truncated;
 use crate::sync::refs::{PairRefs, RefSide, RelationCopy, count_kept, has_references};
@@ -60,13 +60,12 @@ pub(super) async fn read_source(
 /// When the last run stopped half-way, waits for Notion's read-after-write lag to pass first.
 pub(super) async fn locate_target(
     candidate: &Candidate,
-    links: Option<&LinksTable>,
-    options: &SyncOptions,
+    run: &RunContext<'_>,
 ) -> Result<(
     Option<(crate::ids::DatabaseId, DataSourceId)>,
     Option<crate::sync::links::SyncLink>,
 )> {
-    let link = links.and_then(|l| l.link_for(&candidate.pair)).cloned();
+    let link = run.links.and_then(|l| l.link_for(&candidate.pair)).cloned();
     let mut target = link
         .as_ref()
         .and_then(|l| l.target_database.zip(l.target_data_source));
@@ -75,8 +74,7 @@ pub(super) async fn locate_target(
             find_marked_target(&candidate.target, candidate.target_parent, &candidate.pair).await?;
     }
     if link.as_ref().is_some_and(|l| l.state != LinkState::Done) {
-        let settle = &options.execute_options;
-        tokio::time::sleep(settle.settle_delay * settle.settle_attempts.max(1)).await;
+        tokio::time::sleep(run.options.execute_options.read_after_write_lag()).await;
     }
     Ok((target, link))
 }
@@ -84,10 +82,9 @@ pub(super) async fn locate_target(
 /// Reads the target side of a pair: its link row and, when it exists, the target.
 pub(super) async fn read_target(
     candidate: &Candidate,
-    links: Option<&LinksTable>,
-    options: &SyncOptions,
+    run: &RunContext<'_>,
 ) -> Result<(Option<TargetSnapshot>, Option<crate::sync::links::SyncLink>)> {
-    let (target_ids, link) = locate_target(candidate, links, options).await?;
+    let (target_ids, link) = locate_target(candidate, run).await?;
     let target = match target_ids {
         None => None,
         Some((database, data_source)) => {

@@ -3,7 +3,7 @@
 
 use super::SyncOptions;
 use super::candidates::{Candidate, Counted};
-use super::pair::run_pair;
+use super::pair::{RunContext, run_pair};
 use super::sides::shared_source;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -81,7 +81,13 @@ pub async fn transfer(
         None,
         protected,
     );
-    let (report, plan) = run_pair(candidate, source, None, &reads, options, progress).await;
+    let run = RunContext {
+        options,
+        links: None,
+        reads: &reads,
+        progress,
+    };
+    let (report, plan) = run_pair(candidate, source, &run).await;
     Ok(RunReport {
         dry_run: !options.execute,
         pairs: vec![report],
