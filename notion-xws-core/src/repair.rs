@@ -330,7 +330,7 @@ fn column_config(column_type: ColumnType) -> Result<PropertyConfigKind> {
 fn text_value(config: Option<&PropertyConfig>, text: &str) -> Value {
     match config.map(|c| c.type_name()) {
         Some("url") => json!({"url": text}),
-        _ => json!({"rich_text": [{"type": "text", "text": {"content": text}}]}),
+        _ => crate::model::params::rich_text_value(text),
     }
 }
 

@@ -198,9 +198,9 @@ impl NotionClient {
         id: BlockId,
         children: &AppendBlockChildren,
     ) -> Result<List<Block>> {
-        if children.children.len() > 100 {
+        if children.children.len() > AppendBlockChildren::MAX_CHILDREN {
             return Err(Error::Config(format!(
-                "{} blocks in one append; Notion takes at most 100 (use AppendBlockChildren::batches)",
+                "{} blocks in one append; Notion takes at most 100 (split them: sync::content::append_calls)",
                 children.children.len()
             )));
         }

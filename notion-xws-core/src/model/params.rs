@@ -542,21 +542,10 @@ pub struct AppendBlockChildren {
 }
 
 impl AppendBlockChildren {
-    /// The most blocks one request may append.
+    /// The most blocks one request may append (and one block's `children` may hold). How a
+    /// longer body is split into appends within Notion's limits is
+    /// [`sync::content::append_calls`](crate::sync::content::append_calls).
     pub const MAX_CHILDREN: usize = 100;
-
-    /// Bodies that append `children` at the end, at most [`Self::MAX_CHILDREN`] per body, in
-    /// order.
-    pub fn batches(children: Vec<Value>) -> Vec<Self> {
-        children
-            .chunks(Self::MAX_CHILDREN)
-            .map(|chunk| Self {
-                children: chunk.to_vec(),
-                position: None,
-                extra: JsonMap::new(),
-            })
-            .collect()
-    }
 }
 
 /// Where appended blocks go (API 2026-03-11; replaces `after`).
@@ -623,6 +612,12 @@ impl CreateFileUpload {
 }
 
 serde_via_json_object!(PropertyChange, TimestampFilter);
+
+/// The request JSON of a rich-text property value holding `text` as one plain segment:
+/// `{"rich_text": [{"type": "text", "text": {"content": text}}]}`.
+pub fn rich_text_value(text: &str) -> Value {
+    serde_json::json!({"rich_text": [{"type": "text", "text": {"content": text}}]})
+}
 
 #[cfg(test)]
 mod tests {
@@ -770,13 +765,7 @@ mod tests {
     }
 
     #[test]
-    fn append_children_is_batched_by_one_hundred() {
-        let children = vec![json!({"paragraph": {"rich_text": []}}); 250];
-        let batches = AppendBlockChildren::batches(children);
-        assert_eq!(
-            batches.iter().map(|b| b.children.len()).collect::<Vec<_>>(),
-            vec![100, 100, 50]
-        );
+    fn append_children_round_trips() {
         round_trip::<AppendBlockChildren>(json!({
             "children": [{"paragraph": {"rich_text": [{"text": {"content": "x"}}]}}],
             "position": {"type": "after_block", "after_block": {"id": "393abc1e-edcd-8181-8d59-e30a27148c69"}}

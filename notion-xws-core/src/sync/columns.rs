@@ -44,7 +44,7 @@ pub fn source_key(row: &Page) -> Option<PageId> {
 
 /// The key column's value for a source row, as request JSON.
 pub fn key_value(source: PageId) -> Value {
-    serde_json::json!({"rich_text": [{"type": "text", "text": {"content": source.to_string()}}]})
+    crate::model::params::rich_text_value(&source.to_string())
 }
 
 /// The hash these columns hold (a base's per-property hashes, a body's marker): 64-bit FNV-1a,

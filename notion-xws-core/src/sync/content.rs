@@ -56,7 +56,7 @@ use crate::model::{Block, PropertyConfig};
 pub use super::columns::CONTENT_KEY;
 
 /// The most blocks in one array of a request.
-pub const MAX_CHILDREN: usize = 100;
+pub const MAX_CHILDREN: usize = crate::model::params::AppendBlockChildren::MAX_CHILDREN;
 
 /// The most block elements in one request, nested ones included.
 pub const MAX_BLOCKS_PER_REQUEST: usize = 1000;
@@ -91,7 +91,7 @@ impl ContentMarker {
 
     /// The request JSON that writes the marker into [`CONTENT_KEY`].
     pub fn property_value(&self) -> Value {
-        json!({ CONTENT_KEY: {"rich_text": [{"type": "text", "text": {"content": self.text()}}]} })
+        json!({ CONTENT_KEY: crate::model::params::rich_text_value(&self.text()) })
     }
 }
 

@@ -34,6 +34,7 @@ use super::rows::SyncPair;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
+use crate::model::params::rich_text_value;
 use crate::model::params::{CreateDatabase, InitialDataSource};
 use crate::model::{Page, Parent, ParentKind, PropertyValueKind, RichText};
 use crate::registry::Registry;
@@ -122,10 +123,6 @@ fn read_link(page: &Page) -> SyncLink {
             _ => None,
         })),
     }
-}
-
-fn rich(text: &str) -> Value {
-    json!({"rich_text": [{"type": "text", "text": {"content": text}}]})
 }
 
 impl LinksTable {
@@ -264,8 +261,8 @@ pub async fn record_target(
         control,
         link,
         json!({
-            "Target Database ID": rich(&database.to_string()),
-            "Target Data Source ID": rich(&data_source.to_string()),
+            "Target Database ID": rich_text_value(&database.to_string()),
+            "Target Data Source ID": rich_text_value(&data_source.to_string()),
             "Target URL": {"url": format!("https://www.notion.so/{}", database.simple())},
             "State": {"select": {"name": state.word()}},
         }),
@@ -297,7 +294,7 @@ pub async fn record_result(
         json!({
             "State": {"select": {"name": LinkState::Done.word()}},
             "Last Sync": {"date": {"start": finished}},
-            "Last Result": rich(result),
+            "Last Result": rich_text_value(result),
             "Target Rows": {"number": target_rows},
         }),
     )

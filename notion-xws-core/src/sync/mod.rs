@@ -1,24 +1,24 @@
 //! The sync: databases created under the right parent page, rows kept in step, every row
 //! exactly once.
 //!
+//! By the data flow, from what is shared to what runs it:
+//!
 //! - [`columns`]: every `notion-xws:*` column the sync adds, and how its value is encoded.
-//! - [`rows`]: the row model shared by every step ([`SyncPair`](rows::SyncPair),
-//!   [`RowContent`](rows::RowContent), the target's snapshot).
-//! - [`options`]: the executor's knobs, shared by every part that writes.
+//! - [`rows`]: the row model every step shares (`SyncPair`, `RowContent`, the target's snapshot).
 //! - [`values`]: property values in one canonical form, for comparing and for writing.
-//! - [`content`]: page content (the blocks of each row), copied when a database asks for it.
 //! - [`schema`]: the source's schema translated for the target, and the correlation column.
-//! - [`plan`]: the pure planner and the [`PairPlan`](plan::PairPlan) it makes.
-//! - [`two_way`]: the pure two-way planner (a base per linked row pair, conflicts, a policy),
-//!   its reader (`two_way::read`) and its executor (`two_way::apply`).
-//! - [`refs`]: relation and people values made portable between two workspaces.
-//! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
-//! - [`execute`]: the one-way executor, which applies a plan and settles unknown outcomes (by
-//!   the rules of [`client::writes`](crate::client::writes)).
+//! - [`refs`]: relation and people values made portable between workspaces, and their reads.
 //! - [`files`]: Notion-hosted files, re-imported into the other workspace just before a write.
-//! - [`run`]: the orchestrator ([`sync`], [`transfer`]); `run_refs`: the reads that make
-//!   references portable (the users lists, the related copies' rows), shared by the pairs.
+//! - [`content`]: page content (the blocks of each row), copied when a database asks for it.
+//! - [`guard`]: the max-delete guard, one rule for both pair kinds.
+//! - [`options`]: the executor's knobs and its progress reports.
+//! - `settle`: writes whose outcome is unknown, looked up before they are sent again.
+//! - [`target`]: a pair's target database, found by its marker or created, and recorded.
+//! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
+//! - [`one_way`]: one-way pairs: the pure planner and the executor.
+//! - [`two_way`]: two-way pairs: the pure planner (bases, conflicts, a policy), reader, executor.
 //! - [`report`]: what became of each pair and of the run ([`RunReport`]), as JSON and Markdown.
+//! - [`run`]: the orchestrator ([`sync`], [`transfer`]): the pairs, their order, each one's steps.
 //!
 //! Plan, then apply: planning reads and never writes; applying writes only what the plan says.
 //! A target row is identified by the correlation column `notion-xws:source`, which holds its

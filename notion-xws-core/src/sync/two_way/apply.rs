@@ -27,16 +27,13 @@ use super::{
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
+use crate::model::params::rich_text_value;
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::columns::key_value;
 use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::report::PairOutcome;
 use crate::sync::settle::create_settled;
-
-fn rich(text: &str) -> Value {
-    json!({"rich_text": [{"type": "text", "text": {"content": text}}]})
-}
 
 /// Adds columns to a data source (sent once more if its outcome is unknown: harmless).
 pub(crate) async fn add_columns(
@@ -275,7 +272,7 @@ async fn apply_one(
             control
                 .set_page(
                     *row,
-                    json!({"properties": {link: rich(&other.to_string())}}),
+                    json!({"properties": {link: rich_text_value(&other.to_string())}}),
                 )
                 .await?;
         }

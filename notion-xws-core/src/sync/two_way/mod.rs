@@ -120,8 +120,7 @@ pub fn decode_link(text: &str) -> Option<(PageId, bool)> {
 
 /// The request JSON of a control row's link.
 fn link_value(environment_row: PageId, trashed_by_sync: bool) -> Value {
-    let text = encode_link(environment_row, trashed_by_sync);
-    serde_json::json!({"rich_text": [{"type": "text", "text": {"content": text}}]})
+    crate::model::params::rich_text_value(&encode_link(environment_row, trashed_by_sync))
 }
 
 /// A row of either side as the two-way planner sees it.
