@@ -1,0 +1,309 @@
+//! The bodies of a pair copied: each source body read and, when it changed since its last copy,
+//! written over the target's, its Notion-hosted files re-imported; then its marker recorded.
+
+use std::collections::HashMap;
+
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use tokio::time::Instant;
+
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{BlockId, PageId};
+use crate::sync::files::{FailedFile, FileImportError, HostedMedia, reimport_media};
+use crate::sync::options::ExecuteOptions;
+use crate::sync::values::HOSTED_FILE_PLACEHOLDER;
+
+use super::body::{clear_body, read_body, write_body};
+use super::convert::{BlockNode, Losses, body_hash, convert_with_media, note};
+use super::{BodyCheck, ContentMarker};
+
+/// What looking at a pair's bodies did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BodyOutcome {
+    /// Bodies read from the source.
+    pub read: usize,
+    /// Target bodies written (replaced, or written into a new row).
+    pub copied: usize,
+    /// Bodies read and found the same as last copied (only the marker written).
+    pub unchanged: usize,
+    /// Bodies that failed (not written, or written without some of their hosted files).
+    pub failed: usize,
+    /// Hosted files of media blocks re-imported into the target.
+    pub files_reimported: usize,
+    /// Hosted files of media blocks that could not be re-imported (a note stands in for each,
+    /// and the next run tries again).
+    pub files_not_copied: usize,
+    /// Why they failed.
+    pub errors: Vec<String>,
+    /// What the copies could not keep.
+    pub losses: Losses,
+}
+
+impl BodyOutcome {
+    /// The outcome in words, for a pair's notes.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = vec![format!(
+            "page content: {} body(ies) read, {} copied, {} unchanged",
+            self.read, self.copied, self.unchanged
+        )];
+        if self.files_reimported > 0 {
+            notes.push(format!(
+                "page content: {} Notion-hosted file(s) re-imported",
+                self.files_reimported
+            ));
+        }
+        if self.files_not_copied > 0 {
+            notes.push(format!(
+                "page content: {} Notion-hosted file(s) could not be re-imported (a note stands \
+                 in for each; the next run tries again; see the errors)",
+                self.files_not_copied
+            ));
+        }
+        notes.extend(self.losses.notes());
+        notes
+    }
+}
+
+/// What became of one body.
+pub(super) enum BodyResult {
+    Copied {
+        losses: Losses,
+        media: MediaOutcome,
+    },
+    Unchanged(Losses),
+    /// Its target row does not exist (its create failed).
+    NoTarget,
+}
+
+/// What re-importing the hosted files of a body did.
+#[derive(Debug, Default)]
+pub(super) struct MediaOutcome {
+    /// Files re-imported.
+    pub(super) imported: usize,
+    /// Files left out (a note stands in for each).
+    pub(super) failed: Vec<FailedFile>,
+}
+
+/// Whether a block is a media block standing for a hosted file ([`convert_with_media`]).
+pub(super) fn is_media_placeholder(block: &Value) -> bool {
+    block
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(|kind| block.get(kind))
+        .and_then(|payload| payload.get("type"))
+        .and_then(Value::as_str)
+        == Some(HOSTED_FILE_PLACEHOLDER)
+}
+
+/// Re-imports the hosted files of a converted body (`media`, read from `source` at `read_at`)
+/// into `target`, one after the other, and writes each in its placeholder's place; a file that
+/// cannot be re-imported is replaced by a note naming it.
+pub(super) async fn resolve_media(
+    body: &mut [BlockNode],
+    media: &[HostedMedia],
+    read_at: Instant,
+    row: PageId,
+    clients: (&NotionClient, &NotionClient),
+    options: &ExecuteOptions,
+    losses: &mut Losses,
+) -> MediaOutcome {
+    let (source, target) = clients;
+    let mut references = Vec::with_capacity(media.len());
+    for file in media {
+        references.push(reimport_media(file, read_at, source, row, target, options).await);
+    }
+    let mut outcome = MediaOutcome::default();
+    let mut results = media.iter().zip(references);
+    fill_media(body, &mut results, &mut outcome, losses);
+    outcome
+}
+
+/// Writes the outcomes of [`resolve_media`] into the placeholders of `nodes`, in body order.
+pub(super) fn fill_media<'m>(
+    nodes: &mut [BlockNode],
+    results: &mut impl Iterator<
+        Item = (
+            &'m HostedMedia,
+            std::result::Result<Map<String, Value>, FileImportError>,
+        ),
+    >,
+    outcome: &mut MediaOutcome,
+    losses: &mut Losses,
+) {
+    for node in nodes {
+        if !is_media_placeholder(&node.block) {
+            fill_media(&mut node.children, results, outcome, losses);
+            continue;
+        }
+        let Some((file, result)) = results.next() else {
+            return;
+        };
+        match result {
+            Ok(reference) => {
+                let kind = file.kind.as_str();
+                if let Some(payload) = node.block.get_mut(kind).and_then(Value::as_object_mut) {
+                    payload.remove(HOSTED_FILE_PLACEHOLDER);
+                    payload.extend(reference);
+                }
+                outcome.imported += 1;
+            }
+            Err(error) => {
+                *node = note(
+                    &format!("{} hosted by Notion", file.kind),
+                    Some(&file.name),
+                    losses,
+                );
+                outcome.failed.push(FailedFile {
+                    property: format!("page content ({} block)", file.kind),
+                    name: file.name.clone(),
+                    error,
+                });
+            }
+        }
+    }
+}
+
+/// The `source_edited` of the marker of a body written without some of its hosted files: never
+/// a `last_edited_time`, so that the next run reads the body again and retries them.
+pub const INCOMPLETE: &str = "incomplete";
+
+/// Reads one source body and, when it differs from the last copy, replaces the target's; then
+/// records the marker. `fresh`: the target row was created by this run, so its body is empty.
+pub(super) async fn copy_body(
+    check: &BodyCheck,
+    target_row: PageId,
+    fresh: bool,
+    source: &NotionClient,
+    target: &NotionClient,
+    options: &ExecuteOptions,
+) -> Result<BodyResult> {
+    let read_at = Instant::now();
+    let read = read_body(source, BlockId::from(check.source)).await?;
+    let mut losses = Losses::default();
+    let mut media = Vec::new();
+    let mut body = convert_with_media(&read, &mut losses, &mut media);
+    let mut marker = ContentMarker {
+        source_edited: check.source_edited.clone(),
+        hash: body_hash(&body),
+    };
+    let same = check
+        .recorded
+        .as_ref()
+        .is_some_and(|m| m.hash == marker.hash);
+    let mut resolved = MediaOutcome::default();
+    if !same {
+        if !media.is_empty() {
+            resolved = resolve_media(
+                &mut body,
+                &media,
+                read_at,
+                check.source,
+                (source, target),
+                options,
+                &mut losses,
+            )
+            .await;
+        }
+        if !resolved.failed.is_empty() {
+            // What is written is not the source's body: the next run must look again.
+            marker = ContentMarker {
+                source_edited: INCOMPLETE.to_owned(),
+                hash: body_hash(&body),
+            };
+        }
+        // Whatever is there goes first: a body half-written by a stopped run is replaced.
+        let mut clear = !fresh;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            if clear {
+                clear_body(target, target_row).await?;
+            }
+            match write_body(target, target_row, &body).await {
+                Ok(()) => break,
+                // An append whose outcome is unknown is not sent again: the body is cleared and
+                // written again, once.
+                Err(Error::AmbiguousWrite { .. }) if attempts < 2 => clear = true,
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    target
+        .set_page_properties(target_row, marker.property_value())
+        .await?;
+    Ok(if same {
+        BodyResult::Unchanged(losses)
+    } else {
+        BodyResult::Copied {
+            losses,
+            media: resolved,
+        }
+    })
+}
+
+/// Looks at the bodies of `checks`: each read from `source`, and copied to `target` when it
+/// changed. `created` maps source rows to the target rows this run created.
+pub async fn apply_bodies(
+    checks: &[BodyCheck],
+    source: &NotionClient,
+    target: &NotionClient,
+    created: &HashMap<PageId, PageId>,
+    options: &ExecuteOptions,
+) -> BodyOutcome {
+    let mut outcome = BodyOutcome::default();
+    // (The futures are made first, then run, so that the caller's future stays `Send`.)
+    let copies: Vec<_> = checks
+        .iter()
+        .map(|check| async move {
+            let (row, fresh) = match (check.target, created.get(&check.source)) {
+                (Some(row), _) => (row, false),
+                (None, Some(row)) => (*row, true),
+                (None, None) => return (check, Ok(BodyResult::NoTarget)),
+            };
+            (
+                check,
+                copy_body(check, row, fresh, source, target, options).await,
+            )
+        })
+        .collect();
+    let results: Vec<(&BodyCheck, Result<BodyResult>)> = stream::iter(copies)
+        .buffer_unordered(options.concurrency.max(1))
+        .collect()
+        .await;
+    for (check, result) in results {
+        match result {
+            Ok(BodyResult::Copied { losses, media }) => {
+                outcome.read += 1;
+                outcome.copied += 1;
+                outcome.losses.add(&losses);
+                outcome.files_reimported += media.imported;
+                outcome.files_not_copied += media.failed.len();
+                // A body written without some of its files is not done: it counts as failed.
+                outcome.failed += usize::from(!media.failed.is_empty());
+                for failed in media.failed {
+                    outcome.errors.push(format!(
+                        "page content of source row {}: {failed}",
+                        check.source
+                    ));
+                }
+            }
+            Ok(BodyResult::Unchanged(losses)) => {
+                outcome.read += 1;
+                outcome.unchanged += 1;
+                outcome.losses.add(&losses);
+            }
+            Ok(BodyResult::NoTarget) => {}
+            Err(error) => {
+                outcome.failed += 1;
+                outcome.errors.push(format!(
+                    "page content of source row {}: {error}",
+                    check.source
+                ));
+            }
+        }
+    }
+    outcome
+}

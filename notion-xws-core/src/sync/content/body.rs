@@ -1,0 +1,189 @@
+//! Bodies read and written: a page's blocks read as a tree, a converted body appended in calls
+//! within Notion's limits ([`append_calls`]), and a body cleared.
+
+use futures::future::{BoxFuture, FutureExt};
+use futures::stream::TryStreamExt;
+use serde_json::{Value, json};
+
+use crate::client::NotionClient;
+use crate::error::{Error, Result};
+use crate::ids::{BlockId, PageId};
+use crate::model::Block;
+
+use super::convert::{BlockNode, COPIED_BLOCKS, SourceBlock};
+
+/// The most blocks in one array of a request.
+pub const MAX_CHILDREN: usize = crate::model::params::AppendBlockChildren::MAX_CHILDREN;
+
+/// The most block elements in one request, nested ones included.
+pub const MAX_BLOCKS_PER_REQUEST: usize = 1000;
+
+/// How deep a body is read at most (a guard against a cycle, never reached by real pages).
+pub(super) const MAX_READ_DEPTH: usize = 64;
+
+/// Whether the children of a block are read: not for what is replaced by a note (a child page's
+/// children are another page's content).
+pub(super) fn reads_children(block: &Block) -> bool {
+    COPIED_BLOCKS.contains(&block.block_type.as_str())
+        || matches!(
+            block.block_type.as_str(),
+            "column_list" | "column" | "synced_block"
+        )
+}
+
+/// Reads the body of a page (or the children of a block) as a tree: one request per block that
+/// has children (and per 100 blocks).
+pub fn read_body(client: &NotionClient, id: BlockId) -> BoxFuture<'_, Result<Vec<SourceBlock>>> {
+    read_level(client, id, 0)
+}
+
+pub(super) fn read_level(
+    client: &NotionClient,
+    id: BlockId,
+    depth: usize,
+) -> BoxFuture<'_, Result<Vec<SourceBlock>>> {
+    async move {
+        let blocks: Vec<Block> = client.block_children(id).try_collect().await?;
+        let mut out = Vec::with_capacity(blocks.len());
+        for block in blocks {
+            let mut unreadable = false;
+            let children = if block.has_children && reads_children(&block) && depth < MAX_READ_DEPTH
+            {
+                match read_level(client, block.id, depth + 1).await {
+                    Ok(children) => children,
+                    // A synced block's original may not be shared with the integration.
+                    Err(Error::NotFound(_) | Error::Forbidden(_))
+                        if block.block_type == "synced_block" =>
+                    {
+                        unreadable = true;
+                        Vec::new()
+                    }
+                    Err(error) => return Err(error),
+                }
+            } else {
+                Vec::new()
+            };
+            out.push(SourceBlock {
+                block,
+                children,
+                unreadable,
+            });
+        }
+        Ok(out)
+    }
+    .boxed()
+}
+
+/// One append call for one parent's children: the blocks as request JSON (with the children
+/// that fit in this request), and, for blocks whose children (or some of them) go in later
+/// calls, their index in this call and those children.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppendCall<'a> {
+    /// The blocks to append, as request JSON.
+    pub children: Vec<Value>,
+    /// Children appended later under the block at this index of the call's answer.
+    pub later: Vec<(usize, &'a [BlockNode])>,
+}
+
+/// The calls that append `nodes` under one parent, in order: at most [`MAX_CHILDREN`] per
+/// array and [`MAX_BLOCKS_PER_REQUEST`] per request; a block's children are sent with it when
+/// none of them has children of its own (the first [`MAX_CHILDREN`] of them; the rest later),
+/// else later, under the ID the append returns for it.
+pub fn append_calls(nodes: &[BlockNode]) -> Vec<AppendCall<'_>> {
+    let mut calls = Vec::new();
+    let mut current = AppendCall {
+        children: Vec::new(),
+        later: Vec::new(),
+    };
+    let mut size = 0;
+    for node in nodes {
+        let inline =
+            !node.children.is_empty() && node.children.iter().all(|c| c.children.is_empty());
+        let (sent, rest): (&[BlockNode], &[BlockNode]) = if inline {
+            node.children
+                .split_at(node.children.len().min(MAX_CHILDREN))
+        } else {
+            (&[], &node.children)
+        };
+        let weight = 1 + sent.len();
+        if current.children.len() == MAX_CHILDREN || size + weight > MAX_BLOCKS_PER_REQUEST {
+            calls.push(std::mem::replace(
+                &mut current,
+                AppendCall {
+                    children: Vec::new(),
+                    later: Vec::new(),
+                },
+            ));
+            size = 0;
+        }
+        let mut block = node.block.clone();
+        if !sent.is_empty()
+            && let Some(kind) = block.get("type").and_then(Value::as_str).map(str::to_owned)
+            && let Some(payload) = block.get_mut(&kind).and_then(Value::as_object_mut)
+        {
+            payload.insert(
+                "children".into(),
+                Value::Array(sent.iter().map(|c| c.block.clone()).collect()),
+            );
+        }
+        if !rest.is_empty() {
+            current.later.push((current.children.len(), rest));
+        }
+        current.children.push(block);
+        size += weight;
+    }
+    if !current.children.is_empty() {
+        calls.push(current);
+    }
+    calls
+}
+
+/// How many append calls writing `body` takes (what [`write_body`] sends).
+pub fn append_call_count(body: &[BlockNode]) -> usize {
+    append_calls(body)
+        .iter()
+        .map(|call| {
+            1 + call
+                .later
+                .iter()
+                .map(|(_, children)| append_call_count(children))
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+/// Appends a converted body under `page`, in the calls of [`append_calls`], each parent's
+/// children in order.
+pub async fn write_body(client: &NotionClient, page: PageId, body: &[BlockNode]) -> Result<()> {
+    let mut pending: Vec<(BlockId, &[BlockNode])> = vec![(BlockId::from(page), body)];
+    while let Some((parent, nodes)) = pending.pop() {
+        for call in append_calls(nodes) {
+            let made = client
+                .append_block_children_json(parent, json!(call.children))
+                .await?;
+            for (index, children) in call.later {
+                let made = made.results.get(index).ok_or_else(|| Error::Decode {
+                    what: "an append's answer".into(),
+                    message: format!("it lists {} blocks, fewer than sent", made.results.len()),
+                })?;
+                pending.push((made.id, children));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes every top-level block of a page's body (their children go with them).
+pub async fn clear_body(client: &NotionClient, page: PageId) -> Result<usize> {
+    let blocks: Vec<Block> = client
+        .block_children(BlockId::from(page))
+        .try_collect()
+        .await?;
+    for block in &blocks {
+        match client.delete_block(block.id).await {
+            Ok(_) | Err(Error::NotFound(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(blocks.len())
+}

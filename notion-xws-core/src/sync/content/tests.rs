@@ -1,0 +1,389 @@
+//! The content sync's unit tests: conversion, hashing, the limits of the append calls.
+
+use super::apply::{MediaOutcome, fill_media, is_media_placeholder};
+use super::*;
+use crate::model::Block;
+use crate::sync::files::FileImportError;
+use crate::sync::values::HOSTED_FILE_PLACEHOLDER;
+
+fn block(kind: &str, content: Value, has_children: bool) -> Block {
+    serde_json::from_value(json!({
+        "object": "block", "id": "393abc1e-edcd-8181-8d59-e30a27148c69",
+        "created_time": "2026-07-04T09:08:00.000Z", "last_edited_time": "2026-07-04T09:08:00.000Z",
+        "created_by": {"object": "user", "id": "7775f3a3-893f-43fa-b625-460c61094c78"},
+        "has_children": has_children, "in_trash": false, "type": kind, kind: content,
+    }))
+    .unwrap()
+}
+
+fn source(kind: &str, content: Value, children: Vec<SourceBlock>) -> SourceBlock {
+    SourceBlock {
+        block: block(kind, content, !children.is_empty()),
+        children,
+        unreadable: false,
+    }
+}
+
+fn paragraph(text: &str) -> SourceBlock {
+    source(
+        "paragraph",
+        json!({"rich_text": [{"type": "text", "text": {"content": text, "link": null},
+            "annotations": {"bold": false, "color": "default"}, "plain_text": text, "href": null}],
+            "color": "default"}),
+        Vec::new(),
+    )
+}
+
+fn node(children: Vec<BlockNode>) -> BlockNode {
+    BlockNode {
+        block: json!({"type": "toggle", "toggle": {"rich_text": []}}),
+        children,
+    }
+}
+
+#[test]
+fn blocks_keep_type_content_and_children_and_lose_ids() {
+    let read = vec![source(
+        "toggle",
+        json!({"rich_text": [], "color": "red"}),
+        vec![paragraph("inside")],
+    )];
+    let mut losses = Losses::default();
+    let body = convert(&read, &mut losses);
+    assert_eq!(body.len(), 1);
+    assert_eq!(
+        body[0].block,
+        json!({"type": "toggle", "toggle": {"rich_text": [], "color": "red"}})
+    );
+    let child = &body[0].children[0].block;
+    assert_eq!(
+        child["paragraph"]["rich_text"][0]["text"]["content"],
+        "inside"
+    );
+    assert!(
+        child.get("id").is_none()
+            && child["paragraph"]["rich_text"][0]
+                .get("plain_text")
+                .is_none()
+    );
+    assert_eq!(losses, Losses::default());
+}
+
+#[test]
+fn what_cannot_be_created_becomes_a_note() {
+    let read = vec![
+        source("child_page", json!({"title": "Specs"}), Vec::new()),
+        source("child_database", json!({"title": "Bugs"}), Vec::new()),
+        source(
+            "link_preview",
+            json!({"url": "https://github.com/x/y/pull/1"}),
+            Vec::new(),
+        ),
+        source("unsupported", json!({}), Vec::new()),
+        source(
+            "link_to_page",
+            json!({"type": "page_id", "page_id": "393abc1e-edcd-8181-8d59-e30a27148c69"}),
+            Vec::new(),
+        ),
+        source(
+            "image",
+            json!({"type": "file", "file": {"url": "https://prod-files-secure.s3.us-west-2.amazonaws.com/a/b/diagram%201.png?X-Amz=1", "expiry_time": "2026-07-04T10:08:00.000Z"}, "caption": []}),
+            Vec::new(),
+        ),
+        source(
+            "image",
+            json!({"type": "external", "external": {"url": "https://example.com/a.png"}, "caption": []}),
+            Vec::new(),
+        ),
+        SourceBlock {
+            unreadable: true,
+            ..source(
+                "synced_block",
+                json!({"synced_from": {"type": "block_id", "block_id": "393abc1e-edcd-8181-8d59-e30a27148c69"}}),
+                Vec::new(),
+            )
+        },
+    ];
+    let mut losses = Losses::default();
+    let body = convert(&read, &mut losses);
+    let texts: Vec<String> = body
+        .iter()
+        .map(|n| {
+            n.block["paragraph"]["rich_text"][0]["text"]["content"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert!(texts[0].contains("child page “Specs”"), "{texts:?}");
+    assert!(texts[1].contains("child database “Bugs”"));
+    assert!(texts[2].contains("https://github.com/x/y/pull/1"));
+    assert_eq!(
+        body[5].block,
+        json!({"type": "image", "image": {"type": HOSTED_FILE_PLACEHOLDER,
+            HOSTED_FILE_PLACEHOLDER: {"name": "diagram 1.png"}, "caption": []}}),
+        "a hosted image waits for its re-import"
+    );
+    assert_eq!(
+        body[6].block,
+        json!({"type": "image", "image": {"type": "external", "external": {"url": "https://example.com/a.png"}, "caption": []}})
+    );
+    assert_eq!(losses.not_copied.values().sum::<usize>(), 6);
+    assert_eq!(losses.notes().len(), 1);
+}
+
+fn hosted(kind: &str, name: &str, signed: &str) -> SourceBlock {
+    let mut content = json!({"type": "file", "file": {
+        "url": format!("https://prod-files-secure.s3.us-west-2.amazonaws.com/w/{name}?X-Amz-Date={signed}"),
+        "expiry_time": "2026-07-04T10:08:00.000Z"}, "caption": []});
+    if kind == "file" {
+        content["name"] = json!(name);
+    }
+    source(kind, content, Vec::new())
+}
+
+#[test]
+fn hosted_media_hash_by_name_and_place_not_by_signed_url() {
+    let read = |signed: &str| {
+        vec![
+            paragraph("intro"),
+            source(
+                "toggle",
+                json!({"rich_text": []}),
+                vec![hosted("image", "a.png", signed)],
+            ),
+            source(
+                "column_list",
+                json!({}),
+                vec![source(
+                    "column",
+                    json!({}),
+                    vec![hosted("file", "spec.pdf", signed)],
+                )],
+            ),
+        ]
+    };
+    let (mut first, mut again) = (Vec::new(), Vec::new());
+    let body = convert_with_media(
+        &read("20260704T090000Z"),
+        &mut Losses::default(),
+        &mut first,
+    );
+    let later = convert_with_media(
+        &read("20260704T100000Z"),
+        &mut Losses::default(),
+        &mut again,
+    );
+    assert_eq!(body_hash(&body), body_hash(&later));
+    assert!(
+        !body_hash(&body).is_empty() && !body.iter().any(|n| n.block.to_string().contains("X-Amz"))
+    );
+    // One media per placeholder, in body order, with the URL as read.
+    assert_eq!(
+        first
+            .iter()
+            .map(|m| (m.kind.as_str(), m.name.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("image", "a.png"), ("file", "spec.pdf")]
+    );
+    assert!(first[1].url.ends_with("20260704T090000Z"));
+    assert_eq!(body[2].block["file"]["name"], "spec.pdf");
+    // Another name, or another place, is another body.
+    let renamed = convert(
+        &[paragraph("intro"), hosted("image", "b.png", "x")],
+        &mut Losses::default(),
+    );
+    let moved = convert(
+        &[hosted("image", "a.png", "x"), paragraph("intro")],
+        &mut Losses::default(),
+    );
+    let kept = convert(
+        &[paragraph("intro"), hosted("image", "a.png", "y")],
+        &mut Losses::default(),
+    );
+    assert_ne!(body_hash(&renamed), body_hash(&kept));
+    assert_ne!(body_hash(&moved), body_hash(&kept));
+}
+
+#[test]
+fn re_imported_media_reference_their_upload_and_failed_ones_become_notes() {
+    let mut media = Vec::new();
+    let mut losses = Losses::default();
+    let mut body = convert_with_media(
+        &[
+            source(
+                "toggle",
+                json!({"rich_text": []}),
+                vec![hosted("image", "a.png", "x")],
+            ),
+            hosted("pdf", "b.pdf", "x"),
+            paragraph("kept"),
+        ],
+        &mut losses,
+        &mut media,
+    );
+    let upload = json!("393abc1e-edcd-81c2-b028-00b21f81936b");
+    let reference = json!({"type": "file_upload", "file_upload": {"id": upload}});
+    let row: PageId = "393abc1e-edcd-81e9-afca-e7cba9d39cff".parse().unwrap();
+    let results = vec![
+        Ok(reference.as_object().unwrap().clone()),
+        Err(FileImportError::FileGone { row }),
+    ];
+    let mut outcome = MediaOutcome::default();
+    fill_media(
+        &mut body,
+        &mut media.iter().zip(results),
+        &mut outcome,
+        &mut losses,
+    );
+    assert_eq!(
+        body[0].children[0].block,
+        json!({"type": "image", "image": {"type": "file_upload", "file_upload": {"id": upload}, "caption": []}})
+    );
+    let note = body[1].block["paragraph"]["rich_text"][0]["text"]["content"].to_string();
+    assert!(note.contains("pdf hosted by Notion “b.pdf”"), "{note}");
+    assert_eq!(
+        body[2].block["paragraph"]["rich_text"][0]["text"]["content"],
+        "kept"
+    );
+    assert_eq!(outcome.imported, 1);
+    assert_eq!(outcome.failed.len(), 1);
+    assert!(outcome.failed[0].to_string().contains("b.pdf"));
+    assert_eq!(losses.not_copied.get("pdf hosted by Notion"), Some(&1));
+    assert!(!body.iter().any(|n| is_media_placeholder(&n.block)));
+}
+
+#[test]
+fn mentions_become_text_and_layouts_their_content() {
+    let mention = source(
+        "paragraph",
+        json!({"rich_text": [
+            {"type": "text", "text": {"content": "see ", "link": null}, "plain_text": "see "},
+            {"type": "mention", "mention": {"type": "page", "page": {"id": "393abc1e-edcd-8169-85ce-c64d3d3f20fd"}}, "plain_text": "Roadmap", "annotations": {"bold": true}}
+        ]}),
+        Vec::new(),
+    );
+    let columns = source(
+        "column_list",
+        json!({}),
+        vec![
+            source("column", json!({}), vec![paragraph("left")]),
+            source("column", json!({}), vec![paragraph("right")]),
+        ],
+    );
+    let mut losses = Losses::default();
+    let body = convert(&[mention, columns], &mut losses);
+    assert_eq!(
+        body[0].block["paragraph"]["rich_text"][1],
+        json!({"type": "text", "text": {"content": "Roadmap", "link": null}, "annotations": {"bold": true}})
+    );
+    assert_eq!(body.len(), 3, "the columns' content in order");
+    assert_eq!((losses.mentions_flattened, losses.unwrapped), (1, 1));
+}
+
+#[test]
+fn the_hash_follows_content_not_key_order() {
+    let a = vec![BlockNode::leaf(
+        json!({"type": "paragraph", "paragraph": {"rich_text": [], "color": "default"}}),
+    )];
+    let b = vec![BlockNode::leaf(
+        json!({"paragraph": {"color": "default", "rich_text": []}, "type": "paragraph"}),
+    )];
+    let c = vec![BlockNode::leaf(
+        json!({"type": "paragraph", "paragraph": {"rich_text": [], "color": "red"}}),
+    )];
+    assert_eq!(body_hash(&a), body_hash(&b));
+    assert_ne!(body_hash(&a), body_hash(&c));
+    assert_ne!(body_hash(&a), body_hash(&[node(a.clone())]));
+    let marker = ContentMarker {
+        source_edited: "2026-07-04T09:08:00.000Z".into(),
+        hash: body_hash(&a),
+    };
+    assert_eq!(ContentMarker::parse(&marker.text()), Some(marker));
+    assert_eq!(ContentMarker::parse("garbage"), None);
+}
+
+/// Every call within the limits: ≤ 100 per array, ≤ 2 levels, ≤ 1000 blocks.
+fn assert_within_limits(nodes: &[BlockNode]) {
+    for call in append_calls(nodes) {
+        assert!(call.children.len() <= MAX_CHILDREN);
+        let mut total = 0;
+        for block in &call.children {
+            total += 1;
+            let kind = block["type"].as_str().unwrap();
+            if let Some(children) = block[kind].get("children").and_then(Value::as_array) {
+                assert!(children.len() <= MAX_CHILDREN);
+                total += children.len();
+                for child in children {
+                    let kind = child["type"].as_str().unwrap();
+                    assert!(
+                        child[kind].get("children").is_none(),
+                        "three levels in a request"
+                    );
+                }
+            }
+        }
+        assert!(
+            total <= MAX_BLOCKS_PER_REQUEST,
+            "{total} blocks in a request"
+        );
+        for (_, later) in call.later {
+            assert_within_limits(later);
+        }
+    }
+}
+
+#[test]
+fn a_body_of_250_blocks_three_levels_deep_goes_out_in_28_calls() {
+    let leaf = || BlockNode::leaf(json!({"type": "paragraph", "paragraph": {"rich_text": []}}));
+    // 250 top-level blocks; every tenth a toggle holding two toggles of one paragraph each.
+    let body: Vec<BlockNode> = (0..250)
+        .map(|i| {
+            if i % 10 == 0 {
+                node(vec![node(vec![leaf()]), node(vec![leaf()])])
+            } else {
+                leaf()
+            }
+        })
+        .collect();
+    assert_eq!(body.iter().map(BlockNode::count).sum::<usize>(), 350);
+    // 3 calls for the top level (100, 100, 50), then one per toggle of the top level, whose
+    // two toggles go with their paragraphs.
+    assert_eq!(append_call_count(&body), 3 + 25);
+    let first = &append_calls(&body)[0];
+    assert_eq!(first.children.len(), 100);
+    assert_eq!(first.later.len(), 10);
+    assert_within_limits(&body);
+}
+
+#[test]
+fn requests_stay_under_a_thousand_blocks_and_long_lists_are_split() {
+    let leaf = || BlockNode::leaf(json!({"type": "paragraph", "paragraph": {"rich_text": []}}));
+    // 20 toggles of 99 paragraphs each: 100 blocks per toggle, so 10 per request.
+    let body: Vec<BlockNode> = (0..20)
+        .map(|_| node((0..99).map(|_| leaf()).collect()))
+        .collect();
+    let calls = append_calls(&body);
+    assert_eq!(
+        calls.iter().map(|c| c.children.len()).collect::<Vec<_>>(),
+        vec![10, 10]
+    );
+    assert_within_limits(&body);
+    // A table of 150 rows: the first 100 rows with it, the other 50 appended under it.
+    let table = BlockNode {
+        block: json!({"type": "table", "table": {"table_width": 1}}),
+        children: (0..150)
+            .map(|_| BlockNode::leaf(json!({"type": "table_row", "table_row": {"cells": [[]]}})))
+            .collect(),
+    };
+    let calls = append_calls(std::slice::from_ref(&table));
+    assert_eq!(
+        calls[0].children[0]["table"]["children"]
+            .as_array()
+            .unwrap()
+            .len(),
+        100
+    );
+    assert_eq!(calls[0].later[0].1.len(), 50);
+    assert_eq!(append_call_count(std::slice::from_ref(&table)), 2);
+}
