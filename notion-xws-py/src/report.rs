@@ -384,10 +384,6 @@ impl PyRunReport {
     pub(crate) fn new(report: notion_xws_core::sync::RunReport) -> Self {
         Self(Arc::new(report))
     }
-
-    fn total(&self, count: impl Fn(&notion_xws_core::sync::PairReport) -> usize) -> usize {
-        self.0.pairs.iter().map(count).sum()
-    }
 }
 
 #[pymethods]
@@ -408,31 +404,31 @@ impl PyRunReport {
     /// Target rows created (planned, in a dry run), all pairs together.
     #[getter]
     fn created(&self) -> usize {
-        self.total(|p| p.created)
+        self.0.created()
     }
 
     /// Target rows updated (planned, in a dry run).
     #[getter]
     fn updated(&self) -> usize {
-        self.total(|p| p.updated)
+        self.0.updated()
     }
 
     /// Target rows trashed (planned, in a dry run).
     #[getter]
     fn trashed(&self) -> usize {
-        self.total(|p| p.trashed)
+        self.0.trashed()
     }
 
     /// Rows already the same on both sides.
     #[getter]
     fn unchanged(&self) -> usize {
-        self.total(|p| p.unchanged)
+        self.0.unchanged()
     }
 
     /// Writes that failed.
     #[getter]
     fn failed(&self) -> usize {
-        self.total(|p| p.failed)
+        self.0.failed()
     }
 
     /// Requests the pairs made.

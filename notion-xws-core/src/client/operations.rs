@@ -8,8 +8,8 @@ use super::pagination::{paginate, query_all};
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, FileUploadId, PageId, PropertyId};
 use crate::model::params::{
-    AppendBlockChildren, CreateDatabase, CreateFileUpload, CreatePage, Filter, QueryDataSource,
-    Search, SearchFilter, SearchObjectKind, UpdateDataSource, UpdatePage,
+    AppendBlockChildren, CreateDataSource, CreateDatabase, CreateFileUpload, CreatePage, Filter,
+    QueryDataSource, Search, SearchFilter, SearchObjectKind, UpdateDataSource, UpdatePage,
 };
 use crate::model::{
     Block, DataSource, Database, FileUpload, List, Page, PropertyItemResponse, SearchResult, User,
@@ -91,6 +91,14 @@ impl NotionClient {
         let request = self
             .request(Method::Post, "/v1/databases")
             .with_body(body("a database", database)?);
+        self.send(request).await
+    }
+
+    /// `POST /v1/data_sources`: a further data source of a database.
+    pub async fn create_data_source(&self, data_source: &CreateDataSource) -> Result<DataSource> {
+        let request = self
+            .request(Method::Post, "/v1/data_sources")
+            .with_body(body("a data source", data_source)?);
         self.send(request).await
     }
 

@@ -12,26 +12,14 @@ use super::content::text;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::fake::FakeNotion;
-use crate::ids::{DataSourceId, DatabaseId, ObjectId, PageId};
+use crate::ids::{DataSourceId, DatabaseId, PageId};
+use crate::model::params::CreateDataSource;
 use crate::secret::NotionToken;
-use crate::transport::Method;
 
 /// One integration's calls.
 #[derive(Debug, Clone)]
 pub(super) struct DemoApi {
     client: NotionClient,
-}
-
-/// The ID at `pointer` in an answer to `what`.
-fn id_at(body: &Value, pointer: &str, what: &str) -> Result<ObjectId> {
-    let text = body
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::Decode {
-            what: what.to_owned(),
-            message: format!("no `{pointer}` in the answer"),
-        })?;
-    Ok(ObjectId::parse(text)?)
 }
 
 impl DemoApi {
@@ -42,19 +30,13 @@ impl DemoApi {
         }
     }
 
-    async fn call(&self, method: Method, path: String, body: Value) -> Result<Value> {
-        let request = self.client.request(method, path).with_body(body);
-        self.client.send(request).await
-    }
-
     /// `POST /v1/pages`: a page titled `title` under `parent`.
     pub(super) async fn page(&self, parent: PageId, title: &str) -> Result<PageId> {
         let body = json!({
             "parent": {"page_id": parent.to_string()},
             "properties": {"title": text(title)},
         });
-        let page = self.call(Method::Post, "/v1/pages".into(), body).await?;
-        Ok(id_at(&page, "/id", "a new page")?.into())
+        Ok(self.client.create_page_json(body).await?.id)
     }
 
     /// `POST /v1/databases`: a database titled `title` under `parent`, with `properties` as the
@@ -70,13 +52,19 @@ impl DemoApi {
             "title": text(title),
             "initial_data_source": {"properties": properties},
         });
-        let database = self
-            .call(Method::Post, "/v1/databases".into(), body)
-            .await?;
-        let what = format!("the new database {title:?}");
+        let database = self.client.create_database_json(body).await?;
+        let data_source_id =
+            database
+                .data_source_ids()
+                .first()
+                .copied()
+                .ok_or_else(|| Error::Decode {
+                    what: format!("the new database {title:?}"),
+                    message: "it lists no data source".into(),
+                })?;
         Ok(DemoDatabase {
-            database_id: DatabaseId::from(id_at(&database, "/id", &what)?),
-            data_source_id: DataSourceId::from(id_at(&database, "/data_sources/0/id", &what)?),
+            database_id: database.id,
+            data_source_id,
         })
     }
 
@@ -92,18 +80,19 @@ impl DemoApi {
             "title": text(title),
             "properties": properties,
         });
-        let source = self
-            .call(Method::Post, "/v1/data_sources".into(), body)
-            .await?;
-        Ok(id_at(&source, "/id", "a new data source")?.into())
+        let body: CreateDataSource = serde_json::from_value(body).map_err(|e| Error::Decode {
+            what: format!("the data source {title:?} to create"),
+            message: e.to_string(),
+        })?;
+        Ok(self.client.create_data_source(&body).await?.id)
     }
 
     /// `PATCH /v1/data_sources/{id}`: adds (or changes) the columns `properties` of `source`.
     pub(super) async fn add_columns(&self, source: DataSourceId, properties: Value) -> Result<()> {
-        let body = json!({ "properties": properties });
-        self.call(Method::Patch, format!("/v1/data_sources/{source}"), body)
-            .await?;
-        Ok(())
+        self.client
+            .set_data_source_properties(source, properties)
+            .await
+            .map(drop)
     }
 
     /// `POST /v1/pages`: a row of `source` with `properties`.
@@ -112,7 +101,6 @@ impl DemoApi {
             "parent": {"type": "data_source_id", "data_source_id": source.to_string()},
             "properties": properties,
         });
-        let page = self.call(Method::Post, "/v1/pages".into(), body).await?;
-        Ok(id_at(&page, "/id", "a new row")?.into())
+        Ok(self.client.create_page_json(body).await?.id)
     }
 }

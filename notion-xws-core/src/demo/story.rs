@@ -211,7 +211,7 @@ impl DemoReport {
         writeln!(out, "{}", self.first.to_markdown())?;
         writeln!(out, "## 6. sync --execute, again\n")?;
         writeln!(out, "{}", self.second.to_markdown())?;
-        let created: usize = self.first.pairs.iter().map(|p| p.created).sum();
+        let created = self.first.created();
         writeln!(
             out,
             "The first sync created {created} rows with {} writes ({} requests); the second made \
@@ -220,7 +220,7 @@ impl DemoReport {
             self.first.requests(),
             self.second.writes(),
             self.second.requests(),
-            self.second.pairs.iter().map(|p| p.unchanged).sum::<usize>()
+            self.second.unchanged()
         )?;
 
         writeln!(

@@ -9,14 +9,15 @@
 //! - [`schema`]: the source's schema translated for the target, and the correlation column.
 //! - [`refs`]: relation and people values made portable between workspaces, and their reads.
 //! - [`files`]: Notion-hosted files, re-imported into the other workspace just before a write.
-//! - [`content`]: page content (the blocks of each row), copied when a database asks for it.
 //! - [`guard`]: the max-delete guard, one rule for both pair kinds.
 //! - [`options`]: the executor's knobs and its progress reports.
 //! - `settle`: writes whose outcome is unknown, looked up before they are sent again.
 //! - [`target`]: a pair's target database, found by its marker or created, and recorded.
+//! - [`outcome`]: what applying a pair's plan did, for both pair kinds.
 //! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
 //! - [`one_way`]: one-way pairs: the pure planner and the executor.
 //! - [`two_way`]: two-way pairs: the pure planner (bases, conflicts, a policy), reader, executor.
+//! - [`content`]: page content (the blocks of each row), copied when a database asks for it.
 //! - [`report`]: what became of each pair and of the run ([`RunReport`]), as JSON and Markdown.
 //! - [`run`]: the orchestrator ([`sync`], [`transfer`]): the pairs, their order, each one's steps.
 //!
@@ -32,6 +33,7 @@ pub mod guard;
 pub mod links;
 pub mod one_way;
 pub mod options;
+pub mod outcome;
 pub mod refs;
 pub mod report;
 pub mod rows;

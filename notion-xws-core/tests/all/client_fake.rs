@@ -14,7 +14,7 @@ use notion_xws_core::transport::{DynTransport, Method};
 use notion_xws_core::{DataSourceId, PageId, PropertyId};
 use serde_json::json;
 
-use crate::fake_support::{id, ok, row, tasks_database, text};
+use crate::support::fake::{id, ok, row, tasks_database, text};
 
 #[tokio::test(start_paused = true)]
 async fn query_all_goes_past_the_result_cap_with_no_row_lost_or_twice() {
@@ -104,7 +104,7 @@ async fn a_relation_is_read_whole_past_the_25_a_page_shows() {
     )
     .await;
     let all: Vec<_> = members.iter().map(|m| json!({"id": m})).collect();
-    let too_many = crate::fake_support::send(
+    let too_many = crate::support::fake::send(
         &fake,
         Method::Patch,
         &format!("/v1/pages/{}", id(&project)),

@@ -21,10 +21,10 @@ use notion_xws_core::transport::{DynTransport, Method};
 use notion_xws_core::{BlockId, PageId};
 use serde_json::{Value, json};
 
-use crate::audit::World;
-use crate::fake_support::{id, ok, send, text};
 use crate::files::hosted_file;
-use crate::sync::{Crash, acme_client, execute, small_world, target_of};
+use crate::support::fake::{id, ok, send, text};
+use crate::support::sync::{Crash, acme_client, execute, small_world, target_of};
+use crate::support::world::World;
 
 /// The small world with `rows` rows, its `system-databases` given a `Sync Content` checkbox,
 /// checked for Tasks when `on`.

@@ -13,7 +13,7 @@ use notion_xws_core::transport::Method;
 use notion_xws_core::{DataSourceId, NotionLink, NotionToken};
 use serde_json::{Value, json};
 
-use crate::fake_support::{ok, send};
+use crate::support::fake::{ok, send};
 
 async fn world(seed: u64) -> DemoWorld {
     let fake = FakeNotion::new(FakeConfig {

@@ -11,7 +11,7 @@ use notion_xws_core::transport::{ApiRequest, Method, Transport};
 use notion_xws_core::{Error, TransportErrorKind};
 use serde_json::{Value, json};
 
-use crate::fake_support::{V2025, id, ok, query, row, send, tasks_database, text, titles};
+use crate::support::fake::{V2025, id, ok, query, row, send, tasks_database, text, titles};
 
 #[tokio::test]
 async fn queries_stop_at_ten_thousand_results() {

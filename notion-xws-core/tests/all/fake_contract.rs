@@ -10,7 +10,7 @@ use notion_xws_core::transport::{ApiRequest, Method, Transport};
 use notion_xws_core::{Error, NotionToken};
 use serde_json::{Value, json};
 
-use crate::fake_support::{V2025, id, ok, query, row, send, tasks_database, text, titles};
+use crate::support::fake::{V2025, id, ok, query, row, send, tasks_database, text, titles};
 
 /// A fake, a workspace, and the transport a scenario talks through.
 struct Harness {

@@ -6,7 +6,7 @@ use notion_xws_core::fake::{FakeConfig, FakeNotion};
 use notion_xws_core::transport::{ApiRequest, Method, Transport};
 use serde_json::{Value, json};
 
-use crate::fake_support::{id, ok, send, tasks_database, text};
+use crate::support::fake::{id, ok, send, tasks_database, text};
 
 fn fixture(name: &str) -> Value {
     let path = format!(

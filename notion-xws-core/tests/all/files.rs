@@ -15,15 +15,9 @@ use notion_xws_core::transport::Method;
 use notion_xws_core::{DataSourceId, NotionToken};
 use serde_json::{Value, json};
 
-use crate::audit::World;
-use crate::fake_support::{id, ok, text};
-
-fn execute() -> SyncOptions {
-    SyncOptions {
-        execute: true,
-        ..SyncOptions::default()
-    }
-}
+use crate::support::fake::{id, ok, text};
+use crate::support::sync::execute;
+use crate::support::world::World;
 
 fn tasks(report: &RunReport) -> &notion_xws_core::sync::PairReport {
     report
@@ -53,7 +47,7 @@ pub(crate) async fn hosted_file(world: &World, token: &NotionToken, name: &str) 
 /// environment `Acme` in the given direction; its one row holds a hosted and an external file.
 async fn files_world(sync_as: &str) -> (World, String, String) {
     let world = World::new(true).await;
-    let (db, ds) = crate::audit::create_database(
+    let (db, ds) = crate::support::world::create_database(
         &world.fake,
         world.token(),
         &world.library,
@@ -104,7 +98,7 @@ async fn environment_rows(world: &World) -> (NotionClient, DataSourceId, Vec<Pag
         .find(|l| l.database_row == Some(db))
         .and_then(|l| l.target_data_source)
         .unwrap();
-    let acme = crate::sync::acme_client(world).await;
+    let acme = crate::support::sync::acme_client(world).await;
     let rows = acme
         .query_all(target, None, &[])
         .try_collect()
@@ -294,7 +288,7 @@ async fn the_fake_attaches_only_an_uploaded_upload_of_its_own_workspace() {
         let fake = world.fake.clone();
         let ds = ds.clone();
         async move {
-            crate::fake_support::send(
+            crate::support::fake::send(
                 &fake,
                 Method::Post,
                 "/v1/pages",
@@ -347,7 +341,7 @@ async fn the_fake_attaches_only_an_uploaded_upload_of_its_own_workspace() {
         .unwrap();
     let (_, _, url) = attachments(&row[0]).remove(0);
     tokio::time::sleep(Duration::from_secs(3_601)).await;
-    let stale = crate::fake_support::send(
+    let stale = crate::support::fake::send(
         &world.fake,
         Method::Post,
         "/v1/file_uploads",

@@ -20,8 +20,6 @@ mod fake_contract;
 #[cfg(feature = "fake")]
 mod fake_shapes;
 #[cfg(feature = "fake")]
-mod fake_support;
-#[cfg(feature = "fake")]
 mod files;
 mod fixtures;
 #[cfg(feature = "fake")]
@@ -32,6 +30,8 @@ mod references;
 mod repair;
 #[cfg(feature = "http")]
 mod secrets;
+#[cfg(feature = "fake")]
+mod support;
 #[cfg(feature = "fake")]
 mod sync;
 #[cfg(feature = "fake")]

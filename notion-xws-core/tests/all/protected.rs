@@ -12,9 +12,9 @@ use notion_xws_core::transport::Method;
 use notion_xws_core::{DataSourceId, Error, PageId};
 use serde_json::json;
 
-use crate::audit::{World, create_database, page};
-use crate::fake_support::{id, ok, text};
-use crate::sync::{execute, pair, rows, target_of};
+use crate::support::fake::{id, ok, text};
+use crate::support::sync::{execute, pair, rows, target_of};
+use crate::support::world::{World, create_database, page};
 
 const RELATION: &str = "Related to system-databases (system-environments)";
 

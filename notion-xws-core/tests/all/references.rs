@@ -18,9 +18,9 @@ use notion_xws_core::transport::Method;
 use notion_xws_core::{DataSourceId, PageId, UserId};
 use serde_json::{Value, json};
 
-use crate::audit::{World, create_database};
-use crate::fake_support::{id, ok, text};
-use crate::sync::{execute, pair, rows, target_of};
+use crate::support::fake::{id, ok, text};
+use crate::support::sync::{execute, pair, rows, target_of};
+use crate::support::world::{World, create_database};
 
 /// Projects and Tasks (a relation to Projects, one to an unsynced Archive, and people), both
 /// synced to Acme; the control has Ann and Bob, Acme has Ann only (her email in other case).
@@ -487,7 +487,7 @@ async fn assert_references_mirrored(w: &RefWorld, context: &str) {
 
 #[tokio::test(start_paused = true)]
 async fn references_converge_after_a_crash_at_every_step() {
-    use crate::sync::Crash;
+    use crate::support::sync::Crash;
     use notion_xws_core::transport::DynTransport;
     use std::sync::Arc;
     use std::sync::atomic::AtomicU64;

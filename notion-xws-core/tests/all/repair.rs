@@ -5,8 +5,8 @@ use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::repair::{RepairAction, apply_repair, plan_repair};
 use notion_xws_core::transport::Method;
 
-use crate::audit::{World, page};
-use crate::fake_support::id;
+use crate::support::fake::id;
+use crate::support::world::{World, page};
 
 fn link(id: &str) -> String {
     format!("https://www.notion.so/{}", id.replace('-', ""))

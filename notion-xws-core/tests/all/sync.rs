@@ -4,10 +4,9 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use futures::TryStreamExt;
 use notion_xws_core::audit::audit;
 use notion_xws_core::client::NotionClient;
@@ -17,65 +16,17 @@ use notion_xws_core::model::Page;
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::repair::{apply_repair, plan_repair};
 use notion_xws_core::sync::one_way::plan::source_key;
-use notion_xws_core::sync::{PairState, RunReport, SyncOptions, sync};
-use notion_xws_core::transport::{ApiRequest, ApiResponse, DynTransport, Method, Transport};
+use notion_xws_core::sync::{PairState, SyncOptions, sync};
+use notion_xws_core::transport::{DynTransport, Method};
 use notion_xws_core::{DataSourceId, PageId};
 use serde_json::json;
 
-use crate::audit::{World, page};
-use crate::fake_support::{id, ok, text};
-
-pub(crate) fn execute() -> SyncOptions {
-    SyncOptions {
-        execute: true,
-        ..SyncOptions::default()
-    }
-}
-
-pub(crate) fn pair<'a>(
-    report: &'a RunReport,
-    database: &str,
-) -> &'a notion_xws_core::sync::PairReport {
-    report
-        .pairs
-        .iter()
-        .find(|p| p.pair.database == database)
-        .unwrap_or_else(|| panic!("no pair for {database}: {report:#?}"))
-}
-
-/// Every live row of a data source, read with `client`.
-pub(crate) async fn rows(client: &NotionClient, data_source: DataSourceId) -> Vec<Page> {
-    client
-        .query_all(data_source, None, &[])
-        .try_collect()
-        .await
-        .unwrap()
-}
-
-/// The target data source of a pair, from the links table.
-pub(crate) async fn target_of(
-    control: &NotionClient,
-    database: &str,
-    environment: &str,
-) -> Option<DataSourceId> {
-    let links = notion_xws_core::sync::links::LinksTable::find(control)
-        .await
-        .unwrap()?;
-    let registry = notion_xws_core::registry::Registry::read(control, &RegistryConfig::default())
-        .await
-        .unwrap();
-    let db = registry.databases.iter().find(|d| d.name == database)?.row;
-    let env = registry
-        .environments
-        .iter()
-        .find(|e| e.name == environment)?
-        .row;
-    links
-        .links
-        .iter()
-        .find(|l| l.database_row == Some(db) && l.environment_row == Some(env))
-        .and_then(|l| l.target_data_source)
-}
+use crate::support::fake::{id, ok, text};
+use crate::support::sync::{
+    Crash, acme_client, count_where, execute, live_titles, pair, rows, small_world, target_of,
+    two_way_world,
+};
+use crate::support::world::{World, page};
 
 /// Asserts each source row has exactly one target row with its key, and no other.
 fn assert_mirrored(source: &[Page], target: &[Page]) {
@@ -445,77 +396,6 @@ async fn an_emptied_source_trips_the_delete_guard() {
     assert_eq!(pair(&allowed, "Tasks").trashed, 3);
 }
 
-/// A control workspace with one source database of `rows` rows, pushed to one environment.
-pub(crate) async fn small_world(rows: usize) -> (World, String, Vec<String>) {
-    let world = World::new(true).await;
-    let (db, ds) = crate::audit::create_database(
-        &world.fake,
-        world.token(),
-        &world.library,
-        "Tasks",
-        json!({
-            "Name": {"title": {}},
-            "Notes": {"rich_text": {}},
-            "Stage": {"select": {"options": [{"name": "New", "color": "blue"}]}},
-            "Hours": {"number": {}},
-            "Due": {"date": {}},
-            "Done": {"checkbox": {}},
-        }),
-    )
-    .await;
-    let mut made = Vec::new();
-    for i in 0..rows {
-        let row = ok(
-            &world.fake,
-            Method::Post,
-            "/v1/pages",
-            world.token(),
-            Some(json!({
-                "parent": {"data_source_id": ds},
-                "properties": {
-                    "Name": {"title": text(&format!("Row {i}"))},
-                    "Notes": {"rich_text": text(&format!("note {i}"))},
-                    "Stage": {"select": {"name": if i % 2 == 0 { "New" } else { "Later" }}},
-                    "Hours": {"number": i as f64 * 1.5},
-                    "Due": {"date": {"start": format!("2026-12-{:02}", i % 28 + 1)}},
-                    "Done": {"checkbox": i % 3 == 0},
-                },
-            })),
-        )
-        .await;
-        made.push(id(&row));
-    }
-    world
-        .sync_to_new_workspace("Acme", &[("Tasks", "Push", &db, &ds)])
-        .await;
-    (world, ds, made)
-}
-
-/// A transport that stops answering at its `at`-th request, before or after passing it on: the
-/// process dies there. Requests sent after it (by writes running at once) never reach Notion;
-/// those sent before it may still land, as they would when a process dies.
-#[derive(Debug)]
-pub(crate) struct Crash {
-    pub(crate) inner: FakeNotion,
-    pub(crate) at: u64,
-    pub(crate) after_applying: bool,
-    pub(crate) seen: AtomicU64,
-}
-
-#[async_trait]
-impl Transport for Crash {
-    async fn send(&self, request: ApiRequest) -> notion_xws_core::Result<ApiResponse> {
-        let n = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
-        if n >= self.at {
-            if n == self.at && self.after_applying {
-                let _ = self.inner.send(request.clone()).await;
-            }
-            std::future::pending::<()>().await;
-        }
-        self.inner.send(request).await
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_crash_at_every_step_converges_with_no_duplicate_and_no_lost_row() {
     // Count the requests of a clean first run.
@@ -588,21 +468,6 @@ async fn a_crash_at_every_step_converges_with_no_duplicate_and_no_lost_row() {
             );
         }
     }
-}
-
-/// The client of the small world's environment (its token from the registry).
-pub(crate) async fn acme_client(world: &World) -> NotionClient {
-    let control = world.client();
-    let registry = notion_xws_core::registry::Registry::read(&control, &RegistryConfig::default())
-        .await
-        .unwrap();
-    let env = registry
-        .environments
-        .iter()
-        .find(|e| e.name == "Acme")
-        .unwrap();
-    let token = env.token.resolve().unwrap().unwrap();
-    control.for_token(token)
 }
 
 #[tokio::test(start_paused = true)]
@@ -802,31 +667,6 @@ async fn a_transfer_copies_once_and_a_second_transfer_finds_its_copy() {
             .await
             .is_err()
     );
-}
-
-/// The small world, its one database synced both ways.
-pub(crate) async fn two_way_world(rows: usize) -> (World, String, Vec<String>) {
-    let (world, source, made) = small_world(rows).await;
-    world.set_sync("Tasks", "Two-Way").await;
-    (world, source, made)
-}
-
-/// How many rows hold `value` (in canonical form) in `property`.
-pub(crate) fn count_where(rows: &[Page], property: &str, value: serde_json::Value) -> usize {
-    rows.iter()
-        .filter(|row| {
-            row.properties
-                .get(property)
-                .and_then(notion_xws_core::sync::values::canonical)
-                .is_some_and(|c| c.value == value)
-        })
-        .count()
-}
-
-pub(crate) fn live_titles(rows: &[Page]) -> Vec<String> {
-    let mut titles: Vec<String> = rows.iter().map(Page::title).collect();
-    titles.sort();
-    titles
 }
 
 #[tokio::test(start_paused = true)]

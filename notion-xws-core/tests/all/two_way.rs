@@ -21,9 +21,9 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
 
-use crate::audit::World;
-use crate::fake_support::{id, ok, text};
-use crate::sync::{acme_client, execute, pair, rows, target_of, two_way_world};
+use crate::support::fake::{id, ok, text};
+use crate::support::sync::{acme_client, execute, pair, rows, target_of, two_way_world};
+use crate::support::world::World;
 
 /// One side of the pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -918,7 +918,7 @@ async fn two_way_a_crash_at_every_request_of_a_trash_and_of_a_restore_converges(
 
     use notion_xws_core::transport::DynTransport;
 
-    use crate::sync::Crash;
+    use crate::support::sync::Crash;
 
     /// Runs the sync through a transport that stops at request `at`, then a clean run.
     async fn crash_then_run(p: &Pair, at: u64, after_applying: bool) {
@@ -1419,7 +1419,7 @@ async fn two_way_a_crash_at_every_request_of_a_run_with_changes_on_both_sides_co
 
     use notion_xws_core::transport::DynTransport;
 
-    use crate::sync::Crash;
+    use crate::support::sync::Crash;
 
     // A clean run: its request count, and what both sides hold after it.
     let probe = edited_on_both_sides().await;

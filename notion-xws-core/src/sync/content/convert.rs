@@ -244,7 +244,7 @@ pub(super) fn writable_payload(content: Option<&Value>, losses: &mut Losses) -> 
 }
 
 /// Turns a body read from the source into the blocks to write. See the
-/// [module documentation](self).
+/// [module documentation](crate::sync::content).
 pub fn convert(blocks: &[SourceBlock], losses: &mut Losses) -> Vec<BlockNode> {
     convert_with_media(blocks, losses, &mut Vec::new())
 }

@@ -23,7 +23,7 @@
 //! to a placeholder that names the file but not its signed URL ([`convert_with_media`]), so the
 //! hash does not change with the URL, which changes on every read. When the body is written, each
 //! such file is re-imported into the target workspace through the File Upload API, from the URL
-//! of the body as just read ([`reimport_media`]: one upload, its status checks; a fresh read of
+//! of the body as just read ([`reimport_media`](crate::sync::files::reimport_media): one upload, its status checks; a fresh read of
 //! the block first if the URL has expired since), and the block
 //! is written as `{"type": "image", "image": {"type": "file_upload", "file_upload": {"id"},
 //! "caption"}}`. A file that cannot be re-imported is replaced by a note naming it and reported;

@@ -29,7 +29,7 @@ use crate::sync::files::{FailedFile, OnFailure, resolve_hosted_files};
 use crate::sync::links::{self};
 use crate::sync::one_way::plan::{PairPlan, RowAction};
 use crate::sync::options::{Progress, ProgressFn};
-use crate::sync::report::PairOutcome;
+use crate::sync::outcome::PairOutcome;
 use crate::sync::settle::create_settled;
 use crate::sync::target::{PairContext, ensure_target};
 

@@ -1,14 +1,13 @@
 //! The report of a sync: what became of each pair ([`PairReport`], [`PairState`]) and of the
-//! run ([`RunReport`]), as data, as JSON and as Markdown; and what applying a pair did
-//! ([`PairOutcome`]), which goes into its report.
+//! run ([`RunReport`]), as data, as JSON and as Markdown.
 
 mod render;
 
 use serde::Serialize;
 
 use super::one_way::plan::PairPlan;
+use super::outcome::PairOutcome;
 use super::rows::SyncPair;
-use crate::ids::PageId;
 
 /// What became of one pair.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -96,6 +95,31 @@ impl RunReport {
     /// All writes of the run's pairs.
     pub fn writes(&self) -> u64 {
         self.pairs.iter().map(|p| p.writes).sum()
+    }
+
+    /// Target rows created (planned, in a dry run), all pairs together.
+    pub fn created(&self) -> usize {
+        self.pairs.iter().map(|p| p.created).sum()
+    }
+
+    /// Target rows updated (planned, in a dry run), all pairs together.
+    pub fn updated(&self) -> usize {
+        self.pairs.iter().map(|p| p.updated).sum()
+    }
+
+    /// Target rows trashed (planned, in a dry run), all pairs together.
+    pub fn trashed(&self) -> usize {
+        self.pairs.iter().map(|p| p.trashed).sum()
+    }
+
+    /// Rows already the same on both sides, all pairs together.
+    pub fn unchanged(&self) -> usize {
+        self.pairs.iter().map(|p| p.unchanged).sum()
+    }
+
+    /// Writes that failed, all pairs together.
+    pub fn failed(&self) -> usize {
+        self.pairs.iter().map(|p| p.failed).sum()
     }
 
     /// This pass's report followed by `next`'s: the counts of both added up, the next pass's
@@ -191,30 +215,4 @@ impl PairReport {
             waiting: 0,
         }
     }
-}
-
-/// What applying one pair's plan did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PairOutcome {
-    /// Target rows created (those settled after an unknown outcome included).
-    pub created: usize,
-    /// Target rows updated.
-    pub updated: usize,
-    /// Target rows trashed.
-    pub trashed: usize,
-    /// Writes whose outcome was unknown and that were settled without a duplicate.
-    pub settled: usize,
-    /// Writes that failed.
-    pub failed: usize,
-    /// Why they failed.
-    pub errors: Vec<String>,
-    /// Whether the target database was created.
-    pub created_target: bool,
-    /// Notion-hosted files re-imported into the side written.
-    pub files_reimported: usize,
-    /// Notion-hosted files that could not be re-imported (each named in the errors).
-    pub files_not_copied: usize,
-    /// The target rows created, by their source row.
-    #[serde(skip)]
-    pub created_rows: Vec<(PageId, PageId)>,
 }

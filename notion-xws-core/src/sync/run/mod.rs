@@ -13,14 +13,22 @@
 //! of its copy once applied, so relation values are written with their rows. A relation that
 //! still waits for a row or a database made in the pass (a cycle of relations) is written by a
 //! second pass, run at once after Notion's read-after-write lag.
+//!
+//! The parts: `context` ([`SyncOptions`], and what the pairs of a pass share), `candidates`
+//! (the pairs of the registry, their clients, their order), `sides` (each source read once,
+//! the target located and read), `pair` (one pair through its steps, both kinds alike) and
+//! `transfer` ([`transfer`]).
 
 mod candidates;
+mod context;
 mod pair;
 mod sides;
 mod transfer;
 
 use self::candidates::{candidates, in_relation_order};
-use self::pair::{RunContext, run_pair};
+use self::context::RunContext;
+pub use self::context::SyncOptions;
+use self::pair::run_pair;
 use self::sides::read_sources;
 pub use self::transfer::transfer;
 
@@ -28,66 +36,17 @@ use std::sync::Arc;
 
 use futures::future::FutureExt;
 use futures::stream::{self, StreamExt};
-use serde::Serialize;
 
-use super::guard::PlanOptions;
 use super::links::LinksTable;
 use super::one_way::plan::PairPlan;
-use super::options::{ExecuteOptions, ProgressFn};
-use super::refs::PeopleFallback;
+use super::options::ProgressFn;
 use super::refs::reads::{PairSides, RefReads};
 use super::report::{PairReport, RunReport};
-use super::two_way::ConflictPolicy;
 use crate::audit::{AuditReport, audit_registry};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::PageId;
 use crate::registry::{LINKS_TITLE, Protected, Registry, RegistryConfig};
-
-/// How a sync runs.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SyncOptions {
-    /// Write (else plan only: a dry run).
-    pub execute: bool,
-    /// Only the environment of this name (or of the `Clients` row of this name).
-    pub only: Option<String>,
-    /// The planner's knobs (the max-delete guard).
-    pub plan: PlanOptions,
-    /// The executor's knobs.
-    pub execute_options: ExecuteOptions,
-    /// Pairs processed at once (default 0: 16).
-    pub concurrency: usize,
-    /// How two-way pairs settle different changes to one property on both sides (default:
-    /// report them and overwrite nothing).
-    pub conflict_policy: ConflictPolicy,
-    /// What one-way pairs do with people they cannot match in the target (default: leave them
-    /// out, and say so).
-    pub people_fallback: PeopleFallback,
-}
-
-impl SyncOptions {
-    /// The options a person gives (the command's flags, the Python keyword arguments):
-    /// `conflict_policy` is `report`, `control-wins`, `environment-wins` or `newer-wins`;
-    /// `people_fallback` is `leave` or `names`. Other words are refused with
-    /// [`Error::Config`].
-    pub fn from_args(
-        execute: bool,
-        only: Option<String>,
-        allow_mass_delete: bool,
-        conflict_policy: &str,
-        people_fallback: &str,
-    ) -> Result<Self> {
-        let mut options = Self {
-            execute,
-            only,
-            conflict_policy: conflict_policy.parse()?,
-            people_fallback: people_fallback.parse()?,
-            ..Self::default()
-        };
-        options.plan.allow_mass_delete = allow_mass_delete;
-        Ok(options)
-    }
-}
 
 /// Audits, reads and plans every pair; with `options.execute`, applies the plans. See the
 /// [module documentation](self).

@@ -17,8 +17,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use super::SyncOptions;
 use super::candidates::Candidate;
+use super::context::RunContext;
 use super::sides::{SharedSource, SideError, assemble, locate_target, read_target, waiting};
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
@@ -29,27 +29,14 @@ use crate::sync::guard::PairStatus;
 use crate::sync::links::{self, LinksTable, SyncLink};
 use crate::sync::one_way::apply::apply_pair;
 use crate::sync::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
-use crate::sync::options::ProgressFn;
+use crate::sync::outcome::PairOutcome;
 use crate::sync::refs::RowMap;
-use crate::sync::refs::reads::{Publisher, RefReads};
-use crate::sync::report::{PairOutcome, PairReport, PairState};
+use crate::sync::refs::reads::Publisher;
+use crate::sync::report::{PairReport, PairState};
 use crate::sync::target::{CreateTarget, PairContext, ensure_target};
 use crate::sync::two_way::read::TwoWayRead;
 use crate::sync::two_way::{TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
-
-/// What every pair of a pass shares: the run's options, the links table (`None`: a one-shot
-/// copy that keeps no record), the reference reads and the progress callback.
-pub(super) struct RunContext<'a> {
-    /// How the sync runs.
-    pub(super) options: &'a SyncOptions,
-    /// `system-sync-links`, when the run keeps records.
-    pub(super) links: Option<&'a LinksTable>,
-    /// The reads that make references portable, shared by the pairs.
-    pub(super) reads: &'a RefReads,
-    /// Called as row writes finish.
-    pub(super) progress: Option<ProgressFn>,
-}
 
 /// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong
 /// is in its report. `source` is the one-way source's shared read (two-way pairs read their

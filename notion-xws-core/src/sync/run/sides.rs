@@ -3,7 +3,7 @@
 //! planner's snapshot.
 
 use super::candidates::Candidate;
-use super::pair::RunContext;
+use super::context::RunContext;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -1,9 +1,9 @@
 //! The one-shot copy of a database into a page of another workspace (the old script's
 //! "transfer" mode), run as a pair without a registry.
 
-use super::SyncOptions;
 use super::candidates::{Candidate, Counted};
-use super::pair::{RunContext, run_pair};
+use super::context::{RunContext, SyncOptions};
+use super::pair::run_pair;
 use super::sides::shared_source;
 use std::collections::HashMap;
 use std::sync::Arc;

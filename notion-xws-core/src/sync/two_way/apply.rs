@@ -32,7 +32,7 @@ use crate::sync::columns::SOURCE_KEY;
 use crate::sync::columns::key_value;
 use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
 use crate::sync::options::ExecuteOptions;
-use crate::sync::report::PairOutcome;
+use crate::sync::outcome::PairOutcome;
 use crate::sync::settle::create_settled;
 
 /// Adds columns to a data source (sent once more if its outcome is unknown: harmless).

@@ -1,0 +1,32 @@
+//! What applying a pair's plan did ([`PairOutcome`]): the same counts for both pair kinds,
+//! taken into the pair's report.
+
+use serde::Serialize;
+
+use crate::ids::PageId;
+
+/// What applying one pair's plan did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PairOutcome {
+    /// Target rows created (those settled after an unknown outcome included).
+    pub created: usize,
+    /// Target rows updated.
+    pub updated: usize,
+    /// Target rows trashed.
+    pub trashed: usize,
+    /// Writes whose outcome was unknown and that were settled without a duplicate.
+    pub settled: usize,
+    /// Writes that failed.
+    pub failed: usize,
+    /// Why they failed.
+    pub errors: Vec<String>,
+    /// Whether the target database was created.
+    pub created_target: bool,
+    /// Notion-hosted files re-imported into the side written.
+    pub files_reimported: usize,
+    /// Notion-hosted files that could not be re-imported (each named in the errors).
+    pub files_not_copied: usize,
+    /// The target rows created, by their source row.
+    #[serde(skip)]
+    pub created_rows: Vec<(PageId, PageId)>,
+}
