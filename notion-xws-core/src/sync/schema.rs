@@ -330,6 +330,7 @@ pub fn plan_schema(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sync::refs::{RelationCopy, RowMap};
 
     fn schema(json: Value) -> BTreeMap<String, PropertyConfig> {
         serde_json::from_value(json).unwrap()
@@ -384,7 +385,6 @@ mod tests {
 
     #[test]
     fn a_relation_points_at_the_copy_of_its_related_database() {
-        use crate::sync::refs::{RelationCopy, RowMap};
         let related = "393abc1e-edcd-8179-9372-000bd163e729".parse().unwrap();
         let copy: crate::ids::DataSourceId =
             "22222222-2222-4222-8222-222222222222".parse().unwrap();

@@ -13,6 +13,8 @@ use serde_json::json;
 
 use crate::support::fake::{id, ok, text};
 use crate::support::world::{World, create_database, page};
+use notion_xws_core::demo::DemoWorld;
+use notion_xws_core::fake::Fault;
 
 fn link(id: &str) -> String {
     format!(
@@ -420,7 +422,6 @@ async fn registry_findings_and_errors() {
 
 #[tokio::test(start_paused = true)]
 async fn the_audit_of_the_demo_world_reproduces_the_gap_report() {
-    use notion_xws_core::demo::DemoWorld;
     let fake = FakeNotion::new(FakeConfig::default());
     let world = DemoWorld::build(&fake).await.unwrap();
     fake.clear_request_log();
@@ -619,7 +620,6 @@ async fn relation_direction_and_primary_findings() {
 
 #[tokio::test]
 async fn a_token_that_cannot_be_checked_is_unreachable_not_invalid() {
-    use notion_xws_core::fake::Fault;
     let world = World::new(true).await;
     let (acme, _) = client_workspace(&world.fake, "Acme").await;
     world

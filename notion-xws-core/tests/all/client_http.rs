@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::TryStreamExt;
 use notion_xws_core::client::NotionClient;
 use notion_xws_core::transport::DynTransport;
 use notion_xws_core::transport::Method;
@@ -336,7 +337,6 @@ async fn pagination_follows_every_cursor() {
         .await;
     let stack = stack(&server, Duration::from_secs(5));
     let c = client(&stack);
-    use futures::TryStreamExt;
     let users: Vec<Value> =
         notion_xws_core::client::pagination::paginate(&c, c.request(Method::Get, "/v1/users"))
             .try_collect()

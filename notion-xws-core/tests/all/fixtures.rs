@@ -7,14 +7,18 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use notion_xws_core::ObjectId;
+use notion_xws_core::client::NotionClient;
 use notion_xws_core::model::params::{
     AppendBlockChildren, CreateDataSource, CreateDatabase, CreateFileUpload, CreatePage,
     QueryDataSource, Search, UpdateDataSource, UpdateDatabase, UpdatePage,
 };
 use notion_xws_core::model::{NotionObject, PropertyItemResponse};
+use notion_xws_core::transport::recording::RecordingTransport;
+use notion_xws_core::{BlockId, DataSourceId, NotionToken, PageId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// One recorded request and its response, as `extract.py` writes it.
 #[derive(Debug, Deserialize)]
@@ -317,11 +321,6 @@ impl notion_xws_core::transport::Transport for Replay {
 
 #[tokio::test]
 async fn the_client_sends_the_recorded_request_bodies() {
-    use notion_xws_core::client::NotionClient;
-    use notion_xws_core::transport::recording::RecordingTransport;
-    use notion_xws_core::{BlockId, DataSourceId, NotionToken, PageId};
-    use std::sync::Arc;
-
     let mut compared = 0;
     for cassette in cassettes() {
         for (index, interaction) in cassette.interactions.iter().enumerate() {

@@ -19,8 +19,15 @@ use notion_xws_core::{DataSourceId, PageId, UserId};
 use serde_json::{Value, json};
 
 use crate::support::fake::{id, ok, text};
+use crate::support::sync::Crash;
 use crate::support::sync::{execute, pair, rows, target_of};
 use crate::support::world::{World, create_database};
+use notion_xws_core::fake::FaultConfig;
+use notion_xws_core::transport::DynTransport;
+use notion_xws_core::transport::retry::RetryConfig;
+use notion_xws_core::transport::stack::{StackConfig, TransportStack};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 /// Projects and Tasks (a relation to Projects, one to an unsynced Archive, and people), both
 /// synced to Acme; the control has Ann and Bob, Acme has Ann only (her email in other case).
@@ -487,10 +494,6 @@ async fn assert_references_mirrored(w: &RefWorld, context: &str) {
 
 #[tokio::test(start_paused = true)]
 async fn references_converge_after_a_crash_at_every_step() {
-    use crate::support::sync::Crash;
-    use notion_xws_core::transport::DynTransport;
-    use std::sync::Arc;
-    use std::sync::atomic::AtomicU64;
     for tasks_sync in ["Push", "Two-Way"] {
         let probe = ref_world_of(tasks_sync, 3, 3).await;
         probe.world.fake.clear_request_log();
@@ -537,11 +540,6 @@ async fn references_converge_after_a_crash_at_every_step() {
 
 #[tokio::test(start_paused = true)]
 async fn references_converge_under_random_faults() {
-    use notion_xws_core::fake::FaultConfig;
-    use notion_xws_core::transport::DynTransport;
-    use notion_xws_core::transport::retry::RetryConfig;
-    use notion_xws_core::transport::stack::{StackConfig, TransportStack};
-    use std::sync::Arc;
     for seed in 0..6 {
         let tasks_sync = if seed % 2 == 0 { "Push" } else { "Two-Way" };
         let w = ref_world_of(tasks_sync, 6, 8).await;

@@ -7,6 +7,11 @@ use notion_xws_core::transport::Method;
 
 use crate::support::fake::id;
 use crate::support::world::{World, page};
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::demo::DemoWorld;
+use notion_xws_core::fake::{FakeConfig, FakeNotion};
+use notion_xws_core::transport::DynTransport;
+use std::sync::Arc;
 
 fn link(id: &str) -> String {
     format!("https://www.notion.so/{}", id.replace('-', ""))
@@ -133,12 +138,6 @@ async fn repair_fills_what_resolves_and_a_second_repair_writes_nothing() {
 
 #[tokio::test(start_paused = true)]
 async fn on_the_demo_world_repair_fills_every_resolvable_id_and_a_third_writes_nothing() {
-    use notion_xws_core::client::NotionClient;
-    use notion_xws_core::demo::DemoWorld;
-    use notion_xws_core::fake::{FakeConfig, FakeNotion};
-    use notion_xws_core::transport::DynTransport;
-    use std::sync::Arc;
-
     let fake = FakeNotion::new(FakeConfig::default());
     let world = DemoWorld::build(&fake).await.unwrap();
     let client = NotionClient::new(

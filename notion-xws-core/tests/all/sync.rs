@@ -27,6 +27,11 @@ use crate::support::sync::{
     two_way_world,
 };
 use crate::support::world::{World, page};
+use notion_xws_core::fake::Fault;
+use notion_xws_core::fake::FaultConfig;
+use notion_xws_core::sync::transfer;
+use notion_xws_core::transport::retry::RetryConfig;
+use notion_xws_core::transport::stack::{StackConfig, TransportStack};
 
 /// Asserts each source row has exactly one target row with its key, and no other.
 fn assert_mirrored(source: &[Page], target: &[Page]) {
@@ -472,9 +477,6 @@ async fn a_crash_at_every_step_converges_with_no_duplicate_and_no_lost_row() {
 
 #[tokio::test(start_paused = true)]
 async fn under_random_faults_runs_converge_with_no_duplicate_and_no_lost_row() {
-    use notion_xws_core::fake::FaultConfig;
-    use notion_xws_core::transport::retry::RetryConfig;
-    use notion_xws_core::transport::stack::{StackConfig, TransportStack};
     for seed in 0..12 {
         let (world, source, _) = small_world(12).await;
         world.fake.set_query_lag(Duration::from_secs(3));
@@ -592,7 +594,6 @@ async fn a_property_added_to_the_source_follows_and_a_retype_is_noted() {
 
 #[tokio::test(start_paused = true)]
 async fn a_transfer_copies_once_and_a_second_transfer_finds_its_copy() {
-    use notion_xws_core::sync::transfer;
     let (world, source, _) = small_world(7).await;
     let control = world.client();
     let other = world.fake.add_workspace("Elsewhere");
@@ -886,7 +887,6 @@ async fn a_status_option_added_in_the_source_reaches_the_target() {
 
 #[tokio::test(start_paused = true)]
 async fn a_source_that_cannot_be_read_fails_its_pair_with_its_own_error() {
-    use notion_xws_core::fake::Fault;
     let world = World::new(true).await;
     let control = world.client();
     let (tasks_db, tasks_ds) = world.source("Tasks").await;

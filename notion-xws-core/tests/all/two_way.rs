@@ -22,8 +22,13 @@ use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
 
 use crate::support::fake::{id, ok, text};
+use crate::support::sync::Crash;
 use crate::support::sync::{acme_client, execute, pair, rows, target_of, two_way_world};
 use crate::support::world::World;
+use notion_xws_core::fake::Fault;
+use notion_xws_core::transport::DynTransport;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 /// One side of the pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -733,8 +738,6 @@ async fn two_way_the_sync_marks_the_row_it_trashes() {
 
 #[tokio::test(start_paused = true)]
 async fn two_way_a_trash_whose_outcome_is_unknown_is_settled_with_its_mark() {
-    use notion_xws_core::fake::Fault;
-
     // Applied but unanswered (a resend would be refused: the page is in the trash), or not
     // applied at all (sent again).
     for fault in [Fault::TimeoutAfterWrite, Fault::TimeoutBeforeWrite] {
@@ -913,13 +916,6 @@ async fn two_way_restores_by_hand_pass_the_max_delete_guard() {
 
 #[tokio::test(start_paused = true)]
 async fn two_way_a_crash_at_every_request_of_a_trash_and_of_a_restore_converges() {
-    use std::sync::Arc;
-    use std::sync::atomic::AtomicU64;
-
-    use notion_xws_core::transport::DynTransport;
-
-    use crate::support::sync::Crash;
-
     /// Runs the sync through a transport that stops at request `at`, then a clean run.
     async fn crash_then_run(p: &Pair, at: u64, after_applying: bool) {
         let crash = Arc::new(Crash {
@@ -1414,13 +1410,6 @@ async fn edited_on_both_sides() -> Pair {
 
 #[tokio::test(start_paused = true)]
 async fn two_way_a_crash_at_every_request_of_a_run_with_changes_on_both_sides_converges() {
-    use std::sync::Arc;
-    use std::sync::atomic::AtomicU64;
-
-    use notion_xws_core::transport::DynTransport;
-
-    use crate::support::sync::Crash;
-
     // A clean run: its request count, and what both sides hold after it.
     let probe = edited_on_both_sides().await;
     probe.world.fake.clear_request_log();
@@ -1500,10 +1489,6 @@ impl notion_xws_core::transport::Transport for RefuseWritesTo {
 
 #[tokio::test(start_paused = true)]
 async fn two_way_a_failed_write_stops_only_its_row_pair() {
-    use std::sync::Arc;
-
-    use notion_xws_core::transport::DynTransport;
-
     let p = Pair::synced(3, ConflictPolicy::Report).await;
     let control = p.side(Side::Control).await;
     let environment = p.side(Side::Environment).await;
