@@ -242,6 +242,18 @@ pub fn today_utc() -> String {
         .collect()
 }
 
+/// Reads and audits the registry at `config` (read only), then plans its repair: the registry
+/// (to apply the plan to) and the plan.
+pub async fn audit_and_plan(
+    client: &NotionClient,
+    config: &crate::registry::RegistryConfig,
+    today: &str,
+) -> Result<(Registry, RepairPlan)> {
+    let (registry, report) = crate::audit::audit(client, config).await?;
+    let plan = plan_repair(&registry, &report, today);
+    Ok((registry, plan))
+}
+
 /// Plans the repair of `registry` from its audit. Pure; `today` is `YYYY-MM-DD`.
 pub fn plan_repair(registry: &Registry, report: &AuditReport, today: &str) -> RepairPlan {
     let names = &registry.names;

@@ -16,7 +16,7 @@ use notion_xws_core::client::connect::{Endpoint, connect};
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::find_data_source;
 use notion_xws_core::registry::{Registry, RegistryConfig};
-use notion_xws_core::repair::{apply_repair, plan_repair, today_utc};
+use notion_xws_core::repair::{apply_repair, audit_and_plan, today_utc};
 use notion_xws_core::sync::options::{Progress, ProgressFn};
 use notion_xws_core::sync::{SyncOptions, sync, transfer};
 use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
@@ -46,23 +46,6 @@ fn progress_callback(callable: Py<PyAny>) -> ProgressFn {
             }
         });
     })
-}
-
-/// Runs the audit, then plans the repair from it.
-async fn plan(
-    client: &NotionClient,
-    config: &RegistryConfig,
-    today: &str,
-) -> Result<
-    (
-        notion_xws_core::registry::Registry,
-        notion_xws_core::repair::RepairPlan,
-    ),
-    Error,
-> {
-    let (registry, report) = audit(client, config).await?;
-    let plan = plan_repair(&registry, &report, today);
-    Ok((registry, plan))
 }
 
 /// A client of the Notion API, for one (control) token.
@@ -157,8 +140,8 @@ impl PyClient {
     ) -> PyResult<PyRepairPlan> {
         let config = RegistryConfig::new(environments, databases);
         let today = today.unwrap_or_else(today_utc);
-        let (_, plan) =
-            runtime::run(py, || plan(&self.client, &config, &today))?.map_err(PyXwsError)?;
+        let (_, plan) = runtime::run(py, || audit_and_plan(&self.client, &config, &today))?
+            .map_err(PyXwsError)?;
         Ok(PyRepairPlan::new(plan))
     }
 
@@ -176,7 +159,7 @@ impl PyClient {
         let today = today.unwrap_or_else(today_utc);
         let client = &self.client;
         let (plan, report) = runtime::run(py, || async {
-            let (registry, plan) = plan(client, &config, &today).await?;
+            let (registry, plan) = audit_and_plan(client, &config, &today).await?;
             let report = if execute {
                 Some(apply_repair(client, &registry, &plan).await)
             } else {

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::link::NotionLink;
 use crate::rate::RateBudget;
 use crate::registry::RegistryConfig;
-use crate::repair::{RepairSummary, apply_repair, plan_repair, today_utc};
+use crate::repair::{RepairSummary, apply_repair, audit_and_plan, today_utc};
 use crate::secret::NotionToken;
 use crate::sync::{SyncOptions, sync};
 
@@ -129,8 +129,7 @@ async fn run_repair(
     execute: bool,
     json: bool,
 ) -> Result<i32> {
-    let (registry, report) = audit(client, config).await?;
-    let plan = plan_repair(&registry, &report, &today_utc());
+    let (registry, plan) = audit_and_plan(client, config, &today_utc()).await?;
     let applied = if execute {
         Some(apply_repair(client, &registry, &plan).await)
     } else {
