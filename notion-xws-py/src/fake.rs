@@ -131,32 +131,6 @@ fn budget(
     }
 }
 
-/// A fault by its name (and its `Retry-After`, for the two that carry one).
-fn fault(name: &str, retry_after: u64) -> Result<Fault, PyXwsError> {
-    Ok(match name {
-        "rate_limited" => Fault::RateLimited { retry_after },
-        "service_overload" => Fault::ServiceOverload { retry_after },
-        "internal_server_error" => Fault::InternalServerError,
-        "service_unavailable" => Fault::ServiceUnavailable,
-        "gateway_timeout" => Fault::GatewayTimeout,
-        "conflict" => Fault::Conflict,
-        "timeout_before_write" => Fault::TimeoutBeforeWrite,
-        "timeout_after_write" => Fault::TimeoutAfterWrite,
-        "committed_unavailable" => Fault::CommittedUnavailable,
-        other => {
-            return Err(PyXwsError(Error::Config(format!(
-                "{other:?} is not a fault of the fake"
-            ))));
-        }
-    })
-}
-
-/// An HTTP method by its name.
-fn method(name: &str) -> Result<Method, PyXwsError> {
-    serde_json::from_value(serde_json::Value::from(name.to_ascii_uppercase()))
-        .map_err(|_| PyXwsError(Error::Config(format!("{name:?} is not an HTTP method"))))
-}
-
 #[pymethods]
 impl PyFakeNotion {
     /// A fake Notion with no workspaces. Rates are `None` (unlimited) or requests per minute;
@@ -298,8 +272,8 @@ impl PyFakeNotion {
         method: Option<&str>,
         retry_after: u64,
     ) -> Result<(), PyXwsError> {
-        let fault = self::fault(fault, retry_after)?;
-        let method = method.map(self::method).transpose()?;
+        let fault = Fault::named(fault, retry_after)?;
+        let method = method.map(str::parse::<Method>).transpose()?;
         self.fake.fail_next(method, path_contains, fault);
         Ok(())
     }

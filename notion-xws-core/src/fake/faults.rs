@@ -64,6 +64,28 @@ impl Fault {
             Self::CommittedUnavailable => "committed_unavailable",
         }
     }
+
+    /// The fault of this [`name`](Self::name) (`conflict` also names [`Fault::Conflict`]), with
+    /// `retry_after` seconds for the two that carry a `Retry-After`. Another name is refused with
+    /// [`Error::Config`](crate::Error::Config).
+    pub fn named(name: &str, retry_after: u64) -> crate::error::Result<Self> {
+        Ok(match name {
+            "rate_limited" => Self::RateLimited { retry_after },
+            "service_overload" => Self::ServiceOverload { retry_after },
+            "internal_server_error" => Self::InternalServerError,
+            "service_unavailable" => Self::ServiceUnavailable,
+            "gateway_timeout" => Self::GatewayTimeout,
+            "conflict" | "conflict_error" => Self::Conflict,
+            "timeout_before_write" => Self::TimeoutBeforeWrite,
+            "timeout_after_write" => Self::TimeoutAfterWrite,
+            "committed_unavailable" => Self::CommittedUnavailable,
+            other => {
+                return Err(crate::error::Error::Config(format!(
+                    "{other:?} is not a fault of the fake"
+                )));
+            }
+        })
+    }
 }
 
 /// Random faults: a probability (0.0 to 1.0) per kind, rolled once per request.
@@ -230,5 +252,29 @@ impl FaultState {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fault;
+
+    #[test]
+    fn a_fault_is_named_as_the_request_log_names_it() {
+        for fault in [
+            Fault::RateLimited { retry_after: 2 },
+            Fault::ServiceOverload { retry_after: 2 },
+            Fault::InternalServerError,
+            Fault::ServiceUnavailable,
+            Fault::GatewayTimeout,
+            Fault::Conflict,
+            Fault::TimeoutBeforeWrite,
+            Fault::TimeoutAfterWrite,
+            Fault::CommittedUnavailable,
+        ] {
+            assert_eq!(Fault::named(fault.name(), 2).unwrap(), fault);
+        }
+        assert_eq!(Fault::named("conflict", 0).unwrap(), Fault::Conflict);
+        assert!(Fault::named("meteor", 0).is_err());
     }
 }

@@ -22,7 +22,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::secret::NotionToken;
 
 #[cfg(feature = "http")]
@@ -54,6 +54,21 @@ impl Method {
             Self::Post => "POST",
             Self::Patch => "PATCH",
             Self::Delete => "DELETE",
+        }
+    }
+}
+
+/// A method by its name, in any letter case (`get`, `POST`, …).
+impl std::str::FromStr for Method {
+    type Err = Error;
+
+    fn from_str(name: &str) -> Result<Self> {
+        match name.to_ascii_uppercase().as_str() {
+            "GET" => Ok(Self::Get),
+            "POST" => Ok(Self::Post),
+            "PATCH" => Ok(Self::Patch),
+            "DELETE" => Ok(Self::Delete),
+            _ => Err(Error::Config(format!("{name:?} is not an HTTP method"))),
         }
     }
 }
@@ -178,5 +193,22 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
 impl<T: Transport + ?Sized> Transport for Box<T> {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         (**self).send(request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Method;
+
+    #[test]
+    fn a_method_reads_back_from_its_name_in_any_case() {
+        for method in [Method::Get, Method::Post, Method::Patch, Method::Delete] {
+            assert_eq!(method.as_str().parse::<Method>().unwrap(), method);
+            assert_eq!(
+                method.as_str().to_lowercase().parse::<Method>().unwrap(),
+                method
+            );
+        }
+        assert!("PUT".parse::<Method>().is_err());
     }
 }
