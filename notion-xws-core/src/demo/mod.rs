@@ -2,9 +2,9 @@
 //! [`FakeNotion`](crate::fake::FakeNotion) through the API, and the story the `demo` command tells
 //! over it.
 //!
-//! [`DemoWorld::build`] makes the world that `gap-analysis.md` describes, so that an audit of it
-//! finds the report's numbers: a control workspace, "Seren Media", whose `Registry` page holds
-//! `system-environments` (18 environments: 7 with a plain-text token, of which 6 are revoked;
+//! [`DemoWorld::build`] makes the world the gap report (the audit of the registry this project
+//! answers) describes, so that an audit of it finds the report's numbers: a control workspace,
+//! "Seren Media", whose `Registry` page holds `system-environments` (18 environments: 7 with a plain-text token, of which 6 are revoked;
 //! no `Database-Parent-Page-ID` property), `system-databases` (100 rows: 29 with a Data Source
 //! ID, 93 with a Database URL, and one row per defect an audit must report) and `Clients` (whose
 //! `Notion-Token` rollup is a second source of the token). Six client workspaces hold what a
