@@ -4,12 +4,13 @@
 //!
 //! [`DemoWorld::build`] makes the world the gap report (the audit of the registry this project
 //! answers) describes, so that an audit of it finds the report's numbers: a control workspace,
-//! "Seren Media", whose `Registry` page holds `system-environments` (18 environments: 7 with a plain-text token, of which 6 are revoked;
-//! no `Database-Parent-Page-ID` property), `system-databases` (100 rows: 29 with a Data Source
-//! ID, 93 with a Database URL, and one row per defect an audit must report) and `Clients` (whose
-//! `Notion-Token` rollup is a second source of the token). Six client workspaces hold what a
-//! sync needs or trips on: VibeVessel's one `database-parent-page` among decoys, Ocean Frontiers'
-//! two, a page not shared with the integration.
+//! "Seren Media", whose `Registry` page holds `system-environments` (18 environments: 7 with a
+//! plain-text token, of which 6 are revoked; no `Database-Parent-Page-ID` property),
+//! `system-databases` (100 rows: 29 with a Data Source ID, 93 with a Database URL, and one row per
+//! defect an audit must report) and `Clients` (whose `Notion-Token` rollup is a second source of
+//! the token). Six client workspaces hold what a sync needs or trips on: VibeVessel's one
+//! `database-parent-page` among decoys, Ocean Frontiers' two, a page not shared with the
+//! integration.
 //!
 //! The databases synced to VibeVessel carry references a sync has to translate: people (the
 //! agency's [`DemoPerson`]s, matched by email in VibeVessel's workspace, where one of them is not
