@@ -7,7 +7,7 @@
 //! Notion (which implements this trait directly), or against a mock in unit tests.
 //!
 //! An answer of Notion is an `Ok` whatever its status: turning an error status into an
-//! [`Error`](crate::Error) is the client's job, which knows what the request meant. An `Err` means the request
+//! [`Error`] is the client's job, which knows what the request meant. An `Err` means the request
 //! got no Notion answer at all (no connection, a timeout, an HTML page from a proxy).
 //!
 //! Behaviours compose as wrappers around any transport, as object_store's `ThrottledStore` does:
