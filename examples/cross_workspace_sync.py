@@ -48,7 +48,7 @@ def main() -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2 if isinstance(error, notion_xws.ConfigError) else 1
     print(report.to_markdown())
-    return 1 if report.has_failures else 0
+    return report.exit_status  # 0 synced, 1 something failed, 3 a person is needed
 
 
 if __name__ == "__main__":

@@ -449,6 +449,19 @@ impl PyRunReport {
         self.0.has_failures()
     }
 
+    /// The run's exit status, as the command exits with it: 0 all synced, 1 something failed,
+    /// 3 a person is needed (see `needs_person`).
+    #[getter]
+    fn exit_status(&self) -> i32 {
+        self.0.exit_status()
+    }
+
+    /// The pairs that need a person: dicts with `pair`, `cause`, `reason` and `fix`.
+    #[getter]
+    fn needs_person<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0.needs_person())
+    }
+
     /// The report as JSON.
     fn to_json(&self) -> String {
         self.0.to_json()

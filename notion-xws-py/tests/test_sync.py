@@ -44,6 +44,10 @@ def test_plan_writes_nothing_and_says_what_a_sync_would_do(demo):
     assert plan.created == 120 + 30 + 30 + 8 + 6
     assert "dry run" in plan.to_markdown()
     assert json.loads(plan.to_json())["dry_run"] is True
+    # The demo's revoked tokens leave 7 pairs out: a person is needed.
+    assert plan.exit_status == 3
+    assert [n["cause"] for n in plan.needs_person] == ["token"] * 7
+    assert all(n["fix"] for n in plan.needs_person)
 
 
 def test_sync_execute_then_a_second_sync_writes_nothing(demo):
@@ -86,18 +90,23 @@ def test_the_command(run_cli):
         env = {"NOTION_TOKEN": info["control_token"], "NOTION_BASE_URL": fake.serve()}
         assert run_cli("repair", "--execute", *FAST, env=env).returncode == 0
         fake.clear_request_log()
+        # The pairs of the demo's revoked tokens need a person: exit status 3, and the report
+        # says what to do for each.
         done = run_cli("plan", "--json", *FAST, env=env)
-        assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["dry_run"] is True
+        assert done.returncode == 3, done.stderr
+        planned = json.loads(done.stdout)
+        assert planned["dry_run"] is True and planned["exit_status"] == 3
+        assert {n["cause"] for n in planned["needs_person"]} == {"token"}
         done = run_cli("sync", *FAST, env=env)
-        assert done.returncode == 0 and "dry run: nothing written" in done.stdout
+        assert done.returncode == 3 and "dry run: nothing written" in done.stdout
+        assert "## Needs a person" in done.stdout
         assert not writes(fake)
         done = run_cli("sync", "--execute", "--client", "VibeVessel", *FAST, env=env)
         assert done.returncode == 0, done.stderr
         assert "| Tasks → VibeVessel Client Workspace | synced | 120 |" in done.stdout
         fake.clear_request_log()
         done = run_cli("sync", "--execute", "--json", *FAST, env=env)
-        assert done.returncode == 0
+        assert done.returncode == 3
         assert sum(p["writes"] for p in json.loads(done.stdout)["pairs"]) == 0
         assert not writes(fake)
         assert info["control_token"] not in done.stdout + done.stderr

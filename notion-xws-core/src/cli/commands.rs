@@ -109,7 +109,8 @@ async fn run_audit(
 }
 
 /// `plan` and `sync`: the Markdown report (or the JSON one) on stdout, a bar per pair on a
-/// terminal while it writes; 1 when a pair failed.
+/// terminal while it writes; the run's exit status (1 when a pair failed, 3 when one needs a
+/// person: [`RunReport::exit_status`](crate::sync::RunReport::exit_status)).
 async fn run_sync(
     client: &NotionClient,
     config: &RegistryConfig,
@@ -119,7 +120,7 @@ async fn run_sync(
     let progress = (!json && options.execute).then(progress_bars);
     let report = sync(client, config, &options, progress).await?;
     print_run(&report, json);
-    Ok(i32::from(report.has_failures()))
+    Ok(report.exit_status())
 }
 
 /// `repair`: one line per change (or the JSON report); 1 when a change failed.

@@ -5,9 +5,11 @@
 //! package's `notion-xws` script both run this module, so they take the same arguments, print
 //! the same text and exit with the same statuses. The control token is read from the
 //! environment variable `NOTION_TOKEN` (or the one `--token-env` names), never from the command
-//! line. The exit status is 0 when all went well, 1 when the audit has blocking (P0) findings, a
-//! repair change failed or the run failed, and 2 for usage or configuration errors
-//! ([`exit_status`]).
+//! line. The exit status is 0 when all went well; 1 when the audit has blocking (P0) findings, a
+//! repair change failed or a sync failed; 2 for usage or configuration errors ([`exit_status`]);
+//! and 3 when a sync (or its plan) needs a person: a guard held, a conflict left open, a pair
+//! left out for its token, parent page or registry row, a side that cannot be read
+//! ([`RunReport::exit_status`](crate::sync::RunReport::exit_status)).
 //!
 //! - [`args`]: the options and subcommands.
 //! - `commands`: what each subcommand does.

@@ -83,7 +83,16 @@ async fn audit_and_repair_over_http_against_a_served_fake() {
     assert!(!json["actions"].as_array().unwrap().is_empty());
     assert_eq!(json["outcomes"].as_array().unwrap().len(), 0);
 
-    for output in [&audit, &repair] {
+    // The plan of the whole registry: the pairs of the revoked tokens need a person (exit 3).
+    let plan = notion_xws(&[&fast[..], &["plan", "--json"]].concat(), &env).await;
+    assert_eq!(plan.status.code(), Some(3), "{}", text(&plan.stderr));
+    let planned: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    assert_eq!(planned["exit_status"], 3);
+    let needs = planned["needs_person"].as_array().unwrap();
+    assert_eq!(needs.len(), 7, "{needs:?}");
+    assert!(needs.iter().all(|n| n["cause"] == "token"), "{needs:?}");
+
+    for output in [&audit, &repair, &plan] {
         for stream in [&output.stdout, &output.stderr] {
             assert!(!text(stream).contains(token), "the token was printed");
         }

@@ -13,6 +13,8 @@ mod client_http;
 mod content;
 #[cfg(feature = "fake")]
 mod demo_world;
+#[cfg(feature = "fake")]
+mod exit_status;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_behaviour;
 #[cfg(all(feature = "fake", feature = "http"))]

@@ -12,6 +12,7 @@ use notion_xws_core::client::NotionClient;
 use notion_xws_core::model::{Page, PropertyValueKind, RichText};
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::sync::one_way::plan::source_key;
+use notion_xws_core::sync::report::{Cause, PairClass};
 use notion_xws_core::sync::two_way::{ConflictPolicy, LINK_PREFIX};
 use notion_xws_core::sync::values::canonical;
 use notion_xws_core::sync::{PairReport, PairState, SyncOptions, sync};
@@ -1539,4 +1540,21 @@ async fn two_way_a_failed_write_stops_only_its_row_pair() {
     );
     p.assert_equal_but(&[]).await;
     p.settled().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_an_open_conflict_needs_a_person_and_a_policy_settles_it() {
+    let (_, report) = different_edits(ConflictPolicy::Report).await;
+    assert_eq!(report.open_conflicts, 1, "{report:#?}");
+    assert_eq!(report.class(), PairClass::NeedsPerson);
+    let attention = report.attention.as_ref().unwrap();
+    assert_eq!(attention.cause, Cause::OpenConflicts);
+    assert!(
+        attention.fix.contains("--conflicts control-wins"),
+        "{attention:?}"
+    );
+
+    let (_, settled) = different_edits(ConflictPolicy::ControlWins).await;
+    assert_eq!(settled.open_conflicts, 0, "{settled:#?}");
+    assert_eq!(settled.class(), PairClass::Synced, "{settled:#?}");
 }

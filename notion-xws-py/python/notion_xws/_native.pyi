@@ -301,6 +301,12 @@ class RunReport:
     @property
     def has_failures(self) -> bool:
         """Whether a pair failed."""
+    @property
+    def exit_status(self) -> int:
+        """The run's exit status: 0 all synced, 1 something failed, 3 a person is needed."""
+    @property
+    def needs_person(self) -> List[Dict[str, Any]]:
+        """The pairs that need a person: ``pair``, ``cause``, ``reason`` and ``fix``."""
     def to_json(self) -> str:
         """The report as JSON."""
     def to_markdown(self) -> str:

@@ -1,5 +1,15 @@
 //! The report of a sync: what became of each pair ([`PairReport`], [`PairState`]) and of the
-//! run ([`RunReport`]), as data, as JSON and as Markdown.
+//! run ([`RunReport`]), as data, as JSON and as Markdown; and what a scheduler acts on: each
+//! pair's class ([`PairClass`]), what needs a person and how to fix it ([`Attention`]), and the
+//! run's exit status ([`RunReport::exit_status`]).
+//!
+//! | exit status | when |
+//! |---|---|
+//! | 0 | every pair synced (or planned, in a dry run), or left out by the registry's design |
+//! | 1 | something failed: a refused write, a pair that could not be read or applied |
+//! | 3 | nothing failed, but a person is needed: a max-delete guard held, a two-way conflict left open, a pair left out for its token, its parent page, its registry row, a protected table, a source or copy that cannot be read |
+//!
+//! (2 is for usage and configuration errors, which stop a run before it has a report.)
 
 mod render;
 
@@ -23,6 +33,76 @@ pub enum PairState {
     Skipped(String),
     /// The max-delete guard tripped: nothing trashed.
     Guarded(String),
+}
+
+/// What needs a person, as a stable word (the JSON's `cause`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
+    /// The max-delete guard held: the run would trash more of the copy than it may.
+    DeleteGuard,
+    /// A two-way property changed on both sides, left as it is on both (`--conflicts report`).
+    OpenConflicts,
+    /// The environment's token is missing, unreadable, refused or could not be checked.
+    Token,
+    /// There is no page to create the copy under.
+    ParentPage,
+    /// The registry row's IDs do not resolve to one data source.
+    DatabaseUnresolved,
+    /// The database is one of the registry's own tables, or holds tokens: never synced.
+    Protected,
+    /// The source cannot be read: unshared from the integration, or deleted.
+    SourceUnreadable,
+    /// The copy recorded in `system-sync-links` cannot be read.
+    TargetUnreadable,
+}
+
+/// Why a pair needs a person, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attention {
+    /// What is wrong.
+    pub cause: Cause,
+    /// What to do.
+    pub fix: String,
+}
+
+impl Attention {
+    /// `cause`, fixed by `fix`.
+    pub fn new(cause: Cause, fix: impl Into<String>) -> Self {
+        Self {
+            cause,
+            fix: fix.into(),
+        }
+    }
+}
+
+/// One pair that needs a person, in the run's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NeedsPerson {
+    /// The pair (`database → environment`).
+    pub pair: String,
+    /// What is wrong.
+    pub cause: Cause,
+    /// The reason the pair's state gives, if any.
+    pub reason: Option<String>,
+    /// What to do.
+    pub fix: String,
+}
+
+/// A pair's outcome as a scheduler sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PairClass {
+    /// Synced: the copy is up to date.
+    Synced,
+    /// Planned (a dry run) with nothing that needs a person.
+    Planned,
+    /// Left out by the registry's design (a database pulled from another environment).
+    Skipped,
+    /// Something failed; a later run may finish it.
+    Failed,
+    /// A person is needed ([`PairReport::attention`] says what to do).
+    NeedsPerson,
 }
 
 /// One pair in a [`RunReport`].
@@ -65,6 +145,10 @@ pub struct PairReport {
     /// Relation values and columns that wait for a related row or database this pass makes
     /// (the sync runs a second pass for them).
     pub waiting: usize,
+    /// Two-way conflicts left open (`--conflicts report`), each named in the notes.
+    pub open_conflicts: usize,
+    /// What needs a person, if anything.
+    pub attention: Option<Attention>,
 }
 
 /// The result of a sync (or of its dry run).
@@ -135,9 +219,49 @@ impl RunReport {
         self
     }
 
-    /// The report as pretty JSON.
+    /// The pairs that need a person, each with what to do, in the registry's order.
+    pub fn needs_person(&self) -> Vec<NeedsPerson> {
+        self.pairs
+            .iter()
+            .filter_map(|p| {
+                p.attention.as_ref().map(|a| NeedsPerson {
+                    pair: p.pair.label(),
+                    cause: a.cause,
+                    reason: p.reason().map(str::to_owned),
+                    fix: a.fix.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The run's exit status (see the [module documentation](self)): 1 if a pair failed, else 3
+    /// if one needs a person, else 0.
+    pub fn exit_status(&self) -> i32 {
+        let classes: Vec<PairClass> = self.pairs.iter().map(PairReport::class).collect();
+        if classes.contains(&PairClass::Failed) {
+            1
+        } else if classes.contains(&PairClass::NeedsPerson) {
+            3
+        } else {
+            0
+        }
+    }
+
+    /// The report as pretty JSON: `exit_status`, `needs_person` (each pair that needs a person:
+    /// `pair`, `cause`, `reason`, `fix`), `dry_run` and the pairs, each with its `class`.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        let render = || -> serde_json::Result<String> {
+            let mut value = serde_json::to_value(self)?;
+            if let Some(pairs) = value.get_mut("pairs").and_then(|p| p.as_array_mut()) {
+                for (json, pair) in pairs.iter_mut().zip(&self.pairs) {
+                    json["class"] = serde_json::to_value(pair.class())?;
+                }
+            }
+            value["needs_person"] = serde_json::to_value(self.needs_person())?;
+            value["exit_status"] = self.exit_status().into();
+            serde_json::to_string_pretty(&value)
+        };
+        render().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
 
     /// The report as Markdown.
@@ -188,6 +312,8 @@ impl PairReport {
         self.skipped = next.skipped;
         self.notes = next.notes;
         self.waiting = next.waiting;
+        self.open_conflicts = next.open_conflicts;
+        self.attention = next.attention.or(self.attention.take());
         if !matches!(self.state, PairState::Failed(_)) {
             self.state = next.state;
         }
@@ -213,6 +339,41 @@ impl PairReport {
             notes: Vec::new(),
             creates_target: false,
             waiting: 0,
+            open_conflicts: 0,
+            attention: None,
+        }
+    }
+
+    /// A pair left out for `reason`, which a person has to fix as `attention` says.
+    pub(crate) fn needs_person(pair: SyncPair, reason: String, attention: Attention) -> Self {
+        Self {
+            attention: Some(attention),
+            ..Self::skipped(pair, reason)
+        }
+    }
+
+    /// The pair's outcome as a scheduler sees it: a pair that needs a person is
+    /// [`PairClass::NeedsPerson`] whatever its state.
+    pub fn class(&self) -> PairClass {
+        if self.attention.is_some() {
+            return PairClass::NeedsPerson;
+        }
+        match self.state {
+            PairState::Synced => PairClass::Synced,
+            PairState::Planned => PairClass::Planned,
+            PairState::Skipped(_) => PairClass::Skipped,
+            PairState::Failed(_) => PairClass::Failed,
+            PairState::Guarded(_) => PairClass::NeedsPerson,
+        }
+    }
+
+    /// The reason the pair's state gives, if it gives one.
+    pub fn reason(&self) -> Option<&str> {
+        match &self.state {
+            PairState::Failed(reason) | PairState::Skipped(reason) | PairState::Guarded(reason) => {
+                Some(reason)
+            }
+            PairState::Planned | PairState::Synced => None,
         }
     }
 }

@@ -63,5 +63,12 @@ pub(super) fn markdown(report: &RunReport) -> String {
             let _ = writeln!(out, "- note: {note}");
         }
     }
+    let needs = report.needs_person();
+    if !needs.is_empty() {
+        let _ = writeln!(out, "\n## Needs a person\n");
+        for need in needs {
+            let _ = writeln!(out, "- {}: {}", need.pair.replace('|', "\\|"), need.fix);
+        }
+    }
     out
 }

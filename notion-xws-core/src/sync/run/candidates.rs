@@ -16,7 +16,7 @@ use crate::ids::{DataSourceId, PageId};
 use crate::model::DataSource;
 use crate::registry::{Direction, Protected, Registry};
 use crate::sync::refs::reads::{PairSides, Published, Publisher, relation_order};
-use crate::sync::report::PairReport;
+use crate::sync::report::{Attention, Cause, PairReport};
 use crate::sync::rows::SyncPair;
 use crate::transport::{ApiRequest, ApiResponse, Transport};
 
@@ -127,14 +127,26 @@ pub(super) fn candidates(
                 direction,
             };
             let skip = |reason: String| PairReport::skipped(pair.clone(), reason);
+            let needs = |reason: String, cause, fix: &str| {
+                PairReport::needs_person(pair.clone(), reason, Attention::new(cause, fix))
+            };
             let Some(resolved) = db_audit.resolved else {
-                skipped.push(skip(
+                skipped.push(needs(
                     "the database's IDs do not resolve to one data source (see the audit)".into(),
+                    Cause::DatabaseUnresolved,
+                    "make the row's Data Source ID, Database ID or Database URL name one database \
+                     the control integration can read (the audit's findings for the row say \
+                     which), or set its Sync to No Sync",
                 ));
                 continue;
             };
             if let Some(reason) = &db_audit.refused {
-                skipped.push(skip(Error::Protected(reason.clone()).to_string()));
+                skipped.push(needs(
+                    Error::Protected(reason.clone()).to_string(),
+                    Cause::Protected,
+                    "set the row's Sync to No Sync: the registry's own tables and tables that \
+                     hold tokens are never copied",
+                ));
                 continue;
             }
             let env_client = match (
@@ -145,10 +157,13 @@ pub(super) fn candidates(
                     control.for_token(token)
                 }
                 (health, _) => {
-                    skipped.push(skip(format!(
-                        "the environment's token is {}",
-                        health.status_word()
-                    )));
+                    skipped.push(needs(
+                        format!("the environment's token is {}", health.status_word()),
+                        Cause::Token,
+                        "give the environment a valid integration token (its Primary-Token, or \
+                         the variable its env: reference names), then run again; the audit's \
+                         findings for the environment say what is wrong",
+                    ));
                     continue;
                 }
             };
@@ -173,10 +188,18 @@ pub(super) fn candidates(
                 }
             };
             let Some(target_parent) = parent else {
-                skipped.push(skip(match direction {
-                    Direction::Push => "the environment has no parent page (see the audit)".into(),
-                    _ => "the control workspace has no parent page (see the audit)".into(),
-                }));
+                skipped.push(needs(
+                    match direction {
+                        Direction::Push => {
+                            "the environment has no parent page (see the audit)".into()
+                        }
+                        _ => "the control workspace has no parent page (see the audit)".into(),
+                    },
+                    Cause::ParentPage,
+                    "record the environment's Database-Parent-Page-ID (`notion-xws repair \
+                     --execute` fills it when one page titled database-parent-page is shared \
+                     with the integration), then run again",
+                ));
                 continue;
             };
             let sides = PairSides {

@@ -32,10 +32,10 @@ use crate::sync::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
 use crate::sync::outcome::PairOutcome;
 use crate::sync::refs::RowMap;
 use crate::sync::refs::reads::Publisher;
-use crate::sync::report::{PairReport, PairState};
+use crate::sync::report::{Attention, Cause, PairReport, PairState};
 use crate::sync::target::{CreateTarget, PairContext, ensure_target};
 use crate::sync::two_way::read::TwoWayRead;
-use crate::sync::two_way::{TwoWayAction, TwoWayPlan, TwoWaySnapshot};
+use crate::sync::two_way::{Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
 
 /// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong
@@ -104,6 +104,30 @@ impl PairRun<'_> {
         }
     }
 
+    /// The max-delete guard held: the pair's state, and what a person has to do.
+    fn guarded(&mut self, reason: String) {
+        self.report.state = PairState::Guarded(reason);
+        self.report.attention = Some(Attention::new(
+            Cause::DeleteGuard,
+            "check the source: if it really lost those rows, run again with --allow-mass-delete \
+             (Python: allow_mass_delete=True); else restore them in the source",
+        ));
+    }
+
+    /// Two-way conflicts left open: what a person has to do, unless something else needs them.
+    fn note_open_conflicts(&mut self, open: usize) {
+        self.report.open_conflicts = open;
+        if open > 0 && self.report.attention.is_none() {
+            self.report.attention = Some(Attention::new(
+                Cause::OpenConflicts,
+                format!(
+                    "{open} conflict(s) named in the notes: make the two sides agree, or run with \
+                     --conflicts control-wins, environment-wins or newer-wins"
+                ),
+            ));
+        }
+    }
+
     /// The preview step: what the plan would write, in the report; the state says whether it
     /// was a dry run (`Planned`), a plan with nothing to write (`Synced`), or held by the guard.
     fn preview(&mut self, counts: [usize; 3], files: Option<usize>, guard: Option<String>) {
@@ -115,11 +139,11 @@ impl PairRun<'_> {
         if let Some(files) = files {
             self.report.files_reimported = files;
         }
-        self.report.state = match (guard, self.run.options.execute) {
-            (Some(reason), _) => PairState::Guarded(reason),
-            (None, false) => PairState::Planned,
-            (None, true) => PairState::Synced,
-        };
+        match (guard, self.run.options.execute) {
+            (Some(reason), _) => self.guarded(reason),
+            (None, false) => self.report.state = PairState::Planned,
+            (None, true) => self.report.state = PairState::Synced,
+        }
     }
 
     // ----- one-way pairs -----
@@ -130,6 +154,7 @@ impl PairRun<'_> {
             Ok(read) => read,
             Err(error) => {
                 self.fail(&error);
+                self.report.attention = unreadable(&error);
                 return None;
             }
         };
@@ -343,6 +368,12 @@ impl PairRun<'_> {
         }
         report.unchanged = plan.counts.unchanged;
         report.creates_target = plan.create_environment.is_some();
+        let open = plan
+            .conflicts
+            .iter()
+            .filter(|c| c.resolution == Resolution::Reported)
+            .count();
+        self.note_open_conflicts(open);
         (plan, bodies)
     }
 
@@ -443,13 +474,31 @@ impl PairRun<'_> {
             report.errors.extend(bodies.errors.iter().cloned());
             report.notes.extend(bodies.notes());
         }
-        report.state = if let Some(failure) = report.failure() {
-            PairState::Failed(failure)
+        if let Some(failure) = report.failure() {
+            report.state = PairState::Failed(failure);
         } else if let Some(reason) = guard {
-            PairState::Guarded(reason)
+            self.guarded(reason);
         } else {
-            PairState::Synced
-        };
+            report.state = PairState::Synced;
+        }
+    }
+}
+
+/// What a person has to do about a side that could not be read, when it is theirs to fix: a
+/// source unshared or deleted, a recorded copy that cannot be read.
+fn unreadable(error: &SideError) -> Option<Attention> {
+    match error {
+        SideError::Source(error) if matches!(**error, Error::NotFound(_)) => Some(Attention::new(
+            Cause::SourceUnreadable,
+            "share the source database with the control integration again (or restore it), \
+             or set its row's Sync to No Sync",
+        )),
+        SideError::Target(Error::Registry(_)) => Some(Attention::new(
+            Cause::TargetUnreadable,
+            "share the copy with the environment's integration again, or clear its row in \
+             system-sync-links so that the next run makes a new copy",
+        )),
+        _ => None,
     }
 }
 

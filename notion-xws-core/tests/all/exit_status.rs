@@ -1,0 +1,186 @@
+//! The exit status a scheduler acts on, per cause: 0 when every pair synced, 1 when something
+//! failed, 3 when a person is needed, with the cause and the fix in the report and its JSON.
+
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::demo::DemoWorld;
+use notion_xws_core::fake::{FakeConfig, FakeNotion, Fault};
+use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::repair::{apply_repair, audit_and_plan};
+use notion_xws_core::sync::report::{Cause, PairClass};
+use notion_xws_core::sync::{RunReport, SyncOptions, sync};
+use notion_xws_core::transport::DynTransport;
+use notion_xws_core::transport::Method;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+use crate::support::fake::ok;
+use crate::support::sync::{acme_client, execute, pair, small_world, target_of};
+
+/// The causes of the pairs that need a person, in the report and in its JSON (which must agree).
+fn causes(report: &RunReport) -> Vec<Cause> {
+    let json: Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["exit_status"], report.exit_status());
+    let listed = json["needs_person"].as_array().unwrap();
+    let needs = report.needs_person();
+    assert_eq!(listed.len(), needs.len());
+    for (entry, need) in listed.iter().zip(&needs) {
+        assert_eq!(entry["pair"], need.pair.as_str());
+        assert!(!need.fix.is_empty(), "{need:?}");
+        assert!(
+            report.to_markdown().contains(&need.fix),
+            "the Markdown names the fix"
+        );
+    }
+    needs.iter().map(|n| n.cause).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sync_of_every_pair_exits_0() {
+    let (world, _, _) = small_world(3).await;
+    let control = world.client();
+    let report = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    assert_eq!(report.exit_status(), 0, "{}", report.to_markdown());
+    assert_eq!(causes(&report), []);
+    assert_eq!(pair(&report, "Tasks").class(), PairClass::Synced);
+    let json: Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["pairs"][0]["class"], "synced");
+    // A dry run of the same, now in step, also exits 0.
+    let plan = sync(
+        &control,
+        &RegistryConfig::default(),
+        &SyncOptions::default(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(plan.exit_status(), 0, "{}", plan.to_markdown());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_source_that_cannot_be_read_exits_1() {
+    let (world, source, _) = small_world(2).await;
+    let control = world.client();
+    for _ in 0..20 {
+        world.fake.fail_next(
+            Some(Method::Post),
+            &format!("/v1/data_sources/{source}/query"),
+            Fault::ServiceUnavailable,
+        );
+    }
+    let report = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    assert_eq!(report.exit_status(), 1, "{}", report.to_markdown());
+    assert_eq!(pair(&report, "Tasks").class(), PairClass::Failed);
+    assert_eq!(causes(&report), []);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_held_delete_guard_exits_3_and_names_the_flag() {
+    let (world, _, rows) = small_world(4).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    sync(&control, &config, &execute(), None).await.unwrap();
+    for row in &rows[..3] {
+        ok(
+            &world.fake,
+            Method::Patch,
+            &format!("/v1/pages/{row}"),
+            world.token(),
+            Some(json!({"in_trash": true})),
+        )
+        .await;
+    }
+    for options in [SyncOptions::default(), execute()] {
+        let report = sync(&control, &config, &options, None).await.unwrap();
+        assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
+        assert_eq!(causes(&report), [Cause::DeleteGuard]);
+        assert!(report.needs_person()[0].fix.contains("--allow-mass-delete"));
+    }
+    let mut allowed = execute();
+    allowed.plan.allow_mass_delete = true;
+    let report = sync(&control, &config, &allowed, None).await.unwrap();
+    assert_eq!(report.exit_status(), 0, "{}", report.to_markdown());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_revoked_environment_token_exits_3() {
+    let (world, _, _) = small_world(2).await;
+    let control = world.client();
+    let acme = acme_client(&world).await;
+    assert!(world.fake.revoke_token(acme.token()));
+    let report = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
+    assert_eq!(causes(&report), [Cause::Token]);
+    assert_eq!(pair(&report, "Tasks").class(), PairClass::NeedsPerson);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_source_unshared_from_the_control_integration_exits_3() {
+    let (world, source, _) = small_world(2).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    sync(&control, &config, &execute(), None).await.unwrap();
+    let database = control
+        .data_source(source.parse().unwrap())
+        .await
+        .unwrap()
+        .database_id()
+        .unwrap();
+    world.fake.unshare(world.token(), database).unwrap();
+    let report = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
+    let causes = causes(&report);
+    assert!(
+        causes == [Cause::SourceUnreadable] || causes == [Cause::DatabaseUnresolved],
+        "{causes:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_copy_unshared_from_the_environment_exits_3() {
+    let (world, _, _) = small_world(2).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    sync(&control, &config, &execute(), None).await.unwrap();
+    let acme = acme_client(&world).await;
+    let copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let database = acme.data_source(copy).await.unwrap().database_id().unwrap();
+    world.fake.unshare(acme.token(), database).unwrap();
+    let report = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
+    assert_eq!(causes(&report), [Cause::TargetUnreadable]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_demo_registry_needs_a_person_for_each_pair_of_a_revoked_token() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let world = DemoWorld::build(&fake).await.unwrap();
+    let control = NotionClient::new(
+        Arc::new(fake.clone()) as DynTransport,
+        world.control_token.clone(),
+    );
+    let config = RegistryConfig::default();
+    let (registry, plan) = audit_and_plan(&control, &config, "2026-12-03")
+        .await
+        .unwrap();
+    assert_eq!(apply_repair(&control, &registry, &plan).await.failed(), 0);
+    let report = sync(&control, &config, &SyncOptions::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
+    // The pairs of the environments whose tokens are revoked (7 of the demo's pairs).
+    assert_eq!(causes(&report), [Cause::Token; 7]);
+    // A pair pulled from another environment is left out by design: no person needed.
+    for pair in report
+        .pairs
+        .iter()
+        .filter(|p| p.class() == PairClass::Skipped)
+    {
+        assert!(pair.attention.is_none());
+    }
+}
