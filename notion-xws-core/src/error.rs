@@ -227,9 +227,11 @@ pub enum Error {
     #[error("Notion is unavailable ({0}); try again later")]
     Unavailable(Box<ApiError>),
     /// A write whose outcome is unknown (a timeout or a 5xx): it may or may not have been applied.
-    /// It is never sent again blindly; read the target back to settle it.
+    /// It is never sent again blindly: the caller reads the target back to settle it, or leaves
+    /// it to the next run.
     #[error(
-        "the outcome of {operation} is unknown ({cause}); read the target back before writing again"
+        "the outcome of {operation} is unknown ({cause}): it may have been applied, so it was not \
+         sent again; the next run finds what was written and finishes it"
     )]
     AmbiguousWrite {
         /// The request, as `METHOD /path`.

@@ -26,6 +26,9 @@ pub struct PairOutcome {
     pub files_reimported: usize,
     /// Notion-hosted files that could not be re-imported (each named in the errors).
     pub files_not_copied: usize,
+    /// Why no row write was attempted, when the step before them failed (the step and Notion's
+    /// error); the writes are then not counted as failed.
+    pub stopped: Option<String>,
     /// The target rows created, by their source row.
     #[serde(skip)]
     pub created_rows: Vec<(PageId, PageId)>,

@@ -7,7 +7,7 @@ use notion_xws_core::fake::{FakeConfig, FakeNotion, Fault};
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::repair::{apply_repair, audit_and_plan};
 use notion_xws_core::sync::report::{Cause, PairClass};
-use notion_xws_core::sync::{RunReport, SyncOptions, sync};
+use notion_xws_core::sync::{PairState, RunReport, SyncOptions, sync};
 use notion_xws_core::transport::DynTransport;
 use notion_xws_core::transport::Method;
 use serde_json::{Value, json};
@@ -183,4 +183,62 @@ async fn the_demo_registry_needs_a_person_for_each_pair_of_a_revoked_token() {
     {
         assert!(pair.attention.is_none());
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_step_before_the_writes_names_the_step_and_counts_no_write_as_failed() {
+    let (world, _, _) = small_world(3).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    // The first page the run creates is the pair's link row, before any row.
+    world
+        .fake
+        .fail_next(Some(Method::Post), "/v1/pages", Fault::InternalServerError);
+    let report = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&report, "Tasks");
+    assert_eq!((tasks.created, tasks.failed), (0, 0), "{tasks:#?}");
+    match &tasks.state {
+        PairState::Failed(reason) => {
+            assert!(
+                reason.starts_with("creating the copy (its link row, then the database) failed, so none of the 3 row write(s) was attempted"),
+                "{reason}"
+            );
+            assert!(!reason.contains("read the target back"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(report.exit_status(), 1);
+    // The next run finishes: every row once.
+    let again = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(again.exit_status(), 0, "{}", again.to_markdown());
+    assert_eq!(pair(&again, "Tasks").created, 3);
+    let copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let acme = acme_client(&world).await;
+    assert_eq!(crate::support::sync::rows(&acme, copy).await.len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_two_way_pair_names_the_step_that_failed() {
+    let (world, _, _) = crate::support::sync::two_way_world(2).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    world
+        .fake
+        .fail_next(Some(Method::Post), "/v1/pages", Fault::InternalServerError);
+    let report = sync(&control, &config, &execute(), None).await.unwrap();
+    let tasks = pair(&report, "Tasks");
+    match &tasks.state {
+        PairState::Failed(reason) => {
+            assert!(
+                reason.starts_with("creating or recording the copy failed: "),
+                "{reason}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!((tasks.created, tasks.failed), (0, 0), "{tasks:#?}");
+    assert_eq!(report.exit_status(), 1);
+    let again = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(again.exit_status(), 0, "{}", again.to_markdown());
+    assert_eq!(pair(&again, "Tasks").created, 2);
 }

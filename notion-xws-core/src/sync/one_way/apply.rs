@@ -139,7 +139,17 @@ pub async fn apply_pair(
     let (target, link) = match prepared {
         Ok(prepared) => prepared,
         Err(error) => {
-            outcome.failed = plan.rows.len();
+            let step = if plan.create_target.is_some() {
+                "creating the copy (its link row, then the database)"
+            } else if plan.add_properties.is_empty() {
+                "recording the copy in system-sync-links"
+            } else {
+                "recording the copy and adding its new columns"
+            };
+            outcome.stopped = Some(format!(
+                "{step} failed, so none of the {} row write(s) was attempted: {error}",
+                plan.rows.len()
+            ));
             outcome.errors.push(error.to_string());
             return (outcome, plan.target);
         }

@@ -283,9 +283,12 @@ impl PairReport {
         self.errors.extend(outcome.errors.iter().cloned());
     }
 
-    /// Why a pair that was applied failed, if it did: writes that failed, or hosted files not
-    /// copied.
-    pub(crate) fn failure(&self) -> Option<String> {
+    /// Why a pair that was applied failed, if it did: the step before its writes, writes that
+    /// failed, or hosted files not copied.
+    pub(crate) fn failure(&self, outcome: &PairOutcome) -> Option<String> {
+        if let Some(stopped) = &outcome.stopped {
+            return Some(stopped.clone());
+        }
         match (self.failed, self.files_not_copied) {
             (0, 0) => None,
             (0, files) => Some(format!(

@@ -250,9 +250,14 @@ impl PairRun<'_> {
     // ----- two-way pairs -----
 
     /// A two-way pair's steps; an error fails the pair.
-    async fn two_way(&mut self) -> Result<()> {
-        let (target, link) = locate_target(&self.candidate, self.run).await?;
-        let read = self.read_two_way(target).await?;
+    async fn two_way(&mut self) -> std::result::Result<(), StepFailed> {
+        let (target, link) = locate_target(&self.candidate, self.run)
+            .await
+            .map_err(step("locating the copy"))?;
+        let read = self
+            .read_two_way(target)
+            .await
+            .map_err(step("reading both sides"))?;
         let (plan, bodies) = self.plan_two_way(&read);
         let guard = Self::guard(&plan.status);
         let recorded = link
@@ -387,9 +392,10 @@ impl PairRun<'_> {
         link: Option<SyncLink>,
         bodies: Option<Vec<BodyCheck>>,
         guard: Option<String>,
-    ) -> Result<()> {
+    ) -> std::result::Result<(), StepFailed> {
         let Some(links) = self.run.links else {
-            return Err(Error::Config("two-way pairs need the links table".into()));
+            let error = Error::Config("two-way pairs need the links table".into());
+            return Err(step("recording the pair")(error));
         };
         let candidate = &self.candidate;
         let ctx = self.context(Some(links), link);
@@ -401,20 +407,23 @@ impl PairRun<'_> {
                 title: read.title.clone(),
                 properties: properties.clone(),
             });
-        let (target, link_row) =
-            ensure_target(&candidate.pair, create.as_ref(), target, &ctx).await?;
+        let (target, link_row) = ensure_target(&candidate.pair, create.as_ref(), target, &ctx)
+            .await
+            .map_err(step("creating or recording the copy"))?;
         two_way_apply::add_columns(
             &candidate.source,
             candidate.source_data_source,
             &plan.control_add_properties,
         )
-        .await?;
+        .await
+        .map_err(step("adding the sync's columns to the control database"))?;
         two_way_apply::add_columns(
             &candidate.target,
             target.1,
             &plan.environment_add_properties,
         )
-        .await?;
+        .await
+        .map_err(step("adding columns to the copy"))?;
         let outcome = two_way_apply::apply_actions(
             plan,
             &candidate.source,
@@ -439,7 +448,9 @@ impl PairRun<'_> {
                 outcome.created, outcome.updated, outcome.trashed, plan.counts.conflicts
             );
             let rows = read.snapshot.control_rows.len() + plan.counts.create_in_control;
-            links::record_result(&control, link_row, &result, rows).await?;
+            links::record_result(&control, link_row, &result, rows)
+                .await
+                .map_err(step("recording the result in system-sync-links"))?;
         }
         Ok(())
     }
@@ -474,7 +485,7 @@ impl PairRun<'_> {
             report.errors.extend(bodies.errors.iter().cloned());
             report.notes.extend(bodies.notes());
         }
-        if let Some(failure) = report.failure() {
+        if let Some(failure) = report.failure(outcome) {
             report.state = PairState::Failed(failure);
         } else if let Some(reason) = guard {
             self.guarded(reason);
@@ -482,6 +493,20 @@ impl PairRun<'_> {
             report.state = PairState::Synced;
         }
     }
+}
+
+/// A step of a pair that failed, and why (Notion's error, in its words).
+#[derive(Debug, thiserror::Error)]
+#[error("{step} failed: {error}")]
+struct StepFailed {
+    step: &'static str,
+    #[source]
+    error: Error,
+}
+
+/// Names the step an error stopped.
+fn step(step: &'static str) -> impl FnOnce(Error) -> StepFailed {
+    move |error| StepFailed { step, error }
 }
 
 /// What a person has to do about a side that could not be read, when it is theirs to fix: a

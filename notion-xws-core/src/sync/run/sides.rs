@@ -177,7 +177,7 @@ pub(super) enum SideError {
     #[error("the source could not be read: {0}")]
     Source(Arc<Error>),
     /// The target could not be read.
-    #[error("{0}")]
+    #[error("the copy could not be read: {0}")]
     Target(Error),
 }
 
