@@ -59,14 +59,18 @@
 //! - [`transport`]: the [`Transport`](transport::Transport) seam and its wrappers (rate limits,
 //!   retries, recording), and the real HTTP transport.
 //! - [`client`]: [`NotionClient`](client::NotionClient), the typed operations, the writes and
-//!   the rule for a write whose outcome is unknown ([`client::writes`]), and pagination. No
-//!   request path is spelled outside `client`, `transport`, `model` and `fake`.
+//!   the rule for a write whose outcome is unknown ([`client::writes`]), pagination, and
+//!   [`client::connect`] (a client over the standard stack). No request path is spelled outside
+//!   `client`, `transport`, `model` and `fake`.
 //! - [`model`]: typed wire models of the Notion API.
 //! - [`audit`]: the audit of the registry ([`audit::AuditReport`]), read only.
 //! - [`repair`]: the repair of what the audit found, planned purely, applied when asked.
 //! - [`registry`]: the registry in Notion (`system-environments`, `system-databases`, `Clients`),
 //!   read; and what is never synced ([`registry::Protected`]).
-//! - [`sync`]: the planner, the executor and the orchestrator of the sync.
+//! - [`sync`]: the sync, by its data flow: the shared pieces, one-way and two-way pairs (each a
+//!   pure planner and an executor), page content, and the orchestrator (`sync/mod.rs` lists each
+//!   module in a line). Its report says what a scheduler acts on (the exit status, what needs a
+//!   person).
 //! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
 //! - `cli` (feature `cli`): the `notion-xws` command, which the binary of that name and the

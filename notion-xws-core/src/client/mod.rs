@@ -14,7 +14,9 @@
 //!
 //! Lists come as streams ([`pagination`]) that follow every cursor; data-source queries go past
 //! Notion's 10,000-result cap by windowing on `created_time`. The writes the sync and the repair
-//! send, and what may be done when one's outcome is unknown, are in [`writes`].
+//! send, and what may be done when one's outcome is unknown, are in [`writes`]. A client over
+//! the standard transport stack, to Notion over HTTP or to the fake in memory, is made by
+//! [`connect::connect`].
 
 use std::fmt;
 
