@@ -10,11 +10,12 @@ use notion_xws_core::sync::report::{Cause, PairClass};
 use notion_xws_core::sync::{PairState, RunReport, SyncOptions, sync};
 use notion_xws_core::transport::DynTransport;
 use notion_xws_core::transport::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 
-use crate::support::fake::ok;
-use crate::support::sync::{acme_client, execute, pair, small_world, target_of};
+use crate::support::sync::{
+    acme_client, execute, pair, small_world, synced_then_mostly_trashed, target_of,
+};
 
 /// The causes of the pairs that need a person, in the report and in its JSON (which must agree).
 fn causes(report: &RunReport) -> Vec<Cause> {
@@ -79,20 +80,7 @@ async fn a_source_that_cannot_be_read_exits_1() {
 
 #[tokio::test(start_paused = true)]
 async fn a_held_delete_guard_exits_3_and_names_the_flag() {
-    let (world, _, rows) = small_world(4).await;
-    let control = world.client();
-    let config = RegistryConfig::default();
-    sync(&control, &config, &execute(), None).await.unwrap();
-    for row in &rows[..3] {
-        ok(
-            &world.fake,
-            Method::Patch,
-            &format!("/v1/pages/{row}"),
-            world.token(),
-            Some(json!({"in_trash": true})),
-        )
-        .await;
-    }
+    let (_world, control, config) = synced_then_mostly_trashed().await;
     for options in [SyncOptions::default(), execute()] {
         let report = sync(&control, &config, &options, None).await.unwrap();
         assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());

@@ -23,8 +23,8 @@ use serde_json::json;
 
 use crate::support::fake::{id, ok, text};
 use crate::support::sync::{
-    Crash, acme_client, count_where, execute, live_titles, pair, rows, small_world, target_of,
-    two_way_world,
+    Crash, acme_client, count_where, execute, live_titles, pair, rows, small_world,
+    synced_then_mostly_trashed, target_of, two_way_world,
 };
 use crate::support::world::{World, page};
 use notion_xws_core::fake::Fault;
@@ -377,20 +377,7 @@ async fn edits_additions_and_trashing_arrive_with_one_write_each() {
 
 #[tokio::test(start_paused = true)]
 async fn an_emptied_source_trips_the_delete_guard() {
-    let (world, _source, rows_made) = small_world(4).await;
-    let control = world.client();
-    let config = RegistryConfig::default();
-    sync(&control, &config, &execute(), None).await.unwrap();
-    for row in &rows_made[..3] {
-        ok(
-            &world.fake,
-            Method::Patch,
-            &format!("/v1/pages/{row}"),
-            world.token(),
-            Some(json!({"in_trash": true})),
-        )
-        .await;
-    }
+    let (_world, control, config) = synced_then_mostly_trashed().await;
     let guarded = sync(&control, &config, &execute(), None).await.unwrap();
     let tasks = pair(&guarded, "Tasks");
     assert!(matches!(tasks.state, PairState::Guarded(_)), "{tasks:#?}");

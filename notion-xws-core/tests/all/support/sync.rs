@@ -11,7 +11,7 @@ use notion_xws_core::client::NotionClient;
 use notion_xws_core::fake::FakeNotion;
 use notion_xws_core::model::Page;
 use notion_xws_core::registry::RegistryConfig;
-use notion_xws_core::sync::{RunReport, SyncOptions};
+use notion_xws_core::sync::{RunReport, SyncOptions, sync};
 use notion_xws_core::transport::{ApiRequest, ApiResponse, Method, Transport};
 use serde_json::json;
 
@@ -179,4 +179,24 @@ pub(crate) fn live_titles(rows: &[Page]) -> Vec<String> {
     let mut titles: Vec<String> = rows.iter().map(Page::title).collect();
     titles.sort();
     titles
+}
+
+/// A small world of 4 rows synced to Acme, then 3 of its source rows trashed: a run past the
+/// max-delete guard. The world, the control client and the registry's config.
+pub(crate) async fn synced_then_mostly_trashed() -> (World, NotionClient, RegistryConfig) {
+    let (world, _source, rows) = small_world(4).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    sync(&control, &config, &execute(), None).await.unwrap();
+    for row in &rows[..3] {
+        ok(
+            &world.fake,
+            Method::Patch,
+            &format!("/v1/pages/{row}"),
+            world.token(),
+            Some(json!({"in_trash": true})),
+        )
+        .await;
+    }
+    (world, control, config)
 }
