@@ -2,6 +2,7 @@
 //! own, with the library's logs on stderr (`RUST_LOG` chooses which; warnings by default) and
 //! Ctrl-C stopping the run between two requests (exit status 130).
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use notion_xws_core::cli::Cli;
@@ -24,7 +25,10 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("notion-xws: cannot start the tokio runtime: {error}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "notion-xws: cannot start the tokio runtime: {error}"
+            );
             return exit_code(1);
         }
     };
@@ -32,7 +36,7 @@ fn main() -> ExitCode {
         tokio::select! {
             status = cli.run() => status,
             _ = tokio::signal::ctrl_c() => {
-                eprintln!("notion-xws: interrupted");
+                let _ = writeln!(std::io::stderr(), "notion-xws: interrupted");
                 130
             }
         }

@@ -34,9 +34,12 @@ pub struct NotionToken(SecretString);
 
 impl NotionToken {
     /// A token from its text, with stray surrounding whitespace and quotes removed (as they come
-    /// when a token is pasted into a Notion cell or a shell).
+    /// when a token is pasted into a Notion cell or a shell), and invisible characters removed
+    /// wherever they are (a zero-width space or joiner, a byte-order mark, a soft hyphen, a word
+    /// joiner: [`is_invisible`]), which no token holds and which a copy from a web page brings.
     pub fn new(text: &str) -> Result<Self, TokenError> {
-        let trimmed = text
+        let visible: String = text.chars().filter(|c| !is_invisible(*c)).collect();
+        let trimmed = visible
             .trim()
             .trim_matches(|c| c == '"' || c == '\'' || c == '`')
             .trim();
@@ -57,7 +60,8 @@ impl NotionToken {
         Self::new(&value)
     }
 
-    /// Whether the text had to be cleaned (surrounding whitespace or quotes) to be read.
+    /// Whether the text had to be cleaned (surrounding whitespace or quotes, invisible
+    /// characters) to be read.
     pub fn needed_cleaning(text: &str) -> bool {
         Self::new(text).is_ok_and(|token| token.expose() != text)
     }
@@ -66,6 +70,15 @@ impl NotionToken {
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
     }
+}
+
+/// Whether `c` is an invisible character that a token never holds: a zero-width space, non-joiner
+/// or joiner, a word joiner, a byte-order mark (zero-width no-break space) or a soft hyphen.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}'
+    )
 }
 
 impl fmt::Debug for NotionToken {
@@ -110,6 +123,25 @@ mod tests {
         assert!(!NotionToken::needed_cleaning("ntn_abc"));
         assert_eq!(NotionToken::new(" '' "), Err(TokenError::Empty));
         assert_eq!(NotionToken::new("ntn_a b"), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn invisible_characters_are_removed_wherever_they_are() {
+        for text in [
+            "\u{feff}ntn_abc",
+            "ntn_abc\u{200b}",
+            "ntn_\u{200d}abc",
+            "ntn_a\u{00ad}bc",
+            " \u{2060}\"ntn_abc\u{200c}\" ",
+        ] {
+            assert_eq!(
+                NotionToken::new(text).unwrap().expose(),
+                "ntn_abc",
+                "{text:?}"
+            );
+            assert!(NotionToken::needed_cleaning(text), "{text:?}");
+        }
+        assert_eq!(NotionToken::new("\u{200b}\u{feff}"), Err(TokenError::Empty));
     }
 
     #[test]

@@ -11,9 +11,11 @@ use pyo3::prelude::*;
 
 use crate::runtime;
 
-/// Runs the command line `argv` (program name first) and returns the exit status.
+/// Runs the command line `argv` (program name first) and returns the exit status. The
+/// arguments are taken as the OS gave them (Python's `sys.argv` keeps bytes that are not UTF-8
+/// as surrogates), so that such an argument is the command's usage error, not a traceback.
 #[pyfunction]
-pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> PyResult<i32> {
+pub(crate) fn main(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> PyResult<i32> {
     match Cli::from_argv(argv) {
         Ok(cli) => runtime::run(py, || async move { cli.run().await }),
         Err(status) => Ok(status),

@@ -1,6 +1,9 @@
 """The notion-xws command, run as a user runs it: demo, parse-link, usage errors."""
 
 import re
+import sys
+
+import pytest
 
 
 def test_demo_audits_repairs_and_audits_again(run_cli):
@@ -65,3 +68,10 @@ def test_usage_errors_exit_2(run_cli):
     done = run_cli("no-such-command")
     assert done.returncode == 2
     assert "Usage" in done.stderr or "usage" in done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="arguments are Unicode on Windows")
+def test_an_argument_that_is_not_utf8_is_a_usage_error(run_cli):
+    done = run_cli("parse-link", b"\xff\xfe")
+    assert done.returncode == 2, done.stderr
+    assert "UTF-8" in done.stderr and "Traceback" not in done.stderr

@@ -423,9 +423,10 @@ fn token_findings(
                 "token.needs-cleaning",
                 &env.name,
                 format!(
-                    "{column} has stray whitespace or quotes around the token (they were ignored)"
+                    "{column} has stray whitespace, quotes or invisible characters (a zero-width \
+                     space, a byte-order mark, a soft hyphen) with the token; they were ignored"
                 ),
-                format!("remove them from {column}"),
+                format!("type the token into {column} again, without them"),
             ));
         }
     }

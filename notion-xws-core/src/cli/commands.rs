@@ -1,10 +1,9 @@
 //! What each subcommand does: build the control client, run the library's audit, repair, sync
 //! or demo, print the result and say the exit status.
 
-use std::io::Write as _;
 use std::path::Path;
 
-use super::output::{out, print_link, print_repair, print_run, print_text};
+use super::output::{err, out, print_link, print_repair, print_run, print_text};
 use super::progress::progress_bars;
 use super::{Cli, Command};
 use crate::audit::audit;
@@ -151,7 +150,7 @@ fn parse_links(links: &[String]) -> i32 {
         match NotionLink::parse(text) {
             Ok(link) => print_link(text, &link),
             Err(error) => {
-                eprintln!("{text}: {error}");
+                err!("{text}: {error}");
                 status = 1;
             }
         }

@@ -30,7 +30,7 @@ impl Cli {
     /// stderr (errors never hold a token).
     pub async fn run(&self) -> i32 {
         commands::run(self).await.unwrap_or_else(|error| {
-            eprintln!("notion-xws: {error}");
+            output::err!("notion-xws: {error}");
             exit_status(&error)
         })
     }

@@ -1,5 +1,6 @@
-//! How the command prints: results on stdout (a closed pipe, as in `notion-xws audit | head`,
-//! is not an error), one line per repair change or link part.
+//! How the command prints: results on stdout, errors on stderr; a closed pipe on either (as in
+//! `notion-xws audit | head`) is not an error and never a panic. One line per repair change or
+//! link part.
 
 use std::io::Write as _;
 
@@ -10,10 +11,24 @@ use crate::sync::RunReport;
 /// Writes a line to stdout, ignoring a closed pipe.
 macro_rules! out {
     ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stdout().lock(),
+            format_args!("{}\n", format_args!($($arg)*)),
+        );
     }};
 }
 pub(super) use out;
+
+/// Writes a line to stderr, ignoring a closed pipe.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        let _ = std::io::Write::write_fmt(
+            &mut std::io::stderr().lock(),
+            format_args!("{}\n", format_args!($($arg)*)),
+        );
+    }};
+}
+pub(super) use err;
 
 /// Writes `text` to stdout as it is, ignoring a closed pipe.
 pub(super) fn print_text(text: &str) {

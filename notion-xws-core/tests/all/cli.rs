@@ -153,3 +153,46 @@ async fn parse_link_names_each_part_and_exits_1_on_a_bad_one() {
     assert!(stdout.contains("view (v=):                 01234567-89ab-cdef-0123-456789abcdef"));
     assert!(text(&output.stderr).starts_with("bad: "));
 }
+
+#[test]
+fn a_closed_stdout_or_stderr_is_never_a_panic() {
+    let link = "5b8f0c1de2a34f6789abcdef01234567";
+    let cases: [(&[&str], i32); 3] = [
+        (&["parse-link", link, "bad"], 1),
+        (&["audit"], 2),
+        (&["--help"], 0),
+    ];
+    for (args, status) in cases {
+        let (out_reader, out_writer) = std::io::pipe().unwrap();
+        let (err_reader, err_writer) = std::io::pipe().unwrap();
+        // Both pipes are closed before the command writes a byte.
+        drop((out_reader, err_reader));
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_notion-xws"));
+        command
+            .args(args)
+            .env_clear()
+            .stdout(out_writer)
+            .stderr(err_writer);
+        let code = command.status().unwrap().code();
+        assert_eq!(code, Some(status), "{args:?}: a panic exits 101");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn an_argument_that_is_not_utf8_is_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_notion-xws"))
+        .arg("parse-link")
+        .arg(std::ffi::OsStr::from_bytes(b"\xff\xfe"))
+        .env_clear()
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("UTF-8"),
+        "{}",
+        text(&output.stderr)
+    );
+}
