@@ -203,8 +203,9 @@ impl fmt::Display for NotionLink {
     }
 }
 
+/// What an error quotes of the input: at most 80 characters, anything shaped like a token hidden.
 fn shorten(text: &str) -> String {
-    text.chars().take(80).collect()
+    crate::secret::mask_secrets(&text.chars().take(80).collect::<String>())
 }
 
 fn parse_url(text: &str) -> Result<Url, LinkError> {

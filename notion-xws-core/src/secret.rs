@@ -72,6 +72,49 @@ impl NotionToken {
     }
 }
 
+/// `text` with whatever looks like a secret hidden, for echoing what a person typed: each word
+/// shaped like a token (`ntn_…`, `secret_…`) keeps its prefix and loses the rest, and the
+/// credentials of a URL (`https://user:password@host`) are dropped.
+pub fn mask_secrets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let next_token = ["ntn_", "secret_"]
+            .iter()
+            .filter_map(|prefix| rest.find(prefix).map(|at| (at, *prefix)))
+            .min();
+        let next_credentials = rest.find("://").and_then(|scheme| {
+            let authority = &rest[scheme + 3..];
+            let end = authority.find(['/', '?', '#']).unwrap_or(authority.len());
+            authority[..end].rfind('@').map(|at| (scheme + 3, at))
+        });
+        match (next_token, next_credentials) {
+            (Some((at, prefix)), credentials)
+                if credentials.is_none_or(|(start, _)| at < start) =>
+            {
+                let after = &rest[at + prefix.len()..];
+                let len = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                    .unwrap_or(after.len());
+                out.push_str(&rest[..at]);
+                out.push_str(prefix);
+                out.push('…');
+                rest = &after[len..];
+            }
+            (_, Some((start, at))) => {
+                out.push_str(&rest[..start]);
+                out.push('…');
+                rest = &rest[start + at..];
+            }
+            _ => {
+                out.push_str(rest);
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
 /// Whether `c` is an invisible character that a token never holds: a zero-width space, non-joiner
 /// or joiner, a word joiner, a byte-order mark (zero-width no-break space) or a soft hyphen.
 pub fn is_invisible(c: char) -> bool {
@@ -142,6 +185,23 @@ mod tests {
             assert!(NotionToken::needed_cleaning(text), "{text:?}");
         }
         assert_eq!(NotionToken::new("\u{200b}\u{feff}"), Err(TokenError::Empty));
+    }
+
+    #[test]
+    fn what_looks_like_a_secret_is_hidden() {
+        assert_eq!(
+            mask_secrets("ntn_5Abc-9 and secret_XyZ, done"),
+            "ntn_… and secret_…, done"
+        );
+        assert_eq!(
+            mask_secrets("https://me:pa55@api.notion.com/v1?x=ntn_q"),
+            "https://…@api.notion.com/v1?x=ntn_…"
+        );
+        assert_eq!(
+            mask_secrets("no secret here: a@b.c"),
+            "no secret here: a@b.c"
+        );
+        assert_eq!(mask_secrets(""), "");
     }
 
     #[test]

@@ -120,8 +120,15 @@ impl Cli {
         let args = std::iter::once(std::ffi::OsString::from("notion-xws"))
             .chain(argv.into_iter().skip(1).map(Into::into));
         Self::try_parse_from(args).map_err(|error| {
-            let _ = error.print();
-            if error.use_stderr() { 2 } else { 0 }
+            if error.use_stderr() {
+                // A usage error may quote what was typed: never a token.
+                let message = crate::secret::mask_secrets(&error.render().to_string());
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), message.as_bytes());
+                2
+            } else {
+                let _ = error.print();
+                0
+            }
         })
     }
 }

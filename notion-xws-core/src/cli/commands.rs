@@ -150,7 +150,7 @@ fn parse_links(links: &[String]) -> i32 {
         match NotionLink::parse(text) {
             Ok(link) => print_link(text, &link),
             Err(error) => {
-                err!("{text}: {error}");
+                err!("{}: {error}", crate::secret::mask_secrets(text));
                 status = 1;
             }
         }

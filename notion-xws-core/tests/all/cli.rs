@@ -196,3 +196,21 @@ async fn an_argument_that_is_not_utf8_is_a_usage_error() {
         text(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_token_typed_on_the_command_line_is_never_echoed() {
+    let secret = "ntn_5upersecret0123456789abcdef";
+    for (args, status) in [
+        (vec![secret], 2),
+        (vec!["sync", "--client", "x", secret], 2),
+        (vec!["parse-link", secret], 1),
+        (vec!["parse-link", "https://me:ntn_pa55@www.notion.so/x"], 1),
+    ] {
+        let output = notion_xws(&args, &[]).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(status), "{args:?}: {stderr}");
+        assert!(!stderr.contains("5upersecret"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("pa55"), "{args:?}: {stderr}");
+        assert!(!text(&output.stdout).contains("5upersecret"), "{args:?}");
+    }
+}
