@@ -279,7 +279,7 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     if guard::holds(gone.len(), synced_rows, options) {
         status = PairStatus::DeleteGuard(format!(
             "{} of the target's {synced_rows} synced rows would be trashed (more than {:.0}%); nothing is trashed. \
-             If the source really lost them, run again allowing mass deletes",
+             If the source really lost them, run again with --allow-mass-delete",
             gone.len(),
             options.max_delete_fraction * 100.0
         ));

@@ -1259,7 +1259,7 @@ pub fn plan_two_way(
         status = PairStatus::DeleteGuard(format!(
             "{gone} of the pair's {synced_rows} linked rows were trashed on one side (more than {:.0}%); \
              nothing is trashed or restored but the rows restored by hand. If they really were, \
-             run again allowing mass deletes",
+             run again with --allow-mass-delete",
             options.max_delete_fraction * 100.0
         ));
     }
