@@ -65,37 +65,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Plans the sync of every pair (or of one environment or client): writes nothing.
+    /// Plans the sync of every pair (or of one environment or client): writes nothing. It takes
+    /// the options of `sync`, so that it shows what that sync would do.
     Plan {
-        /// Only the environment, or the `Clients` row, of this name.
-        #[arg(long, value_name = "NAME")]
-        client: Option<String>,
-        /// Print only the JSON report on stdout.
-        #[arg(long)]
-        json: bool,
+        /// What to sync, and how.
+        #[command(flatten)]
+        sync: SyncArgs,
     },
     /// Syncs the databases of the registry: a dry run unless --execute.
     Sync {
-        /// Only the environment, or the `Clients` row, of this name.
-        #[arg(long, value_name = "NAME")]
-        client: Option<String>,
         /// Write (without it: a dry run, nothing is written).
         #[arg(long)]
         execute: bool,
-        /// Trash past the max-delete guard (more than half of a target's rows).
-        #[arg(long)]
-        allow_mass_delete: bool,
-        /// How two-way pairs settle different changes to one property on both sides: report
-        /// (overwrite nothing), control-wins, environment-wins or newer-wins.
-        #[arg(long, default_value = "report", value_name = "POLICY")]
-        conflicts: String,
-        /// What one-way pairs do with people they cannot match by email in the target: leave
-        /// (them out, reported) or names (written into a "<column> (unmatched)" text column).
-        #[arg(long, default_value = "leave", value_name = "FALLBACK")]
-        people_fallback: String,
-        /// Print only the JSON report on stdout.
-        #[arg(long)]
-        json: bool,
+        /// What to sync, and how.
+        #[command(flatten)]
+        sync: SyncArgs,
     },
     /// Runs the whole flow on an embedded demo world (no network, no token): audit, repair,
     /// sync, a second sync that writes nothing, and what became of the relations and people.
@@ -106,6 +90,53 @@ pub enum Command {
         #[arg(required = true)]
         links: Vec<String>,
     },
+}
+
+/// What `plan` and `sync` take alike.
+// The help text shows `<column>` as it is: not an HTML tag.
+#[allow(rustdoc::invalid_html_tags)]
+#[derive(Debug, Clone, clap::Args)]
+pub struct SyncArgs {
+    /// Only the environment, or the `Clients` row, of this name.
+    #[arg(long, value_name = "NAME")]
+    pub client: Option<String>,
+    /// Trash past the max-delete guard (more than half of a target's rows).
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+    /// How two-way pairs settle different changes to one property on both sides: report
+    /// (overwrite nothing), control-wins, environment-wins or newer-wins.
+    #[arg(
+        long,
+        default_value = "report",
+        value_name = "POLICY",
+        value_parser = ["report", "control-wins", "environment-wins", "newer-wins"]
+    )]
+    pub conflicts: String,
+    /// What one-way pairs do with people they cannot match by email in the target: leave
+    /// (them out, reported) or names (written into a "<column> (unmatched)" text column).
+    #[arg(
+        long,
+        default_value = "leave",
+        value_name = "FALLBACK",
+        value_parser = ["leave", "names"]
+    )]
+    pub people_fallback: String,
+    /// Print only the JSON report on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl SyncArgs {
+    /// The sync's options, writing (`execute`) or not.
+    pub fn options(&self, execute: bool) -> crate::error::Result<crate::sync::SyncOptions> {
+        crate::sync::SyncOptions::from_args(
+            execute,
+            self.client.clone(),
+            self.allow_mass_delete,
+            &self.conflicts,
+            &self.people_fallback,
+        )
+    }
 }
 
 impl Cli {

@@ -31,26 +31,13 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
         Command::Audit { json, markdown } => {
             run_audit(&control_client(cli)?, &config, *json, markdown.as_deref()).await
         }
-        Command::Plan { client: only, json } => {
-            let options = SyncOptions::from_args(false, only.clone(), false, "report", "leave")?;
-            run_sync(&control_client(cli)?, &config, options, *json).await
+        Command::Plan { sync } => {
+            let options = sync.options(false)?;
+            run_sync(&control_client(cli)?, &config, options, sync.json).await
         }
-        Command::Sync {
-            client: only,
-            execute,
-            allow_mass_delete,
-            conflicts,
-            people_fallback,
-            json,
-        } => {
-            let options = SyncOptions::from_args(
-                *execute,
-                only.clone(),
-                *allow_mass_delete,
-                conflicts,
-                people_fallback,
-            )?;
-            run_sync(&control_client(cli)?, &config, options, *json).await
+        Command::Sync { execute, sync } => {
+            let options = sync.options(*execute)?;
+            run_sync(&control_client(cli)?, &config, options, sync.json).await
         }
         Command::Repair { execute, json } => {
             run_repair(&control_client(cli)?, &config, *execute, *json).await

@@ -21,7 +21,7 @@ mod commands;
 mod output;
 mod progress;
 
-pub use self::args::{Cli, Command};
+pub use self::args::{Cli, Command, SyncArgs};
 
 use crate::error::Error;
 

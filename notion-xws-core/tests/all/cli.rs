@@ -84,7 +84,15 @@ async fn audit_and_repair_over_http_against_a_served_fake() {
     assert_eq!(json["outcomes"].as_array().unwrap().len(), 0);
 
     // The plan of the whole registry: the pairs of the revoked tokens need a person (exit 3).
-    let plan = notion_xws(&[&fast[..], &["plan", "--json"]].concat(), &env).await;
+    // `plan` takes `sync`'s options, to show what that sync would do.
+    let plan_args = [
+        "plan",
+        "--json",
+        "--conflicts",
+        "control-wins",
+        "--allow-mass-delete",
+    ];
+    let plan = notion_xws(&[&fast[..], &plan_args].concat(), &env).await;
     assert_eq!(plan.status.code(), Some(3), "{}", text(&plan.stderr));
     let planned: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
     assert_eq!(planned["exit_status"], 3);
@@ -116,7 +124,7 @@ async fn usage_and_configuration_errors_exit_2_and_say_why() {
         (
             &["sync", "--conflicts", "coin-toss"],
             &[("NOTION_TOKEN", "secret_abc")],
-            "is not a conflict policy",
+            "invalid value 'coin-toss' for '--conflicts <POLICY>'",
         ),
         (&["frobnicate"], &[], "unrecognized subcommand"),
         (
