@@ -198,7 +198,7 @@ pub enum Error {
     InvalidToken(#[from] TokenError),
     /// Notion refused the token (401): it is wrong or was revoked.
     #[error(
-        "Notion refused the token ({0}); create a new token for this integration and store it where the registry reads it"
+        "Notion refused the token ({0}): it is wrong or was revoked; create a new token for this integration"
     )]
     Unauthorized(Box<ApiError>),
     /// The integration may not do this (403): a missing capability, or the workspace's block limit.

@@ -30,7 +30,16 @@ impl Cli {
     /// stderr (errors never hold a token).
     pub async fn run(&self) -> i32 {
         commands::run(self).await.unwrap_or_else(|error| {
-            output::err!("notion-xws: {error}");
+            match &error {
+                // The token Notion refused is the control token: say where it came from.
+                Error::Unauthorized(api) => output::err!(
+                    "notion-xws: Notion refused the control token in {} ({api}): it is wrong or \
+                     was revoked; create a new token for the control integration and set {} to it",
+                    self.token_env,
+                    self.token_env
+                ),
+                _ => output::err!("notion-xws: {error}"),
+            }
             exit_status(&error)
         })
     }

@@ -222,3 +222,34 @@ async fn a_token_typed_on_the_command_line_is_never_echoed() {
         assert!(!text(&output.stdout).contains("5upersecret"), "{args:?}");
     }
 }
+
+#[tokio::test]
+async fn a_refused_control_token_is_named_by_its_variable() {
+    let fake = FakeNotion::default();
+    let server = fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    for (variable, args) in [
+        ("NOTION_TOKEN", vec!["audit"]),
+        (
+            "MY_AGENCY_TOKEN",
+            vec!["--token-env", "MY_AGENCY_TOKEN", "audit"],
+        ),
+    ] {
+        let env = [
+            (variable, "ntn_notaknowntoken000000000000"),
+            ("NOTION_BASE_URL", base_url.as_str()),
+        ];
+        let output = notion_xws(&args, &env).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("refused the control token in {variable}")),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("set {variable} to it")),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("notaknowntoken"), "{stderr}");
+    }
+}
