@@ -14,7 +14,8 @@ use serde_json::Value;
 use std::sync::Arc;
 
 use crate::support::sync::{
-    acme_client, execute, pair, small_world, synced_then_mostly_trashed, target_of,
+    acme_client, execute, fail_every_query_of, pair, small_world, synced_then_mostly_trashed,
+    target_of,
 };
 
 /// The causes of the pairs that need a person, in the report and in its JSON (which must agree).
@@ -63,13 +64,7 @@ async fn a_sync_of_every_pair_exits_0() {
 async fn a_source_that_cannot_be_read_exits_1() {
     let (world, source, _) = small_world(2).await;
     let control = world.client();
-    for _ in 0..20 {
-        world.fake.fail_next(
-            Some(Method::Post),
-            &format!("/v1/data_sources/{source}/query"),
-            Fault::ServiceUnavailable,
-        );
-    }
+    fail_every_query_of(&world.fake, &source);
     let report = sync(&control, &RegistryConfig::default(), &execute(), None)
         .await
         .unwrap();

@@ -23,11 +23,10 @@ use serde_json::json;
 
 use crate::support::fake::{id, ok, text};
 use crate::support::sync::{
-    Crash, acme_client, count_where, execute, live_titles, pair, rows, small_world,
-    synced_then_mostly_trashed, target_of, two_way_world,
+    Crash, acme_client, count_where, execute, fail_every_query_of, live_titles, pair, rows,
+    small_world, synced_then_mostly_trashed, target_of, two_way_world,
 };
 use crate::support::world::{World, page};
-use notion_xws_core::fake::Fault;
 use notion_xws_core::fake::FaultConfig;
 use notion_xws_core::sync::transfer;
 use notion_xws_core::transport::retry::RetryConfig;
@@ -880,14 +879,7 @@ async fn a_source_that_cannot_be_read_fails_its_pair_with_its_own_error() {
     world
         .sync_to_new_workspace("Acme", &[("Tasks", "Push", &tasks_db, &tasks_ds)])
         .await;
-    // Every read of the source's rows fails, past the retries of a read.
-    for _ in 0..20 {
-        world.fake.fail_next(
-            Some(Method::Post),
-            &format!("/v1/data_sources/{tasks_ds}/query"),
-            Fault::ServiceUnavailable,
-        );
-    }
+    fail_every_query_of(&world.fake, &tasks_ds);
     let run = sync(&control, &RegistryConfig::default(), &execute(), None)
         .await
         .unwrap();

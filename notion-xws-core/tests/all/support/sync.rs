@@ -200,3 +200,14 @@ pub(crate) async fn synced_then_mostly_trashed() -> (World, NotionClient, Regist
     }
     (world, control, config)
 }
+
+/// Every query of `data_source`'s rows answers 503 from now on, past the retries of a read.
+pub(crate) fn fail_every_query_of(fake: &FakeNotion, data_source: &str) {
+    for _ in 0..20 {
+        fake.fail_next(
+            Some(Method::Post),
+            &format!("/v1/data_sources/{data_source}/query"),
+            notion_xws_core::fake::Fault::ServiceUnavailable,
+        );
+    }
+}
