@@ -43,12 +43,7 @@ pub(super) fn markdown(report: &RunReport) -> String {
         );
     }
     for pair in &report.pairs {
-        let reason = match &pair.state {
-            PairState::Failed(reason) | PairState::Skipped(reason) | PairState::Guarded(reason) => {
-                Some(reason)
-            }
-            _ => None,
-        };
+        let reason = pair.reason();
         if reason.is_none() && pair.errors.is_empty() && pair.notes.is_empty() {
             continue;
         }
