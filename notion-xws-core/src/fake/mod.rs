@@ -45,6 +45,7 @@ mod log;
 mod query;
 mod render;
 mod reply;
+mod rich_text;
 mod schema;
 mod server;
 mod setup;

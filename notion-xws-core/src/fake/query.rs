@@ -16,8 +16,9 @@ use serde_json::{Map, Value};
 
 use super::clock::{DAY_MS, ParsedDate, parse_iso};
 use super::reply::{Fail, Reply, describe};
+use super::rich_text::plain_text;
 use super::state::{Object, PropDef, State};
-use super::validate::{find_prop, plain_text};
+use super::validate::find_prop;
 
 /// The most members of an `and`/`or`.
 const MAX_GROUP: usize = 100;

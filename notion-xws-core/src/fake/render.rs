@@ -10,8 +10,9 @@
 use serde_json::{Map, Value, json};
 
 use super::clock::format_iso;
+use super::rich_text::plain_text;
 use super::state::{FileUpload, Kind, Object, Parent, PropDef, State, uuid};
-use super::validate::{empty_value, plain_text};
+use super::validate::empty_value;
 use crate::ids::ObjectId;
 
 /// The most references a page object shows per relation or people property.

@@ -10,8 +10,9 @@
 use serde_json::{Map, Value, json};
 
 use super::reply::{Fail, Reply};
+use super::rich_text::plain_text;
 use super::state::{PropDef, State, uuid};
-use super::validate::{COLORS, KINDS, find_prop, parse_id, plain_text};
+use super::validate::{COLORS, KINDS, find_prop, parse_id};
 
 const ID_PREFIXES: [&str; 5] = ["%3A", "%3D", "%40", "%5B", "%7B"];
 

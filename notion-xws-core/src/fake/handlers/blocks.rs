@@ -9,8 +9,9 @@ use super::{
 };
 use crate::fake::render::Ctx;
 use crate::fake::reply::{Fail, Reply};
+use crate::fake::rich_text::rich_text;
 use crate::fake::state::{Block, IdStyle, Kind, Object, Parent, State};
-use crate::fake::validate::{array, object, parse_id, rich_text};
+use crate::fake::validate::{array, object, parse_id};
 
 /// The most block elements one request may hold, nested ones included.
 const MAX_BLOCKS_PER_REQUEST: usize = 1000;

@@ -11,8 +11,9 @@ use super::{
 use crate::fake::query::{Filter, compile, compile_sorts, sort_rows};
 use crate::fake::render::Ctx;
 use crate::fake::reply::{Fail, Reply};
+use crate::fake::rich_text::rich_text;
 use crate::fake::state::{DataSource, Database, IdStyle, Kind, Object, Parent, State};
-use crate::fake::validate::{object, opt_bool, parse_id, rich_text};
+use crate::fake::validate::{object, opt_bool, parse_id};
 
 impl State {
     pub(super) fn check_archived_field(ctx: Ctx, body: &Map<String, Value>) -> Reply<Option<bool>> {

@@ -6,8 +6,9 @@ use serde_json::Value;
 use super::{Done, list_json, paging, window};
 use crate::fake::render::Ctx;
 use crate::fake::reply::{Fail, Reply};
+use crate::fake::rich_text::plain_text;
 use crate::fake::state::{Kind, Object, State};
-use crate::fake::validate::{object, plain_text};
+use crate::fake::validate::object;
 
 impl State {
     pub(super) fn search(&self, ctx: Ctx, body: &Value) -> Reply<Done> {
