@@ -12,8 +12,9 @@ use super::content::text;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::fake::FakeNotion;
-use crate::ids::{DataSourceId, DatabaseId, PageId};
-use crate::model::params::CreateDataSource;
+use crate::ids::{DataSourceId, DatabaseId, FileUploadId, PageId};
+use crate::model::FileUploadStatus;
+use crate::model::params::{AppendBlockChildren, CreateDataSource, CreateFileUpload};
 use crate::secret::NotionToken;
 
 /// One integration's calls.
@@ -102,5 +103,43 @@ impl DemoApi {
             "properties": properties,
         });
         Ok(self.client.create_page_json(body).await?.id)
+    }
+
+    /// `POST /v1/file_uploads`: a file Notion fetches from `url`, named `name`.
+    pub(super) async fn upload_from_url(&self, url: &str, name: &str) -> Result<FileUploadId> {
+        let upload = CreateFileUpload::from_external_url(url, name);
+        Ok(self.client.create_file_upload(&upload).await?.id)
+    }
+
+    /// `GET /v1/file_uploads/{id}` until the upload is `uploaded` (an import takes a moment), or
+    /// an error when it ends otherwise.
+    pub(super) async fn wait_uploaded(&self, id: FileUploadId) -> Result<()> {
+        loop {
+            let upload = self.client.file_upload(id).await?;
+            match upload.status {
+                FileUploadStatus::Uploaded => return Ok(()),
+                FileUploadStatus::Pending => {
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                other => {
+                    return Err(Error::Config(format!(
+                        "the demo's upload {id} ended {other:?}"
+                    )));
+                }
+            }
+        }
+    }
+
+    /// `PATCH /v1/blocks/{id}/children`: `children` appended to the page `page`.
+    pub(super) async fn append(&self, page: PageId, children: Vec<Value>) -> Result<()> {
+        let children = AppendBlockChildren {
+            children,
+            position: None,
+            extra: Default::default(),
+        };
+        self.client
+            .append_block_children(page.into(), &children)
+            .await
+            .map(drop)
     }
 }

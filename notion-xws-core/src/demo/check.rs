@@ -3,18 +3,22 @@
 //! VibeVessel's copy of Contacts), and the people of Tasks (`Assignee`) and Contacts (`Owner`)
 //! in the copies against the source's, matched by email through [`DemoWorld::people`].
 //!
+//! The bodies of the tasks that have one, against their copies' ([`BodyCheck`]).
+//!
 //! Nothing here trusts the sync's own counts: the figures come from the rows as Notion shows
 //! them, relation values read in full past the 25 references a page object shows.
 
 use std::collections::{BTreeSet, HashMap};
 
 use futures::TryStreamExt;
+use serde_json::Value;
 
 use super::{ASSET_RELATION, CONTACT_RELATION, DemoWorld, plan};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId, UserId};
 use crate::model::{Page, PropertyItemKind, PropertyItemResponse, PropertyValueKind};
+use crate::sync::content::{SourceBlock, read_body};
 use crate::sync::links::LinksTable;
 use crate::sync::one_way::plan::source_key;
 
@@ -51,6 +55,30 @@ pub struct PeopleCheck {
     pub missing: usize,
 }
 
+/// The page content of the tasks that have a body, source against copy, block by block.
+///
+/// Blocks are compared by their place in the tree, type and what they show:
+/// the text of their rich text, caption or cells, a to-do's check, a code block's language, a
+/// callout's emoji, an equation, a media block's kind of file (a hosted image must arrive as a
+/// file hosted in the client's workspace, not as a link to the source's).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BodyCheck {
+    /// Tasks with a body in the source.
+    pub bodies: usize,
+    /// Their blocks, nested ones included.
+    pub blocks: usize,
+    /// Copies whose body shows the same, block by block.
+    pub same: usize,
+    /// Copies whose body differs.
+    pub differing: usize,
+    /// Tasks with a body whose copy is missing or has no body.
+    pub missing: usize,
+    /// Mentions in the source bodies (of dates, people and pages).
+    pub mentions: usize,
+    /// Those that are still mentions of the same kind, at the same place, in the copy.
+    pub mentions_kept: usize,
+}
+
 /// What a sync made of the demo's references: read by [`DemoWorld::references`] from the rows
 /// of both workspaces, not from the sync's own counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -59,22 +87,29 @@ pub struct DemoReferences {
     pub relation: RelationCheck,
     /// `Assignee` of Tasks and `Owner` of Contacts.
     pub people: PeopleCheck,
+    /// The page content of the tasks.
+    pub bodies: BodyCheck,
     /// Whether VibeVessel's copy of Tasks has the relation to the database that is not synced.
     pub unsynced_relation_copied: bool,
 }
 
 impl DemoReferences {
     /// Whether every reference arrived as it should: each value remapped or matched, none
-    /// misdirected, wrong or missing, and the relation to the unsynced database not copied.
+    /// misdirected, wrong or missing, every body the same in its copy, and the relation to the
+    /// unsynced database not copied.
     pub fn all_right(&self) -> bool {
         let r = &self.relation;
         let p = &self.people;
+        let b = &self.bodies;
         r.remapped == r.source_values
             && r.misdirected == 0
             && r.missing == 0
             && p.matched + p.unmatched == p.source_values
             && p.wrong == 0
             && p.missing == 0
+            && b.same == b.bodies
+            && b.differing == 0
+            && b.missing == 0
             && !self.unsynced_relation_copied
     }
 }
@@ -180,13 +215,97 @@ impl DemoWorld {
             }
         }
 
+        let mut bodies = BodyCheck::default();
+        for source in &self.rows_with_bodies {
+            let (mut want, mut want_mentions) = (Vec::new(), Vec::new());
+            outline(
+                &read_body(control, (*source).into()).await?,
+                0,
+                &mut want,
+                &mut want_mentions,
+            );
+            bodies.bodies += 1;
+            bodies.blocks += want.len();
+            bodies.mentions += want_mentions.len();
+            let (mut got, mut got_mentions) = (Vec::new(), Vec::new());
+            if let Some(copy) = copies.get(source) {
+                let body = read_body(&vibevessel, copy.id.into()).await?;
+                outline(&body, 0, &mut got, &mut got_mentions);
+            }
+            if got.is_empty() {
+                bodies.missing += 1;
+            } else if got == want {
+                bodies.same += 1;
+            } else {
+                bodies.differing += 1;
+            }
+            bodies.mentions_kept += want_mentions
+                .iter()
+                .zip(&got_mentions)
+                .filter(|(a, b)| a == b)
+                .count();
+        }
+
         let schema = vibevessel.data_source(tasks_copy).await?;
         Ok(DemoReferences {
             relation,
             people,
+            bodies,
             unsynced_relation_copied: schema.properties.contains_key(ASSET_RELATION),
         })
     }
+}
+
+/// A body as [`BodyCheck`] compares it, one line per block, each block before its children:
+/// its depth, type and what it shows; and the kinds of its mentions, in order, in `mentions`.
+fn outline(
+    blocks: &[SourceBlock],
+    depth: usize,
+    out: &mut Vec<String>,
+    mentions: &mut Vec<String>,
+) {
+    for node in blocks {
+        let kind = node.block.block_type.as_str();
+        let content = node.block.content.clone().unwrap_or(Value::Null);
+        let mut shows = Vec::new();
+        for key in ["rich_text", "caption"] {
+            if let Some(items) = content.get(key).and_then(Value::as_array) {
+                shows.push(rich_text_plain(items, mentions));
+            }
+        }
+        if let Some(cells) = content.get("cells").and_then(Value::as_array) {
+            for cell in cells.iter().filter_map(Value::as_array) {
+                shows.push(rich_text_plain(cell, mentions));
+            }
+        }
+        for pointer in [
+            "/checked",
+            "/language",
+            "/icon/emoji",
+            "/expression",
+            "/type",
+            "/url",
+        ] {
+            if let Some(value) = content.pointer(pointer) {
+                shows.push(value.to_string());
+            }
+        }
+        out.push(format!("{depth} {kind} {}", shows.join(" | ")));
+        outline(&node.children, depth + 1, out, mentions);
+    }
+}
+
+/// The plain text of rich-text items; the kind of each mention among them pushed to `mentions`.
+fn rich_text_plain(items: &[Value], mentions: &mut Vec<String>) -> String {
+    let mut text = String::new();
+    for item in items {
+        if item.get("type").and_then(Value::as_str) == Some("mention") {
+            let kind = item.pointer("/mention/type").and_then(Value::as_str);
+            mentions.push(kind.unwrap_or("unknown").to_owned());
+        }
+        text.push_str(item.get("plain_text").and_then(Value::as_str).unwrap_or(""));
+    }
+    text
 }
 
 /// Every row of a data source.

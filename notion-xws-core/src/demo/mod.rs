@@ -16,8 +16,10 @@
 //! agency's [`DemoPerson`]s, matched by email in VibeVessel's workspace, where one of them is not
 //! a member) and a relation from Tasks to Contacts ([`CONTACT_RELATION`], both pushed to
 //! VibeVessel; one task names every contact, more than a page object shows), besides one to a
-//! database that is not synced ([`ASSET_RELATION`]). [`DemoWorld::references`] reads back what a
-//! sync made of them.
+//! database that is not synced ([`ASSET_RELATION`]). Tasks' page content is synced too (its
+//! registry row ticks `Sync Content`): one task in [`BODY_EVERY`] has a body of headings, lists,
+//! a toggle, a table, mentions of a date, a person and a contact, and (one in [`IMAGE_EVERY`]) an
+//! image hosted by Notion. [`DemoWorld::references`] reads back what a sync made of them.
 //!
 //! Everything inside the workspaces is created through the API (with [`NotionClient`]
 //! over the fake); only what a person does in Notion's UI uses the fake's admin calls: making the
@@ -42,12 +44,14 @@
 //! [`NotionClient`]: crate::client::NotionClient
 
 mod api;
+mod bodies;
 mod check;
 mod content;
 mod plan;
 mod story;
 mod world;
 
-pub use self::check::{DemoReferences, PeopleCheck, RelationCheck};
+pub use self::bodies::{BODY_EVERY, IMAGE_EVERY};
+pub use self::check::{BodyCheck, DemoReferences, PeopleCheck, RelationCheck};
 pub use self::story::{DemoReport, run_demo};
 pub use self::world::*;

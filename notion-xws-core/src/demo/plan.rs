@@ -236,6 +236,8 @@ pub(super) struct RowPlan {
     pub(super) url: UrlShape,
     /// `Sync` (`None`: empty).
     pub(super) sync: Option<&'static str>,
+    /// `Sync Content`: whether the page content of its rows is copied too.
+    pub(super) sync_content: bool,
     /// The defect it is there to show.
     pub(super) defect: Option<RegistryDefect>,
 }
@@ -253,6 +255,7 @@ impl RowPlan {
             nid: false,
             url,
             sync: None,
+            sync_content: false,
             defect: None,
         }
     }
@@ -282,6 +285,11 @@ impl RowPlan {
 
     fn sync(mut self, sync: &'static str) -> Self {
         self.sync = Some(sync);
+        self
+    }
+
+    fn with_content(mut self) -> Self {
+        self.sync_content = true;
         self
     }
 
@@ -342,7 +350,9 @@ fn special_rows() -> Vec<RowPlan> {
     use Location::{Control, Page, Private, VibeVessel};
     use RegistryDefect as D;
     vec![
-        RowPlan::synced(TASKS, Control, UrlShape::WithViewAndPeek, "Push").data_source(Own(Dashed)),
+        RowPlan::synced(TASKS, Control, UrlShape::WithViewAndPeek, "Push")
+            .data_source(Own(Dashed))
+            .with_content(),
         RowPlan::synced(CONTENT_CALENDAR, Control, UrlShape::WithView, "Push"),
         RowPlan::synced(CONTACTS, Control, UrlShape::AppPath, "One-Way").data_source(Own(Simple)),
         RowPlan::synced(CLIENT_FEEDBACK, VibeVessel, UrlShape::Slug, "Pull")

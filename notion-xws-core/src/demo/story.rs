@@ -285,6 +285,15 @@ impl DemoReport {
              email to the VibeVessel member, {} left out and reported (not members there), {} \
              wrong, {} missing.",
             p.source_values, p.matched, p.unmatched, p.wrong, p.missing
+        )?;
+        let b = &self.references.bodies;
+        writeln!(
+            out,
+            "Page content (Tasks' bodies, `Sync Content` ticked): {} bodies of {} blocks in the \
+             source (headings, lists, a toggle, a table, hosted images, mentions); in the copies \
+             {} the same block by block, {} differing, {} missing; {} of {} mentions still \
+             mentions there (the others written as their text).",
+            b.bodies, b.blocks, b.same, b.differing, b.missing, b.mentions_kept, b.mentions
         )
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::api::DemoApi;
+use super::bodies;
 use super::content::{
     DemoRng, MEMBERS, PLAIN_COLUMNS, RowRefs, SECOND_SOURCE_COLUMNS, related_titles, text,
 };
@@ -237,6 +238,8 @@ pub struct DemoWorld {
     pub vibevessel: VibeVesselObjects,
     /// The agency's members whom the synced databases name (`Assignee`, `Owner`), in order.
     pub people: Vec<DemoPerson>,
+    /// The rows that have page content (tasks; see [`BODY_EVERY`](super::BODY_EVERY)), in order.
+    pub rows_with_bodies: Vec<PageId>,
 }
 
 /// A slug of a title for a link (`Content Calendar` → `Content-Calendar`).
@@ -516,6 +519,7 @@ impl<'a> Builder<'a> {
             })
             .collect();
         let mut first_rows = vec![None; plans.len()];
+        let mut rows_with_bodies = Vec::new();
         let mut rows_by_title: BTreeMap<&'static str, Vec<PageId>> = BTreeMap::new();
         let mut order: Vec<usize> = (0..plans.len()).collect();
         // Those with relations last (the related databases have none).
@@ -543,6 +547,10 @@ impl<'a> Builder<'a> {
                 let values =
                     content::row(spec.columns, n, &mut self.rng, refs).map_err(plan_error)?;
                 made.push(api.row(database.data_source_id, values).await?);
+            }
+            if plans[i].sync_content {
+                let with_bodies = self.bodies(api, &made, &people_ids, &rows_by_title).await?;
+                rows_with_bodies.extend(with_bodies);
             }
             first_rows[i] = made.first().copied();
             rows_by_title.insert(spec.title, made);
@@ -673,6 +681,7 @@ impl<'a> Builder<'a> {
             clients,
             vibevessel,
             people,
+            rows_with_bodies,
         })
     }
 
@@ -706,6 +715,45 @@ impl<'a> Builder<'a> {
             .collect()
     }
 
+    /// The bodies of the rows `made` of a database whose content is synced (see
+    /// [`bodies`](super::bodies)): their hosted images uploaded first, all at once, then each
+    /// body appended once the uploads are done. The rows given a body.
+    async fn bodies(
+        &self,
+        api: &DemoApi,
+        made: &[PageId],
+        people: &[UserId],
+        rows: &BTreeMap<&'static str, Vec<PageId>>,
+    ) -> Result<Vec<PageId>> {
+        let contacts = rows
+            .get(content::CONTACTS.title)
+            .filter(|rows| !rows.is_empty())
+            .ok_or_else(|| plan_error("bodies mention contacts: none made yet".to_owned()))?;
+        let mut images = BTreeMap::new();
+        for n in (0..made.len()).step_by(bodies::IMAGE_EVERY) {
+            let name = bodies::image_name(n);
+            let url = format!("https://assets.example.com/{name}");
+            images.insert(n, api.upload_from_url(&url, &name).await?);
+        }
+        for id in images.values() {
+            api.wait_uploaded(*id).await?;
+        }
+        let mut rng = DemoRng::new(bodies::BODY_SEED);
+        let mut with_bodies = Vec::new();
+        for (n, row) in made.iter().enumerate() {
+            let refs = bodies::BodyRefs {
+                people,
+                contacts,
+                image: images.get(&n).copied(),
+            };
+            if let Some(children) = bodies::task_body(n, &mut rng, refs) {
+                api.append(*row, children).await?;
+                with_bodies.push(*row);
+            }
+        }
+        Ok(with_bodies)
+    }
+
     /// The registry's three databases under `Registry`.
     async fn registry(
         &self,
@@ -728,6 +776,7 @@ impl<'a> Builder<'a> {
                     "Database ID": {"rich_text": {}},
                     "NID": {"rich_text": {}},
                     "Database URL": {"url": {}},
+                    "Sync Content": {"checkbox": {}},
                 }),
             )
             .await?;
@@ -829,6 +878,9 @@ impl<'a> Builder<'a> {
         if plan.nid {
             let nid = id_text(database()?.database_id, IdForm::Simple);
             properties.insert("NID".into(), json!({"rich_text": text(&nid)}));
+        }
+        if plan.sync_content {
+            properties.insert("Sync Content".into(), json!({"checkbox": true}));
         }
         if let Some(url) = self.url(plan, target, first_rows[i])? {
             properties.insert("Database URL".into(), json!({"url": url}));

@@ -895,3 +895,125 @@ async fn the_same_seed_builds_the_same_world_and_no_token_prints() {
     }
     assert!(debug.contains("[REDACTED]"));
 }
+
+/// The block types of a body read as the API answers it (each block before its children), and
+/// the kinds of its mentions.
+async fn body_kinds(
+    fake: &FakeNotion,
+    token: &NotionToken,
+    block: &str,
+) -> (Vec<String>, Vec<String>) {
+    let mut kinds = Vec::new();
+    let mut mentions = Vec::new();
+    let list = ok(
+        fake,
+        Method::Get,
+        &format!("/v1/blocks/{block}/children"),
+        token,
+        None,
+    )
+    .await;
+    for item in list["results"].as_array().cloned().unwrap_or_default() {
+        let kind = item["type"].as_str().unwrap_or_default().to_owned();
+        let content = &item[&kind];
+        let texts = content["rich_text"]
+            .as_array()
+            .into_iter()
+            .chain(content["caption"].as_array())
+            .flatten();
+        for text in texts.filter(|t| t["type"] == "mention") {
+            mentions.push(
+                text["mention"]["type"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
+        }
+        if kind == "image" {
+            kinds.push(format!(
+                "image:{}",
+                content["type"].as_str().unwrap_or_default()
+            ));
+        } else {
+            kinds.push(kind.clone());
+        }
+        if item["has_children"] == true {
+            let id = item["id"].as_str().unwrap_or_default().to_owned();
+            let (nested, nested_mentions) = Box::pin(body_kinds(fake, token, &id)).await;
+            kinds.extend(nested);
+            mentions.extend(nested_mentions);
+        }
+    }
+    (kinds, mentions)
+}
+
+#[tokio::test(start_paused = true)]
+async fn tasks_have_bodies_of_every_kind_the_content_sync_copies() {
+    let world = world(0).await;
+    let token = &world.control_token;
+    let expected = 120_usize.div_ceil(notion_xws_core::demo::BODY_EVERY);
+    assert_eq!(world.rows_with_bodies.len(), expected);
+    let mut all_kinds = BTreeSet::new();
+    let mut all_mentions = BTreeMap::new();
+    for row in &world.rows_with_bodies {
+        let (kinds, mentions) = body_kinds(&world.fake, token, &row.to_string()).await;
+        assert!(
+            kinds.len() >= 12,
+            "a body of {} blocks: {kinds:?}",
+            kinds.len()
+        );
+        all_kinds.extend(kinds);
+        for mention in mentions {
+            *all_mentions.entry(mention).or_insert(0) += 1;
+        }
+    }
+    for kind in [
+        "heading_2",
+        "paragraph",
+        "bulleted_list_item",
+        "numbered_list_item",
+        "to_do",
+        "toggle",
+        "quote",
+        "callout",
+        "code",
+        "equation",
+        "table",
+        "table_row",
+        "divider",
+        "image:file",
+    ] {
+        assert!(
+            all_kinds.contains(kind),
+            "no {kind} in the bodies: {all_kinds:?}"
+        );
+    }
+    let each = world.rows_with_bodies.len();
+    assert_eq!(
+        all_mentions,
+        BTreeMap::from([
+            ("date".to_owned(), each),
+            ("page".to_owned(), each),
+            ("user".to_owned(), each)
+        ])
+    );
+    // `Sync Content` is ticked on Tasks' registry row, and only there.
+    let rows = ok(
+        &world.fake,
+        Method::Post,
+        &format!(
+            "/v1/data_sources/{}/query",
+            world.registry.databases.data_source_id
+        ),
+        token,
+        Some(json!({"filter": {"property": "Sync Content", "checkbox": {"equals": true}}})),
+    )
+    .await;
+    let names: Vec<&str> = rows["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["properties"]["Name"]["title"][0]["plain_text"].as_str())
+        .collect();
+    assert_eq!(names, ["Tasks"]);
+}
