@@ -19,6 +19,8 @@ mod exit_status;
 mod fake_behaviour;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_contract;
+#[cfg(all(feature = "fake", feature = "http"))]
+mod fake_routes;
 #[cfg(feature = "fake")]
 mod fake_shapes;
 #[cfg(feature = "fake")]

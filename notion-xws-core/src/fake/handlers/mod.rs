@@ -3,8 +3,9 @@
 //! Both ways into the fake (the in-memory [`Transport`](crate::transport::Transport) and the HTTP
 //! server) turn their request into an [`Incoming`] and call [`State::process`], which answers an
 //! [`Outgoing`]. The order of checks is Notion's: `Notion-Version` (400 `missing_version` or
-//! `validation_error`), the token (401), the rate limits (429), injected faults, the body (400
-//! `invalid_json`), then the route (400 `invalid_request_url`) and the endpoint's own checks
+//! `validation_error`), the route (400 `invalid_request_url`, before the token: see `route`),
+//! the token (401), the rate limits (429), injected faults, the body (400 `invalid_json`), then
+//! the endpoint's own checks
 //! (404 when the object is missing or not shared, 400 `validation_error`). Every answer gets a
 //! `request_id` and a line in the request log.
 //!
@@ -24,11 +25,13 @@ use super::state::{IdStyle, Kind, Object, State, uuid};
 use super::validate::object;
 use crate::ids::ObjectId;
 use crate::transport::Method;
+use route::Route;
 
 mod blocks;
 mod databases;
 mod file_uploads;
 mod pages;
+mod route;
 mod search;
 mod users;
 
@@ -280,6 +283,9 @@ impl State {
                 )));
             }
         };
+        let Some(route) = Route::parse(req.method, &req.path) else {
+            return Err(Fail::invalid_url());
+        };
         let integration = req
             .token
             .as_ref()
@@ -340,11 +346,11 @@ impl State {
             }
             Some(Fault::TimeoutBeforeWrite) => return Ok(None),
             Some(Fault::TimeoutAfterWrite) => {
-                let _ = self.route(req, ctx);
+                let _ = self.route(req, route, ctx);
                 return Ok(None);
             }
             Some(Fault::CommittedUnavailable) => {
-                let done = self.route(req, ctx)?;
+                let done = self.route(req, route, ctx)?;
                 let mut fail = Fail::new(
                     503,
                     "service_unavailable",
@@ -369,72 +375,61 @@ impl State {
                 return Err(fail);
             }
         }
-        self.route(req, ctx).map(Some)
+        self.route(req, route, ctx).map(Some)
     }
 
-    fn route(&mut self, req: &Incoming, ctx: Ctx) -> Reply<Done> {
+    fn route(&mut self, req: &Incoming, route: Route<'_>, ctx: Ctx) -> Reply<Done> {
         let body = match &req.body {
             Body::Invalid => return Err(Fail::invalid_json()),
             Body::Absent => None,
             Body::Json(v) => Some(v),
         };
         let empty = json!({});
-        let path = req.path.split('?').next().unwrap_or("");
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let Some((&"v1", rest)) = segments.split_first() else {
-            return Err(Fail::invalid_url());
-        };
         let q = req.query.as_slice();
         let b = || body.unwrap_or(&empty);
-        use Method::{Delete, Get, Patch, Post};
-        let done = match (req.method, rest) {
-            (Get, ["users", "me"]) => Done::new(self.users_me(ctx)),
-            (Get, ["users"]) => self.users_list(ctx, q)?,
-            (Get, ["users", id]) => Done::new(self.user_get(ctx, path_id("user_id", id)?)?),
-            (Post, ["search"]) => self.search(ctx, b())?,
-            (Post, ["databases"]) => self.database_create(ctx, b())?,
-            (Get, ["databases", id]) => {
+        let done = match route {
+            Route::UsersMe => Done::new(self.users_me(ctx)),
+            Route::UsersList => self.users_list(ctx, q)?,
+            Route::User(id) => Done::new(self.user_get(ctx, path_id("user_id", id)?)?),
+            Route::Search => self.search(ctx, b())?,
+            Route::DatabaseCreate => self.database_create(ctx, b())?,
+            Route::DatabaseGet(id) => {
                 Done::new(self.database_get(ctx, path_id("database_id", id)?)?)
             }
-            (Patch, ["databases", id]) => {
+            Route::DatabasePatch(id) => {
                 Done::new(self.database_patch(ctx, path_id("database_id", id)?, b())?)
             }
-            (Post, ["data_sources"]) => self.data_source_create(ctx, b())?,
-            (Get, ["data_sources", id]) => {
+            Route::DataSourceCreate => self.data_source_create(ctx, b())?,
+            Route::DataSourceGet(id) => {
                 Done::new(self.data_source_get(ctx, path_id("data_source_id", id)?)?)
             }
-            (Patch, ["data_sources", id]) => {
+            Route::DataSourcePatch(id) => {
                 Done::new(self.data_source_patch(ctx, path_id("data_source_id", id)?, b())?)
             }
-            (Post, ["data_sources", id, "query"]) => {
-                self.query(ctx, path_id("data_source_id", id)?, b(), q)?
-            }
-            (Post, ["pages"]) => self.page_create(ctx, b(), q)?,
-            (Get, ["pages", id]) => Done::new(self.page_get(ctx, path_id("page_id", id)?, q)?),
-            (Patch, ["pages", id]) => {
+            Route::Query(id) => self.query(ctx, path_id("data_source_id", id)?, b(), q)?,
+            Route::PageCreate => self.page_create(ctx, b(), q)?,
+            Route::PageGet(id) => Done::new(self.page_get(ctx, path_id("page_id", id)?, q)?),
+            Route::PagePatch(id) => {
                 Done::new(self.page_patch(ctx, path_id("page_id", id)?, b(), q)?)
             }
-            (Get, ["pages", id, "properties", prop]) => {
+            Route::PropertyItem(id, prop) => {
                 Done::new(self.property_item(ctx, path_id("page_id", id)?, prop, q)?)
             }
-            (Get, ["blocks", id, "children"]) => {
+            Route::ChildrenList(id) => {
                 Done::new(self.children_list(ctx, path_id("block_id", id)?, q)?)
             }
-            (Patch, ["blocks", id, "children"]) => {
+            Route::ChildrenAppend(id) => {
                 self.children_append(ctx, path_id("block_id", id)?, b())?
             }
-            (Get, ["blocks", id]) => Done::new(self.block_get(ctx, path_id("block_id", id)?)?),
-            (Patch, ["blocks", id]) => {
+            Route::BlockGet(id) => Done::new(self.block_get(ctx, path_id("block_id", id)?)?),
+            Route::BlockPatch(id) => {
                 Done::new(self.block_patch(ctx, path_id("block_id", id)?, b())?)
             }
-            (Delete, ["blocks", id]) => {
-                Done::new(self.block_delete(ctx, path_id("block_id", id)?)?)
-            }
-            (Post, ["file_uploads"]) => self.file_upload_create(ctx, b())?,
-            (Get, ["file_uploads", id]) => {
+            Route::BlockDelete(id) => Done::new(self.block_delete(ctx, path_id("block_id", id)?)?),
+            Route::FileUploadCreate => self.file_upload_create(ctx, b())?,
+            Route::FileUploadGet(id) => {
                 Done::new(self.file_upload_get(ctx, path_id("file_upload_id", id)?)?)
             }
-            _ => return Err(Fail::invalid_url()),
         };
         Ok(done)
     }

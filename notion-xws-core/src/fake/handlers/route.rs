@@ -1,0 +1,123 @@
+//! The fake's routes: which method and path name which endpoint.
+//!
+//! Notion matches the route before it reads the token: a request to a path it does not serve is
+//! answered 400 `invalid_request_url` whatever its `Authorization` header (the official Python
+//! SDK's recorded suite sends `GET /v1/invalid` and `GET /v1/users` with the same invalid token
+//! and gets 400 `invalid_request_url` for the first, 401 `unauthorized` for the second). So the
+//! route is parsed first ([`Route::parse`]), and its path IDs are checked later, by the endpoint.
+
+use crate::transport::Method;
+
+/// An endpoint of the fake, with the raw path segments it takes (IDs are checked by the
+/// endpoint, after the token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route<'a> {
+    /// `GET /v1/users/me`.
+    UsersMe,
+    /// `GET /v1/users`.
+    UsersList,
+    /// `GET /v1/users/{id}`.
+    User(&'a str),
+    /// `POST /v1/search`.
+    Search,
+    /// `POST /v1/databases`.
+    DatabaseCreate,
+    /// `GET /v1/databases/{id}`.
+    DatabaseGet(&'a str),
+    /// `PATCH /v1/databases/{id}`.
+    DatabasePatch(&'a str),
+    /// `POST /v1/data_sources`.
+    DataSourceCreate,
+    /// `GET /v1/data_sources/{id}`.
+    DataSourceGet(&'a str),
+    /// `PATCH /v1/data_sources/{id}`.
+    DataSourcePatch(&'a str),
+    /// `POST /v1/data_sources/{id}/query`.
+    Query(&'a str),
+    /// `POST /v1/pages`.
+    PageCreate,
+    /// `GET /v1/pages/{id}`.
+    PageGet(&'a str),
+    /// `PATCH /v1/pages/{id}`.
+    PagePatch(&'a str),
+    /// `GET /v1/pages/{id}/properties/{property}`.
+    PropertyItem(&'a str, &'a str),
+    /// `GET /v1/blocks/{id}/children`.
+    ChildrenList(&'a str),
+    /// `PATCH /v1/blocks/{id}/children`.
+    ChildrenAppend(&'a str),
+    /// `GET /v1/blocks/{id}`.
+    BlockGet(&'a str),
+    /// `PATCH /v1/blocks/{id}`.
+    BlockPatch(&'a str),
+    /// `DELETE /v1/blocks/{id}`.
+    BlockDelete(&'a str),
+    /// `POST /v1/file_uploads`.
+    FileUploadCreate,
+    /// `GET /v1/file_uploads/{id}`.
+    FileUploadGet(&'a str),
+}
+
+impl<'a> Route<'a> {
+    /// The endpoint of `method` and `path` (a query string, if any, is ignored); `None` for a
+    /// path the fake does not serve.
+    pub(crate) fn parse(method: Method, path: &'a str) -> Option<Self> {
+        use Method::{Delete, Get, Patch, Post};
+        let path = path.split('?').next().unwrap_or("");
+        let segments: Vec<&'a str> = path.trim_matches('/').split('/').collect();
+        let (&"v1", rest) = segments.split_first()? else {
+            return None;
+        };
+        Some(match (method, rest) {
+            (Get, ["users", "me"]) => Self::UsersMe,
+            (Get, ["users"]) => Self::UsersList,
+            (Get, ["users", id]) => Self::User(id),
+            (Post, ["search"]) => Self::Search,
+            (Post, ["databases"]) => Self::DatabaseCreate,
+            (Get, ["databases", id]) => Self::DatabaseGet(id),
+            (Patch, ["databases", id]) => Self::DatabasePatch(id),
+            (Post, ["data_sources"]) => Self::DataSourceCreate,
+            (Get, ["data_sources", id]) => Self::DataSourceGet(id),
+            (Patch, ["data_sources", id]) => Self::DataSourcePatch(id),
+            (Post, ["data_sources", id, "query"]) => Self::Query(id),
+            (Post, ["pages"]) => Self::PageCreate,
+            (Get, ["pages", id]) => Self::PageGet(id),
+            (Patch, ["pages", id]) => Self::PagePatch(id),
+            (Get, ["pages", id, "properties", property]) => Self::PropertyItem(id, property),
+            (Get, ["blocks", id, "children"]) => Self::ChildrenList(id),
+            (Patch, ["blocks", id, "children"]) => Self::ChildrenAppend(id),
+            (Get, ["blocks", id]) => Self::BlockGet(id),
+            (Patch, ["blocks", id]) => Self::BlockPatch(id),
+            (Delete, ["blocks", id]) => Self::BlockDelete(id),
+            (Post, ["file_uploads"]) => Self::FileUploadCreate,
+            (Get, ["file_uploads", id]) => Self::FileUploadGet(id),
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_name_their_endpoint_and_others_none() {
+        assert_eq!(
+            Route::parse(Method::Get, "/v1/users/me"),
+            Some(Route::UsersMe)
+        );
+        assert_eq!(
+            Route::parse(Method::Get, "/v1/users/abc?x=1"),
+            Some(Route::User("abc"))
+        );
+        for (method, path) in [
+            (Method::Get, "/v1/invalid"),
+            (Method::Get, "/v2/users"),
+            (Method::Delete, "/v1/pages/x"),
+            (Method::Get, "/"),
+            (Method::Post, "/v1/file_uploads/f/send/more"),
+        ] {
+            assert_eq!(Route::parse(method, path), None, "{method} {path}");
+        }
+    }
+}
