@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::ids::{BlockId, PageId};
 use crate::model::Block;
 
-use super::convert::{BlockNode, COPIED_BLOCKS, SourceBlock};
+use super::convert::{BlockNode, SourceBlock};
+use super::request::takes_children;
 
 /// The most blocks in one array of a request.
 pub const MAX_CHILDREN: usize = crate::model::params::AppendBlockChildren::MAX_CHILDREN;
@@ -21,10 +22,11 @@ pub const MAX_BLOCKS_PER_REQUEST: usize = 1000;
 /// How deep a body is read at most (a guard against a cycle, never reached by real pages).
 pub(super) const MAX_READ_DEPTH: usize = 64;
 
-/// Whether the children of a block are read: not for what is replaced by a note (a child page's
+/// Whether the children of a block are read: for a block written with its children, and for
+/// layouts written as their content; not for what is replaced by a note (a child page's
 /// children are another page's content).
 pub(super) fn reads_children(block: &Block) -> bool {
-    COPIED_BLOCKS.contains(&block.block_type.as_str())
+    takes_children(&block.block_type)
         || matches!(
             block.block_type.as_str(),
             "column_list" | "column" | "synced_block"

@@ -1,6 +1,6 @@
 //! A body converted for writing: the blocks as read ([`SourceBlock`]) turned into the request
-//! JSON of an append ([`BlockNode`]), what could not be copied named ([`Losses`]), and the hash
-//! of a converted body.
+//! JSON of an append ([`BlockNode`], each block in its type's request form, see `request`),
+//! what could not be copied named ([`Losses`]), and the hash of a converted body.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,6 +11,11 @@ use serde_json::{Map, Value, json};
 use crate::model::Block;
 use crate::sync::files::{HostedMedia, hosted_url};
 use crate::sync::values::HOSTED_FILE_PLACEHOLDER;
+
+use super::request::{
+    FILE_BLOCKS, Unsendable, WRITTEN_BLOCKS, block_request, external_media_request, media_extras,
+    takes_children,
+};
 
 /// A block of a source body as read: the block, and its children when it has any.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,94 +104,27 @@ impl Losses {
     }
 }
 
-/// The block types copied with their payload as it is (rich text made writable).
-pub(super) const COPIED_BLOCKS: &[&str] = &[
-    "paragraph",
-    "heading_1",
-    "heading_2",
-    "heading_3",
-    "bulleted_list_item",
-    "numbered_list_item",
-    "to_do",
-    "toggle",
-    "quote",
-    "callout",
-    "code",
-    "equation",
-    "divider",
-    "table_of_contents",
-    "breadcrumb",
-    "bookmark",
-    "embed",
-    "table",
-    "table_row",
-];
+/// The most characters of a detail quoted in a note (a title, a URL, a reason).
+const NOTE_DETAIL: usize = 500;
 
-/// The block types that hold a file.
-pub(super) const FILE_BLOCKS: &[&str] = &["image", "video", "file", "pdf", "audio"];
-
-/// Rich text made writable: text and equations as they are, mentions (of users, pages, dates
-/// of the source workspace) as their text.
-pub(super) fn writable_rich_text(value: &Value, losses: &mut Losses) -> Value {
-    let Some(segments) = value.as_array() else {
-        return json!([]);
-    };
-    let out = segments
-        .iter()
-        .filter_map(|segment| {
-            let annotations = segment
-                .get("annotations")
-                .cloned()
-                .unwrap_or_else(|| json!({}));
-            match segment.get("type").and_then(Value::as_str) {
-                Some("text") => {
-                    let text = segment.get("text")?;
-                    Some(json!({
-                        "type": "text",
-                        "text": {
-                            "content": text.get("content").cloned().unwrap_or_else(|| json!("")),
-                            "link": text.get("link").cloned().unwrap_or(Value::Null),
-                        },
-                        "annotations": annotations,
-                    }))
-                }
-                Some("equation") => Some(json!({
-                    "type": "equation",
-                    "equation": {"expression": segment.pointer("/equation/expression").cloned().unwrap_or_else(|| json!(""))},
-                    "annotations": annotations,
-                })),
-                _ => {
-                    losses.mentions_flattened += 1;
-                    let text = segment
-                        .get("plain_text")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default();
-                    (!text.is_empty()).then(|| {
-                        json!({
-                            "type": "text",
-                            "text": {"content": text, "link": Value::Null},
-                            "annotations": annotations,
-                        })
-                    })
-                }
-            }
-        })
-        .collect();
-    Value::Array(out)
-}
-
-/// A paragraph that says what was not copied.
+/// A grey paragraph that says what was not copied, counted in `losses` under `what`.
 pub(super) fn note(what: &str, detail: Option<&str>, losses: &mut Losses) -> BlockNode {
     *losses.not_copied.entry(what.to_owned()).or_default() += 1;
-    let text = match detail.filter(|d| !d.trim().is_empty()) {
-        Some(detail) => format!("[not copied by notion-xws: {what} “{}”]", detail.trim()),
+    let text = match detail.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(detail) => {
+            let mut short: String = detail.chars().take(NOTE_DETAIL).collect();
+            if short.len() < detail.len() {
+                short.push('…');
+            }
+            format!("[not copied by notion-xws: {what} “{short}”]")
+        }
         None => format!("[not copied by notion-xws: {what}]"),
     };
     BlockNode::leaf(json!({
         "type": "paragraph",
         "paragraph": {"rich_text": [{
             "type": "text",
-            "text": {"content": text, "link": Value::Null},
+            "text": {"content": text},
             "annotations": {"italic": true, "color": "gray"},
         }]},
     }))
@@ -210,39 +148,6 @@ pub(super) fn file_name(content: &Value) -> Option<String> {
         })
 }
 
-/// The payload of a copied block, made writable: rich text and captions, no `children`, no
-/// icon hosted by Notion.
-pub(super) fn writable_payload(content: Option<&Value>, losses: &mut Losses) -> Value {
-    let mut payload = match content {
-        Some(Value::Object(map)) => map.clone(),
-        _ => Map::new(),
-    };
-    payload.remove("children");
-    for key in ["rich_text", "caption"] {
-        if let Some(text) = payload.get(key) {
-            let text = writable_rich_text(text, losses);
-            payload.insert(key.to_owned(), text);
-        }
-    }
-    if let Some(Value::Array(cells)) = payload.get("cells") {
-        let cells = cells
-            .iter()
-            .map(|cell| writable_rich_text(cell, losses))
-            .collect();
-        payload.insert("cells".to_owned(), Value::Array(cells));
-    }
-    // Icons hosted by Notion or custom emojis name objects of the source workspace.
-    if payload
-        .get("icon")
-        .and_then(|icon| icon.get("type"))
-        .and_then(Value::as_str)
-        .is_some_and(|kind| kind != "emoji" && kind != "external")
-    {
-        payload.remove("icon");
-    }
-    Value::Object(payload)
-}
-
 /// Turns a body read from the source into the blocks to write. See the
 /// [module documentation](crate::sync::content).
 pub fn convert(blocks: &[SourceBlock], losses: &mut Losses) -> Vec<BlockNode> {
@@ -264,21 +169,28 @@ pub fn convert_with_media(
 }
 
 /// The payload of a media block that stands for a hosted file until it is re-imported: its
-/// caption (and a file block's name) as written, and the file's name, never its signed URL, so
-/// that the body's hash does not change with the URL.
-pub(super) fn media_placeholder(content: Option<&Value>, name: &str, losses: &mut Losses) -> Value {
+/// caption (and a file block's name) in their request form, and the file's name, never its
+/// signed URL, so that the body's hash does not change with the URL.
+pub(super) fn media_placeholder(
+    kind: &str,
+    content: &Value,
+    name: &str,
+    losses: &mut Losses,
+) -> Result<Value, Unsendable> {
     let mut payload = Map::new();
     payload.insert("type".into(), json!(HOSTED_FILE_PLACEHOLDER));
     payload.insert(HOSTED_FILE_PLACEHOLDER.into(), json!({ "name": name }));
-    if let Some(caption) = content.and_then(|c| c.get("caption")) {
-        payload.insert("caption".into(), writable_rich_text(caption, losses));
-    }
-    if let Some(name) = content.and_then(|c| c.get("name")) {
-        payload.insert("name".into(), name.clone());
-    }
-    Value::Object(payload)
+    media_extras(kind, content, losses, &mut payload)?;
+    Ok(Value::Object(payload))
 }
 
+/// What a block over Notion's limits (or lacking a field its request needs) is noted as.
+fn over_limits(kind: &str) -> String {
+    format!("{kind} block over Notion's limits")
+}
+
+/// Converts one source block into `out`: its request form (with its children when its type
+/// takes them), a placeholder for a hosted file, its content for a layout, or a note.
 pub(super) fn convert_one(
     source: &SourceBlock,
     losses: &mut Losses,
@@ -295,44 +207,56 @@ pub(super) fn convert_one(
             .map(str::to_owned)
     };
     match kind {
-        _ if COPIED_BLOCKS.contains(&kind) => {
-            let payload = writable_payload(content, losses);
-            out.push(BlockNode {
-                block: json!({"type": kind, kind: payload}),
-                children: convert_with_media(&source.children, losses, media),
-            });
-        }
-        _ if FILE_BLOCKS.contains(&kind) => {
-            let hosted = content.and_then(|c| c.get("type")).and_then(Value::as_str);
-            if hosted == Some("external") {
-                let mut payload = Map::new();
-                payload.insert("type".into(), json!("external"));
-                payload.insert(
-                    "external".into(),
-                    json!({"url": content.and_then(|c| c.pointer("/external/url")).cloned().unwrap_or(Value::Null)}),
-                );
-                if let Some(caption) = content.and_then(|c| c.get("caption")) {
-                    payload.insert("caption".into(), writable_rich_text(caption, losses));
+        _ if WRITTEN_BLOCKS.contains(&kind) => match block_request(kind, content, losses) {
+            Ok(payload) => {
+                let children = if takes_children(kind) {
+                    convert_with_media(&source.children, losses, media)
+                } else {
+                    Vec::new()
+                };
+                if kind == "table" && children.iter().any(|c| c.block["type"] != "table_row") {
+                    // A table holds only rows: one that could not be sent breaks it.
+                    out.push(note(&over_limits(kind), Some("one of its rows"), losses));
+                    return;
                 }
-                if let Some(name) = content.and_then(|c| c.get("name")) {
-                    payload.insert("name".into(), name.clone());
-                }
-                out.push(BlockNode::leaf(json!({"type": kind, kind: payload})));
-            } else if let Some(url) = content.and_then(hosted_url) {
-                let name = content
-                    .and_then(file_name)
-                    .unwrap_or_else(|| kind.to_owned());
-                out.push(BlockNode::leaf(
-                    json!({"type": kind, kind: media_placeholder(content, &name, losses)}),
-                ));
-                media.push(HostedMedia {
-                    block: block.id,
-                    kind: kind.to_owned(),
-                    name,
-                    url: url.to_owned(),
+                out.push(BlockNode {
+                    block: json!({"type": kind, kind: payload}),
+                    children,
                 });
+            }
+            Err(Unsendable(why)) => {
+                out.push(note(&over_limits(kind), Some(&why), losses));
+                // What it held is still copied, after the note.
+                if kind != "table" {
+                    out.extend(convert_with_media(&source.children, losses, media));
+                }
+            }
+        },
+        _ if FILE_BLOCKS.contains(&kind) => {
+            let empty = Value::Null;
+            let content = content.unwrap_or(&empty);
+            let hosted = content.get("type").and_then(Value::as_str);
+            if hosted == Some("external") {
+                match external_media_request(kind, content, losses) {
+                    Ok(payload) => out.push(BlockNode::leaf(json!({"type": kind, kind: payload}))),
+                    Err(Unsendable(why)) => out.push(note(&over_limits(kind), Some(&why), losses)),
+                }
+            } else if let Some(url) = hosted_url(content) {
+                let name = file_name(content).unwrap_or_else(|| kind.to_owned());
+                match media_placeholder(kind, content, &name, losses) {
+                    Ok(payload) => {
+                        out.push(BlockNode::leaf(json!({"type": kind, kind: payload})));
+                        media.push(HostedMedia {
+                            block: block.id,
+                            kind: kind.to_owned(),
+                            name,
+                            url: url.to_owned(),
+                        });
+                    }
+                    Err(Unsendable(why)) => out.push(note(&over_limits(kind), Some(&why), losses)),
+                }
             } else {
-                let name = content.and_then(file_name);
+                let name = file_name(content);
                 out.push(note(
                     &format!("{kind} hosted by Notion"),
                     name.as_deref(),

@@ -2,10 +2,14 @@
 //!
 //! A database's `Sync Content` checkbox in the registry turns this on (it is off by default). The
 //! body of a source row is read as a tree ([`read_body`]), turned into the request JSON of an
-//! append ([`convert`]: ids, times and authors dropped; mentions of the source workspace written
-//! as their text; blocks the API cannot create — child pages and databases, link previews, links
-//! to pages, unsupported blocks — replaced by a paragraph saying what was not copied; column
-//! layouts and synced blocks replaced by their content), and written under the
+//! append ([`convert`]: each block rebuilt in its type's request form as Notion's request types
+//! define it ([`block_request`], [`rich_text_request`]), so ids, times, authors, `plain_text`,
+//! `href` and `null`s where a request takes none are never sent; mentions of the source workspace
+//! written as their text; text over Notion's 2,000 characters split; blocks the API cannot
+//! create — child pages and databases, link previews, links to pages, unsupported blocks, types
+//! not known yet — and blocks over Notion's limits replaced by a grey paragraph saying what was
+//! not copied, and counted in the pair's notes; column layouts and synced blocks replaced by
+//! their content), and written under the
 //! target row in calls that stay within Notion's limits ([`append_calls`]: at most 100 blocks per
 //! array, two levels per request, 1000 blocks per request; deeper blocks go in later calls under
 //! the IDs the append returned).
@@ -34,13 +38,15 @@
 //! after the body was read, is only seen when the row is edited again.
 //!
 //! Here: which bodies to look at ([`plan_bodies`], [`bodies_to_check`]) and the marker. The
-//! parts: `convert` (blocks as read → request JSON, the losses, the hash), `body` (bodies read,
+//! parts: `request` (each block type's request form, rich text's, Notion's limits on a block),
+//! `convert` (blocks as read → request JSON, the losses, the hash), `body` (bodies read,
 //! appended within Notion's limits, cleared) and `apply` (each body copied, its files
 //! re-imported, its marker recorded).
 
 mod apply;
 mod body;
 mod convert;
+mod request;
 #[cfg(test)]
 mod tests;
 
@@ -60,6 +66,10 @@ pub use self::body::{
     read_body, write_body,
 };
 pub use self::convert::{BlockNode, Losses, SourceBlock, body_hash, convert, convert_with_media};
+pub use self::request::{
+    FILE_BLOCKS, MAX_EXPRESSION, MAX_RICH_TEXT_ITEMS, MAX_TEXT, MAX_URL, Unsendable,
+    WRITTEN_BLOCKS, block_request, rich_text_request, split_text, takes_children,
+};
 
 pub use crate::sync::columns::CONTENT_KEY;
 

@@ -275,7 +275,7 @@ fn mentions_become_text_and_layouts_their_content() {
     let body = convert(&[mention, columns], &mut losses);
     assert_eq!(
         body[0].block["paragraph"]["rich_text"][1],
-        json!({"type": "text", "text": {"content": "Roadmap", "link": null}, "annotations": {"bold": true}})
+        json!({"type": "text", "text": {"content": "Roadmap"}, "annotations": {"bold": true}})
     );
     assert_eq!(body.len(), 3, "the columns' content in order");
     assert_eq!((losses.mentions_flattened, losses.unwrapped), (1, 1));
@@ -386,4 +386,179 @@ fn requests_stay_under_a_thousand_blocks_and_long_lists_are_split() {
     );
     assert_eq!(calls[0].later[0].1.len(), 50);
     assert_eq!(append_call_count(std::slice::from_ref(&table)), 2);
+}
+
+/// A block as Notion answers it (the response-only keys of the payload included).
+fn read(kind: &str, content: Value) -> SourceBlock {
+    source(kind, content, Vec::new())
+}
+
+/// Every key of a JSON tree, with its path, for the assertions on what a request holds.
+fn keys(value: &Value, at: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                out.push(format!("{at}.{key}"));
+                keys(child, &format!("{at}.{key}"), out);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, item)| keys(item, &format!("{at}[{i}]"), out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn requests_carry_only_their_types_request_fields() {
+    let rich = json!([{"type": "text", "text": {"content": "hi", "link": null},
+        "annotations": {"bold": false, "italic": true, "strikethrough": false, "underline": false,
+            "code": false, "color": "default", "shade": 3},
+        "plain_text": "hi", "href": null}]);
+    let read_blocks = vec![
+        read(
+            "paragraph",
+            json!({"rich_text": rich, "color": "default", "icon": null}),
+        ),
+        read(
+            "numbered_list_item",
+            json!({"rich_text": rich, "color": "blue",
+            "list_start_index": 3, "list_format": "roman"}),
+        ),
+        read(
+            "heading_2",
+            json!({"rich_text": rich, "color": "default", "is_toggleable": false}),
+        ),
+        read(
+            "callout",
+            json!({"rich_text": rich, "color": "gray_background",
+            "icon": {"type": "file", "file": {"url": "https://s3/x.png", "expiry_time": "2026-07-04T10:00:00.000Z"}}}),
+        ),
+        read(
+            "callout",
+            json!({"rich_text": rich, "color": "default", "icon": {"type": "emoji", "emoji": "💡"}}),
+        ),
+        read(
+            "code",
+            json!({"rich_text": rich, "caption": [], "language": "rust"}),
+        ),
+        read(
+            "bookmark",
+            json!({"url": "https://example.com", "caption": rich}),
+        ),
+        read("table_row", json!({"cells": [rich, []]})),
+    ];
+    let mut losses = Losses::default();
+    let body = convert(&read_blocks, &mut losses);
+    let mut all = Vec::new();
+    for node in &body {
+        keys(&node.block, "", &mut all);
+    }
+    for forbidden in [
+        "plain_text",
+        "href",
+        "list_start_index",
+        "list_format",
+        "shade",
+        "expiry_time",
+        "link",
+    ] {
+        assert!(
+            !all.iter().any(|k| k.ends_with(&format!(".{forbidden}"))),
+            "{forbidden} sent: {all:?}"
+        );
+    }
+    assert!(
+        body[0].block["paragraph"].get("icon").is_none(),
+        "no icon: null"
+    );
+    assert!(
+        body[3].block["callout"].get("icon").is_none(),
+        "a hosted icon is dropped"
+    );
+    assert_eq!(
+        body[4].block["callout"]["icon"],
+        json!({"type": "emoji", "emoji": "💡"})
+    );
+    assert_eq!(body[1].block["numbered_list_item"]["color"], "blue");
+    assert_eq!(body[5].block["code"]["language"], "rust");
+    assert_eq!(body[7].block["table_row"]["cells"][1], json!([]));
+    assert_eq!(losses, Losses::default());
+}
+
+#[test]
+fn long_text_is_split_and_what_breaks_a_limit_becomes_a_note_not_a_refusal() {
+    let long = "é".repeat(4500);
+    let text = |content: &str| json!({"type": "text", "text": {"content": content}, "plain_text": content});
+    let many: Vec<Value> = (0..101).map(|i| text(&format!("{i} "))).collect();
+    let read_blocks = vec![
+        read("paragraph", json!({"rich_text": [text(&long)]})),
+        source(
+            "toggle",
+            json!({"rich_text": many}),
+            vec![paragraph("kept")],
+        ),
+        read("equation", json!({"expression": "x".repeat(1001)})),
+        read("bookmark", json!({"url": "", "caption": []})),
+        read(
+            "audio",
+            json!({"type": "external", "external": {"url": format!("https://e.com/{}", "a".repeat(2000))}}),
+        ),
+        read("tab", json!({})),
+    ];
+    let mut losses = Losses::default();
+    let body = convert(&read_blocks, &mut losses);
+    let pieces = body[0].block["paragraph"]["rich_text"].as_array().unwrap();
+    assert_eq!(pieces.len(), 3);
+    let joined: String = pieces
+        .iter()
+        .map(|p| p["text"]["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(joined, long, "split, nothing lost");
+    assert!(pieces.iter().all(|p| {
+        p["text"]["content"]
+            .as_str()
+            .unwrap()
+            .encode_utf16()
+            .count()
+            <= MAX_TEXT
+    }));
+    let text_of = |n: &BlockNode| {
+        n.block["paragraph"]["rich_text"][0]["text"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(
+        text_of(&body[1]).contains("toggle block over Notion's limits"),
+        "{:?}",
+        body[1]
+    );
+    assert_eq!(
+        text_of(&body[2]),
+        "kept",
+        "what the toggle held follows its note"
+    );
+    assert!(text_of(&body[3]).contains("equation block over Notion's limits"));
+    assert!(text_of(&body[4]).contains("bookmark block over Notion's limits"));
+    assert!(text_of(&body[5]).contains("audio block over Notion's limits"));
+    assert!(text_of(&body[6]).contains("tab block"));
+    assert_eq!(body.len(), 7);
+    assert_eq!(losses.not_copied.values().sum::<usize>(), 5);
+    assert_eq!(
+        body[1].block["paragraph"]["rich_text"][0]["annotations"]["color"],
+        "gray"
+    );
+}
+
+#[test]
+fn split_text_cuts_by_utf16_units_never_inside_a_character() {
+    assert!(split_text("").is_empty());
+    assert_eq!(split_text("abc"), vec!["abc"]);
+    let emoji = "😀".repeat(1001); // 2002 UTF-16 units
+    let pieces = split_text(&emoji);
+    assert_eq!(pieces.len(), 2);
+    assert_eq!(pieces[0].encode_utf16().count(), 2000);
+    assert_eq!(pieces.concat(), emoji);
 }
