@@ -36,6 +36,7 @@
 //! # }).unwrap();
 //! ```
 
+mod block_requests;
 mod clock;
 mod faults;
 mod files;

@@ -69,6 +69,42 @@ impl Fail {
         ))
     }
 
+    /// 400 `validation_error` for a field the request type does not have: `body failed
+    /// validation: body.X should be not present, instead was …`.
+    pub(crate) fn not_present(path: &str, found: &Value) -> Self {
+        Self::body(path, "not present", found)
+    }
+
+    /// 400 `validation_error` for a value outside an enumeration, listed as Notion lists it:
+    /// `` `"a"` ``, `` `"a"` or `"b"` ``, `` `"a"`, `"b"`, or `"c"` ``.
+    pub(crate) fn enumeration(path: &str, values: &[&str], found: &Value) -> Self {
+        let quoted: Vec<String> = values.iter().map(|v| format!("`{}`", json!(v))).collect();
+        let listed = match quoted.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [first, second] => format!("{first} or {second}"),
+            [rest @ .., last] => format!("{}, or {last}", rest.join(", ")),
+        };
+        Self::body(path, &listed, found)
+    }
+
+    /// 400 `validation_error` for a value that matches none of a union's members: Notion's
+    /// `body failed validation. Fix one:` followed by each member's own failure, one a line.
+    pub(crate) fn one_of(members: Vec<Self>) -> Self {
+        let lines: Vec<String> = members
+            .iter()
+            .map(|fail| {
+                fail.message
+                    .trim_start_matches("body failed validation: ")
+                    .to_owned()
+            })
+            .collect();
+        Self::validation(format!(
+            "body failed validation. Fix one:\n{}",
+            lines.join("\n")
+        ))
+    }
+
     /// 400 `invalid_request_url`.
     pub(crate) fn invalid_url() -> Self {
         Self::new(400, "invalid_request_url", "Invalid request URL.")

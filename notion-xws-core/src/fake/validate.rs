@@ -12,7 +12,6 @@ use serde_json::{Map, Value, json};
 
 use super::clock::parse_iso;
 use super::reply::{Fail, Reply, describe};
-use super::rich_text::rich_text;
 use super::state::{IdStyle, Parent, PropDef, State, uuid};
 use crate::ids::ObjectId;
 
@@ -188,7 +187,7 @@ impl State {
         let def = schema[index].clone();
         let wrong = || Fail::validation(format!("{} is expected to be {}.", def.name, def.kind));
         match def.kind.as_str() {
-            "title" | "rich_text" => rich_text(path, v),
+            "title" | "rich_text" => self.rich_text(path, v),
             "number" => match v {
                 Value::Null => Ok(Value::Null),
                 Value::Number(n) if n.as_f64().is_some_and(f64::is_finite) => Ok(v.clone()),

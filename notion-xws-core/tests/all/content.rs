@@ -425,9 +425,15 @@ async fn the_fake_holds_appends_to_notions_limits_and_dates_the_page() {
     // 101 children in one array.
     let message = refused(json!({"children": vec![leaf.clone(); 101]})).await;
     assert!(message.contains("should be ≤ `100`"), "{message}");
-    // Three levels in one request.
-    let message = refused(json!({"children": [with(vec![with(vec![leaf.clone()])])]})).await;
-    assert!(message.contains("two levels"), "{message}");
+    // Four levels in one request (three, two levels of nesting, pass).
+    let deep = with(vec![with(vec![with(vec![leaf.clone()])])]);
+    let message = refused(json!({"children": [deep]})).await;
+    assert!(
+        message.starts_with(
+            "body failed validation: body.children[0].toggle.children[0].toggle.children[0].toggle.children should be not present, instead was `["
+        ),
+        "{message}"
+    );
     // 11 toggles of 99 paragraphs: 1100 blocks in one request; 10 of them (1000) pass.
     let message = refused(json!({"children": vec![with(vec![leaf.clone(); 99]); 11]})).await;
     assert!(message.contains("`1000`"), "{message}");

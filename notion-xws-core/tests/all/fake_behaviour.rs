@@ -677,13 +677,21 @@ async fn block_limits() {
     )
     .await;
     assert_eq!(refused.status, 400);
-    let deep = json!({"children": [{"toggle": {"rich_text": text("1"), "children": [
-        {"toggle": {"rich_text": text("2"), "children": [para("3")]}}]}}]});
-    assert_eq!(
-        send(&fake, Method::Patch, &path, &ws.token, Some(deep))
-            .await
-            .status,
-        400
+    // Two levels of nesting pass, a third is refused.
+    let toggle = |t: &str, children: Vec<Value>| json!({"toggle": {"rich_text": text(t), "children": children}});
+    let three = json!({"children": [toggle("1", vec![toggle("2", vec![para("3")])])]});
+    ok(&fake, Method::Patch, &path, &ws.token, Some(three)).await;
+    let four =
+        json!({"children": [toggle("1", vec![toggle("2", vec![toggle("3", vec![para("4")])])])]});
+    let refused = send(&fake, Method::Patch, &path, &ws.token, Some(four)).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        refused.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("body failed validation: body.children[0].toggle.children[0].toggle.children[0].toggle.children should be not present"),
+        "{}",
+        refused.body
     );
     let two = json!({"children": [{"toggle": {"rich_text": text("1"), "children": [para("2")]}}, para("after")]});
     let made = ok(&fake, Method::Patch, &path, &ws.token, Some(two)).await;
@@ -720,7 +728,7 @@ async fn block_limits() {
     )
     .await;
     let listed = ok(&fake, Method::Get, &path, &ws.token, None).await;
-    assert_eq!(listed["results"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["results"].as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]

@@ -17,6 +17,8 @@ mod demo_world;
 mod exit_status;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_behaviour;
+#[cfg(feature = "fake")]
+mod fake_blocks;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_contract;
 #[cfg(all(feature = "fake", feature = "http"))]

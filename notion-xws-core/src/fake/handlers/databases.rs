@@ -11,7 +11,6 @@ use super::{
 use crate::fake::query::{Filter, compile, compile_sorts, sort_rows};
 use crate::fake::render::Ctx;
 use crate::fake::reply::{Fail, Reply};
-use crate::fake::rich_text::rich_text;
 use crate::fake::state::{DataSource, Database, IdStyle, Kind, Object, Parent, State};
 use crate::fake::validate::{object, opt_bool, parse_id};
 
@@ -52,11 +51,11 @@ impl State {
         }
         let title = match body.get("title") {
             None | Some(Value::Null) => json!([]),
-            Some(t) => rich_text("body.title", t)?,
+            Some(t) => self.rich_text("body.title", t)?,
         };
         let description = match body.get("description") {
             None | Some(Value::Null) => json!([]),
-            Some(t) => rich_text("body.description", t)?,
+            Some(t) => self.rich_text("body.description", t)?,
         };
         let is_inline = opt_bool(body, "is_inline")?.unwrap_or(false);
         let props = body
@@ -129,11 +128,11 @@ impl State {
         let trash = Self::check_archived_field(ctx, body)?;
         let title = body
             .get("title")
-            .map(|t| rich_text("body.title", t))
+            .map(|t| self.rich_text("body.title", t))
             .transpose()?;
         let description = body
             .get("description")
-            .map(|t| rich_text("body.description", t))
+            .map(|t| self.rich_text("body.description", t))
             .transpose()?;
         let is_inline = opt_bool(body, "is_inline")?;
         let is_locked = opt_bool(body, "is_locked")?;
@@ -180,7 +179,7 @@ impl State {
         self.get_visible(ctx.integration, db, "database", is_database)?;
         let title = match body.get("title") {
             None | Some(Value::Null) => json!([]),
-            Some(t) => rich_text("body.title", t)?,
+            Some(t) => self.rich_text("body.title", t)?,
         };
         let schema = self.build_schema(ws, body.get("properties"), "body.properties")?;
         let duals: Vec<String> = schema
@@ -230,11 +229,11 @@ impl State {
         let trash = Self::check_archived_field(ctx, body)?;
         let title = body
             .get("title")
-            .map(|t| rich_text("body.title", t))
+            .map(|t| self.rich_text("body.title", t))
             .transpose()?;
         let description = body
             .get("description")
-            .map(|t| rich_text("body.description", t))
+            .map(|t| self.rich_text("body.description", t))
             .transpose()?;
         if let Some(props) = body.get("properties") {
             self.update_schema(id, props)?;
