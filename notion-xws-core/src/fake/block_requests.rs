@@ -729,10 +729,6 @@ impl State {
             },
             Field::Expression => Ok(json!(short_text(at, value, MAX_EXPRESSION)?)),
             Field::Url => Ok(json!(short_text(at, value, MAX_TEXT)?)),
-            // Notion refuses `icon: null` ("should be an object or `undefined`, instead was
-            // `null`"); the fake takes it as no icon until the content sync stops echoing it
-            // (issue #14, Deliver item 3), so that it is refused in the commit that follows.
-            Field::Icon if value.is_null() => Ok(Value::Null),
             Field::Icon => icon(at, value),
             Field::Cells => {
                 let rows = array(at, value)?;

@@ -430,6 +430,10 @@ async fn invalid_blocks_are_refused_with_notions_answer() {
     let long = "x".repeat(2001);
     // (the body's `children`, or the whole body, and Notion's message)
     let cases: Vec<(Value, String)> = vec![
+        (json!({"children": [{"paragraph": {"rich_text": text("p"), "color": "default", "icon": null}}]}),
+            "body failed validation: body.children[0].paragraph.icon should be an object or `undefined`, instead was `null`.".into()),
+        (json!({"children": [{"toggle": {"rich_text": [], "children": [{"callout": {"rich_text": [], "icon": null}}]}}]}),
+            "body failed validation: body.children[0].toggle.children[0].callout.icon should be an object or `undefined`, instead was `null`.".into()),
         (json!({"children": [{"paragraph": {"rich_text": text("p"), "icon": "💡"}}]}),
             "body failed validation: body.children[0].paragraph.icon should be an object or `undefined`, instead was `\"💡\"`.".into()),
         (json!({"children": [{"paragraph": {"rich_text": text("p")}, "id": "x"}]}),
@@ -600,6 +604,11 @@ async fn updates_take_their_types_fields_and_refuse_the_rest() {
     );
     assert_eq!(image["image"]["caption"], full("cap"));
     let cases: Vec<(usize, Value, &str)> = vec![
+        (
+            0,
+            json!({"paragraph": {"icon": null}}),
+            "body failed validation: body.paragraph.icon should be an object or `undefined`, instead was `null`.",
+        ),
         (
             0,
             json!({"paragraph": {"children": []}}),
