@@ -11,9 +11,9 @@
 //!
 //! Children nest two levels deep at most: a block of an append may hold children, theirs may hold
 //! children, and those may not ("`….children` should be not present", as Notion answers a third
-//! level). A `column_list` holds `column`s (at its own level, at the top only), a `table` its
-//! `table_row`s (at the top or the second level), a `tab` its `paragraph`s; those children are
-//! required. A request holds at most 1,000 blocks, nested ones included, and an array at most 100.
+//! level). A `column_list` holds two `column`s or more (at its own level, at the top only: Notion
+//! refuses a layout of one column), a `table` its `table_row`s (at the top or the second level),
+//! a `tab` its `paragraph`s; those children are required, one at least. A request holds at most 1,000 blocks, nested ones included, and an array at most 100.
 //!
 //! What is stored is what Notion answers: rich text read-shaped (see [`super::rich_text`]), and
 //! the defaults Notion fills in: `color: "default"`, `is_toggleable: false`, `checked: false`,
@@ -114,11 +114,12 @@ enum Children {
     Any,
     /// Any blocks, one level down, required (a column's).
     Some,
-    /// Blocks of one type, required: the children sit one level down, or at the block's own
-    /// level when `same_level` (a column list's columns).
+    /// At least `min` blocks of one type, required: the children sit one level down, or at the
+    /// block's own level when `same_level` (a column list's columns).
     Of {
         member: &'static str,
         same_level: bool,
+        min: usize,
     },
 }
 
@@ -190,6 +191,7 @@ const RULES: &[Rule] = &[
         Children::Of {
             member: "paragraph",
             same_level: false,
+            min: 1,
         },
     ),
     rule(
@@ -215,6 +217,7 @@ const RULES: &[Rule] = &[
             Children::Of {
                 member: "table_row",
                 same_level: false,
+                min: 1,
             },
         )
     },
@@ -227,6 +230,7 @@ const RULES: &[Rule] = &[
             Children::Of {
                 member: "column",
                 same_level: true,
+                min: 2,
             },
         )
     },
@@ -540,9 +544,24 @@ impl State {
                 return Err(Fail::missing(&format!("{path}.children")));
             }
             (None, _) => Vec::new(),
-            (Some(nested), Children::Of { member, same_level }) => {
+            (
+                Some(nested),
+                Children::Of {
+                    member,
+                    same_level,
+                    min,
+                },
+            ) => {
                 let below = if same_level { level } else { level + 1 };
-                self.blocks_at(ws, &format!("{path}.children"), nested, below, Some(member))?
+                let at = format!("{path}.children");
+                let checked = self.blocks_at(ws, &at, nested, below, Some(member))?;
+                if checked.len() < min {
+                    return Err(Fail::validation(format!(
+                        "body failed validation: {at}.length should be ≥ `{min}`, instead was `{}`.",
+                        checked.len()
+                    )));
+                }
+                checked
             }
             (Some(nested), _) => {
                 self.blocks_at(ws, &format!("{path}.children"), nested, level + 1, None)?

@@ -5,7 +5,7 @@
 //! requests of notion-sdk-py's cassettes are answered as Notion answered them, key for key.
 
 use notion_xws_core::fake::{FakeConfig, FakeNotion, FakeWorkspace};
-use notion_xws_core::transport::{Method, Transport};
+use notion_xws_core::transport::{ApiRequest, Method, Transport};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -478,7 +478,19 @@ async fn invalid_blocks_are_refused_with_notions_answer() {
             "body failed validation. Fix one:\nbody.children[0].image.external should be defined, instead was `undefined`.\nbody.children[0].image.file_upload should be defined, instead was `undefined`.".into()),
         (json!({"children": [{"table": {"table_width": 1}}]}),
             "body failed validation: body.children[0].table.children should be defined, instead was `undefined`.".into()),
-        (json!({"children": [{"table": {"table_width": 0, "children": []}}]}),
+        (json!({"children": [{"table": {"table_width": 1, "children": []}}]}),
+            "body failed validation: body.children[0].table.children.length should be ≥ `1`, instead was `0`.".into()),
+        (json!({"children": [{"column_list": {"children": [{"column": {"children": [p.clone()]}}]}}]}),
+            "body failed validation: body.children[0].column_list.children.length should be ≥ `2`, instead was `1`.".into()),
+        (json!({"children": [p.clone()], "position": {"after_block": {"id": ws.root_page_id.to_string()}}}),
+            "body failed validation: body.position.type should be defined, instead was `undefined`.".into()),
+        (json!({"children": [p.clone()], "position": {"type": "before_block"}}),
+            "body failed validation: body.position.type should be `\"after_block\"`, `\"start\"`, or `\"end\"`, instead was `\"before_block\"`.".into()),
+        (json!({"children": [p.clone()], "position": {"type": "start", "after_block": {"id": ws.root_page_id.to_string()}}}),
+            format!("body failed validation: body.position.after_block should be not present, instead was `{{\"id\":\"{}\"}}`.", ws.root_page_id)),
+        (json!({"children": [p.clone()], "position": {"type": "after_block", "after_block": {}}}),
+            "body failed validation: body.position.after_block.id should be defined, instead was `undefined`.".into()),
+        (json!({"children": [{"table": {"table_width": 0, "children": [{"table_row": {"cells": []}}]}}]}),
             "body failed validation: body.children[0].table.table_width should be a positive integer, instead was `0`.".into()),
         (json!({"children": [{"table": {"table_width": 1, "children": [p.clone()]}}]}),
             "body failed validation: body.children[0].table.children[0].table_row should be defined, instead was `undefined`.".into()),
@@ -535,6 +547,52 @@ async fn invalid_blocks_are_refused_with_notions_answer() {
     // Nothing refused was written.
     let listed = ok(&fake, Method::Get, &path, &ws.token, None).await;
     assert_eq!(listed["results"], json!([]));
+}
+
+#[tokio::test]
+async fn after_is_gone_from_2026_03_11_and_position_places_the_blocks() {
+    let (fake, ws) = setup();
+    let path = format!("/v1/blocks/{}/children", ws.root_page_id);
+    let para = |t: &str| json!({"paragraph": {"rich_text": text(t)}});
+    let first = append(&fake, &ws, json!([para("a"), para("c")])).await;
+    let after = json!({"children": [para("b")], "after": id(&first[0])});
+    let request = ApiRequest::new(Method::Patch, &path, ws.token.clone(), "2026-03-11")
+        .with_body(after.clone());
+    let answer = fake.send(request).await.unwrap();
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.body["message"],
+        format!(
+            "body failed validation: body.after should be not present, instead was `\"{}\"`.",
+            id(&first[0])
+        )
+    );
+    // Under 2025-09-03 `after` still places the blocks; `position` does in both versions.
+    ok(&fake, Method::Patch, &path, &ws.token, Some(after)).await;
+    let start = json!({"children": [para("0")], "position": {"type": "start"}});
+    let request =
+        ApiRequest::new(Method::Patch, &path, ws.token.clone(), "2026-03-11").with_body(start);
+    assert_eq!(fake.send(request).await.unwrap().status, 200);
+    ok(
+        &fake,
+        Method::Patch,
+        &path,
+        &ws.token,
+        Some(json!({"children": [para("d")], "position": {"type": "end"}})),
+    )
+    .await;
+    let listed = ok(&fake, Method::Get, &path, &ws.token, None).await;
+    let texts: Vec<&str> = listed["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            b["paragraph"]["rich_text"][0]["plain_text"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(texts, ["0", "a", "b", "c", "d"]);
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! count and nesting), retrieve, update and delete a block, and the checks every block payload goes
 //! through.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{
     ARCHIVED_BLOCK, Done, is_block_like, is_database, is_page, list_json, object_of, paging, window,
@@ -12,7 +12,7 @@ use crate::fake::render::Ctx;
 use crate::fake::reply::{Fail, Reply};
 use crate::fake::rich_text::only_keys;
 use crate::fake::state::{Block, IdStyle, Kind, Object, Parent, State};
-use crate::fake::validate::parse_id;
+use crate::fake::validate::{object, parse_id};
 
 impl State {
     /// Checks the blocks of a request's `children` (see [`crate::fake::block_requests`]) written
@@ -109,30 +109,21 @@ impl State {
         }
         let body = object_of(body)?;
         only_keys("body", body, &["children", "position", "after"])?;
+        if body.contains_key("position") && body.contains_key("after") {
+            return Err(Fail::not_present("body.after", &body["after"]));
+        }
         let children = body
             .get("children")
             .ok_or_else(|| Fail::missing("body.children"))?;
         let blocks = self.check_blocks(ws, "body.children", children, 1)?;
-        let after = if let Some(position) = body.get("position") {
-            match position.get("type").and_then(Value::as_str) {
-                Some("start") => Some(None),
-                Some("end") | None => None,
-                Some("after_block") => Some(Some(parse_id(
-                    "body.position.after_block.id",
-                    position.pointer("/after_block/id").unwrap_or(&Value::Null),
-                )?)),
-                Some(other) => {
-                    return Err(Fail::body(
-                        "body.position.type",
-                        "`start`, `end` or `after_block`",
-                        &json!(other),
-                    ));
-                }
+        let after = match (body.get("position"), body.get("after")) {
+            (Some(position), _) => position_of(position)?,
+            // `after` is gone from 2026-03-11 (replaced by `position`).
+            (None, Some(after)) if !ctx.legacy => {
+                return Err(Fail::not_present("body.after", after));
             }
-        } else if let Some(after) = body.get("after") {
-            Some(Some(parse_id("body.after", after)?))
-        } else {
-            None
+            (None, Some(after)) => Some(Some(parse_id("body.after", after)?)),
+            (None, None) => None,
         };
         let by = self.bot(ctx.integration);
         let ids = self.create_blocks(ws, id, parent, blocks, by, after);
@@ -195,4 +186,37 @@ impl State {
         self.touch_content(id, by);
         self.block_get(ctx, id)
     }
+}
+
+/// Where an append's `position` (the SDK's `ContentPositionSchema`) puts the blocks: `None` at
+/// the end, `Some(None)` at the start, `Some(Some(id))` after the block `id`.
+fn position_of(position: &Value) -> Reply<Option<Option<u128>>> {
+    let map = object("body.position", position)?;
+    let kind = match map.get("type") {
+        Some(Value::String(kind)) if ["after_block", "start", "end"].contains(&kind.as_str()) => {
+            kind.as_str()
+        }
+        Some(other) => {
+            return Err(Fail::enumeration(
+                "body.position.type",
+                &["after_block", "start", "end"],
+                other,
+            ));
+        }
+        None => return Err(Fail::missing("body.position.type")),
+    };
+    if kind != "after_block" {
+        only_keys("body.position", map, &["type"])?;
+        return Ok(if kind == "start" { Some(None) } else { None });
+    }
+    only_keys("body.position", map, &["type", "after_block"])?;
+    let target = map
+        .get("after_block")
+        .ok_or_else(|| Fail::missing("body.position.after_block"))?;
+    let target = object("body.position.after_block", target)?;
+    only_keys("body.position.after_block", target, &["id"])?;
+    let id = target
+        .get("id")
+        .ok_or_else(|| Fail::missing("body.position.after_block.id"))?;
+    Ok(Some(Some(parse_id("body.position.after_block.id", id)?)))
 }
