@@ -9,10 +9,12 @@ use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, FileUploadId, PageId, PropertyId};
 use crate::model::params::{
     AppendBlockChildren, CreateDataSource, CreateDatabase, CreateFileUpload, CreatePage, Filter,
-    QueryDataSource, Search, SearchFilter, SearchObjectKind, UpdateDataSource, UpdatePage,
+    QueryDataSource, Search, SearchFilter, SearchObjectKind, UpdateDataSource, UpdateDatabase,
+    UpdatePage,
 };
 use crate::model::{
-    Block, DataSource, Database, FileUpload, List, Page, PropertyItemResponse, SearchResult, User,
+    Block, DataSource, Database, FileUpload, List, Page, Parent, PropertyItemResponse,
+    SearchResult, User,
 };
 use crate::transport::Method;
 
@@ -92,6 +94,28 @@ impl NotionClient {
             .request(Method::Post, "/v1/databases")
             .with_body(body("a database", database)?);
         self.send(request).await
+    }
+
+    /// `PATCH /v1/databases/{id}`: changes the container (title, icon, trash, lock, parent).
+    pub async fn update_database(
+        &self,
+        id: DatabaseId,
+        update: &UpdateDatabase,
+    ) -> Result<Database> {
+        let request = self
+            .request(Method::Patch, format!("/v1/databases/{id}"))
+            .with_body(body("a database change", update)?);
+        self.send(request).await
+    }
+
+    /// Moves a database under another page (`PATCH /v1/databases/{id}` with `parent`): it leaves
+    /// its old page's children and reads the new parent from then on.
+    pub async fn move_database(&self, id: DatabaseId, page: PageId) -> Result<Database> {
+        let update = UpdateDatabase {
+            parent: Some(Parent::page(page)),
+            ..UpdateDatabase::default()
+        };
+        self.update_database(id, &update).await
     }
 
     /// `POST /v1/data_sources`: a further data source of a database.

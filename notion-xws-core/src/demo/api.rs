@@ -13,8 +13,10 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::fake::FakeNotion;
 use crate::ids::{DataSourceId, DatabaseId, FileUploadId, PageId};
-use crate::model::FileUploadStatus;
-use crate::model::params::{AppendBlockChildren, CreateDataSource, CreateFileUpload};
+use crate::model::params::{
+    AppendBlockChildren, CreateDataSource, CreateDatabase, CreateFileUpload, InitialDataSource,
+};
+use crate::model::{FileUploadStatus, Parent, RichText};
 use crate::secret::NotionToken;
 
 /// One integration's calls.
@@ -48,12 +50,17 @@ impl DemoApi {
         title: &str,
         properties: Value,
     ) -> Result<DemoDatabase> {
-        let body = json!({
-            "parent": {"type": "page_id", "page_id": parent.to_string()},
-            "title": text(title),
-            "initial_data_source": {"properties": properties},
+        let properties = serde_json::from_value(properties).map_err(|e| Error::Decode {
+            what: format!("the schema of the database {title:?} to create"),
+            message: e.to_string(),
+        })?;
+        let mut body = CreateDatabase::new(Parent::page(parent));
+        body.title = Some(vec![RichText::text(title)]);
+        body.initial_data_source = Some(InitialDataSource {
+            properties,
+            ..InitialDataSource::default()
         });
-        let database = self.client.create_database_json(body).await?;
+        let database = self.client.create_database(&body).await?;
         let data_source_id =
             database
                 .data_source_ids()

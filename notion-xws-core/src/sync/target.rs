@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 
 use futures::stream::TryStreamExt;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
-use crate::model::{Block, RichText};
+use crate::model::params::{CreateDatabase, InitialDataSource};
+use crate::model::{Block, Parent, RichText};
 use crate::sync::links::{self, LinkState, LinksTable, SyncLink, marker};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::rows::SyncPair;
@@ -138,21 +139,20 @@ pub(crate) async fn ensure_target(
         (Some(_), Some(link)) => Some(link.row),
         (Some(links), None) => Some(links.add(ctx.control, pair).await?),
     };
-    let mut body =
-        crate::model::params::CreateDatabase::new(crate::model::Parent::page(create.parent));
+    let mut body = CreateDatabase::new(Parent::page(create.parent));
     body.title = Some(vec![RichText::text(create.title.clone())]);
     body.description = Some(vec![RichText::text(marker(pair))]);
-    let mut properties = serde_json::Map::new();
+    let mut initial = InitialDataSource::default();
     for (name, config) in &create.properties {
-        properties.insert(name.clone(), config.clone());
+        let config = serde_json::from_value(config.clone()).map_err(|e| Error::Decode {
+            what: format!("the planned schema of property {name:?}"),
+            message: e.to_string(),
+        })?;
+        initial.properties.insert(name.clone(), config);
     }
-    let mut request = serde_json::to_value(&body).map_err(|e| Error::Decode {
-        what: "a database".into(),
-        message: e.to_string(),
-    })?;
-    request["initial_data_source"] = json!({ "properties": properties });
+    body.initial_data_source = Some(initial);
     // Write::CreateDatabase: read back (find it by its marker) when the outcome is unknown.
-    let target = match ctx.target.create_database_json(request).await {
+    let target = match ctx.target.create_database(&body).await {
         Ok(database) => {
             let source =
                 database

@@ -22,6 +22,8 @@ mod fake_blocks;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_contract;
 #[cfg(all(feature = "fake", feature = "http"))]
+mod fake_database_move;
+#[cfg(all(feature = "fake", feature = "http"))]
 mod fake_routes;
 #[cfg(feature = "fake")]
 mod fake_shapes;

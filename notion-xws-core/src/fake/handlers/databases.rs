@@ -136,7 +136,14 @@ impl State {
             .transpose()?;
         let is_inline = opt_bool(body, "is_inline")?;
         let is_locked = opt_bool(body, "is_locked")?;
+        let new_parent = body
+            .get("parent")
+            .map(|parent| self.database_move_target(ctx, id, parent))
+            .transpose()?;
         let by = self.bot(ctx.integration);
+        if let Some(page) = new_parent {
+            self.move_database(id, page);
+        }
         if let Some(object) = self.objects.get_mut(&id) {
             if let Some(t) = trash {
                 object.in_trash = t;
@@ -164,6 +171,92 @@ impl State {
         }
         self.touch(id, by);
         self.database_get(ctx, id)
+    }
+
+    /// The page a database moves to (`PATCH /v1/databases/{id}` with a `parent`), checked as
+    /// Notion checks it: an object whose `type`, when given, is `page_id` or `workspace` (the
+    /// SDK's `UpdateDatabaseBodyParameters`); a page the integration sees (else Notion's 404),
+    /// not in the trash, and not inside the database itself; the top of the workspace is refused
+    /// to an internal integration, as at creation.
+    fn database_move_target(&self, ctx: Ctx, database: u128, parent: &Value) -> Reply<u128> {
+        let parent = object("body.parent", parent)?;
+        let kind = match parent.get("type") {
+            None => None,
+            Some(Value::String(kind)) if kind == "page_id" || kind == "workspace" => {
+                Some(kind.as_str())
+            }
+            Some(other) => {
+                return Err(Fail::body(
+                    "body.parent.type",
+                    "`page_id` or `workspace`",
+                    other,
+                ));
+            }
+        };
+        let to_workspace = kind == Some("workspace")
+            || (kind.is_none()
+                && parent.contains_key("workspace")
+                && !parent.contains_key("page_id"));
+        if to_workspace {
+            return Err(Fail::validation(
+                "Internal integrations cannot move databases to the top of a workspace; use a page_id parent.",
+            ));
+        }
+        let page_id = parent
+            .get("page_id")
+            .ok_or_else(|| Fail::missing("body.parent.page_id"))?;
+        let page = parse_id("body.parent.page_id", page_id)?;
+        self.get_visible(ctx.integration, page, "page", is_page)?;
+        if self.trashed(page) {
+            return Err(Fail::validation(ARCHIVED_BLOCK));
+        }
+        if self.under(page, database) {
+            return Err(Fail::validation(
+                "body failed validation: body.parent.page_id should not be the database or a page inside it.",
+            ));
+        }
+        Ok(page)
+    }
+
+    /// Moves database `id` under `page`: out of its old parent's children, into the page's.
+    fn move_database(&mut self, id: u128, page: u128) {
+        let Some(old) = self.objects.get(&id).map(|o| o.parent) else {
+            return;
+        };
+        if old == Parent::Page(page) {
+            return;
+        }
+        if let Parent::Page(p) | Parent::Block(p) = old
+            && let Some(children) = self.objects.get_mut(&p).and_then(Object::children_mut)
+        {
+            children.retain(|child| *child != id);
+        }
+        if let Some(children) = self.objects.get_mut(&page).and_then(Object::children_mut) {
+            children.push(id);
+        }
+        if let Some(object) = self.objects.get_mut(&id) {
+            object.parent = Parent::Page(page);
+        }
+    }
+
+    /// Whether `id` is `ancestor` or lies under it.
+    fn under(&self, id: u128, ancestor: u128) -> bool {
+        let mut current = id;
+        for _ in 0..10_000 {
+            if current == ancestor {
+                return true;
+            }
+            current = match self.objects.get(&current).map(|o| o.parent) {
+                Some(
+                    Parent::Page(p)
+                    | Parent::Database(p)
+                    | Parent::DataSource(p)
+                    | Parent::Block(p),
+                ) => p,
+                _ => return false,
+            };
+        }
+        false
     }
 
     pub(super) fn data_source_create(&mut self, ctx: Ctx, body: &Value) -> Reply<Done> {
