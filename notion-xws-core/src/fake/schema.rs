@@ -331,7 +331,17 @@ impl State {
             let map = input
                 .as_object()
                 .ok_or_else(|| Fail::body(path, "an object", input))?;
-            for (name, def) in map {
+            // Rollups last: a rollup may name a relation defined anywhere in the same request
+            // (a JSON object has no order).
+            let is_rollup = |def: &Value| {
+                def.get("type").and_then(Value::as_str) == Some("rollup")
+                    || def.get("rollup").is_some()
+            };
+            let ordered = map
+                .iter()
+                .filter(|(_, def)| !is_rollup(def))
+                .chain(map.iter().filter(|(_, def)| is_rollup(def)));
+            for (name, def) in ordered {
                 let id = if def.get("type").and_then(Value::as_str) == Some("title")
                     || def.get("title").is_some()
                 {
