@@ -51,6 +51,7 @@ mod schema;
 mod server;
 mod setup;
 mod state;
+mod urls;
 mod validate;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::clock::format_iso;
 use super::rich_text::plain_text;
 use super::state::{FileUpload, Kind, Object, Parent, PropDef, State, uuid};
+use super::urls::object_url;
 use super::validate::empty_value;
 use crate::ids::ObjectId;
 
@@ -28,30 +29,6 @@ pub(crate) struct Ctx {
 
 fn user_ref(id: u128) -> Value {
     json!({"object": "user", "id": uuid(id)})
-}
-
-/// The URL slug of a title: `Test Page` → `Test-Page`.
-fn slug(title: &str) -> String {
-    let mut out = String::new();
-    for c in title.chars() {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_owned()
-}
-
-/// `https://app.notion.com/p/{slug}-{32 hex}`.
-pub(crate) fn object_url(id: u128, title: &str) -> String {
-    let simple = ObjectId::from_u128(id).simple();
-    let slug = slug(title);
-    if slug.is_empty() {
-        format!("https://app.notion.com/p/{simple}")
-    } else {
-        format!("https://app.notion.com/p/{slug}-{simple}")
-    }
 }
 
 fn finish(mut value: Value, object: &Object, ctx: Ctx) -> Value {
@@ -351,6 +328,16 @@ impl State {
             ),
             Kind::Block(b) => {
                 let mut content = b.content.clone();
+                for key in ["rich_text", "caption"] {
+                    if let Some(text) = content.get_mut(key) {
+                        self.read_rich_text(ctx.integration, text);
+                    }
+                }
+                if let Some(cells) = content.get_mut("cells").and_then(Value::as_array_mut) {
+                    for cell in cells {
+                        self.read_rich_text(ctx.integration, cell);
+                    }
+                }
                 // A media block's hosted file is signed anew on every read.
                 if super::files::MEDIA_BLOCKS.contains(&b.kind.as_str())
                     && content.get("type").and_then(Value::as_str) == Some("file")

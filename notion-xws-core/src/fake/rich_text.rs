@@ -20,10 +20,11 @@
 use serde_json::{Map, Value, json};
 
 use super::clock::parse_iso;
-use super::render::object_url;
 use super::reply::{Fail, Reply};
 use super::state::{State, uuid};
+use super::urls::object_url;
 use super::validate::{array, parse_id};
+use crate::ids::ObjectId;
 
 /// The most characters of one rich-text `content` (and of a link's URL).
 pub(crate) const MAX_TEXT: usize = 2000;
@@ -351,14 +352,9 @@ impl State {
                 let target = fields()?;
                 only_keys(&at, target, &["id"])?;
                 let id = parse_id(&format!("{at}.id"), required(&at, target, "id")?)?;
-                let title = self.objects.get(&id).map(|o| match o.database() {
-                    Some(d) => plain_text(&d.title),
-                    None => self.page_title(o),
-                });
-                let title = title.filter(|t| !t.is_empty());
                 (
                     json!({"id": uuid(id)}),
-                    title.unwrap_or_else(|| "Untitled".to_owned()),
+                    self.title_of(id),
                     json!(object_url(id, "")),
                 )
             }
@@ -407,6 +403,57 @@ impl State {
             }
         };
         Ok((json!({"type": kind, kind.clone(): inner}), plain, href))
+    }
+}
+
+impl State {
+    /// The title a mention of page or database `id` shows: its title, `Untitled` when it has
+    /// none or is unknown.
+    fn title_of(&self, id: u128) -> String {
+        let title = self.objects.get(&id).map(|o| match o.database() {
+            Some(d) => plain_text(&d.title),
+            None => self.page_title(o),
+        });
+        title
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| "Untitled".to_owned())
+    }
+
+    /// Stored rich text as `integration` reads it: a mention shows what it names now (a page's
+    /// or database's current title, `Untitled` when the integration cannot see it; a user's
+    /// current name), as Notion renders mentions when it answers.
+    pub(crate) fn read_rich_text(&self, integration: usize, value: &mut Value) {
+        for item in value.as_array_mut().into_iter().flatten() {
+            let Some(mention) = item.get("mention") else {
+                continue;
+            };
+            let kind = mention
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let id = mention
+                .get(kind)
+                .and_then(|m| m.get("id"))
+                .and_then(Value::as_str)
+                .and_then(|id| ObjectId::parse(id).ok())
+                .map(ObjectId::as_u128);
+            let Some(id) = id else {
+                continue;
+            };
+            let plain = match kind {
+                "page" | "database" if self.visible(integration, id) => self.title_of(id),
+                "page" | "database" => "Untitled".to_owned(),
+                "user" => match self.users.get(&id) {
+                    Some(user) => {
+                        item["mention"]["user"] = self.user_json(user, false);
+                        format!("@{}", user.name)
+                    }
+                    None => continue,
+                },
+                _ => continue,
+            };
+            item["plain_text"] = json!(plain);
+        }
     }
 }
 

@@ -423,6 +423,71 @@ async fn mentions_read_back_completed_with_notions_plain_text() {
 }
 
 #[tokio::test]
+async fn a_mention_reads_what_it_names_now() {
+    let (fake, ws) = setup();
+    let user = fake
+        .add_user(ws.workspace_id, "Ada", "ada@example.com")
+        .unwrap();
+    let page = ok(
+        &fake,
+        Method::Post,
+        "/v1/pages",
+        &ws.token,
+        Some(json!({
+            "parent": {"page_id": ws.root_page_id.to_string()},
+            "properties": {"title": text("Draft")},
+        })),
+    )
+    .await;
+    let made = append(
+        &fake,
+        &ws,
+        json!([{"paragraph": {"rich_text": [
+            {"mention": {"page": {"id": id(&page)}}},
+            {"text": {"content": " by "}},
+            {"mention": {"user": {"id": user.to_string()}}},
+        ]}}]),
+    )
+    .await;
+    let block = format!("/v1/blocks/{}", id(&made[0]));
+    let read = |path: String| {
+        let fake = &fake;
+        let token = &ws.token;
+        async move { ok(fake, Method::Get, &path, token, None).await }
+    };
+    let plain = |block: &Value| -> Vec<String> {
+        block["paragraph"]["rich_text"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["plain_text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(plain(&read(block.clone()).await), ["Draft", " by ", "@Ada"]);
+    ok(
+        &fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", id(&page)),
+        &ws.token,
+        Some(json!({"properties": {"title": {"title": text("Final")}}})),
+    )
+    .await;
+    assert_eq!(plain(&read(block.clone()).await), ["Final", " by ", "@Ada"]);
+    // A page the integration cannot see is "Untitled", its link kept.
+    fake.unshare(
+        &ws.token,
+        notion_xws_core::PageId::parse(&id(&page)).unwrap(),
+    )
+    .unwrap();
+    let got = read(block.clone()).await;
+    assert_eq!(plain(&got), ["Untitled", " by ", "@Ada"]);
+    assert_eq!(
+        got["paragraph"]["rich_text"][0]["href"],
+        format!("https://app.notion.com/p/{}", id(&page).replace('-', ""))
+    );
+}
+
+#[tokio::test]
 async fn invalid_blocks_are_refused_with_notions_answer() {
     let (fake, ws) = setup();
     let path = format!("/v1/blocks/{}/children", ws.root_page_id);
