@@ -637,7 +637,7 @@ impl State {
                     let at = format!("{path}.{}", key.name);
                     match fields.get(key.name) {
                         Some(value) => {
-                            let stored = self.field(&at, key.field, value)?;
+                            let stored = self.field(ws, &at, key.field, value)?;
                             out.insert(key.name.into(), stored);
                         }
                         None if need == Must => return Err(Fail::missing(&at)),
@@ -736,8 +736,9 @@ impl State {
         Ok(out)
     }
 
-    /// One key's value of a request, checked, as stored.
-    fn field(&self, at: &str, field: Field, value: &Value) -> Reply<Value> {
+    /// One key's value of a request, checked, as stored (an icon may attach an upload of
+    /// workspace `ws`).
+    fn field(&mut self, ws: usize, at: &str, field: Field, value: &Value) -> Reply<Value> {
         match field {
             Field::RichText => self.rich_text(at, value),
             Field::Color => enumerated(at, &API_COLORS, value),
@@ -748,7 +749,7 @@ impl State {
             },
             Field::Expression => Ok(json!(short_text(at, value, MAX_EXPRESSION)?)),
             Field::Url => Ok(json!(short_text(at, value, MAX_TEXT)?)),
-            Field::Icon => icon(at, value),
+            Field::Icon => self.icon(ws, at, value),
             Field::Cells => {
                 let rows = array(at, value)?;
                 let mut cells = Vec::with_capacity(rows.len());
@@ -778,6 +779,54 @@ impl State {
             },
         }
     }
+    /// A block's icon of a request (the SDK's `PageIconRequest`: an object, never `null`), as
+    /// stored: an upload (of workspace `ws`) as the hosted file Notion answers
+    /// (`{"type": "file", "file": {url, expiry_time}}`), any other as given, with its `type`.
+    fn icon(&mut self, ws: usize, at: &str, value: &Value) -> Reply<Value> {
+        let Some(map) = value.as_object() else {
+            return Err(Fail::body(at, "an object or `undefined`", value));
+        };
+        let kind = member_kind(at, map, &ICON_KINDS)?;
+        only_keys(at, map, &["type", kind.as_str()])?;
+        let inner_at = format!("{at}.{kind}");
+        let inner = &map[&kind];
+        let stored = match kind.as_str() {
+            "emoji" => json!(short_text(&inner_at, inner, MAX_TEXT)?),
+            _ => {
+                let fields = inner
+                    .as_object()
+                    .ok_or_else(|| Fail::body(&inner_at, "an object", inner))?;
+                let (keys, required): (&[&str], &str) = match kind.as_str() {
+                    "external" => (&["url"], "url"),
+                    "file_upload" => (&["id"], "id"),
+                    "custom_emoji" => (&["id", "name", "url"], "id"),
+                    _ => (&["name", "color"], "name"),
+                };
+                only_keys(&inner_at, fields, keys)?;
+                let need = format!("{inner_at}.{required}");
+                short_text(
+                    &need,
+                    fields.get(required).ok_or_else(|| Fail::missing(&need))?,
+                    MAX_TEXT,
+                )?;
+                if let Some(color) = fields.get("color") {
+                    enumerated(&format!("{inner_at}.color"), &ICON_COLORS, color)?;
+                }
+                if kind == "file_upload" {
+                    // Attached as a media block's file is: a completed upload of the workspace,
+                    // stored as a file hosted by Notion.
+                    let mut hosted = Map::new();
+                    hosted.insert(kind.clone(), inner.clone());
+                    self.media_payload(ws, at, "image", &mut hosted)?;
+                    return Ok(
+                        json!({"type": "file", "file": hosted.get("file").cloned().unwrap_or(Value::Null)}),
+                    );
+                }
+                inner.clone()
+            }
+        };
+        Ok(json!({"type": kind, kind.clone(): stored}))
+    }
 }
 
 /// A string of an enumeration, or Notion's answer listing the enumeration.
@@ -786,43 +835,6 @@ fn enumerated(at: &str, values: &[&str], value: &Value) -> Reply<Value> {
         Some(text) if values.contains(&text) => Ok(value.clone()),
         _ => Err(Fail::enumeration(at, values, value)),
     }
-}
-
-/// A block's icon of a request (the SDK's `PageIconRequest`: an object, never `null`), as stored.
-fn icon(at: &str, value: &Value) -> Reply<Value> {
-    let Some(map) = value.as_object() else {
-        return Err(Fail::body(at, "an object or `undefined`", value));
-    };
-    let kind = member_kind(at, map, &ICON_KINDS)?;
-    only_keys(at, map, &["type", kind.as_str()])?;
-    let inner_at = format!("{at}.{kind}");
-    let inner = &map[&kind];
-    let stored = match kind.as_str() {
-        "emoji" => json!(short_text(&inner_at, inner, MAX_TEXT)?),
-        _ => {
-            let fields = inner
-                .as_object()
-                .ok_or_else(|| Fail::body(&inner_at, "an object", inner))?;
-            let (keys, required): (&[&str], &str) = match kind.as_str() {
-                "external" => (&["url"], "url"),
-                "file_upload" => (&["id"], "id"),
-                "custom_emoji" => (&["id", "name", "url"], "id"),
-                _ => (&["name", "color"], "name"),
-            };
-            only_keys(&inner_at, fields, keys)?;
-            let need = format!("{inner_at}.{required}");
-            short_text(
-                &need,
-                fields.get(required).ok_or_else(|| Fail::missing(&need))?,
-                MAX_TEXT,
-            )?;
-            if let Some(color) = fields.get("color") {
-                enumerated(&format!("{inner_at}.color"), &ICON_COLORS, color)?;
-            }
-            inner.clone()
-        }
-    };
-    Ok(json!({"type": kind, kind.clone(): stored}))
 }
 
 /// The name Notion gives a file block that a request does not name: the last segment of its

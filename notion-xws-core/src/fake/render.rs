@@ -338,6 +338,13 @@ impl State {
                         self.read_rich_text(ctx.integration, cell);
                     }
                 }
+                // A hosted icon, like a media block's hosted file, is signed anew on every read.
+                if let Some(icon) = content.get_mut("icon")
+                    && icon.get("type").and_then(Value::as_str) == Some("file")
+                    && let Some(hosted) = icon.get_mut("file")
+                {
+                    *hosted = super::files::signed(hosted, self.clock.now_ms());
+                }
                 // A media block's hosted file is signed anew on every read.
                 if super::files::MEDIA_BLOCKS.contains(&b.kind.as_str())
                     && content.get("type").and_then(Value::as_str) == Some("file")

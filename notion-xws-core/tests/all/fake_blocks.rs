@@ -487,6 +487,47 @@ async fn a_mention_reads_what_it_names_now() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn an_uploaded_icon_is_stored_as_a_file_hosted_by_notion() {
+    let (fake, ws) = setup();
+    let upload = ok(&fake, Method::Post, "/v1/file_uploads", &ws.token, Some(json!({
+        "mode": "external_url", "filename": "star.png", "external_url": "https://example.com/star.png",
+    }))).await;
+    let callout = |upload: &str| json!([{"callout": {"rich_text": text("c"), "icon": {"type": "file_upload", "file_upload": {"id": upload}}}}]);
+    let path = format!("/v1/blocks/{}/children", ws.root_page_id);
+    let pending = refused(
+        &fake,
+        &ws,
+        &path,
+        Method::Patch,
+        json!({"children": callout(&id(&upload))}),
+    )
+    .await;
+    assert!(pending.contains("is in status `pending`"), "{pending}");
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let made = append(&fake, &ws, callout(&id(&upload))).await;
+    let icon = &made[0]["callout"]["icon"];
+    assert_eq!(icon["type"], "file", "{icon}");
+    let url = icon["file"]["url"].as_str().unwrap();
+    assert!(
+        url.contains("star.png") && url.contains("X-Amz-Signature="),
+        "{url}"
+    );
+    assert!(icon["file"]["expiry_time"].is_string(), "{icon}");
+    let missing = refused(
+        &fake,
+        &ws,
+        &path,
+        Method::Patch,
+        json!({"children": callout("00000000-0000-0000-0000-000000000009")}),
+    )
+    .await;
+    assert_eq!(
+        missing,
+        "Could not find file upload with ID: 00000000-0000-0000-0000-000000000009."
+    );
+}
+
 #[tokio::test]
 async fn invalid_blocks_are_refused_with_notions_answer() {
     let (fake, ws) = setup();
