@@ -4,10 +4,11 @@
 //! [`FakeNotion`] is to Notion what moto is to AWS: workspaces with integrations and tokens, pages,
 //! databases with their data sources, rows with typed properties, blocks and file uploads, and the
 //! API over them with Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
-//! integration sees only what is under a page shared with it), property validation, pagination,
-//! the 10,000-result cap of queries, timestamps rounded down to the minute, `archived` under
-//! 2025-09-03. It answers with the same JSON keys as the real API (checked against recorded
-//! responses in the tests).
+//! integration sees only what is under a page shared with it), property validation, block and
+//! rich-text validation (`block_requests`, `rich_text`: the SDK's request types, refused with
+//! Notion's messages), pagination, the 10,000-result cap of queries, timestamps rounded down to
+//! the minute, `archived` under 2025-09-03. It answers with the same JSON keys as the real API
+//! (checked against recorded responses in the tests).
 //!
 //! It implements [`Transport`] directly, and [`FakeNotion::serve`] serves the same API over HTTP
 //! for [`HttpTransport`](crate::transport::http::HttpTransport) and the official SDKs; both go
