@@ -12,7 +12,8 @@
 //! | trash a page (with its mark) | read the page back; send again only if it is not in the trash | a page in the trash takes no edit |
 //! | create a page | read back: look its key up, after Notion's read-after-write lag | a second create would duplicate the row |
 //! | create a database | read back: find it among the parent's children by its marker | a second create would duplicate the copy |
-//! | append blocks | never again in this run: the body is rewritten on the next | a second append would duplicate the blocks |
+//! | update a block (`PATCH /v1/blocks/{id}` with its type's fields) | send again, once | it sets values: twice is once |
+//! | append blocks | never again in this run: the body is brought up to date from a fresh read | a second append would duplicate the blocks |
 //! | delete a block | never again in this run: the next run deletes what is left | a deleted block answers 404 |
 //!
 //! The test `unknown_outcomes_follow_the_table` checks [`Write::on_unknown`] against it. Sending
@@ -23,9 +24,10 @@ use std::future::Future;
 
 use serde_json::{Value, json};
 
-use super::NotionClient;
+use super::{NotionClient, NotionVersion};
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, PageId};
+use crate::model::params::BlockPosition;
 use crate::model::{Block, Database, List, Page};
 use crate::transport::Method;
 
@@ -42,6 +44,8 @@ pub enum Write {
     CreatePage,
     /// `POST /v1/databases`.
     CreateDatabase,
+    /// `PATCH /v1/blocks/{id}` with the fields of its type.
+    UpdateBlock,
     /// `PATCH /v1/blocks/{id}/children`.
     AppendBlocks,
     /// `DELETE /v1/blocks/{id}`.
@@ -63,7 +67,7 @@ impl Write {
     /// The rule for this write when its outcome is unknown (see the [module documentation](self)).
     pub const fn on_unknown(self) -> OnUnknown {
         match self {
-            Self::UpdatePage | Self::UpdateDataSource => OnUnknown::SendAgain,
+            Self::UpdatePage | Self::UpdateDataSource | Self::UpdateBlock => OnUnknown::SendAgain,
             Self::TrashPage | Self::CreatePage | Self::CreateDatabase => OnUnknown::ReadBack,
             Self::AppendBlocks | Self::DeleteBlock => OnUnknown::LeaveToNextRun,
         }
@@ -158,6 +162,50 @@ impl NotionClient {
         .await
     }
 
+    /// `PATCH /v1/blocks/{id}/children` with blocks made by a planner (at most 100), placed at
+    /// `position` (`None`: at the end). API 2026-03-11 and later take `position`; older versions
+    /// take `after` (a block to follow) and have no way to say "first": there the blocks go at the
+    /// end. Sent once ([`Write::AppendBlocks`]).
+    pub async fn append_block_children_at(
+        &self,
+        parent: BlockId,
+        children: Value,
+        position: Option<BlockPosition>,
+    ) -> Result<List<Block>> {
+        let mut body = json!({ "children": children });
+        let positioned = self.version().as_str() >= NotionVersion::LATEST;
+        match (position, positioned) {
+            (Some(BlockPosition::AfterBlock { after_block }), true) => {
+                body["position"] =
+                    json!({"type": "after_block", "after_block": {"id": after_block.id}});
+            }
+            (Some(BlockPosition::AfterBlock { after_block }), false) => {
+                body["after"] = json!(after_block.id);
+            }
+            (Some(BlockPosition::Start), true) => body["position"] = json!({"type": "start"}),
+            _ => {}
+        }
+        self.send(
+            self.request(Method::Patch, format!("/v1/blocks/{parent}/children"))
+                .with_body(body),
+        )
+        .await
+    }
+
+    /// `PATCH /v1/blocks/{id}` with the fields of its type (`{"paragraph": {"rich_text": …}}`),
+    /// sent once more if the outcome is unknown ([`Write::UpdateBlock`]).
+    pub async fn set_block(&self, block: BlockId, body: Value) -> Result<Block> {
+        again_if_unknown(Write::UpdateBlock, || async {
+            self.send::<Block>(
+                self.request(Method::Patch, format!("/v1/blocks/{block}"))
+                    .with_body(body.clone()),
+            )
+            .await
+        })
+        .await
+        .map(|(block, _)| block)
+    }
+
     /// `DELETE /v1/blocks/{id}`: moves a block to the trash. Sent once ([`Write::DeleteBlock`]).
     pub async fn delete_block(&self, block: BlockId) -> Result<Value> {
         self.send(self.request(Method::Delete, format!("/v1/blocks/{block}")))
@@ -181,6 +229,7 @@ mod tests {
         for (write, rule) in [
             (Write::UpdatePage, SendAgain),
             (Write::UpdateDataSource, SendAgain),
+            (Write::UpdateBlock, SendAgain),
             (Write::TrashPage, ReadBack),
             (Write::CreatePage, ReadBack),
             (Write::CreateDatabase, ReadBack),

@@ -3,7 +3,7 @@
 //! ([`Progress`], [`ProgressFn`]).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
@@ -23,6 +23,36 @@ pub struct ExecuteOptions {
     /// How many times a file import is checked before it is given up for this run (default 6:
     /// 42 s in all).
     pub file_import_checks: u32,
+    /// The wall clock that dates a body's read, to tell an edit Notion's minute-rounded
+    /// `last_edited_time` hides (default: the system's).
+    #[serde(skip)]
+    pub clock: WallClock,
+}
+
+/// A wall clock: the system's, or one that runs on tokio's clock from a given time (the fake
+/// Notion's clock, on paused time in tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum WallClock {
+    /// [`SystemTime::now`].
+    #[default]
+    System,
+    /// `at`, plus the tokio time elapsed since `since`.
+    Tokio {
+        /// The wall time at `since`.
+        at: SystemTime,
+        /// The tokio instant that reads `at`.
+        since: tokio::time::Instant,
+    },
+}
+
+impl WallClock {
+    /// Now.
+    pub fn now(&self) -> SystemTime {
+        match self {
+            Self::System => SystemTime::now(),
+            Self::Tokio { at, since } => *at + since.elapsed(),
+        }
+    }
 }
 
 impl ExecuteOptions {
@@ -42,6 +72,7 @@ impl Default for ExecuteOptions {
             settle_attempts: 3,
             file_import_delay: Duration::from_secs(2),
             file_import_checks: 6,
+            clock: WallClock::System,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The bodies of a pair copied: each source body read and, when it changed since its last copy,
-//! written over the target's, its Notion-hosted files re-imported; then its marker recorded.
+//! the target's brought up to date block by block (`update`), the Notion-hosted files of the
+//! blocks written re-imported; then its marker recorded.
 
 use std::collections::HashMap;
 
@@ -12,12 +13,13 @@ use tokio::time::Instant;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, PageId};
-use crate::sync::files::{FailedFile, FileImportError, HostedMedia, reimport_media};
+use crate::sync::files::{FailedFile, FileImportError, HostedMedia};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::values::HOSTED_FILE_PLACEHOLDER;
 
-use super::body::{clear_body, read_body, write_body};
+use super::body::read_body;
 use super::convert::{BlockNode, Losses, body_hash, convert_with_media, note};
+use super::update::{Media, Update, target_tree};
 use super::{BodyCheck, ContentMarker};
 
 /// What looking at a pair's bodies did.
@@ -98,70 +100,35 @@ pub(super) fn is_media_placeholder(block: &Value) -> bool {
         == Some(HOSTED_FILE_PLACEHOLDER)
 }
 
-/// Re-imports the hosted files of a converted body (`media`, read from `source` at `read_at`)
-/// into `target`, one after the other, and writes each in its placeholder's place; a file that
-/// cannot be re-imported is replaced by a note naming it.
-pub(super) async fn resolve_media(
-    body: &mut [BlockNode],
-    media: &[HostedMedia],
-    read_at: Instant,
-    row: PageId,
-    clients: (&NotionClient, &NotionClient),
-    options: &ExecuteOptions,
-    losses: &mut Losses,
-) -> MediaOutcome {
-    let (source, target) = clients;
-    let mut references = Vec::with_capacity(media.len());
-    for file in media {
-        references.push(reimport_media(file, read_at, source, row, target, options).await);
-    }
-    let mut outcome = MediaOutcome::default();
-    let mut results = media.iter().zip(references);
-    fill_media(body, &mut results, &mut outcome, losses);
-    outcome
-}
-
-/// Writes the outcomes of [`resolve_media`] into the placeholders of `nodes`, in body order.
-pub(super) fn fill_media<'m>(
-    nodes: &mut [BlockNode],
-    results: &mut impl Iterator<
-        Item = (
-            &'m HostedMedia,
-            std::result::Result<Map<String, Value>, FileImportError>,
-        ),
-    >,
+/// Writes the outcome of re-importing `file` into its placeholder `node`: the upload it now
+/// references, or a note naming the file when it could not be re-imported.
+pub(super) fn fill_one(
+    node: &mut BlockNode,
+    file: &HostedMedia,
+    result: std::result::Result<Map<String, Value>, FileImportError>,
     outcome: &mut MediaOutcome,
     losses: &mut Losses,
 ) {
-    for node in nodes {
-        if !is_media_placeholder(&node.block) {
-            fill_media(&mut node.children, results, outcome, losses);
-            continue;
+    match result {
+        Ok(reference) => {
+            let kind = file.kind.as_str();
+            if let Some(payload) = node.block.get_mut(kind).and_then(Value::as_object_mut) {
+                payload.remove(HOSTED_FILE_PLACEHOLDER);
+                payload.extend(reference);
+            }
+            outcome.imported += 1;
         }
-        let Some((file, result)) = results.next() else {
-            return;
-        };
-        match result {
-            Ok(reference) => {
-                let kind = file.kind.as_str();
-                if let Some(payload) = node.block.get_mut(kind).and_then(Value::as_object_mut) {
-                    payload.remove(HOSTED_FILE_PLACEHOLDER);
-                    payload.extend(reference);
-                }
-                outcome.imported += 1;
-            }
-            Err(error) => {
-                *node = note(
-                    &format!("{} hosted by Notion", file.kind),
-                    Some(&file.name),
-                    losses,
-                );
-                outcome.failed.push(FailedFile {
-                    property: format!("page content ({} block)", file.kind),
-                    name: file.name.clone(),
-                    error,
-                });
-            }
+        Err(error) => {
+            *node = note(
+                &format!("{} hosted by Notion", file.kind),
+                Some(&file.name),
+                losses,
+            );
+            outcome.failed.push(FailedFile {
+                property: format!("page content ({} block)", file.kind),
+                name: file.name.clone(),
+                error,
+            });
         }
     }
 }
@@ -170,8 +137,9 @@ pub(super) fn fill_media<'m>(
 /// a `last_edited_time`, so that the next run reads the body again and retries them.
 pub const INCOMPLETE: &str = "incomplete";
 
-/// Reads one source body and, when it differs from the last copy, replaces the target's; then
-/// records the marker. `fresh`: the target row was created by this run, so its body is empty.
+/// Reads one source body and, when it differs from the last copy, brings the target's up to
+/// date block by block ([`Update`]); then records the marker. `fresh`: the target row was
+/// created by this run, so its body is empty.
 pub(super) async fn copy_body(
     check: &BodyCheck,
     target_row: PageId,
@@ -181,67 +149,85 @@ pub(super) async fn copy_body(
     options: &ExecuteOptions,
 ) -> Result<BodyResult> {
     let read_at = Instant::now();
+    let read_time = ContentMarker::read_time(&options.clock);
     let read = read_body(source, BlockId::from(check.source)).await?;
     let mut losses = Losses::default();
     let mut media = Vec::new();
-    let mut body = convert_with_media(&read, &mut losses, &mut media);
+    let body = convert_with_media(&read, &mut losses, &mut media);
     let mut marker = ContentMarker {
         source_edited: check.source_edited.clone(),
         hash: body_hash(&body),
+        read_at: Some(read_time),
     };
-    let same = check
-        .recorded
-        .as_ref()
-        .is_some_and(|m| m.hash == marker.hash);
-    let mut resolved = MediaOutcome::default();
-    if !same {
-        if !media.is_empty() {
-            resolved = resolve_media(
-                &mut body,
-                &media,
-                read_at,
-                check.source,
-                (source, target),
-                options,
-                &mut losses,
-            )
-            .await;
+    let recorded = check.recorded.as_ref();
+    let same = recorded.is_some_and(|m| m.hash == marker.hash);
+    if same {
+        // Read again because the last read was in the minute of the edit it dates: the marker
+        // changes only once a read is known to hold every edit of that minute.
+        let again = recorded.is_some_and(|m| m.source_edited == marker.source_edited);
+        if !again || marker.settled() {
+            target
+                .set_page_properties(target_row, marker.property_value())
+                .await?;
         }
-        if !resolved.failed.is_empty() {
-            // What is written is not the source's body: the next run must look again.
-            marker = ContentMarker {
-                source_edited: INCOMPLETE.to_owned(),
-                hash: body_hash(&body),
-            };
+        return Ok(BodyResult::Unchanged(losses));
+    }
+    let mut files = Media::new(&body, &media, read_at, check.source);
+    let page = BlockId::from(target_row);
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let old = if fresh && attempts == 1 {
+            Vec::new()
+        } else {
+            target_tree(&read_body(target, page).await?)
+        };
+        let mut update = Update {
+            clients: (source, target),
+            options,
+            media: &mut files,
+            losses: &mut losses,
+            removed: Vec::new(),
+        };
+        let result = match update.level(page, &old, &body, Vec::new()).await {
+            Ok(()) => remove_blocks(target, &update.removed).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(()) => break,
+            // A write whose outcome is unknown is not sent again: the target is read afresh and
+            // brought up to date from what it holds, once.
+            Err(Error::AmbiguousWrite { .. }) if attempts < 2 => {}
+            Err(error) => return Err(error),
         }
-        // Whatever is there goes first: a body half-written by a stopped run is replaced.
-        let mut clear = !fresh;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            if clear {
-                clear_body(target, target_row).await?;
-            }
-            match write_body(target, target_row, &body).await {
-                Ok(()) => break,
-                // An append whose outcome is unknown is not sent again: the body is cleared and
-                // written again, once.
-                Err(Error::AmbiguousWrite { .. }) if attempts < 2 => clear = true,
-                Err(error) => return Err(error),
-            }
-        }
+    }
+    let resolved = files.outcome;
+    if !resolved.failed.is_empty() {
+        // What is written is not the source's body: the next run must look again.
+        marker = ContentMarker {
+            source_edited: INCOMPLETE.to_owned(),
+            hash: INCOMPLETE.to_owned(),
+            read_at: None,
+        };
     }
     target
         .set_page_properties(target_row, marker.property_value())
         .await?;
-    Ok(if same {
-        BodyResult::Unchanged(losses)
-    } else {
-        BodyResult::Copied {
-            losses,
-            media: resolved,
-        }
+    Ok(BodyResult::Copied {
+        losses,
+        media: resolved,
     })
+}
+
+/// Removes blocks no longer in a body (one already gone is no error).
+async fn remove_blocks(target: &NotionClient, blocks: &[BlockId]) -> Result<()> {
+    for block in blocks {
+        match target.delete_block(*block).await {
+            Ok(_) | Err(Error::NotFound(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 /// Looks at the bodies of `checks`: each read from `source`, and copied to `target` when it

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, PageId};
-use crate::model::Block;
+use crate::model::params::BlockPosition;
+use crate::model::{Block, List, Reference};
 
 use super::convert::{BlockNode, SourceBlock};
 use super::request::takes_children;
@@ -157,20 +158,81 @@ pub fn append_call_count(body: &[BlockNode]) -> usize {
 /// Appends a converted body under `page`, in the calls of [`append_calls`], each parent's
 /// children in order.
 pub async fn write_body(client: &NotionClient, page: PageId, body: &[BlockNode]) -> Result<()> {
-    let mut pending: Vec<(BlockId, &[BlockNode])> = vec![(BlockId::from(page), body)];
-    while let Some((parent, nodes)) = pending.pop() {
+    append_nodes(client, BlockId::from(page), None, body)
+        .await
+        .map(|_| ())
+}
+
+/// Appends `nodes` under `parent`, the first of them after `after` (`None`: at the end), in the
+/// calls of [`append_calls`] (each next call of the top level after the last block of the one
+/// before); returns the IDs of the top-level blocks made, in order.
+pub async fn append_nodes(
+    client: &NotionClient,
+    parent: BlockId,
+    after: Option<Position>,
+    nodes: &[BlockNode],
+) -> Result<Vec<BlockId>> {
+    let mut made_ids = Vec::with_capacity(nodes.len());
+    let mut position = after;
+    let mut pending: Vec<(BlockId, &[BlockNode])> = Vec::new();
+    for call in append_calls(nodes) {
+        let made = client
+            .append_block_children_at(
+                parent,
+                json!(call.children),
+                position.map(Position::request),
+            )
+            .await?;
+        later_calls(&made, call.later, &mut pending)?;
+        made_ids.extend(made.results.iter().map(|b| b.id));
+        if let Some(last) = made.results.last() {
+            position = Some(Position::After(last.id));
+        }
+    }
+    while let Some((under, nodes)) = pending.pop() {
         for call in append_calls(nodes) {
             let made = client
-                .append_block_children_json(parent, json!(call.children))
+                .append_block_children_json(under, json!(call.children))
                 .await?;
-            for (index, children) in call.later {
-                let made = made.results.get(index).ok_or_else(|| Error::Decode {
-                    what: "an append's answer".into(),
-                    message: format!("it lists {} blocks, fewer than sent", made.results.len()),
-                })?;
-                pending.push((made.id, children));
-            }
+            later_calls(&made, call.later, &mut pending)?;
         }
+    }
+    Ok(made_ids)
+}
+
+/// Where appended blocks go among their siblings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// First.
+    Start,
+    /// Right after this block.
+    After(BlockId),
+}
+
+impl Position {
+    /// The request's `position`.
+    fn request(self) -> BlockPosition {
+        match self {
+            Self::Start => BlockPosition::Start,
+            Self::After(block) => BlockPosition::AfterBlock {
+                after_block: Reference::new(block),
+            },
+        }
+    }
+}
+
+/// Queues the children an append left for later calls, under the IDs its answer gives.
+fn later_calls<'a>(
+    made: &List<Block>,
+    later: Vec<(usize, &'a [BlockNode])>,
+    pending: &mut Vec<(BlockId, &'a [BlockNode])>,
+) -> Result<()> {
+    for (index, children) in later {
+        let made = made.results.get(index).ok_or_else(|| Error::Decode {
+            what: "an append's answer".into(),
+            message: format!("it lists {} blocks, fewer than sent", made.results.len()),
+        })?;
+        pending.push((made.id, children));
     }
     Ok(())
 }

@@ -9,39 +9,50 @@
 //! create — child pages and databases, link previews, links to pages, unsupported blocks, types
 //! not known yet — and blocks over Notion's limits replaced by a grey paragraph saying what was
 //! not copied, and counted in the pair's notes; column layouts and synced blocks replaced by
-//! their content), and written under the
-//! target row in calls that stay within Notion's limits ([`append_calls`]: at most 100 blocks per
-//! array, two levels per request, 1000 blocks per request; deeper blocks go in later calls under
-//! the IDs the append returned).
+//! their content), and written under the target row block by block ([`target_tree`] and the
+//! `update` part): the target's body is read, its blocks aligned with the source's by a hash per
+//! block and everything under it, and only the differences written — an unchanged block is not
+//! touched, a changed block of the same type is updated in place (`PATCH /v1/blocks/{id}`),
+//! children are compared the same way, and blocks are inserted (an append with a `position`
+//! after the block they follow, in calls within Notion's limits: [`append_calls`], at most 100
+//! blocks per array, two levels and 1000 blocks per request) or removed only where the structure
+//! changed. Removals come last, after every insert and update, so a refused or stopped copy
+//! never leaves the target body emptier than it was or than the source's; the marker is written
+//! only once the body is complete, and the next run finishes from what the target then holds,
+//! with nothing twice. A write whose outcome is unknown is not sent again: the target is read
+//! afresh and brought up to date once more.
 //!
 //! Reading every body on every run would cost a request per row at least, so the target row
-//! carries a marker, [`CONTENT_KEY`]: the source row's `last_edited_time` and a hash of the
-//! converted body at the last copy ([`ContentMarker`]). A body is read only when the source row's
-//! `last_edited_time` differs from the recorded one ([`plan_bodies`]), and the target's body is
-//! replaced only when the hash differs; an unchanged body costs nothing. The replacement deletes
-//! every top-level block of the target row first and writes the marker last, so a run stopped
-//! half-way leaves no marker and the next run replaces the half-written body instead of adding
-//! to it. Two-way pairs copy content one way only, control to environment.
+//! carries a marker, [`CONTENT_KEY`]: the source row's `last_edited_time`, a hash of the
+//! converted body and when the body was read, at the last copy ([`ContentMarker`]). A body is
+//! read only when the source row's `last_edited_time` differs from the recorded one, or when the
+//! recorded read was made within the minute of that time ([`ContentMarker::settled`]): Notion
+//! rounds `last_edited_time` down to the minute, so an edit made in the same minute as a copy,
+//! after its read, leaves the time unchanged, and only a read after that minute is known to hold
+//! it. Such a body is read once more and its hash compared; the target is written only when the
+//! hash differs, and the marker once the read is settled. The read is dated on the sync's
+//! [`WallClock`] (the system's; [`CLOCK_MARGIN`] allows for it being a little behind Notion's).
+//! An unchanged body costs nothing. Two-way pairs copy content one way only, control to
+//! environment.
 //!
 //! A media block (image, file, pdf, video, audio) holding a file hosted by Notion is converted
 //! to a placeholder that names the file but not its signed URL ([`convert_with_media`]), so the
-//! hash does not change with the URL, which changes on every read. When the body is written, each
-//! such file is re-imported into the target workspace through the File Upload API, from the URL
+//! hash does not change with the URL, which changes on every read. When such a block is written, its
+//! file is re-imported into the target workspace through the File Upload API, from the URL
 //! of the body as just read ([`reimport_media`](crate::sync::files::reimport_media): one upload, its status checks; a fresh read of
 //! the block first if the URL has expired since), and the block
 //! is written as `{"type": "image", "image": {"type": "file_upload", "file_upload": {"id"},
-//! "caption"}}`. A file that cannot be re-imported is replaced by a note naming it and reported;
-//! the rest of the body is written, and the marker says the copy is incomplete ([`INCOMPLETE`]),
-//! so the next run reads the body again and retries. External media are copied as they are.
-//!
-//! Notion rounds `last_edited_time` to the minute: an edit made in the same minute as a copy,
-//! after the body was read, is only seen when the row is edited again.
+//! "caption"}}`; only the files of the blocks written are re-imported. A file that cannot be
+//! re-imported is replaced by a note naming it and reported; the rest of the body is written,
+//! and the marker says the copy is incomplete ([`INCOMPLETE`]), so the next run reads the body
+//! again and retries. External media are copied as they are.
 //!
 //! Here: which bodies to look at ([`plan_bodies`], [`bodies_to_check`]) and the marker. The
 //! parts: `request` (each block type's request form, rich text's, Notion's limits on a block),
 //! `convert` (blocks as read → request JSON, the losses, the hash), `body` (bodies read,
-//! appended within Notion's limits, cleared) and `apply` (each body copied, its files
-//! re-imported, its marker recorded).
+//! appended within Notion's limits, cleared), `update` (a target body brought to the source's
+//! block by block, the files of the blocks written re-imported) and `apply` (each body copied,
+//! its marker recorded).
 
 mod apply;
 mod body;
@@ -49,8 +60,10 @@ mod convert;
 mod request;
 #[cfg(test)]
 mod tests;
+mod update;
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -58,54 +71,92 @@ use serde_json::{Value, json};
 use crate::ids::PageId;
 use crate::model::PropertyConfig;
 use crate::sync::one_way::plan::{PairPlan, PairSnapshot};
+use crate::sync::options::WallClock;
 use crate::sync::rows::RowContent;
 
 pub use self::apply::{BodyOutcome, INCOMPLETE, apply_bodies};
 pub use self::body::{
-    AppendCall, MAX_BLOCKS_PER_REQUEST, MAX_CHILDREN, append_call_count, append_calls, clear_body,
-    read_body, write_body,
+    AppendCall, MAX_BLOCKS_PER_REQUEST, MAX_CHILDREN, Position, append_call_count, append_calls,
+    append_nodes, clear_body, read_body, write_body,
 };
 pub use self::convert::{BlockNode, Losses, SourceBlock, body_hash, convert, convert_with_media};
 pub use self::request::{
     FILE_BLOCKS, MAX_EXPRESSION, MAX_RICH_TEXT_ITEMS, MAX_TEXT, MAX_URL, Unsendable,
     WRITTEN_BLOCKS, block_request, rich_text_request, split_text, takes_children,
 };
+pub use self::update::{TargetBlock, target_tree};
 
 pub use crate::sync::columns::CONTENT_KEY;
 
-/// The record of a copy: when the source row was last edited, and the hash of its body then.
+/// How far the local clock may be behind Notion's when a read is dated (see [`ContentMarker::settled`]).
+pub const CLOCK_MARGIN: Duration = Duration::from_secs(5);
+
+/// The record of a copy: when the source row was last edited, the hash of its body then, and
+/// when that body was read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ContentMarker {
     /// The source row's `last_edited_time` when its body was read.
     pub source_edited: String,
     /// The hash of the converted body ([`body_hash`]).
     pub hash: String,
+    /// When the body was read (RFC 3339, on the sync's [`WallClock`]); `None` in a marker of an
+    /// older version, taken as read long after its edit.
+    pub read_at: Option<String>,
 }
 
 impl ContentMarker {
-    /// Reads a marker cell (`<last_edited_time> <hash>`); `None` when it is not one.
+    /// Reads a marker cell (`<last_edited_time> <hash> [<read at>]`); `None` when it is not one.
     pub fn parse(text: &str) -> Option<Self> {
         let mut words = text.split_whitespace();
         let (edited, hash) = (words.next()?, words.next()?);
+        let read_at = words.next().map(str::to_owned);
         words.next().is_none().then(|| Self {
             source_edited: edited.to_owned(),
             hash: hash.to_owned(),
+            read_at,
         })
     }
 
     /// The cell's text.
     pub fn text(&self) -> String {
-        format!("{} {}", self.source_edited, self.hash)
+        match &self.read_at {
+            Some(read_at) => format!("{} {} {read_at}", self.source_edited, self.hash),
+            None => format!("{} {}", self.source_edited, self.hash),
+        }
     }
 
     /// The request JSON that writes the marker into [`CONTENT_KEY`].
     pub fn property_value(&self) -> Value {
         json!({ CONTENT_KEY: crate::model::params::rich_text_value(&self.text()) })
     }
+
+    /// Whether the body was read after the minute of `source_edited` had ended (with
+    /// [`CLOCK_MARGIN`]), so that no edit of that minute can have come after the read. Notion
+    /// rounds `last_edited_time` down to the minute: an edit in the same minute as a read leaves
+    /// it unchanged, and only a read after that minute is known to hold every edit it dates. A
+    /// marker without a read time, or with a time that is not one, counts as settled (as markers
+    /// did before read times were recorded).
+    pub fn settled(&self) -> bool {
+        let (Some(read_at), Ok(edited)) = (
+            self.read_at.as_deref(),
+            humantime::parse_rfc3339_weak(&self.source_edited),
+        ) else {
+            return true;
+        };
+        let Ok(read) = humantime::parse_rfc3339_weak(read_at) else {
+            return true;
+        };
+        read >= edited + Duration::from_secs(60) + CLOCK_MARGIN
+    }
+
+    /// When a body is read now, on `clock`, as a marker writes it.
+    pub fn read_time(clock: &WallClock) -> String {
+        humantime::format_rfc3339_millis(clock.now()).to_string()
+    }
 }
 
 /// One body to look at: a source row whose `last_edited_time` is not the one its target row
-/// records.
+/// records, or was recorded by a read in the same minute as that time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BodyCheck {
     /// The source row.
@@ -153,8 +204,8 @@ pub fn add_marker_column(
 }
 
 /// The bodies to look at: each source row whose target row (the oldest that carries its key, as
-/// the planners keep) does not record the source row's `last_edited_time`, or that has no target
-/// row yet.
+/// the planners keep) does not record the source row's `last_edited_time` in a
+/// [settled](ContentMarker::settled) marker, or that has no target row yet.
 pub fn bodies_to_check<'a>(
     sources: impl IntoIterator<Item = &'a RowContent>,
     targets: impl IntoIterator<Item = &'a RowContent>,
@@ -179,9 +230,10 @@ pub fn bodies_to_check<'a>(
             let recorded = target
                 .and_then(|t| t.content_marker.as_deref())
                 .and_then(ContentMarker::parse);
+            // Not edited since a read made after the minute it was edited in: nothing to see.
             if recorded
                 .as_ref()
-                .is_some_and(|m| m.source_edited == *source.last_edited_time)
+                .is_some_and(|m| m.source_edited == *source.last_edited_time && m.settled())
             {
                 return None;
             }

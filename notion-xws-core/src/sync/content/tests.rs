@@ -1,6 +1,6 @@
 //! The content sync's unit tests: conversion, hashing, the limits of the append calls.
 
-use super::apply::{MediaOutcome, fill_media, is_media_placeholder};
+use super::apply::{MediaOutcome, fill_one, is_media_placeholder};
 use super::*;
 use crate::model::Block;
 use crate::sync::files::FileImportError;
@@ -225,14 +225,18 @@ fn re_imported_media_reference_their_upload_and_failed_ones_become_notes() {
     let upload = json!("393abc1e-edcd-81c2-b028-00b21f81936b");
     let reference = json!({"type": "file_upload", "file_upload": {"id": upload}});
     let row: PageId = "393abc1e-edcd-81e9-afca-e7cba9d39cff".parse().unwrap();
-    let results = vec![
-        Ok(reference.as_object().unwrap().clone()),
-        Err(FileImportError::FileGone { row }),
-    ];
     let mut outcome = MediaOutcome::default();
-    fill_media(
-        &mut body,
-        &mut media.iter().zip(results),
+    fill_one(
+        &mut body[0].children[0],
+        &media[0],
+        Ok(reference.as_object().unwrap().clone()),
+        &mut outcome,
+        &mut losses,
+    );
+    fill_one(
+        &mut body[1],
+        &media[1],
+        Err(FileImportError::FileGone { row }),
         &mut outcome,
         &mut losses,
     );
@@ -298,6 +302,7 @@ fn the_hash_follows_content_not_key_order() {
     let marker = ContentMarker {
         source_edited: "2026-07-04T09:08:00.000Z".into(),
         hash: body_hash(&a),
+        read_at: None,
     };
     assert_eq!(ContentMarker::parse(&marker.text()), Some(marker));
     assert_eq!(ContentMarker::parse("garbage"), None);
@@ -561,4 +566,30 @@ fn split_text_cuts_by_utf16_units_never_inside_a_character() {
     assert_eq!(pieces.len(), 2);
     assert_eq!(pieces[0].encode_utf16().count(), 2000);
     assert_eq!(pieces.concat(), emoji);
+}
+
+#[test]
+fn a_marker_is_settled_only_by_a_read_after_the_minute_of_its_edit() {
+    let marker = |read_at: Option<&str>| ContentMarker {
+        source_edited: "2026-07-04T09:08:00.000Z".into(),
+        hash: "fnv1a64:0000000000000001".into(),
+        read_at: read_at.map(str::to_owned),
+    };
+    assert!(
+        !marker(Some("2026-07-04T09:08:31.000Z")).settled(),
+        "same minute"
+    );
+    assert!(
+        !marker(Some("2026-07-04T09:09:02.000Z")).settled(),
+        "within the margin"
+    );
+    assert!(marker(Some("2026-07-04T09:09:05.000Z")).settled());
+    assert!(marker(None).settled(), "a marker of an older version");
+    assert!(marker(Some("not a time")).settled());
+    let m = marker(Some("2026-07-04T09:08:31.250Z"));
+    assert_eq!(ContentMarker::parse(&m.text()), Some(m));
+    let old = marker(None);
+    assert_eq!(ContentMarker::parse(&old.text()), Some(old));
+    assert_eq!(ContentMarker::parse("a b c d"), None);
+    assert_eq!(ContentMarker::parse("a"), None);
 }
