@@ -121,6 +121,10 @@ pub struct SyncArgs {
         value_parser = ["leave", "names"]
     )]
     pub people_fallback: String,
+    /// Wait this long (`90s`, `10m`) for a pair that another run is writing, instead of leaving
+    /// it to that run (a sync only; `plan` takes no lease).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub wait: Option<std::time::Duration>,
     /// Print only the JSON report on stdout.
     #[arg(long)]
     pub json: bool,
@@ -129,13 +133,15 @@ pub struct SyncArgs {
 impl SyncArgs {
     /// The sync's options, writing (`execute`) or not.
     pub fn options(&self, execute: bool) -> crate::error::Result<crate::sync::SyncOptions> {
-        crate::sync::SyncOptions::from_args(
+        let mut options = crate::sync::SyncOptions::from_args(
             execute,
             self.client.clone(),
             self.allow_mass_delete,
             &self.conflicts,
             &self.people_fallback,
-        )
+        )?;
+        options.lease.wait = self.wait;
+        Ok(options)
     }
 }
 

@@ -34,8 +34,8 @@ use super::rows::SyncPair;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
-use crate::model::params::rich_text_value;
 use crate::model::params::{CreateDatabase, InitialDataSource};
+use crate::model::params::{Filter, PropertyFilter, rich_text_value};
 use crate::model::{Page, Parent, ParentKind, PropertyValueKind, RichText};
 use crate::registry::Registry;
 use crate::registry::cells;
@@ -128,29 +128,10 @@ fn read_link(page: &Page) -> SyncLink {
 impl LinksTable {
     /// Finds the links database by its exact title; `None` when there is none yet.
     pub async fn find(control: &NotionClient) -> Result<Option<Self>> {
-        let mut found: Vec<_> = control
-            .search_data_sources(LINKS_TITLE)
-            .try_filter(|source| {
-                let exact = source.title_text().trim() == LINKS_TITLE && !source.in_trash();
-                async move { exact }
-            })
-            .try_collect()
-            .await?;
-        let source = match found.len() {
-            0 => return Ok(None),
-            1 => found.remove(0),
-            n => {
-                return Err(Error::Registry(format!(
-                    "{n} data sources are titled exactly {LINKS_TITLE:?} ({}); keep one",
-                    found
-                        .iter()
-                        .map(|s| s.id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-        };
-        Self::read(control, source.id).await.map(Some)
+        match find_table(control, LINKS_TITLE).await? {
+            Some(data_source) => Self::read(control, data_source).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn read(control: &NotionClient, data_source: DataSourceId) -> Result<Self> {
@@ -164,16 +145,7 @@ impl LinksTable {
 
     /// Creates the links database next to `system-databases`.
     pub async fn create(control: &NotionClient, registry: &Registry) -> Result<Self> {
-        let registry_database = registry.databases_table.database.ok_or_else(|| {
-            Error::Registry("the database of system-databases is unknown".to_owned())
-        })?;
-        let parent = control.database(registry_database).await?.parent;
-        let ParentKind::Page(page) = parent.kind else {
-            return Err(Error::Registry(format!(
-                "system-databases is not under a page, so {LINKS_TITLE} has nowhere to go"
-            )));
-        };
-        let properties = serde_json::from_value(json!({
+        let properties = json!({
             "Name": {"title": {}},
             "Database": {"relation": {"data_source_id": registry.databases_table.data_source, "type": "single_property", "single_property": {}}},
             "Environment": {"relation": {"data_source_id": registry.environments_table.data_source, "type": "single_property", "single_property": {}}},
@@ -185,27 +157,8 @@ impl LinksTable {
             "Last Sync": {"date": {}},
             "Last Result": {"rich_text": {}},
             "Target Rows": {"number": {}},
-        }))
-        .map_err(|e| Error::Decode {
-            what: "the links schema".into(),
-            message: e.to_string(),
-        })?;
-        let mut body = CreateDatabase::new(Parent::page(page));
-        body.title = Some(vec![RichText::text(LINKS_TITLE)]);
-        body.initial_data_source = Some(InitialDataSource {
-            properties,
-            ..InitialDataSource::default()
         });
-        let database = control.create_database(&body).await?;
-        let data_source =
-            database
-                .data_source_ids()
-                .first()
-                .copied()
-                .ok_or_else(|| Error::Decode {
-                    what: "the links database".into(),
-                    message: "it has no data source".into(),
-                })?;
+        let data_source = create_table(control, registry, LINKS_TITLE, properties).await?;
         Ok(Self {
             data_source,
             links: Vec::new(),
@@ -225,6 +178,30 @@ impl LinksTable {
         }
         rows.find(|link| link.target_data_source.is_some())
             .or(Some(first))
+    }
+
+    /// The pair's link as Notion lists it now (see [`link_for`](Self::link_for)), for a pair
+    /// whose link row may have been written after this table was read (by another run).
+    pub async fn fresh_link_for(
+        &self,
+        control: &NotionClient,
+        pair: &SyncPair,
+    ) -> Result<Option<SyncLink>> {
+        let filter = Filter::Property(PropertyFilter::new(
+            "Database",
+            "relation",
+            json!({ "contains": pair.database_row }),
+        ));
+        let links = control
+            .query_all(self.data_source, Some(filter), &[])
+            .map_ok(|page| read_link(&page))
+            .try_collect()
+            .await?;
+        let table = Self {
+            data_source: self.data_source,
+            links,
+        };
+        Ok(table.link_for(pair).cloned())
     }
 
     /// Writes a new link row for `pair`, in state `creating`.
@@ -306,6 +283,74 @@ async fn update(control: &NotionClient, link: PageId, properties: Value) -> Resu
         .update_page_json(link, json!({ "properties": properties }))
         .await
         .map(drop)
+}
+
+/// Finds one of the sync's own tables (`system-sync-links`, `system-sync-leases`) by its exact
+/// title: its data source, `None` when there is none yet, an error when there are several.
+pub(crate) async fn find_table(
+    control: &NotionClient,
+    title: &str,
+) -> Result<Option<DataSourceId>> {
+    let found: Vec<_> = control
+        .search_data_sources(title)
+        .try_filter(|source| {
+            let exact = source.title_text().trim() == title && !source.in_trash();
+            async move { exact }
+        })
+        .try_collect()
+        .await?;
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.id)),
+        several => Err(Error::Registry(format!(
+            "{} data sources are titled exactly {title:?} ({}); keep one",
+            several.len(),
+            several
+                .iter()
+                .map(|s| s.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// Creates one of the sync's own tables, titled `title` with the columns `properties`, next to
+/// `system-databases` (under the same page): its data source.
+pub(crate) async fn create_table(
+    control: &NotionClient,
+    registry: &Registry,
+    title: &str,
+    properties: Value,
+) -> Result<DataSourceId> {
+    let registry_database = registry
+        .databases_table
+        .database
+        .ok_or_else(|| Error::Registry("the database of system-databases is unknown".to_owned()))?;
+    let parent = control.database(registry_database).await?.parent;
+    let ParentKind::Page(page) = parent.kind else {
+        return Err(Error::Registry(format!(
+            "system-databases is not under a page, so {title} has nowhere to go"
+        )));
+    };
+    let properties = serde_json::from_value(properties).map_err(|e| Error::Decode {
+        what: format!("the schema of {title}"),
+        message: e.to_string(),
+    })?;
+    let mut body = CreateDatabase::new(Parent::page(page));
+    body.title = Some(vec![RichText::text(title)]);
+    body.initial_data_source = Some(InitialDataSource {
+        properties,
+        ..InitialDataSource::default()
+    });
+    let database = control.create_database(&body).await?;
+    database
+        .data_source_ids()
+        .first()
+        .copied()
+        .ok_or_else(|| Error::Decode {
+            what: format!("the new database {title}"),
+            message: "it has no data source".into(),
+        })
 }
 
 /// The description that marks a target database as the one of a pair.

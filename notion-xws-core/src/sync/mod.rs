@@ -30,6 +30,7 @@ pub mod columns;
 pub mod content;
 pub mod files;
 pub mod guard;
+pub mod lease;
 pub mod links;
 pub mod one_way;
 pub mod options;

@@ -14,8 +14,8 @@ use serde_json::Value;
 use std::sync::Arc;
 
 use crate::support::sync::{
-    acme_client, execute, fail_every_query_of, pair, small_world, synced_then_mostly_trashed,
-    target_of,
+    acme_client, execute, fail_every_query_of, nth_request, pair, small_world,
+    synced_then_mostly_trashed, target_of,
 };
 
 /// The causes of the pairs that need a person, in the report and in its JSON (which must agree).
@@ -170,13 +170,20 @@ async fn the_demo_registry_needs_a_person_for_each_pair_of_a_revoked_token() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_step_before_the_writes_names_the_step_and_counts_no_write_as_failed() {
+    let config = RegistryConfig::default();
+    // The second page the run creates (after the pair's lease claim) is its link row, before
+    // any row: found on a twin of the world.
+    let (probe, _, _) = small_world(3).await;
+    let skip = probe.fake.request_log().len();
+    sync(&probe.client(), &config, &execute(), None)
+        .await
+        .unwrap();
+    let link_row = nth_request(&probe.fake, skip, Method::Post, "/v1/pages", 2);
     let (world, _, _) = small_world(3).await;
     let control = world.client();
-    let config = RegistryConfig::default();
-    // The first page the run creates is the pair's link row, before any row.
     world
         .fake
-        .fail_next(Some(Method::Post), "/v1/pages", Fault::InternalServerError);
+        .fail_request(link_row, Fault::InternalServerError);
     let report = sync(&control, &config, &execute(), None).await.unwrap();
     let tasks = pair(&report, "Tasks");
     assert_eq!((tasks.created, tasks.failed), (0, 0), "{tasks:#?}");
@@ -202,12 +209,18 @@ async fn a_failed_step_before_the_writes_names_the_step_and_counts_no_write_as_f
 
 #[tokio::test(start_paused = true)]
 async fn a_two_way_pair_names_the_step_that_failed() {
+    let config = RegistryConfig::default();
+    let (probe, _, _) = crate::support::sync::two_way_world(2).await;
+    let skip = probe.fake.request_log().len();
+    sync(&probe.client(), &config, &execute(), None)
+        .await
+        .unwrap();
+    let link_row = nth_request(&probe.fake, skip, Method::Post, "/v1/pages", 2);
     let (world, _, _) = crate::support::sync::two_way_world(2).await;
     let control = world.client();
-    let config = RegistryConfig::default();
     world
         .fake
-        .fail_next(Some(Method::Post), "/v1/pages", Fault::InternalServerError);
+        .fail_request(link_row, Fault::InternalServerError);
     let report = sync(&control, &config, &execute(), None).await.unwrap();
     let tasks = pair(&report, "Tasks");
     match &tasks.state {

@@ -31,6 +31,8 @@ mod fake_shapes;
 mod files;
 mod fixtures;
 #[cfg(feature = "fake")]
+mod leases;
+#[cfg(feature = "fake")]
 mod protected;
 #[cfg(feature = "fake")]
 mod references;

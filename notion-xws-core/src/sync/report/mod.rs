@@ -15,6 +15,7 @@ mod render;
 
 use serde::Serialize;
 
+use super::lease::Holder;
 use super::one_way::plan::PairPlan;
 use super::outcome::PairOutcome;
 use super::rows::SyncPair;
@@ -33,6 +34,8 @@ pub enum PairState {
     Skipped(String),
     /// The max-delete guard tripped: nothing trashed.
     Guarded(String),
+    /// Another run holds the pair's lease (this one wrote nothing): who, and since when.
+    Busy(String),
 }
 
 /// What needs a person, as a stable word (the JSON's `cause`).
@@ -99,6 +102,8 @@ pub enum PairClass {
     Planned,
     /// Left out by the registry's design (a database pulled from another environment).
     Skipped,
+    /// Another run is writing it (it holds the pair's lease); that run syncs it.
+    Busy,
     /// Something failed; a later run may finish it.
     Failed,
     /// A person is needed ([`PairReport::attention`] says what to do).
@@ -149,6 +154,8 @@ pub struct PairReport {
     pub open_conflicts: usize,
     /// What needs a person, if anything.
     pub attention: Option<Attention>,
+    /// The run that held the pair's lease, when this run left the pair to it.
+    pub busy: Option<Holder>,
 }
 
 /// The result of a sync (or of its dry run).
@@ -344,6 +351,7 @@ impl PairReport {
             waiting: 0,
             open_conflicts: 0,
             attention: None,
+            busy: None,
         }
     }
 
@@ -367,15 +375,17 @@ impl PairReport {
             PairState::Skipped(_) => PairClass::Skipped,
             PairState::Failed(_) => PairClass::Failed,
             PairState::Guarded(_) => PairClass::NeedsPerson,
+            PairState::Busy(_) => PairClass::Busy,
         }
     }
 
     /// The reason the pair's state gives, if it gives one.
     pub fn reason(&self) -> Option<&str> {
         match &self.state {
-            PairState::Failed(reason) | PairState::Skipped(reason) | PairState::Guarded(reason) => {
-                Some(reason)
-            }
+            PairState::Failed(reason)
+            | PairState::Skipped(reason)
+            | PairState::Guarded(reason)
+            | PairState::Busy(reason) => Some(reason),
             PairState::Planned | PairState::Synced => None,
         }
     }

@@ -27,6 +27,7 @@ pub(super) fn markdown(report: &RunReport) -> String {
             PairState::Failed(_) => "FAILED".to_owned(),
             PairState::Skipped(_) => "skipped".to_owned(),
             PairState::Guarded(_) => "delete guard".to_owned(),
+            PairState::Busy(_) => "busy".to_owned(),
         };
         let _ = writeln!(
             out,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::sync::guard::PlanOptions;
+use crate::sync::lease::{LeaseOptions, LeasesTable};
 use crate::sync::links::LinksTable;
 use crate::sync::options::{ExecuteOptions, ProgressFn};
 use crate::sync::refs::PeopleFallback;
@@ -30,6 +31,9 @@ pub struct SyncOptions {
     /// What one-way pairs do with people they cannot match in the target (default: leave them
     /// out, and say so).
     pub people_fallback: PeopleFallback,
+    /// How the run takes the lease of each pair it writes (its run ID, how long a lease holds,
+    /// whether to wait for another run's).
+    pub lease: LeaseOptions,
 }
 
 impl SyncOptions {
@@ -56,13 +60,16 @@ impl SyncOptions {
     }
 }
 
-/// What every pair of a pass shares: the run's options, the links table (`None`: a one-shot
-/// copy that keeps no record), the reference reads and the progress callback.
+/// What every pair of a pass shares: the run's options, the links and leases tables (`None`: a
+/// one-shot copy that keeps no record, or a dry run), the reference reads and the progress
+/// callback.
 pub(super) struct RunContext<'a> {
     /// How the sync runs.
     pub(super) options: &'a SyncOptions,
     /// `system-sync-links`, when the run keeps records.
     pub(super) links: Option<&'a LinksTable>,
+    /// `system-sync-leases`, when the run writes and keeps records.
+    pub(super) leases: Option<&'a LeasesTable>,
     /// The reads that make references portable, shared by the pairs.
     pub(super) reads: &'a RefReads,
     /// Called as row writes finish.

@@ -37,6 +37,7 @@ use std::sync::Arc;
 use futures::future::FutureExt;
 use futures::stream::{self, StreamExt};
 
+use super::lease::{LEASES_TITLE, LeasesTable};
 use super::links::LinksTable;
 use super::one_way::plan::PairPlan;
 use super::options::ProgressFn;
@@ -114,9 +115,13 @@ async fn run_pass(
     only_pairs: Option<&std::collections::HashSet<(PageId, PageId)>>,
 ) -> Result<RunReport> {
     let mut links = LinksTable::find(control).await?;
+    let mut leases = LeasesTable::find(control).await?;
     let mut protected = Protected::of(registry);
     if let Some(table) = &links {
         protected = protected.with_table(table.data_source, LINKS_TITLE);
+    }
+    if let Some(table) = &leases {
+        protected = protected.with_table(table.data_source, LEASES_TITLE);
     }
     let protected = Arc::new(protected);
     let (mut candidates, mut skipped) = candidates(
@@ -126,10 +131,15 @@ async fn run_pass(
         &protected,
         options.only.as_deref(),
     );
-    if options.execute && links.is_none() && !candidates.is_empty() {
-        links = Some(LinksTable::create(control, registry).await?);
+    if options.execute && !candidates.is_empty() {
+        if links.is_none() {
+            links = Some(LinksTable::create(control, registry).await?);
+        }
+        if leases.is_none() {
+            leases = Some(LeasesTable::create(control, registry).await?);
+        }
     }
-    let links = links;
+    let (links, leases) = (links, leases.filter(|_| options.execute));
     for candidate in &mut candidates {
         candidate.sides.target_data_source = links
             .as_ref()
@@ -154,6 +164,7 @@ async fn run_pass(
     let run = RunContext {
         options,
         links: links.as_ref(),
+        leases: leases.as_ref(),
         reads: &reads,
         progress,
     };

@@ -26,6 +26,7 @@ use crate::registry::Direction;
 use crate::sync::content::{self, BodyCheck};
 use crate::sync::files::hosted_files_in;
 use crate::sync::guard::PairStatus;
+use crate::sync::lease::{Lease, Taken};
 use crate::sync::links::{self, LinksTable, SyncLink};
 use crate::sync::one_way::apply::apply_pair;
 use crate::sync::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
@@ -150,7 +151,8 @@ impl PairRun<'_> {
 
     /// A one-way pair's steps; its plan, when it was read.
     async fn one_way(&mut self, source: SharedSource<'_>) -> Option<PairPlan> {
-        let (snapshot, link) = match self.read_one_way(source).await {
+        let read_at = crate::sync::lease::lease_now();
+        let (mut snapshot, mut link) = match self.read_one_way(source.clone()).await {
             Ok(read) => read,
             Err(error) => {
                 self.fail(&error);
@@ -158,14 +160,47 @@ impl PairRun<'_> {
                 return None;
             }
         };
-        let (plan, bodies) = self.plan_one_way(&snapshot);
+        let (mut plan, mut bodies) = self.plan_one_way(&snapshot);
+        let writes = |plan: &PairPlan, link: Option<&SyncLink>, bodies: Option<&Vec<BodyCheck>>| {
+            let recorded = link.and_then(|l| l.target_database.zip(l.target_data_source));
+            plan.writes() > 0
+                || (plan.target.is_some() && recorded != plan.target)
+                || bodies.is_some_and(|b| !b.is_empty())
+        };
+        let mut lease = None;
+        if self.run.options.execute && writes(&plan, link.as_ref(), bodies.as_ref()) {
+            match self.take_lease(read_at).await {
+                LeaseStep::NotKept => {}
+                LeaseStep::Stopped => return None,
+                LeaseStep::Held(held, fresh) => {
+                    if !fresh {
+                        match self.read_one_way(source).await {
+                            Ok(read) => (snapshot, link) = read,
+                            Err(error) => {
+                                self.fail(&error);
+                                self.report.attention = unreadable(&error);
+                                release(&held, &mut self.report).await;
+                                return None;
+                            }
+                        }
+                        (plan, bodies) = self.plan_one_way(&snapshot);
+                    }
+                    lease = Some(held);
+                }
+            }
+        }
         let guard = Self::guard(&plan.status);
         if self.run.options.execute {
+            let renewal = lease.as_ref().map(Lease::keep_alive);
             let ctx = self.context(self.run.links, link);
             let (outcome, target) = apply_pair(&plan, &ctx, self.run.progress.as_ref()).await;
             let publisher = self.candidate.publisher.take();
             publish_one_way(publisher, &snapshot, &plan, target, &outcome.created_rows);
             self.finish(&outcome, bodies.as_ref(), guard).await;
+            drop(renewal);
+            if let Some(lease) = &lease {
+                release(lease, &mut self.report).await;
+            }
         } else {
             let target = snapshot
                 .target
@@ -251,21 +286,35 @@ impl PairRun<'_> {
 
     /// A two-way pair's steps; an error fails the pair.
     async fn two_way(&mut self) -> std::result::Result<(), StepFailed> {
-        let (target, link) = locate_target(&self.candidate, self.run)
-            .await
-            .map_err(step("locating the copy"))?;
-        let read = self
-            .read_two_way(target)
-            .await
-            .map_err(step("reading both sides"))?;
-        let (plan, bodies) = self.plan_two_way(&read);
+        let read_at = crate::sync::lease::lease_now();
+        let (mut target, mut link, mut read) = self.locate_and_read_two_way().await?;
+        let (mut plan, mut bodies) = self.plan_two_way(&read);
+        let mut lease = None;
+        if self.run.options.execute && two_way_writes(&plan, target, link.as_ref(), bodies.as_ref())
+        {
+            match self.take_lease(read_at).await {
+                LeaseStep::NotKept => {}
+                LeaseStep::Stopped => return Ok(()),
+                LeaseStep::Held(held, fresh) => {
+                    if !fresh {
+                        match self.locate_and_read_two_way().await {
+                            Ok(again) => (target, link, read) = again,
+                            Err(error) => {
+                                release(&held, &mut self.report).await;
+                                return Err(error);
+                            }
+                        }
+                        (plan, bodies) = self.plan_two_way(&read);
+                    }
+                    lease = Some(held);
+                }
+            }
+        }
         let guard = Self::guard(&plan.status);
-        let recorded = link
-            .as_ref()
-            .and_then(|l| l.target_database.zip(l.target_data_source));
-        let no_bodies = bodies.as_ref().is_none_or(Vec::is_empty);
-        let execute = self.run.options.execute;
-        if !execute || (plan.is_empty() && no_bodies && (target.is_none() || recorded == target)) {
+        if !self.run.options.execute
+            || !two_way_writes(&plan, target, link.as_ref(), bodies.as_ref())
+        {
+            let execute = self.run.options.execute;
             publish_two_way(
                 self.candidate.publisher.take(),
                 &read.snapshot,
@@ -281,10 +330,41 @@ impl PairRun<'_> {
             ];
             let files = (!execute).then(|| two_way_apply::hosted_files_planned(&plan));
             self.preview(counts, files, guard);
+            if let Some(lease) = &lease {
+                release(lease, &mut self.report).await;
+            }
             return Ok(());
         }
-        self.apply_two_way(&read, &plan, target, link, bodies, guard)
+        let renewal = lease.as_ref().map(Lease::keep_alive);
+        let applied = self
+            .apply_two_way(&read, &plan, target, link, bodies, guard)
+            .await;
+        drop(renewal);
+        if let Some(lease) = &lease {
+            release(lease, &mut self.report).await;
+        }
+        applied
+    }
+
+    /// Locates a two-way pair's copy and reads both sides.
+    async fn locate_and_read_two_way(
+        &mut self,
+    ) -> std::result::Result<
+        (
+            Option<(DatabaseId, DataSourceId)>,
+            Option<SyncLink>,
+            TwoWayRead,
+        ),
+        StepFailed,
+    > {
+        let (target, link) = locate_target(&self.candidate, self.run)
             .await
+            .map_err(step("locating the copy"))?;
+        let read = self
+            .read_two_way(target)
+            .await
+            .map_err(step("reading both sides"))?;
+        Ok((target, link, read))
     }
 
     /// Reads a two-way pair: both sides (the rows a link names fetched by ID), what may never
@@ -457,6 +537,48 @@ impl PairRun<'_> {
 
     // ----- both -----
 
+    /// The lease step, before a pair that has something to write writes it: the pair's lease
+    /// taken for this run (when the run keeps leases), or the pair left to the run that holds it.
+    /// `read_at` is when the pair's read began: `Held(_, false)` says another run held the pair
+    /// since, so the pair must be read and planned again (after Notion's read-after-write lag,
+    /// waited here) before it writes.
+    async fn take_lease(&mut self, read_at: std::time::SystemTime) -> LeaseStep {
+        let Some(leases) = self.run.leases else {
+            return LeaseStep::NotKept;
+        };
+        let options = self.run.options;
+        let lag = options.execute_options.read_after_write_lag();
+        match leases
+            .take(
+                &self.candidate.links_client,
+                &self.candidate.pair,
+                &options.lease,
+                lag,
+            )
+            .await
+        {
+            Ok(Taken::Held(lease)) => {
+                let fresh = !lease.stale_since(read_at);
+                if !fresh {
+                    tokio::time::sleep(lease.lag_left()).await;
+                }
+                LeaseStep::Held(lease, fresh)
+            }
+            Ok(Taken::Busy(holder)) => {
+                self.report.state =
+                    PairState::Busy(format!("another run is writing this pair: {holder}"));
+                self.report.busy = Some(holder);
+                LeaseStep::Stopped
+            }
+            Err(error) => {
+                self.fail(&step("taking the pair's lease in system-sync-leases")(
+                    error,
+                ));
+                LeaseStep::Stopped
+            }
+        }
+    }
+
     /// The finish step, after a pair's rows were applied: its outcome in the report, the page
     /// bodies copied (they need the rows' IDs), and the pair's state.
     async fn finish(
@@ -493,6 +615,40 @@ impl PairRun<'_> {
             report.state = PairState::Synced;
         }
     }
+}
+
+/// What the lease step came to.
+enum LeaseStep {
+    /// The run keeps no leases (a one-shot copy): go on.
+    NotKept,
+    /// This run holds the lease; `false`: read and plan again first.
+    Held(Lease, bool),
+    /// Another run holds it, or it could not be taken: the pair stops here (its report says why).
+    Stopped,
+}
+
+/// Releases a pair's lease once its writes are done; a release that fails is a note (the
+/// lease lapses by itself).
+async fn release(lease: &Lease, report: &mut PairReport) {
+    if let Err(error) = lease.release().await {
+        report.notes.push(format!(
+            "the pair's lease could not be released ({error}); it lapses by itself, and until \
+             then other runs skip this pair"
+        ));
+    }
+}
+
+/// Whether a two-way plan writes anything: rows, bodies, or the copy to record.
+fn two_way_writes(
+    plan: &TwoWayPlan,
+    target: Option<(DatabaseId, DataSourceId)>,
+    link: Option<&SyncLink>,
+    bodies: Option<&Vec<BodyCheck>>,
+) -> bool {
+    let recorded = link.and_then(|l| l.target_database.zip(l.target_data_source));
+    !plan.is_empty()
+        || bodies.is_some_and(|b| !b.is_empty())
+        || (target.is_some() && recorded != target)
 }
 
 /// A step of a pair that failed, and why (Notion's error, in its words).

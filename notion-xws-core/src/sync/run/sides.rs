@@ -65,13 +65,21 @@ pub(super) async fn locate_target(
     Option<(crate::ids::DatabaseId, DataSourceId)>,
     Option<crate::sync::links::SyncLink>,
 )> {
-    let link = run.links.and_then(|l| l.link_for(&candidate.pair)).cloned();
+    let mut link = run.links.and_then(|l| l.link_for(&candidate.pair)).cloned();
     let mut target = link
         .as_ref()
         .and_then(|l| l.target_database.zip(l.target_data_source));
     if target.is_none() {
         target =
             find_marked_target(&candidate.target, candidate.target_parent, &candidate.pair).await?;
+        // A copy the pass's read of the links table knew nothing of: another run made it (and
+        // its link row) since; its row is the pair's link.
+        if let (Some(_), Some(links)) = (target, run.links) {
+            let fresh = links
+                .fresh_link_for(&candidate.links_client, &candidate.pair)
+                .await?;
+            link = fresh.or(link);
+        }
     }
     if link.as_ref().is_some_and(|l| l.state != LinkState::Done) {
         tokio::time::sleep(run.options.execute_options.read_after_write_lag()).await;

@@ -84,6 +84,7 @@ pub async fn transfer(
     let run = RunContext {
         options,
         links: None,
+        leases: None,
         reads: &reads,
         progress,
     };

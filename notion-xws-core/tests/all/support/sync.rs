@@ -211,3 +211,25 @@ pub(crate) fn fail_every_query_of(fake: &FakeNotion, data_source: &str) {
         );
     }
 }
+
+/// The number (counting every request since the fake was made, from 1, as
+/// [`FakeNotion::fail_request`] does) of the `k`-th request (from 1) with `method` to exactly
+/// `path` among those `fake` received after its first `skip`.
+pub(crate) fn nth_request(
+    fake: &FakeNotion,
+    skip: usize,
+    method: Method,
+    path: &str,
+    k: usize,
+) -> u64 {
+    let log = fake.request_log();
+    let index = log
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .filter(|(_, r)| r.method == method && r.path == path)
+        .nth(k - 1)
+        .map(|(i, _)| i)
+        .unwrap_or_else(|| panic!("no {k}th {method:?} {path}"));
+    index as u64 + 1
+}
