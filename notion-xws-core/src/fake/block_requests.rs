@@ -850,3 +850,50 @@ fn file_name(content: &Map<String, Value>) -> String {
     let path = url.split(['?', '#']).next().unwrap_or(url);
     path.rsplit('/').next().unwrap_or_default().to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn each_block_type_has_one_rule_and_the_media_types_are_the_fakes_media_blocks() {
+        let kinds: HashSet<&str> = RULES.iter().map(|r| r.kind).collect();
+        assert_eq!(kinds.len(), RULES.len());
+        let media: Vec<&str> = RULES
+            .iter()
+            .filter(|r| matches!(r.shape, Shape::Media { .. }))
+            .map(|r| r.kind)
+            .collect();
+        let mut expected = super::super::files::MEDIA_BLOCKS.to_vec();
+        let mut found = media.clone();
+        expected.sort_unstable();
+        found.sort_unstable();
+        assert_eq!(found, expected);
+        for list in [&LANGUAGES[..], &API_COLORS[..], &ICON_KINDS[..], &ICON_COLORS[..]] {
+            let unique: HashSet<&&str> = list.iter().collect();
+            assert_eq!(unique.len(), list.len(), "{list:?}");
+        }
+    }
+
+    #[test]
+    fn the_kinds_of_each_level_follow_the_sdks_three_unions() {
+        // `BlockObjectRequest`: every type; `…WithSingleLevelOfChildrenRequest`: no column list
+        // or column; `…WithoutChildren`: no table either.
+        assert_eq!(kinds_at(1).len(), RULES.len());
+        let second = kinds_at(2);
+        assert!(!second.contains(&"column_list") && !second.contains(&"column"));
+        assert!(second.contains(&"table"));
+        let third = kinds_at(3);
+        assert!(!third.contains(&"table"));
+        assert_eq!(third.len(), RULES.len() - 3);
+        // Only what an update may name is updatable, and only through its type's key.
+        let frozen: Vec<&str> = RULES
+            .iter()
+            .filter(|r| !r.updatable)
+            .map(|r| r.kind)
+            .collect();
+        assert_eq!(frozen, ["column_list"]);
+    }
+}
