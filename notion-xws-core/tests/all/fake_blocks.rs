@@ -43,6 +43,53 @@ const SECOND_LEVEL: [&str; 28] = [
     "synced_block",
 ];
 
+/// The block types a request may hold at its top.
+const FIRST_LEVEL: [&str; 30] = [
+    "embed",
+    "bookmark",
+    "image",
+    "video",
+    "pdf",
+    "file",
+    "audio",
+    "code",
+    "equation",
+    "divider",
+    "breadcrumb",
+    "tab",
+    "table_of_contents",
+    "link_to_page",
+    "table_row",
+    "table",
+    "column_list",
+    "column",
+    "heading_1",
+    "heading_2",
+    "heading_3",
+    "paragraph",
+    "bulleted_list_item",
+    "numbered_list_item",
+    "quote",
+    "to_do",
+    "toggle",
+    "template",
+    "callout",
+    "synced_block",
+];
+
+/// Notion's answer to a union none of whose `members` at `at` matches: `Fix one:` and each
+/// member's failure, `failures` for the members named there, "should be defined" for the others.
+fn fix_one(at: &str, members: &[&str], failures: &[(&str, String)]) -> String {
+    let lines: Vec<String> = members
+        .iter()
+        .map(|m| match failures.iter().find(|(k, _)| k == m) {
+            Some((_, failure)) => failure.clone(),
+            None => format!("{at}.{m} should be defined, instead was `undefined`."),
+        })
+        .collect();
+    format!("body failed validation. Fix one:\n{}", lines.join("\n"))
+}
+
 /// Rich text as Notion answers it, for plain content.
 fn full(content: &str) -> Value {
     json!([{
@@ -543,15 +590,15 @@ async fn invalid_blocks_are_refused_with_notions_answer() {
         (json!({"children": [{"paragraph": {"rich_text": text("p"), "icon": "💡"}}]}),
             "body failed validation: body.children[0].paragraph.icon should be an object or `undefined`, instead was `\"💡\"`.".into()),
         (json!({"children": [{"paragraph": {"rich_text": text("p")}, "id": "x"}]}),
-            "body failed validation: body.children[0].id should be not present, instead was `\"x\"`.".into()),
+            fix_one("body.children[0]", &FIRST_LEVEL, &[("paragraph", "body.children[0].id should be not present, instead was `\"x\"`.".into())])),
         (json!({"children": [{"paragraph": {"rich_text": text("p")}, "has_children": false}]}),
-            "body failed validation: body.children[0].has_children should be not present, instead was `false`.".into()),
+            fix_one("body.children[0]", &FIRST_LEVEL, &[("paragraph", "body.children[0].has_children should be not present, instead was `false`.".into())])),
         (json!({"children": [{"paragraph": {"rich_text": text("p")}, "archived": false}]}),
-            "body failed validation: body.children[0].archived should be not present, instead was `false`.".into()),
+            fix_one("body.children[0]", &FIRST_LEVEL, &[("paragraph", "body.children[0].archived should be not present, instead was `false`.".into())])),
         (json!({"children": [{"paragraph": {"rich_text": text("p")}, "created_time": "2026-01-01T00:00:00.000Z"}]}),
-            "body failed validation: body.children[0].created_time should be not present, instead was `\"2026-01-01T00:00:00.000Z\"`.".into()),
+            fix_one("body.children[0]", &FIRST_LEVEL, &[("paragraph", "body.children[0].created_time should be not present, instead was `\"2026-01-01T00:00:00.000Z\"`.".into())])),
         (json!({"children": [{"paragraph": {"rich_text": text("p")}, "children": [p.clone()]}]}),
-            "body failed validation: body.children[0].children should be not present, instead was `[{\"paragraph\":{\"rich_text\":[{\"text\":{\"content\":\"p\"}}]}}]`.".into()),
+            fix_one("body.children[0]", &FIRST_LEVEL, &[("paragraph", "body.children[0].children should be not present, instead was `[{\"paragraph\":{\"rich_text\":[{\"text\":{\"content\":\"p\"}}]}}]`.".into())])),
         (json!({"children": [{"object": "page", "paragraph": {"rich_text": text("p")}}]}),
             "body failed validation: body.children[0].object should be `\"block\"`, instead was `\"page\"`.".into()),
         (json!({"children": [{"paragraph": {"rich_text": text("p"), "is_toggleable": true}}]}),
@@ -565,7 +612,10 @@ async fn invalid_blocks_are_refused_with_notions_answer() {
         (json!({"children": [{"divider": {"color": "red"}}]}),
             "body failed validation: body.children[0].divider.color should be not present, instead was `\"red\"`.".into()),
         (json!({"children": [{"type": "paragraph", "heading_1": {"rich_text": []}, "paragraph": {"rich_text": []}}]}),
-            "body failed validation: body.children[0].heading_1 should be not present, instead was `{\"rich_text\":[]}`.".into()),
+            fix_one("body.children[0]", &FIRST_LEVEL, &[
+                ("paragraph", "body.children[0].heading_1 should be not present, instead was `{\"rich_text\":[]}`.".into()),
+                ("heading_1", "body.children[0].paragraph should be not present, instead was `{\"rich_text\":[]}`.".into()),
+            ])),
         (json!({"children": [{"heading_1": {"rich_text": text("h"), "color": "teal"}}]}),
             "body failed validation: body.children[0].heading_1.color should be `\"default\"`, `\"gray\"`, `\"brown\"`, `\"orange\"`, `\"yellow\"`, `\"green\"`, `\"blue\"`, `\"purple\"`, `\"pink\"`, `\"red\"`, `\"default_background\"`, `\"gray_background\"`, `\"brown_background\"`, `\"orange_background\"`, `\"yellow_background\"`, `\"green_background\"`, `\"blue_background\"`, `\"purple_background\"`, `\"pink_background\"`, or `\"red_background\"`, instead was `\"teal\"`.".into()),
         (json!({"children": [{"to_do": {"rich_text": text("t"), "checked": "yes"}}]}),
@@ -613,7 +663,10 @@ async fn invalid_blocks_are_refused_with_notions_answer() {
         (json!({"children": [{"synced_block": {}}]}),
             "body failed validation: body.children[0].synced_block.synced_from should be defined, instead was `undefined`.".into()),
         (json!({"children": [{"callout": {"rich_text": [], "icon": {"emoji": "💡", "external": {"url": "https://example.com"}}}}]}),
-            "body failed validation: body.children[0].callout.icon.external should be not present, instead was `{\"url\":\"https://example.com\"}`.".into()),
+            fix_one("body.children[0].callout.icon", &["file_upload", "emoji", "external", "custom_emoji", "icon"], &[
+                ("emoji", "body.children[0].callout.icon.external should be not present, instead was `{\"url\":\"https://example.com\"}`.".into()),
+                ("external", "body.children[0].callout.icon.emoji should be not present, instead was `\"💡\"`.".into()),
+            ])),
         // Rich text.
         (json!({"children": [{"paragraph": {"rich_text": [{"text": {"content": long}}]}}]}),
             "body failed validation: body.children[0].paragraph.rich_text[0].text.content.length should be ≤ `2000`, instead was `2001`.".into()),
@@ -625,6 +678,12 @@ async fn invalid_blocks_are_refused_with_notions_answer() {
             "body failed validation: body.children[0].paragraph.rich_text[0].annotations.bold should be a boolean, instead was `\"yes\"`.".into()),
         (json!({"children": [{"paragraph": {"rich_text": [{"text": {"content": "x", "link": {"url": format!("https://e.x/{}", "a".repeat(1990))}}}]}}]}),
             "body failed validation: body.children[0].paragraph.rich_text[0].text.link.url.length should be ≤ `2000`, instead was `2002`.".into()),
+        (json!({"children": [{"paragraph": {"rich_text": [{"type": "text", "text": {"content": "x"}, "link": {"url": "https://example.com"}}]}}]}),
+            fix_one("body.children[0].paragraph.rich_text[0]", &["text", "mention", "equation"], &[
+                ("text", "body.children[0].paragraph.rich_text[0].link should be not present, instead was `{\"url\":\"https://example.com\"}`.".into()),
+            ])),
+        (json!({"children": [{"paragraph": {"rich_text": [{"text": {"content": "x", "link": {"url": "docs/readme.md"}}}]}}]}),
+            "Content creation Failed. Fix the following: \nInvalid URL for link.".into()),
         (json!({"children": [{"paragraph": {"rich_text": [{"type": "emoji", "emoji": "x"}]}}]}),
             "body failed validation: body.children[0].paragraph.rich_text[0].type should be `\"text\"`, `\"mention\"`, or `\"equation\"`, instead was `\"emoji\"`.".into()),
         (json!({"children": [{"paragraph": {"rich_text": [{"content": "x"}]}}]}),
