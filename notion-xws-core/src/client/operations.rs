@@ -16,7 +16,7 @@ use crate::model::{
     Block, DataSource, Database, FileUpload, List, Page, Parent, PropertyItemResponse,
     SearchResult, User,
 };
-use crate::transport::Method;
+use crate::transport::{FormData, Method};
 
 /// Serialises a request body.
 fn body<T: Serialize>(what: &str, value: &T) -> Result<serde_json::Value> {
@@ -248,6 +248,39 @@ impl NotionClient {
             .request(Method::Post, "/v1/file_uploads")
             .with_body(body("a file upload", upload)?);
         self.send(request).await
+    }
+
+    /// `POST /v1/file_uploads/{id}/send`: the file's bytes (single part), or the part
+    /// `part_number` of a multi-part upload, as `multipart/form-data`.
+    pub async fn send_file_upload(
+        &self,
+        id: FileUploadId,
+        filename: &str,
+        content_type: Option<&str>,
+        bytes: Vec<u8>,
+        part_number: Option<u32>,
+    ) -> Result<FileUpload> {
+        let mut form =
+            FormData::new().with_file("file", filename, content_type.map(str::to_owned), bytes);
+        if let Some(n) = part_number {
+            form = form.with_text("part_number", n.to_string());
+        }
+        let request = self
+            .request(Method::Post, format!("/v1/file_uploads/{id}/send"))
+            .with_form(form);
+        self.send(request).await
+    }
+
+    /// `POST /v1/file_uploads/{id}/complete`: ends a multi-part upload once every part is sent.
+    pub async fn complete_file_upload(&self, id: FileUploadId) -> Result<FileUpload> {
+        self.send(self.request(Method::Post, format!("/v1/file_uploads/{id}/complete")))
+            .await
+    }
+
+    /// The bytes of a Notion-hosted file at its signed `url` (through the transport, without
+    /// the token).
+    pub async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        self.transport().download(url).await
     }
 
     /// `GET /v1/file_uploads/{id}`: the upload and its status.

@@ -10,7 +10,12 @@
 //! file name was named by [`FakeNotion::fail_file_imports`](super::FakeNotion::fail_file_imports).
 //! Only an `uploaded` upload of the integration's own workspace can be attached, to a files
 //! property or to a media block ([`MEDIA_BLOCKS`]); either is then stored, and read, as a hosted
-//! file.
+//! file. The fake keeps the bytes of a hosted file when it received them (sent to an upload, or
+//! imported from a file it hosts), and serves them to [`Transport::download`]; a file imported
+//! from outside has no bytes in the fake, and its download is refused as S3 refuses a missing
+//! key.
+//!
+//! [`Transport::download`]: crate::transport::Transport::download
 
 use std::hash::{Hash, Hasher};
 
@@ -30,6 +35,54 @@ pub(crate) const MEDIA_BLOCKS: &[&str] = &["image", "video", "file", "pdf", "aud
 /// How long an `external_url` import stays `pending`, in milliseconds of the fake's clock.
 pub(crate) const IMPORT_MS: i64 = 1_000;
 
+/// How long an upload may wait to be attached before it is `expired`, in milliseconds (Notion:
+/// an hour from its creation, its `expiry_time`).
+pub(crate) const UPLOAD_LIFETIME_MS: i64 = 3_600_000;
+
+/// The most bytes of a single-part upload, and of each part of a multi-part one (20 MiB:
+/// "Uploading larger files").
+pub(crate) const MAX_PART_BYTES: u64 = 20 * 1024 * 1024;
+
+/// The fewest bytes of each part of a multi-part upload but the last (5 MiB).
+pub(crate) const MIN_PART_BYTES: u64 = 5 * 1024 * 1024;
+
+/// The most parts of a multi-part upload.
+pub(crate) const MAX_PARTS: u32 = 1_000;
+
+/// A workspace's per-file limit unless set otherwise: a free plan's 5 MiB (the recorded
+/// `workspace_limits.max_file_upload_size_in_bytes`).
+pub(crate) const DEFAULT_UPLOAD_LIMIT: u64 = 5_242_880;
+
+/// How an upload's content arrives (its `mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UploadMode {
+    /// One `send` of the whole file.
+    SinglePart,
+    /// `total` sends of one part each, then `complete`.
+    MultiPart {
+        /// The upload's `number_of_parts`.
+        total: u32,
+    },
+    /// Notion fetches an `external_url` itself.
+    ExternalUrl,
+}
+
+/// The MIME type Notion infers from a file name's extension (`null` when it infers none).
+pub(crate) fn content_type_of(filename: &str) -> Value {
+    let ext = filename.rsplit('.').next().unwrap_or("").to_lowercase();
+    match ext.as_str() {
+        "pdf" => json!("application/pdf"),
+        "txt" => json!("text/plain"),
+        "png" => json!("image/png"),
+        "jpg" | "jpeg" => json!("image/jpeg"),
+        "gif" => json!("image/gif"),
+        "csv" => json!("text/csv"),
+        "mp4" => json!("video/mp4"),
+        "mp3" => json!("audio/mpeg"),
+        _ => Value::Null,
+    }
+}
+
 /// How an import ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ImportEnd {
@@ -46,6 +99,8 @@ pub(crate) struct Import {
     pub(crate) done_ms: i64,
     /// How.
     pub(crate) end: ImportEnd,
+    /// The bytes fetched, when the fake holds them (an import of a file it hosts).
+    pub(crate) content: Option<Vec<u8>>,
 }
 
 impl Import {
@@ -160,6 +215,7 @@ mod tests {
         let ok = Import {
             done_ms: NOW + IMPORT_MS,
             end: ImportEnd::Success,
+            content: None,
         };
         assert_eq!(ok.status(NOW), "pending");
         assert!(ok.result(NOW).is_none());
@@ -168,6 +224,7 @@ mod tests {
         let failed = Import {
             done_ms: NOW,
             end: ImportEnd::Failed("unreachable".into()),
+            content: None,
         };
         assert_eq!(failed.status(NOW), "failed");
         assert_eq!(

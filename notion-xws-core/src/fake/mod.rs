@@ -335,6 +335,19 @@ impl FakeNotion {
         self.lock().faults.script_next(method, path_contains, fault);
     }
 
+    /// Sets a workspace's per-file upload limit, in bytes (default 5 MiB, a free plan's; paid
+    /// plans allow up to 5 GB): what `GET /v1/users/me` reports and what uploads are held to.
+    pub fn set_file_upload_limit(&self, workspace: WorkspaceId, bytes: u64) -> Result<()> {
+        let mut state = self.lock();
+        let ws = state
+            .workspaces
+            .iter_mut()
+            .find(|w| w.id == workspace.as_u128())
+            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        ws.upload_limit = bytes;
+        Ok(())
+    }
+
     /// Makes every `external_url` import of a file named `filename` end `failed` (after the
     /// usual wait), as when Notion cannot fetch the URL: a fault for tests of what a sync does
     /// with a file it cannot copy.
@@ -377,7 +390,11 @@ impl Transport for FakeNotion {
             method: request.method,
             path: request.path,
             query: request.query,
-            body: request.body.map_or(Body::Absent, Body::Json),
+            body: match (request.form, request.body) {
+                (Some(form), _) => Body::Form(form),
+                (None, Some(json)) => Body::Json(json),
+                (None, None) => Body::Absent,
+            },
             token: Some(request.token),
             version: request.notion_version,
         };
@@ -393,5 +410,24 @@ impl Transport for FakeNotion {
             retry_after: out.retry_after,
             body: out.body,
         })
+    }
+
+    /// The bytes of a file the fake hosts, at a URL a read signed and that has not expired; a
+    /// 403 (expired) or 404 (not hosted here, or no bytes held) otherwise, as S3 answers.
+    async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        let state = self.lock();
+        let address = url.split('?').next().unwrap_or_default();
+        let refused = |status: u16| Error::Transport {
+            kind: TransportErrorKind::InvalidResponse,
+            message: format!("downloading {address} answered status {status}"),
+        };
+        if files::expires_ms(url).is_some_and(|end| end <= state.clock.now_ms()) {
+            return Err(refused(403));
+        }
+        state
+            .hosted
+            .get(address)
+            .cloned()
+            .ok_or_else(|| refused(404))
     }
 }

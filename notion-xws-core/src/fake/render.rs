@@ -389,7 +389,7 @@ impl State {
                         "owner": {"type": "workspace", "workspace": true},
                         "workspace_name": ws.map(|w| w.name.clone()),
                         "workspace_id": ws.map(|w| uuid(w.id)),
-                        "workspace_limits": {"max_file_upload_size_in_bytes": 5_242_880},
+                        "workspace_limits": {"max_file_upload_size_in_bytes": ws.map(|w| w.upload_limit)},
                     })
                 } else {
                     json!({})
@@ -404,11 +404,21 @@ impl State {
     }
 
     /// The status of a file upload now: an `external_url` upload as its import stands, any
-    /// other `pending` (the fake takes no content).
+    /// other `uploaded` once its content is whole (sent, or completed), else `pending`; and
+    /// `expired` when it was not attached within its hour.
     pub(crate) fn file_upload_status(&self, file: &FileUpload) -> &'static str {
-        file.import
-            .as_ref()
-            .map_or("pending", |import| import.status(self.clock.now_ms()))
+        let now = self.clock.now_ms();
+        let status = match (&file.import, &file.content) {
+            (Some(import), _) => import.status(now),
+            (None, Some(_)) => "uploaded",
+            (None, None) => "pending",
+        };
+        let late = now >= file.created_ms + super::files::UPLOAD_LIFETIME_MS;
+        if late && !file.attached && matches!(status, "pending" | "uploaded") {
+            "expired"
+        } else {
+            status
+        }
     }
 
     /// A file upload object.
@@ -420,16 +430,19 @@ impl State {
             "created_time": format_iso(file.created_ms),
             "created_by": {"id": uuid(file.created_by), "type": "bot"},
             "last_edited_time": format_iso(file.created_ms),
-            "expiry_time": format_iso(file.created_ms + 3_600_000),
+            // `null` once attached: an attached upload no longer expires (Notion's "File Upload").
+            "expiry_time": (!file.attached)
+                .then(|| format_iso(file.created_ms + super::files::UPLOAD_LIFETIME_MS)),
             "in_trash": false,
             "status": status,
             "filename": file.filename,
             "content_type": file.content_type,
-            "content_length": null,
+            "content_length": file.content.as_ref().map(Vec::len),
         });
-        if status == "pending"
-            && let Some(map) = value.as_object_mut()
-        {
+        let Some(map) = value.as_object_mut() else {
+            return value;
+        };
+        if status == "pending" {
             // Notion puts `upload_url` right after `expiry_time`; key order is cosmetic.
             map.insert(
                 "upload_url".into(),
@@ -439,17 +452,34 @@ impl State {
                 )),
             );
         }
+        if let super::files::UploadMode::MultiPart { total } = file.mode {
+            if status == "pending" {
+                map.insert(
+                    "complete_url".into(),
+                    json!(format!(
+                        "https://api.notion.com/v1/file_uploads/{}/complete",
+                        uuid(file.id)
+                    )),
+                );
+            }
+            let sent = if file.content.is_some() {
+                total as usize
+            } else {
+                file.parts.len()
+            };
+            map.insert(
+                "number_of_parts".into(),
+                json!({"total": total, "sent": sent}),
+            );
+        }
         if let Some(result) = file
             .import
             .as_ref()
             .and_then(|import| import.result(self.clock.now_ms()))
-            && let Some(map) = value.as_object_mut()
         {
             map.insert("file_import_result".into(), result);
         }
-        if ctx.legacy
-            && let Some(map) = value.as_object_mut()
-        {
+        if ctx.legacy {
             map.insert("archived".into(), json!(false));
         }
         value

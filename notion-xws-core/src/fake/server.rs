@@ -1,7 +1,8 @@
 //! The fake over HTTP: an axum server on 127.0.0.1 that only converts.
 //!
 //! Each HTTP request becomes the same [`Incoming`] the in-memory transport builds (the bearer
-//! token, `Notion-Version`, the query, the body parsed as JSON or marked invalid), goes through
+//! token, `Notion-Version`, the query, the body parsed as JSON, or as `multipart/form-data` when
+//! its `Content-Type` says so, or marked invalid), goes through
 //! the one handler, and its [`Outgoing`] becomes an HTTP response with a JSON body and, for 429
 //! and 529, a `Retry-After` header. A timeout fault holds the request for
 //! [`FaultConfig::hang`](super::FaultConfig::hang) so the client's own timeout fires. The server
@@ -21,7 +22,10 @@ use tokio::task::JoinHandle;
 use super::FakeNotion;
 use super::handlers::{Body, Incoming, Outgoing};
 use crate::error::{Error, Result};
-use crate::transport::Method;
+use crate::transport::{FormData, FormPart, Method};
+
+/// The largest request body the server reads: a 20 MiB file part and room for its framing.
+const MAX_BODY_BYTES: usize = 21 * 1024 * 1024;
 
 /// A running HTTP server of the fake. Dropping it stops the server.
 #[derive(Debug)]
@@ -74,7 +78,12 @@ pub(crate) async fn serve(fake: FakeNotion) -> Result<FakeServer> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Config(format!("the fake's listener has no address: {e}")))?;
-    let router = Router::new().fallback(answer).with_state(fake);
+    // Room for a whole part of a file upload (20 MiB) and its form's framing; Notion's edge
+    // refuses larger bodies, as axum then does (413).
+    let router = Router::new()
+        .fallback(answer)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(fake);
     let (stop, mut stopped) = oneshot::channel::<()>();
     // Our own accept loop, so that the connections are tasks of this server: stopping it closes
     // them too, kept-alive ones included (axum's own loop would leave them open).
@@ -121,6 +130,24 @@ fn json_response(status: u16, body: &Value, retry_after: Option<u64>) -> Respons
     response
 }
 
+/// A `multipart/form-data` body, decoded by multer.
+async fn form(body: Bytes, boundary: String) -> std::result::Result<FormData, multer::Error> {
+    let stream = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut form = FormData::new();
+    while let Some(field) = multipart.next_field().await? {
+        let part = FormPart {
+            name: field.name().unwrap_or_default().to_owned(),
+            filename: field.file_name().map(str::to_owned),
+            content_type: field.content_type().map(ToString::to_string),
+            data: Vec::new(),
+        };
+        let data = field.bytes().await?.to_vec();
+        form.parts.push(FormPart { data, ..part });
+    }
+    Ok(form)
+}
+
 async fn answer(
     State(fake): State<FakeNotion>,
     method: axum::http::Method,
@@ -153,10 +180,16 @@ async fn answer(
     let query = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
         .into_owned()
         .collect();
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        Body::Absent
-    } else {
-        serde_json::from_slice(&body).map_or(Body::Invalid, Body::Json)
+    let boundary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| t.starts_with("multipart/form-data"))
+        .map(|t| multer::parse_boundary(t).ok());
+    let body = match boundary {
+        Some(Some(boundary)) => form(body, boundary).await.map_or(Body::Invalid, Body::Form),
+        Some(None) => Body::Invalid,
+        None if body.iter().all(u8::is_ascii_whitespace) => Body::Absent,
+        None => serde_json::from_slice(&body).map_or(Body::Invalid, Body::Json),
     };
     let incoming = Incoming {
         method,

@@ -21,6 +21,7 @@ impl State {
             id,
             name: name.to_owned(),
             root_page: 0,
+            upload_limit: super::files::DEFAULT_UPLOAD_LIMIT,
         });
         let slug: String = name
             .chars()

@@ -41,6 +41,8 @@ pub(crate) struct Workspace {
     pub(crate) id: u128,
     pub(crate) name: String,
     pub(crate) root_page: u128,
+    /// The per-file upload limit, in bytes (`workspace_limits.max_file_upload_size_in_bytes`).
+    pub(crate) upload_limit: u64,
 }
 
 /// An internal integration of a workspace, with its bot user and its token.
@@ -212,8 +214,18 @@ pub(crate) struct FileUpload {
     pub(crate) created_ms: i64,
     pub(crate) filename: String,
     pub(crate) content_type: Value,
+    /// Its creation order (lists show the newest first).
+    pub(crate) seq: u64,
+    /// How its content arrives.
+    pub(crate) mode: super::files::UploadMode,
     /// The import of `external_url` (mode `external_url` only).
     pub(crate) import: Option<super::files::Import>,
+    /// The parts sent so far, by `part_number` (mode `multi_part`, until completed).
+    pub(crate) parts: BTreeMap<u32, Vec<u8>>,
+    /// The whole file, once sent (single part) or completed (multi-part).
+    pub(crate) content: Option<Vec<u8>>,
+    /// Whether it was attached (an attached upload no longer expires).
+    pub(crate) attached: bool,
 }
 
 /// The whole fake Notion.
@@ -227,6 +239,8 @@ pub(crate) struct State {
     pub(crate) users: BTreeMap<u128, User>,
     pub(crate) objects: HashMap<u128, Object>,
     pub(crate) file_uploads: HashMap<u128, FileUpload>,
+    /// The bytes of hosted files, by stable address (see `files`).
+    pub(crate) hosted: HashMap<String, Vec<u8>>,
     /// File names whose `external_url` imports end `failed` (a fault knob).
     pub(crate) failing_imports: std::collections::HashSet<String>,
     pub(crate) seq: u64,
@@ -257,6 +271,7 @@ impl State {
             users: BTreeMap::new(),
             objects: HashMap::new(),
             file_uploads: HashMap::new(),
+            hosted: HashMap::new(),
             failing_imports: std::collections::HashSet::new(),
             seq: 0,
             log: Vec::new(),

@@ -453,11 +453,21 @@ impl State {
                 )));
             }
             let filename = file.filename.clone();
+            let bytes = file
+                .content
+                .clone()
+                .or_else(|| file.import.as_ref().and_then(|i| i.content.clone()));
             let expiry = super::clock::format_iso(self.clock.now_ms() + 3_600_000);
             let url = super::files::stable_address(
                 &ObjectId::from_u128(self.new_id(IdStyle::V4)).simple(),
                 &filename,
             );
+            if let Some(file) = self.file_uploads.get_mut(&id) {
+                file.attached = true;
+            }
+            if let Some(bytes) = bytes {
+                self.hosted.insert(url.clone(), bytes);
+            }
             return Ok(json!({
                 "name": name.unwrap_or(&filename),
                 "type": "file",

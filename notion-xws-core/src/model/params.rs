@@ -575,6 +575,13 @@ open_string_enum! {
     }
 }
 
+/// The largest file sent in one part (Notion: 20 MiB; larger files go in parts).
+pub const MAX_SINGLE_PART_BYTES: u64 = 20 * 1024 * 1024;
+
+/// The size of each part of a multi-part upload but the last: 10 MiB, the size Notion
+/// recommends (parts must be 5 to 20 MiB, the last may be smaller).
+pub const PART_BYTES: u64 = 10 * 1024 * 1024;
+
 /// `POST /v1/file_uploads`: start a file upload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CreateFileUpload {
@@ -599,6 +606,32 @@ pub struct CreateFileUpload {
 }
 
 impl CreateFileUpload {
+    /// An upload whose bytes are sent: in one part up to [`MAX_SINGLE_PART_BYTES`], else in
+    /// parts of [`PART_BYTES`] (`multi_part`, with their count).
+    pub fn for_bytes(filename: impl Into<String>, len: u64) -> Self {
+        let parts = Self::parts_for(len);
+        Self {
+            mode: Some(if parts > 1 {
+                FileUploadMode::MultiPart
+            } else {
+                FileUploadMode::SinglePart
+            }),
+            filename: Some(filename.into()),
+            number_of_parts: (parts > 1).then_some(parts),
+            ..Self::default()
+        }
+    }
+
+    /// How many parts a file of `len` bytes is sent in: one up to [`MAX_SINGLE_PART_BYTES`],
+    /// else as many parts of [`PART_BYTES`] as it takes (the last may be shorter).
+    pub fn parts_for(len: u64) -> u32 {
+        if len <= MAX_SINGLE_PART_BYTES {
+            1
+        } else {
+            u32::try_from(len.div_ceil(PART_BYTES)).unwrap_or(u32::MAX)
+        }
+    }
+
     /// An upload that Notion fetches from a public URL: the way to copy a file whose
     /// Notion-hosted URL is about to expire into another workspace.
     pub fn from_external_url(url: impl Into<String>, filename: impl Into<String>) -> Self {

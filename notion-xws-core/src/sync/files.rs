@@ -35,8 +35,8 @@ use super::values::{HOSTED_FILE_PLACEHOLDER, copied_files};
 use crate::client::NotionClient;
 use crate::error::Error;
 use crate::ids::{BlockId, FileUploadId, PageId};
-use crate::model::params::CreateFileUpload;
-use crate::model::{Block, FileSource, FileUploadStatus, Page, PropertyValueKind};
+use crate::model::params::{CreateFileUpload, PART_BYTES};
+use crate::model::{Block, FileSource, FileUpload, FileUploadStatus, Page, PropertyValueKind};
 
 /// Why a Notion-hosted file was not copied. Each message says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,6 +81,18 @@ pub enum FileImportError {
         upload: FileUploadId,
         /// Notion's reason, when it gave one.
         message: String,
+    },
+    /// Notion would not import the URL, and sending the file's bytes failed too.
+    #[error(
+        "Notion could not import it ({import}), and sending its bytes failed too ({cause}); \
+         check that the file can still be downloaded from the row it is copied from and fits \
+         the workspace's upload limit, then run again"
+    )]
+    SendFailed {
+        /// Why the import was not done.
+        import: String,
+        /// Why sending the bytes failed.
+        cause: String,
     },
     /// The import was still not done after the last check.
     #[error(
@@ -236,7 +248,9 @@ pub async fn reimport(
     Ok(reference)
 }
 
-/// Creates the upload of [`reimport`] and waits until it is imported.
+/// Creates the upload of [`reimport`] and waits until it is imported; when Notion will not
+/// import the URL (it refuses it, or the import ends `failed`), sends the file's bytes instead
+/// ([`send_bytes`]).
 async fn import(
     target: &NotionClient,
     url: &str,
@@ -247,10 +261,86 @@ async fn import(
     let upload = match target.create_file_upload(&request).await {
         Err(Error::AmbiguousWrite { .. }) => target.create_file_upload(&request).await,
         other => other,
+    };
+    let upload = match upload {
+        Ok(upload) => upload,
+        // Notion could not take the URL (it must reach it and read its size and type first).
+        Err(error @ Error::Validation(_)) => {
+            return send_bytes(target, url, name).await.map_err(|cause| {
+                FileImportError::SendFailed {
+                    import: error.to_string(),
+                    cause,
+                }
+            });
+        }
+        Err(error) => {
+            return Err(FileImportError::UploadRefused {
+                cause: error.to_string(),
+            });
+        }
+    };
+    match wait_for_import(target, upload, options).await {
+        Err(FileImportError::ImportFailed { upload, message }) => send_bytes(target, url, name)
+            .await
+            .map_err(|cause| FileImportError::SendFailed {
+                import: format!("file upload {upload}: {message}"),
+                cause,
+            }),
+        other => other,
     }
-    .map_err(|error| FileImportError::UploadRefused {
-        cause: error.to_string(),
-    })?;
+}
+
+/// Copies a file by its bytes: downloads it from its signed `url`, then sends it to a new
+/// upload of the target, in one part up to 20 MiB, else in parts of 10 MiB
+/// ([`CreateFileUpload::for_bytes`]) ended by `complete`. Gives the upload, `uploaded`, or
+/// why it is not.
+pub async fn send_bytes(
+    target: &NotionClient,
+    url: &str,
+    name: &str,
+) -> Result<FileUploadId, String> {
+    let bytes = target.download(url).await.map_err(|e| e.to_string())?;
+    let request = CreateFileUpload::for_bytes(name, bytes.len() as u64);
+    let parts = request.number_of_parts.unwrap_or(1);
+    // Not made again when its outcome is unknown: an upload never sent to expires harmlessly,
+    // and the next run copies the file.
+    let upload = target
+        .create_file_upload(&request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let done = if parts == 1 {
+        target
+            .send_file_upload(upload.id, name, None, bytes, None)
+            .await
+    } else {
+        let size = usize::try_from(PART_BYTES).unwrap_or(usize::MAX);
+        for (index, chunk) in bytes.chunks(size).enumerate() {
+            let number = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            target
+                .send_file_upload(upload.id, name, None, chunk.to_vec(), Some(number))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        target.complete_file_upload(upload.id).await
+    }
+    .map_err(|e| e.to_string())?;
+    match done.status {
+        FileUploadStatus::Uploaded => Ok(upload.id),
+        other => Err(format!(
+            "file upload {} ended {}",
+            upload.id,
+            other.as_str()
+        )),
+    }
+}
+
+/// Waits until an `external_url` upload is imported: its status read a bounded number of times,
+/// later each time.
+async fn wait_for_import(
+    target: &NotionClient,
+    upload: FileUpload,
+    options: &ExecuteOptions,
+) -> Result<FileUploadId, FileImportError> {
     let checks = options.file_import_checks.max(1);
     let mut waited = std::time::Duration::ZERO;
     let mut status = upload.status;

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use url::Url;
 
-use super::{ApiRequest, ApiResponse, Method, Transport};
+use super::{ApiRequest, ApiResponse, FormData, Method, Transport};
 use crate::error::{Error, Result, TransportErrorKind};
 
 /// The base URL of the real Notion API.
@@ -159,8 +159,47 @@ fn excerpt(bytes: &[u8]) -> String {
     flat.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A [`FormData`] as reqwest's multipart form (reqwest writes the boundary and the
+/// `Content-Type` header).
+fn multipart(form: &FormData) -> Result<reqwest::multipart::Form> {
+    let mut encoded = reqwest::multipart::Form::new();
+    for part in &form.parts {
+        let mut field = reqwest::multipart::Part::bytes(part.data.clone());
+        if let Some(filename) = &part.filename {
+            field = field.file_name(filename.clone());
+        }
+        if let Some(content_type) = &part.content_type {
+            field = field
+                .mime_str(content_type)
+                .map_err(|_| Error::Config(format!("{content_type:?} is not a MIME type")))?;
+        }
+        encoded = encoded.part(part.name.clone(), field);
+    }
+    Ok(encoded)
+}
+
 #[async_trait]
 impl Transport for HttpTransport {
+    async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        // No Authorization header: the URL is signed, and the token is for Notion's API only.
+        let shown = url.split('?').next().unwrap_or_default().to_owned();
+        let response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| transport_error(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(Error::Transport {
+                kind: TransportErrorKind::InvalidResponse,
+                message: format!("downloading {shown} answered status {}", status.as_u16()),
+            });
+        }
+        let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
+        Ok(bytes.to_vec())
+    }
+
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         let mut url = self
             .base_url
@@ -187,7 +226,9 @@ impl Transport for HttpTransport {
         if let Some(version) = &request.notion_version {
             builder = builder.header("Notion-Version", version);
         }
-        if let Some(body) = &request.body {
+        if let Some(form) = &request.form {
+            builder = builder.multipart(multipart(form)?);
+        } else if let Some(body) = &request.body {
             builder = builder.header(CONTENT_TYPE, "application/json").body(
                 serde_json::to_vec(body).map_err(|e| Error::Decode {
                     what: request.operation(),

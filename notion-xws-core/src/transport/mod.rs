@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::secret::NotionToken;
+pub use form::{FormData, FormPart};
 
+pub mod form;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod rate_limit;
@@ -90,6 +92,9 @@ pub struct ApiRequest {
     pub query: Vec<(String, String)>,
     /// The JSON body, for `POST` and `PATCH`.
     pub body: Option<serde_json::Value>,
+    /// A `multipart/form-data` body instead of JSON (only `POST /v1/file_uploads/{id}/send`
+    /// takes one); when set, [`body`](Self::body) is not sent.
+    pub form: Option<FormData>,
     /// The integration token the request is sent with.
     pub token: NotionToken,
     /// The `Notion-Version` header; `None` sends none (Notion answers 400 `missing_version`).
@@ -109,6 +114,7 @@ impl ApiRequest {
             path: path.into(),
             query: Vec::new(),
             body: None,
+            form: None,
             token,
             notion_version: Some(notion_version.into()),
         }
@@ -117,6 +123,12 @@ impl ApiRequest {
     /// The same request with a JSON body.
     pub fn with_body(mut self, body: serde_json::Value) -> Self {
         self.body = Some(body);
+        self
+    }
+
+    /// The same request with a `multipart/form-data` body.
+    pub fn with_form(mut self, form: FormData) -> Self {
+        self.form = Some(form);
         self
     }
 
@@ -177,6 +189,15 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     /// Sends `request` and returns Notion's answer, whatever its status; `Err` only when there
     /// was no Notion answer (connection, timeout, a body that is not Notion's JSON).
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse>;
+
+    /// The bytes at `url`: a Notion-hosted file's signed URL, fetched without the token (the
+    /// signature is the credential). A transport that cannot fetch files says so.
+    async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        Err(Error::Config(format!(
+            "this transport cannot download files ({})",
+            url.split('?').next().unwrap_or_default()
+        )))
+    }
 }
 
 /// A shared, type-erased transport.
@@ -187,12 +208,20 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         (**self).send(request).await
     }
+
+    async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        (**self).download(url).await
+    }
 }
 
 #[async_trait]
 impl<T: Transport + ?Sized> Transport for Box<T> {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         (**self).send(request).await
+    }
+
+    async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        (**self).download(url).await
     }
 }
 

@@ -153,6 +153,10 @@ async fn admit(gates: &TokenGates) {
 
 #[async_trait]
 impl<T: Transport> Transport for RateLimitedTransport<T> {
+    async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        self.inner.download(url).await
+    }
+
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         let gates = self.gates(&request.token);
         admit(&gates).await;

@@ -103,6 +103,10 @@ impl<T: Transport> RecordingTransport<T> {
 
 #[async_trait]
 impl<T: Transport> Transport for RecordingTransport<T> {
+    async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        self.inner.download(url).await
+    }
+
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         let token_label = self
             .labels

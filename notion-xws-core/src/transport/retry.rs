@@ -182,6 +182,10 @@ impl<T: Transport> RetryingTransport<T> {
 
 #[async_trait]
 impl<T: Transport> Transport for RetryingTransport<T> {
+    async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        self.inner.download(url).await
+    }
+
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         let mut attempt = 1;
         loop {

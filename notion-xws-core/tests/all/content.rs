@@ -776,17 +776,37 @@ async fn a_file_that_cannot_be_reimported_leaves_a_note_and_the_rest_of_the_body
 async fn a_url_that_expired_during_the_copy_is_read_again() {
     let (world, rows) = world(1, true).await;
     body_with_hosted_media(&world, rows[0]).await;
-    // The first import is checked only after 61 minutes: the second file's URL has expired by
-    // then (the fake refuses an expired URL, as Notion cannot fetch it).
+    // The first import is checked only after 56 minutes: the second file's URL is then too
+    // close to its hour for an import (sync::files::URL_FRESH_FOR), so its block is read again.
     let mut options = execute();
-    options.execute_options.file_import_delay = Duration::from_secs(61 * 60);
+    options.execute_options.file_import_delay = Duration::from_secs(56 * 60);
     world.fake.clear_request_log();
     let report = sync(&world.client(), &RegistryConfig::default(), &options, None)
         .await
         .unwrap();
-    assert!(!report.has_failures(), "{}", report.to_markdown());
     let log = world.fake.request_log();
     assert_eq!(single_block_reads(&log), 1, "the second block read again");
+    // By the append, 112 minutes on, the first upload has waited unattached past its hour and
+    // expired, as Notion's do: the body is refused, and said so.
+    assert!(report.has_failures(), "{}", report.to_markdown());
+    assert!(
+        tasks(&report)
+            .errors
+            .iter()
+            .any(|e| e.contains("`expired`")),
+        "{:?}",
+        tasks(&report).errors
+    );
+    // The next run, with the usual waits, copies the body.
+    let again = sync(
+        &world.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(!again.has_failures(), "{}", again.to_markdown());
     let (acme, target_rows) = targets(&world, &rows).await;
     let media = media_of(&acme, target_rows[0]).await;
     assert_eq!(

@@ -24,6 +24,8 @@ mod fake_contract;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_database_move;
 #[cfg(all(feature = "fake", feature = "http"))]
+mod fake_file_uploads;
+#[cfg(all(feature = "fake", feature = "http"))]
 mod fake_routes;
 #[cfg(feature = "fake")]
 mod fake_shapes;

@@ -45,6 +45,8 @@ pub(crate) enum Body {
     Absent,
     /// A JSON body.
     Json(Value),
+    /// A `multipart/form-data` body.
+    Form(crate::transport::FormData),
     /// Bytes that are not JSON (HTTP only).
     Invalid,
 }
@@ -379,8 +381,15 @@ impl State {
     }
 
     fn route(&mut self, req: &Incoming, route: Route<'_>, ctx: Ctx) -> Reply<Done> {
+        if let Route::FileUploadSend(id) = route {
+            let id = path_id("file_upload_id", id)?;
+            let Body::Form(form) = &req.body else {
+                return Err(Fail::missing("body.file"));
+            };
+            return Ok(Done::new(self.file_upload_send(ctx, id, form)?));
+        }
         let body = match &req.body {
-            Body::Invalid => return Err(Fail::invalid_json()),
+            Body::Invalid | Body::Form(_) => return Err(Fail::invalid_json()),
             Body::Absent => None,
             Body::Json(v) => Some(v),
         };
@@ -430,6 +439,12 @@ impl State {
             Route::FileUploadGet(id) => {
                 Done::new(self.file_upload_get(ctx, path_id("file_upload_id", id)?)?)
             }
+            Route::FileUploadList => self.file_upload_list(ctx, q)?,
+            Route::FileUploadComplete(id) => {
+                Done::new(self.file_upload_complete(ctx, path_id("file_upload_id", id)?)?)
+            }
+            // Answered above, with its form.
+            Route::FileUploadSend(_) => return Err(Fail::missing("body.file")),
         };
         Ok(done)
     }

@@ -54,8 +54,14 @@ pub(crate) enum Route<'a> {
     BlockDelete(&'a str),
     /// `POST /v1/file_uploads`.
     FileUploadCreate,
+    /// `GET /v1/file_uploads`.
+    FileUploadList,
     /// `GET /v1/file_uploads/{id}`.
     FileUploadGet(&'a str),
+    /// `POST /v1/file_uploads/{id}/send` (a `multipart/form-data` body).
+    FileUploadSend(&'a str),
+    /// `POST /v1/file_uploads/{id}/complete`.
+    FileUploadComplete(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -90,7 +96,10 @@ impl<'a> Route<'a> {
             (Patch, ["blocks", id]) => Self::BlockPatch(id),
             (Delete, ["blocks", id]) => Self::BlockDelete(id),
             (Post, ["file_uploads"]) => Self::FileUploadCreate,
+            (Get, ["file_uploads"]) => Self::FileUploadList,
             (Get, ["file_uploads", id]) => Self::FileUploadGet(id),
+            (Post, ["file_uploads", id, "send"]) => Self::FileUploadSend(id),
+            (Post, ["file_uploads", id, "complete"]) => Self::FileUploadComplete(id),
             _ => return None,
         })
     }
@@ -109,6 +118,10 @@ mod tests {
         assert_eq!(
             Route::parse(Method::Get, "/v1/users/abc?x=1"),
             Some(Route::User("abc"))
+        );
+        assert_eq!(
+            Route::parse(Method::Post, "/v1/file_uploads/f/send"),
+            Some(Route::FileUploadSend("f"))
         );
         for (method, path) in [
             (Method::Get, "/v1/invalid"),

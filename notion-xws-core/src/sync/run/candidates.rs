@@ -50,6 +50,10 @@ impl Counted {
 
 #[async_trait]
 impl Transport for Counted {
+    async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        self.inner.download(url).await
+    }
+
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         if !request.is_read_only() {
