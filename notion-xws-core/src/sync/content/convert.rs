@@ -60,6 +60,8 @@ pub struct Losses {
     pub not_copied: BTreeMap<String, usize>,
     /// Mentions written as their text.
     pub mentions_flattened: usize,
+    /// Mentions of pages, databases and links written as their text linked to the original.
+    pub mentions_linked: usize,
     /// Column layouts and synced blocks replaced by their content.
     pub unwrapped: usize,
 }
@@ -71,6 +73,7 @@ impl Losses {
             *self.not_copied.entry(what.clone()).or_default() += n;
         }
         self.mentions_flattened += other.mentions_flattened;
+        self.mentions_linked += other.mentions_linked;
         self.unwrapped += other.unwrapped;
     }
 
@@ -92,6 +95,13 @@ impl Losses {
             notes.push(format!(
                 "page content: {} mention(s) written as plain text",
                 self.mentions_flattened
+            ));
+        }
+        if self.mentions_linked > 0 {
+            notes.push(format!(
+                "page content: {} mention(s) of pages, databases or links written as a link to \
+                 the original",
+                self.mentions_linked
             ));
         }
         if self.unwrapped > 0 {
@@ -182,6 +192,30 @@ pub(super) fn media_placeholder(
     payload.insert(HOSTED_FILE_PLACEHOLDER.into(), json!({ "name": name }));
     media_extras(kind, content, losses, &mut payload)?;
     Ok(Value::Object(payload))
+}
+
+/// A `link_to_page` of the source workspace, as a paragraph linking to the page (or database)
+/// it pointed at; a note when it names neither.
+fn link_to_original(content: Option<&Value>, losses: &mut Losses) -> BlockNode {
+    let id = ["page_id", "database_id"]
+        .iter()
+        .find_map(|key| content.and_then(|c| c.get(*key)).and_then(Value::as_str))
+        .map(|id| id.replace('-', ""))
+        .filter(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()));
+    let Some(id) = id else {
+        return note("link to a page of the source workspace", None, losses);
+    };
+    *losses
+        .not_copied
+        .entry("link to a page (written as a link to the original)".to_owned())
+        .or_default() += 1;
+    BlockNode::leaf(json!({
+        "type": "paragraph",
+        "paragraph": {"rich_text": [{
+            "type": "text",
+            "text": {"content": "↗ a page of the source workspace", "link": {"url": format!("https://www.notion.so/{id}")}},
+        }]},
+    }))
 }
 
 /// What a block over Notion's limits (or lacking a field its request needs) is noted as.
@@ -288,7 +322,7 @@ pub(super) fn convert_one(
         "child_page" => out.push(note("child page", text_of("title").as_deref(), losses)),
         "child_database" => out.push(note("child database", text_of("title").as_deref(), losses)),
         "link_preview" => out.push(note("link preview", text_of("url").as_deref(), losses)),
-        "link_to_page" => out.push(note("link to a page of the source workspace", None, losses)),
+        "link_to_page" => out.push(link_to_original(content, losses)),
         "unsupported" => out.push(note("block the API does not support", None, losses)),
         other => out.push(note(&format!("{other} block"), None, losses)),
     }

@@ -4,10 +4,12 @@
 //! body of a source row is read as a tree ([`read_body`]), turned into the request JSON of an
 //! append ([`convert`]: each block rebuilt in its type's request form as Notion's request types
 //! define it ([`block_request`], [`rich_text_request`]), so ids, times, authors, `plain_text`,
-//! `href` and `null`s where a request takes none are never sent; mentions of the source workspace
-//! written as their text; text over Notion's 2,000 characters split; blocks the API cannot
-//! create — child pages and databases, link previews, links to pages, unsupported blocks, types
-//! not known yet — and blocks over Notion's limits replaced by a grey paragraph saying what was
+//! `href` and `null`s where a request takes none are never sent; date mentions kept, mentions of
+//! pages, databases and links of the source workspace written as their text linked to the
+//! original (and a `link_to_page` as a paragraph linking to it), other mentions (users) as their
+//! text; text over Notion's 2,000 characters split; blocks the API cannot
+//! create — child pages and databases, link previews, unsupported blocks, types not known
+//! yet — and blocks over Notion's limits replaced by a grey paragraph saying what was
 //! not copied, and counted in the pair's notes; column layouts and synced blocks replaced by
 //! their content), and written under the target row block by block ([`target_tree`] and the
 //! `update` part): the target's body is read, its blocks aligned with the source's by a hash per

@@ -285,8 +285,10 @@ pub(super) fn media_extras(
 }
 
 /// Rich text in its request form (`RichTextItemRequest`): text (`content`, `link` when there is
-/// one) and equations with their annotations; mentions (and item types not known yet) as their
-/// `plain_text`, counted in `losses`. No `plain_text` or `href`. A text over [`MAX_TEXT`]
+/// one) and equations with their annotations; date mentions kept, mentions of pages, databases
+/// and links as their text linked to the original, other mentions and item types not known yet
+/// as their `plain_text`, counted in `losses`. No `plain_text` or
+/// `href`. A text over [`MAX_TEXT`]
 /// characters becomes several segments of the same style; more than [`MAX_RICH_TEXT_ITEMS`]
 /// items, or an equation over [`MAX_EXPRESSION`] characters, is [`Unsendable`].
 pub fn rich_text_request(read: &Value, losses: &mut Losses) -> Result<Vec<Value>, Unsendable> {
@@ -331,13 +333,10 @@ pub fn rich_text_request(read: &Value, losses: &mut Losses) -> Result<Vec<Value>
                 }
                 out.push(Value::Object(segment));
             }
+            Some("mention") => mention_request(item, annotations.as_ref(), losses, &mut out),
             _ => {
                 losses.mentions_flattened += 1;
-                let text = item
-                    .get("plain_text")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                push_text(&mut out, text, None, annotations.as_ref());
+                push_text(&mut out, plain_text(item), None, annotations.as_ref());
             }
         }
     }
@@ -348,6 +347,70 @@ pub fn rich_text_request(read: &Value, losses: &mut Losses) -> Result<Vec<Value>
         )));
     }
     Ok(out)
+}
+
+/// The `plain_text` of a read rich-text item (empty when it has none).
+fn plain_text(item: &Value) -> &str {
+    item.get("plain_text")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// A mention in its request form, into `out`: a date stays a date mention (`DateRequest`:
+/// `start`, and `end` and `time_zone` when set); a page, a database or a link (objects or URLs
+/// of the source workspace) becomes its text linked to what it named (its `href`), counted in
+/// `losses.mentions_linked`; anything else (a user, a custom emoji, a template mention, a kind
+/// not known yet) its text, counted in `losses.mentions_flattened`.
+fn mention_request(
+    item: &Value,
+    annotations: Option<&Value>,
+    losses: &mut Losses,
+    out: &mut Vec<Value>,
+) {
+    let mention = item.get("mention");
+    let kind = mention.and_then(|m| m.get("type")).and_then(Value::as_str);
+    let date = mention.and_then(|m| m.get("date"));
+    if kind == Some("date")
+        && let Some(start) = date.and_then(|d| d.get("start")).and_then(Value::as_str)
+    {
+        let mut request = Map::new();
+        request.insert("start".into(), json!(start));
+        for key in ["end", "time_zone"] {
+            if let Some(value) = date.and_then(|d| d.get(key)).and_then(Value::as_str) {
+                request.insert(key.into(), json!(value));
+            }
+        }
+        let mut segment = Map::new();
+        segment.insert("type".into(), json!("mention"));
+        segment.insert(
+            "mention".into(),
+            json!({"type": "date", "date": Value::Object(request)}),
+        );
+        if let Some(annotations) = annotations {
+            segment.insert("annotations".into(), annotations.clone());
+        }
+        out.push(Value::Object(segment));
+        return;
+    }
+    let href = item
+        .get("href")
+        .and_then(Value::as_str)
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+        .filter(|url| utf16_len(url) <= MAX_URL);
+    let linkable = matches!(
+        kind,
+        Some("page" | "database" | "link_mention" | "link_preview")
+    );
+    match href.filter(|_| linkable) {
+        Some(url) => {
+            losses.mentions_linked += 1;
+            push_text(out, plain_text(item), Some(url), annotations);
+        }
+        None => {
+            losses.mentions_flattened += 1;
+            push_text(out, plain_text(item), None, annotations);
+        }
+    }
 }
 
 /// Text segments for `content` (none when it is empty), each at most [`MAX_TEXT`] characters.

@@ -593,3 +593,84 @@ fn a_marker_is_settled_only_by_a_read_after_the_minute_of_its_edit() {
     assert_eq!(ContentMarker::parse("a b c d"), None);
     assert_eq!(ContentMarker::parse("a"), None);
 }
+
+#[test]
+fn date_mentions_stay_and_page_mentions_link_to_the_original() {
+    let read = vec![source(
+        "paragraph",
+        json!({"rich_text": [
+            {"type": "mention", "mention": {"type": "date", "date": {"start": "2026-07-04", "end": null, "time_zone": null}},
+                "plain_text": "2026-07-04", "href": null, "annotations": {"bold": false, "color": "default"}},
+            {"type": "mention", "mention": {"type": "date", "date": {"start": "2026-07-04T10:00:00.000+02:00", "end": "2026-07-05", "time_zone": "Europe/Paris"}},
+                "plain_text": "July 4", "href": null},
+            {"type": "mention", "mention": {"type": "page", "page": {"id": "393abc1e-edcd-8169-85ce-c64d3d3f20fd"}},
+                "plain_text": "Roadmap", "href": "https://www.notion.so/393abc1eedcd816985cec64d3d3f20fd"},
+            {"type": "mention", "mention": {"type": "database", "database": {"id": "393abc1e-edcd-8169-85ce-c64d3d3f20fe"}},
+                "plain_text": "Bugs", "href": "https://www.notion.so/393abc1eedcd816985cec64d3d3f20fe"},
+            {"type": "mention", "mention": {"type": "user", "user": {"object": "user", "id": "7775f3a3-893f-43fa-b625-460c61094c78"}},
+                "plain_text": "@Ada", "href": null},
+            {"type": "mention", "mention": {"type": "page", "page": {"id": "393abc1e-edcd-8169-85ce-c64d3d3f20fd"}},
+                "plain_text": "javascript", "href": "javascript:alert(1)"},
+        ]}),
+        Vec::new(),
+    )];
+    let mut losses = Losses::default();
+    let body = convert(&read, &mut losses);
+    let rich = &body[0].block["paragraph"]["rich_text"];
+    assert_eq!(
+        rich[0],
+        json!({"type": "mention", "mention": {"type": "date", "date": {"start": "2026-07-04"}},
+            "annotations": {"bold": false, "color": "default"}})
+    );
+    assert_eq!(
+        rich[1]["mention"]["date"],
+        json!({"start": "2026-07-04T10:00:00.000+02:00", "end": "2026-07-05", "time_zone": "Europe/Paris"})
+    );
+    assert_eq!(
+        rich[2],
+        json!({"type": "text", "text": {"content": "Roadmap", "link": {"url": "https://www.notion.so/393abc1eedcd816985cec64d3d3f20fd"}}})
+    );
+    assert_eq!(
+        rich[3]["text"]["link"]["url"],
+        "https://www.notion.so/393abc1eedcd816985cec64d3d3f20fe"
+    );
+    assert_eq!(
+        rich[4],
+        json!({"type": "text", "text": {"content": "@Ada"}})
+    );
+    assert!(
+        rich[5]["text"].get("link").is_none(),
+        "only web links are kept"
+    );
+    assert_eq!((losses.mentions_linked, losses.mentions_flattened), (2, 2));
+    assert_eq!(losses.notes().len(), 2);
+}
+
+#[test]
+fn a_link_to_a_page_becomes_a_link_to_the_original() {
+    let read = vec![
+        source(
+            "link_to_page",
+            json!({"type": "page_id", "page_id": "393abc1e-edcd-8181-8d59-e30a27148c69"}),
+            Vec::new(),
+        ),
+        source(
+            "link_to_page",
+            json!({"type": "comment_id", "comment_id": "393abc1e-edcd-8181-8d59-e30a27148c69"}),
+            Vec::new(),
+        ),
+    ];
+    let mut losses = Losses::default();
+    let body = convert(&read, &mut losses);
+    assert_eq!(
+        body[0].block["paragraph"]["rich_text"][0]["text"]["link"]["url"],
+        "https://www.notion.so/393abc1eedcd81818d59e30a27148c69"
+    );
+    assert!(
+        body[1].block["paragraph"]["rich_text"][0]["text"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("not copied")
+    );
+    assert_eq!(losses.not_copied.values().sum::<usize>(), 2);
+}
