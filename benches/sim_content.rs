@@ -8,8 +8,9 @@
 //! [`sync`](notion_xws_core::sync::sync) (`execute = true`), a few minutes apart: (f0) the first
 //! sync, every body copied; (f1) a re-sync with nothing changed; (f2) one paragraph of one body
 //! edited; (f3) one paragraph of every body edited; (f4) in one body, a paragraph inserted in the
-//! middle and another removed. For each: requests, writes (and of them, the block writes:
-//! appends, block updates, block removals), simulated seconds. After each, every copy is read
+//! middle and another removed. For each: requests (both workspaces), the writes to the copy's
+//! workspace (and of them, the block writes: appends, block updates, block removals; the pair's
+//! lease and link row, in the control workspace, are not counted), simulated seconds. After each, every copy is read
 //! back and compared with its source.
 //!
 //! Everything runs on one paused current-thread runtime, so the figures are exact and repeatable.
@@ -104,10 +105,15 @@ async fn run(world: &World, control: &NotionClient, name: &'static str) -> Measu
         );
     }
     let log = world.fake.request_log();
+    // The copy's writes: the pair's lease and link row are the control workspace's.
+    let copy = world.environments[0].name.as_str();
     Measured {
         name,
         requests: log.len(),
-        writes: log.iter().filter(|l| is_write(l.method, &l.path)).count(),
+        writes: log
+            .iter()
+            .filter(|l| is_write(l.method, &l.path) && l.workspace.as_deref() == Some(copy))
+            .count(),
         block_writes: log.iter().filter(|l| is_block_write(l)).count(),
         simulated,
     }
