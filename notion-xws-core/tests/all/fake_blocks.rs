@@ -758,6 +758,20 @@ async fn after_is_gone_from_2026_03_11_and_position_places_the_blocks() {
         })
         .collect();
     assert_eq!(texts, ["0", "a", "b", "c", "d"]);
+    // So is `archived` on a block's update; `in_trash` trashes it.
+    let block = format!("/v1/blocks/{}", id(&first[0]));
+    let request = ApiRequest::new(Method::Patch, &block, ws.token.clone(), "2026-03-11")
+        .with_body(json!({"archived": true}));
+    let answer = fake.send(request).await.unwrap();
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.body["message"],
+        "body failed validation: body.archived should be not present, instead was `true`."
+    );
+    let request = ApiRequest::new(Method::Patch, &block, ws.token.clone(), "2026-03-11")
+        .with_body(json!({"in_trash": true}));
+    let answer = fake.send(request).await.unwrap();
+    assert_eq!(answer.body["in_trash"], true, "{}", answer.body);
 }
 
 #[tokio::test]

@@ -154,6 +154,13 @@ impl State {
             _ => None,
         };
         let body = object_of(body)?;
+        // `archived` is gone from 2026-03-11: Notion answers "body.archived should be not
+        // present, instead was `true`." (quoted by several scripts moving to `in_trash`).
+        if !ctx.legacy
+            && let Some(archived) = body.get("archived")
+        {
+            return Err(Fail::not_present("body.archived", archived));
+        }
         let trash = Self::check_archived_field(ctx, body)?;
         let edits = body.keys().any(|k| k != "in_trash" && k != "archived");
         if trashed && trash != Some(false) && edits {
