@@ -47,6 +47,7 @@ mod log;
 mod query;
 mod render;
 mod reply;
+mod request_bodies;
 mod rich_text;
 mod schema;
 mod server;

@@ -253,7 +253,7 @@ async fn a_create_body_is_held_to_the_sdks_request_type() {
     let cases: Vec<(Value, &str)> = vec![
         (
             json!({"mode": "chunked"}),
-            "body.mode should be `single_part`, `multi_part`, or `external_url`",
+            "body.mode should be `\"single_part\"`, `\"multi_part\"`, or `\"external_url\"`",
         ),
         (
             json!({"mode": "multi_part", "filename": "a.mp4"}),

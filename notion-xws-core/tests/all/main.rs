@@ -25,6 +25,8 @@ mod fake_contract;
 mod fake_database_move;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_file_uploads;
+#[cfg(feature = "fake")]
+mod fake_request_bodies;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_routes;
 #[cfg(feature = "fake")]

@@ -60,8 +60,7 @@ impl State {
         let is_inline = opt_bool(body, "is_inline")?.unwrap_or(false);
         let props = body
             .get("initial_data_source")
-            .and_then(|i| i.get("properties"))
-            .or_else(|| body.get("properties"));
+            .and_then(|i| i.get("properties"));
         let schema = self.build_schema(ws, props, "body.initial_data_source.properties")?;
         let by = self.bot(ctx.integration);
         let db = self.new_id(IdStyle::V4);

@@ -21,6 +21,7 @@ use super::faults::{Fault, is_create};
 use super::log::LoggedRequest;
 use super::render::Ctx;
 use super::reply::{Fail, Reply, additional, describe};
+use super::request_bodies::check_keys;
 use super::state::{IdStyle, Kind, Object, State, uuid};
 use super::validate::object;
 use crate::ids::ObjectId;
@@ -393,6 +394,9 @@ impl State {
             Body::Absent => None,
             Body::Json(v) => Some(v),
         };
+        if let (Some(table), Some(Value::Object(map))) = (route.body_keys(), body) {
+            check_keys(map, table)?;
+        }
         let empty = json!({});
         let q = req.query.as_slice();
         let b = || body.unwrap_or(&empty);

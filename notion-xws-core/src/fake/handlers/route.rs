@@ -6,6 +6,7 @@
 //! and gets 400 `invalid_request_url` for the first, 401 `unauthorized` for the second). So the
 //! route is parsed first ([`Route::parse`]), and its path IDs are checked later, by the endpoint.
 
+use crate::fake::request_bodies::{self, Shape};
 use crate::transport::Method;
 
 /// An endpoint of the fake, with the raw path segments it takes (IDs are checked by the
@@ -100,6 +101,26 @@ impl<'a> Route<'a> {
             (Get, ["file_uploads", id]) => Self::FileUploadGet(id),
             (Post, ["file_uploads", id, "send"]) => Self::FileUploadSend(id),
             (Post, ["file_uploads", id, "complete"]) => Self::FileUploadComplete(id),
+            _ => return None,
+        })
+    }
+}
+
+impl Route<'_> {
+    /// The top-level keys the endpoint's JSON body takes, and their types; `None` for an
+    /// endpoint whose body is checked otherwise (block appends and updates, file uploads) or
+    /// that takes none.
+    pub(crate) fn body_keys(self) -> Option<&'static [(&'static str, Shape)]> {
+        Some(match self {
+            Self::PageCreate => request_bodies::CREATE_PAGE,
+            Self::PagePatch(_) => request_bodies::UPDATE_PAGE,
+            Self::DatabaseCreate => request_bodies::CREATE_DATABASE,
+            Self::DatabasePatch(_) => request_bodies::UPDATE_DATABASE,
+            Self::DataSourceCreate => request_bodies::CREATE_DATA_SOURCE,
+            Self::DataSourcePatch(_) => request_bodies::UPDATE_DATA_SOURCE,
+            Self::Query(_) => request_bodies::QUERY_DATA_SOURCE,
+            Self::Search => request_bodies::SEARCH,
+            Self::FileUploadCreate => request_bodies::CREATE_FILE_UPLOAD,
             _ => return None,
         })
     }

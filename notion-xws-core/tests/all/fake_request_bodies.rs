@@ -1,0 +1,165 @@
+//! The fake holds the bodies of pages, databases, data sources, queries and searches to the
+//! SDK's request types, at their top level: an unknown key or a response-only field sent back,
+//! a `null` where the type has none, a wrong JSON type, each refused with Notion's 400 and a
+//! message naming the key; and nothing is written.
+
+use notion_xws_core::fake::{FakeConfig, FakeNotion};
+use notion_xws_core::transport::Method;
+use serde_json::{Value, json};
+
+use crate::support::fake::{id, ok, row, send, tasks_database, text};
+
+#[tokio::test]
+async fn each_body_is_held_to_its_request_type() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let ws = fake.add_workspace("Acme");
+    let root = ws.root_page_id.to_string();
+    let (db, ds) = tasks_database(&fake, &ws.token, &root).await;
+    let page = row(&fake, &ws.token, &ds, "a", 1).await;
+    let page = id(&page);
+    let create_page = json!({"parent": {"page_id": root}, "properties": {"title": text("x")}});
+    let create_database =
+        json!({"parent": {"type": "page_id", "page_id": root}, "title": text("D")});
+    let create_source = json!({"parent": {"type": "database_id", "database_id": db}, "properties": {"N": {"title": {}}}});
+    let endpoints: Vec<(Method, String, Value)> = vec![
+        (Method::Post, "/v1/pages".into(), create_page),
+        (Method::Patch, format!("/v1/pages/{page}"), json!({})),
+        (Method::Post, "/v1/databases".into(), create_database),
+        (Method::Patch, format!("/v1/databases/{db}"), json!({})),
+        (Method::Post, "/v1/data_sources".into(), create_source),
+        (Method::Patch, format!("/v1/data_sources/{ds}"), json!({})),
+        (
+            Method::Post,
+            format!("/v1/data_sources/{ds}/query"),
+            json!({}),
+        ),
+        (Method::Post, "/v1/search".into(), json!({})),
+    ];
+    // Keys no request type has: response-only fields sent back, and a misspelling.
+    for (method, path, base) in &endpoints {
+        for (key, value) in [
+            ("object", json!("page")),
+            ("id", json!(page)),
+            ("created_time", json!("2026-07-04T09:00:00.000Z")),
+            ("url", json!("https://www.notion.so/x")),
+            ("request_id", json!("r")),
+            ("propertie", json!({})),
+        ] {
+            let mut body = base.clone();
+            body[key] = value.clone();
+            let response = send(&fake, *method, path, &ws.token, Some(body)).await;
+            assert_eq!(
+                response.status, 400,
+                "{method} {path} {key}: {}",
+                response.body
+            );
+            assert_eq!(response.body["code"], "validation_error");
+            assert_eq!(
+                response.body["message"],
+                format!(
+                    "body failed validation: body.{key} should be not present, instead was `{}`.",
+                    value
+                ),
+                "{method} {path}"
+            );
+        }
+    }
+    // A `null` where only an object or absence is allowed, and wrong JSON types.
+    let wrong: Vec<(Method, String, Value, &str)> = vec![
+        (
+            Method::Post,
+            "/v1/databases".into(),
+            json!({"parent": {"page_id": root}, "icon": null}),
+            "body.icon should be an object, instead was `null`.",
+        ),
+        (
+            Method::Patch,
+            format!("/v1/databases/{db}"),
+            json!({"cover": null}),
+            "body.cover should be an object, instead was `null`.",
+        ),
+        (
+            Method::Patch,
+            format!("/v1/databases/{db}"),
+            json!({"title": "Tasks"}),
+            "body.title should be an array, instead was `\"Tasks\"`.",
+        ),
+        (
+            Method::Patch,
+            format!("/v1/databases/{db}"),
+            json!({"is_inline": "yes"}),
+            "body.is_inline should be a boolean",
+        ),
+        (
+            Method::Patch,
+            format!("/v1/pages/{page}"),
+            json!({"properties": null}),
+            "body.properties should be an object, instead was `null`.",
+        ),
+        (
+            Method::Patch,
+            format!("/v1/pages/{page}"),
+            json!({"in_trash": 1}),
+            "body.in_trash should be a boolean, instead was `1`.",
+        ),
+        (
+            Method::Post,
+            "/v1/pages".into(),
+            json!({"parent": {"page_id": root}, "children": {}}),
+            "body.children should be an array",
+        ),
+        (
+            Method::Patch,
+            format!("/v1/data_sources/{ds}"),
+            json!({"properties": []}),
+            "body.properties should be an object",
+        ),
+        (
+            Method::Post,
+            format!("/v1/data_sources/{ds}/query"),
+            json!({"page_size": "10"}),
+            "body.page_size should be a number",
+        ),
+        (
+            Method::Post,
+            format!("/v1/data_sources/{ds}/query"),
+            json!({"sorts": {}}),
+            "body.sorts should be an array",
+        ),
+        (
+            Method::Post,
+            "/v1/search".into(),
+            json!({"query": 5}),
+            "body.query should be a string, instead was `5`.",
+        ),
+    ];
+    for (method, path, body, message) in wrong {
+        let response = send(&fake, method, &path, &ws.token, Some(body.clone())).await;
+        assert_eq!(
+            response.status, 400,
+            "{method} {path} {body}: {}",
+            response.body
+        );
+        let text = response.body["message"].as_str().unwrap();
+        assert!(text.contains(message), "{method} {path} {body}: {text}");
+    }
+    // A page's icon and cover may be `null` (which clears them); nothing above was written.
+    ok(
+        &fake,
+        Method::Patch,
+        &format!("/v1/pages/{page}"),
+        &ws.token,
+        Some(json!({"icon": null, "cover": null})),
+    )
+    .await;
+    let read = ok(
+        &fake,
+        Method::Get,
+        &format!("/v1/databases/{db}"),
+        &ws.token,
+        None,
+    )
+    .await;
+    assert_eq!(read["title"][0]["plain_text"], "Tasks");
+    assert_eq!(read["is_inline"], false);
+}
