@@ -48,14 +48,18 @@ impl State {
                     "Invalid select option, commas not allowed: {name}"
                 )));
             }
-            let color = item
-                .get("color")
-                .and_then(Value::as_str)
-                .filter(|c| COLORS.contains(c))
-                .map_or_else(
-                    || COLORS[self.random_below(COLORS.len())].to_owned(),
-                    str::to_owned,
-                );
+            // An option's colour is one of Notion's (`SelectColor`), or left to Notion.
+            let color = match item.get("color") {
+                None => COLORS[self.random_below(COLORS.len())].to_owned(),
+                Some(Value::String(c)) if COLORS.contains(&c.as_str()) => c.clone(),
+                Some(other) => {
+                    return Err(Fail::enumeration(
+                        &format!("{path}[{i}].color"),
+                        &COLORS,
+                        other,
+                    ));
+                }
+            };
             let id = item
                 .get("id")
                 .and_then(Value::as_str)

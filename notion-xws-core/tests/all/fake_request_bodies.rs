@@ -163,3 +163,27 @@ async fn each_body_is_held_to_its_request_type() {
     assert_eq!(read["title"][0]["plain_text"], "Tasks");
     assert_eq!(read["is_inline"], false);
 }
+
+#[tokio::test]
+async fn an_option_colour_is_one_of_notions() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let ws = fake.add_workspace("Acme");
+    let (db, _) = tasks_database(&fake, &ws.token, &ws.root_page_id.to_string()).await;
+    let body = json!({"parent": {"type": "database_id", "database_id": db},
+                      "properties": {"N": {"title": {}},
+                                     "S": {"select": {"options": [{"name": "a", "color": "blue"},
+                                                                  {"name": "b", "color": "grey"}]}}}});
+    let response = send(
+        &fake,
+        Method::Post,
+        "/v1/data_sources",
+        &ws.token,
+        Some(body),
+    )
+    .await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    assert_eq!(
+        response.body["message"],
+        "body failed validation: body.properties.S.select.options[1].color should be `\"default\"`, `\"gray\"`, `\"brown\"`, `\"orange\"`, `\"yellow\"`, `\"green\"`, `\"blue\"`, `\"purple\"`, `\"pink\"`, or `\"red\"`, instead was `\"grey\"`."
+    );
+}
