@@ -247,16 +247,23 @@ async fn all_rows(
 }
 
 /// Checks that every environment holds one target row per source row, and returns the
-/// duplicates (target rows beyond one per source row).
-async fn check_mirrored(world: &World, control: &NotionClient) -> usize {
+/// duplicates (target rows beyond one per source row); each environment's copy is found by its
+/// pair in `report` (link rows are made in the order the pairs finish, not the registry's).
+async fn check_mirrored(world: &World, control: &NotionClient, report: &RunReport) -> usize {
     let links = LinksTable::find(control)
         .await
         .expect("the links table")
         .expect("a links table after a run");
     let mut duplicates = 0;
-    for (env, link) in world.environments.iter().zip(&links.links) {
-        let target = link
-            .target_data_source
+    for env in &world.environments {
+        let pair = report
+            .pairs
+            .iter()
+            .find(|p| p.pair.environment == env.name)
+            .expect("a pair per environment");
+        let target = links
+            .link_for(&pair.pair)
+            .and_then(|l| l.target_data_source)
             .expect("every pair has its target recorded");
         let client = world.setup_client(env.workspace.token.clone());
         let rows = all_rows(&client, target).await;
@@ -844,7 +851,7 @@ fn main() {
         tokio::time::sleep(Duration::from_secs(60)).await;
         let (a, report_a) = run_ours(&world, &control, "(a) initial").await;
         let (b, report_b) = run_ours(&world, &control, "(b) unchanged").await;
-        let ours_duplicates = check_mirrored(&world, &control).await;
+        let ours_duplicates = check_mirrored(&world, &control, &report_b).await;
         let edited = world.edit_rows(EDIT_EVERY).await;
         tokio::time::sleep(Duration::from_secs(60)).await;
         let (c, report_c) = run_ours(&world, &control, "(c) 1% edited").await;

@@ -202,6 +202,7 @@ impl PyClient {
             conflict_policy,
             people_fallback,
             None,
+            None,
         )
     }
 
@@ -211,7 +212,8 @@ impl PyClient {
     /// `people_fallback` says what one-way pairs do with people they cannot match by email
     /// (`leave` them out, or write their `names` into a `<column> (unmatched)` text column).
     /// `progress`, if given, is called with a dict (`pair`, `done`, `planned`) as row writes
-    /// finish.
+    /// finish. `wait` (seconds) waits that long for a pair another run is writing, instead of
+    /// leaving it to that run (its class is then `busy`).
     #[pyo3(signature = (
         execute = false,
         only = None,
@@ -221,6 +223,7 @@ impl PyClient {
         conflict_policy = "report",
         people_fallback = "leave",
         progress = None,
+        wait = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn sync(
@@ -234,9 +237,10 @@ impl PyClient {
         conflict_policy: &str,
         people_fallback: &str,
         progress: Option<Py<PyAny>>,
+        wait: Option<f64>,
     ) -> PyResult<PyRunReport> {
         let config = RegistryConfig::new(environments, databases);
-        let options = SyncOptions::from_args(
+        let mut options = SyncOptions::from_args(
             execute,
             only,
             allow_mass_delete,
@@ -244,6 +248,14 @@ impl PyClient {
             people_fallback,
         )
         .map_err(PyXwsError)?;
+        options.lease.wait = wait
+            .map(std::time::Duration::try_from_secs_f64)
+            .transpose()
+            .map_err(|_| {
+                PyXwsError(notion_xws_core::Error::Config(
+                    "wait must be a number of seconds, 0 or more".to_owned(),
+                ))
+            })?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
         let report =

@@ -84,6 +84,16 @@ def test_a_failing_progress_callback_does_not_stop_the_sync(demo):
     assert not report.has_failures and report.created == 194
 
 
+def test_wait_is_seconds_for_a_pair_another_run_writes(demo):
+    _, _, client = demo
+    with pytest.raises(notion_xws.ConfigError, match="wait"):
+        client.sync(execute=True, wait=-1)
+    # No other run holds a pair: nothing to wait for, every pair written by this one.
+    report = client.sync(execute=True, only="VibeVessel Client Workspace", wait=30)
+    assert report.created == 194
+    assert not [p for p in report.pairs if p["state"]["state"] == "busy"]
+
+
 def test_the_command(run_cli):
     with FakeNotion() as fake:
         info = fake.demo_world()

@@ -248,10 +248,13 @@ class Client:
         conflict_policy: str = "report",
         people_fallback: str = "leave",
         progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+        wait: Optional[float] = None,
     ) -> RunReport:
         """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.
         ``people_fallback`` is ``"leave"`` or ``"names"`` (unmatched people written as text).
-        ``progress`` is called with ``{"pair", "done", "planned"}`` as row writes finish."""
+        ``progress`` is called with ``{"pair", "done", "planned"}`` as row writes finish.
+        ``wait`` (seconds) waits for a pair another run is writing instead of leaving it to
+        that run (the pair's class is then ``"busy"``)."""
     def transfer(
         self,
         source: str,
