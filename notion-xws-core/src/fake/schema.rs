@@ -16,6 +16,51 @@ use super::validate::{COLORS, KINDS, find_prop, parse_id};
 
 const ID_PREFIXES: [&str; 5] = ["%3A", "%3D", "%40", "%5B", "%7B"];
 
+/// The display formats of a number property (the SDK's `NumberFormat`).
+const NUMBER_FORMATS: [&str; 41] = [
+    "number",
+    "number_with_commas",
+    "percent",
+    "dollar",
+    "australian_dollar",
+    "canadian_dollar",
+    "singapore_dollar",
+    "euro",
+    "pound",
+    "yen",
+    "ruble",
+    "rupee",
+    "won",
+    "yuan",
+    "real",
+    "lira",
+    "rupiah",
+    "franc",
+    "hong_kong_dollar",
+    "new_zealand_dollar",
+    "krona",
+    "norwegian_krone",
+    "mexican_peso",
+    "rand",
+    "new_taiwan_dollar",
+    "danish_krone",
+    "zloty",
+    "baht",
+    "forint",
+    "koruna",
+    "shekel",
+    "chilean_peso",
+    "philippine_peso",
+    "dirham",
+    "colombian_peso",
+    "riyal",
+    "ringgit",
+    "leu",
+    "argentine_peso",
+    "uruguayan_peso",
+    "peruvian_sol",
+];
+
 impl State {
     /// A new property ID, unique in `schema`.
     pub(crate) fn new_prop_id(&mut self, schema: &[PropDef]) -> String {
@@ -131,7 +176,18 @@ impl State {
                 json!({"options": options, "groups": groups})
             }
             "number" => {
-                json!({"format": given.get("format").and_then(Value::as_str).unwrap_or("number")})
+                let format = match given.get("format") {
+                    None => "number",
+                    Some(Value::String(f)) if NUMBER_FORMATS.contains(&f.as_str()) => f.as_str(),
+                    Some(other) => {
+                        return Err(Fail::enumeration(
+                            &format!("{cpath}.format"),
+                            &NUMBER_FORMATS,
+                            other,
+                        ));
+                    }
+                };
+                json!({ "format": format })
             }
             "formula" => {
                 let expression = given

@@ -187,3 +187,29 @@ async fn an_option_colour_is_one_of_notions() {
         "body failed validation: body.properties.S.select.options[1].color should be `\"default\"`, `\"gray\"`, `\"brown\"`, `\"orange\"`, `\"yellow\"`, `\"green\"`, `\"blue\"`, `\"purple\"`, `\"pink\"`, or `\"red\"`, instead was `\"grey\"`."
     );
 }
+
+#[tokio::test]
+async fn a_number_format_is_one_of_notions() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let ws = fake.add_workspace("Acme");
+    let (_, ds) = tasks_database(&fake, &ws.token, &ws.root_page_id.to_string()).await;
+    let path = format!("/v1/data_sources/{ds}");
+    let set = |format: &str| json!({"properties": {"Price": {"number": {"format": format}}}});
+    ok(
+        &fake,
+        Method::Patch,
+        &path,
+        &ws.token,
+        Some(set("peruvian_sol")),
+    )
+    .await;
+    let response = send(&fake, Method::Patch, &path, &ws.token, Some(set("bitcoin"))).await;
+    assert_eq!(response.status, 400, "{}", response.body);
+    let text = response.body["message"].as_str().unwrap();
+    assert!(
+        text.starts_with(
+            "body failed validation: body.properties.Price.number.format should be `\"number\"`, "
+        ) && text.ends_with("instead was `\"bitcoin\"`."),
+        "{text}"
+    );
+}
