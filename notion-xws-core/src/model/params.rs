@@ -158,12 +158,13 @@ pub struct UpdateDatabase {
     /// Whether to show it inline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_inline: Option<bool>,
-    /// The icon; `Some(None)` removes it.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
-    pub icon: Nullable<Icon>,
-    /// The cover; `Some(None)` removes it.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
-    pub cover: Nullable<Cover>,
+    /// The icon (Notion's request type has no `null` here: a database's icon is replaced, not
+    /// removed, through the API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<Icon>,
+    /// The cover (replaced, not removed, as the icon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<Cover>,
     /// Move it to the trash or restore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_trash: Option<bool>,

@@ -4,7 +4,7 @@
 //! message naming the key; and nothing is written.
 
 use notion_xws_core::fake::{FakeConfig, FakeNotion};
-use notion_xws_core::transport::Method;
+use notion_xws_core::transport::{ApiRequest, Method, Transport};
 use serde_json::{Value, json};
 
 use crate::support::fake::{id, ok, row, send, tasks_database, text};
@@ -212,4 +212,29 @@ async fn a_number_format_is_one_of_notions() {
         ) && text.ends_with("instead was `\"bitcoin\"`."),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn archived_is_refused_from_2026_03_11_as_a_key_the_type_lacks() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let ws = fake.add_workspace("Acme");
+    let root = ws.root_page_id.to_string();
+    let (db, ds) = tasks_database(&fake, &ws.token, &root).await;
+    let page = id(&row(&fake, &ws.token, &ds, "a", 1).await);
+    for path in [format!("/v1/pages/{page}"), format!("/v1/databases/{db}")] {
+        let request = ApiRequest::new(Method::Patch, &path, ws.token.clone(), "2026-03-11")
+            .with_body(json!({"archived": true}));
+        let response = fake.send(request).await.unwrap();
+        assert_eq!(response.status, 400, "{path}: {}", response.body);
+        assert_eq!(
+            response.body["message"],
+            "body failed validation: body.archived should be not present, instead was `true`.",
+            "{path}"
+        );
+        // Under 2025-09-03 it is the deprecated name of in_trash, and taken.
+        let body = Some(json!({"archived": true}));
+        let trashed = send(&fake, Method::Patch, &path, &ws.token, body).await;
+        assert_eq!(trashed.status, 200, "{path}: {}", trashed.body);
+        assert_eq!(trashed.body["in_trash"], true, "{path}");
+    }
 }

@@ -19,9 +19,10 @@ impl State {
         let in_trash = opt_bool(body, "in_trash")?;
         if body.contains_key("archived") {
             if !ctx.legacy {
-                return Err(Fail::validation(
-                    "body failed validation: body.archived is not supported in this API version; use in_trash.",
-                ));
+                // From 2026-03-11 `archived` is gone from the request types: refused as any key
+                // the type does not have.
+                let found = body.get("archived").unwrap_or(&Value::Null);
+                return Err(Fail::not_present("body.archived", found));
             }
             let archived = opt_bool(body, "archived")?;
             return Ok(in_trash.or(archived));
