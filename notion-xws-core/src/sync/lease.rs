@@ -185,7 +185,7 @@ pub enum Taken {
 }
 
 /// A pair's lease, held by this run: renew it while writing, release it when done.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Lease {
     control: NotionClient,
     row: PageId,
@@ -413,13 +413,7 @@ impl Lease {
     /// Renews the claim every [`renew_every`](Self::renew_every) until the returned guard is
     /// dropped (a renewal that fails is logged; the claim then lapses at its expiry).
     pub fn keep_alive(&self) -> Renewal {
-        let lease = Self {
-            control: self.control.clone(),
-            row: self.row,
-            options: self.options.clone(),
-            lag: self.lag,
-            others_until: self.others_until,
-        };
+        let lease = self.clone();
         Renewal(tokio::spawn(async move {
             loop {
                 tokio::time::sleep(lease.renew_every()).await;

@@ -117,7 +117,7 @@ pub async fn apply_pair(
         .link
         .as_ref()
         .and_then(|link| link.target_database.zip(link.target_data_source));
-    if plan.writes() == 0 && (plan.target.is_none() || recorded == plan.target) {
+    if !plan.writes_anything(recorded) {
         return (outcome, plan.target);
     }
     let prepared = async {

@@ -133,6 +133,12 @@ impl PairPlan {
             + usize::from(self.create_target.is_some())
             + usize::from(!self.add_properties.is_empty())
     }
+
+    /// Whether applying the plan writes anything, the copy's link row included: rows, the
+    /// target, its columns, or a target that `recorded` (the link row's copy) does not name yet.
+    pub fn writes_anything(&self, recorded: Option<(DatabaseId, DataSourceId)>) -> bool {
+        self.writes() > 0 || (self.target.is_some() && recorded != self.target)
+    }
 }
 
 /// Plans one pair. Pure: see the [module documentation](self).

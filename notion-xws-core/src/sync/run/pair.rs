@@ -163,9 +163,7 @@ impl PairRun<'_> {
         let (mut plan, mut bodies) = self.plan_one_way(&snapshot);
         let writes = |plan: &PairPlan, link: Option<&SyncLink>, bodies: Option<&Vec<BodyCheck>>| {
             let recorded = link.and_then(|l| l.target_database.zip(l.target_data_source));
-            plan.writes() > 0
-                || (plan.target.is_some() && recorded != plan.target)
-                || bodies.is_some_and(|b| !b.is_empty())
+            plan.writes_anything(recorded) || bodies.is_some_and(|b| !b.is_empty())
         };
         let mut lease = None;
         if self.run.options.execute && writes(&plan, link.as_ref(), bodies.as_ref()) {
