@@ -103,6 +103,10 @@ pub struct SyncArgs {
     /// Trash past the max-delete guard (more than half of a target's rows).
     #[arg(long)]
     pub allow_mass_delete: bool,
+    /// Make a new copy, with every row, of a pair whose copy is in Notion's trash (recorded in
+    /// system-sync-links in place of the trashed one), instead of leaving the pair to a person.
+    #[arg(long)]
+    pub recreate: bool,
     /// How two-way pairs settle different changes to one property on both sides: report
     /// (overwrite nothing), control-wins, environment-wins or newer-wins.
     #[arg(
@@ -141,6 +145,7 @@ impl SyncArgs {
             &self.people_fallback,
         )?;
         options.lease.wait = self.wait;
+        options.recreate = self.recreate;
         Ok(options)
     }
 }

@@ -9,12 +9,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::file::{Cover, Icon};
-use super::parent::Parent;
+use super::parent::{Parent, ParentKind};
 use super::trash::TrashFlags;
 use super::user::User;
 use super::value::PropertyValue;
 use super::wire::{JsonMap, object_tag};
-use crate::ids::PageId;
+use crate::ids::{DataSourceId, PageId};
 
 object_tag!(
     /// The `object` of a page: `"page"`.
@@ -86,6 +86,14 @@ impl Page {
     /// Whether the page is in the trash (`in_trash`, else `archived`).
     pub fn in_trash(&self) -> bool {
         self.trash.in_trash()
+    }
+
+    /// The data source the page is a row of, when its parent is one.
+    pub fn data_source_id(&self) -> Option<DataSourceId> {
+        match self.parent.kind {
+            ParentKind::DataSource { data_source_id, .. } => Some(data_source_id),
+            _ => None,
+        }
     }
 }
 

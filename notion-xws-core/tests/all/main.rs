@@ -49,4 +49,6 @@ mod support;
 #[cfg(feature = "fake")]
 mod sync;
 #[cfg(feature = "fake")]
+mod trash;
+#[cfg(feature = "fake")]
 mod two_way;

@@ -235,6 +235,7 @@ class Client:
         allow_mass_delete: bool = False,
         conflict_policy: str = "report",
         people_fallback: str = "leave",
+        recreate: bool = False,
     ) -> RunReport:
         """Audits the registry and plans the sync of every pair (or of the environment or client
         ``only``). Writes nothing."""
@@ -249,12 +250,14 @@ class Client:
         people_fallback: str = "leave",
         progress: Optional[Callable[[Dict[str, Any]], None]] = None,
         wait: Optional[float] = None,
+        recreate: bool = False,
     ) -> RunReport:
         """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.
         ``people_fallback`` is ``"leave"`` or ``"names"`` (unmatched people written as text).
         ``progress`` is called with ``{"pair", "done", "planned"}`` as row writes finish.
         ``wait`` (seconds) waits for a pair another run is writing instead of leaving it to
-        that run (the pair's class is then ``"busy"``)."""
+        that run (the pair's class is then ``"busy"``). ``recreate=True`` makes a new copy, with
+        every row, of a pair whose copy is in Notion's trash (else the pair needs a person)."""
     def transfer(
         self,
         source: str,

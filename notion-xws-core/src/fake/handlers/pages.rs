@@ -264,6 +264,11 @@ impl State {
         if trashed && trash != Some(false) && edits {
             return Err(Fail::validation(ARCHIVED_BLOCK));
         }
+        // A row of a database in the trash (or any page under a trashed one) is in the trash
+        // with it: Notion refuses to edit it, or to trash or restore it on its own.
+        if !trashed && !body.is_empty() && self.trashed(id) {
+            return Err(Fail::validation(ARCHIVED_BLOCK));
+        }
         let values = match body.get("properties") {
             None | Some(Value::Null) => Vec::new(),
             Some(p) => self.write_values(ws, &mut schema, p)?,

@@ -34,6 +34,10 @@ pub struct SyncOptions {
     /// How the run takes the lease of each pair it writes (its run ID, how long a lease holds,
     /// whether to wait for another run's).
     pub lease: LeaseOptions,
+    /// Make a new copy of a pair whose recorded copy is in Notion's trash (with every row, and
+    /// recorded in `system-sync-links`), instead of leaving the pair to a person
+    /// (`--recreate`). A copy restored from the trash needs none of this: it is caught up.
+    pub recreate: bool,
 }
 
 impl SyncOptions {

@@ -19,7 +19,9 @@ use std::sync::atomic::Ordering;
 
 use super::candidates::Candidate;
 use super::context::RunContext;
-use super::sides::{SharedSource, SideError, assemble, locate_target, read_target, waiting};
+use super::sides::{
+    SharedSource, SideError, Trashed, assemble, locate_target, read_target, remade_copy, waiting,
+};
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::registry::Direction;
@@ -97,6 +99,26 @@ impl PairRun<'_> {
         }
     }
 
+    /// A side of the pair is in the trash: nothing is written, and a person restores it (or,
+    /// for a copy, has the next run make a new one).
+    fn in_trash(&mut self, trashed: &Trashed) {
+        let fix = match trashed {
+            Trashed::Source => Attention::new(
+                Cause::SourceInTrash,
+                "restore the source database from Notion's trash (the next run catches its copy \
+                 up), or set its row's Sync to No Sync in system-databases",
+            ),
+            Trashed::Copy(_) => Attention::new(
+                Cause::CopyInTrash,
+                "restore the copy from the trash of the environment's workspace (the next run \
+                 catches it up), or run again with --recreate (Python: recreate=True) to make a \
+                 new copy with every row and record it in system-sync-links",
+            ),
+        };
+        self.report.state = PairState::Skipped(format!("{trashed}: nothing was written"));
+        self.report.attention = Some(fix);
+    }
+
     /// A plan's verdict on the max-delete guard: the reason it held, if it did.
     fn guard(status: &PairStatus) -> Option<String> {
         match status {
@@ -154,6 +176,10 @@ impl PairRun<'_> {
         let read_at = crate::sync::lease::lease_now();
         let (mut snapshot, mut link) = match self.read_one_way(source.clone()).await {
             Ok(read) => read,
+            Err(SideError::InTrash(trashed)) => {
+                self.in_trash(&trashed);
+                return None;
+            }
             Err(error) => {
                 self.fail(&error);
                 self.report.attention = unreadable(&error);
@@ -241,7 +267,10 @@ impl PairRun<'_> {
         let (candidate, run) = (&self.candidate, self.run);
         let (source, target) = futures::join!(source, read_target(candidate, run));
         let source = source.map_err(SideError::Source)?;
-        let (target, link) = target.map_err(SideError::Target)?;
+        if source.in_trash {
+            return Err(SideError::InTrash(Trashed::Source));
+        }
+        let (target, link) = target?;
         let rows = source
             .rows
             .iter()
@@ -285,7 +314,9 @@ impl PairRun<'_> {
     /// A two-way pair's steps; an error fails the pair.
     async fn two_way(&mut self) -> std::result::Result<(), StepFailed> {
         let read_at = crate::sync::lease::lease_now();
-        let (mut target, mut link, mut read) = self.locate_and_read_two_way().await?;
+        let Some((mut target, mut link, mut read)) = self.locate_and_read_two_way().await? else {
+            return Ok(());
+        };
         let (mut plan, mut bodies) = self.plan_two_way(&read);
         let mut lease = None;
         if self.run.options.execute && two_way_writes(&plan, target, link.as_ref(), bodies.as_ref())
@@ -296,7 +327,11 @@ impl PairRun<'_> {
                 LeaseStep::Held(held, fresh) => {
                     if !fresh {
                         match self.locate_and_read_two_way().await {
-                            Ok(again) => (target, link, read) = again,
+                            Ok(Some(again)) => (target, link, read) = again,
+                            Ok(None) => {
+                                release(&held, &mut self.report).await;
+                                return Ok(());
+                            }
                             Err(error) => {
                                 release(&held, &mut self.report).await;
                                 return Err(error);
@@ -344,25 +379,39 @@ impl PairRun<'_> {
         applied
     }
 
-    /// Locates a two-way pair's copy and reads both sides.
+    /// Locates a two-way pair's copy and reads both sides; `None` when a side is in the trash
+    /// (the report says which, and what to do). A recorded copy in the trash is read as the
+    /// copy a run made again in its place, when there is one; else, when this run recreates
+    /// such copies, the pair is read as having no copy (every control row is then made in the
+    /// new one).
     async fn locate_and_read_two_way(
         &mut self,
-    ) -> std::result::Result<
-        (
-            Option<(DatabaseId, DataSourceId)>,
-            Option<SyncLink>,
-            TwoWayRead,
-        ),
-        StepFailed,
-    > {
-        let (target, link) = locate_target(&self.candidate, self.run)
+    ) -> std::result::Result<Option<TwoWayLocated>, StepFailed> {
+        let (mut target, link) = locate_target(&self.candidate, self.run)
             .await
             .map_err(step("locating the copy"))?;
-        let read = self
+        let mut read = self
             .read_two_way(target)
             .await
             .map_err(step("reading both sides"))?;
-        Ok((target, link, read))
+        if read.control_in_trash {
+            self.in_trash(&Trashed::Source);
+            return Ok(None);
+        }
+        if let (true, Some((database, _))) = (read.environment_in_trash, target) {
+            target = remade_copy(&self.candidate)
+                .await
+                .map_err(step("looking for a copy made again"))?;
+            if target.is_none() && !self.run.options.recreate {
+                self.in_trash(&Trashed::Copy(database));
+                return Ok(None);
+            }
+            read = self
+                .read_two_way(target)
+                .await
+                .map_err(step("reading both sides"))?;
+        }
+        Ok(Some((target, link, read)))
     }
 
     /// Reads a two-way pair: both sides (the rows a link names fetched by ID), what may never
@@ -614,6 +663,13 @@ impl PairRun<'_> {
         }
     }
 }
+
+/// A two-way pair located and read: its copy (when it has one), its link row, what was read.
+type TwoWayLocated = (
+    Option<(DatabaseId, DataSourceId)>,
+    Option<SyncLink>,
+    TwoWayRead,
+);
 
 /// What the lease step came to.
 enum LeaseStep {

@@ -28,6 +28,19 @@ pub(super) struct SourceSnapshot {
     pub(super) title: String,
     pub(super) schema: std::collections::BTreeMap<String, crate::model::PropertyConfig>,
     pub(super) rows: Arc<Vec<RowContent>>,
+    /// Whether the source (its data source, or the database that holds it) is in the trash.
+    pub(super) in_trash: bool,
+}
+
+/// A side of a pair found in Notion's trash: never synced as if it were live.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum Trashed {
+    /// The source database (for a two-way pair, the control database).
+    #[error("the source database is in Notion's trash")]
+    Source,
+    /// The copy recorded in `system-sync-links`.
+    #[error("the copy {0} (recorded in system-sync-links) is in Notion's trash")]
+    Copy(crate::ids::DatabaseId),
 }
 
 /// Reads a source's schema and rows (turned into [`RowContent`] as they come).
@@ -42,16 +55,17 @@ pub(super) async fn read_source(
         None => client.data_source(data_source).await?,
     };
     protected.refuse(data_source, Some(&schema.title_text()), &schema.properties)?;
-    let mut rows: Vec<RowContent> = client
+    let rows = client
         .query_all(data_source, None, &[])
         .map_ok(|page| RowContent::from(&page))
-        .try_collect()
-        .await?;
+        .try_collect::<Vec<RowContent>>();
+    let (in_trash, mut rows) = futures::try_join!(client.data_source_in_trash(&schema), rows)?;
     complete_truncated(client, &schema.properties, &mut rows).await?;
     Ok(SourceSnapshot {
         title: schema.title_text(),
         schema: schema.properties,
         rows: Arc::new(rows),
+        in_trash,
     })
 }
 
@@ -88,46 +102,85 @@ pub(super) async fn locate_target(
 }
 
 /// Reads the target side of a pair: its link row and, when it exists, the target.
+///
+/// A recorded copy in the trash is read as the copy a run made again in its place, when there
+/// is one (a run with `--recreate` that stopped before recording it); else it is
+/// [`Trashed::Copy`], unless this run recreates such copies: then the pair is read as having no
+/// copy (the plan makes a new one, with every row, and records it).
 pub(super) async fn read_target(
     candidate: &Candidate,
     run: &RunContext<'_>,
-) -> Result<(Option<TargetSnapshot>, Option<crate::sync::links::SyncLink>)> {
-    let (target_ids, link) = locate_target(candidate, run).await?;
-    let target = match target_ids {
-        None => None,
-        Some((database, data_source)) => {
-            let schema = match candidate.target.data_source(data_source).await {
-                Ok(schema) => schema,
-                Err(Error::NotFound(_)) => {
-                    return Err(Error::Registry(format!(
-                        "the target data source {data_source} recorded in system-sync-links cannot be read: \
-                         it was deleted, or unshared from the environment's integration; share it again, or \
-                         clear the link row to create a new target"
-                    )));
-                }
-                Err(error) => return Err(error),
-            };
-            candidate.protected.refuse(
-                data_source,
-                Some(&schema.title_text()),
-                &schema.properties,
-            )?;
-            let mut rows: Vec<RowContent> = candidate
-                .target
-                .query_all(data_source, None, &[])
-                .map_ok(|page| RowContent::from(&page))
-                .try_collect()
-                .await?;
-            complete_truncated(&candidate.target, &schema.properties, &mut rows).await?;
-            Some(TargetSnapshot {
-                database,
-                data_source,
-                schema: schema.properties,
-                rows,
-            })
-        }
+) -> std::result::Result<(Option<TargetSnapshot>, Option<crate::sync::links::SyncLink>), SideError>
+{
+    let (target_ids, link) = locate_target(candidate, run)
+        .await
+        .map_err(SideError::Target)?;
+    let Some(ids) = target_ids else {
+        return Ok((None, link));
     };
-    Ok((target, link))
+    if let Some(target) = read_copy(candidate, ids).await.map_err(SideError::Target)? {
+        return Ok((Some(target), link));
+    }
+    let remade = match remade_copy(candidate).await.map_err(SideError::Target)? {
+        Some(remade) => read_copy(candidate, remade)
+            .await
+            .map_err(SideError::Target)?,
+        None => None,
+    };
+    match remade {
+        Some(target) => Ok((Some(target), link)),
+        None if run.options.recreate => Ok((None, link)),
+        None => Err(SideError::InTrash(Trashed::Copy(ids.0))),
+    }
+}
+
+/// The live copy marked as the pair's under the environment's parent page, made in place of a
+/// recorded copy that is in the trash (a copy in the trash is never one).
+pub(super) async fn remade_copy(
+    candidate: &Candidate,
+) -> Result<Option<(crate::ids::DatabaseId, DataSourceId)>> {
+    find_marked_target(&candidate.target, candidate.target_parent, &candidate.pair).await
+}
+
+/// Reads a pair's copy: its schema and rows, or `None` when it is in the trash.
+async fn read_copy(
+    candidate: &Candidate,
+    (database_id, data_source): (crate::ids::DatabaseId, DataSourceId),
+) -> Result<Option<TargetSnapshot>> {
+    let client = &candidate.target;
+    let rows = client
+        .query_all(data_source, None, &[])
+        .map_ok(|page| RowContent::from(&page))
+        .try_collect::<Vec<RowContent>>();
+    // Read at once; their errors are taken in this order, so that a copy deleted or unshared
+    // is said as such, and a copy in the trash is that whatever its rows' read answered.
+    let (schema, database, rows) = futures::join!(
+        client.data_source(data_source),
+        client.database(database_id),
+        rows
+    );
+    let schema = schema.map_err(|error| match error {
+        Error::NotFound(_) => Error::Registry(format!(
+            "the target data source {data_source} recorded in system-sync-links cannot be read: \
+             it was deleted, or unshared from the environment's integration; share it again, or \
+             clear the link row to create a new target"
+        )),
+        other => other,
+    })?;
+    if database?.in_trash() || schema.in_trash() {
+        return Ok(None);
+    }
+    let mut rows = rows?;
+    candidate
+        .protected
+        .refuse(data_source, Some(&schema.title_text()), &schema.properties)?;
+    complete_truncated(client, &schema.properties, &mut rows).await?;
+    Ok(Some(TargetSnapshot {
+        database: database_id,
+        data_source,
+        schema: schema.properties,
+        rows,
+    }))
 }
 
 /// The snapshot of a pair: its source (shared, unless its references are made portable for
@@ -187,6 +240,9 @@ pub(super) enum SideError {
     /// The target could not be read.
     #[error("the copy could not be read: {0}")]
     Target(Error),
+    /// The source or the copy is in the trash.
+    #[error("{0}")]
+    InTrash(Trashed),
 }
 
 /// A source being read, awaited by every pair that copies it.

@@ -28,6 +28,10 @@ pub(crate) struct TwoWayRead {
     pub(crate) snapshot: TwoWaySnapshot,
     /// The control database's title.
     pub(crate) title: String,
+    /// Whether the control database is in the trash (then nothing may be written).
+    pub(crate) control_in_trash: bool,
+    /// Whether the environment's copy is in the trash (then it is read as empty).
+    pub(crate) environment_in_trash: bool,
 }
 
 /// Every live row of a data source, converted as it is read.
@@ -45,14 +49,16 @@ async fn live_rows(
 
 /// The rows named by `wanted` that are not live, fetched by ID, at most `concurrency` at once:
 /// those in the trash are returned, those live after all (read-after-write lag) are added to
-/// `live`.
+/// `live`, and the IDs of those that are rows of another data source than `data_source` (a copy
+/// made before this one, say) are returned apart: they are no rows of this pair.
 async fn named_rows(
     client: &NotionClient,
+    data_source: DataSourceId,
     wanted: Vec<PageId>,
     live: &mut Vec<TwoWayRow>,
     concurrency: usize,
     convert: impl Fn(&Page) -> TwoWayRow,
-) -> Result<Vec<TwoWayRow>> {
+) -> Result<(Vec<TwoWayRow>, HashSet<PageId>)> {
     let pages: Vec<Option<Page>> = stream::iter(wanted)
         .map(|id| async move {
             match client.page(id).await {
@@ -65,14 +71,20 @@ async fn named_rows(
         .try_collect()
         .await?;
     let mut trashed = Vec::new();
+    let mut foreign = HashSet::new();
     for page in pages.iter().flatten() {
-        if page.in_trash() {
+        if page
+            .data_source_id()
+            .is_some_and(|parent| parent != data_source)
+        {
+            foreign.insert(page.id);
+        } else if page.in_trash() {
             trashed.push(convert(page));
         } else {
             live.push(convert(page));
         }
     }
-    Ok(trashed)
+    Ok((trashed, foreign))
 }
 
 /// Reads both sides of a two-way pair. `target` is the environment's database and data source,
@@ -98,6 +110,11 @@ pub(crate) async fn read_two_way(
         }
     };
     let control_side = async {
+        let schema = async {
+            let schema = schema.await?;
+            let in_trash = control.data_source_in_trash(&schema).await?;
+            Ok((schema, in_trash))
+        };
         futures::try_join!(
             schema,
             live_rows(control, control_source, |p| TwoWayRow::control(p, env_row)),
@@ -105,18 +122,22 @@ pub(crate) async fn read_two_way(
     };
     let environment_side = async {
         match target {
-            None => Ok((None, Vec::new())),
-            Some((_, data_source)) => {
-                let (schema, rows) = futures::try_join!(
+            None => Ok((None, false, Vec::new())),
+            Some((database, data_source)) => {
+                let (schema, database, rows) = futures::try_join!(
                     environment.data_source(data_source),
+                    environment.database(database),
                     live_rows(environment, data_source, TwoWayRow::environment),
                 )?;
-                Ok((Some(schema.properties), rows))
+                let in_trash = schema.in_trash() || database.in_trash();
+                Ok((Some(schema.properties), in_trash, rows))
             }
         }
     };
-    let ((control_schema, mut control_rows), (environment_schema, mut environment_rows)) =
-        futures::try_join!(control_side, environment_side)?;
+    let (
+        ((control_schema, control_in_trash), mut control_rows),
+        (environment_schema, environment_in_trash, mut environment_rows),
+    ) = futures::try_join!(control_side, environment_side)?;
     let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
     let live_environment: HashSet<PageId> = environment_rows.iter().map(|r| r.content.id).collect();
     let missing_environment: Vec<PageId> = control_rows
@@ -130,30 +151,47 @@ pub(crate) async fn read_two_way(
         .filter(|id| !live_control.contains(id))
         .collect();
     let environment_named = async {
-        if target.is_some() {
-            named_rows(
-                environment,
-                missing_environment,
-                &mut environment_rows,
-                concurrency,
-                TwoWayRow::environment,
-            )
-            .await
-        } else {
-            Ok(Vec::new())
+        match target {
+            Some((_, data_source)) => {
+                named_rows(
+                    environment,
+                    data_source,
+                    missing_environment,
+                    &mut environment_rows,
+                    concurrency,
+                    TwoWayRow::environment,
+                )
+                .await
+            }
+            None => Ok((Vec::new(), HashSet::new())),
         }
     };
     let control_named = named_rows(
         control,
+        control_source,
         missing_control,
         &mut control_rows,
         concurrency,
         |p| TwoWayRow::control(p, env_row),
     );
-    let (environment_trashed, control_trashed) =
+    let ((environment_trashed, environment_foreign), (control_trashed, _)) =
         futures::try_join!(environment_named, control_named)?;
+    // A control row's link to a row of no copy of this pair (there is no copy, or the row is one
+    // of a copy made before this one) links nothing: the row is new to this copy, and made there
+    // with every other row.
+    for row in &mut control_rows {
+        if target.is_none()
+            || row
+                .link
+                .is_some_and(|link| environment_foreign.contains(&link))
+        {
+            row.link = None;
+        }
+    }
     Ok(TwoWayRead {
         title: control_schema.title_text(),
+        control_in_trash,
+        environment_in_trash,
         snapshot: TwoWaySnapshot {
             pair: pair.clone(),
             control_schema: control_schema.properties,
