@@ -159,3 +159,26 @@ def test_people_the_environment_lacks_can_be_written_as_names(demo):
     assert (tasks["created"], tasks["updated"]) == (0, unmatched)
     again = client.sync(execute=True, people_fallback="names")
     assert again.writes == 0
+
+
+def test_a_source_in_the_trash_needs_a_person_and_nothing_is_written_to_its_copy(demo):
+    from notion_client import Client as Sdk
+
+    fake, info, client = demo
+    client.sync(execute=True)
+    with Sdk(auth=info["control_token"], base_url=fake.serve(), notion_version="2025-09-03") as sdk:
+        found = sdk.search(query="Tasks", filter={"property": "object", "value": "data_source"})
+        tasks = next(r for r in found["results"] if r["title"][0]["plain_text"] == "Tasks")
+        database = tasks["parent"]["database_id"]
+        sdk.databases.update(database, in_trash=True)
+        fake.clear_request_log()
+        report = client.sync(execute=True, recreate=True)  # recreate is for copies, not sources
+        causes = {n["pair"]: n["cause"] for n in report.needs_person}
+        assert causes["Tasks → VibeVessel Client Workspace"] == "source-in-trash"
+        assert report.exit_status == 3
+        assert pair(report, "Tasks")["trashed"] == 0 and not writes(fake)
+        # Restored, the source is synced again: nothing changed, nothing written.
+        sdk.databases.update(database, in_trash=False)
+    again = client.sync(execute=True)
+    assert "source-in-trash" not in {n["cause"] for n in again.needs_person}
+    assert again.writes == 0
