@@ -1422,3 +1422,185 @@ async fn a_refused_write_at_any_point_of_a_body_update_never_empties_it_and_the_
         assert_eq!(tasks(&again).writes, 0, "write {n}");
     }
 }
+
+/// The workspace of a client's token, from `GET /v1/users/me`.
+async fn workspace_of(client: &NotionClient) -> notion_xws_core::WorkspaceId {
+    match client.me().await.unwrap().kind {
+        Some(notion_xws_core::model::UserKind::Bot(Some(bot))) => bot.workspace_id.unwrap(),
+        other => panic!("not a bot: {other:?}"),
+    }
+}
+
+/// The mentions of a converted body's rich text, as request JSON, in order.
+fn mentions_in(body: &[BlockNode]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for node in body {
+        let kind = node.block["type"].as_str().unwrap_or_default();
+        if let Some(items) = node.block[kind]["rich_text"].as_array() {
+            out.extend(
+                items
+                    .iter()
+                    .filter(|i| i["type"] == "mention")
+                    .map(|i| i["mention"].clone()),
+            );
+        }
+        out.extend(mentions_in(&node.children));
+    }
+    out
+}
+
+#[tokio::test(start_paused = true)]
+async fn mentions_of_people_and_rows_point_at_their_counterparts_and_stay_unchanged() {
+    let (world, rows) = world(3, true).await;
+    let control = world.client();
+    let acme = acme_client(&world).await;
+    let ann = world
+        .fake
+        .add_user(world.control.workspace_id, "Ann", "ann@seren.media")
+        .unwrap();
+    let bob = world
+        .fake
+        .add_user(world.control.workspace_id, "Bob", "bob@seren.media")
+        .unwrap();
+    let ann_acme = world
+        .fake
+        .add_user(workspace_of(&acme).await, "Ann A.", "ANN@seren.media")
+        .unwrap();
+    let outside = id(&ok(
+        &world.fake,
+        Method::Post,
+        "/v1/pages",
+        world.token(),
+        Some(json!({"parent": {"page_id": world.library}, "properties": {"title": {"title": text("Brand book")}}})),
+    )
+    .await);
+    let mentions = json!([
+        {"type": "mention", "mention": {"type": "user", "user": {"id": ann.to_string()}}},
+        {"type": "text", "text": {"content": " and "}},
+        {"type": "mention", "mention": {"type": "user", "user": {"id": bob.to_string()}}},
+        {"type": "text", "text": {"content": " see "}},
+        {"type": "mention", "mention": {"type": "page", "page": {"id": rows[1].to_string()}}, "annotations": {"bold": true}},
+        {"type": "text", "text": {"content": " and "}},
+        {"type": "mention", "mention": {"type": "page", "page": {"id": rows[2].to_string()}}},
+        {"type": "text", "text": {"content": " by "}},
+        {"type": "mention", "mention": {"type": "date", "date": {"start": "2026-12-24", "end": "2026-12-26"}}},
+        {"type": "text", "text": {"content": ", after "}},
+        {"type": "mention", "mention": {"type": "page", "page": {"id": outside}}},
+    ]);
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/blocks/{}/children", rows[0]),
+        world.token(),
+        Some(json!({"children": [
+            {"paragraph": {"rich_text": mentions}},
+            {"paragraph": {"rich_text": text("a second block")}},
+        ]})),
+    )
+    .await;
+
+    let first = run(&world).await;
+    assert!(
+        tasks(&first)
+            .notes
+            .iter()
+            .any(|n| n.contains("3 mention(s) of people or rows pointed at their counterpart")),
+        "{:?}",
+        tasks(&first).notes
+    );
+    let (_, target_rows) = targets(&world, &rows).await;
+    let read = read_body(&acme, BlockId::from(target_rows[0]))
+        .await
+        .unwrap();
+    let paragraph = read[0].block.content.as_ref().unwrap()["rich_text"].clone();
+    let kinds: Vec<(&str, &str)> = paragraph
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["type"].as_str().unwrap(),
+                i["plain_text"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("mention", "@Ann A."),
+            ("text", " and "),
+            ("text", "@Bob"),
+            ("text", " see "),
+            ("mention", "Row 1"),
+            ("text", " and "),
+            ("mention", "Row 2"),
+            ("text", " by "),
+            ("mention", "2026-12-24 → 2026-12-26"),
+            ("text", ", after "),
+            ("text", "Brand book"),
+        ],
+        "{paragraph:#}"
+    );
+    let items = paragraph.as_array().unwrap();
+    assert_eq!(items[0]["mention"]["user"]["id"], ann_acme.to_string());
+    assert_eq!(
+        items[4]["mention"]["page"]["id"],
+        target_rows[1].to_string()
+    );
+    assert_eq!(items[4]["annotations"]["bold"], true);
+    assert_eq!(
+        items[6]["mention"]["page"]["id"],
+        target_rows[2].to_string()
+    );
+    assert_eq!(items[8]["mention"]["date"]["end"], "2026-12-26");
+    // The page the environment does not have links to the original.
+    assert!(
+        items[10]["text"]["link"]["url"]
+            .as_str()
+            .unwrap()
+            .contains(&outside.replace('-', "")),
+        "{:#}",
+        items[10]
+    );
+
+    // A minute later the second block changes: the paragraph of mentions reads back as the
+    // source's converts, so it is not written again.
+    tokio::time::advance(Duration::from_secs(90)).await;
+    let second_block = read_body(&control, BlockId::from(rows[0])).await.unwrap()[1]
+        .block
+        .id;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/blocks/{second_block}"),
+        world.token(),
+        Some(json!({"paragraph": {"rich_text": text("a second block, edited")}})),
+    )
+    .await;
+    world.fake.clear_request_log();
+    run(&world).await;
+    let log = world.fake.request_log();
+    let paths: Vec<String> = writes_in(&log)
+        .iter()
+        .map(|r| format!("{:?} {}", r.method, r.path))
+        .collect();
+    assert_eq!(paths.len(), 2, "the block and the marker: {paths:#?}");
+    let block = read_body(&acme, BlockId::from(target_rows[0]))
+        .await
+        .unwrap()[1]
+        .block
+        .id;
+    assert!(
+        paths.contains(&format!("Patch /v1/blocks/{block}")),
+        "{paths:#?}"
+    );
+    let source_converted = {
+        let read = read_body(&control, BlockId::from(rows[0])).await.unwrap();
+        mentions_in(&convert(&read, &mut Losses::default()))
+    };
+    assert_eq!(
+        source_converted.len(),
+        1,
+        "only the date stays a mention unmapped"
+    );
+}

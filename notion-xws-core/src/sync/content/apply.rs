@@ -19,6 +19,7 @@ use crate::sync::values::HOSTED_FILE_PLACEHOLDER;
 
 use super::body::read_body;
 use super::convert::{BlockNode, Losses, body_hash, convert_with_media, note};
+use super::mentions::MentionMap;
 use super::update::{Media, Update, target_tree};
 use super::{BodyCheck, ContentMarker};
 
@@ -144,8 +145,8 @@ pub(super) async fn copy_body(
     check: &BodyCheck,
     target_row: PageId,
     fresh: bool,
-    source: &NotionClient,
-    target: &NotionClient,
+    (source, target): (&NotionClient, &NotionClient),
+    mentions: &MentionMap,
     options: &ExecuteOptions,
 ) -> Result<BodyResult> {
     let read_at = Instant::now();
@@ -153,7 +154,7 @@ pub(super) async fn copy_body(
     let read = read_body(source, BlockId::from(check.source)).await?;
     let mut losses = Losses::default();
     let mut media = Vec::new();
-    let body = convert_with_media(&read, &mut losses, &mut media);
+    let body = convert_with_media(&read, mentions, &mut losses, &mut media);
     let mut marker = ContentMarker {
         source_edited: check.source_edited.clone(),
         hash: body_hash(&body),
@@ -231,12 +232,14 @@ async fn remove_blocks(target: &NotionClient, blocks: &[BlockId]) -> Result<()> 
 }
 
 /// Looks at the bodies of `checks`: each read from `source`, and copied to `target` when it
-/// changed. `created` maps source rows to the target rows this run created.
+/// changed. `created` maps source rows to the target rows this run created; `mentions` says
+/// which mentions name people and rows the target has.
 pub async fn apply_bodies(
     checks: &[BodyCheck],
     source: &NotionClient,
     target: &NotionClient,
     created: &HashMap<PageId, PageId>,
+    mentions: &MentionMap,
     options: &ExecuteOptions,
 ) -> BodyOutcome {
     let mut outcome = BodyOutcome::default();
@@ -251,7 +254,7 @@ pub async fn apply_bodies(
             };
             (
                 check,
-                copy_body(check, row, fresh, source, target, options).await,
+                copy_body(check, row, fresh, (source, target), mentions, options).await,
             )
         })
         .collect();

@@ -12,6 +12,8 @@ use crate::model::Block;
 use crate::sync::files::{HostedMedia, hosted_url};
 use crate::sync::values::HOSTED_FILE_PLACEHOLDER;
 
+use super::mentions::MentionMap;
+
 use super::request::{
     FILE_BLOCKS, Unsendable, WRITTEN_BLOCKS, block_request, external_media_request, media_extras,
     takes_children,
@@ -62,6 +64,9 @@ pub struct Losses {
     pub mentions_flattened: usize,
     /// Mentions of pages, databases and links written as their text linked to the original.
     pub mentions_linked: usize,
+    /// Mentions of people and rows pointed at their counterpart in the target (no loss: counted
+    /// for the report).
+    pub mentions_kept: usize,
     /// Column layouts and synced blocks replaced by their content.
     pub unwrapped: usize,
 }
@@ -74,6 +79,7 @@ impl Losses {
         }
         self.mentions_flattened += other.mentions_flattened;
         self.mentions_linked += other.mentions_linked;
+        self.mentions_kept += other.mentions_kept;
         self.unwrapped += other.unwrapped;
     }
 
@@ -102,6 +108,13 @@ impl Losses {
                 "page content: {} mention(s) of pages, databases or links written as a link to \
                  the original",
                 self.mentions_linked
+            ));
+        }
+        if self.mentions_kept > 0 {
+            notes.push(format!(
+                "page content: {} mention(s) of people or rows pointed at their counterpart in \
+                 the target workspace",
+                self.mentions_kept
             ));
         }
         if self.unwrapped > 0 {
@@ -161,19 +174,20 @@ pub(super) fn file_name(content: &Value) -> Option<String> {
 /// Turns a body read from the source into the blocks to write. See the
 /// [module documentation](crate::sync::content).
 pub fn convert(blocks: &[SourceBlock], losses: &mut Losses) -> Vec<BlockNode> {
-    convert_with_media(blocks, losses, &mut Vec::new())
+    convert_with_media(blocks, &MentionMap::default(), losses, &mut Vec::new())
 }
 
 /// [`convert`], and the hosted files of its media blocks: one [`HostedMedia`] per placeholder
 /// of the body, in the order of the body (each block before its children, then the next).
 pub fn convert_with_media(
     blocks: &[SourceBlock],
+    mentions: &MentionMap,
     losses: &mut Losses,
     media: &mut Vec<HostedMedia>,
 ) -> Vec<BlockNode> {
     let mut out = Vec::with_capacity(blocks.len());
     for source in blocks {
-        convert_one(source, losses, media, &mut out);
+        convert_one(source, mentions, losses, media, &mut out);
     }
     out
 }
@@ -185,12 +199,13 @@ pub(super) fn media_placeholder(
     kind: &str,
     content: &Value,
     name: &str,
+    mentions: &MentionMap,
     losses: &mut Losses,
 ) -> Result<Value, Unsendable> {
     let mut payload = Map::new();
     payload.insert("type".into(), json!(HOSTED_FILE_PLACEHOLDER));
     payload.insert(HOSTED_FILE_PLACEHOLDER.into(), json!({ "name": name }));
-    media_extras(kind, content, losses, &mut payload)?;
+    media_extras(kind, content, mentions, losses, &mut payload)?;
     Ok(Value::Object(payload))
 }
 
@@ -227,6 +242,7 @@ fn over_limits(kind: &str) -> String {
 /// takes them), a placeholder for a hosted file, its content for a layout, or a note.
 pub(super) fn convert_one(
     source: &SourceBlock,
+    mentions: &MentionMap,
     losses: &mut Losses,
     media: &mut Vec<HostedMedia>,
     out: &mut Vec<BlockNode>,
@@ -241,10 +257,11 @@ pub(super) fn convert_one(
             .map(str::to_owned)
     };
     match kind {
-        _ if WRITTEN_BLOCKS.contains(&kind) => match block_request(kind, content, losses) {
+        _ if WRITTEN_BLOCKS.contains(&kind) => match block_request(kind, content, mentions, losses)
+        {
             Ok(payload) => {
                 let children = if takes_children(kind) {
-                    convert_with_media(&source.children, losses, media)
+                    convert_with_media(&source.children, mentions, losses, media)
                 } else {
                     Vec::new()
                 };
@@ -262,7 +279,12 @@ pub(super) fn convert_one(
                 out.push(note(&over_limits(kind), Some(&why), losses));
                 // What it held is still copied, after the note.
                 if kind != "table" {
-                    out.extend(convert_with_media(&source.children, losses, media));
+                    out.extend(convert_with_media(
+                        &source.children,
+                        mentions,
+                        losses,
+                        media,
+                    ));
                 }
             }
         },
@@ -271,13 +293,13 @@ pub(super) fn convert_one(
             let content = content.unwrap_or(&empty);
             let hosted = content.get("type").and_then(Value::as_str);
             if hosted == Some("external") {
-                match external_media_request(kind, content, losses) {
+                match external_media_request(kind, content, mentions, losses) {
                     Ok(payload) => out.push(BlockNode::leaf(json!({"type": kind, kind: payload}))),
                     Err(Unsendable(why)) => out.push(note(&over_limits(kind), Some(&why), losses)),
                 }
             } else if let Some(url) = hosted_url(content) {
                 let name = file_name(content).unwrap_or_else(|| kind.to_owned());
-                match media_placeholder(kind, content, &name, losses) {
+                match media_placeholder(kind, content, &name, mentions, losses) {
                     Ok(payload) => {
                         out.push(BlockNode::leaf(json!({"type": kind, kind: payload})));
                         media.push(HostedMedia {
@@ -303,7 +325,7 @@ pub(super) fn convert_one(
                 losses.unwrapped += 1;
             }
             for child in &source.children {
-                convert_one(child, losses, media, out);
+                convert_one(child, mentions, losses, media, out);
             }
         }
         "synced_block" if source.unreadable => {
@@ -316,7 +338,7 @@ pub(super) fn convert_one(
         "synced_block" => {
             losses.unwrapped += 1;
             for child in &source.children {
-                convert_one(child, losses, media, out);
+                convert_one(child, mentions, losses, media, out);
             }
         }
         "child_page" => out.push(note("child page", text_of("title").as_deref(), losses)),

@@ -5,9 +5,11 @@
 //! append ([`convert`]: each block rebuilt in its type's request form as Notion's request types
 //! define it ([`block_request`], [`rich_text_request`]), so ids, times, authors, `plain_text`,
 //! `href` and `null`s where a request takes none are never sent; date mentions kept, mentions of
-//! pages, databases and links of the source workspace written as their text linked to the
-//! original (and a `link_to_page` as a paragraph linking to it), other mentions (users) as their
-//! text; text over Notion's 2,000 characters split; blocks the API cannot
+//! people and rows pointed at their counterparts in the target ([`MentionMap`]: the member with
+//! the same email, the row's copy), other mentions of pages, databases and links of the source
+//! workspace written as their text linked to the original (and a `link_to_page` as a paragraph
+//! linking to it), other mentions (people the target lacks) as their text; text over Notion's
+//! 2,000 characters split; blocks the API cannot
 //! create — child pages and databases, link previews, unsupported blocks, types not known
 //! yet — and blocks over Notion's limits replaced by a grey paragraph saying what was
 //! not copied, and counted in the pair's notes; column layouts and synced blocks replaced by
@@ -59,6 +61,7 @@
 mod apply;
 mod body;
 mod convert;
+mod mentions;
 mod request;
 #[cfg(test)]
 mod tests;
@@ -82,6 +85,7 @@ pub use self::body::{
     append_nodes, clear_body, read_body, write_body,
 };
 pub use self::convert::{BlockNode, Losses, SourceBlock, body_hash, convert, convert_with_media};
+pub use self::mentions::MentionMap;
 pub use self::request::{
     FILE_BLOCKS, MAX_EXPRESSION, MAX_RICH_TEXT_ITEMS, MAX_TEXT, MAX_URL, Unsendable,
     WRITTEN_BLOCKS, block_request, rich_text_request, split_text, takes_children,

@@ -14,6 +14,8 @@
 use serde_json::{Map, Value, json};
 
 use super::convert::Losses;
+use super::mentions::MentionMap;
+use crate::ids::{PageId, UserId};
 
 /// The most characters in one text segment's `content` (Notion counts UTF-16 code units).
 pub const MAX_TEXT: usize = 2000;
@@ -151,6 +153,7 @@ pub fn takes_children(kind: &str) -> bool {
 pub fn block_request(
     kind: &str,
     content: Option<&Value>,
+    mentions: &MentionMap,
     losses: &mut Losses,
 ) -> Result<Map<String, Value>, Unsendable> {
     let fields = request_fields(kind)
@@ -159,7 +162,7 @@ pub fn block_request(
     for &(key, field, need) in fields {
         let read = content.and_then(|c| c.get(key)).filter(|v| !v.is_null());
         let value = match read {
-            Some(read) => field_request(key, field, read, losses)?,
+            Some(read) => field_request(key, field, read, mentions, losses)?,
             None => None,
         };
         match (value, need) {
@@ -185,10 +188,11 @@ fn field_request(
     key: &str,
     field: Field,
     read: &Value,
+    mentions: &MentionMap,
     losses: &mut Losses,
 ) -> Result<Option<Value>, Unsendable> {
     Ok(match field {
-        RichText => Some(Value::Array(rich_text_request(read, losses)?)),
+        RichText => Some(Value::Array(rich_text_request(read, mentions, losses)?)),
         Text => read.as_str().map(|s| json!(s)),
         Bool => read.as_bool().map(Value::Bool),
         Count => read.as_u64().map(|n| json!(n)),
@@ -214,7 +218,7 @@ fn field_request(
             Some(cells) => Some(Value::Array(
                 cells
                     .iter()
-                    .map(|cell| rich_text_request(cell, losses).map(Value::Array))
+                    .map(|cell| rich_text_request(cell, mentions, losses).map(Value::Array))
                     .collect::<Result<_, _>>()?,
             )),
             None => None,
@@ -246,6 +250,7 @@ pub(super) fn icon_request(read: &Value) -> Option<Value> {
 pub(super) fn external_media_request(
     kind: &str,
     content: &Value,
+    mentions: &MentionMap,
     losses: &mut Losses,
 ) -> Result<Map<String, Value>, Unsendable> {
     let url = content
@@ -259,7 +264,7 @@ pub(super) fn external_media_request(
     let mut out = Map::new();
     out.insert("type".into(), json!("external"));
     out.insert("external".into(), json!({ "url": url }));
-    media_extras(kind, content, losses, &mut out)?;
+    media_extras(kind, content, mentions, losses, &mut out)?;
     Ok(out)
 }
 
@@ -267,13 +272,14 @@ pub(super) fn external_media_request(
 pub(super) fn media_extras(
     kind: &str,
     content: &Value,
+    mentions: &MentionMap,
     losses: &mut Losses,
     out: &mut Map<String, Value>,
 ) -> Result<(), Unsendable> {
     if let Some(caption) = content.get("caption").filter(|c| !c.is_null()) {
         out.insert(
             "caption".into(),
-            Value::Array(rich_text_request(caption, losses)?),
+            Value::Array(rich_text_request(caption, mentions, losses)?),
         );
     }
     if kind == "file"
@@ -291,7 +297,11 @@ pub(super) fn media_extras(
 /// `href`. A text over [`MAX_TEXT`]
 /// characters becomes several segments of the same style; more than [`MAX_RICH_TEXT_ITEMS`]
 /// items, or an equation over [`MAX_EXPRESSION`] characters, is [`Unsendable`].
-pub fn rich_text_request(read: &Value, losses: &mut Losses) -> Result<Vec<Value>, Unsendable> {
+pub fn rich_text_request(
+    read: &Value,
+    mentions: &MentionMap,
+    losses: &mut Losses,
+) -> Result<Vec<Value>, Unsendable> {
     let Some(items) = read.as_array() else {
         return Ok(Vec::new());
     };
@@ -333,7 +343,9 @@ pub fn rich_text_request(read: &Value, losses: &mut Losses) -> Result<Vec<Value>
                 }
                 out.push(Value::Object(segment));
             }
-            Some("mention") => mention_request(item, annotations.as_ref(), losses, &mut out),
+            Some("mention") => {
+                mention_request(item, annotations.as_ref(), mentions, losses, &mut out)
+            }
             _ => {
                 losses.mentions_flattened += 1;
                 push_text(&mut out, plain_text(item), None, annotations.as_ref());
@@ -357,35 +369,59 @@ fn plain_text(item: &Value) -> &str {
 }
 
 /// A mention in its request form, into `out`: a date stays a date mention (`DateRequest`:
-/// `start`, and `end` and `time_zone` when set); a page, a database or a link (objects or URLs
-/// of the source workspace) becomes its text linked to what it named (its `href`), counted in
-/// `losses.mentions_linked`; anything else (a user, a custom emoji, a template mention, a kind
-/// not known yet) its text, counted in `losses.mentions_flattened`.
+/// `start`, and `end` and `time_zone` when set); a person the target has (by email, through
+/// `mentions`) stays a mention of that member, and a row whose copy the target has a mention of
+/// the copy, counted in `losses.mentions_kept`; another page, a database or a link (objects or
+/// URLs of the source workspace) becomes its text linked to what it named (its `href`),
+/// counted in `losses.mentions_linked`; anything else (a person the target lacks, a custom
+/// emoji, a template mention, a kind not known yet) its text, counted in
+/// `losses.mentions_flattened`.
 fn mention_request(
     item: &Value,
     annotations: Option<&Value>,
+    mentions: &MentionMap,
     losses: &mut Losses,
     out: &mut Vec<Value>,
 ) {
     let mention = item.get("mention");
     let kind = mention.and_then(|m| m.get("type")).and_then(Value::as_str);
+    let named = |key: &str| {
+        mention
+            .and_then(|m| m.pointer(&format!("/{key}/id")))
+            .and_then(Value::as_str)
+    };
     let date = mention.and_then(|m| m.get("date"));
-    if kind == Some("date")
-        && let Some(start) = date.and_then(|d| d.get("start")).and_then(Value::as_str)
-    {
-        let mut request = Map::new();
-        request.insert("start".into(), json!(start));
-        for key in ["end", "time_zone"] {
-            if let Some(value) = date.and_then(|d| d.get(key)).and_then(Value::as_str) {
-                request.insert(key.into(), json!(value));
-            }
+    let kept = match kind {
+        Some("date") => date
+            .and_then(|d| d.get("start"))
+            .and_then(Value::as_str)
+            .map(|start| {
+                let mut request = Map::new();
+                request.insert("start".into(), json!(start));
+                for key in ["end", "time_zone"] {
+                    if let Some(value) = date.and_then(|d| d.get(key)).and_then(Value::as_str) {
+                        request.insert(key.into(), json!(value));
+                    }
+                }
+                json!({"type": "date", "date": Value::Object(request)})
+            }),
+        Some("user") => named("user")
+            .and_then(|id| UserId::parse(id).ok())
+            .and_then(|user| mentions.user(user))
+            .map(|user| json!({"type": "user", "user": {"id": user.to_string()}})),
+        Some("page") => named("page")
+            .and_then(|id| PageId::parse(id).ok())
+            .and_then(|page| mentions.page(page))
+            .map(|page| json!({"type": "page", "page": {"id": page.to_string()}})),
+        _ => None,
+    };
+    if let Some(request) = kept {
+        if kind != Some("date") {
+            losses.mentions_kept += 1;
         }
         let mut segment = Map::new();
         segment.insert("type".into(), json!("mention"));
-        segment.insert(
-            "mention".into(),
-            json!({"type": "date", "date": Value::Object(request)}),
-        );
+        segment.insert("mention".into(), request);
         if let Some(annotations) = annotations {
             segment.insert("annotations".into(), annotations.clone());
         }

@@ -166,11 +166,13 @@ fn hosted_media_hash_by_name_and_place_not_by_signed_url() {
     let (mut first, mut again) = (Vec::new(), Vec::new());
     let body = convert_with_media(
         &read("20260704T090000Z"),
+        &MentionMap::default(),
         &mut Losses::default(),
         &mut first,
     );
     let later = convert_with_media(
         &read("20260704T100000Z"),
+        &MentionMap::default(),
         &mut Losses::default(),
         &mut again,
     );
@@ -219,6 +221,7 @@ fn re_imported_media_reference_their_upload_and_failed_ones_become_notes() {
             hosted("pdf", "b.pdf", "x"),
             paragraph("kept"),
         ],
+        &MentionMap::default(),
         &mut losses,
         &mut media,
     );

@@ -26,6 +26,7 @@ use crate::sync::values::HOSTED_FILE_PLACEHOLDER;
 use super::apply::{MediaOutcome, fill_one, is_media_placeholder};
 use super::body::{Position, append_nodes};
 use super::convert::{BlockNode, Losses, SourceBlock, canonical_json, canonical_node, convert_one};
+use super::mentions::MentionMap;
 use super::request::FILE_BLOCKS;
 
 /// A block of the target's body as read: its ID, its content as the sync writes it (`None`
@@ -51,7 +52,13 @@ pub fn target_tree(read: &[SourceBlock]) -> Vec<TargetBlock> {
                 unreadable: block.unreadable,
             };
             let mut out = Vec::new();
-            convert_one(&alone, &mut Losses::default(), &mut Vec::new(), &mut out);
+            convert_one(
+                &alone,
+                &MentionMap::target(),
+                &mut Losses::default(),
+                &mut Vec::new(),
+                &mut out,
+            );
             let node = match out.as_slice() {
                 [one] if one.block["type"] == block.block.block_type.as_str() => {
                     Some(one.block.clone())

@@ -236,6 +236,14 @@ impl RefReads {
         (refs.with_source_schema(source_schema), notes)
     }
 
+    /// The people of a pair's source workspace and of its target's (each users list read once
+    /// per run; one that cannot be read is empty, and people are then not matched).
+    pub(crate) async fn people(&self, pair: &PairSides) -> (Arc<Directory>, Arc<Directory>) {
+        let (source, target) = pair.workspaces();
+        let (source, target) = futures::join!(self.directory(source), self.directory(target));
+        (source.unwrap_or_default(), target.unwrap_or_default())
+    }
+
     async fn directory(&self, workspace: Workspace) -> std::result::Result<Arc<Directory>, String> {
         match self.directories.get(&workspace) {
             Some(read) => read.clone().await,

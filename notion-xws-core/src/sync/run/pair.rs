@@ -25,7 +25,7 @@ use super::sides::{
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::registry::Direction;
-use crate::sync::content::{self, BodyCheck};
+use crate::sync::content::{self, BodyCheck, MentionMap};
 use crate::sync::files::hosted_files_in;
 use crate::sync::guard::PairStatus;
 use crate::sync::lease::{Lease, Taken};
@@ -33,8 +33,8 @@ use crate::sync::links::{self, LinksTable, SyncLink};
 use crate::sync::one_way::apply::apply_pair;
 use crate::sync::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
 use crate::sync::outcome::PairOutcome;
-use crate::sync::refs::RowMap;
 use crate::sync::refs::reads::Publisher;
+use crate::sync::refs::{PairRefs, RowMap};
 use crate::sync::report::{Attention, Cause, PairReport, PairState};
 use crate::sync::target::{CreateTarget, PairContext, ensure_target};
 use crate::sync::two_way::read::TwoWayRead;
@@ -220,7 +220,14 @@ impl PairRun<'_> {
             let (outcome, target) = apply_pair(&plan, &ctx, self.run.progress.as_ref()).await;
             let publisher = self.candidate.publisher.take();
             publish_one_way(publisher, &snapshot, &plan, target, &outcome.created_rows);
-            self.finish(&outcome, bodies.as_ref(), guard).await;
+            let own = snapshot
+                .target
+                .iter()
+                .flat_map(|t| t.rows.iter())
+                .filter_map(|row| row.key.map(|key| (key, row.id)))
+                .chain(outcome.created_rows.iter().copied());
+            self.finish(&outcome, bodies.as_ref(), guard, (&snapshot.refs, own))
+                .await;
             drop(renewal);
             if let Some(lease) = &lease {
                 release(lease, &mut self.report).await;
@@ -568,7 +575,14 @@ impl PairRun<'_> {
             Some(target.1),
             &outcome.created_rows,
         );
-        self.finish(&outcome, bodies.as_ref(), guard).await;
+        let own = read
+            .snapshot
+            .environment_rows
+            .iter()
+            .filter_map(|row| row.link.map(|key| (key, row.content.id)))
+            .chain(outcome.created_rows.iter().copied());
+        self.finish(&outcome, bodies.as_ref(), guard, (&read.snapshot.refs, own))
+            .await;
         if let (0, Some(link_row)) = (outcome.failed, link_row) {
             let result = format!(
                 "created {}, updated {}, trashed {}, conflicts {}",
@@ -633,16 +647,20 @@ impl PairRun<'_> {
         outcome: &PairOutcome,
         bodies: Option<&Vec<BodyCheck>>,
         guard: Option<String>,
+        (refs, own): (&PairRefs, impl Iterator<Item = (PageId, PageId)>),
     ) {
         let report = &mut self.report;
         report.fill(outcome);
         if let Some(checks) = bodies {
             let created = outcome.created_rows.iter().copied().collect();
+            let people = self.run.reads.people(&self.candidate.sides).await;
+            let mentions = MentionMap::of_pair(people, refs, own);
             let bodies = content::apply_bodies(
                 checks,
                 &self.candidate.source,
                 &self.candidate.target,
                 &created,
+                &mentions,
                 &self.run.options.execute_options,
             )
             .await;
