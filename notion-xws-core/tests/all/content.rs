@@ -1450,7 +1450,7 @@ fn mentions_in(body: &[BlockNode]) -> Vec<Value> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn mentions_of_people_and_rows_point_at_their_counterparts_and_stay_unchanged() {
+async fn mentions_of_people_rows_and_databases_point_at_their_counterparts_and_stay_unchanged() {
     let (world, rows) = world(3, true).await;
     let control = world.client();
     let acme = acme_client(&world).await;
@@ -1474,6 +1474,21 @@ async fn mentions_of_people_and_rows_point_at_their_counterparts_and_stay_unchan
         Some(json!({"parent": {"page_id": world.library}, "properties": {"title": {"title": text("Brand book")}}})),
     )
     .await);
+    // The copy exists before the body is written: its database is known to the run.
+    run(&world).await;
+    tokio::time::advance(Duration::from_secs(90)).await;
+    let source = control
+        .page(rows[0])
+        .await
+        .unwrap()
+        .data_source_id()
+        .unwrap();
+    let tasks_database = control
+        .data_source(source)
+        .await
+        .unwrap()
+        .database_id()
+        .unwrap();
     let mentions = json!([
         {"type": "mention", "mention": {"type": "user", "user": {"id": ann.to_string()}}},
         {"type": "text", "text": {"content": " and "}},
@@ -1486,6 +1501,8 @@ async fn mentions_of_people_and_rows_point_at_their_counterparts_and_stay_unchan
         {"type": "mention", "mention": {"type": "date", "date": {"start": "2026-12-24", "end": "2026-12-26"}}},
         {"type": "text", "text": {"content": ", after "}},
         {"type": "mention", "mention": {"type": "page", "page": {"id": outside}}},
+        {"type": "text", "text": {"content": " in "}},
+        {"type": "mention", "mention": {"type": "database", "database": {"id": tasks_database.to_string()}}},
     ]);
     ok(
         &world.fake,
@@ -1504,7 +1521,7 @@ async fn mentions_of_people_and_rows_point_at_their_counterparts_and_stay_unchan
         tasks(&first)
             .notes
             .iter()
-            .any(|n| n.contains("3 mention(s) of people or rows pointed at their counterpart")),
+            .any(|n| n.contains("4 mention(s) of people or rows pointed at their counterpart")),
         "{:?}",
         tasks(&first).notes
     );
@@ -1538,6 +1555,8 @@ async fn mentions_of_people_and_rows_point_at_their_counterparts_and_stay_unchan
             ("mention", "2026-12-24 → 2026-12-26"),
             ("text", ", after "),
             ("text", "Brand book"),
+            ("text", " in "),
+            ("mention", "Tasks"),
         ],
         "{paragraph:#}"
     );
@@ -1561,6 +1580,13 @@ async fn mentions_of_people_and_rows_point_at_their_counterparts_and_stay_unchan
             .contains(&outside.replace('-', "")),
         "{:#}",
         items[10]
+    );
+
+    let copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let copy_database = acme.data_source(copy).await.unwrap().database_id().unwrap();
+    assert_eq!(
+        items[12]["mention"]["database"]["id"],
+        copy_database.to_string()
     );
 
     // A minute later the second block changes: the paragraph of mentions reads back as the

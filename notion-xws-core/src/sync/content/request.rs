@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::convert::Losses;
 use super::mentions::MentionMap;
-use crate::ids::{PageId, UserId};
+use crate::ids::{DatabaseId, PageId, UserId};
 
 /// The most characters in one text segment's `content` (Notion counts UTF-16 code units).
 pub const MAX_TEXT: usize = 2000;
@@ -370,8 +370,8 @@ fn plain_text(item: &Value) -> &str {
 
 /// A mention in its request form, into `out`: a date stays a date mention (`DateRequest`:
 /// `start`, and `end` and `time_zone` when set); a person the target has (by email, through
-/// `mentions`) stays a mention of that member, and a row whose copy the target has a mention of
-/// the copy, counted in `losses.mentions_kept`; another page, a database or a link (objects or
+/// `mentions`) stays a mention of that member, and a row or a database whose copy the target has
+/// a mention of the copy, counted in `losses.mentions_kept`; another page, a database or a link (objects or
 /// URLs of the source workspace) becomes its text linked to what it named (its `href`),
 /// counted in `losses.mentions_linked`; anything else (a person the target lacks, a custom
 /// emoji, a template mention, a kind not known yet) its text, counted in
@@ -413,6 +413,10 @@ fn mention_request(
             .and_then(|id| PageId::parse(id).ok())
             .and_then(|page| mentions.page(page))
             .map(|page| json!({"type": "page", "page": {"id": page.to_string()}})),
+        Some("database") => named("database")
+            .and_then(|id| DatabaseId::parse(id).ok())
+            .and_then(|database| mentions.database(database))
+            .map(|database| json!({"type": "database", "database": {"id": database.to_string()}})),
         _ => None,
     };
     if let Some(request) = kept {

@@ -12,7 +12,7 @@ use futures::stream::{self, StreamExt};
 use crate::audit::AuditReport;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
-use crate::ids::{DataSourceId, PageId};
+use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::DataSource;
 use crate::registry::{Direction, Protected, Registry};
 use crate::sync::refs::reads::{PairSides, Published, Publisher, relation_order};
@@ -68,6 +68,8 @@ pub(super) struct Candidate {
     pub(super) pair: SyncPair,
     pub(super) source: NotionClient,
     pub(super) source_data_source: DataSourceId,
+    /// The database that holds the source.
+    pub(super) source_database: DatabaseId,
     pub(super) target: NotionClient,
     pub(super) target_parent: PageId,
     /// The control client, counted with the pair (its link row's writes).
@@ -218,6 +220,7 @@ pub(super) fn candidates(
                 pair,
                 source: counted(source),
                 source_data_source: resolved.data_source,
+                source_database: resolved.database,
                 target: counted(target),
                 target_parent,
                 links_client: counted(control),

@@ -3,13 +3,19 @@
 
 use serde::Serialize;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::error::Result;
+use crate::ids::{DatabaseId, PageId};
+use crate::registry::Direction;
 use crate::sync::guard::PlanOptions;
 use crate::sync::lease::{LeaseOptions, LeasesTable};
 use crate::sync::links::LinksTable;
 use crate::sync::options::{ExecuteOptions, ProgressFn};
 use crate::sync::refs::PeopleFallback;
 use crate::sync::refs::reads::RefReads;
+use crate::sync::rows::SyncPair;
 use crate::sync::two_way::ConflictPolicy;
 
 /// How a sync runs.
@@ -78,4 +84,36 @@ pub(super) struct RunContext<'a> {
     pub(super) reads: &'a RefReads,
     /// Called as row writes finish.
     pub(super) progress: Option<ProgressFn>,
+    /// The copies each workspace has of the databases of another, for the mentions of page
+    /// content ([`DatabaseCopies`]).
+    pub(super) copies: &'a DatabaseCopies,
+}
+
+/// The recorded copies of the run's pairs, by the workspace they were copied into and the
+/// way round (`true`: pulled into the control workspace from the environment): source
+/// database → copy. Every pair of the registry is here, also when a pass runs only some, so
+/// that a body converts the same on every pass.
+#[derive(Debug, Default)]
+pub(super) struct DatabaseCopies(HashMap<(PageId, bool), Arc<HashMap<DatabaseId, DatabaseId>>>);
+
+impl DatabaseCopies {
+    /// The copies of `(environment, pulled, source database, copy)` entries.
+    pub(super) fn new(
+        entries: impl IntoIterator<Item = (PageId, bool, DatabaseId, DatabaseId)>,
+    ) -> Self {
+        let mut by_side: HashMap<(PageId, bool), HashMap<DatabaseId, DatabaseId>> = HashMap::new();
+        for (environment, pulled, source, copy) in entries {
+            by_side
+                .entry((environment, pulled))
+                .or_default()
+                .insert(source, copy);
+        }
+        Self(by_side.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+    }
+
+    /// The copies a pair's target workspace has of its source workspace's databases.
+    pub(super) fn for_pair(&self, pair: &SyncPair) -> Arc<HashMap<DatabaseId, DatabaseId>> {
+        let side = (pair.environment_row, pair.direction == Direction::Pull);
+        self.0.get(&side).cloned().unwrap_or_default()
+    }
 }

@@ -26,8 +26,8 @@ mod sides;
 mod transfer;
 
 use self::candidates::{candidates, in_relation_order};
-use self::context::RunContext;
 pub use self::context::SyncOptions;
+use self::context::{DatabaseCopies, RunContext};
 use self::pair::run_pair;
 use self::sides::read_sources;
 pub use self::transfer::transfer;
@@ -148,6 +148,11 @@ async fn run_pass(
     }
     // Every pair's copy is known to the reference reads, also when only some pairs run.
     let sides: Vec<PairSides> = candidates.iter().map(|c| c.sides.clone()).collect();
+    let copies = DatabaseCopies::new(candidates.iter().filter_map(|c| {
+        let copy = links.as_ref()?.link_for(&c.pair)?.target_database?;
+        let pulled = c.pair.direction == crate::registry::Direction::Pull;
+        Some((c.pair.environment_row, pulled, c.source_database, copy))
+    }));
     let reads = RefReads::new(&sides);
     if let Some(only) = only_pairs {
         candidates.retain(|c| only.contains(&(c.pair.database_row, c.pair.environment_row)));
@@ -167,6 +172,7 @@ async fn run_pass(
         leases: leases.as_ref(),
         reads: &reads,
         progress,
+        copies: &copies,
     };
     let runs: Vec<_> = candidates
         .into_iter()

@@ -654,7 +654,8 @@ impl PairRun<'_> {
         if let Some(checks) = bodies {
             let created = outcome.created_rows.iter().copied().collect();
             let people = self.run.reads.people(&self.candidate.sides).await;
-            let mentions = MentionMap::of_pair(people, refs, own);
+            let databases = self.run.copies.for_pair(&self.candidate.pair);
+            let mentions = MentionMap::of_pair(people, refs, own, databases);
             let bodies = content::apply_bodies(
                 checks,
                 &self.candidate.source,

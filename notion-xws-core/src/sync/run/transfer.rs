@@ -2,7 +2,7 @@
 //! "transfer" mode), run as a pair without a registry.
 
 use super::candidates::{Candidate, Counted};
-use super::context::{RunContext, SyncOptions};
+use super::context::{DatabaseCopies, RunContext, SyncOptions};
 use super::pair::run_pair;
 use super::sides::shared_source;
 use std::collections::HashMap;
@@ -56,6 +56,7 @@ pub async fn transfer(
         },
         source: counted(source),
         source_data_source,
+        source_database: database,
         target: counted(target),
         target_parent,
         links_client: counted(target),
@@ -87,6 +88,7 @@ pub async fn transfer(
         leases: None,
         reads: &reads,
         progress,
+        copies: &DatabaseCopies::default(),
     };
     let (report, plan) = run_pair(candidate, source, &run).await;
     Ok(RunReport {
