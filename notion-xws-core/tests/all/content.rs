@@ -1512,6 +1512,7 @@ async fn mentions_of_people_rows_and_databases_point_at_their_counterparts_and_s
         Some(json!({"children": [
             {"paragraph": {"rich_text": mentions}},
             {"paragraph": {"rich_text": text("a second block")}},
+            {"link_to_page": {"type": "page_id", "page_id": rows[1].to_string()}},
         ]})),
     )
     .await;
@@ -1521,7 +1522,7 @@ async fn mentions_of_people_rows_and_databases_point_at_their_counterparts_and_s
         tasks(&first)
             .notes
             .iter()
-            .any(|n| n.contains("4 mention(s) of people or rows pointed at their counterpart")),
+            .any(|n| n.contains("5 mention(s) of people or rows pointed at their counterpart")),
         "{:?}",
         tasks(&first).notes
     );
@@ -1582,6 +1583,12 @@ async fn mentions_of_people_rows_and_databases_point_at_their_counterparts_and_s
         items[10]
     );
 
+    // A link to a row of the pair links to its copy.
+    assert_eq!(read[2].block.block_type, "link_to_page");
+    assert_eq!(
+        read[2].block.content.as_ref().unwrap()["page_id"],
+        target_rows[1].to_string()
+    );
     let copy = target_of(&control, "Tasks", "Acme").await.unwrap();
     let copy_database = acme.data_source(copy).await.unwrap().database_id().unwrap();
     assert_eq!(

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::ids::{DatabaseId, PageId};
 use crate::model::Block;
 use crate::sync::files::{HostedMedia, hosted_url};
 use crate::sync::values::HOSTED_FILE_PLACEHOLDER;
@@ -209,12 +210,29 @@ pub(super) fn media_placeholder(
     Ok(Value::Object(payload))
 }
 
-/// A `link_to_page` of the source workspace, as a paragraph linking to the page (or database)
-/// it pointed at; a note when it names neither.
-fn link_to_original(content: Option<&Value>, losses: &mut Losses) -> BlockNode {
+/// A `link_to_page` of the source workspace: a `link_to_page` of the copy of the page (or
+/// database) it points at when the target has one (`mentions`), else a paragraph linking to the
+/// original; a note when it names neither.
+fn link_to_page(content: Option<&Value>, mentions: &MentionMap, losses: &mut Losses) -> BlockNode {
+    let named = |key: &str| content.and_then(|c| c.get(key)).and_then(Value::as_str);
+    let copy = match (named("page_id"), named("database_id")) {
+        (Some(page), _) => PageId::parse(page)
+            .ok()
+            .and_then(|page| mentions.page(page))
+            .map(|copy| json!({"type": "page_id", "page_id": copy.to_string()})),
+        (None, Some(database)) => DatabaseId::parse(database)
+            .ok()
+            .and_then(|database| mentions.database(database))
+            .map(|copy| json!({"type": "database_id", "database_id": copy.to_string()})),
+        (None, None) => None,
+    };
+    if let Some(copy) = copy {
+        losses.mentions_kept += 1;
+        return BlockNode::leaf(json!({"type": "link_to_page", "link_to_page": copy}));
+    }
     let id = ["page_id", "database_id"]
         .iter()
-        .find_map(|key| content.and_then(|c| c.get(*key)).and_then(Value::as_str))
+        .find_map(|key| named(key))
         .map(|id| id.replace('-', ""))
         .filter(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()));
     let Some(id) = id else {
@@ -344,7 +362,7 @@ pub(super) fn convert_one(
         "child_page" => out.push(note("child page", text_of("title").as_deref(), losses)),
         "child_database" => out.push(note("child database", text_of("title").as_deref(), losses)),
         "link_preview" => out.push(note("link preview", text_of("url").as_deref(), losses)),
-        "link_to_page" => out.push(link_to_original(content, losses)),
+        "link_to_page" => out.push(link_to_page(content, mentions, losses)),
         "unsupported" => out.push(note("block the API does not support", None, losses)),
         other => out.push(note(&format!("{other} block"), None, losses)),
     }

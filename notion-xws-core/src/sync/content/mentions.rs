@@ -5,7 +5,8 @@
 //! the pair's [`Directory`]s), and a mention of a row is pointed at that row's copy when it is a
 //! row of the pair's own database or of a related database copied to the same environment (the
 //! [`RowMap`]s the pair knows), and a mention of a database at its copy in the target's
-//! workspace. A mention the target has no counterpart of is written as before:
+//! workspace; a `link_to_page` block the same. A mention the target has no counterpart of is
+//! written as before:
 //! a page or database as its title linked to the original, a person as their name. A target
 //! body read back is converted with [`MentionMap::target`]: its mentions already name objects
 //! of its own workspace, so they are kept as they are, and a body copied with its mentions
