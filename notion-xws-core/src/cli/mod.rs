@@ -15,11 +15,13 @@
 //! - `commands`: what each subcommand does.
 //! - `output`: how results are printed (stdout for results, stderr for errors and progress).
 //! - `progress`: the progress bars of a sync, on a terminal.
+//! - `signals`: SIGINT and SIGTERM, turned into a stop between writes for `watch`.
 
 pub mod args;
 mod commands;
 mod output;
 mod progress;
+mod signals;
 
 pub use self::args::{Cli, Command, SyncArgs};
 
@@ -46,16 +48,7 @@ impl Cli {
 }
 
 /// The exit status of a run that `error` stopped: 2 for configuration (the token, the base URL,
-/// the registry, bad input), else 1.
+/// the registry, bad input), else 1 ([`Error::exit_status`]).
 pub fn exit_status(error: &Error) -> i32 {
-    match error {
-        Error::Config(_)
-        | Error::Registry(_)
-        | Error::Protected(_)
-        | Error::InvalidToken(_)
-        | Error::InvalidId(_)
-        | Error::InvalidLink(_)
-        | Error::Unauthorized(_) => 2,
-        _ => 1,
-    }
+    error.exit_status()
 }

@@ -50,3 +50,5 @@ mod support;
 mod sync;
 #[cfg(feature = "fake")]
 mod two_way;
+#[cfg(feature = "fake")]
+mod watch;

@@ -10,6 +10,7 @@ use crate::sync::links::LinksTable;
 use crate::sync::options::{ExecuteOptions, ProgressFn};
 use crate::sync::refs::PeopleFallback;
 use crate::sync::refs::reads::RefReads;
+use crate::sync::stop::StopFlag;
 use crate::sync::two_way::ConflictPolicy;
 
 /// How a sync runs.
@@ -34,6 +35,9 @@ pub struct SyncOptions {
     /// How the run takes the lease of each pair it writes (its run ID, how long a lease holds,
     /// whether to wait for another run's).
     pub lease: LeaseOptions,
+    /// Raised to stop the run between writes ([`StopFlag`]; never raised by default).
+    #[serde(skip)]
+    pub stop: StopFlag,
 }
 
 impl SyncOptions {

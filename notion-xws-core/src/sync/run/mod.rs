@@ -85,7 +85,7 @@ pub async fn sync(
         .pairs
         .iter()
         .any(|p| p.created > 0 || (p.creates_target && p.failed == 0));
-    if !(options.execute && !waiting.is_empty() && made) {
+    if !(options.execute && !waiting.is_empty() && made) || options.stop.is_stopped() {
         return Ok(first);
     }
     // Relations that point at rows or databases this pass made: a second pass writes them,

@@ -52,6 +52,11 @@ pub(super) async fn run_pair(
         candidate,
         run,
     };
+    if run.options.stop.is_stopped() {
+        // Stopped before this pair began: not even read.
+        pair.report.state = PairState::Skipped(run.options.stop.skipped_reason());
+        return (pair.report, None);
+    }
     let plan = match pair.candidate.pair.direction {
         Direction::TwoWay => {
             if let Err(error) = pair.two_way().await {
@@ -94,6 +99,7 @@ impl PairRun<'_> {
             links,
             link,
             options: self.run.options.execute_options,
+            stop: self.run.options.stop.clone(),
         }
     }
 
@@ -509,6 +515,7 @@ impl PairRun<'_> {
             &candidate.target,
             target.1,
             &ctx.options,
+            &ctx.stop,
         )
         .await;
         let control = ctx.control.clone();
@@ -520,7 +527,7 @@ impl PairRun<'_> {
             &outcome.created_rows,
         );
         self.finish(&outcome, bodies.as_ref(), guard).await;
-        if let (0, Some(link_row)) = (outcome.failed, link_row) {
+        if let (0, None, Some(link_row)) = (outcome.failed, &outcome.stopped, link_row) {
             let result = format!(
                 "created {}, updated {}, trashed {}, conflicts {}",
                 outcome.created, outcome.updated, outcome.trashed, plan.counts.conflicts
@@ -541,6 +548,11 @@ impl PairRun<'_> {
     /// since, so the pair must be read and planned again (after Notion's read-after-write lag,
     /// waited here) before it writes.
     async fn take_lease(&mut self, read_at: std::time::SystemTime) -> LeaseStep {
+        let stop = &self.run.options.stop;
+        if stop.is_stopped() {
+            self.report.state = PairState::Skipped(stop.skipped_reason());
+            return LeaseStep::Stopped;
+        }
         let Some(leases) = self.run.leases else {
             return LeaseStep::NotKept;
         };
@@ -555,6 +567,12 @@ impl PairRun<'_> {
             )
             .await
         {
+            Ok(Taken::Held(lease)) if stop.is_stopped() => {
+                // Stopped while the claim settled: nothing written, the lease given back.
+                self.report.state = PairState::Skipped(stop.skipped_reason());
+                release(&lease, &mut self.report).await;
+                LeaseStep::Stopped
+            }
             Ok(Taken::Held(lease)) => {
                 let fresh = !lease.stale_since(read_at);
                 if !fresh {
@@ -587,6 +605,7 @@ impl PairRun<'_> {
     ) {
         let report = &mut self.report;
         report.fill(outcome);
+        let mut cut_short = None;
         if let Some(checks) = bodies {
             let created = outcome.created_rows.iter().copied().collect();
             let bodies = content::apply_bodies(
@@ -595,8 +614,13 @@ impl PairRun<'_> {
                 &self.candidate.target,
                 &created,
                 &self.run.options.execute_options,
+                &self.run.options.stop,
             )
             .await;
+            if bodies.stopped > 0 {
+                let stop = &self.run.options.stop;
+                cut_short = Some(stop.cut_short(bodies.stopped, checks.len(), "page body(ies)"));
+            }
             // A body that failed only for its files counts as files not copied, not as a write.
             let files_only = bodies.failed.min(bodies.files_not_copied);
             report.failed += bodies.failed - files_only;
@@ -605,7 +629,7 @@ impl PairRun<'_> {
             report.errors.extend(bodies.errors.iter().cloned());
             report.notes.extend(bodies.notes());
         }
-        if let Some(failure) = report.failure(outcome) {
+        if let Some(failure) = report.failure(outcome).or(cut_short) {
             report.state = PairState::Failed(failure);
         } else if let Some(reason) = guard {
             self.guarded(reason);
