@@ -500,3 +500,63 @@ async fn sigterm_stops_the_binary_between_writes() {
     assert_eq!((keys.len(), keyless), (made.len(), 0));
     assert!(keys.values().all(|n| *n == 1), "a row twice: {keys:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_ends_the_wait_for_a_pair_another_run_holds() {
+    use notion_xws_core::sync::lease::{LeaseOptions, LeasesTable, Taken};
+
+    let (world, source, _) = small_world(2).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    let first = sync(&control, &config, &execute(), None).await.unwrap();
+    let held = pair(&first, "Tasks").pair.clone();
+    crate::support::fake::ok(
+        &world.fake,
+        Method::Post,
+        "/v1/pages",
+        world.token(),
+        Some(serde_json::json!({"parent": {"data_source_id": source},
+            "properties": {"Name": {"title": crate::support::fake::text("Row 2")}}})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    // Another run holds the pair (and keeps it: it is never released here).
+    let leases = LeasesTable::find(&control).await.unwrap().unwrap();
+    let other = LeaseOptions {
+        run_id: "other".to_owned(),
+        ..LeaseOptions::default()
+    };
+    let lag = execute().execute_options.read_after_write_lag();
+    let taken = leases
+        .take(&control, &held, &other, lag, &StopFlag::new())
+        .await
+        .unwrap();
+    let Taken::Held(lease) = taken else {
+        panic!("not held: {taken:?}")
+    };
+    let _renewal = lease.keep_alive();
+    // A watch that would wait 10 minutes for it is stopped after one.
+    let stop = StopFlag::new();
+    let mut options = SyncOptions {
+        stop: stop.clone(),
+        ..SyncOptions::default()
+    };
+    options.lease.wait = Some(Duration::from_secs(600));
+    let began = tokio::time::Instant::now();
+    let every = WatchOptions::new(FIVE_MINUTES, None).unwrap();
+    let (end, ()) = tokio::join!(watch(&control, &config, &options, &every, |_| {}), async {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        stop.stop(StopReason::Terminate);
+    });
+    assert!(
+        began.elapsed() < Duration::from_secs(120),
+        "{:?}",
+        began.elapsed()
+    );
+    assert_eq!((end.ended, end.exit_status), (WatchEnded::Stopped, 143));
+    let report = end.last.and_then(|c| c.report).unwrap();
+    let tasks = pair(&report, "Tasks");
+    assert_eq!(tasks.class(), PairClass::Busy, "{}", report.to_markdown());
+    assert!(tasks.reason().unwrap().contains("run other on "));
+    assert_eq!(tasks.created, 0);
+}

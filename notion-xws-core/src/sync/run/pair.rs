@@ -564,6 +564,7 @@ impl PairRun<'_> {
                 &self.candidate.pair,
                 &options.lease,
                 lag,
+                stop,
             )
             .await
         {
