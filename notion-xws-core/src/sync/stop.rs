@@ -6,8 +6,9 @@
 //! `skipped`, saying so), a pair that was writing leaves the rest of its plan to the next run (it
 //! is `failed`, naming how many writes were not attempted, none counted as failed), every lease
 //! taken is released, and a pair's link row stays `running`, which the next run finishes as it
-//! finishes any run that stopped half-way. Reads are not stopped, so the run ends once the pairs
-//! that were being read are read.
+//! finishes any run that stopped half-way. What only reads is dropped where it stands
+//! ([`StopFlag::unless_stopped`]): the registry's read and audit (the run then ends with
+//! [`Error::Cancelled`](crate::Error::Cancelled)) and each pair's read (the pair is `skipped`).
 //!
 //! A second [`stop`](StopFlag::stop) **forces** the stop ([`StopFlag::is_forced`]): a caller
 //! that drives the run (the [`watch`](super::watch) loop) then drops it at once, between two
@@ -121,6 +122,19 @@ impl StopFlag {
     pub async fn forced(&self) {
         let mut receiver = self.0.subscribe();
         let _ = receiver.wait_for(|state| state.forced).await;
+    }
+
+    /// Runs `read` unless a stop is asked for first (then `None`, and `read` is dropped where
+    /// it stands): only for steps that read, never for one that writes.
+    pub async fn unless_stopped<T>(&self, read: impl Future<Output = T>) -> Option<T> {
+        if self.is_stopped() {
+            return None;
+        }
+        tokio::select! {
+            biased;
+            _ = self.stopped() => None,
+            output = read => Some(output),
+        }
     }
 
     /// What a pair that the stop kept from writing says, as its `skipped` reason.

@@ -327,6 +327,9 @@ fn summarize(number: u64, stop: &StopFlag, result: Option<Result<RunReport>>) ->
             cycle.needs_person = report.needs_person().len();
             cycle.report = Some(report);
         }
+        Some(Err(Error::Cancelled)) => {
+            cycle.error = Some("stopped before any pair was written".to_owned());
+        }
         Some(Err(error)) => {
             cycle.exit_status = error.exit_status();
             cycle.error = Some(error.to_string());

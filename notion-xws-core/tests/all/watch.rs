@@ -560,3 +560,72 @@ async fn a_stop_ends_the_wait_for_a_pair_another_run_holds() {
     assert!(tasks.reason().unwrap().contains("run other on "));
     assert_eq!(tasks.created, 0);
 }
+
+/// Passes requests on to the fake, and raises the stop flag as the `at`-th request goes out.
+#[derive(Debug)]
+struct StopAtRequest {
+    inner: FakeNotion,
+    stop: StopFlag,
+    at: usize,
+    sent: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Transport for StopAtRequest {
+    async fn send(&self, request: ApiRequest) -> notion_xws_core::Result<ApiResponse> {
+        if self.sent.fetch_add(1, Ordering::SeqCst) + 1 == self.at {
+            self.stop.stop(StopReason::Interrupt);
+        }
+        self.inner.send(request).await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_while_the_registry_is_read_writes_nothing() {
+    let (world, _source, _) = small_world(3).await;
+    let stop = StopFlag::new();
+    let transport = Arc::new(StopAtRequest {
+        inner: world.fake.clone(),
+        stop: stop.clone(),
+        at: 2,
+        sent: AtomicUsize::new(0),
+    });
+    let client = NotionClient::new(
+        Arc::clone(&transport) as DynTransport,
+        world.token().clone(),
+    );
+    let options = SyncOptions {
+        stop,
+        ..SyncOptions::default()
+    };
+    let mut seen = Vec::new();
+    let end = watch(
+        &client,
+        &RegistryConfig::default(),
+        &options,
+        &WatchOptions::new(FIVE_MINUTES, None).unwrap(),
+        recorder(&mut seen),
+    )
+    .await;
+    assert_eq!((end.ended, end.exit_status), (WatchEnded::Stopped, 130));
+    // The reads end where they stand (the in-memory fake may answer them all before the run
+    // looks at the flag again): the cycle ends there, or with every pair skipped.
+    let last = end.last.unwrap();
+    match &last.report {
+        None => assert_eq!(
+            last.error.as_deref(),
+            Some("stopped before any pair was written")
+        ),
+        Some(report) => {
+            let tasks = pair(report, "Tasks");
+            assert!(
+                matches!(&tasks.state, PairState::Skipped(r) if r.contains("stopped (SIGINT)")),
+                "{:?}",
+                tasks.state
+            );
+        }
+    }
+    assert_eq!(seen[0].writes, 0);
+    // Nothing was written: not even the tables a first run makes.
+    assert!(LinksTable::find(&world.client()).await.unwrap().is_none());
+}

@@ -158,14 +158,20 @@ impl PairRun<'_> {
     /// A one-way pair's steps; its plan, when it was read.
     async fn one_way(&mut self, source: SharedSource<'_>) -> Option<PairPlan> {
         let read_at = crate::sync::lease::lease_now();
-        let (mut snapshot, mut link) = match self.read_one_way(source.clone()).await {
-            Ok(read) => read,
-            Err(error) => {
-                self.fail(&error);
-                self.report.attention = unreadable(&error);
-                return None;
-            }
-        };
+        let stop = self.run.options.stop.clone();
+        let (mut snapshot, mut link) =
+            match stop.unless_stopped(self.read_one_way(source.clone())).await {
+                None => {
+                    self.report.state = PairState::Skipped(stop.skipped_reason());
+                    return None;
+                }
+                Some(Ok(read)) => read,
+                Some(Err(error)) => {
+                    self.fail(&error);
+                    self.report.attention = unreadable(&error);
+                    return None;
+                }
+            };
         let (mut plan, mut bodies) = self.plan_one_way(&snapshot);
         let writes = |plan: &PairPlan, link: Option<&SyncLink>, bodies: Option<&Vec<BodyCheck>>| {
             let recorded = link.and_then(|l| l.target_database.zip(l.target_data_source));
@@ -291,7 +297,12 @@ impl PairRun<'_> {
     /// A two-way pair's steps; an error fails the pair.
     async fn two_way(&mut self) -> std::result::Result<(), StepFailed> {
         let read_at = crate::sync::lease::lease_now();
-        let (mut target, mut link, mut read) = self.locate_and_read_two_way().await?;
+        let stop = self.run.options.stop.clone();
+        let Some(first_read) = stop.unless_stopped(self.locate_and_read_two_way()).await else {
+            self.report.state = PairState::Skipped(stop.skipped_reason());
+            return Ok(());
+        };
+        let (mut target, mut link, mut read) = first_read?;
         let (mut plan, mut bodies) = self.plan_two_way(&read);
         let mut lease = None;
         if self.run.options.execute && two_way_writes(&plan, target, link.as_ref(), bodies.as_ref())
