@@ -52,11 +52,6 @@ pub(super) async fn run_pair(
         candidate,
         run,
     };
-    if run.options.stop.is_stopped() {
-        // Stopped before this pair began: not even read.
-        pair.report.state = PairState::Skipped(run.options.stop.skipped_reason());
-        return (pair.report, None);
-    }
     let plan = match pair.candidate.pair.direction {
         Direction::TwoWay => {
             if let Err(error) = pair.two_way().await {
