@@ -341,6 +341,21 @@ impl Error {
     pub fn request_id(&self) -> Option<RequestId> {
         self.api().and_then(|e| e.request_id)
     }
+
+    /// The exit status of a run this error stopped: 2 for usage and configuration (the control
+    /// token, the base URL, the registry, bad input: a person must fix it), else 1.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            Self::Config(_)
+            | Self::Registry(_)
+            | Self::Protected(_)
+            | Self::InvalidToken(_)
+            | Self::InvalidId(_)
+            | Self::InvalidLink(_)
+            | Self::Unauthorized(_) => 2,
+            _ => 1,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The `notion-xws` command (feature `cli`): [`notion_xws_core::cli`] on a tokio runtime of its
 //! own, with the library's logs on stderr (`RUST_LOG` chooses which; warnings by default) and
-//! Ctrl-C stopping the run between two requests (exit status 130).
+//! Ctrl-C stopping the run between two requests (exit status 130); `watch` handles SIGINT and
+//! SIGTERM itself, stopping between two writes.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -33,6 +34,10 @@ fn main() -> ExitCode {
         }
     };
     let status = runtime.block_on(async {
+        if cli.handles_signals() {
+            // `watch` stops between two writes on SIGINT and SIGTERM, by itself.
+            return cli.run().await;
+        }
         tokio::select! {
             status = cli.run() => status,
             _ = tokio::signal::ctrl_c() => {

@@ -4,7 +4,8 @@
 //! Python's `notion_xws.__main__` hands `sys.argv` to [`main`]; the arguments, the output and
 //! the exit statuses are the core's, the same as the `notion-xws` binary's. Only the runtime is
 //! the binding's: Ctrl-C is seen by Python's signal handlers ([`runtime::run`]), which raise
-//! `KeyboardInterrupt`, and the core's logs go to Python's `logging`.
+//! `KeyboardInterrupt` (but for `watch`, which handles SIGINT and SIGTERM itself), and the
+//! core's logs go to Python's `logging`.
 
 use notion_xws_core::cli::Cli;
 use pyo3::prelude::*;
@@ -17,6 +18,11 @@ use crate::runtime;
 #[pyfunction]
 pub(crate) fn main(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> PyResult<i32> {
     match Cli::from_argv(argv) {
+        // `watch` stops between two writes on SIGINT and SIGTERM by itself (its handlers call
+        // Python's too: the interrupt is raised once the command has returned).
+        Ok(cli) if cli.handles_signals() => {
+            Ok(runtime::block_on(py, || async move { cli.run().await }))
+        }
         Ok(cli) => runtime::run(py, || async move { cli.run().await }),
         Err(status) => Ok(status),
     }

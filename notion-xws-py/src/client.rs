@@ -18,6 +18,7 @@ use notion_xws_core::registry::find_data_source;
 use notion_xws_core::registry::{Registry, RegistryConfig};
 use notion_xws_core::repair::{apply_repair, audit_and_plan, today_utc};
 use notion_xws_core::sync::options::{Progress, ProgressFn};
+use notion_xws_core::sync::watch::{WatchOptions, watch};
 use notion_xws_core::sync::{SyncOptions, sync, transfer};
 use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
 use pyo3::prelude::*;
@@ -25,7 +26,7 @@ use pyo3::types::PyDict;
 
 use crate::errors::PyXwsError;
 use crate::fake::PyFakeNotion;
-use crate::report::{PyAuditReport, PyRepairPlan, PyRepairReport, PyRunReport};
+use crate::report::{PyAuditReport, PyRepairPlan, PyRepairReport, PyRunReport, to_python};
 use crate::runtime;
 
 /// A progress callback that calls a Python callable with a dict; its errors are logged, not
@@ -45,6 +46,17 @@ fn progress_callback(callable: Py<PyAny>) -> ProgressFn {
                 tracing::warn!(%error, "the progress callback failed");
             }
         });
+    })
+}
+
+/// `value` seconds as a duration; a negative or non-finite number is a `ConfigError` naming
+/// `what`.
+fn seconds(value: f64, what: &str) -> PyResult<std::time::Duration> {
+    std::time::Duration::try_from_secs_f64(value).map_err(|_| {
+        PyXwsError(Error::Config(format!(
+            "{what} must be a number of seconds, 0 or more"
+        )))
+        .into()
     })
 }
 
@@ -255,19 +267,83 @@ impl PyClient {
         )
         .map_err(PyXwsError)?;
         options.recreate = recreate;
-        options.lease.wait = wait
-            .map(std::time::Duration::try_from_secs_f64)
-            .transpose()
-            .map_err(|_| {
-                PyXwsError(notion_xws_core::Error::Config(
-                    "wait must be a number of seconds, 0 or more".to_owned(),
-                ))
-            })?;
+        options.lease.wait = wait.map(|w| seconds(w, "wait")).transpose()?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
         let report =
             runtime::run(py, || sync(client, &config, &options, progress))?.map_err(PyXwsError)?;
         Ok(PyRunReport::new(report))
+    }
+
+    /// Runs `sync(execute=True)` in cycles, `every` seconds (more than 0) between the end of one
+    /// and the start of the next, longer after a failing cycle (doubling, up to six times
+    /// `every` and at most an hour), until `cycles` cycles (`None`: until interrupted) or a
+    /// configuration error. The other arguments are `sync`'s. `on_cycle`, if given, is called
+    /// with a dict as each cycle ends (`cycle`, `start`, `end`, `duration_secs`, `exit_status`,
+    /// `class`, the counts, `needs_person`, `error`, `stopped`, `next_in_secs`). Returns how it
+    /// ended: a dict with `cycles`, `ended` (`cycles`, `configuration`), `exit_status` and
+    /// `last` (the last cycle's dict). Ctrl-C stops the cycle between two writes (its leases
+    /// released) and then raises `KeyboardInterrupt`; a second Ctrl-C stops at once.
+    #[pyo3(signature = (
+        every,
+        *,
+        cycles = None,
+        only = None,
+        environments = None,
+        databases = None,
+        allow_mass_delete = false,
+        conflict_policy = "report",
+        people_fallback = "leave",
+        wait = None,
+        recreate = false,
+        on_cycle = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn watch<'py>(
+        &self,
+        py: Python<'py>,
+        every: f64,
+        cycles: Option<u64>,
+        only: Option<String>,
+        environments: Option<String>,
+        databases: Option<String>,
+        allow_mass_delete: bool,
+        conflict_policy: &str,
+        people_fallback: &str,
+        wait: Option<f64>,
+        recreate: bool,
+        on_cycle: Option<Py<PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let config = RegistryConfig::new(environments, databases);
+        let mut options = SyncOptions::from_args(
+            true,
+            only,
+            allow_mass_delete,
+            conflict_policy,
+            people_fallback,
+        )
+        .map_err(PyXwsError)?;
+        options.lease.wait = wait.map(|w| seconds(w, "wait")).transpose()?;
+        options.recreate = recreate;
+        let every = WatchOptions::new(seconds(every, "every")?, cycles).map_err(PyXwsError)?;
+        let client = &self.client;
+        let stop = options.stop.clone();
+        let end = runtime::run_stopping(py, &stop, || {
+            watch(client, &config, &options, &every, move |cycle| {
+                if let Some(callable) = &on_cycle {
+                    Python::attach(|py| {
+                        let call = || -> PyResult<()> {
+                            callable.call1(py, (to_python(py, cycle)?,))?;
+                            Ok(())
+                        };
+                        if let Err(error) = call() {
+                            tracing::warn!(%error, "the on_cycle callback failed");
+                        }
+                    });
+                }
+            })
+        })?;
+        to_python(py, &end)
     }
 
     /// Copies the database `source` (an ID or link of a database or data source this client's

@@ -8,11 +8,15 @@
 //! the repair) and also watches for Ctrl-C: Python's signal handlers run every
 //! [`SIGNAL_POLL`] on the calling thread, and when one raises (`KeyboardInterrupt`), the
 //! future is dropped, which cancels the run between two requests, and the exception propagates.
+//! [`run_stopping`] is for the runs that can stop between two writes (`Client.watch`): the first
+//! exception raises the run's stop flag and lets the run finish its writes in flight, then
+//! propagates; a second one drops the run at once.
 
 use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use notion_xws_core::sync::stop::{StopFlag, StopReason};
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
 
@@ -63,6 +67,40 @@ where
             tokio::select! {
                 output = &mut future => return Ok(output),
                 _ = poll.tick() => Python::attach(|py| py.check_signals())?,
+            }
+        }
+    })
+}
+
+/// Runs `future` like [`run`], but the first exception a signal handler raises (Ctrl-C:
+/// `KeyboardInterrupt`) only raises `stop`, so that the run stops between two writes and ends by
+/// itself; that exception is returned then. A second one drops the run at once and is returned.
+pub(crate) fn run_stopping<M, F>(py: Python<'_>, stop: &StopFlag, make: M) -> PyResult<F::Output>
+where
+    M: FnOnce() -> F + Send,
+    F: Future,
+    F::Output: Send,
+{
+    block_on(py, || async {
+        let mut future = std::pin::pin!(make());
+        let mut poll = tokio::time::interval(SIGNAL_POLL);
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut raised: Option<PyErr> = None;
+        loop {
+            tokio::select! {
+                output = &mut future => return match raised {
+                    Some(error) => Err(error),
+                    None => Ok(output),
+                },
+                _ = poll.tick() => {
+                    if let Err(error) = Python::attach(|py| py.check_signals()) {
+                        if raised.is_some() {
+                            return Err(error);
+                        }
+                        stop.stop(StopReason::Interrupt);
+                        raised = Some(error);
+                    }
+                }
             }
         }
     })

@@ -81,6 +81,30 @@ pub enum Command {
         #[command(flatten)]
         sync: SyncArgs,
     },
+    /// Runs `sync --execute` in a loop, unattended: a cycle, then a wait of --every (longer
+    /// after a failing cycle), until SIGINT or SIGTERM, which stop it between two writes (its
+    /// leases released). It takes the options of `sync`.
+    Watch {
+        /// The wait between the end of a cycle and the start of the next (`5m`, `90s`, `1h`).
+        /// After a failing cycle it doubles, up to six times this and at most an hour.
+        #[arg(long, value_name = "DURATION", value_parser = parse_every)]
+        every: std::time::Duration,
+        /// Stop after N cycles (by default: run until stopped).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        cycles: Option<u64>,
+        /// How each cycle is reported on stdout: text (one line) or json (one JSON object per
+        /// line); --json is the same as --log-format json.
+        #[arg(
+            long,
+            default_value = "text",
+            value_name = "FORMAT",
+            value_parser = ["text", "json"]
+        )]
+        log_format: String,
+        /// What to sync, and how.
+        #[command(flatten)]
+        sync: SyncArgs,
+    },
     /// Runs the whole flow on an embedded demo world (no network, no token): audit, repair,
     /// sync, a second sync that writes nothing, and what became of the relations and people.
     Demo,
@@ -134,6 +158,15 @@ pub struct SyncArgs {
     pub json: bool,
 }
 
+/// `--every`: a duration (humantime) of more than 0.
+fn parse_every(text: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(every) if every.is_zero() => Err("the wait must be more than 0 (say 5m)".to_owned()),
+        Ok(every) => Ok(every),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
 impl SyncArgs {
     /// The sync's options, writing (`execute`) or not.
     pub fn options(&self, execute: bool) -> crate::error::Result<crate::sync::SyncOptions> {
@@ -151,6 +184,12 @@ impl SyncArgs {
 }
 
 impl Cli {
+    /// Whether the command handles SIGINT and SIGTERM itself (`watch`: it stops between two
+    /// writes); for the others, the caller stops the run when a signal comes.
+    pub fn handles_signals(&self) -> bool {
+        matches!(self.command, Command::Watch { .. })
+    }
+
     /// Reads the command line `argv` (program name first; the program is called `notion-xws`
     /// whatever it was started as). `--help`, `--version` and usage errors are printed here and
     /// come back as `Err` with the exit status (0 after help, 2 after a usage error).

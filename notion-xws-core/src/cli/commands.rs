@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::output::{err, out, print_link, print_repair, print_run, print_text};
 use super::progress::progress_bars;
+use super::signals::stop_on_signals;
 use super::{Cli, Command};
 use crate::audit::audit;
 use crate::client::connect::{Endpoint, connect};
@@ -16,6 +17,7 @@ use crate::rate::RateBudget;
 use crate::registry::RegistryConfig;
 use crate::repair::{RepairSummary, apply_repair, audit_and_plan, today_utc};
 use crate::secret::NotionToken;
+use crate::sync::watch::{WatchEnded, WatchOptions, watch};
 use crate::sync::{SyncOptions, sync};
 
 /// Runs `cli`'s subcommand; the exit status, or the error that stopped it.
@@ -38,6 +40,23 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
         Command::Sync { execute, sync } => {
             let options = sync.options(*execute)?;
             run_sync(&control_client(cli)?, &config, options, sync.json).await
+        }
+        Command::Watch {
+            every,
+            cycles,
+            log_format,
+            sync,
+        } => {
+            let watch = WatchOptions::new(*every, *cycles)?;
+            let json = sync.json || log_format == "json";
+            run_watch(
+                &control_client(cli)?,
+                &config,
+                sync.options(true)?,
+                watch,
+                json,
+            )
+            .await
         }
         Command::Repair { execute, json } => {
             run_repair(&control_client(cli)?, &config, *execute, *json).await
@@ -107,6 +126,34 @@ async fn run_sync(
     let report = sync(client, config, &options, progress).await?;
     print_run(&report, json);
     Ok(report.exit_status())
+}
+
+/// `watch`: the sync in cycles until a signal stops it (see [`crate::sync::watch`]); a line
+/// per cycle on stdout (text, or JSON), what the signals do on stderr. The exit status: 130
+/// after SIGINT, 143 after SIGTERM, 2 after a configuration error, else the last cycle's.
+async fn run_watch(
+    client: &NotionClient,
+    config: &RegistryConfig,
+    options: SyncOptions,
+    watch_options: WatchOptions,
+    json: bool,
+) -> Result<i32> {
+    let listener = stop_on_signals(options.stop.clone())?;
+    let end = watch(client, config, &options, &watch_options, |cycle| {
+        if json {
+            out!("{}", cycle.to_json_line());
+        } else {
+            out!("{}", cycle.to_line());
+        }
+    })
+    .await;
+    listener.abort();
+    if end.ended == WatchEnded::Configuration
+        && let Some(error) = end.last.as_ref().and_then(|c| c.error.as_deref())
+    {
+        err!("notion-xws: watch stopped: a person must fix this first: {error}");
+    }
+    Ok(end.exit_status)
 }
 
 /// `repair`: one line per change (or the JSON report); 1 when a change failed.

@@ -9,17 +9,21 @@
 //! repair change failed or a sync failed; 2 for usage or configuration errors ([`exit_status`]);
 //! and 3 when a sync (or its plan) needs a person: a guard held, a conflict left open, a pair
 //! left out for its token, parent page or registry row, a side that cannot be read
-//! ([`RunReport::exit_status`](crate::sync::RunReport::exit_status)).
+//! ([`RunReport::exit_status`](crate::sync::RunReport::exit_status)). `watch` ends with 130
+//! after SIGINT and 143 after SIGTERM, 2 after a configuration error, else with its last cycle's
+//! status ([`WatchEnd::exit_status`](crate::sync::watch::WatchEnd::exit_status)).
 //!
 //! - [`args`]: the options and subcommands.
 //! - `commands`: what each subcommand does.
 //! - `output`: how results are printed (stdout for results, stderr for errors and progress).
 //! - `progress`: the progress bars of a sync, on a terminal.
+//! - `signals`: SIGINT and SIGTERM, turned into a stop between writes for `watch`.
 
 pub mod args;
 mod commands;
 mod output;
 mod progress;
+mod signals;
 
 pub use self::args::{Cli, Command, SyncArgs};
 
@@ -46,16 +50,7 @@ impl Cli {
 }
 
 /// The exit status of a run that `error` stopped: 2 for configuration (the token, the base URL,
-/// the registry, bad input), else 1.
+/// the registry, bad input), else 1 ([`Error::exit_status`]).
 pub fn exit_status(error: &Error) -> i32 {
-    match error {
-        Error::Config(_)
-        | Error::Registry(_)
-        | Error::Protected(_)
-        | Error::InvalidToken(_)
-        | Error::InvalidId(_)
-        | Error::InvalidLink(_)
-        | Error::Unauthorized(_) => 2,
-        _ => 1,
-    }
+    error.exit_status()
 }

@@ -47,6 +47,7 @@ use serde_json::{Value, json};
 
 use super::links::{create_table, find_table};
 use super::rows::SyncPair;
+use super::stop::StopFlag;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
@@ -259,14 +260,15 @@ impl LeasesTable {
     }
 
     /// Takes the lease of `pair` for this run (see the [module documentation](self)), waiting
-    /// up to [`LeaseOptions::wait`] for another holder to finish; `lag` is Notion's
-    /// read-after-write lag, waited between the claim and the count.
+    /// up to [`LeaseOptions::wait`] for another holder to finish (or until `stop` is raised);
+    /// `lag` is Notion's read-after-write lag, waited between the claim and the count.
     pub async fn take(
         &self,
         control: &NotionClient,
         pair: &SyncPair,
         options: &LeaseOptions,
         lag: Duration,
+        stop: &StopFlag,
     ) -> Result<Taken> {
         let deadline = options.wait.map(|wait| lease_now() + wait);
         loop {
@@ -276,10 +278,13 @@ impl LeasesTable {
             };
             let now = lease_now();
             match deadline {
-                Some(deadline) if now < deadline => {
+                Some(deadline) if now < deadline && !stop.is_stopped() => {
                     let poll = lag.max(Duration::from_secs(10));
                     let left = deadline.duration_since(now).unwrap_or_default();
-                    tokio::time::sleep(poll.min(left)).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(poll.min(left)) => {}
+                        _ = stop.stopped() => return Ok(Taken::Busy(holder)),
+                    }
                 }
                 _ => return Ok(Taken::Busy(holder)),
             }

@@ -20,6 +20,8 @@
 //! - [`content`]: page content (the blocks of each row), copied when a database asks for it.
 //! - [`report`]: what became of each pair and of the run ([`RunReport`]), as JSON and Markdown.
 //! - [`run`]: the orchestrator ([`sync`], [`transfer`]): the pairs, their order, each one's steps.
+//! - [`stop`]: a flag that stops a run between writes (a signal, a request).
+//! - [`watch`]: runs the sync in cycles, backing off after failures, until told to stop.
 //!
 //! Plan, then apply: planning reads and never writes; applying writes only what the plan says.
 //! A target row is identified by the correlation column `notion-xws:source`, which holds its
@@ -41,9 +43,11 @@ pub mod rows;
 pub mod run;
 pub mod schema;
 pub(crate) mod settle;
+pub mod stop;
 pub mod target;
 pub mod two_way;
 pub mod values;
+pub mod watch;
 
 pub use report::{PairReport, PairState, RunReport};
 pub use run::{SyncOptions, sync, transfer};

@@ -18,6 +18,7 @@ use crate::sync::links::{self, LinkState, LinksTable, SyncLink, marker};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::rows::SyncPair;
 use crate::sync::settle::settle;
+use crate::sync::stop::StopFlag;
 
 /// The target database to create.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,6 +46,8 @@ pub struct PairContext<'a> {
     pub link: Option<SyncLink>,
     /// The executor's knobs.
     pub options: ExecuteOptions,
+    /// Raised, no further write starts (see [`stop`](crate::sync::stop)).
+    pub stop: StopFlag,
 }
 
 /// The target database marked as `pair`'s among `parent`'s children, if any.

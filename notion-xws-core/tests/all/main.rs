@@ -52,3 +52,5 @@ mod sync;
 mod trash;
 #[cfg(feature = "fake")]
 mod two_way;
+#[cfg(feature = "fake")]
+mod watch;

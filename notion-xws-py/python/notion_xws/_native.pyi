@@ -258,6 +258,29 @@ class Client:
         ``wait`` (seconds) waits for a pair another run is writing instead of leaving it to
         that run (the pair's class is then ``"busy"``). ``recreate=True`` makes a new copy, with
         every row, of a pair whose copy is in Notion's trash (else the pair needs a person)."""
+    def watch(
+        self,
+        every: float,
+        *,
+        cycles: Optional[int] = None,
+        only: Optional[str] = None,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+        allow_mass_delete: bool = False,
+        conflict_policy: str = "report",
+        people_fallback: str = "leave",
+        wait: Optional[float] = None,
+        recreate: bool = False,
+        on_cycle: Optional[Callable[[Dict[str, Any]], None]] = None,
+    ) -> Dict[str, Any]:
+        """Runs ``sync(execute=True)`` in cycles, ``every`` seconds (more than 0) apart, longer
+        after a failing cycle, until ``cycles`` cycles (``None``: until interrupted) or a
+        configuration error. ``on_cycle`` is called with each cycle's dict (``cycle``,
+        ``start``, ``end``, ``duration_secs``, ``exit_status``, ``class``, ``created``,
+        ``updated``, ``trashed``, ``failed``, ``requests``, ``writes``, ``needs_person``,
+        ``error``, ``stopped``, ``next_in_secs``). Returns ``cycles``, ``ended``,
+        ``exit_status`` and ``last``. Ctrl-C stops between two writes, then raises
+        ``KeyboardInterrupt``."""
     def transfer(
         self,
         source: str,

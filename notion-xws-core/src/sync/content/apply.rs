@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ids::{BlockId, PageId};
 use crate::sync::files::{FailedFile, FileImportError, HostedMedia};
 use crate::sync::options::ExecuteOptions;
+use crate::sync::stop::StopFlag;
 use crate::sync::values::HOSTED_FILE_PLACEHOLDER;
 
 use super::body::read_body;
@@ -43,6 +44,9 @@ pub struct BodyOutcome {
     pub errors: Vec<String>,
     /// What the copies could not keep.
     pub losses: Losses,
+    /// Bodies not looked at because the run was asked to stop ([`StopFlag`]); the next run
+    /// looks at them.
+    pub stopped: usize,
 }
 
 impl BodyOutcome {
@@ -79,6 +83,8 @@ pub(super) enum BodyResult {
     Unchanged(Losses),
     /// Its target row does not exist (its create failed).
     NoTarget,
+    /// Not looked at: the run was asked to stop.
+    Stopped,
 }
 
 /// What re-importing the hosted files of a body did.
@@ -233,7 +239,8 @@ async fn remove_blocks(target: &NotionClient, blocks: &[BlockId]) -> Result<()> 
 
 /// Looks at the bodies of `checks`: each read from `source`, and copied to `target` when it
 /// changed. `created` maps source rows to the target rows this run created; `mentions` says
-/// which mentions name people and rows the target has.
+/// which mentions name people and rows the target has. Once `stop` is raised no further body is
+/// started (a body's own writes are never cut).
 pub async fn apply_bodies(
     checks: &[BodyCheck],
     source: &NotionClient,
@@ -241,12 +248,16 @@ pub async fn apply_bodies(
     created: &HashMap<PageId, PageId>,
     mentions: &MentionMap,
     options: &ExecuteOptions,
+    stop: &StopFlag,
 ) -> BodyOutcome {
     let mut outcome = BodyOutcome::default();
     // (The futures are made first, then run, so that the caller's future stays `Send`.)
     let copies: Vec<_> = checks
         .iter()
         .map(|check| async move {
+            if stop.is_stopped() {
+                return (check, Ok(BodyResult::Stopped));
+            }
             let (row, fresh) = match (check.target, created.get(&check.source)) {
                 (Some(row), _) => (row, false),
                 (None, Some(row)) => (*row, true),
@@ -285,6 +296,7 @@ pub async fn apply_bodies(
                 outcome.losses.add(&losses);
             }
             Ok(BodyResult::NoTarget) => {}
+            Ok(BodyResult::Stopped) => outcome.stopped += 1,
             Err(error) => {
                 outcome.failed += 1;
                 outcome.errors.push(format!(

@@ -16,6 +16,9 @@
 //!
 //! The pair's link row is written before the first write (`creating` or `running`) and after the
 //! last (`done`, with the counts), so that a run that stops half-way is known to the next one.
+//! A run asked to stop ([`stop`](crate::sync::stop)) starts no further row write: the writes in
+//! flight finish, the rest are left to the next run (not counted as failed), and the link row
+//! stays `running`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -166,6 +169,9 @@ pub async fn apply_pair(
         .map(|action| {
             let (done, label) = (&done, &label);
             async move {
+                if ctx.stop.is_stopped() {
+                    return (action, None);
+                }
                 let result = apply_row(action, ctx, target.1).await;
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if let Some(report) = progress {
@@ -175,15 +181,20 @@ pub async fn apply_pair(
                         planned,
                     });
                 }
-                (action, result)
+                (action, Some(result))
             }
         })
         .collect();
-    let results: Vec<(&RowAction, RowWrite)> = stream::iter(writes)
+    let results: Vec<(&RowAction, Option<RowWrite>)> = stream::iter(writes)
         .buffer_unordered(ctx.options.concurrency.max(1))
         .collect()
         .await;
+    let left = results.iter().filter(|(_, write)| write.is_none()).count();
+    if left > 0 {
+        outcome.stopped = Some(ctx.stop.cut_short(left, planned, "row write(s)"));
+    }
     for (action, write) in results {
+        let Some(write) = write else { continue };
         let row = match action {
             RowAction::Create { source, .. } => format!("create of source row {source}"),
             RowAction::Update { target, .. } => format!("update of target row {target}"),
@@ -216,7 +227,7 @@ pub async fn apply_pair(
             }
         }
     }
-    if let (0, Some(link)) = (outcome.failed, link) {
+    if let (0, None, Some(link)) = (outcome.failed, &outcome.stopped, link) {
         let result = format!(
             "created {}, updated {}, trashed {}, unchanged {}",
             outcome.created, outcome.updated, outcome.trashed, plan.counts.unchanged

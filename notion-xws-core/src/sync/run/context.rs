@@ -16,6 +16,7 @@ use crate::sync::options::{ExecuteOptions, ProgressFn};
 use crate::sync::refs::PeopleFallback;
 use crate::sync::refs::reads::RefReads;
 use crate::sync::rows::SyncPair;
+use crate::sync::stop::StopFlag;
 use crate::sync::two_way::ConflictPolicy;
 
 /// How a sync runs.
@@ -44,6 +45,9 @@ pub struct SyncOptions {
     /// recorded in `system-sync-links`), instead of leaving the pair to a person
     /// (`--recreate`). A copy restored from the trash needs none of this: it is caught up.
     pub recreate: bool,
+    /// Raised to stop the run between writes ([`StopFlag`]; never raised by default).
+    #[serde(skip)]
+    pub stop: StopFlag,
 }
 
 impl SyncOptions {

@@ -57,8 +57,13 @@ pub async fn sync(
     options: &SyncOptions,
     progress: Option<ProgressFn>,
 ) -> Result<RunReport> {
-    let registry = Registry::read(control, config).await?;
-    let report = audit_registry(control, &registry).await?;
+    // Only reads so far: a stop drops them where they stand.
+    let read = options.stop.unless_stopped(async {
+        let registry = Registry::read(control, config).await?;
+        let report = audit_registry(control, &registry).await?;
+        Ok::<_, Error>((registry, report))
+    });
+    let (registry, report) = read.await.ok_or(Error::Cancelled)??;
     if let Some(name) = options.only.as_deref() {
         let known = registry
             .environments
@@ -85,7 +90,7 @@ pub async fn sync(
         .pairs
         .iter()
         .any(|p| p.created > 0 || (p.creates_target && p.failed == 0));
-    if !(options.execute && !waiting.is_empty() && made) {
+    if !(options.execute && !waiting.is_empty() && made) || options.stop.is_stopped() {
         return Ok(first);
     }
     // Relations that point at rows or databases this pass made: a second pass writes them,
@@ -131,7 +136,7 @@ async fn run_pass(
         &protected,
         options.only.as_deref(),
     );
-    if options.execute && !candidates.is_empty() {
+    if options.execute && !candidates.is_empty() && !options.stop.is_stopped() {
         if links.is_none() {
             links = Some(LinksTable::create(control, registry).await?);
         }

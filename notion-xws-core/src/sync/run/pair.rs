@@ -96,6 +96,7 @@ impl PairRun<'_> {
             links,
             link,
             options: self.run.options.execute_options,
+            stop: self.run.options.stop.clone(),
         }
     }
 
@@ -174,18 +175,24 @@ impl PairRun<'_> {
     /// A one-way pair's steps; its plan, when it was read.
     async fn one_way(&mut self, source: SharedSource<'_>) -> Option<PairPlan> {
         let read_at = crate::sync::lease::lease_now();
-        let (mut snapshot, mut link) = match self.read_one_way(source.clone()).await {
-            Ok(read) => read,
-            Err(SideError::InTrash(trashed)) => {
-                self.in_trash(&trashed);
-                return None;
-            }
-            Err(error) => {
-                self.fail(&error);
-                self.report.attention = unreadable(&error);
-                return None;
-            }
-        };
+        let stop = self.run.options.stop.clone();
+        let (mut snapshot, mut link) =
+            match stop.unless_stopped(self.read_one_way(source.clone())).await {
+                None => {
+                    self.report.state = PairState::Skipped(stop.skipped_reason());
+                    return None;
+                }
+                Some(Ok(read)) => read,
+                Some(Err(SideError::InTrash(trashed))) => {
+                    self.in_trash(&trashed);
+                    return None;
+                }
+                Some(Err(error)) => {
+                    self.fail(&error);
+                    self.report.attention = unreadable(&error);
+                    return None;
+                }
+            };
         let (mut plan, mut bodies) = self.plan_one_way(&snapshot);
         let writes = |plan: &PairPlan, link: Option<&SyncLink>, bodies: Option<&Vec<BodyCheck>>| {
             let recorded = link.and_then(|l| l.target_database.zip(l.target_data_source));
@@ -321,7 +328,12 @@ impl PairRun<'_> {
     /// A two-way pair's steps; an error fails the pair.
     async fn two_way(&mut self) -> std::result::Result<(), StepFailed> {
         let read_at = crate::sync::lease::lease_now();
-        let Some((mut target, mut link, mut read)) = self.locate_and_read_two_way().await? else {
+        let stop = self.run.options.stop.clone();
+        let Some(first_read) = stop.unless_stopped(self.locate_and_read_two_way()).await else {
+            self.report.state = PairState::Skipped(stop.skipped_reason());
+            return Ok(());
+        };
+        let Some((mut target, mut link, mut read)) = first_read? else {
             return Ok(());
         };
         let (mut plan, mut bodies) = self.plan_two_way(&read);
@@ -565,6 +577,7 @@ impl PairRun<'_> {
             &candidate.target,
             target.1,
             &ctx.options,
+            &ctx.stop,
         )
         .await;
         let control = ctx.control.clone();
@@ -583,7 +596,7 @@ impl PairRun<'_> {
             .chain(outcome.created_rows.iter().copied());
         self.finish(&outcome, bodies.as_ref(), guard, (&read.snapshot.refs, own))
             .await;
-        if let (0, Some(link_row)) = (outcome.failed, link_row) {
+        if let (0, None, Some(link_row)) = (outcome.failed, &outcome.stopped, link_row) {
             let result = format!(
                 "created {}, updated {}, trashed {}, conflicts {}",
                 outcome.created, outcome.updated, outcome.trashed, plan.counts.conflicts
@@ -604,6 +617,11 @@ impl PairRun<'_> {
     /// since, so the pair must be read and planned again (after Notion's read-after-write lag,
     /// waited here) before it writes.
     async fn take_lease(&mut self, read_at: std::time::SystemTime) -> LeaseStep {
+        let stop = &self.run.options.stop;
+        if stop.is_stopped() {
+            self.report.state = PairState::Skipped(stop.skipped_reason());
+            return LeaseStep::Stopped;
+        }
         let Some(leases) = self.run.leases else {
             return LeaseStep::NotKept;
         };
@@ -615,9 +633,16 @@ impl PairRun<'_> {
                 &self.candidate.pair,
                 &options.lease,
                 lag,
+                stop,
             )
             .await
         {
+            Ok(Taken::Held(lease)) if stop.is_stopped() => {
+                // Stopped while the claim settled: nothing written, the lease given back.
+                self.report.state = PairState::Skipped(stop.skipped_reason());
+                release(&lease, &mut self.report).await;
+                LeaseStep::Stopped
+            }
             Ok(Taken::Held(lease)) => {
                 let fresh = !lease.stale_since(read_at);
                 if !fresh {
@@ -651,6 +676,7 @@ impl PairRun<'_> {
     ) {
         let report = &mut self.report;
         report.fill(outcome);
+        let mut cut_short = None;
         if let Some(checks) = bodies {
             let created = outcome.created_rows.iter().copied().collect();
             let people = self.run.reads.people(&self.candidate.sides).await;
@@ -663,8 +689,13 @@ impl PairRun<'_> {
                 &created,
                 &mentions,
                 &self.run.options.execute_options,
+                &self.run.options.stop,
             )
             .await;
+            if bodies.stopped > 0 {
+                let stop = &self.run.options.stop;
+                cut_short = Some(stop.cut_short(bodies.stopped, checks.len(), "page body(ies)"));
+            }
             // A body that failed only for its files counts as files not copied, not as a write.
             let files_only = bodies.failed.min(bodies.files_not_copied);
             report.failed += bodies.failed - files_only;
@@ -673,7 +704,7 @@ impl PairRun<'_> {
             report.errors.extend(bodies.errors.iter().cloned());
             report.notes.extend(bodies.notes());
         }
-        if let Some(failure) = report.failure(outcome) {
+        if let Some(failure) = report.failure(outcome).or(cut_short) {
             report.state = PairState::Failed(failure);
         } else if let Some(reason) = guard {
             self.guarded(reason);

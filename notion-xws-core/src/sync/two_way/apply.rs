@@ -34,6 +34,7 @@ use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::outcome::PairOutcome;
 use crate::sync::settle::create_settled;
+use crate::sync::stop::StopFlag;
 
 /// Adds columns to a data source (sent once more if its outcome is unknown: harmless).
 pub(crate) async fn add_columns(
@@ -160,6 +161,7 @@ struct Sides<'a> {
     environment_source: DataSourceId,
     link: &'a str,
     options: &'a ExecuteOptions,
+    stop: &'a StopFlag,
 }
 
 /// What the writes of one row pair pass on to the later ones.
@@ -187,6 +189,7 @@ async fn apply_one(
         environment_source,
         link,
         options,
+        stop: _,
     } = sides;
     let resolve = |r: &RowRef, created: &HashMap<PageId, PageId>| match r {
         RowRef::Page(id) => Some(*id),
@@ -383,10 +386,17 @@ async fn apply_one(
 
 /// Applies one row pair's actions in order, stopping at the first failure: a link is written
 /// only after the row it names was created, and the base only after the values it records.
-async fn apply_row_pair(actions: Vec<&TwoWayAction>, sides: Sides<'_>) -> PairOutcome {
+/// Once the run is asked to stop ([`StopFlag`]), no further action starts; the second number
+/// is how many were not attempted.
+async fn apply_row_pair(actions: Vec<&TwoWayAction>, sides: Sides<'_>) -> (PairOutcome, usize) {
     let mut outcome = PairOutcome::default();
     let mut state = RowPairState::default();
-    for action in actions {
+    let count = actions.len();
+    for (done, action) in actions.into_iter().enumerate() {
+        if sides.stop.is_stopped() {
+            // The row pair keeps a prefix of its actions, which the next run finishes.
+            return (outcome, count - done);
+        }
         if let Err(error) = apply_one(action, sides, &mut state, &mut outcome).await {
             outcome.failed += 1;
             outcome
@@ -396,11 +406,13 @@ async fn apply_row_pair(actions: Vec<&TwoWayAction>, sides: Sides<'_>) -> PairOu
             break;
         }
     }
-    outcome
+    (outcome, 0)
 }
 
 /// Applies a two-way plan's row actions: each row pair's in order, different row pairs at once
-/// (at most [`ExecuteOptions::concurrency`]). A failure stops the rest of its row pair only.
+/// (at most [`ExecuteOptions::concurrency`]). A failure stops the rest of its row pair only;
+/// `stop`, raised, stops every row pair before its next action (the outcome's `stopped` says
+/// how many were not attempted).
 pub(crate) async fn apply_actions(
     plan: &TwoWayPlan,
     control: &NotionClient,
@@ -408,6 +420,7 @@ pub(crate) async fn apply_actions(
     environment: &NotionClient,
     environment_source: DataSourceId,
     options: &ExecuteOptions,
+    stop: &StopFlag,
 ) -> PairOutcome {
     let link = link_column(plan.pair.environment_row);
     let sides = Sides {
@@ -417,18 +430,23 @@ pub(crate) async fn apply_actions(
         environment_source,
         link: &link,
         options,
+        stop,
     };
     // (The futures are made first, then run, so that the caller's future stays `Send`.)
     let row_pairs: Vec<_> = by_row_pair(&plan.actions)
         .into_iter()
         .map(|actions| apply_row_pair(actions, sides))
         .collect();
-    let outcomes: Vec<PairOutcome> = stream::iter(row_pairs)
+    let outcomes: Vec<(PairOutcome, usize)> = stream::iter(row_pairs)
         .buffer_unordered(options.concurrency.max(1))
         .collect()
         .await;
     let mut outcome = PairOutcome::default();
-    for one in outcomes {
+    let left: usize = outcomes.iter().map(|(_, left)| left).sum();
+    if left > 0 {
+        outcome.stopped = Some(stop.cut_short(left, plan.actions.len(), "row write(s)"));
+    }
+    for (one, _) in outcomes {
         outcome.created += one.created;
         outcome.updated += one.updated;
         outcome.trashed += one.trashed;
