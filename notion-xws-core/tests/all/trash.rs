@@ -285,6 +285,31 @@ async fn a_two_way_copy_in_the_trash_is_named_and_recreate_brings_every_control_
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_restored_two_way_copy_catches_up_both_ways_with_no_duplicate() {
+    let (world, source, made) = two_way_world(4).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    sync(&control, &config, &execute(), None).await.unwrap();
+    let acme = acme_client(&world).await;
+    let copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    set_trashed(&world, &acme, copy, true).await;
+    edit_notes(&world, &made[0], "edited while the copy was in the trash").await;
+    let report = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(cause(&report), Cause::CopyInTrash);
+
+    set_trashed(&world, &acme, copy, false).await;
+    let report = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(report.exit_status(), 0, "{}", report.to_markdown());
+    let tasks = pair(&report, "Tasks");
+    assert_eq!((tasks.created, tasks.updated, tasks.trashed), (0, 1, 0));
+    assert_eq!(target_of(&control, "Tasks", "Acme").await, Some(copy));
+    assert_eq!(rows(&acme, copy).await.len(), 4);
+    assert_eq!(rows(&control, source.parse().unwrap()).await.len(), 4);
+    let again = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(again.writes(), 0, "{}", again.to_markdown());
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_two_way_copy_trashed_with_its_link_row_deleted_is_made_again_with_every_row() {
     let (world, source, _) = two_way_world(6).await;
     let control = world.client();
