@@ -2,6 +2,8 @@
 //! Run them all with `cargo test -p notion-xws-core --all-features`.
 
 #[cfg(feature = "fake")]
+mod alerts;
+#[cfg(feature = "fake")]
 mod audit;
 #[cfg(feature = "cli")]
 mod cli;
