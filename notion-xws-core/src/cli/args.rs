@@ -125,6 +125,17 @@ pub struct SyncArgs {
     /// it to that run (a sync only; `plan` takes no lease).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub wait: Option<std::time::Duration>,
+    /// When the run needs a person (exit status 3) or failed (1), post a JSON summary (with a
+    /// Slack-compatible `text`) to this webhook: https, or http to 127.0.0.1. Up to 3 attempts
+    /// of 10 s; an alert that cannot be posted is a warning on stderr, and the exit status stays
+    /// the run's.
+    #[arg(
+        long,
+        env = "NOTION_XWS_NOTIFY",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub notify: Option<String>,
     /// Print only the JSON report on stdout.
     #[arg(long)]
     pub json: bool,

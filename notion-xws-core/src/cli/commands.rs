@@ -16,6 +16,7 @@ use crate::rate::RateBudget;
 use crate::registry::RegistryConfig;
 use crate::repair::{RepairSummary, apply_repair, audit_and_plan, today_utc};
 use crate::secret::NotionToken;
+use crate::sync::notify::Notifier;
 use crate::sync::{SyncOptions, sync};
 
 /// Runs `cli`'s subcommand; the exit status, or the error that stopped it.
@@ -33,11 +34,13 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
         }
         Command::Plan { sync } => {
             let options = sync.options(false)?;
-            run_sync(&control_client(cli)?, &config, options, sync.json).await
+            let notifier = notifier(sync.notify.as_deref())?;
+            run_sync(&control_client(cli)?, &config, options, sync.json, notifier).await
         }
         Command::Sync { execute, sync } => {
             let options = sync.options(*execute)?;
-            run_sync(&control_client(cli)?, &config, options, sync.json).await
+            let notifier = notifier(sync.notify.as_deref())?;
+            run_sync(&control_client(cli)?, &config, options, sync.json, notifier).await
         }
         Command::Repair { execute, json } => {
             run_repair(&control_client(cli)?, &config, *execute, *json).await
@@ -94,19 +97,38 @@ async fn run_audit(
     Ok(i32::from(report.has_blocking_findings()))
 }
 
+/// The notifier of `--notify`, checked before the run (a URL that is not https, or http to
+/// loopback, is a usage error).
+fn notifier(url: Option<&str>) -> Result<Option<Notifier>> {
+    url.map(Notifier::new).transpose()
+}
+
 /// `plan` and `sync`: the Markdown report (or the JSON one) on stdout, a bar per pair on a
 /// terminal while it writes; the run's exit status (1 when a pair failed, 3 when one needs a
-/// person: [`RunReport::exit_status`](crate::sync::RunReport::exit_status)).
+/// person: [`RunReport::exit_status`](crate::sync::RunReport::exit_status)), which an alert
+/// that cannot be posted does not change (a warning on stderr says so).
 async fn run_sync(
     client: &NotionClient,
     config: &RegistryConfig,
     options: SyncOptions,
     json: bool,
+    notifier: Option<Notifier>,
 ) -> Result<i32> {
     let progress = (!json && options.execute).then(progress_bars);
     let report = sync(client, config, &options, progress).await?;
     print_run(&report, json);
-    Ok(report.exit_status())
+    let status = report.exit_status();
+    if let Some(notifier) = notifier {
+        let lease = &options.lease;
+        match notifier.notify(&report, &lease.run_id, &lease.host).await {
+            Ok(Some(_)) => err!("notion-xws: alert posted to {}", notifier.shown()),
+            Ok(None) => {}
+            Err(error) => {
+                err!("notion-xws: warning: {error}; the exit status is still the run's ({status})")
+            }
+        }
+    }
+    Ok(status)
 }
 
 /// `repair`: one line per change (or the JSON report); 1 when a change failed.

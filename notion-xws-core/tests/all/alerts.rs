@@ -15,8 +15,15 @@ use notion_xws_core::sync::{RunReport, sync};
 use notion_xws_core::transport::{DynTransport, Method};
 use serde_json::json;
 
+use notion_xws_core::sync::notify::{Delivered, Notifier, NotifyOptions};
+use std::time::Duration;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
 use crate::support::fake::ok;
-use crate::support::sync::{acme_client, execute, small_world, synced_then_mostly_trashed};
+use crate::support::sync::{
+    acme_client, execute, fail_every_query_of, small_world, synced_then_mostly_trashed,
+};
 
 /// The writes `fake` received since its log was cleared.
 fn writes_logged(fake: &FakeNotion) -> Vec<String> {
@@ -198,4 +205,322 @@ async fn a_dry_run_writes_no_status() {
     assert!(plan.dry_run);
     assert_eq!(writes_logged(&world.fake), Vec::<String>::new());
     assert!(LinksTable::find(&control).await.unwrap().is_none());
+}
+
+/// Quick attempts, for a webhook on 127.0.0.1.
+fn quick() -> NotifyOptions {
+    NotifyOptions {
+        attempts: 3,
+        timeout: Duration::from_millis(500),
+        backoff: Duration::from_millis(20),
+    }
+}
+
+/// The JSON bodies `server` received.
+async fn bodies(server: &MockServer) -> Vec<serde_json::Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn alerts_go_out_for_a_run_that_needs_a_person_or_failed_and_none_for_a_clean_one() {
+    // Three runs on the fake (on tokio's paused clock): clean, held by the delete guard, failed
+    // (its source cannot be read); and one whose environment's token was revoked.
+    let (clean_world, _, _) = small_world(2).await;
+    let clean = sync(
+        &clean_world.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(clean.exit_status(), 0, "{}", clean.to_markdown());
+    let (_world, control, config) = synced_then_mostly_trashed().await;
+    let guarded = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(guarded.exit_status(), 3);
+    let (failing_world, source, _) = small_world(2).await;
+    fail_every_query_of(&failing_world.fake, &source);
+    let failed = sync(
+        &failing_world.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(failed.exit_status(), 1, "{}", failed.to_markdown());
+    let (revoked_world, _, _) = small_world(2).await;
+    let acme = acme_client(&revoked_world).await;
+    let token = acme.token().expose().to_owned();
+    assert!(revoked_world.fake.revoke_token(acme.token()));
+    let revoked = sync(
+        &revoked_world.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(revoked.exit_status(), 3);
+
+    // The webhook, on 127.0.0.1 (on the wall clock).
+    tokio::time::resume();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hooks/T0/B0/secret-path"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .mount(&server)
+        .await;
+    let url = format!("{}/hooks/T0/B0/secret-path", server.uri());
+    let notifier = Notifier::with_options(&url, quick()).unwrap();
+    assert!(!notifier.shown().contains("secret-path"));
+
+    assert_eq!(
+        notifier.notify(&clean, "run-0", "host-a").await.unwrap(),
+        None
+    );
+    assert!(
+        bodies(&server).await.is_empty(),
+        "a clean run posts nothing"
+    );
+    for report in [&guarded, &failed, &revoked] {
+        let delivered = notifier.notify(report, "run-1", "host-a").await.unwrap();
+        assert_eq!(
+            delivered,
+            Some(Delivered {
+                status: 200,
+                attempts: 1
+            })
+        );
+    }
+    let posted = bodies(&server).await;
+    assert_eq!(posted.len(), 3);
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        requests[0].headers.get("content-type").unwrap(),
+        "application/json"
+    );
+
+    // A person is needed: the fix in the text, the list as the report's JSON has it.
+    let [guard_alert, failed_alert, revoked_alert] = &posted[..] else {
+        unreachable!()
+    };
+    let report_json: serde_json::Value = serde_json::from_str(&guarded.to_json()).unwrap();
+    assert_eq!(guard_alert["exit_status"], 3);
+    assert_eq!(guard_alert["needs_person"], report_json["needs_person"]);
+    assert_eq!(guard_alert["counts"]["needs_person"], 1);
+    assert_eq!(
+        (guard_alert["host"].as_str(), guard_alert["run_id"].as_str()),
+        (Some("host-a"), Some("run-1"))
+    );
+    let text = guard_alert["text"].as_str().unwrap();
+    assert!(
+        text.contains("need a person") && text.contains("--allow-mass-delete"),
+        "{text}"
+    );
+    assert!(text.contains("Tasks → Acme"), "{text}");
+    // A failure: the pair and its reason.
+    assert_eq!(failed_alert["exit_status"], 1);
+    assert_eq!(failed_alert["counts"]["failed"], 1);
+    let failure = &failed_alert["failed"][0];
+    assert_eq!(failure["pair"], "Tasks → Acme");
+    assert_eq!(failure["reason"].as_str(), failed.pairs[0].reason());
+    assert!(failed_alert["text"].as_str().unwrap().contains("failed"));
+    // The revoked token: named as the cause, never shown.
+    assert_eq!(revoked_alert["needs_person"][0]["cause"], "token");
+    for body in &requests {
+        assert!(
+            !String::from_utf8_lossy(&body.body).contains(&token),
+            "the token was posted"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_that_answers_500_is_tried_again_and_one_that_hangs_is_bounded() {
+    let (world, _, _) = small_world(2).await;
+    let acme = acme_client(&world).await;
+    assert!(world.fake.revoke_token(acme.token()));
+    let report = sync(
+        &world.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.exit_status(), 3);
+
+    // 500, then 200: delivered on the second attempt.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let notifier = Notifier::with_options(&format!("{}/hook", server.uri()), quick()).unwrap();
+    let delivered = notifier.notify(&report, "run", "host").await.unwrap();
+    assert_eq!(
+        delivered,
+        Some(Delivered {
+            status: 200,
+            attempts: 2
+        })
+    );
+    assert_eq!(bodies(&server).await.len(), 2);
+
+    // Always 500, or a 429: three attempts, then an error that says so.
+    let busy = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&busy)
+        .await;
+    let notifier = Notifier::with_options(&format!("{}/hook-secret", busy.uri()), quick()).unwrap();
+    let error = notifier
+        .notify(&report, "run", "host")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("3 attempt(s)") && error.contains("503"),
+        "{error}"
+    );
+    assert!(!error.contains("hook-secret"), "{error}");
+    assert_eq!(bodies(&busy).await.len(), 3);
+
+    // A webhook that never answers: bounded by the attempts and their timeout.
+    let hanging = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(600)))
+        .mount(&hanging)
+        .await;
+    let notifier =
+        Notifier::with_options(&format!("{}/hook-secret", hanging.uri()), quick()).unwrap();
+    let started = std::time::Instant::now();
+    let error = notifier
+        .notify(&report, "run", "host")
+        .await
+        .unwrap_err()
+        .to_string();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert!(took >= Duration::from_millis(3 * 500), "{took:?}");
+    assert!(error.contains("no answer in time"), "{error}");
+    assert!(!error.contains("hook-secret"), "{error}");
+
+    // Another status is an answer: not tried again.
+    let gone = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&gone)
+        .await;
+    let notifier = Notifier::with_options(&format!("{}/hook", gone.uri()), quick()).unwrap();
+    let error = notifier
+        .notify(&report, "run", "host")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("404"), "{error}");
+    assert_eq!(bodies(&gone).await.len(), 1);
+}
+
+#[test]
+fn a_notify_url_is_https_or_http_to_loopback() {
+    for good in [
+        "https://hooks.slack.com/services/T0/B0/x",
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+    ] {
+        assert!(Notifier::new(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "http://hooks.example.com/secret-path",
+        "ftp://127.0.0.1/secret-path",
+        "https://user:pw@hooks.example.com/secret-path",
+        "not a url",
+    ] {
+        let error = Notifier::new(bad).unwrap_err();
+        assert!(matches!(error, notion_xws_core::Error::Config(_)), "{bad}");
+        assert!(!error.to_string().contains("secret-path"), "{error}");
+    }
+}
+
+/// `plan --notify` as a scheduler runs it: the alert posted, or a warning when the webhook
+/// keeps answering 500, and the exit status the run's either way.
+#[cfg(feature = "cli")]
+#[tokio::test]
+async fn the_command_posts_its_alert_and_keeps_its_exit_status() {
+    let (world, _, _) = small_world(2).await;
+    let acme = acme_client(&world).await;
+    assert!(world.fake.revoke_token(acme.token()));
+    let served = world.fake.serve().await.unwrap();
+    let base_url = served.base_url();
+    let run = |notify: String| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_notion-xws"));
+        command
+            .args(["--requests-per-minute", "60000", "plan", "--json"])
+            .env_clear()
+            .env("NOTION_TOKEN", world.token().expose())
+            .env("NOTION_BASE_URL", base_url.as_str())
+            .env("NOTION_XWS_NOTIFY", notify)
+            .stdin(std::process::Stdio::null());
+        command.output()
+    };
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/secret-path"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let posted = run(format!("{}/secret-path", server.uri())).await.unwrap();
+    assert_eq!(posted.status.code(), Some(3), "{}", text(&posted.stderr));
+    assert!(text(&posted.stderr).contains("alert posted to http://127.0.0.1/"));
+    let alert = &bodies(&server).await[0];
+    assert_eq!(alert["exit_status"], 3);
+    assert_eq!(alert["dry_run"], true);
+    // stdout holds only the report.
+    let report: serde_json::Value = serde_json::from_slice(&posted.stdout).unwrap();
+    assert_eq!(alert["needs_person"], report["needs_person"]);
+
+    let failing = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&failing)
+        .await;
+    let kept = run(format!("{}/secret-path", failing.uri())).await.unwrap();
+    assert_eq!(kept.status.code(), Some(3), "{}", text(&kept.stderr));
+    let stderr = text(&kept.stderr);
+    assert!(
+        stderr.contains("warning") && stderr.contains("3 attempt(s)") && stderr.contains("(3)"),
+        "{stderr}"
+    );
+    assert_eq!(bodies(&failing).await.len(), 3);
+
+    // A URL that is not https (nor http to loopback) is a usage error, before the run.
+    let refused = run("http://hooks.example.com/secret-path".into())
+        .await
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    for output in [&posted, &kept, &refused] {
+        let all = text(&output.stdout) + &text(&output.stderr);
+        assert!(!all.contains("secret-path"), "{all}");
+        assert!(
+            !all.contains(world.token().expose()),
+            "the token was printed"
+        );
+    }
 }

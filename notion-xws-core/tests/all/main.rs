@@ -1,7 +1,7 @@
 //! The core's integration tests, in one binary so that the crate links once.
 //! Run them all with `cargo test -p notion-xws-core --all-features`.
 
-#[cfg(feature = "fake")]
+#[cfg(all(feature = "fake", feature = "http"))]
 mod alerts;
 #[cfg(feature = "fake")]
 mod audit;
