@@ -55,6 +55,10 @@ pub enum Command {
         /// Also write the Markdown report to FILE.
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
+        /// Also write the report as the Notion page "notion-xws audit report" under the
+        /// registry's page, replacing the previous one.
+        #[arg(long)]
+        to_notion: bool,
     },
     /// Plans the repair of what the audit found; applies it with --execute.
     Repair {

@@ -7,6 +7,7 @@ use super::output::{err, out, print_link, print_repair, print_run, print_text};
 use super::progress::progress_bars;
 use super::{Cli, Command};
 use crate::audit::audit;
+use crate::audit::notion::write_report_page;
 use crate::client::connect::{Endpoint, connect};
 use crate::client::{NotionClient, NotionVersion};
 use crate::demo::run_demo;
@@ -29,8 +30,13 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
             print_text(&report.to_markdown());
             Ok(i32::from(!report.succeeded()))
         }
-        Command::Audit { json, markdown } => {
-            run_audit(&control_client(cli)?, &config, *json, markdown.as_deref()).await
+        Command::Audit {
+            json,
+            markdown,
+            to_notion,
+        } => {
+            let client = control_client(cli)?;
+            run_audit(&client, &config, *json, markdown.as_deref(), *to_notion).await
         }
         Command::Plan { sync } => {
             let options = sync.options(false)?;
@@ -63,14 +69,25 @@ fn control_client(cli: &Cli) -> Result<NotionClient> {
     )
 }
 
-/// `audit`: the Markdown report (or the JSON one) on stdout; 1 when a finding blocks.
+/// `audit`: the Markdown report (or the JSON one) on stdout, and in Notion with `to_notion`
+/// (its link on stderr); 1 when a finding blocks.
 async fn run_audit(
     client: &NotionClient,
     config: &RegistryConfig,
     json: bool,
     markdown: Option<&Path>,
+    to_notion: bool,
 ) -> Result<i32> {
-    let (_, report) = audit(client, config).await?;
+    let (registry, report) = audit(client, config).await?;
+    if to_notion {
+        let page = write_report_page(client, &registry, &report).await?;
+        err!(
+            "notion-xws: the audit report is in Notion: {} ({} earlier report page(s) moved to \
+             the trash)",
+            page.url,
+            page.replaced
+        );
+    }
     if let Some(path) = markdown {
         std::fs::write(path, report.to_markdown()).map_err(|e| {
             Error::Config(format!(

@@ -45,7 +45,7 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::params::{CreateDatabase, InitialDataSource};
 use crate::model::params::{Filter, PropertyFilter, rich_text_value};
-use crate::model::{Page, Parent, ParentKind, PropertyValueKind, RichText};
+use crate::model::{Page, Parent, PropertyValueKind, RichText};
 use crate::registry::Registry;
 use crate::registry::cells;
 
@@ -546,16 +546,7 @@ pub(crate) async fn create_table(
     title: &str,
     properties: Value,
 ) -> Result<DataSourceId> {
-    let registry_database = registry
-        .databases_table
-        .database
-        .ok_or_else(|| Error::Registry("the database of system-databases is unknown".to_owned()))?;
-    let parent = control.database(registry_database).await?.parent;
-    let ParentKind::Page(page) = parent.kind else {
-        return Err(Error::Registry(format!(
-            "system-databases is not under a page, so {title} has nowhere to go"
-        )));
-    };
+    let page = registry.page(control, title).await?;
     let properties = serde_json::from_value(properties).map_err(|e| Error::Decode {
         what: format!("the schema of {title}"),
         message: e.to_string(),

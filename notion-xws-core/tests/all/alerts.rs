@@ -524,3 +524,135 @@ async fn the_command_posts_its_alert_and_keeps_its_exit_status() {
         );
     }
 }
+
+/// A block as (type, its text), its children after it: the request form (what was written)…
+fn written(node: &notion_xws_core::sync::content::BlockNode, out: &mut Vec<(String, String)>) {
+    let kind = node.block["type"].as_str().unwrap().to_owned();
+    out.push((kind.clone(), request_text(&node.block[&kind])));
+    for child in &node.children {
+        written(child, out);
+    }
+}
+
+/// …and as read back.
+fn read_back(node: &notion_xws_core::sync::content::SourceBlock, out: &mut Vec<(String, String)>) {
+    let kind = node.block.block_type.clone();
+    let content = node.block.content.clone().unwrap_or_default();
+    out.push((kind, response_text(&content)));
+    for child in &node.children {
+        read_back(child, out);
+    }
+}
+
+fn request_text(payload: &serde_json::Value) -> String {
+    let items = |v: &serde_json::Value| -> String {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| i["text"]["content"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    match payload.get("cells") {
+        Some(cells) => cells
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(items)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        None => items(&payload["rich_text"]),
+    }
+}
+
+fn response_text(payload: &serde_json::Value) -> String {
+    let items = |v: &serde_json::Value| -> String {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| i["plain_text"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    match payload.get("cells") {
+        Some(cells) => cells
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(items)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        None => items(&payload["rich_text"]),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_audit_report_in_notion_replaces_the_previous_one() {
+    use notion_xws_core::audit::notion::{REPORT_TITLE, markdown_blocks, write_report_page};
+    use notion_xws_core::sync::content::read_body;
+
+    let fake = FakeNotion::new(FakeConfig::default());
+    let world = DemoWorld::build(&fake).await.unwrap();
+    let control = NotionClient::new(
+        Arc::new(fake.clone()) as DynTransport,
+        world.control_token.clone(),
+    );
+    let (registry, report) = notion_xws_core::audit::audit(&control, &RegistryConfig::default())
+        .await
+        .unwrap();
+    let first = write_report_page(&control, &registry, &report)
+        .await
+        .unwrap();
+    assert_eq!(first.replaced, 0);
+    let second = write_report_page(&control, &registry, &report)
+        .await
+        .unwrap();
+    assert_eq!(second.replaced, 1);
+    assert_ne!(first.page, second.page);
+
+    // One report page under the registry's page: the second; the first in the trash.
+    let parent = registry.page(&control, "the report").await.unwrap();
+    let children: Vec<notion_xws_core::model::Block> = futures::TryStreamExt::try_collect(
+        control.block_children(notion_xws_core::BlockId::from(parent)),
+    )
+    .await
+    .unwrap();
+    let reports: Vec<_> = children
+        .iter()
+        .filter(|b| {
+            b.block_type == "child_page"
+                && !b.in_trash()
+                && b.content.as_ref().unwrap()["title"] == REPORT_TITLE
+        })
+        .collect();
+    assert_eq!(reports.len(), 1, "{reports:#?}");
+    assert_eq!(reports[0].id.as_u128(), second.page.as_u128());
+    assert!(control.page(first.page).await.unwrap().in_trash());
+
+    // Its content is the report: a line saying when, then every block of the Markdown.
+    let body = read_body(&control, notion_xws_core::BlockId::from(second.page))
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    for block in &body {
+        read_back(block, &mut got);
+    }
+    let mut expected = Vec::new();
+    for node in markdown_blocks(&report.to_markdown()) {
+        written(&node, &mut expected);
+    }
+    assert!(
+        got[0].1.contains("notion-xws audit --to-notion"),
+        "{:?}",
+        got[0]
+    );
+    assert_eq!(got[1..], expected[..]);
+    assert!(
+        expected.len() > 100,
+        "more blocks than one append holds: {}",
+        expected.len()
+    );
+    for finding in &report.findings {
+        // (`code` is an annotation in Notion.)
+        let fix = finding.fix.replace('`', "");
+        assert!(got.iter().any(|(_, text)| text.contains(&fix)), "{fix}");
+    }
+}
