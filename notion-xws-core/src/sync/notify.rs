@@ -2,9 +2,10 @@
 //! summary of its [`RunReport`] is posted to a webhook (`sync --notify URL`), for a person to
 //! read in their chat or for a program to act on.
 //!
-//! The body ([`Alert`]) has a `text` that Slack's incoming webhooks (and Mattermost's, Teams'
-//! workflows, Discord's `/slack` endpoint…) show as it is: one line with the counts, then one line
-//! per pair that needs a person with its fix and one per failed pair with its reason; and, for
+//! The body ([`Alert`]) has a `text` that Slack's incoming webhooks (and Mattermost's, Discord's
+//! `/slack` endpoint…) show as it is (`&`, `<` and `>` escaped as Slack asks): one line with the
+//! counts, then one line per pair that needs a person with its fix and one per failed pair with
+//! its reason; and, for
 //! programs, `exit_status`, `counts`, `needs_person` (as the report's JSON has it), `failed` (each
 //! pair with its reason and first errors), `host` and `run_id`. A run that went well (exit 0)
 //! posts nothing. Reports never hold a token; the body is masked once more all the same
@@ -194,7 +195,15 @@ fn summary_text(
     for pair in failed {
         text.push_str(&format!("\n• {} failed: {}", pair.pair, pair.reason));
     }
-    text
+    slack_escaped(&text)
+}
+
+/// `text` with the three characters Slack reads as markup (`&`, `<`, `>`) escaped, as its
+/// message formatting asks, so that a reason is shown as it is.
+fn slack_escaped(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Posts alerts to one webhook. See the [module documentation](self).
@@ -348,4 +357,17 @@ enum Answer {
     Busy(u16, Option<Duration>),
     /// Another status: the alert was refused.
     Refused(u16),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slack_escaped;
+
+    #[test]
+    fn slack_markup_is_escaped() {
+        assert_eq!(
+            slack_escaped("a <b> & <!channel>"),
+            "a &lt;b&gt; &amp; &lt;!channel&gt;"
+        );
+    }
 }

@@ -656,3 +656,45 @@ async fn the_audit_report_in_notion_replaces_the_previous_one() {
         assert!(got.iter().any(|(_, text)| text.contains(&fix)), "{fix}");
     }
 }
+
+/// `audit --to-notion`, twice: the link on stderr, the earlier page replaced, stdout and the exit
+/// status the audit's.
+#[cfg(feature = "cli")]
+#[tokio::test]
+async fn the_command_writes_the_audit_to_notion() {
+    let (world, _, _) = small_world(1).await;
+    let served = world.fake.serve().await.unwrap();
+    let base_url = served.base_url();
+    let audit = || {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_notion-xws"))
+            .args([
+                "--requests-per-minute",
+                "60000",
+                "audit",
+                "--json",
+                "--to-notion",
+            ])
+            .env_clear()
+            .env("NOTION_TOKEN", world.token().expose())
+            .env("NOTION_BASE_URL", base_url.as_str())
+            .stdin(std::process::Stdio::null())
+            .output()
+    };
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    for earlier in [0, 1] {
+        let done = audit().await.unwrap();
+        let stderr = text(&done.stderr);
+        assert!(matches!(done.status.code(), Some(0 | 1)), "{stderr}");
+        assert!(
+            stderr.contains("the audit report is in Notion: https://"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("({earlier} earlier report page(s)")),
+            "{stderr}"
+        );
+        let report: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
+        assert!(report["summary"].is_object());
+        assert!(!(text(&done.stdout) + &stderr).contains(world.token().expose()));
+    }
+}
