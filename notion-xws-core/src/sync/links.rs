@@ -262,9 +262,13 @@ fn read_link(page: &Page) -> SyncLink {
 impl LinksTable {
     /// Finds the links database by its exact title; `None` when there is none yet.
     pub async fn find(control: &NotionClient) -> Result<Option<Self>> {
-        let Some(source) = find_table_source(control, LINKS_TITLE).await? else {
+        let Some(mut source) = find_table_source(control, LINKS_TITLE).await? else {
             return Ok(None);
         };
+        if source.properties.is_empty() {
+            // Search answered with a partial object: the schema is read.
+            source = control.data_source(source.id).await?;
+        }
         let missing_columns = [STATUS_COLUMN, REASON_COLUMN]
             .into_iter()
             .filter(|column| !source.properties.contains_key(*column))

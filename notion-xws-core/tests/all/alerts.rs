@@ -189,6 +189,67 @@ async fn a_status_is_written_when_it_changes_and_only_then() {
     );
 }
 
+/// Sets the Acme environment's `Primary-Token` cell to `token` (empty: none).
+async fn set_acme_token(world: &crate::support::world::World, token: &str) {
+    let registry =
+        notion_xws_core::registry::Registry::read(&world.client(), &RegistryConfig::default())
+            .await
+            .unwrap();
+    let row = registry
+        .environments
+        .iter()
+        .find(|e| e.name == "Acme")
+        .unwrap()
+        .row;
+    let cell = if token.is_empty() {
+        json!({"rich_text": []})
+    } else {
+        json!({"rich_text": crate::support::fake::text(token)})
+    };
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        world.token(),
+        Some(json!({"properties": {"Primary-Token": cell}})),
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_skipped_pairs_row_becomes_its_copys_row_once_it_can_run() {
+    let (world, _, _) = small_world(3).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    let token = acme_client(&world).await.token().expose().to_owned();
+    set_acme_token(&world, "").await;
+    let skipped = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(skipped.exit_status(), 3, "{}", skipped.to_markdown());
+    assert_eq!(
+        assert_statuses(&control, &skipped).await,
+        [LinkStatus::NeedsAttention]
+    );
+    let links = LinksTable::find(&control).await.unwrap().unwrap();
+    assert_eq!(links.links.len(), 1);
+    assert_eq!(links.links[0].target_database, None);
+
+    // The token given back: the copy is made and recorded in the same row.
+    set_acme_token(&world, &token).await;
+    let synced = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(synced.exit_status(), 0, "{}", synced.to_markdown());
+    assert_eq!(synced.pairs[0].created, 3);
+    assert_eq!(
+        assert_statuses(&control, &synced).await,
+        [LinkStatus::Synced]
+    );
+    let links = LinksTable::find(&control).await.unwrap().unwrap();
+    assert_eq!(links.links.len(), 1, "{:#?}", links.links);
+    assert!(links.links[0].target_data_source.is_some());
+    assert_eq!(links.links[0].status.reason, None);
+    let again = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(again.writes(), 0, "{}", again.to_markdown());
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_dry_run_writes_no_status() {
     let (world, _, _) = small_world(2).await;
@@ -255,6 +316,9 @@ async fn alerts_go_out_for_a_run_that_needs_a_person_or_failed_and_none_for_a_cl
     .await
     .unwrap();
     assert_eq!(failed.exit_status(), 1, "{}", failed.to_markdown());
+    // Its link row says so (a new row: the pair never had one), and names no copy.
+    let seen = assert_statuses(&failing_world.client(), &failed).await;
+    assert_eq!(seen, [LinkStatus::Failed]);
     let (revoked_world, _, _) = small_world(2).await;
     let acme = acme_client(&revoked_world).await;
     let token = acme.token().expose().to_owned();

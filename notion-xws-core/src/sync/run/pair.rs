@@ -541,11 +541,9 @@ impl PairRun<'_> {
                 title: read.title.clone(),
                 properties: properties.clone(),
             });
-        let ensured = ensure_target(&candidate.pair, create.as_ref(), target, &ctx).await;
-        let (target, link_row) = match ensured {
-            Ok(ensured) => ensured,
-            Err(error) => return Err(step("creating or recording the copy")(error)),
-        };
+        let (target, link_row) = ensure_target(&candidate.pair, create.as_ref(), target, &ctx)
+            .await
+            .map_err(step("creating or recording the copy"))?;
         let recorded_in = link_row.map(|row| (row, false));
         two_way_apply::add_columns(
             &candidate.source,
