@@ -63,7 +63,8 @@
 //!   [`client::connect`] (a client over the standard stack). No request path is spelled outside
 //!   `client`, `transport`, `model` and `fake`.
 //! - [`model`]: typed wire models of the Notion API.
-//! - [`audit`]: the audit of the registry ([`audit::AuditReport`]), read only.
+//! - [`audit`]: the audit of the registry ([`audit::AuditReport`]), read only; and its report
+//!   written as a Notion page when asked ([`audit::notion`]).
 //! - [`repair`]: the repair of what the audit found, planned purely, applied when asked.
 //! - [`registry`]: the registry in Notion (`system-environments`, `system-databases`, `Clients`),
 //!   read; and what is never synced ([`registry::Protected`]).

@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use notion_xws_core::audit::audit;
+use notion_xws_core::audit::notion::write_report_page;
 use notion_xws_core::client::NotionClient;
 use notion_xws_core::client::connect::{Endpoint, connect};
 use notion_xws_core::rate::RateBudget;
@@ -112,17 +113,33 @@ impl PyClient {
         })
     }
 
-    /// Reads the registry and audits it (read only).
-    #[pyo3(signature = (environments = None, databases = None))]
+    /// Reads the registry and audits it (read only); with `to_notion`, also writes the report
+    /// as the page "notion-xws audit report" under the registry's page, replacing the previous
+    /// one (its link in `notion_page`).
+    #[pyo3(signature = (environments = None, databases = None, to_notion = false))]
     fn audit(
         &self,
         py: Python<'_>,
         environments: Option<String>,
         databases: Option<String>,
+        to_notion: bool,
     ) -> PyResult<PyAuditReport> {
         let config = RegistryConfig::new(environments, databases);
-        let (_, report) = runtime::run(py, || audit(&self.client, &config))?.map_err(PyXwsError)?;
-        Ok(PyAuditReport::new(report))
+        let (report, page) = runtime::run(py, || async {
+            let (registry, report) = audit(&self.client, &config).await?;
+            let page = if to_notion {
+                Some(
+                    write_report_page(&self.client, &registry, &report)
+                        .await?
+                        .url,
+                )
+            } else {
+                None
+            };
+            Ok::<_, Error>((report, page))
+        })?
+        .map_err(PyXwsError)?;
+        Ok(PyAuditReport::new(report, page))
     }
 
     /// Reads the registry (read only): a dict with `environments`, `databases` and `clients`

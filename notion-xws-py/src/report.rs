@@ -198,17 +198,24 @@ impl PyFinding {
 /// What the audit found: the counts, the findings, and each environment and database.
 #[pyclass(name = "AuditReport", module = "notion_xws", frozen)]
 #[derive(Debug, Clone)]
-pub(crate) struct PyAuditReport(Arc<AuditReport>);
+pub(crate) struct PyAuditReport(Arc<AuditReport>, Option<String>);
 
 impl PyAuditReport {
-    /// Wraps the core's report.
-    pub(crate) fn new(report: AuditReport) -> Self {
-        Self(Arc::new(report))
+    /// Wraps the core's report, and the link of the page it was written to in Notion, if it was.
+    pub(crate) fn new(report: AuditReport, notion_page: Option<String>) -> Self {
+        Self(Arc::new(report), notion_page)
     }
 }
 
 #[pymethods]
 impl PyAuditReport {
+    /// The link of the Notion page the report was written to (`audit(to_notion=True)`), else
+    /// `None`.
+    #[getter]
+    fn notion_page(&self) -> Option<&str> {
+        self.1.as_deref()
+    }
+
     /// The counts.
     #[getter]
     fn summary(&self) -> PyAuditSummary {

@@ -264,3 +264,23 @@ def test_nothing_is_logged_below_the_logger_level(caplog):
     Client(info["control_token"], base_url=fake.serve(), requests_per_minute=60_000).me()
     fake.stop()
     assert not [r for r in caplog.records if r.name == "notion_xws"]
+
+
+def test_the_audit_report_goes_to_notion_and_replaces_the_previous_one(world):
+    fake, info = world
+    client = Client(info["control_token"], fake=fake)
+    assert client.audit().notion_page is None
+    first = client.audit(to_notion=True)
+    assert first.notion_page.startswith("https://")
+    first_id = first.notion_page.replace("-", "")[-32:]
+
+    fake.clear_request_log()
+    second = client.audit(to_notion=True)
+    assert second.notion_page != first.notion_page
+    log = fake.request_log()
+    created = [r for r in log if r["method"] == "POST" and r["path"] == "/v1/pages"]
+    trashed = [r for r in log if r["method"] == "PATCH" and r["path"].startswith("/v1/pages/")]
+    assert len(created) == 1
+    # The first report page, and only it, moved to the trash.
+    assert [r["path"].replace("-", "")[-32:] for r in trashed] == [first_id]
+    assert second.summary.findings == first.summary.findings

@@ -114,6 +114,12 @@ def test_the_command(run_cli):
         done = run_cli("sync", "--execute", "--client", "VibeVessel", *FAST, env=env)
         assert done.returncode == 0, done.stderr
         assert "| Tasks → VibeVessel Client Workspace | synced | 120 |" in done.stdout
+        # The first run of the whole registry records the status of each pair it skips (the 7
+        # of the revoked tokens) in system-sync-links; the next one has nothing to write.
+        done = run_cli("sync", "--execute", "--json", *FAST, env=env)
+        assert done.returncode == 3
+        skipped = [p for p in json.loads(done.stdout)["pairs"] if p["class"] == "needs-person"]
+        assert len(skipped) == 7 and all(p["writes"] == 1 for p in skipped)
         fake.clear_request_log()
         done = run_cli("sync", "--execute", "--json", *FAST, env=env)
         assert done.returncode == 3

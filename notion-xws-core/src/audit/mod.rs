@@ -18,11 +18,13 @@
 //! A database row naming a registry table or a table of tokens is a P0 finding
 //! (`database.protected`, see [`Protected`](crate::registry::Protected)) and is never synced.
 //!
-//! The audit is strictly read-only. Its [`AuditReport`] holds the counts of the gap report, one
+//! The audit itself is strictly read-only. Its [`AuditReport`] holds the counts of the gap report, one
 //! [`Finding`] per problem (severity, stable code, subject, message and fix), and the per-row
-//! results that the repair acts on. It renders as JSON and as Markdown.
+//! results that the repair acts on. It renders as JSON and as Markdown, and [`notion`] writes it
+//! as a page in Notion (`audit --to-notion`), the one thing of the audit that writes.
 
 mod check;
+pub mod notion;
 mod render;
 
 use serde::Serialize;

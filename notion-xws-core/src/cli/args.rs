@@ -55,6 +55,10 @@ pub enum Command {
         /// Also write the Markdown report to FILE.
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
+        /// Also write the report as the Notion page "notion-xws audit report" under the
+        /// registry's page, replacing the previous one.
+        #[arg(long)]
+        to_notion: bool,
     },
     /// Plans the repair of what the audit found; applies it with --execute.
     Repair {
@@ -153,6 +157,17 @@ pub struct SyncArgs {
     /// it to that run (a sync only; `plan` takes no lease).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub wait: Option<std::time::Duration>,
+    /// When the run needs a person (exit status 3) or failed (1), post a JSON summary (with a
+    /// Slack-compatible `text`) to this webhook: https, or http to 127.0.0.1. Up to 3 attempts
+    /// of 10 s; an alert that cannot be posted is a warning on stderr, and the exit status stays
+    /// the run's.
+    #[arg(
+        long,
+        env = "NOTION_XWS_NOTIFY",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub notify: Option<String>,
     /// Print only the JSON report on stdout.
     #[arg(long)]
     pub json: bool,

@@ -8,6 +8,7 @@ use super::progress::progress_bars;
 use super::signals::stop_on_signals;
 use super::{Cli, Command};
 use crate::audit::audit;
+use crate::audit::notion::write_report_page;
 use crate::client::connect::{Endpoint, connect};
 use crate::client::{NotionClient, NotionVersion};
 use crate::demo::run_demo;
@@ -17,7 +18,8 @@ use crate::rate::RateBudget;
 use crate::registry::RegistryConfig;
 use crate::repair::{RepairSummary, apply_repair, audit_and_plan, today_utc};
 use crate::secret::NotionToken;
-use crate::sync::watch::{WatchEnded, WatchOptions, watch};
+use crate::sync::notify::Notifier;
+use crate::sync::watch::{Cycle, WatchEnded, WatchOptions, watch, watch_with_alerts};
 use crate::sync::{SyncOptions, sync};
 
 /// Runs `cli`'s subcommand; the exit status, or the error that stopped it.
@@ -30,16 +32,23 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
             print_text(&report.to_markdown());
             Ok(i32::from(!report.succeeded()))
         }
-        Command::Audit { json, markdown } => {
-            run_audit(&control_client(cli)?, &config, *json, markdown.as_deref()).await
+        Command::Audit {
+            json,
+            markdown,
+            to_notion,
+        } => {
+            let client = control_client(cli)?;
+            run_audit(&client, &config, *json, markdown.as_deref(), *to_notion).await
         }
         Command::Plan { sync } => {
             let options = sync.options(false)?;
-            run_sync(&control_client(cli)?, &config, options, sync.json).await
+            let notifier = notifier(sync.notify.as_deref())?;
+            run_sync(&control_client(cli)?, &config, options, sync.json, notifier).await
         }
         Command::Sync { execute, sync } => {
             let options = sync.options(*execute)?;
-            run_sync(&control_client(cli)?, &config, options, sync.json).await
+            let notifier = notifier(sync.notify.as_deref())?;
+            run_sync(&control_client(cli)?, &config, options, sync.json, notifier).await
         }
         Command::Watch {
             every,
@@ -49,12 +58,15 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
         } => {
             let watch = WatchOptions::new(*every, *cycles)?;
             let json = sync.json || log_format == "json";
+            let notifier = notifier(sync.notify.as_deref())?;
+            let options = sync.options(true)?;
             run_watch(
                 &control_client(cli)?,
                 &config,
-                sync.options(true)?,
+                options,
                 watch,
                 json,
+                notifier,
             )
             .await
         }
@@ -79,14 +91,25 @@ fn control_client(cli: &Cli) -> Result<NotionClient> {
     )
 }
 
-/// `audit`: the Markdown report (or the JSON one) on stdout; 1 when a finding blocks.
+/// `audit`: the Markdown report (or the JSON one) on stdout, and in Notion with `to_notion`
+/// (its link on stderr); 1 when a finding blocks.
 async fn run_audit(
     client: &NotionClient,
     config: &RegistryConfig,
     json: bool,
     markdown: Option<&Path>,
+    to_notion: bool,
 ) -> Result<i32> {
-    let (_, report) = audit(client, config).await?;
+    let (registry, report) = audit(client, config).await?;
+    if to_notion {
+        let page = write_report_page(client, &registry, &report).await?;
+        err!(
+            "notion-xws: the audit report is in Notion: {} ({} earlier report page(s) moved to \
+             the trash)",
+            page.url,
+            page.replaced
+        );
+    }
     if let Some(path) = markdown {
         std::fs::write(path, report.to_markdown()).map_err(|e| {
             Error::Config(format!(
@@ -113,19 +136,38 @@ async fn run_audit(
     Ok(i32::from(report.has_blocking_findings()))
 }
 
+/// The notifier of `--notify`, checked before the run (a URL that is not https, or http to
+/// loopback, is a usage error).
+fn notifier(url: Option<&str>) -> Result<Option<Notifier>> {
+    url.map(Notifier::new).transpose()
+}
+
 /// `plan` and `sync`: the Markdown report (or the JSON one) on stdout, a bar per pair on a
 /// terminal while it writes; the run's exit status (1 when a pair failed, 3 when one needs a
-/// person: [`RunReport::exit_status`](crate::sync::RunReport::exit_status)).
+/// person: [`RunReport::exit_status`](crate::sync::RunReport::exit_status)), which an alert
+/// that cannot be posted does not change (a warning on stderr says so).
 async fn run_sync(
     client: &NotionClient,
     config: &RegistryConfig,
     options: SyncOptions,
     json: bool,
+    notifier: Option<Notifier>,
 ) -> Result<i32> {
     let progress = (!json && options.execute).then(progress_bars);
     let report = sync(client, config, &options, progress).await?;
     print_run(&report, json);
-    Ok(report.exit_status())
+    let status = report.exit_status();
+    if let Some(notifier) = notifier {
+        let lease = &options.lease;
+        match notifier.notify(&report, &lease.run_id, &lease.host).await {
+            Ok(Some(_)) => err!("notion-xws: alert posted to {}", notifier.shown()),
+            Ok(None) => {}
+            Err(error) => {
+                err!("notion-xws: warning: {error}; the exit status is still the run's ({status})")
+            }
+        }
+    }
+    Ok(status)
 }
 
 /// `watch`: the sync in cycles until a signal stops it (see [`crate::sync::watch`]); a line
@@ -137,16 +179,22 @@ async fn run_watch(
     options: SyncOptions,
     watch_options: WatchOptions,
     json: bool,
+    notifier: Option<Notifier>,
 ) -> Result<i32> {
     let listener = stop_on_signals(options.stop.clone())?;
-    let end = watch(client, config, &options, &watch_options, |cycle| {
+    let print = |cycle: &Cycle| {
         if json {
             out!("{}", cycle.to_json_line());
         } else {
             out!("{}", cycle.to_line());
         }
-    })
-    .await;
+    };
+    let end = match &notifier {
+        Some(notifier) => {
+            watch_with_alerts(client, config, &options, &watch_options, notifier, print).await
+        }
+        None => watch(client, config, &options, &watch_options, print).await,
+    };
     listener.abort();
     if end.ended == WatchEnded::Configuration
         && let Some(error) = end.last.as_ref().and_then(|c| c.error.as_deref())

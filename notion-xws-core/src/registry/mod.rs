@@ -492,6 +492,22 @@ impl Registry {
     pub fn database(&self, row: PageId) -> Option<&DatabaseEntry> {
         self.databases.iter().find(|db| db.row == row)
     }
+
+    /// The registry's page: the page `system-databases` is under, where the sync's own tables
+    /// and the audit's report page go. `what` (what is to go there) names it in the error when
+    /// `system-databases` is not under a page.
+    pub async fn page(&self, control: &NotionClient, what: &str) -> Result<PageId> {
+        let database = self
+            .databases_table
+            .database
+            .ok_or_else(|| Error::Registry("the database of system-databases is unknown".into()))?;
+        match control.database(database).await?.parent.kind {
+            crate::model::ParentKind::Page(page) => Ok(page),
+            _ => Err(Error::Registry(format!(
+                "system-databases is not under a page, so {what} has nowhere to go"
+            ))),
+        }
+    }
 }
 
 fn missing(title: &str) -> Error {

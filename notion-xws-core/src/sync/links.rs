@@ -18,6 +18,15 @@
 //! | `Last Sync` | date | when the last run that wrote finished |
 //! | `Last Result` | rich text | that run's counts |
 //! | `Target Rows` | number | the target's synced rows after it |
+//! | `Status` | select | what became of the pair on the last run that wrote records: `synced`, `needs attention`, `failed` or `skipped` ([`LinkStatus`]) |
+//! | `Reason` | rich text | why, when it is not `synced` (and, when a person is needed, what to do) |
+//!
+//! Every pair of a run that writes has its row, skipped pairs included: a skipped pair's row
+//! names no target (and no `State`). `Status` and `Reason` are written only when they change
+//! (a run that finishes a pair's writes records `synced` with its result, in the same request),
+//! so that a re-run where nothing changed writes nothing; a pair that another run is writing
+//! (`busy`) is left to that run. A links table made before these two columns existed gets them
+//! on the first run that writes.
 //!
 //! A pair's row is found by its two relations. It is written before the target database is
 //! created (`creating`), and the database's description names the pair (its database and
@@ -36,7 +45,7 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::params::{CreateDatabase, InitialDataSource};
 use crate::model::params::{Filter, PropertyFilter, rich_text_value};
-use crate::model::{Page, Parent, ParentKind, PropertyValueKind, RichText};
+use crate::model::{Page, Parent, PropertyValueKind, RichText};
 use crate::registry::Registry;
 use crate::registry::cells;
 
@@ -75,6 +84,122 @@ impl LinkState {
     }
 }
 
+/// What became of a pair on the last run that recorded it: its link row's `Status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// The copy is up to date.
+    Synced,
+    /// A person is needed (the reason says what to do).
+    NeedsAttention,
+    /// Something failed; a later run may finish it.
+    Failed,
+    /// Left out (the reason says why).
+    Skipped,
+}
+
+impl LinkStatus {
+    /// Every status, in the order of the column's options.
+    pub const ALL: [Self; 4] = [
+        Self::Synced,
+        Self::NeedsAttention,
+        Self::Failed,
+        Self::Skipped,
+    ];
+
+    /// The option's name in the `Status` column.
+    pub const fn word(self) -> &'static str {
+        match self {
+            Self::Synced => "synced",
+            Self::NeedsAttention => "needs attention",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.word() == word)
+    }
+}
+
+/// A pair's status as a link row holds it (or is to hold it): [`LinkStatus`] and the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusCells {
+    /// The `Status` column (`None`: empty, or a word that is not a status).
+    pub status: Option<LinkStatus>,
+    /// The `Reason` column (`None`: empty), as plain text without surrounding whitespace.
+    pub reason: Option<String>,
+}
+
+impl StatusCells {
+    /// `status`, for `reason` (cut to what one rich-text segment holds, without surrounding
+    /// whitespace), as the row will read back.
+    pub fn new(status: LinkStatus, reason: Option<&str>) -> Self {
+        let reason = reason
+            .map(|r| {
+                let pieces = crate::sync::content::split_text(r.trim());
+                match pieces.as_slice() {
+                    [] => String::new(),
+                    [one] => (*one).to_owned(),
+                    [first, ..] => {
+                        let mut cut: String = first.chars().collect();
+                        cut.pop();
+                        cut.push('…');
+                        cut
+                    }
+                }
+            })
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty());
+        Self {
+            status: Some(status),
+            reason,
+        }
+    }
+
+    /// What a run that finished a pair's writes records with its result: `synced`, no reason.
+    pub fn synced() -> Self {
+        Self::new(LinkStatus::Synced, None)
+    }
+
+    /// The two columns as request JSON.
+    fn properties(&self) -> serde_json::Map<String, Value> {
+        let mut properties = serde_json::Map::new();
+        properties.insert(
+            STATUS_COLUMN.into(),
+            match self.status {
+                Some(status) => json!({"select": {"name": status.word()}}),
+                None => json!({"select": null}),
+            },
+        );
+        properties.insert(
+            REASON_COLUMN.into(),
+            match &self.reason {
+                Some(reason) => rich_text_value(reason),
+                None => json!({"rich_text": []}),
+            },
+        );
+        properties
+    }
+}
+
+/// The column of a link row that holds its pair's [`LinkStatus`].
+pub const STATUS_COLUMN: &str = "Status";
+
+/// The column of a link row that holds why its pair has its status.
+pub const REASON_COLUMN: &str = "Reason";
+
+/// The `Status` and `Reason` columns' schemas, as request JSON.
+fn status_columns() -> Value {
+    let options: Vec<Value> = LinkStatus::ALL
+        .iter()
+        .map(|status| json!({"name": status.word()}))
+        .collect();
+    json!({
+        STATUS_COLUMN: {"select": {"options": options}},
+        REASON_COLUMN: {"rich_text": {}},
+    })
+}
+
 /// One row of `system-sync-links`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyncLink {
@@ -90,6 +215,8 @@ pub struct SyncLink {
     pub target_data_source: Option<DataSourceId>,
     /// Where the pair stands.
     pub state: LinkState,
+    /// What became of the pair on the last run that recorded it.
+    pub status: StatusCells,
 }
 
 /// The links database and its rows.
@@ -99,6 +226,9 @@ pub struct LinksTable {
     pub data_source: DataSourceId,
     /// Its rows, oldest first.
     pub links: Vec<SyncLink>,
+    /// The columns its schema lacks of those the sync writes now (`Status`, `Reason`: a table
+    /// made by an earlier version), added by [`add_missing_columns`](Self::add_missing_columns).
+    pub missing_columns: Vec<&'static str>,
 }
 
 fn text_cell(page: &Page, column: &str) -> Option<String> {
@@ -122,30 +252,61 @@ fn read_link(page: &Page) -> SyncLink {
             PropertyValueKind::Select(Some(option)) => option.name.as_deref(),
             _ => None,
         })),
+        status: StatusCells {
+            status: text_cell(page, STATUS_COLUMN).and_then(|word| LinkStatus::parse(&word)),
+            reason: text_cell(page, REASON_COLUMN),
+        },
     }
 }
 
 impl LinksTable {
     /// Finds the links database by its exact title; `None` when there is none yet.
     pub async fn find(control: &NotionClient) -> Result<Option<Self>> {
-        match find_table(control, LINKS_TITLE).await? {
-            Some(data_source) => Self::read(control, data_source).await.map(Some),
-            None => Ok(None),
+        let Some(mut source) = find_table_source(control, LINKS_TITLE).await? else {
+            return Ok(None);
+        };
+        if source.properties.is_empty() {
+            // Search answered with a partial object: the schema is read.
+            source = control.data_source(source.id).await?;
         }
-    }
-
-    async fn read(control: &NotionClient, data_source: DataSourceId) -> Result<Self> {
+        let missing_columns = [STATUS_COLUMN, REASON_COLUMN]
+            .into_iter()
+            .filter(|column| !source.properties.contains_key(*column))
+            .collect();
         let links = control
-            .query_all(data_source, None, &[])
+            .query_all(source.id, None, &[])
             .map_ok(|page| read_link(&page))
             .try_collect()
             .await?;
-        Ok(Self { data_source, links })
+        Ok(Some(Self {
+            data_source: source.id,
+            links,
+            missing_columns,
+        }))
+    }
+
+    /// Adds the columns the table lacks (`Status` and `Reason`, to a table an earlier version
+    /// made), in one request; nothing when it lacks none.
+    pub async fn add_missing_columns(&mut self, control: &NotionClient) -> Result<()> {
+        if self.missing_columns.is_empty() {
+            return Ok(());
+        }
+        let all = status_columns();
+        let properties: serde_json::Map<String, Value> = self
+            .missing_columns
+            .iter()
+            .filter_map(|column| all.get(*column).map(|c| ((*column).to_owned(), c.clone())))
+            .collect();
+        control
+            .set_data_source_properties(self.data_source, Value::Object(properties))
+            .await?;
+        self.missing_columns.clear();
+        Ok(())
     }
 
     /// Creates the links database next to `system-databases`.
     pub async fn create(control: &NotionClient, registry: &Registry) -> Result<Self> {
-        let properties = json!({
+        let mut properties = json!({
             "Name": {"title": {}},
             "Database": {"relation": {"data_source_id": registry.databases_table.data_source, "type": "single_property", "single_property": {}}},
             "Environment": {"relation": {"data_source_id": registry.environments_table.data_source, "type": "single_property", "single_property": {}}},
@@ -158,10 +319,15 @@ impl LinksTable {
             "Last Result": {"rich_text": {}},
             "Target Rows": {"number": {}},
         });
+        if let (Some(all), Value::Object(columns)) = (properties.as_object_mut(), status_columns())
+        {
+            all.extend(columns);
+        }
         let data_source = create_table(control, registry, LINKS_TITLE, properties).await?;
         Ok(Self {
             data_source,
             links: Vec::new(),
+            missing_columns: Vec::new(),
         })
     }
 
@@ -200,30 +366,82 @@ impl LinksTable {
         let table = Self {
             data_source: self.data_source,
             links,
+            missing_columns: Vec::new(),
         };
         Ok(table.link_for(pair).cloned())
     }
 
     /// Writes a new link row for `pair`, in state `creating`.
     pub async fn add(&self, control: &NotionClient, pair: &SyncPair) -> Result<PageId> {
+        let mut properties = self.pair_cells(pair);
+        properties.insert(
+            "State".into(),
+            json!({"select": {"name": LinkState::Creating.word()}}),
+        );
+        self.create_row(control, properties).await
+    }
+
+    /// Writes a new link row for `pair` that records only its status: no target, no state (a
+    /// pair that was skipped, or failed before it had a copy). A later run that makes the
+    /// pair's copy records it in this row.
+    pub async fn add_status(
+        &self,
+        control: &NotionClient,
+        pair: &SyncPair,
+        status: &StatusCells,
+    ) -> Result<PageId> {
+        let mut properties = self.pair_cells(pair);
+        properties.extend(status.properties());
+        self.create_row(control, properties).await
+    }
+
+    /// The cells that name a pair: its name, its two relations, its direction.
+    fn pair_cells(&self, pair: &SyncPair) -> serde_json::Map<String, Value> {
         let direction = match pair.direction {
             crate::registry::Direction::Push => "Push",
             crate::registry::Direction::Pull => "Pull",
             crate::registry::Direction::TwoWay => "Two-Way",
         };
+        let cells = json!({
+            "Name": {"title": [{"type": "text", "text": {"content": pair.label()}}]},
+            "Database": {"relation": [{"id": pair.database_row}]},
+            "Environment": {"relation": [{"id": pair.environment_row}]},
+            "Direction": {"select": {"name": direction}},
+        });
+        match cells {
+            Value::Object(cells) => cells,
+            _ => serde_json::Map::new(),
+        }
+    }
+
+    /// Creates a row of the table with `properties` (sent once: [`Write::CreatePage`]).
+    ///
+    /// [`Write::CreatePage`]: crate::client::writes::Write::CreatePage
+    async fn create_row(
+        &self,
+        control: &NotionClient,
+        properties: serde_json::Map<String, Value>,
+    ) -> Result<PageId> {
         let body = json!({
             "parent": {"type": "data_source_id", "data_source_id": self.data_source},
-            "properties": {
-                "Name": {"title": [{"type": "text", "text": {"content": pair.label()}}]},
-                "Database": {"relation": [{"id": pair.database_row}]},
-                "Environment": {"relation": [{"id": pair.environment_row}]},
-                "Direction": {"select": {"name": direction}},
-                "State": {"select": {"name": LinkState::Creating.word()}},
-            },
+            "properties": properties,
         });
         let page = control.create_page_json(body).await?;
         Ok(page.id)
     }
+}
+
+/// Records a pair's status in its link row (sent once more if its outcome is unknown: it sets
+/// values).
+pub async fn record_status(
+    control: &NotionClient,
+    link: PageId,
+    status: &StatusCells,
+) -> Result<()> {
+    control
+        .set_page_properties(link, Value::Object(status.properties()))
+        .await
+        .map(drop)
 }
 
 /// Records the target database of a link, and its state.
@@ -257,7 +475,8 @@ pub async fn set_state(control: &NotionClient, link: PageId, state: LinkState) -
     .await
 }
 
-/// Records the end of a run that wrote: `done`, now, its counts and the target's rows.
+/// Records the end of a run that wrote: `done`, now, its counts and the target's rows, and the
+/// status `synced` ([`StatusCells::synced`]).
 pub async fn record_result(
     control: &NotionClient,
     link: PageId,
@@ -265,17 +484,16 @@ pub async fn record_result(
     target_rows: usize,
 ) -> Result<()> {
     let finished = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    update(
-        control,
-        link,
-        json!({
-            "State": {"select": {"name": LinkState::Done.word()}},
-            "Last Sync": {"date": {"start": finished}},
-            "Last Result": rich_text_value(result),
-            "Target Rows": {"number": target_rows},
-        }),
-    )
-    .await
+    let mut properties = json!({
+        "State": {"select": {"name": LinkState::Done.word()}},
+        "Last Sync": {"date": {"start": finished}},
+        "Last Result": rich_text_value(result),
+        "Target Rows": {"number": target_rows},
+    });
+    if let Some(all) = properties.as_object_mut() {
+        all.extend(StatusCells::synced().properties());
+    }
+    update(control, link, properties).await
 }
 
 async fn update(control: &NotionClient, link: PageId, properties: Value) -> Result<()> {
@@ -291,6 +509,16 @@ pub(crate) async fn find_table(
     control: &NotionClient,
     title: &str,
 ) -> Result<Option<DataSourceId>> {
+    Ok(find_table_source(control, title)
+        .await?
+        .map(|source| source.id))
+}
+
+/// [`find_table`], with the data source as search lists it (its schema included).
+async fn find_table_source(
+    control: &NotionClient,
+    title: &str,
+) -> Result<Option<crate::model::DataSource>> {
     let found: Vec<_> = control
         .search_data_sources(title)
         .try_filter(|source| {
@@ -301,7 +529,7 @@ pub(crate) async fn find_table(
         .await?;
     match found.as_slice() {
         [] => Ok(None),
-        [one] => Ok(Some(one.id)),
+        [one] => Ok(Some(one.clone())),
         several => Err(Error::Registry(format!(
             "{} data sources are titled exactly {title:?} ({}); keep one",
             several.len(),
@@ -322,16 +550,7 @@ pub(crate) async fn create_table(
     title: &str,
     properties: Value,
 ) -> Result<DataSourceId> {
-    let registry_database = registry
-        .databases_table
-        .database
-        .ok_or_else(|| Error::Registry("the database of system-databases is unknown".to_owned()))?;
-    let parent = control.database(registry_database).await?.parent;
-    let ParentKind::Page(page) = parent.kind else {
-        return Err(Error::Registry(format!(
-            "system-databases is not under a page, so {title} has nowhere to go"
-        )));
-    };
+    let page = registry.page(control, title).await?;
     let properties = serde_json::from_value(properties).map_err(|e| Error::Decode {
         what: format!("the schema of {title}"),
         message: e.to_string(),

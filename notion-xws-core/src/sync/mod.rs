@@ -19,6 +19,7 @@
 //! - [`two_way`]: two-way pairs: the pure planner (bases, conflicts, a policy), reader, executor.
 //! - [`content`]: page content (the blocks of each row), copied when a database asks for it.
 //! - [`report`]: what became of each pair and of the run ([`RunReport`]), as JSON and Markdown.
+//! - `notify` (feature `http`): a run that needs a person or failed, posted to a webhook.
 //! - [`run`]: the orchestrator ([`sync`], [`transfer`]): the pairs, their order, each one's steps.
 //! - [`stop`]: a flag that stops a run between writes (a signal, a request).
 //! - [`watch`]: runs the sync in cycles, backing off after failures, until told to stop.
@@ -34,6 +35,8 @@ pub mod files;
 pub mod guard;
 pub mod lease;
 pub mod links;
+#[cfg(feature = "http")]
+pub mod notify;
 pub mod one_way;
 pub mod options;
 pub mod outcome;

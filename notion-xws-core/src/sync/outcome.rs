@@ -32,4 +32,8 @@ pub struct PairOutcome {
     /// The target rows created, by their source row.
     #[serde(skip)]
     pub created_rows: Vec<(PageId, PageId)>,
+    /// The pair's link row the writes were recorded in, and whether the run's result (with the
+    /// status `synced`) was recorded there.
+    #[serde(skip)]
+    pub link_row: Option<(PageId, bool)>,
 }

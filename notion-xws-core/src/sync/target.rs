@@ -103,6 +103,10 @@ async fn record_existing(
                 target_database: None,
                 target_data_source: None,
                 state: LinkState::Creating,
+                status: links::StatusCells {
+                    status: None,
+                    reason: None,
+                },
             }
         }
     };
@@ -139,7 +143,15 @@ pub(crate) async fn ensure_target(
     };
     let link = match (ctx.links, &ctx.link) {
         (None, _) => None,
-        (Some(_), Some(link)) => Some(link.row),
+        (Some(_), Some(link)) => {
+            // A row that records no copy (a pair skipped before, whose row holds only its
+            // status): `creating` first, so that a run that stops before recording the copy
+            // tells the next one to wait for Notion's lag before it looks for it.
+            if link.state != LinkState::Creating && link.target_database.is_none() {
+                links::set_state(ctx.control, link.row, LinkState::Creating).await?;
+            }
+            Some(link.row)
+        }
         (Some(links), None) => Some(links.add(ctx.control, pair).await?),
     };
     let mut body = CreateDatabase::new(Parent::page(create.parent));

@@ -155,6 +155,10 @@ pub struct Cycle {
     /// The run's report (`None` when an error stopped the run or the cycle was dropped).
     #[serde(skip)]
     pub report: Option<RunReport>,
+    /// What became of the cycle's alert, when one was due ([`watch_with_alerts`]): where it was
+    /// posted, or why it was not (never the webhook's path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<String>,
 }
 
 impl Cycle {
@@ -183,6 +187,9 @@ impl Cycle {
         }
         if let Some(reason) = self.stopped {
             line.push_str(&format!("; stopped by {}", reason.word()));
+        }
+        if let Some(alert) = &self.alert {
+            line.push_str(&format!("; alert {alert}"));
         }
         if let Some(next) = self.next_in_secs {
             let next = Duration::from_secs_f64(next);
@@ -232,6 +239,60 @@ pub async fn watch(
     config: &RegistryConfig,
     options: &SyncOptions,
     watch: &WatchOptions,
+    on_cycle: impl FnMut(&Cycle),
+) -> WatchEnd {
+    cycles(control, config, options, watch, None, on_cycle).await
+}
+
+/// [`watch`], and each cycle that needs a person or failed posted to `notifier` (as
+/// `sync --notify` posts a run), before `on_cycle` hears of it; what became of the alert is in
+/// the cycle's [`Cycle::alert`]. An alert that cannot be posted never stops the loop.
+#[cfg(feature = "http")]
+pub async fn watch_with_alerts(
+    control: &NotionClient,
+    config: &RegistryConfig,
+    options: &SyncOptions,
+    watch: &WatchOptions,
+    notifier: &super::notify::Notifier,
+    on_cycle: impl FnMut(&Cycle),
+) -> WatchEnd {
+    cycles(control, config, options, watch, Some(notifier), on_cycle).await
+}
+
+/// Where a cycle's alert goes: what it became, in words (`None`: none was due).
+trait CycleAlert: Sync {
+    /// Posts the alert of a cycle's `report`, run as `lease` says.
+    fn post<'a>(
+        &'a self,
+        report: &'a RunReport,
+        lease: &'a super::lease::LeaseOptions,
+    ) -> futures::future::BoxFuture<'a, Option<String>>;
+}
+
+#[cfg(feature = "http")]
+impl CycleAlert for super::notify::Notifier {
+    fn post<'a>(
+        &'a self,
+        report: &'a RunReport,
+        lease: &'a super::lease::LeaseOptions,
+    ) -> futures::future::BoxFuture<'a, Option<String>> {
+        Box::pin(async move {
+            match self.notify(report, &lease.run_id, &lease.host).await {
+                Ok(Some(_)) => Some(format!("posted to {}", self.shown())),
+                Ok(None) => None,
+                Err(error) => Some(format!("not posted: {error}")),
+            }
+        })
+    }
+}
+
+/// The loop of [`watch`], each cycle's alert posted to `alerts` when there is one.
+async fn cycles(
+    control: &NotionClient,
+    config: &RegistryConfig,
+    options: &SyncOptions,
+    watch: &WatchOptions,
+    alerts: Option<&dyn CycleAlert>,
     mut on_cycle: impl FnMut(&Cycle),
 ) -> WatchEnd {
     let stop = &options.stop;
@@ -262,6 +323,9 @@ pub async fn watch(
         let next = (!last && !stop.is_stopped() && cycle.class != CycleClass::Configuration)
             .then(|| watch.wait_after(failures));
         cycle.next_in_secs = next.map(|d| d.as_secs_f64());
+        if let (Some(alerts), Some(report)) = (alerts, &cycle.report) {
+            cycle.alert = alerts.post(report, &cycle_options.lease).await;
+        }
         on_cycle(&cycle);
         let end = |cycle: Cycle, ended: WatchEnded| {
             let exit_status = match (ended, stop.reason()) {
@@ -314,6 +378,7 @@ fn summarize(number: u64, stop: &StopFlag, result: Option<Result<RunReport>>) ->
         stopped: stop.reason(),
         next_in_secs: None,
         report: None,
+        alert: None,
     };
     match result {
         Some(Ok(report)) => {

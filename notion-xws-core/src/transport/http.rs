@@ -64,16 +64,7 @@ impl HttpTransport {
     /// A transport with these settings.
     pub fn with_config(config: HttpConfig) -> Result<Self> {
         let base_url = check_base_url(&config.base_url)?;
-        // reqwest is built without a default crypto provider: ring is ours. Installing fails
-        // harmlessly when a provider is already installed (by us or by the embedding program).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("notion-xws/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+        let client = http_client(config.timeout, config.connect_timeout)?;
         Ok(Self { client, base_url })
     }
 
@@ -83,10 +74,34 @@ impl HttpTransport {
     }
 }
 
-/// Parses a base URL: `https://` anywhere, `http://` only to loopback; no path beyond `/`.
+/// The HTTP client of notion-xws (rustls with ring, no redirects followed, its user agent), with
+/// these timeouts: the one setup of every HTTP use (Notion's API, and alerts).
+pub(crate) fn http_client(timeout: Duration, connect_timeout: Duration) -> Result<reqwest::Client> {
+    // reqwest is built without a default crypto provider: ring is ours. Installing fails
+    // harmlessly when a provider is already installed (by us or by the embedding program).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("notion-xws/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Parses a base URL: `https://` anywhere, `http://` only to loopback ([`check_url`]).
 fn check_base_url(text: &str) -> Result<Url> {
-    let url = Url::parse(text.trim())
-        .map_err(|e| Error::Config(format!("the base URL {text:?} is not a URL: {e}")))?;
+    // (Credentials in it are not echoed.)
+    let shown = crate::secret::mask_secrets(text);
+    check_url(text, &format!("the base URL {shown:?}"))
+}
+
+/// Parses a URL that notion-xws sends to: `https://` anywhere, `http://` only to a loopback
+/// address (`127.0.0.1`, `::1`, `localhost`), with a host and without credentials. `what` names
+/// it in the errors (which never quote more of it than the caller puts there).
+pub(crate) fn check_url(text: &str, what: &str) -> Result<Url> {
+    let url =
+        Url::parse(text.trim()).map_err(|e| Error::Config(format!("{what} is not a URL: {e}")))?;
     let loopback = match url.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
@@ -98,22 +113,20 @@ fn check_base_url(text: &str) -> Result<Url> {
         "http" if loopback => {}
         "http" => {
             return Err(Error::Config(format!(
-                "the base URL {text:?} is plain http to a host that is not loopback; use https"
+                "{what} is plain http to a host that is not loopback; use https"
             )));
         }
         other => {
             return Err(Error::Config(format!(
-                "the base URL {text:?} has the scheme {other:?}; use https"
+                "{what} has the scheme {other:?}; use https"
             )));
         }
     }
     if url.host().is_none() {
-        return Err(Error::Config(format!("the base URL {text:?} has no host")));
+        return Err(Error::Config(format!("{what} has no host")));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Config(
-            "the base URL must not hold credentials".to_owned(),
-        ));
+        return Err(Error::Config(format!("{what} must not hold credentials")));
     }
     Ok(url)
 }

@@ -1,6 +1,8 @@
 //! The core's integration tests, in one binary so that the crate links once.
 //! Run them all with `cargo test -p notion-xws-core --all-features`.
 
+#[cfg(all(feature = "fake", feature = "http"))]
+mod alerts;
 #[cfg(feature = "fake")]
 mod audit;
 #[cfg(feature = "cli")]

@@ -121,6 +121,10 @@ class AuditReport:
     """What the audit found: the counts, the findings, and each environment and database."""
 
     @property
+    def notion_page(self) -> Optional[str]:
+        """The link of the Notion page the report was written to (``audit(to_notion=True)``),
+        else ``None``."""
+    @property
     def summary(self) -> AuditSummary:
         """The counts."""
     @property
@@ -202,10 +206,14 @@ class Client:
     def api_version(self) -> str:
         """The API version spoken."""
     def audit(
-        self, environments: Optional[str] = None, databases: Optional[str] = None
+        self,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+        to_notion: bool = False,
     ) -> AuditReport:
-        """Reads the registry (found by title unless an ID or link is given) and audits it.
-        Read only."""
+        """Reads the registry (found by title unless an ID or link is given) and audits it, read
+        only; with ``to_notion``, also writes the report as the page "notion-xws audit report"
+        under the registry's page, replacing the previous one (its link in ``notion_page``)."""
     def registry(
         self, environments: Optional[str] = None, databases: Optional[str] = None
     ) -> Dict[str, Any]:

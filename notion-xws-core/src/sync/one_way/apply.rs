@@ -227,16 +227,18 @@ pub async fn apply_pair(
             }
         }
     }
+    outcome.link_row = link.map(|row| (row, false));
     if let (0, None, Some(link)) = (outcome.failed, &outcome.stopped, link) {
         let result = format!(
             "created {}, updated {}, trashed {}, unchanged {}",
             outcome.created, outcome.updated, outcome.trashed, plan.counts.unchanged
         );
         let rows = plan.counts.unchanged + plan.counts.update + outcome.created;
-        if let Err(error) = links::record_result(ctx.control, link, &result, rows).await {
-            outcome
+        match links::record_result(ctx.control, link, &result, rows).await {
+            Ok(()) => outcome.link_row = Some((link, true)),
+            Err(error) => outcome
                 .errors
-                .push(format!("recording the result in the link: {error}"));
+                .push(format!("recording the result in the link: {error}")),
         }
     }
     (outcome, Some(target))

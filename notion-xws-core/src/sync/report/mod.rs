@@ -16,6 +16,7 @@ mod render;
 use serde::Serialize;
 
 use super::lease::Holder;
+use super::links::{LinkStatus, StatusCells};
 use super::one_way::plan::PairPlan;
 use super::outcome::PairOutcome;
 use super::rows::SyncPair;
@@ -381,6 +382,25 @@ impl PairReport {
             PairState::Guarded(_) => PairClass::NeedsPerson,
             PairState::Busy(_) => PairClass::Busy,
         }
+    }
+
+    /// The status its `system-sync-links` row shows ([`StatusCells`]): from its class (`busy`
+    /// and `planned` have none: another run records a busy pair, and a dry run writes
+    /// nothing), with the reason its state gives and, when a person is needed, what to do.
+    pub fn link_status(&self) -> Option<StatusCells> {
+        let status = match self.class() {
+            PairClass::Synced => LinkStatus::Synced,
+            PairClass::NeedsPerson => LinkStatus::NeedsAttention,
+            PairClass::Failed => LinkStatus::Failed,
+            PairClass::Skipped => LinkStatus::Skipped,
+            PairClass::Busy | PairClass::Planned => return None,
+        };
+        let reason = match (&self.attention, self.reason()) {
+            (Some(attention), Some(reason)) => Some(format!("{reason}\nFix: {}", attention.fix)),
+            (Some(attention), None) => Some(format!("Fix: {}", attention.fix)),
+            (None, reason) => reason.map(str::to_owned),
+        };
+        Some(StatusCells::new(status, reason.as_deref()))
     }
 
     /// The reason the pair's state gives, if it gives one.

@@ -16,13 +16,15 @@
 //!
 //! The parts: `context` ([`SyncOptions`], and what the pairs of a pass share), `candidates`
 //! (the pairs of the registry, their clients, their order), `sides` (each source read once,
-//! the target located and read), `pair` (one pair through its steps, both kinds alike) and
+//! the target located and read), `pair` (one pair through its steps, both kinds alike),
+//! `status` (each pair's status in its `system-sync-links` row, skipped pairs included) and
 //! `transfer` ([`transfer`]).
 
 mod candidates;
 mod context;
 mod pair;
 mod sides;
+mod status;
 mod transfer;
 
 use self::candidates::{candidates, in_relation_order};
@@ -136,11 +138,16 @@ async fn run_pass(
         &protected,
         options.only.as_deref(),
     );
-    if options.execute && !candidates.is_empty() && !options.stop.is_stopped() {
-        if links.is_none() {
-            links = Some(LinksTable::create(control, registry).await?);
+    if options.execute
+        && !(candidates.is_empty() && skipped.is_empty())
+        && !options.stop.is_stopped()
+    {
+        // Every pair gets its link row, with its status: skipped pairs too.
+        match &mut links {
+            None => links = Some(LinksTable::create(control, registry).await?),
+            Some(table) => table.add_missing_columns(control).await?,
         }
-        if leases.is_none() {
+        if leases.is_none() && !candidates.is_empty() {
             leases = Some(LeasesTable::create(control, registry).await?);
         }
     }
@@ -207,6 +214,17 @@ async fn run_pass(
     for (_, (report, plan)) in results {
         pairs.push(report);
         plans.extend(plan);
+    }
+    if let (true, false, Some(links)) = (options.execute, options.stop.is_stopped(), &links) {
+        for pair in &mut skipped {
+            let counter = candidates::Counted::over(control);
+            let known = links
+                .link_for(&pair.pair)
+                .map(|l| (l.row, l.status.clone()));
+            status::record_status(&counter.client(control), links, pair, known).await;
+            pair.requests = counter.requests.load(std::sync::atomic::Ordering::Relaxed);
+            pair.writes = counter.writes.load(std::sync::atomic::Ordering::Relaxed);
+        }
     }
     pairs.append(&mut skipped);
     Ok(RunReport {

@@ -29,7 +29,7 @@ use crate::sync::content::{self, BodyCheck, MentionMap};
 use crate::sync::files::hosted_files_in;
 use crate::sync::guard::PairStatus;
 use crate::sync::lease::{Lease, Taken};
-use crate::sync::links::{self, LinksTable, SyncLink};
+use crate::sync::links::{self, LinksTable, StatusCells, SyncLink};
 use crate::sync::one_way::apply::apply_pair;
 use crate::sync::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
 use crate::sync::outcome::PairOutcome;
@@ -49,10 +49,15 @@ pub(super) async fn run_pair(
     source: SharedSource<'_>,
     run: &RunContext<'_>,
 ) -> (PairReport, Option<PairPlan>) {
+    let link = run
+        .links
+        .and_then(|l| l.link_for(&candidate.pair))
+        .map(|l| (l.row, l.status.clone()));
     let mut pair = PairRun {
         report: PairReport::skipped(candidate.pair.clone(), String::new()),
         candidate,
         run,
+        link,
     };
     let plan = match pair.candidate.pair.direction {
         Direction::TwoWay => {
@@ -63,6 +68,7 @@ pub(super) async fn run_pair(
         }
         _ => pair.one_way(source).await,
     };
+    pair.record_status().await;
     let counter = &pair.candidate.counter;
     pair.report.requests = counter.requests.load(Ordering::Relaxed);
     pair.report.writes = counter.writes.load(Ordering::Relaxed);
@@ -74,9 +80,56 @@ struct PairRun<'a> {
     candidate: Candidate,
     run: &'a RunContext<'a>,
     report: PairReport,
+    /// The pair's link row and the status it holds, as far as this run knows.
+    link: Option<(PageId, StatusCells)>,
 }
 
 impl PairRun<'_> {
+    /// The pair's link row as read.
+    fn saw_link(&mut self, link: Option<&SyncLink>) {
+        if let Some(link) = link {
+            self.link = Some((link.row, link.status.clone()));
+        }
+    }
+
+    /// The link row the pair's writes were recorded in, and whether its result (the status
+    /// `synced`) was recorded there.
+    fn wrote_link(&mut self, written: Option<(PageId, bool)>) {
+        let Some((row, recorded)) = written else {
+            return;
+        };
+        if recorded {
+            self.link = Some((row, StatusCells::synced()));
+        } else if self.link.as_ref().is_none_or(|(known, _)| *known != row) {
+            let empty = StatusCells {
+                status: None,
+                reason: None,
+            };
+            self.link = Some((row, empty));
+        }
+    }
+
+    /// The status step, when the run writes and keeps records (see `status`), and was not
+    /// stopped (a stopped run writes nothing more; the next run records the status).
+    async fn record_status(&mut self) {
+        let options = self.run.options;
+        let (true, Some(links)) = (options.execute, self.run.links) else {
+            return;
+        };
+        if options.stop.is_stopped() {
+            return;
+        }
+        let control = &self.candidate.links_client;
+        if self.link.is_none() && self.report.link_status().is_some() {
+            // A pair that stopped before it knew its row: a row made by this run's first step
+            // (before the step that failed) is its row.
+            if let Ok(Some(fresh)) = links.fresh_link_for(control, &self.candidate.pair).await {
+                self.link = Some((fresh.row, fresh.status));
+            }
+        }
+        super::status::record_status(control, links, &mut self.report, self.link.take()).await;
+    }
+
     /// The pair failed as a whole: `error` is its state and its error.
     fn fail(&mut self, error: &dyn std::fmt::Display) {
         self.report.state = PairState::Failed(error.to_string());
@@ -182,7 +235,10 @@ impl PairRun<'_> {
                     self.report.state = PairState::Skipped(stop.skipped_reason());
                     return None;
                 }
-                Some(Ok(read)) => read,
+                Some(Ok(read)) => {
+                    self.saw_link(read.1.as_ref());
+                    read
+                }
                 Some(Err(SideError::InTrash(trashed))) => {
                     self.in_trash(&trashed);
                     return None;
@@ -206,7 +262,10 @@ impl PairRun<'_> {
                 LeaseStep::Held(held, fresh) => {
                     if !fresh {
                         match self.read_one_way(source).await {
-                            Ok(read) => (snapshot, link) = read,
+                            Ok(read) => {
+                                self.saw_link(read.1.as_ref());
+                                (snapshot, link) = read;
+                            }
                             Err(error) => {
                                 self.fail(&error);
                                 self.report.attention = unreadable(&error);
@@ -227,6 +286,7 @@ impl PairRun<'_> {
             let (outcome, target) = apply_pair(&plan, &ctx, self.run.progress.as_ref()).await;
             let publisher = self.candidate.publisher.take();
             publish_one_way(publisher, &snapshot, &plan, target, &outcome.created_rows);
+            self.wrote_link(outcome.link_row);
             let own = snapshot
                 .target
                 .iter()
@@ -409,6 +469,7 @@ impl PairRun<'_> {
         let (mut target, link) = locate_target(&self.candidate, self.run)
             .await
             .map_err(step("locating the copy"))?;
+        self.saw_link(link.as_ref());
         let mut read = self
             .read_two_way(target)
             .await
@@ -556,6 +617,7 @@ impl PairRun<'_> {
         let (target, link_row) = ensure_target(&candidate.pair, create.as_ref(), target, &ctx)
             .await
             .map_err(step("creating or recording the copy"))?;
+        let recorded_in = link_row.map(|row| (row, false));
         two_way_apply::add_columns(
             &candidate.source,
             candidate.source_data_source,
@@ -588,6 +650,7 @@ impl PairRun<'_> {
             Some(target.1),
             &outcome.created_rows,
         );
+        self.wrote_link(recorded_in);
         let own = read
             .snapshot
             .environment_rows
@@ -605,6 +668,7 @@ impl PairRun<'_> {
             links::record_result(&control, link_row, &result, rows)
                 .await
                 .map_err(step("recording the result in system-sync-links"))?;
+            self.wrote_link(Some((link_row, true)));
         }
         Ok(())
     }
