@@ -204,6 +204,7 @@ impl Sample {
                 data_source: DataSourceId::from_u128(id(&self.target_schema)),
                 schema: schema(&self.target_schema),
                 rows: target_rows,
+                outside_parent: None,
             }),
             target_parent: PageId::from_u128(3),
             refs: std::sync::Arc::default(),

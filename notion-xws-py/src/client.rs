@@ -180,6 +180,7 @@ impl PyClient {
         allow_mass_delete = false,
         conflict_policy = "report",
         people_fallback = "leave",
+        prune = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
@@ -191,6 +192,7 @@ impl PyClient {
         allow_mass_delete: bool,
         conflict_policy: &str,
         people_fallback: &str,
+        prune: bool,
     ) -> PyResult<PyRunReport> {
         self.sync(
             py,
@@ -203,6 +205,7 @@ impl PyClient {
             people_fallback,
             None,
             None,
+            prune,
         )
     }
 
@@ -213,7 +216,9 @@ impl PyClient {
     /// (`leave` them out, or write their `names` into a `<column> (unmatched)` text column).
     /// `progress`, if given, is called with a dict (`pair`, `done`, `planned`) as row writes
     /// finish. `wait` (seconds) waits that long for a pair another run is writing, instead of
-    /// leaving it to that run (its class is then `busy`).
+    /// leaving it to that run (its class is then `busy`). `prune=True` trashes the rows a
+    /// person added to a one-way copy (else kept, and named in each pair's `added_by_hand`),
+    /// counted by the max-delete guard.
     #[pyo3(signature = (
         execute = false,
         only = None,
@@ -224,6 +229,7 @@ impl PyClient {
         people_fallback = "leave",
         progress = None,
         wait = None,
+        prune = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn sync(
@@ -238,6 +244,7 @@ impl PyClient {
         people_fallback: &str,
         progress: Option<Py<PyAny>>,
         wait: Option<f64>,
+        prune: bool,
     ) -> PyResult<PyRunReport> {
         let config = RegistryConfig::new(environments, databases);
         let mut options = SyncOptions::from_args(
@@ -248,6 +255,7 @@ impl PyClient {
             people_fallback,
         )
         .map_err(PyXwsError)?;
+        options.plan.prune = prune;
         options.lease.wait = wait
             .map(std::time::Duration::try_from_secs_f64)
             .transpose()

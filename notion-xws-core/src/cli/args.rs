@@ -103,6 +103,10 @@ pub struct SyncArgs {
     /// Trash past the max-delete guard (more than half of a target's rows).
     #[arg(long)]
     pub allow_mass_delete: bool,
+    /// Trash the rows a person added to a one-way copy (named in the report; kept without
+    /// this), counted by the max-delete guard.
+    #[arg(long)]
+    pub prune: bool,
     /// How two-way pairs settle different changes to one property on both sides: report
     /// (overwrite nothing), control-wins, environment-wins or newer-wins.
     #[arg(
@@ -141,6 +145,7 @@ impl SyncArgs {
             &self.people_fallback,
         )?;
         options.lease.wait = self.wait;
+        options.plan.prune = self.prune;
         Ok(options)
     }
 }

@@ -34,7 +34,7 @@ use crate::sync::outcome::PairOutcome;
 use crate::sync::refs::RowMap;
 use crate::sync::refs::reads::Publisher;
 use crate::sync::report::{Attention, Cause, PairReport, PairState};
-use crate::sync::target::{CreateTarget, PairContext, ensure_target};
+use crate::sync::target::{CreateTarget, PairContext, ensure_target, move_copy};
 use crate::sync::two_way::read::TwoWayRead;
 use crate::sync::two_way::{Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
@@ -276,6 +276,10 @@ impl PairRun<'_> {
         );
         report.unchanged = plan.counts.unchanged;
         report.skipped = plan.counts.foreign;
+        report.added_by_hand = plan.added_by_hand.clone();
+        if let (Some(planned), false) = (&plan.move_target, self.run.options.execute) {
+            report.notes.push(planned.planned_note());
+        }
         report.creates_target = plan.create_target.is_some();
         (plan, bodies)
     }
@@ -382,6 +386,7 @@ impl PairRun<'_> {
             run.options.execute_options.concurrency,
         )
         .await?;
+        two_way_read::place(&mut read, &candidate.target, candidate.target_parent).await?;
         let snapshot = &read.snapshot;
         let control_title = candidate.source_schema.as_ref().map(|s| s.title_text());
         candidate.protected.refuse(
@@ -451,6 +456,9 @@ impl PairRun<'_> {
         }
         report.unchanged = plan.counts.unchanged;
         report.creates_target = plan.create_environment.is_some();
+        if let (Some(planned), false) = (&plan.move_environment, options.execute) {
+            report.notes.push(planned.planned_note());
+        }
         let open = plan
             .conflicts
             .iter()
@@ -488,6 +496,7 @@ impl PairRun<'_> {
         let (target, link_row) = ensure_target(&candidate.pair, create.as_ref(), target, &ctx)
             .await
             .map_err(step("creating or recording the copy"))?;
+
         two_way_apply::add_columns(
             &candidate.source,
             candidate.source_data_source,
@@ -502,7 +511,7 @@ impl PairRun<'_> {
         )
         .await
         .map_err(step("adding columns to the copy"))?;
-        let outcome = two_way_apply::apply_actions(
+        let mut outcome = two_way_apply::apply_actions(
             plan,
             &candidate.source,
             candidate.source_data_source,
@@ -511,6 +520,9 @@ impl PairRun<'_> {
             &ctx.options,
         )
         .await;
+        if let Some(planned) = &plan.move_environment {
+            move_copy(&candidate.target, target.0, planned, &mut outcome).await;
+        }
         let control = ctx.control.clone();
         publish_two_way(
             self.candidate.publisher.take(),
@@ -674,8 +686,10 @@ fn unreadable(error: &SideError) -> Option<Attention> {
         )),
         SideError::Target(Error::Registry(_)) => Some(Attention::new(
             Cause::TargetUnreadable,
-            "share the copy with the environment's integration again, or clear its row in \
-             system-sync-links so that the next run makes a new copy",
+            "share the copy with the environment's integration again (after a change of \
+             Primary-Token to another integration: with that integration), or clear its row in \
+             system-sync-links so that the next run makes a new copy; no second copy is made \
+             until then",
         )),
         _ => None,
     }

@@ -20,7 +20,7 @@ use crate::sync::one_way::plan::PairSnapshot;
 use crate::sync::refs::reads::complete_truncated;
 use crate::sync::refs::{PairRefs, RefSide, RelationCopy, count_kept, has_references};
 use crate::sync::rows::{RowContent, TargetSnapshot};
-use crate::sync::target::find_marked_target;
+use crate::sync::target::{find_marked_target, outside_of};
 
 /// What was read of a source, shared by every pair that copies it.
 #[derive(Debug)]
@@ -119,11 +119,18 @@ pub(super) async fn read_target(
                 .try_collect()
                 .await?;
             complete_truncated(&candidate.target, &schema.properties, &mut rows).await?;
+            let outside_parent = outside_of(
+                &candidate.target,
+                schema.database_parent.as_ref(),
+                candidate.target_parent,
+            )
+            .await?;
             Some(TargetSnapshot {
                 database,
                 data_source,
                 schema: schema.properties,
                 rows,
+                outside_parent,
             })
         }
     };

@@ -20,6 +20,7 @@ use crate::model::Page;
 use crate::sync::refs::reads::complete_truncated;
 use crate::sync::refs::{PairRefs, RefSide, has_references};
 use crate::sync::rows::SyncPair;
+use crate::sync::target::{MoveTarget, outside_of};
 
 /// What was read of a two-way pair.
 #[derive(Debug)]
@@ -28,6 +29,24 @@ pub(crate) struct TwoWayRead {
     pub(crate) snapshot: TwoWaySnapshot,
     /// The control database's title.
     pub(crate) title: String,
+    /// Where the environment database lies (its data source's `database_parent`), when it
+    /// exists.
+    pub(crate) environment_parent: Option<crate::model::Parent>,
+    /// The environment database, when it lies outside the pair's parent page: its move there
+    /// ([`place`]).
+    pub(crate) move_environment: Option<MoveTarget>,
+}
+
+/// Whether the environment database of a pair that was read lies under `parent`, the pair's
+/// parent page: else its move there, for the plan.
+pub(crate) async fn place(
+    read: &mut TwoWayRead,
+    environment: &NotionClient,
+    parent: PageId,
+) -> Result<()> {
+    let outside = outside_of(environment, read.environment_parent.as_ref(), parent).await?;
+    read.move_environment = outside.map(|from| MoveTarget { from, to: parent });
+    Ok(())
 }
 
 /// Every live row of a data source, converted as it is read.
@@ -105,18 +124,20 @@ pub(crate) async fn read_two_way(
     };
     let environment_side = async {
         match target {
-            None => Ok((None, Vec::new())),
+            None => Ok((None, Vec::new(), None)),
             Some((_, data_source)) => {
                 let (schema, rows) = futures::try_join!(
                     environment.data_source(data_source),
                     live_rows(environment, data_source, TwoWayRow::environment),
                 )?;
-                Ok((Some(schema.properties), rows))
+                Ok((Some(schema.properties), rows, schema.database_parent))
             }
         }
     };
-    let ((control_schema, mut control_rows), (environment_schema, mut environment_rows)) =
-        futures::try_join!(control_side, environment_side)?;
+    let (
+        (control_schema, mut control_rows),
+        (environment_schema, mut environment_rows, environment_parent),
+    ) = futures::try_join!(control_side, environment_side)?;
     let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
     let live_environment: HashSet<PageId> = environment_rows.iter().map(|r| r.content.id).collect();
     let missing_environment: Vec<PageId> = control_rows
@@ -154,6 +175,8 @@ pub(crate) async fn read_two_way(
         futures::try_join!(environment_named, control_named)?;
     Ok(TwoWayRead {
         title: control_schema.title_text(),
+        environment_parent,
+        move_environment: None,
         snapshot: TwoWaySnapshot {
             pair: pair.clone(),
             control_schema: control_schema.properties,
@@ -233,5 +256,7 @@ pub(crate) fn plan(
     policy: ConflictPolicy,
     options: crate::sync::guard::PlanOptions,
 ) -> TwoWayPlan {
-    plan_two_way(&read.snapshot, policy, options)
+    let mut plan = plan_two_way(&read.snapshot, policy, options);
+    plan.move_environment = read.move_environment.clone();
+    plan
 }

@@ -1,0 +1,429 @@
+//! Day two on the fake Notion: what follows the copies when things change after the first sync.
+//! An environment's parent page changed in the registry (the copies move there, or the pair
+//! needs a person), rows a person added to a one-way copy (named, and trashed with `prune`
+//! within the max-delete guard), and a rotated token (a refreshed secret, or another
+//! integration of the same workspace, which sees the copies or not). Each case ends with a
+//! re-run that writes nothing.
+
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::fake::FakeWorkspace;
+use notion_xws_core::ids::{DataSourceId, DatabaseId, PageId};
+use notion_xws_core::model::ParentKind;
+use notion_xws_core::registry::{Registry, RegistryConfig};
+use notion_xws_core::sync::links::LinksTable;
+use notion_xws_core::sync::report::{Cause, PairClass};
+use notion_xws_core::sync::{RunReport, SyncOptions, sync};
+use notion_xws_core::transport::Method;
+use serde_json::{Value, json};
+
+use crate::support::fake::{id, ok, text};
+use crate::support::sync::{acme_client, execute, pair, rows, small_world_in};
+use crate::support::world::{World, page};
+
+/// The one copy the links table records: (database, data source).
+async fn copy_of(control: &NotionClient) -> (DatabaseId, DataSourceId) {
+    let links = LinksTable::find(control).await.unwrap().unwrap();
+    assert_eq!(links.links.len(), 1, "{:?}", links.links);
+    let link = &links.links[0];
+    (
+        link.target_database.unwrap(),
+        link.target_data_source.unwrap(),
+    )
+}
+
+/// The databases listed under `page`.
+async fn databases_under(client: &NotionClient, page: PageId) -> Vec<DatabaseId> {
+    use futures::TryStreamExt;
+    let children: Vec<notion_xws_core::model::Block> = client
+        .block_children(page.into())
+        .try_collect()
+        .await
+        .unwrap();
+    children
+        .iter()
+        .filter(|b| b.block_type == "child_database")
+        .map(|b| DatabaseId::from_u128(b.id.as_u128()))
+        .collect()
+}
+
+/// The page a database lies under.
+async fn parent_page(client: &NotionClient, database: DatabaseId) -> PageId {
+    match client.database(database).await.unwrap().parent.kind {
+        ParentKind::Page(page) => page,
+        other => panic!("the copy lies under {other:?}"),
+    }
+}
+
+/// Writes `properties` into Acme's `system-environments` row.
+async fn set_environment(world: &World, properties: Value) {
+    let registry = Registry::read(&world.client(), &RegistryConfig::default())
+        .await
+        .unwrap();
+    let row = registry.environments[0].row;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        world.token(),
+        Some(json!({ "properties": properties })),
+    )
+    .await;
+}
+
+/// Points Acme's `Database-Parent-Page-ID` at `page`.
+async fn set_parent_page(world: &World, page: &str) {
+    let link = format!("https://www.notion.so/{}", page.replace('-', ""));
+    set_environment(world, json!({"Database-Parent-Page-ID": {"url": link}})).await;
+}
+
+/// A page made under `parent` with `token`; its ID.
+async fn new_page(world: &World, token: &notion_xws_core::NotionToken, parent: &str) -> PageId {
+    let made = page(&world.fake, token, parent, "Client databases").await;
+    PageId::parse(&id(&made)).unwrap()
+}
+
+async fn run(control: &NotionClient, options: &SyncOptions) -> RunReport {
+    sync(control, &RegistryConfig::default(), options, None)
+        .await
+        .unwrap()
+}
+
+/// A small world synced once: the world, Acme, the control client, Acme's client and the copy.
+async fn synced(
+    rows: usize,
+) -> (
+    World,
+    FakeWorkspace,
+    NotionClient,
+    NotionClient,
+    (DatabaseId, DataSourceId),
+    String,
+) {
+    let (world, acme, source, _rows) = small_world_in(rows).await;
+    let control = world.client();
+    let first = run(&control, &execute()).await;
+    assert_eq!(first.exit_status(), 0, "{first:#?}");
+    let acme_client = acme_client(&world).await;
+    let copy = copy_of(&control).await;
+    (world, acme, control, acme_client, copy, source)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_parent_page_moves_the_copy_there_and_a_rerun_writes_nothing() {
+    let (world, acme, control, acme_client, (db, ds), _) = synced(3).await;
+    let old = parent_page(&acme_client, db).await;
+    let new_home = new_page(&world, &acme.token, &acme.root_page_id.to_string()).await;
+    set_parent_page(&world, &new_home.to_string()).await;
+
+    // A dry run says it would move the copy, and writes nothing.
+    let dry = run(&control, &SyncOptions::default()).await;
+    let planned = pair(&dry, "Tasks");
+    assert!(
+        planned
+            .notes
+            .iter()
+            .any(|n| n.contains("would move the copy") && n.contains(&new_home.to_string())),
+        "{planned:#?}"
+    );
+    assert_eq!((dry.writes(), planned.class()), (0, PairClass::Planned));
+    assert_eq!(databases_under(&acme_client, old).await, vec![db]);
+
+    // The run moves it, with one PATCH of the database: the same copy, its rows, no other.
+    world.fake.clear_request_log();
+    let moved = run(&control, &execute()).await;
+    let report = pair(&moved, "Tasks");
+    assert_eq!(
+        (moved.exit_status(), report.class()),
+        (0, PairClass::Synced),
+        "{report:#?}"
+    );
+    assert!(
+        report.notes.iter().any(|n| n.starts_with("moved the copy")),
+        "{report:#?}"
+    );
+    let patches = world
+        .fake
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method == Method::Patch && r.path == format!("/v1/databases/{db}"))
+        .count();
+    assert_eq!(patches, 1);
+    assert_eq!(parent_page(&acme_client, db).await, new_home);
+    assert!(databases_under(&acme_client, old).await.is_empty());
+    assert_eq!(databases_under(&acme_client, new_home).await, vec![db]);
+    assert_eq!(copy_of(&control).await, (db, ds));
+    assert_eq!(rows(&acme_client, ds).await.len(), 3);
+
+    // A re-run writes nothing.
+    let again = run(&control, &execute()).await;
+    assert_eq!(again.writes(), 0, "{again:#?}");
+    assert_eq!(pair(&again, "Tasks").class(), PairClass::Synced);
+
+    // A person files the copy in a sub-page of the parent page: it is left there.
+    let shelf = new_page(&world, &acme.token, &new_home.to_string()).await;
+    acme_client.move_database(db, shelf).await.unwrap();
+    let filed = run(&control, &execute()).await;
+    assert_eq!(filed.writes(), 0, "{filed:#?}");
+    assert_eq!(parent_page(&acme_client, db).await, shelf);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_parent_page_the_copy_cannot_move_to_needs_a_person_and_nothing_is_split() {
+    let (world, acme, control, acme_client, (db, ds), _) = synced(2).await;
+    let old = parent_page(&acme_client, db).await;
+    let root = acme.root_page_id.to_string();
+
+    // A page the environment's integration cannot see: the pair waits for a person, the copy
+    // stays where it is, and no second copy is made.
+    let hidden = new_page(&world, &acme.token, &root).await;
+    world.fake.unshare(&acme.token, hidden).unwrap();
+    set_parent_page(&world, &hidden.to_string()).await;
+    let unshared = run(&control, &execute()).await;
+    let report = pair(&unshared, "Tasks");
+    assert_eq!(unshared.exit_status(), 3, "{unshared:#?}");
+    assert_eq!(
+        report.attention.as_ref().map(|a| a.cause),
+        Some(Cause::ParentPage)
+    );
+    assert_eq!(unshared.writes(), 0);
+    assert_eq!(databases_under(&acme_client, old).await, vec![db]);
+
+    // A page inside the copy (a link to one of its rows pasted by mistake): Notion refuses
+    // the move; the pair needs a person (the fix says what to do), its rows are synced all the
+    // same, and nothing is created anywhere.
+    let inside = rows(&acme_client, ds).await[0].id;
+    set_parent_page(&world, &inside.to_string()).await;
+    let refused = run(&control, &execute()).await;
+    let report = pair(&refused, "Tasks");
+    assert_eq!(refused.exit_status(), 3, "{refused:#?}");
+    let attention = report.attention.as_ref().expect("a person is needed");
+    assert_eq!(attention.cause, Cause::TargetMisplaced);
+    assert!(
+        attention.fix.contains(&inside.to_string())
+            && attention.fix.contains("Database-Parent-Page-ID"),
+        "{attention:?}"
+    );
+    let needs = refused.needs_person();
+    assert_eq!(needs.len(), 1);
+    assert!(refused.to_json().contains("\"target-misplaced\""));
+    assert_eq!(parent_page(&acme_client, db).await, old);
+    assert_eq!(databases_under(&acme_client, old).await, vec![db]);
+    assert_eq!(copy_of(&control).await, (db, ds));
+    assert_eq!(rows(&acme_client, ds).await.len(), 2);
+}
+
+/// Adds a row by hand to the copy; its ID.
+async fn hand_row(world: &World, acme: &FakeWorkspace, ds: DataSourceId, title: &str) -> PageId {
+    let made = ok(
+        &world.fake,
+        Method::Post,
+        "/v1/pages",
+        &acme.token,
+        Some(json!({
+            "parent": {"data_source_id": ds.to_string()},
+            "properties": {"Name": {"title": text(title)}},
+        })),
+    )
+    .await;
+    PageId::parse(&id(&made)).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn rows_added_by_hand_are_named_and_pruned_within_the_guard() {
+    let (world, acme, control, acme_client, (_db, ds), _) = synced(3).await;
+    let by_hand = hand_row(&world, &acme, ds, "Call the printer").await;
+
+    // Named in the report (title and link), kept, and nothing written.
+    let kept = run(&control, &execute()).await;
+    let report = pair(&kept, "Tasks");
+    assert_eq!(kept.writes(), 0, "{kept:#?}");
+    assert_eq!(report.skipped, 1);
+    assert_eq!(report.added_by_hand.len(), 1);
+    assert_eq!(report.added_by_hand[0].id, by_hand);
+    assert_eq!(report.added_by_hand[0].title, "Call the printer");
+    assert!(report.added_by_hand[0].url.contains(&by_hand.simple()));
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("\"Call the printer\"") && n.contains("--prune")),
+        "{report:#?}"
+    );
+    let json: Value = serde_json::from_str(&kept.to_json()).unwrap();
+    assert_eq!(
+        json["pairs"][0]["added_by_hand"][0]["title"],
+        "Call the printer"
+    );
+    assert_eq!(rows(&acme_client, ds).await.len(), 4);
+
+    // `prune` trashes it: planned in a dry run, then done; a re-run writes nothing.
+    let mut prune = execute();
+    prune.plan.prune = true;
+    let dry = run(
+        &control,
+        &SyncOptions {
+            execute: false,
+            ..prune.clone()
+        },
+    )
+    .await;
+    assert_eq!((dry.trashed(), dry.writes()), (1, 0));
+    let pruned = run(&control, &prune).await;
+    assert_eq!(pruned.trashed(), 1, "{pruned:#?}");
+    let left = rows(&acme_client, ds).await;
+    assert_eq!(left.len(), 3);
+    assert!(left.iter().all(|row| row.id != by_hand));
+    let again = run(&control, &prune).await;
+    assert_eq!(again.writes(), 0, "{again:#?}");
+
+    // The max-delete guard counts them: 4 of the copy's 7 rows would go, so none does.
+    for n in 0..4 {
+        hand_row(&world, &acme, ds, &format!("Scribble {n}")).await;
+    }
+    let guarded = run(&control, &prune).await;
+    let report = pair(&guarded, "Tasks");
+    assert_eq!(report.class(), PairClass::NeedsPerson, "{report:#?}");
+    assert_eq!(guarded.exit_status(), 3);
+    assert_eq!(guarded.trashed(), 0);
+    assert_eq!(report.added_by_hand.len(), 4);
+    assert_eq!(rows(&acme_client, ds).await.len(), 7);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rotated_token_keeps_the_same_copy() {
+    let (world, acme, control, acme_client, (db, ds), source) = synced(3).await;
+    let parent = parent_page(&acme_client, db).await;
+
+    // The integration's secret refreshed: the old token is refused, the registry gets the
+    // new one, and the run finds the same copy and writes nothing.
+    let refreshed = world.fake.refresh_token(&acme.token).unwrap();
+    assert!(acme_client.me().await.is_err());
+    set_environment(
+        &world,
+        json!({"Primary-Token": {"rich_text": text(refreshed.expose())}}),
+    )
+    .await;
+    let after_refresh = run(&control, &execute()).await;
+    assert_eq!(
+        (after_refresh.exit_status(), after_refresh.writes()),
+        (0, 0),
+        "{after_refresh:#?}"
+    );
+    assert_eq!(pair(&after_refresh, "Tasks").unchanged, 3);
+
+    // Another integration of the same workspace, with the parent page shared with it: the
+    // same copy, no duplicate row, no second database; an edit arrives through it.
+    let second = world
+        .fake
+        .add_integration(acme.workspace_id, "Acme sync (new)")
+        .unwrap();
+    world.fake.share(&second.token, parent).unwrap();
+    set_environment(
+        &world,
+        json!({"Primary-Token": {"rich_text": text(second.token.expose())}}),
+    )
+    .await;
+    let moved_on = run(&control, &execute()).await;
+    assert_eq!(
+        (moved_on.exit_status(), moved_on.writes()),
+        (0, 0),
+        "{moved_on:#?}"
+    );
+    let recorded = crate::support::sync::target_of(&control, "Tasks", "Acme").await;
+    assert_eq!(recorded, Some(ds));
+    let source = DataSourceId::parse(&source).unwrap();
+    let edited = rows(&world.client(), source).await[0].id;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{edited}"),
+        world.token(),
+        Some(json!({"properties": {"Notes": {"rich_text": text("edited after the rotation")}}})),
+    )
+    .await;
+    world.fake.clear_request_log();
+    let edit = run(&control, &execute()).await;
+    assert_eq!((edit.updated(), edit.created()), (1, 0), "{edit:#?}");
+    assert!(
+        world
+            .fake
+            .request_log()
+            .iter()
+            .filter(|r| r.method == Method::Patch && r.path.starts_with("/v1/pages/"))
+            .filter(|r| r.workspace.as_deref() == Some("Acme"))
+            .all(|r| r.integration.as_deref() == Some("Acme sync (new)"))
+    );
+    let new_client = control.for_token(second.token.clone());
+    assert_eq!(databases_under(&new_client, parent).await, vec![db]);
+    assert_eq!(rows(&new_client, ds).await.len(), 3);
+    assert_eq!(copy_of(&control).await, (db, ds));
+    let again = run(&control, &execute()).await;
+    assert_eq!(again.writes(), 0, "{again:#?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_integration_that_cannot_see_the_copy_needs_a_person_not_a_second_copy() {
+    let (world, acme, control, acme_client, (db, ds), _) = synced(3).await;
+    let parent = parent_page(&acme_client, db).await;
+    let second = world
+        .fake
+        .add_integration(acme.workspace_id, "Acme sync (new)")
+        .unwrap();
+    // The parent page is shared with the new integration, but the copy is not.
+    world.fake.share(&second.token, parent).unwrap();
+    world.fake.unshare(&second.token, db).unwrap();
+    set_environment(
+        &world,
+        json!({"Primary-Token": {"rich_text": text(second.token.expose())}}),
+    )
+    .await;
+    for _ in 0..2 {
+        let report = run(&control, &execute()).await;
+        let tasks = pair(&report, "Tasks");
+        assert_eq!(report.exit_status(), 3, "{report:#?}");
+        let attention = tasks.attention.as_ref().expect("a person is needed");
+        assert_eq!(attention.cause, Cause::TargetUnreadable);
+        assert!(attention.fix.contains("share the copy"), "{attention:?}");
+        assert_eq!(report.writes(), 0);
+        assert_eq!(databases_under(&acme_client, parent).await, vec![db]);
+        assert_eq!(copy_of(&control).await, (db, ds));
+    }
+    // Once the copy is shared with it, the same copy is synced, and nothing is written.
+    world.fake.share(&second.token, db).unwrap();
+    let shared = run(&control, &execute()).await;
+    assert_eq!(
+        (shared.exit_status(), shared.writes()),
+        (0, 0),
+        "{shared:#?}"
+    );
+    assert_eq!(pair(&shared, "Tasks").unchanged, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_two_way_copy_moves_to_the_new_parent_page_too() {
+    let (world, acme, _source, _rows) = small_world_in(2).await;
+    world.set_sync("Tasks", "Two-Way").await;
+    let control = world.client();
+    let first = run(&control, &execute()).await;
+    assert_eq!(first.exit_status(), 0, "{first:#?}");
+    let (db, ds) = copy_of(&control).await;
+    let acme_client = acme_client(&world).await;
+    let new_home = new_page(&world, &acme.token, &acme.root_page_id.to_string()).await;
+    set_parent_page(&world, &new_home.to_string()).await;
+
+    let dry = run(&control, &SyncOptions::default()).await;
+    assert!(
+        pair(&dry, "Tasks")
+            .notes
+            .iter()
+            .any(|n| n.contains("would move the copy")),
+        "{dry:#?}"
+    );
+    let moved = run(&control, &execute()).await;
+    assert_eq!(moved.exit_status(), 0, "{moved:#?}");
+    assert_eq!(databases_under(&acme_client, new_home).await, vec![db]);
+    assert_eq!(copy_of(&control).await, (db, ds));
+    let again = run(&control, &execute()).await;
+    assert_eq!(again.writes(), 0, "{again:#?}");
+    assert_eq!(rows(&acme_client, ds).await.len(), 2);
+}
