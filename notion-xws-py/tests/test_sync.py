@@ -159,3 +159,14 @@ def test_people_the_environment_lacks_can_be_written_as_names(demo):
     assert (tasks["created"], tasks["updated"]) == (0, unmatched)
     again = client.sync(execute=True, people_fallback="names")
     assert again.writes == 0
+
+
+def test_prune_is_an_option_and_each_pair_names_its_rows_added_by_hand(demo):
+    fake, _, client = demo
+    client.sync(execute=True)
+    fake.clear_request_log()
+    pruned = client.sync(execute=True, prune=True)
+    # The demo's copies hold no row a person added: nothing to name, nothing to trash.
+    assert pruned.trashed == 0 and pruned.writes == 0
+    assert all(p["added_by_hand"] == [] for p in json.loads(pruned.to_json())["pairs"])
+    assert client.plan(prune=True).trashed == 0
