@@ -197,6 +197,7 @@ impl Sample {
             },
             source: DataSourceId::from_u128(id(&self.source_schema)),
             source_title: "Tasks".to_owned(),
+            source_look: None,
             source_schema: schema(&self.source_schema),
             source_rows: std::sync::Arc::new(source_rows),
             target: Some(TargetSnapshot {
@@ -205,6 +206,7 @@ impl Sample {
                 schema: schema(&self.target_schema),
                 rows: target_rows,
                 outside_parent: None,
+                look: None,
             }),
             target_parent: PageId::from_u128(3),
             refs: std::sync::Arc::default(),

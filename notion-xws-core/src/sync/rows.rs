@@ -52,6 +52,8 @@ pub struct TargetSnapshot {
     /// Where the copy lies when that is not under the pair's parent page (the registry's
     /// `Database-Parent-Page-ID` changed since it was made): the plan moves it there.
     pub outside_parent: Option<crate::model::Parent>,
+    /// Its title, description, icon and cover, when they were read.
+    pub look: Option<super::metadata::DatabaseLook>,
 }
 
 /// A row as the planner sees it: who it is, and the canonical form of every value the sync can

@@ -17,6 +17,7 @@ use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
 use crate::model::params::{CreateDatabase, InitialDataSource};
 use crate::model::{Block, Parent, ParentKind, RichText};
 use crate::sync::links::{self, LinkState, LinksTable, SyncLink, marker};
+use crate::sync::metadata::{copy_description, plain_rich_text};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::rows::SyncPair;
 use crate::sync::settle::settle;
@@ -28,6 +29,12 @@ pub struct CreateTarget {
     pub parent: PageId,
     /// Its title (the source's).
     pub title: String,
+    /// The source's description (the sync's marker is added after it).
+    pub description: String,
+    /// The source's icon, when another workspace can show it.
+    pub icon: Option<crate::model::Icon>,
+    /// The source's cover, when another workspace can show it.
+    pub cover: Option<crate::model::Cover>,
     /// Its properties, as request JSON.
     pub properties: BTreeMap<String, Value>,
 }
@@ -238,8 +245,13 @@ pub(crate) async fn ensure_target(
         (Some(links), None) => Some(links.add(ctx.control, pair).await?),
     };
     let mut body = CreateDatabase::new(Parent::page(create.parent));
-    body.title = Some(vec![RichText::text(create.title.clone())]);
-    body.description = Some(vec![RichText::text(marker(pair))]);
+    body.title = Some(plain_rich_text(&create.title));
+    body.description = Some(plain_rich_text(&copy_description(
+        &create.description,
+        &marker(pair),
+    )));
+    body.icon.clone_from(&create.icon);
+    body.cover.clone_from(&create.cover);
     let mut initial = InitialDataSource::default();
     for (name, config) in &create.properties {
         let config = serde_json::from_value(config.clone()).map_err(|e| Error::Decode {

@@ -1,9 +1,10 @@
 //! Day two on the fake Notion: what follows the copies when things change after the first sync.
 //! An environment's parent page changed in the registry (the copies move there, or the pair
 //! needs a person), rows a person added to a one-way copy (named, and trashed with `prune`
-//! within the max-delete guard), and a rotated token (a refreshed secret, or another
-//! integration of the same workspace, which sees the copies or not). Each case ends with a
-//! re-run that writes nothing.
+//! within the max-delete guard), a rotated token (a refreshed secret, or another integration of
+//! the same workspace, which sees the copies or not), and the source database's title,
+//! description and icon (carried to the copy, its marker kept). Each case ends with a re-run
+//! that writes nothing.
 
 use notion_xws_core::client::NotionClient;
 use notion_xws_core::fake::FakeWorkspace;
@@ -426,4 +427,97 @@ async fn a_two_way_copy_moves_to_the_new_parent_page_too() {
     let again = run(&control, &execute()).await;
     assert_eq!(again.writes(), 0, "{again:#?}");
     assert_eq!(rows(&acme_client, ds).await.len(), 2);
+}
+
+/// The database of the source data source `source`.
+async fn source_database(control: &NotionClient, source: &str) -> DatabaseId {
+    let source = DataSourceId::parse(source).unwrap();
+    match control.data_source(source).await.unwrap().parent.kind {
+        ParentKind::Database(database) => database,
+        other => panic!("a data source lies in a database, not {other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_source_database_title_description_and_icon_follow_to_the_copy() {
+    let (world, _acme, control, acme_client, (db, _ds), source) = synced(2).await;
+    let source_db = source_database(&control, &source).await;
+    let marker = acme_client.database(db).await.unwrap().description;
+    let marker = notion_xws_core::model::RichText::concat_plain_text(&marker);
+    assert!(marker.starts_with("notion-xws target of"), "{marker}");
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/databases/{source_db}"),
+        world.token(),
+        Some(json!({
+            "title": text("Jobs"),
+            "description": text("What the studio does this week"),
+            "icon": {"type": "emoji", "emoji": "🗂️"},
+        })),
+    )
+    .await;
+
+    let dry = run(&control, &SyncOptions::default()).await;
+    assert!(
+        pair(&dry, "Tasks")
+            .notes
+            .iter()
+            .any(|n| n.contains("title, description, icon changed")),
+        "{dry:#?}"
+    );
+    world.fake.clear_request_log();
+    let followed = run(&control, &execute()).await;
+    assert_eq!(followed.exit_status(), 0, "{followed:#?}");
+    let patches = world
+        .fake
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method == Method::Patch && r.path == format!("/v1/databases/{db}"))
+        .count();
+    assert_eq!(patches, 1);
+    let copy = acme_client.database(db).await.unwrap();
+    let plain = notion_xws_core::model::RichText::concat_plain_text;
+    assert_eq!(plain(&copy.title), "Jobs");
+    // The source's description, then the sync's marker, kept.
+    assert_eq!(
+        plain(&copy.description),
+        format!("What the studio does this week\n{marker}")
+    );
+    let icon = serde_json::to_value(copy.icon.unwrap()).unwrap();
+    assert_eq!(icon["emoji"], "🗂️");
+    let again = run(&control, &execute()).await;
+    assert_eq!(again.writes(), 0, "{again:#?}");
+    assert_eq!(copy_of(&control).await.0, db);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_copy_is_made_with_the_source_database_description_and_icon() {
+    let (world, _acme, source, _rows) = small_world_in(1).await;
+    let control = world.client();
+    let source_db = source_database(&control, &source).await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/databases/{source_db}"),
+        world.token(),
+        Some(json!({
+            "description": text("Every task of the studio"),
+            "icon": {"type": "external", "external": {"url": "https://example.com/tasks.png"}},
+        })),
+    )
+    .await;
+    let first = run(&control, &execute()).await;
+    assert_eq!(first.exit_status(), 0, "{first:#?}");
+    let (db, _) = copy_of(&control).await;
+    let acme_client = acme_client(&world).await;
+    let copy = acme_client.database(db).await.unwrap();
+    let description = notion_xws_core::model::RichText::concat_plain_text(&copy.description);
+    assert!(
+        description.starts_with("Every task of the studio\nnotion-xws target of"),
+        "{description}"
+    );
+    assert!(copy.icon.is_some());
+    let again = run(&control, &execute()).await;
+    assert_eq!(again.writes(), 0, "{again:#?}");
 }

@@ -492,7 +492,7 @@ async fn under_random_faults_runs_converge_with_no_duplicate_and_no_lost_row() {
         );
         let control = NotionClient::new(stack.transport(), world.token().clone());
         let mut converged = false;
-        for _ in 0..8 {
+        for _ in 0..12 {
             let report = match sync(&control, &RegistryConfig::default(), &execute(), None).await {
                 Ok(report) => report,
                 Err(error) => {
@@ -509,7 +509,7 @@ async fn under_random_faults_runs_converge_with_no_duplicate_and_no_lost_row() {
             // released has lapsed by the next run.
             tokio::time::sleep(notion_xws_core::sync::lease::LeaseOptions::default().ttl).await;
         }
-        assert!(converged, "seed {seed} did not converge in 8 runs");
+        assert!(converged, "seed {seed} did not converge in 12 runs");
         world.fake.set_faults(FaultConfig::default());
         let control = world.client();
         let target = target_of(&control, "Tasks", "Acme")

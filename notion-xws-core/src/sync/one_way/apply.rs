@@ -158,6 +158,14 @@ pub async fn apply_pair(
     if let Some(planned) = &plan.move_target {
         move_copy(&ctx.target, target.0, planned, &mut outcome).await;
     }
+    if let Some(update) = &plan.update_target
+        && let Err(error) = ctx.target.update_database(target.0, update).await
+    {
+        outcome.failed += 1;
+        outcome.errors.push(format!(
+            "updating the copy's title, description, icon or cover: {error}"
+        ));
+    }
 
     let done = AtomicUsize::new(0);
     let planned = plan.rows.len();

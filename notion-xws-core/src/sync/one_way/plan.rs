@@ -25,9 +25,12 @@ use serde_json::{Map, Value};
 
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::PropertyConfig;
+use crate::model::params::UpdateDatabase;
 use crate::sync::columns::SOURCE_KEY;
 pub use crate::sync::columns::{key_value, source_key};
 use crate::sync::guard::{self, PairStatus, PlanOptions};
+use crate::sync::links::marker;
+use crate::sync::metadata::{DatabaseLook, changed_fields, plan_look};
 use crate::sync::refs::{PairRefs, RefSide, count_kept, fallback_column, kept_notes};
 pub use crate::sync::rows::{RowContent, SyncPair, TargetSnapshot};
 use crate::sync::schema::{SchemaPlan, plan_schema};
@@ -42,6 +45,8 @@ pub struct PairSnapshot {
     pub source: DataSourceId,
     /// The source database's title.
     pub source_title: String,
+    /// The source database's title, description, icon and cover, when they were read.
+    pub source_look: Option<DatabaseLook>,
     /// The source's schema.
     pub source_schema: BTreeMap<String, PropertyConfig>,
     /// The source's live rows (shared by the pairs that copy one source).
@@ -137,6 +142,9 @@ pub struct PairPlan {
     pub create_target: Option<CreateTarget>,
     /// The existing copy to move under the pair's parent page, when it lies elsewhere.
     pub move_target: Option<MoveTarget>,
+    /// The title, description, icon or cover the existing copy lacks of its source's (one
+    /// `PATCH /v1/databases/{id}`).
+    pub update_target: Option<UpdateDatabase>,
     /// Target rows a person added to the copy (without a source key), in the target's order:
     /// kept, unless the run prunes them ([`PlanOptions::prune`]).
     pub added_by_hand: Vec<HandRow>,
@@ -156,6 +164,7 @@ impl PairPlan {
         self.rows.len()
             + usize::from(self.create_target.is_some())
             + usize::from(self.move_target.is_some())
+            + usize::from(self.update_target.is_some())
             + usize::from(!self.add_properties.is_empty())
     }
 
@@ -365,17 +374,42 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     counts.trash = trash.len();
     rows.extend(trash);
 
+    let look = snapshot
+        .source_look
+        .clone()
+        .unwrap_or_else(|| DatabaseLook {
+            title: snapshot.source_title.clone(),
+            ..DatabaseLook::default()
+        });
     let (create_target, add_properties) = match &snapshot.target {
         None => (
             Some(CreateTarget {
                 parent: snapshot.target_parent,
-                title: snapshot.source_title.clone(),
+                title: look.title.clone(),
+                description: look.description.clone(),
+                icon: look.portable_icon().cloned(),
+                cover: look.portable_cover().cloned(),
                 properties: schema.create,
             }),
             BTreeMap::new(),
         ),
         Some(_) => (None, schema.create),
     };
+    let mut update_target = None;
+    if let (Some(source), Some(copy)) = (
+        &snapshot.source_look,
+        snapshot.target.as_ref().and_then(|t| t.look.as_ref()),
+    ) {
+        let (update, look_notes) = plan_look(source, copy, &marker(&snapshot.pair));
+        if let Some(update) = &update {
+            notes.push(format!(
+                "the source database's {} changed: the copy follows",
+                changed_fields(update)
+            ));
+        }
+        notes.extend(look_notes);
+        update_target = update;
+    }
     let move_target = snapshot
         .target
         .as_ref()
@@ -394,6 +428,7 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         status,
         create_target,
         move_target,
+        update_target,
         added_by_hand,
         add_properties,
         rows,
@@ -475,6 +510,7 @@ mod tests {
             },
             source: SOURCE_DS.parse().unwrap(),
             source_title: "Tasks".into(),
+            source_look: None,
             source_schema: schema(false),
             source_rows: std::sync::Arc::new(source.iter().map(RowContent::from).collect()),
             target: target.map(|rows| TargetSnapshot {
@@ -483,6 +519,7 @@ mod tests {
                 schema: schema(true),
                 rows: rows.iter().map(RowContent::from).collect(),
                 outside_parent: None,
+                look: None,
             }),
             target_parent: PageId::parse(&id(902)).unwrap(),
             refs: std::sync::Arc::default(),

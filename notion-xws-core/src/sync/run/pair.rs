@@ -491,6 +491,9 @@ impl PairRun<'_> {
             .map(|properties| CreateTarget {
                 parent: candidate.target_parent,
                 title: read.title.clone(),
+                description: String::new(),
+                icon: None,
+                cover: None,
                 properties: properties.clone(),
             });
         let (target, link_row) = ensure_target(&candidate.pair, create.as_ref(), target, &ctx)

@@ -13,9 +13,10 @@ use futures::stream::TryStreamExt;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
-use crate::model::DataSource;
+use crate::model::{DataSource, ParentKind};
 use crate::registry::{Direction, Protected};
 use crate::sync::links::LinkState;
+use crate::sync::metadata::DatabaseLook;
 use crate::sync::one_way::plan::PairSnapshot;
 use crate::sync::refs::reads::complete_truncated;
 use crate::sync::refs::{PairRefs, RefSide, RelationCopy, count_kept, has_references};
@@ -28,6 +29,8 @@ pub(super) struct SourceSnapshot {
     pub(super) title: String,
     pub(super) schema: std::collections::BTreeMap<String, crate::model::PropertyConfig>,
     pub(super) rows: Arc<Vec<RowContent>>,
+    /// The source database's title, description, icon and cover.
+    pub(super) look: Option<DatabaseLook>,
 }
 
 /// Reads a source's schema and rows (turned into [`RowContent`] as they come).
@@ -48,10 +51,17 @@ pub(super) async fn read_source(
         .try_collect()
         .await?;
     complete_truncated(client, &schema.properties, &mut rows).await?;
+    let look = match &schema.parent.kind {
+        ParentKind::Database(database) => {
+            Some(DatabaseLook::of(&client.database(*database).await?))
+        }
+        _ => None,
+    };
     Ok(SourceSnapshot {
         title: schema.title_text(),
         schema: schema.properties,
         rows: Arc::new(rows),
+        look,
     })
 }
 
@@ -125,12 +135,14 @@ pub(super) async fn read_target(
                 candidate.target_parent,
             )
             .await?;
+            let look = DatabaseLook::of(&candidate.target.database(database).await?);
             Some(TargetSnapshot {
                 database,
                 data_source,
                 schema: schema.properties,
                 rows,
                 outside_parent,
+                look: Some(look),
             })
         }
     };
@@ -162,6 +174,7 @@ pub(super) fn assemble(
         pair: candidate.pair.clone(),
         source: candidate.source_data_source,
         source_title: source.title.clone(),
+        source_look: source.look.clone(),
         source_schema: source.schema.clone(),
         source_rows,
         target,
