@@ -312,18 +312,30 @@ async fn a_rotated_token_keeps_the_same_copy() {
     );
     assert_eq!(pair(&after_refresh, "Tasks").unchanged, 3);
 
-    // Another integration of the same workspace, with the parent page shared with it: the
-    // same copy, no duplicate row, no second database; an edit arrives through it.
+    // Another integration of the same workspace, which sees nothing yet: the pair waits for a
+    // person to share the parent page with it, and nothing is made.
     let second = world
         .fake
         .add_integration(acme.workspace_id, "Acme sync (new)")
         .unwrap();
-    world.fake.share(&second.token, parent).unwrap();
     set_environment(
         &world,
         json!({"Primary-Token": {"rich_text": text(second.token.expose())}}),
     )
     .await;
+    let unshared = run(&control, &execute()).await;
+    assert_eq!(
+        (unshared.exit_status(), unshared.writes()),
+        (3, 0),
+        "{unshared:#?}"
+    );
+    let attention = pair(&unshared, "Tasks").attention.clone().unwrap();
+    assert_eq!(attention.cause, Cause::ParentPage);
+    assert!(attention.fix.starts_with("share the page"), "{attention:?}");
+
+    // Shared with it: the same copy, no duplicate row, no second database; an edit arrives
+    // through it.
+    world.fake.share(&second.token, parent).unwrap();
     let moved_on = run(&control, &execute()).await;
     assert_eq!(
         (moved_on.exit_status(), moved_on.writes()),
