@@ -7,7 +7,7 @@
 //! |---|---|
 //! | 0 | every pair synced (or planned, in a dry run), or left out by the registry's design |
 //! | 1 | something failed: a refused write, a pair that could not be read or applied |
-//! | 3 | nothing failed, but a person is needed: a max-delete guard held, a two-way conflict left open, a pair left out for its token, its parent page, its registry row, a protected table, a source or copy that cannot be read |
+//! | 3 | nothing failed, but a person is needed: a max-delete guard held, a two-way conflict left open, a pair left out for its token, its parent page, its registry row, a protected table, a source or copy that cannot be read, a copy Notion refuses to move under its new parent page |
 //!
 //! (2 is for usage and configuration errors, which stop a run before it has a report.)
 

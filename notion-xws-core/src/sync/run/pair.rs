@@ -499,7 +499,6 @@ impl PairRun<'_> {
         let (target, link_row) = ensure_target(&candidate.pair, create.as_ref(), target, &ctx)
             .await
             .map_err(step("creating or recording the copy"))?;
-
         two_way_apply::add_columns(
             &candidate.source,
             candidate.source_data_source,
