@@ -135,6 +135,23 @@ pub(crate) async fn move_copy(
     }
 }
 
+/// Carries the source's title, description, icon or cover to a copy (one
+/// `PATCH /v1/databases/{id}`, which sets values: sent again when its outcome is unknown); a
+/// failure is a failed write of the pair. Both pair kinds go through here.
+pub(crate) async fn update_copy(
+    client: &NotionClient,
+    database: DatabaseId,
+    update: &crate::model::params::UpdateDatabase,
+    outcome: &mut crate::sync::outcome::PairOutcome,
+) {
+    if let Err(error) = client.update_database(database, update).await {
+        outcome.failed += 1;
+        outcome.errors.push(format!(
+            "updating the copy's title, description, icon or cover: {error}"
+        ));
+    }
+}
+
 /// The clients and records one pair is applied with.
 #[derive(Debug, Clone)]
 pub struct PairContext<'a> {

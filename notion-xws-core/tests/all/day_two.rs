@@ -413,8 +413,8 @@ async fn a_new_integration_that_cannot_see_the_copy_needs_a_person_not_a_second_
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_two_way_copy_moves_to_the_new_parent_page_too() {
-    let (world, acme, _source, _rows) = small_world_in(2).await;
+async fn a_two_way_copy_moves_to_the_new_parent_page_and_follows_the_control_title() {
+    let (world, acme, source, _rows) = small_world_in(2).await;
     world.set_sync("Tasks", "Two-Way").await;
     let control = world.client();
     let first = run(&control, &execute()).await;
@@ -439,6 +439,34 @@ async fn a_two_way_copy_moves_to_the_new_parent_page_too() {
     let again = run(&control, &execute()).await;
     assert_eq!(again.writes(), 0, "{again:#?}");
     assert_eq!(rows(&acme_client, ds).await.len(), 2);
+
+    // The control database renamed: the copy follows, with one PATCH; then nothing.
+    let source_db = source_database(&control, &source).await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/databases/{source_db}"),
+        world.token(),
+        Some(json!({"title": text("Jobs")})),
+    )
+    .await;
+    world.fake.clear_request_log();
+    let renamed = run(&control, &execute()).await;
+    assert_eq!(renamed.exit_status(), 0, "{renamed:#?}");
+    let patches = world
+        .fake
+        .request_log()
+        .into_iter()
+        .filter(|r| r.method == Method::Patch && r.path == format!("/v1/databases/{db}"))
+        .count();
+    assert_eq!(patches, 1);
+    let title = acme_client.database(db).await.unwrap().title;
+    assert_eq!(
+        notion_xws_core::model::RichText::concat_plain_text(&title),
+        "Jobs"
+    );
+    let again = run(&control, &execute()).await;
+    assert_eq!(again.writes(), 0, "{again:#?}");
 }
 
 /// The database of the source data source `source`.

@@ -31,7 +31,7 @@ use crate::sync::one_way::plan::{PairPlan, RowAction};
 use crate::sync::options::{Progress, ProgressFn};
 use crate::sync::outcome::PairOutcome;
 use crate::sync::settle::create_settled;
-use crate::sync::target::{PairContext, ensure_target, move_copy};
+use crate::sync::target::{PairContext, ensure_target, move_copy, update_copy};
 
 /// What came of one row write.
 enum RowResult {
@@ -158,13 +158,8 @@ pub async fn apply_pair(
     if let Some(planned) = &plan.move_target {
         move_copy(&ctx.target, target.0, planned, &mut outcome).await;
     }
-    if let Some(update) = &plan.update_target
-        && let Err(error) = ctx.target.update_database(target.0, update).await
-    {
-        outcome.failed += 1;
-        outcome.errors.push(format!(
-            "updating the copy's title, description, icon or cover: {error}"
-        ));
+    if let Some(update) = &plan.update_target {
+        update_copy(&ctx.target, target.0, update, &mut outcome).await;
     }
 
     let done = AtomicUsize::new(0);

@@ -34,7 +34,7 @@ use crate::sync::outcome::PairOutcome;
 use crate::sync::refs::RowMap;
 use crate::sync::refs::reads::Publisher;
 use crate::sync::report::{Attention, Cause, PairReport, PairState};
-use crate::sync::target::{CreateTarget, PairContext, ensure_target, move_copy};
+use crate::sync::target::{CreateTarget, PairContext, ensure_target, move_copy, update_copy};
 use crate::sync::two_way::read::TwoWayRead;
 use crate::sync::two_way::{Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
@@ -490,10 +490,23 @@ impl PairRun<'_> {
             .as_ref()
             .map(|properties| CreateTarget {
                 parent: candidate.target_parent,
-                title: read.title.clone(),
-                description: String::new(),
-                icon: None,
-                cover: None,
+                title: read
+                    .control_look
+                    .as_ref()
+                    .map_or_else(|| read.title.clone(), |l| l.title.clone()),
+                description: read
+                    .control_look
+                    .as_ref()
+                    .map(|l| l.description.clone())
+                    .unwrap_or_default(),
+                icon: read
+                    .control_look
+                    .as_ref()
+                    .and_then(|l| l.portable_icon().cloned()),
+                cover: read
+                    .control_look
+                    .as_ref()
+                    .and_then(|l| l.portable_cover().cloned()),
                 properties: properties.clone(),
             });
         let (target, link_row) = ensure_target(&candidate.pair, create.as_ref(), target, &ctx)
@@ -524,6 +537,9 @@ impl PairRun<'_> {
         .await;
         if let Some(planned) = &plan.move_environment {
             move_copy(&candidate.target, target.0, planned, &mut outcome).await;
+        }
+        if let Some(update) = &plan.update_environment {
+            update_copy(&candidate.target, target.0, update, &mut outcome).await;
         }
         let control = ctx.control.clone();
         publish_two_way(

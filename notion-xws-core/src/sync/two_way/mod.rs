@@ -522,6 +522,9 @@ pub struct TwoWayPlan {
     pub environment_add_properties: BTreeMap<String, Value>,
     /// The environment database to move under the pair's parent page, when it lies elsewhere.
     pub move_environment: Option<MoveTarget>,
+    /// The title, description, icon or cover the environment database lacks of the control
+    /// database's (one `PATCH /v1/databases/{id}`).
+    pub update_environment: Option<crate::model::params::UpdateDatabase>,
     /// Columns to add to the control database (its link column), as request JSON.
     pub control_add_properties: BTreeMap<String, Value>,
     /// The row writes; those of one row pair in the order they must be applied.
@@ -540,6 +543,7 @@ impl TwoWayPlan {
         self.actions.is_empty()
             && self.create_environment.is_none()
             && self.move_environment.is_none()
+            && self.update_environment.is_none()
             && self.environment_add_properties.is_empty()
             && self.control_add_properties.is_empty()
     }
@@ -1296,6 +1300,7 @@ pub fn plan_two_way(
         create_environment,
         environment_add_properties,
         move_environment: None,
+        update_environment: None,
         control_add_properties,
         actions: plan.actions,
         conflicts: plan.conflicts,

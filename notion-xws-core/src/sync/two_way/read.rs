@@ -17,6 +17,9 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
+use crate::model::ParentKind;
+use crate::sync::links::marker;
+use crate::sync::metadata::{DatabaseLook, changed_fields, plan_look};
 use crate::sync::refs::reads::complete_truncated;
 use crate::sync::refs::{PairRefs, RefSide, has_references};
 use crate::sync::rows::SyncPair;
@@ -35,6 +38,10 @@ pub(crate) struct TwoWayRead {
     /// The environment database, when it lies outside the pair's parent page: its move there
     /// ([`place`]).
     pub(crate) move_environment: Option<MoveTarget>,
+    /// The control database's title, description, icon and cover.
+    pub(crate) control_look: Option<DatabaseLook>,
+    /// The environment database's, when it exists.
+    pub(crate) environment_look: Option<DatabaseLook>,
 }
 
 /// Whether the environment database of a pair that was read lies under `parent`, the pair's
@@ -111,10 +118,17 @@ pub(crate) async fn read_two_way(
 ) -> Result<TwoWayRead> {
     let env_row = pair.environment_row;
     let schema = async {
-        match control_schema {
-            Some(schema) => Ok(schema),
-            None => control.data_source(control_source).await,
-        }
+        let schema = match control_schema {
+            Some(schema) => schema,
+            None => control.data_source(control_source).await?,
+        };
+        let look = match &schema.parent.kind {
+            ParentKind::Database(database) => {
+                Some(DatabaseLook::of(&control.database(*database).await?))
+            }
+            _ => None,
+        };
+        Ok((schema, look))
     };
     let control_side = async {
         futures::try_join!(
@@ -124,19 +138,21 @@ pub(crate) async fn read_two_way(
     };
     let environment_side = async {
         match target {
-            None => Ok((None, Vec::new(), None)),
-            Some((_, data_source)) => {
-                let (schema, rows) = futures::try_join!(
+            None => Ok((None, Vec::new(), None, None)),
+            Some((database, data_source)) => {
+                let (schema, rows, copy) = futures::try_join!(
                     environment.data_source(data_source),
                     live_rows(environment, data_source, TwoWayRow::environment),
+                    environment.database(database),
                 )?;
-                Ok((Some(schema.properties), rows, schema.database_parent))
+                let look = Some(DatabaseLook::of(&copy));
+                Ok((Some(schema.properties), rows, schema.database_parent, look))
             }
         }
     };
     let (
-        (control_schema, mut control_rows),
-        (environment_schema, mut environment_rows, environment_parent),
+        ((control_schema, control_look), mut control_rows),
+        (environment_schema, mut environment_rows, environment_parent, environment_look),
     ) = futures::try_join!(control_side, environment_side)?;
     let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
     let live_environment: HashSet<PageId> = environment_rows.iter().map(|r| r.content.id).collect();
@@ -177,6 +193,8 @@ pub(crate) async fn read_two_way(
         title: control_schema.title_text(),
         environment_parent,
         move_environment: None,
+        control_look,
+        environment_look,
         snapshot: TwoWaySnapshot {
             pair: pair.clone(),
             control_schema: control_schema.properties,
@@ -258,5 +276,16 @@ pub(crate) fn plan(
 ) -> TwoWayPlan {
     let mut plan = plan_two_way(&read.snapshot, policy, options);
     plan.move_environment = read.move_environment.clone();
+    if let (Some(control), Some(copy)) = (&read.control_look, &read.environment_look) {
+        let (update, notes) = plan_look(control, copy, &marker(&read.snapshot.pair));
+        if let Some(update) = &update {
+            plan.notes.push(format!(
+                "the control database's {} changed: the copy follows",
+                changed_fields(update)
+            ));
+        }
+        plan.notes.extend(notes);
+        plan.update_environment = update;
+    }
     plan
 }
