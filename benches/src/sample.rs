@@ -197,6 +197,7 @@ impl Sample {
             },
             source: DataSourceId::from_u128(id(&self.source_schema)),
             source_title: "Tasks".to_owned(),
+            source_look: None,
             source_schema: schema(&self.source_schema),
             source_rows: std::sync::Arc::new(source_rows),
             target: Some(TargetSnapshot {
@@ -204,6 +205,8 @@ impl Sample {
                 data_source: DataSourceId::from_u128(id(&self.target_schema)),
                 schema: schema(&self.target_schema),
                 rows: target_rows,
+                outside_parent: None,
+                look: None,
             }),
             target_parent: PageId::from_u128(3),
             refs: std::sync::Arc::default(),

@@ -210,6 +210,7 @@ impl PyClient {
         conflict_policy = "report",
         people_fallback = "leave",
         recreate = false,
+        prune = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
@@ -222,6 +223,7 @@ impl PyClient {
         conflict_policy: &str,
         people_fallback: &str,
         recreate: bool,
+        prune: bool,
     ) -> PyResult<PyRunReport> {
         self.sync(
             py,
@@ -235,6 +237,7 @@ impl PyClient {
             None,
             None,
             recreate,
+            prune,
         )
     }
 
@@ -247,6 +250,8 @@ impl PyClient {
     /// finish. `wait` (seconds) waits that long for a pair another run is writing, instead of
     /// leaving it to that run (its class is then `busy`). `recreate=True` makes a new copy, with
     /// every row, of a pair whose copy is in Notion's trash (else such a pair needs a person).
+    /// `prune=True` trashes the rows a person added to a one-way copy (else kept, and named in
+    /// each pair's `added_by_hand`), counted by the max-delete guard.
     #[pyo3(signature = (
         execute = false,
         only = None,
@@ -258,6 +263,7 @@ impl PyClient {
         progress = None,
         wait = None,
         recreate = false,
+        prune = false,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn sync(
@@ -273,6 +279,7 @@ impl PyClient {
         progress: Option<Py<PyAny>>,
         wait: Option<f64>,
         recreate: bool,
+        prune: bool,
     ) -> PyResult<PyRunReport> {
         let config = RegistryConfig::new(environments, databases);
         let mut options = SyncOptions::from_args(
@@ -284,6 +291,7 @@ impl PyClient {
         )
         .map_err(PyXwsError)?;
         options.recreate = recreate;
+        options.plan.prune = prune;
         options.lease.wait = wait.map(|w| seconds(w, "wait")).transpose()?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
@@ -313,6 +321,7 @@ impl PyClient {
         people_fallback = "leave",
         wait = None,
         recreate = false,
+        prune = false,
         on_cycle = None,
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -329,6 +338,7 @@ impl PyClient {
         people_fallback: &str,
         wait: Option<f64>,
         recreate: bool,
+        prune: bool,
         on_cycle: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let config = RegistryConfig::new(environments, databases);
@@ -342,6 +352,7 @@ impl PyClient {
         .map_err(PyXwsError)?;
         options.lease.wait = wait.map(|w| seconds(w, "wait")).transpose()?;
         options.recreate = recreate;
+        options.plan.prune = prune;
         let every = WatchOptions::new(seconds(every, "every")?, cycles).map_err(PyXwsError)?;
         let client = &self.client;
         let stop = options.stop.clone();

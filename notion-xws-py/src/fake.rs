@@ -226,6 +226,36 @@ impl PyFakeNotion {
         Ok(user.to_string())
     }
 
+    /// Adds another internal integration to a workspace (it sees nothing until something is
+    /// shared with it); returns a dict: `name`, `token`, `integration_id`, `workspace_id`.
+    fn add_integration<'py>(
+        &self,
+        py: Python<'py>,
+        workspace_id: &str,
+        name: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let workspace: WorkspaceId = workspace_id
+            .parse()
+            .map_err(|e| PyXwsError(Error::from(e)))?;
+        let integration = py
+            .detach(|| self.fake.add_integration(workspace, name))
+            .map_err(PyXwsError)?;
+        let dict = PyDict::new(py);
+        dict.set_item("name", &integration.name)?;
+        dict.set_item("token", integration.token.expose())?;
+        dict.set_item("integration_id", integration.integration_id.to_string())?;
+        dict.set_item("workspace_id", integration.workspace_id.to_string())?;
+        Ok(dict)
+    }
+
+    /// Refreshes the secret of the token's integration (the same integration under a new
+    /// token, which is returned; the old one is answered 401 from now on).
+    fn refresh_token(&self, py: Python<'_>, token: &str) -> Result<String, PyXwsError> {
+        let token = self::token(token)?;
+        let fresh = py.detach(|| self.fake.refresh_token(&token))?;
+        Ok(fresh.expose().to_owned())
+    }
+
     /// Revokes a token (it is answered 401 from now on); returns whether the fake knew it.
     fn revoke_token(&self, py: Python<'_>, token: &str) -> Result<bool, PyXwsError> {
         let token = self::token(token)?;

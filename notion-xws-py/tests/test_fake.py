@@ -366,3 +366,31 @@ def test_dropping_the_fake_stops_its_server():
             assert isinstance(refused.reason, ConnectionRefusedError)
             return
     pytest.fail("the server of a dropped FakeNotion still answers")
+
+
+def test_a_second_integration_sees_only_what_is_shared_and_a_refreshed_secret_replaces_the_token(fake):
+    acme = fake.add_workspace("Acme")
+    second = fake.add_integration(acme.workspace_id, "Acme sync (new)")
+    assert set(second) == {"name", "token", "integration_id", "workspace_id"}
+    assert second["workspace_id"] == acme.workspace_id and second["token"] != acme.token
+    notion = Client(auth=second["token"], base_url=fake.serve(), retry=False)
+    _clients.append(notion)
+    with pytest.raises(APIResponseError) as caught:
+        notion.pages.retrieve(acme.root_page_id)
+    assert caught.value.status == 404
+    fake.share(second["token"], acme.root_page_id)
+    assert notion.pages.retrieve(acme.root_page_id)["id"] == acme.root_page_id
+    assert notion.users.me()["id"] == second["integration_id"]
+
+    # A refreshed secret: the same integration (what is shared with it) under a new token.
+    fresh = fake.refresh_token(second["token"])
+    assert fresh != second["token"]
+    with pytest.raises(APIResponseError) as caught:
+        notion.pages.retrieve(acme.root_page_id)
+    assert caught.value.status == 401
+    renewed = Client(auth=fresh, base_url=fake.serve(), retry=False)
+    _clients.append(renewed)
+    assert renewed.pages.retrieve(acme.root_page_id)["id"] == acme.root_page_id
+    assert renewed.users.me()["id"] == second["integration_id"]
+    with pytest.raises(notion_xws.ConfigError):
+        fake.refresh_token(second["token"])

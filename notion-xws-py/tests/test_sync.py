@@ -188,3 +188,14 @@ def test_a_source_in_the_trash_needs_a_person_and_nothing_is_written_to_its_copy
     again = client.sync(execute=True)
     assert "source-in-trash" not in {n["cause"] for n in again.needs_person}
     assert again.writes == 0
+
+
+def test_prune_is_an_option_and_each_pair_names_its_rows_added_by_hand(demo):
+    fake, _, client = demo
+    client.sync(execute=True)
+    fake.clear_request_log()
+    pruned = client.sync(execute=True, prune=True)
+    # The demo's copies hold no row a person added: nothing to name, nothing to trash.
+    assert pruned.trashed == 0 and pruned.writes == 0
+    assert all(p["added_by_hand"] == [] for p in json.loads(pruned.to_json())["pairs"])
+    assert client.plan(prune=True).trashed == 0

@@ -135,6 +135,10 @@ pub struct SyncArgs {
     /// system-sync-links in place of the trashed one), instead of leaving the pair to a person.
     #[arg(long)]
     pub recreate: bool,
+    /// Trash the rows a person added to a one-way copy (named in the report; kept without
+    /// this), counted by the max-delete guard.
+    #[arg(long)]
+    pub prune: bool,
     /// How two-way pairs settle different changes to one property on both sides: report
     /// (overwrite nothing), control-wins, environment-wins or newer-wins.
     #[arg(
@@ -194,6 +198,7 @@ impl SyncArgs {
         )?;
         options.lease.wait = self.wait;
         options.recreate = self.recreate;
+        options.plan.prune = self.prune;
         Ok(options)
     }
 }

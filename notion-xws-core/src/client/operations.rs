@@ -132,20 +132,6 @@ impl NotionClient {
             .await
     }
 
-    /// Whether the data source read as `source` is in the trash: itself, or the database that
-    /// holds it. Notion answers for the data source of a trashed database, and for its rows, as
-    /// if they were live, so the database is read too (one request), unless the data source says
-    /// so itself.
-    pub async fn data_source_in_trash(&self, source: &DataSource) -> Result<bool> {
-        if source.in_trash() {
-            return Ok(true);
-        }
-        match source.database_id() {
-            Some(database) => Ok(self.database(database).await?.in_trash()),
-            None => Ok(false),
-        }
-    }
-
     /// `PATCH /v1/data_sources/{id}`: changes the schema (add, rename, retype, delete).
     pub async fn update_data_source(
         &self,

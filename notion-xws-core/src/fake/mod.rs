@@ -248,6 +248,15 @@ impl FakeNotion {
         })
     }
 
+    /// Refreshes the secret of the token's integration, as its settings page in Notion does:
+    /// the same integration (its bot, what is shared with it) under a new token, which is
+    /// returned; the old token is refused (401) from now on.
+    pub fn refresh_token(&self, token: &NotionToken) -> Result<NotionToken> {
+        self.lock()
+            .refresh_token(token)
+            .ok_or_else(|| Error::Config("the fake knows no such token".to_owned()))
+    }
+
     /// Adds a person (a member with an email) to a workspace.
     pub fn add_user(&self, workspace: WorkspaceId, name: &str, email: &str) -> Result<UserId> {
         let mut state = self.lock();

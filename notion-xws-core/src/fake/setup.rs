@@ -67,13 +67,7 @@ impl State {
     pub(crate) fn add_integration(&mut self, workspace: usize, name: &str) -> usize {
         let index = self.integrations.len();
         let bot = self.new_id(IdStyle::V4);
-        let token = loop {
-            let digits = self.random_number() % 100_000_000_000;
-            let text = format!("ntn_{digits:011}{}", self.random_text(35));
-            if let Ok(token) = NotionToken::new(&text) {
-                break token;
-            }
-        };
+        let token = self.new_token();
         self.integrations.push(Integration {
             workspace,
             name: name.to_owned(),
@@ -94,6 +88,27 @@ impl State {
             },
         );
         index
+    }
+
+    /// A new integration token (`ntn_…`, random-looking, from the seed).
+    fn new_token(&mut self) -> NotionToken {
+        loop {
+            let digits = self.random_number() % 100_000_000_000;
+            let text = format!("ntn_{digits:011}{}", self.random_text(35));
+            if let Ok(token) = NotionToken::new(&text) {
+                break token;
+            }
+        }
+    }
+
+    /// Refreshes an integration's secret, as its settings page does: the integration (its bot,
+    /// what is shared with it) keeps everything, under a new token; the old token is unknown
+    /// from now on (401). Returns the new token, or `None` for a token the fake does not know.
+    pub(crate) fn refresh_token(&mut self, token: &NotionToken) -> Option<NotionToken> {
+        let index = self.integration_by_token(token)?;
+        let fresh = self.new_token();
+        self.integrations[index].token = fresh.clone();
+        Some(fresh)
     }
 
     /// Adds a person to a workspace; returns their user ID.

@@ -12,6 +12,9 @@ pub struct PlanOptions {
     pub max_delete_fraction: f64,
     /// Trash past the guard anyway.
     pub allow_mass_delete: bool,
+    /// Trash the rows a person added to a one-way copy (rows without a source key), counted by
+    /// the guard with the rest (`--prune`); else they are kept and named in the report.
+    pub prune: bool,
 }
 
 impl Default for PlanOptions {
@@ -19,6 +22,7 @@ impl Default for PlanOptions {
         Self {
             max_delete_fraction: 0.5,
             allow_mass_delete: false,
+            prune: false,
         }
     }
 }

@@ -12,6 +12,7 @@
 //! - [`guard`]: the max-delete guard, one rule for both pair kinds.
 //! - [`options`]: the executor's knobs and its progress reports.
 //! - `settle`: writes whose outcome is unknown, looked up before they are sent again.
+//! - [`metadata`]: a database's title, description, icon and cover, carried to its copies.
 //! - [`target`]: a pair's target database, found by its marker or created, and recorded.
 //! - [`outcome`]: what applying a pair's plan did, for both pair kinds.
 //! - [`links`]: `system-sync-links`, the record in Notion of each pair's target.
@@ -35,6 +36,7 @@ pub mod files;
 pub mod guard;
 pub mod lease;
 pub mod links;
+pub mod metadata;
 #[cfg(feature = "http")]
 pub mod notify;
 pub mod one_way;

@@ -29,6 +29,10 @@ pub struct PairOutcome {
     /// Why no row write was attempted, when the step before them failed (the step and Notion's
     /// error); the writes are then not counted as failed.
     pub stopped: Option<String>,
+    /// The copy's move under the pair's parent page, when it lay elsewhere: where it lay, the
+    /// page, and Notion's answer when it refused the move (a person has to share the page or
+    /// move the copy).
+    pub moved: Option<(String, PageId, Option<String>)>,
     /// The target rows created, by their source row.
     #[serde(skip)]
     pub created_rows: Vec<(PageId, PageId)>,

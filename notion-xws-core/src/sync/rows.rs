@@ -49,6 +49,11 @@ pub struct TargetSnapshot {
     pub schema: BTreeMap<String, PropertyConfig>,
     /// Its live rows.
     pub rows: Vec<RowContent>,
+    /// Where the copy lies when that is not under the pair's parent page (the registry's
+    /// `Database-Parent-Page-ID` changed since it was made): the plan moves it there.
+    pub outside_parent: Option<crate::model::Parent>,
+    /// Its title, description, icon and cover, when they were read.
+    pub look: Option<super::metadata::DatabaseLook>,
 }
 
 /// A row as the planner sees it: who it is, and the canonical form of every value the sync can
@@ -85,6 +90,26 @@ impl RowContent {
         match self.values.get(name) {
             Some(text) => std::borrow::Cow::Borrowed(text),
             None => std::borrow::Cow::Owned(empty(type_name).to_string()),
+        }
+    }
+}
+
+impl RowContent {
+    /// A text property's value as plain text (its segments' text and equations, joined; see
+    /// [`canonical`]).
+    pub(crate) fn plain_text(&self, name: &str) -> String {
+        let Some(text) = self.values.get(name) else {
+            return String::new();
+        };
+        // One plain segment is a bare string; else a list of segments.
+        match serde_json::from_str(text) {
+            Ok(serde_json::Value::String(text)) => text,
+            Ok(serde_json::Value::Array(segments)) => segments
+                .iter()
+                .filter_map(|s| s.get("text").or_else(|| s.get("equation")))
+                .filter_map(serde_json::Value::as_str)
+                .collect(),
+            _ => String::new(),
         }
     }
 }

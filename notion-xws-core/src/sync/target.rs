@@ -1,7 +1,9 @@
 //! A pair's target database: found by the marker in its description among the parent page's
 //! children ([`find_marked_target`]), or created there with the link row written first
-//! (`ensure_target`), and recorded in `system-sync-links`; and the clients and records a pair
-//! is applied with ([`PairContext`]). Both pair kinds go through here.
+//! (`ensure_target`), and recorded in `system-sync-links`; where an existing copy lies, and its
+//! move under the pair's parent page when the registry names another one ([`outside_of`],
+//! [`MoveTarget`]); and the clients and records a pair is applied with
+//! ([`PairContext`]). Both pair kinds go through here.
 
 use std::collections::BTreeMap;
 
@@ -13,8 +15,9 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
 use crate::model::params::{CreateDatabase, InitialDataSource};
-use crate::model::{Block, Parent, RichText};
+use crate::model::{Block, Parent, ParentKind, RichText};
 use crate::sync::links::{self, LinkState, LinksTable, SyncLink, marker};
+use crate::sync::metadata::{copy_description, plain_rich_text};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::rows::SyncPair;
 use crate::sync::settle::settle;
@@ -27,8 +30,127 @@ pub struct CreateTarget {
     pub parent: PageId,
     /// Its title (the source's).
     pub title: String,
+    /// The source's description (the sync's marker is added after it).
+    pub description: String,
+    /// The source's icon, when another workspace can show it.
+    pub icon: Option<crate::model::Icon>,
+    /// The source's cover, when another workspace can show it.
+    pub cover: Option<crate::model::Cover>,
     /// Its properties, as request JSON.
     pub properties: BTreeMap<String, Value>,
+}
+
+/// An existing copy to move under its pair's parent page (the registry's
+/// `Database-Parent-Page-ID` changed since the copy was made): `PATCH /v1/databases/{id}` with
+/// the new `parent`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MoveTarget {
+    /// Where the copy lies now (outside the parent page).
+    pub from: Parent,
+    /// The page it is moved under.
+    pub to: PageId,
+}
+
+impl MoveTarget {
+    /// The dry run's note: the move this plan would make.
+    pub fn planned_note(&self) -> String {
+        format!(
+            "would move the copy from {} under the parent page {}",
+            self.from_text(),
+            self.to
+        )
+    }
+
+    /// `page <id>` (or `block <id>`, `the top of the workspace`): where the copy lies now.
+    pub fn from_text(&self) -> String {
+        match &self.from.kind {
+            ParentKind::Page(page) => format!("page {page}"),
+            ParentKind::Block(block) => format!("block {block}"),
+            ParentKind::Workspace => "the top of the workspace".to_owned(),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+/// How many parents up [`outside_of`] looks for the pair's parent page.
+const PLACEMENT_DEPTH: usize = 16;
+
+/// Where a copy lies, when that is not under `page`: `None` when its parent
+/// (`database_parent`, as its data source reads) is `page`, or lies under it (a person may have
+/// put the copy in a sub-page or a column of the page), found by walking the parents up (no
+/// request when the parent is `page` itself); `Some(parent)` when it lies elsewhere. A parent
+/// the integration cannot read is not under `page` (everything under a shared page is readable).
+/// `None` as well when Notion did not say where the copy lies.
+pub async fn outside_of(
+    client: &NotionClient,
+    database_parent: Option<&Parent>,
+    page: PageId,
+) -> Result<Option<Parent>> {
+    let Some(parent) = database_parent else {
+        return Ok(None);
+    };
+    let mut current = parent.clone();
+    for _ in 0..PLACEMENT_DEPTH {
+        let up = match &current.kind {
+            ParentKind::Page(p) if *p == page => return Ok(None),
+            ParentKind::Page(p) => BlockId::from(*p),
+            ParentKind::Block(b) => *b,
+            _ => return Ok(Some(parent.clone())),
+        };
+        current = match client.block(up).await {
+            Ok(block) => match block.parent {
+                Some(next) => next,
+                None => return Ok(Some(parent.clone())),
+            },
+            Err(Error::NotFound(_)) => return Ok(Some(parent.clone())),
+            Err(error) => return Err(error),
+        };
+    }
+    Ok(Some(parent.clone()))
+}
+
+/// Moves the copy under the pair's parent page (one `PATCH /v1/databases/{id}`, which sets a
+/// value: sent again when its outcome is unknown). A move Notion refuses (the page is not
+/// shared with the integration, say) leaves the copy where it is, for a person: the rows are
+/// written all the same. Both pair kinds go through here.
+pub(crate) async fn move_copy(
+    client: &NotionClient,
+    database: DatabaseId,
+    planned: &MoveTarget,
+    outcome: &mut crate::sync::outcome::PairOutcome,
+) {
+    match client.move_database(database, planned.to).await {
+        Ok(_) => outcome.moved = Some((planned.from_text(), planned.to, None)),
+        Err(error @ (Error::NotFound(_) | Error::Validation(_) | Error::Forbidden(_))) => {
+            let refused = Some(error.to_string());
+            outcome.moved = Some((planned.from_text(), planned.to, refused));
+        }
+        Err(error) => {
+            outcome.failed += 1;
+            outcome.errors.push(format!(
+                "moving the copy from {} under page {}: {error}",
+                planned.from_text(),
+                planned.to
+            ));
+        }
+    }
+}
+
+/// Carries the source's title, description, icon or cover to a copy (one
+/// `PATCH /v1/databases/{id}`, which sets values: sent again when its outcome is unknown); a
+/// failure is a failed write of the pair. Both pair kinds go through here.
+pub(crate) async fn update_copy(
+    client: &NotionClient,
+    database: DatabaseId,
+    update: &crate::model::params::UpdateDatabase,
+    outcome: &mut crate::sync::outcome::PairOutcome,
+) {
+    if let Err(error) = client.update_database(database, update).await {
+        outcome.failed += 1;
+        outcome.errors.push(format!(
+            "updating the copy's title, description, icon or cover: {error}"
+        ));
+    }
 }
 
 /// The clients and records one pair is applied with.
@@ -155,8 +277,13 @@ pub(crate) async fn ensure_target(
         (Some(links), None) => Some(links.add(ctx.control, pair).await?),
     };
     let mut body = CreateDatabase::new(Parent::page(create.parent));
-    body.title = Some(vec![RichText::text(create.title.clone())]);
-    body.description = Some(vec![RichText::text(marker(pair))]);
+    body.title = Some(plain_rich_text(&create.title));
+    body.description = Some(plain_rich_text(&copy_description(
+        &create.description,
+        &marker(pair),
+    )));
+    body.icon.clone_from(&create.icon);
+    body.cover.clone_from(&create.cover);
     let mut initial = InitialDataSource::default();
     for (name, config) in &create.properties {
         let config = serde_json::from_value(config.clone()).map_err(|e| Error::Decode {

@@ -28,7 +28,7 @@ use crate::model::{
 };
 
 /// The most UTF-16 code units Notion takes in one text segment.
-const SEGMENT_LIMIT: usize = 2000;
+pub(crate) const SEGMENT_LIMIT: usize = 2000;
 
 /// The `type` of the placeholder [`write_form`] writes for a Notion-hosted file: not a file type
 /// Notion knows, so a request that still holds one is refused (400 `validation_error`). Its
@@ -304,7 +304,7 @@ fn write_rich_text(form: &Value) -> Vec<Value> {
 }
 
 /// Splits `text` into pieces of at most `limit` UTF-16 code units, never inside a character.
-fn split_utf16(text: &str, limit: usize) -> Vec<&str> {
+pub(crate) fn split_utf16(text: &str, limit: usize) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut start = 0;
     let mut units = 0;

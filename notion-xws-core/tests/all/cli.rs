@@ -91,6 +91,7 @@ async fn audit_and_repair_over_http_against_a_served_fake() {
         "--conflicts",
         "control-wins",
         "--allow-mass-delete",
+        "--prune",
     ];
     let plan = notion_xws(&[&fast[..], &plan_args].concat(), &env).await;
     assert_eq!(plan.status.code(), Some(3), "{}", text(&plan.stderr));
@@ -99,6 +100,13 @@ async fn audit_and_repair_over_http_against_a_served_fake() {
     let needs = planned["needs_person"].as_array().unwrap();
     assert_eq!(needs.len(), 7, "{needs:?}");
     assert!(needs.iter().all(|n| n["cause"] == "token"), "{needs:?}");
+    // Each pair names the rows added by hand to its copy (none here: no copy yet).
+    let pairs = planned["pairs"].as_array().unwrap();
+    assert!(
+        pairs
+            .iter()
+            .all(|p| p["added_by_hand"] == serde_json::json!([]))
+    );
 
     for output in [&audit, &repair, &plan] {
         for stream in [&output.stdout, &output.stderr] {

@@ -244,6 +244,7 @@ class Client:
         conflict_policy: str = "report",
         people_fallback: str = "leave",
         recreate: bool = False,
+        prune: bool = False,
     ) -> RunReport:
         """Audits the registry and plans the sync of every pair (or of the environment or client
         ``only``). Writes nothing."""
@@ -259,13 +260,16 @@ class Client:
         progress: Optional[Callable[[Dict[str, Any]], None]] = None,
         wait: Optional[float] = None,
         recreate: bool = False,
+        prune: bool = False,
     ) -> RunReport:
         """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.
         ``people_fallback`` is ``"leave"`` or ``"names"`` (unmatched people written as text).
         ``progress`` is called with ``{"pair", "done", "planned"}`` as row writes finish.
         ``wait`` (seconds) waits for a pair another run is writing instead of leaving it to
         that run (the pair's class is then ``"busy"``). ``recreate=True`` makes a new copy, with
-        every row, of a pair whose copy is in Notion's trash (else the pair needs a person)."""
+        every row, of a pair whose copy is in Notion's trash (else the pair needs a person).
+        ``prune=True`` trashes the rows a person added to a one-way copy (else kept, and named
+        in each pair's ``added_by_hand``)."""
     def watch(
         self,
         every: float,
@@ -279,6 +283,7 @@ class Client:
         people_fallback: str = "leave",
         wait: Optional[float] = None,
         recreate: bool = False,
+        prune: bool = False,
         on_cycle: Optional[Callable[[Dict[str, Any]], None]] = None,
     ) -> Dict[str, Any]:
         """Runs ``sync(execute=True)`` in cycles, ``every`` seconds (more than 0) apart, longer
@@ -399,6 +404,12 @@ class FakeNotion:
         """Makes a workspace with an integration and a root page shared with it."""
     def add_user(self, workspace_id: str, name: str, email: str) -> str:
         """Adds a person to a workspace; returns the user's ID."""
+    def add_integration(self, workspace_id: str, name: str) -> Dict[str, str]:
+        """Adds another internal integration to a workspace (it sees nothing until something is
+        shared with it); returns ``name``, ``token``, ``integration_id`` and ``workspace_id``."""
+    def refresh_token(self, token: str) -> str:
+        """Refreshes the secret of the token's integration: the same integration under the new
+        token returned; the old one is answered 401 from now on."""
     def revoke_token(self, token: str) -> bool:
         """Revokes a token (answered 401 from now on); returns whether the fake knew it."""
     def share(self, token: str, object_id: str) -> None:

@@ -34,7 +34,7 @@ use crate::sync::one_way::plan::{PairPlan, RowAction};
 use crate::sync::options::{Progress, ProgressFn};
 use crate::sync::outcome::PairOutcome;
 use crate::sync::settle::create_settled;
-use crate::sync::target::{PairContext, ensure_target};
+use crate::sync::target::{PairContext, ensure_target, move_copy, update_copy};
 
 /// What came of one row write.
 enum RowResult {
@@ -158,6 +158,12 @@ pub async fn apply_pair(
         }
     };
     outcome.created_target = plan.create_target.is_some();
+    if let Some(planned) = &plan.move_target {
+        move_copy(&ctx.target, target.0, planned, &mut outcome).await;
+    }
+    if let Some(update) = &plan.update_target {
+        update_copy(&ctx.target, target.0, update, &mut outcome).await;
+    }
 
     let done = AtomicUsize::new(0);
     let planned = plan.rows.len();

@@ -11,6 +11,12 @@
 //! whose source row is gone are trashed — unless that would trash more than the allowed share of
 //! the target (the max-delete guard), in which case the pair trashes nothing and says why. Target
 //! rows with the same key twice (a crash of an older tool, say) are trashed but the oldest.
+//!
+//! Target rows without a key were added by hand to the copy: they are named in the plan
+//! ([`PairPlan::added_by_hand`]) and kept, or trashed with [`PlanOptions::prune`] (`--prune`),
+//! counted by the max-delete guard with the rest. A copy that lies outside the pair's parent
+//! page (the registry names another page since it was made) is moved there
+//! ([`PairPlan::move_target`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,13 +25,16 @@ use serde_json::{Map, Value};
 
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::PropertyConfig;
+use crate::model::params::UpdateDatabase;
 use crate::sync::columns::SOURCE_KEY;
 pub use crate::sync::columns::{key_value, source_key};
 use crate::sync::guard::{self, PairStatus, PlanOptions};
+use crate::sync::links::marker;
+use crate::sync::metadata::{DatabaseLook, changed_fields, plan_look};
 use crate::sync::refs::{PairRefs, RefSide, count_kept, fallback_column, kept_notes};
 pub use crate::sync::rows::{RowContent, SyncPair, TargetSnapshot};
 use crate::sync::schema::{SchemaPlan, plan_schema};
-use crate::sync::target::CreateTarget;
+use crate::sync::target::{CreateTarget, MoveTarget};
 
 /// Everything the planner needs for one pair.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +45,8 @@ pub struct PairSnapshot {
     pub source: DataSourceId,
     /// The source database's title.
     pub source_title: String,
+    /// The source database's title, description, icon and cover, when they were read.
+    pub source_look: Option<DatabaseLook>,
     /// The source's schema.
     pub source_schema: BTreeMap<String, PropertyConfig>,
     /// The source's live rows (shared by the pairs that copy one source).
@@ -57,6 +68,19 @@ pub enum TrashReason {
     SourceGone,
     /// Another target row carries the same source key and is older.
     Duplicate,
+    /// A person added it to the copy (it has no source key), and the run prunes such rows.
+    AddedByHand,
+}
+
+/// A target row a person added to a one-way copy (it has no source key): named in the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HandRow {
+    /// The row.
+    pub id: PageId,
+    /// Its title, as plain text.
+    pub title: String,
+    /// A link to it.
+    pub url: String,
 }
 
 /// One row write.
@@ -116,6 +140,14 @@ pub struct PairPlan {
     pub status: PairStatus,
     /// The target database to create, when there is none.
     pub create_target: Option<CreateTarget>,
+    /// The existing copy to move under the pair's parent page, when it lies elsewhere.
+    pub move_target: Option<MoveTarget>,
+    /// The title, description, icon or cover the existing copy lacks of its source's (one
+    /// `PATCH /v1/databases/{id}`).
+    pub update_target: Option<UpdateDatabase>,
+    /// Target rows a person added to the copy (without a source key), in the target's order:
+    /// kept, unless the run prunes them ([`PlanOptions::prune`]).
+    pub added_by_hand: Vec<HandRow>,
     /// Columns to add to an existing target, as request JSON.
     pub add_properties: BTreeMap<String, Value>,
     /// The row writes, in a stable order: creates and updates in source order, then trashes.
@@ -127,10 +159,12 @@ pub struct PairPlan {
 }
 
 impl PairPlan {
-    /// How many writes applying the plan takes (row writes, the target, its columns).
+    /// How many writes applying the plan takes (row writes, the target, its move, its columns).
     pub fn writes(&self) -> usize {
         self.rows.len()
             + usize::from(self.create_target.is_some())
+            + usize::from(self.move_target.is_some())
+            + usize::from(self.update_target.is_some())
             + usize::from(!self.add_properties.is_empty())
     }
 
@@ -166,6 +200,21 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         .filter_map(|row| row.key.map(|key| (key, row)))
         .collect();
     counts.foreign = target_rows.len() - keyed.len();
+    let title = snapshot.target.as_ref().and_then(|t| {
+        t.schema
+            .iter()
+            .find(|(_, config)| config.type_name() == "title")
+            .map(|(name, _)| name.as_str())
+    });
+    let added_by_hand: Vec<HandRow> = target_rows
+        .iter()
+        .filter(|row| row.key.is_none())
+        .map(|row| HandRow {
+            id: row.id,
+            title: title.map(|name| row.plain_text(name)).unwrap_or_default(),
+            url: format!("https://www.notion.so/{}", row.id.simple()),
+        })
+        .collect();
     keyed.sort_by(|(ka, a), (kb, b)| (ka, &a.created_time, a.id).cmp(&(kb, &b.created_time, b.id)));
     for (key, row) in keyed {
         match by_key.entry(key) {
@@ -281,12 +330,27 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         .collect();
     gone.sort();
     let synced_rows = by_key.len();
+    // Pruned rows count with the rest: of all the target's rows, the share trashed.
+    let pruned = if options.prune {
+        added_by_hand.len()
+    } else {
+        0
+    };
+    let (trashed, of) = (gone.len() + pruned, synced_rows + pruned);
     let mut status = PairStatus::Ready;
-    if guard::holds(gone.len(), synced_rows, options) {
+    if guard::holds(trashed, of, options) {
+        let what = if pruned > 0 {
+            format!(
+                "{trashed} of the target's {of} rows ({} gone from the source, {pruned} added by hand) \
+                 would be trashed",
+                gone.len()
+            )
+        } else {
+            format!("{trashed} of the target's {of} synced rows would be trashed")
+        };
         status = PairStatus::DeleteGuard(format!(
-            "{} of the target's {synced_rows} synced rows would be trashed (more than {:.0}%); nothing is trashed. \
+            "{what} (more than {:.0}%); nothing is trashed. \
              If the source really lost them, run again with --allow-mass-delete",
-            gone.len(),
             options.max_delete_fraction * 100.0
         ));
     } else {
@@ -294,21 +358,66 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
             target,
             reason: TrashReason::SourceGone,
         }));
+        trash.extend(
+            added_by_hand
+                .iter()
+                .take(pruned)
+                .map(|row| RowAction::Trash {
+                    target: row.id,
+                    reason: TrashReason::AddedByHand,
+                }),
+        );
+    }
+    if !added_by_hand.is_empty() {
+        notes.push(hand_rows_note(&added_by_hand, options.prune, &status));
     }
     counts.trash = trash.len();
     rows.extend(trash);
 
+    let look = snapshot
+        .source_look
+        .clone()
+        .unwrap_or_else(|| DatabaseLook {
+            title: snapshot.source_title.clone(),
+            ..DatabaseLook::default()
+        });
     let (create_target, add_properties) = match &snapshot.target {
         None => (
             Some(CreateTarget {
                 parent: snapshot.target_parent,
-                title: snapshot.source_title.clone(),
+                title: look.title.clone(),
+                description: look.description.clone(),
+                icon: look.portable_icon().cloned(),
+                cover: look.portable_cover().cloned(),
                 properties: schema.create,
             }),
             BTreeMap::new(),
         ),
         Some(_) => (None, schema.create),
     };
+    let mut update_target = None;
+    if let (Some(source), Some(copy)) = (
+        &snapshot.source_look,
+        snapshot.target.as_ref().and_then(|t| t.look.as_ref()),
+    ) {
+        let (update, look_notes) = plan_look(source, copy, &marker(&snapshot.pair));
+        if let Some(update) = &update {
+            notes.push(format!(
+                "the source database's {} changed: the copy follows",
+                changed_fields(update)
+            ));
+        }
+        notes.extend(look_notes);
+        update_target = update;
+    }
+    let move_target = snapshot
+        .target
+        .as_ref()
+        .and_then(|t| t.outside_parent.clone())
+        .map(|from| MoveTarget {
+            from,
+            to: snapshot.target_parent,
+        });
     PairPlan {
         pair: snapshot.pair.clone(),
         source: snapshot.source,
@@ -318,11 +427,32 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
             .map(|t| (t.database, t.data_source)),
         status,
         create_target,
+        move_target,
+        update_target,
+        added_by_hand,
         add_properties,
         rows,
         counts,
         notes,
     }
+}
+
+/// The note that names the rows a person added to the copy, and what becomes of them.
+fn hand_rows_note(rows: &[HandRow], prune: bool, status: &PairStatus) -> String {
+    let named: Vec<String> = rows
+        .iter()
+        .map(|row| format!("{:?} ({})", row.title, row.url))
+        .collect();
+    let fate = match (prune, status) {
+        (false, _) => "kept (run with --prune, Python prune=True, to trash them)",
+        (true, PairStatus::Ready) => "trashed (--prune)",
+        (true, PairStatus::DeleteGuard(_)) => "kept: the max-delete guard held",
+    };
+    format!(
+        "{} row(s) added by hand to the copy (not from the source): {}; {fate}",
+        rows.len(),
+        named.join(", ")
+    )
 }
 
 #[cfg(test)]
@@ -380,6 +510,7 @@ mod tests {
             },
             source: SOURCE_DS.parse().unwrap(),
             source_title: "Tasks".into(),
+            source_look: None,
             source_schema: schema(false),
             source_rows: std::sync::Arc::new(source.iter().map(RowContent::from).collect()),
             target: target.map(|rows| TargetSnapshot {
@@ -387,6 +518,8 @@ mod tests {
                 data_source: TARGET_DS.parse().unwrap(),
                 schema: schema(true),
                 rows: rows.iter().map(RowContent::from).collect(),
+                outside_parent: None,
+                look: None,
             }),
             target_parent: PageId::parse(&id(902)).unwrap(),
             refs: std::sync::Arc::default(),

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | 0 | every pair synced (or planned, in a dry run), or left out by the registry's design |
 //! | 1 | something failed: a refused write, a pair that could not be read or applied |
-//! | 3 | nothing failed, but a person is needed: a max-delete guard held, a two-way conflict left open, a pair left out for its token, its parent page, its registry row, a protected table, a source or copy that cannot be read or is in the trash |
+//! | 3 | nothing failed, but a person is needed: a max-delete guard held, a two-way conflict left open, a pair left out for its token, its parent page, its registry row, a protected table, a source or copy that cannot be read or is in the trash, a copy Notion refuses to move under its new parent page |
 //!
 //! (2 is for usage and configuration errors, which stop a run before it has a report.)
 
@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::lease::Holder;
 use super::links::{LinkStatus, StatusCells};
-use super::one_way::plan::PairPlan;
+use super::one_way::plan::{HandRow, PairPlan};
 use super::outcome::PairOutcome;
 use super::rows::SyncPair;
 
@@ -63,6 +63,8 @@ pub enum Cause {
     SourceInTrash,
     /// The copy recorded in `system-sync-links` is in Notion's trash.
     CopyInTrash,
+    /// The copy lies outside the pair's parent page and Notion refused to move it there.
+    TargetMisplaced,
 }
 
 /// Why a pair needs a person, and what to do about it.
@@ -132,6 +134,9 @@ pub struct PairReport {
     pub unchanged: usize,
     /// Target rows made in the target (without a key), left alone.
     pub skipped: usize,
+    /// Those rows, each named (a one-way copy's rows a person added by hand), whether they were
+    /// kept or pruned (`--prune`).
+    pub added_by_hand: Vec<HandRow>,
     /// Writes that failed.
     pub failed: usize,
     /// Writes whose outcome was unknown, settled without a duplicate.
@@ -293,6 +298,33 @@ impl PairReport {
         self.failed = outcome.failed;
         self.settled = outcome.settled;
         self.errors.extend(outcome.errors.iter().cloned());
+        match &outcome.moved {
+            None => {}
+            Some((from, to, None)) => self.notes.push(format!(
+                "moved the copy from {from} under the parent page {to}"
+            )),
+            Some((from, to, Some(error))) => self.misplaced(from, *to, error),
+        }
+    }
+
+    /// The copy lies outside the pair's parent page and Notion refused to move it there: a
+    /// note, and what a person has to do.
+    fn misplaced(&mut self, from: &str, to: crate::ids::PageId, error: &str) {
+        self.notes.push(format!(
+            "the copy lies under {from}, not under the parent page {to}, and Notion refused to \
+             move it there: {error}"
+        ));
+        self.attention.get_or_insert_with(|| {
+            Attention::new(
+                Cause::TargetMisplaced,
+                format!(
+                    "make the environment's Database-Parent-Page-ID name a page the copy can \
+                     move to (Notion refused page {to}, see the notes: share it with the \
+                     environment's integration, or name another page), or move the copy there \
+                     by hand; until then the copy stays under {from}"
+                ),
+            )
+        });
     }
 
     /// Why a pair that was applied failed, if it did: the step before its writes, writes that
@@ -325,6 +357,7 @@ impl PairReport {
         self.errors.extend(next.errors);
         self.unchanged = next.unchanged;
         self.skipped = next.skipped;
+        self.added_by_hand = next.added_by_hand;
         self.notes = next.notes;
         self.waiting = next.waiting;
         self.open_conflicts = next.open_conflicts;
@@ -344,6 +377,7 @@ impl PairReport {
             trashed: 0,
             unchanged: 0,
             skipped: 0,
+            added_by_hand: Vec::new(),
             failed: 0,
             settled: 0,
             files_reimported: 0,

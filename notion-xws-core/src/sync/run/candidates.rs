@@ -194,18 +194,29 @@ pub(super) fn candidates(
                 }
             };
             let Some(target_parent) = parent else {
-                skipped.push(needs(
-                    match direction {
-                        Direction::Push => {
-                            "the environment has no parent page (see the audit)".into()
-                        }
-                        _ => "the control workspace has no parent page (see the audit)".into(),
-                    },
-                    Cause::ParentPage,
-                    "record the environment's Database-Parent-Page-ID (`notion-xws repair \
-                     --execute` fills it when one page titled database-parent-page is shared \
-                     with the integration), then run again",
-                ));
+                let (reason, status) = match direction {
+                    Direction::Push | Direction::TwoWay => (
+                        "the environment has no parent page (see the audit)",
+                        Some(&env_audit.parent_page),
+                    ),
+                    Direction::Pull => (
+                        "the control workspace has no parent page (see the audit)",
+                        primary.map(|p| &p.parent_page),
+                    ),
+                };
+                let fix = match status {
+                    Some(crate::audit::ParentPageStatus::NotShared { .. }) => {
+                        "share the page its Database-Parent-Page-ID names with the environment's \
+                         integration (after a change of Primary-Token to another integration: \
+                         with that one), or name another page, then run again"
+                    }
+                    _ => {
+                        "record the environment's Database-Parent-Page-ID (`notion-xws repair \
+                         --execute` fills it when one page titled database-parent-page is shared \
+                         with the integration), then run again"
+                    }
+                };
+                skipped.push(needs(reason.into(), Cause::ParentPage, fix));
                 continue;
             };
             let sides = PairSides {

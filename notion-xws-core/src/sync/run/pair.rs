@@ -36,7 +36,7 @@ use crate::sync::outcome::PairOutcome;
 use crate::sync::refs::reads::Publisher;
 use crate::sync::refs::{PairRefs, RowMap};
 use crate::sync::report::{Attention, Cause, PairReport, PairState};
-use crate::sync::target::{CreateTarget, PairContext, ensure_target};
+use crate::sync::target::{CreateTarget, PairContext, ensure_target, move_copy, update_copy};
 use crate::sync::two_way::read::TwoWayRead;
 use crate::sync::two_way::{Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
@@ -379,6 +379,10 @@ impl PairRun<'_> {
         );
         report.unchanged = plan.counts.unchanged;
         report.skipped = plan.counts.foreign;
+        report.added_by_hand = plan.added_by_hand.clone();
+        if let (Some(planned), false) = (&plan.move_target, self.run.options.execute) {
+            report.notes.push(planned.planned_note());
+        }
         report.creates_target = plan.create_target.is_some();
         (plan, bodies)
     }
@@ -511,6 +515,7 @@ impl PairRun<'_> {
             run.options.execute_options.concurrency,
         )
         .await?;
+        two_way_read::place(&mut read, &candidate.target, candidate.target_parent).await?;
         let snapshot = &read.snapshot;
         let control_title = candidate.source_schema.as_ref().map(|s| s.title_text());
         candidate.protected.refuse(
@@ -580,6 +585,9 @@ impl PairRun<'_> {
         }
         report.unchanged = plan.counts.unchanged;
         report.creates_target = plan.create_environment.is_some();
+        if let (Some(planned), false) = (&plan.move_environment, options.execute) {
+            report.notes.push(planned.planned_note());
+        }
         let open = plan
             .conflicts
             .iter()
@@ -611,7 +619,23 @@ impl PairRun<'_> {
             .as_ref()
             .map(|properties| CreateTarget {
                 parent: candidate.target_parent,
-                title: read.title.clone(),
+                title: read
+                    .control_look
+                    .as_ref()
+                    .map_or_else(|| read.title.clone(), |l| l.title.clone()),
+                description: read
+                    .control_look
+                    .as_ref()
+                    .map(|l| l.description.clone())
+                    .unwrap_or_default(),
+                icon: read
+                    .control_look
+                    .as_ref()
+                    .and_then(|l| l.portable_icon().cloned()),
+                cover: read
+                    .control_look
+                    .as_ref()
+                    .and_then(|l| l.portable_cover().cloned()),
                 properties: properties.clone(),
             });
         let (target, link_row) = ensure_target(&candidate.pair, create.as_ref(), target, &ctx)
@@ -632,7 +656,7 @@ impl PairRun<'_> {
         )
         .await
         .map_err(step("adding columns to the copy"))?;
-        let outcome = two_way_apply::apply_actions(
+        let mut outcome = two_way_apply::apply_actions(
             plan,
             &candidate.source,
             candidate.source_data_source,
@@ -642,6 +666,12 @@ impl PairRun<'_> {
             &ctx.stop,
         )
         .await;
+        if let Some(planned) = &plan.move_environment {
+            move_copy(&candidate.target, target.0, planned, &mut outcome).await;
+        }
+        if let Some(update) = &plan.update_environment {
+            update_copy(&candidate.target, target.0, update, &mut outcome).await;
+        }
         let control = ctx.control.clone();
         publish_two_way(
             self.candidate.publisher.take(),
@@ -844,8 +874,10 @@ fn unreadable(error: &SideError) -> Option<Attention> {
         )),
         SideError::Target(Error::Registry(_)) => Some(Attention::new(
             Cause::TargetUnreadable,
-            "share the copy with the environment's integration again, or clear its row in \
-             system-sync-links so that the next run makes a new copy",
+            "share the copy with the environment's integration again (after a change of \
+             Primary-Token to another integration: with that integration), or clear its row in \
+             system-sync-links so that the next run makes a new copy; no second copy is made \
+             until then",
         )),
         _ => None,
     }

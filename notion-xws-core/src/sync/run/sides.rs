@@ -13,14 +13,15 @@ use futures::stream::TryStreamExt;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
-use crate::model::DataSource;
+use crate::model::{DataSource, ParentKind};
 use crate::registry::{Direction, Protected};
 use crate::sync::links::LinkState;
+use crate::sync::metadata::DatabaseLook;
 use crate::sync::one_way::plan::PairSnapshot;
 use crate::sync::refs::reads::complete_truncated;
 use crate::sync::refs::{PairRefs, RefSide, RelationCopy, count_kept, has_references};
 use crate::sync::rows::{RowContent, TargetSnapshot};
-use crate::sync::target::find_marked_target;
+use crate::sync::target::{find_marked_target, outside_of};
 
 /// What was read of a source, shared by every pair that copies it.
 #[derive(Debug)]
@@ -30,6 +31,8 @@ pub(super) struct SourceSnapshot {
     pub(super) rows: Arc<Vec<RowContent>>,
     /// Whether the source (its data source, or the database that holds it) is in the trash.
     pub(super) in_trash: bool,
+    /// The source database's title, description, icon and cover.
+    pub(super) look: Option<DatabaseLook>,
 }
 
 /// A side of a pair found in Notion's trash: never synced as if it were live.
@@ -59,13 +62,24 @@ pub(super) async fn read_source(
         .query_all(data_source, None, &[])
         .map_ok(|page| RowContent::from(&page))
         .try_collect::<Vec<RowContent>>();
-    let (in_trash, mut rows) = futures::try_join!(client.data_source_in_trash(&schema), rows)?;
+    // The database that holds the source, read at once with the rows: whether it is in the
+    // trash (Notion answers for a trashed database's rows as if they were live), and its look.
+    let database = async {
+        match &schema.parent.kind {
+            ParentKind::Database(database) => client.database(*database).await.map(Some),
+            _ => Ok(None),
+        }
+    };
+    let (database, mut rows) = futures::try_join!(database, rows)?;
+    let in_trash = schema.in_trash() || database.as_ref().is_some_and(|d| d.in_trash());
+    let look = database.as_ref().map(DatabaseLook::of);
     complete_truncated(client, &schema.properties, &mut rows).await?;
     Ok(SourceSnapshot {
         title: schema.title_text(),
         schema: schema.properties,
         rows: Arc::new(rows),
         in_trash,
+        look,
     })
 }
 
@@ -142,7 +156,7 @@ pub(super) async fn remade_copy(
     find_marked_target(&candidate.target, candidate.target_parent, &candidate.pair).await
 }
 
-/// Reads a pair's copy: its schema and rows, or `None` when it is in the trash.
+/// Reads a pair's copy: its schema, rows, place and look, or `None` when it is in the trash.
 async fn read_copy(
     candidate: &Candidate,
     (database_id, data_source): (crate::ids::DatabaseId, DataSourceId),
@@ -167,7 +181,8 @@ async fn read_copy(
         )),
         other => other,
     })?;
-    if database?.in_trash() || schema.in_trash() {
+    let database = database?;
+    if database.in_trash() || schema.in_trash() {
         return Ok(None);
     }
     let mut rows = rows?;
@@ -175,11 +190,19 @@ async fn read_copy(
         .protected
         .refuse(data_source, Some(&schema.title_text()), &schema.properties)?;
     complete_truncated(client, &schema.properties, &mut rows).await?;
+    let outside_parent = outside_of(
+        client,
+        schema.database_parent.as_ref(),
+        candidate.target_parent,
+    )
+    .await?;
     Ok(Some(TargetSnapshot {
         database: database_id,
         data_source,
         schema: schema.properties,
         rows,
+        outside_parent,
+        look: Some(DatabaseLook::of(&database)),
     }))
 }
 
@@ -208,6 +231,7 @@ pub(super) fn assemble(
         pair: candidate.pair.clone(),
         source: candidate.source_data_source,
         source_title: source.title.clone(),
+        source_look: source.look.clone(),
         source_schema: source.schema.clone(),
         source_rows,
         target,

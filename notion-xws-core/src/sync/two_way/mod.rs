@@ -80,6 +80,7 @@ use super::guard::{self, PairStatus, PlanOptions};
 use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
 use super::rows::{RowContent, SyncPair};
 use super::schema::{SOURCE_KEY, plan_schema};
+use super::target::MoveTarget;
 use super::values::empty;
 use crate::ids::PageId;
 use crate::model::{Page, PropertyConfig, PropertyValueKind, RichText};
@@ -519,6 +520,11 @@ pub struct TwoWayPlan {
     pub create_environment: Option<BTreeMap<String, Value>>,
     /// Columns to add to the existing environment database, as request JSON.
     pub environment_add_properties: BTreeMap<String, Value>,
+    /// The environment database to move under the pair's parent page, when it lies elsewhere.
+    pub move_environment: Option<MoveTarget>,
+    /// The title, description, icon or cover the environment database lacks of the control
+    /// database's (one `PATCH /v1/databases/{id}`).
+    pub update_environment: Option<crate::model::params::UpdateDatabase>,
     /// Columns to add to the control database (its link column), as request JSON.
     pub control_add_properties: BTreeMap<String, Value>,
     /// The row writes; those of one row pair in the order they must be applied.
@@ -536,6 +542,8 @@ impl TwoWayPlan {
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty()
             && self.create_environment.is_none()
+            && self.move_environment.is_none()
+            && self.update_environment.is_none()
             && self.environment_add_properties.is_empty()
             && self.control_add_properties.is_empty()
     }
@@ -1291,6 +1299,8 @@ pub fn plan_two_way(
         status,
         create_environment,
         environment_add_properties,
+        move_environment: None,
+        update_environment: None,
         control_add_properties,
         actions: plan.actions,
         conflicts: plan.conflicts,

@@ -17,9 +17,13 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
+use crate::model::ParentKind;
+use crate::sync::links::marker;
+use crate::sync::metadata::{DatabaseLook, changed_fields, plan_look};
 use crate::sync::refs::reads::complete_truncated;
 use crate::sync::refs::{PairRefs, RefSide, has_references};
 use crate::sync::rows::SyncPair;
+use crate::sync::target::{MoveTarget, outside_of};
 
 /// What was read of a two-way pair.
 #[derive(Debug)]
@@ -32,6 +36,28 @@ pub(crate) struct TwoWayRead {
     pub(crate) control_in_trash: bool,
     /// Whether the environment's copy is in the trash (then it is read as empty).
     pub(crate) environment_in_trash: bool,
+    /// Where the environment database lies (its data source's `database_parent`), when it
+    /// exists.
+    pub(crate) environment_parent: Option<crate::model::Parent>,
+    /// The environment database, when it lies outside the pair's parent page: its move there
+    /// ([`place`]).
+    pub(crate) move_environment: Option<MoveTarget>,
+    /// The control database's title, description, icon and cover.
+    pub(crate) control_look: Option<DatabaseLook>,
+    /// The environment database's, when it exists.
+    pub(crate) environment_look: Option<DatabaseLook>,
+}
+
+/// Whether the environment database of a pair that was read lies under `parent`, the pair's
+/// parent page: else its move there, for the plan.
+pub(crate) async fn place(
+    read: &mut TwoWayRead,
+    environment: &NotionClient,
+    parent: PageId,
+) -> Result<()> {
+    let outside = outside_of(environment, read.environment_parent.as_ref(), parent).await?;
+    read.move_environment = outside.map(|from| MoveTarget { from, to: parent });
+    Ok(())
 }
 
 /// Every live row of a data source, converted as it is read.
@@ -104,17 +130,19 @@ pub(crate) async fn read_two_way(
 ) -> Result<TwoWayRead> {
     let env_row = pair.environment_row;
     let schema = async {
-        match control_schema {
-            Some(schema) => Ok(schema),
-            None => control.data_source(control_source).await,
-        }
+        let schema = match control_schema {
+            Some(schema) => schema,
+            None => control.data_source(control_source).await?,
+        };
+        // The database that holds it: whether it is in the trash, and its look.
+        let database = match &schema.parent.kind {
+            ParentKind::Database(database) => Some(control.database(*database).await?),
+            _ => None,
+        };
+        let in_trash = schema.in_trash() || database.as_ref().is_some_and(|d| d.in_trash());
+        Ok((schema, database.as_ref().map(DatabaseLook::of), in_trash))
     };
     let control_side = async {
-        let schema = async {
-            let schema = schema.await?;
-            let in_trash = control.data_source_in_trash(&schema).await?;
-            Ok((schema, in_trash))
-        };
         futures::try_join!(
             schema,
             live_rows(control, control_source, |p| TwoWayRow::control(p, env_row)),
@@ -122,21 +150,29 @@ pub(crate) async fn read_two_way(
     };
     let environment_side = async {
         match target {
-            None => Ok((None, false, Vec::new())),
+            None => Ok((None, false, Vec::new(), None, None)),
             Some((database, data_source)) => {
-                let (schema, database, rows) = futures::try_join!(
+                let (schema, rows, copy) = futures::try_join!(
                     environment.data_source(data_source),
-                    environment.database(database),
                     live_rows(environment, data_source, TwoWayRow::environment),
+                    environment.database(database),
                 )?;
-                let in_trash = schema.in_trash() || database.in_trash();
-                Ok((Some(schema.properties), in_trash, rows))
+                let in_trash = schema.in_trash() || copy.in_trash();
+                let look = Some(DatabaseLook::of(&copy));
+                let parent = schema.database_parent;
+                Ok((Some(schema.properties), in_trash, rows, parent, look))
             }
         }
     };
     let (
-        ((control_schema, control_in_trash), mut control_rows),
-        (environment_schema, environment_in_trash, mut environment_rows),
+        ((control_schema, control_look, control_in_trash), mut control_rows),
+        (
+            environment_schema,
+            environment_in_trash,
+            mut environment_rows,
+            environment_parent,
+            environment_look,
+        ),
     ) = futures::try_join!(control_side, environment_side)?;
     let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
     let live_environment: HashSet<PageId> = environment_rows.iter().map(|r| r.content.id).collect();
@@ -192,6 +228,10 @@ pub(crate) async fn read_two_way(
         title: control_schema.title_text(),
         control_in_trash,
         environment_in_trash,
+        environment_parent,
+        move_environment: None,
+        control_look,
+        environment_look,
         snapshot: TwoWaySnapshot {
             pair: pair.clone(),
             control_schema: control_schema.properties,
@@ -271,5 +311,18 @@ pub(crate) fn plan(
     policy: ConflictPolicy,
     options: crate::sync::guard::PlanOptions,
 ) -> TwoWayPlan {
-    plan_two_way(&read.snapshot, policy, options)
+    let mut plan = plan_two_way(&read.snapshot, policy, options);
+    plan.move_environment = read.move_environment.clone();
+    if let (Some(control), Some(copy)) = (&read.control_look, &read.environment_look) {
+        let (update, notes) = plan_look(control, copy, &marker(&read.snapshot.pair));
+        if let Some(update) = &update {
+            plan.notes.push(format!(
+                "the control database's {} changed: the copy follows",
+                changed_fields(update)
+            ));
+        }
+        plan.notes.extend(notes);
+        plan.update_environment = update;
+    }
+    plan
 }

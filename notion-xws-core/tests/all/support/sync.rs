@@ -72,6 +72,19 @@ pub(crate) async fn target_of(
 
 /// A control workspace with one source database of `rows` rows, pushed to one environment.
 pub(crate) async fn small_world(rows: usize) -> (World, String, Vec<String>) {
+    let (world, _acme, source, made) = small_world_in(rows).await;
+    (world, source, made)
+}
+
+/// [`small_world`], with the environment's workspace (`Acme`).
+pub(crate) async fn small_world_in(
+    rows: usize,
+) -> (
+    World,
+    notion_xws_core::fake::FakeWorkspace,
+    String,
+    Vec<String>,
+) {
     let world = World::new(true).await;
     let (db, ds) = crate::support::world::create_database(
         &world.fake,
@@ -110,10 +123,10 @@ pub(crate) async fn small_world(rows: usize) -> (World, String, Vec<String>) {
         .await;
         made.push(id(&row));
     }
-    world
+    let acme = world
         .sync_to_new_workspace("Acme", &[("Tasks", "Push", &db, &ds)])
         .await;
-    (world, ds, made)
+    (world, acme, ds, made)
 }
 
 /// A transport that stops answering at its `at`-th request, before or after passing it on: the
