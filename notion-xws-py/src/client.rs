@@ -61,6 +61,36 @@ fn seconds(value: f64, what: &str) -> PyResult<std::time::Duration> {
     })
 }
 
+/// The keyword arguments `sync` and `watch` share, turned into the core's options in one place.
+struct SyncArgs<'a> {
+    only: Option<String>,
+    allow_mass_delete: bool,
+    conflict_policy: &'a str,
+    people_fallback: &'a str,
+    wait: Option<f64>,
+    recreate: bool,
+    prune: bool,
+}
+
+impl SyncArgs<'_> {
+    /// The sync's options, writing (`execute`) or not; words and numbers it cannot take are a
+    /// `ConfigError`.
+    fn options(self, execute: bool) -> PyResult<SyncOptions> {
+        let mut options = SyncOptions::from_args(
+            execute,
+            self.only,
+            self.allow_mass_delete,
+            self.conflict_policy,
+            self.people_fallback,
+        )
+        .map_err(PyXwsError)?;
+        options.lease.wait = self.wait.map(|w| seconds(w, "wait")).transpose()?;
+        options.recreate = self.recreate;
+        options.plan.prune = self.prune;
+        Ok(options)
+    }
+}
+
 /// A client of the Notion API, for one (control) token.
 #[pyclass(name = "Client", module = "notion_xws", frozen)]
 #[derive(Debug)]
@@ -282,17 +312,16 @@ impl PyClient {
         prune: bool,
     ) -> PyResult<PyRunReport> {
         let config = RegistryConfig::new(environments, databases);
-        let mut options = SyncOptions::from_args(
-            execute,
+        let options = SyncArgs {
             only,
             allow_mass_delete,
             conflict_policy,
             people_fallback,
-        )
-        .map_err(PyXwsError)?;
-        options.recreate = recreate;
-        options.plan.prune = prune;
-        options.lease.wait = wait.map(|w| seconds(w, "wait")).transpose()?;
+            wait,
+            recreate,
+            prune,
+        }
+        .options(execute)?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
         let report =
@@ -342,17 +371,16 @@ impl PyClient {
         on_cycle: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let config = RegistryConfig::new(environments, databases);
-        let mut options = SyncOptions::from_args(
-            true,
+        let options = SyncArgs {
             only,
             allow_mass_delete,
             conflict_policy,
             people_fallback,
-        )
-        .map_err(PyXwsError)?;
-        options.lease.wait = wait.map(|w| seconds(w, "wait")).transpose()?;
-        options.recreate = recreate;
-        options.plan.prune = prune;
+            wait,
+            recreate,
+            prune,
+        }
+        .options(true)?;
         let every = WatchOptions::new(seconds(every, "every")?, cycles).map_err(PyXwsError)?;
         let client = &self.client;
         let stop = options.stop.clone();

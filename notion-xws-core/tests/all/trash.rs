@@ -252,6 +252,24 @@ async fn a_source_in_the_trash_is_named_and_its_copy_is_left_as_it_is() {
     );
 }
 
+/// A two-way pair's copy made again in place of `old` by the run of `report`: its `n` control
+/// rows all there, none trashed on either side, recorded, and a next run that writes nothing.
+async fn made_again(world: &World, report: &RunReport, old: DataSourceId, source: &str, n: usize) {
+    let control = world.client();
+    assert_eq!(report.exit_status(), 0, "{}", report.to_markdown());
+    let tasks = pair(report, "Tasks");
+    assert_eq!((tasks.created, tasks.trashed), (n, 0), "{tasks:#?}");
+    let new = target_of(&control, "Tasks", "Acme").await.unwrap();
+    assert_ne!(new, old);
+    assert_eq!(rows(&acme_client(world).await, new).await.len(), n);
+    assert_eq!(rows(&control, source.parse().unwrap()).await.len(), n);
+    let again = sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    assert_eq!(again.exit_status(), 0, "{}", again.to_markdown());
+    assert_eq!(again.writes(), 0, "{}", again.to_markdown());
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_two_way_copy_in_the_trash_is_named_and_recreate_brings_every_control_row() {
     let (world, source, _) = two_way_world(5).await;
@@ -272,16 +290,7 @@ async fn a_two_way_copy_in_the_trash_is_named_and_recreate_brings_every_control_
         ..execute()
     };
     let report = sync(&control, &config, &recreate, None).await.unwrap();
-    assert_eq!(report.exit_status(), 0, "{}", report.to_markdown());
-    let tasks = pair(&report, "Tasks");
-    assert_eq!((tasks.created, tasks.trashed), (5, 0), "{tasks:#?}");
-    let new = target_of(&control, "Tasks", "Acme").await.unwrap();
-    assert_ne!(new, old);
-    assert_eq!(rows(&acme, new).await.len(), 5);
-    assert_eq!(rows(&control, source.parse().unwrap()).await.len(), 5);
-    let again = sync(&control, &config, &execute(), None).await.unwrap();
-    assert_eq!(again.exit_status(), 0, "{}", again.to_markdown());
-    assert_eq!(again.writes(), 0, "{}", again.to_markdown());
+    made_again(&world, &report, old, &source, 5).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -330,16 +339,7 @@ async fn a_two_way_copy_trashed_with_its_link_row_deleted_is_made_again_with_eve
         .await;
     }
     let report = sync(&control, &config, &execute(), None).await.unwrap();
-    assert_eq!(report.exit_status(), 0, "{}", report.to_markdown());
-    let tasks = pair(&report, "Tasks");
-    assert_eq!((tasks.created, tasks.trashed), (6, 0), "{tasks:#?}");
-    let new = target_of(&control, "Tasks", "Acme").await.unwrap();
-    assert_ne!(new, old);
-    assert_eq!(rows(&acme, new).await.len(), 6);
-    assert_eq!(rows(&control, source.parse().unwrap()).await.len(), 6);
-    let again = sync(&control, &config, &execute(), None).await.unwrap();
-    assert_eq!(again.exit_status(), 0, "{}", again.to_markdown());
-    assert_eq!(again.writes(), 0, "{}", again.to_markdown());
+    made_again(&world, &report, old, &source, 6).await;
 }
 
 #[tokio::test(start_paused = true)]
