@@ -28,8 +28,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::reply::only_keys;
 use super::reply::{Fail, Reply};
-use super::rich_text::{API_COLORS, MAX_EXPRESSION, MAX_TEXT, member_kind, only_keys, short_text};
+use super::rich_text::{API_COLORS, MAX_EXPRESSION, MAX_TEXT, member_kind, short_text};
 use super::state::{State, uuid};
 use super::validate::{array, object, parse_id};
 

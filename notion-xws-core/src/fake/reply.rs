@@ -182,3 +182,11 @@ pub(crate) fn describe(value: &Value) -> String {
         text
     }
 }
+
+/// Refuses every key of `map` not in `allowed`: "`{path}.{key}` should be not present".
+pub(crate) fn only_keys(path: &str, map: &Map<String, Value>, allowed: &[&str]) -> Reply<()> {
+    match map.iter().find(|(key, _)| !allowed.contains(&key.as_str())) {
+        Some((key, value)) => Err(Fail::not_present(&format!("{path}.{key}"), value)),
+        None => Ok(()),
+    }
+}

@@ -21,7 +21,7 @@
 use serde_json::{Map, Value, json};
 
 use super::clock::parse_iso;
-use super::reply::{Fail, Reply};
+use super::reply::{Fail, Reply, only_keys};
 use super::state::{State, uuid};
 use super::urls::object_url;
 use super::validate::{array, parse_id};
@@ -91,14 +91,6 @@ fn default_annotations() -> Map<String, Value> {
     let mut out: Map<String, Value> = FLAGS.iter().map(|f| ((*f).into(), json!(false))).collect();
     out.insert("color".into(), json!("default"));
     out
-}
-
-/// Refuses every key of `map` not in `allowed`: "`{path}.{key}` should be not present".
-pub(crate) fn only_keys(path: &str, map: &Map<String, Value>, allowed: &[&str]) -> Reply<()> {
-    match map.iter().find(|(key, _)| !allowed.contains(&key.as_str())) {
-        Some((key, value)) => Err(Fail::not_present(&format!("{path}.{key}"), value)),
-        None => Ok(()),
-    }
 }
 
 /// A string field of at most `max` characters, or a 400 naming it.

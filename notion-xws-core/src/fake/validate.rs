@@ -11,7 +11,7 @@
 use serde_json::{Map, Value, json};
 
 use super::clock::parse_iso;
-use super::reply::{Fail, Reply, describe};
+use super::reply::{Fail, Reply, describe, only_keys};
 use super::state::{IdStyle, Parent, PropDef, State, uuid};
 use crate::ids::ObjectId;
 
@@ -156,7 +156,11 @@ impl State {
             }
             // `{"<kind>": v}`, `{"type": "<kind>", "<kind>": v}`, or the bare value.
             let inner = match raw.as_object() {
-                Some(object) if object.contains_key(&def.kind) => &object[&def.kind],
+                Some(object) if object.contains_key(&def.kind) => {
+                    // A response-only field sent back (`id`), or any other key, is refused.
+                    only_keys(&path, object, &[def.kind.as_str(), "type"])?;
+                    &object[&def.kind]
+                }
                 Some(object)
                     if object
                         .keys()
@@ -221,6 +225,8 @@ impl State {
             "date" => match v {
                 Value::Null => Ok(Value::Null),
                 Value::Object(o) => {
+                    // `DateRequest`: start, end?, time_zone?.
+                    only_keys(path, o, &["start", "end", "time_zone"])?;
                     let start = o.get("start").unwrap_or(&Value::Null);
                     if start.as_str().is_none_or(|s| parse_iso(s).is_none()) {
                         return Err(Fail::body(
@@ -249,6 +255,10 @@ impl State {
                 let items = array(path, v)?;
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
+                    // `PartialUserObjectRequest`: id, object?.
+                    if let Some(map) = item.as_object() {
+                        only_keys(&format!("{path}[{i}]"), map, &["id", "object"])?;
+                    }
                     let at = format!("{path}[{i}].id");
                     let id = parse_id(&at, item.get("id").unwrap_or(&Value::Null))?;
                     if self.users.get(&id).is_none_or(|u| u.workspace != workspace) {
@@ -274,6 +284,10 @@ impl State {
                     .map_or(0, ObjectId::as_u128);
                 let mut out = Vec::new();
                 for (i, item) in items.iter().enumerate() {
+                    // `RelationItemPropertyValueResponse` as a request: id only.
+                    if let Some(map) = item.as_object() {
+                        only_keys(&format!("{path}[{i}]"), map, &["id"])?;
+                    }
                     let at = format!("{path}[{i}].id");
                     let id = parse_id(&at, item.get("id").unwrap_or(&Value::Null))?;
                     let ok = self
@@ -320,6 +334,10 @@ impl State {
         v: &Value,
     ) -> Reply<Value> {
         let kind = schema[index].kind.clone();
+        // A select option request: id or name, color?, description?.
+        if let Some(map) = v.as_object() {
+            only_keys(path, map, &["id", "name", "color", "description"])?;
+        }
         let name = v.get("name");
         let id = v.get("id");
         let options = schema[index]

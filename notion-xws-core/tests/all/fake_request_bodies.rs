@@ -238,3 +238,61 @@ async fn archived_is_refused_from_2026_03_11_as_a_key_the_type_lacks() {
         assert_eq!(trashed.body["in_trash"], true, "{path}");
     }
 }
+
+#[tokio::test]
+async fn property_values_are_held_to_their_request_types() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let ws = fake.add_workspace("Acme");
+    let root = ws.root_page_id.to_string();
+    let (_, ds) = tasks_database(&fake, &ws.token, &root).await;
+    let page = id(&row(&fake, &ws.token, &ds, "a", 1).await);
+    // A value read back and sent as it was read (its `id`), and keys no request type has.
+    let refused = [
+        (
+            json!({"Count": {"id": "abc", "type": "number", "number": 2}}),
+            "body.properties.Count.id should be not present, instead was `\"abc\"`.",
+        ),
+        (
+            json!({"Due": {"date": {"start": "2026-12-24", "end": null, "time_zone": null, "is_datetime": false}}}),
+            "body.properties.Due.date.is_datetime should be not present, instead was `false`.",
+        ),
+        (
+            json!({"Stage": {"select": {"name": "New", "colour": "red"}}}),
+            "body.properties.Stage.select.colour should be not present, instead was `\"red\"`.",
+        ),
+        (
+            json!({"Tags": {"multi_select": [{"name": "a", "object": "option"}]}}),
+            "body.properties.Tags.multi_select[0].object should be not present, instead was `\"option\"`.",
+        ),
+    ];
+    for (properties, message) in refused {
+        let response = send(
+            &fake,
+            Method::Patch,
+            &format!("/v1/pages/{page}"),
+            &ws.token,
+            Some(json!({"properties": properties})),
+        )
+        .await;
+        assert_eq!(response.status, 400, "{properties}: {}", response.body);
+        assert_eq!(response.body["code"], "validation_error");
+        assert_eq!(
+            response.body["message"],
+            format!("body failed validation: {message}")
+        );
+    }
+    // What the request types allow is taken.
+    ok(
+        &fake,
+        Method::Patch,
+        &format!("/v1/pages/{page}"),
+        &ws.token,
+        Some(json!({"properties": {
+            "Count": {"type": "number", "number": 3},
+            "Due": {"date": {"start": "2026-12-24", "end": null, "time_zone": null}},
+            "Stage": {"select": {"name": "New", "color": "blue"}},
+            "Tags": {"multi_select": [{"name": "a"}]},
+        }})),
+    )
+    .await;
+}

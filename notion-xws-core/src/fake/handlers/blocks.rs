@@ -9,8 +9,8 @@ use super::{
 };
 use crate::fake::block_requests::CheckedBlock;
 use crate::fake::render::Ctx;
+use crate::fake::reply::only_keys;
 use crate::fake::reply::{Fail, Reply};
-use crate::fake::rich_text::only_keys;
 use crate::fake::state::{Block, IdStyle, Kind, Object, Parent, State};
 use crate::fake::validate::{object, parse_id};
 
