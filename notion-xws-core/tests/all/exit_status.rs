@@ -238,3 +238,82 @@ async fn a_two_way_pair_names_the_step_that_failed() {
     assert_eq!(again.exit_status(), 0, "{}", again.to_markdown());
     assert_eq!(pair(&again, "Tasks").created, 2);
 }
+
+/// Sets properties of the small world's one environment row (Acme).
+async fn set_acme(world: &crate::support::world::World, properties: Value) {
+    let registry =
+        notion_xws_core::registry::Registry::read(&world.client(), &RegistryConfig::default())
+            .await
+            .unwrap();
+    let row = registry.environments[0].row;
+    crate::support::fake::ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        world.token(),
+        Some(serde_json::json!({ "properties": properties })),
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_environment_token_variable_that_is_not_set_exits_3_and_names_it() {
+    let (world, _, _) = small_world(2).await;
+    let variable = "NOTION_XWS_TEST_TOKEN_NEVER_SET";
+    assert!(std::env::var_os(variable).is_none());
+    set_acme(
+        &world,
+        serde_json::json!({"Primary-Token": {"rich_text": crate::support::fake::text(&format!("env:{variable}"))}}),
+    )
+    .await;
+    let report = sync(
+        &world.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
+    assert_eq!(causes(&report), [Cause::Token]);
+    let tasks = pair(&report, "Tasks");
+    assert!(
+        tasks.reason().is_some_and(|r| r.contains(variable)),
+        "{:?}",
+        tasks.state
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_registry_table_named_as_a_source_exits_3() {
+    let (world, _, _) = small_world(2).await;
+    let registry =
+        notion_xws_core::registry::Registry::read(&world.client(), &RegistryConfig::default())
+            .await
+            .unwrap();
+    let row = registry.databases[0].row;
+    let rich = |t: &str| serde_json::json!({"rich_text": crate::support::fake::text(t)});
+    crate::support::fake::ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        world.token(),
+        Some(serde_json::json!({"properties": {
+            "Data Source ID": rich(&world.databases),
+            "Database ID": {"rich_text": []},
+            "NID": {"rich_text": []},
+            "Database URL": {"url": null},
+        }})),
+    )
+    .await;
+    let report = sync(
+        &world.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
+    assert_eq!(causes(&report), [Cause::Protected]);
+}

@@ -163,8 +163,16 @@ pub(super) fn candidates(
                     control.for_token(token)
                 }
                 (health, _) => {
+                    // Why, when the audit knows (an unset variable, no answer): never the token.
+                    let why = match health {
+                        crate::audit::TokenHealth::Unreadable { reason }
+                        | crate::audit::TokenHealth::Unreachable { reason } => {
+                            format!(": {reason}")
+                        }
+                        _ => String::new(),
+                    };
                     skipped.push(needs(
-                        format!("the environment's token is {}", health.status_word()),
+                        format!("the environment's token is {}{why}", health.status_word()),
                         Cause::Token,
                         "give the environment a valid integration token (its Primary-Token, or \
                          the variable its env: reference names), then run again; the audit's \
