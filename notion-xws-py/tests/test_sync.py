@@ -182,12 +182,15 @@ def test_a_source_in_the_trash_needs_a_person_and_nothing_is_written_to_its_copy
         causes = {n["pair"]: n["cause"] for n in report.needs_person}
         assert causes["Tasks → VibeVessel Client Workspace"] == "source-in-trash"
         assert report.exit_status == 3
-        assert pair(report, "Tasks")["trashed"] == 0 and not writes(fake)
-        # Restored, the source is synced again: nothing changed, nothing written.
+        # Nothing written but the pairs' status in the control workspace's system-sync-links.
+        elsewhere = [w for w in writes(fake) if w["workspace"] != info["control_workspace"]]
+        assert pair(report, "Tasks")["trashed"] == 0 and not elsewhere
+        # Restored, the source is synced again: nothing changed, only its status written back.
         sdk.databases.update(database, in_trash=False)
     again = client.sync(execute=True)
     assert "source-in-trash" not in {n["cause"] for n in again.needs_person}
-    assert again.writes == 0
+    assert pair(again, "Tasks")["updated"] == 0
+    assert client.sync(execute=True).writes == 0
 
 
 def test_prune_is_an_option_and_each_pair_names_its_rows_added_by_hand(demo):
