@@ -285,6 +285,30 @@ async fn an_environment_token_variable_that_is_not_set_exits_3_and_names_it() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_environment_with_no_token_exits_3() {
+    let (world, _, _) = small_world(2).await;
+    set_acme(
+        &world,
+        serde_json::json!({"Primary-Token": {"rich_text": []}}),
+    )
+    .await;
+    let report = sync(
+        &world.client(),
+        &RegistryConfig::default(),
+        &execute(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
+    assert_eq!(causes(&report), [Cause::Token]);
+    assert_eq!(
+        pair(&report, "Tasks").reason(),
+        Some("the environment's token is missing")
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_registry_table_named_as_a_source_exits_3() {
     let (world, _, _) = small_world(2).await;
     let registry =
