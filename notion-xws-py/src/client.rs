@@ -18,8 +18,9 @@ use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::find_data_source;
 use notion_xws_core::registry::{Registry, RegistryConfig};
 use notion_xws_core::repair::{apply_repair, audit_and_plan, today_utc};
+use notion_xws_core::sync::notify::Notifier;
 use notion_xws_core::sync::options::{Progress, ProgressFn};
-use notion_xws_core::sync::watch::{WatchOptions, watch};
+use notion_xws_core::sync::watch::{Cycle, WatchOptions, watch, watch_with_alerts};
 use notion_xws_core::sync::{SyncOptions, sync, transfer};
 use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
 use pyo3::prelude::*;
@@ -59,6 +60,11 @@ fn seconds(value: f64, what: &str) -> PyResult<std::time::Duration> {
         )))
         .into()
     })
+}
+
+/// The webhook of `notify=`, checked before the run (a URL it cannot take is a `ConfigError`).
+fn notifier(url: Option<&str>) -> PyResult<Option<Notifier>> {
+    Ok(url.map(Notifier::new).transpose().map_err(PyXwsError)?)
 }
 
 /// The keyword arguments `sync` and `watch` share, turned into the core's options in one place.
@@ -268,6 +274,7 @@ impl PyClient {
             None,
             recreate,
             prune,
+            None,
         )
     }
 
@@ -281,7 +288,10 @@ impl PyClient {
     /// leaving it to that run (its class is then `busy`). `recreate=True` makes a new copy, with
     /// every row, of a pair whose copy is in Notion's trash (else such a pair needs a person).
     /// `prune=True` trashes the rows a person added to a one-way copy (else kept, and named in
-    /// each pair's `added_by_hand`), counted by the max-delete guard.
+    /// each pair's `added_by_hand`), counted by the max-delete guard. `notify` (a webhook URL:
+    /// `https://`, or `http://` to 127.0.0.1) is posted a JSON summary when the run needs a
+    /// person or failed, as the command's `--notify` posts it; an alert that cannot be posted is
+    /// a warning in the log, and the report stays the run's.
     #[pyo3(signature = (
         execute = false,
         only = None,
@@ -294,6 +304,7 @@ impl PyClient {
         wait = None,
         recreate = false,
         prune = false,
+        notify = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn sync(
@@ -310,7 +321,9 @@ impl PyClient {
         wait: Option<f64>,
         recreate: bool,
         prune: bool,
+        notify: Option<String>,
     ) -> PyResult<PyRunReport> {
+        let notifier = notifier(notify.as_deref())?;
         let config = RegistryConfig::new(environments, databases);
         let options = SyncArgs {
             only,
@@ -324,8 +337,18 @@ impl PyClient {
         .options(execute)?;
         let progress = progress.map(progress_callback);
         let client = &self.client;
-        let report =
-            runtime::run(py, || sync(client, &config, &options, progress))?.map_err(PyXwsError)?;
+        let (config, options) = (&config, &options);
+        let report = runtime::run(py, || async move {
+            let report = sync(client, config, options, progress).await?;
+            if let Some(notifier) = &notifier {
+                let lease = &options.lease;
+                if let Err(error) = notifier.notify(&report, &lease.run_id, &lease.host).await {
+                    tracing::warn!(%error, "the alert was not posted; the report is the run's");
+                }
+            }
+            Ok::<_, Error>(report)
+        })?
+        .map_err(PyXwsError)?;
         Ok(PyRunReport::new(report))
     }
 
@@ -337,7 +360,8 @@ impl PyClient {
     /// `class`, the counts, `needs_person`, `error`, `stopped`, `next_in_secs`). Returns how it
     /// ended: a dict with `cycles`, `ended` (`cycles`, `configuration`), `exit_status` and
     /// `last` (the last cycle's dict). Ctrl-C stops the cycle between two writes (its leases
-    /// released) and then raises `KeyboardInterrupt`; a second Ctrl-C stops at once.
+    /// released) and then raises `KeyboardInterrupt`; a second Ctrl-C stops at once. With
+    /// `notify`, each cycle that needs a person or failed is posted there, as `sync` posts a run.
     #[pyo3(signature = (
         every,
         *,
@@ -351,6 +375,7 @@ impl PyClient {
         wait = None,
         recreate = false,
         prune = false,
+        notify = None,
         on_cycle = None,
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -368,8 +393,10 @@ impl PyClient {
         wait: Option<f64>,
         recreate: bool,
         prune: bool,
+        notify: Option<String>,
         on_cycle: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let notifier = notifier(notify.as_deref())?;
         let config = RegistryConfig::new(environments, databases);
         let options = SyncArgs {
             only,
@@ -384,20 +411,27 @@ impl PyClient {
         let every = WatchOptions::new(seconds(every, "every")?, cycles).map_err(PyXwsError)?;
         let client = &self.client;
         let stop = options.stop.clone();
-        let end = runtime::run_stopping(py, &stop, || {
-            watch(client, &config, &options, &every, move |cycle| {
-                if let Some(callable) = &on_cycle {
-                    Python::attach(|py| {
-                        let call = || -> PyResult<()> {
-                            callable.call1(py, (to_python(py, cycle)?,))?;
-                            Ok(())
-                        };
-                        if let Err(error) = call() {
-                            tracing::warn!(%error, "the on_cycle callback failed");
-                        }
-                    });
+        let heard = move |cycle: &Cycle| {
+            if let Some(callable) = &on_cycle {
+                Python::attach(|py| {
+                    let call = || -> PyResult<()> {
+                        callable.call1(py, (to_python(py, cycle)?,))?;
+                        Ok(())
+                    };
+                    if let Err(error) = call() {
+                        tracing::warn!(%error, "the on_cycle callback failed");
+                    }
+                });
+            }
+        };
+        let (config, options, every) = (&config, &options, &every);
+        let end = runtime::run_stopping(py, &stop, || async move {
+            match &notifier {
+                Some(notifier) => {
+                    watch_with_alerts(client, config, options, every, notifier, heard).await
                 }
-            })
+                None => watch(client, config, options, every, heard).await,
+            }
         })?;
         to_python(py, &end)
     }

@@ -202,3 +202,40 @@ def test_prune_is_an_option_and_each_pair_names_its_rows_added_by_hand(demo):
     assert pruned.trashed == 0 and pruned.writes == 0
     assert all(p["added_by_hand"] == [] for p in json.loads(pruned.to_json())["pairs"])
     assert client.plan(prune=True).trashed == 0
+
+
+def test_notify_posts_a_run_that_needs_a_person_to_a_webhook(demo):
+    import http.server
+    import threading
+
+    received = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        _, info, client = demo
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook/secret-path"
+        report = client.sync(execute=True, notify=url)
+        assert report.exit_status == 3  # the demo's revoked tokens
+        assert len(received) == 1
+        alert = received[0]
+        assert alert["exit_status"] == 3
+        assert [n["cause"] for n in alert["needs_person"]] == ["token"] * 7
+        assert "need a person" in alert["text"]
+        assert info["control_token"] not in json.dumps(alert)
+        with pytest.raises(notion_xws.ConfigError):
+            client.sync(notify="http://example.com/hook")  # http only to 127.0.0.1
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -261,6 +261,7 @@ class Client:
         wait: Optional[float] = None,
         recreate: bool = False,
         prune: bool = False,
+        notify: Optional[str] = None,
     ) -> RunReport:
         """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.
         ``people_fallback`` is ``"leave"`` or ``"names"`` (unmatched people written as text).
@@ -269,7 +270,8 @@ class Client:
         that run (the pair's class is then ``"busy"``). ``recreate=True`` makes a new copy, with
         every row, of a pair whose copy is in Notion's trash (else the pair needs a person).
         ``prune=True`` trashes the rows a person added to a one-way copy (else kept, and named
-        in each pair's ``added_by_hand``)."""
+        in each pair's ``added_by_hand``). ``notify`` (a webhook URL) is posted a JSON summary
+        when the run needs a person or failed."""
     def watch(
         self,
         every: float,
@@ -284,6 +286,7 @@ class Client:
         wait: Optional[float] = None,
         recreate: bool = False,
         prune: bool = False,
+        notify: Optional[str] = None,
         on_cycle: Optional[Callable[[Dict[str, Any]], None]] = None,
     ) -> Dict[str, Any]:
         """Runs ``sync(execute=True)`` in cycles, ``every`` seconds (more than 0) apart, longer
