@@ -10,7 +10,7 @@ use notion_xws_core::client::NotionClient;
 use notion_xws_core::fake::FakeWorkspace;
 use notion_xws_core::ids::{DataSourceId, DatabaseId, PageId};
 use notion_xws_core::model::ParentKind;
-use notion_xws_core::registry::{Registry, RegistryConfig};
+use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::sync::links::LinksTable;
 use notion_xws_core::sync::report::{Cause, PairClass};
 use notion_xws_core::sync::{RunReport, SyncOptions, sync};
@@ -18,7 +18,7 @@ use notion_xws_core::transport::Method;
 use serde_json::{Value, json};
 
 use crate::support::fake::{id, ok, text};
-use crate::support::sync::{acme_client, execute, pair, rows, small_world_in};
+use crate::support::sync::{acme_client, execute, pair, rows, set_environment, small_world_in};
 use crate::support::world::{World, page};
 
 /// The one copy the links table records: (database, data source).
@@ -53,22 +53,6 @@ async fn parent_page(client: &NotionClient, database: DatabaseId) -> PageId {
         ParentKind::Page(page) => page,
         other => panic!("the copy lies under {other:?}"),
     }
-}
-
-/// Writes `properties` into Acme's `system-environments` row.
-async fn set_environment(world: &World, properties: Value) {
-    let registry = Registry::read(&world.client(), &RegistryConfig::default())
-        .await
-        .unwrap();
-    let row = registry.environments[0].row;
-    ok(
-        &world.fake,
-        Method::Patch,
-        &format!("/v1/pages/{row}"),
-        world.token(),
-        Some(json!({ "properties": properties })),
-    )
-    .await;
 }
 
 /// Points Acme's `Database-Parent-Page-ID` at `page`.

@@ -14,7 +14,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 use crate::support::sync::{
-    acme_client, execute, fail_every_query_of, nth_request, pair, small_world,
+    acme_client, execute, fail_every_query_of, nth_request, pair, set_environment, small_world,
     synced_then_mostly_trashed, target_of,
 };
 
@@ -239,29 +239,12 @@ async fn a_two_way_pair_names_the_step_that_failed() {
     assert_eq!(pair(&again, "Tasks").created, 2);
 }
 
-/// Sets properties of the small world's one environment row (Acme).
-async fn set_acme(world: &crate::support::world::World, properties: Value) {
-    let registry =
-        notion_xws_core::registry::Registry::read(&world.client(), &RegistryConfig::default())
-            .await
-            .unwrap();
-    let row = registry.environments[0].row;
-    crate::support::fake::ok(
-        &world.fake,
-        Method::Patch,
-        &format!("/v1/pages/{row}"),
-        world.token(),
-        Some(serde_json::json!({ "properties": properties })),
-    )
-    .await;
-}
-
 #[tokio::test(start_paused = true)]
 async fn an_environment_token_variable_that_is_not_set_exits_3_and_names_it() {
     let (world, _, _) = small_world(2).await;
     let variable = "NOTION_XWS_TEST_TOKEN_NEVER_SET";
     assert!(std::env::var_os(variable).is_none());
-    set_acme(
+    set_environment(
         &world,
         serde_json::json!({"Primary-Token": {"rich_text": crate::support::fake::text(&format!("env:{variable}"))}}),
     )
@@ -287,7 +270,7 @@ async fn an_environment_token_variable_that_is_not_set_exits_3_and_names_it() {
 #[tokio::test(start_paused = true)]
 async fn an_environment_with_no_token_exits_3() {
     let (world, _, _) = small_world(2).await;
-    set_acme(
+    set_environment(
         &world,
         serde_json::json!({"Primary-Token": {"rich_text": []}}),
     )

@@ -246,3 +246,20 @@ pub(crate) fn nth_request(
         .unwrap_or_else(|| panic!("no {k}th {method:?} {path}"));
     index as u64 + 1
 }
+
+/// Writes `properties` into the small world's one `system-environments` row (Acme's).
+pub(crate) async fn set_environment(world: &World, properties: serde_json::Value) {
+    let registry =
+        notion_xws_core::registry::Registry::read(&world.client(), &RegistryConfig::default())
+            .await
+            .unwrap();
+    let row = registry.environments[0].row;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        world.token(),
+        Some(json!({ "properties": properties })),
+    )
+    .await;
+}
