@@ -252,6 +252,21 @@ async fn a_source_in_the_trash_is_named_and_its_copy_is_left_as_it_is() {
     );
 }
 
+/// A two-way pair of `n` rows synced once, then its copy put in the trash by a person: the
+/// world, the source, the source rows and the trashed copy.
+async fn two_way_copy_trashed(n: usize) -> (World, String, Vec<String>, DataSourceId) {
+    let (world, source, made) = two_way_world(n).await;
+    let control = world.client();
+    sync(&control, &RegistryConfig::default(), &execute(), None)
+        .await
+        .unwrap();
+    let acme = acme_client(&world).await;
+    let old = target_of(&control, "Tasks", "Acme").await.unwrap();
+    assert_eq!(rows(&acme, old).await.len(), n);
+    set_trashed(&world, &acme, old, true).await;
+    (world, source, made, old)
+}
+
 /// A two-way pair's copy made again in place of `old` by the run of `report`: its `n` control
 /// rows all there, none trashed on either side, recorded, and a next run that writes nothing.
 async fn made_again(world: &World, report: &RunReport, old: DataSourceId, source: &str, n: usize) {
@@ -272,14 +287,9 @@ async fn made_again(world: &World, report: &RunReport, old: DataSourceId, source
 
 #[tokio::test(start_paused = true)]
 async fn a_two_way_copy_in_the_trash_is_named_and_recreate_brings_every_control_row() {
-    let (world, source, _) = two_way_world(5).await;
+    let (world, source, _, old) = two_way_copy_trashed(5).await;
     let control = world.client();
     let config = RegistryConfig::default();
-    sync(&control, &config, &execute(), None).await.unwrap();
-    let acme = acme_client(&world).await;
-    let old = target_of(&control, "Tasks", "Acme").await.unwrap();
-    assert_eq!(rows(&acme, old).await.len(), 5);
-    set_trashed(&world, &acme, old, true).await;
 
     let report = sync(&control, &config, &execute(), None).await.unwrap();
     assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
@@ -295,13 +305,10 @@ async fn a_two_way_copy_in_the_trash_is_named_and_recreate_brings_every_control_
 
 #[tokio::test(start_paused = true)]
 async fn a_restored_two_way_copy_catches_up_both_ways_with_no_duplicate() {
-    let (world, source, made) = two_way_world(4).await;
+    let (world, source, made, copy) = two_way_copy_trashed(4).await;
     let control = world.client();
     let config = RegistryConfig::default();
-    sync(&control, &config, &execute(), None).await.unwrap();
     let acme = acme_client(&world).await;
-    let copy = target_of(&control, "Tasks", "Acme").await.unwrap();
-    set_trashed(&world, &acme, copy, true).await;
     edit_notes(&world, &made[0], "edited while the copy was in the trash").await;
     let report = sync(&control, &config, &execute(), None).await.unwrap();
     assert_eq!(cause(&report), Cause::CopyInTrash);
@@ -320,13 +327,9 @@ async fn a_restored_two_way_copy_catches_up_both_ways_with_no_duplicate() {
 
 #[tokio::test(start_paused = true)]
 async fn a_two_way_copy_trashed_with_its_link_row_deleted_is_made_again_with_every_row() {
-    let (world, source, _) = two_way_world(6).await;
+    let (world, source, _, old) = two_way_copy_trashed(6).await;
     let control = world.client();
     let config = RegistryConfig::default();
-    sync(&control, &config, &execute(), None).await.unwrap();
-    let acme = acme_client(&world).await;
-    let old = target_of(&control, "Tasks", "Acme").await.unwrap();
-    set_trashed(&world, &acme, old, true).await;
     let links = LinksTable::find(&control).await.unwrap().unwrap();
     for link in &links.links {
         ok(
