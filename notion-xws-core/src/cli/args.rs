@@ -139,6 +139,10 @@ pub struct SyncArgs {
     /// this), counted by the max-delete guard.
     #[arg(long)]
     pub prune: bool,
+    /// Remove a copy's columns whose source column was deleted (kept with their values, and
+    /// named in the report, without this).
+    #[arg(long)]
+    pub prune_columns: bool,
     /// How two-way pairs settle different changes to one property on both sides: report
     /// (overwrite nothing), control-wins, environment-wins or newer-wins.
     #[arg(
@@ -199,6 +203,7 @@ impl SyncArgs {
         options.lease.wait = self.wait;
         options.recreate = self.recreate;
         options.plan.prune = self.prune;
+        options.plan.prune_columns = self.prune_columns;
         Ok(options)
     }
 }

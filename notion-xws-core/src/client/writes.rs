@@ -130,16 +130,27 @@ impl NotionClient {
         data_source: DataSourceId,
         properties: Value,
     ) -> Result<bool> {
+        self.change_columns(data_source, properties)
+            .await
+            .map(|(_, settled)| settled)
+    }
+
+    /// [`set_data_source_properties`](Self::set_data_source_properties), with the data source
+    /// as Notion answers it (its schema after the change).
+    pub async fn change_columns(
+        &self,
+        data_source: DataSourceId,
+        properties: Value,
+    ) -> Result<(crate::model::DataSource, bool)> {
         let body = json!({ "properties": properties });
         again_if_unknown(Write::UpdateDataSource, || async {
-            self.send::<Value>(
+            self.send(
                 self.request(Method::Patch, format!("/v1/data_sources/{data_source}"))
                     .with_body(body.clone()),
             )
             .await
         })
         .await
-        .map(|(_, settled)| settled)
     }
 
     /// `POST /v1/databases` with a body made by a planner. Sent once ([`Write::CreateDatabase`]).

@@ -38,6 +38,11 @@ pub enum Fault {
     GatewayTimeout,
     /// 409 `conflict_error`; nothing applied.
     Conflict,
+    /// 400 `validation_error`; nothing applied: Notion refusing a request for a rule the fake
+    /// does not hold (a type conversion it declines, say), scripted with [`fail_next`].
+    ///
+    /// [`fail_next`]: super::FakeNotion::fail_next
+    ValidationError,
     /// No answer, and nothing applied. In memory the transport returns a timeout error; over
     /// HTTP the server holds the request for [`FaultConfig::hang`] and the client times out.
     TimeoutBeforeWrite,
@@ -59,6 +64,7 @@ impl Fault {
             Self::ServiceUnavailable => "service_unavailable",
             Self::GatewayTimeout => "gateway_timeout",
             Self::Conflict => "conflict_error",
+            Self::ValidationError => "validation_error",
             Self::TimeoutBeforeWrite => "timeout_before_write",
             Self::TimeoutAfterWrite => "timeout_after_write",
             Self::CommittedUnavailable => "committed_unavailable",
@@ -76,6 +82,7 @@ impl Fault {
             "service_unavailable" => Self::ServiceUnavailable,
             "gateway_timeout" => Self::GatewayTimeout,
             "conflict" | "conflict_error" => Self::Conflict,
+            "validation_error" => Self::ValidationError,
             "timeout_before_write" => Self::TimeoutBeforeWrite,
             "timeout_after_write" => Self::TimeoutAfterWrite,
             "committed_unavailable" => Self::CommittedUnavailable,
@@ -268,6 +275,7 @@ mod tests {
             Fault::ServiceUnavailable,
             Fault::GatewayTimeout,
             Fault::Conflict,
+            Fault::ValidationError,
             Fault::TimeoutBeforeWrite,
             Fault::TimeoutAfterWrite,
             Fault::CommittedUnavailable,

@@ -95,6 +95,20 @@ impl State {
                 .cloned()
                 .unwrap_or_else(|| json!({"type": "string", "string": null})),
             "rollup" => self.rollup(page, def),
+            // A select, multi-select or status value names its option by ID: its name and
+            // colour are the option's now (a renamed option shows its new name), and an
+            // option since removed is no longer a value.
+            "select" | "status" => stored
+                .and_then(|value| current_option(def, value))
+                .unwrap_or(Value::Null),
+            "multi_select" => Value::Array(
+                stored
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|value| current_option(def, value))
+                    .collect(),
+            ),
             "people" => {
                 let ids = stored
                     .and_then(Value::as_array)
@@ -491,4 +505,15 @@ pub(crate) fn decode(text: &str) -> String {
     percent_encoding::percent_decode_str(text)
         .decode_utf8_lossy()
         .into_owned()
+}
+
+/// The option a stored select value names (by ID), as the schema `def` holds it now.
+fn current_option(def: &PropDef, value: &Value) -> Option<Value> {
+    let id = value.get("id")?;
+    def.config
+        .get("options")
+        .and_then(Value::as_array)?
+        .iter()
+        .find(|o| o.get("id") == Some(id))
+        .map(|o| json!({"id": o["id"], "name": o["name"], "color": o["color"]}))
 }

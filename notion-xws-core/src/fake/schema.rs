@@ -114,6 +114,105 @@ impl State {
         Ok(out)
     }
 
+    /// The configuration of an existing select, multi-select or status property `def` after an
+    /// update gives `given` as its options (the SDK's `UpdateDataSourceBodyParameters`): each
+    /// option names an existing one by `id` (which must exist) or by `name`, and may change its
+    /// name, colour and description; an option named anew is created. Select and multi-select
+    /// options left out are removed; status options are only added or updated (the SDK's
+    /// `StatusPropertyConfigUpdateRequest`), new ones joining the To-do group. Two options may
+    /// not end with the same name.
+    fn merge_options(&mut self, def: &PropDef, given: &Value, path: &str) -> Reply<Value> {
+        let items = super::validate::array(path, given)?;
+        let existing: Vec<Value> = def
+            .config
+            .get("options")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut chosen: Vec<Value> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let ipath = format!("{path}[{i}]");
+            let map = item
+                .as_object()
+                .ok_or_else(|| Fail::body(&ipath, "an object", item))?;
+            super::reply::only_keys(&ipath, map, &["id", "name", "color", "description"])?;
+            let name = match map.get("name") {
+                None => None,
+                Some(Value::String(name)) => Some(name.as_str()),
+                Some(other) => return Err(Fail::body(&format!("{ipath}.name"), "a string", other)),
+            };
+            let mut option = match (map.get("id").and_then(Value::as_str), name) {
+                (Some(id), _) => existing.iter().find(|o| o["id"] == id).cloned().ok_or_else(|| {
+                    Fail::validation(format!("{ipath}.id: no option with ID {id:?} exists."))
+                })?,
+                (None, Some(name)) => existing
+                    .iter()
+                    .find(|o| o["name"] == name)
+                    .cloned()
+                    .unwrap_or_else(|| json!({"id": self.random_text(8), "name": name, "color": COLORS[self.random_below(COLORS.len())], "description": null})),
+                (None, None) => return Err(Fail::missing(&format!("{ipath}.name"))),
+            };
+            if let Some(name) = name {
+                if name.contains(',') {
+                    return Err(Fail::validation(format!(
+                        "Invalid select option, commas not allowed: {name}"
+                    )));
+                }
+                super::validate::max_len(&format!("{ipath}.name"), name, 100)?;
+                option["name"] = json!(name);
+            }
+            match map.get("color") {
+                None => {}
+                Some(Value::String(c)) if COLORS.contains(&c.as_str()) => {
+                    option["color"] = json!(c)
+                }
+                Some(other) => {
+                    return Err(Fail::enumeration(&format!("{ipath}.color"), &COLORS, other));
+                }
+            }
+            if let Some(description) = map.get("description") {
+                option["description"] = description.clone();
+            }
+            chosen.retain(|o: &Value| o["id"] != option["id"]);
+            chosen.push(option);
+        }
+        let mut config = def.config.clone();
+        let options = if def.kind == "status" {
+            let mut all = existing.clone();
+            for option in &chosen {
+                match all.iter_mut().find(|o| o["id"] == option["id"]) {
+                    Some(slot) => *slot = option.clone(),
+                    None => {
+                        all.push(option.clone());
+                        if let Some(to_do) = config
+                            .get_mut("groups")
+                            .and_then(Value::as_array_mut)
+                            .and_then(|groups| groups.first_mut())
+                            .and_then(|group| group.get_mut("option_ids"))
+                            .and_then(Value::as_array_mut)
+                        {
+                            to_do.push(option["id"].clone());
+                        }
+                    }
+                }
+            }
+            all
+        } else {
+            chosen
+        };
+        let mut names = std::collections::BTreeSet::new();
+        for option in &options {
+            let name = option["name"].as_str().unwrap_or_default();
+            if !names.insert(name.to_owned()) {
+                return Err(Fail::validation(format!(
+                    "{path}: the option name {name:?} is used more than once."
+                )));
+            }
+        }
+        config["options"] = Value::Array(options);
+        Ok(config)
+    }
+
     /// A property definition from its request form. `id` is the ID to give it.
     pub(crate) fn build_prop(
         &mut self,
@@ -194,7 +293,8 @@ impl State {
                     .get("expression")
                     .and_then(Value::as_str)
                     .ok_or_else(|| Fail::missing(&format!("{cpath}.expression")))?;
-                json!({"expression": expression})
+                let owner = self.workspaces.get(workspace).map_or(0, |w| w.id);
+                json!({"expression": encode_formula(expression, schema, owner)})
             }
             "unique_id" => json!({"prefix": given.get("prefix").cloned().unwrap_or(Value::Null)}),
             "relation" => self.relation_config(workspace, &cpath, &given)?,
@@ -397,9 +497,15 @@ impl State {
                 def.get("type").and_then(Value::as_str) == Some("rollup")
                     || def.get("rollup").is_some()
             };
+            // Formulas after the other properties, so that they may name any of them.
+            let is_formula = |def: &Value| {
+                def.get("type").and_then(Value::as_str) == Some("formula")
+                    || def.get("formula").is_some()
+            };
             let ordered = map
                 .iter()
-                .filter(|(_, def)| !is_rollup(def))
+                .filter(|(_, def)| !is_rollup(def) && !is_formula(def))
+                .chain(map.iter().filter(|(_, def)| is_formula(def)))
                 .chain(map.iter().filter(|(_, def)| is_rollup(def)));
             for (name, def) in ordered {
                 let id = if def.get("type").and_then(Value::as_str) == Some("title")
@@ -474,6 +580,14 @@ impl State {
                         .map(str::to_owned)
                         .or_else(|| o.keys().find(|k| KINDS.contains(&k.as_str())).cloned());
                     if let Some(kind) = kind_given {
+                        // The SDK's update body offers no button or verification configuration.
+                        if kind != schema[i].kind
+                            && matches!(kind.as_str(), "button" | "verification")
+                        {
+                            return Err(Fail::validation(format!(
+                                "body failed validation: {path}.type should be a property type a data source update can set, instead was `{kind:?}`."
+                            )));
+                        }
                         if schema[i].kind == "title" && kind != "title" {
                             return Err(Fail::validation(
                                 "Cannot change the type of the title property.",
@@ -486,6 +600,24 @@ impl State {
                         }
                         let id = schema[i].id.clone();
                         let name = schema[i].name.clone();
+                        let given_options =
+                            o.get(&kind).and_then(|c| c.get("options")).filter(|_| {
+                                kind == schema[i].kind && SELECT_KINDS.contains(&kind.as_str())
+                            });
+                        if let Some(given) = given_options {
+                            // Options of an existing select, multi-select or status: by ID or name.
+                            let path = format!("{path}.{kind}.options");
+                            let merged = self.merge_options(&schema[i], given, &path)?;
+                            schema[i].config = merged;
+                            if let Some(name) = o.get("name") {
+                                let name = new_name(&schema, i, name, &format!("{path}.name"))?;
+                                schema[i].name = name;
+                            }
+                            if let Some(description) = o.get("description") {
+                                schema[i].description = description.clone();
+                            }
+                            continue;
+                        }
                         let mut rebuilt =
                             self.build_prop(workspace, &name, id.clone(), change, &path, &schema)?;
                         if rebuilt.kind == schema[i].kind
@@ -510,22 +642,7 @@ impl State {
                         schema[i] = rebuilt;
                     }
                     if let Some(name) = o.get("name") {
-                        let name =
-                            name.as_str()
-                                .filter(|n| !n.trim().is_empty())
-                                .ok_or_else(|| {
-                                    Fail::body(&format!("{path}.name"), "a non-empty string", name)
-                                })?;
-                        if schema
-                            .iter()
-                            .enumerate()
-                            .any(|(j, p)| j != i && p.name == name)
-                        {
-                            return Err(Fail::validation(format!(
-                                "A property named {name} already exists."
-                            )));
-                        }
-                        schema[i].name = name.to_owned();
+                        schema[i].name = new_name(&schema, i, name, &format!("{path}.name"))?;
                     }
                     if let Some(description) = o.get("description") {
                         schema[i].description = description.clone();
@@ -567,4 +684,54 @@ impl State {
         }
         Ok(())
     }
+}
+
+/// The property types whose configuration is a set of options.
+const SELECT_KINDS: [&str; 3] = ["select", "multi_select", "status"];
+
+/// A property's new name (`{name}` of an update), checked: a non-empty string that no other
+/// property of `schema` has.
+fn new_name(schema: &[PropDef], index: usize, name: &Value, path: &str) -> Reply<String> {
+    let name = name
+        .as_str()
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| Fail::body(path, "a non-empty string", name))?;
+    if schema
+        .iter()
+        .enumerate()
+        .any(|(j, p)| j != index && p.name == name)
+    {
+        return Err(Fail::validation(format!(
+            "A property named {name} already exists."
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// The SDK's `{{notion:block_property:ID:…}}` form of `expression`, as Notion stores a formula:
+/// each `prop("Name")` of a property in `schema` becomes a reference to its ID (the data source
+/// is written as the nil UUID, its own; the last part names the workspace), so that a formula
+/// follows its properties' renames. A name not in `schema` is left as written.
+fn encode_formula(expression: &str, schema: &[PropDef], workspace: u128) -> String {
+    let mut out = String::with_capacity(expression.len());
+    let mut rest = expression;
+    while let Some(start) = rest.find("prop(\"") {
+        let after = &rest[start + 6..];
+        let Some(end) = after.find("\")") else {
+            break;
+        };
+        out.push_str(&rest[..start]);
+        let name = after[..end].replace("\\\"", "\"");
+        match schema.iter().find(|p| p.name == name) {
+            Some(p) => out.push_str(&format!(
+                "{{{{notion:block_property:{}:00000000-0000-0000-0000-000000000000:{}}}}}",
+                p.id,
+                uuid(workspace)
+            )),
+            None => out.push_str(&rest[start..start + 6 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }

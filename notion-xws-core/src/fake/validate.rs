@@ -113,7 +113,7 @@ pub(crate) fn find_prop<'a>(schema: &'a [PropDef], key: &str) -> Option<&'a Prop
         .or_else(|| schema.iter().find(|p| p.id == key))
 }
 
-fn max_len(path: &str, text: &str, max: usize) -> Reply<()> {
+pub(crate) fn max_len(path: &str, text: &str, max: usize) -> Reply<()> {
     let len = text.chars().count();
     if len > max {
         return Err(Fail::validation(format!(

@@ -15,6 +15,9 @@ pub struct PlanOptions {
     /// Trash the rows a person added to a one-way copy (rows without a source key), counted by
     /// the guard with the rest (`--prune`); else they are kept and named in the report.
     pub prune: bool,
+    /// Remove the copy's columns whose source column was deleted (`--prune-columns`); else they
+    /// are kept with their values and named in the report.
+    pub prune_columns: bool,
 }
 
 impl Default for PlanOptions {
@@ -23,6 +26,7 @@ impl Default for PlanOptions {
             max_delete_fraction: 0.5,
             allow_mass_delete: false,
             prune: false,
+            prune_columns: false,
         }
     }
 }

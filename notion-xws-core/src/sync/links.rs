@@ -20,13 +20,14 @@
 //! | `Target Rows` | number | the target's synced rows after it |
 //! | `Status` | select | what became of the pair on the last run that wrote records: `synced`, `needs attention`, `failed` or `skipped` ([`LinkStatus`]) |
 //! | `Reason` | rich text | why, when it is not `synced` (and, when a person is needed, what to do) |
+//! | `Columns` | rich text | which column (and option) of the copy follows which of the source, by ID ([`ColumnMap`]) |
 //!
 //! Every pair of a run that writes has its row, skipped pairs included: a skipped pair's row
 //! names no target (and no `State`). `Status` and `Reason` are written only when they change
 //! (a run that finishes a pair's writes records `synced` with its result, in the same request),
 //! so that a re-run where nothing changed writes nothing; a pair that another run is writing
 //! (`busy`) is left to that run. A links table made before these two columns existed gets them
-//! on the first run that writes.
+//! on the first run that writes (and `Columns` likewise).
 //!
 //! A pair's row is found by its two relations. It is written before the target database is
 //! created (`creating`), and the database's description names the pair (its database and
@@ -39,6 +40,7 @@
 use futures::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::column_map::{COLUMNS_COLUMN, ColumnMap};
 use super::rows::SyncPair;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
@@ -188,7 +190,7 @@ pub const STATUS_COLUMN: &str = "Status";
 /// The column of a link row that holds why its pair has its status.
 pub const REASON_COLUMN: &str = "Reason";
 
-/// The `Status` and `Reason` columns' schemas, as request JSON.
+/// The `Status`, `Reason` and `Columns` columns' schemas, as request JSON.
 fn status_columns() -> Value {
     let options: Vec<Value> = LinkStatus::ALL
         .iter()
@@ -197,6 +199,7 @@ fn status_columns() -> Value {
     json!({
         STATUS_COLUMN: {"select": {"options": options}},
         REASON_COLUMN: {"rich_text": {}},
+        COLUMNS_COLUMN: {"rich_text": {}},
     })
 }
 
@@ -217,6 +220,8 @@ pub struct SyncLink {
     pub state: LinkState,
     /// What became of the pair on the last run that recorded it.
     pub status: StatusCells,
+    /// How the copy's columns follow the source's (empty before the first run that records it).
+    pub columns: ColumnMap,
 }
 
 /// The links database and its rows.
@@ -256,6 +261,9 @@ fn read_link(page: &Page) -> SyncLink {
             status: text_cell(page, STATUS_COLUMN).and_then(|word| LinkStatus::parse(&word)),
             reason: text_cell(page, REASON_COLUMN),
         },
+        columns: text_cell(page, COLUMNS_COLUMN)
+            .map(|text| ColumnMap::parse(&text))
+            .unwrap_or_default(),
     }
 }
 
@@ -269,7 +277,7 @@ impl LinksTable {
             // Search answered with a partial object: the schema is read.
             source = control.data_source(source.id).await?;
         }
-        let missing_columns = [STATUS_COLUMN, REASON_COLUMN]
+        let missing_columns = [STATUS_COLUMN, REASON_COLUMN, COLUMNS_COLUMN]
             .into_iter()
             .filter(|column| !source.properties.contains_key(*column))
             .collect();
@@ -482,6 +490,7 @@ pub async fn record_result(
     link: PageId,
     result: &str,
     target_rows: usize,
+    columns: Option<&ColumnMap>,
 ) -> Result<()> {
     let finished = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let mut properties = json!({
@@ -492,8 +501,20 @@ pub async fn record_result(
     });
     if let Some(all) = properties.as_object_mut() {
         all.extend(StatusCells::synced().properties());
+        if let Some(columns) = columns {
+            all.insert(COLUMNS_COLUMN.to_owned(), columns.cell());
+        }
     }
     update(control, link, properties).await
+}
+
+/// Records how a pair's copy follows its source's columns ([`ColumnMap`]) in its link row.
+pub async fn record_columns(
+    control: &NotionClient,
+    link: PageId,
+    columns: &ColumnMap,
+) -> Result<()> {
+    update(control, link, json!({ COLUMNS_COLUMN: columns.cell() })).await
 }
 
 async fn update(control: &NotionClient, link: PageId, properties: Value) -> Result<()> {

@@ -7,6 +7,7 @@
 //! - [`rows`]: the row model every step shares (`SyncPair`, `RowContent`, the target's snapshot).
 //! - [`values`]: property values in one canonical form, for comparing and for writing.
 //! - [`schema`]: the source's schema translated for the target, and the correlation column.
+//! - [`column_map`]: which copy column (and option) follows which source column, by ID.
 //! - [`refs`]: relation and people values made portable between workspaces, and their reads.
 //! - [`files`]: Notion-hosted files, re-imported into the other workspace just before a write.
 //! - [`guard`]: the max-delete guard, one rule for both pair kinds.
@@ -31,6 +32,7 @@
 //! source row's ID and is written with the row, so that a re-run after any crash finds every row
 //! it made and makes none twice.
 
+pub mod column_map;
 pub mod columns;
 pub mod content;
 pub mod files;

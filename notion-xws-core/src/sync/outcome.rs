@@ -40,4 +40,8 @@ pub struct PairOutcome {
     /// status `synced`) was recorded there.
     #[serde(skip)]
     pub link_row: Option<(PageId, bool)>,
+    /// What applying found that the report's notes should say (a column made again because
+    /// Notion did not convert it).
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }

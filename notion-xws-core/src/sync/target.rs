@@ -9,17 +9,18 @@ use std::collections::BTreeMap;
 
 use futures::stream::TryStreamExt;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
 use crate::model::params::{CreateDatabase, InitialDataSource};
-use crate::model::{Block, Parent, ParentKind, RichText};
+use crate::model::{Block, Parent, ParentKind, PropertyConfig, RichText};
 use crate::sync::links::{self, LinkState, LinksTable, SyncLink, marker};
 use crate::sync::metadata::{copy_description, plain_rich_text};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::rows::SyncPair;
+use crate::sync::schema::{ColumnChanges, Retype};
 use crate::sync::settle::settle;
 use crate::sync::stop::StopFlag;
 
@@ -219,6 +220,7 @@ async fn record_existing(
             // Found by its marker while its link row is not listed (yet): record it anew.
             let row = links.add(ctx.control, pair).await?;
             SyncLink {
+                columns: Default::default(),
                 row,
                 database_row: Some(pair.database_row),
                 environment_row: Some(pair.environment_row),
@@ -327,4 +329,55 @@ pub(crate) async fn ensure_target(
         links::record_target(ctx.control, link, target.0, target.1, LinkState::Running).await?;
     }
     Ok((target, link))
+}
+
+/// Makes a plan's column changes ([`ColumnChanges`]) on the copy `data_source`, in order, and
+/// returns its schema after them (`None` when there were none). A type change Notion refuses to
+/// convert is made by removing the column and creating it again with its new type (its values
+/// are then written from the source with the rows), with a note in `notes`.
+pub(crate) async fn change_columns(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    changes: &ColumnChanges,
+    notes: &mut Vec<String>,
+) -> Result<Option<BTreeMap<String, PropertyConfig>>> {
+    let mut last = None;
+    for step in &changes.steps {
+        let retyped: Vec<&Retype> = changes
+            .retyped
+            .iter()
+            .filter(|r| step.contains_key(&r.id))
+            .collect();
+        let answer = match client
+            .change_columns(data_source, Value::Object(step.clone()))
+            .await
+        {
+            Ok((answer, _)) => answer,
+            Err(Error::Validation(refusal)) if !retyped.is_empty() => {
+                let removal: Map<String, Value> = retyped
+                    .iter()
+                    .map(|r| (r.id.clone(), Value::Null))
+                    .collect();
+                client
+                    .change_columns(data_source, Value::Object(removal))
+                    .await?;
+                let mut again = step.clone();
+                for retype in &retyped {
+                    again.remove(&retype.id);
+                    again.insert(retype.name.clone(), retype.config.clone());
+                    notes.push(format!(
+                        "{:?}: Notion did not convert the copy's column to its new type ({}): it was removed and made again, its values written from the source",
+                        retype.name, refusal.message
+                    ));
+                }
+                client
+                    .change_columns(data_source, Value::Object(again))
+                    .await?
+                    .0
+            }
+            Err(error) => return Err(error),
+        };
+        last = Some(answer.properties);
+    }
+    Ok(last)
 }

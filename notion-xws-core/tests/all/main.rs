@@ -12,6 +12,8 @@ mod client_fake;
 #[cfg(feature = "http")]
 mod client_http;
 #[cfg(feature = "fake")]
+mod columns;
+#[cfg(feature = "fake")]
 mod content;
 #[cfg(feature = "fake")]
 mod day_two;

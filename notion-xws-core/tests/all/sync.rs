@@ -532,7 +532,7 @@ async fn under_random_faults_runs_converge_with_no_duplicate_and_no_lost_row() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_property_added_to_the_source_follows_and_a_retype_is_noted() {
+async fn a_property_added_to_the_source_follows_and_a_copy_retyped_by_hand_follows_again() {
     let (world, source, rows_made) = small_world(3).await;
     let control = world.client();
     let config = RegistryConfig::default();
@@ -564,7 +564,8 @@ async fn a_property_added_to_the_source_follows_and_a_retype_is_noted() {
         1
     );
 
-    // The target's Hours made a text by hand: noted, not overwritten, not synced.
+    // The target's Hours made a text by hand: the copy follows the source's schema again (the
+    // column made a number, its values written), and says so.
     ok(
         &world.fake,
         Method::Patch,
@@ -579,10 +580,17 @@ async fn a_property_added_to_the_source_follows_and_a_retype_is_noted() {
         tasks
             .notes
             .iter()
-            .any(|n| n.contains("\"Hours\" is a number in the source but a rich_text")),
+            .any(|n| n.contains("\"Hours\" is a number in the source and was a rich_text")),
         "{tasks:#?}"
     );
-    assert_eq!(tasks.writes, 0);
+    let schema = acme.data_source(target).await.unwrap();
+    assert_eq!(schema.properties["Hours"].type_name(), "number");
+    assert_eq!(
+        count_where(&rows(&acme, target).await, "Hours", json!(1.5)),
+        1
+    );
+    let again = sync(&control, &config, &execute(), None).await.unwrap();
+    assert_eq!(pair(&again, "Tasks").writes, 0);
 }
 
 #[tokio::test(start_paused = true)]

@@ -347,6 +347,11 @@ impl State {
                     "Conflict occurred while saving. Please try again.",
                 ));
             }
+            Some(Fault::ValidationError) => {
+                return Err(Fail::validation(
+                    "The request was refused (a scripted validation_error).",
+                ));
+            }
             Some(Fault::TimeoutBeforeWrite) => return Ok(None),
             Some(Fault::TimeoutAfterWrite) => {
                 let _ = self.route(req, route, ctx);

@@ -182,7 +182,7 @@ pub fn plan_bodies(snapshot: &PairSnapshot, plan: &mut PairPlan) -> Vec<BodyChec
     add_marker_column(
         snapshot.target.as_ref().map(|t| &t.schema),
         plan.create_target.as_mut().map(|c| &mut c.properties),
-        &mut plan.add_properties,
+        &mut plan.columns,
     );
     bodies_to_check(
         snapshot.source_rows.iter(),
@@ -191,11 +191,11 @@ pub fn plan_bodies(snapshot: &PairSnapshot, plan: &mut PairPlan) -> Vec<BodyChec
 }
 
 /// Adds the marker column [`CONTENT_KEY`] to the columns of the target to create (`create`,
-/// when there is no target yet), or to the columns to add to it (`add`) when its schema lacks it.
+/// when there is no target yet), or to the changes of its columns (`add`) when its schema lacks it.
 pub fn add_marker_column(
     target_schema: Option<&BTreeMap<String, PropertyConfig>>,
     create: Option<&mut BTreeMap<String, Value>>,
-    add: &mut BTreeMap<String, Value>,
+    add: &mut crate::sync::schema::ColumnChanges,
 ) {
     let column = json!({"rich_text": {}});
     match (target_schema, create) {
@@ -203,7 +203,7 @@ pub fn add_marker_column(
             create.insert(CONTENT_KEY.to_owned(), column);
         }
         (Some(schema), _) if !schema.contains_key(CONTENT_KEY) => {
-            add.insert(CONTENT_KEY.to_owned(), column);
+            add.add_column(CONTENT_KEY.to_owned(), column);
         }
         _ => {}
     }

@@ -23,7 +23,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::stream::{self, StreamExt};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
@@ -33,8 +33,9 @@ use crate::sync::links::{self};
 use crate::sync::one_way::plan::{PairPlan, RowAction};
 use crate::sync::options::{Progress, ProgressFn};
 use crate::sync::outcome::PairOutcome;
+use crate::sync::schema::column_map;
 use crate::sync::settle::create_settled;
-use crate::sync::target::{PairContext, ensure_target, move_copy, update_copy};
+use crate::sync::target::{PairContext, change_columns, ensure_target, move_copy, update_copy};
 
 /// What came of one row write.
 enum RowResult {
@@ -126,25 +127,31 @@ pub async fn apply_pair(
     let prepared = async {
         let (target, link) =
             ensure_target(&plan.pair, plan.create_target.as_ref(), plan.target, ctx).await?;
-        if !plan.add_properties.is_empty() {
-            let properties: serde_json::Map<String, Value> = plan
-                .add_properties
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            ctx.target
-                .set_data_source_properties(target.1, json!(properties))
-                .await?;
-        }
-        Ok::<_, Error>((target, link))
+        let mut notes = Vec::new();
+        let changed = change_columns(&ctx.target, target.1, &plan.columns, &mut notes).await?;
+        // The map of a new copy, or of columns changed now, is read from the copy's schema.
+        let schema = match changed {
+            Some(schema) => Some(schema),
+            None if plan.create_target.is_some() => {
+                Some(ctx.target.data_source(target.1).await?.properties)
+            }
+            None => None,
+        };
+        let columns = schema
+            .map(|schema| column_map(&plan.follow, &schema))
+            .or_else(|| plan.record_columns.clone());
+        Ok::<_, Error>((target, link, columns, notes))
     }
     .await;
-    let (target, link) = match prepared {
-        Ok(prepared) => prepared,
+    let (target, link, columns) = match prepared {
+        Ok((target, link, columns, notes)) => {
+            outcome.notes.extend(notes);
+            (target, link, columns)
+        }
         Err(error) => {
             let step = if plan.create_target.is_some() {
                 "creating the copy (its link row, then the database)"
-            } else if plan.add_properties.is_empty() {
+            } else if plan.columns.is_empty() {
                 "recording the copy in system-sync-links"
             } else {
                 "recording the copy and adding its new columns"
@@ -240,7 +247,7 @@ pub async fn apply_pair(
             outcome.created, outcome.updated, outcome.trashed, plan.counts.unchanged
         );
         let rows = plan.counts.unchanged + plan.counts.update + outcome.created;
-        match links::record_result(ctx.control, link, &result, rows).await {
+        match links::record_result(ctx.control, link, &result, rows, columns.as_ref()).await {
             Ok(()) => outcome.link_row = Some((link, true)),
             Err(error) => outcome
                 .errors

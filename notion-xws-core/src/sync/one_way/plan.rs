@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::PropertyConfig;
 use crate::model::params::UpdateDatabase;
+use crate::sync::column_map::ColumnMap;
 use crate::sync::columns::SOURCE_KEY;
 pub use crate::sync::columns::{key_value, source_key};
 use crate::sync::guard::{self, PairStatus, PlanOptions};
@@ -33,7 +34,7 @@ use crate::sync::links::marker;
 use crate::sync::metadata::{DatabaseLook, changed_fields, plan_look};
 use crate::sync::refs::{PairRefs, RefSide, count_kept, fallback_column, kept_notes};
 pub use crate::sync::rows::{RowContent, SyncPair, TargetSnapshot};
-use crate::sync::schema::{SchemaPlan, plan_schema};
+use crate::sync::schema::{ColumnChanges, Follow, SchemaPlan, column_map, plan_schema};
 use crate::sync::target::{CreateTarget, MoveTarget};
 
 /// Everything the planner needs for one pair.
@@ -58,6 +59,8 @@ pub struct PairSnapshot {
     /// The references between the two workspaces (relations, people); the rows' values are
     /// already portable ([`PairRefs::make_portable`]).
     pub refs: std::sync::Arc<PairRefs>,
+    /// How the target's columns follow the source's, as the pair's link row records it.
+    pub columns: ColumnMap,
 }
 
 /// Why a target row is trashed.
@@ -148,8 +151,14 @@ pub struct PairPlan {
     /// Target rows a person added to the copy (without a source key), in the target's order:
     /// kept, unless the run prunes them ([`PlanOptions::prune`]).
     pub added_by_hand: Vec<HandRow>,
-    /// Columns to add to an existing target, as request JSON.
-    pub add_properties: BTreeMap<String, Value>,
+    /// The changes to an existing target's columns: new ones, and those that follow a rename,
+    /// a type change, new options or formula of the source's.
+    pub columns: ColumnChanges,
+    /// The source columns the copy follows, for the map its link row records.
+    pub follow: Vec<Follow>,
+    /// The column map to record in the link row when it differs from the recorded one and no
+    /// column changes (a changed column's map is known once the change is made).
+    pub record_columns: Option<ColumnMap>,
     /// The row writes, in a stable order: creates and updates in source order, then trashes.
     pub rows: Vec<RowAction>,
     /// The counts.
@@ -165,13 +174,15 @@ impl PairPlan {
             + usize::from(self.create_target.is_some())
             + usize::from(self.move_target.is_some())
             + usize::from(self.update_target.is_some())
-            + usize::from(!self.add_properties.is_empty())
+            + self.columns.writes()
     }
 
     /// Whether applying the plan writes anything, the copy's link row included: rows, the
     /// target, its columns, or a target that `recorded` (the link row's copy) does not name yet.
     pub fn writes_anything(&self, recorded: Option<(DatabaseId, DataSourceId)>) -> bool {
-        self.writes() > 0 || (self.target.is_some() && recorded != self.target)
+        self.writes() > 0
+            || self.record_columns.is_some()
+            || (self.target.is_some() && recorded != self.target)
     }
 }
 
@@ -182,6 +193,8 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         &snapshot.source_schema,
         snapshot.target.as_ref().map(|t| &t.schema),
         refs,
+        &snapshot.columns,
+        options.prune_columns,
     );
     let mut notes = schema.notes.clone();
     let mut counts = PlannedCounts::default();
@@ -273,8 +286,8 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
                 let mut differs = Map::new();
                 for copied in &schema.copied {
                     let value = source.text(&copied.source, &copied.type_name);
-                    if target.text(&copied.target, &copied.type_name) != value {
-                        let kept = target.kept.get(&copied.target).map(|k| &**k);
+                    if copied.as_renamed(target.text(&copied.read, &copied.type_name)) != value {
+                        let kept = target.kept.get(&copied.read).map(|k| &**k);
                         let write = refs.write(
                             RefSide::Target,
                             &copied.type_name,
@@ -381,7 +394,12 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
             title: snapshot.source_title.clone(),
             ..DatabaseLook::default()
         });
-    let (create_target, add_properties) = match &snapshot.target {
+    let record_columns = snapshot.target.as_ref().and_then(|target| {
+        let map = column_map(&schema.follow, &target.schema);
+        (schema.changes.is_empty() && map != snapshot.columns).then_some(map)
+    });
+    let follow = schema.follow.clone();
+    let (create_target, columns) = match &snapshot.target {
         None => (
             Some(CreateTarget {
                 parent: snapshot.target_parent,
@@ -391,9 +409,9 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
                 cover: look.portable_cover().cloned(),
                 properties: schema.create,
             }),
-            BTreeMap::new(),
+            ColumnChanges::default(),
         ),
-        Some(_) => (None, schema.create),
+        Some(_) => (None, schema.changes),
     };
     let mut update_target = None;
     if let (Some(source), Some(copy)) = (
@@ -430,7 +448,9 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         move_target,
         update_target,
         added_by_hand,
-        add_properties,
+        columns,
+        follow,
+        record_columns,
         rows,
         counts,
         notes,
@@ -523,6 +543,7 @@ mod tests {
             }),
             target_parent: PageId::parse(&id(902)).unwrap(),
             refs: std::sync::Arc::default(),
+            columns: ColumnMap::default(),
         }
     }
 
@@ -582,7 +603,7 @@ mod tests {
                 properties: serde_json::from_value(json!({"Hours": {"number": 2.0}})).unwrap(),
             }]
         );
-        assert!(plan.create_target.is_none() && plan.add_properties.is_empty());
+        assert!(plan.create_target.is_none() && plan.columns.is_empty());
     }
 
     #[test]

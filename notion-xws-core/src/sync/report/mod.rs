@@ -298,6 +298,7 @@ impl PairReport {
         self.failed = outcome.failed;
         self.settled = outcome.settled;
         self.errors.extend(outcome.errors.iter().cloned());
+        self.notes.extend(outcome.notes.iter().cloned());
         match &outcome.moved {
             None => {}
             Some((from, to, None)) => self.notes.push(format!(

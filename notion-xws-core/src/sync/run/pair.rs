@@ -36,7 +36,10 @@ use crate::sync::outcome::PairOutcome;
 use crate::sync::refs::reads::Publisher;
 use crate::sync::refs::{PairRefs, RowMap};
 use crate::sync::report::{Attention, Cause, PairReport, PairState};
-use crate::sync::target::{CreateTarget, PairContext, ensure_target, move_copy, update_copy};
+use crate::sync::schema::column_map;
+use crate::sync::target::{
+    CreateTarget, PairContext, change_columns, ensure_target, move_copy, update_copy,
+};
 use crate::sync::two_way::read::TwoWayRead;
 use crate::sync::two_way::{Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
@@ -360,7 +363,8 @@ impl PairRun<'_> {
             .await;
         refs.people_fallback = run.options.people_fallback;
         self.report.notes = notes;
-        Ok((assemble(candidate, &source, target, refs), link))
+        let columns = link.as_ref().map(|l| l.columns.clone()).unwrap_or_default();
+        Ok((assemble(candidate, &source, target, refs, columns), link))
     }
 
     /// Plans a one-way pair, and the page bodies to check.
@@ -495,6 +499,7 @@ impl PairRun<'_> {
                 .await
                 .map_err(step("reading both sides"))?;
         }
+        read.snapshot.columns = link.as_ref().map(|l| l.columns.clone()).unwrap_or_default();
         Ok(Some((target, link, read)))
     }
 
@@ -564,7 +569,7 @@ impl PairRun<'_> {
             content::add_marker_column(
                 read.snapshot.environment_schema.as_ref(),
                 plan.create_environment.as_mut(),
-                &mut plan.environment_add_properties,
+                &mut plan.environment_columns,
             );
             content::bodies_to_check(
                 read.snapshot.control_rows.iter().map(|row| &row.content),
@@ -649,13 +654,31 @@ impl PairRun<'_> {
         )
         .await
         .map_err(step("adding the sync's columns to the control database"))?;
-        two_way_apply::add_columns(
+        let mut notes = Vec::new();
+        let changed = change_columns(
             &candidate.target,
             target.1,
-            &plan.environment_add_properties,
+            &plan.environment_columns,
+            &mut notes,
         )
         .await
-        .map_err(step("adding columns to the copy"))?;
+        .map_err(step("changing the copy's columns"))?;
+        // The map of a new copy, or of columns changed now, is read from the copy's schema.
+        let schema = match changed {
+            Some(schema) => Some(schema),
+            None if plan.create_environment.is_some() => Some(
+                candidate
+                    .target
+                    .data_source(target.1)
+                    .await
+                    .map_err(step("reading the new copy's columns"))?
+                    .properties,
+            ),
+            None => None,
+        };
+        let columns = schema
+            .map(|schema| column_map(&plan.follow, &schema))
+            .or_else(|| plan.record_columns.clone());
         let mut outcome = two_way_apply::apply_actions(
             plan,
             &candidate.source,
@@ -666,6 +689,7 @@ impl PairRun<'_> {
             &ctx.stop,
         )
         .await;
+        outcome.notes.extend(notes);
         if let Some(planned) = &plan.move_environment {
             move_copy(&candidate.target, target.0, planned, &mut outcome).await;
         }
@@ -695,7 +719,7 @@ impl PairRun<'_> {
                 outcome.created, outcome.updated, outcome.trashed, plan.counts.conflicts
             );
             let rows = read.snapshot.control_rows.len() + plan.counts.create_in_control;
-            links::record_result(&control, link_row, &result, rows)
+            links::record_result(&control, link_row, &result, rows, columns.as_ref())
                 .await
                 .map_err(step("recording the result in system-sync-links"))?;
             self.wrote_link(Some((link_row, true)));

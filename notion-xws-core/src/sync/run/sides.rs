@@ -213,6 +213,7 @@ pub(super) fn assemble(
     source: &SourceSnapshot,
     mut target: Option<TargetSnapshot>,
     refs: PairRefs,
+    columns: crate::sync::column_map::ColumnMap,
 ) -> PairSnapshot {
     let mut source_rows = Arc::clone(&source.rows);
     if has_references(&source.schema) {
@@ -237,6 +238,7 @@ pub(super) fn assemble(
         target,
         target_parent: candidate.target_parent,
         refs: Arc::new(refs),
+        columns,
     }
 }
 

@@ -75,11 +75,12 @@ pub use base::{
     BASE_COLUMN, Base, TRASHED_BY_SYNC, UNSETTLED, decode_base, encode_base, hash_text,
 };
 
+use super::column_map::ColumnMap;
 use super::columns::key_value;
 use super::guard::{self, PairStatus, PlanOptions};
 use super::refs::{PairRefs, RefSide, count_kept, kept_notes};
 use super::rows::{RowContent, SyncPair};
-use super::schema::{SOURCE_KEY, plan_schema};
+use super::schema::{ColumnChanges, Follow, SOURCE_KEY, column_map, plan_schema};
 use super::target::MoveTarget;
 use super::values::empty;
 use crate::ids::PageId;
@@ -215,6 +216,9 @@ pub struct TwoWaySnapshot {
     /// The references between the two workspaces (relations, people); the rows' values are
     /// already portable ([`PairRefs::make_portable`]).
     pub refs: std::sync::Arc<PairRefs>,
+    /// How the environment database's columns follow the control's, as the pair's link row
+    /// records it.
+    pub columns: ColumnMap,
 }
 
 /// How a conflict (different changes to one property on both sides) is settled. Read from
@@ -518,8 +522,14 @@ pub struct TwoWayPlan {
     pub status: PairStatus,
     /// The environment database to create, with these properties, when there is none.
     pub create_environment: Option<BTreeMap<String, Value>>,
-    /// Columns to add to the existing environment database, as request JSON.
-    pub environment_add_properties: BTreeMap<String, Value>,
+    /// The changes to the existing environment database's columns (new ones, and those that
+    /// follow the control's renames, type changes, options and formulas).
+    pub environment_columns: ColumnChanges,
+    /// The control columns the environment database follows, for the map its link row records.
+    pub follow: Vec<Follow>,
+    /// The column map to record in the link row when it differs from the recorded one and no
+    /// column changes.
+    pub record_columns: Option<ColumnMap>,
     /// The environment database to move under the pair's parent page, when it lies elsewhere.
     pub move_environment: Option<MoveTarget>,
     /// The title, description, icon or cover the environment database lacks of the control
@@ -544,7 +554,8 @@ impl TwoWayPlan {
             && self.create_environment.is_none()
             && self.move_environment.is_none()
             && self.update_environment.is_none()
-            && self.environment_add_properties.is_empty()
+            && self.environment_columns.is_empty()
+            && self.record_columns.is_none()
             && self.control_add_properties.is_empty()
     }
 }
@@ -553,7 +564,11 @@ impl TwoWayPlan {
 #[derive(Debug)]
 struct Synced {
     control: String,
+    /// The environment's name once the plan's column changes are made (values are written
+    /// and bases recorded under it).
     environment: String,
+    /// The environment's name as read (values and bases are read under it).
+    read: String,
     type_name: String,
 }
 
@@ -573,7 +588,7 @@ impl Synced {
     fn name(&self, side: Side) -> &str {
         match side {
             Side::Control => &self.control,
-            Side::Environment => &self.environment,
+            Side::Environment => &self.read,
         }
     }
 }
@@ -617,7 +632,7 @@ fn changed_since(row: &TwoWayRow, side: Side, base: Option<&Base>, synced: &[Syn
 /// value then was the empty one.
 fn base_hash(base: &Base, p: &Synced) -> u64 {
     base.hashes
-        .get(&p.environment)
+        .get(&p.read)
         .copied()
         .unwrap_or_else(|| hash_text(&empty(&p.type_name).to_string()))
 }
@@ -864,7 +879,7 @@ impl Builder {
         let mut new_base = Base::default();
         for p in synced {
             let a = control.text(&p.control, &p.type_name);
-            let b = environment.text(&p.environment, &p.type_name);
+            let b = environment.text(&p.read, &p.type_name);
             let (ha, hb) = (hash_text(&a), hash_text(&b));
             let h0 = if self.new_columns.contains(&p.environment) {
                 Some(hash_text(&empty(&p.type_name).to_string()))
@@ -911,7 +926,7 @@ impl Builder {
                     let recorded = environment
                         .base
                         .as_ref()
-                        .and_then(|base| base.hashes.get(&p.environment).copied());
+                        .and_then(|base| base.hashes.get(&p.read).copied());
                     new_base
                         .hashes
                         .insert(p.environment.clone(), recorded.unwrap_or(UNSETTLED));
@@ -1173,13 +1188,20 @@ pub fn plan_two_way(
         .environment_schema
         .as_ref()
         .map(|schema| without_own_columns(schema, true));
-    let schema = plan_schema(&control_schema, environment_schema.as_ref(), &snapshot.refs);
+    let schema = plan_schema(
+        &control_schema,
+        environment_schema.as_ref(),
+        &snapshot.refs,
+        &snapshot.columns,
+        options.prune_columns,
+    );
     let synced: Vec<Synced> = schema
         .copied
         .iter()
         .map(|c| Synced {
             control: c.source.clone(),
             environment: c.target.clone(),
+            read: c.read.clone(),
             type_name: c.type_name.clone(),
         })
         .collect();
@@ -1201,27 +1223,13 @@ pub fn plan_two_way(
         }
     }
 
-    let mut environment_properties = schema.create;
-    let has_base = snapshot
-        .environment_schema
-        .as_ref()
-        .is_some_and(|s| s.contains_key(BASE_COLUMN));
-    if !has_base {
-        environment_properties.insert(BASE_COLUMN.to_owned(), serde_json::json!({"rich_text": {}}));
-    }
-    let mut control_add_properties = BTreeMap::new();
-    if !snapshot.control_schema.contains_key(&link) {
-        control_add_properties.insert(link.clone(), serde_json::json!({"rich_text": {}}));
-    }
-    let (create_environment, environment_add_properties) = match &snapshot.environment_schema {
-        None => (Some(environment_properties), BTreeMap::new()),
-        Some(_) => (None, environment_properties),
-    };
-
-    let pairing = pair_rows(snapshot);
-    let new_columns = create_environment
-        .as_ref()
-        .unwrap_or(&environment_add_properties)
+    let record_columns = environment_schema.as_ref().and_then(|environment| {
+        let map = column_map(&schema.follow, environment);
+        (schema.changes.is_empty() && map != snapshot.columns).then_some(map)
+    });
+    let follow = schema.follow.clone();
+    let new_columns: HashSet<String> = schema
+        .create
         .keys()
         .filter(|name| {
             environment_schema
@@ -1230,6 +1238,29 @@ pub fn plan_two_way(
         })
         .cloned()
         .collect();
+    let mut environment_properties = schema.create;
+    let mut environment_columns = schema.changes;
+    let has_base = snapshot
+        .environment_schema
+        .as_ref()
+        .is_some_and(|s| s.contains_key(BASE_COLUMN));
+    if !has_base {
+        environment_properties.insert(BASE_COLUMN.to_owned(), serde_json::json!({"rich_text": {}}));
+        if snapshot.environment_schema.is_some() {
+            environment_columns
+                .add_column(BASE_COLUMN.to_owned(), serde_json::json!({"rich_text": {}}));
+        }
+    }
+    let mut control_add_properties = BTreeMap::new();
+    if !snapshot.control_schema.contains_key(&link) {
+        control_add_properties.insert(link.clone(), serde_json::json!({"rich_text": {}}));
+    }
+    let create_environment = snapshot
+        .environment_schema
+        .is_none()
+        .then_some(environment_properties);
+
+    let pairing = pair_rows(snapshot);
     let mut plan = Builder {
         refs: std::sync::Arc::clone(&snapshot.refs),
         new_columns,
@@ -1298,7 +1329,9 @@ pub fn plan_two_way(
         policy,
         status,
         create_environment,
-        environment_add_properties,
+        environment_columns,
+        follow,
+        record_columns,
         move_environment: None,
         update_environment: None,
         control_add_properties,

@@ -241,6 +241,7 @@ pub(crate) async fn read_two_way(
             control_trashed,
             environment_trashed,
             refs: std::sync::Arc::default(),
+            columns: crate::sync::column_map::ColumnMap::default(),
         },
     })
 }

@@ -44,6 +44,23 @@ fn environment_schema() -> BTreeMap<String, PropertyConfig> {
     }))
 }
 
+/// The column map of a pair synced before: each control column followed by the environment's
+/// column of the same ID.
+fn settled_columns() -> crate::sync::column_map::ColumnMap {
+    crate::sync::column_map::ColumnMap(
+        ["title", "h", "s"]
+            .into_iter()
+            .map(|id| {
+                let followed = crate::sync::column_map::FollowedColumn {
+                    id: id.to_owned(),
+                    options: BTreeMap::new(),
+                };
+                (id.to_owned(), followed)
+            })
+            .collect(),
+    )
+}
+
 const TYPES: [(&str, &str); 3] = [("Name", "title"), ("Hours", "number"), ("Stage", "select")];
 
 /// Values as (name, canonical JSON): `vals("a", 1.0, Some("A"))`.
@@ -140,6 +157,7 @@ impl World {
             control_trashed: self.control_trash.values().cloned().collect(),
             environment_trashed: self.environment_trash.values().cloned().collect(),
             refs: std::sync::Arc::default(),
+            columns: settled_columns(),
         }
     }
 
@@ -877,7 +895,7 @@ fn the_schema_gets_its_link_and_base_columns_and_they_are_never_synced() {
         plan.control_add_properties.keys().collect::<Vec<_>>(),
         [&link()]
     );
-    assert!(plan.environment_add_properties.is_empty());
+    assert!(plan.environment_columns.is_empty());
     snapshot.environment_schema = None;
     let plan = plan_two_way(&snapshot, ConflictPolicy::Report, PlanOptions::default());
     let create = plan.create_environment.unwrap();
