@@ -1169,4 +1169,32 @@ mod tests {
         );
         assert!(same.changes.is_empty(), "{:?}", same.changes);
     }
+
+    #[test]
+    fn a_column_turned_into_a_type_the_api_cannot_create_is_kept_as_it_was() {
+        let source = schema(json!({
+            "Name": {"id": "title", "name": "Name", "type": "title", "title": {}},
+            "Notes": {"id": "n", "name": "Notes", "type": "button", "button": {}},
+        }));
+        let target = simple(
+            json!({"Notes": {"id": "c1", "name": "Notes", "type": "rich_text", "rich_text": {}}}),
+        );
+        let known = map(&[("title", "title"), ("n", "c1")]);
+        let plan = plan_schema(&source, Some(&target), &PairRefs::default(), &known, false);
+        assert!(plan.changes.is_empty(), "{:?}", plan.changes);
+        assert!(
+            plan.notes
+                .iter()
+                .any(|n| n.contains("the API cannot create this type")
+                    && n.contains("the copy's column \"Notes\" is kept as it was")),
+            "{:?}",
+            plan.notes
+        );
+        assert!(
+            !plan
+                .notes
+                .iter()
+                .any(|n| n.contains("is in the target but not in the source"))
+        );
+    }
 }

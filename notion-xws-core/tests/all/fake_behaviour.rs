@@ -661,6 +661,105 @@ async fn schema_changes() {
     );
 }
 
+/// Options, formulas and type changes of a data source update, as the SDK's
+/// `UpdateDataSourceBodyParameters` and Notion store them.
+#[tokio::test]
+async fn schema_updates_keep_options_by_id_and_formulas_by_property_id() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let ws = fake.add_workspace("Acme");
+    let (_, ds) = tasks_database(&fake, &ws.token, &ws.root_page_id.to_string()).await;
+    let path = format!("/v1/data_sources/{ds}");
+    let r = row(&fake, &ws.token, &ds, "a", 2).await;
+    let patch = |properties: Value| {
+        let (fake, token, path) = (&fake, &ws.token, path.clone());
+        async move {
+            send(
+                fake,
+                Method::Patch,
+                &path,
+                token,
+                Some(json!({"properties": properties})),
+            )
+            .await
+        }
+    };
+    ok(
+        &fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", id(&r)),
+        &ws.token,
+        Some(json!({"properties": {"Stage": {"select": {"name": "New"}}}})),
+    )
+    .await;
+    let schema = ok(&fake, Method::Get, &path, &ws.token, None).await;
+    let new_id = schema["properties"]["Stage"]["select"]["options"][0]["id"].clone();
+    // Renamed and recoloured by ID: the row's value reads renamed; an option named anew is made.
+    let changed = patch(json!({"Stage": {"select": {"options": [
+        {"id": new_id, "name": "Fresh", "color": "red"}, {"name": "Later"}]}}}))
+    .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let page = ok(
+        &fake,
+        Method::Get,
+        &format!("/v1/pages/{}", id(&r)),
+        &ws.token,
+        None,
+    )
+    .await;
+    assert_eq!(page["properties"]["Stage"]["select"]["name"], "Fresh");
+    assert_eq!(page["properties"]["Stage"]["select"]["color"], "red");
+    // An unknown option ID, and two options of one name, are refused.
+    for bad in [
+        json!({"Stage": {"select": {"options": [{"id": "nope", "name": "X"}]}}}),
+        json!({"Stage": {"select": {"options": [{"name": "A"}, {"name": "A"}]}}}),
+        json!({"Notes": {"type": "button", "button": {}}}),
+    ] {
+        let refused = patch(bad.clone()).await;
+        assert_eq!(
+            (refused.status, refused.body["code"].clone()),
+            (400, json!("validation_error")),
+            "{bad}"
+        );
+    }
+    // An option left out is removed, and the value holding it is empty.
+    assert_eq!(
+        patch(json!({"Stage": {"select": {"options": [{"name": "Later"}]}}}))
+            .await
+            .status,
+        200
+    );
+    let page = ok(
+        &fake,
+        Method::Get,
+        &format!("/v1/pages/{}", id(&r)),
+        &ws.token,
+        None,
+    )
+    .await;
+    assert_eq!(page["properties"]["Stage"]["select"], Value::Null);
+    // A formula is kept by property ID, so it survives a rename of what it names.
+    let count_id = schema["properties"]["Count"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let made = patch(json!({"Twice": {"formula": {"expression": "prop(\"Count\") * 2"}}})).await;
+    let expression = made.body["properties"]["Twice"]["formula"]["expression"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        expression.starts_with(&format!(
+            "{{{{notion:block_property:{count_id}:00000000-0000-0000-0000-000000000000:"
+        )) && expression.ends_with("}} * 2"),
+        "{expression}"
+    );
+    let renamed = patch(json!({"Count": {"name": "Points"}})).await;
+    assert_eq!(
+        renamed.body["properties"]["Twice"]["formula"]["expression"],
+        json!(expression)
+    );
+}
+
 #[tokio::test]
 async fn block_limits() {
     let fake = FakeNotion::new(FakeConfig::default());
