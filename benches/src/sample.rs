@@ -207,9 +207,13 @@ impl Sample {
                 rows: target_rows,
                 outside_parent: None,
                 look: None,
+                read: Default::default(),
             }),
             target_parent: PageId::from_u128(3),
             refs: std::sync::Arc::default(),
+            columns: Default::default(),
+            incremental: None,
+            watermark: None,
         }
     }
 }

@@ -161,6 +161,13 @@ pub struct SyncArgs {
         value_parser = ["leave", "names"]
     )]
     pub people_fallback: String,
+    /// Compare every row of both sides of every pair (a full reconcile), instead of reading
+    /// only what changed since each pair's watermark.
+    #[arg(long)]
+    pub full: bool,
+    /// The longest a pair goes without a full reconcile (`24h`, `6h`, `30m`).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_every)]
+    pub full_every: std::time::Duration,
     /// Wait this long (`90s`, `10m`) for a pair that another run is writing, instead of leaving
     /// it to that run (a sync only; `plan` takes no lease).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
@@ -204,6 +211,10 @@ impl SyncArgs {
         options.recreate = self.recreate;
         options.plan.prune = self.prune;
         options.plan.prune_columns = self.prune_columns;
+        options.incremental = crate::sync::watermark::IncrementalOptions {
+            full: self.full,
+            full_every: self.full_every,
+        };
         Ok(options)
     }
 }

@@ -92,6 +92,9 @@ pub struct NotionClient {
     transport: DynTransport,
     token: NotionToken,
     version: NotionVersion,
+    /// The latest `Date` Notion's answers carried (ms since the Unix epoch; 0: none yet), shared
+    /// by the clients of one transport.
+    server_time: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl fmt::Debug for NotionClient {
@@ -111,6 +114,7 @@ impl NotionClient {
             transport,
             token,
             version: NotionVersion::default(),
+            server_time: std::sync::Arc::default(),
         }
     }
 
@@ -120,6 +124,18 @@ impl NotionClient {
             transport: std::sync::Arc::clone(&self.transport),
             token,
             version: self.version.clone(),
+            server_time: std::sync::Arc::clone(&self.server_time),
+        }
+    }
+
+    /// The same client (token, version, what it knows of Notion's clock) over another
+    /// transport (one that counts its requests, say).
+    pub fn over(&self, transport: DynTransport) -> Self {
+        Self {
+            transport,
+            token: self.token.clone(),
+            version: self.version.clone(),
+            server_time: std::sync::Arc::clone(&self.server_time),
         }
     }
 
@@ -127,6 +143,15 @@ impl NotionClient {
     pub fn with_version(mut self, version: NotionVersion) -> Self {
         self.version = version;
         self
+    }
+
+    /// Notion's clock as its latest answer said (its `Date` header), when one did: a time at
+    /// or before which every answer received so far was made.
+    pub fn server_time(&self) -> Option<std::time::SystemTime> {
+        match self.server_time.load(std::sync::atomic::Ordering::Relaxed) {
+            0 => None,
+            ms => Some(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)),
+        }
     }
 
     /// The API version spoken.
@@ -154,6 +179,16 @@ impl NotionClient {
         let operation = request.operation();
         let read_only = request.is_read_only();
         let outcome = self.transport.send(request).await;
+        if let Some(ms) = outcome
+            .as_ref()
+            .ok()
+            .and_then(|r| r.date)
+            .and_then(|d| d.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| u64::try_from(d.as_millis()).ok())
+        {
+            self.server_time
+                .fetch_max(ms, std::sync::atomic::Ordering::Relaxed);
+        }
         let body = interpret(&operation, read_only, outcome)?;
         serde_json::from_value(body).map_err(|e| Error::Decode {
             what: operation,
@@ -230,6 +265,7 @@ mod tests {
         Ok(ApiResponse {
             status,
             retry_after: None,
+            date: None,
             body,
         })
     }
@@ -320,6 +356,7 @@ mod tests {
         let limited = ApiResponse {
             status: 429,
             retry_after: Some(std::time::Duration::from_secs(30)),
+            date: None,
             body: error_body(429, "rate_limited", json!(null)),
         };
         assert!(matches!(

@@ -201,6 +201,12 @@ impl FakeNotion {
         state.config.faults = faults;
     }
 
+    /// The fake's clock now (what its answers' `Date` says).
+    pub fn now(&self) -> std::time::SystemTime {
+        let ms = self.lock().clock.now_ms();
+        std::time::UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or_default())
+    }
+
     /// Sets the read-after-write lag of queries from now on.
     pub fn set_query_lag(&self, lag: Duration) {
         self.lock().config.query_lag = lag;
@@ -419,6 +425,7 @@ impl Transport for FakeNotion {
             status: out.status,
             retry_after: out.retry_after,
             body: out.body,
+            date: Some(self.now()),
         })
     }
 

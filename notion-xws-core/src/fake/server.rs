@@ -213,5 +213,10 @@ async fn answer(
         });
         return json_response(504, &body, None);
     }
-    json_response(status, &body, retry_after.map(|d| d.as_secs()))
+    let mut response = json_response(status, &body, retry_after.map(|d| d.as_secs()));
+    // The answer's `Date` is the fake's clock, as Notion's is its own.
+    if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(fake.now())) {
+        response.headers_mut().insert(header::DATE, value);
+    }
+    response
 }

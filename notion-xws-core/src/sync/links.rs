@@ -21,6 +21,7 @@
 //! | `Status` | select | what became of the pair on the last run that wrote records: `synced`, `needs attention`, `failed` or `skipped` ([`LinkStatus`]) |
 //! | `Reason` | rich text | why, when it is not `synced` (and, when a person is needed, what to do) |
 //! | `Columns` | rich text | which column (and option) of the copy follows which of the source, by ID ([`ColumnMap`]) |
+//! | `Watermark` | rich text | how far the pair has read each side, for incremental reads ([`Watermark`]) |
 //!
 //! Every pair of a run that writes has its row, skipped pairs included: a skipped pair's row
 //! names no target (and no `State`). `Status` and `Reason` are written only when they change
@@ -42,6 +43,7 @@ use serde_json::{Value, json};
 
 use super::column_map::{COLUMNS_COLUMN, ColumnMap};
 use super::rows::SyncPair;
+use super::watermark::{WATERMARK_COLUMN, Watermark};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
@@ -190,7 +192,8 @@ pub const STATUS_COLUMN: &str = "Status";
 /// The column of a link row that holds why its pair has its status.
 pub const REASON_COLUMN: &str = "Reason";
 
-/// The `Status`, `Reason` and `Columns` columns' schemas, as request JSON.
+/// The columns added since the first version (`Status`, `Reason`, `Columns`, `Watermark`), as
+/// request JSON.
 fn status_columns() -> Value {
     let options: Vec<Value> = LinkStatus::ALL
         .iter()
@@ -200,6 +203,7 @@ fn status_columns() -> Value {
         STATUS_COLUMN: {"select": {"options": options}},
         REASON_COLUMN: {"rich_text": {}},
         COLUMNS_COLUMN: {"rich_text": {}},
+        WATERMARK_COLUMN: {"rich_text": {}},
     })
 }
 
@@ -222,6 +226,10 @@ pub struct SyncLink {
     pub status: StatusCells,
     /// How the copy's columns follow the source's (empty before the first run that records it).
     pub columns: ColumnMap,
+    /// How far the pair has read each side (`None` before the first clean run records it).
+    pub watermark: Option<Watermark>,
+    /// The copy's synced rows after the last run that wrote (`Target Rows`).
+    pub target_rows: Option<usize>,
 }
 
 /// The links database and its rows.
@@ -264,6 +272,11 @@ fn read_link(page: &Page) -> SyncLink {
         columns: text_cell(page, COLUMNS_COLUMN)
             .map(|text| ColumnMap::parse(&text))
             .unwrap_or_default(),
+        watermark: text_cell(page, WATERMARK_COLUMN).and_then(|text| Watermark::parse(&text)),
+        target_rows: match page.properties.get("Target Rows").map(|v| &v.value) {
+            Some(PropertyValueKind::Number(Some(n))) => n.as_u64().map(|n| n as usize),
+            _ => None,
+        },
     }
 }
 
@@ -277,10 +290,15 @@ impl LinksTable {
             // Search answered with a partial object: the schema is read.
             source = control.data_source(source.id).await?;
         }
-        let missing_columns = [STATUS_COLUMN, REASON_COLUMN, COLUMNS_COLUMN]
-            .into_iter()
-            .filter(|column| !source.properties.contains_key(*column))
-            .collect();
+        let missing_columns = [
+            STATUS_COLUMN,
+            REASON_COLUMN,
+            COLUMNS_COLUMN,
+            WATERMARK_COLUMN,
+        ]
+        .into_iter()
+        .filter(|column| !source.properties.contains_key(*column))
+        .collect();
         let links = control
             .query_all(source.id, None, &[])
             .map_ok(|page| read_link(&page))
@@ -491,6 +509,7 @@ pub async fn record_result(
     result: &str,
     target_rows: usize,
     columns: Option<&ColumnMap>,
+    watermark: Option<&Watermark>,
 ) -> Result<()> {
     let finished = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let mut properties = json!({
@@ -504,8 +523,20 @@ pub async fn record_result(
         if let Some(columns) = columns {
             all.insert(COLUMNS_COLUMN.to_owned(), columns.cell());
         }
+        if let Some(watermark) = watermark {
+            all.insert(WATERMARK_COLUMN.to_owned(), watermark.cell());
+        }
     }
     update(control, link, properties).await
+}
+
+/// Records how far a pair has read each side ([`Watermark`]) in its link row.
+pub async fn record_watermark(
+    control: &NotionClient,
+    link: PageId,
+    watermark: &Watermark,
+) -> Result<()> {
+    update(control, link, json!({ WATERMARK_COLUMN: watermark.cell() })).await
 }
 
 /// Records how a pair's copy follows its source's columns ([`ColumnMap`]) in its link row.

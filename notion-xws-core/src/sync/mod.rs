@@ -26,6 +26,7 @@
 //! - [`run`]: the orchestrator ([`sync`], [`transfer`]): the pairs, their order, each one's steps.
 //! - [`stop`]: a flag that stops a run between writes (a signal, a request).
 //! - [`watch`]: runs the sync in cycles, backing off after failures, until told to stop.
+//! - [`watermark`]: how far a pair has read each side, and when a run reads only what changed.
 //!
 //! Plan, then apply: planning reads and never writes; applying writes only what the plan says.
 //! A target row is identified by the correlation column `notion-xws:source`, which holds its
@@ -56,6 +57,7 @@ pub mod target;
 pub mod two_way;
 pub mod values;
 pub mod watch;
+pub mod watermark;
 
 pub use report::{PairReport, PairState, RunReport};
 pub use run::{SyncOptions, sync, transfer};

@@ -54,6 +54,21 @@ pub struct TargetSnapshot {
     pub outside_parent: Option<crate::model::Parent>,
     /// Its title, description, icon and cover, when they were read.
     pub look: Option<super::metadata::DatabaseLook>,
+    /// How its rows were read: all of them, or only what changed.
+    pub read: CopyRead,
+}
+
+/// How a copy's rows were read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CopyRead {
+    /// For an incremental read, the `last_edited_time` it read from: the rows are those edited
+    /// since, and those of the source rows read; `None`: every row.
+    pub since: Option<String>,
+    /// The source keys of the copy's rows trashed since `since`, and who trashed each (their
+    /// source rows, when live, get a row again, as a full read would give them).
+    pub trashed_keys: Vec<(PageId, Option<crate::ids::UserId>)>,
+    /// Where the next read may start ([`read_mark`](crate::sync::watermark::read_mark)).
+    pub seen: String,
 }
 
 /// A row as the planner sees it: who it is, and the canonical form of every value the sync can
@@ -82,6 +97,8 @@ pub struct RowContent {
     pub last_edited_time: Box<str>,
     /// The marker of its last body copy (a target row's [`CONTENT_KEY`]), if it carries one.
     pub content_marker: Option<Box<str>>,
+    /// Who edited it last (a person, or an integration's bot: this one's own writes included).
+    pub last_edited_by: Option<crate::ids::UserId>,
 }
 
 impl RowContent {
@@ -125,6 +142,7 @@ impl From<&Page> for RowContent {
             truncated: Vec::new(),
             kept: BTreeMap::new(),
             last_edited_time: page.last_edited_time.as_str().into(),
+            last_edited_by: page.last_edited_by.as_ref().map(|user| user.id),
             content_marker: page
                 .properties
                 .get(CONTENT_KEY)

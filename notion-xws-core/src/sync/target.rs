@@ -221,6 +221,8 @@ async fn record_existing(
             let row = links.add(ctx.control, pair).await?;
             SyncLink {
                 columns: Default::default(),
+                watermark: None,
+                target_rows: None,
                 row,
                 database_row: Some(pair.database_row),
                 environment_row: Some(pair.environment_row),

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, DATE, HeaderValue, RETRY_AFTER};
 use url::Url;
 
 use super::{ApiRequest, ApiResponse, FormData, Method, Transport};
@@ -252,6 +252,11 @@ impl Transport for HttpTransport {
         let response = builder.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status().as_u16();
         let retry_after = response.headers().get(RETRY_AFTER).and_then(retry_after);
+        let date = response
+            .headers()
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok());
         let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
         let body = if bytes.iter().all(u8::is_ascii_whitespace) {
             serde_json::Value::Null
@@ -276,6 +281,7 @@ impl Transport for HttpTransport {
             status,
             retry_after,
             body,
+            date,
         })
     }
 }

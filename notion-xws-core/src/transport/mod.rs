@@ -173,6 +173,8 @@ pub struct ApiResponse {
     pub retry_after: Option<Duration>,
     /// The JSON body.
     pub body: serde_json::Value,
+    /// The `Date` header: Notion's clock when it answered, when it said.
+    pub date: Option<std::time::SystemTime>,
 }
 
 impl ApiResponse {

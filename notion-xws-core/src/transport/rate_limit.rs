@@ -195,6 +195,7 @@ mod tests {
         Ok(ApiResponse {
             status: 200,
             retry_after: None,
+            date: None,
             body: json!({}),
         })
     }
@@ -236,6 +237,7 @@ mod tests {
                 Ok(ApiResponse {
                     status: 429,
                     retry_after: Some(Duration::from_secs(90)),
+                    date: None,
                     body: json!({"additional_data": {"rate_limit_reason": "public_api_request_rate_limit"}}),
                 })
             } else {

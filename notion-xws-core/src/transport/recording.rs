@@ -150,6 +150,7 @@ mod tests {
             Ok(ApiResponse {
                 status: 200,
                 retry_after: None,
+                date: None,
                 body: json!({}),
             })
         });
@@ -175,6 +176,7 @@ mod tests {
             Ok(ApiResponse {
                 status: 200,
                 retry_after: None,
+                date: None,
                 body: json!({}),
             })
         });

@@ -249,6 +249,7 @@ mod tests {
         Ok(ApiResponse {
             status,
             retry_after: None,
+            date: None,
             body,
         })
     }
@@ -316,6 +317,7 @@ mod tests {
                 Ok(ApiResponse {
                     status: 429,
                     retry_after: Some(Duration::from_secs(75)),
+                    date: None,
                     body: json!({"object": "error", "status": 429, "code": "rate_limited"}),
                 })
             });

@@ -314,6 +314,7 @@ impl notion_xws_core::transport::Transport for Replay {
         Ok(notion_xws_core::transport::ApiResponse {
             status: self.0,
             retry_after: None,
+            date: None,
             body: self.1.clone(),
         })
     }

@@ -41,6 +41,8 @@ mod fake_shapes;
 mod files;
 mod fixtures;
 #[cfg(feature = "fake")]
+mod incremental;
+#[cfg(feature = "fake")]
 mod leases;
 #[cfg(feature = "fake")]
 mod protected;

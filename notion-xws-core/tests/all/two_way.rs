@@ -1476,6 +1476,7 @@ impl notion_xws_core::transport::Transport for RefuseWritesTo {
             return Ok(notion_xws_core::transport::ApiResponse {
                 status: 400,
                 retry_after: None,
+                date: None,
                 body: json!({
                     "object": "error",
                     "status": 400,

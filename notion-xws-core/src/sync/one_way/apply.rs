@@ -36,6 +36,7 @@ use crate::sync::outcome::PairOutcome;
 use crate::sync::schema::column_map;
 use crate::sync::settle::create_settled;
 use crate::sync::target::{PairContext, change_columns, ensure_target, move_copy, update_copy};
+use crate::sync::watermark::{read_mark, with_copy};
 
 /// What came of one row write.
 enum RowResult {
@@ -124,6 +125,17 @@ pub async fn apply_pair(
     if !plan.writes_anything(recorded) {
         return (outcome, plan.target);
     }
+    if !plan.needs_lease(recorded) {
+        // Only how far the pair read: its link row, one write.
+        if let (Some((mark, _)), Some(link)) = (&plan.watermark, &ctx.link)
+            && let Err(error) = links::record_watermark(ctx.control, link.row, mark).await
+        {
+            outcome
+                .errors
+                .push(format!("recording the watermark in the link: {error}"));
+        }
+        return (outcome, plan.target);
+    }
     let prepared = async {
         let (target, link) =
             ensure_target(&plan.pair, plan.create_target.as_ref(), plan.target, ctx).await?;
@@ -137,16 +149,20 @@ pub async fn apply_pair(
             }
             None => None,
         };
+        let mut watermark = plan.watermark.as_ref().map(|(mark, _)| mark.clone());
+        if let (Some(mark), Some(schema)) = (&mut watermark, &schema) {
+            mark.key = with_copy(&mark.key, schema);
+        }
         let columns = schema
             .map(|schema| column_map(&plan.follow, &schema))
             .or_else(|| plan.record_columns.clone());
-        Ok::<_, Error>((target, link, columns, notes))
+        Ok::<_, Error>((target, link, columns, notes, watermark))
     }
     .await;
-    let (target, link, columns) = match prepared {
-        Ok((target, link, columns, notes)) => {
+    let (target, link, columns, watermark) = match prepared {
+        Ok((target, link, columns, notes, watermark)) => {
             outcome.notes.extend(notes);
-            (target, link, columns)
+            (target, link, columns, watermark)
         }
         Err(error) => {
             let step = if plan.create_target.is_some() {
@@ -247,7 +263,23 @@ pub async fn apply_pair(
             outcome.created, outcome.updated, outcome.trashed, plan.counts.unchanged
         );
         let rows = plan.counts.unchanged + plan.counts.update + outcome.created;
-        match links::record_result(ctx.control, link, &result, rows, columns.as_ref()).await {
+        // A copy made by this run is read next from Notion's clock after its writes: a person
+        // had no copy to edit before this run (the next full reconcile is the net for an edit
+        // made while it was being written).
+        let mut watermark = watermark;
+        if let (Some(mark), Some(_)) = (&mut watermark, &plan.create_target) {
+            mark.copy = read_mark(ctx.target.server_time(), &mark.copy);
+        }
+        match links::record_result(
+            ctx.control,
+            link,
+            &result,
+            rows,
+            columns.as_ref(),
+            watermark.as_ref(),
+        )
+        .await
+        {
             Ok(()) => outcome.link_row = Some((link, true)),
             Err(error) => outcome
                 .errors

@@ -36,6 +36,7 @@ use crate::sync::refs::{PairRefs, RefSide, count_kept, fallback_column, kept_not
 pub use crate::sync::rows::{RowContent, SyncPair, TargetSnapshot};
 use crate::sync::schema::{ColumnChanges, Follow, SchemaPlan, column_map, plan_schema};
 use crate::sync::target::{CreateTarget, MoveTarget};
+use crate::sync::watermark::Watermark;
 
 /// Everything the planner needs for one pair.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +62,25 @@ pub struct PairSnapshot {
     pub refs: std::sync::Arc<PairRefs>,
     /// How the target's columns follow the source's, as the pair's link row records it.
     pub columns: ColumnMap,
+    /// For a pair read incrementally: what the planner needs besides the rows read; `None` for
+    /// a full reconcile (every row of both sides read).
+    pub incremental: Option<Incremental>,
+    /// The watermark to record once the plan is applied cleanly, and whether it is recorded
+    /// even when nothing else is written (after a full reconcile).
+    pub watermark: Option<(Watermark, bool)>,
+}
+
+/// What a pair read incrementally knows besides its rows (see
+/// [`watermark`](crate::sync::watermark)): only the rows edited since the watermark, on either
+/// side, and their counterparts were read, so a copy row whose source row was not read is left
+/// as it is, unless its source row is known gone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Incremental {
+    /// Source rows trashed (or deleted) since the watermark: their copy rows are trashed.
+    pub gone: std::collections::HashSet<PageId>,
+    /// The copy's synced rows after the last run (its link row's `Target Rows`): what the
+    /// max-delete guard weighs the rows to trash against.
+    pub synced_rows: usize,
 }
 
 /// Why a target row is trashed.
@@ -159,6 +179,12 @@ pub struct PairPlan {
     /// The column map to record in the link row when it differs from the recorded one and no
     /// column changes (a changed column's map is known once the change is made).
     pub record_columns: Option<ColumnMap>,
+    /// The watermark to record once the plan is applied cleanly, and whether it is recorded
+    /// even when nothing else is written (after a full reconcile).
+    pub watermark: Option<(Watermark, bool)>,
+    /// Whether the pair was read incrementally (only what changed since its watermark).
+    pub incremental: bool,
+
     /// The row writes, in a stable order: creates and updates in source order, then trashes.
     pub rows: Vec<RowAction>,
     /// The counts.
@@ -180,6 +206,14 @@ impl PairPlan {
     /// Whether applying the plan writes anything, the copy's link row included: rows, the
     /// target, its columns, or a target that `recorded` (the link row's copy) does not name yet.
     pub fn writes_anything(&self, recorded: Option<(DatabaseId, DataSourceId)>) -> bool {
+        self.needs_lease(recorded) || self.watermark.as_ref().is_some_and(|(_, alone)| *alone)
+    }
+
+    /// Whether applying the plan writes the copy or records it ([`writes_anything`] but a
+    /// watermark recorded alone, which needs no lease: it writes only the pair's link row).
+    ///
+    /// [`writes_anything`]: Self::writes_anything
+    pub fn needs_lease(&self, recorded: Option<(DatabaseId, DataSourceId)>) -> bool {
         self.writes() > 0
             || self.record_columns.is_some()
             || (self.target.is_some() && recorded != self.target)
@@ -336,13 +370,16 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     // Target rows whose source row is gone.
     let live: std::collections::HashSet<PageId> =
         snapshot.source_rows.iter().map(|row| row.id).collect();
+    let incremental = snapshot.incremental.as_ref();
     let mut gone: Vec<PageId> = by_key
         .iter()
         .filter(|(key, _)| !live.contains(key))
+        // Read incrementally, a copy row whose source row was not read is as it was.
+        .filter(|(key, _)| incremental.is_none_or(|i| i.gone.contains(key)))
         .map(|(_, row)| row.id)
         .collect();
     gone.sort();
-    let synced_rows = by_key.len();
+    let synced_rows = incremental.map_or(by_key.len(), |i| i.synced_rows.max(by_key.len()));
     // Pruned rows count with the rest: of all the target's rows, the share trashed.
     let pruned = if options.prune {
         added_by_hand.len()
@@ -385,6 +422,13 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         notes.push(hand_rows_note(&added_by_hand, options.prune, &status));
     }
     counts.trash = trash.len();
+    if let Some(incremental) = incremental {
+        // The rows not read are unchanged.
+        counts.unchanged = incremental
+            .synced_rows
+            .saturating_sub(counts.update + counts.trash)
+            .max(counts.unchanged);
+    }
     rows.extend(trash);
 
     let look = snapshot
@@ -451,6 +495,8 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         columns,
         follow,
         record_columns,
+        watermark: snapshot.watermark.clone(),
+        incremental: snapshot.incremental.is_some(),
         rows,
         counts,
         notes,
@@ -540,10 +586,13 @@ mod tests {
                 rows: rows.iter().map(RowContent::from).collect(),
                 outside_parent: None,
                 look: None,
+                read: Default::default(),
             }),
             target_parent: PageId::parse(&id(902)).unwrap(),
             refs: std::sync::Arc::default(),
             columns: ColumnMap::default(),
+            incremental: None,
+            watermark: None,
         }
     }
 

@@ -522,6 +522,7 @@ mod tests {
             kept: BTreeMap::new(),
             last_edited_time: "".into(),
             content_marker: None,
+            last_edited_by: None,
         }
     }
 

@@ -166,6 +166,9 @@ pub struct PairReport {
     pub attention: Option<Attention>,
     /// The run that held the pair's lease, when this run left the pair to it.
     pub busy: Option<Holder>,
+    /// Whether the pair read only what changed since its watermark (else every row of both
+    /// sides: a full reconcile; see [`watermark`](crate::sync::watermark)).
+    pub incremental: bool,
 }
 
 /// The result of a sync (or of its dry run).
@@ -392,6 +395,7 @@ impl PairReport {
             open_conflicts: 0,
             attention: None,
             busy: None,
+            incremental: false,
         }
     }
 

@@ -40,11 +40,7 @@ impl Counted {
 
     /// `client` (its token and version), counted here.
     pub(super) fn client(self: &Arc<Self>, client: &NotionClient) -> NotionClient {
-        NotionClient::new(
-            Arc::clone(self) as crate::transport::DynTransport,
-            client.token().clone(),
-        )
-        .with_version(client.version().clone())
+        client.over(Arc::clone(self) as crate::transport::DynTransport)
     }
 }
 
@@ -81,6 +77,12 @@ pub(super) struct Candidate {
     pub(super) copy_content: bool,
     /// The source's schema, read before the pairs start (to order them by their relations).
     pub(super) source_schema: Option<Arc<DataSource>>,
+    /// The pair's watermark, when the pair may read only what changed since it
+    /// ([`watermark`](crate::sync::watermark)); `None`: a full reconcile.
+    pub(super) incremental: Option<crate::sync::watermark::Watermark>,
+    /// Whether the pair can read incrementally at all (one-way, no relations either way): only
+    /// such a pair records a watermark after a full reconcile that wrote nothing else.
+    pub(super) may_be_incremental: bool,
     /// The rows of the copies of the related databases whose pairs run before this one, as
     /// those pairs hand them over, by related (source-side) data source.
     pub(super) handed_over: HashMap<DataSourceId, Published>,
@@ -247,6 +249,8 @@ pub(super) fn candidates(
                 sides,
                 copy_content: entry.copy_content,
                 source_schema: None,
+                incremental: None,
+                may_be_incremental: false,
                 handed_over: HashMap::new(),
                 publisher: None,
                 protected: Arc::clone(protected),
@@ -322,4 +326,44 @@ pub(super) fn related_sources(
         crate::model::PropertyConfigKind::Relation(relation) => relation.data_source_id,
         _ => None,
     })
+}
+
+/// Marks the pairs that may read only what changed since their watermark: one-way pairs whose
+/// last run finished clean, with no relation column and no other pair relating to their
+/// source, that are not due a full reconcile (see [`watermark`](crate::sync::watermark)).
+pub(super) fn mark_incremental(
+    candidates: &mut [(usize, Candidate)],
+    links: Option<&crate::sync::links::LinksTable>,
+    options: crate::sync::watermark::IncrementalOptions,
+    now: std::time::SystemTime,
+) {
+    use crate::sync::links::{LinkState, LinkStatus};
+    let related: Vec<DataSourceId> = candidates
+        .iter()
+        .filter_map(|(_, c)| c.source_schema.as_ref())
+        .flat_map(|schema| related_sources(&schema.properties).collect::<Vec<_>>())
+        .collect();
+    for (_, candidate) in candidates.iter_mut() {
+        let Some(schema) = &candidate.source_schema else {
+            continue;
+        };
+        let eligible = candidate.pair.direction != crate::registry::Direction::TwoWay
+            && related_sources(&schema.properties).next().is_none()
+            && !schema
+                .properties
+                .values()
+                .any(|p| p.type_name() == "relation")
+            && !related.contains(&candidate.source_data_source);
+        candidate.may_be_incremental = eligible;
+        let Some(link) = links.and_then(|l| l.link_for(&candidate.pair)) else {
+            continue;
+        };
+        let clean = link.state == LinkState::Done && link.status.status == Some(LinkStatus::Synced);
+        if eligible
+            && crate::sync::watermark::full_reason(link.watermark.as_ref(), clean, options, now)
+                .is_none()
+        {
+            candidate.incremental = link.watermark.clone();
+        }
+    }
 }

@@ -45,6 +45,9 @@ pub struct SyncOptions {
     /// recorded in `system-sync-links`), instead of leaving the pair to a person
     /// (`--recreate`). A copy restored from the trash needs none of this: it is caught up.
     pub recreate: bool,
+    /// When pairs read only what changed since their watermark, and when they reconcile in
+    /// full (`--full`, `--full-every`).
+    pub incremental: crate::sync::watermark::IncrementalOptions,
     /// Raised to stop the run between writes ([`StopFlag`]; never raised by default).
     #[serde(skip)]
     pub stop: StopFlag,

@@ -27,7 +27,7 @@ mod sides;
 mod status;
 mod transfer;
 
-use self::candidates::{candidates, in_relation_order};
+use self::candidates::{candidates, in_relation_order, mark_incremental};
 pub use self::context::SyncOptions;
 use self::context::{DatabaseCopies, RunContext};
 use self::pair::run_pair;
@@ -170,7 +170,13 @@ async fn run_pass(
         candidates.retain(|c| only.contains(&(c.pair.database_row, c.pair.environment_row)));
         skipped.clear();
     }
-    let candidates = in_relation_order(candidates).await;
+    let mut candidates = in_relation_order(candidates).await;
+    mark_incremental(
+        &mut candidates,
+        links.as_ref(),
+        options.incremental,
+        std::time::SystemTime::now(),
+    );
     let sources = read_sources(candidates.iter().map(|(_, c)| c));
     let concurrency = if options.concurrency == 0 {
         16

@@ -20,7 +20,8 @@ use std::sync::atomic::Ordering;
 use super::candidates::Candidate;
 use super::context::RunContext;
 use super::sides::{
-    SharedSource, SideError, Trashed, assemble, locate_target, read_target, remade_copy, waiting,
+    SharedSource, SideError, Trashed, assemble, complete_incremental, locate_target, read_copy,
+    read_source, read_target, remade_copy, waiting,
 };
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
@@ -43,6 +44,7 @@ use crate::sync::target::{
 use crate::sync::two_way::read::TwoWayRead;
 use crate::sync::two_way::{Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
+use crate::sync::watermark::schema_key;
 
 /// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong
 /// is in its report. `source` is the one-way source's shared read (two-way pairs read their
@@ -255,7 +257,7 @@ impl PairRun<'_> {
         let (mut plan, mut bodies) = self.plan_one_way(&snapshot);
         let writes = |plan: &PairPlan, link: Option<&SyncLink>, bodies: Option<&Vec<BodyCheck>>| {
             let recorded = link.and_then(|l| l.target_database.zip(l.target_data_source));
-            plan.writes_anything(recorded) || bodies.is_some_and(|b| !b.is_empty())
+            plan.needs_lease(recorded) || bodies.is_some_and(|b| !b.is_empty())
         };
         let mut lease = None;
         if self.run.options.execute && writes(&plan, link.as_ref(), bodies.as_ref()) {
@@ -347,7 +349,41 @@ impl PairRun<'_> {
         if source.in_trash {
             return Err(SideError::InTrash(Trashed::Source));
         }
-        let (target, link) = target?;
+        let (mut target, link) = target?;
+        // An incremental read is completed (each side's counterparts of the rows read), or, when
+        // it cannot serve (a schema changed, a side read in full), both sides are read in full.
+        let mut source = source;
+        let mut incremental = None;
+        if let (Some(mark), Some(copy)) = (&candidate.incremental, target.as_mut())
+            && schema_key(&source.schema, &copy.schema) == mark.key
+        {
+            incremental = complete_incremental(candidate, &source, copy)
+                .await
+                .map_err(SideError::Target)?;
+        }
+        if incremental.is_none() {
+            if source.since.is_some() {
+                let full = read_source(
+                    &candidate.source,
+                    candidate.source_data_source,
+                    candidate.source_schema.clone(),
+                    &candidate.protected,
+                    None,
+                )
+                .await
+                .map_err(|e| SideError::Source(Arc::new(e)))?;
+                source = Arc::new(full);
+            }
+            if let Some(copy) = target.as_ref().filter(|t| t.read.since.is_some()) {
+                let ids = (copy.database, copy.data_source);
+                target = Some(
+                    read_copy(candidate, ids, None)
+                        .await
+                        .map_err(SideError::Target)?
+                        .ok_or(SideError::InTrash(Trashed::Copy(ids.0)))?,
+                );
+            }
+        }
         let rows = source
             .rows
             .iter()
@@ -363,8 +399,16 @@ impl PairRun<'_> {
             .await;
         refs.people_fallback = run.options.people_fallback;
         self.report.notes = notes;
-        let columns = link.as_ref().map(|l| l.columns.clone()).unwrap_or_default();
-        Ok((assemble(candidate, &source, target, refs, columns), link))
+        let snapshot = assemble(
+            candidate,
+            &source,
+            target,
+            refs,
+            link.as_ref(),
+            incremental,
+            run.options.incremental.full_every,
+        );
+        Ok((snapshot, link))
     }
 
     /// Plans a one-way pair, and the page bodies to check.
@@ -375,6 +419,7 @@ impl PairRun<'_> {
             .copy_content
             .then(|| content::plan_bodies(snapshot, &mut plan));
         let report = &mut self.report;
+        report.incremental = plan.incremental;
         report.notes.extend(plan.notes.iter().cloned());
         report.waiting = waiting(
             &snapshot.refs,
@@ -719,7 +764,7 @@ impl PairRun<'_> {
                 outcome.created, outcome.updated, outcome.trashed, plan.counts.conflicts
             );
             let rows = read.snapshot.control_rows.len() + plan.counts.create_in_control;
-            links::record_result(&control, link_row, &result, rows, columns.as_ref())
+            links::record_result(&control, link_row, &result, rows, columns.as_ref(), None)
                 .await
                 .map_err(step("recording the result in system-sync-links"))?;
             self.wrote_link(Some((link_row, true)));

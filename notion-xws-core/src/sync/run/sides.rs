@@ -4,7 +4,7 @@
 
 use super::candidates::Candidate;
 use super::context::RunContext;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use futures::future::{BoxFuture, FutureExt};
@@ -13,8 +13,10 @@ use futures::stream::TryStreamExt;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
+use crate::model::params::{Filter, PropertyFilter, TimestampFilter};
 use crate::model::{DataSource, ParentKind};
 use crate::registry::{Direction, Protected};
+use crate::sync::columns::SOURCE_KEY;
 use crate::sync::links::LinkState;
 use crate::sync::metadata::DatabaseLook;
 use crate::sync::one_way::plan::PairSnapshot;
@@ -22,6 +24,7 @@ use crate::sync::refs::reads::complete_truncated;
 use crate::sync::refs::{PairRefs, RefSide, RelationCopy, count_kept, has_references};
 use crate::sync::rows::{RowContent, TargetSnapshot};
 use crate::sync::target::{find_marked_target, outside_of};
+use crate::sync::watermark::{Watermark, later, read_mark, schema_key};
 
 /// What was read of a source, shared by every pair that copies it.
 #[derive(Debug)]
@@ -33,6 +36,18 @@ pub(super) struct SourceSnapshot {
     pub(super) in_trash: bool,
     /// The source database's title, description, icon and cover.
     pub(super) look: Option<DatabaseLook>,
+    /// For an incremental read, the `last_edited_time` it read from (only the rows edited since
+    /// are in `rows`); `None` for a full read.
+    pub(super) since: Option<String>,
+    /// The rows trashed since `since` (incremental reads only).
+    pub(super) trashed: Vec<crate::ids::PageId>,
+    /// Where the next read may start ([`read_mark`]).
+    pub(super) seen: String,
+}
+
+/// The latest `last_edited_time` of `rows` (empty when there is none).
+pub(super) fn latest<'a>(rows: impl IntoIterator<Item = &'a str>) -> String {
+    rows.into_iter().max().unwrap_or_default().to_owned()
 }
 
 /// A side of a pair found in Notion's trash: never synced as if it were live.
@@ -46,22 +61,40 @@ pub(super) enum Trashed {
     Copy(crate::ids::DatabaseId),
 }
 
-/// Reads a source's schema and rows (turned into [`RowContent`] as they come).
+/// Reads a source's schema and rows (turned into [`RowContent`] as they come): every row, or,
+/// `since` a `last_edited_time`, the rows edited since and those trashed since.
 pub(super) async fn read_source(
     client: &NotionClient,
     data_source: DataSourceId,
     schema: Option<Arc<DataSource>>,
     protected: &Protected,
+    since: Option<String>,
 ) -> Result<SourceSnapshot> {
     let schema = match schema {
         Some(schema) => DataSource::clone(&schema),
         None => client.data_source(data_source).await?,
     };
     protected.refuse(data_source, Some(&schema.title_text()), &schema.properties)?;
+    let clock = client.server_time();
+    let filter = since
+        .as_ref()
+        .map(|since| Filter::Timestamp(TimestampFilter::edited_since(since.clone())));
     let rows = client
-        .query_all(data_source, None, &[])
+        .query_all(data_source, filter, &[])
         .map_ok(|page| RowContent::from(&page))
         .try_collect::<Vec<RowContent>>();
+    let trashed = async {
+        match &since {
+            Some(since) => {
+                client
+                    .query_trashed_since(data_source, since)
+                    .map_ok(|page| (page.id, page.last_edited_time))
+                    .try_collect::<Vec<_>>()
+                    .await
+            }
+            None => Ok(Vec::new()),
+        }
+    };
     // The database that holds the source, read at once with the rows: whether it is in the
     // trash (Notion answers for a trashed database's rows as if they were live), and its look.
     let database = async {
@@ -70,16 +103,27 @@ pub(super) async fn read_source(
             _ => Ok(None),
         }
     };
-    let (database, mut rows) = futures::try_join!(database, rows)?;
+    let (database, mut rows, trashed) = futures::try_join!(database, rows, trashed)?;
     let in_trash = schema.in_trash() || database.as_ref().is_some_and(|d| d.in_trash());
     let look = database.as_ref().map(DatabaseLook::of);
     complete_truncated(client, &schema.properties, &mut rows).await?;
+    let seen = read_mark(
+        clock,
+        &latest(
+            rows.iter()
+                .map(|r| &*r.last_edited_time)
+                .chain(trashed.iter().map(|(_, time)| time.as_str())),
+        ),
+    );
     Ok(SourceSnapshot {
         title: schema.title_text(),
         schema: schema.properties,
         rows: Arc::new(rows),
         in_trash,
         look,
+        since,
+        trashed: trashed.into_iter().map(|(id, _)| id).collect(),
+        seen,
     })
 }
 
@@ -132,11 +176,18 @@ pub(super) async fn read_target(
     let Some(ids) = target_ids else {
         return Ok((None, link));
     };
-    if let Some(target) = read_copy(candidate, ids).await.map_err(SideError::Target)? {
+    let since = candidate
+        .incremental
+        .as_ref()
+        .and_then(|w| crate::sync::watermark::since(&w.copy));
+    if let Some(target) = read_copy(candidate, ids, since)
+        .await
+        .map_err(SideError::Target)?
+    {
         return Ok((Some(target), link));
     }
     let remade = match remade_copy(candidate).await.map_err(SideError::Target)? {
-        Some(remade) => read_copy(candidate, remade)
+        Some(remade) => read_copy(candidate, remade, None)
             .await
             .map_err(SideError::Target)?,
         None => None,
@@ -157,15 +208,36 @@ pub(super) async fn remade_copy(
 }
 
 /// Reads a pair's copy: its schema, rows, place and look, or `None` when it is in the trash.
-async fn read_copy(
+/// `since` a `last_edited_time`, only the rows edited since are read, and the keys of those
+/// trashed since.
+pub(super) async fn read_copy(
     candidate: &Candidate,
     (database_id, data_source): (crate::ids::DatabaseId, DataSourceId),
+    since: Option<String>,
 ) -> Result<Option<TargetSnapshot>> {
     let client = &candidate.target;
-    let rows = client
-        .query_all(data_source, None, &[])
-        .map_ok(|page| RowContent::from(&page))
-        .try_collect::<Vec<RowContent>>();
+    let clock = client.server_time();
+    let filter = since
+        .as_ref()
+        .map(|since| Filter::Timestamp(TimestampFilter::edited_since(since.clone())));
+    let rows = async {
+        let rows = client
+            .query_all(data_source, filter, &[])
+            .map_ok(|page| RowContent::from(&page))
+            .try_collect::<Vec<RowContent>>()
+            .await?;
+        let trashed = match &since {
+            Some(since) => {
+                client
+                    .query_trashed_since(data_source, since)
+                    .map_ok(|page| RowContent::from(&page))
+                    .try_collect::<Vec<RowContent>>()
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        Ok::<_, Error>((rows, trashed))
+    };
     // Read at once; their errors are taken in this order, so that a copy deleted or unshared
     // is said as such, and a copy in the trash is that whatever its rows' read answered.
     let (schema, database, rows) = futures::join!(
@@ -185,7 +257,18 @@ async fn read_copy(
     if database.in_trash() || schema.in_trash() {
         return Ok(None);
     }
-    let mut rows = rows?;
+    let (mut rows, trashed) = rows?;
+    let read = crate::sync::rows::CopyRead {
+        seen: read_mark(
+            clock,
+            &latest(rows.iter().chain(&trashed).map(|r| &*r.last_edited_time)),
+        ),
+        trashed_keys: trashed
+            .iter()
+            .filter_map(|r| r.key.map(|key| (key, r.last_edited_by)))
+            .collect(),
+        since,
+    };
     candidate
         .protected
         .refuse(data_source, Some(&schema.title_text()), &schema.properties)?;
@@ -203,7 +286,110 @@ async fn read_copy(
         rows,
         outside_parent,
         look: Some(DatabaseLook::of(&database)),
+        read,
     }))
+}
+
+/// What an incremental read of a pair adds to its two partial reads, so that the planner sees
+/// every row a full read would have it compare: the copy's rows of the source rows read (found
+/// by their key, 100 to a query), and the source rows of the copy's rows read (each read by its
+/// ID: a person's edit or trash in the copy is undone, as a full run would). `Ok(None)` when
+/// either read was a full one (the pair is then reconciled in full).
+pub(super) async fn complete_incremental(
+    candidate: &Candidate,
+    source: &SourceSnapshot,
+    target: &mut TargetSnapshot,
+) -> Result<Option<(Vec<RowContent>, crate::sync::one_way::plan::Incremental)>> {
+    if source.since.is_none() || target.read.since.is_none() {
+        return Ok(None);
+    }
+    let key_filter = |keys: &[crate::ids::PageId]| Filter::Or {
+        or: keys
+            .iter()
+            .map(|key| {
+                Filter::Property(PropertyFilter::new(
+                    SOURCE_KEY,
+                    "rich_text",
+                    serde_json::json!({ "equals": key.to_string() }),
+                ))
+            })
+            .collect(),
+    };
+    let have: HashSet<crate::ids::PageId> = target.rows.iter().filter_map(|r| r.key).collect();
+    let wanted: Vec<crate::ids::PageId> = source
+        .rows
+        .iter()
+        .map(|r| r.id)
+        .chain(source.trashed.iter().copied())
+        .filter(|key| !have.contains(key))
+        .collect();
+    let mut found = Vec::new();
+    for keys in wanted.chunks(100) {
+        let rows: Vec<RowContent> = candidate
+            .target
+            .query_all(target.data_source, Some(key_filter(keys)), &[])
+            .map_ok(|page| RowContent::from(&page))
+            .try_collect()
+            .await?;
+        found.extend(rows);
+    }
+    complete_truncated(&candidate.target, &target.schema, &mut found).await?;
+    let known: HashSet<crate::ids::PageId> = target.rows.iter().map(|r| r.id).collect();
+    target
+        .rows
+        .extend(found.into_iter().filter(|r| !known.contains(&r.id)));
+    // The source rows of the copy's rows that someone else than this integration edited or
+    // trashed since (a person's edit is undone, as a full run would), when the source's read
+    // did not list them. (This integration's own writes need no second look.)
+    let read: HashSet<crate::ids::PageId> = source
+        .rows
+        .iter()
+        .map(|r| r.id)
+        .chain(source.trashed.iter().copied())
+        .collect();
+    let unread: Vec<(crate::ids::PageId, Option<crate::ids::UserId>)> = target
+        .rows
+        .iter()
+        .filter_map(|r| r.key.map(|key| (key, r.last_edited_by)))
+        .chain(target.read.trashed_keys.iter().copied())
+        .filter(|(key, _)| !read.contains(key))
+        .collect();
+    let own = if unread.is_empty() {
+        None
+    } else {
+        Some(candidate.target.me().await?.id)
+    };
+    let mut missing: Vec<crate::ids::PageId> = unread
+        .into_iter()
+        .filter(|(_, by)| by.is_none() || *by != own)
+        .map(|(key, _)| key)
+        .collect();
+    missing.sort();
+    missing.dedup();
+    let mut extra = Vec::new();
+    let mut gone: HashSet<crate::ids::PageId> = source.trashed.iter().copied().collect();
+    for key in missing {
+        match candidate.source.page(key).await {
+            Ok(page)
+                if !page.in_trash()
+                    && page.data_source_id() == Some(candidate.source_data_source) =>
+            {
+                extra.push(RowContent::from(&page));
+            }
+            Ok(_) | Err(Error::NotFound(_)) => {
+                gone.insert(key);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    complete_truncated(&candidate.source, &source.schema, &mut extra).await?;
+    Ok(Some((
+        extra,
+        crate::sync::one_way::plan::Incremental {
+            gone,
+            synced_rows: 0,
+        },
+    )))
 }
 
 /// The snapshot of a pair: its source (shared, unless its references are made portable for
@@ -213,9 +399,74 @@ pub(super) fn assemble(
     source: &SourceSnapshot,
     mut target: Option<TargetSnapshot>,
     refs: PairRefs,
-    columns: crate::sync::column_map::ColumnMap,
+    link: Option<&crate::sync::links::SyncLink>,
+    incremental: Option<(Vec<RowContent>, crate::sync::one_way::plan::Incremental)>,
+    full_every: std::time::Duration,
 ) -> PairSnapshot {
     let mut source_rows = Arc::clone(&source.rows);
+    let recorded = link.and_then(|l| l.watermark.as_ref());
+    let extra_seen = incremental
+        .as_ref()
+        .map(|(extra, _)| latest(extra.iter().map(|r| &*r.last_edited_time)))
+        .unwrap_or_default();
+    // The watermark to record once the plan is applied cleanly (a new copy's own part is taken
+    // once it is made and written).
+    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let new_copy = (
+        Watermark {
+            source: later(&source.seen, &extra_seen),
+            // The copy is made after the source's read began: read from there next time.
+            copy: source.seen.clone(),
+            full: now.clone(),
+            key: schema_key(&source.schema, &std::collections::BTreeMap::new()),
+        },
+        candidate.may_be_incremental,
+    );
+    let watermark = target
+        .as_ref()
+        .map(|copy| {
+            let previous = recorded.cloned().unwrap_or_default();
+            let full = incremental.is_none();
+            let next = Watermark {
+                source: later(&later(&previous.source, &source.seen), &extra_seen),
+                copy: later(&previous.copy, &copy.read.seen),
+                full: if full {
+                    now.clone()
+                } else {
+                    previous.full.clone()
+                },
+                key: schema_key(&source.schema, &copy.schema),
+            };
+            // After a full reconcile the watermark is recorded even when nothing else is written,
+            // unless the one recorded reads the same rows and is not due another full reconcile;
+            // after an incremental read, when it read more than a query's worth of rows that the
+            // recorded one would have the next run read again.
+            let moved = recorded.is_none_or(|r| {
+                r.key != next.key || r.source != next.source || r.copy != next.copy
+            });
+            let read = source.rows.len() + copy.rows.len();
+            let alone = if !candidate.may_be_incremental {
+                false
+            } else if full {
+                recorded.is_none_or(|r| r.key != next.key || !fresh(r, full_every))
+            } else {
+                moved && read > crate::client::pagination::PAGE_SIZE as usize
+            };
+            (next, alone)
+        })
+        .or(Some(new_copy));
+    let (extra, incremental) = match incremental {
+        Some((extra, mut incremental)) => {
+            incremental.synced_rows = link.and_then(|l| l.target_rows).unwrap_or_default();
+            (extra, Some(incremental))
+        }
+        None => (Vec::new(), None),
+    };
+    if !extra.is_empty() {
+        let mut rows = source_rows.as_ref().clone();
+        rows.extend(extra);
+        source_rows = Arc::new(rows);
+    }
     if has_references(&source.schema) {
         let mut rows = source_rows.as_ref().clone();
         for row in &mut rows {
@@ -238,8 +489,19 @@ pub(super) fn assemble(
         target,
         target_parent: candidate.target_parent,
         refs: Arc::new(refs),
-        columns,
+        columns: link.map(|l| l.columns.clone()).unwrap_or_default(),
+        incremental,
+        watermark,
     }
+}
+
+/// Whether a recorded full reconcile is recent (younger than half of `full_every`): a full
+/// reconcile of a pair whose watermark is current then records nothing.
+fn fresh(recorded: &Watermark, full_every: std::time::Duration) -> bool {
+    humantime::parse_rfc3339_weak(recorded.full.trim_end_matches('Z'))
+        .ok()
+        .and_then(|full| std::time::SystemTime::now().duration_since(full).ok())
+        .is_some_and(|age| age < full_every / 2)
 }
 
 /// Relation values and columns of a pair that wait for rows or a database this pass makes.
@@ -281,12 +543,31 @@ pub(super) type SharedSource<'a> =
 pub(super) fn read_sources<'a>(
     candidates: impl IntoIterator<Item = &'a Candidate>,
 ) -> HashMap<DataSourceId, SharedSource<'static>> {
-    let mut sources = HashMap::new();
     // Two-way pairs read their control rows themselves (with this environment's link column).
-    for candidate in candidates
+    let one_way: Vec<&Candidate> = candidates
         .into_iter()
         .filter(|c| c.pair.direction != Direction::TwoWay)
-    {
+        .collect();
+    // A source is read incrementally when every pair that copies it may be: from the earliest
+    // of their watermarks.
+    let mut since: HashMap<DataSourceId, Option<String>> = HashMap::new();
+    for candidate in &one_way {
+        let from = candidate
+            .incremental
+            .as_ref()
+            .and_then(|w| crate::sync::watermark::since(&w.source));
+        since
+            .entry(candidate.source_data_source)
+            .and_modify(|all| {
+                *all = match (all.take(), &from) {
+                    (Some(a), Some(b)) => Some(if a <= *b { a } else { b.clone() }),
+                    _ => None,
+                }
+            })
+            .or_insert(from);
+    }
+    let mut sources = HashMap::new();
+    for candidate in one_way {
         sources
             .entry(candidate.source_data_source)
             .or_insert_with(|| {
@@ -295,6 +576,7 @@ pub(super) fn read_sources<'a>(
                     candidate.source_data_source,
                     candidate.source_schema.clone(),
                     Arc::clone(&candidate.protected),
+                    since.get(&candidate.source_data_source).cloned().flatten(),
                 )
             });
     }
@@ -306,9 +588,10 @@ pub(super) fn shared_source(
     data_source: DataSourceId,
     schema: Option<Arc<DataSource>>,
     protected: Arc<Protected>,
+    since: Option<String>,
 ) -> SharedSource<'static> {
     async move {
-        read_source(&client, data_source, schema, &protected)
+        read_source(&client, data_source, schema, &protected, since)
             .await
             .map(Arc::new)
             .map_err(Arc::new)

@@ -71,6 +71,8 @@ pub async fn transfer(
         },
         copy_content: false,
         source_schema: None,
+        incremental: None,
+        may_be_incremental: false,
         handed_over: HashMap::new(),
         publisher: None,
         protected: Arc::clone(&protected),
@@ -81,6 +83,7 @@ pub async fn transfer(
         source_data_source,
         None,
         protected,
+        None,
     );
     let run = RunContext {
         options,

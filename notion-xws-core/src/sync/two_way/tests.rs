@@ -87,6 +87,7 @@ fn row(n: u128, link: Option<u128>, values: BTreeMap<String, Box<str>>) -> TwoWa
             kept: BTreeMap::new(),
             last_edited_time: T0.into(),
             content_marker: None,
+            last_edited_by: None,
         },
         link: link.map(id),
         base: None,

@@ -1,0 +1,228 @@
+//! Incremental reads: how far a pair has read each side, and when a run may read only what
+//! changed since.
+//!
+//! A one-way pair synced cleanly keeps, in its `system-sync-links` row (column `Watermark`), the
+//! latest `last_edited_time` it has seen in its source's rows and in its copy's, when its last
+//! full reconcile ran, and a key of the tool's version and both schemas. A later run then reads,
+//! on each side, only the rows edited since the watermark (less [`MARGIN`], which covers
+//! Notion's rounding of `last_edited_time` to the minute and its read-after-write lag) and the
+//! rows trashed since, plus the copy's rows of the source rows it read; everything else is as the
+//! last run left it. The times are Notion's own (`last_edited_time`), so the local clock plays no
+//! part in what is read.
+//!
+//! A **full reconcile** (every row of both sides compared) runs instead when the pair has no
+//! watermark, when the tool's version or either schema changed since it was recorded, when the
+//! pair's last run did not finish clean (`Status` not `synced`, or `State` not `done`), when
+//! the last full reconcile is older than [`IncrementalOptions::full_every`] (default 24 hours),
+//! when the run is told to (`--full`), and for pairs an incremental read cannot serve: two-way
+//! pairs, pairs with relation columns and pairs whose database another pair relates to (a
+//! relation is remapped through the related pair's complete row map). Permanent deletes and
+//! values Notion does not stamp (formulas, rollups) are found by the full reconcile.
+
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::sync::columns::hash_text;
+use crate::sync::metadata::plain_rich_text;
+
+/// The column of `system-sync-links` that holds a pair's [`Watermark`].
+pub const WATERMARK_COLUMN: &str = "Watermark";
+
+/// How far before a watermark an incremental read starts: Notion rounds `last_edited_time` down
+/// to the minute, and a row edited just before a read may be listed only a few seconds later.
+pub const MARGIN: Duration = Duration::from_secs(60);
+
+/// When runs reconcile in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IncrementalOptions {
+    /// Reconcile every pair in full, whatever its watermark (`--full`).
+    pub full: bool,
+    /// The longest a pair goes without a full reconcile (`--full-every`, default 24 hours).
+    pub full_every: Duration,
+}
+
+impl Default for IncrementalOptions {
+    fn default() -> Self {
+        Self {
+            full: false,
+            full_every: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// How far a pair has read each side, as its link row records it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watermark {
+    /// Where the next read of the source starts (less [`MARGIN`]): Notion's clock when the last
+    /// read began (the `Date` of an answer received before it), or, when Notion's answers carry
+    /// no date, the latest `last_edited_time` that read saw.
+    pub source: String,
+    /// Where the next read of the copy starts (less [`MARGIN`]), as for `source`.
+    pub copy: String,
+    /// When the last full reconcile ran (RFC 3339, this machine's clock).
+    pub full: String,
+    /// The tool's version and both schemas when it was recorded ([`schema_key`]).
+    pub key: String,
+}
+
+impl Watermark {
+    /// The watermark a `Watermark` cell holds; `None` when it is empty or does not parse.
+    pub fn parse(text: &str) -> Option<Self> {
+        serde_json::from_str(text.trim()).ok()
+    }
+
+    /// The `Watermark` cell that holds it, as a property value to write.
+    pub fn cell(&self) -> Value {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        json!({ "rich_text": plain_rich_text(&text) })
+    }
+}
+
+/// The key of the tool's version and the two schemas (property IDs, names and types): a
+/// watermark recorded under another key is not trusted.
+pub fn schema_key(
+    source: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+    copy: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+) -> String {
+    format!(
+        "{}:{:016x}:{:016x}",
+        env!("CARGO_PKG_VERSION"),
+        schema_hash(source),
+        schema_hash(copy)
+    )
+}
+
+/// `key` ([`schema_key`]) with the copy's schema changed to `copy` (after the run changed its
+/// columns).
+pub fn with_copy(
+    key: &str,
+    copy: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+) -> String {
+    match key.rsplit_once(':') {
+        Some((rest, _)) => format!("{rest}:{:016x}", schema_hash(copy)),
+        None => key.to_owned(),
+    }
+}
+
+fn schema_hash(schema: &std::collections::BTreeMap<String, crate::model::PropertyConfig>) -> u64 {
+    let text = schema
+        .iter()
+        .map(|(name, config)| {
+            let id = config.id.as_ref().map_or("", |id| id.as_str());
+            format!("{id}\u{1f}{name}\u{1f}{}", config.type_name())
+        })
+        .collect::<Vec<_>>()
+        .join("\u{1e}");
+    hash_text(&text)
+}
+
+/// The `on_or_after` of an incremental read from `seen` (a time of Notion's): [`MARGIN`]
+/// before it. `None` when `seen` is not a time.
+pub fn since(seen: &str) -> Option<String> {
+    let at = humantime::parse_rfc3339_weak(seen.trim_end_matches('Z').split('.').next()?)
+        .ok()?
+        .checked_sub(MARGIN)?;
+    Some(humantime::format_rfc3339_millis(at).to_string())
+}
+
+/// Where a read that begins now may be read from next time: Notion's clock (`clock`, the
+/// latest `Date` of its answers before the read began), or, without one, the latest
+/// `last_edited_time` the read saw (`seen`).
+pub fn read_mark(clock: Option<SystemTime>, seen: &str) -> String {
+    match clock {
+        Some(clock) => later(&humantime::format_rfc3339_millis(clock).to_string(), seen),
+        None => seen.to_owned(),
+    }
+}
+
+/// The later of two `last_edited_time`s (ISO 8601 in UTC compares as text); an empty one is
+/// the earliest.
+pub fn later(a: &str, b: &str) -> String {
+    if a >= b { a } else { b }.to_owned()
+}
+
+/// Why a pair is reconciled in full, when it is; `None` when its `watermark` lets it read only
+/// what changed.
+pub fn full_reason(
+    watermark: Option<&Watermark>,
+    clean: bool,
+    options: IncrementalOptions,
+    now: SystemTime,
+) -> Option<&'static str> {
+    if options.full {
+        return Some("a full reconcile was asked for");
+    }
+    let Some(watermark) = watermark else {
+        return Some("the pair has no watermark yet");
+    };
+    if !clean {
+        return Some("the pair's last run did not finish clean");
+    }
+    if since(&watermark.source).is_none() || since(&watermark.copy).is_none() {
+        return Some("the pair has no watermark yet");
+    }
+    let Ok(full) = humantime::parse_rfc3339_weak(watermark.full.trim_end_matches('Z')) else {
+        return Some("the pair has no full reconcile on record");
+    };
+    match now.duration_since(full) {
+        Ok(age) if age < options.full_every => None,
+        Ok(_) => Some("the last full reconcile is older than --full-every"),
+        // A full reconcile recorded in the future (another machine's clock): trusted.
+        Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(full: &str) -> Watermark {
+        Watermark {
+            source: "2026-12-06T10:05:00.000Z".into(),
+            copy: "2026-12-06T10:06:00.000Z".into(),
+            full: full.into(),
+            key: "k".into(),
+        }
+    }
+
+    #[test]
+    fn a_watermark_round_trips_and_reads_from_its_margin() {
+        let w = mark("2026-12-06T10:00:00Z");
+        let text = w.cell()["rich_text"][0]["text"]["content"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(Watermark::parse(&text), Some(w.clone()));
+        assert_eq!(Watermark::parse("junk"), None);
+        assert_eq!(since(&w.source).unwrap(), "2026-12-06T10:04:00.000Z");
+        assert_eq!(since("not a time"), None);
+        assert_eq!(
+            later("2026-12-06T10:05:00.000Z", ""),
+            "2026-12-06T10:05:00.000Z"
+        );
+    }
+
+    #[test]
+    fn a_pair_reconciles_in_full_when_it_cannot_trust_its_watermark() {
+        let now = humantime::parse_rfc3339("2026-12-06T12:00:00Z").unwrap();
+        let options = IncrementalOptions::default();
+        let fresh = mark("2026-12-06T11:00:00Z");
+        assert_eq!(full_reason(Some(&fresh), true, options, now), None);
+        assert!(full_reason(None, true, options, now).is_some());
+        assert!(full_reason(Some(&fresh), false, options, now).is_some());
+        let forced = IncrementalOptions {
+            full: true,
+            ..options
+        };
+        assert!(full_reason(Some(&fresh), true, forced, now).is_some());
+        let old = mark("2026-12-05T11:00:00Z");
+        assert!(full_reason(Some(&old), true, options, now).is_some());
+        let hourly = IncrementalOptions {
+            full_every: Duration::from_secs(1800),
+            ..options
+        };
+        assert!(full_reason(Some(&fresh), true, hourly, now).is_some());
+    }
+}

@@ -1,0 +1,411 @@
+//! Incremental reads: a pair synced cleanly reads only what changed since its watermark, and
+//! what it then makes equals what a full reconcile would have made.
+
+use std::time::Duration;
+
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::ids::DataSourceId;
+use notion_xws_core::model::Page;
+use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::sync::links::LinksTable;
+use notion_xws_core::sync::watermark::IncrementalOptions;
+use notion_xws_core::sync::{RunReport, SyncOptions, sync};
+use notion_xws_core::transport::Method;
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use serde_json::{Value, json};
+
+use crate::support::fake::{ok, text};
+use crate::support::sync::{acme_client, execute, pair, rows, small_world_in};
+use crate::support::world::World;
+
+async fn run(control: &NotionClient, options: &SyncOptions) -> RunReport {
+    sync(control, &RegistryConfig::default(), options, None)
+        .await
+        .unwrap()
+}
+
+fn full(execute_it: bool) -> SyncOptions {
+    SyncOptions {
+        execute: execute_it,
+        incremental: IncrementalOptions {
+            full: true,
+            ..IncrementalOptions::default()
+        },
+        ..SyncOptions::default()
+    }
+}
+
+/// The queries of the data sources `of` the fake answered since its `skip`-th request.
+fn queries_since(world: &World, skip: usize, of: &[String]) -> usize {
+    world.fake.request_log()[skip..]
+        .iter()
+        .filter(|r| r.path.ends_with("/query") && of.iter().any(|ds| r.path.contains(ds.as_str())))
+        .count()
+}
+
+/// Each live row's title and its synced values, sorted (the copy's and the source's compare).
+fn contents(rows: &[Page]) -> Vec<(String, Vec<String>)> {
+    let mut all: Vec<(String, Vec<String>)> = rows
+        .iter()
+        .map(|row| {
+            let values = ["Notes", "Stage", "Hours", "Done"]
+                .iter()
+                .map(|c| {
+                    row.properties
+                        .get(*c)
+                        .and_then(notion_xws_core::sync::values::canonical)
+                        .map(|v| v.value.to_string())
+                        .unwrap_or_default()
+                })
+                .collect();
+            (row.title(), values)
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+async fn edit(world: &World, token: &notion_xws_core::NotionToken, row: &str, body: Value) {
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        token,
+        Some(body),
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resync_reads_only_what_changed_since_the_watermark() {
+    let (world, _acme, source, made) = small_world_in(250).await;
+    let control = world.client();
+    // The rows exist for a while before the first sync.
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let first = run(&control, &execute()).await;
+    assert_eq!(first.exit_status(), 0, "{first:#?}");
+    let links = LinksTable::find(&control).await.unwrap().unwrap();
+    assert!(
+        links.links[0].watermark.is_some(),
+        "the first clean run records a watermark"
+    );
+    // The next run reads back the last minute of the first one's writes to the copy (Notion
+    // stamps edits to the minute), and records how far it read: its link row only.
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let skip = world.fake.request_log().len();
+    let second = run(&control, &execute()).await;
+    assert_eq!(second.exit_status(), 0, "{second:#?}");
+    assert!(pair(&second, "Tasks").incremental, "{second:#?}");
+    assert_eq!(
+        pair(&second, "Tasks").created + pair(&second, "Tasks").updated,
+        0
+    );
+    assert!(
+        writes_since(&world, skip) <= 1,
+        "at most the watermark: {:?}",
+        world.fake.request_log()[skip..]
+            .iter()
+            .filter(|r| r.method != Method::Get
+                && !r.path.ends_with("/query")
+                && r.path != "/v1/search")
+            .map(|r| (r.method, r.path.clone()))
+            .collect::<Vec<_>>()
+    );
+    // With nothing changed since: a handful of requests and no write, whatever the size.
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let skip = world.fake.request_log().len();
+    let quiet = run(&control, &execute()).await;
+    assert_eq!(quiet.exit_status(), 0, "{quiet:#?}");
+    assert!(pair(&quiet, "Tasks").incremental, "{quiet:#?}");
+    assert_eq!(writes_since(&world, skip), 0);
+    assert_eq!(pair(&quiet, "Tasks").unchanged, 250, "{quiet:#?}");
+    // Two queries a side (rows edited since, rows trashed since), whatever the size.
+    let copy = links.links[0].target_data_source.unwrap();
+    let sides = [source.clone(), copy.to_string()];
+    let quiet_queries = queries_since(&world, skip, &sides);
+    assert_eq!(quiet_queries, 4);
+    // A full reconcile of the same pair reads every row of both sides: 3 pages a side here.
+    let skip = world.fake.request_log().len();
+    let check = run(&control, &full(false)).await;
+    assert!(!pair(&check, "Tasks").incremental);
+    assert_eq!(queries_since(&world, skip, &sides), 6);
+    // An edit arrives, read incrementally, and a trash too.
+    edit(
+        &world,
+        world.token(),
+        &made[7],
+        json!({"properties": {"Notes": {"rich_text": text("changed")}}}),
+    )
+    .await;
+    edit(&world, world.token(), &made[8], json!({"in_trash": true})).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let report = run(&control, &execute()).await;
+    let tasks = pair(&report, "Tasks");
+    assert_eq!((tasks.updated, tasks.trashed), (1, 1), "{report:#?}");
+    assert!(pair(&report, "Tasks").incremental);
+    let acme = acme_client(&world).await;
+    assert_eq!(
+        contents(&rows(&acme, copy).await),
+        contents(&rows(&control, source.parse().unwrap()).await)
+    );
+}
+
+/// The writes (any workspace) the fake received since its `skip`-th request.
+fn writes_since(world: &World, skip: usize) -> usize {
+    world.fake.request_log()[skip..]
+        .iter()
+        .filter(|r| r.method != Method::Get)
+        .filter(|r| r.path != "/v1/search" && !r.path.ends_with("/query"))
+        .count()
+}
+
+/// The two sides of a pair under random edits.
+struct Sides<'a> {
+    world: &'a World,
+    control: &'a NotionClient,
+    acme: &'a NotionClient,
+    source: DataSourceId,
+    copy: DataSourceId,
+    /// Another editor of the copy than the sync's integration (a person, to the sync).
+    person: notion_xws_core::NotionToken,
+    /// Rows made so far (for their titles).
+    made: usize,
+    /// Source rows in the trash, to restore.
+    trashed: Vec<String>,
+}
+
+impl Sides<'_> {
+    /// A random edit of the source (or, one time in four, of the copy), as a person makes it.
+    async fn random_edit(&mut self, rng: &mut StdRng) {
+        let on_copy = rng.random_bool(0.25);
+        let (client, ds) = if on_copy {
+            (self.acme, self.copy)
+        } else {
+            (self.control, self.source)
+        };
+        let token = if on_copy {
+            self.person.clone()
+        } else {
+            client.token().clone()
+        };
+        let live = rows(client, ds).await;
+        match rng.random_range(0..10) {
+            // A new row.
+            0 | 1 if !on_copy => {
+                self.made += 1;
+                let n = self.made;
+                ok(
+                    &self.world.fake,
+                    Method::Post,
+                    "/v1/pages",
+                    &token,
+                    Some(json!({"parent": {"data_source_id": ds}, "properties": {
+                        "Name": {"title": text(&format!("New {n}"))},
+                        "Hours": {"number": n as f64},
+                    }})),
+                )
+                .await;
+            }
+            // A row trashed.
+            2 if !live.is_empty() => {
+                let row = live[rng.random_range(0..live.len())].id.to_string();
+                edit(self.world, &token, &row, json!({"in_trash": true})).await;
+                if !on_copy {
+                    self.trashed.push(row);
+                }
+            }
+            // A source row restored.
+            3 if !on_copy && !self.trashed.is_empty() => {
+                let row = self.trashed.remove(rng.random_range(0..self.trashed.len()));
+                edit(self.world, &token, &row, json!({"in_trash": false})).await;
+            }
+            // A value edited.
+            _ if !live.is_empty() => {
+                let row = live[rng.random_range(0..live.len())].id.to_string();
+                let value = match rng.random_range(0..3) {
+                    0 => {
+                        json!({"Notes": {"rich_text": text(&format!("edit {}", rng.random::<u16>()))}})
+                    }
+                    1 => json!({"Hours": {"number": rng.random_range(0..100)}}),
+                    _ => json!({"Done": {"checkbox": rng.random_bool(0.5)}}),
+                };
+                edit(self.world, &token, &row, json!({ "properties": value })).await;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Seeded rounds of edits on both sides, at and across minute boundaries and with Notion's
+/// read-after-write lag, each followed by a run that reads incrementally: after each, a full
+/// reconcile plans nothing (the incremental run made what it would have made), and the copy
+/// holds the source's rows.
+#[tokio::test(start_paused = true)]
+async fn incremental_runs_equal_full_reconciles_under_random_edits() {
+    for seed in [1_u64, 2, 3] {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let (world, acme_workspace, source, _made) = small_world_in(12).await;
+        let control = world.client();
+        assert_eq!(run(&control, &execute()).await.exit_status(), 0);
+        let links = LinksTable::find(&control).await.unwrap().unwrap();
+        world.fake.set_query_lag(Duration::from_secs(5));
+        let copy = links.links[0].target_data_source.unwrap();
+        let source: DataSourceId = source.parse().unwrap();
+        let acme = acme_client(&world).await;
+        let person = world
+            .fake
+            .add_integration(acme_workspace.workspace_id, "A person")
+            .unwrap()
+            .token;
+        world
+            .fake
+            .share(&person, links.links[0].target_database.unwrap())
+            .unwrap();
+        let mut sides = Sides {
+            person,
+            world: &world,
+            control: &control,
+            acme: &acme,
+            source,
+            copy,
+            made: 0,
+            trashed: Vec::new(),
+        };
+        let mut incremental_runs = 0;
+        for round in 0..12 {
+            for _ in 0..rng.random_range(0..4) {
+                sides.random_edit(&mut rng).await;
+                tokio::time::sleep(Duration::from_secs(rng.random_range(0..50))).await;
+            }
+            tokio::time::sleep(Duration::from_secs(rng.random_range(0..200))).await;
+            let report = run(&control, &execute()).await;
+            assert_eq!(
+                report.exit_status(),
+                0,
+                "seed {seed} round {round}: {report:#?}"
+            );
+            incremental_runs += usize::from(pair(&report, "Tasks").incremental);
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            let check = run(&control, &full(false)).await;
+            let planned = pair(&check, "Tasks");
+            assert_eq!(
+                planned.created + planned.updated + planned.trashed,
+                0,
+                "seed {seed} round {round}: a full reconcile after the incremental run would write: {check:#?}"
+            );
+            assert_eq!(
+                contents(&rows(&acme, copy).await),
+                contents(&rows(&control, source).await),
+                "seed {seed} round {round}"
+            );
+        }
+        assert!(
+            incremental_runs >= 6,
+            "seed {seed}: {incremental_runs} of 12 runs read incrementally"
+        );
+    }
+}
+
+/// A small world synced once, then edited on both sides past the margin: the world, the
+/// source, the copy and the copy's other editor.
+async fn edited_world() -> (World, DataSourceId, DataSourceId) {
+    let (world, acme_workspace, source, made) = small_world_in(5).await;
+    let control = world.client();
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    assert_eq!(run(&control, &execute()).await.exit_status(), 0);
+    let links = LinksTable::find(&control).await.unwrap().unwrap();
+    let copy = links.links[0].target_data_source.unwrap();
+    let person = world
+        .fake
+        .add_integration(acme_workspace.workspace_id, "A person")
+        .unwrap()
+        .token;
+    world
+        .fake
+        .share(&person, links.links[0].target_database.unwrap())
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let token = world.token().clone();
+    edit(
+        &world,
+        &token,
+        &made[0],
+        json!({"properties": {"Notes": {"rich_text": text("edited")}}}),
+    )
+    .await;
+    edit(&world, &token, &made[1], json!({"in_trash": true})).await;
+    ok(
+        &world.fake,
+        Method::Post,
+        "/v1/pages",
+        &token,
+        Some(json!({"parent": {"data_source_id": source}, "properties": {"Name": {"title": text("Fresh")}}})),
+    )
+    .await;
+    let acme = acme_client(&world).await;
+    let copy_rows = rows(&acme, copy).await;
+    let by_hand = copy_rows.iter().find(|r| r.title() == "Row 3").unwrap();
+    edit(
+        &world,
+        &person,
+        &by_hand.id.to_string(),
+        json!({"properties": {"Hours": {"number": 99}}}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    (world, source.parse().unwrap(), copy)
+}
+
+/// A crash at every request of an incremental run, before or after Notion applies it, then a
+/// re-run: every change arrives once (a full reconcile plans nothing), no row twice.
+#[tokio::test(start_paused = true)]
+async fn an_incremental_run_cut_short_anywhere_is_finished_by_the_next() {
+    use crate::support::sync::Crash;
+    use notion_xws_core::transport::DynTransport;
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicU64;
+
+    let (probe, _, _) = edited_world().await;
+    let skip = probe.fake.request_log().len();
+    let report = run(&probe.client(), &execute()).await;
+    assert!(pair(&report, "Tasks").incremental, "{report:#?}");
+    assert_eq!(pair(&report, "Tasks").created, 1);
+    let total = (probe.fake.request_log().len() - skip) as u64;
+    for at in 1..=total {
+        for after_applying in [false, true] {
+            let (world, source, copy) = edited_world().await;
+            let crash = Arc::new(Crash {
+                inner: world.fake.clone(),
+                at,
+                after_applying,
+                seen: AtomicU64::new(0),
+            });
+            let crashing = NotionClient::new(crash as DynTransport, world.token().clone());
+            let stopped = tokio::time::timeout(
+                Duration::from_secs(3600),
+                sync(&crashing, &RegistryConfig::default(), &execute(), None),
+            )
+            .await;
+            assert!(stopped.is_err(), "the run at {at} did not stop");
+            let control = world.client();
+            let context = format!("crash at {at} of {total} ({after_applying})");
+            let rerun = run(&control, &execute()).await;
+            assert!(!rerun.has_failures(), "{context}: {}", rerun.to_markdown());
+            let check = run(&control, &full(false)).await;
+            let planned = pair(&check, "Tasks");
+            assert_eq!(
+                planned.created + planned.updated + planned.trashed,
+                0,
+                "{context}: {}",
+                check.to_markdown()
+            );
+            let acme = acme_client(&world).await;
+            assert_eq!(
+                contents(&rows(&acme, copy).await),
+                contents(&rows(&control, source).await),
+                "{context}"
+            );
+        }
+    }
+}
