@@ -188,7 +188,7 @@ async fn a_two_way_copy_follows_the_controls_rename_and_type_change() {
     );
     // An edit on the environment side still reaches the control under the new name.
     let environment_rows = rows(&acme, copy).await;
-    let token = acme_token(&world).await;
+    let token = acme.token().clone();
     ok(
         &world.fake,
         Method::Patch,
@@ -204,19 +204,6 @@ async fn a_two_way_copy_follows_the_controls_rename_and_type_change() {
             .iter()
             .any(|(_, t)| t == "edited in Acme")
     );
-}
-
-async fn acme_token(world: &World) -> notion_xws_core::NotionToken {
-    let registry =
-        notion_xws_core::registry::Registry::read(&world.client(), &RegistryConfig::default())
-            .await
-            .unwrap();
-    let env = registry
-        .environments
-        .iter()
-        .find(|e| e.name == "Acme")
-        .unwrap();
-    env.token.resolve().unwrap().unwrap()
 }
 
 #[tokio::test(start_paused = true)]

@@ -16,7 +16,7 @@ use rand::{RngExt, SeedableRng};
 use serde_json::{Value, json};
 
 use crate::support::fake::{ok, text};
-use crate::support::sync::{acme_client, execute, pair, rows, small_world_in};
+use crate::support::sync::{acme_client, crash_sync, execute, pair, rows, small_world_in};
 use crate::support::world::World;
 
 async fn run(control: &NotionClient, options: &SyncOptions) -> RunReport {
@@ -160,6 +160,30 @@ fn writes_since(world: &World, skip: usize) -> usize {
         .count()
 }
 
+/// That a full reconcile plans nothing (the runs before it made what it would have made), and
+/// that the copy holds the source's rows.
+async fn assert_converged(
+    control: &NotionClient,
+    acme: &NotionClient,
+    source: DataSourceId,
+    copy: DataSourceId,
+    context: &str,
+) {
+    let check = run(control, &full(false)).await;
+    let planned = pair(&check, "Tasks");
+    assert_eq!(
+        planned.created + planned.updated + planned.trashed,
+        0,
+        "{context}: a full reconcile would write: {}",
+        check.to_markdown()
+    );
+    assert_eq!(
+        contents(&rows(acme, copy).await),
+        contents(&rows(control, source).await),
+        "{context}"
+    );
+}
+
 /// The two sides of a pair under random edits.
 struct Sides<'a> {
     world: &'a World,
@@ -287,18 +311,8 @@ async fn incremental_runs_equal_full_reconciles_under_random_edits() {
             );
             incremental_runs += usize::from(pair(&report, "Tasks").incremental);
             tokio::time::sleep(Duration::from_secs(10)).await;
-            let check = run(&control, &full(false)).await;
-            let planned = pair(&check, "Tasks");
-            assert_eq!(
-                planned.created + planned.updated + planned.trashed,
-                0,
-                "seed {seed} round {round}: a full reconcile after the incremental run would write: {check:#?}"
-            );
-            assert_eq!(
-                contents(&rows(&acme, copy).await),
-                contents(&rows(&control, source).await),
-                "seed {seed} round {round}"
-            );
+            let context = format!("seed {seed} round {round}");
+            assert_converged(&control, &acme, source, copy, &context).await;
         }
         assert!(
             incremental_runs >= 6,
@@ -361,11 +375,6 @@ async fn edited_world() -> (World, DataSourceId, DataSourceId) {
 /// re-run: every change arrives once (a full reconcile plans nothing), no row twice.
 #[tokio::test(start_paused = true)]
 async fn an_incremental_run_cut_short_anywhere_is_finished_by_the_next() {
-    use crate::support::sync::Crash;
-    use notion_xws_core::transport::DynTransport;
-    use std::sync::Arc;
-    use std::sync::atomic::AtomicU64;
-
     let (probe, _, _) = edited_world().await;
     let skip = probe.fake.request_log().len();
     let report = run(&probe.client(), &execute()).await;
@@ -375,37 +384,13 @@ async fn an_incremental_run_cut_short_anywhere_is_finished_by_the_next() {
     for at in 1..=total {
         for after_applying in [false, true] {
             let (world, source, copy) = edited_world().await;
-            let crash = Arc::new(Crash {
-                inner: world.fake.clone(),
-                at,
-                after_applying,
-                seen: AtomicU64::new(0),
-            });
-            let crashing = NotionClient::new(crash as DynTransport, world.token().clone());
-            let stopped = tokio::time::timeout(
-                Duration::from_secs(3600),
-                sync(&crashing, &RegistryConfig::default(), &execute(), None),
-            )
-            .await;
-            assert!(stopped.is_err(), "the run at {at} did not stop");
+            crash_sync(&world, at, after_applying).await;
             let control = world.client();
             let context = format!("crash at {at} of {total} ({after_applying})");
             let rerun = run(&control, &execute()).await;
             assert!(!rerun.has_failures(), "{context}: {}", rerun.to_markdown());
-            let check = run(&control, &full(false)).await;
-            let planned = pair(&check, "Tasks");
-            assert_eq!(
-                planned.created + planned.updated + planned.trashed,
-                0,
-                "{context}: {}",
-                check.to_markdown()
-            );
             let acme = acme_client(&world).await;
-            assert_eq!(
-                contents(&rows(&acme, copy).await),
-                contents(&rows(&control, source).await),
-                "{context}"
-            );
+            assert_converged(&control, &acme, source, copy, &context).await;
         }
     }
 }

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -23,7 +22,7 @@ use serde_json::json;
 
 use crate::support::fake::{id, ok, text};
 use crate::support::sync::{
-    Crash, acme_client, count_where, execute, fail_every_query_of, live_titles, pair, rows,
+    acme_client, count_where, crash_sync, execute, fail_every_query_of, live_titles, pair, rows,
     small_world, synced_then_mostly_trashed, target_of, two_way_world,
 };
 use crate::support::world::{World, page};
@@ -407,17 +406,7 @@ async fn a_crash_at_every_step_converges_with_no_duplicate_and_no_lost_row() {
     for at in 1..=total {
         for after_applying in [false, true] {
             let (world, source, _) = small_world(3).await;
-            let crash = Arc::new(Crash {
-                inner: world.fake.clone(),
-                at,
-                after_applying,
-                seen: AtomicU64::new(0),
-            });
-            let crashing = NotionClient::new(crash as DynTransport, world.token().clone());
-            let (config, options) = (RegistryConfig::default(), execute());
-            let run = sync(&crashing, &config, &options, None);
-            let stopped = tokio::time::timeout(Duration::from_secs(3600), run).await;
-            assert!(stopped.is_err(), "the run at {at} did not stop");
+            crash_sync(&world, at, after_applying).await;
             // Re-run until the fixpoint (the first re-run converges; the second must write nothing).
             let control = world.client();
             let rerun = sync(&control, &RegistryConfig::default(), &execute(), None)
@@ -795,20 +784,8 @@ async fn two_way_converges_after_a_crash_at_every_step() {
     for at in 1..=total {
         for after_applying in [false, true] {
             let (world, source, _) = two_way_world(2).await;
-            let crash = Arc::new(Crash {
-                inner: world.fake.clone(),
-                at,
-                after_applying,
-                seen: AtomicU64::new(0),
-            });
-            let crashing = NotionClient::new(crash as DynTransport, world.token().clone());
+            crash_sync(&world, at, after_applying).await;
             let (config, options) = (RegistryConfig::default(), execute());
-            let stopped = tokio::time::timeout(
-                Duration::from_secs(3600),
-                sync(&crashing, &config, &options, None),
-            )
-            .await;
-            assert!(stopped.is_err());
             let control = world.client();
             let rerun = sync(&control, &config, &options, None).await.unwrap();
             assert!(

@@ -263,3 +263,23 @@ pub(crate) async fn set_environment(world: &World, properties: serde_json::Value
     )
     .await;
 }
+
+/// A sync of `world` whose process dies at its `at`-th request ([`Crash`]): it must stop there.
+pub(crate) async fn crash_sync(world: &World, at: u64, after_applying: bool) {
+    let crash = std::sync::Arc::new(Crash {
+        inner: world.fake.clone(),
+        at,
+        after_applying,
+        seen: AtomicU64::new(0),
+    });
+    let crashing = NotionClient::new(
+        crash as notion_xws_core::transport::DynTransport,
+        world.token().clone(),
+    );
+    let stopped = tokio::time::timeout(
+        std::time::Duration::from_secs(3600),
+        sync(&crashing, &RegistryConfig::default(), &execute(), None),
+    )
+    .await;
+    assert!(stopped.is_err(), "the run at {at} did not stop");
+}
