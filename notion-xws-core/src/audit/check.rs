@@ -21,7 +21,7 @@ use crate::secret::NotionToken;
 /// How many checks run at once per workspace (each token's rate budget paces them anyway).
 const CONCURRENCY: usize = 16;
 
-fn finding(
+pub(super) fn finding(
     severity: Severity,
     code: &'static str,
     subject: &str,
@@ -147,6 +147,20 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
             parent_page,
         })
         .collect();
+    // 5. One copy per (database, environment): rows of one workspace or one data source.
+    let found = super::duplicates(
+        registry,
+        control_identity.workspace_id,
+        &environments,
+        &databases,
+    );
+    super::duplicates::duplicate_findings(
+        registry,
+        &environments,
+        &databases,
+        &found,
+        &mut findings,
+    );
     findings
         .sort_by(|a, b| (a.severity, a.code, &a.subject).cmp(&(b.severity, b.code, &b.subject)));
     let summary = summarize(registry, &environments, &databases, &findings);
@@ -347,10 +361,23 @@ fn primary_environment(
     control: &ControlIdentity,
     findings: &mut Vec<Finding>,
 ) -> Option<PageId> {
-    let by_workspace = registry.environments.iter().zip(checks).find(|(_, check)| {
-        matches!(&check.health, TokenHealth::Valid { workspace_id: Some(id), .. }
-            if Some(*id) == control.workspace_id)
-    });
+    // Of several rows of the control workspace (a finding: environment.control-workspace), the
+    // one typed Primary, else the oldest, so that the choice holds from run to run.
+    let by_workspace = registry
+        .environments
+        .iter()
+        .zip(checks)
+        .filter(|(_, check)| {
+            matches!(&check.health, TokenHealth::Valid { workspace_id: Some(id), .. }
+                if Some(*id) == control.workspace_id)
+        })
+        .min_by_key(|(env, _)| {
+            let typed = env
+                .environment_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("primary"));
+            (!typed, env.created_time.clone(), env.row)
+        });
     if let Some((env, _)) = by_workspace {
         return Some(env.row);
     }

@@ -328,6 +328,9 @@ fn token_kept<S: serde::Serializer>(token: &TokenSource, serializer: S) -> Resul
 pub struct Environment {
     /// The row.
     pub row: PageId,
+    /// When the row was made (as Notion gives it): of two rows naming the same workspace, the
+    /// older one is synced.
+    pub created_time: String,
     /// `Name`.
     pub name: String,
     /// `Primary-Token`.
@@ -352,6 +355,9 @@ pub struct Environment {
 pub struct DatabaseEntry {
     /// The row.
     pub row: PageId,
+    /// When the row was made (as Notion gives it): of two rows naming the same database, the
+    /// older one is synced.
+    pub created_time: String,
     /// `Name`.
     pub name: String,
     /// `Sync`.
@@ -433,6 +439,7 @@ impl Registry {
                 let row = page.id;
                 DatabaseEntry {
                     row,
+                    created_time: page.created_time.clone(),
                     name: page.title().trim().to_owned(),
                     sync: SyncSetting::parse(text_of(page, &names.sync).as_deref()),
                     ids: IdSources {
@@ -553,6 +560,7 @@ async fn read_environment(
     }
     Ok(Environment {
         row: page.id,
+        created_time: page.created_time.clone(),
         name: page.title().trim().to_owned(),
         token: TokenSource::parse(text_of(page, &names.primary_token).as_deref()),
         environment_type: text_of(page, &names.environment_type),

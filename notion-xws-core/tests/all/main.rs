@@ -17,6 +17,8 @@ mod content;
 mod day_two;
 #[cfg(feature = "fake")]
 mod demo_world;
+#[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
+mod duplicates;
 #[cfg(feature = "fake")]
 mod exit_status;
 #[cfg(all(feature = "fake", feature = "http"))]

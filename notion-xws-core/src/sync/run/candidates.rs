@@ -103,6 +103,12 @@ pub(super) fn candidates(
     let env_audit: HashMap<PageId, &crate::audit::EnvironmentAudit> =
         report.environments.iter().map(|e| (e.row, e)).collect();
     let primary = report.environments.iter().find(|e| e.primary);
+    let duplicates = report.duplicates(registry);
+    let name_of = |db: PageId, env: PageId| {
+        let db = registry.database(db).map_or("?", |d| d.name.as_str());
+        let env = registry.environment(env).map_or("?", |e| e.name.as_str());
+        format!("{db} → {env}")
+    };
     let wanted = |env: &crate::registry::Environment| match only {
         None => true,
         Some(name) => {
@@ -152,6 +158,31 @@ pub(super) fn candidates(
                     Cause::Protected,
                     "set the row's Sync to No Sync: the registry's own tables and tables that \
                      hold tokens are never copied",
+                ));
+                continue;
+            }
+            if duplicates.control_workspace.contains(&env.row) {
+                skipped.push(needs(
+                    "the environment's token belongs to the control workspace: the copy would \
+                     land in the control workspace itself"
+                        .into(),
+                    Cause::ControlWorkspace,
+                    "put the token of the client's own workspace in the environment's \
+                     Primary-Token, or remove the row from system-environments",
+                ));
+                continue;
+            }
+            if let Some((db, env)) = duplicates.pairs.get(&(entry.row, env.row)) {
+                skipped.push(needs(
+                    format!(
+                        "the pair {} makes this copy (the same data source, the same workspace): \
+                         it is made once",
+                        name_of(*db, *env)
+                    ),
+                    Cause::Duplicate,
+                    "keep one system-environments row per workspace and one system-databases row \
+                     per database (the audit's environment.same-workspace and database.duplicate \
+                     findings name them)",
                 ));
                 continue;
             }
