@@ -199,7 +199,33 @@ fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
             ),
         ));
     }
-    if registry.relation.is_none() {
+    if registry.relations.len() > 1 {
+        findings.push(finding(
+            Severity::P0,
+            "registry.relation-ambiguous",
+            &envs.title,
+            format!(
+                "{} has {} relations to {} ({}): which one names each environment's databases \
+                 would be a guess, so none is read and nothing is synced",
+                envs.title,
+                registry.relations.len(),
+                dbs.title,
+                registry
+                    .relations
+                    .iter()
+                    .map(|name| format!("{name:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "keep one relation from {} to {}: delete the others, or point them at another \
+                 database",
+                envs.title, dbs.title
+            ),
+        ));
+    }
+    shape_findings(registry, findings);
+    if registry.relations.is_empty() {
         findings.push(finding(
             Severity::P0,
             "registry.relation-missing",
@@ -286,6 +312,71 @@ fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
             )),
             _ => {}
         }
+    }
+}
+
+/// Registry tables that are not what they are named for (`--environments` and `--databases`
+/// swapped, one table named for both), and columns of a type the tool cannot read.
+fn shape_findings(registry: &Registry, findings: &mut Vec<Finding>) {
+    use crate::registry::shape::wrong_types;
+    use crate::registry::{DATABASES_TITLE, ENVIRONMENTS_TITLE, LINKS_TITLE};
+    let envs = &registry.environments_table;
+    let dbs = &registry.databases_table;
+    let registry_titles = [ENVIRONMENTS_TITLE, DATABASES_TITLE, LINKS_TITLE];
+    for (table, meant, option) in [
+        (envs, ENVIRONMENTS_TITLE, "--environments"),
+        (dbs, DATABASES_TITLE, "--databases"),
+    ] {
+        let title = table.title.trim();
+        let other = registry_titles
+            .iter()
+            .find(|t| **t != meant && t.eq_ignore_ascii_case(title));
+        if let Some(other) = other {
+            findings.push(finding(
+                Severity::P0,
+                "registry.wrong-table",
+                meant,
+                format!(
+                    "the table taken as {meant} ({}) is titled {other:?}: the registry's tables \
+                     are swapped or mistaken, and nothing is read or written as it should be",
+                    table.data_source
+                ),
+                format!("name {meant} itself with {option} (or leave {option} out to find it by its title)"),
+            ));
+        }
+    }
+    if envs.data_source == dbs.data_source {
+        findings.push(finding(
+            Severity::P0,
+            "registry.wrong-table",
+            &envs.title,
+            format!(
+                "one table ({}) is taken as both {ENVIRONMENTS_TITLE} and {DATABASES_TITLE}",
+                envs.data_source
+            ),
+            "name each registry table by its own ID or link (--environments, --databases)",
+        ));
+    }
+    for (rule, table, column, actual) in wrong_types(registry) {
+        findings.push(finding(
+            if rule.blocking {
+                Severity::P0
+            } else {
+                Severity::P1
+            },
+            "registry.column-type",
+            &table.title,
+            format!(
+                "{}'s column {column:?} is of type {actual}: notion-xws cannot read its cells \
+                 (each row reads as if it were empty), and the repair never writes into it",
+                table.title
+            ),
+            format!(
+                "make {column:?} a {} column (its menu → Edit property → Type), or rename it \
+                 and add a {} column named {column:?}",
+                rule.wanted, rule.wanted
+            ),
+        ));
     }
 }
 

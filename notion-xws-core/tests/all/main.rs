@@ -46,6 +46,8 @@ mod leases;
 mod protected;
 #[cfg(feature = "fake")]
 mod references;
+#[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
+mod registry_shape;
 #[cfg(feature = "fake")]
 mod repair;
 #[cfg(feature = "http")]
