@@ -601,7 +601,8 @@ async fn check_parent_page(
             let page = PageId::from(link.id);
             match client.page(page).await {
                 Ok(found) if !found.in_trash() => Ok(ParentPageStatus::Recorded { page }),
-                Ok(_) | Err(Error::NotFound(_)) => Ok(ParentPageStatus::NotShared { page }),
+                Ok(_) => Ok(ParentPageStatus::InTrash { page }),
+                Err(Error::NotFound(_)) => Ok(ParentPageStatus::NotShared { page }),
                 Err(error) => Err(error),
             }
         }
@@ -651,6 +652,13 @@ fn parent_page_findings(
             &env.name,
             format!("the parent page {page} of {column} cannot be read with this environment's token: not shared with its integration, or in another workspace"),
             format!("share the page {page} with the integration (… menu → Connections)"),
+        )),
+        ParentPageStatus::InTrash { page } => findings.push(finding(
+            blocking,
+            "parent-page.in-trash",
+            &env.name,
+            format!("the parent page {page} of {column} is in Notion's trash: databases cannot be created under it, and the copies under it are in the trash with it"),
+            format!("restore the page {page} from Notion's trash (Settings → Trash), or record another page in {column}"),
         )),
         ParentPageStatus::Invalid { reason } => findings.push(finding(
             Severity::P1,
@@ -733,7 +741,7 @@ async fn resolve(
     protected: &Protected,
     id: ObjectId,
     data_source_first: bool,
-) -> Result<(Resolution, Option<String>)> {
+) -> Result<(Resolution, Option<String>, bool)> {
     let as_source = || async {
         match client.data_source(DataSourceId::from(id)).await {
             Ok(source) => Ok(Some((
@@ -743,6 +751,7 @@ async fn resolve(
                     Some(&source.title_text()),
                     Some(&source.properties),
                 ),
+                source.in_trash(),
             ))),
             Err(Error::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
@@ -756,7 +765,11 @@ async fn resolve(
                     [one] => protected.refusal(*one, Some(&database.title_text()), None),
                     _ => None,
                 };
-                Ok(Some((Resolution::Database(database.id, sources), refusal)))
+                Ok(Some((
+                    Resolution::Database(database.id, sources),
+                    refusal,
+                    database.in_trash(),
+                )))
             }
             Err(Error::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
@@ -779,8 +792,8 @@ async fn resolve(
         return Ok(found);
     }
     match client.page(PageId::from(id)).await {
-        Ok(_) => Ok((Resolution::Page, None)),
-        Err(Error::NotFound(_)) => Ok((Resolution::NotFound, None)),
+        Ok(_) => Ok((Resolution::Page, None, false)),
+        Err(Error::NotFound(_)) => Ok((Resolution::NotFound, None, false)),
         Err(error) => Err(error),
     }
 }
@@ -808,6 +821,7 @@ async fn check_database(
         unreachable: false,
         data_source_id_recorded: false,
         refused: None,
+        in_trash: false,
     };
     let sources = entry.ids.named(names);
     for (column, cell) in &sources {
@@ -854,6 +868,7 @@ async fn check_database(
     // Resolve each distinct ID once; IDs the first answer already explains need no request.
     let mut answers: Vec<(&str, ObjectId, Resolution)> = Vec::new();
     let mut refusals: Vec<String> = Vec::new();
+    let mut trashed = false;
     for (column, id) in &ids {
         let known = answers.iter().find_map(|(_, _, answer)| match answer {
             Resolution::Database(db, sources) if ObjectId::from(*db) == *id => {
@@ -873,8 +888,10 @@ async fn check_database(
             Some(answer) => answer,
             None => {
                 let data_source_first = *column == names.data_source_id.as_str();
-                let (answer, refusal) = resolve(client, protected, *id, data_source_first).await?;
+                let (answer, refusal, in_trash) =
+                    resolve(client, protected, *id, data_source_first).await?;
                 refusals.extend(refusal);
+                trashed |= in_trash;
                 answer
             }
         };
@@ -1028,6 +1045,33 @@ async fn check_database(
                  notion-xws never syncs it",
             ));
             audit.refused = Some(reason);
+        }
+        // A database in the trash: its data source may answer as live, so a synced row's
+        // database is read when no answer said it already.
+        if !trashed && synced(&entry.sync) {
+            trashed = match client.database(resolved.database).await {
+                Ok(database) => database.in_trash(),
+                Err(Error::NotFound(_)) => false,
+                Err(error) => return Err(error),
+            };
+        }
+        if trashed {
+            audit.in_trash = true;
+            findings.push(finding(
+                severity,
+                "database.in-trash",
+                &entry.name,
+                format!(
+                    "the database it names ({}) is in Notion's trash: it is not synced, and no \
+                     copy of it is made",
+                    resolved.database
+                ),
+                format!(
+                    "restore the database from Notion's trash (Settings → Trash), or set its {} \
+                     to No Sync (or remove the row)",
+                    names.sync
+                ),
+            ));
         }
         audit.data_source_id_recorded = entry.ids.data_source_id.value().map(|l| l.id)
             == Some(ObjectId::from(resolved.data_source));

@@ -160,6 +160,11 @@ pub enum ParentPageStatus {
         /// The page.
         page: PageId,
     },
+    /// `Database-Parent-Page-ID` names a page in Notion's trash.
+    InTrash {
+        /// The page.
+        page: PageId,
+    },
     /// `Database-Parent-Page-ID` holds something that is not a page link.
     Invalid {
         /// What is wrong.
@@ -237,6 +242,9 @@ pub struct DatabaseAudit {
     /// Why the database may never be synced (a registry table, or a table of tokens; see
     /// [`Protected`](crate::registry::Protected)), when that is so.
     pub refused: Option<String>,
+    /// Whether the database it names is in Notion's trash (checked for the rows that are
+    /// synced, and for any whose answers said so).
+    pub in_trash: bool,
 }
 
 /// The identity of the control token.

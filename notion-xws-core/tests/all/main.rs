@@ -49,6 +49,8 @@ mod references;
 #[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
 mod registry_shape;
 #[cfg(feature = "fake")]
+mod registry_trash;
+#[cfg(feature = "fake")]
 mod repair;
 #[cfg(feature = "http")]
 mod secrets;

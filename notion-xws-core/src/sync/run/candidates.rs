@@ -243,7 +243,17 @@ pub(super) fn candidates(
                         primary.map(|p| &p.parent_page),
                     ),
                 };
+                let reason = match status {
+                    Some(crate::audit::ParentPageStatus::InTrash { page }) => {
+                        format!("the parent page {page} is in Notion's trash (see the audit)")
+                    }
+                    _ => reason.to_owned(),
+                };
                 let fix = match status {
+                    Some(crate::audit::ParentPageStatus::InTrash { .. }) => {
+                        "restore the page its Database-Parent-Page-ID names from Notion's trash, \
+                         or name another page, then run again"
+                    }
                     Some(crate::audit::ParentPageStatus::NotShared { .. }) => {
                         "share the page its Database-Parent-Page-ID names with the environment's \
                          integration (after a change of Primary-Token to another integration: \
@@ -255,7 +265,7 @@ pub(super) fn candidates(
                          with the integration), then run again"
                     }
                 };
-                skipped.push(needs(reason.into(), Cause::ParentPage, fix));
+                skipped.push(needs(reason, Cause::ParentPage, fix));
                 continue;
             };
             let sides = PairSides {
