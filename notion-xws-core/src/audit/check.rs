@@ -147,7 +147,10 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
             parent_page,
         })
         .collect();
-    // 5. One copy per (database, environment): rows of one workspace or one data source.
+    // 5. A table titled system-sync-links that is not the sync's own, or several.
+    links_findings(control, &mut findings).await?;
+
+    // 6. One copy per (database, environment): rows of one workspace or one data source.
     let found = super::duplicates(
         registry,
         control_identity.workspace_id,
@@ -313,6 +316,51 @@ fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
             _ => {}
         }
     }
+}
+
+/// A table titled `system-sync-links` that the sync cannot keep its records in: another schema
+/// (`links.foreign-schema`, naming the table and the columns it lacks), or several such tables
+/// (`links.ambiguous`). Both P0: no pair's copy can be recorded, so none is made.
+async fn links_findings(control: &NotionClient, findings: &mut Vec<Finding>) -> Result<()> {
+    use crate::registry::LINKS_TITLE;
+    use crate::registry::shape::{foreign_link_columns, foreign_links_message};
+    let source = match crate::sync::links::find_table_source(control, LINKS_TITLE).await {
+        Ok(Some(source)) => source,
+        Ok(None) => return Ok(()),
+        Err(Error::Registry(message)) => {
+            findings.push(finding(
+                Severity::P0,
+                "links.ambiguous",
+                LINKS_TITLE,
+                message,
+                format!(
+                    "keep the {LINKS_TITLE} that the copies are recorded in (the one with rows), \
+                     and delete or rename the others"
+                ),
+            ));
+            return Ok(());
+        }
+        Err(error) => return Err(error),
+    };
+    let source = if source.properties.is_empty() {
+        control.data_source(source.id).await?
+    } else {
+        source
+    };
+    let foreign = foreign_link_columns(&source.properties);
+    if !foreign.is_empty() {
+        findings.push(finding(
+            Severity::P0,
+            "links.foreign-schema",
+            LINKS_TITLE,
+            foreign_links_message(source.id, &source.url, &foreign),
+            format!(
+                "rename or move that table (notion-xws then makes its own {LINKS_TITLE} next to \
+                 system-databases), or give it those columns"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Registry tables that are not what they are named for (`--environments` and `--databases`

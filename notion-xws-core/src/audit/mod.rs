@@ -12,10 +12,12 @@
 //!    the API to one database and one data source, with the token of the workspace it lives in;
 //!    sources that disagree are a finding, never settled silently;
 //! 4. the `Clients` copy of each token against the environment's;
-//! 5. one copy per (database, environment): environments are told apart by their workspace,
+//! 5. a table titled `system-sync-links` that is not the sync's own (another schema, or
+//!    several);
+//! 6. one copy per (database, environment): environments are told apart by their workspace,
 //!    databases by their data source, and the rows that name one twice are findings
 //!    ([`duplicates()`]);
-//! 6. (with [`audit`], not the sync's own check) every workspace the tool can read, searched
+//! 7. (with [`audit`], not the sync's own check) every workspace the tool can read, searched
 //!    for a copy of a token column outside the registry ([`scan_token_copies`]).
 //!
 //! A database row naming a registry table or a table of tokens is a P0 finding

@@ -179,3 +179,55 @@ pub fn writable(registry: &Registry, table: Table, name: &str) -> bool {
     rule.table_of(registry)
         .is_some_and(|t| t.column(name).is_none_or(|config| rule.reads(config)))
 }
+
+/// The columns of `system-sync-links` the sync reads and writes, with their types (`Status`
+/// and `Reason` are added to a table that lacks them, so only their type is checked).
+pub const LINK_COLUMNS: [(&str, &str); 13] = [
+    ("Name", "title"),
+    ("Database", "relation"),
+    ("Environment", "relation"),
+    ("Direction", "select"),
+    ("Target Database ID", "rich_text"),
+    ("Target Data Source ID", "rich_text"),
+    ("Target URL", "url"),
+    ("State", "select"),
+    ("Last Sync", "date"),
+    ("Last Result", "rich_text"),
+    ("Target Rows", "number"),
+    ("Status", "select"),
+    ("Reason", "rich_text"),
+];
+
+/// The columns a table titled `system-sync-links` lacks of those the sync writes (or has with
+/// another type), in words (`Database (relation)`, `State (select, not rich_text)`); empty when
+/// it is the sync's own. `Status` and `Reason` may be missing (a table of an earlier version).
+pub fn foreign_link_columns(
+    schema: &std::collections::BTreeMap<String, PropertyConfig>,
+) -> Vec<String> {
+    LINK_COLUMNS
+        .iter()
+        .filter_map(|(name, kind)| match schema.get(*name) {
+            None if matches!(*name, "Status" | "Reason") => None,
+            None => Some(format!("{name} ({kind})")),
+            Some(config) if config.type_name() != *kind => {
+                Some(format!("{name} ({kind}, not {})", config.type_name()))
+            }
+            Some(_) => None,
+        })
+        .collect()
+}
+
+/// What is wrong with a foreign `system-sync-links` (the data source `table`, at `url`, lacking
+/// `columns`), in words for an error and for the audit's finding.
+pub fn foreign_links_message(
+    table: crate::ids::DataSourceId,
+    url: &str,
+    columns: &[String],
+) -> String {
+    format!(
+        "the table titled {:?} ({table}, {url}) is not the one notion-xws keeps: it lacks {}; \
+         no pair's copy can be recorded in it",
+        super::LINKS_TITLE,
+        columns.join(", ")
+    )
+}

@@ -51,7 +51,7 @@ use super::stop::StopFlag;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
-use crate::model::params::{Filter, PropertyFilter, rich_text_value};
+use crate::model::params::{Filter, PropertyFilter, rich_text_value, title_value};
 use crate::model::{Page, PropertyValueKind};
 use crate::registry::{Registry, cells};
 
@@ -304,7 +304,7 @@ impl LeasesTable {
         let body = json!({
             "parent": {"type": "data_source_id", "data_source_id": self.data_source},
             "properties": {
-                "Name": {"title": [{"type": "text", "text": {"content": pair.label()}}]},
+                "Name": title_value(&pair.label()),
                 "Pair": rich_text_value(&key),
                 "Run": rich_text_value(&options.run_id),
                 "Host": rich_text_value(&options.host),

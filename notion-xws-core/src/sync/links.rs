@@ -44,7 +44,7 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::params::{CreateDatabase, InitialDataSource};
-use crate::model::params::{Filter, PropertyFilter, rich_text_value};
+use crate::model::params::{Filter, PropertyFilter, rich_text_value, title_value};
 use crate::model::{Page, Parent, PropertyValueKind, RichText};
 use crate::registry::Registry;
 use crate::registry::cells;
@@ -269,6 +269,14 @@ impl LinksTable {
             // Search answered with a partial object: the schema is read.
             source = control.data_source(source.id).await?;
         }
+        let foreign = crate::registry::shape::foreign_link_columns(&source.properties);
+        if !foreign.is_empty() {
+            return Err(Error::Registry(format!(
+                "{}; rename or move that table (notion-xws then makes its own), or give it \
+                 those columns",
+                crate::registry::shape::foreign_links_message(source.id, &source.url, &foreign)
+            )));
+        }
         let missing_columns = [STATUS_COLUMN, REASON_COLUMN]
             .into_iter()
             .filter(|column| !source.properties.contains_key(*column))
@@ -403,7 +411,7 @@ impl LinksTable {
             crate::registry::Direction::TwoWay => "Two-Way",
         };
         let cells = json!({
-            "Name": {"title": [{"type": "text", "text": {"content": pair.label()}}]},
+            "Name": title_value(&pair.label()),
             "Database": {"relation": [{"id": pair.database_row}]},
             "Environment": {"relation": [{"id": pair.environment_row}]},
             "Direction": {"select": {"name": direction}},
@@ -515,7 +523,7 @@ pub(crate) async fn find_table(
 }
 
 /// [`find_table`], with the data source as search lists it (its schema included).
-async fn find_table_source(
+pub(crate) async fn find_table_source(
     control: &NotionClient,
     title: &str,
 ) -> Result<Option<crate::model::DataSource>> {

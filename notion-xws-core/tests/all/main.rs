@@ -42,6 +42,8 @@ mod files;
 mod fixtures;
 #[cfg(feature = "fake")]
 mod leases;
+#[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
+mod limits;
 #[cfg(feature = "fake")]
 mod protected;
 #[cfg(feature = "fake")]
