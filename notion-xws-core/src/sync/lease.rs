@@ -231,8 +231,13 @@ impl LeasesTable {
             .map(|data_source| Self { data_source }))
     }
 
-    /// Creates the leases table next to `system-databases`.
-    pub async fn create(control: &NotionClient, registry: &Registry) -> Result<Self> {
+    /// Creates the leases table next to `system-databases`; of two made at once by two runs,
+    /// both keep the same one, once `settle` has passed (see `system-sync-links`).
+    pub async fn create(
+        control: &NotionClient,
+        registry: &Registry,
+        settle: std::time::Duration,
+    ) -> Result<Self> {
         let properties = json!({
             "Name": {"title": {}},
             "Pair": {"rich_text": {}},
@@ -241,7 +246,7 @@ impl LeasesTable {
             "Expires": {"date": {}},
             "Claim": {"unique_id": {"prefix": null}},
         });
-        let data_source = create_table(control, registry, LEASES_TITLE, properties).await?;
+        let data_source = create_table(control, registry, LEASES_TITLE, properties, settle).await?;
         Ok(Self { data_source })
     }
 

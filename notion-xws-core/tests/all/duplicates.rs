@@ -1,14 +1,25 @@
 //! One copy per (database, environment), whatever the registry says (#20 item 2): environment
 //! rows of one workspace (the same token and page twice, names differing by a zero-width space)
 //! and database rows naming one data source are findings and are synced once; an environment
-//! holding the control workspace's token is never a target. On the fake, and through the command.
+//! holding the control workspace's token is never a target; two first runs at once on a fresh
+//! registry make one `system-sync-links` (and one `system-sync-leases`). On the fake, and
+//! through the command.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use futures::TryStreamExt;
 use notion_xws_core::audit::{Severity, audit};
 use notion_xws_core::client::NotionClient;
+use notion_xws_core::client::NotionVersion;
+use notion_xws_core::client::connect::{Endpoint, connect};
+use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::RegistryConfig;
+use notion_xws_core::sync::SyncOptions;
+use notion_xws_core::sync::lease::LeaseOptions;
 use notion_xws_core::sync::report::{Cause, PairClass};
 use notion_xws_core::sync::sync;
+use notion_xws_core::transport::DynTransport;
 use notion_xws_core::transport::Method;
 use serde_json::json;
 
@@ -218,4 +229,68 @@ pub(crate) async fn command(args: &[&str], env: &[(&str, &str)]) -> std::process
         command.env(name, value);
     }
     command.output().await.expect("the binary runs")
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_first_runs_at_once_make_one_links_table_and_one_copy() {
+    let (world, acme, _, _) = small_world_in(3).await;
+    // Notion's read-after-write lag: queries list a new row, and search a new table, later.
+    world.fake.set_query_lag(Duration::from_millis(1500));
+    world.fake.set_search_lag(Duration::from_millis(1000));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Two processes, each with its own stack and run ID, started at the same instant.
+    let process = || {
+        connect(
+            Endpoint::InMemory(Arc::new(world.fake.clone()) as DynTransport),
+            world.token().clone(),
+            NotionVersion::LATEST,
+            RateBudget::NOTION_DEFAULT,
+        )
+        .unwrap()
+    };
+    let run = |id: &str| SyncOptions {
+        execute: true,
+        lease: LeaseOptions {
+            run_id: id.to_owned(),
+            ..LeaseOptions::default()
+        },
+        ..SyncOptions::default()
+    };
+    let (a, b) = (process(), process());
+    let config = RegistryConfig::default();
+    let (run_a, run_b) = (run("a"), run("b"));
+    let (first, second) = tokio::join!(
+        sync(&a, &config, &run_a, None),
+        sync(&b, &config, &run_b, None)
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    let created: usize = [&first, &second].iter().map(|r| r.created()).sum();
+    assert_eq!(
+        created,
+        3,
+        "{}{}",
+        first.to_markdown(),
+        second.to_markdown()
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let control = world.client();
+    for table in ["system-sync-links", "system-sync-leases"] {
+        let live = control
+            .search_data_sources(table)
+            .try_filter(|s| {
+                let exact = s.title_text() == table && !s.in_trash();
+                async move { exact }
+            })
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap();
+        assert_eq!(live.len(), 1, "{table}");
+    }
+    let acme = control.for_token(acme.token.clone());
+    assert_eq!(titles(&acme).await, ["Tasks"]);
+    // A clean re-run finds one of each and makes nothing.
+    let again = sync(&control, &config, &execute(), None).await.unwrap();
+    assert!(!again.has_failures(), "{}", again.to_markdown());
+    assert_eq!(again.created(), 0);
+    assert_eq!(titles(&acme).await, ["Tasks"]);
 }
