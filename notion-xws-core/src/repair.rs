@@ -12,9 +12,15 @@
 //! 4. record each environment's token health (`valid`, `invalid`, …) and the day it was checked,
 //!    when either differs from what is recorded.
 //!
-//! Nothing is planned where the audit found a disagreement or an ambiguity: those need a person.
-//! [`apply_repair`] applies a plan with the control token, schema changes first. A repair is
-//! idempotent: run again on the same day, it plans nothing.
+//! Nothing is planned where the audit found a disagreement or an ambiguity: those need a person;
+//! nor into a column of a type the repair cannot write (see
+//! [`registry::shape`](crate::registry::shape)). While the audit has P0 findings about the
+//! registry's shape ([`SHAPE_CODES`]: its tables swapped or mistaken, a column of the wrong
+//! type, an ambiguous relation, no token column, no relation), the plan is `blocked` and
+//! [`apply_repair`] applies nothing, unless told ([`RepairPlan::allow_shape_findings`], the
+//! command's `--despite-shape-findings`). [`apply_repair`] applies a plan with the control
+//! token, schema changes first. A repair is idempotent: run again on the same day, it plans
+//! nothing.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,12 +29,13 @@ use futures::stream::{self, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::audit::{AuditReport, ParentPageStatus};
+use crate::audit::{AuditReport, ParentPageStatus, Severity};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::params::{PropertyChange, UpdateDataSource};
 use crate::model::{PropertyConfig, PropertyConfigKind};
+use crate::registry::shape::{self, Table};
 use crate::registry::{Registry, RegistryTable};
 
 /// The options the repair gives `Token-Status`.
@@ -155,15 +162,35 @@ impl fmt::Display for RepairAction {
     }
 }
 
+/// The codes of the audit's findings about the registry's shape: at P0, the repair applies
+/// nothing unless told (it would write into the wrong table, or guess).
+pub const SHAPE_CODES: [&str; 5] = [
+    "registry.wrong-table",
+    "registry.column-type",
+    "registry.relation-ambiguous",
+    "registry.token-property-missing",
+    "registry.relation-missing",
+];
+
 /// The changes a repair would make, in the order it makes them. It reads back from its JSON, so
 /// that a plan reviewed by a person is the one applied.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepairPlan {
     /// The changes.
     pub actions: Vec<RepairAction>,
+    /// The audit's P0 findings about the registry's shape (`code: subject: message`): while
+    /// there is one, [`apply_repair`] applies nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blocked: Vec<String>,
 }
 
 impl RepairPlan {
+    /// Lets the plan be applied despite P0 findings about the registry's shape (the command's
+    /// `--despite-shape-findings`): a person has read them.
+    pub fn allow_shape_findings(&mut self) {
+        self.blocked.clear();
+    }
+
     /// Whether there is nothing to do.
     pub fn is_empty(&self) -> bool {
         self.actions.is_empty()
@@ -212,6 +239,8 @@ pub struct RepairSummary<'a> {
     pub actions: &'a [RepairAction],
     /// Each applied change and its outcome (empty in a dry run).
     pub outcomes: &'a [RepairOutcome],
+    /// The audit's P0 findings about the registry's shape that keep the plan from being applied.
+    pub blocked: &'a [String],
 }
 
 impl<'a> RepairSummary<'a> {
@@ -224,10 +253,12 @@ impl<'a> RepairSummary<'a> {
             failed: report.map_or(0, RepairReport::failed),
             actions: &plan.actions,
             outcomes: report.map_or(&[], |r| &r.outcomes),
+            blocked: &plan.blocked,
         }
     }
 
-    /// The summary as pretty JSON: `executed`, `applied`, `failed`, `actions`, `outcomes`.
+    /// The summary as pretty JSON: `executed`, `applied`, `failed`, `actions`, `outcomes`,
+    /// `blocked`.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }
@@ -275,6 +306,7 @@ pub fn plan_repair(registry: &Registry, report: &AuditReport, today: &str) -> Re
             actions.push(add(envs, column, column_type));
         }
     }
+    let writable = |table, column: &str| shape::writable(registry, table, column);
     if dbs.column(&names.data_source_id).is_none() {
         actions.push(RepairAction::AddColumn {
             table: dbs.title.clone(),
@@ -286,6 +318,7 @@ pub fn plan_repair(registry: &Registry, report: &AuditReport, today: &str) -> Re
     for database in &report.databases {
         if let Some(resolved) = database.resolved
             && !database.data_source_id_recorded
+            && writable(Table::Databases, &names.data_source_id)
         {
             actions.push(RepairAction::SetDataSourceId {
                 row: database.row,
@@ -295,7 +328,9 @@ pub fn plan_repair(registry: &Registry, report: &AuditReport, today: &str) -> Re
         }
     }
     for env in &report.environments {
-        if let ParentPageStatus::Fallback { page } = env.parent_page {
+        if let ParentPageStatus::Fallback { page } = env.parent_page
+            && writable(Table::Environments, &names.parent_page)
+        {
             actions.push(RepairAction::SetParentPage {
                 row: env.row,
                 environment: env.name.clone(),
@@ -310,7 +345,9 @@ pub fn plan_repair(registry: &Registry, report: &AuditReport, today: &str) -> Re
         let same_day = recorded
             .and_then(|e| e.token_checked.as_deref())
             .is_some_and(|day| day.starts_with(today));
-        if !(same_status && same_day) {
+        let health_writable = writable(Table::Environments, &names.token_status)
+            && writable(Table::Environments, &names.token_checked);
+        if !(same_status && same_day) && health_writable {
             actions.push(RepairAction::SetTokenHealth {
                 row: env.row,
                 environment: env.name.clone(),
@@ -319,7 +356,13 @@ pub fn plan_repair(registry: &Registry, report: &AuditReport, today: &str) -> Re
             });
         }
     }
-    RepairPlan { actions }
+    let blocked = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::P0 && SHAPE_CODES.contains(&f.code))
+        .map(|f| format!("{}: {}: {}", f.code, f.subject, f.message))
+        .collect();
+    RepairPlan { actions, blocked }
 }
 
 /// The schema of a column the repair adds.
@@ -354,6 +397,22 @@ pub async fn apply_repair(
     plan: &RepairPlan,
 ) -> RepairReport {
     let names = &registry.names;
+    if !plan.blocked.is_empty() {
+        let why = format!(
+            "not applied: the registry's shape has P0 findings ({}); fix them, or apply the plan \
+             despite them (--despite-shape-findings)",
+            plan.blocked.join("; ")
+        );
+        let outcomes = plan
+            .actions
+            .iter()
+            .map(|action| RepairOutcome {
+                action: action.clone(),
+                error: Some(why.clone()),
+            })
+            .collect();
+        return RepairReport { outcomes };
+    }
     let mut outcomes = Vec::with_capacity(plan.actions.len());
     let mut added: BTreeMap<(DataSourceId, String), ColumnType> = BTreeMap::new();
     for action in &plan.actions {

@@ -21,7 +21,7 @@ use crate::secret::NotionToken;
 /// How many checks run at once per workspace (each token's rate budget paces them anyway).
 const CONCURRENCY: usize = 16;
 
-fn finding(
+pub(super) fn finding(
     severity: Severity,
     code: &'static str,
     subject: &str,
@@ -147,6 +147,23 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
             parent_page,
         })
         .collect();
+    // 5. A table titled system-sync-links that is not the sync's own, or several.
+    links_findings(control, &mut findings).await?;
+
+    // 6. One copy per (database, environment): rows of one workspace or one data source.
+    let found = super::duplicates(
+        registry,
+        control_identity.workspace_id,
+        &environments,
+        &databases,
+    );
+    super::duplicates::duplicate_findings(
+        registry,
+        &environments,
+        &databases,
+        &found,
+        &mut findings,
+    );
     findings
         .sort_by(|a, b| (a.severity, a.code, &a.subject).cmp(&(b.severity, b.code, &b.subject)));
     let summary = summarize(registry, &environments, &databases, &findings);
@@ -185,7 +202,33 @@ fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
             ),
         ));
     }
-    if registry.relation.is_none() {
+    if registry.relations.len() > 1 {
+        findings.push(finding(
+            Severity::P0,
+            "registry.relation-ambiguous",
+            &envs.title,
+            format!(
+                "{} has {} relations to {} ({}): which one names each environment's databases \
+                 would be a guess, so none is read and nothing is synced",
+                envs.title,
+                registry.relations.len(),
+                dbs.title,
+                registry
+                    .relations
+                    .iter()
+                    .map(|name| format!("{name:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "keep one relation from {} to {}: delete the others, or point them at another \
+                 database",
+                envs.title, dbs.title
+            ),
+        ));
+    }
+    shape_findings(registry, findings);
+    if registry.relations.is_empty() {
         findings.push(finding(
             Severity::P0,
             "registry.relation-missing",
@@ -275,6 +318,116 @@ fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
     }
 }
 
+/// A table titled `system-sync-links` that the sync cannot keep its records in: another schema
+/// (`links.foreign-schema`, naming the table and the columns it lacks), or several such tables
+/// (`links.ambiguous`). Both P0: no pair's copy can be recorded, so none is made.
+async fn links_findings(control: &NotionClient, findings: &mut Vec<Finding>) -> Result<()> {
+    use crate::registry::LINKS_TITLE;
+    use crate::registry::shape::{foreign_link_columns, foreign_links_message};
+    let source = match crate::sync::links::find_table_source(control, LINKS_TITLE).await {
+        Ok(Some(source)) => source,
+        Ok(None) => return Ok(()),
+        Err(Error::Registry(message)) => {
+            findings.push(finding(
+                Severity::P0,
+                "links.ambiguous",
+                LINKS_TITLE,
+                message,
+                format!(
+                    "keep the {LINKS_TITLE} that the copies are recorded in (the one with rows), \
+                     and delete or rename the others"
+                ),
+            ));
+            return Ok(());
+        }
+        Err(error) => return Err(error),
+    };
+    let source = if source.properties.is_empty() {
+        control.data_source(source.id).await?
+    } else {
+        source
+    };
+    let foreign = foreign_link_columns(&source.properties);
+    if !foreign.is_empty() {
+        findings.push(finding(
+            Severity::P0,
+            "links.foreign-schema",
+            LINKS_TITLE,
+            foreign_links_message(source.id, &source.url, &foreign),
+            format!(
+                "rename or move that table (notion-xws then makes its own {LINKS_TITLE} next to \
+                 system-databases), or give it those columns"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Registry tables that are not what they are named for (`--environments` and `--databases`
+/// swapped, one table named for both), and columns of a type the tool cannot read.
+fn shape_findings(registry: &Registry, findings: &mut Vec<Finding>) {
+    use crate::registry::shape::wrong_types;
+    use crate::registry::{DATABASES_TITLE, ENVIRONMENTS_TITLE, LINKS_TITLE};
+    let envs = &registry.environments_table;
+    let dbs = &registry.databases_table;
+    let registry_titles = [ENVIRONMENTS_TITLE, DATABASES_TITLE, LINKS_TITLE];
+    for (table, meant, option) in [
+        (envs, ENVIRONMENTS_TITLE, "--environments"),
+        (dbs, DATABASES_TITLE, "--databases"),
+    ] {
+        let title = table.title.trim();
+        let other = registry_titles
+            .iter()
+            .find(|t| **t != meant && t.eq_ignore_ascii_case(title));
+        if let Some(other) = other {
+            findings.push(finding(
+                Severity::P0,
+                "registry.wrong-table",
+                meant,
+                format!(
+                    "the table taken as {meant} ({}) is titled {other:?}: the registry's tables \
+                     are swapped or mistaken, and nothing is read or written as it should be",
+                    table.data_source
+                ),
+                format!("name {meant} itself with {option} (or leave {option} out to find it by its title)"),
+            ));
+        }
+    }
+    if envs.data_source == dbs.data_source {
+        findings.push(finding(
+            Severity::P0,
+            "registry.wrong-table",
+            &envs.title,
+            format!(
+                "one table ({}) is taken as both {ENVIRONMENTS_TITLE} and {DATABASES_TITLE}",
+                envs.data_source
+            ),
+            "name each registry table by its own ID or link (--environments, --databases)",
+        ));
+    }
+    for (rule, table, column, actual) in wrong_types(registry) {
+        findings.push(finding(
+            if rule.blocking {
+                Severity::P0
+            } else {
+                Severity::P1
+            },
+            "registry.column-type",
+            &table.title,
+            format!(
+                "{}'s column {column:?} is of type {actual}: notion-xws cannot read its cells \
+                 (each row reads as if it were empty), and the repair never writes into it",
+                table.title
+            ),
+            format!(
+                "make {column:?} a {} column (its menu → Edit property → Type), or rename it \
+                 and add a {} column named {column:?}",
+                rule.wanted, rule.wanted
+            ),
+        ));
+    }
+}
+
 fn duplicate_names<'a>(
     names: impl Iterator<Item = &'a str>,
     table: &str,
@@ -347,10 +500,23 @@ fn primary_environment(
     control: &ControlIdentity,
     findings: &mut Vec<Finding>,
 ) -> Option<PageId> {
-    let by_workspace = registry.environments.iter().zip(checks).find(|(_, check)| {
-        matches!(&check.health, TokenHealth::Valid { workspace_id: Some(id), .. }
-            if Some(*id) == control.workspace_id)
-    });
+    // Of several rows of the control workspace (a finding: environment.control-workspace), the
+    // one typed Primary, else the oldest, so that the choice holds from run to run.
+    let by_workspace = registry
+        .environments
+        .iter()
+        .zip(checks)
+        .filter(|(_, check)| {
+            matches!(&check.health, TokenHealth::Valid { workspace_id: Some(id), .. }
+                if Some(*id) == control.workspace_id)
+        })
+        .min_by_key(|(env, _)| {
+            let typed = env
+                .environment_type
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case("primary"));
+            (!typed, env.created_time.clone(), env.row)
+        });
     if let Some((env, _)) = by_workspace {
         return Some(env.row);
     }
@@ -483,7 +649,8 @@ async fn check_parent_page(
             let page = PageId::from(link.id);
             match client.page(page).await {
                 Ok(found) if !found.in_trash() => Ok(ParentPageStatus::Recorded { page }),
-                Ok(_) | Err(Error::NotFound(_)) => Ok(ParentPageStatus::NotShared { page }),
+                Ok(_) => Ok(ParentPageStatus::InTrash { page }),
+                Err(Error::NotFound(_)) => Ok(ParentPageStatus::NotShared { page }),
                 Err(error) => Err(error),
             }
         }
@@ -533,6 +700,13 @@ fn parent_page_findings(
             &env.name,
             format!("the parent page {page} of {column} cannot be read with this environment's token: not shared with its integration, or in another workspace"),
             format!("share the page {page} with the integration (… menu → Connections)"),
+        )),
+        ParentPageStatus::InTrash { page } => findings.push(finding(
+            blocking,
+            "parent-page.in-trash",
+            &env.name,
+            format!("the parent page {page} of {column} is in Notion's trash: databases cannot be created under it, and the copies under it are in the trash with it"),
+            format!("restore the page {page} from Notion's trash (Settings → Trash), or record another page in {column}"),
         )),
         ParentPageStatus::Invalid { reason } => findings.push(finding(
             Severity::P1,
@@ -615,7 +789,7 @@ async fn resolve(
     protected: &Protected,
     id: ObjectId,
     data_source_first: bool,
-) -> Result<(Resolution, Option<String>)> {
+) -> Result<(Resolution, Option<String>, bool)> {
     let as_source = || async {
         match client.data_source(DataSourceId::from(id)).await {
             Ok(source) => Ok(Some((
@@ -625,6 +799,7 @@ async fn resolve(
                     Some(&source.title_text()),
                     Some(&source.properties),
                 ),
+                source.in_trash(),
             ))),
             Err(Error::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
@@ -638,7 +813,11 @@ async fn resolve(
                     [one] => protected.refusal(*one, Some(&database.title_text()), None),
                     _ => None,
                 };
-                Ok(Some((Resolution::Database(database.id, sources), refusal)))
+                Ok(Some((
+                    Resolution::Database(database.id, sources),
+                    refusal,
+                    database.in_trash(),
+                )))
             }
             Err(Error::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
@@ -661,8 +840,8 @@ async fn resolve(
         return Ok(found);
     }
     match client.page(PageId::from(id)).await {
-        Ok(_) => Ok((Resolution::Page, None)),
-        Err(Error::NotFound(_)) => Ok((Resolution::NotFound, None)),
+        Ok(_) => Ok((Resolution::Page, None, false)),
+        Err(Error::NotFound(_)) => Ok((Resolution::NotFound, None, false)),
         Err(error) => Err(error),
     }
 }
@@ -690,6 +869,7 @@ async fn check_database(
         unreachable: false,
         data_source_id_recorded: false,
         refused: None,
+        in_trash: false,
     };
     let sources = entry.ids.named(names);
     for (column, cell) in &sources {
@@ -736,6 +916,7 @@ async fn check_database(
     // Resolve each distinct ID once; IDs the first answer already explains need no request.
     let mut answers: Vec<(&str, ObjectId, Resolution)> = Vec::new();
     let mut refusals: Vec<String> = Vec::new();
+    let mut trashed = false;
     for (column, id) in &ids {
         let known = answers.iter().find_map(|(_, _, answer)| match answer {
             Resolution::Database(db, sources) if ObjectId::from(*db) == *id => {
@@ -755,8 +936,10 @@ async fn check_database(
             Some(answer) => answer,
             None => {
                 let data_source_first = *column == names.data_source_id.as_str();
-                let (answer, refusal) = resolve(client, protected, *id, data_source_first).await?;
+                let (answer, refusal, in_trash) =
+                    resolve(client, protected, *id, data_source_first).await?;
                 refusals.extend(refusal);
+                trashed |= in_trash;
                 answer
             }
         };
@@ -910,6 +1093,33 @@ async fn check_database(
                  notion-xws never syncs it",
             ));
             audit.refused = Some(reason);
+        }
+        // A database in the trash: its data source may answer as live, so a synced row's
+        // database is read when no answer said it already.
+        if !trashed && synced(&entry.sync) {
+            trashed = match client.database(resolved.database).await {
+                Ok(database) => database.in_trash(),
+                Err(Error::NotFound(_)) => false,
+                Err(error) => return Err(error),
+            };
+        }
+        if trashed {
+            audit.in_trash = true;
+            findings.push(finding(
+                severity,
+                "database.in-trash",
+                &entry.name,
+                format!(
+                    "the database it names ({}) is in Notion's trash: it is not synced, and no \
+                     copy of it is made",
+                    resolved.database
+                ),
+                format!(
+                    "restore the database from Notion's trash (Settings → Trash), or set its {} \
+                     to No Sync (or remove the row)",
+                    names.sync
+                ),
+            ));
         }
         audit.data_source_id_recorded = entry.ids.data_source_id.value().map(|l| l.id)
             == Some(ObjectId::from(resolved.data_source));

@@ -12,7 +12,12 @@
 //!    the API to one database and one data source, with the token of the workspace it lives in;
 //!    sources that disagree are a finding, never settled silently;
 //! 4. the `Clients` copy of each token against the environment's;
-//! 5. (with [`audit`], not the sync's own check) every workspace the tool can read, searched
+//! 5. a table titled `system-sync-links` that is not the sync's own (another schema, or
+//!    several);
+//! 6. one copy per (database, environment): environments are told apart by their workspace,
+//!    databases by their data source, and the rows that name one twice are findings
+//!    ([`duplicates()`]);
+//! 7. (with [`audit`], not the sync's own check) every workspace the tool can read, searched
 //!    for a copy of a token column outside the registry ([`scan_token_copies`]).
 //!
 //! A database row naming a registry table or a table of tokens is a P0 finding
@@ -24,6 +29,7 @@
 //! as a page in Notion (`audit --to-notion`), the one thing of the audit that writes.
 
 mod check;
+pub mod duplicates;
 pub mod notion;
 mod render;
 
@@ -35,6 +41,7 @@ use crate::ids::{DataSourceId, DatabaseId, PageId, WorkspaceId};
 use crate::registry::{Direction, Registry, RegistryConfig, SyncSetting};
 
 pub use check::{audit_registry, scan_token_copies};
+pub use duplicates::{Duplicates, duplicates};
 
 /// How urgent a finding is, as the gap report ranks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -155,6 +162,11 @@ pub enum ParentPageStatus {
         /// The page.
         page: PageId,
     },
+    /// `Database-Parent-Page-ID` names a page in Notion's trash.
+    InTrash {
+        /// The page.
+        page: PageId,
+    },
     /// `Database-Parent-Page-ID` holds something that is not a page link.
     Invalid {
         /// What is wrong.
@@ -232,6 +244,9 @@ pub struct DatabaseAudit {
     /// Why the database may never be synced (a registry table, or a table of tokens; see
     /// [`Protected`](crate::registry::Protected)), when that is so.
     pub refused: Option<String>,
+    /// Whether the database it names is in Notion's trash (checked for the rows that are
+    /// synced, and for any whose answers said so).
+    pub in_trash: bool,
 }
 
 /// The identity of the control token.
@@ -269,6 +284,17 @@ impl AuditReport {
     /// The findings of one code.
     pub fn findings_of(&self, code: &str) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.code == code)
+    }
+
+    /// Which pairs of `registry` (the registry this report audited) make no copy of their own,
+    /// and which environments are never a target (see [`duplicates()`]).
+    pub fn duplicates(&self, registry: &Registry) -> Duplicates {
+        duplicates(
+            registry,
+            self.control.workspace_id,
+            &self.environments,
+            &self.databases,
+        )
     }
 
     /// The report as pretty JSON.

@@ -68,6 +68,10 @@ pub enum Command {
         /// Print only the JSON report on stdout.
         #[arg(long)]
         json: bool,
+        /// Apply the changes even though the audit has P0 findings about the registry's shape
+        /// (tables swapped, a column of the wrong type, an ambiguous relation): read them first.
+        #[arg(long)]
+        despite_shape_findings: bool,
     },
     /// Plans the sync of every pair (or of one environment or client): writes nothing. It takes
     /// the options of `sync`, so that it shows what that sync would do.

@@ -70,8 +70,14 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
             )
             .await
         }
-        Command::Repair { execute, json } => {
-            run_repair(&control_client(cli)?, &config, *execute, *json).await
+        Command::Repair {
+            execute,
+            json,
+            despite_shape_findings,
+        } => {
+            let client = control_client(cli)?;
+            let options = (*execute, *json, *despite_shape_findings);
+            run_repair(&client, &config, options).await
         }
     }
 }
@@ -204,14 +210,31 @@ async fn run_watch(
     Ok(end.exit_status)
 }
 
-/// `repair`: one line per change (or the JSON report); 1 when a change failed.
+/// `repair`: one line per change (or the JSON report); 1 when a change failed. With
+/// `--execute`, a plan the registry's shape blocks is refused (exit 2) unless
+/// `--despite-shape-findings`.
 async fn run_repair(
     client: &NotionClient,
     config: &RegistryConfig,
-    execute: bool,
-    json: bool,
+    (execute, json, despite_shape_findings): (bool, bool, bool),
 ) -> Result<i32> {
-    let (registry, plan) = audit_and_plan(client, config, &today_utc()).await?;
+    let (registry, mut plan) = audit_and_plan(client, config, &today_utc()).await?;
+    if despite_shape_findings {
+        plan.allow_shape_findings();
+    }
+    if execute && !plan.blocked.is_empty() && !plan.is_empty() {
+        return Err(Error::Registry(format!(
+            "the repair is not applied: the registry's shape has {} P0 finding(s): {}; fix them \
+             (`notion-xws audit` says how), or run with --despite-shape-findings",
+            plan.blocked.len(),
+            plan.blocked.join("; ")
+        )));
+    }
+    if !json && !plan.blocked.is_empty() {
+        for blocked in &plan.blocked {
+            err!("blocked by {blocked}");
+        }
+    }
     let applied = if execute {
         Some(apply_repair(client, &registry, &plan).await)
     } else {

@@ -212,6 +212,11 @@ impl FakeNotion {
         self.lock().config.query_lag = lag;
     }
 
+    /// Sets the lag after which search lists a new object, from now on.
+    pub fn set_search_lag(&self, lag: Duration) {
+        self.lock().config.search_lag = lag;
+    }
+
     /// Makes a workspace with an owner, an internal integration (its token is random-looking,
     /// `ntn_…`, from the seed) and a root page shared with that integration.
     pub fn add_workspace(&self, name: &str) -> FakeWorkspace {

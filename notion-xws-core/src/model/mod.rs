@@ -69,7 +69,8 @@ pub use property_item::{
 };
 pub use reference::Reference;
 pub use rich_text::{
-    Annotations, Equation, Link, Mention, MentionKind, RichText, RichTextContent, TextContent,
+    Annotations, Equation, Link, Mention, MentionKind, RichText, RichTextContent, TEXT_ITEM_LIMIT,
+    TEXT_ITEMS_LIMIT, TextContent, split_utf16,
 };
 pub use search::SearchResult;
 pub use trash::TrashFlags;

@@ -650,7 +650,51 @@ serde_via_json_object!(PropertyChange, TimestampFilter);
 /// The request JSON of a rich-text property value holding `text` as one plain segment:
 /// `{"rich_text": [{"type": "text", "text": {"content": text}}]}`.
 pub fn rich_text_value(text: &str) -> Value {
-    serde_json::json!({"rich_text": [{"type": "text", "text": {"content": text}}]})
+    serde_json::json!({ "rich_text": text_items(text) })
+}
+
+/// A title cell holding `text`, within Notion's limits as [`text_items`] keeps them.
+pub fn title_value(text: &str) -> Value {
+    serde_json::json!({ "title": text_items(text) })
+}
+
+/// The marker that ends a text [`fit_text`] cut: this, then a hash of the whole text.
+pub const CUT_MARKER: &str = "… [cut #";
+
+/// `text` as Notion takes it in one rich-text or title cell: whole when it fits in 100 items of
+/// 2,000 UTF-16 code units; else cut there, ending with [`CUT_MARKER`], a hash of the whole text
+/// and `]`, so that two long texts that begin alike stay apart (and the same text is cut the
+/// same way on every run).
+pub fn fit_text(text: &str) -> std::borrow::Cow<'_, str> {
+    use super::{TEXT_ITEM_LIMIT, TEXT_ITEMS_LIMIT};
+    let limit = TEXT_ITEM_LIMIT * TEXT_ITEMS_LIMIT;
+    if text.encode_utf16().count() <= limit {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let marker = format!(
+        "{CUT_MARKER}{:016x}]",
+        crate::sync::columns::hash_text(text)
+    );
+    let keep = limit - marker.encode_utf16().count();
+    let head = super::split_utf16(text, keep)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    std::borrow::Cow::Owned(format!("{head}{marker}"))
+}
+
+/// `text` as request rich-text items within Notion's limits: [`fit_text`], in items of at most
+/// 2,000 UTF-16 code units (never inside a character); one empty item for an empty text.
+pub fn text_items(text: &str) -> Vec<Value> {
+    let fitted = fit_text(text);
+    let mut items: Vec<Value> = super::split_utf16(&fitted, super::TEXT_ITEM_LIMIT)
+        .into_iter()
+        .map(|piece| serde_json::json!({"type": "text", "text": {"content": piece}}))
+        .collect();
+    if items.is_empty() {
+        items.push(serde_json::json!({"type": "text", "text": {"content": ""}}));
+    }
+    items
 }
 
 #[cfg(test)]
@@ -659,6 +703,50 @@ mod tests {
     use crate::ids::PageId;
     use crate::model::{PropertyValueKind, SelectValue};
     use serde_json::json;
+
+    #[test]
+    fn texts_are_written_within_notions_limits_and_cut_ones_stay_apart() {
+        let units = |items: &[Value]| -> Vec<usize> {
+            items
+                .iter()
+                .map(|i| {
+                    i["text"]["content"]
+                        .as_str()
+                        .unwrap()
+                        .encode_utf16()
+                        .count()
+                })
+                .collect()
+        };
+        // 2,007 characters: two items, the whole text.
+        let label = format!("{} → Acme", "T".repeat(2000));
+        let items = text_items(&label);
+        assert_eq!(units(&items), [2000, 7]);
+        assert_eq!(fit_text(&label), label.as_str());
+        // A crab is two UTF-16 code units: never cut inside one.
+        let crabs = "🦀".repeat(1001);
+        assert_eq!(units(&text_items(&crabs)), [2000, 2]);
+        // Past 100 items: cut, with a marker that tells two such texts apart.
+        let long = "x".repeat(250_000);
+        let (a, b) = (format!("{long}a"), format!("{long}b"));
+        let (fit_a, fit_b) = (fit_text(&a), fit_text(&b));
+        assert_ne!(fit_a, fit_b);
+        assert_eq!(fit_a.encode_utf16().count(), 200_000);
+        assert!(fit_a.contains(CUT_MARKER) && fit_a.ends_with(']'));
+        assert_eq!(fit_text(&a), fit_a, "the same text is cut the same way");
+        let items = text_items(&a);
+        assert_eq!(items.len(), 100);
+        assert!(units(&items).iter().all(|n| *n <= 2000));
+        assert_eq!(
+            text_items(""),
+            [serde_json::json!({"type": "text", "text": {"content": ""}})]
+        );
+        assert_eq!(
+            rich_text_value("ab")["rich_text"][0]["text"]["content"],
+            "ab"
+        );
+        assert_eq!(title_value("ab")["title"][0]["text"]["content"], "ab");
+    }
 
     fn round_trip<T>(value: Value) -> T
     where

@@ -145,6 +145,32 @@ pub enum MentionKind {
     },
 }
 
+/// The most UTF-16 code units Notion takes in one rich-text item's content.
+pub const TEXT_ITEM_LIMIT: usize = 2000;
+
+/// The most items Notion takes in one rich-text array.
+pub const TEXT_ITEMS_LIMIT: usize = 100;
+
+/// Splits `text` into pieces of at most `limit` UTF-16 code units, never inside a character.
+pub fn split_utf16(text: &str, limit: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut units = 0;
+    for (index, c) in text.char_indices() {
+        let width = c.len_utf16();
+        if units + width > limit {
+            pieces.push(&text[start..index]);
+            start = index;
+            units = 0;
+        }
+        units += width;
+    }
+    if start < text.len() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
 impl RichText {
     /// A plain text segment in the short request form (`{"text": {"content": …}}`).
     pub fn text(content: impl Into<String>) -> Self {

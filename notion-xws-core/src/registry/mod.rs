@@ -11,6 +11,7 @@
 
 pub mod cells;
 pub mod protected;
+pub mod shape;
 
 use std::collections::BTreeMap;
 
@@ -145,11 +146,11 @@ impl RegistryTable {
         self.schema.get(name)
     }
 
-    /// The name of the first relation column that points at `target`.
-    pub fn relation_to(&self, target: DataSourceId) -> Option<&str> {
+    /// The names of the relation columns that point at `target`, in name order.
+    pub fn relations_to(&self, target: DataSourceId) -> Vec<&str> {
         self.schema
             .iter()
-            .find_map(|(name, config)| match &config.config {
+            .filter_map(|(name, config)| match &config.config {
                 PropertyConfigKind::Relation(relation)
                     if relation.data_source_id == Some(target) =>
                 {
@@ -157,6 +158,7 @@ impl RegistryTable {
                 }
                 _ => None,
             })
+            .collect()
     }
 }
 
@@ -328,6 +330,9 @@ fn token_kept<S: serde::Serializer>(token: &TokenSource, serializer: S) -> Resul
 pub struct Environment {
     /// The row.
     pub row: PageId,
+    /// When the row was made (as Notion gives it): of two rows naming the same workspace, the
+    /// older one is synced.
+    pub created_time: String,
     /// `Name`.
     pub name: String,
     /// `Primary-Token`.
@@ -352,6 +357,9 @@ pub struct Environment {
 pub struct DatabaseEntry {
     /// The row.
     pub row: PageId,
+    /// When the row was made (as Notion gives it): of two rows naming the same database, the
+    /// older one is synced.
+    pub created_time: String,
     /// `Name`.
     pub name: String,
     /// `Sync`.
@@ -390,8 +398,12 @@ pub struct Registry {
     pub databases_table: RegistryTable,
     /// `Clients`, when there is one.
     pub clients_table: Option<RegistryTable>,
-    /// The name of the environments' relation to the databases (found by its target).
+    /// The name of the environments' relation to the databases (found by its target), when
+    /// there is exactly one: of several, none is read (which one is meant is a guess; the audit
+    /// says so).
     pub relation: Option<String>,
+    /// Every relation column of the environments to the databases.
+    pub relations: Vec<String>,
     /// The environments.
     pub environments: Vec<Environment>,
     /// The databases.
@@ -417,14 +429,29 @@ impl Registry {
         let databases_table = databases_table.ok_or_else(|| missing(DATABASES_TITLE))?;
         let clients_table =
             locate(control, config.clients.as_deref(), CLIENTS_TITLE, false).await?;
-        let relation = environments_table
-            .relation_to(databases_table.data_source)
-            .map(str::to_owned);
+        let relations: Vec<String> = environments_table
+            .relations_to(databases_table.data_source)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let relation = match relations.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        };
 
         let environment_rows = rows(control, &environments_table).await?;
         let mut environments = Vec::with_capacity(environment_rows.len());
         for page in &environment_rows {
-            environments.push(read_environment(control, page, &names, relation.as_deref()).await?);
+            environments.push(
+                read_environment(
+                    control,
+                    page,
+                    &names,
+                    relation.as_deref(),
+                    &environments_table,
+                )
+                .await?,
+            );
         }
         let database_rows = rows(control, &databases_table).await?;
         let databases = database_rows
@@ -433,6 +460,7 @@ impl Registry {
                 let row = page.id;
                 DatabaseEntry {
                     row,
+                    created_time: page.created_time.clone(),
                     name: page.title().trim().to_owned(),
                     sync: SyncSetting::parse(text_of(page, &names.sync).as_deref()),
                     ids: IdSources {
@@ -477,6 +505,7 @@ impl Registry {
             databases_table,
             clients_table,
             relation,
+            relations,
             environments,
             databases,
             clients,
@@ -544,7 +573,27 @@ async fn read_environment(
     page: &Page,
     names: &PropertyNames,
     relation: Option<&str>,
+    table: &RegistryTable,
 ) -> Result<Environment> {
+    // A token column of a type that holds no text (a number, say) is no token, not an empty one.
+    let token = match table.column(&names.primary_token) {
+        Some(config)
+            if !shape::COLUMNS
+                .iter()
+                .find(|rule| (rule.name)(names) == names.primary_token)
+                .is_none_or(|rule| rule.reads(config)) =>
+        {
+            TokenSource::Invalid {
+                reason: format!(
+                    "the column {} is of type {}, which holds no token (see the audit's \
+                     registry.column-type)",
+                    names.primary_token,
+                    config.type_name()
+                ),
+            }
+        }
+        _ => TokenSource::parse(text_of(page, &names.primary_token).as_deref()),
+    };
     let relation_value = relation.and_then(|name| page.properties.get(name));
     let mut databases = relation_value.map(cells::relation).unwrap_or_default();
     let truncated = relation_value.is_some_and(cells::relation_truncated);
@@ -553,8 +602,9 @@ async fn read_environment(
     }
     Ok(Environment {
         row: page.id,
+        created_time: page.created_time.clone(),
         name: page.title().trim().to_owned(),
-        token: TokenSource::parse(text_of(page, &names.primary_token).as_deref()),
+        token,
         environment_type: text_of(page, &names.environment_type),
         parent_page: cells::link_cell(text_of(page, &names.parent_page).as_deref()),
         token_status: text_of(page, &names.token_status),

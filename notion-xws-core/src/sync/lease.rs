@@ -51,7 +51,7 @@ use super::stop::StopFlag;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
-use crate::model::params::{Filter, PropertyFilter, rich_text_value};
+use crate::model::params::{Filter, PropertyFilter, rich_text_value, title_value};
 use crate::model::{Page, PropertyValueKind};
 use crate::registry::{Registry, cells};
 
@@ -231,8 +231,13 @@ impl LeasesTable {
             .map(|data_source| Self { data_source }))
     }
 
-    /// Creates the leases table next to `system-databases`.
-    pub async fn create(control: &NotionClient, registry: &Registry) -> Result<Self> {
+    /// Creates the leases table next to `system-databases`; of two made at once by two runs,
+    /// both keep the same one, once `settle` has passed (see `system-sync-links`).
+    pub async fn create(
+        control: &NotionClient,
+        registry: &Registry,
+        settle: std::time::Duration,
+    ) -> Result<Self> {
         let properties = json!({
             "Name": {"title": {}},
             "Pair": {"rich_text": {}},
@@ -241,7 +246,7 @@ impl LeasesTable {
             "Expires": {"date": {}},
             "Claim": {"unique_id": {"prefix": null}},
         });
-        let data_source = create_table(control, registry, LEASES_TITLE, properties).await?;
+        let data_source = create_table(control, registry, LEASES_TITLE, properties, settle).await?;
         Ok(Self { data_source })
     }
 
@@ -304,7 +309,7 @@ impl LeasesTable {
         let body = json!({
             "parent": {"type": "data_source_id", "data_source_id": self.data_source},
             "properties": {
-                "Name": {"title": [{"type": "text", "text": {"content": pair.label()}}]},
+                "Name": title_value(&pair.label()),
                 "Pair": rich_text_value(&key),
                 "Run": rich_text_value(&options.run_id),
                 "Host": rich_text_value(&options.host),

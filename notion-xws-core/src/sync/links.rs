@@ -48,7 +48,7 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::params::{CreateDatabase, InitialDataSource};
-use crate::model::params::{Filter, PropertyFilter, rich_text_value};
+use crate::model::params::{Filter, PropertyFilter, rich_text_value, title_value};
 use crate::model::{Page, Parent, PropertyValueKind, RichText};
 use crate::registry::Registry;
 use crate::registry::cells;
@@ -290,6 +290,14 @@ impl LinksTable {
             // Search answered with a partial object: the schema is read.
             source = control.data_source(source.id).await?;
         }
+        let foreign = crate::registry::shape::foreign_link_columns(&source.properties);
+        if !foreign.is_empty() {
+            return Err(Error::Registry(format!(
+                "{}; rename or move that table (notion-xws then makes its own), or give it \
+                 those columns",
+                crate::registry::shape::foreign_links_message(source.id, &source.url, &foreign)
+            )));
+        }
         let missing_columns = [
             STATUS_COLUMN,
             REASON_COLUMN,
@@ -330,8 +338,13 @@ impl LinksTable {
         Ok(())
     }
 
-    /// Creates the links database next to `system-databases`.
-    pub async fn create(control: &NotionClient, registry: &Registry) -> Result<Self> {
+    /// Creates the links database next to `system-databases`; of two made at once by two runs,
+    /// both keep the same one (see `create_table`), once `settle` has passed.
+    pub async fn create(
+        control: &NotionClient,
+        registry: &Registry,
+        settle: std::time::Duration,
+    ) -> Result<Self> {
         let mut properties = json!({
             "Name": {"title": {}},
             "Database": {"relation": {"data_source_id": registry.databases_table.data_source, "type": "single_property", "single_property": {}}},
@@ -349,7 +362,7 @@ impl LinksTable {
         {
             all.extend(columns);
         }
-        let data_source = create_table(control, registry, LINKS_TITLE, properties).await?;
+        let data_source = create_table(control, registry, LINKS_TITLE, properties, settle).await?;
         Ok(Self {
             data_source,
             links: Vec::new(),
@@ -429,7 +442,7 @@ impl LinksTable {
             crate::registry::Direction::TwoWay => "Two-Way",
         };
         let cells = json!({
-            "Name": {"title": [{"type": "text", "text": {"content": pair.label()}}]},
+            "Name": title_value(&pair.label()),
             "Database": {"relation": [{"id": pair.database_row}]},
             "Environment": {"relation": [{"id": pair.environment_row}]},
             "Direction": {"select": {"name": direction}},
@@ -567,7 +580,7 @@ pub(crate) async fn find_table(
 }
 
 /// [`find_table`], with the data source as search lists it (its schema included).
-async fn find_table_source(
+pub(crate) async fn find_table_source(
     control: &NotionClient,
     title: &str,
 ) -> Result<Option<crate::model::DataSource>> {
@@ -596,11 +609,17 @@ async fn find_table_source(
 
 /// Creates one of the sync's own tables, titled `title` with the columns `properties`, next to
 /// `system-databases` (under the same page): its data source.
+///
+/// Two first runs at once each find no table and each make one. So, once `settle` (Notion's
+/// read-after-write lag) has passed, the tables of that title are listed again, and every run
+/// keeps the same one, the oldest (by `created_time`, then ID): a run whose table is not that
+/// one moves its own (new and empty) to the trash and uses the other.
 pub(crate) async fn create_table(
     control: &NotionClient,
     registry: &Registry,
     title: &str,
     properties: Value,
+    settle: std::time::Duration,
 ) -> Result<DataSourceId> {
     let page = registry.page(control, title).await?;
     let properties = serde_json::from_value(properties).map_err(|e| Error::Decode {
@@ -614,14 +633,37 @@ pub(crate) async fn create_table(
         ..InitialDataSource::default()
     });
     let database = control.create_database(&body).await?;
-    database
+    let made = database
         .data_source_ids()
         .first()
         .copied()
         .ok_or_else(|| Error::Decode {
             what: format!("the new database {title}"),
             message: "it has no data source".into(),
+        })?;
+    tokio::time::sleep(settle).await;
+    let mut listed: Vec<(String, DataSourceId)> = control
+        .search_data_sources(title)
+        .try_filter(|source| {
+            let exact = source.title_text().trim() == title && !source.in_trash();
+            async move { exact }
         })
+        .map_ok(|source| (source.created_time, source.id))
+        .try_collect()
+        .await?;
+    if !listed.iter().any(|(_, id)| *id == made) {
+        listed.push((database.created_time.clone(), made));
+    }
+    let kept = listed.into_iter().min().map_or(made, |(_, id)| id);
+    if kept != made {
+        tracing::info!(%title, %kept, "another run made the same table at once: its table is kept");
+        let trash = crate::model::params::UpdateDatabase {
+            in_trash: Some(true),
+            ..crate::model::params::UpdateDatabase::default()
+        };
+        control.update_database(database.id, &trash).await?;
+    }
+    Ok(kept)
 }
 
 /// The description that marks a target database as the one of a pair.

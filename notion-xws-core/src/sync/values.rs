@@ -28,7 +28,8 @@ use crate::model::{
 };
 
 /// The most UTF-16 code units Notion takes in one text segment.
-pub(crate) const SEGMENT_LIMIT: usize = 2000;
+pub(crate) use crate::model::TEXT_ITEM_LIMIT as SEGMENT_LIMIT;
+pub(crate) use crate::model::split_utf16;
 
 /// The `type` of the placeholder [`write_form`] writes for a Notion-hosted file: not a file type
 /// Notion knows, so a request that still holds one is refused (400 `validation_error`). Its
@@ -301,26 +302,6 @@ fn write_rich_text(form: &Value) -> Vec<Value> {
         }
     }
     out
-}
-
-/// Splits `text` into pieces of at most `limit` UTF-16 code units, never inside a character.
-pub(crate) fn split_utf16(text: &str, limit: usize) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    let mut units = 0;
-    for (index, c) in text.char_indices() {
-        let width = c.len_utf16();
-        if units + width > limit {
-            pieces.push(&text[start..index]);
-            start = index;
-            units = 0;
-        }
-        units += width;
-    }
-    if start < text.len() {
-        pieces.push(&text[start..]);
-    }
-    pieces
 }
 
 /// A date with its date-times in one notation (`Z` for UTC, no `.000`).

@@ -19,6 +19,8 @@ mod content;
 mod day_two;
 #[cfg(feature = "fake")]
 mod demo_world;
+#[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
+mod duplicates;
 #[cfg(feature = "fake")]
 mod exit_status;
 #[cfg(all(feature = "fake", feature = "http"))]
@@ -44,10 +46,16 @@ mod fixtures;
 mod incremental;
 #[cfg(feature = "fake")]
 mod leases;
+#[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
+mod limits;
 #[cfg(feature = "fake")]
 mod protected;
 #[cfg(feature = "fake")]
 mod references;
+#[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
+mod registry_shape;
+#[cfg(feature = "fake")]
+mod registry_trash;
 #[cfg(feature = "fake")]
 mod repair;
 #[cfg(feature = "http")]

@@ -65,6 +65,11 @@ pub enum Cause {
     CopyInTrash,
     /// The copy lies outside the pair's parent page and Notion refused to move it there.
     TargetMisplaced,
+    /// Another pair makes the same copy (the same data source, an environment of the same
+    /// workspace): the registry names it twice.
+    Duplicate,
+    /// The environment's token belongs to the control workspace: never a sync target.
+    ControlWorkspace,
 }
 
 /// Why a pair needs a person, and what to do about it.

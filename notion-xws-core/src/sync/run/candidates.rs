@@ -105,6 +105,12 @@ pub(super) fn candidates(
     let env_audit: HashMap<PageId, &crate::audit::EnvironmentAudit> =
         report.environments.iter().map(|e| (e.row, e)).collect();
     let primary = report.environments.iter().find(|e| e.primary);
+    let duplicates = report.duplicates(registry);
+    let name_of = |db: PageId, env: PageId| {
+        let db = registry.database(db).map_or("?", |d| d.name.as_str());
+        let env = registry.environment(env).map_or("?", |e| e.name.as_str());
+        format!("{db} → {env}")
+    };
     let wanted = |env: &crate::registry::Environment| match only {
         None => true,
         Some(name) => {
@@ -154,6 +160,31 @@ pub(super) fn candidates(
                     Cause::Protected,
                     "set the row's Sync to No Sync: the registry's own tables and tables that \
                      hold tokens are never copied",
+                ));
+                continue;
+            }
+            if duplicates.control_workspace.contains(&env.row) {
+                skipped.push(needs(
+                    "the environment's token belongs to the control workspace: the copy would \
+                     land in the control workspace itself"
+                        .into(),
+                    Cause::ControlWorkspace,
+                    "put the token of the client's own workspace in the environment's \
+                     Primary-Token, or remove the row from system-environments",
+                ));
+                continue;
+            }
+            if let Some((db, env)) = duplicates.pairs.get(&(entry.row, env.row)) {
+                skipped.push(needs(
+                    format!(
+                        "the pair {} makes this copy (the same data source, the same workspace): \
+                         it is made once",
+                        name_of(*db, *env)
+                    ),
+                    Cause::Duplicate,
+                    "keep one system-environments row per workspace and one system-databases row \
+                     per database (the audit's environment.same-workspace and database.duplicate \
+                     findings name them)",
                 ));
                 continue;
             }
@@ -214,7 +245,17 @@ pub(super) fn candidates(
                         primary.map(|p| &p.parent_page),
                     ),
                 };
+                let reason = match status {
+                    Some(crate::audit::ParentPageStatus::InTrash { page }) => {
+                        format!("the parent page {page} is in Notion's trash (see the audit)")
+                    }
+                    _ => reason.to_owned(),
+                };
                 let fix = match status {
+                    Some(crate::audit::ParentPageStatus::InTrash { .. }) => {
+                        "restore the page its Database-Parent-Page-ID names from Notion's trash, \
+                         or name another page, then run again"
+                    }
                     Some(crate::audit::ParentPageStatus::NotShared { .. }) => {
                         "share the page its Database-Parent-Page-ID names with the environment's \
                          integration (after a change of Primary-Token to another integration: \
@@ -226,7 +267,7 @@ pub(super) fn candidates(
                          with the integration), then run again"
                     }
                 };
-                skipped.push(needs(reason.into(), Cause::ParentPage, fix));
+                skipped.push(needs(reason, Cause::ParentPage, fix));
                 continue;
             };
             let sides = PairSides {

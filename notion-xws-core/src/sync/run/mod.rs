@@ -142,14 +142,36 @@ async fn run_pass(
         && !(candidates.is_empty() && skipped.is_empty())
         && !options.stop.is_stopped()
     {
-        // Every pair gets its link row, with its status: skipped pairs too.
-        match &mut links {
-            None => links = Some(LinksTable::create(control, registry).await?),
-            Some(table) => table.add_missing_columns(control).await?,
+        // Every pair gets its link row, with its status: skipped pairs too. The tables made
+        // here are made at once, and each is settled against a table another run made at the
+        // same time (both runs keep the oldest), after one read-after-write lag.
+        let settle = options.execute_options.read_after_write_lag();
+        if let Some(table) = &mut links {
+            table.add_missing_columns(control).await?;
         }
-        if leases.is_none() && !candidates.is_empty() {
-            leases = Some(LeasesTable::create(control, registry).await?);
-        }
+        let (need_links, need_leases) =
+            (links.is_none(), leases.is_none() && !candidates.is_empty());
+        let (made_links, made_leases) = futures::future::try_join(
+            async {
+                match need_links {
+                    true => LinksTable::create(control, registry, settle)
+                        .await
+                        .map(Some),
+                    false => Ok(None),
+                }
+            },
+            async {
+                match need_leases {
+                    true => LeasesTable::create(control, registry, settle)
+                        .await
+                        .map(Some),
+                    false => Ok(None),
+                }
+            },
+        )
+        .await?;
+        links = links.or(made_links);
+        leases = leases.or(made_leases);
     }
     let (links, leases) = (links, leases.filter(|_| options.execute));
     for candidate in &mut candidates {
