@@ -14,6 +14,7 @@ use notion_xws_core::audit::audit;
 use notion_xws_core::audit::notion::write_report_page;
 use notion_xws_core::client::NotionClient;
 use notion_xws_core::client::connect::{Endpoint, connect};
+use notion_xws_core::init::init;
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::find_data_source;
 use notion_xws_core::registry::{Registry, RegistryConfig};
@@ -192,6 +193,26 @@ impl PyClient {
         let registry =
             runtime::run(py, || Registry::read(&self.client, &config))?.map_err(PyXwsError)?;
         crate::report::to_python(py, &registry)
+    }
+
+    /// Creates the registry (`system-environments` and `system-databases`, with every column
+    /// and the relation between them) under the page `parent` (a link or ID), or adds the
+    /// columns an existing registry lacks (the repair's code); a second run writes nothing. A
+    /// dict: `created`, `found`, `columns` (each added column's `action` and `error`), `writes`,
+    /// `failed`.
+    #[pyo3(signature = (parent, environments = None, databases = None))]
+    fn init<'py>(
+        &self,
+        py: Python<'py>,
+        parent: String,
+        environments: Option<String>,
+        databases: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let config = RegistryConfig::new(environments, databases);
+        let report =
+            runtime::run(py, || init(&self.client, &config, &parent))?.map_err(PyXwsError)?;
+        py.import("json")?
+            .call_method1("loads", (report.to_json(),))
     }
 
     /// Audits the registry and plans its repair; writes nothing.

@@ -284,3 +284,20 @@ def test_the_audit_report_goes_to_notion_and_replaces_the_previous_one(world):
     # The first report page, and only it, moved to the trash.
     assert [r["path"].replace("-", "")[-32:] for r in trashed] == [first_id]
     assert second.summary.findings == first.summary.findings
+
+
+def test_init_makes_the_registry_on_an_empty_workspace_and_a_second_run_writes_nothing():
+    fake = FakeNotion()
+    workspace = fake.add_workspace("Seren Media")
+    client = Client(workspace.token, fake=fake)
+    with pytest.raises(notion_xws.RegistryError):
+        client.audit()
+    report = client.init(parent=workspace.root_page_id)
+    assert [t["title"] for t in report["created"]] == ["system-databases", "system-environments"]
+    assert (report["writes"], report["failed"], report["columns"]) == (2, 0, [])
+    registry = client.registry()
+    assert registry["environments"] == [] and registry["databases"] == []
+    assert not client.audit().has_blocking_findings
+    again = client.init(parent=workspace.root_page_id)
+    assert (again["writes"], again["created"]) == (0, [])
+    assert [t["title"] for t in again["found"]] == ["system-databases", "system-environments"]

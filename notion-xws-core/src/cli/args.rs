@@ -47,6 +47,18 @@ pub struct Cli {
 #[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
+    /// Creates the registry (`system-environments` and `system-databases`, with every column
+    /// and the relation between them) under a page, or adds the columns an existing registry
+    /// lacks; a second run writes nothing.
+    Init {
+        /// The page (its link or ID) to create the tables under; the control integration must
+        /// be able to edit it.
+        #[arg(long, value_name = "PAGE")]
+        parent: String,
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Audits the registry (read only) and prints the report (Markdown, or JSON).
     Audit {
         /// Print only the JSON report on stdout.

@@ -13,6 +13,7 @@ use crate::client::connect::{Endpoint, connect};
 use crate::client::{NotionClient, NotionVersion};
 use crate::demo::run_demo;
 use crate::error::{Error, Result};
+use crate::init::init;
 use crate::link::NotionLink;
 use crate::rate::RateBudget;
 use crate::registry::RegistryConfig;
@@ -69,6 +70,15 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
                 notifier,
             )
             .await
+        }
+        Command::Init { parent, json } => {
+            let report = init(&control_client(cli)?, &config, parent).await?;
+            if *json {
+                out!("{}", report.to_json());
+            } else {
+                print_text(&report.to_string());
+            }
+            Ok(i32::from(report.failed() > 0))
         }
         Command::Repair { execute, json } => {
             run_repair(&control_client(cli)?, &config, *execute, *json).await

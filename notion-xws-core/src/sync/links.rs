@@ -551,6 +551,17 @@ pub(crate) async fn create_table(
     properties: Value,
 ) -> Result<DataSourceId> {
     let page = registry.page(control, title).await?;
+    create_database_under(control, page, title, properties).await
+}
+
+/// Creates a database titled `title` with the columns `properties` under `page`: its data
+/// source (also how `init` creates the registry's tables).
+pub(crate) async fn create_database_under(
+    control: &NotionClient,
+    page: crate::ids::PageId,
+    title: &str,
+    properties: Value,
+) -> Result<DataSourceId> {
     let properties = serde_json::from_value(properties).map_err(|e| Error::Decode {
         what: format!("the schema of {title}"),
         message: e.to_string(),

@@ -38,6 +38,8 @@ mod fake_shapes;
 #[cfg(feature = "fake")]
 mod files;
 mod fixtures;
+#[cfg(feature = "cli")]
+mod init;
 #[cfg(feature = "fake")]
 mod leases;
 #[cfg(feature = "fake")]

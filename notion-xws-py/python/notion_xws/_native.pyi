@@ -219,6 +219,16 @@ class Client:
     ) -> Dict[str, Any]:
         """Reads the registry (read only): ``environments``, ``databases``, ``clients`` (lists of
         dicts; a token shows only as how it is kept), the tables and the column names."""
+    def init(
+        self,
+        parent: str,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """Creates the registry (``system-environments`` and ``system-databases``, every column,
+        the relation between them) under the page ``parent`` (a link or ID), or adds the columns
+        an existing registry lacks; a second run writes nothing. A dict: ``created``, ``found``,
+        ``columns``, ``writes``, ``failed``."""
     def plan_repair(
         self,
         environments: Optional[str] = None,
