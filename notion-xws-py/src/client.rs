@@ -492,21 +492,9 @@ impl PyClient {
     }
 
     /// Who the token is: a dict with `id`, `name`, `workspace_id` and `workspace_name`.
-    fn me<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let user = runtime::run(py, || self.client.me())?.map_err(PyXwsError)?;
-        let bot = user.bot();
-        let dict = PyDict::new(py);
-        dict.set_item("id", user.id.to_string())?;
-        dict.set_item("name", user.name.clone().flatten())?;
-        dict.set_item(
-            "workspace_id",
-            bot.and_then(|b| b.workspace_id).map(|id| id.to_string()),
-        )?;
-        dict.set_item(
-            "workspace_name",
-            bot.and_then(|b| b.workspace_name.clone().flatten()),
-        )?;
-        Ok(dict)
+    fn me<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let identity = runtime::run(py, || self.client.identity())?.map_err(PyXwsError)?;
+        to_python(py, &identity)
     }
 
     /// The API version spoken.

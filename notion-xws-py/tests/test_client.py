@@ -237,7 +237,7 @@ def test_the_client_retries_what_the_fake_refuses_and_logs_it(caplog):
     caplog.set_level(logging.DEBUG, logger="notion_xws")
     report = Client(info["control_token"], fake=fake).audit()
     assert report.summary.databases == 100
-    retries = [r for r in caplog.records if r.name == "notion_xws" and "retrying" in r.getMessage()]
+    retries = [r for r in caplog.records if r.name == "notion_xws" and "trying again in" in r.getMessage()]
     assert retries, "no retry was logged"
     assert retries[0].levelno == logging.WARNING
     assert retries[0].notion_xws_target.startswith("notion_xws_core")

@@ -7,6 +7,8 @@ mod alerts;
 mod audit;
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_command;
 #[cfg(feature = "fake")]
 mod client_fake;
 #[cfg(feature = "http")]
