@@ -27,7 +27,7 @@ use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::errors::PyXwsError;
+use crate::errors::{PyOptionError, PyXwsError};
 use crate::fake::PyFakeNotion;
 use crate::report::{PyAuditReport, PyRepairPlan, PyRepairReport, PyRunReport, to_python};
 use crate::runtime;
@@ -52,20 +52,21 @@ fn progress_callback(callable: Py<PyAny>) -> ProgressFn {
     })
 }
 
-/// `value` seconds as a duration; a negative or non-finite number is a `ConfigError` naming
-/// `what`.
+/// `value` seconds as a duration; a negative or non-finite number is an `InvalidOptionError`
+/// naming `what`.
 fn seconds(value: f64, what: &str) -> PyResult<std::time::Duration> {
     std::time::Duration::try_from_secs_f64(value).map_err(|_| {
-        PyXwsError(Error::Config(format!(
+        PyOptionError(Error::Config(format!(
             "{what} must be a number of seconds, 0 or more"
         )))
         .into()
     })
 }
 
-/// The webhook of `notify=`, checked before the run (a URL it cannot take is a `ConfigError`).
+/// The webhook of `notify=`, checked before the run (a URL it cannot take is an
+/// `InvalidOptionError`).
 fn notifier(url: Option<&str>) -> PyResult<Option<Notifier>> {
-    Ok(url.map(Notifier::new).transpose().map_err(PyXwsError)?)
+    Ok(url.map(Notifier::new).transpose().map_err(PyOptionError)?)
 }
 
 /// The keyword arguments `sync` and `watch` share, turned into the core's options in one place.
@@ -80,8 +81,8 @@ struct SyncArgs<'a> {
 }
 
 impl SyncArgs<'_> {
-    /// The sync's options, writing (`execute`) or not; words and numbers it cannot take are a
-    /// `ConfigError`.
+    /// The sync's options, writing (`execute`) or not; words and numbers it cannot take are an
+    /// `InvalidOptionError` (a `ValueError`).
     fn options(self, execute: bool) -> PyResult<SyncOptions> {
         let mut options = SyncOptions::from_args(
             execute,
@@ -90,7 +91,7 @@ impl SyncArgs<'_> {
             self.conflict_policy,
             self.people_fallback,
         )
-        .map_err(PyXwsError)?;
+        .map_err(PyOptionError)?;
         options.lease.wait = self.wait.map(|w| seconds(w, "wait")).transpose()?;
         options.recreate = self.recreate;
         options.plan.prune = self.prune;
@@ -130,9 +131,9 @@ impl PyClient {
         requests_per_minute: u32,
         burst: u32,
         fake: Option<PyRef<'_, PyFakeNotion>>,
-    ) -> Result<Self, PyXwsError> {
-        let token = NotionToken::new(token).map_err(Error::from)?;
-        let budget = RateBudget::checked(requests_per_minute, burst)?;
+    ) -> PyResult<Self> {
+        let token = NotionToken::new(token).map_err(|e| PyXwsError(e.into()))?;
+        let budget = RateBudget::checked(requests_per_minute, burst).map_err(PyOptionError)?;
         let (endpoint, label) = match &fake {
             Some(fake) => (
                 Endpoint::InMemory(Arc::new(fake.inner().clone())),
@@ -143,7 +144,7 @@ impl PyClient {
                 base_url.trim().to_owned(),
             ),
         };
-        let client = connect(endpoint, token, api_version, budget)?;
+        let client = connect(endpoint, token, api_version, budget).map_err(PyOptionError)?;
         Ok(Self {
             client,
             target: label,
@@ -429,7 +430,7 @@ impl PyClient {
             prune,
         }
         .options(true)?;
-        let every = WatchOptions::new(seconds(every, "every")?, cycles).map_err(PyXwsError)?;
+        let every = WatchOptions::new(seconds(every, "every")?, cycles).map_err(PyOptionError)?;
         let client = &self.client;
         let stop = options.stop.clone();
         let heard = move |cycle: &Cycle| {

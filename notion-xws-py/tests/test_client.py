@@ -158,8 +158,10 @@ def test_client_arguments():
     assert Client("ntn_x", api_version="2025-09-03").api_version == "2025-09-03"
     with pytest.raises(notion_xws.ConfigError):
         Client("ntn_x", api_version="2022-06-28")
-    with pytest.raises(notion_xws.ConfigError):
+    with pytest.raises(notion_xws.InvalidOptionError, match="at least 1 request a minute"):
         Client("ntn_x", requests_per_minute=0)
+    with pytest.raises(ValueError):
+        Client("ntn_x", api_version="2022-06-28")
     with pytest.raises(notion_xws.InvalidTokenError):
         Client("  ")
 
@@ -301,3 +303,16 @@ def test_init_makes_the_registry_on_an_empty_workspace_and_a_second_run_writes_n
     again = client.init(parent=workspace.root_page_id)
     assert (again["writes"], again["created"]) == (0, [])
     assert [t["title"] for t in again["found"]] == ["system-databases", "system-environments"]
+
+
+def test_a_transport_error_kind_is_a_plain_string():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Nothing listens on the port: the connection is refused.
+    client = Client("ntn_a_fake_token_for_a_test", base_url=f"http://127.0.0.1:{port}")
+    with pytest.raises(notion_xws.TransportError) as caught:
+        client.me()
+    assert caught.value.kind == "connect"

@@ -11,10 +11,11 @@ native module ``notion_xws._native`` provides, and the exceptions of :mod:`notio
     plan = client.plan_repair()              # writes nothing
     done = client.repair(execute=True)       # applies the plan; done.applied, done.failed
 
-Logs go to :mod:`logging` under the logger ``notion_xws`` (never with a token).
+The options with a fixed set of values and the dicts of the results are typed in
+:mod:`notion_xws.types` (``Literal`` and ``TypedDict``). Logs go to :mod:`logging` under the logger ``notion_xws`` (never with a token).
 """
 
-from notion_xws import errors
+from notion_xws import errors, types
 from notion_xws._native import (
     AuditReport,
     AuditSummary,
@@ -38,6 +39,7 @@ from notion_xws.errors import (
     InvalidIdError,
     InvalidInputError,
     InvalidLinkError,
+    InvalidOptionError,
     InvalidTokenError,
     NotFoundError,
     NotionXwsError,
@@ -53,6 +55,7 @@ from notion_xws.errors import (
 __all__ = [
     "__version__",
     "errors",
+    "types",
     "Client",
     "AuditReport",
     "AuditSummary",
@@ -72,6 +75,7 @@ __all__ = [
     "InvalidIdError",
     "InvalidInputError",
     "InvalidLinkError",
+    "InvalidOptionError",
     "InvalidTokenError",
     "NotFoundError",
     "NotionXwsError",
