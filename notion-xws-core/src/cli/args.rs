@@ -189,8 +189,8 @@ pub enum Command {
 #[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, clap::Args)]
 pub struct SyncArgs {
-    /// Only the environment, or the `Clients` row, of this name.
-    #[arg(long, value_name = "NAME")]
+    /// Only the environment, or the `Clients` row, of this name (alias --only, Python's name).
+    #[arg(long, visible_alias = "only", value_name = "NAME")]
     pub client: Option<String>,
     /// Trash past the max-delete guard (more than half of a target's rows).
     #[arg(long)]
@@ -204,9 +204,11 @@ pub struct SyncArgs {
     #[arg(long)]
     pub prune: bool,
     /// How two-way pairs settle different changes to one property on both sides: report
-    /// (overwrite nothing), control-wins, environment-wins or newer-wins.
+    /// (overwrite nothing), control-wins, environment-wins or newer-wins (alias
+    /// --conflict-policy, Python's name).
     #[arg(
         long,
+        visible_alias = "conflict-policy",
         default_value = "report",
         value_name = "POLICY",
         value_parser = ["report", "control-wins", "environment-wins", "newer-wins"]

@@ -174,3 +174,33 @@ async fn completions_for_bash_zsh_and_fish_name_every_subcommand() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn python_s_option_names_are_aliases_on_the_command_line() {
+    use notion_xws_core::cli::{Cli, Command};
+    for argv in [
+        [
+            "notion-xws",
+            "plan",
+            "--only",
+            "Acme",
+            "--conflict-policy",
+            "control-wins",
+        ],
+        [
+            "notion-xws",
+            "plan",
+            "--client",
+            "Acme",
+            "--conflicts",
+            "control-wins",
+        ],
+    ] {
+        let cli = Cli::from_argv(argv).unwrap();
+        let Command::Plan { sync } = cli.command else {
+            panic!("{argv:?} is not a plan");
+        };
+        assert_eq!(sync.client.as_deref(), Some("Acme"));
+        assert_eq!(sync.conflicts, "control-wins");
+    }
+}
