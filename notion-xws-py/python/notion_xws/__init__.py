@@ -11,7 +11,8 @@ native module ``notion_xws._native`` provides, and the exceptions of :mod:`notio
     plan = client.plan_repair()              # writes nothing
     done = client.repair(execute=True)       # applies the plan; done.applied, done.failed
 
-The options with a fixed set of values and the dicts of the results are typed in
+``AsyncClient`` (:mod:`notion_xws.aio`) has the same methods as coroutines, which do not block
+the event loop. The options with a fixed set of values and the dicts of the results are typed in
 :mod:`notion_xws.types` (``Literal`` and ``TypedDict``). Logs go to :mod:`logging` under the logger ``notion_xws`` (never with a token).
 """
 
@@ -28,6 +29,7 @@ from notion_xws._native import (
     __version__,
     parse_notion_url,
 )
+from notion_xws.aio import AsyncClient
 from notion_xws.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -57,6 +59,7 @@ __all__ = [
     "errors",
     "types",
     "Client",
+    "AsyncClient",
     "AuditReport",
     "AuditSummary",
     "Finding",
