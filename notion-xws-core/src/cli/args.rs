@@ -274,17 +274,23 @@ impl Cli {
     /// for none (then `RUST_LOG`, else warnings). A level under `warn` applies to this crate;
     /// the libraries under it stay at `warn` up to -vvv.
     pub fn log_filter(&self) -> Option<String> {
-        let level = match (&self.log_level, self.verbose) {
-            (Some(level), _) => level.as_str(),
-            (None, 0) => return None,
-            (None, 1) => "info",
-            (None, 2) => "debug",
-            (None, _) => "trace",
-        };
+        let level = self.log_level_asked()?;
         Some(match level {
             "info" | "debug" => format!("warn,notion_xws_core={level}"),
             other => other.to_owned(),
         })
+    }
+
+    /// The least log level the options ask for: `--log-level`, else `info`, `debug` or `trace`
+    /// for `-v`, `-vv` or `-vvv`; `None` without either.
+    pub fn log_level_asked(&self) -> Option<&str> {
+        match (&self.log_level, self.verbose) {
+            (Some(level), _) => Some(level.as_str()),
+            (None, 0) => None,
+            (None, 1) => Some("info"),
+            (None, 2) => Some("debug"),
+            (None, _) => Some("trace"),
+        }
     }
 
     /// Whether log lines are JSON (`--log-format json`).
