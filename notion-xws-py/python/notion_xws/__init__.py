@@ -13,7 +13,9 @@ native module ``notion_xws._native`` provides, and the exceptions of :mod:`notio
 
 ``AsyncClient`` (:mod:`notion_xws.aio`) has the same methods as coroutines, which do not block
 the event loop. The options with a fixed set of values and the dicts of the results are typed in
-:mod:`notion_xws.types` (``Literal`` and ``TypedDict``). Logs go to :mod:`logging` under the logger ``notion_xws`` (never with a token).
+:mod:`notion_xws.types` (``Literal`` and ``TypedDict``). Logs go to :mod:`logging`, one logger
+per module of the core under ``notion_xws`` (``notion_xws.transport``, ``notion_xws.sync``,
+...), never with a token.
 """
 
 from notion_xws import errors, types
