@@ -1,7 +1,8 @@
 //! `init`: makes the registry on an empty workspace, or completes one that lacks columns.
 //!
 //! [`init`] finds `system-databases` and `system-environments` as every command does (by the ID or
-//! link given, else by exact title); a table that is not there is created under the page given,
+//! link given, else by exact title), or among the children of the page given (Notion's search
+//! lags behind a database just made); a table that is not there is created under that page,
 //! with every column of [`registry_columns`] (the `Sync` options, the environments' relation to
 //! the databases). Then the columns an existing table lacks are added with the repair's own code
 //! ([`missing_columns`], [`add_columns`]). Run again, it finds both tables complete and writes
@@ -9,13 +10,15 @@
 
 use std::fmt;
 
+use futures::TryStreamExt;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
-use crate::ids::{DataSourceId, PageId};
+use crate::ids::{BlockId, DataSourceId, DatabaseId, PageId};
 use crate::link::NotionLink;
+use crate::model::{Block, RichText};
 use crate::registry::columns::{Table, registry_columns};
 use crate::registry::{DATABASES_TITLE, ENVIRONMENTS_TITLE, RegistryConfig, RegistryTable, locate};
 use crate::repair::{RepairAction, RepairOutcome, add_columns, missing_columns};
@@ -98,8 +101,14 @@ pub async fn init(
     let parent_page = PageId::from(NotionLink::parse(parent)?.id);
     let names = &config.names;
     let mut report = InitReport::default();
-    let databases = locate(control, config.databases.as_deref(), DATABASES_TITLE, false).await?;
-    let databases = match databases {
+    let databases = find(
+        control,
+        config.databases.as_deref(),
+        DATABASES_TITLE,
+        parent_page,
+        parent,
+    );
+    let databases = match databases.await? {
         Some(table) => found(&mut report, table),
         None => {
             let table =
@@ -107,14 +116,14 @@ pub async fn init(
             created(&mut report, table)
         }
     };
-    let environments = locate(
+    let environments = find(
         control,
         config.environments.as_deref(),
         ENVIRONMENTS_TITLE,
-        false,
-    )
-    .await?;
-    let environments = match environments {
+        parent_page,
+        parent,
+    );
+    let environments = match environments.await? {
         Some(table) => found(&mut report, table),
         None => {
             let table = create(
@@ -153,6 +162,67 @@ fn created(report: &mut InitReport, table: RegistryTable) -> RegistryTable {
     table
 }
 
+/// The registry table titled `title`: by the ID or link given, else by exact title in search, else
+/// among the children of `page` (`parent`, as given): Notion's search may not list a database made
+/// a moment ago (by a first `init` run just before), a page's children are listed at once.
+async fn find(
+    control: &NotionClient,
+    given: Option<&str>,
+    title: &str,
+    page: PageId,
+    parent: &str,
+) -> Result<Option<RegistryTable>> {
+    if let Some(table) = locate(control, given, title, false).await? {
+        return Ok(Some(table));
+    }
+    let children: Vec<Block> = control
+        .block_children(BlockId::from(page))
+        .try_collect()
+        .await
+        .map_err(|error| cannot_edit(error, title, parent))?;
+    for child in children.iter().filter(|b| b.block_type == "child_database") {
+        let database = match control
+            .database(DatabaseId::from_u128(child.id.as_u128()))
+            .await
+        {
+            Ok(database) => database,
+            Err(Error::NotFound(_)) => continue,
+            Err(error) => return Err(error),
+        };
+        if database.in_trash() || RichText::concat_plain_text(&database.title).trim() != title {
+            continue;
+        }
+        if let [source] = database.data_source_ids().as_slice() {
+            return read_table(control, *source).await.map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// The error of a page the control integration cannot read or edit, with the advice.
+fn cannot_edit(error: Error, title: &str, parent: &str) -> Error {
+    match error {
+        Error::NotFound(_) | Error::Forbidden(_) => Error::Config(format!(
+            "cannot create {title} under {parent}: the control integration cannot edit that page \
+             ({error}); share the page with the integration (its ••• menu, Connections), or name \
+             another"
+        )),
+        other => other,
+    }
+}
+
+/// A registry table read back from its data source.
+async fn read_table(control: &NotionClient, data_source: DataSourceId) -> Result<RegistryTable> {
+    let source = control.data_source(data_source).await?;
+    Ok(RegistryTable {
+        title: source.title_text(),
+        database: source.database_id(),
+        data_source: source.id,
+        url: source.url.clone(),
+        schema: source.properties,
+    })
+}
+
 /// Creates the registry table `table` under `page` with every one of its columns (a relation to
 /// `databases`), and reads it back.
 async fn create(
@@ -176,27 +246,9 @@ async fn create(
         properties.insert(column.name, schema);
     }
     let title = table.title();
-    let data_source = crate::sync::links::create_database_under(
-        control,
-        page,
-        title,
-        Value::Object(properties),
-    )
-    .await
-    .map_err(|error| match error {
-        Error::NotFound(_) | Error::Forbidden(_) => Error::Config(format!(
-            "cannot create {title} under {parent}: the control integration cannot edit that page \
-             ({error}); share the page with the integration (its ••• menu, Connections), or name \
-             another"
-        )),
-        other => other,
-    })?;
-    let source = control.data_source(data_source).await?;
-    Ok(RegistryTable {
-        title: source.title_text(),
-        database: source.database_id(),
-        data_source: source.id,
-        url: source.url.clone(),
-        schema: source.properties,
-    })
+    let data_source =
+        crate::sync::links::create_database_under(control, page, title, Value::Object(properties))
+            .await
+            .map_err(|error| cannot_edit(error, title, parent))?;
+    read_table(control, data_source).await
 }

@@ -220,12 +220,14 @@ async fn init_under_a_page_the_integration_cannot_edit_exits_2_and_says_so() {
         "{stderr}"
     );
     assert_eq!(writes(&fake.request_log()), Vec::<String>::new());
+    // The page's children cannot be read: nothing is tried.
+    let log = fake.request_log();
     assert!(
-        fake.request_log()
-            .iter()
-            .any(|r| r.method == Method::Post && r.path == "/v1/databases" && r.status == 404),
-        "the creation was tried and refused"
+        log.iter()
+            .any(|r| r.path.ends_with("/children") && r.status == 404),
+        "{log:?}"
     );
+    assert!(!log.iter().any(|r| r.path == "/v1/databases"), "{log:?}");
 }
 
 #[test]
@@ -240,4 +242,35 @@ fn the_readme_lists_every_registry_column_with_its_type() {
         );
         assert!(readme.contains(&row), "the README lacks the row {row}");
     }
+}
+
+#[tokio::test]
+async fn a_second_init_finds_the_tables_notion_s_search_does_not_list_yet() {
+    use std::sync::Arc;
+
+    use notion_xws_core::client::NotionClient;
+    use notion_xws_core::fake::FakeConfig;
+    use notion_xws_core::init::init;
+    use notion_xws_core::transport::DynTransport;
+
+    // Search lists a new database only an hour later; a page's children list it at once.
+    let fake = FakeNotion::new(FakeConfig {
+        search_lag: std::time::Duration::from_secs(3600),
+        ..FakeConfig::default()
+    });
+    let control = fake.add_workspace("Seren Media");
+    let client = NotionClient::new(
+        Arc::new(fake.clone()) as DynTransport,
+        control.token.clone(),
+    );
+    let parent = control.root_page_id.to_string();
+    let config = RegistryConfig::default();
+    let first = init(&client, &config, &parent).await.unwrap();
+    assert_eq!(first.created.len(), 2);
+    fake.clear_request_log();
+    let second = init(&client, &config, &parent).await.unwrap();
+    assert_eq!((second.writes(), second.failed()), (0, 0), "{second}");
+    let found: Vec<&str> = second.found.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(found, ["system-databases", "system-environments"]);
+    assert_eq!(writes(&fake.request_log()), Vec::<String>::new());
 }
