@@ -66,6 +66,8 @@
 //! - [`audit`]: the audit of the registry ([`audit::AuditReport`]), read only; and its report
 //!   written as a Notion page when asked ([`audit::notion`]).
 //! - [`repair`]: the repair of what the audit found, planned purely, applied when asked.
+//! - [`init`]: the registry made on an empty workspace, or its missing columns added (with the
+//!   repair's code); its columns are listed once, in [`registry::columns`].
 //! - [`registry`]: the registry in Notion (`system-environments`, `system-databases`, `Clients`),
 //!   read; and what is never synced ([`registry::Protected`]).
 //! - [`sync`]: the sync, by its data flow: the shared pieces, one-way and two-way pairs (each a
@@ -91,6 +93,7 @@ pub mod error;
 #[cfg(feature = "fake")]
 pub mod fake;
 pub mod ids;
+pub mod init;
 pub mod link;
 pub mod model;
 pub mod rate;

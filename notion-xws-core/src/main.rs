@@ -1,5 +1,6 @@
 //! The `notion-xws` command (feature `cli`): [`notion_xws_core::cli`] on a tokio runtime of its
-//! own, with the library's logs on stderr (`RUST_LOG` chooses which; warnings by default) and
+//! own, with the library's logs on stderr (`--log-level` or `-v`, else `RUST_LOG`, chooses which;
+//! warnings by default; `--log-format json` writes them as JSON lines) and
 //! Ctrl-C stopping the run between two requests (exit status 130); `watch` handles SIGINT and
 //! SIGTERM itself, stopping between two writes.
 
@@ -14,12 +15,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(status) => return exit_code(status),
     };
-    tracing_subscriber::fmt()
+    let filter = match cli.log_filter() {
+        Some(directives) => EnvFilter::new(directives),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+    };
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
-        )
-        .init();
+        .with_env_filter(filter);
+    if cli.json_logs() {
+        logs.json().init();
+    } else {
+        logs.init();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

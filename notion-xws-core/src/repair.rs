@@ -4,8 +4,10 @@
 //! [`plan_repair`] is pure: from the registry and its [`AuditReport`] it lists the
 //! [`RepairAction`]s, in a stable order:
 //!
-//! 1. add the registry columns that are missing: `Database-Parent-Page-ID` (url) and the token
-//!    health columns `Token-Status` (select) and `Token-Checked` (date);
+//! 1. add the registry columns that are missing: `Database-Parent-Page-ID` (url), the token
+//!    health columns `Token-Status` (select) and `Token-Checked` (date), and `Data Source ID`
+//!    (url), as [`crate::registry::columns`] lists them ([`missing_columns`], [`add_columns`]:
+//!    `init` adds the other columns with the same code);
 //! 2. fill `Data Source ID` where all the row's sources agree on one data source and the cell is
 //!    empty or holds something else (a database ID);
 //! 3. fill `Database-Parent-Page-ID` from the one page titled exactly `database-parent-page`;
@@ -31,28 +33,15 @@ use serde_json::{Value, json};
 
 use crate::audit::{AuditReport, ParentPageStatus, Severity};
 use crate::client::NotionClient;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ids::{DataSourceId, PageId};
+use crate::model::PropertyConfig;
 use crate::model::params::{PropertyChange, UpdateDataSource};
-use crate::model::{PropertyConfig, PropertyConfigKind};
+use crate::registry::columns::registry_columns;
 use crate::registry::shape::{self, Table};
 use crate::registry::{Registry, RegistryTable};
 
-/// The options the repair gives `Token-Status`.
-pub const TOKEN_STATUS_OPTIONS: [&str; 5] =
-    ["valid", "invalid", "unreachable", "unreadable", "missing"];
-
-/// The type of a column the repair adds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColumnType {
-    /// `url`.
-    Url,
-    /// `select`, with the token statuses as options.
-    Select,
-    /// `date`.
-    Date,
-}
+pub use crate::registry::columns::{ColumnType, TOKEN_STATUS_OPTIONS};
 
 /// One change the repair makes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,17 +98,6 @@ impl RepairAction {
             Self::SetDataSourceId { .. } => "set_data_source_id",
             Self::SetParentPage { .. } => "set_parent_page",
             Self::SetTokenHealth { .. } => "set_token_health",
-        }
-    }
-}
-
-impl ColumnType {
-    /// The type's name in Notion's schema: `url`, `select` or `date`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Url => "url",
-            Self::Select => "select",
-            Self::Date => "date",
         }
     }
 }
@@ -290,31 +268,8 @@ pub fn plan_repair(registry: &Registry, report: &AuditReport, today: &str) -> Re
     let names = &registry.names;
     let envs = &registry.environments_table;
     let dbs = &registry.databases_table;
-    let mut actions = Vec::new();
-    let add = |table: &RegistryTable, column: &str, column_type| RepairAction::AddColumn {
-        table: table.title.clone(),
-        data_source: table.data_source,
-        column: column.to_owned(),
-        column_type,
-    };
-    for (column, column_type) in [
-        (&names.parent_page, ColumnType::Url),
-        (&names.token_status, ColumnType::Select),
-        (&names.token_checked, ColumnType::Date),
-    ] {
-        if envs.column(column).is_none() {
-            actions.push(add(envs, column, column_type));
-        }
-    }
+    let mut actions = missing_columns(envs, dbs, names, false);
     let writable = |table, column: &str| shape::writable(registry, table, column);
-    if dbs.column(&names.data_source_id).is_none() {
-        actions.push(RepairAction::AddColumn {
-            table: dbs.title.clone(),
-            data_source: dbs.data_source,
-            column: names.data_source_id.clone(),
-            column_type: ColumnType::Url,
-        });
-    }
     for database in &report.databases {
         if let Some(resolved) = database.resolved
             && !database.data_source_id_recorded
@@ -365,20 +320,39 @@ pub fn plan_repair(registry: &Registry, report: &AuditReport, today: &str) -> Re
     RepairPlan { actions, blocked }
 }
 
-/// The schema of a column the repair adds.
-fn column_config(column_type: ColumnType) -> Result<PropertyConfigKind> {
-    let json = match column_type {
-        ColumnType::Url => json!({"type": "url", "url": {}}),
-        ColumnType::Date => json!({"type": "date", "date": {}}),
-        ColumnType::Select => json!({"type": "select", "select": {"options":
-            TOKEN_STATUS_OPTIONS.iter().map(|name| json!({"name": name})).collect::<Vec<_>>()}}),
-    };
-    serde_json::from_value::<PropertyConfig>(json)
-        .map(|config| config.config)
-        .map_err(|e| Error::Decode {
-            what: "a column schema".into(),
-            message: e.to_string(),
+/// The columns of the registry ([`registry_columns`]) that `envs` (`system-environments`) and
+/// `dbs` (`system-databases`) lack, as changes that add them: every one (`init`), or only those the
+/// repair adds (`all` false). A table's title column, whatever its name, is never missing; the
+/// relation is missing when no column of `envs` relates to `dbs`. Pure.
+pub fn missing_columns(
+    envs: &RegistryTable,
+    dbs: &RegistryTable,
+    names: &crate::registry::PropertyNames,
+    all: bool,
+) -> Vec<RepairAction> {
+    registry_columns(names)
+        .into_iter()
+        .filter(|column| all || column.repair_adds)
+        .filter_map(|column| {
+            let table = match column.table {
+                Table::Environments => envs,
+                Table::Databases => dbs,
+                // The registry's columns are those of its two tables (`Clients` is read only).
+                Table::Clients => return None,
+            };
+            let present = match column.column_type {
+                ColumnType::Title => true,
+                ColumnType::Relation => !envs.relations_to(dbs.data_source).is_empty(),
+                _ => table.column(&column.name).is_some(),
+            };
+            (!present).then(|| RepairAction::AddColumn {
+                table: table.title.clone(),
+                data_source: table.data_source,
+                column: column.name,
+                column_type: column.column_type,
+            })
         })
+        .collect()
 }
 
 /// A cell value for a column of `config`'s type holding `text` (a URL column gets a URL).
@@ -387,6 +361,49 @@ fn text_value(config: Option<&PropertyConfig>, text: &str) -> Value {
         Some("url") => json!({"url": text}),
         _ => crate::model::params::rich_text_value(text),
     }
+}
+
+/// Adds the columns of the [`RepairAction::AddColumn`]s among `actions`, one request each, in
+/// order (the other actions are left alone); a relation goes to `databases` (the data source of
+/// `system-databases`). Each change's outcome, and the columns added with their types. A change
+/// that fails is reported and the others go on.
+pub async fn add_columns(
+    control: &NotionClient,
+    actions: &[RepairAction],
+    databases: DataSourceId,
+) -> (
+    Vec<RepairOutcome>,
+    BTreeMap<(DataSourceId, String), ColumnType>,
+) {
+    let mut outcomes = Vec::new();
+    let mut added = BTreeMap::new();
+    for action in actions {
+        if let RepairAction::AddColumn {
+            data_source,
+            column,
+            column_type,
+            ..
+        } = action
+        {
+            let result = async {
+                let change = PropertyChange::set(column_type.schema(Some(databases))?);
+                let update = UpdateDataSource {
+                    properties: Some(BTreeMap::from([(column.clone(), Some(change))])),
+                    ..UpdateDataSource::default()
+                };
+                control.update_data_source(*data_source, &update).await
+            }
+            .await;
+            if result.is_ok() {
+                added.insert((*data_source, column.clone()), *column_type);
+            }
+            outcomes.push(RepairOutcome {
+                action: action.clone(),
+                error: result.err().map(|e| e.to_string()),
+            });
+        }
+    }
+    (outcomes, added)
 }
 
 /// Applies `plan` with the control client: columns first, then rows, each row change once.
@@ -413,40 +430,14 @@ pub async fn apply_repair(
             .collect();
         return RepairReport { outcomes };
     }
-    let mut outcomes = Vec::with_capacity(plan.actions.len());
-    let mut added: BTreeMap<(DataSourceId, String), ColumnType> = BTreeMap::new();
-    for action in &plan.actions {
-        if let RepairAction::AddColumn {
-            data_source,
-            column,
-            column_type,
-            ..
-        } = action
-        {
-            let result = async {
-                let change = PropertyChange::set(column_config(*column_type)?);
-                let update = UpdateDataSource {
-                    properties: Some(BTreeMap::from([(column.clone(), Some(change))])),
-                    ..UpdateDataSource::default()
-                };
-                control.update_data_source(*data_source, &update).await
-            }
-            .await;
-            if result.is_ok() {
-                added.insert((*data_source, column.clone()), *column_type);
-            }
-            outcomes.push(RepairOutcome {
-                action: action.clone(),
-                error: result.err().map(|e| e.to_string()),
-            });
-        }
-    }
+    let databases = registry.databases_table.data_source;
+    let (mut outcomes, added) = add_columns(control, &plan.actions, databases).await;
     // The type of a column, as the registry has it or as the repair just added it.
     let column_of = |table: &RegistryTable, column: &str| -> Option<PropertyConfig> {
         table.column(column).cloned().or_else(|| {
             added
                 .get(&(table.data_source, column.to_owned()))
-                .and_then(|t| column_config(*t).ok())
+                .and_then(|t| t.schema(Some(databases)).ok())
                 .map(PropertyConfig::new)
         })
     };

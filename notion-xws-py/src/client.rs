@@ -14,6 +14,7 @@ use notion_xws_core::audit::audit;
 use notion_xws_core::audit::notion::write_report_page;
 use notion_xws_core::client::NotionClient;
 use notion_xws_core::client::connect::{Endpoint, connect};
+use notion_xws_core::init::init;
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::find_data_source;
 use notion_xws_core::registry::{Registry, RegistryConfig};
@@ -26,7 +27,7 @@ use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::errors::PyXwsError;
+use crate::errors::{PyOptionError, PyXwsError};
 use crate::fake::PyFakeNotion;
 use crate::report::{PyAuditReport, PyRepairPlan, PyRepairReport, PyRunReport, to_python};
 use crate::runtime;
@@ -51,20 +52,21 @@ fn progress_callback(callable: Py<PyAny>) -> ProgressFn {
     })
 }
 
-/// `value` seconds as a duration; a negative or non-finite number is a `ConfigError` naming
-/// `what`.
+/// `value` seconds as a duration; a negative or non-finite number is an `InvalidOptionError`
+/// naming `what`.
 fn seconds(value: f64, what: &str) -> PyResult<std::time::Duration> {
     std::time::Duration::try_from_secs_f64(value).map_err(|_| {
-        PyXwsError(Error::Config(format!(
+        PyOptionError(Error::Config(format!(
             "{what} must be a number of seconds, 0 or more"
         )))
         .into()
     })
 }
 
-/// The webhook of `notify=`, checked before the run (a URL it cannot take is a `ConfigError`).
+/// The webhook of `notify=`, checked before the run (a URL it cannot take is an
+/// `InvalidOptionError`).
 fn notifier(url: Option<&str>) -> PyResult<Option<Notifier>> {
-    Ok(url.map(Notifier::new).transpose().map_err(PyXwsError)?)
+    Ok(url.map(Notifier::new).transpose().map_err(PyOptionError)?)
 }
 
 /// The keyword arguments `sync` and `watch` share, turned into the core's options in one place.
@@ -79,8 +81,8 @@ struct SyncArgs<'a> {
 }
 
 impl SyncArgs<'_> {
-    /// The sync's options, writing (`execute`) or not; words and numbers it cannot take are a
-    /// `ConfigError`.
+    /// The sync's options, writing (`execute`) or not; words and numbers it cannot take are an
+    /// `InvalidOptionError` (a `ValueError`).
     fn options(self, execute: bool) -> PyResult<SyncOptions> {
         let mut options = SyncOptions::from_args(
             execute,
@@ -89,7 +91,7 @@ impl SyncArgs<'_> {
             self.conflict_policy,
             self.people_fallback,
         )
-        .map_err(PyXwsError)?;
+        .map_err(PyOptionError)?;
         options.lease.wait = self.wait.map(|w| seconds(w, "wait")).transpose()?;
         options.recreate = self.recreate;
         options.plan.prune = self.prune;
@@ -129,9 +131,9 @@ impl PyClient {
         requests_per_minute: u32,
         burst: u32,
         fake: Option<PyRef<'_, PyFakeNotion>>,
-    ) -> Result<Self, PyXwsError> {
-        let token = NotionToken::new(token).map_err(Error::from)?;
-        let budget = RateBudget::checked(requests_per_minute, burst)?;
+    ) -> PyResult<Self> {
+        let token = NotionToken::new(token).map_err(|e| PyXwsError(e.into()))?;
+        let budget = RateBudget::checked(requests_per_minute, burst).map_err(PyOptionError)?;
         let (endpoint, label) = match &fake {
             Some(fake) => (
                 Endpoint::InMemory(Arc::new(fake.inner().clone())),
@@ -142,7 +144,7 @@ impl PyClient {
                 base_url.trim().to_owned(),
             ),
         };
-        let client = connect(endpoint, token, api_version, budget)?;
+        let client = connect(endpoint, token, api_version, budget).map_err(PyOptionError)?;
         Ok(Self {
             client,
             target: label,
@@ -192,6 +194,26 @@ impl PyClient {
         let registry =
             runtime::run(py, || Registry::read(&self.client, &config))?.map_err(PyXwsError)?;
         crate::report::to_python(py, &registry)
+    }
+
+    /// Creates the registry (`system-environments` and `system-databases`, with every column
+    /// and the relation between them) under the page `parent` (a link or ID), or adds the
+    /// columns an existing registry lacks (the repair's code); a second run writes nothing. A
+    /// dict: `created`, `found`, `columns` (each added column's `action` and `error`), `writes`,
+    /// `failed`.
+    #[pyo3(signature = (parent, environments = None, databases = None))]
+    fn init<'py>(
+        &self,
+        py: Python<'py>,
+        parent: String,
+        environments: Option<String>,
+        databases: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let config = RegistryConfig::new(environments, databases);
+        let report =
+            runtime::run(py, || init(&self.client, &config, &parent))?.map_err(PyXwsError)?;
+        py.import("json")?
+            .call_method1("loads", (report.to_json(),))
     }
 
     /// Audits the registry and plans its repair; writes nothing.
@@ -408,7 +430,7 @@ impl PyClient {
             prune,
         }
         .options(true)?;
-        let every = WatchOptions::new(seconds(every, "every")?, cycles).map_err(PyXwsError)?;
+        let every = WatchOptions::new(seconds(every, "every")?, cycles).map_err(PyOptionError)?;
         let client = &self.client;
         let stop = options.stop.clone();
         let heard = move |cycle: &Cycle| {
@@ -471,21 +493,9 @@ impl PyClient {
     }
 
     /// Who the token is: a dict with `id`, `name`, `workspace_id` and `workspace_name`.
-    fn me<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let user = runtime::run(py, || self.client.me())?.map_err(PyXwsError)?;
-        let bot = user.bot();
-        let dict = PyDict::new(py);
-        dict.set_item("id", user.id.to_string())?;
-        dict.set_item("name", user.name.clone().flatten())?;
-        dict.set_item(
-            "workspace_id",
-            bot.and_then(|b| b.workspace_id).map(|id| id.to_string()),
-        )?;
-        dict.set_item(
-            "workspace_name",
-            bot.and_then(|b| b.workspace_name.clone().flatten()),
-        )?;
-        Ok(dict)
+    fn me<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let identity = runtime::run(py, || self.client.identity())?.map_err(PyXwsError)?;
+        to_python(py, &identity)
     }
 
     /// The API version spoken.

@@ -22,7 +22,23 @@ impl From<Error> for PyXwsError {
 
 impl From<PyXwsError> for PyErr {
     fn from(error: PyXwsError) -> Self {
-        Python::attach(|py| to_pyerr(py, &error.0))
+        Python::attach(|py| to_pyerr(py, &error.0, class_name(&error.0)))
+    }
+}
+
+/// A core error about the value of a keyword argument (a policy outside its list, a negative
+/// number of seconds, a budget of 0): a configuration error becomes `InvalidOptionError`, a
+/// `ConfigError` that is also a `ValueError`; other errors map as [`PyXwsError`] does.
+#[derive(Debug)]
+pub(crate) struct PyOptionError(pub(crate) Error);
+
+impl From<PyOptionError> for PyErr {
+    fn from(error: PyOptionError) -> Self {
+        let class = match &error.0 {
+            Error::Config(_) => "InvalidOptionError",
+            other => class_name(other),
+        };
+        Python::attach(|py| to_pyerr(py, &error.0, class))
     }
 }
 
@@ -52,16 +68,16 @@ fn class_name(error: &Error) -> &'static str {
     }
 }
 
-fn to_pyerr(py: Python<'_>, error: &Error) -> PyErr {
-    build(py, error).unwrap_or_else(|failure| {
+fn to_pyerr(py: Python<'_>, error: &Error, class: &str) -> PyErr {
+    build(py, error, class).unwrap_or_else(|failure| {
         PyRuntimeError::new_err(format!("{error} (and mapping it failed: {failure})"))
     })
 }
 
-fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
+fn build(py: Python<'_>, error: &Error, class: &str) -> PyResult<PyErr> {
     let class = py
         .import("notion_xws.errors")?
-        .getattr(class_name(error))?
+        .getattr(class)?
         .cast_into::<PyType>()?;
     let kwargs = PyDict::new(py);
     if let Some(api) = error.api() {
@@ -85,7 +101,9 @@ fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
         Error::Transport { kind, .. } => {
             kwargs.set_item(
                 "kind",
-                serde_json::to_value(kind).ok().map(|v| v.to_string()),
+                serde_json::to_value(kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned)),
             )?;
         }
         _ => {}

@@ -1,4 +1,6 @@
-//! Logs to Python: the core's `tracing` events, forwarded to `logging.getLogger("notion_xws")`.
+//! Logs to Python: the core's `tracing` events, forwarded to one logger per module of the core
+//! under `notion_xws` (`notion_xws.sync`, `notion_xws.transport`, `notion_xws.client`, …; this
+//! crate's own to `notion_xws`), so that a program can choose per module what it hears.
 //!
 //! [`install`] sets, once per process, a global `tracing` subscriber made of one layer that
 //! turns each event of the library's crates (`notion_xws_core`, and this one) into a Python log
@@ -18,8 +20,20 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt as _};
 
-/// The Python logger the records go to.
+/// The Python logger the records go to, and the parent of each module's.
 pub(crate) const LOGGER: &str = "notion_xws";
+
+/// The logger of an event's target: `notion_xws_core::sync::run` goes to `notion_xws.sync`,
+/// anything else (this crate's events, the core's root) to `notion_xws`.
+fn logger_name(target: &str) -> String {
+    match target.strip_prefix("notion_xws_core::") {
+        Some(path) => {
+            let module = path.split("::").next().unwrap_or(path);
+            format!("{LOGGER}.{module}")
+        }
+        None => LOGGER.to_owned(),
+    }
+}
 
 /// Installs the forwarding subscriber (once; later calls and a subscriber already set are fine).
 pub(crate) fn install() {
@@ -80,7 +94,9 @@ impl<S: Subscriber> Layer<S> for PythonLogging {
         let level = python_level(*metadata.level());
         // No Python (the interpreter is finalizing): the record is dropped.
         let _ = Python::try_attach(|py| {
-            let logger = py.import("logging")?.call_method1("getLogger", (LOGGER,))?;
+            let logger = py
+                .import("logging")?
+                .call_method1("getLogger", (logger_name(metadata.target()),))?;
             if !logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {
                 return Ok(());
             }

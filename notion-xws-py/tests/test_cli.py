@@ -75,3 +75,21 @@ def test_an_argument_that_is_not_utf8_is_a_usage_error(run_cli):
     done = run_cli("parse-link", b"\xff\xfe")
     assert done.returncode == 2, done.stderr
     assert "UTF-8" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_script_shows_the_logs_v_asks_for(run_cli):
+    from notion_xws.testing import FakeNotion
+
+    with FakeNotion() as fake:
+        workspace = fake.add_workspace("Seren Media")
+        env = {"NOTION_TOKEN": workspace.token, "NOTION_BASE_URL": fake.serve()}
+        fake.fail_next("/v1/users/me", "internal_server_error")
+        quiet = run_cli("--log-level", "error", "me", env=env)
+        fake.fail_next("/v1/users/me", "internal_server_error")
+        loud = run_cli("-vv", "me", env=env)
+    assert quiet.returncode == 0 and "trying again" not in quiet.stderr
+    assert loud.returncode == 0, loud.stderr
+    assert "WARNING notion_xws.transport: GET /v1/users/me: Notion answered 500; trying again in" in loud.stderr
+    assert "DEBUG notion_xws.transport: notion request" in loud.stderr
+    assert workspace.token not in loud.stderr + loud.stdout
+    assert "in the workspace Seren Media" in loud.stdout

@@ -158,8 +158,10 @@ def test_client_arguments():
     assert Client("ntn_x", api_version="2025-09-03").api_version == "2025-09-03"
     with pytest.raises(notion_xws.ConfigError):
         Client("ntn_x", api_version="2022-06-28")
-    with pytest.raises(notion_xws.ConfigError):
+    with pytest.raises(notion_xws.InvalidOptionError, match="at least 1 request a minute"):
         Client("ntn_x", requests_per_minute=0)
+    with pytest.raises(ValueError):
+        Client("ntn_x", api_version="2022-06-28")
     with pytest.raises(notion_xws.InvalidTokenError):
         Client("  ")
 
@@ -237,8 +239,10 @@ def test_the_client_retries_what_the_fake_refuses_and_logs_it(caplog):
     caplog.set_level(logging.DEBUG, logger="notion_xws")
     report = Client(info["control_token"], fake=fake).audit()
     assert report.summary.databases == 100
-    retries = [r for r in caplog.records if r.name == "notion_xws" and "retrying" in r.getMessage()]
+    retries = [r for r in caplog.records if "trying again in" in r.getMessage()]
     assert retries, "no retry was logged"
+    # One logger per module of the core, under notion_xws.
+    assert {r.name for r in retries} == {"notion_xws.transport"}
     assert retries[0].levelno == logging.WARNING
     assert retries[0].notion_xws_target.startswith("notion_xws_core")
     for record in caplog.records:
@@ -252,7 +256,7 @@ def test_http_requests_are_logged_at_debug_without_the_token(caplog):
                         burst=100)
         caplog.set_level(logging.DEBUG, logger="notion_xws")
         assert client.me()["workspace_name"] == "Seren Media"
-    messages = [r.getMessage() for r in caplog.records if r.name == "notion_xws"]
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("notion_xws")]
     assert any("notion request" in m and "/v1/users/me" in m for m in messages), messages
     assert not any(info["control_token"] in m or "ntn_" in m for m in messages)
 
@@ -263,7 +267,7 @@ def test_nothing_is_logged_below_the_logger_level(caplog):
     caplog.set_level(logging.WARNING, logger="notion_xws")
     Client(info["control_token"], base_url=fake.serve(), requests_per_minute=60_000).me()
     fake.stop()
-    assert not [r for r in caplog.records if r.name == "notion_xws"]
+    assert not [r for r in caplog.records if r.name.startswith("notion_xws")]
 
 
 def test_the_audit_report_goes_to_notion_and_replaces_the_previous_one(world):
@@ -284,3 +288,33 @@ def test_the_audit_report_goes_to_notion_and_replaces_the_previous_one(world):
     # The first report page, and only it, moved to the trash.
     assert [r["path"].replace("-", "")[-32:] for r in trashed] == [first_id]
     assert second.summary.findings == first.summary.findings
+
+
+def test_init_makes_the_registry_on_an_empty_workspace_and_a_second_run_writes_nothing():
+    fake = FakeNotion()
+    workspace = fake.add_workspace("Seren Media")
+    client = Client(workspace.token, fake=fake)
+    with pytest.raises(notion_xws.RegistryError):
+        client.audit()
+    report = client.init(parent=workspace.root_page_id)
+    assert [t["title"] for t in report["created"]] == ["system-databases", "system-environments"]
+    assert (report["writes"], report["failed"], report["columns"]) == (2, 0, [])
+    registry = client.registry()
+    assert registry["environments"] == [] and registry["databases"] == []
+    assert not client.audit().has_blocking_findings
+    again = client.init(parent=workspace.root_page_id)
+    assert (again["writes"], again["created"]) == (0, [])
+    assert [t["title"] for t in again["found"]] == ["system-databases", "system-environments"]
+
+
+def test_a_transport_error_kind_is_a_plain_string():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Nothing listens on the port: the connection is refused.
+    client = Client("ntn_a_fake_token_for_a_test", base_url=f"http://127.0.0.1:{port}")
+    with pytest.raises(notion_xws.TransportError) as caught:
+        client.me()
+    assert caught.value.kind == "connect"

@@ -16,8 +16,14 @@ def test_every_exception_is_a_notion_xws_error_and_exported():
 
 
 def test_input_errors_are_value_errors():
-    for cls in (errors.InvalidIdError, errors.InvalidLinkError, errors.InvalidTokenError):
+    for cls in (
+        errors.InvalidIdError,
+        errors.InvalidLinkError,
+        errors.InvalidTokenError,
+        errors.InvalidOptionError,
+    ):
         assert issubclass(cls, ValueError)
+    assert issubclass(errors.InvalidOptionError, errors.ConfigError)
 
 
 def test_api_attributes():

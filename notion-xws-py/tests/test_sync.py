@@ -142,8 +142,12 @@ def test_the_registry_as_read(demo):
 
 def test_a_conflict_policy_that_does_not_exist_is_a_configuration_error(demo):
     _, _, client = demo
-    with pytest.raises(notion_xws.ConfigError, match="conflict policy"):
-        client.plan(conflict_policy="whoever-shouts")
+    with pytest.raises(notion_xws.InvalidOptionError, match="conflict policy") as caught:
+        client.plan(conflict_policy="whoever-shouts")  # type: ignore[arg-type]
+    # A ValueError too, and still a ConfigError.
+    assert isinstance(caught.value, ValueError) and isinstance(caught.value, notion_xws.ConfigError)
+    with pytest.raises(ValueError, match="wait"):
+        client.sync(wait=-1)
     report = client.plan(conflict_policy="environment-wins")
     assert pair(report, "Shared Roadmap")["created"] == 6
 

@@ -37,6 +37,28 @@ pub struct Cli {
     /// Requests per minute for each token (Notion allows 180 on most plans).
     #[arg(long, global = true, default_value_t = 180, value_name = "N")]
     pub requests_per_minute: u32,
+    /// More log lines on stderr: -v says each retry and wait and more (info), -vv each request
+    /// (debug), -vvv everything (trace). Without it: warnings and errors only.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The least level of the log lines on stderr; takes precedence over -v and RUST_LOG.
+    #[arg(
+        long,
+        global = true,
+        value_name = "LEVEL",
+        value_parser = ["error", "warn", "info", "debug", "trace"]
+    )]
+    pub log_level: Option<String>,
+    /// How log lines on stderr (and `watch`'s line per cycle on stdout) are written: text, or
+    /// json (one JSON object per line).
+    #[arg(
+        long,
+        global = true,
+        default_value = "text",
+        value_name = "FORMAT",
+        value_parser = ["text", "json"]
+    )]
+    pub log_format: String,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -47,6 +69,18 @@ pub struct Cli {
 #[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
+    /// Creates the registry (`system-environments` and `system-databases`, with every column
+    /// and the relation between them) under a page, or adds the columns an existing registry
+    /// lacks; a second run writes nothing.
+    Init {
+        /// The page (its link or ID) to create the tables under; the control integration must
+        /// be able to edit it.
+        #[arg(long, value_name = "PAGE")]
+        parent: String,
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Audits the registry (read only) and prints the report (Markdown, or JSON).
     Audit {
         /// Print only the JSON report on stdout.
@@ -91,7 +125,8 @@ pub enum Command {
     },
     /// Runs `sync --execute` in a loop, unattended: a cycle, then a wait of --every (longer
     /// after a failing cycle), until SIGINT or SIGTERM, which stop it between two writes (its
-    /// leases released). It takes the options of `sync`.
+    /// leases released). It takes the options of `sync`. Each cycle is a line on stdout: text,
+    /// or one JSON object with --log-format json (or --json).
     Watch {
         /// The wait between the end of a cycle and the start of the next (`5m`, `90s`, `1h`).
         /// After a failing cycle it doubles, up to six times this and at most an hour.
@@ -100,15 +135,6 @@ pub enum Command {
         /// Stop after N cycles (by default: run until stopped).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
         cycles: Option<u64>,
-        /// How each cycle is reported on stdout: text (one line) or json (one JSON object per
-        /// line); --json is the same as --log-format json.
-        #[arg(
-            long,
-            default_value = "text",
-            value_name = "FORMAT",
-            value_parser = ["text", "json"]
-        )]
-        log_format: String,
         /// What to sync, and how.
         #[command(flatten)]
         sync: SyncArgs,
@@ -121,6 +147,44 @@ pub enum Command {
         /// The links to read.
         #[arg(required = true)]
         links: Vec<String>,
+        /// Print a JSON array on stdout: for each link its `input` and its parts (`id`,
+        /// `view_id`, `peek_id`, `block_id`), or an `error`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Says who the control token is: its bot, and the workspace it belongs to. The way to
+    /// check a token.
+    Me {
+        /// Print only the JSON on stdout: `id`, `name`, `workspace_id`, `workspace_name`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copies one database (read with the control token) into a page of another workspace,
+    /// once, with no registry: a dry run unless --execute. Run again, it brings the copy up to
+    /// date instead of making another.
+    Transfer {
+        /// The database to copy: a link or ID of a database or of a data source.
+        source: String,
+        /// The page of the other workspace to create the copy under (a link or ID).
+        #[arg(long, value_name = "PAGE")]
+        target_parent: String,
+        /// The environment variable that holds the other workspace's token (never the token
+        /// itself).
+        #[arg(long, value_name = "NAME")]
+        target_token_env: String,
+        /// Write (without it: a dry run, nothing is written).
+        #[arg(long)]
+        execute: bool,
+        /// Print only the JSON report on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints the shell completion script of the command for bash, zsh or fish (say,
+    /// `notion-xws completions bash > ~/.local/share/bash-completion/completions/notion-xws`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 
@@ -129,8 +193,8 @@ pub enum Command {
 #[allow(rustdoc::invalid_html_tags)]
 #[derive(Debug, Clone, clap::Args)]
 pub struct SyncArgs {
-    /// Only the environment, or the `Clients` row, of this name.
-    #[arg(long, value_name = "NAME")]
+    /// Only the environment, or the `Clients` row, of this name (alias --only, Python's name).
+    #[arg(long, visible_alias = "only", value_name = "NAME")]
     pub client: Option<String>,
     /// Trash past the max-delete guard (more than half of a target's rows).
     #[arg(long)]
@@ -148,9 +212,11 @@ pub struct SyncArgs {
     #[arg(long)]
     pub prune_columns: bool,
     /// How two-way pairs settle different changes to one property on both sides: report
-    /// (overwrite nothing), control-wins, environment-wins or newer-wins.
+    /// (overwrite nothing), control-wins, environment-wins or newer-wins (alias
+    /// --conflict-policy, Python's name).
     #[arg(
         long,
+        visible_alias = "conflict-policy",
         default_value = "report",
         value_name = "POLICY",
         value_parser = ["report", "control-wins", "environment-wins", "newer-wins"]
@@ -224,6 +290,34 @@ impl SyncArgs {
 }
 
 impl Cli {
+    /// The log filter the options ask for (`--log-level`, else `-v`), or `None` when they ask
+    /// for none (then `RUST_LOG`, else warnings). A level under `warn` applies to this crate;
+    /// the libraries under it stay at `warn` up to -vvv.
+    pub fn log_filter(&self) -> Option<String> {
+        let level = self.log_level_asked()?;
+        Some(match level {
+            "info" | "debug" => format!("warn,notion_xws_core={level}"),
+            other => other.to_owned(),
+        })
+    }
+
+    /// The least log level the options ask for: `--log-level`, else `info`, `debug` or `trace`
+    /// for `-v`, `-vv` or `-vvv`; `None` without either.
+    pub fn log_level_asked(&self) -> Option<&str> {
+        match (&self.log_level, self.verbose) {
+            (Some(level), _) => Some(level.as_str()),
+            (None, 0) => None,
+            (None, 1) => Some("info"),
+            (None, 2) => Some("debug"),
+            (None, _) => Some("trace"),
+        }
+    }
+
+    /// Whether log lines are JSON (`--log-format json`).
+    pub fn json_logs(&self) -> bool {
+        self.log_format == "json"
+    }
+
     /// Whether the command handles SIGINT and SIGTERM itself (`watch`: it stops between two
     /// writes); for the others, the caller stops the run when a signal comes.
     pub fn handles_signals(&self) -> bool {

@@ -13,6 +13,7 @@ use crate::client::connect::{Endpoint, connect};
 use crate::client::{NotionClient, NotionVersion};
 use crate::demo::run_demo;
 use crate::error::{Error, Result};
+use crate::init::init;
 use crate::link::NotionLink;
 use crate::rate::RateBudget;
 use crate::registry::RegistryConfig;
@@ -26,7 +27,46 @@ use crate::sync::{SyncOptions, sync};
 pub(super) async fn run(cli: &Cli) -> Result<i32> {
     let config = RegistryConfig::new(cli.environments.clone(), cli.databases.clone());
     match &cli.command {
-        Command::ParseLink { links } => Ok(parse_links(links)),
+        Command::ParseLink { links, json } => Ok(parse_links(links, *json)),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "notion-xws", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Me { json } => {
+            let me = control_client(cli)?.identity().await?;
+            if *json {
+                out!("{}", serde_json::to_string_pretty(&me).unwrap_or_default());
+            } else {
+                out!(
+                    "{} ({}) in the workspace {} ({})",
+                    me.name.as_deref().unwrap_or("(unnamed bot)"),
+                    me.id,
+                    me.workspace_name.as_deref().unwrap_or("(unnamed)"),
+                    me.workspace_id.as_deref().unwrap_or("unknown")
+                );
+            }
+            Ok(0)
+        }
+        Command::Transfer {
+            source,
+            target_parent,
+            target_token_env,
+            execute,
+            json,
+        } => {
+            let client = control_client(cli)?;
+            let target = client.for_token(NotionToken::from_env(target_token_env)?);
+            let parent = crate::ids::PageId::from(NotionLink::parse(target_parent)?.id);
+            let options = SyncOptions::from_args(*execute, None, false, "report", "leave")?;
+            let progress = (!json && *execute).then(progress_bars);
+            let source = crate::registry::find_data_source(&client, source).await?;
+            let report =
+                crate::sync::transfer(&client, source.id, &target, parent, &options, progress)
+                    .await?;
+            print_run(&report, *json);
+            Ok(report.exit_status())
+        }
         Command::Demo => {
             let report = run_demo().await?;
             print_text(&report.to_markdown());
@@ -53,11 +93,10 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
         Command::Watch {
             every,
             cycles,
-            log_format,
             sync,
         } => {
             let watch = WatchOptions::new(*every, *cycles)?;
-            let json = sync.json || log_format == "json";
+            let json = sync.json || cli.json_logs();
             let notifier = notifier(sync.notify.as_deref())?;
             let options = sync.options(true)?;
             run_watch(
@@ -69,6 +108,15 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
                 notifier,
             )
             .await
+        }
+        Command::Init { parent, json } => {
+            let report = init(&control_client(cli)?, &config, parent).await?;
+            if *json {
+                out!("{}", report.to_json());
+            } else {
+                print_text(&report.to_string());
+            }
+            Ok(i32::from(report.failed() > 0))
         }
         Command::Repair {
             execute,
@@ -248,17 +296,37 @@ async fn run_repair(
     Ok(i32::from(applied.is_some_and(|r| r.failed() > 0)))
 }
 
-/// `parse-link`: what each link names; 1 when one is not a link.
-fn parse_links(links: &[String]) -> i32 {
+/// `parse-link`: what each link names (or, with `json`, a JSON array of them); 1 when one is not
+/// a link.
+fn parse_links(links: &[String], json: bool) -> i32 {
     let mut status = 0;
+    let mut parsed = Vec::with_capacity(links.len());
     for text in links {
+        let shown = crate::secret::mask_secrets(text);
         match NotionLink::parse(text) {
+            Ok(link) if json => {
+                let mut value = serde_json::to_value(link).unwrap_or_default();
+                if let serde_json::Value::Object(map) = &mut value {
+                    map.insert("input".into(), shown.into());
+                }
+                parsed.push(value);
+            }
             Ok(link) => print_link(text, &link),
             Err(error) => {
-                err!("{}: {error}", crate::secret::mask_secrets(text));
+                if json {
+                    parsed.push(serde_json::json!({"input": shown, "error": error.to_string()}));
+                } else {
+                    err!("{shown}: {error}");
+                }
                 status = 1;
             }
         }
+    }
+    if json {
+        out!(
+            "{}",
+            serde_json::to_string_pretty(&parsed).unwrap_or_default()
+        );
     }
     status
 }

@@ -29,6 +29,7 @@ use crate::transport::{ApiRequest, ApiResponse, DynTransport, Method};
 
 pub mod connect;
 mod operations;
+pub use operations::Identity;
 pub mod pagination;
 pub mod writes;
 

@@ -26,10 +26,35 @@ fn body<T: Serialize>(what: &str, value: &T) -> Result<serde_json::Value> {
     })
 }
 
+/// Who a token is, as `notion-xws me` and Python's `Client.me()` say it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// The bot's user ID.
+    pub id: String,
+    /// The bot's name.
+    pub name: Option<String>,
+    /// The workspace of the token.
+    pub workspace_id: Option<String>,
+    /// That workspace's name.
+    pub workspace_name: Option<String>,
+}
+
 impl NotionClient {
     /// `GET /v1/users/me`: the token's bot, with its workspace. The way to check a token.
     pub async fn me(&self) -> Result<User> {
         self.send(self.request(Method::Get, "/v1/users/me")).await
+    }
+
+    /// Who the token is ([`me`](Self::me), in short).
+    pub async fn identity(&self) -> Result<Identity> {
+        let user = self.me().await?;
+        let bot = user.bot();
+        Ok(Identity {
+            id: user.id.to_string(),
+            name: user.name.clone().flatten(),
+            workspace_id: bot.and_then(|b| b.workspace_id).map(|id| id.to_string()),
+            workspace_name: bot.and_then(|b| b.workspace_name.clone().flatten()),
+        })
     }
 
     /// `GET /v1/users`: every user of the workspace (emails only with the capability to read

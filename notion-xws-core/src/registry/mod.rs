@@ -10,6 +10,7 @@
 //! make sense is kept as it is, for the audit to report; reading never writes.
 
 pub mod cells;
+pub mod columns;
 pub mod protected;
 pub mod shape;
 
@@ -643,7 +644,7 @@ async fn related_pages(
 
 /// Finds a registry table: by the ID or link given, else by exact title among the data sources
 /// shared with the control integration.
-async fn locate(
+pub(crate) async fn locate(
     control: &NotionClient,
     given: Option<&str>,
     title: &str,

@@ -10,14 +10,26 @@ use super::{PropertyNames, Registry, RegistryTable};
 use crate::model::PropertyConfig;
 
 /// Which registry table a column belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Table {
     /// `system-environments`.
     Environments,
     /// `system-databases`.
     Databases,
-    /// `Clients`.
+    /// `Clients` (optional: read when it exists).
     Clients,
+}
+
+impl Table {
+    /// The table's exact title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Environments => super::ENVIRONMENTS_TITLE,
+            Self::Databases => super::DATABASES_TITLE,
+            Self::Clients => super::CLIENTS_TITLE,
+        }
+    }
 }
 
 /// One column the tool reads.

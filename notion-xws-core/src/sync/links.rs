@@ -622,25 +622,7 @@ pub(crate) async fn create_table(
     settle: std::time::Duration,
 ) -> Result<DataSourceId> {
     let page = registry.page(control, title).await?;
-    let properties = serde_json::from_value(properties).map_err(|e| Error::Decode {
-        what: format!("the schema of {title}"),
-        message: e.to_string(),
-    })?;
-    let mut body = CreateDatabase::new(Parent::page(page));
-    body.title = Some(vec![RichText::text(title)]);
-    body.initial_data_source = Some(InitialDataSource {
-        properties,
-        ..InitialDataSource::default()
-    });
-    let database = control.create_database(&body).await?;
-    let made = database
-        .data_source_ids()
-        .first()
-        .copied()
-        .ok_or_else(|| Error::Decode {
-            what: format!("the new database {title}"),
-            message: "it has no data source".into(),
-        })?;
+    let (database, made) = create_database_under(control, page, title, properties).await?;
     tokio::time::sleep(settle).await;
     let mut listed: Vec<(String, DataSourceId)> = control
         .search_data_sources(title)
@@ -664,6 +646,36 @@ pub(crate) async fn create_table(
         control.update_database(database.id, &trash).await?;
     }
     Ok(kept)
+}
+
+/// Creates a database titled `title` with the columns `properties` under `page`: the database
+/// and its data source (also how `init` creates the registry's tables).
+pub(crate) async fn create_database_under(
+    control: &NotionClient,
+    page: crate::ids::PageId,
+    title: &str,
+    properties: Value,
+) -> Result<(crate::model::Database, DataSourceId)> {
+    let properties = serde_json::from_value(properties).map_err(|e| Error::Decode {
+        what: format!("the schema of {title}"),
+        message: e.to_string(),
+    })?;
+    let mut body = CreateDatabase::new(Parent::page(page));
+    body.title = Some(vec![RichText::text(title)]);
+    body.initial_data_source = Some(InitialDataSource {
+        properties,
+        ..InitialDataSource::default()
+    });
+    let database = control.create_database(&body).await?;
+    let made = database
+        .data_source_ids()
+        .first()
+        .copied()
+        .ok_or_else(|| Error::Decode {
+            what: format!("the new database {title}"),
+            message: "it has no data source".into(),
+        })?;
+    Ok((database, made))
 }
 
 /// The description that marks a target database as the one of a pair.

@@ -164,7 +164,15 @@ impl<T: Transport> Transport for RateLimitedTransport<T> {
         if let Ok(response) = &outcome
             && matches!(response.status, 429 | 529)
         {
-            let until = Instant::now() + response.retry_after.unwrap_or(DEFAULT_PAUSE);
+            let pause = response.retry_after.unwrap_or(DEFAULT_PAUSE);
+            let until = Instant::now() + pause;
+            tracing::info!(
+                "Notion asked to slow down ({}): this token's requests wait {}",
+                response.status,
+                humantime::format_duration(std::time::Duration::from_millis(
+                    pause.as_millis() as u64
+                ))
+            );
             let reason = response
                 .body
                 .pointer("/additional_data/rate_limit_reason")

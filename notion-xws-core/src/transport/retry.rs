@@ -216,12 +216,16 @@ impl<T: Transport> Transport for RetryingTransport<T> {
                 Some(after) => after + self.backoff(0) / 10,
                 None => self.backoff(attempt - 1),
             };
+            let why = match &outcome {
+                Ok(response) => format!("Notion answered {}", response.status),
+                Err(error) => error.to_string(),
+            };
+            let wait = std::time::Duration::from_millis(delay.as_millis() as u64);
             tracing::warn!(
-                operation = %request.operation(),
-                status = outcome.as_ref().map(|r| r.status).ok(),
-                attempt,
-                delay_ms = delay.as_millis() as u64,
-                "retrying"
+                "{}: {why}; trying again in {} (attempt {} of at most {cap})",
+                request.operation(),
+                humantime::format_duration(wait),
+                attempt + 1
             );
             tokio::time::sleep(delay).await;
             attempt += 1;

@@ -7,7 +7,7 @@ use notion_xws_core::demo::{DemoWorld, run_demo};
 use notion_xws_core::fake::FakeNotion;
 
 /// Runs the binary with `args` and exactly the environment variables `env` (besides `PATH`).
-async fn notion_xws(args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) async fn notion_xws(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_notion-xws"));
     command
         .args(args)
@@ -22,7 +22,7 @@ async fn notion_xws(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().await.expect("the binary runs")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -7,6 +7,8 @@ mod alerts;
 mod audit;
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_command;
 #[cfg(feature = "fake")]
 mod client_fake;
 #[cfg(feature = "http")]
@@ -44,6 +46,8 @@ mod files;
 mod fixtures;
 #[cfg(feature = "fake")]
 mod incremental;
+#[cfg(feature = "cli")]
+mod init;
 #[cfg(feature = "fake")]
 mod leases;
 #[cfg(all(feature = "fake", feature = "cli", feature = "http"))]

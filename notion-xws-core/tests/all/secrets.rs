@@ -109,7 +109,9 @@ async fn a_canary_token_never_shows() {
     outputs.push(String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned());
 
     assert!(
-        outputs.last().is_some_and(|logs| logs.contains("retrying")),
+        outputs
+            .last()
+            .is_some_and(|logs| logs.contains("trying again in")),
         "the logs were captured"
     );
     for output in &outputs {

@@ -11,10 +11,14 @@ native module ``notion_xws._native`` provides, and the exceptions of :mod:`notio
     plan = client.plan_repair()              # writes nothing
     done = client.repair(execute=True)       # applies the plan; done.applied, done.failed
 
-Logs go to :mod:`logging` under the logger ``notion_xws`` (never with a token).
+``AsyncClient`` (:mod:`notion_xws.aio`) has the same methods as coroutines, which do not block
+the event loop. The options with a fixed set of values and the dicts of the results are typed in
+:mod:`notion_xws.types` (``Literal`` and ``TypedDict``). Logs go to :mod:`logging`, one logger
+per module of the core under ``notion_xws`` (``notion_xws.transport``, ``notion_xws.sync``,
+...), never with a token.
 """
 
-from notion_xws import errors
+from notion_xws import errors, types
 from notion_xws._native import (
     AuditReport,
     AuditSummary,
@@ -27,6 +31,7 @@ from notion_xws._native import (
     __version__,
     parse_notion_url,
 )
+from notion_xws.aio import AsyncClient
 from notion_xws.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -38,6 +43,7 @@ from notion_xws.errors import (
     InvalidIdError,
     InvalidInputError,
     InvalidLinkError,
+    InvalidOptionError,
     InvalidTokenError,
     NotFoundError,
     NotionXwsError,
@@ -53,7 +59,9 @@ from notion_xws.errors import (
 __all__ = [
     "__version__",
     "errors",
+    "types",
     "Client",
+    "AsyncClient",
     "AuditReport",
     "AuditSummary",
     "Finding",
@@ -72,6 +80,7 @@ __all__ = [
     "InvalidIdError",
     "InvalidInputError",
     "InvalidLinkError",
+    "InvalidOptionError",
     "InvalidTokenError",
     "NotFoundError",
     "NotionXwsError",

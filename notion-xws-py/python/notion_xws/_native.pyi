@@ -4,6 +4,19 @@ from types import TracebackType
 from typing import Any, Callable, Dict, List, Literal, Optional, Type, final
 
 from notion_xws.testing import DemoWorldInfo, LoggedRequest
+from notion_xws.types import (
+    ConflictPolicy,
+    IdentityDict,
+    InitReportDict,
+    NeedsPersonDict,
+    PairDict,
+    PeopleFallback,
+    ProgressEvent,
+    RepairActionDict,
+    RepairOutcomeDict,
+    CycleDict,
+    WatchEndDict,
+)
 
 __all__ = [
     "main",
@@ -152,7 +165,7 @@ class RepairPlan:
     """The changes a repair would make, in the order it makes them."""
 
     @property
-    def actions(self) -> List[Dict[str, Any]]:
+    def actions(self) -> List[RepairActionDict]:
         """The changes, as dicts with an ``action`` key (``add_column``,
         ``set_data_source_id``, ``set_parent_page``, ``set_token_health``) and its fields."""
     def to_json(self) -> str:
@@ -174,10 +187,10 @@ class RepairReport:
     def failed(self) -> int:
         """How many changes failed (0 in a dry run)."""
     @property
-    def actions(self) -> List[Dict[str, Any]]:
+    def actions(self) -> List[RepairActionDict]:
         """The planned changes (see :attr:`RepairPlan.actions`)."""
     @property
-    def outcomes(self) -> List[Dict[str, Any]]:
+    def outcomes(self) -> List[RepairOutcomeDict]:
         """Each applied change and its outcome, ``{"action": {...}, "error": None | str}``."""
     def to_json(self) -> str:
         """The report as pretty JSON: ``executed``, ``applied``, ``failed``, ``actions``,
@@ -219,6 +232,16 @@ class Client:
     ) -> Dict[str, Any]:
         """Reads the registry (read only): ``environments``, ``databases``, ``clients`` (lists of
         dicts; a token shows only as how it is kept), the tables and the column names."""
+    def init(
+        self,
+        parent: str,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+    ) -> InitReportDict:
+        """Creates the registry (``system-environments`` and ``system-databases``, every column,
+        the relation between them) under the page ``parent`` (a link or ID), or adds the columns
+        an existing registry lacks; a second run writes nothing. A dict: ``created``, ``found``,
+        ``columns``, ``writes``, ``failed``."""
     def plan_repair(
         self,
         environments: Optional[str] = None,
@@ -241,8 +264,8 @@ class Client:
         environments: Optional[str] = None,
         databases: Optional[str] = None,
         allow_mass_delete: bool = False,
-        conflict_policy: str = "report",
-        people_fallback: str = "leave",
+        conflict_policy: ConflictPolicy = "report",
+        people_fallback: PeopleFallback = "leave",
         recreate: bool = False,
         prune: bool = False,
     ) -> RunReport:
@@ -255,9 +278,9 @@ class Client:
         environments: Optional[str] = None,
         databases: Optional[str] = None,
         allow_mass_delete: bool = False,
-        conflict_policy: str = "report",
-        people_fallback: str = "leave",
-        progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+        conflict_policy: ConflictPolicy = "report",
+        people_fallback: PeopleFallback = "leave",
+        progress: Optional[Callable[[ProgressEvent], None]] = None,
         wait: Optional[float] = None,
         recreate: bool = False,
         prune: bool = False,
@@ -281,14 +304,14 @@ class Client:
         environments: Optional[str] = None,
         databases: Optional[str] = None,
         allow_mass_delete: bool = False,
-        conflict_policy: str = "report",
-        people_fallback: str = "leave",
+        conflict_policy: ConflictPolicy = "report",
+        people_fallback: PeopleFallback = "leave",
         wait: Optional[float] = None,
         recreate: bool = False,
         prune: bool = False,
         notify: Optional[str] = None,
-        on_cycle: Optional[Callable[[Dict[str, Any]], None]] = None,
-    ) -> Dict[str, Any]:
+        on_cycle: Optional[Callable[[CycleDict], None]] = None,
+    ) -> WatchEndDict:
         """Runs ``sync(execute=True)`` in cycles, ``every`` seconds (more than 0) apart, longer
         after a failing cycle, until ``cycles`` cycles (``None``: until interrupted) or a
         configuration error. ``on_cycle`` is called with each cycle's dict (``cycle``,
@@ -304,12 +327,12 @@ class Client:
         target_parent: str,
         *,
         execute: bool = False,
-        progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+        progress: Optional[Callable[[ProgressEvent], None]] = None,
     ) -> RunReport:
         """Copies the database ``source`` (an ID or link) into the page ``target_parent`` of the
         workspace of ``target_token``; again, it brings the copy up to date. A dry run unless
         ``execute=True``."""
-    def me(self) -> Dict[str, Optional[str]]:
+    def me(self) -> IdentityDict:
         """Who the token is: ``id``, ``name``, ``workspace_id``, ``workspace_name``."""
 
 @final
@@ -320,7 +343,7 @@ class RunReport:
     def dry_run(self) -> bool:
         """Whether nothing was written."""
     @property
-    def pairs(self) -> List[Dict[str, Any]]:
+    def pairs(self) -> List[PairDict]:
         """Each (database, environment) pair: its state, counts, requests, errors and notes."""
     @property
     def created(self) -> int:
@@ -350,7 +373,7 @@ class RunReport:
     def exit_status(self) -> int:
         """The run's exit status: 0 all synced, 1 something failed, 3 a person is needed."""
     @property
-    def needs_person(self) -> List[Dict[str, Any]]:
+    def needs_person(self) -> List[NeedsPersonDict]:
         """The pairs that need a person: ``pair``, ``cause``, ``reason`` and ``fix``."""
     def to_json(self) -> str:
         """The report as JSON."""

@@ -3,7 +3,8 @@
 Every error the library raises is a :class:`NotionXwsError`. Errors that come from Notion's API
 carry Notion's error ``code`` (such as ``"object_not_found"``), the HTTP ``status`` and the
 ``request_id`` to quote to Notion's support; the others have ``None`` there. Bad input (a
-malformed ID or link, an unusable token) is also a :class:`ValueError`.
+malformed ID or link, an unusable token, an option's value outside its list) is also a
+:class:`ValueError`.
 
 The native module picks the class for each error of the Rust core in one place
 (``notion-xws-py/src/errors.rs``); the classes live here so that they can be documented and
@@ -20,6 +21,7 @@ __all__ = [
     "InvalidIdError",
     "InvalidLinkError",
     "ConfigError",
+    "InvalidOptionError",
     "InvalidTokenError",
     "RegistryError",
     "ProtectedError",
@@ -83,6 +85,12 @@ class InvalidLinkError(InvalidInputError):
 
 class ConfigError(NotionXwsError):
     """A configuration that makes no sense (a bad base URL, a missing option, ...)."""
+
+
+class InvalidOptionError(ConfigError, ValueError):
+    """A keyword argument whose value the library cannot take: a word outside its list (such as
+    ``conflict_policy="newest-wins"``), a negative number of seconds, a budget of 0 requests, a
+    webhook URL it cannot post to. The message names the argument and what it takes."""
 
 
 class RegistryError(ConfigError):
@@ -149,7 +157,8 @@ class TransportError(NotionXwsError):
     """The request got no Notion answer (no connection, a timeout, an HTML page).
 
     Attributes:
-        kind: ``"connect"``, ``"timeout"``, ``"invalid_response"`` or ``"request"``.
+        kind: ``"connect"``, ``"timeout"``, ``"invalid_response"`` or ``"request"`` (a plain
+            string: ``e.kind == "connect"``).
     """
 
     kind: Optional[str]

@@ -1,0 +1,333 @@
+"""The types of notion_xws's options and results, for type checkers.
+
+The options with a fixed set of values are ``Literal`` types (a word outside the set is a type
+error, and at run time an :class:`~notion_xws.errors.InvalidOptionError`, a ``ValueError``). The
+dicts the library returns or passes to callbacks are ``TypedDict``s: a sync's pairs
+(:class:`PairDict`), the repair's actions and outcomes, the progress events, a watch's cycles,
+``init``'s report and ``me``. They are plain dicts at run time, converted from the Rust core's
+JSON form: the keys and the words here are the core's.
+
+Each set of words is written ``Union[Literal["a"], Literal["b"]]``, the same type as
+``Literal["a", "b"]`` to a type checker, so that ``mypy.stubtest`` reads it as the union it is.
+"""
+
+from __future__ import annotations
+
+from typing import List, Literal, Optional, TypedDict, Union
+
+__all__ = [
+    "ConflictPolicy",
+    "PeopleFallback",
+    "Direction",
+    "PairStateName",
+    "PairClass",
+    "Cause",
+    "ColumnType",
+    "RepairActionKind",
+    "TokenStatus",
+    "CycleClass",
+    "StopReason",
+    "WatchEnded",
+    "SyncPairDict",
+    "PairStateDict",
+    "HandRowDict",
+    "AttentionDict",
+    "HolderDict",
+    "PairDict",
+    "NeedsPersonDict",
+    "ProgressEvent",
+    "RepairActionDict",
+    "RepairOutcomeDict",
+    "RegistryTableDict",
+    "InitReportDict",
+    "IdentityDict",
+    "CycleDict",
+    "WatchEndDict",
+]
+
+ConflictPolicy = Union[
+    Literal["report"],
+    Literal["control-wins"],
+    Literal["environment-wins"],
+    Literal["newer-wins"],
+]
+"""How two-way pairs settle one property changed on both sides (``--conflicts``)."""
+
+PeopleFallback = Union[
+    Literal["leave"],
+    Literal["names"],
+]
+"""What one-way pairs do with people they cannot match by email (``--people-fallback``)."""
+
+Direction = Union[
+    Literal["push"],
+    Literal["pull"],
+    Literal["two-way"],
+]
+"""Which way rows flow for a pair."""
+
+PairStateName = Union[
+    Literal["planned"],
+    Literal["synced"],
+    Literal["failed"],
+    Literal["skipped"],
+    Literal["guarded"],
+    Literal["busy"],
+]
+"""What became of a pair (its ``state["state"]``)."""
+
+PairClass = Union[
+    Literal["synced"],
+    Literal["planned"],
+    Literal["skipped"],
+    Literal["busy"],
+    Literal["failed"],
+    Literal["needs-person"],
+]
+"""A pair's outcome as a scheduler sees it."""
+
+Cause = Union[
+    Literal["delete-guard"],
+    Literal["open-conflicts"],
+    Literal["token"],
+    Literal["parent-page"],
+    Literal["database-unresolved"],
+    Literal["protected"],
+    Literal["source-unreadable"],
+    Literal["target-unreadable"],
+    Literal["source-in-trash"],
+    Literal["copy-in-trash"],
+    Literal["target-misplaced"],
+]
+"""Why a pair needs a person."""
+
+ColumnType = Union[
+    Literal["title"],
+    Literal["rich_text"],
+    Literal["url"],
+    Literal["select"],
+    Literal["sync_select"],
+    Literal["environment_type_select"],
+    Literal["date"],
+    Literal["checkbox"],
+    Literal["relation"],
+]
+"""The type of a registry column that ``init`` or the repair adds."""
+
+RepairActionKind = Union[
+    Literal["add_column"],
+    Literal["set_data_source_id"],
+    Literal["set_parent_page"],
+    Literal["set_token_health"],
+]
+"""The kind of a repair's change (its ``action``)."""
+
+TokenStatus = Union[
+    Literal["valid"],
+    Literal["invalid"],
+    Literal["unreachable"],
+    Literal["unreadable"],
+    Literal["missing"],
+]
+"""A token's health, as the repair records it."""
+
+CycleClass = Union[
+    Literal["ok"],
+    Literal["failed"],
+    Literal["configuration"],
+    Literal["needs-person"],
+]
+"""A watch cycle's exit status in a word."""
+
+StopReason = Union[
+    Literal["interrupt"],
+    Literal["terminate"],
+    Literal["requested"],
+]
+"""What stopped a watch."""
+
+WatchEnded = Union[
+    Literal["cycles"],
+    Literal["configuration"],
+    Literal["stopped"],
+]
+"""Why a watch ended."""
+
+
+class SyncPairDict(TypedDict):
+    """A (database, environment) pair."""
+
+    database_row: str
+    database: str
+    environment_row: str
+    environment: str
+    direction: Direction
+
+
+class _PairStateBase(TypedDict):
+    state: PairStateName
+
+
+class PairStateDict(_PairStateBase, total=False):
+    """What became of a pair: ``state``, and for all but planned and synced, ``reason``."""
+
+    reason: str
+
+
+class HandRowDict(TypedDict):
+    """A row a person added to a one-way copy."""
+
+    id: str
+    title: str
+    url: str
+
+
+class AttentionDict(TypedDict):
+    """Why a pair needs a person, and what to do."""
+
+    cause: Cause
+    fix: str
+
+
+class HolderDict(TypedDict):
+    """The run that holds a pair's lease."""
+
+    run: str
+    host: str
+    since: str
+    until: str
+
+
+class PairDict(TypedDict):
+    """One pair of a :class:`~notion_xws.RunReport` (an item of ``RunReport.pairs``)."""
+
+    pair: SyncPairDict
+    state: PairStateDict
+    created: int
+    updated: int
+    trashed: int
+    unchanged: int
+    skipped: int
+    added_by_hand: List[HandRowDict]
+    failed: int
+    settled: int
+    files_reimported: int
+    files_not_copied: int
+    requests: int
+    writes: int
+    errors: List[str]
+    notes: List[str]
+    creates_target: bool
+    waiting: int
+    open_conflicts: int
+    attention: Optional[AttentionDict]
+    busy: Optional[HolderDict]
+
+
+class NeedsPersonDict(TypedDict):
+    """A pair that needs a person (an item of ``RunReport.needs_person``)."""
+
+    pair: str
+    cause: Cause
+    reason: Optional[str]
+    fix: str
+
+
+class ProgressEvent(TypedDict):
+    """What a ``progress`` callback receives as row writes finish."""
+
+    pair: str
+    done: int
+    planned: int
+
+
+class RepairActionDict(TypedDict, total=False):
+    """One change of a repair (an item of ``RepairPlan.actions``): ``action`` says which, and
+    which other keys it has (``add_column``: ``table``, ``data_source``, ``column``,
+    ``column_type``; ``set_data_source_id``: ``row``, ``database``, ``data_source``;
+    ``set_parent_page``: ``row``, ``environment``, ``page``; ``set_token_health``: ``row``,
+    ``environment``, ``status``, ``checked``)."""
+
+    action: RepairActionKind
+    table: str
+    data_source: str
+    column: str
+    column_type: ColumnType
+    row: str
+    database: str
+    environment: str
+    page: str
+    status: TokenStatus
+    checked: str
+
+
+class RepairOutcomeDict(TypedDict):
+    """A change and its outcome (``error``: None when it was applied)."""
+
+    action: RepairActionDict
+    error: Optional[str]
+
+
+class RegistryTableDict(TypedDict):
+    """A registry table ``init`` created or found."""
+
+    title: str
+    data_source: str
+    url: str
+
+
+class InitReportDict(TypedDict):
+    """What ``Client.init`` did."""
+
+    created: List[RegistryTableDict]
+    found: List[RegistryTableDict]
+    columns: List[RepairOutcomeDict]
+    writes: int
+    failed: int
+
+
+class IdentityDict(TypedDict):
+    """Who a token is (``Client.me()``)."""
+
+    id: str
+    name: Optional[str]
+    workspace_id: Optional[str]
+    workspace_name: Optional[str]
+
+
+CycleDict = TypedDict(
+    "CycleDict",
+    {
+        "cycle": int,
+        "start": str,
+        "end": str,
+        "duration_secs": float,
+        "exit_status": int,
+        "class": CycleClass,
+        "created": int,
+        "updated": int,
+        "trashed": int,
+        "failed": int,
+        "requests": int,
+        "writes": int,
+        "needs_person": int,
+        "error": Optional[str],
+        "stopped": Optional[StopReason],
+        "next_in_secs": Optional[float],
+        "alert": str,
+    },
+    total=False,
+)
+"""One cycle of a watch (what ``on_cycle`` receives); ``alert`` only when one was due."""
+
+
+class WatchEndDict(TypedDict):
+    """How a watch ended (what ``Client.watch`` returns)."""
+
+    cycles: int
+    ended: WatchEnded
+    stop: Optional[StopReason]
+    forced: bool
+    exit_status: int
+    last: Optional[CycleDict]
+
