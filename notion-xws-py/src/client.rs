@@ -78,6 +78,9 @@ struct SyncArgs<'a> {
     wait: Option<f64>,
     recreate: bool,
     prune: bool,
+    prune_columns: bool,
+    full: bool,
+    full_every: f64,
 }
 
 impl SyncArgs<'_> {
@@ -95,6 +98,18 @@ impl SyncArgs<'_> {
         options.lease.wait = self.wait.map(|w| seconds(w, "wait")).transpose()?;
         options.recreate = self.recreate;
         options.plan.prune = self.prune;
+        options.plan.prune_columns = self.prune_columns;
+        let full_every = seconds(self.full_every, "full_every")?;
+        if full_every.is_zero() {
+            return Err(PyOptionError(Error::Config(
+                "full_every must be more than 0 seconds".into(),
+            ))
+            .into());
+        }
+        options.incremental = notion_xws_core::sync::watermark::IncrementalOptions {
+            full: self.full,
+            full_every,
+        };
         Ok(options)
     }
 }
@@ -232,8 +247,16 @@ impl PyClient {
         Ok(PyRepairPlan::new(plan))
     }
 
-    /// Audits the registry, plans its repair and, with `execute=True`, applies it.
-    #[pyo3(signature = (execute = false, environments = None, databases = None, today = None))]
+    /// Audits the registry, plans its repair and, with `execute=True`, applies it. While the
+    /// audit has P0 findings about the registry's shape, nothing is applied (each change says
+    /// why) unless `despite_shape_findings=True` (a person has read them).
+    #[pyo3(signature = (
+        execute = false,
+        environments = None,
+        databases = None,
+        today = None,
+        despite_shape_findings = false,
+    ))]
     fn repair(
         &self,
         py: Python<'_>,
@@ -241,12 +264,16 @@ impl PyClient {
         environments: Option<String>,
         databases: Option<String>,
         today: Option<String>,
+        despite_shape_findings: bool,
     ) -> PyResult<PyRepairReport> {
         let config = RegistryConfig::new(environments, databases);
         let today = today.unwrap_or_else(today_utc);
         let client = &self.client;
         let (plan, report) = runtime::run(py, || async {
-            let (registry, plan) = audit_and_plan(client, &config, &today).await?;
+            let (registry, mut plan) = audit_and_plan(client, &config, &today).await?;
+            if despite_shape_findings {
+                plan.allow_shape_findings();
+            }
             let report = if execute {
                 Some(apply_repair(client, &registry, &plan).await)
             } else {
@@ -269,6 +296,9 @@ impl PyClient {
         people_fallback = "leave",
         recreate = false,
         prune = false,
+        prune_columns = false,
+        full = false,
+        full_every = 86400.0,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
@@ -282,6 +312,9 @@ impl PyClient {
         people_fallback: &str,
         recreate: bool,
         prune: bool,
+        prune_columns: bool,
+        full: bool,
+        full_every: f64,
     ) -> PyResult<PyRunReport> {
         self.sync(
             py,
@@ -296,6 +329,9 @@ impl PyClient {
             None,
             recreate,
             prune,
+            prune_columns,
+            full,
+            full_every,
             None,
         )
     }
@@ -310,7 +346,11 @@ impl PyClient {
     /// leaving it to that run (its class is then `busy`). `recreate=True` makes a new copy, with
     /// every row, of a pair whose copy is in Notion's trash (else such a pair needs a person).
     /// `prune=True` trashes the rows a person added to a one-way copy (else kept, and named in
-    /// each pair's `added_by_hand`), counted by the max-delete guard. `notify` (a webhook URL:
+    /// each pair's `added_by_hand`), counted by the max-delete guard. `prune_columns=True`
+    /// removes a copy's columns whose source column was deleted (else kept, and named in the
+    /// notes). A pair that synced cleanly reads only what changed since its watermark;
+    /// `full=True` compares every row instead, as each pair does at least every `full_every`
+    /// seconds (default a day). `notify` (a webhook URL:
     /// `https://`, or `http://` to 127.0.0.1) is posted a JSON summary when the run needs a
     /// person or failed, as the command's `--notify` posts it; an alert that cannot be posted is
     /// a warning in the log, and the report stays the run's.
@@ -326,6 +366,9 @@ impl PyClient {
         wait = None,
         recreate = false,
         prune = false,
+        prune_columns = false,
+        full = false,
+        full_every = 86400.0,
         notify = None,
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -343,6 +386,9 @@ impl PyClient {
         wait: Option<f64>,
         recreate: bool,
         prune: bool,
+        prune_columns: bool,
+        full: bool,
+        full_every: f64,
         notify: Option<String>,
     ) -> PyResult<PyRunReport> {
         let notifier = notifier(notify.as_deref())?;
@@ -355,6 +401,9 @@ impl PyClient {
             wait,
             recreate,
             prune,
+            prune_columns,
+            full,
+            full_every,
         }
         .options(execute)?;
         let progress = progress.map(progress_callback);
@@ -397,6 +446,9 @@ impl PyClient {
         wait = None,
         recreate = false,
         prune = false,
+        prune_columns = false,
+        full = false,
+        full_every = 86400.0,
         notify = None,
         on_cycle = None,
     ))]
@@ -415,6 +467,9 @@ impl PyClient {
         wait: Option<f64>,
         recreate: bool,
         prune: bool,
+        prune_columns: bool,
+        full: bool,
+        full_every: f64,
         notify: Option<String>,
         on_cycle: Option<Py<PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
@@ -428,6 +483,9 @@ impl PyClient {
             wait,
             recreate,
             prune,
+            prune_columns,
+            full,
+            full_every,
         }
         .options(true)?;
         let every = WatchOptions::new(seconds(every, "every")?, cycles).map_err(PyOptionError)?;

@@ -208,6 +208,22 @@ def test_prune_is_an_option_and_each_pair_names_its_rows_added_by_hand(demo):
     assert client.plan(prune=True).trashed == 0
 
 
+def test_incremental_reads_full_reconciles_and_prune_columns_are_options(demo):
+    fake, _, client = demo
+    client.sync(execute=True)
+    again = json.loads(client.sync(execute=True).to_json())["pairs"]
+    # Pairs without relations read only what changed since their watermark; the others in full.
+    assert any(p["incremental"] for p in again)
+    assert not any(p["incremental"] for p in again if p["pair"]["database"] == "Tasks")
+    forced = json.loads(client.sync(execute=True, full=True).to_json())["pairs"]
+    assert not any(p["incremental"] for p in forced)
+    assert client.plan(prune_columns=True, full_every=3600).writes == 0
+    with pytest.raises(ValueError):
+        client.plan(full_every=0)
+    with pytest.raises(notion_xws.InvalidOptionError):
+        client.sync(full_every=-1)
+
+
 def test_notify_posts_a_run_that_needs_a_person_to_a_webhook(demo):
     import http.server
     import threading

@@ -256,8 +256,11 @@ class Client:
         environments: Optional[str] = None,
         databases: Optional[str] = None,
         today: Optional[str] = None,
+        despite_shape_findings: bool = False,
     ) -> RepairReport:
-        """Audits the registry, plans its repair and, with ``execute=True``, applies it."""
+        """Audits the registry, plans its repair and, with ``execute=True``, applies it; while
+        the audit has P0 findings about the registry's shape nothing is applied, unless
+        ``despite_shape_findings=True``."""
     def plan(
         self,
         only: Optional[str] = None,
@@ -268,6 +271,9 @@ class Client:
         people_fallback: PeopleFallback = "leave",
         recreate: bool = False,
         prune: bool = False,
+        prune_columns: bool = False,
+        full: bool = False,
+        full_every: float = 86400.0,
     ) -> RunReport:
         """Audits the registry and plans the sync of every pair (or of the environment or client
         ``only``). Writes nothing."""
@@ -284,6 +290,9 @@ class Client:
         wait: Optional[float] = None,
         recreate: bool = False,
         prune: bool = False,
+        prune_columns: bool = False,
+        full: bool = False,
+        full_every: float = 86400.0,
         notify: Optional[str] = None,
     ) -> RunReport:
         """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.
@@ -293,8 +302,12 @@ class Client:
         that run (the pair's class is then ``"busy"``). ``recreate=True`` makes a new copy, with
         every row, of a pair whose copy is in Notion's trash (else the pair needs a person).
         ``prune=True`` trashes the rows a person added to a one-way copy (else kept, and named
-        in each pair's ``added_by_hand``). ``notify`` (a webhook URL) is posted a JSON summary
-        when the run needs a person or failed."""
+        in each pair's ``added_by_hand``). ``prune_columns=True`` removes a copy's columns whose
+        source column was deleted (else kept, and named in the notes). A pair that synced
+        cleanly reads only what changed since its watermark; ``full=True`` compares every row
+        instead, as each pair does at least every ``full_every`` seconds (default a day).
+        ``notify`` (a webhook URL) is posted a JSON summary when the run needs a person or
+        failed."""
     def watch(
         self,
         every: float,
@@ -309,6 +322,9 @@ class Client:
         wait: Optional[float] = None,
         recreate: bool = False,
         prune: bool = False,
+        prune_columns: bool = False,
+        full: bool = False,
+        full_every: float = 86400.0,
         notify: Optional[str] = None,
         on_cycle: Optional[Callable[[CycleDict], None]] = None,
     ) -> WatchEndDict:

@@ -101,10 +101,16 @@ class AsyncClient:
         environments: Optional[str] = None,
         databases: Optional[str] = None,
         today: Optional[str] = None,
+        despite_shape_findings: bool = False,
     ) -> RepairReport:
         """:meth:`Client.repair <notion_xws.Client.repair>`, awaited."""
         return await asyncio.to_thread(
-            self.client.repair, execute, environments, databases, today
+            self.client.repair,
+            execute,
+            environments,
+            databases,
+            today,
+            despite_shape_findings,
         )
 
     async def plan(
@@ -117,6 +123,9 @@ class AsyncClient:
         people_fallback: PeopleFallback = "leave",
         recreate: bool = False,
         prune: bool = False,
+        prune_columns: bool = False,
+        full: bool = False,
+        full_every: float = 86400.0,
     ) -> RunReport:
         """:meth:`Client.plan <notion_xws.Client.plan>`, awaited."""
         return await asyncio.to_thread(
@@ -129,6 +138,9 @@ class AsyncClient:
             people_fallback=people_fallback,
             recreate=recreate,
             prune=prune,
+            prune_columns=prune_columns,
+            full=full,
+            full_every=full_every,
         )
 
     async def sync(
@@ -144,6 +156,9 @@ class AsyncClient:
         wait: Optional[float] = None,
         recreate: bool = False,
         prune: bool = False,
+        prune_columns: bool = False,
+        full: bool = False,
+        full_every: float = 86400.0,
         notify: Optional[str] = None,
     ) -> RunReport:
         """:meth:`Client.sync <notion_xws.Client.sync>`, awaited (``progress`` is called from
@@ -161,6 +176,9 @@ class AsyncClient:
             wait=wait,
             recreate=recreate,
             prune=prune,
+            prune_columns=prune_columns,
+            full=full,
+            full_every=full_every,
             notify=notify,
         )
 
@@ -178,6 +196,9 @@ class AsyncClient:
         wait: Optional[float] = None,
         recreate: bool = False,
         prune: bool = False,
+        prune_columns: bool = False,
+        full: bool = False,
+        full_every: float = 86400.0,
         notify: Optional[str] = None,
         on_cycle: Optional[Callable[[CycleDict], None]] = None,
     ) -> WatchEndDict:
@@ -196,6 +217,9 @@ class AsyncClient:
             wait=wait,
             recreate=recreate,
             prune=prune,
+            prune_columns=prune_columns,
+            full=full,
+            full_every=full_every,
             notify=notify,
             on_cycle=on_cycle,
         )

@@ -222,6 +222,7 @@ class PairDict(TypedDict):
     open_conflicts: int
     attention: Optional[AttentionDict]
     busy: Optional[HolderDict]
+    incremental: bool
 
 
 class NeedsPersonDict(TypedDict):
