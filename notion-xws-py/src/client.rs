@@ -109,7 +109,9 @@ pub(crate) struct PyClient {
 #[pymethods]
 impl PyClient {
     /// A client of `token` (never shown) to the API at `base_url`, each token paced at
-    /// `requests_per_minute` with bursts of `burst`; or, when `fake` (a
+    /// `requests_per_minute` with bursts of `burst`, each request waiting at most `max_wait`
+    /// seconds in all for Notion (a longer `Retry-After` raises `RateLimitedError` with
+    /// `retry_after`, as `--max-wait` does); or, when `fake` (a
     /// `notion_xws.testing.FakeNotion`) is given, to that fake in memory, with the same retries
     /// but paced only by the fake's own limits (`base_url` and the budget are then unused).
     #[new]
@@ -120,6 +122,7 @@ impl PyClient {
         api_version = "2026-03-11",
         requests_per_minute = 180,
         burst = 3,
+        max_wait = 300.0,
         fake = None,
     ))]
     fn new(
@@ -128,9 +131,15 @@ impl PyClient {
         api_version: &str,
         requests_per_minute: u32,
         burst: u32,
+        max_wait: f64,
         fake: Option<PyRef<'_, PyFakeNotion>>,
     ) -> Result<Self, PyXwsError> {
         let token = NotionToken::new(token).map_err(Error::from)?;
+        let max_wait = std::time::Duration::try_from_secs_f64(max_wait).map_err(|_| {
+            Error::Config(format!(
+                "max_wait must be a number of seconds of 0 or more, not {max_wait}"
+            ))
+        })?;
         let budget = RateBudget::checked(requests_per_minute, burst)?;
         let (endpoint, label) = match &fake {
             Some(fake) => (
@@ -142,7 +151,7 @@ impl PyClient {
                 base_url.trim().to_owned(),
             ),
         };
-        let client = connect(endpoint, token, api_version, budget)?;
+        let client = connect(endpoint, token, api_version, budget, max_wait)?;
         Ok(Self {
             client,
             target: label,

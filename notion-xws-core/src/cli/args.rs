@@ -37,6 +37,17 @@ pub struct Cli {
     /// Requests per minute for each token (Notion allows 180 on most plans).
     #[arg(long, global = true, default_value_t = 180, value_name = "N")]
     pub requests_per_minute: u32,
+    /// The longest a request waits for Notion in all (`90s`, `10m`): a `Retry-After` longer than
+    /// this fails the request (and its pair) with a rate-limit error that says when to try
+    /// again, instead of waiting it out.
+    #[arg(
+        long,
+        global = true,
+        default_value = "5m",
+        value_name = "DURATION",
+        value_parser = humantime::parse_duration
+    )]
+    pub max_wait: std::time::Duration,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -57,4 +57,6 @@ mod trash;
 #[cfg(feature = "fake")]
 mod two_way;
 #[cfg(feature = "fake")]
+mod waits;
+#[cfg(feature = "fake")]
 mod watch;
