@@ -51,7 +51,7 @@ impl NotionClient {
     pub fn search_data_sources(&self, query: &str) -> BoxStream<'static, Result<DataSource>> {
         self.search_kind(query, SearchObjectKind::DataSource, |result| match result {
             SearchResult::DataSource(source) => Some(*source),
-            SearchResult::Page(_) => None,
+            _ => None,
         })
     }
 
@@ -59,7 +59,7 @@ impl NotionClient {
     pub fn search_pages(&self, query: &str) -> BoxStream<'static, Result<Page>> {
         self.search_kind(query, SearchObjectKind::Page, |result| match result {
             SearchResult::Page(page) => Some(*page),
-            SearchResult::DataSource(_) => None,
+            _ => None,
         })
     }
 
@@ -74,9 +74,15 @@ impl NotionClient {
             filter: Some(SearchFilter::only(kind)),
             ..Search::default()
         };
+        let skipped = self.skipped().clone();
         match self.search(&search) {
             Ok(results) => results
-                .filter_map(move |result| async move { result.map(pick).transpose() })
+                .filter_map(move |result| {
+                    if let Ok(other @ SearchResult::Other(_)) = &result {
+                        skipped.note(other.object(), "POST /v1/search");
+                    }
+                    async move { result.map(pick).transpose() }
+                })
                 .boxed(),
             Err(error) => futures::stream::once(async { Err(error) }).boxed(),
         }

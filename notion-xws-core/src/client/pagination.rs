@@ -22,7 +22,7 @@ use crate::ids::{DataSourceId, PageId};
 use crate::model::params::{
     DateCondition, Filter, QueryDataSource, Sort, SortDirection, TimestampFilter, TimestampKind,
 };
-use crate::model::{List, Page};
+use crate::model::{List, Page, SearchResult};
 use crate::transport::{ApiRequest, Method};
 
 /// Items per request: Notion's maximum.
@@ -159,12 +159,22 @@ pub fn query_all(
             for property in &filter_properties {
                 request = request.with_query("filter_properties", property.clone());
             }
-            let page: List<Page> = client.send(request).await?;
+            let operation = request.operation();
+            // A row is a page; a result of another object (a wiki's data source, a kind Notion
+            // added since) is skipped and counted, never failing the read.
+            let page: List<SearchResult> = client.send(request).await?;
             let incomplete = page.is_incomplete();
             let next_cursor = page.next_page_cursor().map(str::to_owned);
             let rows: Vec<Page> = page
                 .results
                 .into_iter()
+                .filter_map(|result| match result {
+                    SearchResult::Page(row) => Some(*row),
+                    other => {
+                        client.skipped().note(other.object(), &operation);
+                        None
+                    }
+                })
                 .filter(|row| window.admit(row))
                 .collect();
             let next = if let Some(cursor) = next_cursor {

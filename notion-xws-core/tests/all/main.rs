@@ -57,6 +57,8 @@ mod trash;
 #[cfg(feature = "fake")]
 mod two_way;
 #[cfg(feature = "fake")]
+mod unknown_kinds;
+#[cfg(feature = "fake")]
 mod waits;
 #[cfg(feature = "fake")]
 mod watch;

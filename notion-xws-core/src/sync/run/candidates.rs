@@ -40,11 +40,7 @@ impl Counted {
 
     /// `client` (its token and version), counted here.
     pub(super) fn client(self: &Arc<Self>, client: &NotionClient) -> NotionClient {
-        NotionClient::new(
-            Arc::clone(self) as crate::transport::DynTransport,
-            client.token().clone(),
-        )
-        .with_version(client.version().clone())
+        client.over(Arc::clone(self) as crate::transport::DynTransport)
     }
 }
 
