@@ -39,6 +39,8 @@ mod fake_shapes;
 mod files;
 mod fixtures;
 #[cfg(feature = "fake")]
+mod large_sources;
+#[cfg(feature = "fake")]
 mod leases;
 #[cfg(feature = "fake")]
 mod protected;
