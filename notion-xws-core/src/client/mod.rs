@@ -233,9 +233,19 @@ impl NotionClient {
         let body = interpret(&operation, read_only, outcome)?;
         serde_json::from_value(body).map_err(|e| Error::Decode {
             what: operation,
-            message: e.to_string(),
+            message: quoted(&e.to_string()),
         })
     }
+}
+
+/// A message that may quote Notion's answer (serde quotes the value it could not read): at most
+/// 500 characters, anything token-shaped hidden (a registry cell read wrongly holds a token).
+fn quoted(message: &str) -> String {
+    let mut cut: String = message.chars().take(500).collect();
+    if cut.len() < message.len() {
+        cut.push('…');
+    }
+    crate::secret::mask_secrets(&cut)
 }
 
 /// Turns one outcome into a body or an [`Error`]. Pure, so that every case is tested alone.
@@ -271,10 +281,14 @@ pub(crate) fn interpret(
             what: operation.to_owned(),
             message: format!(
                 "status {status} with a body that is not a Notion error: {}",
-                {
-                    let text = response.body.to_string();
-                    text.chars().take(200).collect::<String>()
-                }
+                quoted(
+                    &response
+                        .body
+                        .to_string()
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                )
             ),
         })?;
     if !read_only && (500..=599).contains(&status) && status != 529 {

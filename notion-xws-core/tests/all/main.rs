@@ -14,6 +14,8 @@ mod client_http;
 #[cfg(feature = "fake")]
 mod content;
 #[cfg(feature = "fake")]
+mod corpus;
+#[cfg(feature = "fake")]
 mod day_two;
 #[cfg(feature = "fake")]
 mod demo_world;
