@@ -215,8 +215,9 @@ pub enum Error {
     /// A concurrent change got in the way (409); re-read and decide.
     #[error("conflicting change ({0}); re-read the object and try again")]
     Conflict(Box<ApiError>),
-    /// Rate-limited, and the retries allowed did not get through.
-    #[error("rate-limited by Notion ({error}); the run's retry budget is spent")]
+    /// Rate-limited, and the retries allowed did not get through, or Notion asked to wait longer
+    /// than the bound on waits (`--max-wait`); the message says when to try again.
+    #[error("rate-limited by Notion ({error}); {}", when_to_retry(*.retry_after))]
     RateLimited {
         /// Notion's answer.
         error: Box<ApiError>,
@@ -277,6 +278,17 @@ pub enum Error {
     /// The run was cancelled (Ctrl-C) before it finished.
     #[error("cancelled")]
     Cancelled,
+}
+
+fn when_to_retry(retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(after) => format!(
+            "Notion asks to wait {}: try again after that (waits longer than --max-wait are not \
+             waited out)",
+            crate::transport::retry::say(after)
+        ),
+        None => "the retries allowed did not get through: try again in a few minutes".to_owned(),
+    }
 }
 
 fn not_found_message(error: &ApiError) -> String {

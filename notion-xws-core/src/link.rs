@@ -122,12 +122,14 @@ impl NotionLink {
         let scheme = url.scheme();
         if !matches!(scheme, "https" | "http" | "notion") {
             return Err(LinkError::UnsupportedScheme {
-                scheme: scheme.to_owned(),
+                scheme: shorten(scheme),
             });
         }
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         if !is_notion_host(&host) {
-            return Err(LinkError::NotNotionHost { host });
+            return Err(LinkError::NotNotionHost {
+                host: shorten(&host),
+            });
         }
 
         let mut view_id = None;
@@ -155,7 +157,7 @@ impl NotionLink {
             (None, Some(peek)) => (ObjectId::from(peek), None),
             (None, None) => {
                 return Err(LinkError::NoId {
-                    path: url.path().to_owned(),
+                    path: shorten(url.path()),
                 });
             }
         };

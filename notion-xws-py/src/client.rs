@@ -126,7 +126,9 @@ pub(crate) struct PyClient {
 #[pymethods]
 impl PyClient {
     /// A client of `token` (never shown) to the API at `base_url`, each token paced at
-    /// `requests_per_minute` with bursts of `burst`; or, when `fake` (a
+    /// `requests_per_minute` with bursts of `burst`, each request waiting at most `max_wait`
+    /// seconds in all for Notion (a longer `Retry-After` raises `RateLimitedError` with
+    /// `retry_after`, as `--max-wait` does); or, when `fake` (a
     /// `notion_xws.testing.FakeNotion`) is given, to that fake in memory, with the same retries
     /// but paced only by the fake's own limits (`base_url` and the budget are then unused).
     #[new]
@@ -137,6 +139,7 @@ impl PyClient {
         api_version = "2026-03-11",
         requests_per_minute = 180,
         burst = 3,
+        max_wait = 300.0,
         fake = None,
     ))]
     fn new(
@@ -145,9 +148,11 @@ impl PyClient {
         api_version: &str,
         requests_per_minute: u32,
         burst: u32,
+        max_wait: f64,
         fake: Option<PyRef<'_, PyFakeNotion>>,
     ) -> PyResult<Self> {
         let token = NotionToken::new(token).map_err(|e| PyXwsError(e.into()))?;
+        let max_wait = seconds(max_wait, "max_wait")?;
         let budget = RateBudget::checked(requests_per_minute, burst).map_err(PyOptionError)?;
         let (endpoint, label) = match &fake {
             Some(fake) => (
@@ -159,7 +164,8 @@ impl PyClient {
                 base_url.trim().to_owned(),
             ),
         };
-        let client = connect(endpoint, token, api_version, budget).map_err(PyOptionError)?;
+        let client =
+            connect(endpoint, token, api_version, budget, max_wait).map_err(PyOptionError)?;
         Ok(Self {
             client,
             target: label,

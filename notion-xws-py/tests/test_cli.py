@@ -89,7 +89,7 @@ def test_the_script_shows_the_logs_v_asks_for(run_cli):
         loud = run_cli("-vv", "me", env=env)
     assert quiet.returncode == 0 and "trying again" not in quiet.stderr
     assert loud.returncode == 0, loud.stderr
-    assert "WARNING notion_xws.transport: GET /v1/users/me: Notion answered 500; trying again in" in loud.stderr
+    assert "WARNING notion_xws.transport: GET /v1/users/me: Notion failed (500) on a read; trying again in" in loud.stderr
     assert "DEBUG notion_xws.transport: notion request" in loud.stderr
     assert workspace.token not in loud.stderr + loud.stdout
     assert "in the workspace Seren Media" in loud.stdout

@@ -59,6 +59,17 @@ pub struct Cli {
         value_parser = ["text", "json"]
     )]
     pub log_format: String,
+    /// The longest a request waits for Notion in all (`90s`, `10m`): a `Retry-After` longer than
+    /// this fails the request (and its pair) with a rate-limit error that says when to try
+    /// again, instead of waiting it out.
+    #[arg(
+        long,
+        global = true,
+        default_value = "5m",
+        value_name = "DURATION",
+        value_parser = humantime::parse_duration
+    )]
+    pub max_wait: std::time::Duration,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -142,6 +142,7 @@ fn control_client(cli: &Cli) -> Result<NotionClient> {
         token,
         NotionVersion::LATEST,
         budget,
+        cli.max_wait,
     )
 }
 

@@ -4,11 +4,14 @@
 //! The command, the Python `Client` and the demo build their clients here, so that every one of
 //! them runs on the same layers with the same rules.
 
+use std::time::Duration;
+
 use super::{NotionClient, NotionVersion};
 use crate::error::Result;
 use crate::rate::RateBudget;
 use crate::secret::NotionToken;
 use crate::transport::DynTransport;
+use crate::transport::retry::RetryConfig;
 use crate::transport::stack::{StackConfig, TransportStack};
 
 /// Where a client's requests go.
@@ -27,7 +30,9 @@ pub enum Endpoint {
 const IN_MEMORY_BUDGET: RateBudget = RateBudget::new(u32::MAX, u32::MAX);
 
 /// A client of `token` over the standard transport stack to `endpoint`, speaking
-/// `api_version` (`YYYY-MM-DD`, 2025-09-03 or later). `budget` paces each token over HTTP.
+/// `api_version` (`YYYY-MM-DD`, 2025-09-03 or later). `budget` paces each token over HTTP;
+/// `max_wait` bounds the waits of each request (`--max-wait`: see
+/// [`RetryConfig::max_wait`]).
 ///
 /// Fails with [`Error::Config`](crate::Error::Config) for a version Notion does not have or a base URL that is not one.
 pub fn connect(
@@ -35,6 +40,7 @@ pub fn connect(
     token: NotionToken,
     api_version: &str,
     budget: RateBudget,
+    max_wait: Duration,
 ) -> Result<NotionClient> {
     let version = NotionVersion::new(api_version)?;
     let (base, budget): (DynTransport, _) = match endpoint {
@@ -51,6 +57,10 @@ pub fn connect(
         base,
         StackConfig {
             budget,
+            retry: RetryConfig {
+                max_wait,
+                ..RetryConfig::default()
+            },
             ..StackConfig::default()
         },
     );

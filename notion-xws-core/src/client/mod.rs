@@ -17,8 +17,14 @@
 //! send, and what may be done when one's outcome is unknown, are in [`writes`]. A client over
 //! the standard transport stack, to Notion over HTTP or to the fake in memory, is made by
 //! [`connect::connect`].
+//!
+//! Notion adds object types often: a search or query result of an `object` this library does not
+//! know is skipped, never failing the list, and counted in the client's [`Skipped`] tally
+//! (shared by its clones and its other tokens' clients), which a run's report lists.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 
@@ -87,6 +93,55 @@ impl fmt::Display for NotionVersion {
     }
 }
 
+/// The answers of kinds this library does not know yet, skipped: how many, by what they were
+/// (`object "ai_agent" in POST /v1/search`). Clones share the tally.
+#[derive(Debug, Clone, Default)]
+pub struct Skipped(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl Skipped {
+    /// Counts one result of `object` skipped in the answer to `operation` (`METHOD /path`,
+    /// whose IDs are left out so that a kind counts once across requests), and logs it.
+    pub fn note(&self, object: &str, operation: &str) {
+        let object: String = object.chars().take(64).collect();
+        let operation: String = operation
+            .split('/')
+            .map(|part| {
+                if crate::ids::ObjectId::parse(part).is_ok() {
+                    "{id}"
+                } else {
+                    part
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let what = format!("object {object:?} in {operation}");
+        tracing::warn!("skipped an answer of a kind not known yet: {what}");
+        let mut tally = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *tally.entry(what).or_default() += 1;
+    }
+
+    /// The tally itself (to tell whether two clients share one).
+    pub fn shared(&self) -> &Arc<Mutex<BTreeMap<String, u64>>> {
+        &self.0
+    }
+
+    /// The tally so far.
+    pub fn counts(&self) -> BTreeMap<String, u64> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// What was counted since `before` (an earlier [`counts`](Self::counts)).
+    pub fn since(&self, before: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+        self.counts()
+            .into_iter()
+            .filter_map(|(what, n)| {
+                let n = n - before.get(&what).copied().unwrap_or(0).min(n);
+                (n > 0).then_some((what, n))
+            })
+            .collect()
+    }
+}
+
 /// The Notion API for one token. See the [module documentation](self).
 #[derive(Clone)]
 pub struct NotionClient {
@@ -96,6 +151,7 @@ pub struct NotionClient {
     /// The latest `Date` Notion's answers carried (ms since the Unix epoch; 0: none yet), shared
     /// by the clients of one transport.
     server_time: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    skipped: Skipped,
 }
 
 impl fmt::Debug for NotionClient {
@@ -116,28 +172,38 @@ impl NotionClient {
             token,
             version: NotionVersion::default(),
             server_time: std::sync::Arc::default(),
+            skipped: Skipped::default(),
         }
     }
 
-    /// A client of another token over the same transport, speaking the same version.
+    /// A client of another token over the same transport, speaking the same version (and
+    /// sharing the [`Skipped`] tally).
     pub fn for_token(&self, token: NotionToken) -> Self {
         Self {
             transport: std::sync::Arc::clone(&self.transport),
             token,
             version: self.version.clone(),
             server_time: std::sync::Arc::clone(&self.server_time),
+            skipped: self.skipped.clone(),
         }
     }
 
-    /// The same client (token, version, what it knows of Notion's clock) over another
-    /// transport (one that counts its requests, say).
+    /// The same client (token, version, [`Skipped`] tally, what it knows of Notion's clock) over
+    /// another transport, such as one that wraps this client's (and counts its requests).
     pub fn over(&self, transport: DynTransport) -> Self {
         Self {
             transport,
             token: self.token.clone(),
             version: self.version.clone(),
             server_time: std::sync::Arc::clone(&self.server_time),
+            skipped: self.skipped.clone(),
         }
+    }
+
+    /// The answers of kinds not known yet that this client (and the clients sharing its tally)
+    /// skipped.
+    pub fn skipped(&self) -> &Skipped {
+        &self.skipped
     }
 
     /// The same client speaking `version`.
@@ -193,9 +259,19 @@ impl NotionClient {
         let body = interpret(&operation, read_only, outcome)?;
         serde_json::from_value(body).map_err(|e| Error::Decode {
             what: operation,
-            message: e.to_string(),
+            message: quoted(&e.to_string()),
         })
     }
+}
+
+/// A message that may quote Notion's answer (serde quotes the value it could not read): at most
+/// 500 characters, anything token-shaped hidden (a registry cell read wrongly holds a token).
+fn quoted(message: &str) -> String {
+    let mut cut: String = message.chars().take(500).collect();
+    if cut.len() < message.len() {
+        cut.push('…');
+    }
+    crate::secret::mask_secrets(&cut)
 }
 
 /// Turns one outcome into a body or an [`Error`]. Pure, so that every case is tested alone.
@@ -231,10 +307,14 @@ pub(crate) fn interpret(
             what: operation.to_owned(),
             message: format!(
                 "status {status} with a body that is not a Notion error: {}",
-                {
-                    let text = response.body.to_string();
-                    text.chars().take(200).collect::<String>()
-                }
+                quoted(
+                    &response
+                        .body
+                        .to_string()
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
+                )
             ),
         })?;
     if !read_only && (500..=599).contains(&status) && status != 529 {

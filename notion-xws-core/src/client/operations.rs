@@ -76,7 +76,7 @@ impl NotionClient {
     pub fn search_data_sources(&self, query: &str) -> BoxStream<'static, Result<DataSource>> {
         self.search_kind(query, SearchObjectKind::DataSource, |result| match result {
             SearchResult::DataSource(source) => Some(*source),
-            SearchResult::Page(_) => None,
+            _ => None,
         })
     }
 
@@ -84,7 +84,7 @@ impl NotionClient {
     pub fn search_pages(&self, query: &str) -> BoxStream<'static, Result<Page>> {
         self.search_kind(query, SearchObjectKind::Page, |result| match result {
             SearchResult::Page(page) => Some(*page),
-            SearchResult::DataSource(_) => None,
+            _ => None,
         })
     }
 
@@ -99,9 +99,15 @@ impl NotionClient {
             filter: Some(SearchFilter::only(kind)),
             ..Search::default()
         };
+        let skipped = self.skipped().clone();
         match self.search(&search) {
             Ok(results) => results
-                .filter_map(move |result| async move { result.map(pick).transpose() })
+                .filter_map(move |result| {
+                    if let Ok(other @ SearchResult::Other(_)) = &result {
+                        skipped.note(other.object(), "POST /v1/search");
+                    }
+                    async move { result.map(pick).transpose() }
+                })
                 .boxed(),
             Err(error) => futures::stream::once(async { Err(error) }).boxed(),
         }
@@ -204,8 +210,21 @@ impl NotionClient {
                 .with_body(body),
             Err(error) => return futures::stream::once(async { Err(error) }).boxed(),
         };
-        paginate::<Page>(self, request)
-            .try_filter(|row| std::future::ready(row.in_trash()))
+        // A result of another object than a page (a kind Notion added since) is skipped and
+        // counted, as `query_all` does.
+        let operation = request.operation();
+        let client = self.clone();
+        paginate::<SearchResult>(self, request)
+            .try_filter_map(move |result| {
+                let row = match result {
+                    SearchResult::Page(row) => Some(*row).filter(Page::in_trash),
+                    other => {
+                        client.skipped().note(other.object(), &operation);
+                        None
+                    }
+                };
+                std::future::ready(Ok(row))
+            })
             .boxed()
     }
 

@@ -8,7 +8,19 @@
 //! `request_status.type` is `"incomplete"`, so that a naive loop loses every row past the cap.
 //! [`query_all`] sorts by `created_time` ascending and, at the cap, starts a new window at the
 //! `created_time` of the last row it saw (`on_or_after`, since Notion rounds it to the minute),
-//! skipping the rows of that minute it already yielded: no row lost, none twice.
+//! skipping the rows it already yielded: no row lost, none twice.
+//!
+//! More rows than the cap in one minute (a CSV import, Notion's "Duplicate") stop that: the
+//! window would start where it started. That minute is then read apart, as the range
+//! `[minute, minute + 1 min)` (robust whether Notion compares the rounded or the exact time),
+//! by the next key, and the windows go on from the next minute. The keys, in turn:
+//! `created_time`, `last_edited_time` (the same way), then the title, whose rows are halved by
+//! `contains` a character and `does_not_contain` it — two conditions that together hold every
+//! row, whatever Notion's rules for letter case — picked among the titles read so that both
+//! halves hold rows, until each part is under the cap. Every split is a partition of its part,
+//! so no row is lost; a row read twice (by a window restarting at its minute, or a part read
+//! again once split) is yielded once. Only more than 10,000 rows with the same creation minute,
+//! edit minute and title cannot be listed: an error says so.
 
 use std::collections::HashSet;
 
@@ -20,9 +32,10 @@ use super::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::params::{
-    DateCondition, Filter, QueryDataSource, Sort, SortDirection, TimestampFilter, TimestampKind,
+    DateCondition, Filter, PropertyFilter, QueryDataSource, Sort, SortDirection, TimestampFilter,
+    TimestampKind,
 };
-use crate::model::{List, Page};
+use crate::model::{List, Page, SearchResult};
 use crate::transport::{ApiRequest, Method};
 
 /// Items per request: Notion's maximum.
@@ -74,38 +87,83 @@ where
     .try_flatten()
 }
 
-/// State of [`query_all`] between two requests.
-#[derive(Debug, Default)]
-struct Window {
-    /// `on_or_after` of the current window (`None`: the first window).
-    since: Option<String>,
-    cursor: Option<String>,
-    /// The latest `created_time` yielded, and the rows of that minute yielded so far (to skip
-    /// when a window restarts at that minute).
-    last_time: Option<String>,
-    seen_at_last_time: HashSet<PageId>,
-    /// Whether the current window has yielded a new row yet.
-    progressed: bool,
+/// The keys that split the rows of a query past Notion's cap, in the order they are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    /// `created_time`, in windows of `on_or_after` (an ordered key).
+    Created,
+    /// `last_edited_time`, the same way, within one minute of creation.
+    Edited,
+    /// The title, halved by `contains` / `does_not_contain` a character.
+    Title,
 }
 
-impl Window {
-    /// The body of the next request of this window.
+const KEYS: [Key; 3] = [Key::Created, Key::Edited, Key::Title];
+
+/// The most conditions a part of a query adds (Notion takes 100 filters in an `and`).
+const MAX_CONDITIONS: usize = 40;
+
+/// A part of a query's rows: its conditions, the key that reads it, and where the reading
+/// stands. See [`query_all`].
+#[derive(Debug, Clone, Default)]
+struct Segment {
+    /// The conditions of the part, besides the caller's filter.
+    conditions: Vec<Filter>,
+    /// Its key, an index in [`KEYS`].
+    key: usize,
+    /// An ordered key's window: from this value on (`None`: from the first row).
+    since: Option<String>,
+    /// The cursor in the window.
+    cursor: Option<String>,
+    /// The key's value in the first and the last row read of the window.
+    first: Option<String>,
+    last: Option<String>,
+    /// The titles and the edit times of the rows of the window, and the title property's name.
+    titles: Vec<String>,
+    edited: HashSet<String>,
+    title_property: Option<String>,
+    /// The characters that split this part already.
+    used: Vec<char>,
+}
+
+impl Segment {
+    fn child(&self, key: usize, more: impl IntoIterator<Item = Filter>) -> Self {
+        let mut conditions = self.conditions.clone();
+        conditions.extend(more);
+        Self {
+            conditions,
+            key,
+            used: self.used.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// The timestamp of an ordered key.
+    fn timestamp(&self) -> TimestampKind {
+        match KEYS[self.key] {
+            Key::Edited => TimestampKind::LastEditedTime,
+            _ => TimestampKind::CreatedTime,
+        }
+    }
+
+    /// The body of the next request of this part.
     fn query(&self, filter: Option<&Filter>) -> QueryDataSource {
-        let since = self.since.as_ref().map(|since| {
-            Filter::Timestamp(TimestampFilter {
-                timestamp: TimestampKind::CreatedTime,
-                condition: DateCondition::OnOrAfter(since.clone()),
-            })
-        });
+        let mut and: Vec<Filter> = filter.into_iter().cloned().collect();
+        and.extend(self.conditions.iter().cloned());
+        if let Some(since) = &self.since {
+            and.push(timestamp(
+                self.timestamp(),
+                DateCondition::OnOrAfter(since.clone()),
+            ));
+        }
         QueryDataSource {
-            filter: match (filter.cloned(), since) {
-                (Some(filter), Some(since)) => Some(Filter::And {
-                    and: vec![filter, since],
-                }),
-                (filter, since) => filter.or(since),
+            filter: match and.len() {
+                0 => None,
+                1 => and.pop(),
+                _ => Some(Filter::And { and }),
             },
             sorts: Some(vec![Sort::Timestamp {
-                timestamp: TimestampKind::CreatedTime,
+                timestamp: self.timestamp(),
                 direction: SortDirection::Ascending,
             }]),
             start_cursor: self.cursor.clone(),
@@ -114,24 +172,211 @@ impl Window {
         }
     }
 
-    /// Whether `row` is new to this query (not yielded by an earlier window of the same minute).
-    fn admit(&mut self, row: &Page) -> bool {
-        if self.last_time.as_deref() == Some(row.created_time.as_str()) {
-            if !self.seen_at_last_time.insert(row.id) {
-                return false;
+    /// Notes a row of the part's window.
+    fn read(&mut self, row: &Page) {
+        let value = match KEYS[self.key] {
+            Key::Created => Some(&row.created_time),
+            Key::Edited => Some(&row.last_edited_time),
+            Key::Title => None,
+        };
+        if let Some(value) = value {
+            if self.first.is_none() {
+                self.first = Some(value.clone());
             }
-        } else {
-            self.last_time = Some(row.created_time.clone());
-            self.seen_at_last_time = HashSet::from([row.id]);
+            self.last = Some(value.clone());
         }
-        self.progressed = true;
-        true
+        if self.title_property.is_none() {
+            self.title_property = row.title_property().map(|(name, _)| name.to_owned());
+        }
+        self.edited.insert(row.last_edited_time.clone());
+        self.titles.push(row.title());
+    }
+
+    /// Starts a new window of an ordered key at `since`.
+    fn restart(&mut self, since: String) {
+        self.since = Some(since);
+        self.cursor = None;
+        self.first = None;
+        self.last = None;
+        self.titles.clear();
+        self.edited.clear();
+    }
+
+    /// The part's rows halved by a character of their titles (picked from the window's), or
+    /// `None` when no character halves them.
+    fn halves(&self, key: usize) -> Option<[Segment; 2]> {
+        let property = self.title_property.clone()?;
+        if self.conditions.len() + 1 >= MAX_CONDITIONS {
+            return None;
+        }
+        let c = halving(&self.titles, &self.used)?;
+        let text = c.to_string();
+        Some(["contains", "does_not_contain"].map(|condition| {
+            let mut half = self.child(
+                key,
+                [Filter::Property(PropertyFilter::new(
+                    property.clone(),
+                    "title",
+                    json!({ condition: text }),
+                ))],
+            );
+            half.used.push(c);
+            half.title_property = Some(property.clone());
+            // The window's titles that fall in this half, to halve it again before reading it.
+            let inside = condition == "contains";
+            half.titles = self
+                .titles
+                .iter()
+                .filter(|t| t.to_lowercase().contains(c) == inside)
+                .cloned()
+                .collect();
+            half
+        }))
+    }
+
+    /// The part's rows in quarters (halves halved, each by the window's titles that fall in
+    /// it), or in halves where a half cannot be halved again; ready to be read.
+    fn quarters(&self, key: usize) -> Option<Vec<Segment>> {
+        let mut parts = Vec::new();
+        for half in self.halves(key)? {
+            match half.halves(key) {
+                Some(quarters) => parts.extend(quarters),
+                None => parts.push(half),
+            }
+        }
+        for part in &mut parts {
+            part.titles.clear();
+        }
+        Some(parts)
+    }
+
+    /// The error of a part that no key splits.
+    fn unsplittable(&self) -> Error {
+        Error::Decode {
+            what: "a data-source query".into(),
+            message: format!(
+                "more than 10,000 rows share their creation minute, their last-edit minute and \
+                 their title ({:?}); Notion cannot list them all: give some of them another \
+                 title",
+                self.titles
+                    .first()
+                    .map(|t| t.chars().take(80).collect::<String>())
+                    .unwrap_or_default()
+            ),
+        }
     }
 }
 
-/// Every row of a data source that matches `filter`, past Notion's 10,000-result cap. Rows come
-/// in `created_time` order; `filter_properties` (names or IDs) limits the properties each row
-/// carries. See the [module documentation](self).
+fn timestamp(kind: TimestampKind, condition: DateCondition) -> Filter {
+    Filter::Timestamp(TimestampFilter {
+        timestamp: kind,
+        condition,
+    })
+}
+
+/// The minute after the one `time` (ISO 8601) is in, Notion's timestamps being rounded down
+/// to the minute.
+fn next_minute(time: &str) -> Result<String> {
+    let at =
+        humantime::parse_rfc3339_weak(time.trim_end_matches('Z')).map_err(|e| Error::Decode {
+            what: "a data-source query".into(),
+            message: format!("a row's time {time:?} is not a time: {e}"),
+        })?;
+    let minute = at
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 60 * 60 + 60)
+        .unwrap_or(0);
+    Ok(humantime::format_rfc3339_millis(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(minute),
+    )
+    .to_string())
+}
+
+/// The character (lower case) that halves `titles` most evenly, among those in some titles but
+/// not all, and not `used`.
+fn halving(titles: &[String], used: &[char]) -> Option<char> {
+    let mut counts: std::collections::BTreeMap<char, usize> = Default::default();
+    for title in titles {
+        let chars: std::collections::BTreeSet<char> = title.to_lowercase().chars().collect();
+        for c in chars {
+            *counts.entry(c).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(c, n)| *n < titles.len() && !used.contains(c))
+        .min_by_key(|(_, n)| n.abs_diff(titles.len() / 2))
+        .map(|(c, _)| c)
+}
+
+/// What [`query_all`] keeps between two requests: the parts still to read (the last first) and
+/// every row yielded.
+#[derive(Debug)]
+struct Reading {
+    parts: Vec<Segment>,
+    seen: HashSet<PageId>,
+}
+
+impl Reading {
+    /// The part on top reached the cap: its next window, or its parts.
+    fn split(&mut self) -> Result<()> {
+        let Some(part) = self.parts.last_mut() else {
+            return Ok(());
+        };
+        if KEYS[part.key] == Key::Title {
+            // A part read whole up to the cap: halved by title.
+            let parts = part.quarters(part.key).ok_or_else(|| part.unsplittable())?;
+            self.parts.pop();
+            self.parts.extend(parts);
+            return Ok(());
+        }
+        let Some(last) = part.last.clone() else {
+            return Err(Error::Decode {
+                what: "a data-source query".into(),
+                message: "Notion stopped at its cap without a row".into(),
+            });
+        };
+        if part.first.as_deref() != Some(last.as_str()) {
+            // The next window starts at the last row's time (the rows of that time already
+            // yielded are skipped).
+            part.restart(last);
+            return Ok(());
+        }
+        // A window of one minute only (rows before it were read by earlier windows): more rows
+        // than the cap at that minute. It is read apart, then this part goes on from the minute
+        // after. The minute's rows are split by the next key that tells the
+        // window's rows apart: their edit times, else their titles.
+        let next = next_minute(&last)?;
+        let kind = part.timestamp();
+        let minute = [
+            timestamp(kind, DateCondition::OnOrAfter(last.clone())),
+            timestamp(kind, DateCondition::Before(next.clone())),
+        ];
+        let edited = KEYS[part.key] == Key::Created && part.edited.len() > 1;
+        let children = if edited {
+            vec![part.child(part.key + 1, minute)]
+        } else {
+            let title = KEYS
+                .iter()
+                .position(|k| *k == Key::Title)
+                .unwrap_or(KEYS.len() - 1);
+            let mut within = part.child(title, minute);
+            within.titles = std::mem::take(&mut part.titles);
+            within.title_property = part.title_property.clone();
+            within
+                .quarters(title)
+                .ok_or_else(|| within.unsplittable())?
+        };
+        part.restart(next);
+        self.parts.extend(children);
+        Ok(())
+    }
+}
+
+/// Every row of a data source that matches `filter`, past Notion's 10,000-result cap; each row
+/// once. `filter_properties` (names or IDs) limits the properties each row carries (keep the
+/// title among them for a source with more than 10,000 rows made in one minute). See the
+/// [module documentation](self).
 pub fn query_all(
     client: &NotionClient,
     data_source: DataSourceId,
@@ -141,17 +386,21 @@ pub fn query_all(
     let client = client.clone();
     let path = format!("/v1/data_sources/{data_source}/query");
     let filter_properties = filter_properties.to_vec();
-    stream::try_unfold(Some(Window::default()), move |window| {
+    let reading = Reading {
+        parts: vec![Segment::default()],
+        seen: HashSet::new(),
+    };
+    stream::try_unfold(reading, move |mut reading| {
         let client = client.clone();
         let path = path.clone();
         let filter = filter.clone();
         let filter_properties = filter_properties.clone();
         async move {
-            let Some(mut window) = window else {
+            let Some(part) = reading.parts.last_mut() else {
                 return Ok::<_, Error>(None);
             };
             let body =
-                serde_json::to_value(window.query(filter.as_ref())).map_err(|e| Error::Decode {
+                serde_json::to_value(part.query(filter.as_ref())).map_err(|e| Error::Decode {
                     what: "a data-source query".into(),
                     message: e.to_string(),
                 })?;
@@ -159,39 +408,66 @@ pub fn query_all(
             for property in &filter_properties {
                 request = request.with_query("filter_properties", property.clone());
             }
-            let page: List<Page> = client.send(request).await?;
+            let operation = request.operation();
+            // A row is a page; a result of another object (a wiki's data source, a kind Notion
+            // added since) is skipped and counted, never failing the read.
+            let page: List<SearchResult> = client.send(request).await?;
             let incomplete = page.is_incomplete();
             let next_cursor = page.next_page_cursor().map(str::to_owned);
-            let rows: Vec<Page> = page
-                .results
-                .into_iter()
-                .filter(|row| window.admit(row))
-                .collect();
-            let next = if let Some(cursor) = next_cursor {
-                window.cursor = Some(cursor);
-                Some(window)
-            } else if incomplete {
-                if !window.progressed {
-                    return Err(Error::Decode {
-                        what: "a data-source query".into(),
-                        message: format!(
-                            "more than 10,000 rows were created in the minute {}; Notion cannot \
-                             list them all with one filter",
-                            window.last_time.unwrap_or_default()
-                        ),
-                    });
+            let mut rows = Vec::new();
+            for result in page.results {
+                match result {
+                    SearchResult::Page(row) => {
+                        part.read(&row);
+                        if reading.seen.insert(row.id) {
+                            rows.push(*row);
+                        }
+                    }
+                    other => client.skipped().note(other.object(), &operation),
                 }
-                window.since = window.last_time.clone();
-                window.cursor = None;
-                window.progressed = false;
-                Some(window)
+            }
+            if let Some(cursor) = next_cursor {
+                part.cursor = Some(cursor);
+            } else if incomplete {
+                reading.split()?;
             } else {
-                None
-            };
-            Ok(Some((rows, next)))
+                reading.parts.pop();
+            }
+            Ok(Some((rows, reading)))
         }
     })
     .map_ok(|rows| stream::iter(rows.into_iter().map(Ok)))
     .try_flatten()
     .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_next_minute_of_a_notion_time() {
+        assert_eq!(
+            next_minute("2026-07-04T09:00:00.000Z").unwrap(),
+            "2026-07-04T09:01:00.000Z"
+        );
+        assert_eq!(
+            next_minute("2026-07-04T23:59:30.250Z").unwrap(),
+            "2026-07-05T00:00:00.000Z"
+        );
+        assert!(matches!(next_minute("soon"), Err(Error::Decode { .. })));
+    }
+
+    #[test]
+    fn halving_picks_a_character_in_some_titles_but_not_all() {
+        let titles: Vec<String> = ["Row 1", "Row 2", "row 3", "Row 4"]
+            .map(str::to_owned)
+            .into();
+        // "r", "o", "w" and " " are in every title; the digits in one each.
+        let c = halving(&titles, &[]).unwrap();
+        assert!(c.is_ascii_digit(), "{c:?}");
+        assert_eq!(halving(&titles, &['1', '2', '3', '4']), None);
+        assert_eq!(halving(&["Same".to_owned(), "same".to_owned()], &[]), None);
+        assert_eq!(halving(&[], &[]), None);
+    }
 }

@@ -65,6 +65,7 @@ pub async fn run_demo() -> Result<DemoReport> {
         world.control_token.clone(),
         NotionVersion::LATEST,
         RateBudget::NOTION_DEFAULT,
+        crate::transport::retry::DEFAULT_MAX_WAIT,
     )?;
     let config = RegistryConfig::default();
     let today = today_utc();

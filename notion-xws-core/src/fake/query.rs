@@ -37,6 +37,8 @@ pub(crate) enum Filter {
         created: bool,
         op: String,
         arg: Value,
+        /// The argument as a range, worked out once per query (not once per row).
+        range: std::sync::OnceLock<Option<(i64, i64)>>,
     },
 }
 
@@ -192,7 +194,12 @@ pub(crate) fn compile(
             .ok_or_else(|| Fail::missing(&format!("{path}.{key}")))?;
         let (op, arg) = condition(&format!("{path}.{key}"), cond, &DATE_OPS)?;
         check_date_arg(&format!("{path}.{key}.{op}"), &op, &arg)?;
-        return Ok(Filter::Timestamp { created, op, arg });
+        return Ok(Filter::Timestamp {
+            created,
+            op,
+            arg,
+            range: std::sync::OnceLock::new(),
+        });
     }
     let Some(property) = map.get("property") else {
         return Err(Fail::validation(format!(
@@ -309,6 +316,17 @@ fn date_range(arg: &Value, now: i64) -> Option<(i64, i64)> {
 }
 
 fn compare_date(op: &str, arg: &Value, value: Option<i64>, now: i64) -> bool {
+    compare_date_in(op, value, now, || date_range(arg, now))
+}
+
+/// [`compare_date`], with the argument's range given (worked out only when the operator needs
+/// one).
+fn compare_date_in(
+    op: &str,
+    value: Option<i64>,
+    now: i64,
+    range: impl FnOnce() -> Option<(i64, i64)>,
+) -> bool {
     match op {
         "is_empty" => return value.is_none(),
         "is_not_empty" => return value.is_some(),
@@ -332,7 +350,7 @@ fn compare_date(op: &str, arg: &Value, value: Option<i64>, now: i64) -> bool {
             window(start, start + 7 * DAY_MS)
         }
         _ => {
-            let Some((start, end)) = date_range(arg, now) else {
+            let Some((start, end)) = range() else {
                 return false;
             };
             match op {
@@ -400,17 +418,32 @@ impl Filter {
         match self {
             Self::And(all) => all.iter().all(|f| f.matches(state, page, now)),
             Self::Or(any) => any.iter().any(|f| f.matches(state, page, now)),
-            Self::Timestamp { created, op, arg } => {
+            Self::Timestamp {
+                created,
+                op,
+                arg,
+                range,
+            } => {
                 let value = if *created {
                     page.created_ms
                 } else {
                     page.edited_ms
                 };
-                compare_date(op, arg, Some(value), now)
+                compare_date_in(op, Some(value), now, || {
+                    *range.get_or_init(|| date_range(arg, now))
+                })
             }
             Self::Prop { def, op, arg } => {
-                let value = state.full_value(page, def);
                 let kind = def.kind.as_str();
+                // A text value is read where it is stored (as `full_value` would give it), not
+                // copied once per row.
+                let stored = page.page().and_then(|p| p.values.get(&def.id));
+                let value = match (kind, stored) {
+                    ("title" | "rich_text" | "url" | "email" | "phone_number", Some(stored)) => {
+                        std::borrow::Cow::Borrowed(stored)
+                    }
+                    _ => std::borrow::Cow::Owned(state.full_value(page, def)),
+                };
                 match kind {
                     "title" | "rich_text" | "url" | "email" | "phone_number" => {
                         let text = text_of(&value);

@@ -9,6 +9,11 @@
 //! (which may exceed 60 s), not only the request that drew it; a workspace-level 429
 //! (`public_api_space_request_rate_limit`) pauses every token of that workspace. The answer
 //! itself is passed on: retrying is [`RetryingTransport`](super::retry::RetryingTransport)'s job.
+//!
+//! A pause is never waited out past [`RetryConfig::max_wait`](super::retry::RetryConfig::max_wait)
+//! (the same bound as the retries'): a request that would be held longer fails at once with
+//! [`Error::RateLimited`], carrying the time left, so that a `Retry-After` of an hour ends the
+//! pairs of that token with a failure that says when to try again, instead of a silent hour.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,7 +23,7 @@ use async_trait::async_trait;
 use tokio::time::Instant;
 
 use super::{ApiRequest, ApiResponse, Transport};
-use crate::error::Result;
+use crate::error::{ApiError, ApiErrorCode, Error, Result};
 use crate::rate::{Limiter, RateBudget};
 use crate::secret::NotionToken;
 
@@ -65,6 +70,7 @@ pub struct RateLimitedTransport<T> {
     default_budget: RateBudget,
     gates: Mutex<HashMap<NotionToken, TokenGates>>,
     workspaces: Mutex<HashMap<String, Arc<Gate>>>,
+    max_wait: Duration,
 }
 
 impl<T: Transport> RateLimitedTransport<T> {
@@ -75,7 +81,15 @@ impl<T: Transport> RateLimitedTransport<T> {
             default_budget,
             gates: Mutex::new(HashMap::new()),
             workspaces: Mutex::new(HashMap::new()),
+            max_wait: super::retry::DEFAULT_MAX_WAIT,
         }
+    }
+
+    /// The same, holding no request longer than `max_wait` for a pause (see the
+    /// [module documentation](self)).
+    pub fn with_max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
     }
 
     /// The transport wrapped.
@@ -128,8 +142,9 @@ impl<T: Transport> RateLimitedTransport<T> {
     }
 }
 
-/// Waits until neither gate is paused and both budgets allow one more request.
-async fn admit(gates: &TokenGates) {
+/// Waits until neither gate is paused and both budgets allow one more request; `Err` with the
+/// time left when a pause lasts longer than `max_wait`.
+async fn admit(gates: &TokenGates, max_wait: Duration) -> std::result::Result<(), Duration> {
     loop {
         let pause = [Some(&gates.token), gates.workspace.as_ref()]
             .into_iter()
@@ -137,6 +152,10 @@ async fn admit(gates: &TokenGates) {
             .filter_map(|gate| gate.paused_until())
             .max();
         if let Some(until) = pause {
+            let left = until.saturating_duration_since(Instant::now());
+            if left > max_wait {
+                return Err(left);
+            }
             tokio::time::sleep_until(until).await;
             continue;
         }
@@ -146,8 +165,28 @@ async fn admit(gates: &TokenGates) {
         }
         // A 429 may have paused the token while this request waited for its turn.
         if gates.token.paused_until().is_none() {
-            return;
+            return Ok(());
         }
+    }
+}
+
+/// The failure of a request held back by a pause longer than the bound.
+fn held_too_long(operation: &str, left: Duration, max_wait: Duration) -> Error {
+    let say = super::retry::say;
+    Error::RateLimited {
+        error: Box::new(ApiError {
+            status: 429,
+            code: ApiErrorCode::RateLimited,
+            message: format!(
+                "{operation} not sent: Notion rate-limited this token for {} more, longer than \
+                 --max-wait ({})",
+                say(left),
+                say(max_wait)
+            ),
+            request_id: None,
+            additional_data: None,
+        }),
+        retry_after: Some(left),
     }
 }
 
@@ -159,20 +198,17 @@ impl<T: Transport> Transport for RateLimitedTransport<T> {
 
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         let gates = self.gates(&request.token);
-        admit(&gates).await;
+        if let Err(left) = admit(&gates, self.max_wait).await {
+            let error = held_too_long(&request.operation(), left, self.max_wait);
+            tracing::warn!(operation = %request.operation(), "{error}");
+            return Err(error);
+        }
         let outcome = self.inner.send(request).await;
         if let Ok(response) = &outcome
             && matches!(response.status, 429 | 529)
         {
             let pause = response.retry_after.unwrap_or(DEFAULT_PAUSE);
             let until = Instant::now() + pause;
-            tracing::info!(
-                "Notion asked to slow down ({}): this token's requests wait {}",
-                response.status,
-                humantime::format_duration(std::time::Duration::from_millis(
-                    pause.as_millis() as u64
-                ))
-            );
             let reason = response
                 .body
                 .pointer("/additional_data/rate_limit_reason")
@@ -182,6 +218,28 @@ impl<T: Transport> Transport for RateLimitedTransport<T> {
                     workspace.pause(until);
                 }
                 _ => gates.token.pause(until),
+            }
+            if pause < super::retry::LOUD_WAIT {
+                tracing::info!(
+                    "Notion asked to slow down ({}): this token's requests wait {}",
+                    response.status,
+                    humantime::format_duration(std::time::Duration::from_millis(
+                        pause.as_millis() as u64
+                    ))
+                );
+            }
+            if pause >= super::retry::LOUD_WAIT {
+                tracing::warn!(
+                    status = response.status,
+                    "Notion asked to wait {} ({}): the token's requests pause until then{}",
+                    super::retry::say(pause),
+                    response.status,
+                    if pause > self.max_wait {
+                        ", or fail at once as it is longer than --max-wait"
+                    } else {
+                        ""
+                    }
+                );
             }
         }
         outcome
@@ -289,5 +347,44 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pause_longer_than_max_wait_fails_the_requests_held_by_it() {
+        let token = NotionToken::new("ntn_pause").unwrap();
+        let sent = Arc::new(AtomicU32::new(0));
+        let counter = Arc::clone(&sent);
+        let mut mock = MockTransport::new();
+        mock.expect_send().returning(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Ok(ApiResponse {
+                status: 429,
+                retry_after: Some(Duration::from_secs(3600)),
+                date: None,
+                body: json!({}),
+            })
+        });
+        let transport = RateLimitedTransport::new(mock, RateBudget::new(6000, 100))
+            .with_max_wait(Duration::from_secs(60));
+        let start = Instant::now();
+        assert_eq!(transport.send(request(&token)).await.unwrap().status, 429);
+        let error = transport.send(request(&token)).await.unwrap_err();
+        assert_eq!(start.elapsed(), Duration::ZERO, "not held");
+        assert_eq!(sent.load(Ordering::SeqCst), 1, "not sent");
+        match &error {
+            Error::RateLimited {
+                retry_after: Some(left),
+                ..
+            } => assert_eq!(*left, Duration::from_secs(3600)),
+            other => panic!("{other:?}"),
+        }
+        assert!(error.to_string().contains("longer than --max-wait (1m)"));
+        // A pause within the bound is waited out.
+        let transport = RateLimitedTransport::new(MockTransport::new(), RateBudget::new(6000, 100))
+            .with_max_wait(Duration::from_secs(60));
+        let gates = transport.gates(&token);
+        gates.token.pause(Instant::now() + Duration::from_secs(30));
+        assert_eq!(admit(&gates, Duration::from_secs(60)).await, Ok(()));
+        assert_eq!(start.elapsed(), Duration::from_secs(30));
     }
 }

@@ -21,6 +21,17 @@
 //! Backoff is exponential with full jitter (`rand(0, min(cap, initial·2ⁿ))`) from a seeded RNG,
 //! and `Retry-After` is a floor. Attempts are capped per request, and a [`RetryBudget`] shared by
 //! a whole run caps the retries of all its requests together.
+//!
+//! Waits are bounded and said out loud. A request never waits more than
+//! [`RetryConfig::max_wait`] in all (`--max-wait`, default 5 minutes): a wait that would go past
+//! it is not begun, and the last answer is returned (a 429 becomes
+//! [`Error::RateLimited`] with Notion's `Retry-After`, which says when to try
+//! again). So a request that keeps failing gives up after [`RetryConfig::max_attempts`] attempts
+//! or `max_wait` of waiting, whichever comes first: with the defaults, a persistent 5xx on a
+//! read (or a 429 without `Retry-After`) waits at most 1 + 2 + 4 + 8 + 16 + 32 + 60 = 123 s
+//! (about half of it on average, the backoff being jittered), and no connection at all gives up
+//! after 3 attempts (at most 3 s of waiting). Every retry is logged as a warning, with its wait
+//! and its reason in words, and so is giving up.
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -33,6 +44,12 @@ use rand::{RngExt, SeedableRng};
 
 use super::{ApiRequest, ApiResponse, Transport};
 use crate::error::{Error, Result, TransportErrorKind};
+
+/// The shortest pause of a token (by a `Retry-After`) logged as a warning.
+pub const LOUD_WAIT: Duration = Duration::from_secs(3);
+
+/// The longest a request waits for its retries by default: 5 minutes.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(5 * 60);
 
 /// What to do with the outcome of one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +150,11 @@ pub struct RetryConfig {
     pub budget: RetryBudget,
     /// The seed of the jitter (default 0), so that runs are repeatable.
     pub seed: u64,
+    /// The longest a request waits for its retries in all, and the longest a token's requests
+    /// are held by a `Retry-After` (default [`DEFAULT_MAX_WAIT`]): a longer wait is not begun, and
+    /// the request fails with Notion's answer ([`Error::RateLimited`] for a 429, saying when to
+    /// try again).
+    pub max_wait: Duration,
 }
 
 impl Default for RetryConfig {
@@ -144,6 +166,7 @@ impl Default for RetryConfig {
             max_backoff: Duration::from_secs(60),
             budget: RetryBudget::default(),
             seed: 0,
+            max_wait: DEFAULT_MAX_WAIT,
         }
     }
 }
@@ -188,6 +211,7 @@ impl<T: Transport> Transport for RetryingTransport<T> {
 
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         let mut attempt = 1;
+        let mut waited = Duration::ZERO;
         loop {
             let outcome = self.inner.send(request.clone()).await;
             let RetryDecision::Retry { min_delay } = classify(&request, &outcome) else {
@@ -207,30 +231,81 @@ impl<T: Transport> Transport for RetryingTransport<T> {
             } else {
                 self.config.max_attempts
             };
-            if attempt >= cap || !self.config.budget.try_take() {
-                return outcome;
-            }
             let delay = match min_delay {
                 // Notion said how long: wait that, plus a little jitter so that workers waiting
                 // on the same token do not all wake at once.
                 Some(after) => after + self.backoff(0) / 10,
                 None => self.backoff(attempt - 1),
             };
-            let why = match &outcome {
-                Ok(response) => format!("Notion answered {}", response.status),
-                Err(error) => error.to_string(),
-            };
-            let wait = std::time::Duration::from_millis(delay.as_millis() as u64);
+            let reason = why(&outcome);
+            if waited + delay > self.config.max_wait {
+                tracing::warn!(
+                    operation = %request.operation(),
+                    attempt,
+                    "{}: {reason}; not waiting {} more (a request waits at most {} in all, \
+                     --max-wait): giving up",
+                    request.operation(),
+                    say(delay),
+                    say(self.config.max_wait),
+                );
+                return outcome;
+            }
+            if attempt >= cap || !self.config.budget.try_take() {
+                tracing::warn!(
+                    operation = %request.operation(),
+                    attempt,
+                    "{}: {reason}; giving up after {attempt} attempt(s) and {} of waiting",
+                    request.operation(),
+                    say(waited),
+                );
+                return outcome;
+            }
             tracing::warn!(
-                "{}: {why}; trying again in {} (attempt {} of at most {cap})",
+                operation = %request.operation(),
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                "{}: {reason}; trying again in {} (attempt {} of at most {cap})",
                 request.operation(),
-                humantime::format_duration(wait),
-                attempt + 1
+                say(delay),
+                attempt + 1,
             );
+            waited += delay;
             tokio::time::sleep(delay).await;
             attempt += 1;
         }
     }
+}
+
+/// Why an outcome is retried, in words, for the log.
+fn why(outcome: &Result<ApiResponse>) -> String {
+    match outcome {
+        Ok(response) => match response.status {
+            429 => match response.retry_after {
+                Some(after) => format!(
+                    "Notion rate-limited the token (429) and asked to wait {}",
+                    say(after)
+                ),
+                None => "Notion rate-limited the token (429)".to_owned(),
+            },
+            529 => "Notion is overloaded (529)".to_owned(),
+            409 => "a conflicting change (409) on a read".to_owned(),
+            status => format!("Notion failed ({status}) on a read"),
+        },
+        Err(Error::Transport { kind, .. }) => match kind {
+            TransportErrorKind::Connect => "no connection to Notion".to_owned(),
+            TransportErrorKind::Timeout => "Notion did not answer in time".to_owned(),
+            _ => "an answer that is not Notion's".to_owned(),
+        },
+        Err(_) => "an error".to_owned(),
+    }
+}
+
+/// A duration for people: whole seconds (`1h 2m 3s`), or milliseconds under a second.
+pub(crate) fn say(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        return format!("{} ms", duration.as_millis());
+    }
+    humantime::format_duration(Duration::from_secs(duration.as_secs())).to_string()
 }
 
 #[cfg(test)]
@@ -339,6 +414,110 @@ mod tests {
         let waited = start.elapsed();
         assert!(waited >= Duration::from_secs(150), "{waited:?}");
         assert!(waited <= Duration::from_secs(151), "{waited:?}");
+    }
+
+    fn limited(retry_after: u64) -> Result<ApiResponse> {
+        Ok(ApiResponse {
+            status: 429,
+            retry_after: Some(Duration::from_secs(retry_after)),
+            date: None,
+            body: json!({"object": "error", "status": 429, "code": "rate_limited", "message": "m"}),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_longer_than_max_wait_is_not_waited() {
+        let mut mock = MockTransport::new();
+        mock.expect_send().times(1).returning(|_| limited(3600));
+        let transport = RetryingTransport::new(mock, RetryConfig::default());
+        let start = tokio::time::Instant::now();
+        let outcome = transport.send(request(Method::Get, "/v1/users/me")).await;
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        let error = crate::client::interpret("GET /v1/users/me", true, outcome).unwrap_err();
+        match &error {
+            Error::RateLimited {
+                retry_after: Some(after),
+                ..
+            } => assert_eq!(*after, Duration::from_secs(3600)),
+            other => panic!("{other:?}"),
+        }
+        let message = error.to_string();
+        assert!(message.contains("Notion asks to wait 1h"), "{message}");
+        assert!(message.contains("try again after that"), "{message}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_waits_of_a_request_add_up_to_max_wait_at_most() {
+        // 200 s, then another 200 s would pass 5 minutes: one wait, two attempts.
+        let mut mock = MockTransport::new();
+        mock.expect_send().times(2).returning(|_| limited(200));
+        let transport = RetryingTransport::new(mock, RetryConfig::default());
+        let start = tokio::time::Instant::now();
+        let outcome = transport.send(request(Method::Post, "/v1/pages")).await;
+        assert_eq!(outcome.unwrap().status, 429);
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_secs(200), "{waited:?}");
+        assert!(waited <= Duration::from_secs(201), "{waited:?}");
+        // A bound of 10 minutes and 10 s lets the same request wait twice more (with jitter).
+        let mut mock = MockTransport::new();
+        let mut seq = mockall::Sequence::new();
+        mock.expect_send()
+            .times(3)
+            .in_sequence(&mut seq)
+            .returning(|_| limited(200));
+        mock.expect_send()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| response(200, json!({})));
+        let config = RetryConfig {
+            max_wait: Duration::from_secs(610),
+            ..RetryConfig::default()
+        };
+        let transport = RetryingTransport::new(mock, config);
+        let outcome = transport.send(request(Method::Post, "/v1/pages")).await;
+        assert_eq!(outcome.unwrap().status, 200);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn persistent_failures_give_up_within_the_documented_time() {
+        // The module documentation: 8 attempts, at most 123 s of waiting, for a 5xx on a read
+        // and for a 429 without Retry-After, whatever the seed; 3 attempts without connection.
+        for seed in 0..20 {
+            for status in [502, 429] {
+                let mut mock = MockTransport::new();
+                mock.expect_send()
+                    .times(8)
+                    .returning(move |_| response(status, json!({})));
+                let config = RetryConfig {
+                    seed,
+                    ..RetryConfig::default()
+                };
+                let transport = RetryingTransport::new(mock, config);
+                let start = tokio::time::Instant::now();
+                let outcome = transport.send(request(Method::Get, "/v1/users/me")).await;
+                assert_eq!(outcome.unwrap().status, status);
+                assert!(start.elapsed() <= Duration::from_secs(123), "{seed}");
+            }
+            let mut mock = MockTransport::new();
+            mock.expect_send().times(3).returning(|_| {
+                Err(Error::Transport {
+                    kind: TransportErrorKind::Connect,
+                    message: String::new(),
+                })
+            });
+            let transport = RetryingTransport::new(mock, RetryConfig::default());
+            let start = tokio::time::Instant::now();
+            let outcome = transport.send(request(Method::Get, "/v1/users/me")).await;
+            assert!(outcome.is_err());
+            assert!(start.elapsed() <= Duration::from_secs(3));
+        }
+    }
+
+    #[test]
+    fn durations_are_said_in_words() {
+        assert_eq!(say(Duration::from_millis(3_600_032)), "1h");
+        assert_eq!(say(Duration::from_millis(75_500)), "1m 15s");
+        assert_eq!(say(Duration::from_millis(250)), "250 ms");
     }
 
     #[tokio::test(start_paused = true)]

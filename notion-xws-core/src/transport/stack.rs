@@ -48,10 +48,10 @@ impl TransportStack {
     /// The stack over `base`.
     pub fn new(base: DynTransport, config: StackConfig) -> Self {
         let recorder = Arc::new(RecordingTransport::bounded(base, config.keep_requests));
-        let limits = Arc::new(RateLimitedTransport::new(
-            Arc::clone(&recorder) as DynTransport,
-            config.budget,
-        ));
+        let limits = Arc::new(
+            RateLimitedTransport::new(Arc::clone(&recorder) as DynTransport, config.budget)
+                .with_max_wait(config.retry.max_wait),
+        );
         let transport = Arc::new(RetryingTransport::new(
             Arc::clone(&limits) as DynTransport,
             config.retry,

@@ -30,7 +30,7 @@ async fn a_retry_is_said_in_words_and_the_log_options_choose_level_and_format() 
     assert_eq!(me.status.code(), Some(0), "{}", text(&me.stderr));
     let stderr = text(&me.stderr);
     assert!(
-        stderr.contains("GET /v1/users/me: Notion answered 500; trying again in")
+        stderr.contains("GET /v1/users/me: Notion failed (500) on a read; trying again in")
             && stderr.contains("(attempt 2 of at most"),
         "{stderr}"
     );
@@ -71,7 +71,8 @@ async fn a_retry_is_said_in_words_and_the_log_options_choose_level_and_format() 
     assert!(
         messages
             .iter()
-            .any(|m| m.contains("Notion answered 429; trying again in")),
+            .any(|m| m.contains("Notion rate-limited the token (429)")
+                && m.contains("trying again in")),
         "{messages:?}"
     );
     assert!(lines.iter().all(|l| l["level"].is_string()));

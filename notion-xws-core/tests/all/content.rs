@@ -29,7 +29,7 @@ use crate::support::world::World;
 
 /// The small world with `rows` rows, its `system-databases` given a `Sync Content` checkbox,
 /// checked for Tasks when `on`.
-async fn world(rows: usize, on: bool) -> (World, Vec<PageId>) {
+pub(crate) async fn world(rows: usize, on: bool) -> (World, Vec<PageId>) {
     let (world, _, made) = small_world(rows).await;
     let t = world.token();
     ok(

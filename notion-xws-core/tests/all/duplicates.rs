@@ -245,6 +245,7 @@ async fn two_first_runs_at_once_make_one_links_table_and_one_copy() {
             world.token().clone(),
             NotionVersion::LATEST,
             RateBudget::NOTION_DEFAULT,
+            notion_xws_core::transport::retry::DEFAULT_MAX_WAIT,
         )
         .unwrap()
     };

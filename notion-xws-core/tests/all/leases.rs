@@ -43,6 +43,7 @@ fn process(world: &World) -> NotionClient {
         world.token().clone(),
         NotionVersion::LATEST,
         RateBudget::NOTION_DEFAULT,
+        notion_xws_core::transport::retry::DEFAULT_MAX_WAIT,
     )
     .unwrap()
 }

@@ -18,6 +18,8 @@ mod columns;
 #[cfg(feature = "fake")]
 mod content;
 #[cfg(feature = "fake")]
+mod corpus;
+#[cfg(feature = "fake")]
 mod day_two;
 #[cfg(feature = "fake")]
 mod demo_world;
@@ -49,6 +51,8 @@ mod incremental;
 #[cfg(feature = "cli")]
 mod init;
 #[cfg(feature = "fake")]
+mod large_sources;
+#[cfg(feature = "fake")]
 mod leases;
 #[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
 mod limits;
@@ -72,5 +76,9 @@ mod sync;
 mod trash;
 #[cfg(feature = "fake")]
 mod two_way;
+#[cfg(feature = "fake")]
+mod unknown_kinds;
+#[cfg(feature = "fake")]
+mod waits;
 #[cfg(feature = "fake")]
 mod watch;

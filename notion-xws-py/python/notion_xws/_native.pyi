@@ -202,7 +202,10 @@ class Client:
 
     Requests go to ``base_url`` over HTTP, each token paced at ``requests_per_minute`` with
     bursts of ``burst``, with retries; or, when ``fake`` is given, to that fake in memory, with
-    the same retries, paced only by the fake's own limits. Every method releases the GIL.
+    the same retries, paced only by the fake's own limits. Each request waits at most
+    ``max_wait`` seconds in all for Notion: a longer ``Retry-After`` raises (or fails the pair
+    with) ``RateLimitedError``, whose ``retry_after`` says when to try again. Every method
+    releases the GIL.
     """
 
     def __new__(
@@ -213,6 +216,7 @@ class Client:
         api_version: str = "2026-03-11",
         requests_per_minute: int = 180,
         burst: int = 3,
+        max_wait: float = 300.0,
         fake: Optional[FakeNotion] = None,
     ) -> Client: ...
     @property

@@ -130,7 +130,8 @@ class ConflictError(ApiError):
 
 
 class RateLimitedError(ApiError):
-    """Rate-limited, and the retries allowed did not get through.
+    """Rate-limited, and the retries allowed did not get through, or Notion asked to wait longer
+    than the client's ``max_wait``: the message says when to try again.
 
     Attributes:
         retry_after: seconds Notion asked to wait, or None.

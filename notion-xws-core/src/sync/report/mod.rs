@@ -186,6 +186,10 @@ pub struct RunReport {
     /// The plans (in a dry run, what would be done).
     #[serde(skip)]
     pub plans: Vec<PairPlan>,
+    /// Answers of kinds this library does not know yet (an `object` Notion added), skipped
+    /// without failing the run: how many, by what they were
+    /// ([`Skipped`](crate::client::Skipped)).
+    pub skipped_unknown: std::collections::BTreeMap<String, u64>,
 }
 
 impl RunReport {
@@ -241,6 +245,9 @@ impl RunReport {
             }
         }
         self.plans = next.plans;
+        for (what, n) in next.skipped_unknown {
+            *self.skipped_unknown.entry(what).or_default() += n;
+        }
         self
     }
 

@@ -59,6 +59,12 @@ pub(super) fn markdown(report: &RunReport) -> String {
             let _ = writeln!(out, "- note: {note}");
         }
     }
+    if !report.skipped_unknown.is_empty() {
+        let _ = writeln!(out, "\n## Answers of kinds not known yet (skipped)\n");
+        for (what, n) in &report.skipped_unknown {
+            let _ = writeln!(out, "- note: {n} × {}", what.replace('|', "\\|"));
+        }
+    }
     let needs = report.needs_person();
     if !needs.is_empty() {
         let _ = writeln!(out, "\n## Needs a person\n");

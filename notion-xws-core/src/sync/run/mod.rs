@@ -59,6 +59,19 @@ pub async fn sync(
     options: &SyncOptions,
     progress: Option<ProgressFn>,
 ) -> Result<RunReport> {
+    let before = control.skipped().counts();
+    let mut report = passes(control, config, options, progress).await?;
+    report.skipped_unknown = control.skipped().since(&before);
+    Ok(report)
+}
+
+/// The passes of [`sync`]: the first, and a second for relations that wait for what it made.
+async fn passes(
+    control: &NotionClient,
+    config: &RegistryConfig,
+    options: &SyncOptions,
+    progress: Option<ProgressFn>,
+) -> Result<RunReport> {
     // Only reads so far: a stop drops them where they stand.
     let read = options.stop.unless_stopped(async {
         let registry = Registry::read(control, config).await?;
@@ -259,5 +272,6 @@ async fn run_pass(
         dry_run: !options.execute,
         pairs,
         plans,
+        skipped_unknown: Default::default(),
     })
 }

@@ -280,7 +280,7 @@ impl PairRun<'_> {
                         }
                         (plan, bodies) = self.plan_one_way(&snapshot);
                     }
-                    lease = Some(held);
+                    lease = Some(*held);
                 }
             }
         }
@@ -471,7 +471,7 @@ impl PairRun<'_> {
                         }
                         (plan, bodies) = self.plan_two_way(&read);
                     }
-                    lease = Some(held);
+                    lease = Some(*held);
                 }
             }
         }
@@ -811,7 +811,7 @@ impl PairRun<'_> {
                 if !fresh {
                     tokio::time::sleep(lease.lag_left()).await;
                 }
-                LeaseStep::Held(lease, fresh)
+                LeaseStep::Held(Box::new(lease), fresh)
             }
             Ok(Taken::Busy(holder)) => {
                 self.report.state =
@@ -889,7 +889,7 @@ enum LeaseStep {
     /// The run keeps no leases (a one-shot copy): go on.
     NotKept,
     /// This run holds the lease; `false`: read and plan again first.
-    Held(Lease, bool),
+    Held(Box<Lease>, bool),
     /// Another run holds it, or it could not be taken: the pair stops here (its report says why).
     Stopped,
 }

@@ -31,6 +31,8 @@ pub async fn transfer(
     options: &SyncOptions,
     progress: Option<ProgressFn>,
 ) -> Result<RunReport> {
+    let tallies = [source.skipped().clone(), target.skipped().clone()];
+    let before = tallies.clone().map(|tally| tally.counts());
     let schema = source.data_source(source_data_source).await?;
     let database = schema.database_id().ok_or_else(|| Error::Decode {
         what: "the source data source".into(),
@@ -98,5 +100,15 @@ pub async fn transfer(
         dry_run: !options.execute,
         pairs: vec![report],
         plans: plan.into_iter().collect(),
+        skipped_unknown: {
+            let [source_tally, target_tally] = &tallies;
+            let mut skipped = source_tally.since(&before[0]);
+            if !Arc::ptr_eq(source_tally.shared(), target_tally.shared()) {
+                for (what, n) in target_tally.since(&before[1]) {
+                    *skipped.entry(what).or_default() += n;
+                }
+            }
+            skipped
+        },
     })
 }

@@ -1,0 +1,160 @@
+//! Every row of any database: a source whose rows share a `created_time` minute beyond Notion's
+//! 10,000-result cap of a query (a CSV import, Notion's "Duplicate") is read in full, the minute
+//! split by `last_edited_time`, then halved by title; only rows identical in all three are
+//! beyond reach, and that is a typed error that says so.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures::TryStreamExt;
+use notion_xws_core::DataSourceId;
+use notion_xws_core::client::NotionClient;
+use notion_xws_core::fake::{FakeConfig, FakeNotion, FakeWorkspace};
+use notion_xws_core::model::Page;
+use notion_xws_core::model::params::QueryDataSource;
+use notion_xws_core::transport::{DynTransport, Method};
+use serde_json::json;
+
+use crate::support::fake::{id, ok, row, tasks_database};
+
+/// A fake with a query cap of `cap`, a workspace, its Tasks data source and a client of it.
+async fn source(cap: usize) -> (FakeNotion, FakeWorkspace, DataSourceId, NotionClient) {
+    let fake = FakeNotion::new(FakeConfig {
+        query_result_cap: cap,
+        ..FakeConfig::default()
+    });
+    let ws = fake.add_workspace("Acme");
+    let (_, ds) = tasks_database(&fake, &ws.token, &ws.root_page_id.to_string()).await;
+    let client = NotionClient::new(Arc::new(fake.clone()) as DynTransport, ws.token.clone());
+    (fake, ws, ds.parse().unwrap(), client)
+}
+
+async fn read_all(client: &NotionClient, data_source: DataSourceId) -> Vec<Page> {
+    client
+        .query_all(data_source, None, &[])
+        .try_collect()
+        .await
+        .unwrap()
+}
+
+fn ids(rows: &[Page]) -> HashSet<String> {
+    rows.iter().map(|r| r.id.to_string()).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn thirty_thousand_rows_created_in_one_minute_are_all_read_once() {
+    let (fake, ws, data_source, client) = source(10_000).await;
+    let ds = data_source.to_string();
+    let mut made = HashSet::new();
+    for i in 0..30_000 {
+        made.insert(id(&row(&fake, &ws.token, &ds, &format!("Row {i}"), i).await));
+    }
+    // One minute (the clock is paused), and the fake stops a query at Notion's cap.
+    let capped = client
+        .query_page(data_source, &QueryDataSource::default(), &[])
+        .await
+        .unwrap();
+    assert!(
+        capped
+            .results
+            .iter()
+            .all(|r| r.created_time == capped.results[0].created_time)
+    );
+    let mut count = capped.results.len();
+    let mut page = capped;
+    while let Some(cursor) = page.next_page_cursor().map(str::to_owned) {
+        let query = QueryDataSource {
+            start_cursor: Some(cursor),
+            ..QueryDataSource::default()
+        };
+        page = client.query_page(data_source, &query, &[]).await.unwrap();
+        count += page.results.len();
+    }
+    assert_eq!(count, 10_000, "a cursor loop stops at the cap");
+    assert!(page.is_incomplete());
+    let before = fake.requests_received();
+    let rows = read_all(&client, data_source).await;
+    let requests = fake.requests_received() - before;
+    assert_eq!(rows.len(), 30_000, "every row once");
+    assert_eq!(ids(&rows), made);
+    // 300 pages of 100 at the least; the splits read some rows twice, not many (403 when
+    // written: the first 10,000, then the minute in quarters by two characters of the titles).
+    assert!(requests < 500, "{requests} requests");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_minute_over_the_cap_is_split_by_edit_time_then_title() {
+    let (fake, ws, data_source, client) = source(50).await;
+    let ds = data_source.to_string();
+    let mut made = Vec::new();
+    // Rows in two minutes before and after, 180 in the minute between.
+    for i in 0..20 {
+        made.push(id(
+            &row(&fake, &ws.token, &ds, &format!("early {i}"), i).await
+        ));
+    }
+    tokio::time::advance(std::time::Duration::from_secs(60)).await;
+    for i in 0..180 {
+        made.push(id(&row(&fake, &ws.token, &ds, &format!("Row {i}"), i).await));
+    }
+    tokio::time::advance(std::time::Duration::from_secs(60)).await;
+    // 70 of the minute's rows edited a minute later: more than the cap in that edit minute too.
+    for row in &made[20..90] {
+        ok(
+            &fake,
+            Method::Patch,
+            &format!("/v1/pages/{row}"),
+            &ws.token,
+            Some(json!({"properties": {"Done": {"checkbox": true}}})),
+        )
+        .await;
+    }
+    for i in 0..20 {
+        made.push(id(
+            &row(&fake, &ws.token, &ds, &format!("late {i}"), i).await
+        ));
+    }
+    let rows = read_all(&client, data_source).await;
+    assert_eq!(rows.len(), 220, "every row once");
+    assert_eq!(ids(&rows), made.into_iter().collect());
+    // The caller's filter still holds in every part.
+    let done = notion_xws_core::model::params::Filter::Property(
+        notion_xws_core::model::params::PropertyFilter::new(
+            "Done",
+            "checkbox",
+            json!({"equals": true}),
+        ),
+    );
+    let rows: Vec<Page> = client
+        .query_all(data_source, Some(done), &[])
+        .try_collect()
+        .await
+        .unwrap();
+    // 70 edited, and the even rows of the rest (the helper's Done is `count % 2 == 0`).
+    assert_eq!(rows.len(), 70 + 10 + 55 + 10, "{}", rows.len());
+}
+
+#[tokio::test(start_paused = true)]
+async fn rows_alike_in_minute_and_title_past_the_cap_are_a_typed_error() {
+    let (fake, ws, data_source, client) = source(50).await;
+    let ds = data_source.to_string();
+    for i in 0..60 {
+        row(&fake, &ws.token, &ds, "Untitled", i).await;
+    }
+    let error = client
+        .query_all(data_source, None, &[])
+        .try_collect::<Vec<Page>>()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, notion_xws_core::Error::Decode { .. }),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("share their creation minute"), "{message}");
+    assert!(message.contains("\"Untitled\""), "{message}");
+    assert!(
+        message.contains("give some of them another title"),
+        "{message}"
+    );
+}
