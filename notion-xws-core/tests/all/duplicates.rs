@@ -5,21 +5,16 @@
 //! registry make one `system-sync-links` (and one `system-sync-leases`). On the fake, and
 //! through the command.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::TryStreamExt;
 use notion_xws_core::audit::{Severity, audit};
 use notion_xws_core::client::NotionClient;
-use notion_xws_core::client::NotionVersion;
-use notion_xws_core::client::connect::{Endpoint, connect};
-use notion_xws_core::rate::RateBudget;
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::sync::SyncOptions;
 use notion_xws_core::sync::lease::LeaseOptions;
 use notion_xws_core::sync::report::{Cause, PairClass};
 use notion_xws_core::sync::sync;
-use notion_xws_core::transport::DynTransport;
 use notion_xws_core::transport::Method;
 use serde_json::json;
 
@@ -239,16 +234,7 @@ async fn two_first_runs_at_once_make_one_links_table_and_one_copy() {
     world.fake.set_search_lag(Duration::from_millis(1000));
     tokio::time::sleep(Duration::from_secs(2)).await;
     // Two processes, each with its own stack and run ID, started at the same instant.
-    let process = || {
-        connect(
-            Endpoint::InMemory(Arc::new(world.fake.clone()) as DynTransport),
-            world.token().clone(),
-            NotionVersion::LATEST,
-            RateBudget::NOTION_DEFAULT,
-            notion_xws_core::transport::retry::DEFAULT_MAX_WAIT,
-        )
-        .unwrap()
-    };
+    let process = || crate::support::sync::process(&world);
     let run = |id: &str| SyncOptions {
         execute: true,
         lease: LeaseOptions {

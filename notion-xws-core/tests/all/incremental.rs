@@ -184,6 +184,23 @@ async fn assert_converged(
     );
 }
 
+/// Another editor of the pair's copy than the sync's integration (a person, to the sync): a
+/// second integration of the client's workspace, the copy shared with it.
+fn another_editor(
+    world: &World,
+    workspace: &notion_xws_core::fake::FakeWorkspace,
+    links: &LinksTable,
+) -> notion_xws_core::NotionToken {
+    let person = world
+        .fake
+        .add_integration(workspace.workspace_id, "A person")
+        .unwrap()
+        .token;
+    let copy = links.links[0].target_database.unwrap();
+    world.fake.share(&person, copy).unwrap();
+    person
+}
+
 /// The two sides of a pair under random edits.
 struct Sides<'a> {
     world: &'a World,
@@ -277,15 +294,7 @@ async fn incremental_runs_equal_full_reconciles_under_random_edits() {
         let copy = links.links[0].target_data_source.unwrap();
         let source: DataSourceId = source.parse().unwrap();
         let acme = acme_client(&world).await;
-        let person = world
-            .fake
-            .add_integration(acme_workspace.workspace_id, "A person")
-            .unwrap()
-            .token;
-        world
-            .fake
-            .share(&person, links.links[0].target_database.unwrap())
-            .unwrap();
+        let person = another_editor(&world, &acme_workspace, &links);
         let mut sides = Sides {
             person,
             world: &world,
@@ -330,15 +339,7 @@ async fn edited_world() -> (World, DataSourceId, DataSourceId) {
     assert_eq!(run(&control, &execute()).await.exit_status(), 0);
     let links = LinksTable::find(&control).await.unwrap().unwrap();
     let copy = links.links[0].target_data_source.unwrap();
-    let person = world
-        .fake
-        .add_integration(acme_workspace.workspace_id, "A person")
-        .unwrap()
-        .token;
-    world
-        .fake
-        .share(&person, links.links[0].target_database.unwrap())
-        .unwrap();
+    let person = another_editor(&world, &acme_workspace, &links);
     tokio::time::sleep(Duration::from_secs(600)).await;
     let token = world.token().clone();
     edit(

@@ -7,9 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use notion_xws_core::client::connect::{Endpoint, connect};
-use notion_xws_core::client::{NotionClient, NotionVersion};
-use notion_xws_core::rate::RateBudget;
+use notion_xws_core::client::NotionClient;
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::sync::lease::LeaseOptions;
 use notion_xws_core::sync::links::LinksTable;
@@ -21,7 +19,7 @@ use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde_json::json;
 
 use crate::support::fake::{id, ok, text};
-use crate::support::sync::{acme_client, pair, rows, small_world, target_of};
+use crate::support::sync::{acme_client, pair, process, rows, small_world, target_of};
 use crate::support::world::World;
 
 /// A run's options: executing, with its own run ID.
@@ -34,18 +32,6 @@ fn run(run_id: &str) -> SyncOptions {
         },
         ..SyncOptions::default()
     }
-}
-
-/// The control client of one process: its own stack and rate budget over the shared fake.
-fn process(world: &World) -> NotionClient {
-    connect(
-        Endpoint::InMemory(Arc::new(world.fake.clone()) as DynTransport),
-        world.token().clone(),
-        NotionVersion::LATEST,
-        RateBudget::NOTION_DEFAULT,
-        notion_xws_core::transport::retry::DEFAULT_MAX_WAIT,
-    )
-    .unwrap()
 }
 
 /// Adds `count` rows to the source, numbered from `from`.

@@ -283,3 +283,18 @@ pub(crate) async fn crash_sync(world: &World, at: u64, after_applying: bool) {
     .await;
     assert!(stopped.is_err(), "the run at {at} did not stop");
 }
+
+/// The control client of one process: its own stack and rate budget over the world's fake (two
+/// of them are two runs at once on two machines).
+pub(crate) fn process(world: &World) -> NotionClient {
+    notion_xws_core::client::connect::connect(
+        notion_xws_core::client::connect::Endpoint::InMemory(
+            std::sync::Arc::new(world.fake.clone()) as notion_xws_core::transport::DynTransport,
+        ),
+        world.token().clone(),
+        notion_xws_core::client::NotionVersion::LATEST,
+        notion_xws_core::rate::RateBudget::NOTION_DEFAULT,
+        notion_xws_core::transport::retry::DEFAULT_MAX_WAIT,
+    )
+    .unwrap()
+}
