@@ -93,3 +93,29 @@ def test_the_script_shows_the_logs_v_asks_for(run_cli):
     assert "DEBUG notion_xws.transport: notion request" in loud.stderr
     assert workspace.token not in loud.stderr + loud.stdout
     assert "in the workspace Seren Media" in loud.stdout
+
+
+def test_malformed_command_lines_never_trace_back_nor_echo_a_token(run_cli):
+    """A seeded corpus of broken command lines through Python's script, each with a token-shaped
+    word: an exit status a scheduler can act on, no traceback, the token never echoed."""
+    import random
+
+    rng = random.Random(7)
+    words = ["sync", "plan", "audit", "repair", "watch", "init", "--every", "--max-wait",
+             "--requests-per-minute", "--base-url", "--token-env", "--conflicts", "--client",
+             "--full-every", "-x", "0", "-5", "soon", "10m"]
+    pieces = ["https://", "notion://", "www.notion.so/", "0123456789abcdef0123456789abcdef",
+              "?v=", "%zz", "\u200b", "\ufeff", "é", " ", "user:pass@", ".."]
+    token = "ntn_CORPUSCORPUSCORPUSCORPUSCORPUSCORPUSCORPUS"
+    for case in range(30):
+        args = [
+            "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 5)))
+            if rng.randrange(3) == 0
+            else rng.choice(words)
+            for _ in range(rng.randrange(1, 5))
+        ]
+        args.insert(rng.randrange(len(args) + 1), token)
+        done = run_cli(*args, env={"NOTION_BASE_URL": "http://127.0.0.1:9"}, timeout=60, script=True)
+        assert done.returncode in (0, 1, 2, 3), (case, args, done.stderr)
+        assert "Traceback" not in done.stderr, (case, args, done.stderr)
+        assert "CORPUSCORPUSCORPUS" not in done.stdout + done.stderr, (case, args)
