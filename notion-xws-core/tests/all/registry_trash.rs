@@ -97,3 +97,66 @@ async fn a_parent_page_in_the_trash_is_named_so_not_unshared() {
     );
     assert!(needs[0].fix.contains("restore"), "{needs:?}");
 }
+
+/// The same through the command, over HTTP: the audit's JSON names the finding, and the sync
+/// exits 3 (a person is needed) with the cause, making no copy.
+#[cfg(feature = "cli")]
+#[tokio::test]
+async fn a_database_in_the_trash_through_the_command() {
+    use crate::cli::{notion_xws, text};
+    let (world, acme, source, _) = small_world_in(2).await;
+    let control = world.client();
+    let source: DataSourceId = source.parse().unwrap();
+    let database = control
+        .data_source(source)
+        .await
+        .unwrap()
+        .database_id()
+        .unwrap();
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/databases/{database}"),
+        world.token(),
+        Some(json!({"in_trash": true})),
+    )
+    .await;
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let fast = ["--requests-per-minute", "60000"];
+    let audit = notion_xws(&[&fast[..], &["audit", "--json"]].concat(), &env).await;
+    let report: serde_json::Value = serde_json::from_slice(&audit.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&audit.stderr)));
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"database.in-trash"), "{codes:?}");
+    let run = notion_xws(
+        &[&fast[..], &["sync", "--execute", "--json"]].concat(),
+        &env,
+    )
+    .await;
+    assert_eq!(run.status.code(), Some(3), "{}", text(&run.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let causes: Vec<&str> = report["needs_person"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["cause"].as_str())
+        .collect();
+    assert_eq!(causes, ["source-in-trash"]);
+    let copies: Vec<_> = control
+        .for_token(acme.token.clone())
+        .search_data_sources("")
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(copies.is_empty(), "{copies:?}");
+}
