@@ -334,13 +334,16 @@ pub(crate) async fn ensure_target(
 }
 
 /// Makes a plan's column changes ([`ColumnChanges`]) on the copy `data_source`, in order, and
-/// returns its schema after them (`None` when there were none). A type change Notion refuses to
-/// convert is made by removing the column and creating it again with its new type (its values
-/// are then written from the source with the rows), with a note in `notes`.
+/// returns its schema after them, or, for a copy this run `created` (whose columns no change
+/// answered with), as read; `None` when neither (the schema as the plan read it stands). A
+/// type change Notion refuses to convert is made by removing the column and creating it again
+/// with its new type (its values are then written from the source with the rows), with a note
+/// in `notes`.
 pub(crate) async fn change_columns(
     client: &NotionClient,
     data_source: DataSourceId,
     changes: &ColumnChanges,
+    created: bool,
     notes: &mut Vec<String>,
 ) -> Result<Option<BTreeMap<String, PropertyConfig>>> {
     let mut last = None;
@@ -380,6 +383,9 @@ pub(crate) async fn change_columns(
             Err(error) => return Err(error),
         };
         last = Some(answer.properties);
+    }
+    if last.is_none() && created {
+        last = Some(client.data_source(data_source).await?.properties);
     }
     Ok(last)
 }

@@ -140,15 +140,10 @@ pub async fn apply_pair(
         let (target, link) =
             ensure_target(&plan.pair, plan.create_target.as_ref(), plan.target, ctx).await?;
         let mut notes = Vec::new();
-        let changed = change_columns(&ctx.target, target.1, &plan.columns, &mut notes).await?;
         // The map of a new copy, or of columns changed now, is read from the copy's schema.
-        let schema = match changed {
-            Some(schema) => Some(schema),
-            None if plan.create_target.is_some() => {
-                Some(ctx.target.data_source(target.1).await?.properties)
-            }
-            None => None,
-        };
+        let created = plan.create_target.is_some();
+        let schema =
+            change_columns(&ctx.target, target.1, &plan.columns, created, &mut notes).await?;
         let mut watermark = plan.watermark.as_ref().map(|(mark, _)| mark.clone());
         if let (Some(mark), Some(schema)) = (&mut watermark, &schema) {
             mark.key = with_copy(&mark.key, schema);

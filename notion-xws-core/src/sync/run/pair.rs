@@ -700,27 +700,17 @@ impl PairRun<'_> {
         .await
         .map_err(step("adding the sync's columns to the control database"))?;
         let mut notes = Vec::new();
-        let changed = change_columns(
+        // The map of a new copy, or of columns changed now, is read from the copy's schema.
+        let created = plan.create_environment.is_some();
+        let schema = change_columns(
             &candidate.target,
             target.1,
             &plan.environment_columns,
+            created,
             &mut notes,
         )
         .await
-        .map_err(step("changing the copy's columns"))?;
-        // The map of a new copy, or of columns changed now, is read from the copy's schema.
-        let schema = match changed {
-            Some(schema) => Some(schema),
-            None if plan.create_environment.is_some() => Some(
-                candidate
-                    .target
-                    .data_source(target.1)
-                    .await
-                    .map_err(step("reading the new copy's columns"))?
-                    .properties,
-            ),
-            None => None,
-        };
+        .map_err(step("changing (or reading) the copy's columns"))?;
         let columns = schema
             .map(|schema| column_map(&plan.follow, &schema))
             .or_else(|| plan.record_columns.clone());
