@@ -42,6 +42,30 @@ pub fn source_key(row: &Page) -> Option<PageId> {
     }
 }
 
+/// How many IDs one query looks for in a column ([`holding_any`]): Notion's compound filters
+/// take at most 100 conditions.
+pub const IDS_PER_QUERY: usize = 100;
+
+/// The filter of a query for the rows whose rich-text `column` (a key or a link) holds any of
+/// `ids` (at most [`IDS_PER_QUERY`]): `equals` the ID, or, for text that may carry a mark after
+/// it, `contains` it.
+pub fn holding_any(column: &str, exact: bool, ids: &[PageId]) -> crate::model::params::Filter {
+    use crate::model::params::{Filter, PropertyFilter};
+    let op = if exact { "equals" } else { "contains" };
+    Filter::Or {
+        or: ids
+            .iter()
+            .map(|id| {
+                Filter::Property(PropertyFilter::new(
+                    column,
+                    "rich_text",
+                    serde_json::json!({ op: id.to_string() }),
+                ))
+            })
+            .collect(),
+    }
+}
+
 /// The key column's value for a source row, as request JSON.
 pub fn key_value(source: PageId) -> Value {
     crate::model::params::rich_text_value(&source.to_string())

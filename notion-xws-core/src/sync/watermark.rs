@@ -65,6 +65,10 @@ pub struct Watermark {
     pub full: String,
     /// The tool's version and both schemas when it was recorded ([`schema_key`]).
     pub key: String,
+    /// Rows to read again whatever their `last_edited_time` (a two-way pair's control rows
+    /// whose conflict was left open: it is reported on every run until settled).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recheck: Vec<String>,
 }
 
 impl Watermark {
@@ -143,6 +147,49 @@ pub fn later(a: &str, b: &str) -> String {
     if a >= b { a } else { b }.to_owned()
 }
 
+/// The watermark a pair records once its plan is applied cleanly, from the one `recorded` and
+/// where this run's reads may start next time (`seen`: the source's, the copy's), and whether
+/// it is worth a write of its own when the plan writes nothing else.
+///
+/// After a full reconcile it is (unless the one recorded reads the same rows and is not due
+/// another full reconcile); after an incremental read, when the read took more than a query's
+/// worth of rows (`read_rows`) that the recorded one would have the next run read again.
+pub fn advance(
+    recorded: Option<&Watermark>,
+    (source, copy): (&str, &str),
+    full: bool,
+    key: String,
+    read_rows: usize,
+    full_every: Duration,
+) -> (Watermark, bool) {
+    let previous = recorded.cloned().unwrap_or_default();
+    let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
+    let next = Watermark {
+        source: later(&previous.source, source),
+        copy: later(&previous.copy, copy),
+        full: if full { now } else { previous.full.clone() },
+        key,
+        recheck: Vec::new(),
+    };
+    let moved = recorded
+        .is_none_or(|r| r.key != next.key || r.source != next.source || r.copy != next.copy);
+    let alone = if full {
+        recorded.is_none_or(|r| r.key != next.key || !fresh(r, full_every))
+    } else {
+        moved && read_rows > crate::client::pagination::PAGE_SIZE as usize
+    };
+    (next, alone)
+}
+
+/// Whether a recorded full reconcile is recent (younger than half of `full_every`): a full
+/// reconcile of a pair whose watermark is current then records nothing.
+fn fresh(recorded: &Watermark, full_every: Duration) -> bool {
+    humantime::parse_rfc3339_weak(recorded.full.trim_end_matches('Z'))
+        .ok()
+        .and_then(|full| SystemTime::now().duration_since(full).ok())
+        .is_some_and(|age| age < full_every / 2)
+}
+
 /// Why a pair is reconciled in full, when it is; `None` when its `watermark` lets it read only
 /// what changed.
 pub fn full_reason(
@@ -184,6 +231,7 @@ mod tests {
             copy: "2026-12-06T10:06:00.000Z".into(),
             full: full.into(),
             key: "k".into(),
+            recheck: Vec::new(),
         }
     }
 

@@ -380,6 +380,11 @@ impl State {
         let in_trash = opt_bool(body, "in_trash")?.unwrap_or(false);
         let now = self.clock.now_ms();
         let lag = self.config.query_lag;
+        // The data source is visible: so are its rows, unless something was unshared.
+        let all_visible = self
+            .integrations
+            .get(ctx.integration)
+            .is_none_or(|i| i.unshared.is_empty());
         let mut rows: Vec<&Object> = ds
             .data_source()
             .map(|d| d.rows.as_slice())
@@ -387,6 +392,9 @@ impl State {
             .iter()
             .filter_map(|r| self.objects.get(r))
             .filter(|o| in_trash || !o.in_trash)
+            // A row the integration cannot open (unshared from it, or deleted for good) is not
+            // listed either.
+            .filter(|o| all_visible || self.visible(ctx.integration, o.id))
             .filter(|o| !self.lagging(o, lag))
             .filter(|o| filter.as_ref().is_none_or(|f| f.matches(self, o, now)))
             .collect();

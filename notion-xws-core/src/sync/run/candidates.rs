@@ -80,7 +80,7 @@ pub(super) struct Candidate {
     /// The pair's watermark, when the pair may read only what changed since it
     /// ([`watermark`](crate::sync::watermark)); `None`: a full reconcile.
     pub(super) incremental: Option<crate::sync::watermark::Watermark>,
-    /// Whether the pair can read incrementally at all (one-way, no relations either way): only
+    /// Whether the pair can read incrementally at all (no relations either way): only
     /// such a pair records a watermark after a full reconcile that wrote nothing else.
     pub(super) may_be_incremental: bool,
     /// The rows of the copies of the related databases whose pairs run before this one, as
@@ -369,9 +369,9 @@ pub(super) fn related_sources(
     })
 }
 
-/// Marks the pairs that may read only what changed since their watermark: one-way pairs whose
-/// last run finished clean, with no relation column and no other pair relating to their
-/// source, that are not due a full reconcile (see [`watermark`](crate::sync::watermark)).
+/// Marks the pairs that may read only what changed since their watermark: pairs (one-way or
+/// two-way) whose last run finished clean, with no relation column and no other pair relating
+/// to their source, that are not due a full reconcile (see [`watermark`](crate::sync::watermark)).
 pub(super) fn mark_incremental(
     candidates: &mut [(usize, Candidate)],
     links: Option<&crate::sync::links::LinksTable>,
@@ -388,8 +388,7 @@ pub(super) fn mark_incremental(
         let Some(schema) = &candidate.source_schema else {
             continue;
         };
-        let eligible = candidate.pair.direction != crate::registry::Direction::TwoWay
-            && related_sources(&schema.properties).next().is_none()
+        let eligible = related_sources(&schema.properties).next().is_none()
             && !schema
                 .properties
                 .values()

@@ -44,7 +44,7 @@ use crate::sync::target::{
 use crate::sync::two_way::read::TwoWayRead;
 use crate::sync::two_way::{Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
-use crate::sync::watermark::schema_key;
+use crate::sync::watermark::{Watermark, advance, read_mark, schema_key};
 
 /// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong
 /// is in its report. `source` is the one-way source's shared read (two-way pairs read their
@@ -476,10 +476,26 @@ impl PairRun<'_> {
             }
         }
         let guard = Self::guard(&plan.status);
+        let mark = two_way_watermark(
+            &self.candidate,
+            &read,
+            &plan,
+            link.as_ref(),
+            self.run.options.incremental.full_every,
+        );
         if !self.run.options.execute
             || !two_way_writes(&plan, target, link.as_ref(), bodies.as_ref())
         {
             let execute = self.run.options.execute;
+            // Nothing to write but, when it is worth it, how far the pair read.
+            if let (true, Some((mark, true)), Some(link)) = (execute, &mark, &link)
+                && let Err(error) =
+                    links::record_watermark(&self.candidate.links_client, link.row, mark).await
+            {
+                self.report
+                    .notes
+                    .push(format!("recording the watermark in the link: {error}"));
+            }
             publish_two_way(
                 self.candidate.publisher.take(),
                 &read.snapshot,
@@ -501,8 +517,9 @@ impl PairRun<'_> {
             return Ok(());
         }
         let renewal = lease.as_ref().map(Lease::keep_alive);
+        let mark = mark.map(|(mark, _)| mark);
         let applied = self
-            .apply_two_way(&read, &plan, target, link, bodies, guard)
+            .apply_two_way(&read, &plan, target, (link, mark), bodies, guard)
             .await;
         drop(renewal);
         if let Some(lease) = &lease {
@@ -545,6 +562,9 @@ impl PairRun<'_> {
                 .map_err(step("reading both sides"))?;
         }
         read.snapshot.columns = link.as_ref().map(|l| l.columns.clone()).unwrap_or_default();
+        if read.snapshot.incremental.is_some() {
+            read.snapshot.incremental = Some(link.as_ref().and_then(|l| l.target_rows).unwrap_or(0));
+        }
         Ok(Some((target, link, read)))
     }
 
@@ -555,16 +575,27 @@ impl PairRun<'_> {
         target: Option<(DatabaseId, DataSourceId)>,
     ) -> Result<TwoWayRead> {
         let (candidate, run) = (&self.candidate, self.run);
-        let mut read = two_way_read::read_two_way(
-            &candidate.pair,
-            &candidate.source,
-            candidate.source_data_source,
-            &candidate.target,
-            target,
-            candidate.source_schema.as_deref().cloned(),
-            run.options.execute_options.concurrency,
-        )
-        .await?;
+        let read_sides = |since| {
+            two_way_read::read_two_way(
+                &candidate.pair,
+                &candidate.source,
+                candidate.source_data_source,
+                &candidate.target,
+                target,
+                candidate.source_schema.as_deref().cloned(),
+                run.options.execute_options.concurrency,
+                since,
+            )
+        };
+        let mut read = read_sides(candidate.incremental.as_ref()).await?;
+        // A watermark recorded under other schemas (or another version) is not trusted: both
+        // sides are read again, in full.
+        if let Some(mark) = &candidate.incremental
+            && read.snapshot.incremental.is_some()
+            && read_key(&read) != Some(mark.key.clone())
+        {
+            read = read_sides(None).await?;
+        }
         two_way_read::place(&mut read, &candidate.target, candidate.target_parent).await?;
         let snapshot = &read.snapshot;
         let control_title = candidate.source_schema.as_ref().map(|s| s.title_text());
@@ -654,7 +685,7 @@ impl PairRun<'_> {
         read: &TwoWayRead,
         plan: &TwoWayPlan,
         target: Option<(DatabaseId, DataSourceId)>,
-        link: Option<SyncLink>,
+        (link, mark): (Option<SyncLink>, Option<Watermark>),
         bodies: Option<Vec<BodyCheck>>,
         guard: Option<String>,
     ) -> std::result::Result<(), StepFailed> {
@@ -692,7 +723,7 @@ impl PairRun<'_> {
             .await
             .map_err(step("creating or recording the copy"))?;
         let recorded_in = link_row.map(|row| (row, false));
-        two_way_apply::add_columns(
+        let control_schema = two_way_apply::add_columns(
             &candidate.source,
             candidate.source_data_source,
             &plan.control_add_properties,
@@ -711,6 +742,15 @@ impl PairRun<'_> {
         )
         .await
         .map_err(step("changing (or reading) the copy's columns"))?;
+        // The watermark's key is that of both schemas as this run leaves them.
+        let mut mark = mark;
+        if let Some(mark) = &mut mark {
+            let snapshot = &read.snapshot;
+            let control = control_schema.as_ref().unwrap_or(&snapshot.control_schema);
+            if let Some(environment) = schema.as_ref().or(snapshot.environment_schema.as_ref()) {
+                mark.key = schema_key(control, environment);
+            }
+        }
         let columns = schema
             .map(|schema| column_map(&plan.follow, &schema))
             .or_else(|| plan.record_columns.clone());
@@ -753,8 +793,19 @@ impl PairRun<'_> {
                 "created {}, updated {}, trashed {}, conflicts {}",
                 outcome.created, outcome.updated, outcome.trashed, plan.counts.conflicts
             );
-            let rows = read.snapshot.control_rows.len() + plan.counts.create_in_control;
-            links::record_result(&control, link_row, &result, rows, columns.as_ref(), None)
+            let c = &plan.counts;
+            // The control's rows now: those read (read incrementally, those of the last run and
+            // the new ones), and those made from the environment's.
+            let rows = match read.snapshot.incremental {
+                None => read.snapshot.control_rows.len(),
+                Some(all) => (all + c.create_in_environment).saturating_sub(c.trash_control),
+            } + c.create_in_control;
+            // A copy made by this run is read next from Notion's clock after its writes (a
+            // person had no copy to edit before this run).
+            if let (Some(mark), true) = (&mut mark, created) {
+                mark.copy = read_mark(self.candidate.target.server_time(), &mark.copy);
+            }
+            links::record_result(&control, link_row, &result, rows, columns.as_ref(), mark.as_ref())
                 .await
                 .map_err(step("recording the result in system-sync-links"))?;
             self.wrote_link(Some((link_row, true)));
@@ -893,6 +944,57 @@ async fn release(lease: &Lease, report: &mut PairReport) {
              then other runs skip this pair"
         ));
     }
+}
+
+/// The key ([`schema_key`]) of a two-way pair's schemas as read; `None` when it has no copy.
+fn read_key(read: &TwoWayRead) -> Option<String> {
+    let snapshot = &read.snapshot;
+    let environment = snapshot.environment_schema.as_ref()?;
+    Some(schema_key(&snapshot.control_schema, environment))
+}
+
+/// The watermark a two-way pair records once its plan is applied cleanly, and whether it is
+/// worth a write of its own ([`advance`]): the rows of conflicts left open to read again next
+/// time. `None` when the pair cannot read incrementally, or the delete guard held its deletes
+/// back (the rows trashed since are then read again).
+fn two_way_watermark(
+    candidate: &Candidate,
+    read: &TwoWayRead,
+    plan: &TwoWayPlan,
+    link: Option<&SyncLink>,
+    full_every: std::time::Duration,
+) -> Option<(Watermark, bool)> {
+    if !candidate.may_be_incremental || plan.status != PairStatus::Ready {
+        return None;
+    }
+    let snapshot = &read.snapshot;
+    // A copy this run makes: its key is taken once it is made (see `apply_two_way`), and it
+    // is read next from where the control's read began, or later.
+    let key = read_key(read).unwrap_or_default();
+    let copy_seen = match &snapshot.environment_schema {
+        Some(_) => &read.seen.1,
+        None => &read.seen.0,
+    };
+    let recorded = link.and_then(|l| l.watermark.as_ref());
+    let (mut next, mut alone) = advance(
+        recorded,
+        (&read.seen.0, copy_seen),
+        snapshot.incremental.is_none(),
+        key,
+        snapshot.control_rows.len() + snapshot.environment_rows.len(),
+        full_every,
+    );
+    let mut recheck: Vec<String> = plan
+        .conflicts
+        .iter()
+        .filter(|c| c.resolution == Resolution::Reported)
+        .map(|c| c.control_row.to_string())
+        .collect();
+    recheck.sort();
+    recheck.dedup();
+    next.recheck = recheck;
+    alone |= recorded.is_some_and(|r| r.recheck != next.recheck);
+    Some((next, alone))
 }
 
 /// Whether a two-way plan writes anything: rows, bodies, or the copy to record.

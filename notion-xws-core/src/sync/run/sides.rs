@@ -13,10 +13,10 @@ use futures::stream::TryStreamExt;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
-use crate::model::params::{Filter, PropertyFilter, TimestampFilter};
+use crate::model::params::{Filter, TimestampFilter};
 use crate::model::{DataSource, ParentKind};
 use crate::registry::{Direction, Protected};
-use crate::sync::columns::SOURCE_KEY;
+use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
 use crate::sync::links::LinkState;
 use crate::sync::metadata::DatabaseLook;
 use crate::sync::one_way::plan::PairSnapshot;
@@ -303,18 +303,6 @@ pub(super) async fn complete_incremental(
     if source.since.is_none() || target.read.since.is_none() {
         return Ok(None);
     }
-    let key_filter = |keys: &[crate::ids::PageId]| Filter::Or {
-        or: keys
-            .iter()
-            .map(|key| {
-                Filter::Property(PropertyFilter::new(
-                    SOURCE_KEY,
-                    "rich_text",
-                    serde_json::json!({ "equals": key.to_string() }),
-                ))
-            })
-            .collect(),
-    };
     let have: HashSet<crate::ids::PageId> = target.rows.iter().filter_map(|r| r.key).collect();
     let wanted: Vec<crate::ids::PageId> = source
         .rows
@@ -324,10 +312,10 @@ pub(super) async fn complete_incremental(
         .filter(|key| !have.contains(key))
         .collect();
     let mut found = Vec::new();
-    for keys in wanted.chunks(100) {
+    for keys in wanted.chunks(IDS_PER_QUERY) {
         let rows: Vec<RowContent> = candidate
             .target
-            .query_all(target.data_source, Some(key_filter(keys)), &[])
+            .query_all(target.data_source, Some(holding_any(SOURCE_KEY, true, keys)), &[])
             .map_ok(|page| RowContent::from(&page))
             .try_collect()
             .await?;
@@ -417,42 +405,25 @@ pub(super) fn assemble(
             source: later(&source.seen, &extra_seen),
             // The copy is made after the source's read began: read from there next time.
             copy: source.seen.clone(),
-            full: now.clone(),
+            full: now,
             key: schema_key(&source.schema, &std::collections::BTreeMap::new()),
+            recheck: Vec::new(),
         },
         candidate.may_be_incremental,
     );
     let watermark = target
         .as_ref()
         .map(|copy| {
-            let previous = recorded.cloned().unwrap_or_default();
             let full = incremental.is_none();
-            let next = Watermark {
-                source: later(&later(&previous.source, &source.seen), &extra_seen),
-                copy: later(&previous.copy, &copy.read.seen),
-                full: if full {
-                    now.clone()
-                } else {
-                    previous.full.clone()
-                },
-                key: schema_key(&source.schema, &copy.schema),
-            };
-            // After a full reconcile the watermark is recorded even when nothing else is written,
-            // unless the one recorded reads the same rows and is not due another full reconcile;
-            // after an incremental read, when it read more than a query's worth of rows that the
-            // recorded one would have the next run read again.
-            let moved = recorded.is_none_or(|r| {
-                r.key != next.key || r.source != next.source || r.copy != next.copy
-            });
-            let read = source.rows.len() + copy.rows.len();
-            let alone = if !candidate.may_be_incremental {
-                false
-            } else if full {
-                recorded.is_none_or(|r| r.key != next.key || !fresh(r, full_every))
-            } else {
-                moved && read > crate::client::pagination::PAGE_SIZE as usize
-            };
-            (next, alone)
+            let (next, alone) = crate::sync::watermark::advance(
+                recorded,
+                (&later(&source.seen, &extra_seen), &copy.read.seen),
+                full,
+                schema_key(&source.schema, &copy.schema),
+                source.rows.len() + copy.rows.len(),
+                full_every,
+            );
+            (next, alone && candidate.may_be_incremental)
         })
         .or(Some(new_copy));
     let (extra, incremental) = match incremental {
@@ -493,15 +464,6 @@ pub(super) fn assemble(
         incremental,
         watermark,
     }
-}
-
-/// Whether a recorded full reconcile is recent (younger than half of `full_every`): a full
-/// reconcile of a pair whose watermark is current then records nothing.
-fn fresh(recorded: &Watermark, full_every: std::time::Duration) -> bool {
-    humantime::parse_rfc3339_weak(recorded.full.trim_end_matches('Z'))
-        .ok()
-        .and_then(|full| std::time::SystemTime::now().duration_since(full).ok())
-        .is_some_and(|age| age < full_every / 2)
 }
 
 /// Relation values and columns of a pair that wait for rows or a database this pass makes.

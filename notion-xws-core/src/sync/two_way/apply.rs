@@ -36,23 +36,24 @@ use crate::sync::outcome::PairOutcome;
 use crate::sync::settle::create_settled;
 use crate::sync::stop::StopFlag;
 
-/// Adds columns to a data source (sent once more if its outcome is unknown: harmless).
+/// Adds columns to a data source (sent once more if its outcome is unknown: harmless): its
+/// schema after, as Notion answers it; `None` when there was nothing to add.
 pub(crate) async fn add_columns(
     client: &NotionClient,
     data_source: DataSourceId,
     columns: &std::collections::BTreeMap<String, Value>,
-) -> Result<()> {
+) -> Result<Option<std::collections::BTreeMap<String, crate::model::PropertyConfig>>> {
     if columns.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let properties: Map<String, Value> = columns
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    client
-        .set_data_source_properties(data_source, json!(properties))
-        .await
-        .map(drop)
+    let (schema, _) = client
+        .change_columns(data_source, json!(properties))
+        .await?;
+    Ok(Some(schema.properties))
 }
 
 /// Trashes a row and writes its mark ([`TRASHED_BY_SYNC`](super::TRASHED_BY_SYNC)) in

@@ -219,6 +219,10 @@ pub struct TwoWaySnapshot {
     /// How the environment database's columns follow the control's, as the pair's link row
     /// records it.
     pub columns: ColumnMap,
+    /// For a pair read incrementally (only the row pairs edited on either side since its
+    /// watermark, each with its other side): how many row pairs it had at its last run; every
+    /// row pair not read is as that run left it. `None` for a full read.
+    pub incremental: Option<usize>,
 }
 
 /// How a conflict (different changes to one property on both sides) is settled. Read from
@@ -1292,7 +1296,10 @@ pub fn plan_two_way(
             .filter(|(row, _, trashed)| environment_restored(row, *trashed))
             .count();
     let gone = orphans - restored_by_hand;
-    let synced_rows = pairing.linked.len() + orphans;
+    let read_pairs = pairing.linked.len() + orphans;
+    // Read incrementally, the row pairs not read are as the last run left them: in step.
+    let synced_rows = snapshot.incremental.map_or(read_pairs, |all| all.max(read_pairs));
+    plan.counts.unchanged += synced_rows - read_pairs;
     let mut status = PairStatus::Ready;
     if guard::holds(gone, synced_rows, options) {
         status = PairStatus::DeleteGuard(format!(

@@ -7,6 +7,14 @@
 //! with its own token and rate budget), and the rows fetched by ID at most
 //! [`ExecuteOptions::concurrency`] at once per side: reading writes nothing, so its order does
 //! not matter, and the planner sorts what it gets.
+//!
+//! Read incrementally (a pair synced cleanly, with a [`Watermark`]), each side lists only the rows
+//! edited since its watermark (less [`MARGIN`](crate::sync::watermark::MARGIN)) and those
+//! trashed since; then each row pair is completed with its other side: the control rows whose
+//! link names an environment row read (by their link column, 100 to a query), and the
+//! environment rows whose key names a control row read (by their key, 100 to a query), so that
+//! every row pair the planner sees is as complete as a full read would give it. A row pair
+//! edited on neither side is as the last run left it, in step, and is not read at all.
 
 use std::collections::HashSet;
 
@@ -21,9 +29,14 @@ use crate::model::ParentKind;
 use crate::sync::links::marker;
 use crate::sync::metadata::{DatabaseLook, changed_fields, plan_look};
 use crate::sync::refs::reads::complete_truncated;
+use crate::model::params::{Filter, TimestampFilter};
+use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
 use crate::sync::refs::{PairRefs, RefSide, has_references};
 use crate::sync::rows::SyncPair;
 use crate::sync::target::{MoveTarget, outside_of};
+use crate::sync::watermark::{Watermark, read_mark};
+
+use super::link_column;
 
 /// What was read of a two-way pair.
 #[derive(Debug)]
@@ -46,6 +59,9 @@ pub(crate) struct TwoWayRead {
     pub(crate) control_look: Option<DatabaseLook>,
     /// The environment database's, when it exists.
     pub(crate) environment_look: Option<DatabaseLook>,
+    /// Where the next read of each side may start (the control's, the environment's:
+    /// [`read_mark`]).
+    pub(crate) seen: (String, String),
 }
 
 /// Whether the environment database of a pair that was read lies under `parent`, the pair's
@@ -60,17 +76,63 @@ pub(crate) async fn place(
     Ok(())
 }
 
-/// Every live row of a data source, converted as it is read.
-async fn live_rows(
+/// A side's rows, converted as they are read: every live row, or, `since` a `last_edited_time`,
+/// the live rows edited since and the rows trashed since.
+async fn side_rows(
     client: &NotionClient,
     data_source: DataSourceId,
-    convert: impl Fn(&Page) -> TwoWayRow,
-) -> Result<Vec<TwoWayRow>> {
-    client
-        .query_all(data_source, None, &[])
+    since: Option<&str>,
+    convert: impl Fn(&Page) -> TwoWayRow + Copy,
+) -> Result<(Vec<TwoWayRow>, Vec<TwoWayRow>)> {
+    let filter = since.map(|since| Filter::Timestamp(TimestampFilter::edited_since(since)));
+    let live = client
+        .query_all(data_source, filter, &[])
         .map_ok(|page| convert(&page))
-        .try_collect()
-        .await
+        .try_collect();
+    let trashed = async {
+        match since {
+            Some(since) => {
+                client
+                    .query_trashed_since(data_source, since)
+                    .map_ok(|page| convert(&page))
+                    .try_collect()
+                    .await
+            }
+            None => Ok(Vec::new()),
+        }
+    };
+    futures::try_join!(live, trashed)
+}
+
+/// Where a read that began at `clock` (Notion's) may start next time ([`read_mark`]).
+fn seen<'a>(
+    clock: Option<std::time::SystemTime>,
+    rows: impl Iterator<Item = &'a TwoWayRow>,
+) -> String {
+    let latest = rows.map(|r| r.last_edited_time.as_str()).max().unwrap_or_default();
+    read_mark(clock, latest)
+}
+
+/// The rows of `data_source` whose rich-text `column` holds any of `ids`, 100 IDs to a query,
+/// but those already in `have`.
+async fn rows_holding(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    (column, exact): (&str, bool),
+    ids: &[PageId],
+    have: &HashSet<PageId>,
+    convert: impl Fn(&Page) -> TwoWayRow + Copy,
+) -> Result<Vec<TwoWayRow>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let rows: Vec<TwoWayRow> = client
+            .query_all(data_source, Some(holding_any(column, exact, chunk)), &[])
+            .map_ok(|page| convert(&page))
+            .try_collect()
+            .await?;
+        found.extend(rows.into_iter().filter(|r| !have.contains(&r.content.id)));
+    }
+    Ok(found)
 }
 
 /// The rows named by `wanted` that are not live, fetched by ID, at most `concurrency` at once:
@@ -114,11 +176,13 @@ async fn named_rows(
 }
 
 /// Reads both sides of a two-way pair. `target` is the environment's database and data source,
-/// when it exists.
+/// when it exists; `since`, the pair's watermark when it may be read incrementally.
 ///
 /// The two sides are read at once (each has its own token and rate budget): first each side's
-/// schema and live rows, then the rows each side's links name that were not among them, by ID,
-/// at most `concurrency` at once per side.
+/// schema and rows (all of them, or those edited and trashed since the watermark, each row pair
+/// then completed with its other side), then the rows each side's links name that were not
+/// among them, by ID, at most `concurrency` at once per side.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn read_two_way(
     pair: &SyncPair,
     control: &NotionClient,
@@ -127,8 +191,17 @@ pub(crate) async fn read_two_way(
     target: Option<(crate::ids::DatabaseId, DataSourceId)>,
     control_schema: Option<crate::model::DataSource>,
     concurrency: usize,
+    since: Option<&Watermark>,
 ) -> Result<TwoWayRead> {
     let env_row = pair.environment_row;
+    let as_control = move |p: &Page| TwoWayRow::control(p, env_row);
+    // Incremental only with a copy to read, from both sides' marks.
+    let since = since.filter(|_| target.is_some()).and_then(|mark| {
+        let control = crate::sync::watermark::since(&mark.source)?;
+        let environment = crate::sync::watermark::since(&mark.copy)?;
+        Some((control, environment, &mark.recheck))
+    });
+    let clocks = (control.server_time(), environment.server_time());
     let schema = async {
         let schema = match control_schema {
             Some(schema) => schema,
@@ -142,19 +215,26 @@ pub(crate) async fn read_two_way(
         let in_trash = schema.in_trash() || database.as_ref().is_some_and(|d| d.in_trash());
         Ok((schema, database.as_ref().map(DatabaseLook::of), in_trash))
     };
+    let control_since = since.as_ref().map(|(c, _, _)| c.as_str());
     let control_side = async {
         futures::try_join!(
             schema,
-            live_rows(control, control_source, |p| TwoWayRow::control(p, env_row)),
+            side_rows(control, control_source, control_since, as_control),
         )
     };
+    let environment_since = since.as_ref().map(|(_, e, _)| e.as_str());
     let environment_side = async {
         match target {
-            None => Ok((None, false, Vec::new(), None, None)),
+            None => Ok((None, false, (Vec::new(), Vec::new()), None, None)),
             Some((database, data_source)) => {
                 let (schema, rows, copy) = futures::try_join!(
                     environment.data_source(data_source),
-                    live_rows(environment, data_source, TwoWayRow::environment),
+                    side_rows(
+                        environment,
+                        data_source,
+                        environment_since,
+                        TwoWayRow::environment
+                    ),
                     environment.database(database),
                 )?;
                 let in_trash = schema.in_trash() || copy.in_trash();
@@ -165,26 +245,43 @@ pub(crate) async fn read_two_way(
         }
     };
     let (
-        ((control_schema, control_look, control_in_trash), mut control_rows),
+        ((control_schema, control_look, control_in_trash), (mut control_rows, mut control_trashed)),
         (
             environment_schema,
             environment_in_trash,
-            mut environment_rows,
+            (mut environment_rows, mut environment_trashed),
             environment_parent,
             environment_look,
         ),
     ) = futures::try_join!(control_side, environment_side)?;
+    let seen = (
+        seen(clocks.0, control_rows.iter().chain(&control_trashed)),
+        seen(clocks.1, environment_rows.iter().chain(&environment_trashed)),
+    );
+    if let (Some((_, _, recheck)), Some((_, data_source))) = (&since, target) {
+        complete(
+            (control, control_source, env_row),
+            (environment, data_source),
+            recheck,
+            (&mut control_rows, &mut control_trashed),
+            (&mut environment_rows, &mut environment_trashed),
+        )
+        .await?;
+    }
     let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
     let live_environment: HashSet<PageId> = environment_rows.iter().map(|r| r.content.id).collect();
+    let known_control: HashSet<PageId> = control_trashed.iter().map(|r| r.content.id).collect();
+    let known_environment: HashSet<PageId> =
+        environment_trashed.iter().map(|r| r.content.id).collect();
     let missing_environment: Vec<PageId> = control_rows
         .iter()
         .filter_map(|r| r.link)
-        .filter(|id| !live_environment.contains(id))
+        .filter(|id| !live_environment.contains(id) && !known_environment.contains(id))
         .collect();
     let missing_control: Vec<PageId> = environment_rows
         .iter()
         .filter_map(|r| r.link)
-        .filter(|id| !live_control.contains(id))
+        .filter(|id| !live_control.contains(id) && !known_control.contains(id))
         .collect();
     let environment_named = async {
         match target {
@@ -208,10 +305,12 @@ pub(crate) async fn read_two_way(
         missing_control,
         &mut control_rows,
         concurrency,
-        |p| TwoWayRow::control(p, env_row),
+        as_control,
     );
-    let ((environment_trashed, environment_foreign), (control_trashed, _)) =
+    let ((named_environment, environment_foreign), (named_control, _)) =
         futures::try_join!(environment_named, control_named)?;
+    environment_trashed.extend(named_environment);
+    control_trashed.extend(named_control);
     // A control row's link to a row of no copy of this pair (there is no copy, or the row is one
     // of a copy made before this one) links nothing: the row is new to this copy, and made there
     // with every other row.
@@ -232,6 +331,7 @@ pub(crate) async fn read_two_way(
         move_environment: None,
         control_look,
         environment_look,
+        seen,
         snapshot: TwoWaySnapshot {
             pair: pair.clone(),
             control_schema: control_schema.properties,
@@ -242,8 +342,83 @@ pub(crate) async fn read_two_way(
             environment_trashed,
             refs: std::sync::Arc::default(),
             columns: crate::sync::column_map::ColumnMap::default(),
+            incremental: since.map(|_| 0),
         },
     })
+}
+
+/// Completes an incremental read's row pairs with their other side: the control rows to read
+/// again whatever their edit time (`recheck`), those whose link names an environment row read,
+/// then the environment rows whose key names a control row read (all of them, so that a row
+/// duplicated in Notion is told apart as a full read would).
+async fn complete(
+    (control, control_source, env_row): (&NotionClient, DataSourceId, PageId),
+    (environment, environment_source): (&NotionClient, DataSourceId),
+    recheck: &[String],
+    (control_rows, control_trashed): (&mut Vec<TwoWayRow>, &mut Vec<TwoWayRow>),
+    (environment_rows, environment_trashed): (&mut Vec<TwoWayRow>, &mut Vec<TwoWayRow>),
+) -> Result<()> {
+    let as_control = move |p: &Page| TwoWayRow::control(p, env_row);
+    let have = |rows: &[TwoWayRow], trashed: &[TwoWayRow]| -> HashSet<PageId> {
+        rows.iter().chain(trashed).map(|r| r.content.id).collect()
+    };
+    // The control rows a left-open conflict names, read by ID.
+    let known = have(control_rows, control_trashed);
+    let recheck: Vec<PageId> = recheck
+        .iter()
+        .filter_map(|id| PageId::parse(id).ok())
+        .filter(|id| !known.contains(id))
+        .collect();
+    let (trashed, _) = named_rows(
+        control,
+        control_source,
+        recheck,
+        control_rows,
+        1,
+        as_control,
+    )
+    .await?;
+    control_trashed.extend(trashed);
+    // The control rows linked to the environment rows read.
+    let linked: HashSet<PageId> = control_rows.iter().filter_map(|r| r.link).collect();
+    let unlinked: Vec<PageId> = environment_rows
+        .iter()
+        .chain(environment_trashed.iter())
+        .map(|r| r.content.id)
+        .filter(|id| !linked.contains(id))
+        .collect();
+    let known = have(control_rows, control_trashed);
+    let found = rows_holding(
+        control,
+        control_source,
+        (&link_column(env_row), false),
+        &unlinked,
+        &known,
+        as_control,
+    )
+    .await?;
+    control_rows.extend(found);
+    // Every environment row keyed to a control row read, or named by an environment row's key.
+    let mut keys: Vec<PageId> = control_rows
+        .iter()
+        .chain(control_trashed.iter())
+        .map(|r| r.content.id)
+        .chain(environment_rows.iter().filter_map(|r| r.link))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let known = have(environment_rows, environment_trashed);
+    let found = rows_holding(
+        environment,
+        environment_source,
+        (SOURCE_KEY, true),
+        &keys,
+        &known,
+        TwoWayRow::environment,
+    )
+    .await?;
+    environment_rows.extend(found);
+    Ok(())
 }
 
 /// Makes the relation and people values of a pair that was read portable (see

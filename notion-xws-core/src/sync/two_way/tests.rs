@@ -159,6 +159,7 @@ impl World {
             environment_trashed: self.environment_trash.values().cloned().collect(),
             refs: std::sync::Arc::default(),
             columns: settled_columns(),
+            incremental: None,
         }
     }
 
