@@ -1,22 +1,22 @@
 //! Incremental reads: how far a pair has read each side, and when a run may read only what
 //! changed since.
 //!
-//! A one-way pair synced cleanly keeps, in its `system-sync-links` row (column `Watermark`), the
-//! latest `last_edited_time` it has seen in its source's rows and in its copy's, when its last
-//! full reconcile ran, and a key of the tool's version and both schemas. A later run then reads,
-//! on each side, only the rows edited since the watermark (less [`MARGIN`], which covers
-//! Notion's rounding of `last_edited_time` to the minute and its read-after-write lag) and the
-//! rows trashed since, plus the copy's rows of the source rows it read; everything else is as the
-//! last run left it. The times are Notion's own (`last_edited_time`), so the local clock plays no
+//! A pair synced cleanly keeps, in its `system-sync-links` row (column `Watermark`), where the
+//! next read of its source (a two-way pair's control) and of its copy may start, when its last
+//! full reconcile ran, a key of the tool's version and both schemas, and (two-way pairs) the
+//! control rows of conflicts left open. A later run then reads, on each side, only the rows
+//! edited since the watermark (less [`MARGIN`], which covers Notion's rounding of
+//! `last_edited_time` to the minute and its read-after-write lag) and the rows trashed since,
+//! plus the other side of each row it read; everything else is as the last run left it. The times are Notion's own (`last_edited_time`), so the local clock plays no
 //! part in what is read.
 //!
 //! A **full reconcile** (every row of both sides compared) runs instead when the pair has no
 //! watermark, when the tool's version or either schema changed since it was recorded, when the
 //! pair's last run did not finish clean (`Status` not `synced`, or `State` not `done`), when
 //! the last full reconcile is older than [`IncrementalOptions::full_every`] (default 24 hours),
-//! when the run is told to (`--full`), and for pairs an incremental read cannot serve: two-way
-//! pairs, pairs with relation columns and pairs whose database another pair relates to (a
-//! relation is remapped through the related pair's complete row map). Permanent deletes and
+//! when the run is told to (`--full`), and for pairs an incremental read cannot serve: pairs
+//! with relation columns and pairs whose database another pair relates to (a relation is
+//! remapped through the related pair's complete row map). Permanent deletes and
 //! values Notion does not stamp (formulas, rollups) are found by the full reconcile.
 
 use std::time::{Duration, SystemTime};

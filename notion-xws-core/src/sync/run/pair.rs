@@ -563,7 +563,8 @@ impl PairRun<'_> {
         }
         read.snapshot.columns = link.as_ref().map(|l| l.columns.clone()).unwrap_or_default();
         if read.snapshot.incremental.is_some() {
-            read.snapshot.incremental = Some(link.as_ref().and_then(|l| l.target_rows).unwrap_or(0));
+            read.snapshot.incremental =
+                Some(link.as_ref().and_then(|l| l.target_rows).unwrap_or(0));
         }
         Ok(Some((target, link, read)))
     }
@@ -665,6 +666,7 @@ impl PairRun<'_> {
             ));
         }
         report.unchanged = plan.counts.unchanged;
+        report.incremental = read.snapshot.incremental.is_some();
         report.creates_target = plan.create_environment.is_some();
         if let (Some(planned), false) = (&plan.move_environment, options.execute) {
             report.notes.push(planned.planned_note());
@@ -805,9 +807,16 @@ impl PairRun<'_> {
             if let (Some(mark), true) = (&mut mark, created) {
                 mark.copy = read_mark(self.candidate.target.server_time(), &mark.copy);
             }
-            links::record_result(&control, link_row, &result, rows, columns.as_ref(), mark.as_ref())
-                .await
-                .map_err(step("recording the result in system-sync-links"))?;
+            links::record_result(
+                &control,
+                link_row,
+                &result,
+                rows,
+                columns.as_ref(),
+                mark.as_ref(),
+            )
+            .await
+            .map_err(step("recording the result in system-sync-links"))?;
             self.wrote_link(Some((link_row, true)));
         }
         Ok(())

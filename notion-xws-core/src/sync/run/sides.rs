@@ -315,7 +315,11 @@ pub(super) async fn complete_incremental(
     for keys in wanted.chunks(IDS_PER_QUERY) {
         let rows: Vec<RowContent> = candidate
             .target
-            .query_all(target.data_source, Some(holding_any(SOURCE_KEY, true, keys)), &[])
+            .query_all(
+                target.data_source,
+                Some(holding_any(SOURCE_KEY, true, keys)),
+                &[],
+            )
             .map_ok(|page| RowContent::from(&page))
             .try_collect()
             .await?;

@@ -1298,7 +1298,9 @@ pub fn plan_two_way(
     let gone = orphans - restored_by_hand;
     let read_pairs = pairing.linked.len() + orphans;
     // Read incrementally, the row pairs not read are as the last run left them: in step.
-    let synced_rows = snapshot.incremental.map_or(read_pairs, |all| all.max(read_pairs));
+    let synced_rows = snapshot
+        .incremental
+        .map_or(read_pairs, |all| all.max(read_pairs));
     plan.counts.unchanged += synced_rows - read_pairs;
     let mut status = PairStatus::Ready;
     if guard::holds(gone, synced_rows, options) {

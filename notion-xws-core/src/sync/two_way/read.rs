@@ -26,11 +26,11 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
 use crate::model::ParentKind;
+use crate::model::params::{Filter, TimestampFilter};
+use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
 use crate::sync::links::marker;
 use crate::sync::metadata::{DatabaseLook, changed_fields, plan_look};
 use crate::sync::refs::reads::complete_truncated;
-use crate::model::params::{Filter, TimestampFilter};
-use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
 use crate::sync::refs::{PairRefs, RefSide, has_references};
 use crate::sync::rows::SyncPair;
 use crate::sync::target::{MoveTarget, outside_of};
@@ -109,7 +109,10 @@ fn seen<'a>(
     clock: Option<std::time::SystemTime>,
     rows: impl Iterator<Item = &'a TwoWayRow>,
 ) -> String {
-    let latest = rows.map(|r| r.last_edited_time.as_str()).max().unwrap_or_default();
+    let latest = rows
+        .map(|r| r.last_edited_time.as_str())
+        .max()
+        .unwrap_or_default();
     read_mark(clock, latest)
 }
 
@@ -256,7 +259,10 @@ pub(crate) async fn read_two_way(
     ) = futures::try_join!(control_side, environment_side)?;
     let seen = (
         seen(clocks.0, control_rows.iter().chain(&control_trashed)),
-        seen(clocks.1, environment_rows.iter().chain(&environment_trashed)),
+        seen(
+            clocks.1,
+            environment_rows.iter().chain(&environment_trashed),
+        ),
     );
     if let (Some((_, _, recheck)), Some((_, data_source))) = (&since, target) {
         complete(
