@@ -36,6 +36,7 @@ use std::time::Duration;
 
 use benches::api::{VERSION, is_write};
 use benches::relations::{PROJECTS_TITLE, RefSpec, RefWorld, TASKS_TITLE};
+use benches::tally::{TokenCounts, per_token};
 use benches::world::{World, WorldSpec};
 use futures::TryStreamExt;
 use notion_xws_core::NotionToken;
@@ -92,38 +93,6 @@ fn fake_config() -> FakeConfig {
 /// Requests per second of [`BUDGET`].
 fn rate() -> f64 {
     f64::from(BUDGET.per_minute.get()) / 60.0
-}
-
-/// One token's requests in a run.
-#[derive(Debug, Default, Clone)]
-struct TokenCounts {
-    /// Requests received (429s included).
-    requests: u64,
-    /// Requests that may write.
-    writes: u64,
-    /// Requests answered 429.
-    limited: u64,
-}
-
-impl TokenCounts {
-    /// Requests the rate limit admitted.
-    fn admitted(&self) -> u64 {
-        self.requests - self.limited
-    }
-}
-
-/// The requests of a log, per token (labelled as [`World::label`] does).
-fn per_token(world: &World, log: &[LoggedRequest]) -> BTreeMap<String, TokenCounts> {
-    let mut tokens: BTreeMap<String, TokenCounts> = BTreeMap::new();
-    for line in log {
-        let counts = tokens
-            .entry(world.label(line.workspace.as_deref(), line.integration.as_deref()))
-            .or_default();
-        counts.requests += 1;
-        counts.writes += u64::from(is_write(line.method, &line.path));
-        counts.limited += u64::from(line.status == 429);
-    }
-    tokens
 }
 
 /// The kinds of request [`kinds`] counts, in the order they are printed.

@@ -6,4 +6,5 @@ pub mod api;
 pub mod relations;
 pub mod resources;
 pub mod sample;
+pub mod tally;
 pub mod world;

@@ -312,6 +312,21 @@ impl Builder {
         environments: usize,
         main: (&str, &str, Vec<String>),
     ) -> World {
+        let sources: Vec<(&str, &str, &str, &str)> = sources
+            .iter()
+            .map(|(title, database, data_source)| (*title, *database, *data_source, sync))
+            .collect();
+        self.finish_each(&sources, environments, main).await
+    }
+
+    /// [`finish`](Self::finish), each source with its own `Sync` value: (title, database, data
+    /// source, `Sync`).
+    pub async fn finish_each(
+        self,
+        sources: &[(&str, &str, &str, &str)],
+        environments: usize,
+        main: (&str, &str, Vec<String>),
+    ) -> World {
         let Self {
             fake,
             setup,
@@ -323,7 +338,7 @@ impl Builder {
         } = self;
         let t = &setup_token;
         let mut registry_rows = Vec::with_capacity(sources.len());
-        for (title, database, data_source) in sources {
+        for (title, database, data_source, sync) in sources {
             registry_rows.push(json!({"id": row(
                 &setup,
                 t,

@@ -42,7 +42,7 @@ use crate::sync::target::{
     CreateTarget, PairContext, change_columns, ensure_target, move_copy, update_copy,
 };
 use crate::sync::two_way::read::TwoWayRead;
-use crate::sync::two_way::{Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
+use crate::sync::two_way::{LINK_PREFIX, Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
 use crate::sync::watermark::{Watermark, advance, read_mark, schema_key};
 
@@ -750,7 +750,7 @@ impl PairRun<'_> {
             let snapshot = &read.snapshot;
             let control = control_schema.as_ref().unwrap_or(&snapshot.control_schema);
             if let Some(environment) = schema.as_ref().or(snapshot.environment_schema.as_ref()) {
-                mark.key = schema_key(control, environment);
+                mark.key = two_way_key(&snapshot.pair, control, environment);
             }
         }
         let columns = schema
@@ -959,7 +959,28 @@ async fn release(lease: &Lease, report: &mut PairReport) {
 fn read_key(read: &TwoWayRead) -> Option<String> {
     let snapshot = &read.snapshot;
     let environment = snapshot.environment_schema.as_ref()?;
-    Some(schema_key(&snapshot.control_schema, environment))
+    Some(two_way_key(
+        &snapshot.pair,
+        &snapshot.control_schema,
+        environment,
+    ))
+}
+
+/// The key ([`schema_key`]) of a two-way pair's schemas: the control's without the link columns
+/// of its other environments (which their own pairs add), so that adding an environment does
+/// not send the others to a full reconcile.
+fn two_way_key(
+    pair: &crate::sync::rows::SyncPair,
+    control: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+    environment: &std::collections::BTreeMap<String, crate::model::PropertyConfig>,
+) -> String {
+    let own = crate::sync::two_way::link_column(pair.environment_row);
+    let control: std::collections::BTreeMap<String, crate::model::PropertyConfig> = control
+        .iter()
+        .filter(|(name, _)| !name.starts_with(LINK_PREFIX) || **name == own)
+        .map(|(name, config)| (name.clone(), config.clone()))
+        .collect();
+    schema_key(&control, environment)
 }
 
 /// The watermark a two-way pair records once its plan is applied cleanly, and whether it is
