@@ -71,6 +71,26 @@ pub struct CopyRead {
     pub seen: String,
 }
 
+/// A property name as rows hold it, shared by every row that has it ([`name`]): a snapshot of
+/// 100,000 rows holds each name once, not once a row.
+pub type Name = std::sync::Arc<str>;
+
+/// The shared [`Name`] of `text`. Names go through one table, kept for the life of the process
+/// (its size is the number of distinct property names read, a few hundred at most).
+pub fn name(text: &str) -> Name {
+    static NAMES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<Name>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut names = NAMES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(shared) = names.get(text) {
+        return shared.clone();
+    }
+    let shared: Name = std::sync::Arc::from(text);
+    names.insert(shared.clone());
+    shared
+}
+
 /// A row as the planner sees it: who it is, and the canonical form of every value the sync can
 /// copy. Pages are turned into this as they are read, so that a snapshot of 100,000 rows holds
 /// their content, not every field of every page.
@@ -83,8 +103,9 @@ pub struct RowContent {
     /// The source row it mirrors (the target's [`SOURCE_KEY`]), if it carries one.
     pub key: Option<PageId>,
     /// The canonical form of each value the sync can copy, as compact JSON, by property name
-    /// (text is a fraction of the memory of a parsed value, and compares just as well).
-    pub values: BTreeMap<String, Box<str>>,
+    /// (text is a fraction of the memory of a parsed value, and compares just as well; each
+    /// name is held once for all rows, see [`name`]).
+    pub values: BTreeMap<Name, Box<str>>,
     /// Mentions that would be written as text.
     pub mentions_flattened: usize,
     /// Properties whose value Notion cut at 25 references (read in full before planning).
@@ -163,7 +184,7 @@ impl From<&Page> for RowContent {
                     row.truncated.push(name.clone());
                 }
                 row.values
-                    .insert(name.clone(), form.value.to_string().into_boxed_str());
+                    .insert(self::name(name), form.value.to_string().into_boxed_str());
             }
         }
         row

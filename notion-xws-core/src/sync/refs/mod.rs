@@ -263,7 +263,7 @@ impl PairRefs {
     ) -> KeptCounts {
         let mut counts = KeptCounts::default();
         for (name, text) in row.values.iter_mut() {
-            let Some(config) = types.get(name) else {
+            let Some(config) = types.get(&**name) else {
                 continue;
             };
             let ids: Vec<String> = match config.type_name() {
@@ -277,7 +277,7 @@ impl PairRefs {
                 // left as it is, and not counted.
                 let copied = self
                     .related
-                    .get(name)
+                    .get(&**name)
                     .is_some_and(|ds| self.relations.contains_key(ds));
                 if !copied {
                     continue;
@@ -313,8 +313,10 @@ impl PairRefs {
             }
             *text = Value::from(portable).to_string().into_boxed_str();
             if !kept.is_empty() {
-                row.kept
-                    .insert(name.clone(), Value::from(kept).to_string().into_boxed_str());
+                row.kept.insert(
+                    name.to_string(),
+                    Value::from(kept).to_string().into_boxed_str(),
+                );
             }
         }
         counts
@@ -515,7 +517,7 @@ mod tests {
             key: None,
             values: values
                 .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.to_string().into_boxed_str()))
+                .map(|(k, v)| (crate::sync::rows::name(k), v.to_string().into_boxed_str()))
                 .collect(),
             mentions_flattened: 0,
             truncated: Vec::new(),

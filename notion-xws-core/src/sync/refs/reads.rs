@@ -184,7 +184,7 @@ impl RefReads {
             && rows.into_iter().any(|row| {
                 people
                     .iter()
-                    .any(|name| row.values.get(*name).is_some_and(|v| &**v != "[]"))
+                    .any(|name| row.values.get(name.as_str()).is_some_and(|v| &**v != "[]"))
             });
         if named {
             let (source, target) = pair.workspaces();
@@ -320,7 +320,7 @@ pub(crate) async fn complete_truncated<'a>(
     for (index, name, ids) in reads {
         let row = &mut *rows[index];
         row.values.insert(
-            name.clone(),
+            crate::sync::rows::name(&name),
             crate::sync::values::id_list(ids.into_iter())
                 .to_string()
                 .into_boxed_str(),
