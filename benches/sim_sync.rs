@@ -79,7 +79,7 @@ const LATENCY: Duration = Duration::from_millis(300);
 /// The most simulated time one run may take.
 const SIMULATED_LIMIT: Duration = Duration::from_secs(24 * 3600);
 /// The most wall-clock time the whole benchmark may take.
-const WALL_LIMIT: Duration = Duration::from_secs(600);
+const WALL_LIMIT: Duration = Duration::from_secs(1800);
 
 /// The fake's configuration: Notion's budget per token, and a latency.
 fn fake_config() -> FakeConfig {

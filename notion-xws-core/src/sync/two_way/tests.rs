@@ -64,18 +64,26 @@ fn settled_columns() -> crate::sync::column_map::ColumnMap {
 const TYPES: [(&str, &str); 3] = [("Name", "title"), ("Hours", "number"), ("Stage", "select")];
 
 /// Values as (name, canonical JSON): `vals("a", 1.0, Some("A"))`.
-fn vals(name: &str, hours: f64, stage: Option<&str>) -> BTreeMap<String, Box<str>> {
+fn vals(
+    name: &str,
+    hours: f64,
+    stage: Option<&str>,
+) -> BTreeMap<crate::sync::rows::Name, Box<str>> {
     [
         ("Name", json!(name)),
         ("Hours", json!(hours)),
         ("Stage", stage.map_or(Value::Null, |s| json!(s))),
     ]
     .into_iter()
-    .map(|(n, v)| (n.to_owned(), v.to_string().into_boxed_str()))
+    .map(|(n, v)| (n.into(), v.to_string().into_boxed_str()))
     .collect()
 }
 
-fn row(n: u128, link: Option<u128>, values: BTreeMap<String, Box<str>>) -> TwoWayRow {
+fn row(
+    n: u128,
+    link: Option<u128>,
+    values: BTreeMap<crate::sync::rows::Name, Box<str>>,
+) -> TwoWayRow {
     TwoWayRow {
         content: RowContent {
             id: id(n),
@@ -97,7 +105,7 @@ fn row(n: u128, link: Option<u128>, values: BTreeMap<String, Box<str>>) -> TwoWa
 }
 
 /// The base that records these values.
-fn base(values: &BTreeMap<String, Box<str>>) -> Base {
+fn base(values: &BTreeMap<crate::sync::rows::Name, Box<str>>) -> Base {
     Base {
         hashes: TYPES
             .iter()
@@ -127,7 +135,7 @@ struct World {
 
 impl World {
     /// `n` linked pairs in step: control rows 1…, environment rows 101….
-    fn synced(rows: &[BTreeMap<String, Box<str>>]) -> Self {
+    fn synced(rows: &[BTreeMap<crate::sync::rows::Name, Box<str>>]) -> Self {
         let mut world = Self {
             next: 1000,
             ..Self::default()
@@ -188,7 +196,7 @@ impl World {
         let row = rows.get_mut(&id(n)).unwrap();
         row.content
             .values
-            .insert(name.to_owned(), value.to_string().into_boxed_str());
+            .insert(name.into(), value.to_string().into_boxed_str());
         row.last_edited_time = time;
     }
 
@@ -213,7 +221,11 @@ impl World {
         live.insert(id(n), row);
     }
 
-    fn new_row(&mut self, side: Side, values: BTreeMap<String, Box<str>>) -> PageId {
+    fn new_row(
+        &mut self,
+        side: Side,
+        values: BTreeMap<crate::sync::rows::Name, Box<str>>,
+    ) -> PageId {
         self.next += 1;
         let n = self.next;
         let rows = match side {
@@ -380,7 +392,7 @@ fn write(row: &mut TwoWayRow, properties: &Map<String, Value>, time: &str) {
         };
         row.content
             .values
-            .insert(name.clone(), canonical.to_string().into_boxed_str());
+            .insert(name.as_str().into(), canonical.to_string().into_boxed_str());
     }
     row.last_edited_time = time.to_owned();
 }
