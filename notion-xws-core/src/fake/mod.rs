@@ -44,6 +44,7 @@ mod files;
 mod handlers;
 mod limits;
 mod log;
+mod markdown;
 mod query;
 mod render;
 mod reply;
@@ -367,6 +368,39 @@ impl FakeNotion {
             .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
         ws.upload_limit = bytes;
         Ok(())
+    }
+
+    /// Makes a template of a data source, titled `title`, as a person does in Notion's UI; with
+    /// `is_default` it becomes the data source's default template. It is listed by
+    /// `GET /v1/data_sources/{id}/templates` and used by `POST /v1/pages` with `template`; add
+    /// content to it through the API (`PATCH /v1/blocks/{template}/children`).
+    pub fn add_template(
+        &self,
+        data_source: impl Into<ObjectId>,
+        title: &str,
+        is_default: bool,
+    ) -> Result<PageId> {
+        let data_source = data_source.into();
+        self.lock()
+            .add_template(data_source.as_u128(), title, is_default)
+            .map(PageId::from_u128)
+            .ok_or_else(|| Error::Config(format!("the fake has no data source {data_source}")))
+    }
+
+    /// Adds a custom emoji to a workspace (listed by `GET /v1/custom_emojis`); returns its ID.
+    pub fn add_custom_emoji(
+        &self,
+        workspace: WorkspaceId,
+        name: &str,
+        url: &str,
+    ) -> Result<ObjectId> {
+        let mut state = self.lock();
+        let ws = state
+            .workspaces
+            .iter()
+            .position(|w| w.id == workspace.as_u128())
+            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        Ok(ObjectId::from_u128(state.add_custom_emoji(ws, name, url)))
     }
 
     /// Makes every `external_url` import of a file named `filename` end `failed` (after the

@@ -228,6 +228,41 @@ pub(crate) struct FileUpload {
     pub(crate) attached: bool,
 }
 
+/// A comment on a page or a block.
+#[derive(Debug, Clone)]
+pub(crate) struct Comment {
+    pub(crate) id: u128,
+    pub(crate) workspace: usize,
+    /// The page or block it is on.
+    pub(crate) parent: Parent,
+    pub(crate) discussion: u128,
+    pub(crate) created_ms: i64,
+    pub(crate) edited_ms: i64,
+    pub(crate) created_by: u128,
+    /// Read-shaped rich text.
+    pub(crate) rich_text: Value,
+    /// `display_name` as answered (`type` and `resolved_name`).
+    pub(crate) display_name: Value,
+    /// `attachments` as answered (`category` and `file`).
+    pub(crate) attachments: Vec<Value>,
+}
+
+/// A template of a data source: a page under it that is not one of its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Template {
+    pub(crate) page: u128,
+    pub(crate) is_default: bool,
+}
+
+/// A custom emoji of a workspace.
+#[derive(Debug, Clone)]
+pub(crate) struct CustomEmoji {
+    pub(crate) id: u128,
+    pub(crate) workspace: usize,
+    pub(crate) name: String,
+    pub(crate) url: String,
+}
+
 /// The whole fake Notion.
 #[derive(Debug)]
 pub(crate) struct State {
@@ -239,6 +274,12 @@ pub(crate) struct State {
     pub(crate) users: BTreeMap<u128, User>,
     pub(crate) objects: HashMap<u128, Object>,
     pub(crate) file_uploads: HashMap<u128, FileUpload>,
+    /// Every comment, in creation order (deleted ones removed).
+    pub(crate) comments: Vec<Comment>,
+    /// The templates of each data source, in the order they were made.
+    pub(crate) templates: HashMap<u128, Vec<Template>>,
+    /// Every workspace's custom emojis, in the order they were made.
+    pub(crate) custom_emojis: Vec<CustomEmoji>,
     /// The bytes of hosted files, by stable address (see `files`).
     pub(crate) hosted: HashMap<String, Vec<u8>>,
     /// File names whose `external_url` imports end `failed` (a fault knob).
@@ -271,6 +312,9 @@ impl State {
             users: BTreeMap::new(),
             objects: HashMap::new(),
             file_uploads: HashMap::new(),
+            comments: Vec::new(),
+            templates: HashMap::new(),
+            custom_emojis: Vec::new(),
             hosted: HashMap::new(),
             failing_imports: std::collections::HashSet::new(),
             seq: 0,

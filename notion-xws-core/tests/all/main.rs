@@ -36,6 +36,8 @@ mod fake_contract;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_database_move;
 #[cfg(all(feature = "fake", feature = "http"))]
+mod fake_endpoints;
+#[cfg(all(feature = "fake", feature = "http"))]
 mod fake_file_uploads;
 #[cfg(feature = "fake")]
 mod fake_request_bodies;

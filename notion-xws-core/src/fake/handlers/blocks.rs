@@ -137,6 +137,7 @@ impl State {
             body: list_json(results, None, false, "block"),
             created: Some(id),
             children: ids,
+            bare: false,
         })
     }
 

@@ -114,6 +114,7 @@ impl State {
             body: self.database_json(object, ctx),
             created: Some(db),
             children: Vec::new(),
+            bare: false,
         })
     }
 
@@ -308,6 +309,7 @@ impl State {
             body: self.data_source_json(object, ctx),
             created: Some(ds),
             children: Vec::new(),
+            bare: false,
         })
     }
 

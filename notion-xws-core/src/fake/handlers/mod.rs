@@ -11,7 +11,8 @@
 //!
 //! The checks and the routing are here; the endpoints are in one file per area of the API:
 //! `users`, `search`, `databases` (databases and data sources, and the query), `pages`,
-//! `blocks` (and the checks of block payloads) and `file_uploads`.
+//! `blocks` (and the checks of block payloads), `file_uploads`, `comments`, `custom_emojis` and
+//! `page_moves` (moving pages, and data-source templates).
 
 use std::time::Duration;
 
@@ -29,8 +30,11 @@ use crate::transport::Method;
 use route::Route;
 
 mod blocks;
+mod comments;
+mod custom_emojis;
 mod databases;
 mod file_uploads;
+mod page_moves;
 mod pages;
 mod route;
 mod search;
@@ -79,6 +83,8 @@ struct Done {
     body: Value,
     created: Option<u128>,
     children: Vec<u128>,
+    /// The answer has no `request_id` (as Notion answers the templates list).
+    bare: bool,
 }
 
 impl Done {
@@ -87,6 +93,15 @@ impl Done {
             body,
             created: None,
             children: Vec::new(),
+            bare: false,
+        }
+    }
+
+    /// What a create answers: the body, and the ID of what it made.
+    fn created(body: Value, id: u128) -> Self {
+        Self {
+            created: Some(id),
+            ..Self::new(body)
         }
     }
 }
@@ -240,7 +255,9 @@ impl State {
         let outcome = self.checked(&req, n, &mut line);
         let out = match outcome {
             Ok(Some(mut done)) => {
-                if let Some(map) = done.body.as_object_mut() {
+                if !done.bare
+                    && let Some(map) = done.body.as_object_mut()
+                {
                     map.insert("request_id".into(), json!(request_id));
                 }
                 Outgoing {
@@ -452,6 +469,18 @@ impl State {
             Route::FileUploadComplete(id) => {
                 Done::new(self.file_upload_complete(ctx, path_id("file_upload_id", id)?)?)
             }
+            Route::CommentCreate => self.comment_create(ctx, b())?,
+            Route::CommentList => self.comment_list(ctx, q)?,
+            Route::CommentGet(id) => Done::new(self.comment_get(ctx, path_id("comment_id", id)?)?),
+            Route::CommentPatch(id) => {
+                Done::new(self.comment_patch(ctx, path_id("comment_id", id)?, b())?)
+            }
+            Route::CommentDelete(id) => {
+                Done::new(self.comment_delete(ctx, path_id("comment_id", id)?)?)
+            }
+            Route::CustomEmojis => self.custom_emojis_list(ctx, q)?,
+            Route::PageMove(id) => Done::new(self.page_move(ctx, path_id("page_id", id)?, b())?),
+            Route::Templates(id) => self.templates_list(ctx, path_id("data_source_id", id)?, q)?,
             // Answered above, with its form.
             Route::FileUploadSend(_) => return Err(Fail::missing("body.file")),
         };

@@ -192,6 +192,7 @@ impl State {
             None | Some(Value::Null) => None,
             Some(c) => Some(self.check_blocks(ws, "body.children", c, 1)?),
         };
+        let template = self.template_choice(ds, body.get("template"))?;
         let by = self.bot(ctx.integration);
         let id = self.new_id(IdStyle::V8);
         let mut stored = Map::new();
@@ -232,12 +233,16 @@ impl State {
         if let Some(blocks) = children {
             self.create_blocks(ws, id, Parent::Page(id), blocks, by, None);
         }
+        if let Some(template) = self.chosen_template(ds, template) {
+            self.apply_template(id, template, by);
+        }
         let only = filter_properties(q);
         let object = self.objects.get(&id).ok_or_else(Fail::invalid_url)?;
         Ok(Done {
             body: self.page_json(object, ctx, only.as_deref()),
             created: Some(id),
             children: Vec::new(),
+            bare: false,
         })
     }
 

@@ -63,6 +63,22 @@ pub(crate) enum Route<'a> {
     FileUploadSend(&'a str),
     /// `POST /v1/file_uploads/{id}/complete`.
     FileUploadComplete(&'a str),
+    /// `POST /v1/comments`.
+    CommentCreate,
+    /// `GET /v1/comments?block_id=`.
+    CommentList,
+    /// `GET /v1/comments/{id}`.
+    CommentGet(&'a str),
+    /// `PATCH /v1/comments/{id}`.
+    CommentPatch(&'a str),
+    /// `DELETE /v1/comments/{id}`.
+    CommentDelete(&'a str),
+    /// `GET /v1/custom_emojis`.
+    CustomEmojis,
+    /// `POST /v1/pages/{id}/move`.
+    PageMove(&'a str),
+    /// `GET /v1/data_sources/{id}/templates`.
+    Templates(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -101,6 +117,14 @@ impl<'a> Route<'a> {
             (Get, ["file_uploads", id]) => Self::FileUploadGet(id),
             (Post, ["file_uploads", id, "send"]) => Self::FileUploadSend(id),
             (Post, ["file_uploads", id, "complete"]) => Self::FileUploadComplete(id),
+            (Post, ["comments"]) => Self::CommentCreate,
+            (Get, ["comments"]) => Self::CommentList,
+            (Get, ["comments", id]) => Self::CommentGet(id),
+            (Patch, ["comments", id]) => Self::CommentPatch(id),
+            (Delete, ["comments", id]) => Self::CommentDelete(id),
+            (Get, ["custom_emojis"]) => Self::CustomEmojis,
+            (Post, ["pages", id, "move"]) => Self::PageMove(id),
+            (Get, ["data_sources", id, "templates"]) => Self::Templates(id),
             _ => return None,
         })
     }
@@ -121,6 +145,9 @@ impl Route<'_> {
             Self::Query(_) => request_bodies::QUERY_DATA_SOURCE,
             Self::Search => request_bodies::SEARCH,
             Self::FileUploadCreate => request_bodies::CREATE_FILE_UPLOAD,
+            Self::CommentCreate => request_bodies::CREATE_COMMENT,
+            Self::CommentPatch(_) => request_bodies::UPDATE_COMMENT,
+            Self::PageMove(_) => request_bodies::MOVE_PAGE,
             _ => return None,
         })
     }
