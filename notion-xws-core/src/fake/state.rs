@@ -254,6 +254,38 @@ pub(crate) struct Template {
     pub(crate) is_default: bool,
 }
 
+/// A view of a database: a data source seen through a filter, sorts and a layout.
+#[derive(Debug, Clone)]
+pub(crate) struct View {
+    pub(crate) id: u128,
+    pub(crate) database: u128,
+    pub(crate) data_source: u128,
+    pub(crate) name: String,
+    /// `table`, `board`, …
+    pub(crate) kind: String,
+    pub(crate) created_ms: i64,
+    pub(crate) edited_ms: i64,
+    pub(crate) created_by: u128,
+    pub(crate) edited_by: u128,
+    /// The filter as given (`null`: none).
+    pub(crate) filter: Value,
+    /// The sorts as given (`null`: none).
+    pub(crate) sorts: Value,
+    /// The quick filters as given (`null`: none).
+    pub(crate) quick_filters: Value,
+    /// The configuration, with its `type`.
+    pub(crate) configuration: Value,
+}
+
+/// The cached results of a view query.
+#[derive(Debug, Clone)]
+pub(crate) struct ViewQuery {
+    pub(crate) id: u128,
+    pub(crate) view: u128,
+    pub(crate) rows: Vec<u128>,
+    pub(crate) expires_ms: i64,
+}
+
 /// A custom emoji of a workspace.
 #[derive(Debug, Clone)]
 pub(crate) struct CustomEmoji {
@@ -280,6 +312,10 @@ pub(crate) struct State {
     pub(crate) templates: HashMap<u128, Vec<Template>>,
     /// Every workspace's custom emojis, in the order they were made.
     pub(crate) custom_emojis: Vec<CustomEmoji>,
+    /// Every view, in the order they are listed (deleted ones removed).
+    pub(crate) views: Vec<View>,
+    /// The view queries not deleted.
+    pub(crate) view_queries: Vec<ViewQuery>,
     /// The bytes of hosted files, by stable address (see `files`).
     pub(crate) hosted: HashMap<String, Vec<u8>>,
     /// File names whose `external_url` imports end `failed` (a fault knob).
@@ -315,6 +351,8 @@ impl State {
             comments: Vec::new(),
             templates: HashMap::new(),
             custom_emojis: Vec::new(),
+            views: Vec::new(),
+            view_queries: Vec::new(),
             hosted: HashMap::new(),
             failing_imports: std::collections::HashSet::new(),
             seq: 0,

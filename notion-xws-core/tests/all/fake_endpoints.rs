@@ -219,7 +219,7 @@ async fn replay(h: &Harness, name: &str) -> usize {
 }
 
 /// The cassettes of the endpoints this module covers.
-const CASSETTES: [&str; 9] = [
+const CASSETTES: [&str; 17] = [
     "test_comments_create",
     "test_comments_list",
     "test_comments_retrieve",
@@ -229,6 +229,14 @@ const CASSETTES: [&str; 9] = [
     "test_custom_emojis_list",
     "test_move_pages",
     "test_data_sources_list_templates",
+    "test_views_create",
+    "test_views_list",
+    "test_views_retrieve",
+    "test_views_update",
+    "test_views_delete",
+    "test_views_queries_create",
+    "test_views_queries_results",
+    "test_views_queries_delete",
 ];
 
 async fn recorded_cassettes_replay_with_notions_shapes(h: Harness) {
@@ -236,7 +244,7 @@ async fn recorded_cassettes_replay_with_notions_shapes(h: Harness) {
     for name in CASSETTES {
         compared += replay(&h, name).await;
     }
-    assert_eq!(compared, 38);
+    assert_eq!(compared, 106);
 }
 
 async fn comments_open_discussions_and_replies_join_them(h: Harness) {
@@ -673,6 +681,162 @@ async fn custom_emojis_are_the_workspaces_own(h: Harness) {
     assert_eq!(paged.body["has_more"], true);
 }
 
+async fn views_show_a_data_source_and_their_queries_page_through_it(h: Harness) {
+    let (db, ds) = tasks_database(h.t(), h.token(), &h.root()).await;
+    for (name, count) in [("a", 3), ("b", 1), ("c", 2)] {
+        ok(
+            h.t(),
+            Method::Post,
+            "/v1/pages",
+            h.token(),
+            Some(json!({"parent": {"data_source_id": ds}, "properties": {"Name": {"title": text(name)}, "Count": {"number": count}}})),
+        )
+        .await;
+    }
+    // A new database has its default view.
+    let listed = h.get("/v1/views", &[("database_id", &db)]).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.body["type"], "view");
+    let default_view = listed.body["results"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        listed.body["results"][0],
+        json!({"object": "view", "id": default_view})
+    );
+    let view = ok(
+        h.t(),
+        Method::Post,
+        "/v1/views",
+        h.token(),
+        Some(json!({
+            "database_id": db, "data_source_id": ds, "name": "Big ones", "type": "board",
+            "filter": {"property": "Count", "number": {"greater_than": 1}},
+            "sorts": [{"property": "Count", "direction": "descending"}],
+            "configuration": {"type": "board", "group_by": {"type": "select", "property_id": "Stage", "sort": {"type": "manual"}}},
+        })),
+    )
+    .await;
+    assert_eq!(view["object"], "view");
+    assert_eq!(view["type"], "board");
+    assert_eq!(view["data_source_id"], ds);
+    assert_eq!(view["configuration"]["type"], "board");
+    let view_id = id(&view);
+    let by_source = h.get("/v1/views", &[("data_source_id", &ds)]).await;
+    assert_eq!(by_source.body["results"].as_array().unwrap().len(), 2);
+    // The query runs the view's filter and sorts: rows a (3) then c (2), paged one at a time.
+    let query = ok(
+        h.t(),
+        Method::Post,
+        &format!("/v1/views/{view_id}/queries"),
+        h.token(),
+        Some(json!({"page_size": 1})),
+    )
+    .await;
+    assert_eq!(query["object"], "view_query");
+    assert_eq!(query["view_id"], view_id);
+    assert_eq!(query["total_count"], 2);
+    assert_eq!(query["has_more"], true);
+    assert_eq!(query["results"][0]["object"], "page");
+    let query_path = format!("/v1/views/{view_id}/queries/{}", id(&query));
+    let rest = h
+        .get(
+            &query_path,
+            &[("start_cursor", query["next_cursor"].as_str().unwrap())],
+        )
+        .await;
+    assert_eq!(rest.status, 200, "{}", rest.body);
+    assert_eq!(rest.body["type"], "page");
+    assert_eq!(rest.body["results"].as_array().unwrap().len(), 1);
+    assert_ne!(rest.body["results"][0]["id"], query["results"][0]["id"]);
+    // Update: the name and filter change; a bad filter is refused as a query's is.
+    let renamed = ok(
+        h.t(),
+        Method::Patch,
+        &format!("/v1/views/{view_id}"),
+        h.token(),
+        Some(json!({"name": "All", "filter": null})),
+    )
+    .await;
+    assert_eq!(renamed["name"], "All");
+    assert_eq!(renamed["filter"], Value::Null);
+    let bad = send(
+        h.t(),
+        Method::Patch,
+        &format!("/v1/views/{view_id}"),
+        h.token(),
+        Some(json!({"filter": {"property": "Nope", "number": {"equals": 1}}})),
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.body["code"], "validation_error");
+    // The query is deleted, then the view: both are gone.
+    let deleted = ok(h.t(), Method::Delete, &query_path, h.token(), None).await;
+    assert_eq!(
+        deleted,
+        json!({"object": "view_query", "id": id(&query), "deleted": true, "request_id": deleted["request_id"]})
+    );
+    assert_eq!(h.get(&query_path, &[]).await.status, 404);
+    let gone = ok(
+        h.t(),
+        Method::Delete,
+        &format!("/v1/views/{view_id}"),
+        h.token(),
+        None,
+    )
+    .await;
+    assert_eq!(gone["type"], "board");
+    assert_eq!(
+        h.get(&format!("/v1/views/{view_id}"), &[]).await.status,
+        404
+    );
+}
+
+async fn bad_views_are_refused_in_notions_words(h: Harness) {
+    let (db, ds) = tasks_database(h.t(), h.token(), &h.root()).await;
+    let cases = [
+        (
+            json!({"database_id": db, "name": "V", "type": "table"}),
+            "body failed validation: body.data_source_id should be defined, instead was `undefined`.",
+        ),
+        (
+            json!({"database_id": db, "data_source_id": ds, "name": "V", "type": "grid"}),
+            "body failed validation: body.type should be `\"table\"`, `\"board\"`, `\"list\"`, `\"calendar\"`, `\"timeline\"`, `\"gallery\"`, `\"form\"`, `\"chart\"`, or `\"map\"`, instead was `\"grid\"`.",
+        ),
+        (
+            json!({"database_id": db, "data_source_id": ds, "name": "V", "type": "calendar", "configuration": {"type": "calendar"}}),
+            "body failed validation: body.configuration.date_property_id should be defined, instead was `undefined`.",
+        ),
+        (
+            json!({"database_id": db, "data_source_id": ds, "name": "V", "type": "table", "colour": "red"}),
+            "body failed validation: body.colour should be not present, instead was `\"red\"`.",
+        ),
+    ];
+    for (body, message) in cases {
+        let answer = send(
+            h.t(),
+            Method::Post,
+            "/v1/views",
+            h.token(),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(answer.status, 400, "{body}: {}", answer.body);
+        assert_eq!(answer.body["message"], message, "{body}");
+    }
+    let neither = h.get("/v1/views", &[]).await;
+    assert_eq!(neither.status, 400);
+    // Another database's data source: refused.
+    let (other_db, _) = tasks_database(h.t(), h.token(), &h.root()).await;
+    let answer = send(
+        h.t(),
+        Method::Post,
+        "/v1/views",
+        h.token(),
+        Some(json!({"database_id": other_db, "data_source_id": ds, "name": "V", "type": "table"})),
+    )
+    .await;
+    assert_eq!(answer.status, 400, "{}", answer.body);
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod in_memory {
@@ -702,4 +866,6 @@ contract!(
     pages_move_between_pages_and_data_sources,
     templates_are_listed_and_applied,
     custom_emojis_are_the_workspaces_own,
+    views_show_a_data_source_and_their_queries_page_through_it,
+    bad_views_are_refused_in_notions_words,
 );

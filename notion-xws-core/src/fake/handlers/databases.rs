@@ -106,6 +106,7 @@ impl State {
         for id in duals {
             self.link_dual(ds, &id);
         }
+        self.add_default_view(db, ds, by);
         if let Some(children) = self.objects.get_mut(&page).and_then(Object::children_mut) {
             children.push(db);
         }
@@ -380,20 +381,7 @@ impl State {
             Some(s) => compile_sorts(s, &schema)?,
         };
         let in_trash = opt_bool(body, "in_trash")?.unwrap_or(false);
-        let now = self.clock.now_ms();
-        let lag = self.config.query_lag;
-        let mut rows: Vec<&Object> = ds
-            .data_source()
-            .map(|d| d.rows.as_slice())
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|r| self.objects.get(r))
-            .filter(|o| in_trash || !o.in_trash)
-            .filter(|o| !self.lagging(o, lag))
-            .filter(|o| filter.as_ref().is_none_or(|f| f.matches(self, o, now)))
-            .collect();
-        sort_rows(self, &mut rows, &sorts);
-        let ids: Vec<u128> = rows.iter().map(|o| o.id).collect();
+        let ids = self.matching_rows(ds, filter.as_ref(), &sorts, in_trash);
         let w = window(&ids, cursor.as_deref(), size, self.config.query_result_cap)?;
         let only = filter_properties(q);
         let results = w
@@ -408,5 +396,30 @@ impl State {
                 json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"});
         }
         Ok(Done::new(out))
+    }
+
+    /// The rows of data source `ds` a query with `filter` and `sorts` lists, in order (those in
+    /// the trash only with `in_trash`; none still hidden by the read-after-write lag).
+    pub(super) fn matching_rows(
+        &self,
+        ds: &Object,
+        filter: Option<&Filter>,
+        sorts: &[crate::fake::query::Sort],
+        in_trash: bool,
+    ) -> Vec<u128> {
+        let now = self.clock.now_ms();
+        let lag = self.config.query_lag;
+        let mut rows: Vec<&Object> = ds
+            .data_source()
+            .map(|d| d.rows.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|r| self.objects.get(r))
+            .filter(|o| in_trash || !o.in_trash)
+            .filter(|o| !self.lagging(o, lag))
+            .filter(|o| filter.is_none_or(|f| f.matches(self, o, now)))
+            .collect();
+        sort_rows(self, &mut rows, sorts);
+        rows.iter().map(|o| o.id).collect()
     }
 }

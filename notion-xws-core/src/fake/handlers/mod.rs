@@ -12,7 +12,7 @@
 //! The checks and the routing are here; the endpoints are in one file per area of the API:
 //! `users`, `search`, `databases` (databases and data sources, and the query), `pages`,
 //! `blocks` (and the checks of block payloads), `file_uploads`, `comments`, `custom_emojis` and
-//! `page_moves` (moving pages, and data-source templates).
+//! `page_moves` (moving pages, and data-source templates), `views` (and view queries).
 
 use std::time::Duration;
 
@@ -39,6 +39,7 @@ mod pages;
 mod route;
 mod search;
 mod users;
+mod views;
 
 /// The API versions the fake accepts.
 pub(crate) const VERSIONS: [&str; 2] = ["2025-09-03", "2026-03-11"];
@@ -481,6 +482,27 @@ impl State {
             Route::CustomEmojis => self.custom_emojis_list(ctx, q)?,
             Route::PageMove(id) => Done::new(self.page_move(ctx, path_id("page_id", id)?, b())?),
             Route::Templates(id) => self.templates_list(ctx, path_id("data_source_id", id)?, q)?,
+            Route::ViewList => self.view_list(ctx, q)?,
+            Route::ViewCreate => self.view_create(ctx, b())?,
+            Route::ViewGet(id) => Done::new(self.view_get(ctx, path_id("view_id", id)?)?),
+            Route::ViewPatch(id) => {
+                Done::new(self.view_patch(ctx, path_id("view_id", id)?, b())?)
+            }
+            Route::ViewDelete(id) => Done::new(self.view_delete(ctx, path_id("view_id", id)?)?),
+            Route::ViewQueryCreate(id) => {
+                self.view_query_create(ctx, path_id("view_id", id)?, b())?
+            }
+            Route::ViewQueryResults(id, query) => self.view_query_results(
+                ctx,
+                path_id("view_id", id)?,
+                path_id("query_id", query)?,
+                q,
+            )?,
+            Route::ViewQueryDelete(id, query) => Done::new(self.view_query_delete(
+                ctx,
+                path_id("view_id", id)?,
+                path_id("query_id", query)?,
+            )?),
             // Answered above, with its form.
             Route::FileUploadSend(_) => return Err(Fail::missing("body.file")),
         };

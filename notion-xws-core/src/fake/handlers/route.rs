@@ -79,6 +79,22 @@ pub(crate) enum Route<'a> {
     PageMove(&'a str),
     /// `GET /v1/data_sources/{id}/templates`.
     Templates(&'a str),
+    /// `GET /v1/views?database_id=|data_source_id=`.
+    ViewList,
+    /// `POST /v1/views`.
+    ViewCreate,
+    /// `GET /v1/views/{id}`.
+    ViewGet(&'a str),
+    /// `PATCH /v1/views/{id}`.
+    ViewPatch(&'a str),
+    /// `DELETE /v1/views/{id}`.
+    ViewDelete(&'a str),
+    /// `POST /v1/views/{id}/queries`.
+    ViewQueryCreate(&'a str),
+    /// `GET /v1/views/{id}/queries/{query_id}`.
+    ViewQueryResults(&'a str, &'a str),
+    /// `DELETE /v1/views/{id}/queries/{query_id}`.
+    ViewQueryDelete(&'a str, &'a str),
 }
 
 impl<'a> Route<'a> {
@@ -125,6 +141,14 @@ impl<'a> Route<'a> {
             (Get, ["custom_emojis"]) => Self::CustomEmojis,
             (Post, ["pages", id, "move"]) => Self::PageMove(id),
             (Get, ["data_sources", id, "templates"]) => Self::Templates(id),
+            (Get, ["views"]) => Self::ViewList,
+            (Post, ["views"]) => Self::ViewCreate,
+            (Get, ["views", id]) => Self::ViewGet(id),
+            (Patch, ["views", id]) => Self::ViewPatch(id),
+            (Delete, ["views", id]) => Self::ViewDelete(id),
+            (Post, ["views", id, "queries"]) => Self::ViewQueryCreate(id),
+            (Get, ["views", id, "queries", query]) => Self::ViewQueryResults(id, query),
+            (Delete, ["views", id, "queries", query]) => Self::ViewQueryDelete(id, query),
             _ => return None,
         })
     }
