@@ -316,6 +316,8 @@ pub(crate) struct State {
     pub(crate) views: Vec<View>,
     /// The view queries not deleted.
     pub(crate) view_queries: Vec<ViewQuery>,
+    /// The async tasks started (page markdown updates with `allow_async`).
+    pub(crate) async_tasks: Vec<super::handlers::AsyncTask>,
     /// The bytes of hosted files, by stable address (see `files`).
     pub(crate) hosted: HashMap<String, Vec<u8>>,
     /// File names whose `external_url` imports end `failed` (a fault knob).
@@ -353,6 +355,7 @@ impl State {
             custom_emojis: Vec::new(),
             views: Vec::new(),
             view_queries: Vec::new(),
+            async_tasks: Vec::new(),
             hosted: HashMap::new(),
             failing_imports: std::collections::HashSet::new(),
             seq: 0,

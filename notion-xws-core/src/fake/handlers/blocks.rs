@@ -138,6 +138,7 @@ impl State {
             created: Some(id),
             children: ids,
             bare: false,
+            status: 200,
         })
     }
 

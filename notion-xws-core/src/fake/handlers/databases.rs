@@ -116,6 +116,7 @@ impl State {
             created: Some(db),
             children: Vec::new(),
             bare: false,
+            status: 200,
         })
     }
 
@@ -311,6 +312,7 @@ impl State {
             created: Some(ds),
             children: Vec::new(),
             bare: false,
+            status: 200,
         })
     }
 

@@ -12,7 +12,8 @@
 //! The checks and the routing are here; the endpoints are in one file per area of the API:
 //! `users`, `search`, `databases` (databases and data sources, and the query), `pages`,
 //! `blocks` (and the checks of block payloads), `file_uploads`, `comments`, `custom_emojis` and
-//! `page_moves` (moving pages, and data-source templates), `views` (and view queries).
+//! `page_moves` (moving pages, and data-source templates), `views` (and view queries) and
+//! `page_markdown` (and async tasks).
 
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ use super::state::{IdStyle, Kind, Object, State, uuid};
 use super::validate::object;
 use crate::ids::ObjectId;
 use crate::transport::Method;
+pub(crate) use page_markdown::AsyncTask;
 use route::Route;
 
 mod blocks;
@@ -34,6 +36,7 @@ mod comments;
 mod custom_emojis;
 mod databases;
 mod file_uploads;
+mod page_markdown;
 mod page_moves;
 mod pages;
 mod route;
@@ -86,6 +89,8 @@ struct Done {
     children: Vec<u128>,
     /// The answer has no `request_id` (as Notion answers the templates list).
     bare: bool,
+    /// The HTTP status (200; 202 for an accepted async task).
+    status: u16,
 }
 
 impl Done {
@@ -95,6 +100,7 @@ impl Done {
             created: None,
             children: Vec::new(),
             bare: false,
+            status: 200,
         }
     }
 
@@ -262,7 +268,7 @@ impl State {
                     map.insert("request_id".into(), json!(request_id));
                 }
                 Outgoing {
-                    status: 200,
+                    status: done.status,
                     retry_after: None,
                     body: done.body,
                     timeout: false,
@@ -503,6 +509,13 @@ impl State {
                 path_id("view_id", id)?,
                 path_id("query_id", query)?,
             )?),
+            Route::PageMarkdownGet(id) => {
+                Done::new(self.page_markdown_get(ctx, path_id("page_id", id)?, q)?)
+            }
+            Route::PageMarkdownPatch(id) => {
+                self.page_markdown_patch(ctx, path_id("page_id", id)?, b())?
+            }
+            Route::AsyncTask(id) => Done::new(self.async_task_get(ctx, id)?),
             // Answered above, with its form.
             Route::FileUploadSend(_) => return Err(Fail::missing("body.file")),
         };

@@ -243,6 +243,7 @@ impl State {
             created: Some(id),
             children: Vec::new(),
             bare: false,
+            status: 200,
         })
     }
 

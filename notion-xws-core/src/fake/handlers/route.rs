@@ -95,6 +95,12 @@ pub(crate) enum Route<'a> {
     ViewQueryResults(&'a str, &'a str),
     /// `DELETE /v1/views/{id}/queries/{query_id}`.
     ViewQueryDelete(&'a str, &'a str),
+    /// `GET /v1/pages/{id}/markdown`.
+    PageMarkdownGet(&'a str),
+    /// `PATCH /v1/pages/{id}/markdown`.
+    PageMarkdownPatch(&'a str),
+    /// `GET /v1/async_tasks/{id}` (a task ID, `task_…`, not a UUID).
+    AsyncTask(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -149,6 +155,9 @@ impl<'a> Route<'a> {
             (Post, ["views", id, "queries"]) => Self::ViewQueryCreate(id),
             (Get, ["views", id, "queries", query]) => Self::ViewQueryResults(id, query),
             (Delete, ["views", id, "queries", query]) => Self::ViewQueryDelete(id, query),
+            (Get, ["pages", id, "markdown"]) => Self::PageMarkdownGet(id),
+            (Patch, ["pages", id, "markdown"]) => Self::PageMarkdownPatch(id),
+            (Get, ["async_tasks", id]) => Self::AsyncTask(id),
             _ => return None,
         })
     }
