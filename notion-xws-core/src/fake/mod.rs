@@ -16,6 +16,8 @@
 //! read-after-write lag are configuration ([`FakeConfig`]), so the same fake serves integration
 //! tests, reliability soaks and the product's demo. Time is tokio's clock: under
 //! `#[tokio::test(start_paused = true)]` everything, including rate limits, is deterministic.
+//! Webhook subscriptions get Notion's events, signed, with retries (`webhooks`:
+//! [`FakeNotion::subscribe_webhook`], [`FakeNotion::deliver_webhooks`]).
 //!
 //! ```
 //! use notion_xws_core::fake::{FakeConfig, FakeNotion};
@@ -56,6 +58,7 @@ mod setup;
 mod state;
 mod urls;
 mod validate;
+mod webhooks;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -65,6 +68,9 @@ use async_trait::async_trait;
 pub use faults::{Fault, FaultConfig};
 pub use log::LoggedRequest;
 pub use server::FakeServer;
+pub use webhooks::{
+    DEFAULT_RETRY_DELAY, FakeWebhook, MAX_ATTEMPTS, WebhookDelivery, signature as webhook_signature,
+};
 
 use handlers::{Body, Incoming, Outgoing};
 use state::{State, uuid};

@@ -318,6 +318,12 @@ pub(crate) struct State {
     pub(crate) view_queries: Vec<ViewQuery>,
     /// The async tasks started (page markdown updates with `allow_async`).
     pub(crate) async_tasks: Vec<super::handlers::AsyncTask>,
+    /// The webhook subscriptions.
+    pub(crate) subscriptions: Vec<super::webhooks::Subscription>,
+    /// The webhook deliveries waiting (first attempts and retries).
+    pub(crate) pending: Vec<super::webhooks::Pending>,
+    /// The delay before a failed delivery's second attempt.
+    pub(crate) webhook_retry_delay: std::time::Duration,
     /// The bytes of hosted files, by stable address (see `files`).
     pub(crate) hosted: HashMap<String, Vec<u8>>,
     /// File names whose `external_url` imports end `failed` (a fault knob).
@@ -356,6 +362,9 @@ impl State {
             views: Vec::new(),
             view_queries: Vec::new(),
             async_tasks: Vec::new(),
+            subscriptions: Vec::new(),
+            pending: Vec::new(),
+            webhook_retry_delay: super::webhooks::DEFAULT_RETRY_DELAY,
             hosted: HashMap::new(),
             failing_imports: std::collections::HashSet::new(),
             seq: 0,

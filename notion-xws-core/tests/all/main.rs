@@ -46,6 +46,8 @@ mod fake_routes;
 #[cfg(feature = "fake")]
 mod fake_shapes;
 #[cfg(feature = "fake")]
+mod fake_webhooks;
+#[cfg(feature = "fake")]
 mod files;
 mod fixtures;
 #[cfg(feature = "fake")]

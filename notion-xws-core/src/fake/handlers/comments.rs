@@ -213,7 +213,15 @@ impl State {
             attachments,
         };
         let answer = self.comment_json(&comment, ctx);
+        let event = self.comment_event(&comment);
         self.comments.push(comment);
+        self.emit(
+            "comment.created",
+            id,
+            json!({"id": uuid(id), "type": "comment"}),
+            event,
+            self.bot(ctx.integration),
+        );
         Ok(Done::created(answer, id))
     }
 
@@ -273,13 +281,42 @@ impl State {
         comment.rich_text = rich_text;
         comment.edited_ms = now;
         let comment = comment.clone();
+        let event = self.comment_event(&comment);
+        let by = self.bot(ctx.integration);
+        self.emit(
+            "comment.updated",
+            id,
+            json!({"id": uuid(id), "type": "comment"}),
+            event,
+            by,
+        );
         Ok(self.comment_json(&comment, ctx))
     }
 
     pub(super) fn comment_delete(&mut self, ctx: Ctx, id: u128) -> Reply {
         let at = self.visible_comment(ctx, id)?;
+        let event = self.comment_event(&self.comments[at]);
+        let by = self.bot(ctx.integration);
+        self.emit(
+            "comment.deleted",
+            id,
+            json!({"id": uuid(id), "type": "comment"}),
+            event,
+            by,
+        );
         let comment = self.comments.remove(at);
         Ok(self.comment_json(&comment, ctx))
+    }
+
+    /// The `data` of a comment event: what it is on, and the page holding that.
+    fn comment_event(&self, c: &Comment) -> Value {
+        let on = parent_id(c.parent);
+        let kind = if matches!(c.parent, Parent::Page(_)) {
+            "page"
+        } else {
+            "block"
+        };
+        json!({"parent": {"id": uuid(on), "type": kind}, "page_id": uuid(self.content_page(on))})
     }
 
     /// A comment as Notion answers it.

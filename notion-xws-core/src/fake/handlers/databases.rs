@@ -11,7 +11,7 @@ use super::{
 use crate::fake::query::{Filter, compile, compile_sorts, sort_rows};
 use crate::fake::render::Ctx;
 use crate::fake::reply::{Fail, Reply};
-use crate::fake::state::{DataSource, Database, IdStyle, Kind, Object, Parent, State};
+use crate::fake::state::{DataSource, Database, IdStyle, Kind, Object, Parent, State, uuid};
 use crate::fake::validate::{object, opt_bool, parse_id};
 
 impl State {
@@ -107,6 +107,14 @@ impl State {
             self.link_dual(ds, &id);
         }
         self.add_default_view(db, ds, by);
+        let parent = json!({"parent": {"id": uuid(page), "type": "page"}});
+        self.emit(
+            "database.created",
+            page,
+            json!({"id": uuid(db), "type": "database"}),
+            parent,
+            by,
+        );
         if let Some(children) = self.objects.get_mut(&page).and_then(Object::children_mut) {
             children.push(db);
         }
@@ -333,10 +341,58 @@ impl State {
             .get("description")
             .map(|t| self.rich_text("body.description", t))
             .transpose()?;
+        let before: Vec<(String, String)> = self
+            .objects
+            .get(&id)
+            .and_then(Object::data_source)
+            .map(|d| {
+                d.props
+                    .iter()
+                    .map(|p| (p.id.clone(), p.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
         if let Some(props) = body.get("properties") {
             self.update_schema(id, props)?;
         }
         let by = self.bot(ctx.integration);
+        if body.contains_key("properties") {
+            let after: Vec<(String, String)> = self
+                .objects
+                .get(&id)
+                .and_then(Object::data_source)
+                .map(|d| {
+                    d.props
+                        .iter()
+                        .map(|p| (p.id.clone(), p.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut changes = Vec::new();
+            for (pid, name) in &after {
+                match before.iter().find(|(b, _)| b == pid) {
+                    None => changes.push(json!({"id": pid, "name": name, "action": "created"})),
+                    Some((_, old)) if old != name => {
+                        changes.push(json!({"id": pid, "name": name, "action": "updated"}));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for (pid, _) in before
+                .iter()
+                .filter(|(b, _)| !after.iter().any(|(a, _)| a == b))
+            {
+                changes.push(json!({"id": pid, "name": null, "action": "deleted"}));
+            }
+            let data = json!({"parent": self.event_parent(id), "updated_properties": changes});
+            self.emit(
+                "data_source.schema_updated",
+                id,
+                json!({"id": uuid(id), "type": "data_source"}),
+                data,
+                by,
+            );
+        }
         if let Some(object) = self.objects.get_mut(&id) {
             if let Some(t) = trash {
                 object.in_trash = t;

@@ -393,6 +393,23 @@ impl State {
             children.extend(unknown);
         }
         self.touch(id, by);
+        let blocks = self
+            .objects
+            .get(&id)
+            .map(|o| o.children().to_vec())
+            .unwrap_or_default();
+        if blocks.is_empty() {
+            let parent = json!({"parent": self.event_parent(id), "updated_blocks": []});
+            self.emit(
+                "page.content_updated",
+                id,
+                json!({"id": uuid(id), "type": "page"}),
+                parent,
+                by,
+            );
+        } else {
+            self.emit_content_updated(&blocks, by);
+        }
         let result = self.page_markdown_json(id);
         if !is_async {
             return Ok(Done::new(result));

@@ -122,6 +122,14 @@ impl State {
             }
         }
         self.touch(id, by);
+        let parent = json!({"parent": self.event_parent(id)});
+        self.emit(
+            "page.moved",
+            id,
+            json!({"id": uuid(id), "type": "page"}),
+            parent,
+            by,
+        );
         self.page_get(ctx, id, &[])
     }
 
