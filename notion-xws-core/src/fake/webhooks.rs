@@ -343,8 +343,14 @@ impl State {
 impl super::FakeNotion {
     /// Subscribes `url` (an `http://` URL on 127.0.0.1 or localhost) to the webhook events of the
     /// token's integration, rendered in `api_version`, as a person does in the integration's
-    /// settings. The first delivery to it is the verification request. See the
-    /// [module documentation](self).
+    /// settings. The first delivery to it is the verification request, `{"verification_token":
+    /// …}`, unsigned; then each event the integration can see (`page.created`,
+    /// `page.properties_updated`, `page.content_updated`, `page.moved`, `page.deleted`,
+    /// `page.undeleted`, `page.locked`, `page.unlocked`, `database.created`,
+    /// `data_source.schema_updated`, `comment.created`, `comment.updated`, `comment.deleted`) in
+    /// Notion's payload, with `X-Notion-Signature: sha256=<hex HMAC-SHA256 of the body>` keyed with
+    /// the verification token ([`webhook_signature`](super::webhook_signature)). Events wait
+    /// until [`deliver_webhooks`](Self::deliver_webhooks).
     pub fn subscribe_webhook(
         &self,
         token: &crate::secret::NotionToken,
@@ -373,8 +379,11 @@ impl super::FakeNotion {
         self.lock().pending.len()
     }
 
-    /// Sends every webhook delivery that is due now, one after another, signed; reschedules
-    /// the failed ones (see the [module documentation](self)); returns what happened to each.
+    /// Sends every webhook delivery that is due now, one after another, signed, and returns what
+    /// happened to each. A delivery the endpoint does not take (not a 2xx, or unreachable) is
+    /// due again after the retry delay ([`set_webhook_retry_delay`](Self::set_webhook_retry_delay),
+    /// [`DEFAULT_RETRY_DELAY`]), doubled after each further failure, up to [`MAX_ATTEMPTS`]
+    /// attempts; then it is dropped.
     pub async fn deliver_webhooks(&self) -> Vec<WebhookDelivery> {
         let due = self.lock().due_deliveries();
         let mut report = Vec::new();

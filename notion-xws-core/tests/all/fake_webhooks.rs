@@ -48,7 +48,7 @@ impl Endpoint {
         let url = format!("http://{}/notion/hook", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
         let statuses = Arc::new(Mutex::new(VecDeque::new()));
-        let (log, script) = (received.clone(), statuses.clone());
+        let (log, script) = (Arc::clone(&received), Arc::clone(&statuses));
         tokio::spawn(async move {
             while let Ok((mut stream, _)) = listener.accept().await {
                 let mut data = Vec::new();

@@ -358,10 +358,10 @@ impl State {
         // Apply: trash the old blocks and dropped children, then lay the new content out.
         let by = self.bot(ctx.integration);
         for segment in &segments {
-            if !segment.child || dropped.contains(&segment.id) {
-                if let Some(o) = self.objects.get_mut(&segment.id) {
-                    o.in_trash = true;
-                }
+            if (!segment.child || dropped.contains(&segment.id))
+                && let Some(o) = self.objects.get_mut(&segment.id)
+            {
+                o.in_trash = true;
             }
         }
         let unknown: Vec<u128> = self
