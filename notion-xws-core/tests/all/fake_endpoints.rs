@@ -1040,6 +1040,89 @@ async fn page_markdown_reads_and_writes_content(h: Harness) {
     }
 }
 
+/// The `object` and title of each search result, in order.
+async fn search_titles(h: &Harness, body: Value) -> Vec<String> {
+    let answer = send(h.t(), Method::Post, "/v1/search", h.token(), Some(body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let t = if r["object"] == "page" {
+                &r["properties"]["title"]["title"]
+            } else {
+                &r["title"]
+            };
+            format!(
+                "{} {}",
+                r["object"].as_str().unwrap(),
+                t[0]["plain_text"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+async fn search_filters_by_object_and_sorts_by_edit_or_relevance(h: Harness) {
+    let plan = h.page(&h.root(), "Release plan").await;
+    let _ = h.page(&h.root(), "Plan").await;
+    let _ = h.page(&h.root(), "The plan, old").await;
+    tasks_database(h.t(), h.token(), &plan).await;
+    assert_eq!(
+        search_titles(
+            &h,
+            json!({"query": "plan", "sort": {"timestamp": "relevance"}})
+        )
+        .await,
+        ["page Plan", "page The plan, old", "page Release plan"]
+    );
+    assert_eq!(
+        search_titles(&h, json!({"query": "plan", "sort": {"timestamp": "last_edited_time", "direction": "ascending"}, "filter": {"property": "object", "value": "page"}})).await,
+        ["page Release plan", "page Plan", "page The plan, old"]
+    );
+    assert_eq!(
+        search_titles(
+            &h,
+            json!({"filter": {"property": "object", "value": "data_source"}})
+        )
+        .await,
+        ["data_source Tasks"]
+    );
+    for (body, message) in [
+        (
+            json!({"filter": {"property": "object", "value": "database"}}),
+            "body failed validation: body.filter.value should be `\"page\"` or `\"data_source\"`, instead was `\"database\"`.",
+        ),
+        (
+            json!({"filter": {"property": "title", "value": "page"}}),
+            "body failed validation: body.filter.property should be `\"object\"`, instead was `\"title\"`.",
+        ),
+        (
+            json!({"sort": {"timestamp": "created_time", "direction": "ascending"}}),
+            "body failed validation: body.sort.timestamp should be `\"last_edited_time\"` or `\"relevance\"`, instead was `\"created_time\"`.",
+        ),
+        (
+            json!({"sort": {"timestamp": "relevance", "direction": "ascending"}}),
+            "body failed validation: body.sort.direction should be not present, instead was `\"ascending\"`.",
+        ),
+        (
+            json!({"sort": {"timestamp": "last_edited_time"}}),
+            "body failed validation: body.sort.direction should be `\"ascending\"` or `\"descending\"`, instead was `null`.",
+        ),
+    ] {
+        let answer = send(
+            h.t(),
+            Method::Post,
+            "/v1/search",
+            h.token(),
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(answer.status, 400, "{body}: {}", answer.body);
+        assert_eq!(answer.body["message"], message, "{body}");
+    }
+}
+
 macro_rules! contract {
     ($($name:ident),* $(,)?) => {
         mod in_memory {
@@ -1072,4 +1155,5 @@ contract!(
     views_show_a_data_source_and_their_queries_page_through_it,
     bad_views_are_refused_in_notions_words,
     page_markdown_reads_and_writes_content,
+    search_filters_by_object_and_sorts_by_edit_or_relevance,
 );
