@@ -2,8 +2,9 @@
 //! [`Transport`] and as an HTTP server on 127.0.0.1.
 //!
 //! [`FakeNotion`] is to Notion what moto is to AWS: workspaces with integrations and tokens, pages,
-//! databases with their data sources, rows with typed properties, blocks and file uploads, and the
-//! API over them with Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
+//! databases with their data sources, rows with typed properties, blocks and file uploads,
+//! comments and discussions, views and view queries, data-source templates, custom emojis, and the
+//! API over them (page moves and page markdown included) with Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
 //! integration sees only what is under a page shared with it), property validation, block and
 //! rich-text validation (`block_requests`, `rich_text`: the SDK's request types, refused with
 //! Notion's messages), pagination, the 10,000-result cap of queries, timestamps rounded down to
