@@ -117,6 +117,15 @@ fn rate(name: &str, value: f64) -> Result<f64, PyXwsError> {
     }
 }
 
+/// A duration in seconds: finite and not negative.
+fn seconds(name: &str, value: f64) -> Result<Duration, PyXwsError> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        PyXwsError(Error::Config(format!(
+            "{name} must be a number of seconds, 0 or more, not {value}"
+        )))
+    })
+}
+
 fn budget(
     name: &str,
     per_minute: Option<u32>,
@@ -335,6 +344,132 @@ impl PyFakeNotion {
             world.registry.databases.database_id.to_string(),
         )?;
         Ok(dict)
+    }
+
+    /// Sets a workspace's per-file upload limit in bytes (default 5 MiB, a free plan's; paid
+    /// plans allow up to 5 GB).
+    fn set_file_upload_limit(
+        &self,
+        py: Python<'_>,
+        workspace_id: &str,
+        bytes: u64,
+    ) -> Result<(), PyXwsError> {
+        let workspace: WorkspaceId = workspace_id
+            .parse()
+            .map_err(|e| PyXwsError(Error::from(e)))?;
+        Ok(py.detach(|| self.fake.set_file_upload_limit(workspace, bytes))?)
+    }
+
+    /// Makes every `external_url` import of a file named `filename` end `failed`.
+    fn fail_file_imports(&self, py: Python<'_>, filename: &str) {
+        py.detach(|| self.fake.fail_file_imports(filename));
+    }
+
+    /// Makes a template of a data source titled `title` (the default template with
+    /// `is_default`); returns the template page's ID.
+    #[pyo3(signature = (data_source_id, title, *, is_default = false))]
+    fn add_template(
+        &self,
+        py: Python<'_>,
+        data_source_id: &str,
+        title: &str,
+        is_default: bool,
+    ) -> Result<String, PyXwsError> {
+        let link = NotionLink::parse(data_source_id).map_err(|e| PyXwsError(e.into()))?;
+        let page = py.detach(|| self.fake.add_template(link.id, title, is_default))?;
+        Ok(page.to_string())
+    }
+
+    /// Adds a custom emoji to a workspace; returns its ID.
+    fn add_custom_emoji(
+        &self,
+        py: Python<'_>,
+        workspace_id: &str,
+        name: &str,
+        url: &str,
+    ) -> Result<String, PyXwsError> {
+        let workspace: WorkspaceId = workspace_id
+            .parse()
+            .map_err(|e| PyXwsError(Error::from(e)))?;
+        let emoji = py.detach(|| self.fake.add_custom_emoji(workspace, name, url))?;
+        Ok(emoji.to_string())
+    }
+
+    /// The fake's clock now, in seconds since the Unix epoch (what its `Date` headers say).
+    fn now(&self, py: Python<'_>) -> f64 {
+        let now = py.detach(|| self.fake.now());
+        now.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64())
+    }
+
+    /// Sets how long a new page stays out of data-source queries, in seconds, from now on.
+    fn set_query_lag(&self, py: Python<'_>, seconds: f64) -> Result<(), PyXwsError> {
+        let lag = self::seconds("seconds", seconds)?;
+        py.detach(|| self.fake.set_query_lag(lag));
+        Ok(())
+    }
+
+    /// Sets how long a new page or data source stays out of search, in seconds, from now on.
+    fn set_search_lag(&self, py: Python<'_>, seconds: f64) -> Result<(), PyXwsError> {
+        let lag = self::seconds("seconds", seconds)?;
+        py.detach(|| self.fake.set_search_lag(lag));
+        Ok(())
+    }
+
+    /// Subscribes `url` (`http://` on 127.0.0.1 or localhost) to the webhook events of the
+    /// token's integration; returns a dict: `subscription_id`, `verification_token`. The first
+    /// delivery is the verification request; events are signed with the token
+    /// (`X-Notion-Signature: sha256=<hex HMAC-SHA256 of the body>`).
+    #[pyo3(signature = (token, url, *, api_version = "2025-09-03"))]
+    fn subscribe_webhook<'py>(
+        &self,
+        py: Python<'py>,
+        token: &str,
+        url: &str,
+        api_version: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let token = self::token(token)?;
+        let hook = py
+            .detach(|| self.fake.subscribe_webhook(&token, url, api_version))
+            .map_err(PyXwsError)?;
+        let dict = PyDict::new(py);
+        dict.set_item("subscription_id", hook.subscription_id.to_string())?;
+        dict.set_item("verification_token", hook.verification_token())?;
+        Ok(dict)
+    }
+
+    /// Sets the delay before a failed webhook delivery's second attempt, in seconds (each
+    /// further attempt waits twice as long; 60 unless set).
+    fn set_webhook_retry_delay(&self, py: Python<'_>, seconds: f64) -> Result<(), PyXwsError> {
+        let delay = self::seconds("seconds", seconds)?;
+        py.detach(|| self.fake.set_webhook_retry_delay(delay));
+        Ok(())
+    }
+
+    /// How many webhook deliveries wait (due now or later).
+    fn pending_webhooks(&self, py: Python<'_>) -> usize {
+        py.detach(|| self.fake.pending_webhooks())
+    }
+
+    /// Sends the webhook deliveries due now; returns one dict per attempt:
+    /// `subscription_id`, `event_type` (`"verification"` for the verification request),
+    /// `event_id`, `attempt_number`, `status` (None when unreachable), `delivered`,
+    /// `will_retry`.
+    fn deliver_webhooks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let report = runtime::block_on(py, || self.fake.deliver_webhooks());
+        let list = PyList::empty(py);
+        for delivery in report {
+            let dict = PyDict::new(py);
+            dict.set_item("subscription_id", delivery.subscription_id.to_string())?;
+            dict.set_item("event_type", delivery.event_type)?;
+            dict.set_item("event_id", delivery.event_id.map(|e| e.to_string()))?;
+            dict.set_item("attempt_number", delivery.attempt_number)?;
+            dict.set_item("status", delivery.status)?;
+            dict.set_item("delivered", delivery.delivered)?;
+            dict.set_item("will_retry", delivery.will_retry)?;
+            list.append(dict)?;
+        }
+        Ok(list)
     }
 
     /// Stops the HTTP server and waits until it has stopped (nothing happens if none runs).

@@ -2,8 +2,9 @@
 //! [`Transport`] and as an HTTP server on 127.0.0.1.
 //!
 //! [`FakeNotion`] is to Notion what moto is to AWS: workspaces with integrations and tokens, pages,
-//! databases with their data sources, rows with typed properties, blocks and file uploads, and the
-//! API over them with Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
+//! databases with their data sources, rows with typed properties, blocks and file uploads,
+//! comments and discussions, views and view queries, data-source templates, custom emojis, and the
+//! API over them (page moves and page markdown included) with Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
 //! integration sees only what is under a page shared with it), property validation, block and
 //! rich-text validation (`block_requests`, `rich_text`: the SDK's request types, refused with
 //! Notion's messages), pagination, the 10,000-result cap of queries, timestamps rounded down to
@@ -16,6 +17,8 @@
 //! read-after-write lag are configuration ([`FakeConfig`]), so the same fake serves integration
 //! tests, reliability soaks and the product's demo. Time is tokio's clock: under
 //! `#[tokio::test(start_paused = true)]` everything, including rate limits, is deterministic.
+//! Webhook subscriptions get Notion's events, signed, with retries (`webhooks`:
+//! [`FakeNotion::subscribe_webhook`], [`FakeNotion::deliver_webhooks`]).
 //!
 //! ```
 //! use notion_xws_core::fake::{FakeConfig, FakeNotion};
@@ -44,6 +47,7 @@ mod files;
 mod handlers;
 mod limits;
 mod log;
+mod markdown;
 mod query;
 mod render;
 mod reply;
@@ -55,6 +59,7 @@ mod setup;
 mod state;
 mod urls;
 mod validate;
+mod webhooks;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -64,6 +69,9 @@ use async_trait::async_trait;
 pub use faults::{Fault, FaultConfig};
 pub use log::LoggedRequest;
 pub use server::FakeServer;
+pub use webhooks::{
+    DEFAULT_RETRY_DELAY, FakeWebhook, MAX_ATTEMPTS, WebhookDelivery, signature as webhook_signature,
+};
 
 use handlers::{Body, Incoming, Outgoing};
 use state::{State, uuid};
@@ -367,6 +375,39 @@ impl FakeNotion {
             .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
         ws.upload_limit = bytes;
         Ok(())
+    }
+
+    /// Makes a template of a data source, titled `title`, as a person does in Notion's UI; with
+    /// `is_default` it becomes the data source's default template. It is listed by
+    /// `GET /v1/data_sources/{id}/templates` and used by `POST /v1/pages` with `template`; add
+    /// content to it through the API (`PATCH /v1/blocks/{template}/children`).
+    pub fn add_template(
+        &self,
+        data_source: impl Into<ObjectId>,
+        title: &str,
+        is_default: bool,
+    ) -> Result<PageId> {
+        let data_source = data_source.into();
+        self.lock()
+            .add_template(data_source.as_u128(), title, is_default)
+            .map(PageId::from_u128)
+            .ok_or_else(|| Error::Config(format!("the fake has no data source {data_source}")))
+    }
+
+    /// Adds a custom emoji to a workspace (listed by `GET /v1/custom_emojis`); returns its ID.
+    pub fn add_custom_emoji(
+        &self,
+        workspace: WorkspaceId,
+        name: &str,
+        url: &str,
+    ) -> Result<ObjectId> {
+        let mut state = self.lock();
+        let ws = state
+            .workspaces
+            .iter()
+            .position(|w| w.id == workspace.as_u128())
+            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        Ok(ObjectId::from_u128(state.add_custom_emoji(ws, name, url)))
     }
 
     /// Makes every `external_url` import of a file named `filename` end `failed` (after the

@@ -157,6 +157,23 @@ pub(crate) const CREATE_FILE_UPLOAD: &[(&str, Shape)] = &[
     ("external_url", Shape::String),
 ];
 
+/// `POST /v1/comments` (`CreateCommentBodyParameters`).
+pub(crate) const CREATE_COMMENT: &[(&str, Shape)] = &[
+    ("rich_text", Shape::Array),
+    ("markdown", Shape::String),
+    ("attachments", Shape::Array),
+    ("display_name", Shape::Object),
+    ("parent", Shape::Object),
+    ("discussion_id", Shape::String),
+];
+
+/// `PATCH /v1/comments/{id}`: the comment's new content, as rich text or Markdown.
+pub(crate) const UPDATE_COMMENT: &[(&str, Shape)] =
+    &[("rich_text", Shape::Array), ("markdown", Shape::String)];
+
+/// `POST /v1/pages/{id}/move` (`MovePageBodyParameters`).
+pub(crate) const MOVE_PAGE: &[(&str, Shape)] = &[("parent", Shape::Object)];
+
 /// Checks a body's top-level keys against its table: each key known, each of its shape.
 pub(crate) fn check_keys(body: &Map<String, Value>, table: &[(&str, Shape)]) -> Reply<()> {
     for (key, value) in body {

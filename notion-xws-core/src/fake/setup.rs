@@ -1,4 +1,5 @@
-//! Setting up the fake: workspaces, integrations with their tokens, people, and sharing.
+//! Setting up the fake: workspaces, integrations with their tokens, people, sharing, the
+//! templates of data sources and custom emojis.
 //!
 //! These are the things a person does in Notion's UI, not through the API: make a workspace,
 //! create an internal integration and copy its token, invite a member, share a page with an
@@ -9,7 +10,9 @@ use serde_json::json;
 
 use crate::secret::NotionToken;
 
-use super::state::{IdStyle, Integration, Kind, Page, Parent, State, User, Workspace};
+use super::state::{
+    CustomEmoji, IdStyle, Integration, Kind, Page, Parent, State, Template, User, Workspace,
+};
 
 impl State {
     /// Makes a workspace with an owner, an integration and a root page shared with it; returns
@@ -130,5 +133,69 @@ impl State {
     /// The integration holding `token` (revoked or not).
     pub(crate) fn integration_by_token(&self, token: &NotionToken) -> Option<usize> {
         self.integrations.iter().position(|i| i.token == *token)
+    }
+
+    /// Makes a template of data source `ds` titled `title` (the default template if
+    /// `is_default`, which then replaces the previous default); `None` when `ds` is not a data
+    /// source.
+    pub(crate) fn add_template(&mut self, ds: u128, title: &str, is_default: bool) -> Option<u128> {
+        let (ws, by, key) = {
+            let object = self.objects.get(&ds)?;
+            let source = object.data_source()?;
+            let key = source
+                .props
+                .iter()
+                .find(|p| p.kind == "title")
+                .map_or_else(|| "title".to_owned(), |p| p.id.clone());
+            (object.workspace, object.created_by, key)
+        };
+        let id = self.new_id(IdStyle::V8);
+        let mut values = serde_json::Map::new();
+        values.insert(
+            key,
+            json!([{
+                "type": "text",
+                "text": {"content": title, "link": null},
+                "annotations": {"bold": false, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default"},
+                "plain_text": title,
+                "href": null,
+            }]),
+        );
+        self.insert(
+            id,
+            ws,
+            Parent::DataSource(ds),
+            by,
+            Kind::Page(Page {
+                values,
+                icon: serde_json::Value::Null,
+                cover: serde_json::Value::Null,
+                is_locked: false,
+                children: Vec::new(),
+            }),
+        );
+        let list = self.templates.entry(ds).or_default();
+        if is_default {
+            for template in list.iter_mut() {
+                template.is_default = false;
+            }
+        }
+        list.push(Template {
+            page: id,
+            is_default,
+        });
+        Some(id)
+    }
+
+    /// Adds a custom emoji to a workspace; returns its ID.
+    pub(crate) fn add_custom_emoji(&mut self, workspace: usize, name: &str, url: &str) -> u128 {
+        let id = self.new_id(IdStyle::V8);
+        self.custom_emojis.push(CustomEmoji {
+            id,
+            workspace,
+            name: name.to_owned(),
+            url: url.to_owned(),
+        });
+        id
     }
 }

@@ -228,6 +228,73 @@ pub(crate) struct FileUpload {
     pub(crate) attached: bool,
 }
 
+/// A comment on a page or a block.
+#[derive(Debug, Clone)]
+pub(crate) struct Comment {
+    pub(crate) id: u128,
+    pub(crate) workspace: usize,
+    /// The page or block it is on.
+    pub(crate) parent: Parent,
+    pub(crate) discussion: u128,
+    pub(crate) created_ms: i64,
+    pub(crate) edited_ms: i64,
+    pub(crate) created_by: u128,
+    /// Read-shaped rich text.
+    pub(crate) rich_text: Value,
+    /// `display_name` as answered (`type` and `resolved_name`).
+    pub(crate) display_name: Value,
+    /// `attachments` as answered (`category` and `file`).
+    pub(crate) attachments: Vec<Value>,
+}
+
+/// A template of a data source: a page under it that is not one of its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Template {
+    pub(crate) page: u128,
+    pub(crate) is_default: bool,
+}
+
+/// A view of a database: a data source seen through a filter, sorts and a layout.
+#[derive(Debug, Clone)]
+pub(crate) struct View {
+    pub(crate) id: u128,
+    pub(crate) database: u128,
+    pub(crate) data_source: u128,
+    pub(crate) name: String,
+    /// `table`, `board`, …
+    pub(crate) kind: String,
+    pub(crate) created_ms: i64,
+    pub(crate) edited_ms: i64,
+    pub(crate) created_by: u128,
+    pub(crate) edited_by: u128,
+    /// The filter as given (`null`: none).
+    pub(crate) filter: Value,
+    /// The sorts as given (`null`: none).
+    pub(crate) sorts: Value,
+    /// The quick filters as given (`null`: none).
+    pub(crate) quick_filters: Value,
+    /// The configuration, with its `type`.
+    pub(crate) configuration: Value,
+}
+
+/// The cached results of a view query.
+#[derive(Debug, Clone)]
+pub(crate) struct ViewQuery {
+    pub(crate) id: u128,
+    pub(crate) view: u128,
+    pub(crate) rows: Vec<u128>,
+    pub(crate) expires_ms: i64,
+}
+
+/// A custom emoji of a workspace.
+#[derive(Debug, Clone)]
+pub(crate) struct CustomEmoji {
+    pub(crate) id: u128,
+    pub(crate) workspace: usize,
+    pub(crate) name: String,
+    pub(crate) url: String,
+}
+
 /// The whole fake Notion.
 #[derive(Debug)]
 pub(crate) struct State {
@@ -239,6 +306,24 @@ pub(crate) struct State {
     pub(crate) users: BTreeMap<u128, User>,
     pub(crate) objects: HashMap<u128, Object>,
     pub(crate) file_uploads: HashMap<u128, FileUpload>,
+    /// Every comment, in creation order (deleted ones removed).
+    pub(crate) comments: Vec<Comment>,
+    /// The templates of each data source, in the order they were made.
+    pub(crate) templates: HashMap<u128, Vec<Template>>,
+    /// Every workspace's custom emojis, in the order they were made.
+    pub(crate) custom_emojis: Vec<CustomEmoji>,
+    /// Every view, in the order they are listed (deleted ones removed).
+    pub(crate) views: Vec<View>,
+    /// The view queries not deleted.
+    pub(crate) view_queries: Vec<ViewQuery>,
+    /// The async tasks started (page markdown updates with `allow_async`).
+    pub(crate) async_tasks: Vec<super::handlers::AsyncTask>,
+    /// The webhook subscriptions.
+    pub(crate) subscriptions: Vec<super::webhooks::Subscription>,
+    /// The webhook deliveries waiting (first attempts and retries).
+    pub(crate) pending: Vec<super::webhooks::Pending>,
+    /// The delay before a failed delivery's second attempt.
+    pub(crate) webhook_retry_delay: std::time::Duration,
     /// The bytes of hosted files, by stable address (see `files`).
     pub(crate) hosted: HashMap<String, Vec<u8>>,
     /// File names whose `external_url` imports end `failed` (a fault knob).
@@ -271,6 +356,15 @@ impl State {
             users: BTreeMap::new(),
             objects: HashMap::new(),
             file_uploads: HashMap::new(),
+            comments: Vec::new(),
+            templates: HashMap::new(),
+            custom_emojis: Vec::new(),
+            views: Vec::new(),
+            view_queries: Vec::new(),
+            async_tasks: Vec::new(),
+            subscriptions: Vec::new(),
+            pending: Vec::new(),
+            webhook_retry_delay: super::webhooks::DEFAULT_RETRY_DELAY,
             hosted: HashMap::new(),
             failing_imports: std::collections::HashSet::new(),
             seq: 0,

@@ -431,7 +431,12 @@ impl State {
     }
 
     /// A files entry: an external URL, a completed file upload, or a Notion-hosted file.
-    fn file_value(&mut self, workspace: usize, path: &str, item: &Value) -> Reply<Value> {
+    pub(crate) fn file_value(
+        &mut self,
+        workspace: usize,
+        path: &str,
+        item: &Value,
+    ) -> Reply<Value> {
         let object = item
             .as_object()
             .ok_or_else(|| Fail::body(path, "an object", item))?;

@@ -36,6 +36,8 @@ mod fake_contract;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_database_move;
 #[cfg(all(feature = "fake", feature = "http"))]
+mod fake_endpoints;
+#[cfg(all(feature = "fake", feature = "http"))]
 mod fake_file_uploads;
 #[cfg(feature = "fake")]
 mod fake_request_bodies;
@@ -43,6 +45,8 @@ mod fake_request_bodies;
 mod fake_routes;
 #[cfg(feature = "fake")]
 mod fake_shapes;
+#[cfg(feature = "fake")]
+mod fake_webhooks;
 #[cfg(feature = "fake")]
 mod files;
 mod fixtures;

@@ -3,7 +3,12 @@
 from types import TracebackType
 from typing import Any, Callable, Dict, List, Literal, Optional, Type, final
 
-from notion_xws.testing import DemoWorldInfo, LoggedRequest
+from notion_xws.testing import (
+    DemoWorldInfo,
+    LoggedRequest,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from notion_xws.types import (
     ConflictPolicy,
     IdentityDict,
@@ -495,6 +500,32 @@ class FakeNotion:
     ) -> None:
         """Scripts a fault: the next request with ``method`` (any, if None) whose path contains
         ``path_contains`` gets ``fault`` (``retry_after`` in seconds for the rate limits)."""
+    def set_file_upload_limit(self, workspace_id: str, bytes: int) -> None:
+        """Sets a workspace's per-file upload limit in bytes (default 5 MiB, a free plan's)."""
+    def fail_file_imports(self, filename: str) -> None:
+        """Makes every ``external_url`` import of a file named ``filename`` end ``failed``."""
+    def add_template(self, data_source_id: str, title: str, *, is_default: bool = False) -> str:
+        """Makes a template of a data source (the default one with ``is_default``); returns the
+        template page's ID."""
+    def add_custom_emoji(self, workspace_id: str, name: str, url: str) -> str:
+        """Adds a custom emoji to a workspace; returns its ID."""
+    def now(self) -> float:
+        """The fake's clock now, in seconds since the Unix epoch."""
+    def set_query_lag(self, seconds: float) -> None:
+        """Sets how long a new page stays out of data-source queries, from now on."""
+    def set_search_lag(self, seconds: float) -> None:
+        """Sets how long a new page or data source stays out of search, from now on."""
+    def subscribe_webhook(
+        self, token: str, url: str, *, api_version: str = "2025-09-03"
+    ) -> WebhookSubscription:
+        """Subscribes ``url`` (``http://`` on 127.0.0.1 or localhost) to the webhook events of the
+        token's integration; the first delivery is the verification request."""
+    def set_webhook_retry_delay(self, seconds: float) -> None:
+        """Sets the delay before a failed delivery's second attempt (then doubling; 60 s)."""
+    def pending_webhooks(self) -> int:
+        """How many webhook deliveries wait (due now or later)."""
+    def deliver_webhooks(self) -> List[WebhookDelivery]:
+        """Sends the webhook deliveries due now; returns one dict per attempt."""
     def demo_world(self) -> DemoWorldInfo:
         """Lays out the demo world (the gap report's registry and its workspaces) in this fake;
         returns ``control_token``, ``control_workspace``, the registry rows' names and the

@@ -32,7 +32,14 @@ from typing import List, Optional, TypedDict
 
 from notion_xws._native import FakeNotion, FakeWorkspace
 
-__all__ = ["DemoWorldInfo", "FakeNotion", "FakeWorkspace", "LoggedRequest"]
+__all__ = [
+    "DemoWorldInfo",
+    "FakeNotion",
+    "FakeWorkspace",
+    "LoggedRequest",
+    "WebhookDelivery",
+    "WebhookSubscription",
+]
 
 
 class LoggedRequest(TypedDict):
@@ -49,6 +56,36 @@ class LoggedRequest(TypedDict):
     workspace: Optional[str]
     integration: Optional[str]
     fault: Optional[str]
+
+
+class WebhookSubscription(TypedDict):
+    """A webhook subscription (what :meth:`FakeNotion.subscribe_webhook` returns).
+
+    Keys: ``subscription_id`` (the ``subscription_id`` of every event) and
+    ``verification_token`` (sent once in the verification request; the key of every event's
+    ``X-Notion-Signature``).
+    """
+
+    subscription_id: str
+    verification_token: str
+
+
+class WebhookDelivery(TypedDict):
+    """One delivery attempt (an item of :meth:`FakeNotion.deliver_webhooks`).
+
+    Keys: ``subscription_id``; ``event_type`` (``"page.created"``, ..., or ``"verification"``
+    for the verification request); ``event_id`` (None for the verification request);
+    ``attempt_number`` (1 to 8); ``status`` (the endpoint's HTTP status, None when it could not
+    be reached); ``delivered`` (a 2xx); ``will_retry`` (not delivered, attempts left).
+    """
+
+    subscription_id: str
+    event_type: str
+    event_id: Optional[str]
+    attempt_number: int
+    status: Optional[int]
+    delivered: bool
+    will_retry: bool
 
 
 class DemoWorldInfo(TypedDict):

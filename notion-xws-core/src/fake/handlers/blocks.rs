@@ -2,7 +2,7 @@
 //! count and nesting), retrieve, update and delete a block, and the checks every block payload goes
 //! through.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::{
     ARCHIVED_BLOCK, Done, is_block_like, is_database, is_page, list_json, object_of, paging, window,
@@ -11,7 +11,7 @@ use crate::fake::block_requests::CheckedBlock;
 use crate::fake::render::Ctx;
 use crate::fake::reply::only_keys;
 use crate::fake::reply::{Fail, Reply};
-use crate::fake::state::{Block, IdStyle, Kind, Object, Parent, State};
+use crate::fake::state::{Block, IdStyle, Kind, Object, Parent, State, uuid};
 use crate::fake::validate::{object, parse_id};
 
 impl State {
@@ -128,6 +128,7 @@ impl State {
         let by = self.bot(ctx.integration);
         let ids = self.create_blocks(ws, id, parent, blocks, by, after);
         self.touch_content(id, by);
+        self.emit_content_updated(&ids, by);
         let results = ids
             .iter()
             .filter_map(|c| self.objects.get(c))
@@ -137,6 +138,8 @@ impl State {
             body: list_json(results, None, false, "block"),
             created: Some(id),
             children: ids,
+            bare: false,
+            status: 200,
         })
     }
 
@@ -181,6 +184,7 @@ impl State {
             }
         }
         self.touch_content(id, by);
+        self.emit_content_updated(&[id], by);
         self.block_get(ctx, id)
     }
 
@@ -191,6 +195,18 @@ impl State {
             object.in_trash = true;
         }
         self.touch_content(id, by);
+        if self.objects.get(&id).is_some_and(is_page) {
+            let parent = json!({"parent": self.event_parent(id)});
+            self.emit(
+                "page.deleted",
+                id,
+                json!({"id": uuid(id), "type": "page"}),
+                parent,
+                by,
+            );
+        } else {
+            self.emit_content_updated(&[id], by);
+        }
         self.block_get(ctx, id)
     }
 }

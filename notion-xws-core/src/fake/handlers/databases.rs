@@ -11,7 +11,7 @@ use super::{
 use crate::fake::query::{Filter, compile, compile_sorts, sort_rows};
 use crate::fake::render::Ctx;
 use crate::fake::reply::{Fail, Reply};
-use crate::fake::state::{DataSource, Database, IdStyle, Kind, Object, Parent, State};
+use crate::fake::state::{DataSource, Database, IdStyle, Kind, Object, Parent, State, uuid};
 use crate::fake::validate::{object, opt_bool, parse_id};
 
 impl State {
@@ -106,6 +106,15 @@ impl State {
         for id in duals {
             self.link_dual(ds, &id);
         }
+        self.add_default_view(db, ds, by);
+        let parent = json!({"parent": {"id": uuid(page), "type": "page"}});
+        self.emit(
+            "database.created",
+            page,
+            json!({"id": uuid(db), "type": "database"}),
+            parent,
+            by,
+        );
         if let Some(children) = self.objects.get_mut(&page).and_then(Object::children_mut) {
             children.push(db);
         }
@@ -114,6 +123,8 @@ impl State {
             body: self.database_json(object, ctx),
             created: Some(db),
             children: Vec::new(),
+            bare: false,
+            status: 200,
         })
     }
 
@@ -308,6 +319,8 @@ impl State {
             body: self.data_source_json(object, ctx),
             created: Some(ds),
             children: Vec::new(),
+            bare: false,
+            status: 200,
         })
     }
 
@@ -328,10 +341,58 @@ impl State {
             .get("description")
             .map(|t| self.rich_text("body.description", t))
             .transpose()?;
+        let before: Vec<(String, String)> = self
+            .objects
+            .get(&id)
+            .and_then(Object::data_source)
+            .map(|d| {
+                d.props
+                    .iter()
+                    .map(|p| (p.id.clone(), p.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
         if let Some(props) = body.get("properties") {
             self.update_schema(id, props)?;
         }
         let by = self.bot(ctx.integration);
+        if body.contains_key("properties") {
+            let after: Vec<(String, String)> = self
+                .objects
+                .get(&id)
+                .and_then(Object::data_source)
+                .map(|d| {
+                    d.props
+                        .iter()
+                        .map(|p| (p.id.clone(), p.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut changes = Vec::new();
+            for (pid, name) in &after {
+                match before.iter().find(|(b, _)| b == pid) {
+                    None => changes.push(json!({"id": pid, "name": name, "action": "created"})),
+                    Some((_, old)) if old != name => {
+                        changes.push(json!({"id": pid, "name": name, "action": "updated"}));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for (pid, _) in before
+                .iter()
+                .filter(|(b, _)| !after.iter().any(|(a, _)| a == b))
+            {
+                changes.push(json!({"id": pid, "name": null, "action": "deleted"}));
+            }
+            let data = json!({"parent": self.event_parent(id), "updated_properties": changes});
+            self.emit(
+                "data_source.schema_updated",
+                id,
+                json!({"id": uuid(id), "type": "data_source"}),
+                data,
+                by,
+            );
+        }
         if let Some(object) = self.objects.get_mut(&id) {
             if let Some(t) = trash {
                 object.in_trash = t;
@@ -378,28 +439,7 @@ impl State {
             Some(s) => compile_sorts(s, &schema)?,
         };
         let in_trash = opt_bool(body, "in_trash")?.unwrap_or(false);
-        let now = self.clock.now_ms();
-        let lag = self.config.query_lag;
-        // The data source is visible: so are its rows, unless something was unshared.
-        let all_visible = self
-            .integrations
-            .get(ctx.integration)
-            .is_none_or(|i| i.unshared.is_empty());
-        let mut rows: Vec<&Object> = ds
-            .data_source()
-            .map(|d| d.rows.as_slice())
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|r| self.objects.get(r))
-            .filter(|o| in_trash || !o.in_trash)
-            // A row the integration cannot open (unshared from it, or deleted for good) is not
-            // listed either.
-            .filter(|o| all_visible || self.visible(ctx.integration, o.id))
-            .filter(|o| !self.lagging(o, lag))
-            .filter(|o| filter.as_ref().is_none_or(|f| f.matches(self, o, now)))
-            .collect();
-        sort_rows(self, &mut rows, &sorts);
-        let ids: Vec<u128> = rows.iter().map(|o| o.id).collect();
+        let ids = self.matching_rows(ctx.integration, ds, filter.as_ref(), &sorts, in_trash);
         let w = window(&ids, cursor.as_deref(), size, self.config.query_result_cap)?;
         let only = filter_properties(q);
         let results = w
@@ -414,5 +454,40 @@ impl State {
                 json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"});
         }
         Ok(Done::new(out))
+    }
+
+    /// The rows of data source `ds` a query of `integration` with `filter` and `sorts` lists, in
+    /// order (those in the trash only with `in_trash`; none still hidden by the read-after-write
+    /// lag; none the integration cannot open).
+    pub(super) fn matching_rows(
+        &self,
+        integration: usize,
+        ds: &Object,
+        filter: Option<&Filter>,
+        sorts: &[crate::fake::query::Sort],
+        in_trash: bool,
+    ) -> Vec<u128> {
+        let now = self.clock.now_ms();
+        let lag = self.config.query_lag;
+        // The data source is visible: so are its rows, unless something was unshared.
+        let all_visible = self
+            .integrations
+            .get(integration)
+            .is_none_or(|i| i.unshared.is_empty());
+        let mut rows: Vec<&Object> = ds
+            .data_source()
+            .map(|d| d.rows.as_slice())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|r| self.objects.get(r))
+            .filter(|o| in_trash || !o.in_trash)
+            // A row the integration cannot open (unshared from it, or deleted for good) is not
+            // listed either.
+            .filter(|o| all_visible || self.visible(integration, o.id))
+            .filter(|o| !self.lagging(o, lag))
+            .filter(|o| filter.is_none_or(|f| f.matches(self, o, now)))
+            .collect();
+        sort_rows(self, &mut rows, sorts);
+        rows.iter().map(|o| o.id).collect()
     }
 }

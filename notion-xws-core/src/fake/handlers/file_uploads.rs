@@ -130,11 +130,7 @@ impl State {
         };
         let body = self.file_upload_json(&file, ctx);
         self.file_uploads.insert(id, file);
-        Ok(Done {
-            body,
-            created: Some(id),
-            children: Vec::new(),
-        })
+        Ok(Done::created(body, id))
     }
 
     /// The import of an `external_url`, checked as Notion checks it when the upload is created

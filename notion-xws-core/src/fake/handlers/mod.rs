@@ -11,7 +11,9 @@
 //!
 //! The checks and the routing are here; the endpoints are in one file per area of the API:
 //! `users`, `search`, `databases` (databases and data sources, and the query), `pages`,
-//! `blocks` (and the checks of block payloads) and `file_uploads`.
+//! `blocks` (and the checks of block payloads), `file_uploads`, `comments`, `custom_emojis` and
+//! `page_moves` (moving pages, and data-source templates), `views` (and view queries) and
+//! `page_markdown` (and async tasks).
 
 use std::time::Duration;
 
@@ -26,15 +28,21 @@ use super::state::{IdStyle, Kind, Object, State, uuid};
 use super::validate::object;
 use crate::ids::ObjectId;
 use crate::transport::Method;
+pub(crate) use page_markdown::AsyncTask;
 use route::Route;
 
 mod blocks;
+mod comments;
+mod custom_emojis;
 mod databases;
 mod file_uploads;
+mod page_markdown;
+mod page_moves;
 mod pages;
 mod route;
 mod search;
 mod users;
+mod views;
 
 /// The API versions the fake accepts.
 pub(crate) const VERSIONS: [&str; 2] = ["2025-09-03", "2026-03-11"];
@@ -79,6 +87,10 @@ struct Done {
     body: Value,
     created: Option<u128>,
     children: Vec<u128>,
+    /// The answer has no `request_id` (as Notion answers the templates list).
+    bare: bool,
+    /// The HTTP status (200; 202 for an accepted async task).
+    status: u16,
 }
 
 impl Done {
@@ -87,6 +99,16 @@ impl Done {
             body,
             created: None,
             children: Vec::new(),
+            bare: false,
+            status: 200,
+        }
+    }
+
+    /// What a create answers: the body, and the ID of what it made.
+    fn created(body: Value, id: u128) -> Self {
+        Self {
+            created: Some(id),
+            ..Self::new(body)
         }
     }
 }
@@ -240,11 +262,13 @@ impl State {
         let outcome = self.checked(&req, n, &mut line);
         let out = match outcome {
             Ok(Some(mut done)) => {
-                if let Some(map) = done.body.as_object_mut() {
+                if !done.bare
+                    && let Some(map) = done.body.as_object_mut()
+                {
                     map.insert("request_id".into(), json!(request_id));
                 }
                 Outgoing {
-                    status: 200,
+                    status: done.status,
                     retry_after: None,
                     body: done.body,
                     timeout: false,
@@ -452,6 +476,46 @@ impl State {
             Route::FileUploadComplete(id) => {
                 Done::new(self.file_upload_complete(ctx, path_id("file_upload_id", id)?)?)
             }
+            Route::CommentCreate => self.comment_create(ctx, b())?,
+            Route::CommentList => self.comment_list(ctx, q)?,
+            Route::CommentGet(id) => Done::new(self.comment_get(ctx, path_id("comment_id", id)?)?),
+            Route::CommentPatch(id) => {
+                Done::new(self.comment_patch(ctx, path_id("comment_id", id)?, b())?)
+            }
+            Route::CommentDelete(id) => {
+                Done::new(self.comment_delete(ctx, path_id("comment_id", id)?)?)
+            }
+            Route::CustomEmojis => self.custom_emojis_list(ctx, q)?,
+            Route::PageMove(id) => Done::new(self.page_move(ctx, path_id("page_id", id)?, b())?),
+            Route::Templates(id) => self.templates_list(ctx, path_id("data_source_id", id)?, q)?,
+            Route::ViewList => self.view_list(ctx, q)?,
+            Route::ViewCreate => self.view_create(ctx, b())?,
+            Route::ViewGet(id) => Done::new(self.view_get(ctx, path_id("view_id", id)?)?),
+            Route::ViewPatch(id) => {
+                Done::new(self.view_patch(ctx, path_id("view_id", id)?, b())?)
+            }
+            Route::ViewDelete(id) => Done::new(self.view_delete(ctx, path_id("view_id", id)?)?),
+            Route::ViewQueryCreate(id) => {
+                self.view_query_create(ctx, path_id("view_id", id)?, b())?
+            }
+            Route::ViewQueryResults(id, query) => self.view_query_results(
+                ctx,
+                path_id("view_id", id)?,
+                path_id("query_id", query)?,
+                q,
+            )?,
+            Route::ViewQueryDelete(id, query) => Done::new(self.view_query_delete(
+                ctx,
+                path_id("view_id", id)?,
+                path_id("query_id", query)?,
+            )?),
+            Route::PageMarkdownGet(id) => {
+                Done::new(self.page_markdown_get(ctx, path_id("page_id", id)?, q)?)
+            }
+            Route::PageMarkdownPatch(id) => {
+                self.page_markdown_patch(ctx, path_id("page_id", id)?, b())?
+            }
+            Route::AsyncTask(id) => Done::new(self.async_task_get(ctx, id)?),
             // Answered above, with its form.
             Route::FileUploadSend(_) => return Err(Fail::missing("body.file")),
         };

@@ -192,6 +192,7 @@ impl State {
             None | Some(Value::Null) => None,
             Some(c) => Some(self.check_blocks(ws, "body.children", c, 1)?),
         };
+        let template = self.template_choice(ds, body.get("template"))?;
         let by = self.bot(ctx.integration);
         let id = self.new_id(IdStyle::V8);
         let mut stored = Map::new();
@@ -232,12 +233,25 @@ impl State {
         if let Some(blocks) = children {
             self.create_blocks(ws, id, Parent::Page(id), blocks, by, None);
         }
+        if let Some(template) = self.chosen_template(ds, template) {
+            self.apply_template(id, template, by);
+        }
+        let parent = self.event_parent(id);
+        self.emit(
+            "page.created",
+            id,
+            json!({"id": uuid(id), "type": "page"}),
+            json!({"parent": parent}),
+            by,
+        );
         let only = filter_properties(q);
         let object = self.objects.get(&id).ok_or_else(Fail::invalid_url)?;
         Ok(Done {
             body: self.page_json(object, ctx, only.as_deref()),
             created: Some(id),
             children: Vec::new(),
+            bare: false,
+            status: 200,
         })
     }
 
@@ -280,6 +294,12 @@ impl State {
         {
             source.props = schema.clone();
         }
+        let updated: Vec<String> = values.iter().map(|(key, _)| key.clone()).collect();
+        let was_locked = self
+            .objects
+            .get(&id)
+            .and_then(Object::page)
+            .is_some_and(|p| p.is_locked);
         self.store_values(id, &schema, values, by);
         if let Some(object) = self.objects.get_mut(&id) {
             if let Some(t) = trash {
@@ -298,6 +318,27 @@ impl State {
             }
         }
         self.touch(id, by);
+        let entity = json!({"id": uuid(id), "type": "page"});
+        let parent = json!({"parent": self.event_parent(id)});
+        if !updated.is_empty() {
+            let mut data = parent.clone();
+            data["updated_properties"] = json!(updated);
+            self.emit("page.properties_updated", id, entity.clone(), data, by);
+        }
+        match trash {
+            Some(true) if !trashed => {
+                self.emit("page.deleted", id, entity.clone(), parent.clone(), by);
+            }
+            Some(false) if trashed => {
+                self.emit("page.undeleted", id, entity.clone(), parent.clone(), by);
+            }
+            _ => {}
+        }
+        match is_locked {
+            Some(true) if !was_locked => self.emit("page.locked", id, entity, parent, by),
+            Some(false) if was_locked => self.emit("page.unlocked", id, entity, parent, by),
+            _ => {}
+        }
         self.page_get(ctx, id, q)
     }
 

@@ -63,6 +63,44 @@ pub(crate) enum Route<'a> {
     FileUploadSend(&'a str),
     /// `POST /v1/file_uploads/{id}/complete`.
     FileUploadComplete(&'a str),
+    /// `POST /v1/comments`.
+    CommentCreate,
+    /// `GET /v1/comments?block_id=`.
+    CommentList,
+    /// `GET /v1/comments/{id}`.
+    CommentGet(&'a str),
+    /// `PATCH /v1/comments/{id}`.
+    CommentPatch(&'a str),
+    /// `DELETE /v1/comments/{id}`.
+    CommentDelete(&'a str),
+    /// `GET /v1/custom_emojis`.
+    CustomEmojis,
+    /// `POST /v1/pages/{id}/move`.
+    PageMove(&'a str),
+    /// `GET /v1/data_sources/{id}/templates`.
+    Templates(&'a str),
+    /// `GET /v1/views?database_id=|data_source_id=`.
+    ViewList,
+    /// `POST /v1/views`.
+    ViewCreate,
+    /// `GET /v1/views/{id}`.
+    ViewGet(&'a str),
+    /// `PATCH /v1/views/{id}`.
+    ViewPatch(&'a str),
+    /// `DELETE /v1/views/{id}`.
+    ViewDelete(&'a str),
+    /// `POST /v1/views/{id}/queries`.
+    ViewQueryCreate(&'a str),
+    /// `GET /v1/views/{id}/queries/{query_id}`.
+    ViewQueryResults(&'a str, &'a str),
+    /// `DELETE /v1/views/{id}/queries/{query_id}`.
+    ViewQueryDelete(&'a str, &'a str),
+    /// `GET /v1/pages/{id}/markdown`.
+    PageMarkdownGet(&'a str),
+    /// `PATCH /v1/pages/{id}/markdown`.
+    PageMarkdownPatch(&'a str),
+    /// `GET /v1/async_tasks/{id}` (a task ID, `task_…`, not a UUID).
+    AsyncTask(&'a str),
 }
 
 impl<'a> Route<'a> {
@@ -101,6 +139,25 @@ impl<'a> Route<'a> {
             (Get, ["file_uploads", id]) => Self::FileUploadGet(id),
             (Post, ["file_uploads", id, "send"]) => Self::FileUploadSend(id),
             (Post, ["file_uploads", id, "complete"]) => Self::FileUploadComplete(id),
+            (Post, ["comments"]) => Self::CommentCreate,
+            (Get, ["comments"]) => Self::CommentList,
+            (Get, ["comments", id]) => Self::CommentGet(id),
+            (Patch, ["comments", id]) => Self::CommentPatch(id),
+            (Delete, ["comments", id]) => Self::CommentDelete(id),
+            (Get, ["custom_emojis"]) => Self::CustomEmojis,
+            (Post, ["pages", id, "move"]) => Self::PageMove(id),
+            (Get, ["data_sources", id, "templates"]) => Self::Templates(id),
+            (Get, ["views"]) => Self::ViewList,
+            (Post, ["views"]) => Self::ViewCreate,
+            (Get, ["views", id]) => Self::ViewGet(id),
+            (Patch, ["views", id]) => Self::ViewPatch(id),
+            (Delete, ["views", id]) => Self::ViewDelete(id),
+            (Post, ["views", id, "queries"]) => Self::ViewQueryCreate(id),
+            (Get, ["views", id, "queries", query]) => Self::ViewQueryResults(id, query),
+            (Delete, ["views", id, "queries", query]) => Self::ViewQueryDelete(id, query),
+            (Get, ["pages", id, "markdown"]) => Self::PageMarkdownGet(id),
+            (Patch, ["pages", id, "markdown"]) => Self::PageMarkdownPatch(id),
+            (Get, ["async_tasks", id]) => Self::AsyncTask(id),
             _ => return None,
         })
     }
@@ -121,6 +178,9 @@ impl Route<'_> {
             Self::Query(_) => request_bodies::QUERY_DATA_SOURCE,
             Self::Search => request_bodies::SEARCH,
             Self::FileUploadCreate => request_bodies::CREATE_FILE_UPLOAD,
+            Self::CommentCreate => request_bodies::CREATE_COMMENT,
+            Self::CommentPatch(_) => request_bodies::UPDATE_COMMENT,
+            Self::PageMove(_) => request_bodies::MOVE_PAGE,
             _ => return None,
         })
     }

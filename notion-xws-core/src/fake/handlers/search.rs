@@ -1,11 +1,17 @@
 //! `POST /v1/search`: the pages and data sources shared with the integration, filtered by object
-//! and title, sorted by last edit, paged.
+//! and title, sorted by last edit or by relevance, paged.
+//!
+//! The body is the SDK's `SearchBodyParameters`: `filter` is `{property: "object", value:
+//! "page" | "data_source"}`; `sort` is `{timestamp: "last_edited_time", direction}` or
+//! `{timestamp: "relevance"}` (no direction). Without a sort, results are the most recently
+//! edited first. By relevance, a title equal to the query comes first, then one that starts with
+//! it, then one that contains it, each group by last edit.
 
 use serde_json::Value;
 
 use super::{Done, list_json, paging, window};
 use crate::fake::render::Ctx;
-use crate::fake::reply::{Fail, Reply};
+use crate::fake::reply::{Fail, Reply, only_keys};
 use crate::fake::rich_text::plain_text;
 use crate::fake::state::{Kind, Object, State};
 use crate::fake::validate::object;
@@ -21,29 +27,56 @@ impl State {
         };
         let mut want: Option<&str> = None;
         if let Some(filter) = body.get("filter").filter(|f| !f.is_null()) {
-            let value = filter.get("value").and_then(Value::as_str);
-            match (filter.get("property").and_then(Value::as_str), value) {
-                (Some("object"), Some(v @ ("page" | "data_source"))) => want = Some(v),
-                (Some("object"), _) => {
-                    return Err(Fail::body(
+            let filter = object("body.filter", filter)?;
+            only_keys("body.filter", filter, &["property", "value"])?;
+            let property = filter.get("property").unwrap_or(&Value::Null);
+            if property != "object" {
+                return Err(Fail::enumeration(
+                    "body.filter.property",
+                    &["object"],
+                    property,
+                ));
+            }
+            match filter.get("value") {
+                Some(Value::String(v)) if v == "page" => want = Some("page"),
+                Some(Value::String(v)) if v == "data_source" => want = Some("data_source"),
+                other => {
+                    return Err(Fail::enumeration(
                         "body.filter.value",
-                        "`page` or `data_source`",
-                        filter.get("value").unwrap_or(&Value::Null),
+                        &["page", "data_source"],
+                        other.unwrap_or(&Value::Null),
                     ));
                 }
-                _ => return Err(Fail::body("body.filter.property", "`object`", filter)),
             }
         }
         let mut descending = true;
+        let mut relevance = false;
         if let Some(sort) = body.get("sort").filter(|s| !s.is_null()) {
-            match sort.get("direction").and_then(Value::as_str) {
-                Some("ascending") => descending = false,
-                Some("descending") | None => {}
-                Some(_) => {
-                    return Err(Fail::body(
-                        "body.sort.direction",
-                        "`ascending` or `descending`",
-                        sort,
+            let sort = object("body.sort", sort)?;
+            match sort.get("timestamp") {
+                Some(Value::String(t)) if t == "relevance" => {
+                    only_keys("body.sort", sort, &["timestamp"])?;
+                    relevance = true;
+                }
+                Some(Value::String(t)) if t == "last_edited_time" => {
+                    only_keys("body.sort", sort, &["timestamp", "direction"])?;
+                    match sort.get("direction") {
+                        Some(Value::String(d)) if d == "ascending" => descending = false,
+                        Some(Value::String(d)) if d == "descending" => {}
+                        other => {
+                            return Err(Fail::enumeration(
+                                "body.sort.direction",
+                                &["ascending", "descending"],
+                                other.unwrap_or(&Value::Null),
+                            ));
+                        }
+                    }
+                }
+                other => {
+                    return Err(Fail::enumeration(
+                        "body.sort.timestamp",
+                        &["last_edited_time", "relevance"],
+                        other.unwrap_or(&Value::Null),
                     ));
                 }
             }
@@ -63,29 +96,25 @@ impl State {
             })
             .filter(|o| !self.trashed(o.id) && !self.lagging(o, lag))
             .filter(|o| self.visible(ctx.integration, o.id))
-            .filter(|o| {
-                if text.is_empty() {
-                    return true;
-                }
-                let title = match &o.kind {
-                    Kind::Page(_) => self.page_title(o),
-                    Kind::DataSource(d) => {
-                        let db = self
-                            .objects
-                            .get(&self.database_of(o.id))
-                            .and_then(|d| d.database())
-                            .map(|d| plain_text(&d.title))
-                            .unwrap_or_default();
-                        format!("{}\n{db}", plain_text(&d.title))
-                    }
-                    _ => String::new(),
-                };
-                title.to_lowercase().contains(&text)
-            })
+            .filter(|o| text.is_empty() || self.search_title(o).contains(&text))
             .collect();
         hits.sort_by_key(|o| (o.edited_ms, o.seq));
         if descending {
             hits.reverse();
+        }
+        if relevance {
+            // Stable: within a group, the most recently edited first.
+            hits.sort_by_key(|o| {
+                let title = self.search_title(o);
+                let first_line = title.lines().next().unwrap_or_default().to_owned();
+                if first_line == text {
+                    0
+                } else if first_line.starts_with(&text) {
+                    1
+                } else {
+                    2
+                }
+            });
         }
         let ids: Vec<u128> = hits.iter().map(|o| o.id).collect();
         let w = window(&ids, cursor.as_deref(), size, usize::MAX)?;
@@ -104,5 +133,24 @@ impl State {
             w.has_more,
             "page_or_data_source",
         )))
+    }
+
+    /// What a search matches the query against, in lower case: a page's title; a data
+    /// source's title and its database's, one a line.
+    fn search_title(&self, o: &Object) -> String {
+        let title = match &o.kind {
+            Kind::Page(_) => self.page_title(o),
+            Kind::DataSource(d) => {
+                let db = self
+                    .objects
+                    .get(&self.database_of(o.id))
+                    .and_then(|d| d.database())
+                    .map(|d| plain_text(&d.title))
+                    .unwrap_or_default();
+                format!("{}\n{db}", plain_text(&d.title))
+            }
+            _ => String::new(),
+        };
+        title.to_lowercase()
     }
 }
