@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
 use crate::model::ParentKind;
+use crate::progress::{PairProgress, RowTally, Side};
 use crate::sync::links::marker;
 use crate::sync::metadata::{DatabaseLook, changed_fields, plan_look};
 use crate::sync::refs::reads::complete_truncated;
@@ -60,17 +61,23 @@ pub(crate) async fn place(
     Ok(())
 }
 
-/// Every live row of a data source, converted as it is read.
+/// Every live row of a data source, converted as it is read and counted in `tally`.
 async fn live_rows(
     client: &NotionClient,
     data_source: DataSourceId,
+    tally: RowTally,
     convert: impl Fn(&Page) -> TwoWayRow,
 ) -> Result<Vec<TwoWayRow>> {
-    client
+    let rows = client
         .query_all(data_source, None, &[])
-        .map_ok(|page| convert(&page))
+        .map_ok(|page| {
+            tally.row();
+            convert(&page)
+        })
         .try_collect()
-        .await
+        .await?;
+    tally.end();
+    Ok(rows)
 }
 
 /// The rows named by `wanted` that are not live, fetched by ID, at most `concurrency` at once:
@@ -118,7 +125,9 @@ async fn named_rows(
 ///
 /// The two sides are read at once (each has its own token and rate budget): first each side's
 /// schema and live rows, then the rows each side's links name that were not among them, by ID,
-/// at most `concurrency` at once per side.
+/// at most `concurrency` at once per side. The live rows read are reported to `progress`, side
+/// by side.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn read_two_way(
     pair: &SyncPair,
     control: &NotionClient,
@@ -127,6 +136,7 @@ pub(crate) async fn read_two_way(
     target: Option<(crate::ids::DatabaseId, DataSourceId)>,
     control_schema: Option<crate::model::DataSource>,
     concurrency: usize,
+    progress: &PairProgress,
 ) -> Result<TwoWayRead> {
     let env_row = pair.environment_row;
     let schema = async {
@@ -145,7 +155,9 @@ pub(crate) async fn read_two_way(
     let control_side = async {
         futures::try_join!(
             schema,
-            live_rows(control, control_source, |p| TwoWayRow::control(p, env_row)),
+            live_rows(control, control_source, progress.rows(Side::Control), |p| {
+                TwoWayRow::control(p, env_row)
+            }),
         )
     };
     let environment_side = async {
@@ -154,7 +166,12 @@ pub(crate) async fn read_two_way(
             Some((database, data_source)) => {
                 let (schema, rows, copy) = futures::try_join!(
                     environment.data_source(data_source),
-                    live_rows(environment, data_source, TwoWayRow::environment),
+                    live_rows(
+                        environment,
+                        data_source,
+                        progress.rows(Side::Environment),
+                        TwoWayRow::environment
+                    ),
                     environment.database(database),
                 )?;
                 let in_trash = schema.in_trash() || copy.in_trash();
