@@ -302,8 +302,8 @@ impl PairProgress {
     }
 }
 
-/// The rows of one read so far, reported once at the start, every page of rows (100) and when
-/// the read ends ([`RowTally::end`]). Clones count together.
+/// The rows of one read so far, reported every page of rows (100) and when the read ends
+/// ([`RowTally::end`]). Clones count together.
 #[derive(Clone, Default)]
 pub struct RowTally {
     report: Option<Arc<dyn Fn(usize) + Send + Sync>>,
@@ -319,9 +319,8 @@ impl fmt::Debug for RowTally {
 }
 
 impl RowTally {
-    /// A tally that reports its count to `report` (at once: none read yet).
+    /// A tally that reports its count to `report`.
     pub fn new(report: impl Fn(usize) + Send + Sync + 'static) -> Self {
-        report(0);
         Self {
             report: Some(Arc::new(report)),
             rows: Arc::default(),
@@ -423,8 +422,8 @@ mod tests {
                 other => panic!("{other:?}"),
             })
             .collect();
-        assert_eq!(rows, [0, 100, 200, 250]);
-        let json = serde_json::to_value(&seen.lock().unwrap()[3]).unwrap();
+        assert_eq!(rows, [100, 200, 250]);
+        let json = serde_json::to_value(&seen.lock().unwrap()[2]).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"phase": "reading", "pair": "Tasks ↔ Acme",
