@@ -214,11 +214,11 @@ impl Screen {
     /// A phase's bar, made on its first report; at its total, a line with its duration.
     fn phase(&self, state: &mut State, name: String, steps: &str, done: usize, total: usize) {
         let bar = state.phases.entry(name.clone()).or_insert_with(|| {
-            let bar = self.multi.add(ProgressBar::new(total as u64));
-            bar.set_style(style(PHASE));
-            bar.set_prefix(name.clone());
-            bar.set_message(steps.to_owned());
-            bar
+            let bar = ProgressBar::new(total as u64)
+                .with_style(style(PHASE))
+                .with_prefix(name.clone())
+                .with_message(steps.to_owned());
+            self.multi.add(bar)
         });
         bar.set_length(total as u64);
         bar.set_position(done as u64);
@@ -240,9 +240,10 @@ impl Screen {
     /// A pair's line, made on its first report.
     fn pair<'s>(&self, state: &'s mut State, pair: &str) -> &'s mut PairLine {
         state.pairs.entry(pair.to_owned()).or_insert_with(|| {
-            let bar = self.multi.add(ProgressBar::no_length());
-            bar.set_style(style(PAIR_STEP));
-            bar.set_prefix(pair.to_owned());
+            let bar = ProgressBar::no_length()
+                .with_style(style(PAIR_STEP))
+                .with_prefix(pair.to_owned());
+            let bar = self.multi.add(bar);
             bar.enable_steady_tick(Duration::from_millis(200));
             PairLine {
                 bar,
