@@ -348,7 +348,7 @@ impl RowTally {
     /// One more row read.
     pub fn row(&self) {
         let rows = self.rows.fetch_add(1, Ordering::Relaxed) + 1;
-        if rows % crate::client::pagination::PAGE_SIZE as usize == 0
+        if rows.is_multiple_of(crate::client::pagination::PAGE_SIZE as usize)
             && let Some(report) = &self.report
         {
             report(rows);
