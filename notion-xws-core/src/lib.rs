@@ -74,6 +74,8 @@
 //!   pure planner and an executor), page content, and the orchestrator (`sync/mod.rs` lists each
 //!   module in a line). Its report says what a scheduler acts on (the exit status, what needs a
 //!   person).
+//! - [`progress`]: what an audit or a sync reports as it goes, phase by phase and pair by pair
+//!   ([`progress::Progress`]), to a callback.
 //! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
 //! - `cli` (feature `cli`): the `notion-xws` command, which the binary of that name and the
@@ -96,6 +98,7 @@ pub mod ids;
 pub mod init;
 pub mod link;
 pub mod model;
+pub mod progress;
 pub mod rate;
 pub mod registry;
 pub mod repair;

@@ -7,7 +7,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use notion_xws_core::cli::Cli;
+use notion_xws_core::cli::{Cli, LogWriter};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
     };
     let logs = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(LogWriter::default)
         .with_env_filter(filter);
     if cli.json_logs() {
         logs.json().init();

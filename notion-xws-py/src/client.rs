@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 
-use notion_xws_core::audit::audit;
+use notion_xws_core::audit::audit_with_progress;
 use notion_xws_core::audit::notion::write_report_page;
 use notion_xws_core::client::NotionClient;
 use notion_xws_core::client::connect::{Endpoint, connect};
@@ -25,24 +25,20 @@ use notion_xws_core::sync::watch::{Cycle, WatchOptions, watch, watch_with_alerts
 use notion_xws_core::sync::{SyncOptions, sync, transfer};
 use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
 use crate::errors::{PyOptionError, PyXwsError};
 use crate::fake::PyFakeNotion;
 use crate::report::{PyAuditReport, PyRepairPlan, PyRepairReport, PyRunReport, to_python};
 use crate::runtime;
 
-/// A progress callback that calls a Python callable with a dict; its errors are logged, not
-/// raised (a progress bar must not stop a sync).
+/// A progress callback that calls a Python callable with each report as a dict (the core's
+/// JSON form: `notion_xws.types.ProgressEvent`); its errors are logged, not raised (a progress
+/// bar must not stop a sync).
 fn progress_callback(callable: Py<PyAny>) -> ProgressFn {
     std::sync::Arc::new(move |progress: &Progress| {
         Python::attach(|py| {
             let call = || -> PyResult<()> {
-                let dict = PyDict::new(py);
-                dict.set_item("pair", &progress.pair)?;
-                dict.set_item("done", progress.done)?;
-                dict.set_item("planned", progress.planned)?;
-                callable.call1(py, (dict,))?;
+                callable.call1(py, (to_python(py, progress)?,))?;
                 Ok(())
             };
             if let Err(error) = call() {
@@ -174,18 +170,22 @@ impl PyClient {
 
     /// Reads the registry and audits it (read only); with `to_notion`, also writes the report
     /// as the page "notion-xws audit report" under the registry's page, replacing the previous
-    /// one (its link in `notion_page`).
-    #[pyo3(signature = (environments = None, databases = None, to_notion = false))]
+    /// one (its link in `notion_page`). `progress`, if given, is called with each phase's
+    /// progress (`tokens`, `parent_pages`, `databases`, `token_copies`) as a dict.
+    #[pyo3(signature = (environments = None, databases = None, to_notion = false, progress = None))]
     fn audit(
         &self,
         py: Python<'_>,
         environments: Option<String>,
         databases: Option<String>,
         to_notion: bool,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<PyAuditReport> {
         let config = RegistryConfig::new(environments, databases);
+        let progress = progress.map(progress_callback);
         let (report, page) = runtime::run(py, || async {
-            let (registry, report) = audit(&self.client, &config).await?;
+            let (registry, report) =
+                audit_with_progress(&self.client, &config, progress.clone()).await?;
             let page = if to_notion {
                 Some(
                     write_report_page(&self.client, &registry, &report)
@@ -292,7 +292,8 @@ impl PyClient {
     }
 
     /// Audits the registry and plans the sync of every pair (or of the environment or client
-    /// `only`); writes nothing. The report's counts are what a sync would do.
+    /// `only`); writes nothing. The report's counts are what a sync would do. `progress` is
+    /// `sync`'s.
     #[pyo3(signature = (
         only = None,
         environments = None,
@@ -305,6 +306,7 @@ impl PyClient {
         prune_columns = false,
         full = false,
         full_every = 86400.0,
+        progress = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn plan(
@@ -321,6 +323,7 @@ impl PyClient {
         prune_columns: bool,
         full: bool,
         full_every: f64,
+        progress: Option<Py<PyAny>>,
     ) -> PyResult<PyRunReport> {
         self.sync(
             py,
@@ -331,7 +334,7 @@ impl PyClient {
             allow_mass_delete,
             conflict_policy,
             people_fallback,
-            None,
+            progress,
             None,
             recreate,
             prune,
@@ -347,8 +350,9 @@ impl PyClient {
     /// conflicts (`report`, `control-wins`, `environment-wins`, `newer-wins`);
     /// `people_fallback` says what one-way pairs do with people they cannot match by email
     /// (`leave` them out, or write their `names` into a `<column> (unmatched)` text column).
-    /// `progress`, if given, is called with a dict (`pair`, `done`, `planned`) as row writes
-    /// finish. `wait` (seconds) waits that long for a pair another run is writing, instead of
+    /// `progress`, if given, is called with a dict for each step of the run (`phase`: the
+    /// audit's `tokens`, `parent_pages`, `databases`; `pairs`; and each pair's `locating`,
+    /// `reading`, `planning`, `writing`, `finished`), one-way and two-way pairs alike. `wait` (seconds) waits that long for a pair another run is writing, instead of
     /// leaving it to that run (its class is then `busy`). `recreate=True` makes a new copy, with
     /// every row, of a pair whose copy is in Notion's trash (else such a pair needs a person).
     /// `prune=True` trashes the rows a person added to a one-way copy (else kept, and named in

@@ -18,7 +18,12 @@ from notion_xws import Client
 from notion_xws.types import PairDict, ProgressEvent
 
 def on_progress(event: ProgressEvent) -> None:
-    print(event["pair"], event["done"] + event["planned"])
+    if event["phase"] == "writing":
+        print(event["pair"], event["done"] + event["planned"])
+    elif event["phase"] == "pairs":
+        print(event["pass"], event["done"], event["total"])
+    elif event["phase"] == "finished":
+        print(event["class"], event["created"])
 
 client = Client("ntn_x")
 report = client.plan(conflict_policy="newer-wins", people_fallback="names")
@@ -44,8 +49,14 @@ def _mypy(tmp_path, source):
 def test_options_and_results_are_typed_for_mypy(tmp_path):
     done = _mypy(tmp_path, CHECKED)
     assert done.returncode == 0, done.stdout + done.stderr
-    wrong = CHECKED + 'client.plan(conflict_policy="newest-wins")\nbad: str = pair["nope"]\n'
+    wrong = CHECKED + (
+        'client.plan(conflict_policy="newest-wins")\nbad: str = pair["nope"]\n'
+        "def unnarrowed(event: ProgressEvent) -> int:\n"
+        '    return event["planned"]\n'
+    )
     done = _mypy(tmp_path, wrong)
     assert done.returncode == 1
     assert 'Argument "conflict_policy" to "plan" of "Client" has incompatible type' in done.stdout
     assert '"PairDict" has no key "nope"' in done.stdout
+    # An event is one of the phases' dicts: "planned" is a key of the writing phase's only.
+    assert 'TypedDict "TokensEvent" has no key "planned"' in done.stdout

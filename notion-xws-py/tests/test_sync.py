@@ -2,11 +2,12 @@
 (``notion-xws plan`` and ``notion-xws sync``) on the demo world."""
 
 import json
+import typing
 
 import pytest
 
 import notion_xws
-from notion_xws import Client, RunReport
+from notion_xws import Client, RunReport, types
 from notion_xws.testing import FakeNotion
 
 FAST = ("--requests-per-minute", "60000")
@@ -56,8 +57,9 @@ def test_sync_execute_then_a_second_sync_writes_nothing(demo):
     first = client.sync(execute=True, progress=seen.append)
     assert not first.has_failures, first.to_markdown()
     assert first.created == 194  # 188 pushed or pulled, 6 of the two-way pair
-    assert seen and seen[-1]["done"] <= seen[-1]["planned"]
-    assert {p["pair"] for p in seen} >= {"Tasks → VibeVessel Client Workspace"}
+    written = [e for e in seen if e["phase"] == "writing"]
+    assert written and all(e["done"] <= e["planned"] for e in written)
+    assert {e["pair"] for e in written} >= {"Tasks → VibeVessel Client Workspace"}
     fake.clear_request_log()
     second = client.sync(execute=True)
     assert second.writes == 0 and not writes(fake)
@@ -259,3 +261,77 @@ def test_notify_posts_a_run_that_needs_a_person_to_a_webhook(demo):
     finally:
         server.shutdown()
         server.server_close()
+
+
+#: The dict of each phase a progress callback receives.
+EVENTS = {
+    "tokens": types.TokensEvent,
+    "parent_pages": types.ParentPagesEvent,
+    "databases": types.DatabasesEvent,
+    "token_copies": types.TokenCopiesEvent,
+    "pairs": types.PairsEvent,
+    "locating": types.LocatingEvent,
+    "reading": types.ReadingEvent,
+    "planning": types.PlanningEvent,
+    "writing": types.WritingEvent,
+    "finished": types.FinishedEvent,
+}
+
+
+def assert_typed(event):
+    """The event has exactly its phase's keys, each of its declared type."""
+    kind = EVENTS[event["phase"]]
+    hints = typing.get_type_hints(kind)
+    assert set(event) == set(hints), (event, hints)
+    for key, hint in hints.items():
+        words = [a for arg in typing.get_args(hint) or [hint] for a in typing.get_args(arg) or [arg]]
+        if typing.get_origin(hint) is typing.Literal or all(isinstance(w, str) for w in words):
+            assert event[key] in words, (key, event[key], words)
+        else:
+            assert isinstance(event[key], hint), (key, event[key], hint)
+
+
+def test_a_two_way_pair_reports_typed_events_for_its_creates(demo):
+    _, _, client = demo
+    seen = []
+    report = client.sync(execute=True, only="VibeVessel Client Workspace", progress=seen.append)
+    two_way = next(p for p in report.pairs if p["pair"]["direction"] == "two-way")
+    assert two_way["created"] == 6
+    for event in seen:
+        assert_typed(event)
+    # The audit's phases first, each to its total.
+    for phase in ("tokens", "parent_pages", "databases"):
+        last = [e for e in seen if e["phase"] == phase][-1]
+        assert last["done"] == last["total"] > 0
+    label = f"{two_way['pair']['database']} ↔ {two_way['pair']['environment']}"
+    assert any(e.get("pair") == label for e in seen), sorted({e.get("pair", "") for e in seen})
+    mine = [e for e in seen if e.get("pair") == label]
+    phases = [e["phase"] for e in mine]
+    assert phases[0] == "locating" and phases[-1] == "finished"
+    assert {"reading", "planning", "writing"} <= set(phases)
+    assert phases.index("planning") < phases.index("writing")
+    assert all(e["direction"] == "two-way" for e in mine)
+    assert {e["side"] for e in mine if e["phase"] == "reading"} >= {"control"}
+    written = [e for e in mine if e["phase"] == "writing"]
+    assert written[0]["done"] == 0 and written[-1]["done"] == written[-1]["planned"] >= 6
+    finished = mine[-1]
+    assert (finished["class"], finished["created"], finished["failed"]) == ("synced", 6, 0)
+    # The pass's pairs, to its total.
+    pairs = [e for e in seen if e["phase"] == "pairs"]
+    assert pairs[-1]["pass"] == 1 and pairs[-1]["done"] == pairs[-1]["total"] == len(
+        [p for p in report.pairs if p["state"]["state"] != "skipped"]
+    )
+
+
+def test_the_audit_reports_its_phases_to_python(demo):
+    _, _, client = demo
+    seen = []
+    client.audit(progress=seen.append)
+    for event in seen:
+        assert_typed(event)
+    assert [e["phase"] for e in seen if e["done"] == e["total"]] == [
+        "tokens",
+        "parent_pages",
+        "databases",
+        "token_copies",
+    ]

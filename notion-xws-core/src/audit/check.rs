@@ -11,6 +11,7 @@ use super::{
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, ObjectId, PageId, WorkspaceId};
+use crate::progress::{Progress, Reporter};
 use crate::registry::cells::Cell;
 use crate::registry::{
     DatabaseEntry, Direction, Environment, PARENT_PAGE_TITLE, Protected, Registry, SyncSetting,
@@ -43,8 +44,13 @@ struct TokenCheck {
     health: TokenHealth,
 }
 
-/// Audits a registry already read. Read only.
-pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Result<AuditReport> {
+/// Audits a registry already read, reporting each phase to `progress` (tokens, parent pages,
+/// databases). Read only.
+pub async fn audit_registry(
+    control: &NotionClient,
+    registry: &Registry,
+    progress: &Reporter,
+) -> Result<AuditReport> {
     let me = control.me().await?;
     let bot = me.bot();
     let control_identity = ControlIdentity {
@@ -59,10 +65,12 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
     // 1. Tokens: each distinct token once, all at once.
     // (The futures are made first, then run: a closure that makes them inside the stream
     // would keep the audit's future from being `Send`.)
+    let environments = registry.environments.len();
+    let tokens = progress.counter(|done, total| Progress::Tokens { done, total }, environments);
     let token_checks: Vec<_> = registry
         .environments
         .iter()
-        .map(|env| check_token(control, env))
+        .map(|env| tokens.count(check_token(control, env)))
         .collect();
     let checks: Vec<TokenCheck> = stream::iter(token_checks)
         .buffered(CONCURRENCY)
@@ -90,11 +98,15 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
             }
         })
         .collect();
+    let pages = progress.counter(
+        |done, total| Progress::ParentPages { done, total },
+        environments,
+    );
     let parent_checks: Vec<_> = registry
         .environments
         .iter()
         .zip(&clients)
-        .map(|(env, client)| check_parent_page(env, client.as_ref()))
+        .map(|(env, client)| pages.count(check_parent_page(env, client.as_ref())))
         .collect();
     let parent_pages: Vec<ParentPageStatus> = stream::iter(parent_checks)
         .buffered(CONCURRENCY)
@@ -111,13 +123,19 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
         .enumerate()
         .map(|(i, env)| (env.row, i))
         .collect();
+    let rows = progress.counter(
+        |done, total| Progress::Databases { done, total },
+        registry.databases.len(),
+    );
     let database_checks: Vec<_> = registry
         .databases
         .iter()
         .map(|entry| {
             let (reader, read_with) =
                 database_reader(entry, control, &clients, &env_index, primary_row);
-            check_database(registry, &protected, entry, reader, read_with)
+            rows.count(check_database(
+                registry, &protected, entry, reader, read_with,
+            ))
         })
         .collect();
     let resolutions: Vec<(DatabaseAudit, Vec<Finding>)> = stream::iter(database_checks)
@@ -1223,11 +1241,13 @@ fn summarize(
 /// working token, each workspace once), for a data source that holds a token column and is not
 /// one of the registry's own tables: a readable copy of tokens (an earlier script's copy of
 /// `system-environments`, say). P0 in an environment's workspace, whose people would read the
-/// keys to every other workspace; P1 in the control workspace. Adds its findings to `report`.
+/// keys to every other workspace; P1 in the control workspace. Adds its findings to `report`;
+/// reports each workspace searched to `progress`.
 pub async fn scan_token_copies(
     control: &NotionClient,
     registry: &Registry,
     report: &mut AuditReport,
+    progress: &Reporter,
 ) -> Result<()> {
     let protected = Protected::of(registry);
     let mut workspaces = vec![(None, control.clone())];
@@ -1243,9 +1263,13 @@ pub async fn scan_token_copies(
             workspaces.push((Some(env.name.clone()), control.for_token(token)));
         }
     }
+    let searched = progress.counter(
+        |done, total| Progress::TokenCopies { done, total },
+        workspaces.len(),
+    );
     let searches: Vec<_> = workspaces
         .iter()
-        .map(|(_, client)| client.search_data_sources("").try_collect::<Vec<_>>())
+        .map(|(_, client)| searched.count(client.search_data_sources("").try_collect::<Vec<_>>()))
         .collect();
     let results: Vec<Result<Vec<_>>> = stream::iter(searches).buffered(CONCURRENCY).collect().await;
     for ((environment, _), result) in workspaces.iter().zip(results) {

@@ -38,6 +38,7 @@ use serde::Serialize;
 use crate::client::NotionClient;
 use crate::error::Result;
 use crate::ids::{DataSourceId, DatabaseId, PageId, WorkspaceId};
+use crate::progress::{ProgressFn, Reporter};
 use crate::registry::{Direction, Registry, RegistryConfig, SyncSetting};
 
 pub use check::{audit_registry, scan_token_copies};
@@ -315,9 +316,20 @@ pub async fn audit(
     control: &NotionClient,
     config: &RegistryConfig,
 ) -> Result<(Registry, AuditReport)> {
+    audit_with_progress(control, config, None).await
+}
+
+/// [`audit`], reporting each phase as it goes to `progress` ([`Progress`](crate::progress::Progress):
+/// `tokens`, `parent_pages`, `databases`, `token_copies`).
+pub async fn audit_with_progress(
+    control: &NotionClient,
+    config: &RegistryConfig,
+    progress: Option<ProgressFn>,
+) -> Result<(Registry, AuditReport)> {
+    let progress = Reporter::new(progress);
     let registry = Registry::read(control, config).await?;
-    let mut report = audit_registry(control, &registry).await?;
-    scan_token_copies(control, &registry, &mut report).await?;
+    let mut report = audit_registry(control, &registry, &progress).await?;
+    scan_token_copies(control, &registry, &mut report, &progress).await?;
     Ok((registry, report))
 }
 

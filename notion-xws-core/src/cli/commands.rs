@@ -7,7 +7,7 @@ use super::output::{err, out, print_link, print_repair, print_run, print_text};
 use super::progress::progress_bars;
 use super::signals::stop_on_signals;
 use super::{Cli, Command};
-use crate::audit::audit;
+use crate::audit::audit_with_progress;
 use crate::audit::notion::write_report_page;
 use crate::client::connect::{Endpoint, connect};
 use crate::client::{NotionClient, NotionVersion};
@@ -59,7 +59,7 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
             let target = client.for_token(NotionToken::from_env(target_token_env)?);
             let parent = crate::ids::PageId::from(NotionLink::parse(target_parent)?.id);
             let options = SyncOptions::from_args(*execute, None, false, "report", "leave")?;
-            let progress = (!json && *execute).then(progress_bars);
+            let progress = (!json).then(progress_bars).flatten();
             let source = crate::registry::find_data_source(&client, source).await?;
             let report =
                 crate::sync::transfer(&client, source.id, &target, parent, &options, progress)
@@ -155,7 +155,8 @@ async fn run_audit(
     markdown: Option<&Path>,
     to_notion: bool,
 ) -> Result<i32> {
-    let (registry, report) = audit(client, config).await?;
+    let progress = (!json).then(progress_bars).flatten();
+    let (registry, report) = audit_with_progress(client, config, progress).await?;
     if to_notion {
         let page = write_report_page(client, &registry, &report).await?;
         err!(
@@ -197,8 +198,8 @@ fn notifier(url: Option<&str>) -> Result<Option<Notifier>> {
     url.map(Notifier::new).transpose()
 }
 
-/// `plan` and `sync`: the Markdown report (or the JSON one) on stdout, a bar per pair on a
-/// terminal while it writes; the run's exit status (1 when a pair failed, 3 when one needs a
+/// `plan` and `sync`: the Markdown report (or the JSON one) on stdout, its progress on a
+/// terminal (unless `json`); the run's exit status (1 when a pair failed, 3 when one needs a
 /// person: [`RunReport::exit_status`](crate::sync::RunReport::exit_status)), which an alert
 /// that cannot be posted does not change (a warning on stderr says so).
 async fn run_sync(
@@ -208,7 +209,7 @@ async fn run_sync(
     json: bool,
     notifier: Option<Notifier>,
 ) -> Result<i32> {
-    let progress = (!json && options.execute).then(progress_bars);
+    let progress = (!json).then(progress_bars).flatten();
     let report = sync(client, config, &options, progress).await?;
     print_run(&report, json);
     let status = report.exit_status();

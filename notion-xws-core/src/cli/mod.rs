@@ -16,7 +16,8 @@
 //! - [`args`]: the options and subcommands.
 //! - `commands`: what each subcommand does.
 //! - `output`: how results are printed (stdout for results, stderr for errors and progress).
-//! - `progress`: the progress bars of a sync, on a terminal.
+//! - `progress`: the progress of an audit, a plan or a sync on a terminal: a bar or a line per
+//!   phase and per pair, and log lines above them ([`LogWriter`]).
 //! - `signals`: SIGINT and SIGTERM, turned into a stop between writes for `watch`.
 
 pub mod args;
@@ -26,6 +27,7 @@ mod progress;
 mod signals;
 
 pub use self::args::{Cli, Command, SyncArgs};
+pub use self::progress::LogWriter;
 
 use crate::error::Error;
 

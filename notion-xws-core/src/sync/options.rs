@@ -1,8 +1,7 @@
 //! The executor's knobs ([`ExecuteOptions`]), shared by every part that writes: both executors,
 //! the page-content copy and the file re-import; and the progress reports they make
-//! ([`Progress`], [`ProgressFn`]).
+//! ([`Progress`], [`ProgressFn`], from [`crate::progress`]).
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
@@ -77,16 +76,4 @@ impl Default for ExecuteOptions {
     }
 }
 
-/// A progress report of the executor.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Progress {
-    /// The pair (`database → environment`).
-    pub pair: String,
-    /// Row writes done.
-    pub done: usize,
-    /// Row writes planned.
-    pub planned: usize,
-}
-
-/// Receives progress reports.
-pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+pub use crate::progress::{Progress, ProgressFn};

@@ -61,6 +61,8 @@ mod leases;
 #[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
 mod limits;
 #[cfg(feature = "fake")]
+mod progress;
+#[cfg(feature = "fake")]
 mod protected;
 #[cfg(feature = "fake")]
 mod references;

@@ -232,10 +232,13 @@ class Client:
         environments: Optional[str] = None,
         databases: Optional[str] = None,
         to_notion: bool = False,
+        progress: Optional[Callable[[ProgressEvent], None]] = None,
     ) -> AuditReport:
         """Reads the registry (found by title unless an ID or link is given) and audits it, read
         only; with ``to_notion``, also writes the report as the page "notion-xws audit report"
-        under the registry's page, replacing the previous one (its link in ``notion_page``)."""
+        under the registry's page, replacing the previous one (its link in ``notion_page``).
+        ``progress`` is called with each phase's progress (``tokens``, ``parent_pages``,
+        ``databases``, ``token_copies``)."""
     def registry(
         self, environments: Optional[str] = None, databases: Optional[str] = None
     ) -> Dict[str, Any]:
@@ -283,9 +286,10 @@ class Client:
         prune_columns: bool = False,
         full: bool = False,
         full_every: float = 86400.0,
+        progress: Optional[Callable[[ProgressEvent], None]] = None,
     ) -> RunReport:
         """Audits the registry and plans the sync of every pair (or of the environment or client
-        ``only``). Writes nothing."""
+        ``only``). Writes nothing. ``progress`` is ``sync``'s."""
     def sync(
         self,
         execute: bool = False,
@@ -306,7 +310,10 @@ class Client:
     ) -> RunReport:
         """Audits, plans and, with ``execute=True``, applies the sync: every row exactly once.
         ``people_fallback`` is ``"leave"`` or ``"names"`` (unmatched people written as text).
-        ``progress`` is called with ``{"pair", "done", "planned"}`` as row writes finish.
+        ``progress`` is called with each step's event (a :data:`~notion_xws.types.ProgressEvent`:
+        the audit's ``tokens``, ``parent_pages``, ``databases``; ``pairs``; each pair's
+        ``locating``, ``reading``, ``planning``, ``writing``, ``finished``), one-way and two-way
+        pairs alike.
         ``wait`` (seconds) waits for a pair another run is writing instead of leaving it to
         that run (the pair's class is then ``"busy"``). ``recreate=True`` makes a new copy, with
         every row, of a pair whose copy is in Notion's trash (else the pair needs a person).

@@ -67,9 +67,13 @@ class AsyncClient:
         environments: Optional[str] = None,
         databases: Optional[str] = None,
         to_notion: bool = False,
+        progress: Optional[Callable[[ProgressEvent], None]] = None,
     ) -> AuditReport:
-        """:meth:`Client.audit <notion_xws.Client.audit>`, awaited."""
-        return await asyncio.to_thread(self.client.audit, environments, databases, to_notion)
+        """:meth:`Client.audit <notion_xws.Client.audit>`, awaited (``progress`` is called from
+        the worker thread)."""
+        return await asyncio.to_thread(
+            self.client.audit, environments, databases, to_notion, progress
+        )
 
     async def registry(
         self, environments: Optional[str] = None, databases: Optional[str] = None
@@ -126,8 +130,10 @@ class AsyncClient:
         prune_columns: bool = False,
         full: bool = False,
         full_every: float = 86400.0,
+        progress: Optional[Callable[[ProgressEvent], None]] = None,
     ) -> RunReport:
-        """:meth:`Client.plan <notion_xws.Client.plan>`, awaited."""
+        """:meth:`Client.plan <notion_xws.Client.plan>`, awaited (``progress`` is called from
+        the worker thread)."""
         return await asyncio.to_thread(
             self.client.plan,
             only=only,
@@ -141,6 +147,7 @@ class AsyncClient:
             prune_columns=prune_columns,
             full=full,
             full_every=full_every,
+            progress=progress,
         )
 
     async def sync(

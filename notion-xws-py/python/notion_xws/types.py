@@ -3,7 +3,8 @@
 The options with a fixed set of values are ``Literal`` types (a word outside the set is a type
 error, and at run time an :class:`~notion_xws.errors.InvalidOptionError`, a ``ValueError``). The
 dicts the library returns or passes to callbacks are ``TypedDict``s: a sync's pairs
-(:class:`PairDict`), the repair's actions and outcomes, the progress events, a watch's cycles,
+(:class:`PairDict`), the repair's actions and outcomes, the progress events (one ``TypedDict``
+per phase, told apart by ``phase``: :data:`ProgressEvent`), a watch's cycles,
 ``init``'s report and ``me``. They are plain dicts at run time, converted from the Rust core's
 JSON form: the keys and the words here are the core's.
 
@@ -35,6 +36,18 @@ __all__ = [
     "HolderDict",
     "PairDict",
     "NeedsPersonDict",
+    "ProgressPhase",
+    "ReadSide",
+    "TokensEvent",
+    "ParentPagesEvent",
+    "DatabasesEvent",
+    "TokenCopiesEvent",
+    "PairsEvent",
+    "LocatingEvent",
+    "ReadingEvent",
+    "PlanningEvent",
+    "WritingEvent",
+    "FinishedEvent",
     "ProgressEvent",
     "RepairActionDict",
     "RepairOutcomeDict",
@@ -234,12 +247,137 @@ class NeedsPersonDict(TypedDict):
     fix: str
 
 
-class ProgressEvent(TypedDict):
-    """What a ``progress`` callback receives as row writes finish."""
+ProgressPhase = Union[
+    Literal["tokens"],
+    Literal["parent_pages"],
+    Literal["databases"],
+    Literal["token_copies"],
+    Literal["pairs"],
+    Literal["locating"],
+    Literal["reading"],
+    Literal["planning"],
+    Literal["writing"],
+    Literal["finished"],
+]
+"""The phase a progress event reports (its ``phase``)."""
 
+ReadSide = Union[
+    Literal["source"],
+    Literal["target"],
+    Literal["control"],
+    Literal["environment"],
+]
+"""The side of a pair being read: a one-way pair's ``source`` and ``target`` (its copy), a
+two-way pair's ``control`` and ``environment``."""
+
+
+class TokensEvent(TypedDict):
+    """The audit: environment tokens checked (``done``) of ``total``."""
+
+    phase: Literal["tokens"]
+    done: int
+    total: int
+
+
+class ParentPagesEvent(TypedDict):
+    """The audit: environments' parent pages checked (``done``) of ``total``."""
+
+    phase: Literal["parent_pages"]
+    done: int
+    total: int
+
+
+class DatabasesEvent(TypedDict):
+    """The audit: database rows resolved (``done``) of ``total``."""
+
+    phase: Literal["databases"]
+    done: int
+    total: int
+
+
+class TokenCopiesEvent(TypedDict):
+    """The audit (``Client.audit`` only): workspaces searched for copies of token columns."""
+
+    phase: Literal["token_copies"]
+    done: int
+    total: int
+
+
+PairsEvent = TypedDict(
+    "PairsEvent",
+    {"phase": Literal["pairs"], "pass": int, "done": int, "total": int},
+)
+"""A sync: pairs of pass ``pass`` (1, or 2 for the relations that waited for the first)
+finished (``done``) of ``total``."""
+
+
+class LocatingEvent(TypedDict):
+    """A pair's copy being located (its link row, or a marker)."""
+
+    phase: Literal["locating"]
     pair: str
+    direction: Direction
+
+
+class ReadingEvent(TypedDict):
+    """Rows read so far of one side of a pair (every page of rows, and when the side is
+    read)."""
+
+    phase: Literal["reading"]
+    pair: str
+    direction: Direction
+    side: ReadSide
+    rows: int
+
+
+class PlanningEvent(TypedDict):
+    """A pair being planned (both sides read)."""
+
+    phase: Literal["planning"]
+    pair: str
+    direction: Direction
+
+
+class WritingEvent(TypedDict):
+    """A pair's writes done (applied, failed, or given up with their row) of ``planned``."""
+
+    phase: Literal["writing"]
+    pair: str
+    direction: Direction
     done: int
     planned: int
+
+
+FinishedEvent = TypedDict(
+    "FinishedEvent",
+    {
+        "phase": Literal["finished"],
+        "pair": str,
+        "direction": Direction,
+        "class": PairClass,
+        "created": int,
+        "updated": int,
+        "trashed": int,
+        "failed": int,
+    },
+)
+"""A pair finished: its class and counts (planned counts, in a dry run)."""
+
+
+ProgressEvent = Union[
+    TokensEvent,
+    ParentPagesEvent,
+    DatabasesEvent,
+    TokenCopiesEvent,
+    PairsEvent,
+    LocatingEvent,
+    ReadingEvent,
+    PlanningEvent,
+    WritingEvent,
+    FinishedEvent,
+]
+"""What a ``progress`` callback receives: one of the events above, told apart by ``phase``
+(``if event["phase"] == "writing": event["done"]`` type-checks)."""
 
 
 class RepairActionDict(TypedDict, total=False):

@@ -27,11 +27,11 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
+use crate::progress::PairProgress;
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::files::{FailedFile, OnFailure, resolve_hosted_files};
 use crate::sync::links::{self};
 use crate::sync::one_way::plan::{PairPlan, RowAction};
-use crate::sync::options::{Progress, ProgressFn};
 use crate::sync::outcome::PairOutcome;
 use crate::sync::schema::column_map;
 use crate::sync::settle::create_settled;
@@ -111,11 +111,12 @@ async fn apply_row(
     }
 }
 
-/// Applies one pair's plan. Nothing is written when the plan has no write.
+/// Applies one pair's plan, reporting its row writes to `progress` as they finish. Nothing is
+/// written when the plan has no write.
 pub async fn apply_pair(
     plan: &PairPlan,
     ctx: &PairContext<'_>,
-    progress: Option<&ProgressFn>,
+    progress: &PairProgress,
 ) -> (PairOutcome, Option<(DatabaseId, DataSourceId)>) {
     let mut outcome = PairOutcome::default();
     let recorded = ctx
@@ -136,6 +137,7 @@ pub async fn apply_pair(
         }
         return (outcome, plan.target);
     }
+    progress.writing(0, plan.rows.len());
     let prepared = async {
         let (target, link) =
             ensure_target(&plan.pair, plan.create_target.as_ref(), plan.target, ctx).await?;
@@ -185,26 +187,19 @@ pub async fn apply_pair(
 
     let done = AtomicUsize::new(0);
     let planned = plan.rows.len();
-    let label = plan.pair.label();
     // (The futures are made first, then run, so that the executor's future stays `Send`.)
     let writes: Vec<_> = plan
         .rows
         .iter()
         .map(|action| {
-            let (done, label) = (&done, &label);
+            let done = &done;
             async move {
                 if ctx.stop.is_stopped() {
                     return (action, None);
                 }
                 let result = apply_row(action, ctx, target.1).await;
                 let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if let Some(report) = progress {
-                    report(&Progress {
-                        pair: label.clone(),
-                        done: finished,
-                        planned,
-                    });
-                }
+                progress.writing(finished, planned);
                 (action, Some(result))
             }
         })

@@ -14,6 +14,7 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::DataSource;
+use crate::progress::PairProgress;
 use crate::registry::{Direction, Protected, Registry};
 use crate::sync::refs::reads::{PairSides, Published, Publisher, relation_order};
 use crate::sync::report::{Attention, Cause, PairReport};
@@ -90,6 +91,8 @@ pub(super) struct Candidate {
     pub(super) publisher: Option<Publisher>,
     /// What may never be synced, checked on each side's schema as it is read.
     pub(super) protected: Arc<Protected>,
+    /// Where the pair reports its progress (set by the pass that runs it).
+    pub(super) progress: PairProgress,
 }
 
 /// The pairs of the registry, and why the others are left out.
@@ -295,6 +298,7 @@ pub(super) fn candidates(
                 handed_over: HashMap::new(),
                 publisher: None,
                 protected: Arc::clone(protected),
+                progress: PairProgress::default(),
             });
         }
     }

@@ -12,7 +12,7 @@ use crate::registry::Direction;
 use crate::sync::guard::PlanOptions;
 use crate::sync::lease::{LeaseOptions, LeasesTable};
 use crate::sync::links::LinksTable;
-use crate::sync::options::{ExecuteOptions, ProgressFn};
+use crate::sync::options::ExecuteOptions;
 use crate::sync::refs::PeopleFallback;
 use crate::sync::refs::reads::RefReads;
 use crate::sync::rows::SyncPair;
@@ -78,8 +78,8 @@ impl SyncOptions {
 }
 
 /// What every pair of a pass shares: the run's options, the links and leases tables (`None`: a
-/// one-shot copy that keeps no record, or a dry run), the reference reads and the progress
-/// callback.
+/// one-shot copy that keeps no record, or a dry run) and the reference reads (each pair reports
+/// its progress itself, through its candidate).
 pub(super) struct RunContext<'a> {
     /// How the sync runs.
     pub(super) options: &'a SyncOptions,
@@ -89,8 +89,6 @@ pub(super) struct RunContext<'a> {
     pub(super) leases: Option<&'a LeasesTable>,
     /// The reads that make references portable, shared by the pairs.
     pub(super) reads: &'a RefReads,
-    /// Called as row writes finish.
-    pub(super) progress: Option<ProgressFn>,
     /// The copies each workspace has of the databases of another, for the mentions of page
     /// content ([`DatabaseCopies`]).
     pub(super) copies: &'a DatabaseCopies,

@@ -49,6 +49,7 @@ use crate::audit::{AuditReport, audit_registry};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::PageId;
+use crate::progress::{Progress, Reporter};
 use crate::registry::{LINKS_TITLE, Protected, Registry, RegistryConfig};
 
 /// Audits, reads and plans every pair; with `options.execute`, applies the plans. See the
@@ -60,7 +61,7 @@ pub async fn sync(
     progress: Option<ProgressFn>,
 ) -> Result<RunReport> {
     let before = control.skipped().counts();
-    let mut report = passes(control, config, options, progress).await?;
+    let mut report = passes(control, config, options, Reporter::new(progress)).await?;
     report.skipped_unknown = control.skipped().since(&before);
     Ok(report)
 }
@@ -70,12 +71,12 @@ async fn passes(
     control: &NotionClient,
     config: &RegistryConfig,
     options: &SyncOptions,
-    progress: Option<ProgressFn>,
+    progress: Reporter,
 ) -> Result<RunReport> {
     // Only reads so far: a stop drops them where they stand.
     let read = options.stop.unless_stopped(async {
         let registry = Registry::read(control, config).await?;
-        let report = audit_registry(control, &registry).await?;
+        let report = audit_registry(control, &registry, &progress).await?;
         Ok::<_, Error>((registry, report))
     });
     let (registry, report) = read.await.ok_or(Error::Cancelled)??;
@@ -94,7 +95,7 @@ async fn passes(
             )));
         }
     }
-    let first = run_pass(control, &registry, &report, options, progress.clone(), None).await?;
+    let first = run_pass(control, &registry, &report, options, &progress, (1, None)).await?;
     let waiting: std::collections::HashSet<(PageId, PageId)> = first
         .pairs
         .iter()
@@ -117,22 +118,22 @@ async fn passes(
         &registry,
         &report,
         options,
-        progress,
-        Some(&waiting),
+        &progress,
+        (2, Some(&waiting)),
     )
     .await?;
     Ok(first.then(second))
 }
 
-/// One pass over the pairs (or over `only_pairs`, by database row and environment row): each
-/// read, planned and (when executing) applied.
+/// One pass (`pass`: 1 or 2) over the pairs (or over `only_pairs`, by database row and
+/// environment row): each read, planned and (when executing) applied.
 async fn run_pass(
     control: &NotionClient,
     registry: &Registry,
     report: &AuditReport,
     options: &SyncOptions,
-    progress: Option<ProgressFn>,
-    only_pairs: Option<&std::collections::HashSet<(PageId, PageId)>>,
+    progress: &Reporter,
+    (pass, only_pairs): (usize, Option<&std::collections::HashSet<(PageId, PageId)>>),
 ) -> Result<RunReport> {
     let mut links = LinksTable::find(control).await?;
     let mut leases = LeasesTable::find(control).await?;
@@ -212,6 +213,9 @@ async fn run_pass(
         options.incremental,
         std::time::SystemTime::now(),
     );
+    for (_, candidate) in &mut candidates {
+        candidate.progress = progress.pair(&candidate.pair);
+    }
     let sources = read_sources(candidates.iter().map(|(_, c)| c));
     let concurrency = if options.concurrency == 0 {
         16
@@ -224,13 +228,16 @@ async fn run_pass(
         links: links.as_ref(),
         leases: leases.as_ref(),
         reads: &reads,
-        progress,
         copies: &copies,
     };
+    let pairs_done = progress.counter(
+        move |done, total| Progress::Pairs { pass, done, total },
+        candidates.len(),
+    );
     let runs: Vec<_> = candidates
         .into_iter()
         .map(|(index, candidate)| {
-            let run = &run;
+            let (run, pairs_done) = (&run, &pairs_done);
             let source = sources.get(&candidate.source_data_source).cloned();
             async move {
                 let source = source.unwrap_or_else(|| {
@@ -242,7 +249,10 @@ async fn run_pass(
                     .boxed()
                     .shared()
                 });
-                (index, run_pair(candidate, source, run).await)
+                (
+                    index,
+                    pairs_done.count(run_pair(candidate, source, run)).await,
+                )
             }
         })
         .collect();

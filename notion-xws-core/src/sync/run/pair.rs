@@ -25,6 +25,7 @@ use super::sides::{
 };
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
+use crate::progress::Side;
 use crate::registry::Direction;
 use crate::sync::content::{self, BodyCheck, MentionMap};
 use crate::sync::files::hosted_files_in;
@@ -77,6 +78,7 @@ pub(super) async fn run_pair(
     let counter = &pair.candidate.counter;
     pair.report.requests = counter.requests.load(Ordering::Relaxed);
     pair.report.writes = counter.writes.load(Ordering::Relaxed);
+    pair.candidate.progress.finished(&pair.report);
     (pair.report, plan)
 }
 
@@ -288,7 +290,7 @@ impl PairRun<'_> {
         if self.run.options.execute {
             let renewal = lease.as_ref().map(Lease::keep_alive);
             let ctx = self.context(self.run.links, link);
-            let (outcome, target) = apply_pair(&plan, &ctx, self.run.progress.as_ref()).await;
+            let (outcome, target) = apply_pair(&plan, &ctx, &self.candidate.progress).await;
             let publisher = self.candidate.publisher.take();
             publish_one_way(publisher, &snapshot, &plan, target, &outcome.created_rows);
             self.wrote_link(outcome.link_row);
@@ -344,6 +346,7 @@ impl PairRun<'_> {
         source: SharedSource<'_>,
     ) -> std::result::Result<(PairSnapshot, Option<SyncLink>), SideError> {
         let (candidate, run) = (&self.candidate, self.run);
+        candidate.progress.locating();
         let (source, target) = futures::join!(source, read_target(candidate, run));
         let source = source.map_err(SideError::Source)?;
         if source.in_trash {
@@ -369,6 +372,7 @@ impl PairRun<'_> {
                     candidate.source_schema.clone(),
                     &candidate.protected,
                     None,
+                    &candidate.progress.rows(Side::Source),
                 )
                 .await
                 .map_err(|e| SideError::Source(Arc::new(e)))?;
@@ -413,6 +417,7 @@ impl PairRun<'_> {
 
     /// Plans a one-way pair, and the page bodies to check.
     fn plan_one_way(&mut self, snapshot: &PairSnapshot) -> (PairPlan, Option<Vec<BodyCheck>>) {
+        self.candidate.progress.planning();
         let mut plan = plan_pair(snapshot, self.run.options.plan);
         let bodies = self
             .candidate
@@ -536,6 +541,7 @@ impl PairRun<'_> {
     async fn locate_and_read_two_way(
         &mut self,
     ) -> std::result::Result<Option<TwoWayLocated>, StepFailed> {
+        self.candidate.progress.locating();
         let (mut target, link) = locate_target(&self.candidate, self.run)
             .await
             .map_err(step("locating the copy"))?;
@@ -584,7 +590,7 @@ impl PairRun<'_> {
                 &candidate.target,
                 target,
                 candidate.source_schema.as_deref().cloned(),
-                run.options.execute_options.concurrency,
+                (run.options.execute_options.concurrency, &candidate.progress),
                 since,
             )
         };
@@ -640,6 +646,7 @@ impl PairRun<'_> {
     /// Plans a two-way pair, and the page bodies to check (content goes one way only, control
     /// → environment).
     fn plan_two_way(&mut self, read: &TwoWayRead) -> (TwoWayPlan, Option<Vec<BodyCheck>>) {
+        self.candidate.progress.planning();
         let options = self.run.options;
         let mut plan = two_way_read::plan(read, options.conflict_policy, options.plan);
         let bodies = self.candidate.copy_content.then(|| {
@@ -696,6 +703,7 @@ impl PairRun<'_> {
             return Err(step("recording the pair")(error));
         };
         let candidate = &self.candidate;
+        candidate.progress.writing(0, plan.actions.len());
         let ctx = self.context(Some(links), link);
         let create = plan
             .create_environment
@@ -762,8 +770,8 @@ impl PairRun<'_> {
             candidate.source_data_source,
             &candidate.target,
             target.1,
-            &ctx.options,
-            &ctx.stop,
+            (&ctx.options, &ctx.stop),
+            &candidate.progress,
         )
         .await;
         outcome.notes.extend(notes);

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
 use crate::model::params::{Filter, TimestampFilter};
 use crate::model::{DataSource, ParentKind};
+use crate::progress::{RowTally, Side};
 use crate::registry::{Direction, Protected};
 use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
 use crate::sync::links::LinkState;
@@ -61,14 +62,16 @@ pub(super) enum Trashed {
     Copy(crate::ids::DatabaseId),
 }
 
-/// Reads a source's schema and rows (turned into [`RowContent`] as they come): every row, or,
-/// `since` a `last_edited_time`, the rows edited since and those trashed since.
+/// Reads a source's schema and rows (turned into [`RowContent`] as they come, and counted in
+/// `tally`): every row, or, `since` a `last_edited_time`, the rows edited since and those
+/// trashed since.
 pub(super) async fn read_source(
     client: &NotionClient,
     data_source: DataSourceId,
     schema: Option<Arc<DataSource>>,
     protected: &Protected,
     since: Option<String>,
+    tally: &RowTally,
 ) -> Result<SourceSnapshot> {
     let schema = match schema {
         Some(schema) => DataSource::clone(&schema),
@@ -81,7 +84,10 @@ pub(super) async fn read_source(
         .map(|since| Filter::Timestamp(TimestampFilter::edited_since(since.clone())));
     let rows = client
         .query_all(data_source, filter, &[])
-        .map_ok(|page| RowContent::from(&page))
+        .map_ok(|page| {
+            tally.row();
+            RowContent::from(&page)
+        })
         .try_collect::<Vec<RowContent>>();
     let trashed = async {
         match &since {
@@ -104,6 +110,7 @@ pub(super) async fn read_source(
         }
     };
     let (database, mut rows, trashed) = futures::try_join!(database, rows, trashed)?;
+    tally.end();
     let in_trash = schema.in_trash() || database.as_ref().is_some_and(|d| d.in_trash());
     let look = database.as_ref().map(DatabaseLook::of);
     complete_truncated(client, &schema.properties, &mut rows).await?;
@@ -220,12 +227,17 @@ pub(super) async fn read_copy(
     let filter = since
         .as_ref()
         .map(|since| Filter::Timestamp(TimestampFilter::edited_since(since.clone())));
+    let tally = candidate.progress.rows(Side::Target);
     let rows = async {
         let rows = client
             .query_all(data_source, filter, &[])
-            .map_ok(|page| RowContent::from(&page))
+            .map_ok(|page| {
+                tally.row();
+                RowContent::from(&page)
+            })
             .try_collect::<Vec<RowContent>>()
             .await?;
+        tally.end();
         let trashed = match &since {
             Some(since) => {
                 client
@@ -532,32 +544,47 @@ pub(super) fn read_sources<'a>(
             })
             .or_insert(from);
     }
+    // Each read's rows are reported to every pair that copies its source.
+    let mut tallies: HashMap<DataSourceId, Vec<RowTally>> = HashMap::new();
+    for candidate in &one_way {
+        tallies
+            .entry(candidate.source_data_source)
+            .or_default()
+            .push(candidate.progress.rows(Side::Source));
+    }
     let mut sources = HashMap::new();
     for candidate in one_way {
         sources
             .entry(candidate.source_data_source)
             .or_insert_with(|| {
+                let tally = tallies
+                    .remove(&candidate.source_data_source)
+                    .unwrap_or_default();
                 shared_source(
                     candidate.source.clone(),
                     candidate.source_data_source,
                     candidate.source_schema.clone(),
                     Arc::clone(&candidate.protected),
                     since.get(&candidate.source_data_source).cloned().flatten(),
+                    RowTally::all(tally),
                 )
             });
     }
     sources
 }
 
+/// One read of a source ([`read_source`]), shared by every pair that awaits it; `tally` counts
+/// its rows.
 pub(super) fn shared_source(
     client: NotionClient,
     data_source: DataSourceId,
     schema: Option<Arc<DataSource>>,
     protected: Arc<Protected>,
     since: Option<String>,
+    tally: RowTally,
 ) -> SharedSource<'static> {
     async move {
-        read_source(&client, data_source, schema, &protected, since)
+        read_source(&client, data_source, schema, &protected, since, &tally)
             .await
             .map(Arc::new)
             .map_err(Arc::new)

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
+use crate::progress::{PairProgress, Reporter, Side};
 use crate::registry::{Direction, PropertyNames, Protected};
 use crate::sync::options::ProgressFn;
 use crate::sync::refs::reads::{PairSides, RefReads};
@@ -78,7 +79,11 @@ pub async fn transfer(
         handed_over: HashMap::new(),
         publisher: None,
         protected: Arc::clone(&protected),
+        progress: PairProgress::default(),
     };
+    let progress = Reporter::new(progress);
+    let mut candidate = candidate;
+    candidate.progress = progress.pair(&candidate.pair);
     let reads = RefReads::new(std::slice::from_ref(&candidate.sides));
     let source = shared_source(
         candidate.source.clone(),
@@ -86,13 +91,13 @@ pub async fn transfer(
         None,
         protected,
         None,
+        candidate.progress.rows(Side::Source),
     );
     let run = RunContext {
         options,
         links: None,
         leases: None,
         reads: &reads,
-        progress,
         copies: &DatabaseCopies::default(),
     };
     let (report, plan) = run_pair(candidate, source, &run).await;

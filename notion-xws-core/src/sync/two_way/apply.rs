@@ -28,6 +28,7 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::params::rich_text_value;
+use crate::progress::PairProgress;
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::columns::key_value;
 use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
@@ -388,8 +389,13 @@ async fn apply_one(
 /// Applies one row pair's actions in order, stopping at the first failure: a link is written
 /// only after the row it names was created, and the base only after the values it records.
 /// Once the run is asked to stop ([`StopFlag`]), no further action starts; the second number
-/// is how many were not attempted.
-async fn apply_row_pair(actions: Vec<&TwoWayAction>, sides: Sides<'_>) -> (PairOutcome, usize) {
+/// is how many were not attempted. Each action done (and the rest of a row pair a failure
+/// stops, given up for this run) is counted in `written`.
+async fn apply_row_pair(
+    actions: Vec<&TwoWayAction>,
+    sides: Sides<'_>,
+    written: &Written<'_>,
+) -> (PairOutcome, usize) {
     let mut outcome = PairOutcome::default();
     let mut state = RowPairState::default();
     let count = actions.len();
@@ -404,24 +410,40 @@ async fn apply_row_pair(actions: Vec<&TwoWayAction>, sides: Sides<'_>) -> (PairO
                 .errors
                 .push(format!("{}: {error}", describe(action)));
             // The rest of this row pair waits for the next run, which plans what is left.
+            written.add(count - done);
             break;
         }
+        written.add(1);
     }
     (outcome, 0)
+}
+
+/// The writes of a plan done so far, reported as they finish.
+struct Written<'a> {
+    done: std::sync::atomic::AtomicUsize,
+    planned: usize,
+    progress: &'a PairProgress,
+}
+
+impl Written<'_> {
+    fn add(&self, n: usize) {
+        let done = self.done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        self.progress.writing(done, self.planned);
+    }
 }
 
 /// Applies a two-way plan's row actions: each row pair's in order, different row pairs at once
 /// (at most [`ExecuteOptions::concurrency`]). A failure stops the rest of its row pair only;
 /// `stop`, raised, stops every row pair before its next action (the outcome's `stopped` says
-/// how many were not attempted).
+/// how many were not attempted). The actions done are reported to `progress` as they finish.
 pub(crate) async fn apply_actions(
     plan: &TwoWayPlan,
     control: &NotionClient,
     control_source: DataSourceId,
     environment: &NotionClient,
     environment_source: DataSourceId,
-    options: &ExecuteOptions,
-    stop: &StopFlag,
+    (options, stop): (&ExecuteOptions, &StopFlag),
+    progress: &PairProgress,
 ) -> PairOutcome {
     let link = link_column(plan.pair.environment_row);
     let sides = Sides {
@@ -433,10 +455,15 @@ pub(crate) async fn apply_actions(
         options,
         stop,
     };
+    let written = Written {
+        done: Default::default(),
+        planned: plan.actions.len(),
+        progress,
+    };
     // (The futures are made first, then run, so that the caller's future stays `Send`.)
     let row_pairs: Vec<_> = by_row_pair(&plan.actions)
         .into_iter()
-        .map(|actions| apply_row_pair(actions, sides))
+        .map(|actions| apply_row_pair(actions, sides, &written))
         .collect();
     let outcomes: Vec<(PairOutcome, usize)> = stream::iter(row_pairs)
         .buffer_unordered(options.concurrency.max(1))

@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
 use crate::model::ParentKind;
+use crate::progress::{PairProgress, RowTally, Side};
 use crate::model::params::{Filter, TimestampFilter};
 use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
 use crate::sync::links::marker;
@@ -77,18 +78,28 @@ pub(crate) async fn place(
 }
 
 /// A side's rows, converted as they are read: every live row, or, `since` a `last_edited_time`,
-/// the live rows edited since and the rows trashed since.
+/// the live rows edited since and the rows trashed since. The live rows read are reported to
+/// `tally`.
 async fn side_rows(
     client: &NotionClient,
     data_source: DataSourceId,
     since: Option<&str>,
+    tally: RowTally,
     convert: impl Fn(&Page) -> TwoWayRow + Copy,
 ) -> Result<(Vec<TwoWayRow>, Vec<TwoWayRow>)> {
     let filter = since.map(|since| Filter::Timestamp(TimestampFilter::edited_since(since)));
-    let live = client
-        .query_all(data_source, filter, &[])
-        .map_ok(|page| convert(&page))
-        .try_collect();
+    let live = async {
+        let rows = client
+            .query_all(data_source, filter, &[])
+            .map_ok(|page| {
+                tally.row();
+                convert(&page)
+            })
+            .try_collect::<Vec<_>>()
+            .await?;
+        tally.end();
+        Ok::<_, Error>(rows)
+    };
     let trashed = async {
         match since {
             Some(since) => {
@@ -184,7 +195,8 @@ async fn named_rows(
 /// The two sides are read at once (each has its own token and rate budget): first each side's
 /// schema and rows (all of them, or those edited and trashed since the watermark, each row pair
 /// then completed with its other side), then the rows each side's links name that were not
-/// among them, by ID, at most `concurrency` at once per side.
+/// among them, by ID, at most `concurrency` at once per side. The live rows read are reported
+/// to `progress`, side by side.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn read_two_way(
     pair: &SyncPair,
@@ -193,7 +205,7 @@ pub(crate) async fn read_two_way(
     environment: &NotionClient,
     target: Option<(crate::ids::DatabaseId, DataSourceId)>,
     control_schema: Option<crate::model::DataSource>,
-    concurrency: usize,
+    (concurrency, progress): (usize, &PairProgress),
     since: Option<&Watermark>,
 ) -> Result<TwoWayRead> {
     let env_row = pair.environment_row;
@@ -222,7 +234,13 @@ pub(crate) async fn read_two_way(
     let control_side = async {
         futures::try_join!(
             schema,
-            side_rows(control, control_source, control_since, as_control),
+            side_rows(
+                control,
+                control_source,
+                control_since,
+                progress.rows(Side::Control),
+                as_control
+            ),
         )
     };
     let environment_since = since.as_ref().map(|(_, e, _)| e.as_str());
@@ -236,6 +254,7 @@ pub(crate) async fn read_two_way(
                         environment,
                         data_source,
                         environment_since,
+                        progress.rows(Side::Environment),
                         TwoWayRow::environment
                     ),
                     environment.database(database),
