@@ -28,6 +28,10 @@ pub(super) fn finding(
     message: impl Into<String>,
     fix: impl Into<String>,
 ) -> Finding {
+    debug_assert!(
+        super::FINDING_CODES.contains(&code),
+        "the finding code {code} is not in FINDING_CODES"
+    );
     Finding {
         severity,
         code,
