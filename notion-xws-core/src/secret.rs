@@ -26,6 +26,14 @@ pub enum TokenError {
     /// Whitespace or control characters inside the token.
     #[error("the token contains whitespace or control characters")]
     Malformed,
+    /// The named environment variable is set, but what it holds is not a token.
+    #[error("the environment variable {name} holds no usable token: {problem}")]
+    BadEnv {
+        /// The variable's name.
+        name: String,
+        /// What is wrong with its value ([`Empty`](Self::Empty) or [`Malformed`](Self::Malformed)).
+        problem: Box<TokenError>,
+    },
 }
 
 /// A Notion integration token (`ntn_…` or the older `secret_…`).
@@ -57,7 +65,10 @@ impl NotionToken {
         let value = std::env::var(name).map_err(|_| TokenError::MissingEnv {
             name: name.to_owned(),
         })?;
-        Self::new(&value)
+        Self::new(&value).map_err(|problem| TokenError::BadEnv {
+            name: name.to_owned(),
+            problem: Box::new(problem),
+        })
     }
 
     /// Whether the text had to be cleaned (surrounding whitespace or quotes, invisible

@@ -133,6 +133,14 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
 /// The control client: the token from the environment, the stack to `--base-url`.
 fn control_client(cli: &Cli) -> Result<NotionClient> {
     let token = NotionToken::from_env(&cli.token_env)?;
+    if std::env::var(&cli.token_env).is_ok_and(|text| NotionToken::needed_cleaning(&text)) {
+        // As the audit's `token.needs-cleaning` says of a registry cell.
+        tracing::warn!(
+            "{} holds stray whitespace, quotes or invisible characters (a zero-width space, a \
+             byte-order mark, a soft hyphen…); they were left out: store the token alone",
+            cli.token_env
+        );
+    }
     let budget = RateBudget::checked(
         cli.requests_per_minute,
         RateBudget::NOTION_DEFAULT.burst.get(),

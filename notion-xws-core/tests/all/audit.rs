@@ -662,13 +662,7 @@ fn the_readme_lists_every_finding_code() {
         .lines()
         .skip(1)
         .take_while(|line| line.starts_with('|'))
-        .map(|line| {
-            line.split('|')
-                .nth(1)
-                .unwrap()
-                .trim()
-                .trim_matches('`')
-        })
+        .map(|line| line.split('|').nth(1).unwrap().trim().trim_matches('`'))
         .collect();
     assert_eq!(listed, FINDING_CODES);
     let distinct: std::collections::BTreeSet<_> = FINDING_CODES.iter().collect();

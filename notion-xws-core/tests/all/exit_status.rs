@@ -360,7 +360,13 @@ fn the_readme_lists_every_cause() {
         .collect();
     let words: Vec<String> = Cause::ALL
         .iter()
-        .map(|c| serde_json::to_value(c).unwrap().as_str().unwrap().to_owned())
+        .map(|c| {
+            serde_json::to_value(c)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(listed, words);
 }
