@@ -210,6 +210,88 @@ async fn the_command_syncs_a_doubled_registry_once_and_exits_3() {
     assert!(audit.contains("database.duplicate"), "{audit}");
 }
 
+/// An environment holding the control workspace's token, through the command over HTTP: the
+/// audit's JSON names it (`environment.control-workspace`, P0), and the sync exits 3 with the
+/// cause `control-workspace`, making no second Tasks in the control workspace.
+#[tokio::test]
+async fn the_command_never_targets_the_control_workspace() {
+    let (world, _acme, _, _) = small_world_in(2).await;
+    let control = world.client();
+    let registry = notion_xws_core::registry::Registry::read(&control, &RegistryConfig::default())
+        .await
+        .unwrap();
+    let tasks = registry.databases[0].row.to_string();
+    let root = world.control.root_page_id.to_string();
+    let parent = id(&page(&world.fake, world.token(), &root, "Internal copies").await);
+    // The control workspace's own row (typed Primary), then a second one holding its token.
+    let own = world
+        .environment("Seren Media", world.token().expose(), None, &[])
+        .await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{own}"),
+        world.token(),
+        Some(json!({"properties": {"Environment-Type": {"select": {"name": "Primary"}}}})),
+    )
+    .await;
+    world
+        .environment(
+            "Internal",
+            world.token().expose(),
+            Some(&link(&parent)),
+            &[&tasks],
+        )
+        .await;
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let fast = ["--requests-per-minute", "60000"];
+    let audit = command(&[&fast[..], &["audit", "--json"]].concat(), &env).await;
+    let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let found: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "environment.control-workspace")
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap(),
+                f["subject"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("P0", "Internal")], "{report:#}");
+    let run = command(
+        &[&fast[..], &["sync", "--execute", "--json"]].concat(),
+        &env,
+    )
+    .await;
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let needs: Vec<(&str, &str)> = report["needs_person"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["pair"].as_str().unwrap(), n["cause"].as_str().unwrap()))
+        .collect();
+    assert_eq!(needs, [("Tasks → Internal", "control-workspace")]);
+    let control_titles = titles(&control).await;
+    assert_eq!(
+        control_titles.iter().filter(|t| *t == "Tasks").count(),
+        1,
+        "{control_titles:?}"
+    );
+}
+
 /// Runs the binary with `args` and exactly the variables `env` (besides `PATH`).
 pub(crate) async fn command(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_notion-xws"));
