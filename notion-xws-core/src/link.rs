@@ -205,9 +205,15 @@ impl fmt::Display for NotionLink {
     }
 }
 
-/// What an error quotes of the input: at most 80 characters, anything shaped like a token hidden.
-fn shorten(text: &str) -> String {
-    crate::secret::mask_secrets(&text.chars().take(80).collect::<String>())
+/// What an error (or the command echoing an input) quotes of the input: at most 80 characters,
+/// then `…` when there was more, anything shaped like a token hidden.
+pub(crate) fn shorten(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut quoted: String = chars.by_ref().take(80).collect();
+    if chars.next().is_some() {
+        quoted.push('…');
+    }
+    crate::secret::mask_secrets(&quoted)
 }
 
 fn parse_url(text: &str) -> Result<Url, LinkError> {

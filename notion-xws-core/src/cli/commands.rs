@@ -311,7 +311,8 @@ fn parse_links(links: &[String], json: bool) -> i32 {
     let mut status = 0;
     let mut parsed = Vec::with_capacity(links.len());
     for text in links {
-        let shown = crate::secret::mask_secrets(text);
+        // The input as typed, bounded and with anything token-shaped hidden.
+        let shown = crate::link::shorten(text);
         match NotionLink::parse(text) {
             Ok(link) if json => {
                 let mut value = serde_json::to_value(link).unwrap_or_default();
@@ -320,7 +321,7 @@ fn parse_links(links: &[String], json: bool) -> i32 {
                 }
                 parsed.push(value);
             }
-            Ok(link) => print_link(text, &link),
+            Ok(link) => print_link(&shown, &link),
             Err(error) => {
                 if json {
                     parsed.push(serde_json::json!({"input": shown, "error": error.to_string()}));
