@@ -409,7 +409,8 @@ fn shape_findings(registry: &Registry, findings: &mut Vec<Finding>) {
             "name each registry table by its own ID or link (--environments, --databases)",
         ));
     }
-    for (rule, table, column, actual) in wrong_types(registry) {
+    for (rule, table, actual) in wrong_types(registry) {
+        let column = &rule.name;
         findings.push(finding(
             if rule.blocking {
                 Severity::P0
