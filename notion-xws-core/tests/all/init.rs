@@ -292,3 +292,28 @@ async fn a_second_init_finds_the_tables_notion_s_search_does_not_list_yet() {
     assert_eq!(found, ["system-databases", "system-environments"]);
     assert_eq!(writes(&fake.request_log()), Vec::<String>::new());
 }
+
+/// The README's table of `system-sync-links` names every column of the one list of them, in its
+/// order.
+#[test]
+fn the_readme_lists_every_links_column() {
+    use notion_xws_core::registry::columns::LINK_COLUMNS;
+    let readme = include_str!("../../../README.md");
+    let section = readme
+        .split("### `system-sync-links`")
+        .nth(1)
+        .expect("the README has a section on system-sync-links");
+    let table = section
+        .split("| column | type | holds |\n")
+        .nth(1)
+        .expect("the section has a table of the columns");
+    let listed: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .take_while(|line| line.starts_with('|'))
+        .flat_map(|line| line.split('|').nth(1).unwrap().split(','))
+        .map(|name| name.trim().trim_matches('`'))
+        .collect();
+    let names: Vec<&str> = LINK_COLUMNS.iter().map(|c| c.name).collect();
+    assert_eq!(listed, names);
+}
