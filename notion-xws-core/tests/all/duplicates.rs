@@ -363,3 +363,60 @@ async fn two_first_runs_at_once_make_one_links_table_and_one_copy() {
     assert_eq!(again.created(), 0);
     assert_eq!(titles(&acme).await, ["Tasks"]);
 }
+
+/// Two first `sync --execute` at once, as two processes of the command over HTTP, on a fresh
+/// registry with Notion's read-after-write lag: one `system-sync-links`, one copy of Tasks, every
+/// row once; a clean re-run makes nothing.
+#[tokio::test]
+async fn two_first_runs_of_the_command_at_once_make_one_links_table_and_one_copy() {
+    let (world, acme, _, _) = small_world_in(3).await;
+    world.fake.set_query_lag(Duration::from_millis(1500));
+    world.fake.set_search_lag(Duration::from_millis(1000));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let args = [
+        "--requests-per-minute",
+        "60000",
+        "sync",
+        "--execute",
+        "--json",
+    ];
+    let (first, second) = tokio::join!(command(&args, &env), command(&args, &env));
+    let mut created = 0;
+    for run in [&first, &second] {
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{stdout}{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        created += report["pairs"][0]["created"].as_u64().unwrap();
+    }
+    assert_eq!(created, 3);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let control = world.client();
+    let live = control
+        .search_data_sources("system-sync-links")
+        .try_filter(|s| {
+            let exact = s.title_text() == "system-sync-links" && !s.in_trash();
+            async move { exact }
+        })
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 1);
+    let acme = control.for_token(acme.token.clone());
+    assert_eq!(titles(&acme).await, ["Tasks"]);
+    let again = command(&args, &env).await;
+    assert_eq!(again.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(report["pairs"][0]["created"], 0, "{report:#}");
+    assert_eq!(titles(&acme).await, ["Tasks"]);
+}
