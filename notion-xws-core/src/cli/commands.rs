@@ -311,8 +311,9 @@ fn parse_links(links: &[String], json: bool) -> i32 {
     let mut status = 0;
     let mut parsed = Vec::with_capacity(links.len());
     for text in links {
-        // The input as typed, bounded and with anything token-shaped hidden.
-        let shown = crate::link::shorten(text);
+        // The input as typed (a link with a view and a row in peek is about 150 characters),
+        // bounded, with anything token-shaped hidden.
+        let shown = crate::link::quote(text, 300);
         match NotionLink::parse(text) {
             Ok(link) if json => {
                 let mut value = serde_json::to_value(link).unwrap_or_default();
