@@ -292,21 +292,9 @@ async fn the_command_never_targets_the_control_workspace() {
     );
 }
 
-/// Runs the binary with `args` and exactly the variables `env` (besides `PATH`).
-pub(crate) async fn command(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_notion-xws"));
-    command
-        .args(args)
-        .env_clear()
-        .stdin(std::process::Stdio::null());
-    if let Some(path) = std::env::var_os("PATH") {
-        command.env("PATH", path);
-    }
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().await.expect("the binary runs")
-}
+/// Runs the binary with `args` and exactly the variables `env` (besides `PATH`): the one
+/// helper of the command's tests, [`crate::cli::notion_xws`].
+pub(crate) use crate::cli::notion_xws as command;
 
 #[tokio::test(start_paused = true)]
 async fn two_first_runs_at_once_make_one_links_table_and_one_copy() {
