@@ -205,9 +205,21 @@ impl fmt::Display for NotionLink {
     }
 }
 
-/// What an error quotes of the input: at most 80 characters, anything shaped like a token hidden.
+/// What an error quotes of the input: at most 80 characters, then `…` when there was more,
+/// anything shaped like a token hidden.
 fn shorten(text: &str) -> String {
-    crate::secret::mask_secrets(&text.chars().take(80).collect::<String>())
+    quote(text, 80)
+}
+
+/// `text` as quoted back to a person: at most `max` characters, then `…` when there was more,
+/// anything shaped like a token hidden.
+pub(crate) fn quote(text: &str, max: usize) -> String {
+    let mut chars = text.chars();
+    let mut quoted: String = chars.by_ref().take(max).collect();
+    if chars.next().is_some() {
+        quoted.push('…');
+    }
+    crate::secret::mask_secrets(&quoted)
 }
 
 fn parse_url(text: &str) -> Result<Url, LinkError> {

@@ -26,6 +26,14 @@ pub enum TokenError {
     /// Whitespace or control characters inside the token.
     #[error("the token contains whitespace or control characters")]
     Malformed,
+    /// The named environment variable is set, but what it holds is not a token.
+    #[error("the environment variable {name} holds no usable token: {problem}")]
+    BadEnv {
+        /// The variable's name.
+        name: String,
+        /// What is wrong with its value ([`Empty`](Self::Empty) or [`Malformed`](Self::Malformed)).
+        problem: Box<TokenError>,
+    },
 }
 
 /// A Notion integration token (`ntn_…` or the older `secret_…`).
@@ -52,12 +60,16 @@ impl NotionToken {
         Ok(Self(SecretString::from(trimmed.to_owned())))
     }
 
-    /// The token held by the environment variable `name`.
+    /// The token held by the environment variable `name`. An error names the variable (a name
+    /// shaped like a token, a token typed where a name belongs, is named with its secret part
+    /// hidden: [`mask_secrets`]).
     pub fn from_env(name: &str) -> Result<Self, TokenError> {
-        let value = std::env::var(name).map_err(|_| TokenError::MissingEnv {
-            name: name.to_owned(),
-        })?;
-        Self::new(&value)
+        let named = || mask_secrets(name);
+        let value = std::env::var(name).map_err(|_| TokenError::MissingEnv { name: named() })?;
+        Self::new(&value).map_err(|problem| TokenError::BadEnv {
+            name: named(),
+            problem: Box::new(problem),
+        })
     }
 
     /// Whether the text had to be cleaned (surrounding whitespace or quotes, invisible
@@ -147,6 +159,16 @@ impl std::hash::Hash for NotionToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_env_names_the_variable_and_never_echoes_a_token_typed_as_one() {
+        let error = NotionToken::from_env("ntn_5upersecret0123456789").unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("ntn_"), "{message}");
+        assert!(!message.contains("5upersecret"), "{message}");
+        let error = NotionToken::from_env("NOTION_XWS_TEST_SURELY_UNSET").unwrap_err();
+        assert!(error.to_string().contains("NOTION_XWS_TEST_SURELY_UNSET"));
+    }
 
     #[test]
     fn debug_never_shows_the_value() {

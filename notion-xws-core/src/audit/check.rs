@@ -29,6 +29,10 @@ pub(super) fn finding(
     message: impl Into<String>,
     fix: impl Into<String>,
 ) -> Finding {
+    debug_assert!(
+        super::FINDING_CODES.contains(&code),
+        "the finding code {code} is not in FINDING_CODES"
+    );
     Finding {
         severity,
         code,
@@ -423,7 +427,8 @@ fn shape_findings(registry: &Registry, findings: &mut Vec<Finding>) {
             "name each registry table by its own ID or link (--environments, --databases)",
         ));
     }
-    for (rule, table, column, actual) in wrong_types(registry) {
+    for (rule, table, actual) in wrong_types(registry) {
+        let column = &rule.name;
         findings.push(finding(
             if rule.blocking {
                 Severity::P0

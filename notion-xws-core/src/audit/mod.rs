@@ -55,6 +55,64 @@ pub enum Severity {
     P2,
 }
 
+/// Every code a [`Finding`] can have, the one list of them: the audit makes no finding of a code
+/// not listed here (a debug assertion holds it), and the README's table of findings lists each
+/// (a test holds it to this list). Grouped by what they are about, as the README's table is.
+pub const FINDING_CODES: [&str; 46] = [
+    // The registry's tables and columns.
+    "registry.wrong-table",
+    "registry.column-type",
+    "registry.relation-ambiguous",
+    "registry.relation-missing",
+    "registry.token-property-missing",
+    "registry.parent-page-property-missing",
+    "registry.sync-property-missing",
+    "registry.relation-to-missing-row",
+    "registry.unnamed-row",
+    "registry.duplicate-name",
+    // Tokens.
+    "token.missing",
+    "token.unreadable",
+    "token.invalid",
+    "token.unreachable",
+    "token.plain-text",
+    "token.needs-cleaning",
+    "token.clients-disagree",
+    "token.copy",
+    "token.copies-unchecked",
+    // Environments.
+    "environment.same-workspace",
+    "environment.control-workspace",
+    "environment.primary-by-type",
+    "environment.primary-unknown",
+    // Parent pages.
+    "parent-page.not-found",
+    "parent-page.ambiguous",
+    "parent-page.not-shared",
+    "parent-page.in-trash",
+    "parent-page.invalid",
+    "parent-page.fallback",
+    // Databases.
+    "database.protected",
+    "database.duplicate",
+    "database.in-trash",
+    "database.sync-unknown",
+    "database.pull-from-several",
+    "database.synced-nowhere",
+    "database.no-id",
+    "database.bad-id",
+    "database.no-reader",
+    "database.unreachable",
+    "database.not-a-database",
+    "database.wrong-kind",
+    "database.multiple-data-sources",
+    "database.ids-disagree",
+    "database.data-source-id-missing",
+    // `system-sync-links`.
+    "links.foreign-schema",
+    "links.ambiguous",
+];
+
 /// One problem found, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {

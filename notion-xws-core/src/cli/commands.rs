@@ -133,6 +133,14 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
 /// The control client: the token from the environment, the stack to `--base-url`.
 fn control_client(cli: &Cli) -> Result<NotionClient> {
     let token = NotionToken::from_env(&cli.token_env)?;
+    if std::env::var(&cli.token_env).is_ok_and(|text| NotionToken::needed_cleaning(&text)) {
+        // As the audit's `token.needs-cleaning` says of a registry cell.
+        tracing::warn!(
+            "{} holds stray whitespace, quotes or invisible characters (a zero-width space, a \
+             byte-order mark, a soft hyphen…); they were left out: store the token alone",
+            cli.token_env
+        );
+    }
     let budget = RateBudget::checked(
         cli.requests_per_minute,
         RateBudget::NOTION_DEFAULT.burst.get(),
@@ -304,7 +312,9 @@ fn parse_links(links: &[String], json: bool) -> i32 {
     let mut status = 0;
     let mut parsed = Vec::with_capacity(links.len());
     for text in links {
-        let shown = crate::secret::mask_secrets(text);
+        // The input as typed (a link with a view and a row in peek is about 150 characters),
+        // bounded, with anything token-shaped hidden.
+        let shown = crate::link::quote(text, 300);
         match NotionLink::parse(text) {
             Ok(link) if json => {
                 let mut value = serde_json::to_value(link).unwrap_or_default();
@@ -313,7 +323,7 @@ fn parse_links(links: &[String], json: bool) -> i32 {
                 }
                 parsed.push(value);
             }
-            Ok(link) => print_link(text, &link),
+            Ok(link) => print_link(&shown, &link),
             Err(error) => {
                 if json {
                     parsed.push(serde_json::json!({"input": shown, "error": error.to_string()}));

@@ -579,10 +579,10 @@ async fn read_environment(
     // A token column of a type that holds no text (a number, say) is no token, not an empty one.
     let token = match table.column(&names.primary_token) {
         Some(config)
-            if !shape::COLUMNS
+            if !columns::registry_columns(names)
                 .iter()
-                .find(|rule| (rule.name)(names) == names.primary_token)
-                .is_none_or(|rule| rule.reads(config)) =>
+                .find(|c| c.table == shape::Table::Environments && c.name == names.primary_token)
+                .is_none_or(|c| c.reads_config(config)) =>
         {
             TokenSource::Invalid {
                 reason: format!(

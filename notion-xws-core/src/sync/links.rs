@@ -52,6 +52,7 @@ use crate::model::params::{Filter, PropertyFilter, rich_text_value, title_value}
 use crate::model::{Page, Parent, PropertyValueKind, RichText};
 use crate::registry::Registry;
 use crate::registry::cells;
+use crate::registry::columns::LINK_COLUMNS;
 
 pub use crate::registry::LINKS_TITLE;
 
@@ -71,7 +72,7 @@ pub enum LinkState {
 }
 
 impl LinkState {
-    fn word(self) -> &'static str {
+    const fn word(self) -> &'static str {
         match self {
             Self::Creating => "creating",
             Self::Running => "running",
@@ -87,6 +88,21 @@ impl LinkState {
         }
     }
 }
+
+/// The options of the `State` column: each [`LinkState`]'s word.
+pub const STATE_OPTIONS: [&str; 3] = [
+    LinkState::Creating.word(),
+    LinkState::Running.word(),
+    LinkState::Done.word(),
+];
+
+/// The options of the `Status` column: each [`LinkStatus`]'s word, in [`LinkStatus::ALL`]'s order.
+pub const STATUS_OPTIONS: [&str; 4] = [
+    LinkStatus::ALL[0].word(),
+    LinkStatus::ALL[1].word(),
+    LinkStatus::ALL[2].word(),
+    LinkStatus::ALL[3].word(),
+];
 
 /// What became of a pair on the last run that recorded it: its link row's `Status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,19 +208,16 @@ pub const STATUS_COLUMN: &str = "Status";
 /// The column of a link row that holds why its pair has its status.
 pub const REASON_COLUMN: &str = "Reason";
 
-/// The columns added since the first version (`Status`, `Reason`, `Columns`, `Watermark`), as
-/// request JSON.
+/// The columns added since the first version (`Status`, `Reason`, `Columns`, `Watermark`: those
+/// of [`LINK_COLUMNS`] marked `added_later`), as request JSON.
 fn status_columns() -> Value {
-    let options: Vec<Value> = LinkStatus::ALL
-        .iter()
-        .map(|status| json!({"name": status.word()}))
-        .collect();
-    json!({
-        STATUS_COLUMN: {"select": {"options": options}},
-        REASON_COLUMN: {"rich_text": {}},
-        COLUMNS_COLUMN: {"rich_text": {}},
-        WATERMARK_COLUMN: {"rich_text": {}},
-    })
+    Value::Object(
+        LINK_COLUMNS
+            .iter()
+            .filter(|column| column.added_later)
+            .filter_map(|column| Some((column.name.to_owned(), column.schema(None)?)))
+            .collect(),
+    )
 }
 
 /// One row of `system-sync-links`.
@@ -298,15 +311,11 @@ impl LinksTable {
                 crate::registry::shape::foreign_links_message(source.id, &source.url, &foreign)
             )));
         }
-        let missing_columns = [
-            STATUS_COLUMN,
-            REASON_COLUMN,
-            COLUMNS_COLUMN,
-            WATERMARK_COLUMN,
-        ]
-        .into_iter()
-        .filter(|column| !source.properties.contains_key(*column))
-        .collect();
+        let missing_columns = LINK_COLUMNS
+            .iter()
+            .filter(|column| column.added_later && !source.properties.contains_key(column.name))
+            .map(|column| column.name)
+            .collect();
         let links = control
             .query_all(source.id, None, &[])
             .map_ok(|page| read_link(&page))
@@ -345,23 +354,12 @@ impl LinksTable {
         registry: &Registry,
         settle: std::time::Duration,
     ) -> Result<Self> {
-        let mut properties = json!({
-            "Name": {"title": {}},
-            "Database": {"relation": {"data_source_id": registry.databases_table.data_source, "type": "single_property", "single_property": {}}},
-            "Environment": {"relation": {"data_source_id": registry.environments_table.data_source, "type": "single_property", "single_property": {}}},
-            "Direction": {"select": {"options": [{"name": "Push"}, {"name": "Pull"}, {"name": "Two-Way"}]}},
-            "Target Database ID": {"rich_text": {}},
-            "Target Data Source ID": {"rich_text": {}},
-            "Target URL": {"url": {}},
-            "State": {"select": {"options": [{"name": "creating"}, {"name": "running"}, {"name": "done"}]}},
-            "Last Sync": {"date": {}},
-            "Last Result": {"rich_text": {}},
-            "Target Rows": {"number": {}},
-        });
-        if let (Some(all), Value::Object(columns)) = (properties.as_object_mut(), status_columns())
-        {
-            all.extend(columns);
-        }
+        // Every column of the one list, with its schema.
+        let properties: serde_json::Map<String, Value> = LINK_COLUMNS
+            .iter()
+            .filter_map(|column| Some((column.name.to_owned(), column.schema(Some(registry))?)))
+            .collect();
+        let properties = Value::Object(properties);
         let data_source = create_table(control, registry, LINKS_TITLE, properties, settle).await?;
         Ok(Self {
             data_source,

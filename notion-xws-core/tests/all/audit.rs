@@ -647,3 +647,27 @@ async fn a_token_that_cannot_be_checked_is_unreachable_not_invalid() {
     );
     assert_eq!(report.summary.environments_with_invalid_token, 0);
 }
+
+/// The README's table of findings lists every code the audit can give, in the list's order, and
+/// nothing else; the codes that block the repair are among them.
+#[test]
+fn the_readme_lists_every_finding_code() {
+    use notion_xws_core::audit::FINDING_CODES;
+    let readme = include_str!("../../../README.md");
+    let table = readme
+        .split("| code | severity | what it says |\n")
+        .nth(1)
+        .expect("the README has a table of findings");
+    let listed: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| line.split('|').nth(1).unwrap().trim().trim_matches('`'))
+        .collect();
+    assert_eq!(listed, FINDING_CODES);
+    let distinct: std::collections::BTreeSet<_> = FINDING_CODES.iter().collect();
+    assert_eq!(distinct.len(), FINDING_CODES.len(), "a code listed twice");
+    for code in notion_xws_core::repair::SHAPE_CODES {
+        assert!(FINDING_CODES.contains(&code), "{code}");
+    }
+}

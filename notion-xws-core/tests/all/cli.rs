@@ -221,13 +221,27 @@ async fn a_token_typed_on_the_command_line_is_never_echoed() {
         (vec!["sync", "--client", "x", secret], 2),
         (vec!["parse-link", secret], 1),
         (vec!["parse-link", "https://me:ntn_pa55@www.notion.so/x"], 1),
+        (
+            vec![
+                "parse-link",
+                "https://me:ntn_pa55@www.notion.so/Roadmap-5b8f0c1de2a34f6789abcdef01234567",
+            ],
+            0,
+        ),
+        (vec!["--token-env", secret, "audit"], 2),
+        (vec!["--base-url", secret, "audit"], 2),
+        (
+            vec!["--base-url", "https://me:ntn_pa55@127.0.0.1:9", "audit"],
+            2,
+        ),
     ] {
-        let output = notion_xws(&args, &[]).await;
+        let output = notion_xws(&args, &[("NOTION_TOKEN", "ntn_notused")]).await;
         let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(status), "{args:?}: {stderr}");
         assert!(!stderr.contains("5upersecret"), "{args:?}: {stderr}");
         assert!(!stderr.contains("pa55"), "{args:?}: {stderr}");
         assert!(!text(&output.stdout).contains("5upersecret"), "{args:?}");
+        assert!(!text(&output.stdout).contains("pa55"), "{args:?}");
     }
 }
 
@@ -260,4 +274,129 @@ async fn a_refused_control_token_is_named_by_its_variable() {
         );
         assert!(!stderr.contains("notaknowntoken"), "{stderr}");
     }
+}
+
+/// `NOTION_TOKEN` as it comes pasted: invisible characters (a byte-order mark, a zero-width space,
+/// joiner, a soft hyphen) are left out and the command says so, naming the variable; an empty or
+/// malformed one is exit 2, naming it too. The token is never printed.
+#[tokio::test]
+async fn notion_token_is_read_as_pasted_and_named_in_every_message() {
+    let fake = FakeNotion::default();
+    let control = fake.add_workspace("Seren Media");
+    let server = fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let token = control.token.expose();
+    let (head, tail) = token.split_at(8);
+    for pasted in [
+        format!("\u{feff}{token}"),
+        format!("{head}\u{200b}{tail}"),
+        format!("{head}\u{200d}{tail}\n"),
+        format!("\"{head}\u{ad}{tail}\""),
+    ] {
+        let env = [
+            ("NOTION_TOKEN", pasted.as_str()),
+            ("NOTION_BASE_URL", base_url.as_str()),
+        ];
+        let me = notion_xws(&["me"], &env).await;
+        let stderr = text(&me.stderr);
+        assert_eq!(me.status.code(), Some(0), "{pasted:?}: {stderr}");
+        assert!(text(&me.stdout).contains("in the workspace Seren Media"));
+        assert!(
+            stderr.contains("NOTION_TOKEN holds stray whitespace, quotes or invisible characters"),
+            "{pasted:?}: {stderr}"
+        );
+        assert!(!stderr.contains(tail), "{pasted:?}: the token was printed");
+    }
+    for (value, says) in [
+        ("", "the token is empty"),
+        ("  ", "the token is empty"),
+        ("ntn_a b", "whitespace"),
+    ] {
+        let env = [
+            ("NOTION_TOKEN", value),
+            ("NOTION_BASE_URL", base_url.as_str()),
+        ];
+        let me = notion_xws(&["me"], &env).await;
+        let stderr = text(&me.stderr);
+        assert_eq!(me.status.code(), Some(2), "{value:?}: {stderr}");
+        assert!(stderr.contains("NOTION_TOKEN"), "{value:?}: {stderr}");
+        assert!(stderr.contains(says), "{value:?}: {stderr}");
+    }
+}
+
+/// An environment's token pasted with invisible characters into `Primary-Token`, through the
+/// command: the audit's JSON says `token.needs-cleaning` (not `token.invalid`), and the sync
+/// reads the token and copies the pair.
+#[cfg(all(feature = "fake", feature = "http"))]
+#[tokio::test]
+async fn a_token_cell_with_invisible_characters_through_the_command() {
+    use notion_xws_core::transport::Method;
+    let (world, acme, _, _) = crate::support::sync::small_world_in(2).await;
+    let registry = notion_xws_core::registry::Registry::read(
+        &world.client(),
+        &notion_xws_core::registry::RegistryConfig::default(),
+    )
+    .await
+    .unwrap();
+    let row = registry.environments[0].row;
+    let (head, tail) = acme.token.expose().split_at(8);
+    let pasted = format!("\u{feff}{head}\u{200b}{tail}\u{ad}");
+    crate::support::fake::ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        world.token(),
+        Some(serde_json::json!({"properties": {"Primary-Token": {"rich_text": crate::support::fake::text(&pasted)}}})),
+    )
+    .await;
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let fast = ["--requests-per-minute", "60000"];
+    let audit = notion_xws(&[&fast[..], &["audit", "--json"]].concat(), &env).await;
+    let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let codes: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["subject"] == "Acme")
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"token.needs-cleaning"), "{codes:?}");
+    assert!(!codes.contains(&"token.invalid"), "{codes:?}");
+    let sync = notion_xws(
+        &[&fast[..], &["sync", "--execute", "--json"]].concat(),
+        &env,
+    )
+    .await;
+    assert_eq!(sync.status.code(), Some(0), "{}", text(&sync.stderr));
+    let run: serde_json::Value = serde_json::from_slice(&sync.stdout).unwrap();
+    assert_eq!(run["pairs"][0]["created"], 2, "{run:#}");
+    for output in [&audit, &sync] {
+        for stream in [&output.stdout, &output.stderr] {
+            assert!(!text(stream).contains(tail), "the token was printed");
+        }
+    }
+}
+
+/// An input of 100,000 characters (near the longest one argument may be) is quoted in a bounded
+/// slice: the error fits in a line.
+#[tokio::test]
+async fn a_huge_argument_is_quoted_in_a_bounded_slice() {
+    let huge = format!("https://www.notion.so/{}", "x".repeat(100_000));
+    let output = notion_xws(&["parse-link", &huge], &[]).await;
+    let stderr = text(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{}",
+        &stderr[..stderr.len().min(300)]
+    );
+    assert!(stderr.len() < 600, "{} bytes of error", stderr.len());
+    let json = notion_xws(&["parse-link", "--json", &huge], &[]).await;
+    assert_eq!(json.status.code(), Some(1));
+    assert!(json.stdout.len() < 1_000, "{} bytes", json.stdout.len());
 }

@@ -210,21 +210,91 @@ async fn the_command_syncs_a_doubled_registry_once_and_exits_3() {
     assert!(audit.contains("database.duplicate"), "{audit}");
 }
 
-/// Runs the binary with `args` and exactly the variables `env` (besides `PATH`).
-pub(crate) async fn command(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_notion-xws"));
-    command
-        .args(args)
-        .env_clear()
-        .stdin(std::process::Stdio::null());
-    if let Some(path) = std::env::var_os("PATH") {
-        command.env("PATH", path);
-    }
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().await.expect("the binary runs")
+/// An environment holding the control workspace's token, through the command over HTTP: the
+/// audit's JSON names it (`environment.control-workspace`, P0), and the sync exits 3 with the
+/// cause `control-workspace`, making no second Tasks in the control workspace.
+#[tokio::test]
+async fn the_command_never_targets_the_control_workspace() {
+    let (world, _acme, _, _) = small_world_in(2).await;
+    let control = world.client();
+    let registry = notion_xws_core::registry::Registry::read(&control, &RegistryConfig::default())
+        .await
+        .unwrap();
+    let tasks = registry.databases[0].row.to_string();
+    let root = world.control.root_page_id.to_string();
+    let parent = id(&page(&world.fake, world.token(), &root, "Internal copies").await);
+    // The control workspace's own row (typed Primary), then a second one holding its token.
+    let own = world
+        .environment("Seren Media", world.token().expose(), None, &[])
+        .await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{own}"),
+        world.token(),
+        Some(json!({"properties": {"Environment-Type": {"select": {"name": "Primary"}}}})),
+    )
+    .await;
+    world
+        .environment(
+            "Internal",
+            world.token().expose(),
+            Some(&link(&parent)),
+            &[&tasks],
+        )
+        .await;
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let fast = ["--requests-per-minute", "60000"];
+    let audit = command(&[&fast[..], &["audit", "--json"]].concat(), &env).await;
+    let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let found: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "environment.control-workspace")
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap(),
+                f["subject"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("P0", "Internal")], "{report:#}");
+    let run = command(
+        &[&fast[..], &["sync", "--execute", "--json"]].concat(),
+        &env,
+    )
+    .await;
+    assert_eq!(
+        run.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let needs: Vec<(&str, &str)> = report["needs_person"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["pair"].as_str().unwrap(), n["cause"].as_str().unwrap()))
+        .collect();
+    assert_eq!(needs, [("Tasks → Internal", "control-workspace")]);
+    let control_titles = titles(&control).await;
+    assert_eq!(
+        control_titles.iter().filter(|t| *t == "Tasks").count(),
+        1,
+        "{control_titles:?}"
+    );
 }
+
+/// Runs the binary with `args` and exactly the variables `env` (besides `PATH`): the one
+/// helper of the command's tests, [`crate::cli::notion_xws`].
+pub(crate) use crate::cli::notion_xws as command;
 
 #[tokio::test(start_paused = true)]
 async fn two_first_runs_at_once_make_one_links_table_and_one_copy() {
@@ -279,5 +349,62 @@ async fn two_first_runs_at_once_make_one_links_table_and_one_copy() {
     let again = sync(&control, &config, &execute(), None).await.unwrap();
     assert!(!again.has_failures(), "{}", again.to_markdown());
     assert_eq!(again.created(), 0);
+    assert_eq!(titles(&acme).await, ["Tasks"]);
+}
+
+/// Two first `sync --execute` at once, as two processes of the command over HTTP, on a fresh
+/// registry with Notion's read-after-write lag: one `system-sync-links`, one copy of Tasks, every
+/// row once; a clean re-run makes nothing.
+#[tokio::test]
+async fn two_first_runs_of_the_command_at_once_make_one_links_table_and_one_copy() {
+    let (world, acme, _, _) = small_world_in(3).await;
+    world.fake.set_query_lag(Duration::from_millis(1500));
+    world.fake.set_search_lag(Duration::from_millis(1000));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let args = [
+        "--requests-per-minute",
+        "60000",
+        "sync",
+        "--execute",
+        "--json",
+    ];
+    let (first, second) = tokio::join!(command(&args, &env), command(&args, &env));
+    let mut created = 0;
+    for run in [&first, &second] {
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{stdout}{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        created += report["pairs"][0]["created"].as_u64().unwrap();
+    }
+    assert_eq!(created, 3);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let control = world.client();
+    let live = control
+        .search_data_sources("system-sync-links")
+        .try_filter(|s| {
+            let exact = s.title_text() == "system-sync-links" && !s.in_trash();
+            async move { exact }
+        })
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 1);
+    let acme = control.for_token(acme.token.clone());
+    assert_eq!(titles(&acme).await, ["Tasks"]);
+    let again = command(&args, &env).await;
+    assert_eq!(again.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(report["pairs"][0]["created"], 0, "{report:#}");
     assert_eq!(titles(&acme).await, ["Tasks"]);
 }

@@ -324,3 +324,49 @@ async fn a_registry_table_named_as_a_source_exits_3() {
     assert_eq!(report.exit_status(), 3, "{}", report.to_markdown());
     assert_eq!(causes(&report), [Cause::Protected]);
 }
+
+/// The README's table of causes lists every cause a pair can need a person for, as the JSON
+/// spells it, in [`Cause::ALL`]'s order; `ALL` holds every variant (the match below has no
+/// wildcard, so a new cause fails to compile until it is placed).
+#[test]
+fn the_readme_lists_every_cause() {
+    let place = |cause: Cause| match cause {
+        Cause::DeleteGuard => 0,
+        Cause::OpenConflicts => 1,
+        Cause::Token => 2,
+        Cause::ParentPage => 3,
+        Cause::DatabaseUnresolved => 4,
+        Cause::Protected => 5,
+        Cause::SourceUnreadable => 6,
+        Cause::TargetUnreadable => 7,
+        Cause::SourceInTrash => 8,
+        Cause::CopyInTrash => 9,
+        Cause::TargetMisplaced => 10,
+        Cause::Duplicate => 11,
+        Cause::ControlWorkspace => 12,
+    };
+    let places: Vec<usize> = Cause::ALL.iter().map(|c| place(*c)).collect();
+    assert_eq!(places, (0..13).collect::<Vec<_>>());
+    let readme = include_str!("../../../README.md");
+    let table = readme
+        .split("| cause | the pair needs a person because |\n")
+        .nth(1)
+        .expect("the README has a table of causes");
+    let listed: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .take_while(|line| line.starts_with('|'))
+        .map(|line| line.split('|').nth(1).unwrap().trim().trim_matches('`'))
+        .collect();
+    let words: Vec<String> = Cause::ALL
+        .iter()
+        .map(|c| {
+            serde_json::to_value(c)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(listed, words);
+}

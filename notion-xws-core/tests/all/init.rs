@@ -11,13 +11,13 @@ use notion_xws_core::transport::Method;
 use crate::cli::{notion_xws, text};
 use crate::support::world::World;
 
-/// The writes Notion made among `log`: every request it answered 200 but a read (a search and a
-/// query are POSTs that read).
+/// The writes sent to Notion among `log`, whatever it answered: every request but a read (a
+/// search and a query are POSTs that read).
 fn writes(log: &[LoggedRequest]) -> Vec<String> {
     log.iter()
-        .filter(|r| r.method != Method::Get && r.status == 200)
+        .filter(|r| r.method != Method::Get)
         .filter(|r| r.path != "/v1/search" && !r.path.ends_with("/query"))
-        .map(|r| format!("{:?} {}", r.method, r.path))
+        .map(|r| format!("{:?} {} ({})", r.method, r.path, r.status))
         .collect()
 }
 
@@ -67,11 +67,12 @@ async fn init_on_an_empty_workspace_then_audit_repair_and_sync_run_clean() {
     let registry = Registry::read(&client, &RegistryConfig::default())
         .await
         .unwrap();
+    // Every column of the two tables (`Clients` is read when it exists, never created).
     for column in registry_columns(&PropertyNames::default()) {
         let table = match column.table {
             notion_xws_core::registry::columns::Table::Environments => &registry.environments_table,
             notion_xws_core::registry::columns::Table::Databases => &registry.databases_table,
-            other => panic!("init lists a column of {other:?}"),
+            notion_xws_core::registry::columns::Table::Clients => continue,
         };
         let schema = table
             .column(&column.name)
@@ -231,18 +232,34 @@ async fn init_under_a_page_the_integration_cannot_edit_exits_2_and_says_so() {
     assert!(!log.iter().any(|r| r.path == "/v1/databases"), "{log:?}");
 }
 
+/// The README's table of the registry's columns is the one list of them: the same rows, in the
+/// same order, each with its type, table, meaning and who writes it.
 #[test]
 fn the_readme_lists_every_registry_column_with_its_type() {
     let readme = include_str!("../../../README.md");
-    for column in registry_columns(&PropertyNames::default()) {
-        let row = format!(
-            "| `{}` | `{}` | {} |",
-            column.name,
-            column.column_type.name(),
-            column.table.title()
-        );
-        assert!(readme.contains(&row), "the README lacks the row {row}");
-    }
+    let table = readme
+        .split("| column | type | table | what it holds | who writes it |\n")
+        .nth(1)
+        .expect("the README has a table of the registry's columns");
+    let rows: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .take_while(|line| line.starts_with('|'))
+        .collect();
+    let expected: Vec<String> = registry_columns(&PropertyNames::default())
+        .iter()
+        .map(|column| {
+            format!(
+                "| `{}` | `{}` | {} | {} | {} |",
+                column.name,
+                column.column_type.name(),
+                column.table.title(),
+                column.meaning,
+                column.written_by
+            )
+        })
+        .collect();
+    assert_eq!(rows, expected);
 }
 
 #[tokio::test]
@@ -274,4 +291,29 @@ async fn a_second_init_finds_the_tables_notion_s_search_does_not_list_yet() {
     let found: Vec<&str> = second.found.iter().map(|t| t.title.as_str()).collect();
     assert_eq!(found, ["system-databases", "system-environments"]);
     assert_eq!(writes(&fake.request_log()), Vec::<String>::new());
+}
+
+/// The README's table of `system-sync-links` names every column of the one list of them, in its
+/// order.
+#[test]
+fn the_readme_lists_every_links_column() {
+    use notion_xws_core::registry::columns::LINK_COLUMNS;
+    let readme = include_str!("../../../README.md");
+    let section = readme
+        .split("### `system-sync-links`")
+        .nth(1)
+        .expect("the README has a section on system-sync-links");
+    let table = section
+        .split("| column | type | holds |\n")
+        .nth(1)
+        .expect("the section has a table of the columns");
+    let listed: Vec<&str> = table
+        .lines()
+        .skip(1)
+        .take_while(|line| line.starts_with('|'))
+        .flat_map(|line| line.split('|').nth(1).unwrap().split(','))
+        .map(|name| name.trim().trim_matches('`'))
+        .collect();
+    let names: Vec<&str> = LINK_COLUMNS.iter().map(|c| c.name).collect();
+    assert_eq!(listed, names);
 }

@@ -41,14 +41,25 @@ fn ids(rows: &[Page]) -> HashSet<String> {
     rows.iter().map(|r| r.id.to_string()).collect()
 }
 
+/// 30,000 rows made in one minute (the clock is paused while they are made), in a database of
+/// the control workspace pushed to a client: the library reads each once; then, through the
+/// command over HTTP (the clock running again for the server and the command), `plan --json`
+/// reads them all and plans a copy of each. One world for both: making 30,000 rows is most of
+/// the test's time.
 #[tokio::test(start_paused = true)]
 async fn thirty_thousand_rows_created_in_one_minute_are_all_read_once() {
-    let (fake, ws, data_source, client) = source(10_000).await;
-    let ds = data_source.to_string();
+    let world = crate::support::world::World::new(true).await;
+    let (fake, token) = (world.fake.clone(), world.token().clone());
+    let (db, ds) = tasks_database(&fake, &token, &world.library).await;
+    let data_source: DataSourceId = ds.parse().unwrap();
+    let client = world.client();
     let mut made = HashSet::new();
     for i in 0..30_000 {
-        made.insert(id(&row(&fake, &ws.token, &ds, &format!("Row {i}"), i).await));
+        made.insert(id(&row(&fake, &token, &ds, &format!("Row {i}"), i).await));
     }
+    world
+        .sync_to_new_workspace("Acme", &[("Tasks", "Push", &db, &ds)])
+        .await;
     // One minute (the clock is paused), and the fake stops a query at Notion's cap.
     let capped = client
         .query_page(data_source, &QueryDataSource::default(), &[])
@@ -80,6 +91,28 @@ async fn thirty_thousand_rows_created_in_one_minute_are_all_read_once() {
     // 300 pages of 100 at the least; the splits read some rows twice, not many (403 when
     // written: the first 10,000, then the minute in quarters by two characters of the titles).
     assert!(requests < 500, "{requests} requests");
+
+    #[cfg(all(feature = "cli", feature = "http"))]
+    {
+        use crate::cli::{notion_xws, text};
+        tokio::time::resume();
+        let server = fake.serve().await.unwrap();
+        let base_url = server.base_url();
+        let env = [
+            ("NOTION_TOKEN", token.expose()),
+            ("NOTION_BASE_URL", base_url.as_str()),
+        ];
+        let before = fake.requests_received();
+        let plan = notion_xws(&["--requests-per-minute", "60000", "plan", "--json"], &env).await;
+        assert_eq!(plan.status.code(), Some(0), "{}", text(&plan.stderr));
+        let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        let tasks = &plan["pairs"][0];
+        assert_eq!(tasks["pair"]["database"], "Tasks", "{plan:#}");
+        assert_eq!(tasks["class"], "planned", "{tasks:#}");
+        assert_eq!(tasks["created"], 30_000, "{tasks:#}");
+        let requests = fake.requests_received() - before;
+        assert!(requests < 600, "{requests} requests");
+    }
 }
 
 #[tokio::test(start_paused = true)]

@@ -96,3 +96,55 @@ async fn a_foreign_links_table_is_a_finding_and_an_error_that_name_it() {
     assert!(stderr.contains("system-sync-links"), "{stderr}");
     assert!(stderr.contains("Database (relation)"), "{stderr}");
 }
+
+/// The same name through the command over HTTP: `sync --execute` copies the pair, and a second
+/// run writes nothing.
+#[tokio::test]
+async fn a_2000_character_name_through_the_command() {
+    let (world, _acme, _, _) = small_world_in(3).await;
+    let control = world.client();
+    let registry = Registry::read(&control, &RegistryConfig::default())
+        .await
+        .unwrap();
+    let row = registry.databases[0].row;
+    let name = "T".repeat(2000);
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{row}"),
+        world.token(),
+        Some(json!({"properties": {"Name": {"title": text(&name)}}})),
+    )
+    .await;
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let args = [
+        "--requests-per-minute",
+        "60000",
+        "sync",
+        "--execute",
+        "--json",
+    ];
+    for (run, writes) in [(0, None), (1, Some(0))] {
+        let output = command(&args, &env).await;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "run {run}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let pair = &report["pairs"][0];
+        assert_eq!(pair["pair"]["database"], name.as_str());
+        assert_eq!(pair["class"], "synced", "run {run}: {pair:#}");
+        match writes {
+            None => assert_eq!(pair["created"], 3, "{pair:#}"),
+            Some(n) => assert_eq!(pair["writes"], n, "{pair:#}"),
+        }
+    }
+}

@@ -242,3 +242,115 @@ async fn a_transfer_of_a_table_of_tokens_is_refused() {
         .unwrap();
     assert!(titles.is_empty(), "{titles:?}");
 }
+
+/// The same through the command, over HTTP: registry rows naming `system-environments` and
+/// `system-databases` (Push, Two-Way) beside Tasks. `audit --json` names each in a P0
+/// `database.protected` (exit 1); `sync --execute --json` copies Tasks only, refuses the two
+/// (needing a person, cause `protected`: exit 3), and again on a re-run; the client's workspace
+/// holds no token and no token column.
+#[cfg(all(feature = "cli", feature = "http"))]
+#[tokio::test]
+async fn the_command_never_syncs_the_registry() {
+    use crate::cli::{notion_xws, text};
+    let world = World::new(true).await;
+    let control = world.client();
+    let (_, tasks_ds) = world.source("Tasks").await;
+    let rows = [
+        world
+            .database_row("Tasks", "Push", [&tasks_ds, "", "", ""])
+            .await,
+        world
+            .database_row("Environments", "Push", [&world.environments, "", "", ""])
+            .await,
+        world
+            .database_row("Databases", "Two-Way", [&world.databases, "", "", ""])
+            .await,
+    ];
+    let acme = world.fake.add_workspace("Acme");
+    let root = acme.root_page_id.to_string();
+    let parent = id(&page(&world.fake, &acme.token, &root, "database-parent-page").await);
+    let related: Vec<&str> = rows.iter().map(String::as_str).collect();
+    world
+        .environment("Acme", acme.token.expose(), Some(&link(&parent)), &related)
+        .await;
+
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let fast = ["--requests-per-minute", "60000"];
+    let audit = notion_xws(&[&fast[..], &["audit", "--json"]].concat(), &env).await;
+    assert_eq!(audit.status.code(), Some(1), "{}", text(&audit.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let mut protected: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "database.protected")
+        .map(|f| {
+            (
+                f["severity"].as_str().unwrap(),
+                f["subject"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    protected.sort();
+    assert_eq!(protected, [("P0", "Databases"), ("P0", "Environments")]);
+
+    for run in 0..2 {
+        let sync = notion_xws(
+            &[&fast[..], &["sync", "--execute", "--json"]].concat(),
+            &env,
+        )
+        .await;
+        assert_eq!(sync.status.code(), Some(3), "{}", text(&sync.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&sync.stdout).unwrap();
+        let mut classes: Vec<(&str, &str)> = report["pairs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["pair"]["database"].as_str().unwrap(),
+                    p["class"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        classes.sort();
+        assert_eq!(
+            classes,
+            [
+                ("Databases", "needs-person"),
+                ("Environments", "needs-person"),
+                ("Tasks", "synced")
+            ],
+            "run {run}: {report:#}"
+        );
+        let causes: Vec<&str> = report["needs_person"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["cause"].as_str().unwrap())
+            .collect();
+        assert_eq!(causes, ["protected", "protected"], "run {run}: {report:#}");
+        for stream in [&sync.stdout, &sync.stderr] {
+            assert!(!text(stream).contains(world.token().expose()));
+            assert!(!text(stream).contains(acme.token.expose()));
+        }
+    }
+    let acme_client = control.for_token(acme.token.clone());
+    let mut titles: Vec<String> = acme_client
+        .search_data_sources("")
+        .map_ok(|s| s.title_text())
+        .try_collect()
+        .await
+        .unwrap();
+    titles.sort();
+    assert_eq!(titles, ["Tasks"]);
+    let seen = everything(&acme_client).await;
+    assert!(!seen.contains(world.token().expose()));
+    assert!(!seen.contains(acme.token.expose()));
+    assert!(!seen.contains("Primary-Token"));
+}

@@ -246,3 +246,96 @@ async fn swapped_registry_tables_are_found_and_the_command_repairs_nothing() {
         String::from_utf8_lossy(&right.stderr)
     );
 }
+
+/// Wrong-typed columns and a second relation, through the command over HTTP: `audit --json`
+/// names each (`registry.column-type` P0 for `Sync` and `Data Source ID`, saying the type it must
+/// be; `registry.relation-ambiguous` P0), `repair --execute` writes nothing and exits 2 naming
+/// them, and `sync --execute` syncs nothing (no guess) and writes nothing to the client.
+#[tokio::test]
+async fn wrong_types_and_two_relations_through_the_command() {
+    let (world, acme, _, _) = small_world_in(2).await;
+    retype(
+        &world,
+        &world.databases,
+        json!({
+            "Sync": {"multi_select": {"options": [{"name": "Push"}]}},
+            "Data Source ID": {"number": {}},
+        }),
+    )
+    .await;
+    retype(
+        &world,
+        &world.environments,
+        json!({"Archive": {"relation": {"data_source_id": world.databases, "type": "single_property", "single_property": {}}}}),
+    )
+    .await;
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let fast = ["--requests-per-minute", "60000"];
+
+    let audit = command(&[&fast[..], &["audit", "--json"]].concat(), &env).await;
+    assert_eq!(audit.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let of =
+        |code: &str| -> Vec<&Value> { findings.iter().filter(|f| f["code"] == code).collect() };
+    let mut retyped: Vec<(&str, &str)> = of("registry.column-type")
+        .iter()
+        .map(|f| {
+            let message = f["message"].as_str().unwrap();
+            (
+                f["severity"].as_str().unwrap(),
+                message.split('"').nth(1).unwrap(),
+            )
+        })
+        .collect();
+    retyped.sort();
+    assert_eq!(
+        retyped,
+        [("P0", "Data Source ID"), ("P0", "Sync")],
+        "{findings:#?}"
+    );
+    assert!(
+        of("registry.column-type")
+            .iter()
+            .any(|f| f["fix"].as_str().unwrap().contains("select or status")),
+        "{findings:#?}"
+    );
+    let ambiguous = of("registry.relation-ambiguous");
+    assert_eq!(ambiguous.len(), 1, "{findings:#?}");
+    assert_eq!(ambiguous[0]["severity"], "P0");
+    assert!(
+        ambiguous[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"Archive\"")
+    );
+
+    let before = world.fake.request_log().len();
+    let repair = command(&[&fast[..], &["repair", "--execute"]].concat(), &env).await;
+    let stderr = String::from_utf8_lossy(&repair.stderr);
+    assert_eq!(repair.status.code(), Some(2), "{stderr}");
+    for code in ["registry.column-type", "registry.relation-ambiguous"] {
+        assert!(stderr.contains(code), "{code}: {stderr}");
+    }
+    assert_eq!(writes_since(&world, before), Vec::<String>::new());
+
+    let sync = command(
+        &[&fast[..], &["sync", "--execute", "--json"]].concat(),
+        &env,
+    )
+    .await;
+    let run: Value = serde_json::from_slice(&sync.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&sync.stderr)));
+    assert_eq!(run["pairs"], json!([]), "no guess: {run:#}");
+    let acme_client = world.client().for_token(acme.token.clone());
+    let copies: Vec<_> =
+        futures::TryStreamExt::try_collect::<Vec<_>>(acme_client.search_data_sources(""))
+            .await
+            .unwrap();
+    assert!(copies.is_empty(), "{copies:?}");
+}

@@ -160,3 +160,63 @@ async fn a_database_in_the_trash_through_the_command() {
         .unwrap();
     assert!(copies.is_empty(), "{copies:?}");
 }
+
+/// An environment whose parent page is in the trash, through the command over HTTP: the audit's
+/// JSON names `parent-page.in-trash` (P0, no `parent-page.not-shared`), and the sync exits 3 with
+/// the cause `parent-page` and "restore" in its fix, making no copy.
+#[cfg(feature = "cli")]
+#[tokio::test]
+async fn a_parent_page_in_the_trash_through_the_command() {
+    use crate::cli::{notion_xws, text};
+    let (world, acme, _, _) = small_world_in(2).await;
+    let control = world.client();
+    let (registry, _) = audit(&control, &RegistryConfig::default()).await.unwrap();
+    let parent = registry.environments[0].parent_page.value().unwrap().id;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{parent}"),
+        &acme.token,
+        Some(json!({"in_trash": true})),
+    )
+    .await;
+    let server = world.fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", base_url.as_str()),
+    ];
+    let fast = ["--requests-per-minute", "60000"];
+    let audit = notion_xws(&[&fast[..], &["audit", "--json"]].concat(), &env).await;
+    assert_eq!(audit.status.code(), Some(1), "{}", text(&audit.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let findings: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("parent-page."))
+        .map(|f| (f["code"].as_str().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(findings, [("parent-page.in-trash", "P0")]);
+    let run = notion_xws(
+        &[&fast[..], &["sync", "--execute", "--json"]].concat(),
+        &env,
+    )
+    .await;
+    assert_eq!(run.status.code(), Some(3), "{}", text(&run.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let needs = report["needs_person"].as_array().unwrap();
+    assert_eq!(needs.len(), 1, "{report:#}");
+    assert_eq!(needs[0]["cause"], "parent-page");
+    assert!(
+        needs[0]["fix"].as_str().unwrap().contains("restore"),
+        "{needs:?}"
+    );
+    let copies: Vec<_> = control
+        .for_token(acme.token.clone())
+        .search_data_sources("")
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(copies.is_empty(), "{copies:?}");
+}

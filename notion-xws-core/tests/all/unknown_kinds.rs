@@ -64,17 +64,102 @@ fn push_result(body: &mut Value, result: Value) {
 
 const AGENT_ID: &str = "393abc1e-edcd-8181-8d59-e30a27148c69";
 
+/// An `ai_agent` among the results of every search.
+fn agent_in_search(request: &ApiRequest, body: &mut Value) {
+    if request.path == "/v1/search" {
+        push_result(
+            body,
+            json!({"object": "ai_agent", "id": AGENT_ID, "name": "Helper"}),
+        );
+    }
+}
+
+/// An `ai_agent` among the results of every query.
+fn agent_in_queries(request: &ApiRequest, body: &mut Value) {
+    if is_query(request) {
+        push_result(body, json!({"object": "ai_agent", "id": AGENT_ID}));
+    }
+}
+
+/// A property `Agent` of type `ai_agent` in the schema of Tasks and in its rows.
+fn agent_property(request: &ApiRequest, body: &mut Value) {
+    if request.method == Method::Get
+        && request.path.starts_with("/v1/data_sources/")
+        && let Some(properties) = body
+            .pointer_mut("/properties")
+            .and_then(Value::as_object_mut)
+            .filter(|p| p.contains_key("Hours"))
+    {
+        properties.insert(
+            "Agent".into(),
+            json!({"id": "a%3Fb", "name": "Agent", "type": "ai_agent",
+                   "description": null, "ai_agent": {}}),
+        );
+    }
+    if is_query(request) {
+        // The rows of Tasks (which have Hours), not the registry's.
+        for row in body["results"].as_array_mut().into_iter().flatten() {
+            if let Some(properties) = row
+                .pointer_mut("/properties")
+                .and_then(Value::as_object_mut)
+                .filter(|p| p.contains_key("Hours"))
+            {
+                properties.insert(
+                    "Agent".into(),
+                    json!({"id": "a%3Fb", "type": "ai_agent", "ai_agent": {"state": "idle"}}),
+                );
+            }
+        }
+    }
+}
+
+/// A rich-text segment of type `ai_block_reference` in each row's `Notes`.
+fn agent_segment(request: &ApiRequest, body: &mut Value) {
+    if is_query(request) {
+        for row in body["results"].as_array_mut().into_iter().flatten() {
+            if let Some(notes) = row
+                .pointer_mut("/properties/Notes/rich_text")
+                .and_then(Value::as_array_mut)
+            {
+                notes.push(json!({
+                    "type": "ai_block_reference", "ai_block_reference": {"id": AGENT_ID},
+                    "annotations": {"bold": false, "italic": false, "strikethrough": false,
+                                    "underline": false, "code": false, "color": "default"},
+                    "plain_text": " (agent)", "href": null
+                }));
+            }
+        }
+    }
+}
+
+/// A block of type `ai_agent_card` among every page's children.
+fn agent_card(request: &ApiRequest, body: &mut Value) {
+    if request.method == Method::Get
+        && request.path.starts_with("/v1/blocks/")
+        && request.path.ends_with("/children")
+    {
+        let parent = request
+            .path
+            .split('/')
+            .nth(3)
+            .unwrap_or_default()
+            .to_owned();
+        push_result(
+            body,
+            json!({"object": "block", "id": AGENT_ID,
+                   "parent": {"type": "page_id", "page_id": parent},
+                   "created_time": "2026-07-04T09:08:00.000Z",
+                   "last_edited_time": "2026-07-04T09:08:00.000Z",
+                   "has_children": false, "in_trash": false, "archived": false,
+                   "type": "ai_agent_card", "ai_agent_card": {"agent": AGENT_ID}}),
+        );
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_object_of_a_new_type_in_search_results_is_skipped_and_counted() {
     let (world, _, _) = small_world(3).await;
-    let control = newer(&world, |request, body| {
-        if request.path == "/v1/search" {
-            push_result(
-                body,
-                json!({"object": "ai_agent", "id": AGENT_ID, "name": "Helper"}),
-            );
-        }
-    });
+    let control = newer(&world, agent_in_search);
     let report = sync(&control, &RegistryConfig::default(), &execute(), None)
         .await
         .unwrap();
@@ -92,11 +177,7 @@ async fn an_object_of_a_new_type_in_search_results_is_skipped_and_counted() {
 #[tokio::test(start_paused = true)]
 async fn an_object_of_a_new_type_in_query_results_is_skipped_and_counted() {
     let (world, _, _) = small_world(3).await;
-    let control = newer(&world, |request, body| {
-        if is_query(request) {
-            push_result(body, json!({"object": "ai_agent", "id": AGENT_ID}));
-        }
-    });
+    let control = newer(&world, agent_in_queries);
     let report = sync(&control, &RegistryConfig::default(), &execute(), None)
         .await
         .unwrap();
@@ -116,36 +197,7 @@ async fn an_object_of_a_new_type_in_query_results_is_skipped_and_counted() {
 #[tokio::test(start_paused = true)]
 async fn a_property_of_a_new_type_is_left_out_with_a_note() {
     let (world, source, _) = small_world(3).await;
-    let control = newer(&world, |request, body| {
-        if request.method == Method::Get
-            && request.path.starts_with("/v1/data_sources/")
-            && let Some(properties) = body
-                .pointer_mut("/properties")
-                .and_then(Value::as_object_mut)
-                .filter(|p| p.contains_key("Hours"))
-        {
-            properties.insert(
-                "Agent".into(),
-                json!({"id": "a%3Fb", "name": "Agent", "type": "ai_agent",
-                       "description": null, "ai_agent": {}}),
-            );
-        }
-        if is_query(request) {
-            // The rows of Tasks (which have Hours), not the registry's.
-            for row in body["results"].as_array_mut().into_iter().flatten() {
-                if let Some(properties) = row
-                    .pointer_mut("/properties")
-                    .and_then(Value::as_object_mut)
-                    .filter(|p| p.contains_key("Hours"))
-                {
-                    properties.insert(
-                        "Agent".into(),
-                        json!({"id": "a%3Fb", "type": "ai_agent", "ai_agent": {"state": "idle"}}),
-                    );
-                }
-            }
-        }
-    });
+    let control = newer(&world, agent_property);
     let report = sync(&control, &RegistryConfig::default(), &execute(), None)
         .await
         .unwrap();
@@ -171,23 +223,7 @@ async fn a_property_of_a_new_type_is_left_out_with_a_note() {
 #[tokio::test(start_paused = true)]
 async fn a_rich_text_segment_of_a_new_type_does_not_fail_the_row() {
     let (world, _, _) = small_world(2).await;
-    let control = newer(&world, |request, body| {
-        if is_query(request) {
-            for row in body["results"].as_array_mut().into_iter().flatten() {
-                if let Some(notes) = row
-                    .pointer_mut("/properties/Notes/rich_text")
-                    .and_then(Value::as_array_mut)
-                {
-                    notes.push(json!({
-                        "type": "ai_block_reference", "ai_block_reference": {"id": AGENT_ID},
-                        "annotations": {"bold": false, "italic": false, "strikethrough": false,
-                                        "underline": false, "code": false, "color": "default"},
-                        "plain_text": " (agent)", "href": null
-                    }));
-                }
-            }
-        }
-    });
+    let control = newer(&world, agent_segment);
     let report = sync(&control, &RegistryConfig::default(), &execute(), None)
         .await
         .unwrap();
@@ -227,28 +263,7 @@ async fn a_block_of_a_new_type_becomes_a_note_in_the_copy() {
         Some(json!({"children": [{"paragraph": {"rich_text": [{"text": {"content": "Hello"}}]}}]})),
     )
     .await;
-    let control = newer(&world, |request, body| {
-        if request.method == Method::Get
-            && request.path.starts_with("/v1/blocks/")
-            && request.path.ends_with("/children")
-        {
-            let parent = request
-                .path
-                .split('/')
-                .nth(3)
-                .unwrap_or_default()
-                .to_owned();
-            push_result(
-                body,
-                json!({"object": "block", "id": AGENT_ID,
-                       "parent": {"type": "page_id", "page_id": parent},
-                       "created_time": "2026-07-04T09:08:00.000Z",
-                       "last_edited_time": "2026-07-04T09:08:00.000Z",
-                       "has_children": false, "in_trash": false, "archived": false,
-                       "type": "ai_agent_card", "ai_agent_card": {"agent": AGENT_ID}}),
-            );
-        }
-    });
+    let control = newer(&world, agent_card);
     let report = sync(&control, &RegistryConfig::default(), &execute(), None)
         .await
         .unwrap();
@@ -260,4 +275,99 @@ async fn a_block_of_a_new_type_becomes_a_note_in_the_copy() {
         "{:?}",
         tasks.notes
     );
+}
+
+/// Every kind above at once: an object in searches and queries, a property, a rich-text
+/// segment and a block.
+fn every_new_kind(request: &ApiRequest, body: &mut Value) {
+    for amend in [
+        agent_in_search,
+        agent_in_queries,
+        agent_property,
+        agent_segment,
+        agent_card,
+    ] {
+        amend(request, body);
+    }
+}
+
+/// The same kinds through the command, over HTTP: the fake, with every kind a newer Notion has
+/// added to its answers, served on 127.0.0.1. `sync --execute --json` exits 0, every row copied,
+/// each kind counted in `skipped_unknown` (objects) or noted on the pair (a property, rich-text
+/// segments, a block), and a second run writes nothing. (One run for all kinds: each first run
+/// on the real clock waits out Notion's read-after-write lag.)
+#[cfg(all(feature = "cli", feature = "http"))]
+#[tokio::test]
+async fn every_new_kind_through_the_command_is_skipped_and_counted() {
+    use crate::cli::{notion_xws, text};
+    let (world, made) = crate::content::world(3, true).await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/blocks/{}/children", made[0]),
+        world.token(),
+        Some(json!({"children": [{"paragraph": {"rich_text": [{"text": {"content": "Hello"}}]}}]})),
+    )
+    .await;
+    let served = crate::support::served::serve(Arc::new(Newer {
+        inner: world.fake.clone(),
+        amend: every_new_kind,
+    }) as DynTransport)
+    .await;
+    let env = [
+        ("NOTION_TOKEN", world.token().expose()),
+        ("NOTION_BASE_URL", served.base_url.as_str()),
+    ];
+    let args = [
+        "--requests-per-minute",
+        "60000",
+        "sync",
+        "--execute",
+        "--json",
+    ];
+    let first = notion_xws(&args, &env).await;
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}{}",
+        text(&first.stdout),
+        text(&first.stderr)
+    );
+    let run: Value = serde_json::from_slice(&first.stdout).unwrap();
+    let tasks = &run["pairs"][0];
+    assert_eq!(run["pairs"].as_array().unwrap().len(), 1, "{run:#}");
+    assert_eq!(
+        (&tasks["class"], &tasks["created"]),
+        (&json!("synced"), &json!(3)),
+        "{run:#}"
+    );
+    for counted in [
+        r#"object "ai_agent" in POST /v1/search"#,
+        r#"object "ai_agent" in POST /v1/data_sources/{id}/query"#,
+    ] {
+        assert!(
+            run["skipped_unknown"][counted]
+                .as_u64()
+                .is_some_and(|n| n >= 1),
+            "{counted}: {run:#}"
+        );
+    }
+    let notes: Vec<&str> = tasks["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    for (kind, noted) in [
+        ("property", "\"Agent\""),
+        ("rich-text segment", "mention(s) written as plain text"),
+        ("block", "ai_agent_card"),
+    ] {
+        assert!(notes.iter().any(|n| n.contains(noted)), "{kind}: {notes:?}");
+    }
+    let again = notion_xws(&args, &env).await;
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let again: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["pairs"][0]["writes"], 0, "{again:#}");
+    assert!(!again["skipped_unknown"].as_object().unwrap().is_empty());
 }

@@ -136,3 +136,54 @@ async fn the_command_fails_at_once_on_a_retry_after_past_max_wait() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// A read that keeps failing, through the command over HTTP: each retry is said on stderr with
+/// its wait and reason, and the command gives up within `--max-wait` (here 5 s) of waiting,
+/// saying so, with exit status 1 and no token printed.
+#[cfg(all(feature = "cli", feature = "http"))]
+#[tokio::test]
+async fn the_command_gives_up_on_a_persistent_failure_within_max_wait() {
+    use notion_xws_core::fake::FakeNotion;
+
+    use crate::cli::{notion_xws, text};
+    let fake = FakeNotion::default();
+    let control = fake.add_workspace("Seren Media");
+    let server = fake.serve().await.unwrap();
+    let base_url = server.base_url();
+    for _ in 0..20 {
+        fake.fail_next(
+            Some(Method::Get),
+            "/v1/users/me",
+            Fault::InternalServerError,
+        );
+    }
+    let started = std::time::Instant::now();
+    let output = notion_xws(
+        &["--max-wait", "5s", "me"],
+        &[
+            ("NOTION_TOKEN", control.token.expose()),
+            ("NOTION_BASE_URL", base_url.as_str()),
+        ],
+    )
+    .await;
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("GET /v1/users/me: Notion failed (500) on a read; trying again in"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("giving up")
+            && (stderr.contains("a request waits at most 5s in all")
+                || stderr.contains("of waiting")),
+        "{stderr}"
+    );
+    // Given up: the fake got fewer requests than the faults it holds.
+    assert!(
+        fake.requests_received() < 20,
+        "{}",
+        fake.requests_received()
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert!(!stderr.contains(control.token.expose()));
+}

@@ -72,6 +72,25 @@ pub enum Cause {
     ControlWorkspace,
 }
 
+impl Cause {
+    /// Every cause, in the order of the README's table of them.
+    pub const ALL: [Self; 13] = [
+        Self::DeleteGuard,
+        Self::OpenConflicts,
+        Self::Token,
+        Self::ParentPage,
+        Self::DatabaseUnresolved,
+        Self::Protected,
+        Self::SourceUnreadable,
+        Self::TargetUnreadable,
+        Self::SourceInTrash,
+        Self::CopyInTrash,
+        Self::TargetMisplaced,
+        Self::Duplicate,
+        Self::ControlWorkspace,
+    ];
+}
+
 /// Why a pair needs a person, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Attention {
