@@ -46,6 +46,7 @@ pub mod notify;
 pub mod one_way;
 pub mod options;
 pub mod outcome;
+pub mod planned;
 pub mod refs;
 pub mod report;
 pub mod rows;
@@ -60,4 +61,4 @@ pub mod watch;
 pub mod watermark;
 
 pub use report::{PairReport, PairState, RunReport};
-pub use run::{SyncOptions, sync, transfer};
+pub use run::{SyncOptions, apply_saved_plan, sync, transfer};
