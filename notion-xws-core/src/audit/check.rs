@@ -45,6 +45,8 @@ struct TokenCheck {
 
 /// Audits a registry already read. Read only.
 pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Result<AuditReport> {
+    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let clock = std::time::Instant::now();
     let me = control.me().await?;
     let bot = me.bot();
     let control_identity = ControlIdentity {
@@ -168,6 +170,8 @@ pub async fn audit_registry(control: &NotionClient, registry: &Registry) -> Resu
         .sort_by(|a, b| (a.severity, a.code, &a.subject).cmp(&(b.severity, b.code, &b.subject)));
     let summary = summarize(registry, &environments, &databases, &findings);
     Ok(AuditReport {
+        started_at,
+        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         summary,
         control: control_identity,
         environments,

@@ -25,7 +25,7 @@ mod output;
 mod progress;
 mod signals;
 
-pub use self::args::{Cli, Command, SyncArgs};
+pub use self::args::{Cli, Command, Format, SyncArgs};
 
 use crate::error::Error;
 
