@@ -761,7 +761,9 @@ pub fn two_way(plan: &TwoWayPlan, snapshot: &TwoWaySnapshot) -> PlannedPair {
 }
 
 /// Keeps of a one-way plan only the row writes `saved` holds (the same, as planned); the
-/// counts follow. The schema steps were checked against the saved plan before the run.
+/// counts follow, and, when a write is left out, no watermark is recorded (so that the next
+/// run reads the rows it was for). The schema steps were checked against the saved plan
+/// before the run.
 pub fn keep_saved_one_way(plan: &mut PairPlan, snapshot: &PairSnapshot, saved: &PlannedPair) {
     let described = one_way(plan, snapshot);
     let keep: Vec<bool> = described
@@ -769,6 +771,10 @@ pub fn keep_saved_one_way(plan: &mut PairPlan, snapshot: &PairSnapshot, saved: &
         .iter()
         .map(|a| saved.actions.contains(a))
         .collect();
+    if keep.contains(&false) {
+        // The rows left out are the next plan's: no watermark may say they were read.
+        plan.watermark = None;
+    }
     let mut keep = keep.into_iter();
     plan.rows.retain(|_| keep.next().unwrap_or(false));
     let counts = &mut plan.counts;

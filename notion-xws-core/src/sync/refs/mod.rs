@@ -463,6 +463,26 @@ pub fn kept_notes(counts: KeptCounts, side: &str, other: &str, names: bool) -> V
 mod tests {
     use super::*;
 
+    #[test]
+    fn the_people_note_counts_right_and_says_where_the_names_went() {
+        let counts = KeptCounts {
+            relations: 1,
+            people: 34,
+        };
+        let left = kept_notes(counts, "source", "target", false).join("\n");
+        assert!(left.contains("1 related page in the source has no row"), "{left}");
+        assert!(left.contains("34 people in the source cannot be matched"), "{left}");
+        assert!(left.contains("left out there"), "{left}");
+        let named = kept_notes(counts, "source", "target", true).join("\n");
+        assert!(!named.contains("left out"), "{named}");
+        assert!(named.contains("written by name into the column's \"(unmatched)\""));
+        let one = KeptCounts {
+            relations: 0,
+            people: 1,
+        };
+        assert!(kept_notes(one, "source", "target", false)[0].starts_with("1 person in"));
+    }
+
     fn page(n: u128) -> PageId {
         PageId::from_u128(n)
     }
