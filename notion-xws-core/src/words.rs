@@ -127,9 +127,9 @@ impl Table {
         out
     }
 
-    /// The table as plain text in columns, no line wider than `width`: the first column (the
-    /// names) is cut with `…` when the columns do not fit, and the widest when that is not
-    /// enough.
+    /// The table as plain text, no line wider than `width`: in columns when they fit (the
+    /// first column, the names, cut with `…` down to 16 characters when that makes them fit),
+    /// else one block per row: its first cell, then each other cell after its header.
     pub fn text(&self, width: usize) -> String {
         let columns = self.header.len();
         let chars = |s: &str| s.chars().count();
@@ -143,17 +143,13 @@ impl Table {
             })
             .collect();
         let gaps = 2 * columns.saturating_sub(1);
-        while widths.iter().sum::<usize>() + gaps > width {
-            let Some((widest, w)) = widths.iter().copied().enumerate().max_by_key(|(_, w)| *w)
-            else {
-                break;
-            };
-            let first = widths[0];
-            let (i, current) = if first > 8 { (0, first) } else { (widest, w) };
-            if current <= 3 {
-                break;
+        let rest: usize = widths.iter().skip(1).sum::<usize>() + gaps;
+        if rest + widths[0] > width {
+            if rest + 16 <= width {
+                widths[0] = width - rest;
+            } else {
+                return self.blocks(width);
             }
-            widths[i] = current - 1;
         }
         let fit = |text: &str, w: usize| -> String {
             let text = text.replace('\n', " ");
@@ -165,7 +161,13 @@ impl Table {
             }
         };
         let mut out = String::new();
-        let numeric = |i: usize| i > 0 && self.rows.iter().all(|r| r[i].parse::<f64>().is_ok());
+        let numeric = |i: usize| {
+            i > 0
+                && self
+                    .rows
+                    .iter()
+                    .all(|r| r[i].is_empty() || r[i].parse::<f64>().is_ok())
+        };
         let line = |cells: &[String]| -> String {
             let mut line = String::new();
             for (i, w) in widths.iter().enumerate() {
@@ -189,6 +191,25 @@ impl Table {
         let _ = writeln!(out, "{}", rule.join("  "));
         for row in &self.rows {
             let _ = writeln!(out, "{}", line(row));
+        }
+        out
+    }
+
+    /// One block per row, for a width the columns do not fit: the first cell, then the others
+    /// after their headers, wrapped.
+    fn blocks(&self, width: usize) -> String {
+        let mut out = String::new();
+        for row in &self.rows {
+            out.push_str(&wrap(&row[0], width));
+            let cells: Vec<String> = self
+                .header
+                .iter()
+                .zip(row)
+                .skip(1)
+                .filter(|(_, cell)| !cell.is_empty())
+                .map(|(header, cell)| format!("{header} {cell}"))
+                .collect();
+            out.push_str(&wrap(&format!("  {}", cells.join(", ")), width));
         }
         out
     }
@@ -266,7 +287,10 @@ mod tests {
         ]);
         let text = table.text(40);
         assert!(text.lines().all(|l| l.chars().count() <= 40), "{text}");
-        assert!(text.contains('…'));
+        assert!(text.contains("Created 12"), "one block per row: {text}");
+        let text = table.text(50);
+        assert!(text.lines().all(|l| l.chars().count() <= 50), "{text}");
+        assert!(text.contains('…') && text.contains("Created"), "{text}");
         let wrapped = wrap(&format!("- note: {}", "word ".repeat(40)), 30);
         assert!(wrapped.lines().all(|l| l.chars().count() <= 30), "{wrapped}");
         assert!(wrapped.lines().skip(1).all(|l| l.starts_with("  ")));

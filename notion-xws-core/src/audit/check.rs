@@ -281,7 +281,12 @@ fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
                 Severity::P2,
                 "registry.relation-to-missing-row",
                 &env.name,
-                format!("{missing} related {} row(s) are in the trash or not shared with the control integration", dbs.title),
+                format!(
+                    "{} related {} {} in the trash or not shared with the control integration",
+                    missing,
+                    dbs.title,
+                    if missing == 1 { "row is" } else { "rows are" }
+                ),
                 "restore the rows, or remove them from the relation",
             ));
         }
@@ -447,7 +452,10 @@ fn duplicate_names<'a>(
                 Severity::P2,
                 "registry.unnamed-row",
                 table,
-                format!("{count} row(s) have an empty Name"),
+                format!(
+                    "{} an empty Name",
+                    crate::words::count(count, "row has", "rows have")
+                ),
                 "name them: reports and plans refer to rows by name",
             ));
         } else if count > 1 {
@@ -1066,7 +1074,7 @@ async fn check_database(
             &entry.name,
             format!("its ID sources disagree: {}", said.join("; ")),
             format!(
-                "correct the wrong one(s); {} is the source of truth",
+                "correct the wrong ones; {} is the source of truth",
                 names.data_source_id
             ),
         ));

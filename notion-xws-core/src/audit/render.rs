@@ -167,7 +167,7 @@ fn finding_lines(group: &[&Finding], style: Style) -> String {
     let message = if same {
         first.message.clone()
     } else {
-        format!("as for {}: {}", subject(first), first.message)
+        format!("{} (for {})", first.message, subject(first))
     };
     let names: Vec<String> = group.iter().map(|f| subject(f)).collect();
     let text = format!(

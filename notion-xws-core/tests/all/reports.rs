@@ -5,7 +5,7 @@
 //! and its values before and after, `plan` taking every option of `sync`, the dry-run hint
 //! repeating the options given, and a saved plan applied exactly or refused.
 
-use clap::CommandFactory;
+use clap::{CommandFactory, Parser};
 use notion_xws_core::cli::Cli;
 use notion_xws_core::registry::RegistryConfig;
 use notion_xws_core::sync::sync;
