@@ -38,7 +38,10 @@ impl Style {
                 let title = wrap(title, width);
                 let underline = if level == 1 { '=' } else { '-' };
                 let len = title.lines().map(|l| l.chars().count()).max().unwrap_or(0);
-                format!("{title}{}\n\n", underline.to_string().repeat(len.min(width)))
+                format!(
+                    "{title}{}\n\n",
+                    underline.to_string().repeat(len.min(width))
+                )
             }
         }
     }
@@ -116,7 +119,11 @@ impl Table {
         let line = |cells: &[String]| {
             format!(
                 "| {} |",
-                cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+                cells
+                    .iter()
+                    .map(|c| cell(c))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
             )
         };
         let _ = writeln!(out, "{}", line(&self.header));
@@ -221,7 +228,12 @@ pub fn wrap(text: &str, width: usize) -> String {
     let mut out = String::new();
     for line in text.lines() {
         let indent = line.len() - line.trim_start().len();
-        let hang = indent + if line.trim_start().starts_with("- ") { 2 } else { 0 };
+        let hang = indent
+            + if line.trim_start().starts_with("- ") {
+                2
+            } else {
+                0
+            };
         let mut current = String::new();
         let mut current_len = 0;
         for word in line.split_whitespace() {
@@ -292,7 +304,10 @@ mod tests {
         assert!(text.lines().all(|l| l.chars().count() <= 50), "{text}");
         assert!(text.contains('…') && text.contains("Created"), "{text}");
         let wrapped = wrap(&format!("- note: {}", "word ".repeat(40)), 30);
-        assert!(wrapped.lines().all(|l| l.chars().count() <= 30), "{wrapped}");
+        assert!(
+            wrapped.lines().all(|l| l.chars().count() <= 30),
+            "{wrapped}"
+        );
         assert!(wrapped.lines().skip(1).all(|l| l.starts_with("  ")));
         let long = wrap(&"x".repeat(100), 30);
         assert!(long.lines().all(|l| l.chars().count() <= 30), "{long}");

@@ -8,9 +8,9 @@
 
 use std::sync::Arc;
 
+use notion_xws_core::Error;
 use notion_xws_core::audit::{AuditReport, AuditSummary, Finding, Severity};
 use notion_xws_core::repair::{RepairPlan, RepairReport, RepairSummary};
-use notion_xws_core::Error;
 use notion_xws_core::sync::planned::{PlanFlags, SavedPlan};
 use pyo3::prelude::*;
 use serde::Serialize;

@@ -154,7 +154,7 @@ pub enum Command {
     /// Runs `sync --execute` in a loop, unattended: a cycle, then a wait of --every (longer
     /// after a failing cycle), until SIGINT or SIGTERM, which stop it between two writes (its
     /// leases released). It takes the options of `sync`. Each cycle is a line on stdout: text,
-    /// or one JSON object with --log-format json (or --json).
+    /// or one JSON object with --log-format json (or --json, --format json).
     Watch {
         /// The wait between the end of a cycle and the start of the next (`5m`, `90s`, `1h`).
         /// After a failing cycle it doubles, up to six times this and at most an hour.

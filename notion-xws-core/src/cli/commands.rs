@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use super::output::{
-    err, out, print_link, print_repair, print_run, print_text, terminal_width,
-};
+use super::output::{err, out, print_link, print_repair, print_run, print_text, terminal_width};
 use super::progress::progress_bars;
 use super::signals::stop_on_signals;
 use super::{Cli, Command, Format, SyncArgs};
@@ -22,8 +20,8 @@ use crate::registry::RegistryConfig;
 use crate::repair::{RepairSummary, apply_repair, audit_and_plan, today_utc};
 use crate::secret::NotionToken;
 use crate::sync::notify::Notifier;
-use crate::sync::watch::{Cycle, WatchEnded, WatchOptions, watch, watch_with_alerts};
 use crate::sync::planned::{PlanFlags, SavedPlan};
+use crate::sync::watch::{Cycle, WatchEnded, WatchOptions, watch, watch_with_alerts};
 use crate::sync::{SyncOptions, apply_saved_plan, sync};
 
 /// Runs `cli`'s subcommand; the exit status, or the error that stopped it.
@@ -106,7 +104,10 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
         } => {
             let options = sync.options(*execute)?;
             let notifier = notifier(sync.notify.as_deref())?;
-            let saved = plan.as_deref().map(|path| read_plan(path, sync)).transpose()?;
+            let saved = plan
+                .as_deref()
+                .map(|path| read_plan(path, sync))
+                .transpose()?;
             let how = SyncRun {
                 format: sync.format(),
                 apply: Some(apply_command(cli, sync)),
@@ -121,7 +122,7 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
             sync,
         } => {
             let watch = WatchOptions::new(*every, *cycles)?;
-            let json = sync.json || cli.json_logs();
+            let json = sync.json || sync.format == Some(Format::Json) || cli.json_logs();
             let notifier = notifier(sync.notify.as_deref())?;
             let options = sync.options(true)?;
             run_watch(
@@ -254,9 +255,8 @@ fn apply_command(cli: &Cli, sync: &SyncArgs) -> String {
 
 /// The plan saved in `path`, which `sync`'s own options (when any is given) must match.
 fn read_plan(path: &Path, sync: &SyncArgs) -> Result<SavedPlan> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::Config(format!("cannot read the plan {}: {e}", path.display()))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("cannot read the plan {}: {e}", path.display())))?;
     let saved = SavedPlan::from_json(&text)?;
     let given = sync.flags();
     let defaults = PlanFlags {

@@ -4,9 +4,9 @@
 
 use std::io::Write as _;
 
+use super::Format;
 use crate::link::NotionLink;
 use crate::repair::{RepairPlan, RepairReport};
-use super::Format;
 use crate::sync::RunReport;
 
 /// Writes a line to stdout, ignoring a closed pipe.

@@ -198,11 +198,8 @@ impl PlannedPair {
         for action in &self.actions {
             if !now.contains(&action) {
                 let row = action.row.or(action.from);
-                let known = row.is_some_and(|r| {
-                    changed
-                        .iter()
-                        .any(|c: &String| c.contains(&r.to_string()))
-                });
+                let known = row
+                    .is_some_and(|r| changed.iter().any(|c: &String| c.contains(&r.to_string())));
                 if !known {
                     changed.push(format!(
                         "{pair}: the planned {:?} of {:?} ({}) is not planned the same any more",
@@ -279,11 +276,7 @@ impl SavedPlan {
             version: PLAN_VERSION,
             created_at: report.started_at.clone(),
             flags,
-            pairs: report
-                .pairs
-                .iter()
-                .filter_map(|p| p.plan.clone())
-                .collect(),
+            pairs: report.pairs.iter().filter_map(|p| p.plan.clone()).collect(),
         }
     }
 
@@ -386,10 +379,16 @@ fn print(row: &RowContent, side: &str, title: Option<&str>) -> RowPrint {
 }
 
 /// A hash of schemas.
-fn schema_hash<'a>(schemas: impl IntoIterator<Item = Option<&'a BTreeMap<String, PropertyConfig>>>) -> String {
+fn schema_hash<'a>(
+    schemas: impl IntoIterator<Item = Option<&'a BTreeMap<String, PropertyConfig>>>,
+) -> String {
     let text: Vec<String> = schemas
         .into_iter()
-        .map(|s| s.map_or_else(String::new, |s| serde_json::to_string(s).unwrap_or_default()))
+        .map(|s| {
+            s.map_or_else(String::new, |s| {
+                serde_json::to_string(s).unwrap_or_default()
+            })
+        })
         .collect();
     hex(&text.join("\n"))
 }
@@ -444,9 +443,16 @@ pub fn one_way(plan: &PairPlan, snapshot: &PairSnapshot) -> PlannedPair {
         });
     }
     schema.extend(column_steps(&plan.columns, Side::Target));
-    let target_rows = snapshot.target.as_ref().map(|t| t.rows.as_slice()).unwrap_or_default();
+    let target_rows = snapshot
+        .target
+        .as_ref()
+        .map(|t| t.rows.as_slice())
+        .unwrap_or_default();
     let source_title = title_column(&snapshot.source_schema);
-    let target_title = snapshot.target.as_ref().and_then(|t| title_column(&t.schema));
+    let target_title = snapshot
+        .target
+        .as_ref()
+        .and_then(|t| title_column(&t.schema));
     let source = |id: PageId| snapshot.source_rows.iter().find(|r| r.id == id);
     let target = |id: PageId| target_rows.iter().find(|r| r.id == id);
     let mut rows = BTreeMap::new();
@@ -598,7 +604,13 @@ pub fn two_way(plan: &TwoWayPlan, snapshot: &TwoWaySnapshot) -> PlannedPair {
             .cloned()
     };
     let control = |id| find(&snapshot.control_rows, &snapshot.control_trashed, id);
-    let environment = |id| find(&snapshot.environment_rows, &snapshot.environment_trashed, id);
+    let environment = |id| {
+        find(
+            &snapshot.environment_rows,
+            &snapshot.environment_trashed,
+            id,
+        )
+    };
     let mut rows = BTreeMap::new();
     let mut note = |row: &Option<TwoWayRow>, side: Side| {
         if let Some(row) = row {
@@ -622,12 +634,22 @@ pub fn two_way(plan: &TwoWayPlan, snapshot: &TwoWaySnapshot) -> PlannedPair {
     for action in &plan.actions {
         use ActionKind::*;
         let (kind, side, row, from, changes, reason) = match action {
-            TwoWayAction::CreateInEnvironment { control: c, .. } => {
-                (Create, Side::Environment, None, Some((*c, Side::Control)), None, None)
-            }
-            TwoWayAction::CreateInControl { environment: e, .. } => {
-                (Create, Side::Control, None, Some((*e, Side::Environment)), None, None)
-            }
+            TwoWayAction::CreateInEnvironment { control: c, .. } => (
+                Create,
+                Side::Environment,
+                None,
+                Some((*c, Side::Control)),
+                None,
+                None,
+            ),
+            TwoWayAction::CreateInControl { environment: e, .. } => (
+                Create,
+                Side::Control,
+                None,
+                Some((*e, Side::Environment)),
+                None,
+                None,
+            ),
             TwoWayAction::LinkControlRow { control: c, .. } => {
                 (Link, Side::Control, Some(*c), None, None, None)
             }
@@ -701,9 +723,7 @@ pub fn two_way(plan: &TwoWayPlan, snapshot: &TwoWaySnapshot) -> PlannedPair {
                 None,
             ),
             TwoWayAction::RestoreEnvironment {
-                row: r,
-                control: c,
-                ..
+                row: r, control: c, ..
             } => (
                 Restore,
                 Side::Environment,

@@ -89,7 +89,11 @@ async fn the_audit_groups_repeated_findings_and_names_untitled_rows_with_plurals
         .lines()
         .filter(|l| l.contains("`database.data-source-id-missing`"))
         .collect();
-    assert_eq!(grouped.len(), 1, "one line for the three findings: {markdown}");
+    assert_eq!(
+        grouped.len(),
+        1,
+        "one line for the three findings: {markdown}"
+    );
     assert!(
         grouped[0].starts_with("- **3 findings** `database.data-source-id-missing`"),
         "{markdown}"
@@ -99,7 +103,10 @@ async fn the_audit_groups_repeated_findings_and_names_untitled_rows_with_plurals
         .find(|l| l.trim_start().starts_with("Names: Alpha"))
         .unwrap_or_else(|| panic!("{markdown}"));
     assert!(names_line.contains("Alpha, Beta, Gamma"), "{names_line}");
-    assert!(!markdown.contains("****"), "an empty name in bold: {markdown}");
+    assert!(
+        !markdown.contains("****"),
+        "an empty name in bold: {markdown}"
+    );
     assert!(markdown.contains("(untitled)"), "{markdown}");
     assert!(!markdown.contains("(s)"), "{markdown}");
     // When it ran, how long, and the findings' total.
@@ -146,7 +153,10 @@ async fn text_reports_fit_the_terminal_width() {
                 line.chars().count()
             );
         }
-        assert!(!stdout.contains("|---"), "{args:?}: a Markdown table: {stdout}");
+        assert!(
+            !stdout.contains("|---"),
+            "{args:?}: a Markdown table: {stdout}"
+        );
     }
     let narrow = [token, base, ("COLUMNS", "40")];
     let plan = run(&["plan", "--format", "text"], &narrow).await;
@@ -191,13 +201,19 @@ async fn plan_json_lists_each_row_action_with_its_values_and_the_copy_link_is_re
     let link = format!("https://www.notion.so/{}", copy.simple());
     assert_eq!(report["pairs"][0]["created_url"], link.as_str(), "{report}");
     assert_eq!(report["totals"]["copies_created"], 1, "{report}");
-    assert!(report["pairs"][0].get("plan").is_none(), "a run that writes has no plan");
+    assert!(
+        report["pairs"][0].get("plan").is_none(),
+        "a run that writes has no plan"
+    );
 
     // An edit: the update, with the value before and after.
     note(&world, &rows_made[1], "edited").await;
     let second = run(&["plan", "--json"], &env).await;
     let planned: Value = serde_json::from_slice(&second.stdout).unwrap();
-    let actions = planned["pairs"][0]["plan"]["actions"].as_array().unwrap().clone();
+    let actions = planned["pairs"][0]["plan"]["actions"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert_eq!(actions.len(), 1, "{planned}");
     let update = &actions[0];
     assert_eq!(update["action"], "update");
@@ -208,7 +224,12 @@ async fn plan_json_lists_each_row_action_with_its_values_and_the_copy_link_is_re
         json!([{"property": "Notes", "before": "note 1", "after": "edited"}]),
         "{update}"
     );
-    assert!(planned["pairs"][0]["plan"]["schema"].as_array().unwrap().is_empty());
+    assert!(
+        planned["pairs"][0]["plan"]["schema"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 
     // In Markdown, the link of the copy the run made.
     let (world, _source, _rows) = small_world(1).await;
@@ -263,7 +284,11 @@ async fn a_two_way_conflict_is_data_in_the_json_and_counted_in_the_table() {
     assert_eq!(conflict["control_row"], made[0].as_str());
     assert_eq!(conflict["environment_row"], environment_row.to_string());
     assert_eq!(conflict["resolution"], "reported");
-    assert!(conflict["since"].as_str().is_some_and(|s| s.starts_with("20")));
+    assert!(
+        conflict["since"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("20"))
+    );
     assert_eq!(report["totals"]["conflicts"], 1);
     let markdown = text(&run(&["plan", "--format", "markdown"], &env).await.stdout);
     assert!(
@@ -276,7 +301,10 @@ async fn a_two_way_conflict_is_data_in_the_json_and_counted_in_the_table() {
         .unwrap();
     let cells: Vec<&str> = row.split('|').map(str::trim).collect();
     assert_eq!(cells[7], "1", "{row}");
-    assert!(markdown.contains("1 conflict named in the notes"), "{markdown}");
+    assert!(
+        markdown.contains("1 conflict named in the notes"),
+        "{markdown}"
+    );
 }
 
 #[test]
@@ -295,12 +323,20 @@ fn plan_takes_every_option_sync_takes() {
             plan.get_arguments().any(|a| a.get_long() == Some(long)),
             "plan lacks --{long}"
         );
-        let mut argv = vec!["notion-xws".to_owned(), "plan".to_owned(), format!("--{long}")];
+        let mut argv = vec![
+            "notion-xws".to_owned(),
+            "plan".to_owned(),
+            format!("--{long}"),
+        ];
         if arg.get_action().takes_values() {
             let possible = arg.get_possible_values();
             let value = match possible.first() {
                 Some(value) => value.get_name().to_owned(),
-                None => match arg.get_value_names().and_then(|n| n.first()).map(|n| n.as_str()) {
+                None => match arg
+                    .get_value_names()
+                    .and_then(|n| n.first())
+                    .map(|n| n.as_str())
+                {
                     Some("DURATION") => "1h".to_owned(),
                     Some("URL") => "https://hooks.example.com/notion-xws".to_owned(),
                     _ => "Acme".to_owned(),
@@ -372,7 +408,10 @@ async fn a_saved_plan_is_applied_exactly_or_refused_when_a_planned_row_changed()
     assert!(text(&plan.stderr).contains("sync --execute --plan"));
     let saved = std::fs::read_to_string(&file).unwrap();
     let json: Value = serde_json::from_str(&saved).unwrap();
-    assert_eq!((json["format"].as_str(), json["version"].as_u64()), (Some("notion-xws-plan"), Some(1)));
+    assert_eq!(
+        (json["format"].as_str(), json["version"].as_u64()),
+        (Some("notion-xws-plan"), Some(1))
+    );
     assert_eq!(json["pairs"][0]["actions"][0]["action"], "update");
     for token in [world.token().expose()] {
         assert!(!saved.contains(token), "the plan holds a token");
@@ -399,7 +438,10 @@ async fn a_saved_plan_is_applied_exactly_or_refused_when_a_planned_row_changed()
     assert_eq!(apply.status.code(), Some(0), "{}", text(&apply.stderr));
     let report: Value = serde_json::from_slice(&apply.stdout).unwrap();
     assert_eq!(
-        (report["pairs"][0]["updated"].as_u64(), report["pairs"][0]["created"].as_u64()),
+        (
+            report["pairs"][0]["updated"].as_u64(),
+            report["pairs"][0]["created"].as_u64()
+        ),
         (Some(1), Some(0)),
         "{report}"
     );
@@ -418,26 +460,40 @@ async fn a_saved_plan_is_applied_exactly_or_refused_when_a_planned_row_changed()
         .fake
         .request_log()
         .iter()
-        .filter(|r| r.method != Method::Get && !r.path.ends_with("/query") && r.path != "/v1/search")
+        .filter(|r| {
+            r.method != Method::Get && !r.path.ends_with("/query") && r.path != "/v1/search"
+        })
         .count();
     let refused = run(&["sync", "--execute", "--plan", &stale_arg], &env).await;
     assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
     let stderr = text(&refused.stderr);
-    assert!(stderr.contains("the saved plan no longer holds"), "{stderr}");
+    assert!(
+        stderr.contains("the saved plan no longer holds"),
+        "{stderr}"
+    );
     assert!(stderr.contains("\"Row 2\""), "{stderr}");
     assert!(stderr.contains("edited since the plan"), "{stderr}");
     let writes_after = world
         .fake
         .request_log()
         .iter()
-        .filter(|r| r.method != Method::Get && !r.path.ends_with("/query") && r.path != "/v1/search")
+        .filter(|r| {
+            r.method != Method::Get && !r.path.ends_with("/query") && r.path != "/v1/search"
+        })
         .count();
     assert_eq!(writes_before, writes_after, "the refused apply wrote");
     assert_eq!(copy_notes(&world).await["Row 2"], "note 2");
 
     // Other options than the plan's are refused; a file that is not a plan too.
     let other = run(
-        &["sync", "--execute", "--plan", &file_arg, "--conflicts", "control-wins"],
+        &[
+            "sync",
+            "--execute",
+            "--plan",
+            &file_arg,
+            "--conflicts",
+            "control-wins",
+        ],
         &env,
     )
     .await;

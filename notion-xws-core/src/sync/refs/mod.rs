@@ -470,8 +470,14 @@ mod tests {
             people: 34,
         };
         let left = kept_notes(counts, "source", "target", false).join("\n");
-        assert!(left.contains("1 related page in the source has no row"), "{left}");
-        assert!(left.contains("34 people in the source cannot be matched"), "{left}");
+        assert!(
+            left.contains("1 related page in the source has no row"),
+            "{left}"
+        );
+        assert!(
+            left.contains("34 people in the source cannot be matched"),
+            "{left}"
+        );
         assert!(left.contains("left out there"), "{left}");
         let named = kept_notes(counts, "source", "target", true).join("\n");
         assert!(!named.contains("left out"), "{named}");

@@ -285,7 +285,11 @@ impl RunReport {
             failed: self.failed(),
             requests: self.requests(),
             writes: self.writes(),
-            copies_created: self.pairs.iter().filter(|p| p.created_url.is_some()).count(),
+            copies_created: self
+                .pairs
+                .iter()
+                .filter(|p| p.created_url.is_some())
+                .count(),
         }
     }
 
@@ -298,8 +302,7 @@ impl RunReport {
     pub(crate) fn started(dry_run: bool) -> Self {
         Self {
             dry_run,
-            started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-                .to_string(),
+            started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             duration_ms: 0,
             pairs: Vec::new(),
             plans: Vec::new(),

@@ -1228,7 +1228,12 @@ pub fn plan_two_way(
         if let Some(schema) = &environment_schema {
             let environment_kept =
                 count_kept(snapshot.environment_rows.iter().map(|r| &r.content), schema);
-            notes.extend(kept_notes(environment_kept, "environment", "control", false));
+            notes.extend(kept_notes(
+                environment_kept,
+                "environment",
+                "control",
+                false,
+            ));
         }
     }
 
