@@ -528,16 +528,6 @@ impl PyClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let notifier = notifier(notify.as_deref())?;
         let config = RegistryConfig::new(environments, databases);
-        let flags = PlanFlags {
-            client: only.clone(),
-            allow_mass_delete,
-            recreate,
-            prune,
-            prune_columns,
-            conflicts: conflict_policy.to_owned(),
-            people_fallback: people_fallback.to_owned(),
-            full,
-        };
         let options = SyncArgs {
             only,
             allow_mass_delete,

@@ -279,32 +279,35 @@ def test_the_plan_as_data_saved_and_applied_exactly_or_refused(demo, tmp_path):
         done.save_plan(str(tmp_path / "no.json"))
 
     sdk = Sdk(auth=info["control_token"], base_url=fake.serve())
-    page = sdk.pages.retrieve(create["from"])
-    name = next(k for k, v in page["properties"].items() if v["type"] == "title")
+    try:
+        page = sdk.pages.retrieve(create["from"])
+        name = next(k for k, v in page["properties"].items() if v["type"] == "title")
 
-    def rename(text):
-        sdk.pages.update(create["from"], properties={name: {"title": [{"text": {"content": text}}]}})
+        def rename(text):
+            sdk.pages.update(create["from"], properties={name: {"title": [{"text": {"content": text}}]}})
 
-    rename("Edited once")
-    plan = client.plan(only="VibeVessel Client Workspace")
-    update = next(
-        a for p in plan.actions for a in p["actions"] if a["action"] == "update" and a["from"] == create["from"]
-    )
-    assert {"property": name, "before": create["title"], "after": "Edited once"} in update["changes"]
-    path = tmp_path / "plan.json"
-    plan.save_plan(str(path))
-    saved = json.loads(path.read_text())
-    assert saved["format"] == "notion-xws-plan" and saved["flags"]["client"] == "VibeVessel"
-    assert info["control_token"] not in path.read_text()
+        rename("Edited once")
+        plan = client.plan(only="VibeVessel Client Workspace")
+        update = next(
+            a for p in plan.actions for a in p["actions"] if a["action"] == "update" and a["from"] == create["from"]
+        )
+        assert {"property": name, "before": create["title"], "after": "Edited once"} in update["changes"]
+        path = tmp_path / "plan.json"
+        plan.save_plan(str(path))
+        saved = json.loads(path.read_text())
+        assert saved["format"] == "notion-xws-plan" and saved["flags"]["client"] == "VibeVessel Client Workspace"
+        assert info["control_token"] not in path.read_text()
 
-    rename("Edited twice")
-    fake.clear_request_log()
-    with pytest.raises(notion_xws.PlanStaleError) as refused:
-        client.apply_plan(str(path))
-    assert "edited since the plan" in str(refused.value)
-    assert not writes(fake)
+        rename("Edited twice")
+        fake.clear_request_log()
+        with pytest.raises(notion_xws.PlanStaleError) as refused:
+            client.apply_plan(str(path))
+        assert "edited since the plan" in str(refused.value)
+        assert not writes(fake)
 
-    again = client.plan(only="VibeVessel Client Workspace")
-    again.save_plan(str(path))
-    applied = client.apply_plan(str(path))
-    assert applied.updated >= 1 and not applied.dry_run
+        again = client.plan(only="VibeVessel Client Workspace")
+        again.save_plan(str(path))
+        applied = client.apply_plan(str(path))
+        assert applied.updated >= 1 and not applied.dry_run
+    finally:
+        sdk.close()
