@@ -676,6 +676,11 @@ mod tests {
                 source: PageId::parse(&id(2)).unwrap(),
                 target: PageId::parse(&id(12)).unwrap(),
                 properties: serde_json::from_value(json!({"Hours": {"number": 2.0}})).unwrap(),
+                changes: vec![crate::sync::planned::ValueChange {
+                    property: "Hours".to_owned(),
+                    before: json!(3.0),
+                    after: json!(2.0),
+                }],
             }]
         );
         assert!(plan.create_target.is_none() && plan.columns.is_empty());
