@@ -413,9 +413,10 @@ async fn a_saved_plan_is_applied_exactly_or_refused_when_a_planned_row_changed()
         (Some("notion-xws-plan"), Some(1))
     );
     assert_eq!(json["pairs"][0]["actions"][0]["action"], "update");
-    for token in [world.token().expose()] {
-        assert!(!saved.contains(token), "the plan holds a token");
-    }
+    assert!(
+        !saved.contains(world.token().expose()),
+        "the plan holds a token"
+    );
     let registry = notion_xws_core::registry::Registry::read(&control, &RegistryConfig::default())
         .await
         .unwrap();
