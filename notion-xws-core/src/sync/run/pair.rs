@@ -371,8 +371,8 @@ impl PairRun<'_> {
                     .sum();
             if let Some(checks) = &bodies {
                 self.report.notes.push(format!(
-                    "page content: {} body(ies) to read (source rows edited since their last copy)",
-                    checks.len()
+                    "page content: {} to read (source rows edited since their last copy)",
+                    crate::words::count(checks.len(), "body", "bodies")
                 ));
             }
             let c = &plan.counts;
@@ -692,8 +692,8 @@ impl PairRun<'_> {
         }
         if let Some(checks) = &bodies {
             report.notes.push(format!(
-                "page content is copied one way only, control → environment ({} body(ies) to read)",
-                checks.len()
+                "page content is copied one way only, control → environment ({} to read)",
+                crate::words::count(checks.len(), "body", "bodies")
             ));
         }
         report.unchanged = plan.counts.unchanged;
