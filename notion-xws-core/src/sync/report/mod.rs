@@ -1,5 +1,7 @@
-//! The report of a sync: what became of each pair ([`PairReport`], [`PairState`]) and of the
-//! run ([`RunReport`]), as data, as JSON and as Markdown; and what a scheduler acts on: each
+//! The report of a sync: what became of each pair ([`PairReport`], [`PairState`]: its counts,
+//! its two-way conflicts as data, the link of a copy it created, in a dry run its plan as data)
+//! and of the run ([`RunReport`]: when it started, how long it took, its [`Totals`]), as data,
+//! as JSON, as Markdown and as text that fits a terminal; and what a scheduler acts on: each
 //! pair's class ([`PairClass`]), what needs a person and how to fix it ([`Attention`]), and the
 //! run's exit status ([`RunReport::exit_status`]).
 //!
@@ -9,7 +11,9 @@
 //! | 1 | something failed: a refused write, a pair that could not be read or applied |
 //! | 3 | nothing failed, but a person is needed: a max-delete guard held, a two-way conflict left open, a pair left out for its token, its parent page, its registry row, a protected table, a source or copy that cannot be read or is in the trash, a copy Notion refuses to move under its new parent page |
 //!
-//! (2 is for usage and configuration errors, which stop a run before it has a report.)
+//! (2 is for usage and configuration errors, which stop a run before it has a report; a saved
+//! plan that no longer holds also exits 3, before a write: see
+//! [`planned`](crate::sync::planned).)
 
 mod render;
 
