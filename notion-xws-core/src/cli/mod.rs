@@ -11,7 +11,7 @@
 //! left out for its token, parent page or registry row, a side that cannot be read
 //! ([`RunReport::exit_status`](crate::sync::RunReport::exit_status)), or a saved plan (`sync
 //! --execute --plan FILE`) that no longer holds, nothing written
-//! ([`Error::PlanStale`](crate::Error::PlanStale)). `watch` ends with 130
+//! ([`Error::PlanStale`]). `watch` ends with 130
 //! after SIGINT and 143 after SIGTERM, 2 after a configuration error, else with its last cycle's
 //! status ([`WatchEnd::exit_status`](crate::sync::watch::WatchEnd::exit_status)).
 //!
