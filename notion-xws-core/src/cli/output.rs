@@ -72,7 +72,7 @@ pub(super) fn print_repair(
     } else {
         match applied {
             None => {
-                lines.extend(plan.actions.iter().map(|action| format!("- {action}")));
+                lines.extend(plan.actions.iter().map(ToString::to_string));
                 lines.push(format!(
                     "Total: {} planned; dry run: nothing written; run with --execute to apply",
                     crate::words::count(plan.actions.len(), "change", "changes")
@@ -81,8 +81,8 @@ pub(super) fn print_repair(
             Some(report) => {
                 for outcome in &report.outcomes {
                     match &outcome.error {
-                        None => lines.push(format!("- done    {}", outcome.action)),
-                        Some(error) => lines.push(format!("- FAILED  {}: {error}", outcome.action)),
+                        None => lines.push(format!("done    {}", outcome.action)),
+                        Some(error) => lines.push(format!("FAILED  {}: {error}", outcome.action)),
                     }
                 }
                 lines.push(format!(
