@@ -51,10 +51,10 @@ pub(super) fn print_run(report: &RunReport, format: Format, apply: Option<&str>)
     }
     if report.dry_run {
         let apply = apply.unwrap_or("notion-xws sync --execute");
-        let line = format!("dry run: nothing written; run `{apply}` to apply");
         match format {
-            Format::Text => print_text(&crate::words::wrap(&line, terminal_width())),
-            _ => out!("{line}"),
+            // The command on a line of its own, never cut: it is copied as it is.
+            Format::Text => out!("dry run: nothing written; to apply, run:\n  {apply}"),
+            _ => out!("dry run: nothing written; run `{apply}` to apply"),
         }
     }
 }
