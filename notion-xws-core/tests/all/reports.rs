@@ -157,6 +157,13 @@ async fn text_reports_fit_the_terminal_width() {
             !stdout.contains("|---"),
             "{args:?}: a Markdown table: {stdout}"
         );
+        if args[0] == "sync" {
+            // The command that applies it on a line of its own, as it is typed.
+            assert!(
+                stdout.contains("to apply, run:\n  notion-xws sync --execute --client Acme\n"),
+                "{stdout}"
+            );
+        }
     }
     let narrow = [token, base, ("COLUMNS", "40")];
     let plan = run(&["plan", "--format", "text"], &narrow).await;
