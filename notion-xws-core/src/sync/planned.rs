@@ -183,9 +183,9 @@ impl PlannedPair {
             match fresh.fingerprint.rows.get(row) {
                 Some(now) if now == print => {}
                 Some(now) => changed.push(format!(
-                    "{pair}: the {} row {:?} ({row}) was edited since the plan (last edited {}, \
-                     then {})",
-                    print.side, print.title, now.last_edited_time, print.last_edited_time
+                    "{pair}: the {} row {:?} ({row}) was edited since the plan (last edited \
+                     {} when planned, {} now)",
+                    print.side, print.title, print.last_edited_time, now.last_edited_time
                 )),
                 None => changed.push(format!(
                     "{pair}: the {} row {:?} ({row}) changed since the plan (it is no longer \
