@@ -275,6 +275,15 @@ pub enum Error {
         "refused: {0}; remove it from system-databases (or point the row at the database meant)"
     )]
     Protected(String),
+    /// A saved plan (`sync --execute --plan FILE`) no longer holds: what changed since it was
+    /// made (a row edited on either side, a schema, the registry's pairs). Nothing was written;
+    /// make a new plan and review it. Exit status 3: a person decides.
+    #[error(
+        "the saved plan no longer holds, nothing was written: {}; make a new plan \
+         (`notion-xws plan --out FILE`), review it and apply that one",
+        .0.join("; ")
+    )]
+    PlanStale(Vec<String>),
     /// The run was cancelled (Ctrl-C) before it finished.
     #[error("cancelled")]
     Cancelled,
@@ -355,7 +364,8 @@ impl Error {
     }
 
     /// The exit status of a run this error stopped: 2 for usage and configuration (the control
-    /// token, the base URL, the registry, bad input: a person must fix it), else 1.
+    /// token, the base URL, the registry, bad input: a person must fix it), 3 for a saved plan
+    /// that no longer holds (a person reviews a new plan; nothing was written), else 1.
     pub fn exit_status(&self) -> i32 {
         match self {
             Self::Config(_)
@@ -365,6 +375,7 @@ impl Error {
             | Self::InvalidId(_)
             | Self::InvalidLink(_)
             | Self::Unauthorized(_) => 2,
+            Self::PlanStale(_) => 3,
             _ => 1,
         }
     }

@@ -105,6 +105,7 @@ pub mod repair;
 pub mod secret;
 pub mod sync;
 pub mod transport;
+pub mod words;
 
 pub use error::{ApiError, ApiErrorCode, Error, Result, TransportErrorKind};
 pub use ids::{

@@ -219,6 +219,13 @@ pub struct RepairSummary<'a> {
     pub outcomes: &'a [RepairOutcome],
     /// The audit's P0 findings about the registry's shape that keep the plan from being applied.
     pub blocked: &'a [String],
+    /// When the run started (RFC 3339, UTC), when it is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<&'a str>,
+    /// How long the run took (the audit, the plan and the writes), in milliseconds, when it is
+    /// known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
 }
 
 impl<'a> RepairSummary<'a> {
@@ -232,11 +239,22 @@ impl<'a> RepairSummary<'a> {
             actions: &plan.actions,
             outcomes: report.map_or(&[], |r| &r.outcomes),
             blocked: &plan.blocked,
+            started_at: None,
+            duration_ms: None,
+        }
+    }
+
+    /// The summary, with when the run started and how long it took.
+    pub fn timed(self, started_at: &'a str, duration_ms: u64) -> Self {
+        Self {
+            started_at: Some(started_at),
+            duration_ms: Some(duration_ms),
+            ..self
         }
     }
 
     /// The summary as pretty JSON: `executed`, `applied`, `failed`, `actions`, `outcomes`,
-    /// `blocked`.
+    /// `blocked` (and `started_at`, `duration_ms` when [`timed`](Self::timed)).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
     }

@@ -21,8 +21,9 @@ use notion_xws_core::registry::{Registry, RegistryConfig};
 use notion_xws_core::repair::{apply_repair, audit_and_plan, today_utc};
 use notion_xws_core::sync::notify::Notifier;
 use notion_xws_core::sync::options::{Progress, ProgressFn};
+use notion_xws_core::sync::planned::{PlanFlags, SavedPlan};
 use notion_xws_core::sync::watch::{Cycle, WatchOptions, watch, watch_with_alerts};
-use notion_xws_core::sync::{SyncOptions, sync, transfer};
+use notion_xws_core::sync::{SyncOptions, apply_saved_plan, sync, transfer};
 use notion_xws_core::{Error, NotionLink, NotionToken, PageId};
 use pyo3::prelude::*;
 
@@ -403,6 +404,16 @@ impl PyClient {
     ) -> PyResult<PyRunReport> {
         let notifier = notifier(notify.as_deref())?;
         let config = RegistryConfig::new(environments, databases);
+        let flags = PlanFlags {
+            client: only.clone(),
+            allow_mass_delete,
+            recreate,
+            prune,
+            prune_columns,
+            conflicts: conflict_policy.to_owned(),
+            people_fallback: people_fallback.to_owned(),
+            full,
+        };
         let options = SyncArgs {
             only,
             allow_mass_delete,
@@ -428,6 +439,42 @@ impl PyClient {
                 }
             }
             Ok::<_, Error>(report)
+        })?
+        .map_err(PyXwsError)?;
+        Ok(match execute {
+            true => PyRunReport::new(report),
+            false => PyRunReport::planned(report, flags),
+        })
+    }
+
+    /// Applies exactly the plan saved in `path` (`RunReport.save_plan`, or `notion-xws plan
+    /// --out`), with the options it was made with: the pairs are planned again first, and when
+    /// anything the plan was made from changed since (a row edited on either side, a schema,
+    /// the registry's pairs), nothing is written and `PlanStaleError` names what changed. Else
+    /// each pair writes the saved actions, and only them. `progress` is as for `sync`.
+    #[pyo3(signature = (path, *, environments = None, databases = None, progress = None))]
+    fn apply_plan(
+        &self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        environments: Option<String>,
+        databases: Option<String>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<PyRunReport> {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            PyXwsError(Error::Config(format!(
+                "cannot read the plan {}: {e}",
+                path.display()
+            )))
+        })?;
+        let saved = SavedPlan::from_json(&text).map_err(PyXwsError)?;
+        let config = RegistryConfig::new(environments, databases);
+        let options = SyncOptions::default();
+        let progress = progress.map(progress_callback);
+        let client = &self.client;
+        let (config, options, saved) = (&config, &options, &saved);
+        let report = runtime::run(py, || async move {
+            apply_saved_plan(client, config, saved, options, progress).await
         })?
         .map_err(PyXwsError)?;
         Ok(PyRunReport::new(report))

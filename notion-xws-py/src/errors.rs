@@ -63,6 +63,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::Registry(_) => "RegistryError",
         Error::Protected(_) => "ProtectedError",
         Error::Cancelled => "CancelledError",
+        Error::PlanStale(_) => "PlanStaleError",
         // The core's enum is non-exhaustive; a variant added there lands here until mapped.
         _ => "NotionXwsError",
     }

@@ -8,10 +8,14 @@
 
 use std::sync::Arc;
 
+use notion_xws_core::Error;
 use notion_xws_core::audit::{AuditReport, AuditSummary, Finding, Severity};
 use notion_xws_core::repair::{RepairPlan, RepairReport, RepairSummary};
+use notion_xws_core::sync::planned::{PlanFlags, SavedPlan};
 use pyo3::prelude::*;
 use serde::Serialize;
+
+use crate::errors::PyXwsError;
 
 /// A serializable value as a Python object (dicts, lists, strings, numbers, None).
 pub(crate) fn to_python<'py, T: Serialize>(
@@ -384,12 +388,21 @@ impl PyRepairReport {
 /// What a sync did, or would do (a dry run).
 #[pyclass(name = "RunReport", module = "notion_xws", frozen)]
 #[derive(Debug, Clone)]
-pub(crate) struct PyRunReport(Arc<notion_xws_core::sync::RunReport>);
+pub(crate) struct PyRunReport(
+    Arc<notion_xws_core::sync::RunReport>,
+    /// The options of a plan (a dry run), which its saved plan records.
+    Option<PlanFlags>,
+);
 
 impl PyRunReport {
     /// Wraps the core's report.
     pub(crate) fn new(report: notion_xws_core::sync::RunReport) -> Self {
-        Self(Arc::new(report))
+        Self(Arc::new(report), None)
+    }
+
+    /// Wraps the core's report of a plan made with `flags`.
+    pub(crate) fn planned(report: notion_xws_core::sync::RunReport, flags: PlanFlags) -> Self {
+        Self(Arc::new(report), Some(flags))
     }
 }
 
@@ -469,6 +482,53 @@ impl PyRunReport {
         to_python(py, &self.0.needs_person())
     }
 
+    /// When the run started (RFC 3339, UTC).
+    #[getter]
+    fn started_at(&self) -> &str {
+        &self.0.started_at
+    }
+
+    /// How long the run took, in milliseconds.
+    #[getter]
+    fn duration_ms(&self) -> u64 {
+        self.0.duration_ms
+    }
+
+    /// The totals, all pairs together: a dict (`pairs`, `created`, `updated`, `trashed`,
+    /// `unchanged`, `conflicts`, `failed`, `requests`, `writes`, `copies_created`).
+    #[getter]
+    fn totals<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0.totals())
+    }
+
+    /// In a plan (a dry run): each pair's plan as data, a dict with `pair`, `schema` (the
+    /// column steps), `actions` (each row write: `action`, `side`, `row`, `from`, `title`,
+    /// `changes` with each property's `before` and `after`, `reason`) and `fingerprint`.
+    #[getter]
+    fn actions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_python(py, &self.0.planned())
+    }
+
+    /// Saves the plan to `path` (JSON, versioned, no token), for `Client.apply_plan` (or
+    /// `notion-xws sync --execute --plan`) to apply exactly. Only a plan (a dry run) can be
+    /// saved.
+    fn save_plan(&self, path: std::path::PathBuf) -> PyResult<()> {
+        let Some(flags) = &self.1 else {
+            return Err(PyXwsError(Error::Config(
+                "only a plan (Client.plan, or sync without execute) can be saved".into(),
+            ))
+            .into());
+        };
+        let saved = SavedPlan::new(&self.0, flags.clone());
+        std::fs::write(&path, saved.to_json()).map_err(|e| {
+            PyXwsError(Error::Config(format!(
+                "cannot write the plan to {}: {e}",
+                path.display()
+            )))
+        })?;
+        Ok(())
+    }
+
     /// The report as JSON.
     fn to_json(&self) -> String {
         self.0.to_json()
@@ -477,6 +537,12 @@ impl PyRunReport {
     /// The report as Markdown.
     fn to_markdown(&self) -> String {
         self.0.to_markdown()
+    }
+
+    /// The report as plain text, no line wider than `width`.
+    #[pyo3(signature = (width = 80))]
+    fn to_text(&self, width: usize) -> String {
+        self.0.to_text(width)
     }
 
     fn __repr__(&self) -> String {

@@ -50,7 +50,7 @@ def test_demo_syncs_relations_and_people(run_cli):
     assert (wrong, missing) == (0, 0)
     # The first sync's notes report every person left out (by pair: Tasks, Contacts).
     first_sync = out.split("## 5. sync --execute")[1].split("## 6.")[0]
-    reported = re.findall(r"(\d+) person/people in the source cannot be matched", first_sync)
+    reported = re.findall(r"(\d+) (?:person|people) in the source cannot be matched", first_sync)
     assert len(reported) == 2 and sum(map(int, reported)) == unmatched, first_sync
     assert "Lena Vogel (not in VibeVessel's workspace)" in out
 

@@ -119,7 +119,8 @@ def test_repair_execute_then_audit(run_cli, served, script):
     fake.clear_request_log()
     done = run_cli("repair", "--execute", *FAST, env=env, script=script)
     assert done.returncode == 0
-    assert done.stdout.strip() == "nothing to repair"
+    assert done.stdout.splitlines()[0] == "nothing to repair"
+    assert done.stdout.splitlines()[1].startswith("Started 20")
     assert not writes(fake)
 
 
@@ -130,7 +131,8 @@ def test_human_repair_output_has_one_line_per_change(run_cli, served):
     assert done.returncode == 0
     lines = done.stdout.splitlines()
     assert sum(line.startswith("done    ") for line in lines) == len(plan)
-    assert lines[-1] == f"{len(plan)} applied, 0 failed"
+    assert lines[-2] == f"Total: {len(plan)} applied, 0 failed"
+    assert lines[-1].startswith("Started 20") and ", took " in lines[-1]
 
 
 def test_a_missing_token_variable_is_named(run_cli, served):

@@ -72,7 +72,7 @@ def test_only_one_client(demo):
     _, _, client = demo
     with pytest.raises(notion_xws.ConfigError, match="Nobody"):
         client.plan(only="Nobody")
-    report = client.plan(only="VibeVessel")  # the Clients row of that environment
+    report = client.plan(only="VibeVessel Client Workspace")  # the Clients row of that environment
     assert pair(report, "Tasks")["created"] == 120
 
 
@@ -335,3 +335,55 @@ def test_the_audit_reports_its_phases_to_python(demo):
         "databases",
         "token_copies",
     ]
+
+
+def test_the_plan_as_data_saved_and_applied_exactly_or_refused(demo, tmp_path):
+    from notion_client import Client as Sdk
+
+    fake, info, client = demo
+    first = client.plan(only="VibeVessel Client Workspace")
+    tasks = next(p for p in first.actions if p["pair"].startswith("Tasks → "))
+    create = tasks["actions"][0]
+    assert create["action"] == "create" and create["from"] and create["title"]
+    assert tasks["schema"][0]["step"] == "create_database"
+    assert first.totals["created"] == first.created
+    assert first.started_at.startswith("20") and first.duration_ms >= 0
+    assert all(len(line) <= 60 for line in first.to_text(60).splitlines())
+    done = client.sync(execute=True, only="VibeVessel Client Workspace")
+    assert any(p["created_url"] for p in done.pairs), done.to_markdown()
+    with pytest.raises(notion_xws.errors.ConfigError):
+        done.save_plan(str(tmp_path / "no.json"))
+
+    sdk = Sdk(auth=info["control_token"], base_url=fake.serve())
+    try:
+        page = sdk.pages.retrieve(create["from"])
+        name = next(k for k, v in page["properties"].items() if v["type"] == "title")
+
+        def rename(text):
+            sdk.pages.update(create["from"], properties={name: {"title": [{"text": {"content": text}}]}})
+
+        rename("Edited once")
+        plan = client.plan(only="VibeVessel Client Workspace")
+        update = next(
+            a for p in plan.actions for a in p["actions"] if a["action"] == "update" and a["from"] == create["from"]
+        )
+        assert {"property": name, "before": create["title"], "after": "Edited once"} in update["changes"]
+        path = tmp_path / "plan.json"
+        plan.save_plan(str(path))
+        saved = json.loads(path.read_text())
+        assert saved["format"] == "notion-xws-plan" and saved["flags"]["client"] == "VibeVessel Client Workspace"
+        assert info["control_token"] not in path.read_text()
+
+        rename("Edited twice")
+        fake.clear_request_log()
+        with pytest.raises(notion_xws.PlanStaleError) as refused:
+            client.apply_plan(str(path))
+        assert "edited since the plan" in str(refused.value)
+        assert not writes(fake)
+
+        again = client.plan(only="VibeVessel Client Workspace")
+        again.save_plan(str(path))
+        applied = client.apply_plan(str(path))
+        assert applied.updated >= 1 and not applied.dry_run
+    finally:
+        sdk.close()

@@ -55,6 +55,8 @@ pub async fn audit_registry(
     registry: &Registry,
     progress: &Reporter,
 ) -> Result<AuditReport> {
+    let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let clock = std::time::Instant::now();
     let me = control.me().await?;
     let bot = me.bot();
     let control_identity = ControlIdentity {
@@ -190,6 +192,8 @@ pub async fn audit_registry(
         .sort_by(|a, b| (a.severity, a.code, &a.subject).cmp(&(b.severity, b.code, &b.subject)));
     let summary = summarize(registry, &environments, &databases, &findings);
     Ok(AuditReport {
+        started_at,
+        duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         summary,
         control: control_identity,
         environments,
@@ -299,7 +303,12 @@ fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
                 Severity::P2,
                 "registry.relation-to-missing-row",
                 &env.name,
-                format!("{missing} related {} row(s) are in the trash or not shared with the control integration", dbs.title),
+                format!(
+                    "{} related {} {} in the trash or not shared with the control integration",
+                    missing,
+                    dbs.title,
+                    if missing == 1 { "row is" } else { "rows are" }
+                ),
                 "restore the rows, or remove them from the relation",
             ));
         }
@@ -466,7 +475,10 @@ fn duplicate_names<'a>(
                 Severity::P2,
                 "registry.unnamed-row",
                 table,
-                format!("{count} row(s) have an empty Name"),
+                format!(
+                    "{} an empty Name",
+                    crate::words::count(count, "row has", "rows have")
+                ),
                 "name them: reports and plans refer to rows by name",
             ));
         } else if count > 1 {
@@ -1085,7 +1097,7 @@ async fn check_database(
             &entry.name,
             format!("its ID sources disagree: {}", said.join("; ")),
             format!(
-                "correct the wrong one(s); {} is the source of truth",
+                "correct the wrong ones; {} is the source of truth",
                 names.data_source_id
             ),
         ));

@@ -322,6 +322,11 @@ pub struct ControlIdentity {
 /// What the audit found. See the [module documentation](self).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
+    /// When the audit started (RFC 3339, UTC).
+    pub started_at: String,
+    /// How long it took, in milliseconds (the search for copies of token columns included,
+    /// with [`audit`]).
+    pub duration_ms: u64,
     /// The counts.
     pub summary: AuditSummary,
     /// Who the control token is.
@@ -363,7 +368,12 @@ impl AuditReport {
 
     /// The report as Markdown, in the gap report's style.
     pub fn to_markdown(&self) -> String {
-        render::markdown(self)
+        render::render(self, crate::words::Style::Markdown)
+    }
+
+    /// The report as plain text, no line wider than `width` (for a terminal).
+    pub fn to_text(&self, width: usize) -> String {
+        render::render(self, crate::words::Style::Text { width })
     }
 }
 
@@ -385,9 +395,11 @@ pub async fn audit_with_progress(
     progress: Option<ProgressFn>,
 ) -> Result<(Registry, AuditReport)> {
     let progress = Reporter::new(progress);
+    let clock = std::time::Instant::now();
     let registry = Registry::read(control, config).await?;
     let mut report = audit_registry(control, &registry, &progress).await?;
     scan_token_copies(control, &registry, &mut report, &progress).await?;
+    report.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok((registry, report))
 }
 

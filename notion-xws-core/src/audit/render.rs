@@ -1,37 +1,71 @@
-//! The audit report as Markdown, in the style of the gap report: tables of counts, then the
-//! findings by priority.
+//! The audit report as Markdown, in the style of the gap report, or as plain text that fits a
+//! terminal: when it ran, tables of counts (the findings by priority with their total), then
+//! the findings by priority, those of one code and fix grouped on one line with their count
+//! and the names they are about.
 
-use std::fmt::Write;
+use crate::words::{Style, Table, count, duration, or_untitled};
 
-use super::{AuditReport, Severity, TokenHealth};
+use super::{AuditReport, Finding, Severity, TokenHealth};
 
-/// Escapes the characters that would break a Markdown table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+/// Findings of one code, fix and priority, in the report's order.
+fn grouped<'a>(findings: &[&'a Finding]) -> Vec<Vec<&'a Finding>> {
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for finding in findings {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].code == finding.code && g[0].fix == finding.fix)
+        {
+            Some(group) => group.push(finding),
+            None => groups.push(vec![finding]),
+        }
+    }
+    groups
 }
 
-/// The report as Markdown.
-pub(super) fn markdown(report: &AuditReport) -> String {
+/// The report in `style`.
+pub(super) fn render(report: &AuditReport, style: Style) -> String {
     let s = &report.summary;
-    let mut out = String::new();
-    let _ = writeln!(out, "# Registry audit\n");
-    let _ = writeln!(
-        out,
-        "Control integration **{}** in workspace **{}**. {} finding(s), {} blocking.\n",
-        cell(&report.control.bot),
-        cell(
+    let mut out = style.heading(1, "Registry audit");
+    out.push_str(&style.line(&format!(
+        "Control integration {} in workspace {}. Started {}, took {}. {}, {} blocking.",
+        style.bold(or_untitled(&report.control.bot)),
+        style.bold(or_untitled(
             report
                 .control
                 .workspace_name
                 .as_deref()
                 .unwrap_or("(unnamed)")
-        ),
-        s.findings,
+        )),
+        report.started_at,
+        duration(report.duration_ms),
+        count(s.findings, "finding", "findings"),
         s.blocking_findings
-    );
-    let _ = writeln!(out, "## Tokens and parent pages\n");
-    let _ = writeln!(out, "| Metric | Count |\n|--------|-------|");
-    for (label, count) in [
+    )));
+    out.push('\n');
+    let counts = |rows: &[(&str, usize)]| {
+        let mut table = Table::new(&["Metric", "Count"]);
+        for (label, n) in rows {
+            table.row(vec![(*label).to_owned(), n.to_string()]);
+        }
+        style.table(&table)
+    };
+    out.push_str(&style.heading(2, "Findings"));
+    let by = |severity: Severity| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    };
+    out.push_str(&counts(&[
+        ("P0 (blocking)", by(Severity::P0)),
+        ("P1 (required for sync)", by(Severity::P1)),
+        ("P2", by(Severity::P2)),
+        ("Total", s.findings),
+    ]));
+    out.push('\n');
+    out.push_str(&style.heading(2, "Tokens and parent pages"));
+    out.push_str(&counts(&[
         ("Environments", s.environments),
         ("Environments with tokens", s.environments_with_token),
         ("Environments WITHOUT tokens", s.environments_without_token),
@@ -43,26 +77,20 @@ pub(super) fn markdown(report: &AuditReport) -> String {
             "Environments without a parent page",
             s.environments_without_parent_page,
         ),
-    ] {
-        let _ = writeln!(out, "| {label} | {count} |");
-    }
-    let _ = writeln!(out, "\n## Database IDs\n");
-    let _ = writeln!(out, "| Metric | Count |\n|--------|-------|");
-    for (label, count) in [
+    ]));
+    out.push('\n');
+    out.push_str(&style.heading(2, "Database IDs"));
+    out.push_str(&counts(&[
         ("system-databases rows", s.databases),
         ("WITH Data Source ID", s.databases_with_data_source_id),
         ("WITHOUT Data Source ID", s.databases_without_data_source_id),
         ("with Database URL", s.databases_with_url),
         ("resolvable to one data source", s.databases_resolvable),
         ("unreachable", s.databases_unreachable),
-    ] {
-        let _ = writeln!(out, "| {label} | {count} |");
-    }
-    let _ = writeln!(out, "\n## Environments\n");
-    let _ = writeln!(
-        out,
-        "| Environment | Token kept as | Token | Parent page |\n|---|---|---|---|"
-    );
+    ]));
+    out.push('\n');
+    out.push_str(&style.heading(2, "Environments"));
+    let mut table = Table::new(&["Environment", "Token kept as", "Token", "Parent page"]);
     for env in &report.environments {
         let token = match &env.token {
             TokenHealth::Valid { workspace_name, .. } => format!(
@@ -79,22 +107,24 @@ pub(super) fn markdown(report: &AuditReport) -> String {
                 .unwrap_or_default()
                 .replace('_', " "),
         };
-        let _ = writeln!(
-            out,
-            "| {}{} | {} | {} | {} |",
-            cell(&env.name),
-            if env.primary { " (primary)" } else { "" },
-            env.token_source,
+        table.row(vec![
+            format!(
+                "{}{}",
+                or_untitled(&env.name),
+                if env.primary { " (primary)" } else { "" }
+            ),
+            env.token_source.to_owned(),
             token,
-            parent
-        );
+            parent,
+        ]);
     }
+    out.push_str(&style.table(&table));
     for (severity, title) in [
         (Severity::P0, "P0 - CRITICAL (blocking)"),
         (Severity::P1, "P1 - HIGH (required for sync)"),
         (Severity::P2, "P2 - MEDIUM"),
     ] {
-        let findings: Vec<_> = report
+        let findings: Vec<&Finding> = report
             .findings
             .iter()
             .filter(|f| f.severity == severity)
@@ -102,17 +132,57 @@ pub(super) fn markdown(report: &AuditReport) -> String {
         if findings.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n## {title}\n");
-        for f in findings {
-            let _ = writeln!(
-                out,
-                "- **{}** `{}`: {}  \n  Fix: {}",
-                cell(&f.subject),
-                f.code,
-                f.message,
-                f.fix
-            );
+        out.push('\n');
+        out.push_str(&style.heading(2, title));
+        for group in grouped(&findings) {
+            out.push_str(&finding_lines(&group, style));
         }
     }
     out
+}
+
+/// One finding, or a group of findings of one code and fix: the count, the message (the
+/// first's, when they differ), the fix and the names.
+fn finding_lines(group: &[&Finding], style: Style) -> String {
+    let first = group[0];
+    let subject = |f: &Finding| or_untitled(&f.subject).to_owned();
+    let code = match style {
+        Style::Markdown => format!("`{}`", first.code),
+        Style::Text { .. } => first.code.to_owned(),
+    };
+    let (lead, fix) = match style {
+        Style::Markdown => ("  \n  ", "Fix"),
+        Style::Text { .. } => ("\n  ", "Fix"),
+    };
+    if group.len() == 1 {
+        let text = format!(
+            "- {} {code}: {}{lead}{fix}: {}",
+            style.bold(&subject(first)),
+            first.message,
+            first.fix
+        );
+        return lines(&text, style);
+    }
+    let same = group.iter().all(|f| f.message == first.message);
+    let message = if same {
+        first.message.clone()
+    } else {
+        format!("{} (for {})", first.message, subject(first))
+    };
+    let names: Vec<String> = group.iter().map(|f| subject(f)).collect();
+    let text = format!(
+        "- {} {code}: {message}{lead}{fix}: {}{lead}Names: {}",
+        style.bold(&count(group.len(), "finding", "findings")),
+        first.fix,
+        names.join(", ")
+    );
+    lines(&text, style)
+}
+
+/// Lines of a list item, each wrapped as text.
+fn lines(text: &str, style: Style) -> String {
+    match style {
+        Style::Markdown => format!("{text}\n"),
+        Style::Text { .. } => text.lines().map(|line| style.line(line)).collect(),
+    }
 }

@@ -92,11 +92,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Audits the registry (read only) and prints the report (Markdown, or JSON).
+    /// Audits the registry (read only) and prints the report (text, Markdown, or JSON).
     Audit {
-        /// Print only the JSON report on stdout.
+        /// Print only the JSON report on stdout (the same as --format json).
         #[arg(long)]
         json: bool,
+        /// How the report is printed: text (fits the terminal; the default on a terminal),
+        /// markdown (the default elsewhere) or json.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<Format>,
         /// Also write the Markdown report to FILE.
         #[arg(long, value_name = "FILE")]
         markdown: Option<PathBuf>,
@@ -110,9 +114,13 @@ pub enum Command {
         /// Apply the changes (without it: a dry run, nothing is written).
         #[arg(long)]
         execute: bool,
-        /// Print only the JSON report on stdout.
+        /// Print only the JSON report on stdout (the same as --format json).
         #[arg(long)]
         json: bool,
+        /// How the report is printed: text (fits the terminal; the default on a terminal),
+        /// markdown (the default elsewhere) or json.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<Format>,
         /// Apply the changes even though the audit has P0 findings about the registry's shape
         /// (tables swapped, a column of the wrong type, an ambiguous relation): read them first.
         #[arg(long)]
@@ -121,6 +129,10 @@ pub enum Command {
     /// Plans the sync of every pair (or of one environment or client): writes nothing. It takes
     /// the options of `sync`, so that it shows what that sync would do.
     Plan {
+        /// Also save the plan (JSON, versioned, no token) to FILE, for `sync --execute --plan
+        /// FILE` to apply exactly.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
         /// What to sync, and how.
         #[command(flatten)]
         sync: SyncArgs,
@@ -130,6 +142,11 @@ pub enum Command {
         /// Write (without it: a dry run, nothing is written).
         #[arg(long)]
         execute: bool,
+        /// Apply exactly the plan saved in FILE (`plan --out FILE`), with the options it was
+        /// made with; when anything it was made from changed since (a row edited on either
+        /// side, a schema, the registry), write nothing and exit 3, naming what changed.
+        #[arg(long, value_name = "FILE", requires = "execute")]
+        plan: Option<PathBuf>,
         /// What to sync, and how.
         #[command(flatten)]
         sync: SyncArgs,
@@ -137,7 +154,7 @@ pub enum Command {
     /// Runs `sync --execute` in a loop, unattended: a cycle, then a wait of --every (longer
     /// after a failing cycle), until SIGINT or SIGTERM, which stop it between two writes (its
     /// leases released). It takes the options of `sync`. Each cycle is a line on stdout: text,
-    /// or one JSON object with --log-format json (or --json).
+    /// or one JSON object with --log-format json (or --json, --format json).
     Watch {
         /// The wait between the end of a cycle and the start of the next (`5m`, `90s`, `1h`).
         /// After a failing cycle it doubles, up to six times this and at most an hour.
@@ -186,9 +203,13 @@ pub enum Command {
         /// Write (without it: a dry run, nothing is written).
         #[arg(long)]
         execute: bool,
-        /// Print only the JSON report on stdout.
+        /// Print only the JSON report on stdout (the same as --format json).
         #[arg(long)]
         json: bool,
+        /// How the report is printed: text (fits the terminal; the default on a terminal),
+        /// markdown (the default elsewhere) or json.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<Format>,
     },
     /// Prints the shell completion script of the command for bash, zsh or fish (say,
     /// `notion-xws completions bash > ~/.local/share/bash-completion/completions/notion-xws`).
@@ -264,9 +285,39 @@ pub struct SyncArgs {
         value_name = "URL"
     )]
     pub notify: Option<String>,
-    /// Print only the JSON report on stdout.
+    /// Print only the JSON report on stdout (the same as --format json).
     #[arg(long)]
     pub json: bool,
+    /// How the report is printed: text (fits the terminal; the default on a terminal),
+    /// markdown (the default elsewhere) or json.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+}
+
+/// How a report is printed (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Plain text that fits the terminal's width (`COLUMNS`, else 80): the default on a
+    /// terminal.
+    Text,
+    /// Markdown: the default when stdout is not a terminal (a file, a pipe).
+    Markdown,
+    /// JSON (the same as `--json`).
+    Json,
+}
+
+impl Format {
+    /// The format asked for: JSON with `--json`, else `--format`, else text on a terminal and
+    /// Markdown elsewhere.
+    pub fn chosen(json: bool, format: Option<Format>) -> Format {
+        use std::io::IsTerminal as _;
+        match (json, format) {
+            (true, _) => Format::Json,
+            (false, Some(format)) => format,
+            (false, None) if std::io::stdout().is_terminal() => Format::Text,
+            (false, None) => Format::Markdown,
+        }
+    }
 }
 
 /// `--every`: a duration (humantime) of more than 0.
@@ -279,6 +330,63 @@ fn parse_every(text: &str) -> Result<std::time::Duration, String> {
 }
 
 impl SyncArgs {
+    /// The options a plan made with these arguments records (and its apply uses).
+    pub fn flags(&self) -> crate::sync::planned::PlanFlags {
+        crate::sync::planned::PlanFlags {
+            client: self.client.clone(),
+            allow_mass_delete: self.allow_mass_delete,
+            recreate: self.recreate,
+            prune: self.prune,
+            prune_columns: self.prune_columns,
+            conflicts: self.conflicts.clone(),
+            people_fallback: self.people_fallback.clone(),
+            full: self.full,
+        }
+    }
+
+    /// The format of the report.
+    pub fn format(&self) -> Format {
+        Format::chosen(self.json, self.format)
+    }
+
+    /// The options given that are not the defaults, as they are typed (for the command that
+    /// applies what a plan previewed).
+    pub fn given(&self) -> Vec<String> {
+        let mut given = Vec::new();
+        if let Some(client) = &self.client {
+            given.extend(["--client".to_owned(), quoted(client)]);
+        }
+        for (on, flag) in [
+            (self.allow_mass_delete, "--allow-mass-delete"),
+            (self.recreate, "--recreate"),
+            (self.prune, "--prune"),
+            (self.prune_columns, "--prune-columns"),
+            (self.full, "--full"),
+        ] {
+            if on {
+                given.push(flag.to_owned());
+            }
+        }
+        if self.conflicts != "report" {
+            given.extend(["--conflicts".to_owned(), self.conflicts.clone()]);
+        }
+        if self.people_fallback != "leave" {
+            given.extend(["--people-fallback".to_owned(), self.people_fallback.clone()]);
+        }
+        if self.full_every != std::time::Duration::from_secs(24 * 3600) {
+            given.extend([
+                "--full-every".to_owned(),
+                humantime::format_duration(self.full_every).to_string(),
+            ]);
+        }
+        if let Some(wait) = self.wait {
+            given.extend([
+                "--wait".to_owned(),
+                humantime::format_duration(wait).to_string(),
+            ]);
+        }
+        given
+    }
     /// The sync's options, writing (`execute`) or not.
     pub fn options(&self, execute: bool) -> crate::error::Result<crate::sync::SyncOptions> {
         let mut options = crate::sync::SyncOptions::from_args(
@@ -300,7 +408,38 @@ impl SyncArgs {
     }
 }
 
+/// `text` as a shell reads it back: as it is when it is plain, else in single quotes.
+pub(crate) fn quoted(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 impl Cli {
+    /// The global options given that choose what is synced (`--environments`, `--databases`,
+    /// `--token-env`), as they are typed.
+    pub fn given(&self) -> Vec<String> {
+        let mut given = Vec::new();
+        if self.token_env != "NOTION_TOKEN" {
+            given.extend(["--token-env".to_owned(), quoted(&self.token_env)]);
+        }
+        for (flag, value) in [
+            ("--environments", &self.environments),
+            ("--databases", &self.databases),
+        ] {
+            if let Some(value) = value {
+                given.extend([flag.to_owned(), quoted(value)]);
+            }
+        }
+        given
+    }
+
     /// The log filter the options ask for (`--log-level`, else `-v`), or `None` when they ask
     /// for none (then `RUST_LOG`, else warnings). A level under `warn` applies to this crate;
     /// the libraries under it stay at `warn` up to -vvv.

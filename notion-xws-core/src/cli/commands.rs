@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use super::output::{err, out, print_link, print_repair, print_run, print_text};
+use super::output::{err, out, print_link, print_repair, print_run, print_text, terminal_width};
 use super::progress::progress_bars;
 use super::signals::stop_on_signals;
-use super::{Cli, Command};
+use super::{Cli, Command, Format, SyncArgs};
 use crate::audit::audit_with_progress;
 use crate::audit::notion::write_report_page;
 use crate::client::connect::{Endpoint, connect};
@@ -20,8 +20,9 @@ use crate::registry::RegistryConfig;
 use crate::repair::{RepairSummary, apply_repair, audit_and_plan, today_utc};
 use crate::secret::NotionToken;
 use crate::sync::notify::Notifier;
+use crate::sync::planned::{PlanFlags, SavedPlan};
 use crate::sync::watch::{Cycle, WatchEnded, WatchOptions, watch, watch_with_alerts};
-use crate::sync::{SyncOptions, sync};
+use crate::sync::{SyncOptions, apply_saved_plan, sync};
 
 /// Runs `cli`'s subcommand; the exit status, or the error that stopped it.
 pub(super) async fn run(cli: &Cli) -> Result<i32> {
@@ -54,7 +55,10 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
             target_token_env,
             execute,
             json,
+            format,
         } => {
+            let format = Format::chosen(*json, *format);
+            let json = &(format == Format::Json);
             let client = control_client(cli)?;
             let target = client.for_token(NotionToken::from_env(target_token_env)?);
             let parent = crate::ids::PageId::from(NotionLink::parse(target_parent)?.id);
@@ -64,7 +68,7 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
             let report =
                 crate::sync::transfer(&client, source.id, &target, parent, &options, progress)
                     .await?;
-            print_run(&report, *json);
+            print_run(&report, format, None);
             Ok(report.exit_status())
         }
         Command::Demo => {
@@ -74,21 +78,43 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
         }
         Command::Audit {
             json,
+            format,
             markdown,
             to_notion,
         } => {
             let client = control_client(cli)?;
-            run_audit(&client, &config, *json, markdown.as_deref(), *to_notion).await
+            let format = Format::chosen(*json, *format);
+            run_audit(&client, &config, format, markdown.as_deref(), *to_notion).await
         }
-        Command::Plan { sync } => {
+        Command::Plan { out, sync } => {
             let options = sync.options(false)?;
             let notifier = notifier(sync.notify.as_deref())?;
-            run_sync(&control_client(cli)?, &config, options, sync.json, notifier).await
+            let how = SyncRun {
+                format: sync.format(),
+                apply: Some(apply_command(cli, sync)),
+                saved: None,
+                out: out.as_deref().map(|path| (path, sync.flags())),
+            };
+            run_sync(&control_client(cli)?, &config, options, how, notifier).await
         }
-        Command::Sync { execute, sync } => {
+        Command::Sync {
+            execute,
+            plan,
+            sync,
+        } => {
             let options = sync.options(*execute)?;
             let notifier = notifier(sync.notify.as_deref())?;
-            run_sync(&control_client(cli)?, &config, options, sync.json, notifier).await
+            let saved = plan
+                .as_deref()
+                .map(|path| read_plan(path, sync))
+                .transpose()?;
+            let how = SyncRun {
+                format: sync.format(),
+                apply: Some(apply_command(cli, sync)),
+                saved,
+                out: None,
+            };
+            run_sync(&control_client(cli)?, &config, options, how, notifier).await
         }
         Command::Watch {
             every,
@@ -96,7 +122,7 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
             sync,
         } => {
             let watch = WatchOptions::new(*every, *cycles)?;
-            let json = sync.json || cli.json_logs();
+            let json = sync.json || sync.format == Some(Format::Json) || cli.json_logs();
             let notifier = notifier(sync.notify.as_deref())?;
             let options = sync.options(true)?;
             run_watch(
@@ -121,13 +147,20 @@ pub(super) async fn run(cli: &Cli) -> Result<i32> {
         Command::Repair {
             execute,
             json,
+            format,
             despite_shape_findings,
         } => {
             let client = control_client(cli)?;
-            let options = (*execute, *json, *despite_shape_findings);
+            let format = Format::chosen(*json, *format);
+            let options = (*execute, format, *despite_shape_findings);
             run_repair(&client, &config, options).await
         }
     }
+}
+
+/// Now, RFC 3339 to the second, UTC.
+fn today_utc_time() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 /// The control client: the token from the environment, the stack to `--base-url`.
@@ -159,10 +192,11 @@ fn control_client(cli: &Cli) -> Result<NotionClient> {
 async fn run_audit(
     client: &NotionClient,
     config: &RegistryConfig,
-    json: bool,
+    format: Format,
     markdown: Option<&Path>,
     to_notion: bool,
 ) -> Result<i32> {
+    let json = format == Format::Json;
     let progress = (!json).then(progress_bars).flatten();
     let (registry, report) = audit_with_progress(client, config, progress).await?;
     if to_notion {
@@ -194,6 +228,8 @@ async fn run_audit(
             s.blocking_findings,
             path.display()
         );
+    } else if format == Format::Text {
+        out!("{}", report.to_text(terminal_width()));
     } else {
         out!("{}", report.to_markdown());
     }
@@ -206,20 +242,78 @@ fn notifier(url: Option<&str>) -> Result<Option<Notifier>> {
     url.map(Notifier::new).transpose()
 }
 
-/// `plan` and `sync`: the Markdown report (or the JSON one) on stdout, its progress on a
-/// terminal (unless `json`); the run's exit status (1 when a pair failed, 3 when one needs a
+/// How `plan` or `sync` runs and prints: the report's format, the command that applies a dry
+/// run, the saved plan to apply (`sync --plan`), the file to save the plan in (`plan --out`)
+/// and the options it records.
+struct SyncRun<'a> {
+    format: Format,
+    apply: Option<String>,
+    saved: Option<SavedPlan>,
+    out: Option<(&'a Path, PlanFlags)>,
+}
+
+/// The command that applies what `plan` (or a dry-run `sync`) previewed: `sync --execute` with
+/// the options given, repeated.
+fn apply_command(cli: &Cli, sync: &SyncArgs) -> String {
+    let mut words = vec!["notion-xws".to_owned()];
+    words.extend(cli.given());
+    words.extend(["sync".to_owned(), "--execute".to_owned()]);
+    words.extend(sync.given());
+    words.join(" ")
+}
+
+/// The plan saved in `path`, which `sync`'s own options (when any is given) must match.
+fn read_plan(path: &Path, sync: &SyncArgs) -> Result<SavedPlan> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("cannot read the plan {}: {e}", path.display())))?;
+    let saved = SavedPlan::from_json(&text)?;
+    let given = sync.flags();
+    let defaults = PlanFlags {
+        conflicts: "report".to_owned(),
+        people_fallback: "leave".to_owned(),
+        ..PlanFlags::default()
+    };
+    if given != defaults && given != saved.flags {
+        return Err(Error::Config(format!(
+            "the plan {} was made with other options than those given; a saved plan is applied \
+             with its own: drop the options (or make a new plan with them)",
+            path.display()
+        )));
+    }
+    Ok(saved)
+}
+
+/// `plan` and `sync`: the report (text, Markdown or JSON) on stdout, its progress on a
+/// terminal (unless JSON); the run's exit status (1 when a pair failed, 3 when one needs a
 /// person: [`RunReport::exit_status`](crate::sync::RunReport::exit_status)), which an alert
-/// that cannot be posted does not change (a warning on stderr says so).
+/// that cannot be posted does not change (a warning on stderr says so). With a saved plan,
+/// the plan applied exactly ([`apply_saved_plan`]); with `out`, the plan saved there.
 async fn run_sync(
     client: &NotionClient,
     config: &RegistryConfig,
     options: SyncOptions,
-    json: bool,
+    how: SyncRun<'_>,
     notifier: Option<Notifier>,
 ) -> Result<i32> {
+    let json = how.format == Format::Json;
     let progress = (!json).then(progress_bars).flatten();
-    let report = sync(client, config, &options, progress).await?;
-    print_run(&report, json);
+    let report = match &how.saved {
+        Some(saved) => apply_saved_plan(client, config, saved, &options, progress).await?,
+        None => sync(client, config, &options, progress).await?,
+    };
+    if let Some((path, flags)) = how.out {
+        let saved = SavedPlan::new(&report, flags);
+        std::fs::write(path, saved.to_json()).map_err(|e| {
+            Error::Config(format!("cannot write the plan to {}: {e}", path.display()))
+        })?;
+        err!(
+            "notion-xws: the plan is saved in {}; apply exactly it with `notion-xws sync \
+             --execute --plan {}`",
+            path.display(),
+            super::args::quoted(&path.display().to_string())
+        );
+    }
+    print_run(&report, how.format, how.apply.as_deref());
     let status = report.exit_status();
     if let Some(notifier) = notifier {
         let lease = &options.lease;
@@ -274,8 +368,11 @@ async fn run_watch(
 async fn run_repair(
     client: &NotionClient,
     config: &RegistryConfig,
-    (execute, json, despite_shape_findings): (bool, bool, bool),
+    (execute, format, despite_shape_findings): (bool, Format, bool),
 ) -> Result<i32> {
+    let json = format == Format::Json;
+    let started_at = today_utc_time();
+    let clock = std::time::Instant::now();
     let (registry, mut plan) = audit_and_plan(client, config, &today_utc()).await?;
     if despite_shape_findings {
         plan.allow_shape_findings();
@@ -298,10 +395,12 @@ async fn run_repair(
     } else {
         None
     };
+    let took = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     if json {
-        out!("{}", RepairSummary::new(&plan, applied.as_ref()).to_json());
+        let summary = RepairSummary::new(&plan, applied.as_ref()).timed(&started_at, took);
+        out!("{}", summary.to_json());
     } else {
-        print_repair(&plan, applied.as_ref());
+        print_repair(&plan, applied.as_ref(), format, (&started_at, took));
     }
     Ok(i32::from(applied.is_some_and(|r| r.failed() > 0)))
 }

@@ -9,13 +9,16 @@
 //! repair change failed or a sync failed; 2 for usage or configuration errors ([`exit_status`]);
 //! and 3 when a sync (or its plan) needs a person: a guard held, a conflict left open, a pair
 //! left out for its token, parent page or registry row, a side that cannot be read
-//! ([`RunReport::exit_status`](crate::sync::RunReport::exit_status)). `watch` ends with 130
+//! ([`RunReport::exit_status`](crate::sync::RunReport::exit_status)), or a saved plan (`sync
+//! --execute --plan FILE`) that no longer holds, nothing written
+//! ([`Error::PlanStale`]). `watch` ends with 130
 //! after SIGINT and 143 after SIGTERM, 2 after a configuration error, else with its last cycle's
 //! status ([`WatchEnd::exit_status`](crate::sync::watch::WatchEnd::exit_status)).
 //!
 //! - [`args`]: the options and subcommands.
 //! - `commands`: what each subcommand does.
-//! - `output`: how results are printed (stdout for results, stderr for errors and progress).
+//! - `output`: how results are printed (stdout for results, stderr for errors and progress), as
+//!   `--format` says: text that fits the terminal, Markdown or JSON.
 //! - `progress`: the progress of an audit, a plan or a sync on a terminal: a bar or a line per
 //!   phase and per pair, and log lines above them ([`LogWriter`]).
 //! - `signals`: SIGINT and SIGTERM, turned into a stop between writes for `watch`.
@@ -26,7 +29,7 @@ mod output;
 mod progress;
 mod signals;
 
-pub use self::args::{Cli, Command, SyncArgs};
+pub use self::args::{Cli, Command, Format, SyncArgs};
 pub use self::progress::LogWriter;
 
 use crate::error::Error;

@@ -4,6 +4,7 @@
 
 use std::io::Write as _;
 
+use super::Format;
 use crate::link::NotionLink;
 use crate::repair::{RepairPlan, RepairReport};
 use crate::sync::RunReport;
@@ -37,44 +38,75 @@ pub(super) fn print_text(text: &str) {
     let _ = stdout.flush();
 }
 
-/// A sync's report (Markdown, or JSON), and what a dry run did not do.
-pub(super) fn print_run(report: &RunReport, json: bool) {
-    if json {
-        out!("{}", report.to_json());
-        return;
+/// A sync's report in `format`, and, after a dry run, the command that applies it (`apply`:
+/// the options given, repeated).
+pub(super) fn print_run(report: &RunReport, format: Format, apply: Option<&str>) {
+    match format {
+        Format::Json => {
+            out!("{}", report.to_json());
+            return;
+        }
+        Format::Markdown => out!("{}", report.to_markdown()),
+        Format::Text => out!("{}", report.to_text(terminal_width())),
     }
-    out!("{}", report.to_markdown());
     if report.dry_run {
-        out!("dry run: nothing written; run `sync --execute` to apply");
+        let apply = apply.unwrap_or("notion-xws sync --execute");
+        match format {
+            // The command on a line of its own, never cut: it is copied as it is.
+            Format::Text => out!("dry run: nothing written; to apply, run:\n  {apply}"),
+            _ => out!("dry run: nothing written; run `{apply}` to apply"),
+        }
     }
 }
 
-/// One line per change, then what happened.
-pub(super) fn print_repair(plan: &RepairPlan, applied: Option<&RepairReport>) {
+/// One line per change, then what happened, then when it ran and how long it took.
+pub(super) fn print_repair(
+    plan: &RepairPlan,
+    applied: Option<&RepairReport>,
+    format: Format,
+    (started_at, duration_ms): (&str, u64),
+) {
+    let mut lines = Vec::new();
     if plan.is_empty() {
-        out!("nothing to repair");
-        return;
-    }
-    match applied {
-        None => {
-            for action in &plan.actions {
-                out!("{action}");
+        lines.push("nothing to repair".to_owned());
+    } else {
+        match applied {
+            None => {
+                lines.extend(plan.actions.iter().map(ToString::to_string));
+                lines.push(format!(
+                    "Total: {} planned; dry run: nothing written; run with --execute to apply",
+                    crate::words::count(plan.actions.len(), "change", "changes")
+                ));
             }
-            out!(
-                "{} changes planned; dry run: nothing written; run with --execute to apply",
-                plan.actions.len()
-            );
-        }
-        Some(report) => {
-            for outcome in &report.outcomes {
-                match &outcome.error {
-                    None => out!("done    {}", outcome.action),
-                    Some(error) => out!("FAILED  {}: {error}", outcome.action),
+            Some(report) => {
+                for outcome in &report.outcomes {
+                    match &outcome.error {
+                        None => lines.push(format!("done    {}", outcome.action)),
+                        Some(error) => lines.push(format!("FAILED  {}: {error}", outcome.action)),
+                    }
                 }
+                lines.push(format!(
+                    "Total: {} applied, {} failed",
+                    report.applied(),
+                    report.failed()
+                ));
             }
-            out!("{} applied, {} failed", report.applied(), report.failed());
         }
     }
+    lines.push(format!(
+        "Started {started_at}, took {}.",
+        crate::words::duration(duration_ms)
+    ));
+    let text = lines.join("\n") + "\n";
+    match format {
+        Format::Text => print_text(&crate::words::wrap(&text, terminal_width())),
+        _ => print_text(&text),
+    }
+}
+
+/// The width text is written for.
+pub(super) fn terminal_width() -> usize {
+    crate::words::terminal_width()
 }
 
 /// What a link names, one part a line.

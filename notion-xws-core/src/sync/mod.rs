@@ -21,7 +21,10 @@
 //! - [`one_way`]: one-way pairs: the pure planner and the executor.
 //! - [`two_way`]: two-way pairs: the pure planner (bases, conflicts, a policy), reader, executor.
 //! - [`content`]: page content (the blocks of each row), copied when a database asks for it.
-//! - [`report`]: what became of each pair and of the run ([`RunReport`]), as JSON and Markdown.
+//! - [`planned`]: the plan as data (each row action, with its values before and after, and
+//!   each schema change), and saved plans applied exactly ([`apply_saved_plan`]) or refused.
+//! - [`report`]: what became of each pair and of the run ([`RunReport`]), as JSON, Markdown or
+//!   text.
 //! - `notify` (feature `http`): a run that needs a person or failed, posted to a webhook.
 //! - [`run`]: the orchestrator ([`sync`], [`transfer`]): the pairs, their order, each one's steps.
 //! - [`stop`]: a flag that stops a run between writes (a signal, a request).
@@ -46,6 +49,7 @@ pub mod notify;
 pub mod one_way;
 pub mod options;
 pub mod outcome;
+pub mod planned;
 pub mod refs;
 pub mod report;
 pub mod rows;
@@ -60,4 +64,4 @@ pub mod watch;
 pub mod watermark;
 
 pub use report::{PairReport, PairState, RunReport};
-pub use run::{SyncOptions, sync, transfer};
+pub use run::{SyncOptions, apply_saved_plan, sync, transfer};

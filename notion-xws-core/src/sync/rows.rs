@@ -29,11 +29,16 @@ pub struct SyncPair {
 
 impl SyncPair {
     /// `database → environment` (or `←` for a pull), for reports.
+    /// An empty name is `(untitled)`.
     pub fn label(&self) -> String {
+        let (database, environment) = (
+            crate::words::or_untitled(&self.database),
+            crate::words::or_untitled(&self.environment),
+        );
         match self.direction {
-            Direction::Pull => format!("{} ← {}", self.database, self.environment),
-            Direction::Push => format!("{} → {}", self.database, self.environment),
-            Direction::TwoWay => format!("{} ↔ {}", self.database, self.environment),
+            Direction::Pull => format!("{database} ← {environment}"),
+            Direction::Push => format!("{database} → {environment}"),
+            Direction::TwoWay => format!("{database} ↔ {environment}"),
         }
     }
 }

@@ -655,6 +655,21 @@ async fn the_audit_report_in_notion_replaces_the_previous_one() {
 
     let fake = FakeNotion::new(FakeConfig::default());
     let world = DemoWorld::build(&fake).await.unwrap();
+    // More environments than the demo's (without a token: their findings are grouped), so that
+    // the report takes more blocks than one append holds.
+    for n in 0..40 {
+        ok(
+            &fake,
+            Method::Post,
+            "/v1/pages",
+            &world.control_token,
+            Some(json!({
+                "parent": {"data_source_id": world.registry.environments.data_source_id.to_string()},
+                "properties": {"Name": {"title": [{"text": {"content": format!("Extra {n}")}}]}},
+            })),
+        )
+        .await;
+    }
     let control = NotionClient::new(
         Arc::new(fake.clone()) as DynTransport,
         world.control_token.clone(),

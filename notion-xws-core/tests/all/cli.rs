@@ -32,7 +32,18 @@ async fn demo_prints_the_demo_report_and_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let expected = run_demo().await.unwrap();
     assert!(expected.succeeded());
-    assert_eq!(text(&output.stdout), expected.to_markdown());
+    // The same report but for when each part ran and how long it took.
+    let timeless = |report: &str| -> String {
+        report
+            .lines()
+            .filter(|l| !l.contains("Started 20"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        timeless(&text(&output.stdout)),
+        timeless(&expected.to_markdown())
+    );
     let stdout = text(&output.stdout);
     for section in [
         "## 1. audit (read only)",

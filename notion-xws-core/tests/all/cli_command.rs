@@ -198,7 +198,7 @@ fn python_s_option_names_are_aliases_on_the_command_line() {
         ],
     ] {
         let cli = Cli::from_argv(argv).unwrap();
-        let Command::Plan { sync } = cli.command else {
+        let Command::Plan { sync, .. } = cli.command else {
             panic!("{argv:?} is not a plan");
         };
         assert_eq!(sync.client.as_deref(), Some("Acme"));

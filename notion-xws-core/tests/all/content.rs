@@ -275,7 +275,7 @@ async fn an_edited_body_is_replaced_and_an_edited_row_with_the_same_body_is_not(
         tasks(&report)
             .notes
             .iter()
-            .any(|n| n.contains("2 body(ies) read, 1 copied, 1 unchanged")),
+            .any(|n| n.contains("2 bodies read, 1 copied, 1 unchanged")),
         "{:?}",
         tasks(&report).notes
     );
@@ -623,7 +623,7 @@ async fn hosted_media_arrive_as_files_hosted_by_the_target_and_a_second_run_writ
         tasks(&first)
             .notes
             .iter()
-            .any(|n| n.contains("2 Notion-hosted file(s) re-imported")),
+            .any(|n| n.contains("2 Notion-hosted files re-imported")),
         "{:?}",
         tasks(&first).notes
     );
@@ -694,7 +694,7 @@ async fn hosted_media_arrive_as_files_hosted_by_the_target_and_a_second_run_writ
         tasks(&third)
             .notes
             .iter()
-            .any(|n| n.contains("1 body(ies) read, 0 copied, 1 unchanged")),
+            .any(|n| n.contains("1 body read, 0 copied, 1 unchanged")),
         "{:?}",
         tasks(&third).notes
     );
@@ -726,7 +726,7 @@ async fn a_file_that_cannot_be_reimported_leaves_a_note_and_the_rest_of_the_body
     assert!(
         pair.notes
             .iter()
-            .any(|n| n.contains("1 Notion-hosted file(s) could not be re-imported")),
+            .any(|n| n.contains("1 Notion-hosted file could not be re-imported")),
         "{:?}",
         pair.notes
     );
@@ -1522,7 +1522,7 @@ async fn mentions_of_people_rows_and_databases_point_at_their_counterparts_and_s
         tasks(&first)
             .notes
             .iter()
-            .any(|n| n.contains("5 mention(s) of people or rows pointed at their counterpart")),
+            .any(|n| n.contains("5 mentions of people or rows pointed at their counterpart")),
         "{:?}",
         tasks(&first).notes
     );

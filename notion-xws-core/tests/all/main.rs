@@ -72,6 +72,8 @@ mod registry_shape;
 mod registry_trash;
 #[cfg(feature = "fake")]
 mod repair;
+#[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
+mod reports;
 #[cfg(feature = "http")]
 mod secrets;
 #[cfg(feature = "fake")]

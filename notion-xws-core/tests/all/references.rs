@@ -244,7 +244,8 @@ async fn relations_point_at_the_related_copy_and_people_are_matched_by_email() {
     let notes = tasks.notes.join("\n");
     assert!(notes.contains("\"Archived in\" not synced"), "{notes}");
     assert!(
-        notes.contains("1 person/people in the source cannot be matched"),
+        notes.contains("1 person in the source cannot be matched")
+            && notes.contains("left out there (run with --people-fallback names"),
         "{notes}"
     );
 

@@ -236,7 +236,7 @@ async fn a_rich_text_segment_of_a_new_type_does_not_fail_the_row() {
         tasks
             .notes
             .iter()
-            .any(|n| n.contains("mention(s) written as plain text")),
+            .any(|n| n.contains("written as plain text") && n.contains(" mention")),
         "{:?}",
         tasks.notes
     );

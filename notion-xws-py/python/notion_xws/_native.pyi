@@ -16,6 +16,8 @@ from notion_xws.types import (
     NeedsPersonDict,
     PairDict,
     PeopleFallback,
+    PlannedPairDict,
+    TotalsDict,
     ProgressEvent,
     RepairActionDict,
     RepairOutcomeDict,
@@ -364,6 +366,17 @@ class Client:
         """Copies the database ``source`` (an ID or link) into the page ``target_parent`` of the
         workspace of ``target_token``; again, it brings the copy up to date. A dry run unless
         ``execute=True``."""
+    def apply_plan(
+        self,
+        path: str,
+        *,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+        progress: Optional[Callable[[ProgressEvent], None]] = None,
+    ) -> RunReport:
+        """Applies exactly the plan saved in ``path`` (:meth:`RunReport.save_plan`), with the
+        options it was made with; raises :class:`~notion_xws.errors.PlanStaleError`, writing
+        nothing, when what it was made from changed since."""
     def me(self) -> IdentityDict:
         """Who the token is: ``id``, ``name``, ``workspace_id``, ``workspace_name``."""
 
@@ -407,10 +420,26 @@ class RunReport:
     @property
     def needs_person(self) -> List[NeedsPersonDict]:
         """The pairs that need a person: ``pair``, ``cause``, ``reason`` and ``fix``."""
+    @property
+    def started_at(self) -> str:
+        """When the run started (RFC 3339, UTC)."""
+    @property
+    def duration_ms(self) -> int:
+        """How long the run took, in milliseconds."""
+    @property
+    def totals(self) -> TotalsDict:
+        """The totals, all pairs together."""
+    @property
+    def actions(self) -> List[PlannedPairDict]:
+        """In a plan (a dry run): each pair's plan as data, every row write and column step."""
+    def save_plan(self, path: str) -> None:
+        """Saves the plan (JSON, versioned, no token) for :meth:`Client.apply_plan`."""
     def to_json(self) -> str:
         """The report as JSON."""
     def to_markdown(self) -> str:
         """The report as Markdown."""
+    def to_text(self, width: int = 80) -> str:
+        """The report as plain text, no line wider than ``width``."""
 
 @final
 class FakeWorkspace:

@@ -189,6 +189,23 @@ class AsyncClient:
             notify=notify,
         )
 
+    async def apply_plan(
+        self,
+        path: str,
+        *,
+        environments: Optional[str] = None,
+        databases: Optional[str] = None,
+        progress: Optional[Callable[[ProgressEvent], None]] = None,
+    ) -> RunReport:
+        """:meth:`Client.apply_plan <notion_xws.Client.apply_plan>`, awaited."""
+        return await asyncio.to_thread(
+            self.client.apply_plan,
+            path,
+            environments=environments,
+            databases=databases,
+            progress=progress,
+        )
+
     async def watch(
         self,
         every: float,

@@ -37,6 +37,7 @@ __all__ = [
     "TransportError",
     "DecodeError",
     "CancelledError",
+    "PlanStaleError",
 ]
 
 
@@ -171,3 +172,9 @@ class DecodeError(NotionXwsError):
 
 class CancelledError(NotionXwsError):
     """The run was cancelled (Ctrl-C) before it finished."""
+
+
+class PlanStaleError(NotionXwsError):
+    """A saved plan no longer holds: what it was made from changed since (a row edited on
+    either side, a schema, the registry's pairs); nothing was written. Make a new plan, review
+    it and apply that one. The command exits 3 for it."""

@@ -14,7 +14,7 @@ Each set of words is written ``Union[Literal["a"], Literal["b"]]``, the same typ
 
 from __future__ import annotations
 
-from typing import List, Literal, Optional, TypedDict, Union
+from typing import Any, Dict, List, Literal, Optional, TypedDict, Union
 
 __all__ = [
     "ConflictPolicy",
@@ -35,6 +35,14 @@ __all__ = [
     "AttentionDict",
     "HolderDict",
     "PairDict",
+    "ConflictDict",
+    "ValueChangeDict",
+    "PlannedActionDict",
+    "SchemaStepDict",
+    "RowPrintDict",
+    "FingerprintDict",
+    "PlannedPairDict",
+    "TotalsDict",
     "NeedsPersonDict",
     "ProgressPhase",
     "ReadSide",
@@ -211,9 +219,119 @@ class HolderDict(TypedDict):
     until: str
 
 
-class PairDict(TypedDict):
-    """One pair of a :class:`~notion_xws.RunReport` (an item of ``RunReport.pairs``)."""
+class ConflictDict(TypedDict):
+    """A two-way conflict: the rows, the property (``None`` for a trashed row), both values
+    (canonical), how it was settled and since when."""
 
+    control_row: str
+    environment_row: str
+    kind: Union[
+        Literal["edit_edit"],
+        Literal["control_edited_environment_trashed"],
+        Literal["control_trashed_environment_edited"],
+    ]
+    property: Optional[str]
+    control_value: Any
+    environment_value: Any
+    resolution: Union[
+        Literal["reported"],
+        Literal["control_won"],
+        Literal["environment_won"],
+        Literal["restored"],
+    ]
+    since: Optional[str]
+
+
+class ValueChangeDict(TypedDict):
+    """A property an update changes: its value before and after (canonical)."""
+
+    property: str
+    before: Any
+    after: Any
+
+
+_PlannedActionFrom = TypedDict("_PlannedActionFrom", {"from": Optional[str]})
+
+
+class _PlannedActionBase(_PlannedActionFrom):
+    action: Union[
+        Literal["create"],
+        Literal["update"],
+        Literal["trash"],
+        Literal["restore"],
+        Literal["link"],
+        Literal["base"],
+    ]
+    side: Union[Literal["target"], Literal["control"], Literal["environment"]]
+    row: Optional[str]
+    title: str
+
+
+class PlannedActionDict(_PlannedActionBase, total=False):
+    """A row write of a plan: ``action``, ``side``, ``row`` (``None``: the row a create
+    makes), ``from`` (the row its values come from), ``title``; for an update ``changes``, for
+    a trash ``reason``."""
+
+    changes: List[ValueChangeDict]
+    reason: str
+
+
+class SchemaStepDict(TypedDict):
+    """A schema change of a plan: the step, the database, the columns (request JSON)."""
+
+    step: Union[
+        Literal["create_database"],
+        Literal["change_columns"],
+        Literal["move_database"],
+        Literal["update_database"],
+    ]
+    side: Union[Literal["target"], Literal["control"], Literal["environment"]]
+    columns: Dict[str, Any]
+
+
+class RowPrintDict(TypedDict):
+    """A row as it was when planned."""
+
+    side: str
+    title: str
+    last_edited_time: str
+    content: str
+
+
+class FingerprintDict(TypedDict):
+    """What a pair's plan was made from."""
+
+    schema: str
+    rows: Dict[str, RowPrintDict]
+
+
+class PlannedPairDict(TypedDict):
+    """One pair's plan as data (an item of ``RunReport.actions``)."""
+
+    pair: str
+    database_row: str
+    environment_row: str
+    schema: List[SchemaStepDict]
+    actions: List[PlannedActionDict]
+    fingerprint: FingerprintDict
+
+
+class TotalsDict(TypedDict):
+    """A run's totals, all pairs together (``RunReport.totals``)."""
+
+    pairs: int
+    created: int
+    updated: int
+    trashed: int
+    unchanged: int
+    conflicts: int
+    failed: int
+    requests: int
+    writes: int
+    copies_created: int
+
+
+class _PairDictBase(TypedDict):
     pair: SyncPairDict
     state: PairStateDict
     created: int
@@ -236,6 +354,15 @@ class PairDict(TypedDict):
     attention: Optional[AttentionDict]
     busy: Optional[HolderDict]
     incremental: bool
+    conflicts: List[ConflictDict]
+    created_url: Optional[str]
+
+
+class PairDict(_PairDictBase, total=False):
+    """One pair of a :class:`~notion_xws.RunReport` (an item of ``RunReport.pairs``); ``plan``
+    only in a dry run."""
+
+    plan: PlannedPairDict
 
 
 class NeedsPersonDict(TypedDict):

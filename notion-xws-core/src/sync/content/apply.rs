@@ -53,20 +53,30 @@ impl BodyOutcome {
     /// The outcome in words, for a pair's notes.
     pub fn notes(&self) -> Vec<String> {
         let mut notes = vec![format!(
-            "page content: {} body(ies) read, {} copied, {} unchanged",
-            self.read, self.copied, self.unchanged
+            "page content: {} read, {} copied, {} unchanged",
+            crate::words::count(self.read, "body", "bodies"),
+            self.copied,
+            self.unchanged
         )];
         if self.files_reimported > 0 {
             notes.push(format!(
-                "page content: {} Notion-hosted file(s) re-imported",
-                self.files_reimported
+                "page content: {} re-imported",
+                crate::words::count(
+                    self.files_reimported,
+                    "Notion-hosted file",
+                    "Notion-hosted files"
+                )
             ));
         }
         if self.files_not_copied > 0 {
             notes.push(format!(
-                "page content: {} Notion-hosted file(s) could not be re-imported (a note stands \
-                 in for each; the next run tries again; see the errors)",
-                self.files_not_copied
+                "page content: {} could not be re-imported (a note stands in for each; the next \
+                 run tries again; see the errors)",
+                crate::words::count(
+                    self.files_not_copied,
+                    "Notion-hosted file",
+                    "Notion-hosted files"
+                )
             ));
         }
         notes.extend(self.losses.notes());

@@ -100,28 +100,28 @@ impl Losses {
         }
         if self.mentions_flattened > 0 {
             notes.push(format!(
-                "page content: {} mention(s) written as plain text",
-                self.mentions_flattened
+                "page content: {} written as plain text",
+                crate::words::count(self.mentions_flattened, "mention", "mentions")
             ));
         }
         if self.mentions_linked > 0 {
             notes.push(format!(
-                "page content: {} mention(s) of pages, databases or links written as a link to \
-                 the original",
-                self.mentions_linked
+                "page content: {} of pages, databases or links written as a link to the \
+                 original",
+                crate::words::count(self.mentions_linked, "mention", "mentions")
             ));
         }
         if self.mentions_kept > 0 {
             notes.push(format!(
-                "page content: {} mention(s) of people or rows pointed at their counterpart in \
-                 the target workspace",
-                self.mentions_kept
+                "page content: {} of people or rows pointed at their counterpart in the target \
+                 workspace",
+                crate::words::count(self.mentions_kept, "mention", "mentions")
             ));
         }
         if self.unwrapped > 0 {
             notes.push(format!(
-                "page content: {} column layout(s) or synced block(s) written as their content",
-                self.unwrapped
+                "page content: {} (column layouts or synced blocks) written as their content",
+                crate::words::count(self.unwrapped, "block", "blocks")
             ));
         }
         notes

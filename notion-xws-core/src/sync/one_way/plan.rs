@@ -125,6 +125,10 @@ pub enum RowAction {
         target: PageId,
         /// The values that differ, as request JSON.
         properties: Map<String, Value>,
+        /// Each property that differs, with its value in the target now and the value
+        /// written, in canonical form (for the plan as data: [`planned`](crate::sync::planned)).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        changes: Vec<crate::sync::planned::ValueChange>,
     },
     /// Moves a target row to the trash.
     Trash {
@@ -277,7 +281,8 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     let duplicates = trash.len();
     if duplicates > 0 {
         notes.push(format!(
-            "{duplicates} target row(s) carried the key of another; the oldest of each is kept"
+            "{} carried the key of another; the oldest of each is kept",
+            crate::words::count(duplicates, "target row", "target rows")
         ));
     }
 
@@ -318,9 +323,17 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
             }
             Some(target) => {
                 let mut differs = Map::new();
+                let mut changes = Vec::new();
+                let parsed = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
                 for copied in &schema.copied {
                     let value = source.text(&copied.source, &copied.type_name);
-                    if copied.as_renamed(target.text(&copied.read, &copied.type_name)) != value {
+                    let before = target.text(&copied.read, &copied.type_name);
+                    if copied.as_renamed(before.clone()) != value {
+                        changes.push(crate::sync::planned::ValueChange {
+                            property: copied.target.clone(),
+                            before: parsed(&before),
+                            after: parsed(&value),
+                        });
                         let kept = target.kept.get(&copied.read).map(|k| &**k);
                         let write = refs.write(
                             RefSide::Target,
@@ -335,7 +348,13 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
                 for people in &schema.people_fallback {
                     let column = fallback_column(people);
                     let names = refs.unmatched_names(source.kept.get(people).map(|k| &**k));
-                    if target.text(&column, "rich_text") != names {
+                    let before = target.text(&column, "rich_text");
+                    if before != names {
+                        changes.push(crate::sync::planned::ValueChange {
+                            property: column.clone(),
+                            before: parsed(&before),
+                            after: parsed(&names),
+                        });
                         let write = refs.write(RefSide::Target, "rich_text", people, &names, None);
                         differs.insert(column, write);
                     }
@@ -348,6 +367,7 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
                         source: source.id,
                         target: target.id,
                         properties: differs,
+                        changes,
                     });
                 }
             }
@@ -355,7 +375,8 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     }
     if mentions > 0 {
         notes.push(format!(
-            "{mentions} mention(s) written as plain text (a mention names objects of its own workspace)"
+            "{} written as plain text (a mention names objects of its own workspace)",
+            crate::words::count(mentions, "mention", "mentions")
         ));
     }
     if schema
@@ -364,7 +385,12 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         .any(|c| matches!(c.type_name.as_str(), "relation" | "people"))
     {
         let kept = count_kept(snapshot.source_rows.iter(), &snapshot.source_schema);
-        notes.extend(kept_notes(kept, "source", "target"));
+        notes.extend(kept_notes(
+            kept,
+            "source",
+            "target",
+            !schema.people_fallback.is_empty(),
+        ));
     }
 
     // Target rows whose source row is gone.
@@ -507,7 +533,7 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
 fn hand_rows_note(rows: &[HandRow], prune: bool, status: &PairStatus) -> String {
     let named: Vec<String> = rows
         .iter()
-        .map(|row| format!("{:?} ({})", row.title, row.url))
+        .map(|row| format!("{:?} ({})", crate::words::or_untitled(&row.title), row.url))
         .collect();
     let fate = match (prune, status) {
         (false, _) => "kept (run with --prune, Python prune=True, to trash them)",
@@ -515,8 +541,8 @@ fn hand_rows_note(rows: &[HandRow], prune: bool, status: &PairStatus) -> String 
         (true, PairStatus::DeleteGuard(_)) => "kept: the max-delete guard held",
     };
     format!(
-        "{} row(s) added by hand to the copy (not from the source): {}; {fate}",
-        rows.len(),
+        "{} added by hand to the copy (not from the source): {}; {fate}",
+        crate::words::count(rows.len(), "row", "rows"),
         named.join(", ")
     )
 }
@@ -650,6 +676,11 @@ mod tests {
                 source: PageId::parse(&id(2)).unwrap(),
                 target: PageId::parse(&id(12)).unwrap(),
                 properties: serde_json::from_value(json!({"Hours": {"number": 2.0}})).unwrap(),
+                changes: vec![crate::sync::planned::ValueChange {
+                    property: "Hours".to_owned(),
+                    before: json!(3.0),
+                    after: json!(2.0),
+                }],
             }]
         );
         assert!(plan.create_target.is_none() && plan.columns.is_empty());

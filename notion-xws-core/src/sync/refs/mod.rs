@@ -433,19 +433,29 @@ pub fn count_kept<'a>(
     counts
 }
 
-/// The notes of the references kept on their side.
-pub fn kept_notes(counts: KeptCounts, side: &str, other: &str) -> Vec<String> {
+/// The notes of the references kept on their side; `names`: the people that cannot be matched
+/// are written by name into each people column's text column (`--people-fallback names`).
+pub fn kept_notes(counts: KeptCounts, side: &str, other: &str, names: bool) -> Vec<String> {
+    use crate::words::count;
     let mut notes = Vec::new();
     if counts.relations > 0 {
         notes.push(format!(
-            "{} related page(s) in the {side} have no row in the {other} yet; they are written once their row is synced (the next pass)",
-            counts.relations
+            "{} in the {side} {} no row in the {other} yet; {} written once {} row is synced (the next pass)",
+            count(counts.relations, "related page", "related pages"),
+            if counts.relations == 1 { "has" } else { "have" },
+            if counts.relations == 1 { "it is" } else { "they are" },
+            if counts.relations == 1 { "its" } else { "their" },
         ));
     }
     if counts.people > 0 {
+        let fate = if names {
+            "written by name into the column's \"(unmatched)\" text column instead"
+        } else {
+            "left out there (run with --people-fallback names to write their names)"
+        };
         notes.push(format!(
-            "{} person/people in the {side} cannot be matched in the {other} (no email visible to the integration, or no member with that email); left out there",
-            counts.people
+            "{} in the {side} cannot be matched in the {other} (no email visible to the integration, or no member with that email); {fate}",
+            count(counts.people, "person", "people"),
         ));
     }
     notes
@@ -454,6 +464,32 @@ pub fn kept_notes(counts: KeptCounts, side: &str, other: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_people_note_counts_right_and_says_where_the_names_went() {
+        let counts = KeptCounts {
+            relations: 1,
+            people: 34,
+        };
+        let left = kept_notes(counts, "source", "target", false).join("\n");
+        assert!(
+            left.contains("1 related page in the source has no row"),
+            "{left}"
+        );
+        assert!(
+            left.contains("34 people in the source cannot be matched"),
+            "{left}"
+        );
+        assert!(left.contains("left out there"), "{left}");
+        let named = kept_notes(counts, "source", "target", true).join("\n");
+        assert!(!named.contains("left out"), "{named}");
+        assert!(named.contains("written by name into the column's \"(unmatched)\""));
+        let one = KeptCounts {
+            relations: 0,
+            people: 1,
+        };
+        assert!(kept_notes(one, "source", "target", false)[0].starts_with("1 person in"));
+    }
 
     fn page(n: u128) -> PageId {
         PageId::from_u128(n)

@@ -1,5 +1,7 @@
-//! The report of a sync: what became of each pair ([`PairReport`], [`PairState`]) and of the
-//! run ([`RunReport`]), as data, as JSON and as Markdown; and what a scheduler acts on: each
+//! The report of a sync: what became of each pair ([`PairReport`], [`PairState`]: its counts,
+//! its two-way conflicts as data, the link of a copy it created, in a dry run its plan as data)
+//! and of the run ([`RunReport`]: when it started, how long it took, its [`Totals`]), as data,
+//! as JSON, as Markdown and as text that fits a terminal; and what a scheduler acts on: each
 //! pair's class ([`PairClass`]), what needs a person and how to fix it ([`Attention`]), and the
 //! run's exit status ([`RunReport::exit_status`]).
 //!
@@ -9,7 +11,9 @@
 //! | 1 | something failed: a refused write, a pair that could not be read or applied |
 //! | 3 | nothing failed, but a person is needed: a max-delete guard held, a two-way conflict left open, a pair left out for its token, its parent page, its registry row, a protected table, a source or copy that cannot be read or is in the trash, a copy Notion refuses to move under its new parent page |
 //!
-//! (2 is for usage and configuration errors, which stop a run before it has a report.)
+//! (2 is for usage and configuration errors, which stop a run before it has a report; a saved
+//! plan that no longer holds also exits 3, before a write: see
+//! [`planned`](crate::sync::planned).)
 
 mod render;
 
@@ -193,6 +197,40 @@ pub struct PairReport {
     /// Whether the pair read only what changed since its watermark (else every row of both
     /// sides: a full reconcile; see [`watermark`](crate::sync::watermark)).
     pub incremental: bool,
+    /// A two-way pair's conflicts, each with its rows, property, both values, how it was
+    /// settled and since when (also named in the notes).
+    pub conflicts: Vec<crate::sync::two_way::Conflict>,
+    /// The link of the copy this run created (`None`: no copy was created).
+    pub created_url: Option<String>,
+    /// In a dry run: the plan as data, every row action and schema change (see
+    /// [`planned`](crate::sync::planned)).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<crate::sync::planned::PlannedPair>,
+}
+
+/// The totals of a run, all pairs together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Pairs in the report.
+    pub pairs: usize,
+    /// Target rows created (planned, in a dry run).
+    pub created: usize,
+    /// Target rows updated (planned, in a dry run).
+    pub updated: usize,
+    /// Target rows trashed (planned, in a dry run).
+    pub trashed: usize,
+    /// Rows already the same.
+    pub unchanged: usize,
+    /// Two-way conflicts.
+    pub conflicts: usize,
+    /// Writes that failed.
+    pub failed: usize,
+    /// Requests of the pairs.
+    pub requests: u64,
+    /// Writes of the pairs.
+    pub writes: u64,
+    /// Copies created.
+    pub copies_created: usize,
 }
 
 /// The result of a sync (or of its dry run).
@@ -200,6 +238,10 @@ pub struct PairReport {
 pub struct RunReport {
     /// Whether nothing was written.
     pub dry_run: bool,
+    /// When the run started (RFC 3339, UTC).
+    pub started_at: String,
+    /// How long it took, in milliseconds.
+    pub duration_ms: u64,
     /// Each pair, in the registry's order.
     pub pairs: Vec<PairReport>,
     /// The plans (in a dry run, what would be done).
@@ -254,6 +296,43 @@ impl RunReport {
         self.pairs.iter().map(|p| p.failed).sum()
     }
 
+    /// The totals, all pairs together.
+    pub fn totals(&self) -> Totals {
+        Totals {
+            pairs: self.pairs.len(),
+            created: self.created(),
+            updated: self.updated(),
+            trashed: self.trashed(),
+            unchanged: self.unchanged(),
+            conflicts: self.pairs.iter().map(|p| p.conflicts.len()).sum(),
+            failed: self.failed(),
+            requests: self.requests(),
+            writes: self.writes(),
+            copies_created: self
+                .pairs
+                .iter()
+                .filter(|p| p.created_url.is_some())
+                .count(),
+        }
+    }
+
+    /// Every row action and schema change of the pairs planned (in a dry run), pair by pair.
+    pub fn planned(&self) -> Vec<&crate::sync::planned::PlannedPair> {
+        self.pairs.iter().filter_map(|p| p.plan.as_ref()).collect()
+    }
+
+    /// A report of a run that started now, with nothing in it yet.
+    pub(crate) fn started(dry_run: bool) -> Self {
+        Self {
+            dry_run,
+            started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+            duration_ms: 0,
+            pairs: Vec::new(),
+            plans: Vec::new(),
+            skipped_unknown: Default::default(),
+        }
+    }
+
     /// This pass's report followed by `next`'s: the counts of both added up, the next pass's
     /// state, notes and plans.
     pub(crate) fn then(mut self, next: RunReport) -> RunReport {
@@ -264,6 +343,7 @@ impl RunReport {
             }
         }
         self.plans = next.plans;
+        self.duration_ms += next.duration_ms;
         for (what, n) in next.skipped_unknown {
             *self.skipped_unknown.entry(what).or_default() += n;
         }
@@ -299,7 +379,8 @@ impl RunReport {
     }
 
     /// The report as pretty JSON: `exit_status`, `needs_person` (each pair that needs a person:
-    /// `pair`, `cause`, `reason`, `fix`), `dry_run` and the pairs, each with its `class`.
+    /// `pair`, `cause`, `reason`, `fix`), `dry_run`, `started_at`, `duration_ms`, `totals` and
+    /// the pairs, each with its `class`, its `conflicts` and (in a dry run) its `plan`.
     pub fn to_json(&self) -> String {
         let render = || -> serde_json::Result<String> {
             let mut value = serde_json::to_value(self)?;
@@ -309,6 +390,7 @@ impl RunReport {
                 }
             }
             value["needs_person"] = serde_json::to_value(self.needs_person())?;
+            value["totals"] = serde_json::to_value(self.totals())?;
             value["exit_status"] = self.exit_status().into();
             serde_json::to_string_pretty(&value)
         };
@@ -317,7 +399,12 @@ impl RunReport {
 
     /// The report as Markdown.
     pub fn to_markdown(&self) -> String {
-        render::markdown(self)
+        render::render(self, crate::words::Style::Markdown)
+    }
+
+    /// The report as plain text, no line wider than `width` (for a terminal).
+    pub fn to_text(&self, width: usize) -> String {
+        render::render(self, crate::words::Style::Text { width })
     }
 }
 
@@ -371,9 +458,13 @@ impl PairReport {
         match (self.failed, self.files_not_copied) {
             (0, 0) => None,
             (0, files) => Some(format!(
-                "{files} Notion-hosted file(s) could not be re-imported (see the errors)"
+                "{} could not be re-imported (see the errors)",
+                crate::words::count(files, "Notion-hosted file", "Notion-hosted files")
             )),
-            (writes, _) => Some(format!("{writes} write(s) failed")),
+            (writes, _) => Some(format!(
+                "{} failed",
+                crate::words::count(writes, "write", "writes")
+            )),
         }
     }
 
@@ -396,6 +487,9 @@ impl PairReport {
         self.notes = next.notes;
         self.waiting = next.waiting;
         self.open_conflicts = next.open_conflicts;
+        self.conflicts = next.conflicts;
+        self.created_url = self.created_url.take().or(next.created_url);
+        self.plan = next.plan.or(self.plan.take());
         self.attention = next.attention.or(self.attention.take());
         if !matches!(self.state, PairState::Failed(_)) {
             self.state = next.state;
@@ -427,6 +521,9 @@ impl PairReport {
             attention: None,
             busy: None,
             incremental: false,
+            conflicts: Vec::new(),
+            created_url: None,
+            plan: None,
         }
     }
 

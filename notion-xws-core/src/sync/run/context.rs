@@ -48,6 +48,11 @@ pub struct SyncOptions {
     /// When pairs read only what changed since their watermark, and when they reconcile in
     /// full (`--full`, `--full-every`).
     pub incremental: crate::sync::watermark::IncrementalOptions,
+    /// A saved plan to apply exactly (`sync --execute --plan FILE`): each pair writes only the
+    /// actions it holds, and refuses when they no longer hold (see
+    /// [`planned`](crate::sync::planned)); `None`: whatever the fresh plan says.
+    #[serde(skip)]
+    pub saved_plan: Option<Arc<crate::sync::planned::SavedPlan>>,
     /// Raised to stop the run between writes ([`StopFlag`]; never raised by default).
     #[serde(skip)]
     pub stop: StopFlag,

@@ -43,6 +43,7 @@ use super::lease::{LEASES_TITLE, LeasesTable};
 use super::links::LinksTable;
 use super::one_way::plan::PairPlan;
 use super::options::ProgressFn;
+use super::planned::SavedPlan;
 use super::refs::reads::{PairSides, RefReads};
 use super::report::{PairReport, RunReport};
 use crate::audit::{AuditReport, audit_registry};
@@ -61,9 +62,44 @@ pub async fn sync(
     progress: Option<ProgressFn>,
 ) -> Result<RunReport> {
     let before = control.skipped().counts();
+    let started = RunReport::started(!options.execute);
+    let clock = std::time::Instant::now();
     let mut report = passes(control, config, options, Reporter::new(progress)).await?;
     report.skipped_unknown = control.skipped().since(&before);
+    report.started_at = started.started_at;
+    report.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(report)
+}
+
+/// Applies a saved plan exactly ([`SavedPlan`], `sync --execute --plan FILE`), with the options
+/// it was made with (the run's own knobs, the lease, the stop flag, the executor's, taken from
+/// `options`): the pairs are read and planned again first, without writing; when anything the
+/// plan was made from changed since, nothing is written and the error
+/// [`Error::PlanStale`] names what changed (exit status 3). Else each pair writes the saved
+/// actions, and only them (a row made since the plan is the next plan's). See
+/// [`planned`](crate::sync::planned).
+pub async fn apply_saved_plan(
+    control: &NotionClient,
+    config: &RegistryConfig,
+    saved: &SavedPlan,
+    options: &SyncOptions,
+    progress: Option<ProgressFn>,
+) -> Result<RunReport> {
+    let mut exact = saved.flags.options(false)?;
+    exact.execute_options = options.execute_options;
+    exact.concurrency = options.concurrency;
+    exact.lease = options.lease.clone();
+    exact.stop = options.stop.clone();
+    exact.incremental.full_every = options.incremental.full_every;
+    let fresh = sync(control, config, &exact, None).await?;
+    let planned: Vec<_> = fresh.planned().into_iter().cloned().collect();
+    let changed = saved.stale(&planned);
+    if !changed.is_empty() {
+        return Err(Error::PlanStale(changed));
+    }
+    exact.execute = true;
+    exact.saved_plan = Some(Arc::new(saved.clone()));
+    sync(control, config, &exact, progress).await
 }
 
 /// The passes of [`sync`]: the first, and a second for relations that wait for what it made.
@@ -112,7 +148,12 @@ async fn passes(
     // Relations that point at rows or databases this pass made: a second pass writes them,
     // once Notion's read-after-write lag has passed (the lookups' total wait).
     tokio::time::sleep(options.execute_options.read_after_write_lag()).await;
-    // Only the pairs that wait run again.
+    // Only the pairs that wait run again: they write the relations the first pass's rows wait
+    // for (past a saved plan's actions, which the first pass applied).
+    let options = &SyncOptions {
+        saved_plan: None,
+        ..options.clone()
+    };
     let second = run_pass(
         control,
         &registry,
@@ -279,9 +320,8 @@ async fn run_pass(
     }
     pairs.append(&mut skipped);
     Ok(RunReport {
-        dry_run: !options.execute,
         pairs,
         plans,
-        skipped_unknown: Default::default(),
+        ..RunReport::started(!options.execute)
     })
 }

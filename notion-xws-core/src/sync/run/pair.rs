@@ -35,6 +35,7 @@ use crate::sync::links::{self, LinksTable, StatusCells, SyncLink};
 use crate::sync::one_way::apply::apply_pair;
 use crate::sync::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
 use crate::sync::outcome::PairOutcome;
+use crate::sync::planned::{self, PlannedPair};
 use crate::sync::refs::reads::Publisher;
 use crate::sync::refs::{PairRefs, RowMap};
 use crate::sync::report::{Attention, Cause, PairReport, PairState};
@@ -46,6 +47,11 @@ use crate::sync::two_way::read::TwoWayRead;
 use crate::sync::two_way::{LINK_PREFIX, Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
 use crate::sync::watermark::{Watermark, advance, read_mark, schema_key};
+
+/// The link of a copy (its database).
+fn copy_url(database: DatabaseId) -> String {
+    format!("https://www.notion.so/{}", database.simple())
+}
 
 /// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong
 /// is in its report. `source` is the one-way source's shared read (two-way pairs read their
@@ -198,6 +204,28 @@ impl PairRun<'_> {
         ));
     }
 
+    /// With a saved plan (`sync --execute --plan`): whether the pair goes ahead. `check` gets
+    /// the pair's saved plan, says what changed since (limiting the plan to the saved actions
+    /// when nothing did); a pair the saved plan does not hold is left out, and a pair whose
+    /// plan no longer holds fails with what changed, writing nothing.
+    fn keep_saved(&mut self, check: impl FnOnce(&PlannedPair) -> Vec<String>) -> bool {
+        let Some(saved) = self.run.options.saved_plan.clone() else {
+            return true;
+        };
+        let pair = &self.candidate.pair;
+        let Some(planned) = saved.pair(pair.database_row, pair.environment_row) else {
+            self.report.state =
+                PairState::Skipped("not in the saved plan (the plan left it out)".to_owned());
+            return false;
+        };
+        let changed = check(planned);
+        if changed.is_empty() {
+            return true;
+        }
+        self.fail(&crate::Error::PlanStale(changed));
+        false
+    }
+
     /// Two-way conflicts left open: what a person has to do, unless something else needs them.
     fn note_open_conflicts(&mut self, open: usize) {
         self.report.open_conflicts = open;
@@ -205,8 +233,9 @@ impl PairRun<'_> {
             self.report.attention = Some(Attention::new(
                 Cause::OpenConflicts,
                 format!(
-                    "{open} conflict(s) named in the notes: make the two sides agree, or run with \
-                     --conflicts control-wins, environment-wins or newer-wins"
+                    "{} named in the notes (and the JSON's `conflicts`): make the two sides \
+                     agree, or run with --conflicts control-wins, environment-wins or newer-wins",
+                    crate::words::count(open, "conflict", "conflicts")
                 ),
             ));
         }
@@ -286,11 +315,26 @@ impl PairRun<'_> {
                 }
             }
         }
+        if !self.keep_saved(|saved| {
+            let changed = saved.changes_since(&planned::one_way(&plan, &snapshot));
+            if changed.is_empty() {
+                planned::keep_saved_one_way(&mut plan, &snapshot, saved);
+            }
+            changed
+        }) {
+            if let Some(lease) = &lease {
+                release(lease, &mut self.report).await;
+            }
+            return None;
+        }
         let guard = Self::guard(&plan.status);
         if self.run.options.execute {
             let renewal = lease.as_ref().map(Lease::keep_alive);
             let ctx = self.context(self.run.links, link);
             let (outcome, target) = apply_pair(&plan, &ctx, &self.candidate.progress).await;
+            if let (true, Some((database, _))) = (outcome.created_target, target) {
+                self.report.created_url = Some(copy_url(database));
+            }
             let publisher = self.candidate.publisher.take();
             publish_one_way(publisher, &snapshot, &plan, target, &outcome.created_rows);
             self.wrote_link(outcome.link_row);
@@ -329,8 +373,8 @@ impl PairRun<'_> {
                     .sum();
             if let Some(checks) = &bodies {
                 self.report.notes.push(format!(
-                    "page content: {} body(ies) to read (source rows edited since their last copy)",
-                    checks.len()
+                    "page content: {} to read (source rows edited since their last copy)",
+                    crate::words::count(checks.len(), "body", "bodies")
                 ));
             }
             let c = &plan.counts;
@@ -438,6 +482,9 @@ impl PairRun<'_> {
             report.notes.push(planned.planned_note());
         }
         report.creates_target = plan.create_target.is_some();
+        if !self.run.options.execute {
+            report.plan = Some(planned::one_way(&plan, snapshot));
+        }
         (plan, bodies)
     }
 
@@ -479,6 +526,18 @@ impl PairRun<'_> {
                     lease = Some(*held);
                 }
             }
+        }
+        if !self.keep_saved(|saved| {
+            let changed = saved.changes_since(&planned::two_way(&plan, &read.snapshot));
+            if changed.is_empty() {
+                planned::keep_saved_two_way(&mut plan, &read.snapshot, saved);
+            }
+            changed
+        }) {
+            if let Some(lease) = &lease {
+                release(lease, &mut self.report).await;
+            }
+            return Ok(());
         }
         let guard = Self::guard(&plan.status);
         let mark = two_way_watermark(
@@ -666,10 +725,14 @@ impl PairRun<'_> {
         let report = &mut self.report;
         report.notes.extend(plan.notes.iter().cloned());
         report.notes.extend(two_way_apply::conflict_lines(&plan));
+        report.conflicts.clone_from(&plan.conflicts);
+        if !options.execute {
+            report.plan = Some(planned::two_way(&plan, &read.snapshot));
+        }
         if let Some(checks) = &bodies {
             report.notes.push(format!(
-                "page content is copied one way only, control → environment ({} body(ies) to read)",
-                checks.len()
+                "page content is copied one way only, control → environment ({} to read)",
+                crate::words::count(checks.len(), "body", "bodies")
             ));
         }
         report.unchanged = plan.counts.unchanged;
@@ -733,6 +796,7 @@ impl PairRun<'_> {
             .await
             .map_err(step("creating or recording the copy"))?;
         let recorded_in = link_row.map(|row| (row, false));
+        let created_url = create.is_some().then(|| copy_url(target.0));
         let control_schema = two_way_apply::add_columns(
             &candidate.source,
             candidate.source_data_source,
@@ -782,6 +846,7 @@ impl PairRun<'_> {
             update_copy(&candidate.target, target.0, update, &mut outcome).await;
         }
         let control = ctx.control.clone();
+        self.report.created_url = created_url;
         publish_two_way(
             self.candidate.publisher.take(),
             &read.snapshot,

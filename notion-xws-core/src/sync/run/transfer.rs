@@ -100,11 +100,12 @@ pub async fn transfer(
         reads: &reads,
         copies: &DatabaseCopies::default(),
     };
+    let started = std::time::Instant::now();
     let (report, plan) = run_pair(candidate, source, &run).await;
     Ok(RunReport {
-        dry_run: !options.execute,
         pairs: vec![report],
         plans: plan.into_iter().collect(),
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         skipped_unknown: {
             let [source_tally, target_tally] = &tallies;
             let mut skipped = source_tally.since(&before[0]);
@@ -115,5 +116,6 @@ pub async fn transfer(
             }
             skipped
         },
+        ..RunReport::started(!options.execute)
     })
 }

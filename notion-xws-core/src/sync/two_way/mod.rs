@@ -472,7 +472,7 @@ pub enum Resolution {
 }
 
 /// A conflict, with both values.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Conflict {
     /// The control row.
     pub control_row: PageId,
@@ -488,6 +488,8 @@ pub struct Conflict {
     pub environment_value: Option<Value>,
     /// How it was settled.
     pub resolution: Resolution,
+    /// Since when it holds: the later of the two rows' last edits (`None` for a trashed row).
+    pub since: Option<String>,
 }
 
 /// The counts of a two-way plan.
@@ -904,6 +906,12 @@ impl Builder {
                     control_value: Some(parsed(&a)),
                     environment_value: Some(parsed(&b)),
                     resolution,
+                    since: Some(
+                        control
+                            .last_edited_time
+                            .clone()
+                            .max(environment.last_edited_time.clone()),
+                    ),
                 });
                 match resolution {
                     Resolution::ControlWon => Some(Side::Control),
@@ -1149,6 +1157,7 @@ impl Builder {
             control_value: None,
             environment_value: None,
             resolution: Resolution::Restored,
+            since: None,
         });
     }
 }
@@ -1219,11 +1228,16 @@ pub fn plan_two_way(
             snapshot.control_rows.iter().map(|r| &r.content),
             &control_schema,
         );
-        notes.extend(kept_notes(control_kept, "control", "environment"));
+        notes.extend(kept_notes(control_kept, "control", "environment", false));
         if let Some(schema) = &environment_schema {
             let environment_kept =
                 count_kept(snapshot.environment_rows.iter().map(|r| &r.content), schema);
-            notes.extend(kept_notes(environment_kept, "environment", "control"));
+            notes.extend(kept_notes(
+                environment_kept,
+                "environment",
+                "control",
+                false,
+            ));
         }
     }
 
@@ -1330,7 +1344,9 @@ pub fn plan_two_way(
         .count();
     if unsettled > 0 {
         notes.push(format!(
-            "{unsettled} conflict(s) left as they are (policy {policy:?}); each is reported until settled"
+            "{} left as {} (policy {policy:?}); each is reported until settled",
+            crate::words::count(unsettled, "conflict", "conflicts"),
+            if unsettled == 1 { "it is" } else { "they are" }
         ));
     }
     TwoWayPlan {
