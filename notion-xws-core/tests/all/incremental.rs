@@ -643,20 +643,22 @@ async fn two_way_edited() -> (World, DataSourceId, DataSourceId) {
     let (world, control, source, copy, acme) = two_way_synced(5, &execute()).await;
     tokio::time::sleep(Duration::from_secs(600)).await;
     let (control_token, acme_token) = (control.token().clone(), acme.token().clone());
-    for (client, token, ds, side) in [
-        (&control, &control_token, source, "control"),
-        (&acme, &acme_token, copy, "Acme"),
+    // Different rows on each side: no conflict.
+    for (client, token, ds, side, (edited, trashed)) in [
+        (
+            &control,
+            &control_token,
+            source,
+            "control",
+            ("Row 0", "Row 1"),
+        ),
+        (&acme, &acme_token, copy, "Acme", ("Row 2", "Row 3")),
     ] {
-        let live = rows(client, ds).await;
         let notes = json!({"properties": {"Notes": {"rich_text": text(side)}}});
-        edit(&world, token, &live[0].id.to_string(), notes).await;
-        edit(
-            &world,
-            token,
-            &live[1].id.to_string(),
-            json!({"in_trash": true}),
-        )
-        .await;
+        let row = row_titled(client, ds, edited).await;
+        edit(&world, token, &row, notes).await;
+        let row = row_titled(client, ds, trashed).await;
+        edit(&world, token, &row, json!({"in_trash": true})).await;
         ok(
             &world.fake,
             Method::Post,

@@ -64,7 +64,8 @@ pub async fn sync(
     let before = control.skipped().counts();
     let started = RunReport::started(!options.execute);
     let clock = std::time::Instant::now();
-    let mut report = passes(control, config, options, Reporter::new(progress)).await?;
+    // Boxed: the run's state machine is large, and a caller's stack need not hold it.
+    let mut report = Box::pin(passes(control, config, options, Reporter::new(progress))).await?;
     report.skipped_unknown = control.skipped().since(&before);
     report.started_at = started.started_at;
     report.duration_ms = u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX);

@@ -494,7 +494,10 @@ impl PairRun<'_> {
     async fn two_way(&mut self) -> std::result::Result<(), StepFailed> {
         let read_at = crate::sync::lease::lease_now();
         let stop = self.run.options.stop.clone();
-        let Some(first_read) = stop.unless_stopped(self.locate_and_read_two_way()).await else {
+        // Boxed, as the read again below: a read's state machine is large (both sides, their
+        // completion), and the stack that polls the pair need not hold it.
+        let read = Box::pin(self.locate_and_read_two_way());
+        let Some(first_read) = stop.unless_stopped(read).await else {
             self.report.state = PairState::Skipped(stop.skipped_reason());
             return Ok(());
         };
@@ -510,7 +513,7 @@ impl PairRun<'_> {
                 LeaseStep::Stopped => return Ok(()),
                 LeaseStep::Held(held, fresh) => {
                     if !fresh {
-                        match self.locate_and_read_two_way().await {
+                        match Box::pin(self.locate_and_read_two_way()).await {
                             Ok(Some(again)) => (target, link, read) = again,
                             Ok(None) => {
                                 release(&held, &mut self.report).await;
@@ -642,7 +645,7 @@ impl PairRun<'_> {
     ) -> Result<TwoWayRead> {
         let (candidate, run) = (&self.candidate, self.run);
         let read_sides = |since| {
-            two_way_read::read_two_way(
+            Box::pin(two_way_read::read_two_way(
                 &candidate.pair,
                 &candidate.source,
                 candidate.source_data_source,
@@ -651,7 +654,7 @@ impl PairRun<'_> {
                 candidate.source_schema.as_deref().cloned(),
                 (run.options.execute_options.concurrency, &candidate.progress),
                 since,
-            )
+            ))
         };
         let mut read = read_sides(candidate.incremental.as_ref()).await?;
         // A watermark recorded under other schemas (or another version) is not trusted: both

@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
 use crate::model::ParentKind;
-use crate::progress::{PairProgress, RowTally, Side};
 use crate::model::params::{Filter, TimestampFilter};
+use crate::progress::{PairProgress, RowTally, Side};
 use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
 use crate::sync::links::marker;
 use crate::sync::metadata::{DatabaseLook, changed_fields, plan_look};
@@ -284,13 +284,13 @@ pub(crate) async fn read_two_way(
         ),
     );
     if let (Some((_, _, recheck)), Some((_, data_source))) = (&since, target) {
-        complete(
+        Box::pin(complete(
             (control, control_source, env_row),
             (environment, data_source),
             recheck,
             (&mut control_rows, &mut control_trashed),
             (&mut environment_rows, &mut environment_trashed),
-        )
+        ))
         .await?;
     }
     let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
