@@ -89,10 +89,10 @@ pub fn name(text: &str) -> Name {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(shared) = names.get(text) {
-        return shared.clone();
+        return std::sync::Arc::clone(shared);
     }
     let shared: Name = std::sync::Arc::from(text);
-    names.insert(shared.clone());
+    names.insert(std::sync::Arc::clone(&shared));
     shared
 }
 
