@@ -393,6 +393,32 @@ fn schema_hash<'a>(
     hex(&text.join("\n"))
 }
 
+/// The steps of a copy's database on `side`: its move, its title and look, its columns.
+fn copy_steps(
+    side: Side,
+    moved: Option<&crate::sync::target::MoveTarget>,
+    update: Option<&crate::model::params::UpdateDatabase>,
+    columns: &super::schema::ColumnChanges,
+) -> Vec<SchemaStep> {
+    let mut steps = Vec::new();
+    if let Some(moved) = moved {
+        steps.push(SchemaStep {
+            step: SchemaStepKind::MoveDatabase,
+            side,
+            columns: as_map(moved),
+        });
+    }
+    if let Some(update) = update {
+        steps.push(SchemaStep {
+            step: SchemaStepKind::UpdateDatabase,
+            side,
+            columns: as_map(update),
+        });
+    }
+    steps.extend(column_steps(columns, side));
+    steps
+}
+
 /// The column changes as schema steps.
 fn column_steps(changes: &super::schema::ColumnChanges, side: Side) -> Vec<SchemaStep> {
     changes
@@ -428,21 +454,12 @@ pub fn one_way(plan: &PairPlan, snapshot: &PairSnapshot) -> PlannedPair {
                 .collect(),
         });
     }
-    if let Some(moved) = &plan.move_target {
-        schema.push(SchemaStep {
-            step: SchemaStepKind::MoveDatabase,
-            side: Side::Target,
-            columns: as_map(moved),
-        });
-    }
-    if let Some(update) = &plan.update_target {
-        schema.push(SchemaStep {
-            step: SchemaStepKind::UpdateDatabase,
-            side: Side::Target,
-            columns: as_map(update),
-        });
-    }
-    schema.extend(column_steps(&plan.columns, Side::Target));
+    schema.extend(copy_steps(
+        Side::Target,
+        plan.move_target.as_ref(),
+        plan.update_target.as_ref(),
+        &plan.columns,
+    ));
     let target_rows = snapshot
         .target
         .as_ref()
@@ -580,21 +597,12 @@ pub fn two_way(plan: &TwoWayPlan, snapshot: &TwoWaySnapshot) -> PlannedPair {
                 .collect(),
         });
     }
-    if let Some(moved) = &plan.move_environment {
-        schema.push(SchemaStep {
-            step: SchemaStepKind::MoveDatabase,
-            side: Side::Environment,
-            columns: as_map(moved),
-        });
-    }
-    if let Some(update) = &plan.update_environment {
-        schema.push(SchemaStep {
-            step: SchemaStepKind::UpdateDatabase,
-            side: Side::Environment,
-            columns: as_map(update),
-        });
-    }
-    schema.extend(column_steps(&plan.environment_columns, Side::Environment));
+    schema.extend(copy_steps(
+        Side::Environment,
+        plan.move_environment.as_ref(),
+        plan.update_environment.as_ref(),
+        &plan.environment_columns,
+    ));
     let control_title = title_column(&snapshot.control_schema);
     let environment_title = snapshot.environment_schema.as_ref().and_then(title_column);
     let find = |rows: &[TwoWayRow], trashed: &[TwoWayRow], id: PageId| -> Option<TwoWayRow> {

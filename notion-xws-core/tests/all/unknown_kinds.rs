@@ -360,7 +360,7 @@ async fn every_new_kind_through_the_command_is_skipped_and_counted() {
         .collect();
     for (kind, noted) in [
         ("property", "\"Agent\""),
-        ("rich-text segment", "mention(s) written as plain text"),
+        ("rich-text segment", "written as plain text"),
         ("block", "ai_agent_card"),
     ] {
         assert!(notes.iter().any(|n| n.contains(noted)), "{kind}: {notes:?}");

@@ -341,33 +341,13 @@ impl State {
             .get("description")
             .map(|t| self.rich_text("body.description", t))
             .transpose()?;
-        let before: Vec<(String, String)> = self
-            .objects
-            .get(&id)
-            .and_then(Object::data_source)
-            .map(|d| {
-                d.props
-                    .iter()
-                    .map(|p| (p.id.clone(), p.name.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let before = self.property_names(id);
         if let Some(props) = body.get("properties") {
             self.update_schema(id, props)?;
         }
         let by = self.bot(ctx.integration);
         if body.contains_key("properties") {
-            let after: Vec<(String, String)> = self
-                .objects
-                .get(&id)
-                .and_then(Object::data_source)
-                .map(|d| {
-                    d.props
-                        .iter()
-                        .map(|p| (p.id.clone(), p.name.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let after = self.property_names(id);
             let mut changes = Vec::new();
             for (pid, name) in &after {
                 match before.iter().find(|(b, _)| b == pid) {
@@ -454,6 +434,20 @@ impl State {
                 json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"});
         }
         Ok(Done::new(out))
+    }
+
+    /// The (ID, name) of each property of data source `id` (none when it is not one).
+    fn property_names(&self, id: u128) -> Vec<(String, String)> {
+        self.objects
+            .get(&id)
+            .and_then(Object::data_source)
+            .map(|d| {
+                d.props
+                    .iter()
+                    .map(|p| (p.id.clone(), p.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The rows of data source `ds` a query of `integration` with `filter` and `sorts` lists, in
