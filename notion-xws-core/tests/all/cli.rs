@@ -38,10 +38,12 @@ async fn demo_prints_the_demo_report_and_exits_0() {
         report
             .lines()
             .filter(|l| !l.contains("Started 20"))
-            .map(|l| match l.split_once("copy created: https://www.notion.so/") {
-                Some((before, _)) => format!("{before}copy created: (a link)"),
-                None => l.to_owned(),
-            })
+            .map(
+                |l| match l.split_once("copy created: https://www.notion.so/") {
+                    Some((before, _)) => format!("{before}copy created: (a link)"),
+                    None => l.to_owned(),
+                },
+            )
             .collect::<Vec<_>>()
             .join("\n")
     };
