@@ -14,10 +14,14 @@
 //! watermark, when the tool's version or either schema changed since it was recorded, when the
 //! pair's last run did not finish clean (`Status` not `synced`, or `State` not `done`), when
 //! the last full reconcile is older than [`IncrementalOptions::full_every`] (default 24 hours),
-//! when the run is told to (`--full`), and for pairs an incremental read cannot serve: pairs
-//! with relation columns and pairs whose database another pair relates to (a relation is
-//! remapped through the related pair's complete row map). Permanent deletes and
-//! values Notion does not stamp (formulas, rollups) are found by the full reconcile.
+//! when the run is told to (`--full`), when relation values of the last run waited for rows not
+//! copied yet, when a pair it relates to made a row's copy again (other copies may name the old
+//! one), and for two-way pairs with relation columns. Permanent deletes and values Notion does
+//! not stamp (formulas, rollups) are found by the full reconcile.
+//!
+//! A relation value read incrementally is mapped through the related pair's rows: those it
+//! hands over (read and made by this run) laid over one read of the related copy's keys, made
+//! only when a row read names a related page.
 
 use std::time::{Duration, SystemTime};
 
@@ -69,6 +73,10 @@ pub struct Watermark {
     /// whose conflict was left open: it is reported on every run until settled).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recheck: Vec<String>,
+    /// Whether relation values of the last run waited for rows not copied yet: the next run
+    /// reconciles in full (an incremental one would not read those rows again).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waiting: bool,
 }
 
 impl Watermark {
@@ -170,6 +178,7 @@ pub fn advance(
         full: if full { now } else { previous.full.clone() },
         key,
         recheck: Vec::new(),
+        waiting: false,
     };
     let moved = recorded
         .is_none_or(|r| r.key != next.key || r.source != next.source || r.copy != next.copy);
@@ -210,6 +219,9 @@ pub fn full_reason(
     if since(&watermark.source).is_none() || since(&watermark.copy).is_none() {
         return Some("the pair has no watermark yet");
     }
+    if watermark.waiting {
+        return Some("relation values of the last run waited for rows not copied yet");
+    }
     let Ok(full) = humantime::parse_rfc3339_weak(watermark.full.trim_end_matches('Z')) else {
         return Some("the pair has no full reconcile on record");
     };
@@ -232,6 +244,7 @@ mod tests {
             full: full.into(),
             key: "k".into(),
             recheck: Vec::new(),
+            waiting: false,
         }
     }
 

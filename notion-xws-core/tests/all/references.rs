@@ -654,3 +654,224 @@ async fn a_cycle_of_relations_is_finished_by_a_second_pass_of_the_same_sync() {
     assert_references_mirrored(&w, "a cycle").await;
     assert_next_run_writes_nothing(&w.world).await;
 }
+
+/// The source rows the `Project` value of each task copy names (through the live copies of
+/// Projects), by the task's source row.
+async fn mapped_projects(w: &RefWorld) -> HashMap<PageId, BTreeSet<PageId>> {
+    let control = w.world.client();
+    let acme = w.acme_client();
+    let projects_copy = target_of(&control, "Projects", "Acme").await.unwrap();
+    let tasks_copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let source_of: HashMap<PageId, PageId> = rows(&acme, projects_copy)
+        .await
+        .iter()
+        .map(|p| (p.id, source_key(p).unwrap()))
+        .collect();
+    let mut mapped = HashMap::new();
+    for copy in rows(&acme, tasks_copy).await {
+        let names = related(&acme, &copy, "Project")
+            .await
+            .iter()
+            // A page in the trash the copy still names (the copy of a project a person
+            // trashed) is kept, as any reference the sync cannot name: left out here.
+            .filter_map(|target| source_of.get(target).copied())
+            .collect();
+        mapped.insert(source_key(&copy).unwrap(), names);
+    }
+    mapped
+}
+
+/// That every task copy names the copies of its source's projects (past 25).
+async fn assert_projects_mirrored(w: &RefWorld, context: &str) {
+    let control = w.world.client();
+    let mapped = mapped_projects(w).await;
+    let sources = rows(&control, w.tasks).await;
+    assert_eq!(mapped.len(), sources.len(), "{context}: one copy per task");
+    for source in sources {
+        let wanted = related(&control, &source, "Project").await;
+        assert_eq!(mapped[&source.id], wanted, "{context}: {}", source.title());
+    }
+}
+
+/// The requests the fake answered since its `skip`-th one, as (method, path).
+fn requests_since(world: &World, skip: usize) -> Vec<(Method, String)> {
+    world.fake.request_log()[skip..]
+        .iter()
+        .map(|r| (r.method, r.path.clone()))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn relations_and_people_are_read_incrementally_and_remapped_as_a_full_run_would() {
+    let w = ref_world_of("Push", PROJECTS, 40).await;
+    let control = w.world.client();
+    let acme = w.acme_client();
+    let run = || async {
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+        let report = sync(&control, &RegistryConfig::default(), &execute(), None)
+            .await
+            .unwrap();
+        assert!(!report.has_failures(), "{}", report.to_markdown());
+        report
+    };
+    run().await;
+    run().await;
+    assert_projects_mirrored(&w, "after the first sync").await;
+
+    // Nothing changed: both pairs read only what changed, and nothing else: no users list, no
+    // read of the related copy's rows, no value past 25.
+    tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    let skip = w.world.fake.request_log().len();
+    let quiet = run().await;
+    for name in ["Projects", "Tasks"] {
+        let report = pair(&quiet, name);
+        assert!(report.incremental, "{name}: {quiet:#?}");
+        assert_eq!(report.writes, 0, "{name}: {quiet:#?}");
+    }
+    let requests = requests_since(&w.world, skip);
+    assert!(
+        !requests
+            .iter()
+            .any(|(_, path)| path == "/v1/users" || path.contains("/properties/")),
+        "{requests:#?}"
+    );
+    let queries = requests
+        .iter()
+        .filter(|(_, p)| p.ends_with("/query"))
+        .count();
+    assert!(
+        queries <= 4 * 2 + 3,
+        "two queries a side per pair, and the registry's three tables: {requests:#?}"
+    );
+
+    // A task pointed at other projects, another at a project made since, a project renamed:
+    // read incrementally, remapped through the related copy.
+    let fake = &w.world.fake;
+    let t = w.world.token();
+    let new_project = crate::support::fake::id(
+        &ok(
+            fake,
+            Method::Post,
+            "/v1/pages",
+            t,
+            Some(
+                json!({"parent": {"data_source_id": w.projects_source.to_string()},
+                        "properties": {"Name": {"title": text("P-new")}}}),
+            ),
+        )
+        .await,
+    );
+    let patch = |row: PageId, body: Value| async move {
+        ok(
+            fake,
+            Method::Patch,
+            &format!("/v1/pages/{row}"),
+            t,
+            Some(body),
+        )
+        .await;
+    };
+    patch(
+        w.tasks_rows[3],
+        json!({"properties": {"Project": {"relation": [{"id": w.projects[7]}, {"id": w.projects[9]}]}}}),
+    )
+    .await;
+    patch(
+        w.tasks_rows[4],
+        json!({"properties": {"Project": {"relation": [{"id": new_project}]}}}),
+    )
+    .await;
+    patch(
+        w.projects[2],
+        json!({"properties": {"Name": {"title": text("P2 renamed")}}}),
+    )
+    .await;
+    let report = run().await;
+    let (projects, tasks) = (pair(&report, "Projects"), pair(&report, "Tasks"));
+    assert!(projects.incremental && tasks.incremental, "{report:#?}");
+    assert_eq!((projects.created, projects.updated), (1, 1), "{report:#?}");
+    assert_eq!(
+        (tasks.created, tasks.updated, tasks.waiting),
+        (0, 2, 0),
+        "{report:#?}"
+    );
+    assert_projects_mirrored(&w, "after edits read incrementally").await;
+
+    // A person trashes the copy of a project a task names: the project's copy is made again,
+    // and the tasks are reconciled in full, so that the task names the new copy. (The person:
+    // another integration of Acme, to the sync.)
+    let projects_copy = target_of(&control, "Projects", "Acme").await.unwrap();
+    let person = fake
+        .add_integration(w.acme.workspace_id, "A person")
+        .unwrap()
+        .token;
+    let copy_database = acme.data_source(projects_copy).await.unwrap().database_id();
+    fake.share(&person, copy_database.unwrap()).unwrap();
+    let copy_of_7 = rows(&acme, projects_copy)
+        .await
+        .into_iter()
+        .find(|p| source_key(p) == Some(w.projects[7]))
+        .unwrap();
+    ok(
+        fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", copy_of_7.id),
+        &person,
+        Some(json!({"in_trash": true})),
+    )
+    .await;
+    let report = run().await;
+    let (projects, tasks) = (pair(&report, "Projects"), pair(&report, "Tasks"));
+    assert_eq!(projects.created, 1, "{report:#?}");
+    assert!(!tasks.incremental, "{report:#?}");
+    assert_eq!(
+        tasks.updated, 4,
+        "T0 (every project), T3, T7 and T37 named the old copy: {report:#?}"
+    );
+    assert_projects_mirrored(&w, "after a related copy was made again").await;
+
+    // People: an owner cleared, read incrementally (the users lists read for it).
+    patch(
+        w.tasks_rows[5],
+        json!({"properties": {"Owner": {"people": []}}}),
+    )
+    .await;
+    let skip = w.world.fake.request_log().len();
+    let report = run().await;
+    assert!(pair(&report, "Tasks").incremental, "{report:#?}");
+    assert_eq!(pair(&report, "Tasks").updated, 1, "{report:#?}");
+    let users = requests_since(&w.world, skip)
+        .into_iter()
+        .filter(|(_, path)| path == "/v1/users")
+        .count();
+    assert_eq!(users, 2, "one users list a workspace");
+    let tasks_copy = target_of(&control, "Tasks", "Acme").await.unwrap();
+    let copy = by_key(&rows(&acme, tasks_copy).await)
+        .get(&w.tasks_rows[5])
+        .map(|p| people(p, "Owner"));
+    assert_eq!(copy, Some(vec![]));
+
+    // What the incremental runs made is what a full reconcile makes: it plans nothing.
+    let check = sync(
+        &control,
+        &RegistryConfig::default(),
+        &notion_xws_core::sync::SyncOptions {
+            incremental: notion_xws_core::sync::watermark::IncrementalOptions {
+                full: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    for name in ["Projects", "Tasks"] {
+        let report = pair(&check, name);
+        assert_eq!(
+            (report.created, report.updated, report.trashed),
+            (0, 0, 0),
+            "{name}: {check:#?}"
+        );
+    }
+}

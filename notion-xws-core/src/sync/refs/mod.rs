@@ -164,6 +164,26 @@ impl RowMap {
         self.to_source.get(&target).copied()
     }
 
+    /// `newer` laid over `self`: `newer`'s rows first, then those of `self` that `newer` does
+    /// not map, but the target rows in `gone`. (A pair's partial map, made from the rows it
+    /// read and wrote, over a later read of its whole copy that may not list yet what it made
+    /// and may still list what it trashed.)
+    pub fn overlaid(&self, newer: &RowMap, gone: &[PageId]) -> Self {
+        let gone: std::collections::HashSet<&PageId> = gone.iter().collect();
+        let older = self
+            .to_target
+            .iter()
+            .filter(|(_, target)| !gone.contains(target) && newer.source(**target).is_none())
+            .map(|(source, target)| (*source, *target));
+        Self::new(
+            newer
+                .to_target
+                .iter()
+                .map(|(source, target)| (*source, *target))
+                .chain(older),
+        )
+    }
+
     /// How many rows are mapped.
     pub fn len(&self) -> usize {
         self.to_target.len()

@@ -75,9 +75,27 @@ struct Related {
     rows: Option<SharedRead<RowMap>>,
 }
 
-/// The rows of a pair's copy after the pair was applied: its data source and its rows by source
-/// row; `None` when the pair has no copy (it failed, or a dry run found none).
-pub(crate) type CopyRows = Option<(DataSourceId, Arc<RowMap>)>;
+/// The rows of a pair's copy after the pair was applied.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct HandedRows {
+    /// The copy's data source.
+    pub(crate) data_source: DataSourceId,
+    /// Source row ↔ copy row: every row of the copy, after a full read; only those the pair
+    /// read and made, after an incremental read (`complete` false).
+    pub(crate) rows: Arc<RowMap>,
+    /// Whether `rows` holds every row of the copy.
+    pub(crate) complete: bool,
+    /// The copy rows the pair trashed (a read of the copy made just after may still list them).
+    pub(crate) trashed: Arc<[PageId]>,
+    /// Whether the pair may have made again a copy of a row whose copy was in the trash or gone:
+    /// relation values in other copies that named the old one name nothing now, and the pairs
+    /// that relate to this one then reconcile in full, so that they name the new one.
+    pub(crate) remade: bool,
+}
+
+/// What a pair hands over: [`HandedRows`]; `None` when the pair has no copy (it failed, or a
+/// dry run found none).
+pub(crate) type CopyRows = Option<HandedRows>;
 
 /// The rows of a pair's copy, as the pair hands them over (awaited by the pairs that relate to
 /// its source; a pair that stops without handing them over hands over `None`).
@@ -164,28 +182,29 @@ impl RefReads {
     }
 
     /// What `pair` needs to make its references portable, given its source's schema and its
-    /// rows (`rows`: both sides'; the users lists are read only when someone is named), with notes
-    /// on what could not be read.
+    /// rows (`rows`: both sides'), with notes on what could not be read. Only what the rows name
+    /// is read: the users lists when someone is named, a related copy's rows when a related
+    /// page is, or (`mentions`: the pair copies page bodies, whose mentions may name any row)
+    /// every related copy's rows.
     pub(crate) async fn pair_refs<'a>(
         &self,
         pair: &PairSides,
         source_schema: &BTreeMap<String, PropertyConfig>,
         rows: impl IntoIterator<Item = &'a RowContent>,
         handed_over: &HashMap<DataSourceId, Published>,
+        mentions: bool,
     ) -> (PairRefs, Vec<String>) {
         let mut notes = Vec::new();
         let mut refs = PairRefs::default();
-        let people: Vec<&String> = source_schema
+        let rows: Vec<&RowContent> = rows.into_iter().collect();
+        let names_any = |name: &str| {
+            rows.iter()
+                .any(|row| row.values.get(name).is_some_and(|v| &**v != "[]"))
+        };
+        let named = source_schema
             .iter()
             .filter(|(_, c)| matches!(c.config, PropertyConfigKind::People(_)))
-            .map(|(name, _)| name)
-            .collect();
-        let named = !people.is_empty()
-            && rows.into_iter().any(|row| {
-                people
-                    .iter()
-                    .any(|name| row.values.get(name.as_str()).is_some_and(|v| &**v != "[]"))
-            });
+            .any(|(name, _)| names_any(name));
         if named {
             let (source, target) = pair.workspaces();
             let (source, target) = futures::join!(self.directory(source), self.directory(target));
@@ -199,37 +218,58 @@ impl RefReads {
             refs.source_people = source.unwrap_or_default();
             refs.target_people = target.unwrap_or_default();
         }
-        for config in source_schema.values() {
+        for (name, config) in source_schema {
             let PropertyConfigKind::Relation(relation) = &config.config else {
                 continue;
             };
             let Some(related) = relation.data_source_id else {
                 continue;
             };
-            if let Some(published) = handed_over.get(&related)
-                && let Some((target, rows)) = published.clone().await
-            {
-                refs.relations
-                    .insert(related, RelationCopy::Copied { target, rows });
-                continue;
-            }
-            let Some(entry) = self.related.get(&(related, pair.environment)) else {
-                continue;
+            let needed = mentions || names_any(name);
+            let handed = match handed_over.get(&related) {
+                Some(published) => published.clone().await,
+                None => None,
             };
-            let copy = match (&entry.target, &entry.rows) {
-                (Some(target), Some(rows)) => match rows.clone().await {
-                    Ok(rows) => RelationCopy::Copied {
-                        target: *target,
-                        rows,
-                    },
-                    Err(error) => {
-                        notes.push(format!(
-                            "the copy of the related database {related} could not be read ({error}); its relations wait for the next run"
-                        ));
-                        RelationCopy::Waiting
-                    }
+            let entry = self.related.get(&(related, pair.environment));
+            let copy = match handed {
+                Some(handed) if handed.complete || !needed => RelationCopy::Copied {
+                    target: handed.data_source,
+                    rows: if needed { handed.rows } else { Arc::default() },
                 },
-                _ => RelationCopy::Waiting,
+                // A partial map over a read of the whole copy (made now, after its pair's writes).
+                Some(handed) => match entry.and_then(|e| e.rows.clone()) {
+                    Some(read) if entry.and_then(|e| e.target) == Some(handed.data_source) => {
+                        match read.await {
+                            Ok(all) => RelationCopy::Copied {
+                                target: handed.data_source,
+                                rows: Arc::new(all.overlaid(&handed.rows, &handed.trashed)),
+                            },
+                            Err(error) => {
+                                notes.push(unread_related(related, &error));
+                                RelationCopy::Waiting
+                            }
+                        }
+                    }
+                    _ => RelationCopy::Copied {
+                        target: handed.data_source,
+                        rows: handed.rows,
+                    },
+                },
+                None => match entry.map(|e| (e.target, e.rows.clone())) {
+                    Some((Some(target), _)) if !needed => RelationCopy::Copied {
+                        target,
+                        rows: Arc::default(),
+                    },
+                    Some((Some(target), Some(read))) => match read.await {
+                        Ok(rows) => RelationCopy::Copied { target, rows },
+                        Err(error) => {
+                            notes.push(unread_related(related, &error));
+                            RelationCopy::Waiting
+                        }
+                    },
+                    Some(_) => RelationCopy::Waiting,
+                    None => continue,
+                },
             };
             refs.relations.insert(related, copy);
         }
@@ -250,6 +290,13 @@ impl RefReads {
             None => Ok(Arc::default()),
         }
     }
+}
+
+/// The note of a related copy that could not be read.
+fn unread_related(related: DataSourceId, error: &str) -> String {
+    format!(
+        "the copy of the related database {related} could not be read ({error}); its relations wait for the next run"
+    )
 }
 
 fn read_directory(client: NotionClient) -> SharedRead<Directory> {
@@ -379,11 +426,14 @@ mod tests {
         drop(publisher);
         assert!(published.await.is_none());
         let (publisher, published) = Publisher::new();
-        let rows = Arc::new(RowMap::new([(PageId::from_u128(1), PageId::from_u128(2))]));
-        publisher.publish(Some((DataSourceId::from_u128(3), Arc::clone(&rows))));
-        assert_eq!(
-            published.clone().await,
-            Some((DataSourceId::from_u128(3), rows))
-        );
+        let handed = HandedRows {
+            data_source: DataSourceId::from_u128(3),
+            rows: Arc::new(RowMap::new([(PageId::from_u128(1), PageId::from_u128(2))])),
+            complete: true,
+            trashed: Arc::new([]),
+            remade: false,
+        };
+        publisher.publish(Some(handed.clone()));
+        assert_eq!(published.clone().await, Some(handed));
     }
 }

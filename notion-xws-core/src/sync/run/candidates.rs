@@ -373,9 +373,9 @@ pub(super) fn related_sources(
     })
 }
 
-/// Marks the pairs that may read only what changed since their watermark: pairs (one-way or
-/// two-way) whose last run finished clean, with no relation column and no other pair relating
-/// to their source, that are not due a full reconcile (see [`watermark`](crate::sync::watermark)).
+/// Marks the pairs that may read only what changed since their watermark: pairs whose last run
+/// finished clean, that are not due a full reconcile, but two-way pairs with relation columns
+/// (see [`watermark`](crate::sync::watermark)).
 pub(super) fn mark_incremental(
     candidates: &mut [(usize, Candidate)],
     links: Option<&crate::sync::links::LinksTable>,
@@ -383,21 +383,15 @@ pub(super) fn mark_incremental(
     now: std::time::SystemTime,
 ) {
     use crate::sync::links::{LinkState, LinkStatus};
-    let related: Vec<DataSourceId> = candidates
-        .iter()
-        .filter_map(|(_, c)| c.source_schema.as_ref())
-        .flat_map(|schema| related_sources(&schema.properties).collect::<Vec<_>>())
-        .collect();
     for (_, candidate) in candidates.iter_mut() {
         let Some(schema) = &candidate.source_schema else {
             continue;
         };
-        let eligible = related_sources(&schema.properties).next().is_none()
-            && !schema
+        let eligible = candidate.pair.direction != crate::registry::Direction::TwoWay
+            || !schema
                 .properties
                 .values()
-                .any(|p| p.type_name() == "relation")
-            && !related.contains(&candidate.source_data_source);
+                .any(|p| p.type_name() == "relation");
         candidate.may_be_incremental = eligible;
         let Some(link) = links.and_then(|l| l.link_for(&candidate.pair)) else {
             continue;

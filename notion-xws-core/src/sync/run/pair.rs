@@ -36,7 +36,7 @@ use crate::sync::one_way::apply::apply_pair;
 use crate::sync::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
 use crate::sync::outcome::PairOutcome;
 use crate::sync::planned::{self, PlannedPair};
-use crate::sync::refs::reads::Publisher;
+use crate::sync::refs::reads::{HandedRows, Publisher};
 use crate::sync::refs::{PairRefs, RowMap};
 use crate::sync::report::{Attention, Cause, PairReport, PairState};
 use crate::sync::schema::column_map;
@@ -403,6 +403,7 @@ impl PairRun<'_> {
         let mut incremental = None;
         if let (Some(mark), Some(copy)) = (&candidate.incremental, target.as_mut())
             && schema_key(&source.schema, &copy.schema) == mark.key
+            && !remade_related(candidate).await
         {
             incremental = complete_incremental(candidate, &source, copy)
                 .await
@@ -432,10 +433,20 @@ impl PairRun<'_> {
                 );
             }
         }
+        // The rows whose references the plan compares: after an incremental read, the copy's
+        // rows of the source rows read (not the others it read: this integration's writes).
+        let compared = incremental
+            .as_ref()
+            .map(|(extra, _)| super::sides::compared(&source, extra));
         let rows = source
             .rows
             .iter()
-            .chain(target.iter().flat_map(|t| t.rows.iter()));
+            .chain(incremental.iter().flat_map(|(extra, _)| extra.iter()))
+            .chain(target.iter().flat_map(|t| t.rows.iter()).filter(|row| {
+                compared
+                    .as_ref()
+                    .is_none_or(|keys| row.key.is_some_and(|key| keys.contains(&key)))
+            }));
         let (mut refs, notes) = run
             .reads
             .pair_refs(
@@ -443,6 +454,7 @@ impl PairRun<'_> {
                 &source.schema,
                 rows,
                 &candidate.handed_over,
+                candidate.copy_content,
             )
             .await;
         refs.people_fallback = run.options.people_fallback;
@@ -475,6 +487,14 @@ impl PairRun<'_> {
             snapshot.source_rows.iter(),
             &snapshot.source_schema,
         );
+        // Rows whose relations wait are not read again by an incremental run unless they
+        // change: the next run reconciles in full, and writes what this one could not.
+        if report.waiting > 0
+            && let Some((mark, alone)) = plan.watermark.as_mut()
+        {
+            mark.waiting = true;
+            *alone = true;
+        }
         report.unchanged = plan.counts.unchanged;
         report.skipped = plan.counts.foreign;
         report.added_by_hand = plan.added_by_hand.clone();
@@ -692,6 +712,7 @@ impl PairRun<'_> {
                 &snapshot.control_schema,
                 rows,
                 &candidate.handed_over,
+                candidate.copy_content,
             )
             .await;
         self.report.notes = notes;
@@ -1150,24 +1171,67 @@ fn unreadable(error: &SideError) -> Option<Attention> {
     }
 }
 
-/// Hands a pair's copy rows over to the pairs that relate to its source: those read (key, row),
-/// but the ones the plan trashed, and those created; nothing when the pair has no copy.
-fn publish(
-    publisher: Option<Publisher>,
+/// Whether a pair this one relates to may have made again a copy of a row whose copy was in the
+/// trash or gone ([`HandedRows::remade`](crate::sync::refs::reads::HandedRows)): this pair's
+/// copy may still name the old one in rows that did not change, and is reconciled in full.
+async fn remade_related(candidate: &Candidate) -> bool {
+    for published in candidate.handed_over.values() {
+        if published.clone().await.is_some_and(|handed| handed.remade) {
+            return true;
+        }
+    }
+    false
+}
+
+/// What a pair read of its copy, as [`publish`] hands it over.
+struct CopyRead<R, T> {
+    /// The copy's data source; `None` when the pair has no copy.
     data_source: Option<DataSourceId>,
-    read: impl Iterator<Item = (PageId, PageId)>,
-    trashed: impl Iterator<Item = PageId>,
+    /// The rows read, (key, row).
+    rows: R,
+    /// Whether every row of the copy was read (a full reconcile).
+    complete: bool,
+    /// Whether the copy existed before this run.
+    existed: bool,
+    /// The rows the plan trashed.
+    trashed: T,
+}
+
+/// Hands a pair's copy rows over to the pairs that relate to its source: those read (key, row),
+/// but the ones the plan trashed, and those created (`created`, with `remade`: the keys of those
+/// whose old copy the pair read as trashed); nothing when the pair has no copy.
+fn publish<R, T>(
+    publisher: Option<Publisher>,
+    read: CopyRead<R, T>,
     created: &[(PageId, PageId)],
-) {
+    remade: impl Fn(PageId) -> bool,
+) where
+    R: Iterator<Item = (PageId, PageId)>,
+    T: Iterator<Item = PageId>,
+{
     let Some(publisher) = publisher else {
         return;
     };
-    let trashed: HashSet<PageId> = trashed.collect();
-    publisher.publish(data_source.map(|data_source| {
+    let trashed: HashSet<PageId> = read.trashed.collect();
+    // A full read lists no copy in the trash: any row it makes in a copy that existed may be
+    // one made again.
+    let remade = read.existed
+        && match read.complete {
+            true => !created.is_empty(),
+            false => created.iter().any(|(key, _)| remade(*key)),
+        };
+    publisher.publish(read.data_source.map(|data_source| {
         let rows = read
+            .rows
             .filter(|(_, target)| !trashed.contains(target))
             .chain(created.iter().copied());
-        (data_source, Arc::new(RowMap::new(rows)))
+        HandedRows {
+            data_source,
+            rows: Arc::new(RowMap::new(rows)),
+            complete: read.complete,
+            trashed: trashed.into_iter().collect(),
+            remade,
+        }
     }));
 }
 
@@ -1179,19 +1243,29 @@ fn publish_one_way(
     target: Option<(DatabaseId, DataSourceId)>,
     created: &[(PageId, PageId)],
 ) {
-    let read = snapshot
-        .target
+    let copy = snapshot.target.as_ref();
+    let read = CopyRead {
+        data_source: target.map(|t| t.1),
+        rows: copy
+            .iter()
+            .flat_map(|t| t.rows.iter())
+            .filter_map(|row| row.key.map(|key| (key, row.id))),
+        complete: snapshot.incremental.is_none(),
+        existed: copy.is_some(),
+        trashed: plan.rows.iter().filter_map(|action| match action {
+            RowAction::Trash { target, .. } => Some(*target),
+            _ => None,
+        }),
+    };
+    let trashed_keys: HashSet<PageId> = copy
         .iter()
-        .flat_map(|t| t.rows.iter())
-        .filter_map(|row| row.key.map(|key| (key, row.id)));
-    let trashed = plan.rows.iter().filter_map(|action| match action {
-        RowAction::Trash { target, .. } => Some(*target),
-        _ => None,
-    });
-    publish(publisher, target.map(|t| t.1), read, trashed, created);
+        .flat_map(|t| t.read.trashed_keys.iter().map(|(key, _)| *key))
+        .collect();
+    publish(publisher, read, created, |key| trashed_keys.contains(&key));
 }
 
-/// Hands a two-way pair's environment rows over (see [`publish`]).
+/// Hands a two-way pair's environment rows over (see [`publish`]); any row it makes in the
+/// environment's copy after an incremental read counts as made again.
 fn publish_two_way(
     publisher: Option<Publisher>,
     snapshot: &TwoWaySnapshot,
@@ -1199,13 +1273,18 @@ fn publish_two_way(
     target: Option<DataSourceId>,
     created: &[(PageId, PageId)],
 ) {
-    let read = snapshot
-        .environment_rows
-        .iter()
-        .filter_map(|row| row.link.map(|key| (key, row.content.id)));
-    let trashed = plan.actions.iter().filter_map(|action| match action {
-        TwoWayAction::TrashEnvironment { row, .. } => Some(*row),
-        _ => None,
-    });
-    publish(publisher, target, read, trashed, created);
+    let read = CopyRead {
+        data_source: target,
+        rows: snapshot
+            .environment_rows
+            .iter()
+            .filter_map(|row| row.link.map(|key| (key, row.content.id))),
+        complete: snapshot.incremental.is_none(),
+        existed: snapshot.environment_schema.is_some(),
+        trashed: plan.actions.iter().filter_map(|action| match action {
+            TwoWayAction::TrashEnvironment { row, .. } => Some(*row),
+            _ => None,
+        }),
+    };
+    publish(publisher, read, created, |_| true);
 }

@@ -284,7 +284,11 @@ pub(super) async fn read_copy(
     candidate
         .protected
         .refuse(data_source, Some(&schema.title_text()), &schema.properties)?;
-    complete_truncated(client, &schema.properties, &mut rows).await?;
+    // After an incremental read, only the rows compared with a source row are completed, once
+    // they are known (`complete_incremental`).
+    if read.since.is_none() {
+        complete_truncated(client, &schema.properties, &mut rows).await?;
+    }
     let outside_parent = outside_of(
         client,
         schema.database_parent.as_ref(),
@@ -337,7 +341,6 @@ pub(super) async fn complete_incremental(
             .await?;
         found.extend(rows);
     }
-    complete_truncated(&candidate.target, &target.schema, &mut found).await?;
     let known: HashSet<crate::ids::PageId> = target.rows.iter().map(|r| r.id).collect();
     target
         .rows
@@ -387,6 +390,16 @@ pub(super) async fn complete_incremental(
         }
     }
     complete_truncated(&candidate.source, &source.schema, &mut extra).await?;
+    let compared = compared(source, &extra);
+    complete_truncated(
+        &candidate.target,
+        &target.schema,
+        target
+            .rows
+            .iter_mut()
+            .filter(|row| row.key.is_some_and(|key| compared.contains(&key))),
+    )
+    .await?;
     Ok(Some((
         extra,
         crate::sync::one_way::plan::Incremental {
@@ -394,6 +407,22 @@ pub(super) async fn complete_incremental(
             synced_rows: 0,
         },
     )))
+}
+
+/// The source rows an incremental read compares with their copies: those read (edited or
+/// trashed since), and those read for a copy's row someone else edited (`extra`). The other
+/// copy rows it read (this integration's own writes) are left as they are.
+pub(super) fn compared(
+    source: &SourceSnapshot,
+    extra: &[RowContent],
+) -> HashSet<crate::ids::PageId> {
+    source
+        .rows
+        .iter()
+        .chain(extra)
+        .map(|r| r.id)
+        .chain(source.trashed.iter().copied())
+        .collect()
 }
 
 /// The snapshot of a pair: its source (shared, unless its references are made portable for
@@ -424,6 +453,7 @@ pub(super) fn assemble(
             full: now,
             key: schema_key(&source.schema, &std::collections::BTreeMap::new()),
             recheck: Vec::new(),
+            waiting: false,
         },
         candidate.may_be_incremental,
     );
