@@ -160,16 +160,22 @@ pub fn later(a: &str, b: &str) -> String {
 /// it is worth a write of its own when the plan writes nothing else.
 ///
 /// After a full reconcile it is (unless the one recorded reads the same rows and is not due
-/// another full reconcile); after an incremental read, when the read took more than a query's
-/// worth of rows (`read_rows`) that the recorded one would have the next run read again.
-pub fn advance(
+/// another full reconcile); after an incremental read, when more than a query's worth of the
+/// rows it read (`read`: their `last_edited_time`s, the source's and the copy's) would be read
+/// again from the recorded watermark and not from the next one. (Rows edited in the last minute
+/// are read again from either, [`MARGIN`]: a run just after another does not write it.)
+pub fn advance<'a, S, C>(
     recorded: Option<&Watermark>,
     (source, copy): (&str, &str),
     full: bool,
     key: String,
-    read_rows: usize,
+    (source_read, copy_read): (S, C),
     full_every: Duration,
-) -> (Watermark, bool) {
+) -> (Watermark, bool)
+where
+    S: IntoIterator<Item = &'a str>,
+    C: IntoIterator<Item = &'a str>,
+{
     let previous = recorded.cloned().unwrap_or_default();
     let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
     let next = Watermark {
@@ -185,7 +191,17 @@ pub fn advance(
     let alone = if full {
         recorded.is_none_or(|r| r.key != next.key || !fresh(r, full_every))
     } else {
-        moved && read_rows > crate::client::pagination::PAGE_SIZE as usize
+        let before = |mark: &str| since(mark).unwrap_or_default();
+        let (source_from, copy_from) = (before(&next.source), before(&next.copy));
+        let saved = source_read
+            .into_iter()
+            .filter(|edited| *edited < source_from.as_str())
+            .count()
+            + copy_read
+                .into_iter()
+                .filter(|edited| *edited < copy_from.as_str())
+                .count();
+        moved && saved > crate::client::pagination::PAGE_SIZE as usize
     };
     (next, alone)
 }

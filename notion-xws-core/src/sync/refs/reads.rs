@@ -9,8 +9,13 @@
 //! Only a relation whose related pair comes later (a cycle) reads the copy's keys itself, and
 //! waits for the second pass for rows that pass makes.
 //!
-//! A pair whose source has no people property reads no users list, and one with no relation
-//! reads no related rows: only what a pair needs is read. A users list that cannot be read (the
+//! A pair read incrementally hands over only the rows it read and made; a pair that needs the
+//! rest (a row it compares names a related page) lays them over one read of the copy's keys,
+//! made after the related pair's writes.
+//!
+//! A pair reads a users list only when a row it compares names someone, and a related copy's
+//! rows only when such a row names a related page (or the pair copies page bodies, whose
+//! mentions may name any row): only what a pair needs is read. A users list that cannot be read (the
 //! integration lacks the "read user information" capability) leaves people unmatched, with a
 //! note; a related copy that cannot be read leaves the relation waiting, with a note.
 

@@ -285,7 +285,7 @@ impl PairRun<'_> {
                     return None;
                 }
             };
-        let (mut plan, mut bodies) = self.plan_one_way(&snapshot);
+        let (mut plan, mut bodies) = self.plan_one_way(&snapshot, link.as_ref());
         let writes = |plan: &PairPlan, link: Option<&SyncLink>, bodies: Option<&Vec<BodyCheck>>| {
             let recorded = link.and_then(|l| l.target_database.zip(l.target_data_source));
             plan.needs_lease(recorded) || bodies.is_some_and(|b| !b.is_empty())
@@ -309,7 +309,7 @@ impl PairRun<'_> {
                                 return None;
                             }
                         }
-                        (plan, bodies) = self.plan_one_way(&snapshot);
+                        (plan, bodies) = self.plan_one_way(&snapshot, link.as_ref());
                     }
                     lease = Some(*held);
                 }
@@ -472,7 +472,11 @@ impl PairRun<'_> {
     }
 
     /// Plans a one-way pair, and the page bodies to check.
-    fn plan_one_way(&mut self, snapshot: &PairSnapshot) -> (PairPlan, Option<Vec<BodyCheck>>) {
+    fn plan_one_way(
+        &mut self,
+        snapshot: &PairSnapshot,
+        link: Option<&SyncLink>,
+    ) -> (PairPlan, Option<Vec<BodyCheck>>) {
         self.candidate.progress.planning();
         let mut plan = plan_pair(snapshot, self.run.options.plan);
         let bodies = self
@@ -489,11 +493,12 @@ impl PairRun<'_> {
         );
         // Rows whose relations wait are not read again by an incremental run unless they
         // change: the next run reconciles in full, and writes what this one could not.
-        if report.waiting > 0
-            && let Some((mark, alone)) = plan.watermark.as_mut()
-        {
-            mark.waiting = true;
-            *alone = true;
+        let was_waiting = link
+            .and_then(|l| l.watermark.as_ref())
+            .is_some_and(|w| w.waiting);
+        if let Some((mark, alone)) = plan.watermark.as_mut() {
+            mark.waiting = report.waiting > 0;
+            *alone |= mark.waiting != was_waiting;
         }
         report.unchanged = plan.counts.unchanged;
         report.skipped = plan.counts.foreign;
@@ -1108,7 +1113,16 @@ fn two_way_watermark(
         (&read.seen.0, copy_seen),
         snapshot.incremental.is_none(),
         key,
-        snapshot.control_rows.len() + snapshot.environment_rows.len(),
+        (
+            snapshot
+                .control_rows
+                .iter()
+                .map(|r| &*r.content.last_edited_time),
+            snapshot
+                .environment_rows
+                .iter()
+                .map(|r| &*r.content.last_edited_time),
+        ),
         full_every,
     );
     let mut recheck: Vec<String> = plan

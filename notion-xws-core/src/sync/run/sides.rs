@@ -466,7 +466,10 @@ pub(super) fn assemble(
                 (&later(&source.seen, &extra_seen), &copy.read.seen),
                 full,
                 schema_key(&source.schema, &copy.schema),
-                source.rows.len() + copy.rows.len(),
+                (
+                    source.rows.iter().map(|r| &*r.last_edited_time),
+                    copy.rows.iter().map(|r| &*r.last_edited_time),
+                ),
                 full_every,
             );
             (next, alone && candidate.may_be_incremental)
