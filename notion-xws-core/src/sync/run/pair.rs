@@ -46,7 +46,7 @@ use crate::sync::target::{
 use crate::sync::two_way::read::TwoWayRead;
 use crate::sync::two_way::{LINK_PREFIX, Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
-use crate::sync::watermark::{Watermark, advance, read_mark, schema_key};
+use crate::sync::watermark::{FullNext, MAX_RECHECK, Watermark, advance, read_mark, schema_key};
 
 /// The link of a copy (its database).
 fn copy_url(database: DatabaseId) -> String {
@@ -493,12 +493,12 @@ impl PairRun<'_> {
         );
         // Rows whose relations wait are not read again by an incremental run unless they
         // change: the next run reconciles in full, and writes what this one could not.
-        let was_waiting = link
+        let recorded = link
             .and_then(|l| l.watermark.as_ref())
-            .is_some_and(|w| w.waiting);
+            .and_then(|w| w.full_next);
         if let Some((mark, alone)) = plan.watermark.as_mut() {
-            mark.waiting = report.waiting > 0;
-            *alone |= mark.waiting != was_waiting;
+            mark.full_next = (report.waiting > 0).then_some(FullNext::Waiting);
+            *alone |= mark.full_next != recorded;
         }
         report.unchanged = plan.counts.unchanged;
         report.skipped = plan.counts.foreign;
@@ -1133,8 +1133,12 @@ fn two_way_watermark(
         .collect();
     recheck.sort();
     recheck.dedup();
+    if recheck.len() > MAX_RECHECK {
+        recheck.clear();
+        next.full_next = Some(FullNext::Conflicts);
+    }
     next.recheck = recheck;
-    alone |= recorded.is_some_and(|r| r.recheck != next.recheck);
+    alone |= recorded.is_some_and(|r| r.recheck != next.recheck || r.full_next != next.full_next);
     Some((next, alone))
 }
 

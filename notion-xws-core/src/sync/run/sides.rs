@@ -453,7 +453,7 @@ pub(super) fn assemble(
             full: now,
             key: schema_key(&source.schema, &std::collections::BTreeMap::new()),
             recheck: Vec::new(),
-            waiting: false,
+            full_next: None,
         },
         candidate.may_be_incremental,
     );
