@@ -14,10 +14,12 @@
 //! the pair, naming the holder and since when ([`Holder`]), or waits for it
 //! ([`LeaseOptions::wait`]).
 //!
-//! A new claim holds for a minute past the lag; the holder confirms it after the count (a
-//! renewal to a full [`LeaseOptions::ttl`]), so a claim whose run lost track of it (its create
-//! answered with an error after Notion made it) blocks the pair only that long. The holder
-//! renews its claim while it writes ([`Lease::renew`]) and releases it when it is done
+//! A new claim holds for a minute past the lag, so a claim whose run lost track of it (its
+//! create answered with an error after Notion made it) blocks the pair only that long. The
+//! holder renews it to a full [`LeaseOptions::ttl`] before it lapses: at once when it must read
+//! the pair again first, else within half a minute of writing ([`Lease::keep_alive`], which
+//! goes on renewing while it writes), so that a pair written in less than that costs no renewal.
+//! It releases the claim when it is done
 //! ([`Lease::release`]: the expiry set to now, so that the claim stays listed a while and the
 //! next holder knows a run wrote just before it). A run that dies leaves a claim that expires by
 //! itself after [`LeaseOptions::ttl`]. Reads and dry runs take no lease, and neither does a run
@@ -58,9 +60,9 @@ use crate::registry::{Registry, cells};
 /// The title of the leases table.
 pub const LEASES_TITLE: &str = "system-sync-leases";
 
-/// How long a new claim holds before its run confirms it (after the count, with a renewal to a
-/// full [`LeaseOptions::ttl`]): a claim whose run lost track of it (its create answered with an
-/// error after Notion made it) blocks the pair no longer than this, after the lag.
+/// How long a new claim holds, after the lag, before its run renews it to a full
+/// [`LeaseOptions::ttl`]: a claim whose run lost track of it (its create answered with an error
+/// after Notion made it) blocks the pair no longer than this.
 const CONFIRM_WITHIN: Duration = Duration::from_secs(60);
 
 /// How long a released or expired claim stays before a later holder trashes it.
@@ -355,15 +357,13 @@ impl LeasesTable {
                         tracing::warn!(%error, "an old lease claim could not be trashed");
                     }
                 }
-                let lease = Lease {
+                Ok(Taken::Held(Lease {
                     control: control.clone(),
                     row: mine,
                     options: options.clone(),
                     lag,
                     others_until,
-                };
-                lease.renew().await?;
-                Ok(Taken::Held(lease))
+                }))
             }
             Some(claim) => {
                 let holder = Holder {
@@ -420,13 +420,16 @@ impl Lease {
         self.options.ttl / 3
     }
 
-    /// Renews the claim every [`renew_every`](Self::renew_every) until the returned guard is
-    /// dropped (a renewal that fails is logged; the claim then lapses at its expiry).
+    /// Renews the claim within half of the minute a new claim holds, then every
+    /// [`renew_every`](Self::renew_every), until the returned guard is dropped (a renewal that
+    /// fails is logged; the claim then lapses at its expiry).
     pub fn keep_alive(&self) -> Renewal {
         let lease = self.clone();
         Renewal(tokio::spawn(async move {
+            let mut wait = (CONFIRM_WITHIN / 2).min(lease.renew_every());
             loop {
-                tokio::time::sleep(lease.renew_every()).await;
+                tokio::time::sleep(wait).await;
+                wait = lease.renew_every();
                 if let Err(error) = lease.renew().await {
                     tracing::warn!(%error, "a lease could not be renewed");
                 }

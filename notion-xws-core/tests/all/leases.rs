@@ -175,15 +175,17 @@ async fn a_lease_left_by_a_run_that_died_lapses_and_the_next_run_finishes() {
         .unwrap();
     add_rows(&world, &source, 3, 2).await;
     tokio::time::sleep(Duration::from_secs(10)).await;
-    // A run that dies right after its lease is confirmed, before any row.
+    // A run that dies right after it took its lease, before any row (its claim not renewed
+    // yet: it holds for a minute past the lag).
     let requests_before = world.fake.request_log().len();
     let dying = Arc::new(DieAfterLease {
         inner: world.fake.clone(),
+        claimed: Default::default(),
         dead: Default::default(),
     });
     let client = NotionClient::new(dying as DynTransport, world.token().clone());
     let died = tokio::time::timeout(
-        Duration::from_secs(60),
+        Duration::from_secs(20),
         sync(&client, &config, &run("dead"), None),
     )
     .await;
@@ -214,11 +216,12 @@ async fn a_lease_left_by_a_run_that_died_lapses_and_the_next_run_finishes() {
     assert!(keys.values().all(|n| *n == 1));
 }
 
-/// A transport that stops answering once the lease of a pair is confirmed (the first write of a
-/// claim's `Expires` after its create), as when the process dies there, holding the lease.
+/// A transport that stops answering at the first write after a lease's claim (its count
+/// made), as when the process dies there, holding the lease.
 #[derive(Debug)]
 struct DieAfterLease {
     inner: notion_xws_core::fake::FakeNotion,
+    claimed: std::sync::atomic::AtomicBool,
     dead: std::sync::atomic::AtomicBool,
 }
 
@@ -232,15 +235,18 @@ impl notion_xws_core::transport::Transport for DieAfterLease {
         if self.dead.load(Ordering::SeqCst) {
             std::future::pending::<()>().await;
         }
-        let confirm = request.method == Method::Patch
-            && request
-                .body
-                .as_ref()
-                .is_some_and(|b| b.pointer("/properties/Expires").is_some());
-        let response = self.inner.send(request).await;
-        if confirm {
+        let lease = request
+            .body
+            .as_ref()
+            .is_some_and(|b| b.pointer("/properties/Expires").is_some());
+        let write = request.method != Method::Get && !request.path.ends_with("/query");
+        if write && !lease && self.claimed.load(Ordering::SeqCst) {
             self.dead.store(true, Ordering::SeqCst);
+            std::future::pending::<()>().await;
         }
-        response
+        if lease && request.method == Method::Post {
+            self.claimed.store(true, Ordering::SeqCst);
+        }
+        self.inner.send(request).await
     }
 }

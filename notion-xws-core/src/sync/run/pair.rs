@@ -961,6 +961,15 @@ impl PairRun<'_> {
             Ok(Taken::Held(lease)) => {
                 let fresh = !lease.stale_since(read_at);
                 if !fresh {
+                    // The pair is read again first, which may take longer than a new claim
+                    // holds: renewed now.
+                    if let Err(error) = lease.renew().await {
+                        release(&lease, &mut self.report).await;
+                        self.fail(&step("renewing the pair's lease in system-sync-leases")(
+                            error,
+                        ));
+                        return LeaseStep::Stopped;
+                    }
                     tokio::time::sleep(lease.lag_left()).await;
                 }
                 LeaseStep::Held(Box::new(lease), fresh)
