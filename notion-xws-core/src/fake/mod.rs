@@ -59,6 +59,7 @@ mod setup;
 mod state;
 mod urls;
 mod validate;
+mod versions;
 mod webhooks;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -83,7 +84,7 @@ use crate::secret::NotionToken;
 use crate::transport::{ApiRequest, ApiResponse, Method, Transport};
 
 /// The API versions the fake accepts (`Notion-Version`); others are answered 400.
-pub const SUPPORTED_VERSIONS: [&str; 2] = handlers::VERSIONS;
+pub const SUPPORTED_VERSIONS: [&str; 3] = versions::VERSIONS;
 
 /// How the fake behaves: its seed, its clock, its limits and its faults.
 #[derive(Debug, Clone, PartialEq)]
