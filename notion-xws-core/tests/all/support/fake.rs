@@ -15,7 +15,20 @@ pub(crate) async fn send(
     token: &NotionToken,
     body: Option<Value>,
 ) -> ApiResponse {
-    let mut request = ApiRequest::new(method, path, token.clone(), V2025);
+    send_as(transport, V2025, method, path, token, body).await
+}
+
+/// Sends one request under API `version` and returns Notion's answer (panics on a transport
+/// error).
+pub(crate) async fn send_as(
+    transport: &dyn Transport,
+    version: &str,
+    method: Method,
+    path: &str,
+    token: &NotionToken,
+    body: Option<Value>,
+) -> ApiResponse {
+    let mut request = ApiRequest::new(method, path, token.clone(), version);
     request.body = body;
     transport
         .send(request)
