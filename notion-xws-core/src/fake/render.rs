@@ -2,8 +2,9 @@
 //!
 //! Pages, databases, data sources, blocks, users and file uploads are written here with the same
 //! keys, in the same order, as the recorded responses of Notion-Version 2025-09-03 (see
-//! `tests/fixtures/fake-shapes/`). Under 2025-09-03 every object also carries `archived` (equal to
-//! `in_trash`); under 2026-03-11 it does not. Page properties are computed here: read-only values
+//! `tests/fixtures/fake-shapes/`), in the shape of the request's version (`versions`): before
+//! 2026-03-11 every object also carries `archived` (equal to `in_trash`); under 2022-06-28 a
+//! database shows its schema and a row's parent is its database. Page properties are computed here: read-only values
 //! (created and edited time and by, formula, rollup), and relation and people lists cut to 25
 //! references with `has_more`.
 
