@@ -8,7 +8,7 @@ use notion_xws_core::transport::http::HttpTransport;
 use notion_xws_core::transport::{ApiResponse, Method, Transport};
 use serde_json::{Value, json};
 
-use crate::support::fake::{V2025, id, send_as, text, titles};
+use crate::support::fake::{V2025, contract, id, send_as, text, titles};
 
 const V2022: &str = "2022-06-28";
 
@@ -514,27 +514,6 @@ async fn relations_are_defined_by_database(h: Harness) {
     });
     let row = h.ok(Method::Post, "/v1/pages", Some(body)).await;
     assert_eq!(row["properties"]["Client"]["relation"][0]["id"], acme);
-}
-
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod in_memory {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::Harness::new(false).await).await;
-                }
-            )*
-        }
-        mod over_http {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::Harness::new(true).await).await;
-                }
-            )*
-        }
-    };
 }
 
 contract!(

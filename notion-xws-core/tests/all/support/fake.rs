@@ -153,3 +153,28 @@ pub(crate) fn titles(list: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Runs each scenario `async fn name(h: Harness)` of the calling module twice, as
+/// `in_memory::name` and `over_http::name`, with `Harness::new(false)` and `Harness::new(true)`:
+/// the fake as a `Transport`, and served over HTTP.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod in_memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Harness::new(false).await).await;
+                }
+            )*
+        }
+        mod over_http {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Harness::new(true).await).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use contract;
