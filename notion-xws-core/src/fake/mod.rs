@@ -8,8 +8,10 @@
 //! integration sees only what is under a page shared with it), property validation, block and
 //! rich-text validation (`block_requests`, `rich_text`: the SDK's request types, refused with
 //! Notion's messages), pagination, the 10,000-result cap of queries, timestamps rounded down to
-//! the minute, `archived` under 2025-09-03. It answers with the same JSON keys as the real API
-//! (checked against recorded responses in the tests).
+//! the minute, `archived` before 2026-03-11. It answers with the same JSON keys as the real API
+//! (checked against recorded responses in the tests), in the shapes of the `Notion-Version` asked
+//! for: [`SUPPORTED_VERSIONS`] (2022-06-28, with databases queried and holding their schema;
+//! 2025-09-03 and 2026-03-11, with data sources; `versions` says how they differ).
 //!
 //! It implements [`Transport`] directly, and [`FakeNotion::serve`] serves the same API over HTTP
 //! for [`HttpTransport`](crate::transport::http::HttpTransport) and the official SDKs; both go
@@ -59,6 +61,7 @@ mod setup;
 mod state;
 mod urls;
 mod validate;
+mod versions;
 mod webhooks;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -82,8 +85,8 @@ use crate::rate::RateBudget;
 use crate::secret::NotionToken;
 use crate::transport::{ApiRequest, ApiResponse, Method, Transport};
 
-/// The API versions the fake accepts (`Notion-Version`); others are answered 400.
-pub const SUPPORTED_VERSIONS: [&str; 2] = handlers::VERSIONS;
+/// The API versions the fake serves (`Notion-Version`), oldest first; others are answered 400.
+pub const SUPPORTED_VERSIONS: [&str; 3] = versions::VERSIONS;
 
 /// How the fake behaves: its seed, its clock, its limits and its faults.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,8 +2,9 @@
 //!
 //! Pages, databases, data sources, blocks, users and file uploads are written here with the same
 //! keys, in the same order, as the recorded responses of Notion-Version 2025-09-03 (see
-//! `tests/fixtures/fake-shapes/`). Under 2025-09-03 every object also carries `archived` (equal to
-//! `in_trash`); under 2026-03-11 it does not. Page properties are computed here: read-only values
+//! `tests/fixtures/fake-shapes/`), in the shape of the request's version (`versions`): before
+//! 2026-03-11 every object also carries `archived` (equal to `in_trash`); under 2022-06-28 a
+//! database shows its schema and a row's parent is its database. Page properties are computed here: read-only values
 //! (created and edited time and by, formula, rollup), and relation and people lists cut to 25
 //! references with `has_more`.
 
@@ -14,6 +15,7 @@ use super::rich_text::plain_text;
 use super::state::{FileUpload, Kind, Object, Parent, PropDef, State, uuid};
 use super::urls::object_url;
 use super::validate::empty_value;
+use super::versions::ApiVersion;
 use crate::ids::ObjectId;
 
 /// The most references a page object shows per relation or people property.
@@ -23,8 +25,8 @@ pub(crate) const MAX_REFS: usize = 25;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx {
     pub(crate) integration: usize,
-    /// API 2025-09-03: objects carry `archived`.
-    pub(crate) legacy: bool,
+    /// The `Notion-Version` of the request: what shapes the answer takes (see `versions`).
+    pub(crate) version: ApiVersion,
 }
 
 fn user_ref(id: u128) -> Value {
@@ -32,7 +34,7 @@ fn user_ref(id: u128) -> Value {
 }
 
 fn finish(mut value: Value, object: &Object, ctx: Ctx) -> Value {
-    if ctx.legacy
+    if ctx.version.has_archived()
         && let Some(map) = value.as_object_mut()
     {
         map.insert("archived".into(), json!(object.in_trash));
@@ -41,12 +43,16 @@ fn finish(mut value: Value, object: &Object, ctx: Ctx) -> Value {
 }
 
 impl State {
-    /// The `parent` of an object.
-    pub(crate) fn parent_json(&self, parent: Parent) -> Value {
+    /// The `parent` of an object, as `version` shows it: a row's parent is its data source and
+    /// the database from 2025-09-03, the database alone before.
+    pub(crate) fn parent_json(&self, parent: Parent, version: ApiVersion) -> Value {
         match parent {
             Parent::Workspace => json!({"type": "workspace", "workspace": true}),
             Parent::Page(p) => json!({"type": "page_id", "page_id": uuid(p)}),
             Parent::Database(d) => json!({"type": "database_id", "database_id": uuid(d)}),
+            Parent::DataSource(ds) if version.databases_hold_schema() => {
+                json!({"type": "database_id", "database_id": uuid(self.database_of(ds))})
+            }
             Parent::DataSource(ds) => json!({
                 "type": "data_source_id", "data_source_id": uuid(ds),
                 "database_id": uuid(self.database_of(ds)),
@@ -233,7 +239,7 @@ impl State {
                 "last_edited_by": user_ref(page.edited_by),
                 "cover": p.cover,
                 "icon": p.icon,
-                "parent": self.parent_json(page.parent),
+                "parent": self.parent_json(page.parent, ctx.version),
                 "in_trash": page.in_trash,
                 "is_archived": false,
                 "is_locked": p.is_locked,
@@ -246,41 +252,68 @@ impl State {
         )
     }
 
-    /// A database object.
+    /// A database object: from 2025-09-03 a container that names its `data_sources`; in
+    /// 2022-06-28 the one schema of its data source (`properties`, with `created_by` and
+    /// `last_edited_by`), as the SDK's `DatabaseObjectResponse` of that version has it. The
+    /// caller has made sure that such a database has one data source (`single_source`).
     pub(crate) fn database_json(&self, db: &Object, ctx: Ctx) -> Value {
         let Some(d) = db.database() else {
             return Value::Null;
         };
-        let sources: Vec<Value> = d
-            .data_sources
+        let sources: Vec<&Object> = self.live_sources(db);
+        let mut value = json!({
+            "object": "database",
+            "id": uuid(db.id),
+            "title": d.title,
+            "description": d.description,
+            "parent": self.parent_json(db.parent, ctx.version),
+            "is_inline": d.is_inline,
+            "in_trash": db.in_trash,
+            "is_locked": d.is_locked,
+            "created_time": format_iso(db.created_ms),
+            "last_edited_time": format_iso(db.edited_ms),
+        });
+        if ctx.version.databases_hold_schema() {
+            let props = sources
+                .first()
+                .and_then(|o| o.data_source())
+                .map(|s| Self::properties_json(&s.props))
+                .unwrap_or_default();
+            value["created_by"] = user_ref(db.created_by);
+            value["last_edited_by"] = user_ref(db.edited_by);
+            value["properties"] = Value::Object(props);
+        } else {
+            value["data_sources"] = sources
+                .iter()
+                .map(|o| {
+                    json!({"id": uuid(o.id), "name": o.data_source().map(|s| plain_text(&s.title)).unwrap_or_default()})
+                })
+                .collect();
+        }
+        value["icon"] = d.icon.clone();
+        value["cover"] = d.cover.clone();
+        value["url"] = json!(object_url(db.id, ""));
+        value["public_url"] = Value::Null;
+        finish(value, db, ctx)
+    }
+
+    /// The data sources of database `db` not in the trash, in order.
+    pub(crate) fn live_sources(&self, db: &Object) -> Vec<&Object> {
+        db.database()
+            .map(|d| d.data_sources.as_slice())
+            .unwrap_or(&[])
             .iter()
             .filter_map(|id| self.objects.get(id))
             .filter(|o| !o.in_trash)
-            .map(|o| {
-                json!({"id": uuid(o.id), "name": o.data_source().map(|s| plain_text(&s.title)).unwrap_or_default()})
-            })
-            .collect();
-        finish(
-            json!({
-                "object": "database",
-                "id": uuid(db.id),
-                "title": d.title,
-                "description": d.description,
-                "parent": self.parent_json(db.parent),
-                "is_inline": d.is_inline,
-                "in_trash": db.in_trash,
-                "is_locked": d.is_locked,
-                "created_time": format_iso(db.created_ms),
-                "last_edited_time": format_iso(db.edited_ms),
-                "data_sources": sources,
-                "icon": d.icon,
-                "cover": d.cover,
-                "url": object_url(db.id, ""),
-                "public_url": null,
-            }),
-            db,
-            ctx,
-        )
+            .collect()
+    }
+
+    /// A schema as `properties`: each definition by name.
+    fn properties_json(props: &[PropDef]) -> Map<String, Value> {
+        props
+            .iter()
+            .map(|p| (p.name.clone(), Self::prop_json(p)))
+            .collect()
     }
 
     /// A property definition as a data source shows it.
@@ -298,11 +331,7 @@ impl State {
         };
         let db = self.database_of(ds.id);
         let db_object = self.objects.get(&db);
-        let properties: Map<String, Value> = d
-            .props
-            .iter()
-            .map(|p| (p.name.clone(), Self::prop_json(p)))
-            .collect();
+        let properties = Self::properties_json(&d.props);
         finish(
             json!({
                 "object": "data_source",
@@ -317,8 +346,8 @@ impl State {
                 "description": d.description,
                 "is_inline": db_object.and_then(|o| o.database()).is_some_and(|d| d.is_inline),
                 "properties": properties,
-                "parent": self.parent_json(ds.parent),
-                "database_parent": db_object.map_or(Value::Null, |o| self.parent_json(o.parent)),
+                "parent": self.parent_json(ds.parent, ctx.version),
+                "database_parent": db_object.map_or(Value::Null, |o| self.parent_json(o.parent, ctx.version)),
                 "url": object_url(db, ""),
                 "public_url": null,
                 "in_trash": ds.in_trash,
@@ -378,7 +407,7 @@ impl State {
             json!({
                 "object": "block",
                 "id": uuid(object.id),
-                "parent": self.parent_json(object.parent),
+                "parent": self.parent_json(object.parent, ctx.version),
                 "created_time": format_iso(object.created_ms),
                 "last_edited_time": format_iso(object.edited_ms),
                 "created_by": user_ref(object.created_by),
@@ -493,7 +522,7 @@ impl State {
         {
             map.insert("file_import_result".into(), result);
         }
-        if ctx.legacy {
+        if ctx.version.has_archived() {
             map.insert("archived".into(), json!(false));
         }
         value

@@ -54,6 +54,23 @@ impl Fail {
         Self::new(400, "validation_error", message)
     }
 
+    /// 400 `validation_error` for a database with several data sources where the request (a
+    /// version before 2025-09-03, or a page or relation given the database) needs one, with the
+    /// `additional_data` Notion sends (the upgrade FAQ for 2025-09-03; the SDK's
+    /// `test/Client.test.ts`): the database, its data sources, and the version that can use them.
+    pub(crate) fn multiple_sources(database: &str, sources: Vec<String>) -> Self {
+        let mut fail = Self::validation(
+            "Databases with multiple data sources are not supported in this API version.",
+        );
+        fail.additional = Some(additional([
+            ("error_type", json!("multiple_data_sources_for_database")),
+            ("database_id", json!(database)),
+            ("child_data_source_ids", json!(sources)),
+            ("minimum_api_version", json!("2025-09-03")),
+        ]));
+        fail
+    }
+
     /// 400 `validation_error` for a body field: `body failed validation: body.X should be …`.
     pub(crate) fn body(path: &str, should: &str, found: &Value) -> Self {
         Self::validation(format!(

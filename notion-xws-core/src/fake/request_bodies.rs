@@ -110,6 +110,34 @@ pub(crate) const UPDATE_DATABASE: &[(&str, Shape)] = &[
     ("is_locked", Shape::Bool),
 ];
 
+/// `POST /v1/databases` under 2022-06-28 (that version's `CreateDatabaseBodyParameters`: the
+/// schema is `properties`, at the top level).
+pub(crate) const CREATE_DATABASE_2022: &[(&str, Shape)] = &[
+    ("parent", Shape::Object),
+    ("properties", Shape::Object),
+    ("title", Shape::Array),
+    ("description", Shape::Array),
+    ("is_inline", Shape::Bool),
+    ("icon", Shape::Object),
+    ("cover", Shape::Object),
+];
+
+/// `PATCH /v1/databases/{id}` under 2022-06-28 (that version's `UpdateDatabaseBodyParameters`,
+/// with `properties`; and what was added to every version since: `in_trash`, `is_locked`, a
+/// new `parent`).
+pub(crate) const UPDATE_DATABASE_2022: &[(&str, Shape)] = &[
+    ("title", Shape::Array),
+    ("description", Shape::Array),
+    ("properties", Shape::Object),
+    ("is_inline", Shape::Bool),
+    ("icon", Shape::Object),
+    ("cover", Shape::Object),
+    ("archived", Shape::Bool),
+    ("in_trash", Shape::Bool),
+    ("is_locked", Shape::Bool),
+    ("parent", Shape::Object),
+];
+
 /// `POST /v1/data_sources` (`CreateDataSourceBodyParameters`).
 pub(crate) const CREATE_DATA_SOURCE: &[(&str, Shape)] = &[
     ("parent", Shape::Object),

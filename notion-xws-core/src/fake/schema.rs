@@ -360,12 +360,24 @@ impl State {
         let ds = if let Some(ds) = given.get("data_source_id") {
             parse_id(&format!("{path}.data_source_id"), ds)?
         } else if let Some(db) = given.get("database_id") {
+            // A relation given a database (as 2022-06-28 gives it) points to its one data
+            // source; a database with several is refused, as Notion refuses it.
             let db = parse_id(&format!("{path}.database_id"), db)?;
-            self.objects
+            let sources: Vec<u128> = self
+                .objects
                 .get(&db)
-                .and_then(|o| o.database())
-                .and_then(|d| d.data_sources.first().copied())
-                .unwrap_or(0)
+                .map(|o| self.live_sources(o).iter().map(|s| s.id).collect())
+                .unwrap_or_default();
+            match sources.as_slice() {
+                [] => 0,
+                [one] => *one,
+                several => {
+                    return Err(Fail::multiple_sources(
+                        &uuid(db),
+                        several.iter().map(|s| uuid(*s)).collect(),
+                    ));
+                }
+            }
         } else {
             return Err(Fail::missing(&format!("{path}.data_source_id")));
         };

@@ -371,11 +371,15 @@ async fn missing_version_is_400(h: Harness) {
         Method::Get,
         "/v1/users/me",
         h.ws.token.clone(),
-        "2022-06-28",
+        "2022-02-22",
     );
     let response = h.t().send(old).await.unwrap();
     assert_eq!(response.status, 400);
     assert_eq!(response.body["code"], "validation_error");
+    assert_eq!(
+        response.body["message"],
+        "Notion-Version header failed validation: Notion-Version header should be one of `2022-06-28`, `2025-09-03`, or `2026-03-11`, instead was `\"2022-02-22\"`."
+    );
     let new = ApiRequest::new(
         Method::Get,
         "/v1/users/me",

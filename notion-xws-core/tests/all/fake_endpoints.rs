@@ -13,7 +13,7 @@ use notion_xws_core::transport::{ApiRequest, ApiResponse, Method, Transport};
 use notion_xws_core::{DataSourceId, NotionToken};
 use serde_json::{Value, json};
 
-use crate::support::fake::{V2025, id, ok, send, tasks_database, text};
+use crate::support::fake::{V2025, contract, id, ok, send, tasks_database, text};
 
 /// A fake, a workspace, and the transport a scenario talks through.
 struct Harness {
@@ -1121,27 +1121,6 @@ async fn search_filters_by_object_and_sorts_by_edit_or_relevance(h: Harness) {
         assert_eq!(answer.status, 400, "{body}: {}", answer.body);
         assert_eq!(answer.body["message"], message, "{body}");
     }
-}
-
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod in_memory {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::Harness::new(false).await).await;
-                }
-            )*
-        }
-        mod over_http {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::Harness::new(true).await).await;
-                }
-            )*
-        }
-    };
 }
 
 contract!(

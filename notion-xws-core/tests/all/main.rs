@@ -45,6 +45,8 @@ mod fake_request_bodies;
 mod fake_routes;
 #[cfg(feature = "fake")]
 mod fake_shapes;
+#[cfg(all(feature = "fake", feature = "http"))]
+mod fake_v2022;
 #[cfg(feature = "fake")]
 mod fake_webhooks;
 #[cfg(feature = "fake")]

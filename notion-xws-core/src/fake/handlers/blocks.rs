@@ -119,7 +119,7 @@ impl State {
         let after = match (body.get("position"), body.get("after")) {
             (Some(position), _) => position_of(position)?,
             // `after` is gone from 2026-03-11 (replaced by `position`).
-            (None, Some(after)) if !ctx.legacy => {
+            (None, Some(after)) if !ctx.version.takes_after() => {
                 return Err(Fail::not_present("body.after", after));
             }
             (None, Some(after)) => Some(Some(parse_id("body.after", after)?)),
@@ -159,7 +159,7 @@ impl State {
         let body = object_of(body)?;
         // `archived` is gone from 2026-03-11: Notion answers "body.archived should be not
         // present, instead was `true`." (quoted by several scripts moving to `in_trash`).
-        if !ctx.legacy
+        if !ctx.version.has_archived()
             && let Some(archived) = body.get("archived")
         {
             return Err(Fail::not_present("body.archived", archived));

@@ -326,7 +326,7 @@ impl State {
         let mut out = json!({
             "object": "comment",
             "id": uuid(c.id),
-            "parent": self.parent_json(c.parent),
+            "parent": self.parent_json(c.parent, ctx.version),
             "discussion_id": uuid(c.discussion),
             "created_time": format_iso(c.created_ms),
             "last_edited_time": format_iso(c.edited_ms),

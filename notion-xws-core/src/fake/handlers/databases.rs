@@ -18,7 +18,7 @@ impl State {
     pub(super) fn check_archived_field(ctx: Ctx, body: &Map<String, Value>) -> Reply<Option<bool>> {
         let in_trash = opt_bool(body, "in_trash")?;
         if body.contains_key("archived") {
-            if !ctx.legacy {
+            if !ctx.version.has_archived() {
                 // From 2026-03-11 `archived` is gone from the request types: refused as any key
                 // the type does not have.
                 let found = body.get("archived").unwrap_or(&Value::Null);
@@ -59,10 +59,16 @@ impl State {
             Some(t) => self.rich_text("body.description", t)?,
         };
         let is_inline = opt_bool(body, "is_inline")?.unwrap_or(false);
-        let props = body
-            .get("initial_data_source")
-            .and_then(|i| i.get("properties"));
-        let schema = self.build_schema(ws, props, "body.initial_data_source.properties")?;
+        let (props, path) = if ctx.version.databases_hold_schema() {
+            (body.get("properties"), "body.properties")
+        } else {
+            (
+                body.get("initial_data_source")
+                    .and_then(|i| i.get("properties")),
+                "body.initial_data_source.properties",
+            )
+        };
+        let schema = self.build_schema(ws, props, path)?;
         let by = self.bot(ctx.integration);
         let db = self.new_id(IdStyle::V4);
         let ds = self.new_id(IdStyle::V8);
@@ -128,14 +134,51 @@ impl State {
         })
     }
 
+    /// The one data source (not in the trash) of database `id`, which the integration must see:
+    /// what a page given the database as its parent goes into, and what the database is in
+    /// 2022-06-28. A database with several is refused with Notion's
+    /// `multiple_data_sources_for_database`.
+    pub(super) fn single_source(&self, integration: usize, id: u128) -> Reply<u128> {
+        let db = self.get_visible(integration, id, "database", is_database)?;
+        match self.live_sources(db).as_slice() {
+            [one] => Ok(one.id),
+            sources => Err(Fail::multiple_sources(
+                &uuid(id),
+                sources.iter().map(|s| uuid(s.id)).collect(),
+            )),
+        }
+    }
+
     pub(super) fn database_get(&self, ctx: Ctx, id: u128) -> Reply {
+        if ctx.version.databases_hold_schema() {
+            self.single_source(ctx.integration, id)?;
+        }
         let db = self.get_visible(ctx.integration, id, "database", is_database)?;
         Ok(self.database_json(db, ctx))
+    }
+
+    /// `POST /v1/databases/{id}/query` (2022-06-28): the query of the database's one data
+    /// source, listed as that version lists it.
+    pub(super) fn database_query(
+        &self,
+        ctx: Ctx,
+        id: u128,
+        body: &Value,
+        q: &[(String, String)],
+    ) -> Reply<Done> {
+        let ds = self.single_source(ctx.integration, id)?;
+        self.query(ctx, ds, body, q)
     }
 
     pub(super) fn database_patch(&mut self, ctx: Ctx, id: u128, body: &Value) -> Reply {
         self.get_visible(ctx.integration, id, "database", is_database)?;
         let body = object("body", body)?;
+        // In 2022-06-28 the database is its data source: its schema changes here.
+        let schema_of = if ctx.version.databases_hold_schema() {
+            Some(self.single_source(ctx.integration, id)?)
+        } else {
+            None
+        };
         let trash = Self::check_archived_field(ctx, body)?;
         let title = body
             .get("title")
@@ -152,6 +195,9 @@ impl State {
             .map(|parent| self.database_move_target(ctx, id, parent))
             .transpose()?;
         let by = self.bot(ctx.integration);
+        if let (Some(ds), Some(props)) = (schema_of, body.get("properties")) {
+            self.change_schema(ds, props, by)?;
+        }
         if let Some(page) = new_parent {
             self.move_database(id, page);
         }
@@ -341,37 +387,9 @@ impl State {
             .get("description")
             .map(|t| self.rich_text("body.description", t))
             .transpose()?;
-        let before = self.property_names(id);
-        if let Some(props) = body.get("properties") {
-            self.update_schema(id, props)?;
-        }
         let by = self.bot(ctx.integration);
-        if body.contains_key("properties") {
-            let after = self.property_names(id);
-            let mut changes = Vec::new();
-            for (pid, name) in &after {
-                match before.iter().find(|(b, _)| b == pid) {
-                    None => changes.push(json!({"id": pid, "name": name, "action": "created"})),
-                    Some((_, old)) if old != name => {
-                        changes.push(json!({"id": pid, "name": name, "action": "updated"}));
-                    }
-                    Some(_) => {}
-                }
-            }
-            for (pid, _) in before
-                .iter()
-                .filter(|(b, _)| !after.iter().any(|(a, _)| a == b))
-            {
-                changes.push(json!({"id": pid, "name": null, "action": "deleted"}));
-            }
-            let data = json!({"parent": self.event_parent(id), "updated_properties": changes});
-            self.emit(
-                "data_source.schema_updated",
-                id,
-                json!({"id": uuid(id), "type": "data_source"}),
-                data,
-                by,
-            );
+        if let Some(props) = body.get("properties") {
+            self.change_schema(id, props, by)?;
         }
         if let Some(object) = self.objects.get_mut(&id) {
             if let Some(t) = trash {
@@ -428,12 +446,45 @@ impl State {
             .filter_map(|id| self.objects.get(id))
             .map(|o| self.page_json(o, ctx, only.as_deref()))
             .collect();
-        let mut out = list_json(results, w.next, w.has_more, "page_or_data_source");
+        let mut out = list_json(results, w.next, w.has_more, ctx.version.list_type());
         if w.capped {
             out["request_status"] =
                 json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"});
         }
         Ok(Done::new(out))
+    }
+
+    /// Changes the schema of data source `ds` as `props` asks, and tells the webhooks which
+    /// properties were created, renamed and deleted (`data_source.schema_updated`).
+    fn change_schema(&mut self, ds: u128, props: &Value, by: u128) -> Reply<()> {
+        let before = self.property_names(ds);
+        self.update_schema(ds, props)?;
+        let after = self.property_names(ds);
+        let mut changes = Vec::new();
+        for (pid, name) in &after {
+            match before.iter().find(|(b, _)| b == pid) {
+                None => changes.push(json!({"id": pid, "name": name, "action": "created"})),
+                Some((_, old)) if old != name => {
+                    changes.push(json!({"id": pid, "name": name, "action": "updated"}));
+                }
+                Some(_) => {}
+            }
+        }
+        for (pid, _) in before
+            .iter()
+            .filter(|(b, _)| !after.iter().any(|(a, _)| a == b))
+        {
+            changes.push(json!({"id": pid, "name": null, "action": "deleted"}));
+        }
+        let data = json!({"parent": self.event_parent(ds), "updated_properties": changes});
+        self.emit(
+            "data_source.schema_updated",
+            ds,
+            json!({"id": uuid(ds), "type": "data_source"}),
+            data,
+            by,
+        );
+        Ok(())
     }
 
     /// The (ID, name) of each property of data source `id` (none when it is not one).

@@ -26,10 +26,11 @@ use super::reply::{Fail, Reply, additional, describe};
 use super::request_bodies::check_keys;
 use super::state::{IdStyle, Kind, Object, State, uuid};
 use super::validate::object;
+use super::versions::{ApiVersion, VERSIONS};
 use crate::ids::ObjectId;
 use crate::transport::Method;
 pub(crate) use page_markdown::AsyncTask;
-use route::Route;
+pub(crate) use route::Route;
 
 mod blocks;
 mod comments;
@@ -43,9 +44,6 @@ mod route;
 mod search;
 mod users;
 mod views;
-
-/// The API versions the fake accepts.
-pub(crate) const VERSIONS: [&str; 2] = ["2025-09-03", "2026-03-11"];
 
 /// A request body as it arrived.
 #[derive(Debug, Clone)]
@@ -294,7 +292,7 @@ impl State {
 
     /// The checks in order; `Ok(None)` is a timeout.
     fn checked(&mut self, req: &Incoming, n: u64, line: &mut LoggedRequest) -> Reply<Option<Done>> {
-        let legacy = match req.version.as_deref() {
+        let version = match req.version.as_deref() {
             None => {
                 return Err(Fail::new(
                     400,
@@ -302,15 +300,19 @@ impl State {
                     "Notion-Version header failed validation: Notion-Version header should be defined, instead was `undefined`.",
                 ));
             }
-            Some(v) if VERSIONS.contains(&v) => v == VERSIONS[0],
-            Some(v) => {
-                return Err(Fail::validation(format!(
-                    "Notion-Version header failed validation: Notion-Version header should be one of `2025-09-03` or `2026-03-11`, instead was `{}`.",
+            Some(v) => ApiVersion::parse(v).ok_or_else(|| {
+                let served: Vec<String> = VERSIONS.iter().map(|v| format!("`{v}`")).collect();
+                let listed = match served.split_last() {
+                    Some((last, rest)) => format!("{}, or {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                Fail::validation(format!(
+                    "Notion-Version header failed validation: Notion-Version header should be one of {listed}, instead was `{}`.",
                     describe(&json!(v))
-                )));
-            }
+                ))
+            })?,
         };
-        let Some(route) = Route::parse(req.method, &req.path) else {
+        let Some(route) = Route::parse(req.method, &req.path).filter(|r| version.serves(*r)) else {
             return Err(Fail::invalid_url());
         };
         let integration = req
@@ -328,7 +330,7 @@ impl State {
         line.fault = fault.as_ref().map(|f| f.name().to_owned());
         let ctx = Ctx {
             integration,
-            legacy,
+            version,
         };
         match fault {
             None => {}
@@ -423,7 +425,7 @@ impl State {
             Body::Absent => None,
             Body::Json(v) => Some(v),
         };
-        if let (Some(table), Some(Value::Object(map))) = (route.body_keys(), body) {
+        if let (Some(table), Some(Value::Object(map))) = (route.body_keys(ctx.version), body) {
             check_keys(map, table)?;
         }
         let empty = json!({});
@@ -449,6 +451,9 @@ impl State {
                 Done::new(self.data_source_patch(ctx, path_id("data_source_id", id)?, b())?)
             }
             Route::Query(id) => self.query(ctx, path_id("data_source_id", id)?, b(), q)?,
+            Route::DatabaseQuery(id) => {
+                self.database_query(ctx, path_id("database_id", id)?, b(), q)?
+            }
             Route::PageCreate => self.page_create(ctx, b(), q)?,
             Route::PageGet(id) => Done::new(self.page_get(ctx, path_id("page_id", id)?, q)?),
             Route::PagePatch(id) => {

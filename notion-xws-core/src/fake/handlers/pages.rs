@@ -4,12 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    ARCHIVED_BLOCK, Done, filter_properties, is_data_source, is_database, is_page, list_json,
-    paging,
-};
+use super::{ARCHIVED_BLOCK, Done, filter_properties, is_data_source, is_page, list_json, paging};
 use crate::fake::render::{Ctx, decode};
-use crate::fake::reply::{Fail, Reply, additional, describe};
+use crate::fake::reply::{Fail, Reply, describe};
 use crate::fake::state::{IdStyle, Kind, Object, Page, Parent, PropDef, State, uuid};
 use crate::fake::validate::{object, opt_bool, parse_id};
 use crate::ids::ObjectId;
@@ -132,31 +129,8 @@ impl State {
             (Parent::DataSource(id), Some(id))
         } else if let Some(v) = parent.get("database_id") {
             let id = parse_id("body.parent.database_id", v)?;
-            let db = self.get_visible(ctx.integration, id, "database", is_database)?;
-            let sources: Vec<u128> = db
-                .database()
-                .map(|d| d.data_sources.clone())
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|s| self.objects.get(s).is_some_and(|o| !o.in_trash))
-                .collect();
-            match sources.as_slice() {
-                [one] => (Parent::DataSource(*one), Some(*one)),
-                _ => {
-                    let mut fail = Fail::validation(
-                        "Databases with multiple data sources are not supported in this API version.",
-                    );
-                    fail.additional = Some(additional([
-                        ("error_type", json!("multiple_data_sources_for_database")),
-                        ("database_id", json!(uuid(id))),
-                        (
-                            "child_data_source_ids",
-                            json!(sources.iter().map(|s| uuid(*s)).collect::<Vec<_>>()),
-                        ),
-                    ]));
-                    return Err(fail);
-                }
-            }
+            let ds = self.single_source(ctx.integration, id)?;
+            (Parent::DataSource(ds), Some(ds))
         } else if parent.get("workspace").is_some() {
             return Err(Fail::validation(
                 "Internal integrations cannot create pages at the top of a workspace; use a page_id parent.",

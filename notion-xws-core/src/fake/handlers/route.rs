@@ -7,6 +7,7 @@
 //! route is parsed first ([`Route::parse`]), and its path IDs are checked later, by the endpoint.
 
 use crate::fake::request_bodies::{self, Shape};
+use crate::fake::versions::ApiVersion;
 use crate::transport::Method;
 
 /// An endpoint of the fake, with the raw path segments it takes (IDs are checked by the
@@ -27,6 +28,8 @@ pub(crate) enum Route<'a> {
     DatabaseGet(&'a str),
     /// `PATCH /v1/databases/{id}`.
     DatabasePatch(&'a str),
+    /// `POST /v1/databases/{id}/query` (2022-06-28).
+    DatabaseQuery(&'a str),
     /// `POST /v1/data_sources`.
     DataSourceCreate,
     /// `GET /v1/data_sources/{id}`.
@@ -121,6 +124,7 @@ impl<'a> Route<'a> {
             (Post, ["databases"]) => Self::DatabaseCreate,
             (Get, ["databases", id]) => Self::DatabaseGet(id),
             (Patch, ["databases", id]) => Self::DatabasePatch(id),
+            (Post, ["databases", id, "query"]) => Self::DatabaseQuery(id),
             (Post, ["data_sources"]) => Self::DataSourceCreate,
             (Get, ["data_sources", id]) => Self::DataSourceGet(id),
             (Patch, ["data_sources", id]) => Self::DataSourcePatch(id),
@@ -164,15 +168,19 @@ impl<'a> Route<'a> {
 }
 
 impl Route<'_> {
-    /// The top-level keys the endpoint's JSON body takes, and their types; `None` for an
-    /// endpoint whose body is checked otherwise (block appends and updates, file uploads) or
-    /// that takes none.
-    pub(crate) fn body_keys(self) -> Option<&'static [(&'static str, Shape)]> {
+    /// The top-level keys the endpoint's JSON body takes in `version`, and their types; `None`
+    /// for an endpoint whose body is checked otherwise (block appends and updates, file
+    /// uploads) or that takes none.
+    pub(crate) fn body_keys(self, version: ApiVersion) -> Option<&'static [(&'static str, Shape)]> {
+        let old = version.databases_hold_schema();
         Some(match self {
             Self::PageCreate => request_bodies::CREATE_PAGE,
             Self::PagePatch(_) => request_bodies::UPDATE_PAGE,
+            Self::DatabaseCreate if old => request_bodies::CREATE_DATABASE_2022,
             Self::DatabaseCreate => request_bodies::CREATE_DATABASE,
+            Self::DatabasePatch(_) if old => request_bodies::UPDATE_DATABASE_2022,
             Self::DatabasePatch(_) => request_bodies::UPDATE_DATABASE,
+            Self::DatabaseQuery(_) => request_bodies::QUERY_DATA_SOURCE,
             Self::DataSourceCreate => request_bodies::CREATE_DATA_SOURCE,
             Self::DataSourcePatch(_) => request_bodies::UPDATE_DATA_SOURCE,
             Self::Query(_) => request_bodies::QUERY_DATA_SOURCE,

@@ -1,8 +1,8 @@
-//! `POST /v1/search`: the pages and data sources shared with the integration, filtered by object
-//! and title, sorted by last edit or by relevance, paged.
+//! `POST /v1/search`: the pages and data sources (databases, in 2022-06-28) shared with the
+//! integration, filtered by object and title, sorted by last edit or by relevance, paged.
 //!
 //! The body is the SDK's `SearchBodyParameters`: `filter` is `{property: "object", value:
-//! "page" | "data_source"}`; `sort` is `{timestamp: "last_edited_time", direction}` or
+//! "page" | "data_source"}` (`"page" | "database"` in 2022-06-28); `sort` is `{timestamp: "last_edited_time", direction}` or
 //! `{timestamp: "relevance"}` (no direction). Without a sort, results are the most recently
 //! edited first. By relevance, a title equal to the query comes first, then one that starts with
 //! it, then one that contains it, each group by last edit.
@@ -37,13 +37,14 @@ impl State {
                     property,
                 ));
             }
+            let other_object = ctx.version.search_object();
             match filter.get("value") {
                 Some(Value::String(v)) if v == "page" => want = Some("page"),
-                Some(Value::String(v)) if v == "data_source" => want = Some("data_source"),
+                Some(Value::String(v)) if v == other_object => want = Some(other_object),
                 other => {
                     return Err(Fail::enumeration(
                         "body.filter.value",
-                        &["page", "data_source"],
+                        &["page", other_object],
                         other.unwrap_or(&Value::Null),
                     ));
                 }
@@ -83,16 +84,20 @@ impl State {
         }
         let ws = self.workspace_of(ctx);
         let lag = self.config.search_lag;
+        let old = ctx.version.databases_hold_schema();
         let mut hits: Vec<&Object> = self
             .objects
             .values()
             .filter(|o| o.workspace == ws)
-            .filter(|o| {
-                matches!(
-                    (&o.kind, want),
-                    (Kind::Page(_), None | Some("page"))
-                        | (Kind::DataSource(_), None | Some("data_source"))
-                )
+            .filter(|o| match &o.kind {
+                Kind::Page(_) => matches!(want, None | Some("page")),
+                Kind::DataSource(_) => !old && matches!(want, None | Some("data_source")),
+                // A database is found in 2022-06-28 when it is one data source (see `versions`).
+                Kind::Database(_) => {
+                    old && matches!(want, None | Some("database"))
+                        && self.live_sources(o).len() == 1
+                }
+                Kind::Block(_) => false,
             })
             .filter(|o| !self.trashed(o.id) && !self.lagging(o, lag))
             .filter(|o| self.visible(ctx.integration, o.id))
@@ -124,6 +129,7 @@ impl State {
             .filter_map(|id| self.objects.get(id))
             .map(|o| match o.kind {
                 Kind::DataSource(_) => self.data_source_json(o, ctx),
+                Kind::Database(_) => self.database_json(o, ctx),
                 _ => self.page_json(o, ctx, None),
             })
             .collect();
@@ -131,15 +137,16 @@ impl State {
             results,
             w.next,
             w.has_more,
-            "page_or_data_source",
+            ctx.version.list_type(),
         )))
     }
 
     /// What a search matches the query against, in lower case: a page's title; a data
-    /// source's title and its database's, one a line.
+    /// source's title and its database's, one a line; a database's title.
     fn search_title(&self, o: &Object) -> String {
         let title = match &o.kind {
             Kind::Page(_) => self.page_title(o),
+            Kind::Database(d) => plain_text(&d.title),
             Kind::DataSource(d) => {
                 let db = self
                     .objects

@@ -15,7 +15,20 @@ pub(crate) async fn send(
     token: &NotionToken,
     body: Option<Value>,
 ) -> ApiResponse {
-    let mut request = ApiRequest::new(method, path, token.clone(), V2025);
+    send_as(transport, V2025, method, path, token, body).await
+}
+
+/// Sends one request under API `version` and returns Notion's answer (panics on a transport
+/// error).
+pub(crate) async fn send_as(
+    transport: &dyn Transport,
+    version: &str,
+    method: Method,
+    path: &str,
+    token: &NotionToken,
+    body: Option<Value>,
+) -> ApiResponse {
+    let mut request = ApiRequest::new(method, path, token.clone(), version);
     request.body = body;
     transport
         .send(request)
@@ -140,3 +153,28 @@ pub(crate) fn titles(list: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Runs each scenario `async fn name(h: Harness)` of the calling module twice, as
+/// `in_memory::name` and `over_http::name`, with `Harness::new(false)` and `Harness::new(true)`:
+/// the fake as a `Transport`, and served over HTTP.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod in_memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Harness::new(false).await).await;
+                }
+            )*
+        }
+        mod over_http {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Harness::new(true).await).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use contract;
