@@ -1,6 +1,6 @@
 //! The top-level keys each JSON endpoint takes, and their JSON types, from the SDK's generated
 //! request types (`makenotion/notion-sdk-js` `src/api-endpoints/pages.ts`, `databases.ts`,
-//! `data-sources.ts`, `search.ts`, `file-uploads.ts`): one table per body, checked before the
+//! `data-sources.ts`, `search.ts`, `file-uploads.ts`, `oauth.ts`, `meeting-notes.ts`): one table per body, checked before the
 //! endpoint reads it.
 //!
 //! A key the type does not have — a response-only field sent back (`object`, `id`,
@@ -173,6 +173,26 @@ pub(crate) const UPDATE_COMMENT: &[(&str, Shape)] =
 
 /// `POST /v1/pages/{id}/move` (`MovePageBodyParameters`).
 pub(crate) const MOVE_PAGE: &[(&str, Shape)] = &[("parent", Shape::Object)];
+
+/// `POST /v1/oauth/token` (`OauthTokenBodyParameters`, both grants' keys).
+pub(crate) const OAUTH_TOKEN: &[(&str, Shape)] = &[
+    ("grant_type", Shape::String),
+    ("code", Shape::String),
+    ("redirect_uri", Shape::String),
+    ("external_account", Shape::Object),
+    ("refresh_token", Shape::String),
+];
+
+/// `POST /v1/oauth/introspect` and `POST /v1/oauth/revoke` (`OauthIntrospectBodyParameters`,
+/// `OauthRevokeBodyParameters`).
+pub(crate) const OAUTH_TOKEN_OF: &[(&str, Shape)] = &[("token", Shape::String)];
+
+/// `POST /v1/blocks/meeting_notes/query` (`QueryMeetingNotesBodyParameters`).
+pub(crate) const QUERY_MEETING_NOTES: &[(&str, Shape)] = &[
+    ("filter", Shape::Object),
+    ("sort", Shape::Array),
+    ("limit", Shape::Number),
+];
 
 /// Checks a body's top-level keys against its table: each key known, each of its shape.
 pub(crate) fn check_keys(body: &Map<String, Value>, table: &[(&str, Shape)]) -> Reply<()> {
