@@ -335,13 +335,7 @@ impl FakeNotion {
             .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
         let ids: Vec<u128> = pages.iter().map(|p| p.as_u128()).collect();
         state
-            .authorize(
-                client_id,
-                ws,
-                user.map(UserId::as_u128),
-                redirect_uri,
-                &ids,
-            )
+            .authorize(client_id, ws, user.map(UserId::as_u128), redirect_uri, &ids)
             .map_err(|e| {
                 Error::Config(match e {
                     oauth::ConsentError::UnknownClient => {

@@ -125,9 +125,10 @@ impl State {
         {
             return Err(ConsentError::NotInWorkspace(outside));
         }
-        let installed = self.integrations.iter().position(|i| {
-            i.workspace == ws && i.grant.as_ref().is_some_and(|g| g.client == index)
-        });
+        let installed = self
+            .integrations
+            .iter()
+            .position(|i| i.workspace == ws && i.grant.as_ref().is_some_and(|g| g.client == index));
         let integration = match installed {
             Some(i) => i,
             None => {

@@ -158,10 +158,7 @@ impl State {
         };
         let id = self.new_id(IdStyle::V8);
         let mut values = serde_json::Map::new();
-        values.insert(
-            key,
-            plain_rich_text(title),
-        );
+        values.insert(key, plain_rich_text(title));
         self.insert(
             id,
             ws,
@@ -192,7 +189,11 @@ impl State {
     /// notes makes one: a `meeting_notes` block titled `title`, its notes ready, made by the
     /// workspace's owner; `None` when `page` is not a page.
     pub(crate) fn add_meeting_note(&mut self, page: u128, title: &str) -> Option<u128> {
-        let ws = self.objects.get(&page).filter(|o| o.page().is_some())?.workspace;
+        let ws = self
+            .objects
+            .get(&page)
+            .filter(|o| o.page().is_some())?
+            .workspace;
         let owner = self
             .users
             .values()

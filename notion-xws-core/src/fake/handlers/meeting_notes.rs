@@ -152,10 +152,15 @@ mod tests {
     #[test]
     fn sorts_are_read_and_refused_as_the_sdk_types_them() {
         assert_eq!(
-            sort_keys(Some(&json!([{"property": "title", "direction": "ascending"}]))).unwrap(),
+            sort_keys(Some(
+                &json!([{"property": "title", "direction": "ascending"}])
+            ))
+            .unwrap(),
             vec![("title".to_owned(), true)]
         );
-        let wrong = sort_keys(Some(&json!([{"property": "name", "direction": "ascending"}])));
+        let wrong = sort_keys(Some(
+            &json!([{"property": "name", "direction": "ascending"}]),
+        ));
         assert!(wrong.unwrap_err().message.contains("body.sort[0].property"));
         assert!(sort_keys(Some(&json!({}))).is_err());
     }

@@ -36,12 +36,12 @@ use route::Route;
 mod blocks;
 mod comments;
 mod custom_emojis;
-mod meeting_notes;
 mod databases;
 mod file_uploads;
+mod meeting_notes;
+mod oauth;
 mod page_markdown;
 mod page_moves;
-mod oauth;
 mod pages;
 mod route;
 mod search;
@@ -103,7 +103,11 @@ impl Auth {
         }
         let basic = value
             .strip_prefix("Basic ")
-            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
             .and_then(|bytes| String::from_utf8(bytes).ok());
         let Some(pair) = basic else {
             return Self::None;
