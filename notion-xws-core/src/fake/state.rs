@@ -229,6 +229,8 @@ pub(crate) struct FileUpload {
     pub(crate) content: Option<Vec<u8>>,
     /// Whether it was attached (an attached upload no longer expires).
     pub(crate) attached: bool,
+    /// The status its webhook events last announced (`pending` once created).
+    pub(crate) announced: &'static str,
 }
 
 /// A comment on a page or a block.

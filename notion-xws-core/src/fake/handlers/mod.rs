@@ -347,6 +347,7 @@ impl State {
         };
         line.status = out.status;
         self.log.push(line);
+        self.file_upload_events();
         out
     }
 
