@@ -249,11 +249,7 @@ impl FakeNotion {
         let (ws, integration) = state.add_workspace(name);
         let workspace = &state.workspaces[ws];
         let integ = &state.integrations[integration];
-        let owner = state
-            .users
-            .values()
-            .find(|u| u.workspace == ws && u.integration.is_none())
-            .map_or(0, |u| u.id);
+        let owner = state.owner_of(ws).unwrap_or(0);
         FakeWorkspace {
             name: workspace.name.clone(),
             workspace_id: WorkspaceId::from_u128(workspace.id),
@@ -269,11 +265,7 @@ impl FakeNotion {
     /// [shared](Self::share) with it.
     pub fn add_integration(&self, workspace: WorkspaceId, name: &str) -> Result<FakeIntegration> {
         let mut state = self.lock();
-        let ws = state
-            .workspaces
-            .iter()
-            .position(|w| w.id == workspace.as_u128())
-            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        let ws = workspace_index(&state, workspace)?;
         let index = state.add_integration(ws, name);
         let integ = &state.integrations[index];
         Ok(FakeIntegration {
@@ -330,11 +322,7 @@ impl FakeNotion {
         pages: &[ObjectId],
     ) -> Result<NotionToken> {
         let mut state = self.lock();
-        let ws = state
-            .workspaces
-            .iter()
-            .position(|w| w.id == workspace.as_u128())
-            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        let ws = workspace_index(&state, workspace)?;
         let ids: Vec<u128> = pages.iter().map(|p| p.as_u128()).collect();
         state
             .authorize(client_id, ws, user.map(UserId::as_u128), redirect_uri, &ids)
@@ -378,11 +366,7 @@ impl FakeNotion {
     /// Adds a person (a member with an email) to a workspace.
     pub fn add_user(&self, workspace: WorkspaceId, name: &str, email: &str) -> Result<UserId> {
         let mut state = self.lock();
-        let ws = state
-            .workspaces
-            .iter()
-            .position(|w| w.id == workspace.as_u128())
-            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        let ws = workspace_index(&state, workspace)?;
         Ok(UserId::from_u128(state.add_person(ws, name, email)))
     }
 
@@ -501,11 +485,7 @@ impl FakeNotion {
         url: &str,
     ) -> Result<ObjectId> {
         let mut state = self.lock();
-        let ws = state
-            .workspaces
-            .iter()
-            .position(|w| w.id == workspace.as_u128())
-            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        let ws = workspace_index(&state, workspace)?;
         Ok(ObjectId::from_u128(state.add_custom_emoji(ws, name, url)))
     }
 
@@ -541,6 +521,15 @@ impl FakeNotion {
         let mut state = self.lock();
         uuid(state.new_id(state::IdStyle::V4))
     }
+}
+
+/// The index of `workspace` in the fake's state; a configuration error when it has none.
+fn workspace_index(state: &State, workspace: WorkspaceId) -> Result<usize> {
+    state
+        .workspaces
+        .iter()
+        .position(|w| w.id == workspace.as_u128())
+        .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))
 }
 
 #[async_trait]

@@ -112,12 +112,7 @@ impl State {
                 .filter(|u| u.workspace == ws && u.integration.is_none())
                 .map(|u| u.id)
                 .ok_or(ConsentError::UnknownUser)?,
-            None => self
-                .users
-                .values()
-                .find(|u| u.workspace == ws && u.integration.is_none())
-                .map(|u| u.id)
-                .ok_or(ConsentError::UnknownUser)?,
+            None => self.owner_of(ws).ok_or(ConsentError::UnknownUser)?,
         };
         if let Some(&outside) = pages
             .iter()

@@ -37,17 +37,19 @@ impl State {
             name: name.to_owned(),
             root_page: 0,
             upload_limit: super::files::DEFAULT_UPLOAD_LIMIT,
+            owner: 0,
         });
         let slug: String = name
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect::<String>()
             .to_lowercase();
-        self.add_person(
+        let owner = self.add_person(
             index,
             &format!("{name} Owner"),
             &format!("owner@{slug}.example"),
         );
+        self.workspaces[index].owner = owner;
         let integration = self.add_integration(index, &format!("{name} sync"));
         let bot = self.integrations[integration].bot_id;
         let root = self.new_id(IdStyle::V8);
@@ -137,6 +139,11 @@ impl State {
         id
     }
 
+    /// The owner of workspace `ws`: the person made with it.
+    pub(crate) fn owner_of(&self, ws: usize) -> Option<u128> {
+        self.workspaces.get(ws).map(|w| w.owner)
+    }
+
     /// The integration holding `token` (revoked or not).
     pub(crate) fn integration_by_token(&self, token: &NotionToken) -> Option<usize> {
         self.integrations.iter().position(|i| i.token == *token)
@@ -194,11 +201,7 @@ impl State {
             .get(&page)
             .filter(|o| o.page().is_some())?
             .workspace;
-        let owner = self
-            .users
-            .values()
-            .find(|u| u.workspace == ws && u.integration.is_none())
-            .map_or(0, |u| u.id);
+        let owner = self.owner_of(ws).unwrap_or(0);
         let id = self.new_id(IdStyle::V8);
         self.insert(
             id,

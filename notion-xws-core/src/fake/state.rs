@@ -43,6 +43,8 @@ pub(crate) struct Workspace {
     pub(crate) root_page: u128,
     /// The per-file upload limit, in bytes (`workspace_limits.max_file_upload_size_in_bytes`).
     pub(crate) upload_limit: u64,
+    /// Its owner, the person made with it.
+    pub(crate) owner: u128,
 }
 
 /// An integration of a workspace (internal, or a public integration's installation), with its bot

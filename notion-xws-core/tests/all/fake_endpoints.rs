@@ -1126,11 +1126,10 @@ async fn search_filters_by_object_and_sorts_by_edit_or_relevance(h: Harness) {
     }
 }
 
-/// Sends an OAuth client's request (HTTP Basic auth) with `body`.
+/// Sends an OAuth client's request (HTTP Basic auth with its ID and secret) with `body`.
 async fn oauth(
     h: &Harness,
     app: &FakePublicIntegration,
-    secret: &NotionToken,
     endpoint: &str,
     body: Value,
 ) -> ApiResponse {
@@ -1138,7 +1137,7 @@ async fn oauth(
         Method::Post,
         format!("/v1/oauth/{endpoint}"),
         app.client_id.clone(),
-        secret.clone(),
+        app.client_secret.clone(),
         V2025,
     )
     .with_body(body);
@@ -1167,7 +1166,7 @@ async fn oauth_codes_become_tokens_that_see_what_was_shared(h: Harness) {
         .unwrap();
     let exchange =
         json!({"grant_type": "authorization_code", "code": code.expose(), "redirect_uri": uri});
-    let answer = oauth(&h, &app, &app.client_secret, "token", exchange.clone()).await;
+    let answer = oauth(&h, &app, "token", exchange.clone()).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     let body = &answer.body;
     let keys: Vec<&str> = body
@@ -1232,7 +1231,7 @@ async fn oauth_codes_become_tokens_that_see_what_was_shared(h: Harness) {
     );
 
     // A code works once.
-    let again = oauth(&h, &app, &app.client_secret, "token", exchange).await;
+    let again = oauth(&h, &app, "token", exchange).await;
     assert_eq!(again.status, 400);
     assert_eq!(again.body["code"], "invalid_grant");
     assert_eq!(
@@ -1240,14 +1239,7 @@ async fn oauth_codes_become_tokens_that_see_what_was_shared(h: Harness) {
         "Invalid code: this code has been revoked."
     );
 
-    let seen = oauth(
-        &h,
-        &app,
-        &app.client_secret,
-        "introspect",
-        json!({"token": access.expose()}),
-    )
-    .await;
+    let seen = oauth(&h, &app, "introspect", json!({"token": access.expose()})).await;
     assert_eq!(seen.status, 200);
     assert_eq!(seen.body["active"], true);
     assert!(
@@ -1262,7 +1254,6 @@ async fn oauth_codes_become_tokens_that_see_what_was_shared(h: Harness) {
     let refreshed = oauth(
         &h,
         &app,
-        &app.client_secret,
         "token",
         json!({"grant_type": "refresh_token", "refresh_token": refresh.expose()}),
     )
@@ -1276,7 +1267,6 @@ async fn oauth_codes_become_tokens_that_see_what_was_shared(h: Harness) {
     let stale = oauth(
         &h,
         &app,
-        &app.client_secret,
         "token",
         json!({"grant_type": "refresh_token", "refresh_token": refresh.expose()}),
     )
@@ -1293,14 +1283,7 @@ async fn oauth_codes_become_tokens_that_see_what_was_shared(h: Harness) {
     .await;
 
     // Revoked, the token is refused everywhere and inactive.
-    let revoked = oauth(
-        &h,
-        &app,
-        &app.client_secret,
-        "revoke",
-        json!({"token": fresh.expose()}),
-    )
-    .await;
+    let revoked = oauth(&h, &app, "revoke", json!({"token": fresh.expose()})).await;
     assert_eq!(revoked.status, 200);
     let keys: Vec<&str> = revoked
         .body
@@ -1313,14 +1296,7 @@ async fn oauth_codes_become_tokens_that_see_what_was_shared(h: Harness) {
     let refused = send(h.t(), Method::Get, "/v1/users/me", &fresh, None).await;
     assert_eq!(refused.status, 401);
     assert_eq!(refused.body["code"], "unauthorized");
-    let gone = oauth(
-        &h,
-        &app,
-        &app.client_secret,
-        "introspect",
-        json!({"token": fresh.expose()}),
-    )
-    .await;
+    let gone = oauth(&h, &app, "introspect", json!({"token": fresh.expose()})).await;
     assert_eq!(gone.body["active"], false);
     assert!(gone.body.get("scope").is_none());
 }
@@ -1351,9 +1327,16 @@ async fn oauth_refuses_bad_clients_codes_and_bodies(h: Harness) {
         json!({"grant_type": "authorization_code", "code": code.expose(), "redirect_uri": uri});
 
     // The client's credentials first, answered in OAuth's form.
-    let wrong = NotionToken::new("secret_wrong").unwrap();
-    for (client, secret) in [(&app, &wrong), (&other, &app.client_secret)] {
-        let answer = oauth(&h, client, secret, "token", exchange.clone()).await;
+    let wrong_secret = FakePublicIntegration {
+        client_secret: NotionToken::new("secret_wrong").unwrap(),
+        ..app.clone()
+    };
+    let mixed = FakePublicIntegration {
+        client_secret: app.client_secret.clone(),
+        ..other.clone()
+    };
+    for client in [&wrong_secret, &mixed] {
+        let answer = oauth(&h, client, "token", exchange.clone()).await;
         assert_eq!(answer.status, 401);
         assert_eq!(answer.body["error"], "invalid_client");
         let keys: Vec<&str> = answer
@@ -1413,7 +1396,7 @@ async fn oauth_refuses_bad_clients_codes_and_bodies(h: Harness) {
             "body failed validation: body.client_id should be not present, instead was `\"x\"`.",
         ),
     ] {
-        let answer = oauth(&h, &app, &app.client_secret, "token", body.clone()).await;
+        let answer = oauth(&h, &app, "token", body.clone()).await;
         assert_eq!(answer.status, 400, "{body}: {}", answer.body);
         assert_eq!(answer.body["code"], "validation_error", "{body}");
         assert_eq!(answer.body["message"], message, "{body}");
@@ -1423,7 +1406,7 @@ async fn oauth_refuses_bad_clients_codes_and_bodies(h: Harness) {
         json!({"grant_type": "authorization_code", "code": "not-a-code", "redirect_uri": uri}),
         json!({"grant_type": "refresh_token", "refresh_token": "nrt_unknown"}),
     ] {
-        let answer = oauth(&h, &app, &app.client_secret, "token", body.clone()).await;
+        let answer = oauth(&h, &app, "token", body.clone()).await;
         assert_eq!(answer.status, 400, "{body}: {}", answer.body);
         assert_eq!(answer.body["code"], "invalid_grant", "{body}");
     }
@@ -1435,7 +1418,6 @@ async fn oauth_refuses_bad_clients_codes_and_bodies(h: Harness) {
     let answer = oauth(
         &h,
         &app,
-        &app.client_secret,
         "token",
         json!({"grant_type": "authorization_code", "code": theirs.expose(), "redirect_uri": uri}),
     )
@@ -1448,7 +1430,6 @@ async fn oauth_refuses_bad_clients_codes_and_bodies(h: Harness) {
     let answer = oauth(
         &h,
         &other,
-        &other.client_secret,
         "token",
         json!({"grant_type": "authorization_code", "code": theirs.expose(), "redirect_uri": uri}),
     )
@@ -1463,7 +1444,6 @@ async fn oauth_refuses_bad_clients_codes_and_bodies(h: Harness) {
     let answer = oauth(
         &h,
         &other,
-        &other.client_secret,
         "token",
         json!({"grant_type": "authorization_code", "code": theirs.expose()}),
     )
@@ -1471,26 +1451,12 @@ async fn oauth_refuses_bad_clients_codes_and_bodies(h: Harness) {
     assert_eq!(answer.status, 200, "{}", answer.body);
     // Another client's token is not introspected as active, nor revoked.
     let token = token_at(&answer.body, "access_token");
-    let seen = oauth(
-        &h,
-        &app,
-        &app.client_secret,
-        "introspect",
-        json!({"token": token.expose()}),
-    )
-    .await;
+    let seen = oauth(&h, &app, "introspect", json!({"token": token.expose()})).await;
     assert_eq!(seen.body["active"], false);
-    let kept = oauth(
-        &h,
-        &app,
-        &app.client_secret,
-        "revoke",
-        json!({"token": token.expose()}),
-    )
-    .await;
+    let kept = oauth(&h, &app, "revoke", json!({"token": token.expose()})).await;
     assert_eq!(kept.status, 200);
     ok(h.t(), Method::Get, "/v1/users/me", &token, None).await;
-    let missing = oauth(&h, &app, &app.client_secret, "revoke", json!({})).await;
+    let missing = oauth(&h, &app, "revoke", json!({})).await;
     assert_eq!(
         missing.body["message"],
         "body failed validation: body.token should be defined, instead was `undefined`."
