@@ -160,26 +160,24 @@ impl State {
         if let Some(t) = trash {
             self.set_trash(id, t, "database", by);
         }
-        if let Some(object) = self.objects.get_mut(&id) {
-            if let Some(d) = object.database_mut() {
-                if let Some(t) = title {
-                    d.title = t;
-                }
-                if let Some(t) = description {
-                    d.description = t;
-                }
-                if let Some(v) = is_inline {
-                    d.is_inline = v;
-                }
-                if let Some(v) = is_locked {
-                    d.is_locked = v;
-                }
-                if let Some(v) = body.get("icon") {
-                    d.icon = v.clone();
-                }
-                if let Some(v) = body.get("cover") {
-                    d.cover = v.clone();
-                }
+        if let Some(d) = self.objects.get_mut(&id).and_then(Object::database_mut) {
+            if let Some(t) = title {
+                d.title = t;
+            }
+            if let Some(t) = description {
+                d.description = t;
+            }
+            if let Some(v) = is_inline {
+                d.is_inline = v;
+            }
+            if let Some(v) = is_locked {
+                d.is_locked = v;
+            }
+            if let Some(v) = body.get("icon") {
+                d.icon = v.clone();
+            }
+            if let Some(v) = body.get("cover") {
+                d.cover = v.clone();
             }
         }
         self.touch(id, by);
@@ -415,20 +413,18 @@ impl State {
                 by,
             );
         }
-        if let Some(object) = self.objects.get_mut(&id) {
-            if let Some(d) = object.data_source_mut() {
-                if let Some(t) = title {
-                    d.title = t;
-                }
-                if let Some(t) = description {
-                    d.description = t;
-                }
-                if let Some(v) = body.get("icon") {
-                    d.icon = v.clone();
-                }
-                if let Some(v) = body.get("cover") {
-                    d.cover = v.clone();
-                }
+        if let Some(d) = self.objects.get_mut(&id).and_then(Object::data_source_mut) {
+            if let Some(t) = title {
+                d.title = t;
+            }
+            if let Some(t) = description {
+                d.description = t;
+            }
+            if let Some(v) = body.get("icon") {
+                d.icon = v.clone();
+            }
+            if let Some(v) = body.get("cover") {
+                d.cover = v.clone();
             }
         }
         self.touch(id, by);
