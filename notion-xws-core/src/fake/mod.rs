@@ -4,9 +4,9 @@
 //! [`FakeNotion`] is to Notion what moto is to AWS: workspaces with integrations and tokens, pages,
 //! databases with their data sources, rows with typed properties, blocks and file uploads,
 //! comments and discussions, views and view queries, data-source templates, custom emojis, meeting
-//! notes, public integrations (OAuth clients, installed by a person's consent: [`FakeNotion::authorize`]),
-//! and the API over them (page moves, page markdown and the OAuth token exchange included) with
-//! Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
+//! notes, public integrations (OAuth clients, installed by a person's consent:
+//! [`FakeNotion::authorize`]), and the API over them (page moves, page markdown and the OAuth
+//! token exchange included) with Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
 //! integration sees only what is under a page shared with it), property validation, block and
 //! rich-text validation (`block_requests`, `rich_text`: the SDK's request types, refused with
 //! Notion's messages), pagination, the 10,000-result cap of queries, timestamps rounded down to

@@ -1,10 +1,10 @@
 //! The fake over HTTP: an axum server on 127.0.0.1 that only converts.
 //!
 //! Each HTTP request becomes the same [`Incoming`] the in-memory transport builds (the
-//! `Authorization` header read by [`Auth::from_header`], `Notion-Version`, the query, the body parsed as JSON, or as `multipart/form-data` when
-//! its `Content-Type` says so, or marked invalid), goes through
-//! the one handler, and its [`Outgoing`] becomes an HTTP response with a JSON body and, for 429
-//! and 529, a `Retry-After` header. A timeout fault holds the request for
+//! `Authorization` header read by [`Auth::from_header`], `Notion-Version`, the query, the body
+//! parsed as JSON, or as `multipart/form-data` when its `Content-Type` says so, or marked invalid),
+//! goes through the one handler, and its [`Outgoing`] becomes an HTTP response with a JSON body
+//! and, for 429 and 529, a `Retry-After` header. A timeout fault holds the request for
 //! [`FaultConfig::hang`](super::FaultConfig::hang) so the client's own timeout fires. The server
 //! stops on [`FakeServer::shutdown`] or when the [`FakeServer`] is dropped.
 

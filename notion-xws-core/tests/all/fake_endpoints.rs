@@ -1,10 +1,11 @@
-//! The fake's newer endpoints — comments (and discussions), custom emojis, page moves,
-//! data-source templates and `template` on page create, views and view queries, page markdown and
-//! async tasks, meeting notes, a public integration's OAuth (token exchange, refresh,
-//! introspection, revocation) — as contracts run in memory and over HTTP alike, and the recorded cassettes of notion-sdk-py replayed against the fake: each
-//! recorded request, its IDs mapped to the fake's, must get the recorded status and an answer
-//! of the recorded shape (the same keys, the same JSON types, at every depth): 59 cassettes, 296
-//! interactions, covering every endpoint of the fake that a cassette records.
+//! The fake's newer endpoints — comments (and discussions), custom emojis, page moves, data-source
+//! templates and `template` on page create, views and view queries, page markdown and async tasks,
+//! meeting notes, a public integration's OAuth (token exchange, refresh, introspection, revocation)
+//! — as contracts run in memory and over HTTP alike, and the recorded cassettes of notion-sdk-py
+//! replayed against the fake: each recorded request, its IDs mapped to the fake's, must get the
+//! recorded status and an answer of the recorded shape (the same keys, the same JSON types, at
+//! every depth): 59 cassettes, 296 interactions, covering every endpoint of the fake that a
+//! cassette records.
 
 use std::collections::HashMap;
 
