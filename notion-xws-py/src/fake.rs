@@ -15,7 +15,7 @@ use notion_xws_core::fake::{
 };
 use notion_xws_core::rate::RateBudget;
 use notion_xws_core::transport::Method;
-use notion_xws_core::{Error, NotionLink, NotionToken, WorkspaceId};
+use notion_xws_core::{Error, NotionLink, NotionToken, UserId, WorkspaceId};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -378,6 +378,69 @@ impl PyFakeNotion {
         let link = NotionLink::parse(data_source_id).map_err(|e| PyXwsError(e.into()))?;
         let page = py.detach(|| self.fake.add_template(link.id, title, is_default))?;
         Ok(page.to_string())
+    }
+
+    /// Registers a public integration (an OAuth client) with its redirect URIs; returns a dict:
+    /// `name`, `client_id`, `client_secret`, `redirect_uris`.
+    fn add_public_integration<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+        redirect_uris: Vec<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let uris: Vec<&str> = redirect_uris.iter().map(String::as_str).collect();
+        let app = py.detach(|| self.fake.add_public_integration(name, &uris));
+        let dict = PyDict::new(py);
+        dict.set_item("name", &app.name)?;
+        dict.set_item("client_id", &app.client_id)?;
+        dict.set_item("client_secret", app.client_secret.expose())?;
+        dict.set_item("redirect_uris", &app.redirect_uris)?;
+        Ok(dict)
+    }
+
+    /// Plays a person's consent in the browser: in the workspace, `user_id` (its owner when
+    /// None) authorizes the public integration `client_id`, sharing `pages` (IDs or links);
+    /// returns the authorization code Notion redirects with, for `POST /v1/oauth/token`.
+    #[pyo3(signature = (client_id, workspace_id, *, pages = Vec::new(), redirect_uri = None, user_id = None))]
+    fn authorize(
+        &self,
+        py: Python<'_>,
+        client_id: &str,
+        workspace_id: &str,
+        pages: Vec<String>,
+        redirect_uri: Option<&str>,
+        user_id: Option<&str>,
+    ) -> Result<String, PyXwsError> {
+        let workspace: WorkspaceId = workspace_id
+            .parse()
+            .map_err(|e| PyXwsError(Error::from(e)))?;
+        let user: Option<UserId> = user_id
+            .map(str::parse)
+            .transpose()
+            .map_err(|e| PyXwsError(Error::from(e)))?;
+        let ids = pages
+            .iter()
+            .map(|p| NotionLink::parse(p).map(|link| link.id))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| PyXwsError(e.into()))?;
+        let code = py.detach(|| {
+            self.fake
+                .authorize(client_id, workspace, user, redirect_uri, &ids)
+        })?;
+        Ok(code.expose().to_owned())
+    }
+
+    /// Adds a meeting note (a `meeting_notes` block) titled `title` under a page (an ID or a
+    /// link); returns its ID.
+    fn add_meeting_note(
+        &self,
+        py: Python<'_>,
+        page_id: &str,
+        title: &str,
+    ) -> Result<String, PyXwsError> {
+        let link = NotionLink::parse(page_id).map_err(|e| PyXwsError(e.into()))?;
+        let note = py.detach(|| self.fake.add_meeting_note(link.id, title))?;
+        Ok(note.to_string())
     }
 
     /// Adds a custom emoji to a workspace; returns its ID.

@@ -1,7 +1,8 @@
 """The fake's newer endpoints and its webhooks, through the official SDK (notion-client) over
 HTTP, as a user testing their own Notion code would use them: comments, views and their
-queries, templates, page moves, page markdown, custom emojis, and a signed webhook received by
-a local endpoint and verified with the verification token."""
+queries, templates, page moves, page markdown, custom emojis, meeting notes, a public
+integration's OAuth flow, and a signed webhook received by a local endpoint and verified with
+the verification token."""
 
 import hashlib
 import hmac
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from notion_client import APIResponseError, Client
+from notion_client.errors import HTTPResponseError
 
 from notion_xws.testing import FakeNotion
 
@@ -178,3 +180,79 @@ def test_setting_up_the_fake_refuses_what_it_cannot_do(fake):
         fake.add_template("not-an-id", "T")
     fake.set_file_upload_limit(acme.workspace_id, 5_000_000_000)
     assert fake.now() > 1_700_000_000
+
+
+def test_a_public_integration_is_authorized_exchanged_refreshed_and_revoked(fake):
+    """The OAuth flow of a public integration with the official SDK: the person's consent (played
+    by the fake) gives a code, ``oauth.token`` exchanges it, the access token sees what was
+    shared, ``oauth.introspect`` and a refresh, then ``oauth.revoke`` makes it 401."""
+    acme = fake.add_workspace("Acme")
+    uri = "https://planner.example/callback"
+    app = fake.add_public_integration("Planner", [uri])
+    base = fake.serve()
+    with Client(auth=acme.token, base_url=base, retry=False) as notion:
+        shared = notion.pages.create(
+            parent={"page_id": acme.root_page_id}, properties={"title": title("Shared")}
+        )
+        kept = notion.pages.create(
+            parent={"page_id": acme.root_page_id}, properties={"title": title("Kept")}
+        )
+    code = fake.authorize(
+        app["client_id"], acme.workspace_id, pages=[shared["id"]], redirect_uri=uri
+    )
+    credentials = {"client_id": app["client_id"], "client_secret": app["client_secret"]}
+    with Client(base_url=base, retry=False) as oauth:
+        grant = oauth.oauth.token(
+            **credentials, grant_type="authorization_code", code=code, redirect_uri=uri
+        )
+        assert grant["token_type"] == "bearer"
+        assert grant["workspace_id"] == acme.workspace_id
+        assert grant["workspace_name"] == "Acme"
+        assert grant["owner"]["user"]["id"] == acme.owner_id
+        # invalid_grant is not one of the SDK's APIErrorCode: it raises the unknown kind.
+        with pytest.raises(HTTPResponseError) as reused:
+            oauth.oauth.token(
+                **credentials, grant_type="authorization_code", code=code, redirect_uri=uri
+            )
+        assert reused.value.status == 400
+        refused = json.loads(reused.value.body)
+        assert refused["code"] == "invalid_grant"
+        assert refused["message"] == "Invalid code: this code has been revoked."
+
+        with Client(auth=grant["access_token"], base_url=base, retry=False) as installed:
+            assert installed.users.me()["id"] == grant["bot_id"]
+            assert installed.pages.retrieve(page_id=shared["id"])["id"] == shared["id"]
+            with pytest.raises(APIResponseError) as hidden:
+                installed.pages.retrieve(page_id=kept["id"])
+            assert hidden.value.status == 404
+
+        seen = oauth.oauth.introspect(**credentials, token=grant["access_token"])
+        assert seen["active"] is True and "read_content" in seen["scope"]
+        fresh = oauth.oauth.token(
+            **credentials, grant_type="refresh_token", refresh_token=grant["refresh_token"]
+        )
+        assert fresh["access_token"] != grant["access_token"]
+        assert oauth.oauth.introspect(**credentials, token=grant["access_token"])["active"] is False
+
+        revoked = oauth.oauth.revoke(**credentials, token=fresh["access_token"])
+        assert list(revoked) == ["request_id"]
+        with Client(auth=fresh["access_token"], base_url=base, retry=False) as installed:
+            with pytest.raises(APIResponseError) as refused:
+                installed.users.me()
+            assert refused.value.status == 401
+
+        wrong = dict(credentials, client_secret="secret_wrong")
+        with pytest.raises(HTTPResponseError) as unknown:
+            oauth.oauth.introspect(**wrong, token=grant["access_token"])
+        assert unknown.value.status == 401
+        assert json.loads(unknown.value.body)["error"] == "invalid_client"
+
+
+def test_meeting_notes_are_queried_with_the_sdk(setup):
+    fake, acme, notion = setup
+    fake.add_meeting_note(acme.root_page_id, "Weekly sync")
+    listed = notion.blocks.meeting_notes.query()
+    assert listed["object"] == "list"
+    assert [b["transcription"]["title"][0]["plain_text"] for b in listed["results"]] == [
+        "Weekly sync"
+    ]

@@ -3,8 +3,10 @@
 //!
 //! [`FakeNotion`] is to Notion what moto is to AWS: workspaces with integrations and tokens, pages,
 //! databases with their data sources, rows with typed properties, blocks and file uploads,
-//! comments and discussions, views and view queries, data-source templates, custom emojis, and the
-//! API over them (page moves and page markdown included) with Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
+//! comments and discussions, views and view queries, data-source templates, custom emojis, meeting
+//! notes, public integrations (OAuth clients, installed by a person's consent:
+//! [`FakeNotion::authorize`]), and the API over them (page moves, page markdown and the OAuth
+//! token exchange included) with Notion's rules: the `Notion-Version` header, bearer tokens, sharing (an
 //! integration sees only what is under a page shared with it), property validation, block and
 //! rich-text validation (`block_requests`, `rich_text`: the SDK's request types, refused with
 //! Notion's messages), pagination, the 10,000-result cap of queries, timestamps rounded down to
@@ -50,6 +52,7 @@ mod handlers;
 mod limits;
 mod log;
 mod markdown;
+mod oauth;
 mod query;
 mod render;
 mod reply;
@@ -76,7 +79,7 @@ pub use webhooks::{
     DEFAULT_RETRY_DELAY, FakeWebhook, MAX_ATTEMPTS, WebhookDelivery, signature as webhook_signature,
 };
 
-use handlers::{Body, Incoming, Outgoing};
+use handlers::{Auth, Body, Incoming, Outgoing};
 use state::{State, uuid};
 
 use crate::error::{Error, Result, TransportErrorKind};
@@ -162,6 +165,20 @@ pub struct FakeIntegration {
     pub workspace_id: WorkspaceId,
 }
 
+/// A public integration (an OAuth client) registered with the fake: what its settings page in
+/// Notion shows. Its secret never prints.
+#[derive(Debug, Clone)]
+pub struct FakePublicIntegration {
+    /// Its name (its bot's, in each workspace that installs it).
+    pub name: String,
+    /// The OAuth client ID (HTTP Basic auth's user).
+    pub client_id: String,
+    /// The OAuth client secret (HTTP Basic auth's password).
+    pub client_secret: NotionToken,
+    /// The redirect URIs of its settings.
+    pub redirect_uris: Vec<String>,
+}
+
 /// The fake Notion. Cheap to clone: clones share one state. See the [module documentation](self).
 #[derive(Clone)]
 pub struct FakeNotion {
@@ -235,11 +252,7 @@ impl FakeNotion {
         let (ws, integration) = state.add_workspace(name);
         let workspace = &state.workspaces[ws];
         let integ = &state.integrations[integration];
-        let owner = state
-            .users
-            .values()
-            .find(|u| u.workspace == ws && u.integration.is_none())
-            .map_or(0, |u| u.id);
+        let owner = state.owner_of(ws).unwrap_or(0);
         FakeWorkspace {
             name: workspace.name.clone(),
             workspace_id: WorkspaceId::from_u128(workspace.id),
@@ -255,11 +268,7 @@ impl FakeNotion {
     /// [shared](Self::share) with it.
     pub fn add_integration(&self, workspace: WorkspaceId, name: &str) -> Result<FakeIntegration> {
         let mut state = self.lock();
-        let ws = state
-            .workspaces
-            .iter()
-            .position(|w| w.id == workspace.as_u128())
-            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        let ws = workspace_index(&state, workspace)?;
         let index = state.add_integration(ws, name);
         let integ = &state.integrations[index];
         Ok(FakeIntegration {
@@ -279,14 +288,88 @@ impl FakeNotion {
             .ok_or_else(|| Error::Config("the fake knows no such token".to_owned()))
     }
 
+    /// Registers a public integration (an OAuth client) named `name` with its redirect URIs, as
+    /// its settings page in Notion does: a client ID and a client secret (from the seed), for
+    /// `POST /v1/oauth/token`, `/introspect` and `/revoke`. Workspaces install it through a
+    /// person's consent ([`authorize`](Self::authorize)).
+    pub fn add_public_integration(
+        &self,
+        name: &str,
+        redirect_uris: &[&str],
+    ) -> FakePublicIntegration {
+        let uris: Vec<String> = redirect_uris.iter().map(|u| (*u).to_owned()).collect();
+        let mut state = self.lock();
+        let index = state.add_client(name, &uris);
+        let client = &state.clients[index];
+        FakePublicIntegration {
+            name: client.name.clone(),
+            client_id: client.id.clone(),
+            client_secret: client.secret.clone(),
+            redirect_uris: uris,
+        }
+    }
+
+    /// Plays a person's consent in the browser: in `workspace`, `user` (the workspace's owner
+    /// when `None`) authorizes the public integration `client_id`, sharing `pages` with it
+    /// (and everything under them), and Notion redirects with the authorization code returned
+    /// here, for `POST /v1/oauth/token`. `redirect_uri` is the authorization URL's: one of the
+    /// integration's, needed when it has several. The workspace gets the integration's bot
+    /// (once; a later consent shares more with the same bot); its token works once the code is
+    /// exchanged, like an internal integration's, on what the person shared.
+    pub fn authorize(
+        &self,
+        client_id: &str,
+        workspace: WorkspaceId,
+        user: Option<UserId>,
+        redirect_uri: Option<&str>,
+        pages: &[ObjectId],
+    ) -> Result<NotionToken> {
+        let mut state = self.lock();
+        let ws = workspace_index(&state, workspace)?;
+        let ids: Vec<u128> = pages.iter().map(|p| p.as_u128()).collect();
+        state
+            .authorize(client_id, ws, user.map(UserId::as_u128), redirect_uri, &ids)
+            .map_err(|e| {
+                Error::Config(match e {
+                    oauth::ConsentError::UnknownClient => {
+                        format!("the fake has no public integration {client_id}")
+                    }
+                    oauth::ConsentError::UnknownWorkspace => {
+                        format!("the fake has no workspace {workspace}")
+                    }
+                    oauth::ConsentError::UnknownUser => {
+                        format!("no such person in the workspace {workspace}")
+                    }
+                    oauth::ConsentError::RedirectUri => format!(
+                        "the redirect URI must be one of the integration's ({})",
+                        if redirect_uri.is_some() {
+                            "this one is not"
+                        } else {
+                            "it has several: name one"
+                        }
+                    ),
+                    oauth::ConsentError::NotInWorkspace(id) => {
+                        format!("the fake has no object {} in the workspace", uuid(id))
+                    }
+                })
+            })
+    }
+
+    /// Adds a meeting note under a page, as a recording with Notion's AI meeting notes makes
+    /// one: a `meeting_notes` block (`transcription` under 2025-09-03) titled `title`, listed
+    /// by `POST /v1/blocks/meeting_notes/query` to the integrations that see the page.
+    pub fn add_meeting_note(&self, page: impl Into<ObjectId>, title: &str) -> Result<ObjectId> {
+        let page = page.into();
+        self.lock()
+            .add_meeting_note(page.as_u128(), title)
+            .map(ObjectId::from_u128)
+            .ok_or_else(|| Error::Config(format!("the fake has no page {page}")))
+    }
+
     /// Adds a person (a member with an email) to a workspace.
     pub fn add_user(&self, workspace: WorkspaceId, name: &str, email: &str) -> Result<UserId> {
         let mut state = self.lock();
-        let ws = state
-            .workspaces
-            .iter()
-            .position(|w| w.id == workspace.as_u128())
-            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        let ws = workspace_index(&state, workspace)?;
         Ok(UserId::from_u128(state.add_person(ws, name, email)))
     }
 
@@ -405,11 +488,7 @@ impl FakeNotion {
         url: &str,
     ) -> Result<ObjectId> {
         let mut state = self.lock();
-        let ws = state
-            .workspaces
-            .iter()
-            .position(|w| w.id == workspace.as_u128())
-            .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))?;
+        let ws = workspace_index(&state, workspace)?;
         Ok(ObjectId::from_u128(state.add_custom_emoji(ws, name, url)))
     }
 
@@ -447,10 +526,20 @@ impl FakeNotion {
     }
 }
 
+/// The index of `workspace` in the fake's state; a configuration error when it has none.
+fn workspace_index(state: &State, workspace: WorkspaceId) -> Result<usize> {
+    state
+        .workspaces
+        .iter()
+        .position(|w| w.id == workspace.as_u128())
+        .ok_or_else(|| Error::Config(format!("the fake has no workspace {workspace}")))
+}
+
 #[async_trait]
 impl Transport for FakeNotion {
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
         let operation = request.operation();
+        let auth = Auth::from_header(Some(&request.authorization()));
         let incoming = Incoming {
             method: request.method,
             path: request.path,
@@ -460,7 +549,7 @@ impl Transport for FakeNotion {
                 (None, Some(json)) => Body::Json(json),
                 (None, None) => Body::Absent,
             },
-            token: Some(request.token),
+            auth,
             version: request.notion_version,
         };
         let out = self.handle(incoming).await;

@@ -395,7 +395,13 @@ impl State {
                 {
                     *hosted = super::files::signed(hosted, self.clock.now_ms());
                 }
-                (b.kind.clone(), content)
+                // Meeting notes are `transcription` blocks before 2026-03-11.
+                let kind = if b.kind == "meeting_notes" {
+                    ctx.version.meeting_notes_type().to_owned()
+                } else {
+                    b.kind.clone()
+                };
+                (kind, content)
             }
             Kind::DataSource(_) => return Value::Null,
         };
@@ -425,11 +431,21 @@ impl State {
     /// A user; `full_bot` shows a bot's workspace (as `users/me` and the bot itself see it).
     pub(crate) fn user_json(&self, user: &super::state::User, full_bot: bool) -> Value {
         match (&user.email, user.integration) {
-            (_, Some(_)) => {
+            (_, Some(integration)) => {
                 let bot = if full_bot {
                     let ws = self.workspaces.get(user.workspace);
+                    // A public integration's bot is owned by the person who authorized it.
+                    let owner = self
+                        .integrations
+                        .get(integration)
+                        .and_then(|i| i.grant.as_ref())
+                        .and_then(|g| self.users.get(&g.owner))
+                        .map_or_else(
+                            || json!({"type": "workspace", "workspace": true}),
+                            |person| json!({"type": "user", "user": self.user_json(person, false)}),
+                        );
                     json!({
-                        "owner": {"type": "workspace", "workspace": true},
+                        "owner": owner,
                         "workspace_name": ws.map(|w| w.name.clone()),
                         "workspace_id": ws.map(|w| uuid(w.id)),
                         "workspace_limits": {"max_file_upload_size_in_bytes": ws.map(|w| w.upload_limit)},

@@ -3,6 +3,7 @@
 //! A handler that refuses a request returns a [`Fail`]: the HTTP status, Notion's error code, the
 //! message Notion would write and its `additional_data`. [`Fail::into_body`] turns it into the
 //! JSON body Notion sends (`{"object":"error","status","code","message","additional_data",
+//! "request_id"}`; an OAuth client's `invalid_client` in OAuth's form, `{"error",
 //! "request_id"}`). The messages copy Notion's wording where it is known (the 404 that names the
 //! integration, `missing_version`, `invalid_json`, the `body failed validation: …` messages).
 
@@ -20,6 +21,8 @@ pub(crate) struct FailBody {
     pub(crate) message: String,
     pub(crate) additional: Option<Map<String, Value>>,
     pub(crate) retry_after: Option<u64>,
+    /// Answered in OAuth's form, `{"error": code}`, not Notion's error object.
+    pub(crate) oauth_form: bool,
 }
 
 /// The result of a handler.
@@ -46,7 +49,22 @@ impl Fail {
             message: message.into(),
             additional: None,
             retry_after: None,
+            oauth_form: false,
         }))
+    }
+
+    /// 401 `invalid_client`: an OAuth endpoint's client credentials (HTTP Basic auth) are
+    /// missing or wrong. Notion answers it in OAuth's form, `{"error":"invalid_client",
+    /// "request_id":…}` (recorded: `ramnes/notion-sdk-py` `test_client_request_oauth.yaml`).
+    pub(crate) fn invalid_client() -> Self {
+        let mut fail = Self::new(401, "invalid_client", "");
+        fail.oauth_form = true;
+        fail
+    }
+
+    /// 400 `invalid_grant`: an authorization code or refresh token that cannot be exchanged.
+    pub(crate) fn invalid_grant(message: impl Into<String>) -> Self {
+        Self::new(400, "invalid_grant", message)
     }
 
     /// 400 `validation_error`.
@@ -168,6 +186,9 @@ impl Fail {
     /// The JSON body Notion sends for this error.
     pub(crate) fn into_body(self, request_id: &str) -> Value {
         let fail = *self.0;
+        if fail.oauth_form {
+            return json!({"error": fail.code, "request_id": request_id});
+        }
         let mut body = json!({
             "object": "error",
             "status": fail.status,

@@ -1,16 +1,16 @@
 //! The top-level keys each JSON endpoint takes, and their JSON types, from the SDK's generated
 //! request types (`makenotion/notion-sdk-js` `src/api-endpoints/pages.ts`, `databases.ts`,
-//! `data-sources.ts`, `search.ts`, `file-uploads.ts`): one table per body, checked before the
-//! endpoint reads it.
+//! `data-sources.ts`, `search.ts`, `file-uploads.ts`, `oauth.ts`, `meeting-notes.ts`): one table
+//! per body, checked before the endpoint reads it.
 //!
-//! A key the type does not have — a response-only field sent back (`object`, `id`,
-//! `created_time`, `url`, `data_sources`, …) or a misspelling — is refused as Notion refuses
-//! it, `body failed validation: body.X should be not present, instead was …` (the form of the
-//! live answers quoted in `makenotion/notion-mcp-server` #235 and `ramnes/notion-sdk-py` #111). A
-//! key of the wrong JSON type is refused naming its path and the type it should be; `null` is
-//! taken only where the type says `| null` (a page's `icon` and `cover`, a data source's `icon`),
-//! as Notion's validator refuses a `null` where its schema wants an object or nothing. What is
-//! inside each key (parents, property values, schemas, rich text) is the endpoint's to check.
+//! A key the type does not have — a response-only field sent back (`object`, `id`, `created_time`,
+//! `url`, `data_sources`, …) or a misspelling — is refused as Notion refuses it, `body failed
+//! validation: body.X should be not present, instead was …` (the form of the live answers quoted in
+//! `makenotion/notion-mcp-server` #235 and `ramnes/notion-sdk-py` #111). A key of the wrong JSON
+//! type is refused naming its path and the type it should be; `null` is taken only where the type
+//! says `| null` (a page's `icon` and `cover`, a data source's `icon`), as Notion's validator
+//! refuses a `null` where its schema wants an object or nothing. What is inside each key (parents,
+//! property values, schemas, rich text) is the endpoint's to check.
 
 use serde_json::{Map, Value};
 
@@ -201,6 +201,26 @@ pub(crate) const UPDATE_COMMENT: &[(&str, Shape)] =
 
 /// `POST /v1/pages/{id}/move` (`MovePageBodyParameters`).
 pub(crate) const MOVE_PAGE: &[(&str, Shape)] = &[("parent", Shape::Object)];
+
+/// `POST /v1/oauth/token` (`OauthTokenBodyParameters`, both grants' keys).
+pub(crate) const OAUTH_TOKEN: &[(&str, Shape)] = &[
+    ("grant_type", Shape::String),
+    ("code", Shape::String),
+    ("redirect_uri", Shape::String),
+    ("external_account", Shape::Object),
+    ("refresh_token", Shape::String),
+];
+
+/// `POST /v1/oauth/introspect` and `POST /v1/oauth/revoke` (`OauthIntrospectBodyParameters`,
+/// `OauthRevokeBodyParameters`).
+pub(crate) const OAUTH_TOKEN_OF: &[(&str, Shape)] = &[("token", Shape::String)];
+
+/// `POST /v1/blocks/meeting_notes/query` (`QueryMeetingNotesBodyParameters`).
+pub(crate) const QUERY_MEETING_NOTES: &[(&str, Shape)] = &[
+    ("filter", Shape::Object),
+    ("sort", Shape::Array),
+    ("limit", Shape::Number),
+];
 
 /// Checks a body's top-level keys against its table: each key known, each of its shape.
 pub(crate) fn check_keys(body: &Map<String, Value>, table: &[(&str, Shape)]) -> Reply<()> {

@@ -1,10 +1,10 @@
 //! The fake over HTTP: an axum server on 127.0.0.1 that only converts.
 //!
-//! Each HTTP request becomes the same [`Incoming`] the in-memory transport builds (the bearer
-//! token, `Notion-Version`, the query, the body parsed as JSON, or as `multipart/form-data` when
-//! its `Content-Type` says so, or marked invalid), goes through
-//! the one handler, and its [`Outgoing`] becomes an HTTP response with a JSON body and, for 429
-//! and 529, a `Retry-After` header. A timeout fault holds the request for
+//! Each HTTP request becomes the same [`Incoming`] the in-memory transport builds (the
+//! `Authorization` header read by [`Auth::from_header`], `Notion-Version`, the query, the body
+//! parsed as JSON, or as `multipart/form-data` when its `Content-Type` says so, or marked invalid),
+//! goes through the one handler, and its [`Outgoing`] becomes an HTTP response with a JSON body
+//! and, for 429 and 529, a `Retry-After` header. A timeout fault holds the request for
 //! [`FaultConfig::hang`](super::FaultConfig::hang) so the client's own timeout fires. The server
 //! stops on [`FakeServer::shutdown`] or when the [`FakeServer`] is dropped.
 
@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use super::FakeNotion;
-use super::handlers::{Body, Incoming, Outgoing};
+use super::handlers::{Auth, Body, Incoming, Outgoing};
 use crate::error::{Error, Result};
 use crate::transport::{FormData, FormPart, Method};
 
@@ -168,11 +168,11 @@ async fn answer(
             return json_response(400, &body, None);
         }
     };
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .and_then(|t| crate::secret::NotionToken::new(t).ok());
+    let auth = Auth::from_header(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
     let version = headers
         .get("notion-version")
         .and_then(|v| v.to_str().ok())
@@ -196,7 +196,7 @@ async fn answer(
         path: uri.path().to_owned(),
         query,
         body,
-        token,
+        auth,
         version,
     };
     let Outgoing {

@@ -1,5 +1,5 @@
 //! Setting up the fake: workspaces, integrations with their tokens, people, sharing, the
-//! templates of data sources and custom emojis.
+//! templates of data sources, custom emojis and meeting notes.
 //!
 //! These are the things a person does in Notion's UI, not through the API: make a workspace,
 //! create an internal integration and copy its token, invite a member, share a page with an
@@ -11,8 +11,20 @@ use serde_json::json;
 use crate::secret::NotionToken;
 
 use super::state::{
-    CustomEmoji, IdStyle, Integration, Kind, Page, Parent, State, Template, User, Workspace,
+    Block, CustomEmoji, IdStyle, Integration, Kind, Object, Page, Parent, State, Template, User,
+    Workspace,
 };
+
+/// Plain text as Notion's rich text answers it: one `text` item, no annotations.
+fn plain_rich_text(text: &str) -> serde_json::Value {
+    json!([{
+        "type": "text",
+        "text": {"content": text, "link": null},
+        "annotations": {"bold": false, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default"},
+        "plain_text": text,
+        "href": null,
+    }])
+}
 
 impl State {
     /// Makes a workspace with an owner, an integration and a root page shared with it; returns
@@ -25,27 +37,23 @@ impl State {
             name: name.to_owned(),
             root_page: 0,
             upload_limit: super::files::DEFAULT_UPLOAD_LIMIT,
+            owner: 0,
         });
         let slug: String = name
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .collect::<String>()
             .to_lowercase();
-        self.add_person(
+        let owner = self.add_person(
             index,
             &format!("{name} Owner"),
             &format!("owner@{slug}.example"),
         );
+        self.workspaces[index].owner = owner;
         let integration = self.add_integration(index, &format!("{name} sync"));
         let bot = self.integrations[integration].bot_id;
         let root = self.new_id(IdStyle::V8);
-        let title = json!([{
-            "type": "text",
-            "text": {"content": name, "link": null},
-            "annotations": {"bold": false, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default"},
-            "plain_text": name,
-            "href": null,
-        }]);
+        let title = plain_rich_text(name);
         let mut values = serde_json::Map::new();
         values.insert("title".into(), title);
         self.insert(
@@ -79,6 +87,7 @@ impl State {
             revoked: false,
             shared: std::collections::HashSet::new(),
             unshared: std::collections::HashSet::new(),
+            grant: None,
         });
         self.users.insert(
             bot,
@@ -130,6 +139,11 @@ impl State {
         id
     }
 
+    /// The owner of workspace `ws`: the person made with it.
+    pub(crate) fn owner_of(&self, ws: usize) -> Option<u128> {
+        self.workspaces.get(ws).map(|w| w.owner)
+    }
+
     /// The integration holding `token` (revoked or not).
     pub(crate) fn integration_by_token(&self, token: &NotionToken) -> Option<usize> {
         self.integrations.iter().position(|i| i.token == *token)
@@ -151,16 +165,7 @@ impl State {
         };
         let id = self.new_id(IdStyle::V8);
         let mut values = serde_json::Map::new();
-        values.insert(
-            key,
-            json!([{
-                "type": "text",
-                "text": {"content": title, "link": null},
-                "annotations": {"bold": false, "italic": false, "strikethrough": false, "underline": false, "code": false, "color": "default"},
-                "plain_text": title,
-                "href": null,
-            }]),
-        );
+        values.insert(key, plain_rich_text(title));
         self.insert(
             id,
             ws,
@@ -184,6 +189,35 @@ impl State {
             page: id,
             is_default,
         });
+        Some(id)
+    }
+
+    /// Adds a meeting note under page `page`, as a person's recording with Notion's AI meeting
+    /// notes makes one: a `meeting_notes` block titled `title`, its notes ready, made by the
+    /// workspace's owner; `None` when `page` is not a page.
+    pub(crate) fn add_meeting_note(&mut self, page: u128, title: &str) -> Option<u128> {
+        let ws = self
+            .objects
+            .get(&page)
+            .filter(|o| o.page().is_some())?
+            .workspace;
+        let owner = self.owner_of(ws).unwrap_or(0);
+        let id = self.new_id(IdStyle::V8);
+        self.insert(
+            id,
+            ws,
+            Parent::Page(page),
+            owner,
+            Kind::Block(Block {
+                kind: "meeting_notes".to_owned(),
+                content: json!({"title": plain_rich_text(title), "status": "notes_ready"}),
+                children: Vec::new(),
+            }),
+        );
+        if let Some(children) = self.objects.get_mut(&page).and_then(Object::children_mut) {
+            children.push(id);
+        }
+        self.touch(page, owner);
         Some(id)
     }
 

@@ -43,9 +43,12 @@ pub(crate) struct Workspace {
     pub(crate) root_page: u128,
     /// The per-file upload limit, in bytes (`workspace_limits.max_file_upload_size_in_bytes`).
     pub(crate) upload_limit: u64,
+    /// Its owner, the person made with it.
+    pub(crate) owner: u128,
 }
 
-/// An internal integration of a workspace, with its bot user and its token.
+/// An integration of a workspace (internal, or a public integration's installation), with its bot
+/// user and its token.
 #[derive(Debug)]
 pub(crate) struct Integration {
     pub(crate) workspace: usize,
@@ -58,6 +61,8 @@ pub(crate) struct Integration {
     /// Objects unshared from the integration (and so everything under them), even when a parent
     /// is shared: the closest of the two on the way up decides.
     pub(crate) unshared: HashSet<u128>,
+    /// For a public integration's installation: its client and tokens (`None`: internal).
+    pub(crate) grant: Option<super::oauth::Grant>,
 }
 
 /// A user of a workspace: a person or an integration's bot.
@@ -226,6 +231,8 @@ pub(crate) struct FileUpload {
     pub(crate) content: Option<Vec<u8>>,
     /// Whether it was attached (an attached upload no longer expires).
     pub(crate) attached: bool,
+    /// The status its webhook events last announced (`pending` once created).
+    pub(crate) announced: &'static str,
 }
 
 /// A comment on a page or a block.
@@ -318,6 +325,10 @@ pub(crate) struct State {
     pub(crate) view_queries: Vec<ViewQuery>,
     /// The async tasks started (page markdown updates with `allow_async`).
     pub(crate) async_tasks: Vec<super::handlers::AsyncTask>,
+    /// The public integrations (OAuth clients).
+    pub(crate) clients: Vec<super::oauth::Client>,
+    /// The authorization codes given by consents.
+    pub(crate) codes: Vec<super::oauth::Code>,
     /// The webhook subscriptions.
     pub(crate) subscriptions: Vec<super::webhooks::Subscription>,
     /// The webhook deliveries waiting (first attempts and retries).
@@ -362,6 +373,8 @@ impl State {
             views: Vec::new(),
             view_queries: Vec::new(),
             async_tasks: Vec::new(),
+            clients: Vec::new(),
+            codes: Vec::new(),
             subscriptions: Vec::new(),
             pending: Vec::new(),
             webhook_retry_delay: super::webhooks::DEFAULT_RETRY_DELAY,

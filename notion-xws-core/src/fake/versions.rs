@@ -15,8 +15,9 @@
 //!   `archived: true` in an update trashes.
 //! - **2025-09-03**: databases hold data sources; the data source is what is queried and what
 //!   has a schema. `archived` is still shown and taken.
-//! - **2026-03-11**: as 2025-09-03 but `archived` is gone (neither shown nor taken), and a block
-//!   append places its children with `position` instead of `after`.
+//! - **2026-03-11**: as 2025-09-03 but `archived` is gone (neither shown nor taken), a block
+//!   append places its children with `position` instead of `after`, and the `transcription`
+//!   block is named `meeting_notes`.
 //!
 //! Endpoints added since (file uploads, comments, page moves, page markdown, custom emojis) are
 //! served in every version: Notion versions only its breaking changes, and new endpoints come to
@@ -58,6 +59,16 @@ impl ApiVersion {
     /// Whether objects show `archived` and updates take it (every version before 2026-03-11).
     pub(crate) fn has_archived(self) -> bool {
         self < Self::V2026_03_11
+    }
+
+    /// The type a meeting-notes block shows: `transcription` before 2026-03-11, which renamed
+    /// it `meeting_notes`.
+    pub(crate) fn meeting_notes_type(self) -> &'static str {
+        if self < Self::V2026_03_11 {
+            "transcription"
+        } else {
+            "meeting_notes"
+        }
     }
 
     /// Whether a block append takes `after` (before 2026-03-11; `position` from then on).

@@ -10,8 +10,14 @@
 //! `attempt_number`, `api_version`, `type`, `entity` and `data`. A subscription gets the events
 //! of what its integration can see: `page.created`, `page.properties_updated`,
 //! `page.content_updated`, `page.moved`, `page.deleted`, `page.undeleted`, `page.locked`,
-//! `page.unlocked`, `database.created`, `data_source.schema_updated`, `comment.created`,
-//! `comment.updated`, `comment.deleted`.
+//! `page.unlocked`, `database.created`, `database.moved`, `database.deleted`,
+//! `database.undeleted`, `data_source.created`, `data_source.schema_updated`,
+//! `data_source.moved`, `data_source.deleted`, `data_source.undeleted`, `view.created`,
+//! `view.updated`, `view.deleted`, `comment.created`, `comment.updated`, `comment.deleted`, and
+//! of its own file uploads `file_upload.created`, `file_upload.completed`,
+//! `file_upload.upload_failed` and `file_upload.expired`. Not sent: the `*.content_updated`
+//! events of databases and data sources, `database.schema_updated` (2022-06-28's) and
+//! `page.transcription_block.transcript_deleted`.
 //!
 //! Events wait in a queue until [`FakeNotion::deliver_webhooks`](super::FakeNotion::deliver_webhooks)
 //! sends those that are due, so tests decide when delivery happens. An endpoint that answers
@@ -218,6 +224,7 @@ impl State {
                     .find(|c| c.id == visible_id)
                     .map(|c| c.workspace)
             })
+            .or_else(|| self.file_uploads.get(&visible_id).map(|f| f.workspace))
         else {
             return;
         };
@@ -235,6 +242,11 @@ impl State {
                     .is_some_and(|i| i.workspace == ws && !i.revoked)
                     && (self.visible(s.integration, visible_id)
                         || !self.objects.contains_key(&visible_id))
+                    // A file upload is its uploader's only.
+                    && self
+                        .file_uploads
+                        .get(&visible_id)
+                        .is_none_or(|f| f.created_by == self.bot(s.integration))
             })
             .cloned()
             .collect();
@@ -269,6 +281,33 @@ impl State {
                 due_ms: now,
             });
         }
+    }
+
+    /// Queues event `kind` about object `id` (a database or data source: `entity_type`), with
+    /// its parent as `data.parent`.
+    pub(crate) fn emit_about(&mut self, id: u128, kind: &str, entity_type: &str, author: u128) {
+        let data = json!({"parent": self.event_parent(id)});
+        self.emit(
+            kind,
+            id,
+            json!({"id": uuid(id), "type": entity_type}),
+            data,
+            author,
+        );
+    }
+
+    /// Puts object `id` (a database or data source: `entity_type`) in the trash or takes it
+    /// out; when that changes it, queues `{entity_type}.deleted` or `.undeleted`.
+    pub(crate) fn set_trash(&mut self, id: u128, in_trash: bool, entity_type: &str, author: u128) {
+        let Some(object) = self.objects.get_mut(&id) else {
+            return;
+        };
+        if object.in_trash == in_trash {
+            return;
+        }
+        object.in_trash = in_trash;
+        let kind = if in_trash { "deleted" } else { "undeleted" };
+        self.emit_about(id, &format!("{entity_type}.{kind}"), entity_type, author);
     }
 
     /// `{id, type}` of a page's parent, as an event's `data.parent` names it.
@@ -324,8 +363,52 @@ impl State {
         );
     }
 
+    /// Queues the events of file uploads whose status changed since they were last announced:
+    /// `file_upload.completed` (now `uploaded`), `file_upload.upload_failed` (an import that
+    /// failed, with its `file_import_result`) and `file_upload.expired`. Their status follows the
+    /// clock (imports end, uploads expire), so this runs after each request and before each
+    /// delivery.
+    pub(crate) fn file_upload_events(&mut self) {
+        if self.subscriptions.is_empty() {
+            return;
+        }
+        let now = self.clock.now_ms();
+        let mut changed: Vec<(u128, &'static str, u128, Value)> = self
+            .file_uploads
+            .values()
+            .filter_map(|file| {
+                let status = self.file_upload_status(file);
+                let result = file.import.as_ref().and_then(|i| i.result(now));
+                (status != file.announced).then(|| {
+                    let data = result.map_or(Value::Null, |r| json!({"file_import_result": r}));
+                    (file.id, status, file.created_by, data)
+                })
+            })
+            .collect();
+        changed.sort_by_key(|(id, ..)| self.file_uploads.get(id).map_or(0, |f| f.seq));
+        for (id, status, by, data) in changed {
+            if let Some(file) = self.file_uploads.get_mut(&id) {
+                file.announced = status;
+            }
+            let kind = match status {
+                "uploaded" => "file_upload.completed",
+                "failed" => "file_upload.upload_failed",
+                "expired" => "file_upload.expired",
+                _ => continue,
+            };
+            let data = if kind == "file_upload.upload_failed" {
+                data
+            } else {
+                Value::Null
+            };
+            let entity = json!({"id": uuid(id), "type": "file_upload"});
+            self.emit(kind, id, entity, data, by);
+        }
+    }
+
     /// Takes the deliveries due now, with their subscriptions' URL and token.
     fn due_deliveries(&mut self) -> Vec<(Pending, String, String)> {
+        self.file_upload_events();
         let now = self.clock.now_ms();
         let (due, later): (Vec<Pending>, Vec<Pending>) = std::mem::take(&mut self.pending)
             .into_iter()

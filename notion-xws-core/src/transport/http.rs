@@ -227,10 +227,9 @@ impl Transport for HttpTransport {
             Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
         };
-        let mut authorization =
-            HeaderValue::from_str(&format!("Bearer {}", request.token.expose())).map_err(|_| {
-                Error::Config("the token holds characters a header cannot carry".to_owned())
-            })?;
+        let mut authorization = HeaderValue::from_str(&request.authorization()).map_err(|_| {
+            Error::Config("the token holds characters a header cannot carry".to_owned())
+        })?;
         authorization.set_sensitive(true);
         let mut builder = self
             .client

@@ -95,8 +95,13 @@ pub struct ApiRequest {
     /// A `multipart/form-data` body instead of JSON (only `POST /v1/file_uploads/{id}/send`
     /// takes one); when set, [`body`](Self::body) is not sent.
     pub form: Option<FormData>,
-    /// The integration token the request is sent with.
+    /// The integration token the request is sent with (`Authorization: Bearer …`); with
+    /// [`client_id`](Self::client_id), the OAuth client's secret instead.
     pub token: NotionToken,
+    /// An OAuth client's ID: when set, the request authenticates as that public integration with
+    /// HTTP Basic auth (`client_id:client_secret`, [`token`](Self::token) holding the secret),
+    /// as Notion's `/v1/oauth/*` endpoints take, instead of a bearer token.
+    pub client_id: Option<String>,
     /// The `Notion-Version` header; `None` sends none (Notion answers 400 `missing_version`).
     pub notion_version: Option<String>,
 }
@@ -116,7 +121,40 @@ impl ApiRequest {
             body: None,
             form: None,
             token,
+            client_id: None,
             notion_version: Some(notion_version.into()),
+        }
+    }
+
+    /// A request of an OAuth client (a public integration), sent with HTTP Basic auth: its
+    /// client ID and its secret.
+    pub fn oauth(
+        method: Method,
+        path: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: NotionToken,
+        notion_version: impl Into<String>,
+    ) -> Self {
+        Self {
+            client_id: Some(client_id.into()),
+            ..Self::new(method, path, client_secret, notion_version)
+        }
+    }
+
+    /// The `Authorization` header's value: `Bearer <token>`, or `Basic <base64 of
+    /// client_id:secret>` for an OAuth client. It holds the secret: only the code that sends the
+    /// request reads it.
+    pub(crate) fn authorization(&self) -> String {
+        use base64::Engine as _;
+        match &self.client_id {
+            None => format!("Bearer {}", self.token.expose()),
+            Some(id) => {
+                let pair = format!("{id}:{}", self.token.expose());
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD.encode(pair)
+                )
+            }
         }
     }
 

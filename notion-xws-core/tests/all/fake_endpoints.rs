@@ -1,16 +1,20 @@
-//! The fake's newer endpoints — comments (and discussions), custom emojis, page moves,
-//! data-source templates and `template` on page create, views and view queries, page markdown and
-//! async tasks — as contracts run in memory and over HTTP alike, and the recorded cassettes of notion-sdk-py replayed against the fake: each
-//! recorded request, its IDs mapped to the fake's, must get the recorded status and an answer
-//! of the recorded shape (the same keys, the same JSON types, at every depth): 59 cassettes, 296
-//! interactions, covering every endpoint of the fake that a cassette records.
+//! The fake's newer endpoints — comments (and discussions), custom emojis, page moves, data-source
+//! templates and `template` on page create, views and view queries, page markdown and async tasks,
+//! meeting notes, a public integration's OAuth (token exchange, refresh, introspection, revocation)
+//! — as contracts run in memory and over HTTP alike, and the recorded cassettes of notion-sdk-py
+//! replayed against the fake: each recorded request, its IDs mapped to the fake's, must get the
+//! recorded status and an answer of the recorded shape (the same keys, the same JSON types, at
+//! every depth): 59 cassettes, 296 interactions, covering every endpoint of the fake that a
+//! cassette records.
 
 use std::collections::HashMap;
 
-use notion_xws_core::fake::{FakeConfig, FakeNotion, FakeServer, FakeWorkspace};
+use notion_xws_core::fake::{
+    FakeConfig, FakeNotion, FakePublicIntegration, FakeServer, FakeWorkspace,
+};
 use notion_xws_core::transport::http::HttpTransport;
 use notion_xws_core::transport::{ApiRequest, ApiResponse, Method, Transport};
-use notion_xws_core::{DataSourceId, NotionToken};
+use notion_xws_core::{DataSourceId, NotionToken, ObjectId};
 use serde_json::{Value, json};
 
 use crate::support::fake::{V2025, contract, id, ok, send, tasks_database, text};
@@ -1123,6 +1127,432 @@ async fn search_filters_by_object_and_sorts_by_edit_or_relevance(h: Harness) {
     }
 }
 
+/// Sends an OAuth client's request (HTTP Basic auth with its ID and secret) with `body`.
+async fn oauth(
+    h: &Harness,
+    app: &FakePublicIntegration,
+    endpoint: &str,
+    body: Value,
+) -> ApiResponse {
+    let request = ApiRequest::oauth(
+        Method::Post,
+        format!("/v1/oauth/{endpoint}"),
+        app.client_id.clone(),
+        app.client_secret.clone(),
+        V2025,
+    )
+    .with_body(body);
+    h.t().send(request).await.expect("send")
+}
+
+/// A token of an answer's field.
+fn token_at(body: &Value, key: &str) -> NotionToken {
+    NotionToken::new(body[key].as_str().unwrap_or_default()).expect("a token")
+}
+
+async fn oauth_codes_become_tokens_that_see_what_was_shared(h: Harness) {
+    let uri = "https://planner.example/callback";
+    let app = h.fake.add_public_integration("Planner", &[uri]);
+    let root = h.root();
+    let (shared, kept) = (h.page(&root, "Shared").await, h.page(&root, "Kept").await);
+    let code = h
+        .fake
+        .authorize(
+            &app.client_id,
+            h.ws.workspace_id,
+            None,
+            Some(uri),
+            &[ObjectId::parse(&shared).unwrap()],
+        )
+        .unwrap();
+    let exchange =
+        json!({"grant_type": "authorization_code", "code": code.expose(), "redirect_uri": uri});
+    let answer = oauth(&h, &app, "token", exchange.clone()).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = &answer.body;
+    let keys: Vec<&str> = body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "access_token",
+            "token_type",
+            "refresh_token",
+            "bot_id",
+            "workspace_icon",
+            "workspace_name",
+            "workspace_id",
+            "owner",
+            "duplicated_template_id",
+            "request_id",
+        ]
+    );
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["workspace_id"], h.ws.workspace_id.to_string());
+    assert_eq!(body["workspace_name"], "Acme");
+    assert_eq!(body["workspace_icon"], Value::Null);
+    assert_eq!(body["duplicated_template_id"], Value::Null);
+    assert_eq!(body["owner"]["type"], "user");
+    assert_eq!(body["owner"]["user"]["id"], h.ws.owner_id.to_string());
+    assert_eq!(body["owner"]["user"]["type"], "person");
+    let access = token_at(body, "access_token");
+    let refresh = token_at(body, "refresh_token");
+
+    // The access token works like an internal integration's, on what the person shared.
+    let me = ok(h.t(), Method::Get, "/v1/users/me", &access, None).await;
+    assert_eq!(me["id"], body["bot_id"]);
+    assert_eq!(me["name"], "Planner");
+    assert_eq!(me["bot"]["owner"]["type"], "user");
+    ok(
+        h.t(),
+        Method::Get,
+        &format!("/v1/pages/{shared}"),
+        &access,
+        None,
+    )
+    .await;
+    let hidden = send(
+        h.t(),
+        Method::Get,
+        &format!("/v1/pages/{kept}"),
+        &access,
+        None,
+    )
+    .await;
+    assert_eq!(hidden.status, 404);
+    assert!(
+        hidden.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"Planner\"")
+    );
+
+    // A code works once.
+    let again = oauth(&h, &app, "token", exchange).await;
+    assert_eq!(again.status, 400);
+    assert_eq!(again.body["code"], "invalid_grant");
+    assert_eq!(
+        again.body["message"],
+        "Invalid code: this code has been revoked."
+    );
+
+    let seen = oauth(&h, &app, "introspect", json!({"token": access.expose()})).await;
+    assert_eq!(seen.status, 200);
+    assert_eq!(seen.body["active"], true);
+    assert!(
+        seen.body["scope"]
+            .as_str()
+            .unwrap()
+            .contains("read_content")
+    );
+    assert!(seen.body["iat"].as_i64().unwrap() > 0);
+
+    // A refresh rotates the pair: the old tokens stop working.
+    let refreshed = oauth(
+        &h,
+        &app,
+        "token",
+        json!({"grant_type": "refresh_token", "refresh_token": refresh.expose()}),
+    )
+    .await;
+    assert_eq!(refreshed.status, 200, "{}", refreshed.body);
+    assert_eq!(refreshed.body["bot_id"], body["bot_id"]);
+    let fresh = token_at(&refreshed.body, "access_token");
+    assert_ne!(fresh.expose(), access.expose());
+    let old = send(h.t(), Method::Get, "/v1/users/me", &access, None).await;
+    assert_eq!(old.status, 401);
+    let stale = oauth(
+        &h,
+        &app,
+        "token",
+        json!({"grant_type": "refresh_token", "refresh_token": refresh.expose()}),
+    )
+    .await;
+    assert_eq!(stale.status, 400);
+    assert_eq!(stale.body["code"], "invalid_grant");
+    ok(
+        h.t(),
+        Method::Get,
+        &format!("/v1/pages/{shared}"),
+        &fresh,
+        None,
+    )
+    .await;
+
+    // Revoked, the token is refused everywhere and inactive.
+    let revoked = oauth(&h, &app, "revoke", json!({"token": fresh.expose()})).await;
+    assert_eq!(revoked.status, 200);
+    let keys: Vec<&str> = revoked
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["request_id"]);
+    let refused = send(h.t(), Method::Get, "/v1/users/me", &fresh, None).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.body["code"], "unauthorized");
+    let gone = oauth(&h, &app, "introspect", json!({"token": fresh.expose()})).await;
+    assert_eq!(gone.body["active"], false);
+    assert!(gone.body.get("scope").is_none());
+}
+
+async fn oauth_refuses_bad_clients_codes_and_bodies(h: Harness) {
+    let uri = "https://planner.example/callback";
+    let app = h
+        .fake
+        .add_public_integration("Planner", &[uri, "https://planner.example/other"]);
+    let other = h.fake.add_public_integration("Other", &[uri]);
+    let ws = h.ws.workspace_id;
+    assert!(
+        h.fake
+            .authorize(&app.client_id, ws, None, None, &[])
+            .is_err(),
+        "two URIs: one must be named"
+    );
+    assert!(
+        h.fake
+            .authorize(&app.client_id, ws, None, Some("https://evil.example"), &[])
+            .is_err()
+    );
+    let code = h
+        .fake
+        .authorize(&app.client_id, ws, None, Some(uri), &[])
+        .unwrap();
+    let exchange =
+        json!({"grant_type": "authorization_code", "code": code.expose(), "redirect_uri": uri});
+
+    // The client's credentials first, answered in OAuth's form.
+    let wrong_secret = FakePublicIntegration {
+        client_secret: NotionToken::new("secret_wrong").unwrap(),
+        ..app.clone()
+    };
+    let mixed = FakePublicIntegration {
+        client_secret: app.client_secret.clone(),
+        ..other.clone()
+    };
+    for client in [&wrong_secret, &mixed] {
+        let answer = oauth(&h, client, "token", exchange.clone()).await;
+        assert_eq!(answer.status, 401);
+        assert_eq!(answer.body["error"], "invalid_client");
+        let keys: Vec<&str> = answer
+            .body
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["error", "request_id"]);
+    }
+    let bearer = send(
+        h.t(),
+        Method::Post,
+        "/v1/oauth/introspect",
+        h.token(),
+        Some(json!({"token": "x"})),
+    )
+    .await;
+    assert_eq!(bearer.status, 401);
+    assert_eq!(bearer.body["error"], "invalid_client");
+    // And Basic credentials are no bearer token on the rest of the API.
+    let request = ApiRequest::oauth(
+        Method::Get,
+        "/v1/users/me",
+        app.client_id.clone(),
+        app.client_secret.clone(),
+        V2025,
+    );
+    let answer = h.t().send(request).await.unwrap();
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.body["code"], "unauthorized");
+
+    for (body, message) in [
+        (
+            json!({"code": code.expose()}),
+            "body failed validation: body.grant_type should be defined, instead was `undefined`.",
+        ),
+        (
+            json!({"grant_type": "password"}),
+            "body failed validation: body.grant_type should be `\"authorization_code\"` or `\"refresh_token\"`, instead was `\"password\"`.",
+        ),
+        (
+            json!({"grant_type": "authorization_code"}),
+            "body failed validation: body.code should be defined, instead was `undefined`.",
+        ),
+        (
+            json!({"grant_type": "authorization_code", "code": code.expose()}),
+            "body failed validation: body.redirect_uri should be defined, instead was `undefined`.",
+        ),
+        (
+            json!({"grant_type": "authorization_code", "code": 7}),
+            "body failed validation: body.code should be a string, instead was `7`.",
+        ),
+        (
+            json!({"grant_type": "authorization_code", "client_id": "x"}),
+            "body failed validation: body.client_id should be not present, instead was `\"x\"`.",
+        ),
+    ] {
+        let answer = oauth(&h, &app, "token", body.clone()).await;
+        assert_eq!(answer.status, 400, "{body}: {}", answer.body);
+        assert_eq!(answer.body["code"], "validation_error", "{body}");
+        assert_eq!(answer.body["message"], message, "{body}");
+    }
+    for body in [
+        json!({"grant_type": "authorization_code", "code": code.expose(), "redirect_uri": "https://planner.example/other"}),
+        json!({"grant_type": "authorization_code", "code": "not-a-code", "redirect_uri": uri}),
+        json!({"grant_type": "refresh_token", "refresh_token": "nrt_unknown"}),
+    ] {
+        let answer = oauth(&h, &app, "token", body.clone()).await;
+        assert_eq!(answer.status, 400, "{body}: {}", answer.body);
+        assert_eq!(answer.body["code"], "invalid_grant", "{body}");
+    }
+    // A code is its client's only.
+    let theirs = h
+        .fake
+        .authorize(&other.client_id, ws, None, None, &[])
+        .unwrap();
+    let answer = oauth(
+        &h,
+        &app,
+        "token",
+        json!({"grant_type": "authorization_code", "code": theirs.expose(), "redirect_uri": uri}),
+    )
+    .await;
+    assert_eq!(
+        answer.body["message"],
+        "Invalid code: this code has been revoked."
+    );
+    // With no redirect_uri in the authorization URL (one URI), none is taken at the exchange.
+    let answer = oauth(
+        &h,
+        &other,
+        "token",
+        json!({"grant_type": "authorization_code", "code": theirs.expose(), "redirect_uri": uri}),
+    )
+    .await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.body["message"],
+        format!(
+            "body failed validation: body.redirect_uri should be not present, instead was `\"{uri}\"`."
+        )
+    );
+    let answer = oauth(
+        &h,
+        &other,
+        "token",
+        json!({"grant_type": "authorization_code", "code": theirs.expose()}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    // Another client's token is not introspected as active, nor revoked.
+    let token = token_at(&answer.body, "access_token");
+    let seen = oauth(&h, &app, "introspect", json!({"token": token.expose()})).await;
+    assert_eq!(seen.body["active"], false);
+    let kept = oauth(&h, &app, "revoke", json!({"token": token.expose()})).await;
+    assert_eq!(kept.status, 200);
+    ok(h.t(), Method::Get, "/v1/users/me", &token, None).await;
+    let missing = oauth(&h, &app, "revoke", json!({})).await;
+    assert_eq!(
+        missing.body["message"],
+        "body failed validation: body.token should be defined, instead was `undefined`."
+    );
+}
+
+async fn meeting_notes_are_listed_to_whom_sees_them(h: Harness) {
+    let root = h.ws.root_page_id;
+    let beta = h.fake.add_meeting_note(root, "Beta sync").unwrap();
+    let alpha = h.fake.add_meeting_note(root, "Alpha review").unwrap();
+    let query = |body: Value, version: &str| {
+        let request = ApiRequest::new(
+            Method::Post,
+            "/v1/blocks/meeting_notes/query",
+            h.token().clone(),
+            version,
+        )
+        .with_body(body);
+        h.t().send(request)
+    };
+    let answer = query(json!({}), V2025).await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body["object"], "list");
+    assert_eq!(answer.body["type"], "block");
+    assert_eq!(answer.body["has_more"], false);
+    let ids: Vec<&str> = answer.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [alpha.to_string(), beta.to_string()], "newest first");
+    let note = &answer.body["results"][0];
+    assert_eq!(
+        note["type"], "transcription",
+        "2025-09-03 names it transcription"
+    );
+    assert_eq!(
+        note["transcription"]["title"][0]["plain_text"],
+        "Alpha review"
+    );
+    let current = query(
+        json!({"sort": [{"property": "title", "direction": "descending"}], "limit": 1}),
+        "2026-03-11",
+    )
+    .await
+    .unwrap();
+    assert_eq!(current.status, 200, "{}", current.body);
+    assert_eq!(current.body["has_more"], true);
+    let first = &current.body["results"][0];
+    assert_eq!(first["type"], "meeting_notes");
+    assert_eq!(first["meeting_notes"]["status"], "notes_ready");
+    assert_eq!(first["id"], beta.to_string());
+    // The note is a block of its page, and an integration that sees nothing lists none.
+    let children = h.get(&format!("/v1/blocks/{root}/children"), &[]).await;
+    assert!(
+        children.body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["id"] == alpha.to_string())
+    );
+    let stranger = h
+        .fake
+        .add_integration(h.ws.workspace_id, "Stranger")
+        .unwrap();
+    let none = ok(
+        h.t(),
+        Method::Post,
+        "/v1/blocks/meeting_notes/query",
+        &stranger.token,
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(none["results"], json!([]));
+    for (body, message) in [
+        (
+            json!({"sort": [{"property": "name", "direction": "ascending"}]}),
+            "body failed validation: body.sort[0].property should be `\"title\"`, `\"attendees\"`, `\"created_time\"`, `\"created_by\"`, `\"last_edited_time\"`, or `\"last_edited_by\"`, instead was `\"name\"`.",
+        ),
+        (
+            json!({"limit": 0}),
+            "body failed validation: body.limit should be a positive integer, instead was `0`.",
+        ),
+        (
+            json!({"page_size": 5}),
+            "body failed validation: body.page_size should be not present, instead was `5`.",
+        ),
+    ] {
+        let answer = query(body.clone(), V2025).await.unwrap();
+        assert_eq!(answer.status, 400, "{body}: {}", answer.body);
+        assert_eq!(answer.body["message"], message, "{body}");
+    }
+}
+
 contract!(
     recorded_cassettes_replay_with_notions_shapes,
     comments_open_discussions_and_replies_join_them,
@@ -1135,4 +1565,7 @@ contract!(
     bad_views_are_refused_in_notions_words,
     page_markdown_reads_and_writes_content,
     search_filters_by_object_and_sorts_by_edit_or_relevance,
+    oauth_codes_become_tokens_that_see_what_was_shared,
+    oauth_refuses_bad_clients_codes_and_bodies,
+    meeting_notes_are_listed_to_whom_sees_them,
 );

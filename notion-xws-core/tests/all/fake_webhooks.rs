@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use notion_xws_core::NotionToken;
 use notion_xws_core::fake::{FakeConfig, FakeNotion, MAX_ATTEMPTS, webhook_signature};
 use notion_xws_core::transport::Method;
 use serde_json::{Value, json};
@@ -287,4 +288,268 @@ async fn only_local_http_endpoints_and_known_tokens_are_subscribed() {
             "{url}"
         );
     }
+}
+
+/// Sends a `PATCH` that must succeed.
+async fn patch(fake: &FakeNotion, token: &NotionToken, path: &str, body: Value) -> Value {
+    ok(fake, Method::Patch, path, token, Some(body)).await
+}
+
+/// The type and entity ID of each event the endpoint got (the verification request left out).
+fn events(endpoint: &Endpoint) -> Vec<(String, String)> {
+    endpoint
+        .received()
+        .iter()
+        .map(Received::json)
+        .filter(|e| e.get("type").is_some())
+        .map(|e| {
+            let kind = e["type"].as_str().unwrap_or_default().to_owned();
+            (
+                kind,
+                e["entity"]["id"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn databases_data_sources_and_views_send_their_events() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let ws = fake.add_workspace("Acme");
+    let endpoint = Endpoint::start().await;
+    fake.subscribe_webhook(&ws.token, &endpoint.url, V2025)
+        .unwrap();
+    let root = ws.root_page_id.to_string();
+    let t = &fake;
+    let page = |title: &'static str| {
+        ok(
+            t,
+            Method::Post,
+            "/v1/pages",
+            &ws.token,
+            Some(json!({"parent": {"page_id": root}, "properties": {"title": text(title)}})),
+        )
+    };
+    let elsewhere = id(&page("Elsewhere").await);
+    let (db, ds) = crate::support::fake::tasks_database(t, &ws.token, &root).await;
+    let (other_db, _) = crate::support::fake::tasks_database(t, &ws.token, &root).await;
+    fake.deliver_webhooks().await;
+    endpoint.received.lock().unwrap().clear();
+
+    let extra = ok(
+        t,
+        Method::Post,
+        "/v1/data_sources",
+        &ws.token,
+        Some(json!({"parent": {"type": "database_id", "database_id": db}, "title": text("Extra"), "properties": {"Name": {"title": {}}}})),
+    )
+    .await;
+    let extra = id(&extra);
+    let moved = patch(
+        t,
+        &ws.token,
+        &format!("/v1/data_sources/{extra}"),
+        json!({"parent": {"type": "database_id", "database_id": other_db}}),
+    )
+    .await;
+    assert_eq!(moved["parent"]["database_id"], other_db);
+    patch(
+        t,
+        &ws.token,
+        &format!("/v1/data_sources/{extra}"),
+        json!({"in_trash": true}),
+    )
+    .await;
+    patch(
+        t,
+        &ws.token,
+        &format!("/v1/data_sources/{extra}"),
+        json!({"in_trash": true}),
+    )
+    .await;
+    patch(
+        t,
+        &ws.token,
+        &format!("/v1/data_sources/{extra}"),
+        json!({"in_trash": false}),
+    )
+    .await;
+    patch(
+        t,
+        &ws.token,
+        &format!("/v1/databases/{db}"),
+        json!({"parent": {"type": "page_id", "page_id": elsewhere}}),
+    )
+    .await;
+    patch(
+        t,
+        &ws.token,
+        &format!("/v1/databases/{db}"),
+        json!({"in_trash": true}),
+    )
+    .await;
+    patch(
+        t,
+        &ws.token,
+        &format!("/v1/databases/{db}"),
+        json!({"in_trash": false}),
+    )
+    .await;
+    ok(
+        t,
+        Method::Delete,
+        &format!("/v1/blocks/{other_db}"),
+        &ws.token,
+        None,
+    )
+    .await;
+    let view = ok(
+        t,
+        Method::Post,
+        "/v1/views",
+        &ws.token,
+        Some(json!({"database_id": db, "data_source_id": ds, "name": "Board", "type": "board"})),
+    )
+    .await;
+    let view = id(&view);
+    patch(
+        t,
+        &ws.token,
+        &format!("/v1/views/{view}"),
+        json!({"name": "Renamed", "sorts": []}),
+    )
+    .await;
+    ok(
+        t,
+        Method::Delete,
+        &format!("/v1/views/{view}"),
+        &ws.token,
+        None,
+    )
+    .await;
+
+    let report = fake.deliver_webhooks().await;
+    assert!(report.iter().all(|d| d.delivered));
+    let expected = [
+        ("data_source.created", &extra),
+        ("data_source.moved", &extra),
+        ("data_source.deleted", &extra),
+        ("data_source.undeleted", &extra),
+        ("database.moved", &db),
+        ("database.deleted", &db),
+        ("database.undeleted", &db),
+        ("database.deleted", &other_db),
+        ("view.created", &view),
+        ("view.updated", &view),
+        ("view.deleted", &view),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, id)| ((*k).to_owned(), (*id).clone()))
+        .collect();
+    assert_eq!(events(&endpoint), expected);
+    let got: Vec<Value> = endpoint.received().iter().map(Received::json).collect();
+    assert_eq!(got[0]["entity"]["type"], "data_source");
+    assert_eq!(
+        got[0]["data"]["parent"],
+        json!({"id": db, "type": "database"})
+    );
+    assert_eq!(
+        got[1]["data"]["parent"],
+        json!({"id": other_db, "type": "database"})
+    );
+    assert_eq!(
+        got[4]["data"]["parent"],
+        json!({"id": elsewhere, "type": "page"})
+    );
+    assert_eq!(got[8]["entity"], json!({"id": view, "type": "view"}));
+    assert_eq!(got[8]["data"]["view_type"], "board");
+    assert_eq!(
+        got[8]["data"]["parent"],
+        json!({"id": db, "type": "database", "data_source_id": ds})
+    );
+    assert_eq!(got[9]["data"]["updated_fields"], json!(["name", "sorts"]));
+}
+
+#[tokio::test]
+async fn file_uploads_send_their_events_to_their_uploader() {
+    let fake = FakeNotion::new(FakeConfig::default());
+    let ws = fake.add_workspace("Acme");
+    let other = fake.add_integration(ws.workspace_id, "Other").unwrap();
+    let (mine, theirs) = (Endpoint::start().await, Endpoint::start().await);
+    fake.subscribe_webhook(&ws.token, &mine.url, V2025).unwrap();
+    fake.subscribe_webhook(&other.token, &theirs.url, V2025)
+        .unwrap();
+    let create = |body: Value| {
+        ok(
+            &fake,
+            Method::Post,
+            "/v1/file_uploads",
+            &ws.token,
+            Some(body),
+        )
+    };
+    let sent = id(&create(json!({"filename": "a.txt", "content_type": "text/plain"})).await);
+    let form = notion_xws_core::transport::FormData::new().with_file(
+        "file",
+        "a.txt",
+        Some("text/plain".to_owned()),
+        b"hello".to_vec(),
+    );
+    let request = notion_xws_core::transport::ApiRequest::new(
+        Method::Post,
+        format!("/v1/file_uploads/{sent}/send"),
+        ws.token.clone(),
+        V2025,
+    )
+    .with_form(form);
+    let answer = notion_xws_core::transport::Transport::send(&fake, request)
+        .await
+        .unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    fake.fail_file_imports("gone.pdf");
+    let imported = json!({"mode": "external_url", "filename": "b.pdf", "external_url": "https://files.example/b.pdf"});
+    let imported = id(&create(imported).await);
+    let failing = json!({"mode": "external_url", "filename": "gone.pdf", "external_url": "https://files.example/gone.pdf"});
+    let failing = id(&create(failing).await);
+    let left = id(&create(json!({"filename": "left.txt"})).await);
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    fake.deliver_webhooks().await;
+    let expected: Vec<(String, String)> = [
+        ("file_upload.created", &sent),
+        ("file_upload.completed", &sent),
+        ("file_upload.created", &imported),
+        ("file_upload.created", &failing),
+        ("file_upload.created", &left),
+        ("file_upload.completed", &imported),
+        ("file_upload.upload_failed", &failing),
+    ]
+    .iter()
+    .map(|(k, id)| ((*k).to_owned(), (*id).clone()))
+    .collect();
+    assert_eq!(events(&mine), expected);
+    assert!(events(&theirs).is_empty(), "another integration's uploads");
+    let failed = mine.received().last().unwrap().json();
+    assert_eq!(
+        failed["entity"],
+        json!({"id": failing, "type": "file_upload"})
+    );
+    assert_eq!(failed["data"]["file_import_result"]["type"], "error");
+
+    // An hour on, the uploads never attached expire (an event each, once).
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(3_601)).await;
+    tokio::time::resume();
+    mine.received.lock().unwrap().clear();
+    fake.deliver_webhooks().await;
+    let mut expired: Vec<String> = events(&mine)
+        .into_iter()
+        .filter(|(k, _)| k == "file_upload.expired")
+        .map(|(_, id)| id)
+        .collect();
+    expired.sort();
+    let mut unattached = vec![sent.clone(), imported.clone(), left.clone()];
+    unattached.sort();
+    assert_eq!(expired, unattached);
+    assert!(fake.deliver_webhooks().await.is_empty());
 }

@@ -6,6 +6,7 @@ from typing import Any, Callable, Dict, List, Literal, Optional, Type, final
 from notion_xws.testing import (
     DemoWorldInfo,
     LoggedRequest,
+    PublicIntegration,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -545,6 +546,21 @@ class FakeNotion:
         template page's ID."""
     def add_custom_emoji(self, workspace_id: str, name: str, url: str) -> str:
         """Adds a custom emoji to a workspace; returns its ID."""
+    def add_public_integration(self, name: str, redirect_uris: List[str]) -> PublicIntegration:
+        """Registers a public integration (an OAuth client) with its redirect URIs."""
+    def authorize(
+        self,
+        client_id: str,
+        workspace_id: str,
+        *,
+        pages: List[str] = ...,
+        redirect_uri: Optional[str] = None,
+        user_id: Optional[str] = None,
+    ) -> str:
+        """Plays a person's consent: the workspace's owner (or ``user_id``) authorizes the
+        public integration, sharing ``pages``; returns the authorization code."""
+    def add_meeting_note(self, page_id: str, title: str) -> str:
+        """Adds a meeting note (a ``meeting_notes`` block) under a page; returns its ID."""
     def now(self) -> float:
         """The fake's clock now, in seconds since the Unix epoch."""
     def set_query_lag(self, seconds: float) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "FakeNotion",
     "FakeWorkspace",
     "LoggedRequest",
+    "PublicIntegration",
     "WebhookDelivery",
     "WebhookSubscription",
 ]
@@ -56,6 +57,21 @@ class LoggedRequest(TypedDict):
     workspace: Optional[str]
     integration: Optional[str]
     fault: Optional[str]
+
+
+class PublicIntegration(TypedDict):
+    """A public integration, an OAuth client (what :meth:`FakeNotion.add_public_integration`
+    returns).
+
+    Keys: ``name``; ``client_id`` and ``client_secret`` (HTTP Basic auth of ``/v1/oauth/*``,
+    as ``notion_client``'s ``oauth.token(client_id=..., client_secret=...)`` sends them);
+    ``redirect_uris``.
+    """
+
+    name: str
+    client_id: str
+    client_secret: str
+    redirect_uris: List[str]
 
 
 class WebhookSubscription(TypedDict):

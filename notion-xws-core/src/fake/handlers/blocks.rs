@@ -191,6 +191,11 @@ impl State {
     pub(super) fn block_delete(&mut self, ctx: Ctx, id: u128) -> Reply {
         self.get_visible(ctx.integration, id, "block", is_block_like)?;
         let by = self.bot(ctx.integration);
+        if self.objects.get(&id).is_some_and(is_database) {
+            self.set_trash(id, true, "database", by);
+            self.touch_content(id, by);
+            return self.block_get(ctx, id);
+        }
         if let Some(object) = self.objects.get_mut(&id) {
             object.in_trash = true;
         }

@@ -198,32 +198,32 @@ impl State {
         if let (Some(ds), Some(props)) = (schema_of, body.get("properties")) {
             self.change_schema(ds, props, by)?;
         }
-        if let Some(page) = new_parent {
-            self.move_database(id, page);
+        if let Some(page) = new_parent
+            && self.move_database(id, page)
+        {
+            self.emit_about(id, "database.moved", "database", by);
         }
-        if let Some(object) = self.objects.get_mut(&id) {
-            if let Some(t) = trash {
-                object.in_trash = t;
+        if let Some(t) = trash {
+            self.set_trash(id, t, "database", by);
+        }
+        if let Some(d) = self.objects.get_mut(&id).and_then(Object::database_mut) {
+            if let Some(t) = title {
+                d.title = t;
             }
-            if let Some(d) = object.database_mut() {
-                if let Some(t) = title {
-                    d.title = t;
-                }
-                if let Some(t) = description {
-                    d.description = t;
-                }
-                if let Some(v) = is_inline {
-                    d.is_inline = v;
-                }
-                if let Some(v) = is_locked {
-                    d.is_locked = v;
-                }
-                if let Some(v) = body.get("icon") {
-                    d.icon = v.clone();
-                }
-                if let Some(v) = body.get("cover") {
-                    d.cover = v.clone();
-                }
+            if let Some(t) = description {
+                d.description = t;
+            }
+            if let Some(v) = is_inline {
+                d.is_inline = v;
+            }
+            if let Some(v) = is_locked {
+                d.is_locked = v;
+            }
+            if let Some(v) = body.get("icon") {
+                d.icon = v.clone();
+            }
+            if let Some(v) = body.get("cover") {
+                d.cover = v.clone();
             }
         }
         self.touch(id, by);
@@ -276,12 +276,13 @@ impl State {
     }
 
     /// Moves database `id` under `page`: out of its old parent's children, into the page's.
-    fn move_database(&mut self, id: u128, page: u128) {
+    /// Moves a database under `page`; returns whether it moved (it was elsewhere).
+    fn move_database(&mut self, id: u128, page: u128) -> bool {
         let Some(old) = self.objects.get(&id).map(|o| o.parent) else {
-            return;
+            return false;
         };
         if old == Parent::Page(page) {
-            return;
+            return false;
         }
         if let Parent::Page(p) | Parent::Block(p) = old
             && let Some(children) = self.objects.get_mut(&p).and_then(Object::children_mut)
@@ -294,6 +295,36 @@ impl State {
         if let Some(object) = self.objects.get_mut(&id) {
             object.parent = Parent::Page(page);
         }
+        true
+    }
+
+    /// The database a data source's `parent` names (`{"type": "database_id", "database_id"}`,
+    /// the SDK's `ParentOfDataSourceRequest`), seen by the integration.
+    fn parent_database(&self, ctx: Ctx, parent: &Value) -> Reply<u128> {
+        let db = parse_id(
+            "body.parent.database_id",
+            parent.get("database_id").unwrap_or(&Value::Null),
+        )?;
+        self.get_visible(ctx.integration, db, "database", is_database)?;
+        Ok(db)
+    }
+
+    /// Moves data source `ds` to database `db` (its rows with it); returns whether it moved.
+    fn move_data_source(&mut self, ds: u128, db: u128) -> bool {
+        let old = self.database_of(ds);
+        if old == db {
+            return false;
+        }
+        if let Some(d) = self.objects.get_mut(&old).and_then(Object::database_mut) {
+            d.data_sources.retain(|x| *x != ds);
+        }
+        if let Some(d) = self.objects.get_mut(&db).and_then(Object::database_mut) {
+            d.data_sources.push(ds);
+        }
+        if let Some(object) = self.objects.get_mut(&ds) {
+            object.parent = Parent::Database(db);
+        }
+        true
     }
 
     /// Whether `id` is `ancestor` or lies under it.
@@ -322,11 +353,7 @@ impl State {
         let parent = body
             .get("parent")
             .ok_or_else(|| Fail::missing("body.parent"))?;
-        let db = parse_id(
-            "body.parent.database_id",
-            parent.get("database_id").unwrap_or(&Value::Null),
-        )?;
-        self.get_visible(ctx.integration, db, "database", is_database)?;
+        let db = self.parent_database(ctx, parent)?;
         let title = match body.get("title") {
             None | Some(Value::Null) => json!([]),
             Some(t) => self.rich_text("body.title", t)?,
@@ -360,6 +387,7 @@ impl State {
         if let Some(d) = self.objects.get_mut(&db).and_then(Object::database_mut) {
             d.data_sources.push(ds);
         }
+        self.emit_about(ds, "data_source.created", "data_source", by);
         let object = self.objects.get(&ds).ok_or_else(Fail::invalid_url)?;
         Ok(Done {
             body: self.data_source_json(object, ctx),
@@ -387,27 +415,34 @@ impl State {
             .get("description")
             .map(|t| self.rich_text("body.description", t))
             .transpose()?;
+        let new_database = body
+            .get("parent")
+            .map(|parent| self.parent_database(ctx, parent))
+            .transpose()?;
         let by = self.bot(ctx.integration);
         if let Some(props) = body.get("properties") {
             self.change_schema(id, props, by)?;
         }
-        if let Some(object) = self.objects.get_mut(&id) {
-            if let Some(t) = trash {
-                object.in_trash = t;
+        if let Some(db) = new_database
+            && self.move_data_source(id, db)
+        {
+            self.emit_about(id, "data_source.moved", "data_source", by);
+        }
+        if let Some(t) = trash {
+            self.set_trash(id, t, "data_source", by);
+        }
+        if let Some(d) = self.objects.get_mut(&id).and_then(Object::data_source_mut) {
+            if let Some(t) = title {
+                d.title = t;
             }
-            if let Some(d) = object.data_source_mut() {
-                if let Some(t) = title {
-                    d.title = t;
-                }
-                if let Some(t) = description {
-                    d.description = t;
-                }
-                if let Some(v) = body.get("icon") {
-                    d.icon = v.clone();
-                }
-                if let Some(v) = body.get("cover") {
-                    d.cover = v.clone();
-                }
+            if let Some(t) = description {
+                d.description = t;
+            }
+            if let Some(v) = body.get("icon") {
+                d.icon = v.clone();
+            }
+            if let Some(v) = body.get("cover") {
+                d.cover = v.clone();
             }
         }
         self.touch(id, by);

@@ -127,9 +127,13 @@ impl State {
             parts: std::collections::BTreeMap::new(),
             content: None,
             attached: false,
+            announced: "pending",
         };
         let body = self.file_upload_json(&file, ctx);
+        let by = file.created_by;
         self.file_uploads.insert(id, file);
+        let entity = json!({"id": uuid(id), "type": "file_upload"});
+        self.emit("file_upload.created", id, entity, Value::Null, by);
         Ok(Done::created(body, id))
     }
 

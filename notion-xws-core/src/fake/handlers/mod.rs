@@ -12,8 +12,10 @@
 //! The checks and the routing are here; the endpoints are in one file per area of the API:
 //! `users`, `search`, `databases` (databases and data sources, and the query), `pages`,
 //! `blocks` (and the checks of block payloads), `file_uploads`, `comments`, `custom_emojis` and
-//! `page_moves` (moving pages, and data-source templates), `views` (and view queries) and
-//! `page_markdown` (and async tasks).
+//! `page_moves` (moving pages, and data-source templates), `views` (and view queries),
+//! `page_markdown` (and async tasks), `meeting_notes`, and `oauth` (a public integration's
+//! token exchange, introspection and revocation, which authenticate with HTTP Basic auth, not a
+//! bearer token: [`Auth`]).
 
 use std::time::Duration;
 
@@ -37,6 +39,8 @@ mod comments;
 mod custom_emojis;
 mod databases;
 mod file_uploads;
+mod meeting_notes;
+mod oauth;
 mod page_markdown;
 mod page_moves;
 mod pages;
@@ -65,9 +69,63 @@ pub(crate) struct Incoming {
     pub(crate) path: String,
     pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Body,
-    /// The bearer token; `None` when there was no usable `Authorization` header.
-    pub(crate) token: Option<crate::secret::NotionToken>,
+    /// The `Authorization` header, read.
+    pub(crate) auth: Auth,
     pub(crate) version: Option<String>,
+}
+
+/// How a request authenticates: its `Authorization` header, read once for both ways in.
+#[derive(Debug, Clone)]
+pub(crate) enum Auth {
+    /// No usable header.
+    None,
+    /// `Bearer <token>`: an integration's token.
+    Bearer(crate::secret::NotionToken),
+    /// `Basic <base64 of client_id:client_secret>`: an OAuth client's credentials.
+    Basic {
+        client_id: String,
+        secret: crate::secret::NotionToken,
+    },
+}
+
+impl Auth {
+    /// The credentials of an `Authorization` header's value; [`Auth::None`] for a missing or
+    /// unreadable one (a Basic value that is not base64 of `id:secret`).
+    pub(crate) fn from_header(value: Option<&str>) -> Self {
+        use base64::Engine as _;
+        let Some(value) = value else {
+            return Self::None;
+        };
+        if let Some(token) = value.strip_prefix("Bearer ") {
+            return crate::secret::NotionToken::new(token).map_or(Self::None, Self::Bearer);
+        }
+        let basic = value
+            .strip_prefix("Basic ")
+            .and_then(|b| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(b.trim())
+                    .ok()
+            })
+            .and_then(|bytes| String::from_utf8(bytes).ok());
+        let Some(pair) = basic else {
+            return Self::None;
+        };
+        let Some((id, secret)) = pair.split_once(':') else {
+            return Self::None;
+        };
+        crate::secret::NotionToken::new(secret).map_or(Self::None, |secret| Self::Basic {
+            client_id: id.to_owned(),
+            secret,
+        })
+    }
+
+    /// The bearer token, if that is how the request authenticates.
+    fn bearer(&self) -> Option<&crate::secret::NotionToken> {
+        match self {
+            Self::Bearer(token) => Some(token),
+            Self::None | Self::Basic { .. } => None,
+        }
+    }
 }
 
 /// The fake's answer.
@@ -287,6 +345,7 @@ impl State {
         };
         line.status = out.status;
         self.log.push(line);
+        self.file_upload_events();
         out
     }
 
@@ -315,9 +374,12 @@ impl State {
         let Some(route) = Route::parse(req.method, &req.path).filter(|r| version.serves(*r)) else {
             return Err(Fail::invalid_url());
         };
+        if route.is_oauth() {
+            return self.oauth(req, route, line).map(Some);
+        }
         let integration = req
-            .token
-            .as_ref()
+            .auth
+            .bearer()
             .and_then(|t| self.integration_for(t))
             .ok_or_else(Fail::unauthorized)?;
         let workspace = self.integrations[integration].workspace;
@@ -521,6 +583,11 @@ impl State {
                 self.page_markdown_patch(ctx, path_id("page_id", id)?, b())?
             }
             Route::AsyncTask(id) => Done::new(self.async_task_get(ctx, id)?),
+            Route::MeetingNotesQuery => Done::new(self.meeting_notes_query(ctx, b())?),
+            // Answered before the bearer token is read.
+            Route::OauthToken | Route::OauthIntrospect | Route::OauthRevoke => {
+                return Err(Fail::unauthorized());
+            }
             // Answered above, with its form.
             Route::FileUploadSend(_) => return Err(Fail::missing("body.file")),
         };

@@ -104,6 +104,14 @@ pub(crate) enum Route<'a> {
     PageMarkdownPatch(&'a str),
     /// `GET /v1/async_tasks/{id}` (a task ID, `task_…`, not a UUID).
     AsyncTask(&'a str),
+    /// `POST /v1/blocks/meeting_notes/query`.
+    MeetingNotesQuery,
+    /// `POST /v1/oauth/token` (HTTP Basic auth, an OAuth client's).
+    OauthToken,
+    /// `POST /v1/oauth/introspect` (HTTP Basic auth).
+    OauthIntrospect,
+    /// `POST /v1/oauth/revoke` (HTTP Basic auth).
+    OauthRevoke,
 }
 
 impl<'a> Route<'a> {
@@ -121,6 +129,10 @@ impl<'a> Route<'a> {
             (Get, ["users"]) => Self::UsersList,
             (Get, ["users", id]) => Self::User(id),
             (Post, ["search"]) => Self::Search,
+            (Post, ["blocks", "meeting_notes", "query"]) => Self::MeetingNotesQuery,
+            (Post, ["oauth", "token"]) => Self::OauthToken,
+            (Post, ["oauth", "introspect"]) => Self::OauthIntrospect,
+            (Post, ["oauth", "revoke"]) => Self::OauthRevoke,
             (Post, ["databases"]) => Self::DatabaseCreate,
             (Get, ["databases", id]) => Self::DatabaseGet(id),
             (Patch, ["databases", id]) => Self::DatabasePatch(id),
@@ -168,6 +180,14 @@ impl<'a> Route<'a> {
 }
 
 impl Route<'_> {
+    /// Whether the endpoint is an OAuth client's (HTTP Basic auth, no bearer token).
+    pub(crate) fn is_oauth(self) -> bool {
+        matches!(
+            self,
+            Self::OauthToken | Self::OauthIntrospect | Self::OauthRevoke
+        )
+    }
+
     /// The top-level keys the endpoint's JSON body takes in `version`, and their types; `None`
     /// for an endpoint whose body is checked otherwise (block appends and updates, file
     /// uploads) or that takes none.
@@ -189,6 +209,9 @@ impl Route<'_> {
             Self::CommentCreate => request_bodies::CREATE_COMMENT,
             Self::CommentPatch(_) => request_bodies::UPDATE_COMMENT,
             Self::PageMove(_) => request_bodies::MOVE_PAGE,
+            Self::OauthToken => request_bodies::OAUTH_TOKEN,
+            Self::OauthIntrospect | Self::OauthRevoke => request_bodies::OAUTH_TOKEN_OF,
+            Self::MeetingNotesQuery => request_bodies::QUERY_MEETING_NOTES,
             _ => return None,
         })
     }

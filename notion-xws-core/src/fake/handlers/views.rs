@@ -216,6 +216,8 @@ impl State {
             configuration,
         };
         let answer = self.view_json(&view);
+        let data = json!({"parent": view_parent(&view), "view_type": view.kind});
+        self.emit_view("view.created", &view, data, by);
         self.views.insert(at, view);
         Ok(Done::created(answer, id))
     }
@@ -367,6 +369,15 @@ impl State {
         view.edited_ms = now;
         view.edited_by = by;
         let view = view.clone();
+        // The fields `view.updated` names (the SDK's `updated_fields`): quick filters are none.
+        let updated: Vec<&str> = ["name", "filter", "sorts", "configuration"]
+            .into_iter()
+            .filter(|k| body.contains_key(*k))
+            .collect();
+        if !updated.is_empty() {
+            let data = json!({"parent": view_parent(&view), "updated_fields": updated});
+            self.emit_view("view.updated", &view, data, by);
+        }
         Ok(self.view_json(&view))
     }
 
@@ -374,6 +385,13 @@ impl State {
         let at = self.visible_view(ctx, id)?;
         let view = self.views.remove(at);
         self.view_queries.retain(|q| q.view != id);
+        let by = self.bot(ctx.integration);
+        self.emit_view(
+            "view.deleted",
+            &view,
+            json!({"parent": view_parent(&view)}),
+            by,
+        );
         Ok(json!({
             "object": "view",
             "id": uuid(view.id),
@@ -463,6 +481,12 @@ impl State {
     }
 
     /// A view as Notion answers it (create, retrieve, update).
+    /// Queues a `view.*` event, for the subscriptions that see the view's database.
+    fn emit_view(&mut self, kind: &str, view: &View, data: Value, by: u128) {
+        let entity = json!({"id": uuid(view.id), "type": "view"});
+        self.emit(kind, view.database, entity, data, by);
+    }
+
     fn view_json(&self, view: &View) -> Value {
         json!({
             "object": "view",
@@ -486,4 +510,9 @@ impl State {
             "configuration": view.configuration,
         })
     }
+}
+
+/// A view's `data.parent` in its events: its database, and the data source it shows.
+fn view_parent(view: &View) -> Value {
+    json!({"id": uuid(view.database), "type": "database", "data_source_id": uuid(view.data_source)})
 }
