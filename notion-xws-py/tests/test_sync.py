@@ -214,9 +214,10 @@ def test_incremental_reads_full_reconciles_and_prune_columns_are_options(demo):
     fake, _, client = demo
     client.sync(execute=True)
     again = json.loads(client.sync(execute=True).to_json())["pairs"]
-    # Pairs without relations read only what changed since their watermark; the others in full.
+    # One-way pairs read only what changed since their watermark, relations and people
+    # included (Tasks relates to Contacts and names people).
     assert any(p["incremental"] for p in again)
-    assert not any(p["incremental"] for p in again if p["pair"]["database"] == "Tasks")
+    assert all(p["incremental"] for p in again if p["pair"]["database"] == "Tasks")
     forced = json.loads(client.sync(execute=True, full=True).to_json())["pairs"]
     assert not any(p["incremental"] for p in forced)
     assert client.plan(prune_columns=True, full_every=3600).writes == 0
