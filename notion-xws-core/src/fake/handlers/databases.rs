@@ -180,14 +180,7 @@ impl State {
             None
         };
         let trash = Self::check_archived_field(ctx, body)?;
-        let title = body
-            .get("title")
-            .map(|t| self.rich_text("body.title", t))
-            .transpose()?;
-        let description = body
-            .get("description")
-            .map(|t| self.rich_text("body.description", t))
-            .transpose()?;
+        let look = self.look_edit(body)?;
         let is_inline = opt_bool(body, "is_inline")?;
         let is_locked = opt_bool(body, "is_locked")?;
         let new_parent = body
@@ -207,23 +200,12 @@ impl State {
             self.set_trash(id, t, "database", by);
         }
         if let Some(d) = self.objects.get_mut(&id).and_then(Object::database_mut) {
-            if let Some(t) = title {
-                d.title = t;
-            }
-            if let Some(t) = description {
-                d.description = t;
-            }
+            look.apply([&mut d.title, &mut d.description, &mut d.icon, &mut d.cover]);
             if let Some(v) = is_inline {
                 d.is_inline = v;
             }
             if let Some(v) = is_locked {
                 d.is_locked = v;
-            }
-            if let Some(v) = body.get("icon") {
-                d.icon = v.clone();
-            }
-            if let Some(v) = body.get("cover") {
-                d.cover = v.clone();
             }
         }
         self.touch(id, by);
@@ -407,14 +389,7 @@ impl State {
         self.get_visible(ctx.integration, id, "data source", is_data_source)?;
         let body = object("body", body)?;
         let trash = Self::check_archived_field(ctx, body)?;
-        let title = body
-            .get("title")
-            .map(|t| self.rich_text("body.title", t))
-            .transpose()?;
-        let description = body
-            .get("description")
-            .map(|t| self.rich_text("body.description", t))
-            .transpose()?;
+        let look = self.look_edit(body)?;
         let new_database = body
             .get("parent")
             .map(|parent| self.parent_database(ctx, parent))
@@ -432,18 +407,7 @@ impl State {
             self.set_trash(id, t, "data_source", by);
         }
         if let Some(d) = self.objects.get_mut(&id).and_then(Object::data_source_mut) {
-            if let Some(t) = title {
-                d.title = t;
-            }
-            if let Some(t) = description {
-                d.description = t;
-            }
-            if let Some(v) = body.get("icon") {
-                d.icon = v.clone();
-            }
-            if let Some(v) = body.get("cover") {
-                d.cover = v.clone();
-            }
+            look.apply([&mut d.title, &mut d.description, &mut d.icon, &mut d.cover]);
         }
         self.touch(id, by);
         self.data_source_get(ctx, id)
@@ -491,6 +455,21 @@ impl State {
 
     /// Changes the schema of data source `ds` as `props` asks, and tells the webhooks which
     /// properties were created, renamed and deleted (`data_source.schema_updated`).
+    /// The title, description, icon and cover an update of a database or a data source sets
+    /// (each checked; `None` where the body leaves it).
+    fn look_edit(&self, body: &serde_json::Map<String, Value>) -> Reply<LookEdit> {
+        Ok(LookEdit([
+            body.get("title")
+                .map(|t| self.rich_text("body.title", t))
+                .transpose()?,
+            body.get("description")
+                .map(|t| self.rich_text("body.description", t))
+                .transpose()?,
+            body.get("icon").cloned(),
+            body.get("cover").cloned(),
+        ]))
+    }
+
     fn change_schema(&mut self, ds: u128, props: &Value, by: u128) -> Reply<()> {
         let before = self.property_names(ds);
         self.update_schema(ds, props)?;
@@ -569,5 +548,20 @@ impl State {
             .collect();
         sort_rows(self, &mut rows, sorts);
         rows.iter().map(|o| o.id).collect()
+    }
+}
+
+/// What an update sets of a database's or a data source's title, description, icon and cover,
+/// in that order ([`State::look_edit`]).
+struct LookEdit([Option<Value>; 4]);
+
+impl LookEdit {
+    /// Sets what the update gave on the object's title, description, icon and cover.
+    fn apply(self, fields: [&mut Value; 4]) {
+        for (field, value) in fields.into_iter().zip(self.0) {
+            if let Some(value) = value {
+                *field = value;
+            }
+        }
     }
 }
