@@ -184,7 +184,7 @@ impl RefReads {
             && rows.into_iter().any(|row| {
                 people
                     .iter()
-                    .any(|name| row.values.get(name.as_str()).is_some_and(|v| &**v != "[]"))
+                    .any(|name| row.values.get(name.as_str()).is_some_and(|v| v != "[]"))
             });
         if named {
             let (source, target) = pair.workspaces();

@@ -1,0 +1,248 @@
+//! The command's own peak resident memory: `notion-xws sync --execute` run as a child process
+//! against the fake Notion served over HTTP on 127.0.0.1 by this process, so that the fake's
+//! store and request log are not counted.
+//!
+//! For each size of [`SIZES`] (or those of `CMD_MEMORY_ROWS`, comma-separated), a world of
+//! that many source rows pushed to one environment ([`World`], no rate limit), then: a first
+//! sync (every row created), a re-sync with nothing changed, a re-sync with every 100th source
+//! row edited, and a full reconcile (`--full`: every row of both sides read and compared). Each
+//! child's peak resident memory is its `ru_maxrss` (`wait4`); its wall time is printed too.
+//! Then, on the first size, `watch --every 1s --cycles 20` with every 100th row edited again
+//! before each cycle: the child's resident memory (`VmRSS`) and peak (`VmHWM`) read from
+//! `/proc/<pid>/status` as each cycle's line is printed, so that growth over the cycles shows.
+//!
+//! The command is the release binary: build it first with
+//! `cargo build --release -p notion-xws-core --features cli` (or name one with
+//! `NOTION_XWS_BIN`). The run is bounded by its sizes; it prints one line per run.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use benches::api::{ok, text};
+use benches::resources::mib;
+use benches::world::{World, WorldSpec};
+use notion_xws_core::fake::{FakeConfig, FakeServer};
+use notion_xws_core::transport::Method;
+use serde_json::json;
+
+/// Source rows of each world, unless `CMD_MEMORY_ROWS` says otherwise.
+const SIZES: &[usize] = &[10_000, 100_000];
+/// Cycles of `watch`.
+const CYCLES: usize = 20;
+/// One source row in `EDIT_EVERY` is edited before a re-sync: 1%.
+const EDIT_EVERY: usize = 100;
+
+/// The binary to run: `NOTION_XWS_BIN`, else `notion-xws` next to this bench's directory
+/// (`target/release/deps/..`).
+fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("NOTION_XWS_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("the bench's own path");
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|dir| dir.join("notion-xws"))
+        .expect("a target directory");
+    assert!(
+        bin.exists(),
+        "{} is missing: build it with `cargo build --release -p notion-xws-core --features cli` \
+         (or set NOTION_XWS_BIN)",
+        bin.display()
+    );
+    bin
+}
+
+/// The command, with the control token and the fake's address in its environment.
+fn command(world: &World, server: &FakeServer, args: &[&str]) -> Command {
+    let mut command = Command::new(binary());
+    command
+        .args(["--requests-per-minute", "6000000"])
+        .args(args)
+        .env("NOTION_TOKEN", world.control.token.expose())
+        .env("NOTION_BASE_URL", server.base_url())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    command
+}
+
+/// Waits for `pid` and gives its exit code and peak resident memory (`ru_maxrss`), in bytes.
+fn wait_with_peak(pid: u32) -> (i32, u64) {
+    let mut status = 0;
+    // SAFETY: `wait4` writes into the status and the zeroed struct we own, for our own child.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        let pid = libc::pid_t::try_from(pid).expect("a pid");
+        assert_eq!(libc::wait4(pid, &mut status, 0, &mut usage), pid);
+        usage
+    };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    (code, u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024)
+}
+
+/// Runs the command to its end: its exit code, peak resident memory, wall time and stdout.
+async fn run(world: &World, server: &FakeServer, args: &[&str]) -> (i32, u64, Duration, String) {
+    let mut child = command(world, server, args)
+        .spawn()
+        .expect("the command starts");
+    let began = Instant::now();
+    let stdout = child.stdout.take().expect("its stdout");
+    let pid = child.id();
+    tokio::task::spawn_blocking(move || {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut BufReader::new(stdout), &mut out).unwrap_or_default();
+        let (code, peak) = wait_with_peak(pid);
+        // The child is reaped: `Child` must not wait for it again.
+        std::mem::forget(child);
+        (code, peak, began.elapsed(), out)
+    })
+    .await
+    .expect("the wait")
+}
+
+/// A field of `/proc/<pid>/status` in bytes (0 when the process is gone).
+fn status_bytes(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| {
+            let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+            let kb: u64 = rest.trim().trim_end_matches("kB").trim().parse().ok()?;
+            Some(kb * 1024)
+        })
+        .unwrap_or(0)
+}
+
+/// Edits the `Notes` of every `every`-th source row with a text of `round`, so that each round
+/// changes them again.
+async fn edit(world: &World, every: usize, round: usize) {
+    for (i, row) in world.source_rows.iter().enumerate().step_by(every) {
+        ok(
+            world.setup.as_ref(),
+            Method::Patch,
+            &format!("/v1/pages/{row}"),
+            &world.setup_token,
+            Some(json!({"properties": {"Notes": {"rich_text": text(&format!("Round {round} of row {i}"))}}})),
+        )
+        .await;
+    }
+}
+
+/// One size: first sync, re-syncs, full reconcile; and `watch` when asked.
+async fn size(rows: usize, with_watch: bool) {
+    let began = Instant::now();
+    let world = World::build(&WorldSpec {
+        rows,
+        environments: 1,
+        fake: FakeConfig::default(),
+        sync: "Push",
+    })
+    .await;
+    let server = world.fake.serve().await.expect("the fake serves");
+    println!(
+        "cmd_memory: world of {rows} rows built in {:.1} s",
+        began.elapsed().as_secs_f64()
+    );
+    let sync = ["sync", "--execute", "--json"];
+    let runs: [(&str, &[&str], bool); 4] = [
+        ("first sync", &sync, false),
+        ("re-sync, nothing changed", &sync, false),
+        ("re-sync, 1% edited", &sync, true),
+        (
+            "full reconcile",
+            &["sync", "--execute", "--json", "--full"],
+            false,
+        ),
+    ];
+    for (round, (what, args, edited)) in runs.into_iter().enumerate() {
+        if edited {
+            edit(&world, EDIT_EVERY, round).await;
+        }
+        let (code, peak, wall, out) = run(&world, &server, args).await;
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+        let totals = &report["totals"];
+        println!(
+            "cmd_memory: {rows} rows, {what}: peak resident {:.0} MiB, {:.1} s wall (exit {code}; \
+             created {}, updated {}, unchanged {}, requests {})",
+            mib(peak),
+            wall.as_secs_f64(),
+            totals["created"],
+            totals["updated"],
+            totals["unchanged"],
+            totals["requests"],
+        );
+        assert_eq!(code, 0, "{out}");
+    }
+    if with_watch {
+        watch(&world, &server).await;
+    }
+}
+
+/// `watch` over [`CYCLES`] cycles, 1% of the rows edited before each: the child's memory as
+/// each cycle ends.
+async fn watch(world: &World, server: &FakeServer) {
+    let every = format!("--cycles={CYCLES}");
+    let mut child = command(world, server, &["watch", "--every", "1s", &every])
+        .spawn()
+        .expect("watch starts");
+    let pid = child.id();
+    let stdout = child.stdout.take().expect("its stdout");
+    let (lines, mut seen) = tokio::sync::mpsc::unbounded_channel::<(u64, u64)>();
+    let reader = tokio::task::spawn_blocking(move || {
+        for line in BufReader::new(stdout).lines() {
+            if line.is_err() {
+                break;
+            }
+            let _ = lines.send((status_bytes(pid, "VmRSS"), status_bytes(pid, "VmHWM")));
+        }
+        let (code, peak) = wait_with_peak(pid);
+        std::mem::forget(child);
+        (code, peak)
+    });
+    let mut cycles = Vec::new();
+    let mut round = 100;
+    while let Some(memory) = seen.recv().await {
+        cycles.push(memory);
+        round += 1;
+        edit(world, EDIT_EVERY, round).await;
+    }
+    let (code, peak) = reader.await.expect("the wait");
+    let line = |(rss, hwm): (u64, u64)| format!("{:.0}/{:.0}", mib(rss), mib(hwm));
+    println!(
+        "cmd_memory: watch, {} cycles (1% edited before each): resident/peak MiB after each: {}; \
+         peak of the process {:.0} MiB (exit {code})",
+        cycles.len(),
+        cycles
+            .iter()
+            .map(|m| line(*m))
+            .collect::<Vec<_>>()
+            .join(", "),
+        mib(peak)
+    );
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("CMD_MEMORY_ROWS")
+        .ok()
+        .map(|text| {
+            text.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_else(|| SIZES.to_vec());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    for (i, rows) in sizes.into_iter().enumerate() {
+        runtime.block_on(size(rows, i == 0));
+    }
+}
