@@ -6,14 +6,19 @@
 //! that many source rows pushed to one environment ([`World`], no rate limit), then: a first
 //! sync (every row created), a re-sync with nothing changed, a re-sync with every 100th source
 //! row edited, and a full reconcile (`--full`: every row of both sides read and compared). Each
-//! child's peak resident memory is its `ru_maxrss` (`wait4`); its wall time is printed too.
+//! command's peak resident memory is its `ru_maxrss` (`wait4`); its wall time is printed too.
+//! The command is started by this bench's binary run again as a small go-between
+//! (`--spawn`): Linux carries the high-water mark of the process that spawns over `exec` (a
+//! command spawned straight from this process, which holds the fake, would count the fake's
+//! memory), and the go-between is a few MiB.
 //! Then, on the first size, `watch --every 1s --cycles 20` with every 100th row edited again
 //! before each cycle: the child's resident memory (`VmRSS`) and peak (`VmHWM`) read from
 //! `/proc/<pid>/status` as each cycle's line is printed, so that growth over the cycles shows.
 //!
 //! The command is the release binary: build it first with
 //! `cargo build --release -p notion-xws-core --features cli` (or name one with
-//! `NOTION_XWS_BIN`). The run is bounded by its sizes; it prints one line per run.
+//! `NOTION_XWS_BIN`). The run is bounded by its sizes; it prints one line per run
+//! (`CMD_MEMORY_STDERR=1`: the command's own log too).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -55,18 +60,75 @@ fn binary() -> PathBuf {
     bin
 }
 
-/// The command, with the control token and the fake's address in its environment.
+/// The command, through the go-between, with the control token and the fake's address in its
+/// environment.
 fn command(world: &World, server: &FakeServer, args: &[&str]) -> Command {
-    let mut command = Command::new(binary());
+    let mut command = Command::new(std::env::current_exe().expect("the bench's own path"));
     command
+        .arg(SPAWN)
+        .arg(binary())
         .args(["--requests-per-minute", "6000000"])
+        .args(
+            std::env::var("CMD_MEMORY_ARGS")
+                .ok()
+                .as_deref()
+                .map(str::split_whitespace)
+                .into_iter()
+                .flatten(),
+        )
         .args(args)
         .env("NOTION_TOKEN", world.control.token.expose())
         .env("NOTION_BASE_URL", server.base_url())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        .stderr(Stdio::piped());
     command
+}
+
+/// The go-between's first argument.
+const SPAWN: &str = "--spawn";
+
+/// The go-between: runs `args` (the command and its arguments), its stdout this process's,
+/// and says on stderr the command's process ID, then its exit code and peak resident memory.
+fn spawn(args: &[String]) {
+    let [program, args @ ..] = args else {
+        panic!("--spawn needs a command")
+    };
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::inherit())
+        .stderr(if std::env::var_os("CMD_MEMORY_STDERR").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .spawn()
+        .expect("the command starts");
+    eprintln!("pid {}", child.id());
+    let (code, peak) = wait_with_peak(child.id());
+    // The child is reaped: `Child` must not wait for it again.
+    std::mem::forget(child);
+    eprintln!("peak {peak} {code}");
+}
+
+/// What the go-between said: the command's process ID, and at its end its exit code and peak.
+#[derive(Debug, Default)]
+struct Said {
+    pid: Option<u32>,
+    end: Option<(i32, u64)>,
+}
+
+impl Said {
+    /// Takes in one line of the go-between's stderr.
+    fn line(&mut self, line: &str) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["pid", pid] => self.pid = pid.parse().ok(),
+            ["peak", peak, code] => self.end = code.parse().ok().zip(peak.parse().ok()),
+            _ => {}
+        }
+    }
 }
 
 /// Waits for `pid` and gives its exit code and peak resident memory (`ru_maxrss`), in bytes.
@@ -89,18 +151,17 @@ fn wait_with_peak(pid: u32) -> (i32, u64) {
 
 /// Runs the command to its end: its exit code, peak resident memory, wall time and stdout.
 async fn run(world: &World, server: &FakeServer, args: &[&str]) -> (i32, u64, Duration, String) {
-    let mut child = command(world, server, args)
-        .spawn()
-        .expect("the command starts");
+    let command = command(world, server, args);
     let began = Instant::now();
-    let stdout = child.stdout.take().expect("its stdout");
-    let pid = child.id();
     tokio::task::spawn_blocking(move || {
-        let mut out = String::new();
-        std::io::Read::read_to_string(&mut BufReader::new(stdout), &mut out).unwrap_or_default();
-        let (code, peak) = wait_with_peak(pid);
-        // The child is reaped: `Child` must not wait for it again.
-        std::mem::forget(child);
+        let mut command = command;
+        let output = command.output().expect("the go-between runs");
+        let mut said = Said::default();
+        String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .for_each(|line| said.line(line));
+        let (code, peak) = said.end.expect("the go-between says how the command ended");
+        let out = String::from_utf8_lossy(&output.stdout).into_owned();
         (code, peak, began.elapsed(), out)
     })
     .await
@@ -192,19 +253,27 @@ async fn watch(world: &World, server: &FakeServer) {
     let mut child = command(world, server, &["watch", "--every", "1s", &every])
         .spawn()
         .expect("watch starts");
-    let pid = child.id();
     let stdout = child.stdout.take().expect("its stdout");
+    let stderr = child.stderr.take().expect("its stderr");
     let (lines, mut seen) = tokio::sync::mpsc::unbounded_channel::<(u64, u64)>();
     let reader = tokio::task::spawn_blocking(move || {
+        let mut said = Said::default();
+        let mut stderr = BufReader::new(stderr).lines();
+        if let Some(Ok(line)) = stderr.next() {
+            said.line(&line);
+        }
+        let pid = said.pid.expect("the go-between names the command");
         for line in BufReader::new(stdout).lines() {
             if line.is_err() {
                 break;
             }
             let _ = lines.send((status_bytes(pid, "VmRSS"), status_bytes(pid, "VmHWM")));
         }
-        let (code, peak) = wait_with_peak(pid);
-        std::mem::forget(child);
-        (code, peak)
+        stderr
+            .map_while(Result::ok)
+            .for_each(|line| said.line(&line));
+        let _ = child.wait();
+        said.end.expect("the go-between says how the command ended")
     });
     let mut cycles = Vec::new();
     let mut round = 100;
@@ -229,6 +298,11 @@ async fn watch(world: &World, server: &FakeServer) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(SPAWN) {
+        spawn(&args[1..]);
+        return;
+    }
     let sizes: Vec<usize> = std::env::var("CMD_MEMORY_ROWS")
         .ok()
         .map(|text| {

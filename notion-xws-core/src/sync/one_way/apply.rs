@@ -31,7 +31,7 @@ use crate::progress::PairProgress;
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::files::{FailedFile, OnFailure, resolve_hosted_files};
 use crate::sync::links::{self};
-use crate::sync::one_way::plan::{PairPlan, RowAction};
+use crate::sync::one_way::plan::{CreateBodies, PairPlan, RowAction};
 use crate::sync::outcome::PairOutcome;
 use crate::sync::schema::column_map;
 use crate::sync::settle::create_settled;
@@ -54,14 +54,20 @@ struct RowWrite {
 
 async fn apply_row(
     action: &RowAction,
+    bodies: &CreateBodies,
     ctx: &PairContext<'_>,
     data_source: DataSourceId,
 ) -> RowWrite {
     let target = &ctx.target;
     let options = &ctx.options;
+    let made;
     let (source, properties) = match action {
-        RowAction::Create { source, properties }
-        | RowAction::Update {
+        RowAction::Create { source } => {
+            // Made now, dropped once written.
+            made = bodies.body(*source).unwrap_or_default();
+            (*source, &made)
+        }
+        RowAction::Update {
             source, properties, ..
         } => (*source, properties),
         RowAction::Trash { target: row, .. } => {
@@ -117,13 +123,14 @@ async fn write_row<'a>(
     action: &'a RowAction,
     ctx: &PairContext<'_>,
     data_source: DataSourceId,
+    bodies: &CreateBodies,
     (done, planned): (&AtomicUsize, usize),
     progress: &PairProgress,
 ) -> (&'a RowAction, Option<RowWrite>) {
     if ctx.stop.is_stopped() {
         return (action, None);
     }
-    let result = apply_row(action, ctx, data_source).await;
+    let result = apply_row(action, bodies, ctx, data_source).await;
     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
     progress.writing(finished, planned);
     (action, Some(result))
@@ -244,7 +251,10 @@ pub async fn apply_pair(
     // Each write's future is made when the stream gets to it, and each result taken in as it
     // comes: what the pair holds while writing does not grow with its rows.
     let mut writes = stream::iter(&plan.rows)
-        .map(|action| write_row(action, ctx, target.1, (&done, planned), progress))
+        .map(|action| {
+            let bodies = &plan.create_bodies;
+            write_row(action, ctx, target.1, bodies, (&done, planned), progress)
+        })
         .buffer_unordered(ctx.options.concurrency.max(1))
         // Boxed, so that the executor's future is seen to be `Send` (a stream of a closure's
         // futures, held across an await, is not).

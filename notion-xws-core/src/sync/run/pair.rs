@@ -363,15 +363,18 @@ impl PairRun<'_> {
                 target,
                 &[],
             );
-            let files =
-                plan.rows
-                    .iter()
-                    .map(|action| match action {
-                        RowAction::Create { properties, .. }
-                        | RowAction::Update { properties, .. } => hosted_files_in(properties),
-                        RowAction::Trash { .. } => 0,
-                    })
-                    .sum();
+            let files = plan
+                .rows
+                .iter()
+                .map(|action| match action {
+                    RowAction::Create { source } => plan
+                        .create_bodies
+                        .body(*source)
+                        .map_or(0, |body| hosted_files_in(&body)),
+                    RowAction::Update { properties, .. } => hosted_files_in(properties),
+                    RowAction::Trash { .. } => 0,
+                })
+                .sum();
             if let Some(checks) = &bodies {
                 self.report.notes.push(format!(
                     "page content: {} to read (source rows edited since their last copy)",
