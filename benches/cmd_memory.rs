@@ -25,12 +25,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use benches::api::{ok, text};
-use benches::resources::mib;
+use benches::resources::{mib, process_status_bytes};
 use benches::world::{World, WorldSpec};
 use notion_xws_core::fake::{FakeConfig, FakeServer};
-use notion_xws_core::transport::Method;
-use serde_json::json;
 
 /// Source rows of each world, unless `CMD_MEMORY_ROWS` says otherwise.
 const SIZES: &[usize] = &[10_000, 100_000];
@@ -168,34 +165,6 @@ async fn run(world: &World, server: &FakeServer, args: &[&str]) -> (i32, u64, Du
     .expect("the wait")
 }
 
-/// A field of `/proc/<pid>/status` in bytes (0 when the process is gone).
-fn status_bytes(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| {
-            let rest = line.strip_prefix(field)?.strip_prefix(':')?;
-            let kb: u64 = rest.trim().trim_end_matches("kB").trim().parse().ok()?;
-            Some(kb * 1024)
-        })
-        .unwrap_or(0)
-}
-
-/// Edits the `Notes` of every `every`-th source row with a text of `round`, so that each round
-/// changes them again.
-async fn edit(world: &World, every: usize, round: usize) {
-    for (i, row) in world.source_rows.iter().enumerate().step_by(every) {
-        ok(
-            world.setup.as_ref(),
-            Method::Patch,
-            &format!("/v1/pages/{row}"),
-            &world.setup_token,
-            Some(json!({"properties": {"Notes": {"rich_text": text(&format!("Round {round} of row {i}"))}}})),
-        )
-        .await;
-    }
-}
-
 /// One size: first sync, re-syncs, full reconcile; and `watch` when asked.
 async fn size(rows: usize, with_watch: bool) {
     let began = Instant::now();
@@ -224,7 +193,9 @@ async fn size(rows: usize, with_watch: bool) {
     ];
     for (round, (what, args, edited)) in runs.into_iter().enumerate() {
         if edited {
-            edit(&world, EDIT_EVERY, round).await;
+            world
+                .edit_rows_with(EDIT_EVERY, |i| format!("Round {round} of row {i}"))
+                .await;
         }
         let (code, peak, wall, out) = run(&world, &server, args).await;
         let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
@@ -262,12 +233,18 @@ async fn watch(world: &World, server: &FakeServer) {
         if let Some(Ok(line)) = stderr.next() {
             said.line(&line);
         }
-        let pid = said.pid.expect("the go-between names the command");
+        let pid = said
+            .pid
+            .expect("the go-between names the command")
+            .to_string();
         for line in BufReader::new(stdout).lines() {
             if line.is_err() {
                 break;
             }
-            let _ = lines.send((status_bytes(pid, "VmRSS"), status_bytes(pid, "VmHWM")));
+            let _ = lines.send((
+                process_status_bytes(&pid, "VmRSS"),
+                process_status_bytes(&pid, "VmHWM"),
+            ));
         }
         stderr
             .map_while(Result::ok)
@@ -280,7 +257,9 @@ async fn watch(world: &World, server: &FakeServer) {
     while let Some(memory) = seen.recv().await {
         cycles.push(memory);
         round += 1;
-        edit(world, EDIT_EVERY, round).await;
+        world
+            .edit_rows_with(EDIT_EVERY, |i| format!("Round {round} of row {i}"))
+            .await;
     }
     let (code, peak) = reader.await.expect("the wait");
     let line = |(rss, hwm): (u64, u64)| format!("{:.0}/{:.0}", mib(rss), mib(hwm));
