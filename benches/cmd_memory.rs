@@ -31,7 +31,7 @@ use notion_xws_core::fake::{FakeConfig, FakeServer};
 
 /// Source rows of each world, unless `CMD_MEMORY_ROWS` says otherwise.
 const SIZES: &[usize] = &[10_000, 100_000];
-/// Cycles of `watch`.
+/// Cycles of `watch`, unless `CMD_MEMORY_CYCLES` says otherwise (0: no `watch`).
 const CYCLES: usize = 20;
 /// One source row in `EDIT_EVERY` is edited before a re-sync: 1%.
 const EDIT_EVERY: usize = 100;
@@ -166,7 +166,7 @@ async fn run(world: &World, server: &FakeServer, args: &[&str]) -> (i32, u64, Du
 }
 
 /// One size: first sync, re-syncs, full reconcile; and `watch` when asked.
-async fn size(rows: usize, with_watch: bool) {
+async fn size(rows: usize, watch_cycles: Option<usize>) {
     let began = Instant::now();
     let world = World::build(&WorldSpec {
         rows,
@@ -212,15 +212,15 @@ async fn size(rows: usize, with_watch: bool) {
         );
         assert_eq!(code, 0, "{out}");
     }
-    if with_watch {
-        watch(&world, &server).await;
+    if let Some(cycles) = watch_cycles {
+        watch(&world, &server, cycles).await;
     }
 }
 
-/// `watch` over [`CYCLES`] cycles, 1% of the rows edited before each: the child's memory as
+/// `watch` over `cycles` cycles, 1% of the rows edited before each: the child's memory as
 /// each cycle ends.
-async fn watch(world: &World, server: &FakeServer) {
-    let every = format!("--cycles={CYCLES}");
+async fn watch(world: &World, server: &FakeServer, cycles: usize) {
+    let every = format!("--cycles={cycles}");
     let mut child = command(world, server, &["watch", "--every", "1s", &every])
         .spawn()
         .expect("watch starts");
@@ -290,12 +290,16 @@ fn main() {
                 .collect()
         })
         .unwrap_or_else(|| SIZES.to_vec());
+    let cycles = std::env::var("CMD_MEMORY_CYCLES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(CYCLES);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
     for (i, rows) in sizes.into_iter().enumerate() {
-        runtime.block_on(size(rows, i == 0));
+        runtime.block_on(size(rows, (i == 0).then_some(cycles).filter(|&n| n > 0)));
     }
 }
