@@ -22,7 +22,13 @@ pub fn cpu_time() -> Duration {
 /// A field of `/proc/self/status` in bytes (`VmHWM`: peak resident memory; `VmRSS`: now), or
 /// 0 where there is no such file.
 fn status_bytes(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    process_status_bytes("self", field)
+}
+
+/// A field of `/proc/<process>/status` in bytes (`process`: a process ID, or `self`), or 0
+/// where there is no such file (the process is gone, say).
+pub fn process_status_bytes(process: &str, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).unwrap_or_default();
     status
         .lines()
         .find_map(|line| {

@@ -422,6 +422,13 @@ impl World {
     /// Edits the `Notes` of every `every`-th source row (with the `Setup` integration); returns
     /// how many rows were edited.
     pub async fn edit_rows(&self, every: usize) -> usize {
+        self.edit_rows_with(every, |i| format!("Edited note of row {i}"))
+            .await
+    }
+
+    /// Edits the `Notes` of every `every`-th source row to `note(i)`, `i` the row's number
+    /// (with the `Setup` integration); returns how many rows were edited.
+    pub async fn edit_rows_with(&self, every: usize, note: impl Fn(usize) -> String) -> usize {
         let mut edited = 0;
         for (i, row) in self.source_rows.iter().enumerate().step_by(every.max(1)) {
             ok(
@@ -429,7 +436,7 @@ impl World {
                 Method::Patch,
                 &format!("/v1/pages/{row}"),
                 &self.setup_token,
-                Some(json!({"properties": {"Notes": {"rich_text": text(&format!("Edited note of row {i}"))}}})),
+                Some(json!({"properties": {"Notes": {"rich_text": text(&note(i))}}})),
             )
             .await;
             edited += 1;

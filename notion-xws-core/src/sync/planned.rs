@@ -570,8 +570,8 @@ fn two_way_changes(
         .filter(|name| !own(name))
         .map(|name| ValueChange {
             property: name.clone(),
-            before: parsed(row.and_then(|r| r.content.values.get(name.as_str()).map(|v| &**v))),
-            after: parsed(from.and_then(|r| r.content.values.get(name.as_str()).map(|v| &**v))),
+            before: parsed(row.and_then(|r| r.content.values.get(name.as_str()))),
+            after: parsed(from.and_then(|r| r.content.values.get(name.as_str()))),
         })
         .collect()
 }

@@ -109,8 +109,9 @@ pub struct RowContent {
     pub key: Option<PageId>,
     /// The canonical form of each value the sync can copy, as compact JSON, by property name
     /// (text is a fraction of the memory of a parsed value, and compares just as well; each
-    /// name is held once for all rows, see [`name`]).
-    pub values: BTreeMap<Name, Box<str>>,
+    /// name is held once for all rows, see [`name`]; all of a row's texts in one allocation,
+    /// see [`Values`]).
+    pub values: Values,
     /// Mentions that would be written as text.
     pub mentions_flattened: usize,
     /// Properties whose value Notion cut at 25 references (read in full before planning).
@@ -163,7 +164,7 @@ impl From<&Page> for RowContent {
             id: page.id,
             created_time: page.created_time.clone(),
             key: source_key(page),
-            values: BTreeMap::new(),
+            values: Values::default(),
             mentions_flattened: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
@@ -179,6 +180,7 @@ impl From<&Page> for RowContent {
                     _ => None,
                 }),
         };
+        let mut values = Vec::with_capacity(page.properties.len());
         for (name, value) in &page.properties {
             if name == SOURCE_KEY || name == CONTENT_KEY {
                 continue;
@@ -188,10 +190,145 @@ impl From<&Page> for RowContent {
                 if form.truncated {
                     row.truncated.push(name.clone());
                 }
-                row.values
-                    .insert(self::name(name), form.value.to_string().into_boxed_str());
+                values.push((self::name(name), form.value.to_string()));
             }
         }
+        row.values = values.into_iter().collect();
         row
+    }
+}
+
+/// A row's values: each property's name and its canonical form as compact JSON text, sorted
+/// by name, held in two allocations (the names with where each text ends, and the texts end
+/// to end) rather than a map node and one allocation a value: a snapshot of 100,000 rows is
+/// mostly these. Changed rarely (references made portable, values read in full), and then
+/// rebuilt whole.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Values {
+    /// Each name, with the end of its text in `text` (its start is the previous end).
+    index: Box<[(Name, u32)]>,
+    /// The texts, end to end.
+    text: Box<str>,
+}
+
+impl Values {
+    /// The text of `name`, if the row has it.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let at = self
+            .index
+            .binary_search_by(|(held, _)| (**held).cmp(name))
+            .ok()?;
+        Some(self.text_at(at))
+    }
+
+    /// The text of the `at`-th name.
+    fn text_at(&self, at: usize) -> &str {
+        let start = at
+            .checked_sub(1)
+            .map_or(0, |before| self.index[before].1 as usize);
+        &self.text[start..self.index[at].1 as usize]
+    }
+
+    /// Each name and its text, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Name, &str)> {
+        self.index
+            .iter()
+            .enumerate()
+            .map(|(at, (name, _))| (name, self.text_at(at)))
+    }
+
+    /// How many values the row has.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether the row has no value.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Sets the text of `name` (its value replaced, or added).
+    pub fn insert(&mut self, name: Name, text: impl AsRef<str>) {
+        let text = text.as_ref();
+        let replaced = std::sync::Arc::clone(&name);
+        *self = self
+            .iter()
+            .filter(|(held, _)| **held != replaced)
+            .map(|(held, t)| (std::sync::Arc::clone(held), t))
+            .chain(std::iter::once((name, text)))
+            .collect();
+    }
+
+    /// Removes the value of `name`; its text, if the row had it.
+    pub fn remove(&mut self, name: &str) -> Option<String> {
+        let removed = self.get(name).map(str::to_owned);
+        if removed.is_some() {
+            self.retain(|held, _| &**held != name);
+        }
+        removed
+    }
+
+    /// Keeps only the values for which `keep` says so.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Name, &str) -> bool) {
+        *self = self
+            .iter()
+            .filter(|(name, text)| keep(name, text))
+            .map(|(name, text)| (std::sync::Arc::clone(name), text))
+            .collect();
+    }
+}
+
+impl<T: AsRef<str>> FromIterator<(Name, T)> for Values {
+    /// The values of the pairs; of a name given twice, the last.
+    fn from_iter<I: IntoIterator<Item = (Name, T)>>(pairs: I) -> Self {
+        let mut pairs: Vec<(Name, T)> = pairs.into_iter().collect();
+        // Stable: of equal names, the last given is the last; keep it.
+        pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
+        let mut kept: Vec<(Name, T)> = Vec::with_capacity(pairs.len());
+        for pair in pairs {
+            match kept.last_mut() {
+                Some(last) if last.0 == pair.0 => *last = pair,
+                _ => kept.push(pair),
+            }
+        }
+        let mut text = String::with_capacity(kept.iter().map(|(_, t)| t.as_ref().len()).sum());
+        let index = kept
+            .into_iter()
+            .map(|(name, t)| {
+                text.push_str(t.as_ref());
+                // A row's values are far under 4 GiB (Notion caps a value at 2,000 characters a
+                // text segment, 100 segments).
+                (name, u32::try_from(text.len()).unwrap_or(u32::MAX))
+            })
+            .collect();
+        Self {
+            index,
+            text: text.into_boxed_str(),
+        }
+    }
+}
+
+impl std::ops::Index<&str> for Values {
+    type Output = str;
+
+    /// The text of `name`; panics when the row lacks it (as a map's index does).
+    fn index(&self, name: &str) -> &str {
+        match self.get(name) {
+            Some(text) => text,
+            None => panic!("no value {name:?}"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Values {
+    /// As a map of name to text, in name order (as a `BTreeMap` of them serializes).
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
     }
 }

@@ -31,7 +31,7 @@ use crate::progress::PairProgress;
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::files::{FailedFile, OnFailure, resolve_hosted_files};
 use crate::sync::links::{self};
-use crate::sync::one_way::plan::{PairPlan, RowAction};
+use crate::sync::one_way::plan::{CreateBodies, PairPlan, RowAction};
 use crate::sync::outcome::PairOutcome;
 use crate::sync::schema::column_map;
 use crate::sync::settle::create_settled;
@@ -54,14 +54,20 @@ struct RowWrite {
 
 async fn apply_row(
     action: &RowAction,
+    bodies: &CreateBodies,
     ctx: &PairContext<'_>,
     data_source: DataSourceId,
 ) -> RowWrite {
     let target = &ctx.target;
     let options = &ctx.options;
+    let made;
     let (source, properties) = match action {
-        RowAction::Create { source, properties }
-        | RowAction::Update {
+        RowAction::Create { source } => {
+            // Made now, dropped once written.
+            made = bodies.body(*source).unwrap_or_default();
+            (*source, &made)
+        }
+        RowAction::Update {
             source, properties, ..
         } => (*source, properties),
         RowAction::Trash { target: row, .. } => {
@@ -108,6 +114,61 @@ async fn apply_row(
         result,
         files_reimported,
         files_failed: resolved.failed,
+    }
+}
+
+/// One row write of a plan, unless the run is stopping (`None`), counted in `done` of
+/// `planned` for `progress`.
+async fn write_row<'a>(
+    action: &'a RowAction,
+    ctx: &PairContext<'_>,
+    data_source: DataSourceId,
+    bodies: &CreateBodies,
+    (done, planned): (&AtomicUsize, usize),
+    progress: &PairProgress,
+) -> (&'a RowAction, Option<RowWrite>) {
+    if ctx.stop.is_stopped() {
+        return (action, None);
+    }
+    let result = apply_row(action, bodies, ctx, data_source).await;
+    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+    progress.writing(finished, planned);
+    (action, Some(result))
+}
+
+/// Takes what came of one row write into the pair's outcome: its count, the row it made, its
+/// files and errors.
+fn take_in(outcome: &mut PairOutcome, action: &RowAction, write: RowWrite) {
+    let row = match action {
+        RowAction::Create { source, .. } => format!("create of source row {source}"),
+        RowAction::Update { target, .. } => format!("update of target row {target}"),
+        RowAction::Trash { target, .. } => format!("trash of target row {target}"),
+    };
+    outcome.files_reimported += write.files_reimported;
+    outcome.files_not_copied += write.files_failed.len();
+    for failed in &write.files_failed {
+        outcome.errors.push(format!("{row}: {failed}"));
+    }
+    match write.result {
+        Ok(RowResult::Created { row, settled }) => {
+            if let RowAction::Create { source, .. } = action {
+                outcome.created_rows.push((*source, row));
+            }
+            outcome.created += 1;
+            outcome.settled += usize::from(settled);
+        }
+        Ok(RowResult::Updated { settled }) => {
+            outcome.updated += 1;
+            outcome.settled += usize::from(settled);
+        }
+        Ok(RowResult::Trashed { settled }) => {
+            outcome.trashed += 1;
+            outcome.settled += usize::from(settled);
+        }
+        Err(error) => {
+            outcome.failed += 1;
+            outcome.errors.push(format!("{row}: {error}"));
+        }
     }
 }
 
@@ -187,64 +248,27 @@ pub async fn apply_pair(
 
     let done = AtomicUsize::new(0);
     let planned = plan.rows.len();
-    // (The futures are made first, then run, so that the executor's future stays `Send`.)
-    let writes: Vec<_> = plan
-        .rows
-        .iter()
+    // Each write's future is made when the stream gets to it, and each result taken in as it
+    // comes: what the pair holds while writing does not grow with its rows.
+    let mut writes = stream::iter(&plan.rows)
         .map(|action| {
-            let done = &done;
-            async move {
-                if ctx.stop.is_stopped() {
-                    return (action, None);
-                }
-                let result = apply_row(action, ctx, target.1).await;
-                let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                progress.writing(finished, planned);
-                (action, Some(result))
-            }
+            let bodies = &plan.create_bodies;
+            write_row(action, ctx, target.1, bodies, (&done, planned), progress)
         })
-        .collect();
-    let results: Vec<(&RowAction, Option<RowWrite>)> = stream::iter(writes)
         .buffer_unordered(ctx.options.concurrency.max(1))
-        .collect()
-        .await;
-    let left = results.iter().filter(|(_, write)| write.is_none()).count();
+        // Boxed, so that the executor's future is seen to be `Send` (a stream of a closure's
+        // futures, held across an await, is not).
+        .boxed();
+    let mut left = 0;
+    while let Some((action, write)) = writes.next().await {
+        match write {
+            Some(write) => take_in(&mut outcome, action, write),
+            None => left += 1,
+        }
+    }
+    drop(writes);
     if left > 0 {
         outcome.stopped = Some(ctx.stop.cut_short(left, planned, "row write(s)"));
-    }
-    for (action, write) in results {
-        let Some(write) = write else { continue };
-        let row = match action {
-            RowAction::Create { source, .. } => format!("create of source row {source}"),
-            RowAction::Update { target, .. } => format!("update of target row {target}"),
-            RowAction::Trash { target, .. } => format!("trash of target row {target}"),
-        };
-        outcome.files_reimported += write.files_reimported;
-        outcome.files_not_copied += write.files_failed.len();
-        for failed in &write.files_failed {
-            outcome.errors.push(format!("{row}: {failed}"));
-        }
-        match write.result {
-            Ok(RowResult::Created { row, settled }) => {
-                if let RowAction::Create { source, .. } = action {
-                    outcome.created_rows.push((*source, row));
-                }
-                outcome.created += 1;
-                outcome.settled += usize::from(settled);
-            }
-            Ok(RowResult::Updated { settled }) => {
-                outcome.updated += 1;
-                outcome.settled += usize::from(settled);
-            }
-            Ok(RowResult::Trashed { settled }) => {
-                outcome.trashed += 1;
-                outcome.settled += usize::from(settled);
-            }
-            Err(error) => {
-                outcome.failed += 1;
-                outcome.errors.push(format!("{row}: {error}"));
-            }
-        }
     }
     outcome.link_row = link.map(|row| (row, false));
     if let (0, None, Some(link)) = (outcome.failed, &outcome.stopped, link) {

@@ -110,12 +110,11 @@ pub struct HandRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum RowAction {
-    /// Creates the target row of a source row (its key included in `properties`).
+    /// Creates the target row of a source row; its request body (its key included) is made
+    /// when it is written ([`PairPlan::create_bodies`]).
     Create {
         /// The source row.
         source: PageId,
-        /// The values, as request JSON, by target property name.
-        properties: Map<String, Value>,
     },
     /// Writes the properties that differ.
     Update {
@@ -137,6 +136,93 @@ pub enum RowAction {
         /// Why.
         reason: TrashReason,
     },
+}
+
+/// How the request body of each row a plan creates is made, when it is written: from its source
+/// row, the columns copied and the pair's references. A plan holds this rather than a body a
+/// row (a body is kilobytes of JSON: a first sync of 100,000 rows would hold them all at once);
+/// the source rows are shared with the pair's snapshot.
+#[derive(Clone, Default)]
+pub struct CreateBodies {
+    /// The columns copied.
+    copied: Vec<crate::sync::schema::CopiedProperty>,
+    /// The people columns whose unmatched people are written as names into a fallback column.
+    people_fallback: Vec<String>,
+    /// The references between the two workspaces.
+    refs: std::sync::Arc<PairRefs>,
+    /// The source rows.
+    rows: std::sync::Arc<Vec<RowContent>>,
+    /// Where each source row created is in `rows`.
+    at: HashMap<PageId, usize>,
+}
+
+impl CreateBodies {
+    /// The request body that creates the copy of source row `source`, by target property name
+    /// (its key included); `None` when the plan does not create it.
+    pub fn body(&self, source: PageId) -> Option<Map<String, Value>> {
+        let row = self.rows.get(*self.at.get(&source)?)?;
+        let refs = &self.refs;
+        let mut body: Map<String, Value> = self
+            .copied
+            .iter()
+            .map(|copied| {
+                let text = row.text(&copied.source, &copied.type_name);
+                let value = refs.write(
+                    RefSide::Target,
+                    &copied.type_name,
+                    &copied.source,
+                    &text,
+                    None,
+                );
+                (copied.target.clone(), value)
+            })
+            .collect();
+        for people in &self.people_fallback {
+            let names = refs.unmatched_names(row.kept.get(people).map(|k| &**k));
+            if names != "[]" {
+                let write = refs.write(RefSide::Target, "rich_text", people, &names, None);
+                body.insert(fallback_column(people), write);
+            }
+        }
+        body.insert(SOURCE_KEY.to_owned(), key_value(row.id));
+        Some(body)
+    }
+
+    /// How many rows it makes bodies for.
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    /// Whether it makes none.
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+}
+
+impl std::fmt::Debug for CreateBodies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateBodies")
+            .field("copied", &self.copied)
+            .field("people_fallback", &self.people_fallback)
+            .field("rows", &self.at.len())
+            .finish()
+    }
+}
+
+impl PartialEq for CreateBodies {
+    /// The same bodies: the same columns and fallbacks, references, and rows created.
+    fn eq(&self, other: &Self) -> bool {
+        self.copied == other.copied
+            && self.people_fallback == other.people_fallback
+            && self.refs == other.refs
+            && self.at.len() == other.at.len()
+            && self.at.iter().all(|(source, &at)| {
+                other
+                    .at
+                    .get(source)
+                    .is_some_and(|&there| self.rows.get(at) == other.rows.get(there))
+            })
+    }
 }
 
 /// The counts of a plan.
@@ -191,6 +277,9 @@ pub struct PairPlan {
 
     /// The row writes, in a stable order: creates and updates in source order, then trashes.
     pub rows: Vec<RowAction>,
+    /// The request body of each row created, made when it is written.
+    #[serde(skip)]
+    pub create_bodies: CreateBodies,
     /// The counts.
     pub counts: PlannedCounts,
     /// What is not synced, and why (lossy schema differences, values written as text, …).
@@ -287,39 +376,15 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
     }
 
     let mut mentions = 0;
-    for source in snapshot.source_rows.iter() {
+    let mut created = HashMap::new();
+    for (at, source) in snapshot.source_rows.iter().enumerate() {
         mentions += source.mentions_flattened;
         match by_key.get(&source.id) {
             None => {
-                // A request body only for the rows that are created.
-                let mut wanted: Map<String, Value> = schema
-                    .copied
-                    .iter()
-                    .map(|copied| {
-                        let text = source.text(&copied.source, &copied.type_name);
-                        let value = refs.write(
-                            RefSide::Target,
-                            &copied.type_name,
-                            &copied.source,
-                            &text,
-                            None,
-                        );
-                        (copied.target.clone(), value)
-                    })
-                    .collect();
-                for people in &schema.people_fallback {
-                    let names = refs.unmatched_names(source.kept.get(people).map(|k| &**k));
-                    if names != "[]" {
-                        let write = refs.write(RefSide::Target, "rich_text", people, &names, None);
-                        wanted.insert(fallback_column(people), write);
-                    }
-                }
-                wanted.insert(SOURCE_KEY.to_owned(), key_value(source.id));
+                // Its request body is made when it is written (`CreateBodies`).
                 counts.create += 1;
-                rows.push(RowAction::Create {
-                    source: source.id,
-                    properties: wanted,
-                });
+                created.insert(source.id, at);
+                rows.push(RowAction::Create { source: source.id });
             }
             Some(target) => {
                 let mut differs = Map::new();
@@ -469,6 +534,13 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         (schema.changes.is_empty() && map != snapshot.columns).then_some(map)
     });
     let follow = schema.follow.clone();
+    let create_bodies = CreateBodies {
+        copied: schema.copied.clone(),
+        people_fallback: schema.people_fallback.clone(),
+        refs: std::sync::Arc::clone(&snapshot.refs),
+        rows: std::sync::Arc::clone(&snapshot.source_rows),
+        at: created,
+    };
     let (create_target, columns) = match &snapshot.target {
         None => (
             Some(CreateTarget {
@@ -524,6 +596,7 @@ pub fn plan_pair(snapshot: &PairSnapshot, options: PlanOptions) -> PairPlan {
         watermark: snapshot.watermark.clone(),
         incremental: snapshot.incremental.is_some(),
         rows,
+        create_bodies,
         counts,
         notes,
     }
@@ -644,7 +717,8 @@ mod tests {
             }
         );
         match &plan.rows[0] {
-            RowAction::Create { source, properties } => {
+            RowAction::Create { source } => {
+                let properties = plan.create_bodies.body(*source).unwrap();
                 assert_eq!(source.to_string(), id(1));
                 assert_eq!(
                     properties[SOURCE_KEY]["rich_text"][0]["text"]["content"],

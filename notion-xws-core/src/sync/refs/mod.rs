@@ -282,7 +282,8 @@ impl PairRefs {
         types: &BTreeMap<String, PropertyConfig>,
     ) -> KeptCounts {
         let mut counts = KeptCounts::default();
-        for (name, text) in row.values.iter_mut() {
+        let mut made_portable = Vec::new();
+        for (name, text) in row.values.iter() {
             let Some(config) = types.get(&**name) else {
                 continue;
             };
@@ -331,13 +332,25 @@ impl PairRefs {
                 }
                 counts.people += kept.len();
             }
-            *text = Value::from(portable).to_string().into_boxed_str();
+            made_portable.push((
+                std::sync::Arc::clone(name),
+                Value::from(portable).to_string(),
+            ));
             if !kept.is_empty() {
                 row.kept.insert(
                     name.to_string(),
                     Value::from(kept).to_string().into_boxed_str(),
                 );
             }
+        }
+        if !made_portable.is_empty() {
+            // Rebuilt once (the portable texts given last take their names' places).
+            row.values = row
+                .values
+                .iter()
+                .map(|(name, text)| (std::sync::Arc::clone(name), text.to_owned()))
+                .chain(made_portable)
+                .collect();
         }
         counts
     }
@@ -613,10 +626,10 @@ mod tests {
             }
         );
         assert_eq!(
-            &*source.values["Project"],
+            &source.values["Project"],
             json!([page(101).to_string()]).to_string()
         );
-        assert_eq!(&*source.values["Owner"], r#"["ann@example.com"]"#);
+        assert_eq!(&source.values["Owner"], r#"["ann@example.com"]"#);
 
         let mut target = row(&[
             (
@@ -680,7 +693,7 @@ mod tests {
         let mut source = row(&[("Project", json!([page(100).to_string()]))]);
         let kept = refs.make_portable(&mut source, RefSide::Source, &types);
         assert_eq!(kept.relations, 1);
-        assert_eq!(&*source.values["Project"], "[]");
+        assert_eq!(&source.values["Project"], "[]");
         assert_eq!(
             refs.write(RefSide::Target, "number", "Hours", "3.0", None),
             json!({"number": 3.0})

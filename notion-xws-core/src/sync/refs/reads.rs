@@ -204,7 +204,7 @@ impl RefReads {
         let rows: Vec<&RowContent> = rows.into_iter().collect();
         let names_any = |name: &str| {
             rows.iter()
-                .any(|row| row.values.get(name).is_some_and(|v| &**v != "[]"))
+                .any(|row| row.values.get(name).is_some_and(|v| v != "[]"))
         };
         let named = source_schema
             .iter()

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use super::lease::Holder;
 use super::links::{LinkStatus, StatusCells};
-use super::one_way::plan::{HandRow, PairPlan};
+use super::one_way::plan::HandRow;
 use super::outcome::PairOutcome;
 use super::rows::SyncPair;
 
@@ -244,9 +244,6 @@ pub struct RunReport {
     pub duration_ms: u64,
     /// Each pair, in the registry's order.
     pub pairs: Vec<PairReport>,
-    /// The plans (in a dry run, what would be done).
-    #[serde(skip)]
-    pub plans: Vec<PairPlan>,
     /// Answers of kinds this library does not know yet (an `object` Notion added), skipped
     /// without failing the run: how many, by what they were
     /// ([`Skipped`](crate::client::Skipped)).
@@ -328,13 +325,12 @@ impl RunReport {
             started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
             duration_ms: 0,
             pairs: Vec::new(),
-            plans: Vec::new(),
             skipped_unknown: Default::default(),
         }
     }
 
     /// This pass's report followed by `next`'s: the counts of both added up, the next pass's
-    /// state, notes and plans.
+    /// state, notes and plans as data.
     pub(crate) fn then(mut self, next: RunReport) -> RunReport {
         for pair in next.pairs {
             match self.pairs.iter_mut().find(|p| p.pair == pair.pair) {
@@ -342,7 +338,6 @@ impl RunReport {
                 None => self.pairs.push(pair),
             }
         }
-        self.plans = next.plans;
         self.duration_ms += next.duration_ms;
         for (what, n) in next.skipped_unknown {
             *self.skipped_unknown.entry(what).or_default() += n;

@@ -2,7 +2,7 @@
 //! asked — the missing orchestrator of the gap report.
 //!
 //! [`sync`] audits the registry (read only), turns each (database, environment) pair whose
-//! direction writes somewhere into a [`PairPlan`] from a fresh read of both sides, and explains
+//! direction writes somewhere into a [`PairPlan`](super::one_way::plan::PairPlan) from a fresh read of both sides, and explains
 //! every pair it leaves out (an invalid token, no parent page, a database it cannot resolve).
 //! Then it applies the plans when [`SyncOptions::execute`] is set (else it is a dry run); pairs
 //! run concurrently, each token within its own rate budget, and one failing pair never stops
@@ -41,7 +41,6 @@ use futures::stream::{self, StreamExt};
 
 use super::lease::{LEASES_TITLE, LeasesTable};
 use super::links::LinksTable;
-use super::one_way::plan::PairPlan;
 use super::options::ProgressFn;
 use super::planned::SavedPlan;
 use super::refs::reads::{PairSides, RefReads};
@@ -298,16 +297,12 @@ async fn run_pass(
             }
         })
         .collect();
-    let mut results: Vec<(usize, (PairReport, Option<PairPlan>))> =
+    let mut results: Vec<(usize, PairReport)> =
         stream::iter(runs).buffered(concurrency).collect().await;
     // Back in the registry's order.
     results.sort_by_key(|(index, _)| *index);
     let mut pairs = Vec::with_capacity(results.len() + skipped.len());
-    let mut plans = Vec::new();
-    for (_, (report, plan)) in results {
-        pairs.push(report);
-        plans.extend(plan);
-    }
+    pairs.extend(results.into_iter().map(|(_, report)| report));
     if let (true, false, Some(links)) = (options.execute, options.stop.is_stopped(), &links) {
         for pair in &mut skipped {
             let counter = candidates::Counted::over(control);
@@ -322,7 +317,6 @@ async fn run_pass(
     pairs.append(&mut skipped);
     Ok(RunReport {
         pairs,
-        plans,
         ..RunReport::started(!options.execute)
     })
 }

@@ -60,7 +60,7 @@ pub(super) async fn run_pair(
     candidate: Candidate,
     source: SharedSource<'_>,
     run: &RunContext<'_>,
-) -> (PairReport, Option<PairPlan>) {
+) -> PairReport {
     let link = run
         .links
         .and_then(|l| l.link_for(&candidate.pair))
@@ -71,21 +71,22 @@ pub(super) async fn run_pair(
         run,
         link,
     };
-    let plan = match pair.candidate.pair.direction {
+    // The plan is dropped once applied: a run keeps each pair's report, not its plan (whose
+    // creates hold a request body a row).
+    match pair.candidate.pair.direction {
         Direction::TwoWay => {
             if let Err(error) = pair.two_way().await {
                 pair.fail(&error);
             }
-            None
         }
-        _ => pair.one_way(source).await,
-    };
+        _ => drop(pair.one_way(source).await),
+    }
     pair.record_status().await;
     let counter = &pair.candidate.counter;
     pair.report.requests = counter.requests.load(Ordering::Relaxed);
     pair.report.writes = counter.writes.load(Ordering::Relaxed);
     pair.candidate.progress.finished(&pair.report);
-    (pair.report, plan)
+    pair.report
 }
 
 /// One pair being run: the pair, the run it belongs to, and its report as the steps fill it.
@@ -362,15 +363,18 @@ impl PairRun<'_> {
                 target,
                 &[],
             );
-            let files =
-                plan.rows
-                    .iter()
-                    .map(|action| match action {
-                        RowAction::Create { properties, .. }
-                        | RowAction::Update { properties, .. } => hosted_files_in(properties),
-                        RowAction::Trash { .. } => 0,
-                    })
-                    .sum();
+            let files = plan
+                .rows
+                .iter()
+                .map(|action| match action {
+                    RowAction::Create { source } => plan
+                        .create_bodies
+                        .body(*source)
+                        .map_or(0, |body| hosted_files_in(&body)),
+                    RowAction::Update { properties, .. } => hosted_files_in(properties),
+                    RowAction::Trash { .. } => 0,
+                })
+                .sum();
             if let Some(checks) = &bodies {
                 self.report.notes.push(format!(
                     "page content: {} to read (source rows edited since their last copy)",

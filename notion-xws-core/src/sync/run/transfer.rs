@@ -101,10 +101,9 @@ pub async fn transfer(
         copies: &DatabaseCopies::default(),
     };
     let started = std::time::Instant::now();
-    let (report, plan) = run_pair(candidate, source, &run).await;
+    let report = run_pair(candidate, source, &run).await;
     Ok(RunReport {
         pairs: vec![report],
-        plans: plan.into_iter().collect(),
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         skipped_unknown: {
             let [source_tally, target_tally] = &tallies;

@@ -89,7 +89,7 @@ fn row(
             id: id(n),
             created_time: T0.into(),
             key: None,
-            values,
+            values: values.into_iter().collect(),
             mentions_flattened: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
@@ -616,14 +616,14 @@ fn edit_edit_different_follows_the_policy() {
             Some(value) => {
                 world.assert_sides_equal();
                 assert_eq!(
-                    *world.control[&id(1)].content.values["Hours"],
+                    world.control[&id(1)].content.values["Hours"],
                     *value.to_string()
                 );
             }
             // Nothing overwritten, and the conflict is reported again next run.
             None => {
-                assert_eq!(*world.control[&id(1)].content.values["Hours"], *"8.0");
-                assert_eq!(*world.environment[&id(101)].content.values["Hours"], *"9.0");
+                assert_eq!(world.control[&id(1)].content.values["Hours"], *"8.0");
+                assert_eq!(world.environment[&id(101)].content.values["Hours"], *"9.0");
                 assert_eq!(world.plan(policy).conflicts.len(), 1);
             }
         }
@@ -655,9 +655,9 @@ fn edits_to_different_properties_merge() {
     assert_eq!(kinds(&plan), ["update_control", "update_environment"]);
     assert!(plan.conflicts.is_empty());
     world.assert_sides_equal();
-    assert_eq!(*world.control[&id(1)].content.values["Hours"], *"3.0");
+    assert_eq!(world.control[&id(1)].content.values["Hours"], *"3.0");
     assert_eq!(
-        *world.environment[&id(101)].content.values["Name"],
+        world.environment[&id(101)].content.values["Name"],
         *"\"renamed\""
     );
 }
@@ -939,8 +939,8 @@ fn rows_are_read_from_pages_with_their_link_and_base() {
         control
             .content
             .values
-            .keys()
-            .all(|k| !k.starts_with("notion-xws:"))
+            .iter()
+            .all(|(k, _)| !k.starts_with("notion-xws:"))
     );
     let environment = TwoWayRow::environment(&page);
     assert_eq!(environment.link, Some(id(1)));
@@ -1190,7 +1190,7 @@ fn a_restore_and_an_edit_bring_the_other_row_back_with_the_edit_and_no_conflict(
         world.assert_first_pair_live();
         world.assert_sides_equal();
         world.assert_no_marks_on_live_rows();
-        assert_eq!(*world.control[&id(1)].content.values["Hours"], *"9.0");
+        assert_eq!(world.control[&id(1)].content.values["Hours"], *"9.0");
         // The row the sync trashed is restored and edited.
         let mut world = half_trashed_by_the_sync(side);
         match side {
@@ -1209,7 +1209,7 @@ fn a_restore_and_an_edit_bring_the_other_row_back_with_the_edit_and_no_conflict(
         world.assert_sides_equal();
         world.assert_no_marks_on_live_rows();
         assert_eq!(
-            *world.environment[&id(101)].content.values["Name"],
+            world.environment[&id(101)].content.values["Name"],
             *"\"back\""
         );
     }
