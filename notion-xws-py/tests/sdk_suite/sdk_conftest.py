@@ -6,9 +6,11 @@ the SDK's, unchanged; only their fixtures are ours, written from what the tests 
 page, a block, a database and its data source, a view, a comment, file uploads, pages to page
 through). Every HTTP request the SDK sends to ``https://api.notion.com`` goes to the fake served
 on 127.0.0.1 instead, and a request to any other host is refused before it leaves the machine
-(the two tests that call another host fail for that). The fake's workspace is the recorded one's
-kind: a free plan (``max_file_upload_size_in_bytes`` 5242880 in the SDK's ``test_users_me``
-cassette), the fake's default.
+(the two tests that call another host fail for that). The fake's workspace is on a paid plan
+(5 GB a file): the suite sends and completes a 30 MiB multi-part upload and expects Notion to take
+it, which Notion does only for paid workspaces ("Uploading larger files"). The fake's default is a
+free plan's 5 MiB, as the SDK's ``test_users_me`` cassette shows, and that workspace is refused
+such an upload, as Notion refuses it (the fake's own tests hold both).
 """
 
 import io
@@ -48,7 +50,9 @@ def fake():
 
 @pytest.fixture(scope="session")
 def workspace(fake):
-    return fake.add_workspace("notion-sdk-py")
+    made = fake.add_workspace("notion-sdk-py")
+    fake.set_file_upload_limit(made.workspace_id, 5_000_000_000)  # a paid plan's: see above
+    return made
 
 
 @pytest.fixture(scope="session", autouse=True)
