@@ -249,7 +249,7 @@ impl State {
         if self.trashed(page) {
             return Err(Fail::validation(ARCHIVED_BLOCK));
         }
-        if self.under(page, database) {
+        if self.is_under(page, database) {
             return Err(Fail::validation(
                 "body failed validation: body.parent.page_id should not be the database or a page inside it.",
             ));
@@ -307,26 +307,6 @@ impl State {
             object.parent = Parent::Database(db);
         }
         true
-    }
-
-    /// Whether `id` is `ancestor` or lies under it.
-    fn under(&self, id: u128, ancestor: u128) -> bool {
-        let mut current = id;
-        for _ in 0..10_000 {
-            if current == ancestor {
-                return true;
-            }
-            current = match self.objects.get(&current).map(|o| o.parent) {
-                Some(
-                    Parent::Page(p)
-                    | Parent::Database(p)
-                    | Parent::DataSource(p)
-                    | Parent::Block(p),
-                ) => p,
-                _ => return false,
-            };
-        }
-        false
     }
 
     pub(super) fn data_source_create(&mut self, ctx: Ctx, body: &Value) -> Reply<Done> {

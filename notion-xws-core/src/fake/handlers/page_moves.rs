@@ -133,8 +133,9 @@ impl State {
         self.page_get(ctx, id, &[])
     }
 
-    /// Whether `id` is `ancestor` or under it.
-    fn is_under(&self, id: u128, ancestor: u128) -> bool {
+    /// Whether `id` is `ancestor` or under it (a page, a database or a block moved under
+    /// itself is refused).
+    pub(super) fn is_under(&self, id: u128, ancestor: u128) -> bool {
         let mut current = id;
         for _ in 0..10_000 {
             if current == ancestor {
