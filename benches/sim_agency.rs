@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use benches::api::{ok, text};
-use benches::tally::{TokenCounts, per_token};
+use benches::tally::{TokenCounts, by_purpose, per_token};
 use benches::world::{Builder, World, row_properties, source_schema};
 use futures::TryStreamExt;
 use notion_xws_core::PageId;
@@ -165,6 +165,13 @@ async fn cycle(world: &World, control: &NotionClient, options: &SyncOptions, nam
     assert!(!report.has_failures(), "{name}: {}", report.to_markdown());
     assert_eq!(report.exit_status(), 0, "{name}: {}", report.to_markdown());
     let log = world.fake.request_log();
+    if std::env::var_os("AGENCY_PURPOSES").is_some() {
+        // A diagnostic: the lookups of titles move the simulated clock, so freshness figures
+        // taken with it are not comparable.
+        for (purpose, count) in by_purpose(world, &log, "control").await {
+            println!("sim_agency: {name}: control: {count:>6} {purpose}");
+        }
+    }
     Cycle {
         tokens: per_token(world, &log),
         simulated: start.elapsed(),

@@ -3,34 +3,34 @@
 //! Notion has no compare-and-set, so a lease cannot be a cell two runs race to overwrite (the
 //! later write wins whatever each run read before it). It is a **claim**: a row that a run adds
 //! to `system-sync-leases` (next to `system-databases`, made on the first run that writes), whose
-//! `Claim` column is a `unique_id`, which Notion numbers in the order the rows are created. A run
-//! that has something to write for a pair adds its claim (the pair, its run ID, its host and an
+//! `Claim` column is a `unique_id`, which Notion numbers in the order the rows are created. One
+//! claim names the pairs of one environment that a pass of the run covers ([`PassLeases`]), so
+//! that the control token pays for leases once per environment, not once per pair: the first of
+//! those pairs that has something to write adds the claim (the pairs, the run ID, its host and an
 //! expiry), waits for Notion's read-after-write lag
 //! ([`ExecuteOptions::read_after_write_lag`](super::options::ExecuteOptions::read_after_write_lag))
-//! so that every
-//! claim made before its own is listed, and lists the pair's claims: the live claim (not expired,
-//! not released) with the lowest number holds the pair. Two runs that claim at once settle on
-//! the same holder whatever the order of their requests; the other releases its claim and skips
-//! the pair, naming the holder and since when ([`Holder`]), or waits for it
-//! ([`LeaseOptions::wait`]).
+//! so that every claim made before its own is listed, and lists the environment's claims. A pair
+//! is held by the live claim (not expired, not released) that names it with the lowest number.
+//! Two runs that claim at once settle on the same holder of each pair whatever the order of
+//! their requests; the other skips the pair, naming the holder and since when ([`Holder`]), or
+//! waits for it ([`LeaseOptions::wait`]), looking at the claims again.
 //!
 //! A new claim holds for a minute past the lag, so a claim whose run lost track of it (its
-//! create answered with an error after Notion made it) blocks the pair only that long. The
-//! holder renews it to a full [`LeaseOptions::ttl`] before it lapses: at once when it must read
-//! the pair again first, else within half a minute of writing ([`Lease::keep_alive`], which
-//! goes on renewing while it writes), so that a pair written in less than that costs no renewal.
-//! It releases the claim when it is done
-//! ([`Lease::release`]: the expiry set to now, so that the claim stays listed a while and the
+//! create answered with an error after Notion made it) blocks its pairs only that long. The
+//! run renews it to a full [`LeaseOptions::ttl`] within half of that minute and then every
+//! third of the ttl, and at once when a pair must be read again first ([`Lease::renew`]). It
+//! releases the claim when the environment's last pair of the pass is done
+//! ([`PassLeases::done`]: the expiry set to now, so that the claim stays listed a while and the
 //! next holder knows a run wrote just before it). A run that dies leaves a claim that expires by
 //! itself after [`LeaseOptions::ttl`]. Reads and dry runs take no lease, and neither does a run
 //! with nothing to write: a pair is planned from a read made without the lease, and when the
-//! lease shows that another run held the pair since that read began ([`Lease::stale_since`]),
+//! claims show that another run held the pair since that read began ([`Lease::stale_since`]),
 //! the pair is read and planned again before anything is written.
 //!
 //! | column | type | holds |
 //! |---|---|---|
-//! | `Name` | title | `database → environment`, for people |
-//! | `Pair` | rich text | the pair's database row and environment row |
+//! | `Name` | title | `database → environment`, or the environment and its count of pairs, for people |
+//! | `Pair` | rich text | the pairs: a database row and an environment row, one pair a line |
 //! | `Run` | rich text | the run ID |
 //! | `Host` | rich text | the machine |
 //! | `Expires` | date | when the claim lapses (the release time once released) |
@@ -40,7 +40,9 @@
 //! time sees claims expire). A claim whose cells were edited into nonsense (no
 //! number, no readable expiry) holds nothing.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use futures::TryStreamExt;
@@ -110,6 +112,8 @@ impl Default for LeaseOptions {
 #[derive(Debug, Clone, PartialEq)]
 struct Claim {
     row: PageId,
+    /// The pairs it claims (`database-row environment-row`, one a line).
+    pairs: Vec<String>,
     number: Option<u64>,
     run: String,
     host: String,
@@ -142,6 +146,11 @@ impl Claim {
         });
         Self {
             row: page.id,
+            pairs: text("Pair")
+                .lines()
+                .map(|line| line.trim().to_owned())
+                .filter(|line| !line.is_empty())
+                .collect(),
             number,
             run: text("Run"),
             host: text("Host"),
@@ -152,6 +161,19 @@ impl Claim {
 
     fn live(&self, now: SystemTime) -> bool {
         self.number.is_some() && self.expires.is_some_and(|e| e > now)
+    }
+
+    fn lists(&self, key: &str) -> bool {
+        self.pairs.iter().any(|pair| pair == key)
+    }
+
+    fn holder(&self) -> Holder {
+        Holder {
+            run: self.run.clone(),
+            host: self.host.clone(),
+            since: self.created.clone(),
+            until: self.expires.map(stamp).unwrap_or_default(),
+        }
     }
 }
 
@@ -187,22 +209,20 @@ pub enum Taken {
     Busy(Holder),
 }
 
-/// A pair's lease, held by this run: renew it while writing, release it when done.
+/// A pair's lease, held by this run through its environment's claim ([`PassLeases`]): the
+/// claim is renewed while the pass runs and released when the environment's last pair is
+/// done, so a pair holding it has nothing more to do than write.
 #[derive(Debug, Clone)]
 pub struct Lease {
-    control: NotionClient,
-    row: PageId,
-    options: LeaseOptions,
-    /// Notion's read-after-write lag.
-    lag: Duration,
+    claim: Arc<OwnClaim>,
     /// The latest time another claim of the pair was live (released or lapsed): `None` when no
     /// other claim is listed.
     others_until: Option<SystemTime>,
 }
 
-/// The renewals of a held lease, stopped when dropped.
+/// The renewals of a claim, stopped when dropped.
 #[derive(Debug)]
-pub struct Renewal(tokio::task::JoinHandle<()>);
+struct Renewal(tokio::task::JoinHandle<()>);
 
 impl Drop for Renewal {
     fn drop(&mut self) {
@@ -252,12 +272,13 @@ impl LeasesTable {
         Ok(Self { data_source })
     }
 
-    /// The pair's claims, as listed now.
-    async fn claims(&self, control: &NotionClient, key: &str) -> Result<Vec<Claim>> {
+    /// The claims of an environment's pairs, as listed now (every claim whose `Pair` names
+    /// the environment's row).
+    async fn claims(&self, control: &NotionClient, environment: PageId) -> Result<Vec<Claim>> {
         let filter = Filter::Property(PropertyFilter::new(
             "Pair",
             "rich_text",
-            json!({ "equals": key }),
+            json!({ "contains": environment.to_string() }),
         ));
         control
             .query_all(self.data_source, Some(filter), &[])
@@ -265,122 +286,357 @@ impl LeasesTable {
             .try_collect()
             .await
     }
+}
+
+/// The most pairs one claim names (a claim's `Pair` cell holds them one a line, well within
+/// Notion's 100 text items of 2,000 characters).
+const PAIRS_PER_CLAIM: usize = 500;
+
+/// The leases of one pass of a run: **one claim per environment** (per [`PAIRS_PER_CLAIM`] of
+/// its pairs), naming every pair of the environment that the pass runs, made when the first of
+/// them has something to write. Each pair is held by the live claim that names it with the
+/// lowest number, as with a claim of its own, so two runs that claim the same pairs settle as
+/// before, pair by pair; but the claim, its count, its renewals and its release are paid once
+/// per environment rather than once per pair. The claim is renewed while the pass runs, and
+/// released once the environment's last pair is [`done`](Self::done).
+#[derive(Debug)]
+pub struct PassLeases {
+    table: LeasesTable,
+    options: LeaseOptions,
+    lag: Duration,
+    /// Each pair's group (by its key).
+    groups: HashMap<String, Arc<Group>>,
+}
+
+/// The pairs one claim names.
+#[derive(Debug)]
+struct Group {
+    environment: PageId,
+    /// The claim's `Name`: the pair's label, or the environment and a count.
+    name: String,
+    keys: Vec<String>,
+    /// Pairs of the group not yet done.
+    remaining: AtomicUsize,
+    /// The claim, once made.
+    claim: tokio::sync::Mutex<Option<Arc<OwnClaim>>>,
+}
+
+/// A claim this run made, and what it last saw of the others.
+#[derive(Debug)]
+struct OwnClaim {
+    control: NotionClient,
+    row: PageId,
+    environment: PageId,
+    table: LeasesTable,
+    options: LeaseOptions,
+    lag: Duration,
+    /// The claims of the environment as last listed, and when.
+    listed: std::sync::Mutex<(Vec<Claim>, SystemTime)>,
+    /// When the claim lapses unless renewed, as last written.
+    expires: std::sync::Mutex<SystemTime>,
+    renewal: std::sync::Mutex<Option<Renewal>>,
+}
+
+/// Whose a pair is, by the claims as listed.
+enum Whose {
+    Ours(Option<SystemTime>),
+    Theirs(Holder),
+    /// This run's claim is not listed (Notion slower than the lag).
+    Unlisted,
+}
+
+impl PassLeases {
+    /// The leases of a pass over `pairs`, in `table`, taken as `options` says; `lag` is
+    /// Notion's read-after-write lag, waited between a claim and its count.
+    pub fn new<'a>(
+        table: LeasesTable,
+        options: &LeaseOptions,
+        lag: Duration,
+        pairs: impl IntoIterator<Item = &'a SyncPair>,
+    ) -> Self {
+        let mut by_environment: Vec<(PageId, Vec<&SyncPair>)> = Vec::new();
+        for pair in pairs {
+            match by_environment
+                .iter_mut()
+                .find(|(environment, _)| *environment == pair.environment_row)
+            {
+                Some((_, list)) => list.push(pair),
+                None => by_environment.push((pair.environment_row, vec![pair])),
+            }
+        }
+        let mut groups = HashMap::new();
+        for (environment, pairs) in by_environment {
+            for chunk in pairs.chunks(PAIRS_PER_CLAIM) {
+                let name = match chunk {
+                    [one] => one.label(),
+                    many => format!(
+                        "{} pairs → {}",
+                        many.len(),
+                        crate::words::or_untitled(&many[0].environment)
+                    ),
+                };
+                let keys: Vec<String> = chunk.iter().map(|p| pair_key(p)).collect();
+                let group = Arc::new(Group {
+                    environment,
+                    name,
+                    remaining: AtomicUsize::new(keys.len()),
+                    keys: keys.clone(),
+                    claim: tokio::sync::Mutex::new(None),
+                });
+                for key in keys {
+                    groups.insert(key, Arc::clone(&group));
+                }
+            }
+        }
+        Self {
+            table,
+            options: options.clone(),
+            lag,
+            groups,
+        }
+    }
 
     /// Takes the lease of `pair` for this run (see the [module documentation](self)), waiting
-    /// up to [`LeaseOptions::wait`] for another holder to finish (or until `stop` is raised);
-    /// `lag` is Notion's read-after-write lag, waited between the claim and the count.
+    /// up to [`LeaseOptions::wait`] for another holder to finish (or until `stop` is raised).
+    /// The environment's claim is made by the first pair that takes a lease, through
+    /// `control`, and shared by the others.
     pub async fn take(
         &self,
         control: &NotionClient,
         pair: &SyncPair,
-        options: &LeaseOptions,
-        lag: Duration,
         stop: &StopFlag,
     ) -> Result<Taken> {
-        let deadline = options.wait.map(|wait| lease_now() + wait);
+        let key = pair_key(pair);
+        let group = self.groups.get(&key).ok_or_else(|| {
+            Error::Config(format!(
+                "the pair {} is not one of the pass's pairs",
+                pair.label()
+            ))
+        })?;
+        let deadline = self.options.wait.map(|wait| lease_now() + wait);
+        let claim = self.claim(control, group).await?;
+        // The claims were listed when the environment's claim was made: a pair another run
+        // held then is looked at again, in case that run has let it go since.
+        let mut listed_again = false;
         loop {
-            let holder = match self.claim(control, pair, options, lag).await? {
-                Taken::Held(lease) => return Ok(Taken::Held(lease)),
-                Taken::Busy(holder) => holder,
+            let holder = match claim.whose(&key) {
+                Whose::Ours(others_until) => {
+                    return Ok(Taken::Held(Lease {
+                        claim,
+                        others_until,
+                    }));
+                }
+                Whose::Theirs(holder) => holder,
+                Whose::Unlisted => {
+                    return Err(Error::Registry(format!(
+                        "the claim this run added to {LEASES_TITLE} is not listed after {:?}; \
+                         run again (Notion may be slow to list new rows)",
+                        self.lag
+                    )));
+                }
             };
             let now = lease_now();
+            if !listed_again && claim.listed_at() + self.lag < now {
+                listed_again = true;
+                claim.list().await?;
+                continue;
+            }
             match deadline {
                 Some(deadline) if now < deadline && !stop.is_stopped() => {
-                    let poll = lag.max(Duration::from_secs(10));
+                    let poll = self.lag.max(Duration::from_secs(10));
                     let left = deadline.duration_since(now).unwrap_or_default();
                     tokio::select! {
                         () = tokio::time::sleep(poll.min(left)) => {}
                         _ = stop.stopped() => return Ok(Taken::Busy(holder)),
                     }
+                    claim.list().await?;
                 }
                 _ => return Ok(Taken::Busy(holder)),
             }
         }
     }
 
-    /// One claim: added, settled, counted; released again when another run holds the pair.
-    async fn claim(
-        &self,
-        control: &NotionClient,
-        pair: &SyncPair,
-        options: &LeaseOptions,
-        lag: Duration,
-    ) -> Result<Taken> {
-        let key = pair_key(pair);
-        let expires = lease_now() + lag + CONFIRM_WITHIN;
+    /// The group's claim: the one made before, while it holds; else a new one, added,
+    /// settled and listed.
+    async fn claim(&self, control: &NotionClient, group: &Group) -> Result<Arc<OwnClaim>> {
+        let mut made = group.claim.lock().await;
+        if let Some(claim) = made.as_ref()
+            && !claim.lapsed()
+        {
+            return Ok(Arc::clone(claim));
+        }
+        let expires = lease_now() + self.lag + CONFIRM_WITHIN;
         let body = json!({
-            "parent": {"type": "data_source_id", "data_source_id": self.data_source},
+            "parent": {"type": "data_source_id", "data_source_id": self.table.data_source},
             "properties": {
-                "Name": title_value(&pair.label()),
-                "Pair": rich_text_value(&key),
-                "Run": rich_text_value(&options.run_id),
-                "Host": rich_text_value(&options.host),
+                "Name": title_value(&group.name),
+                "Pair": rich_text_value(&group.keys.join("\n")),
+                "Run": rich_text_value(&self.options.run_id),
+                "Host": rich_text_value(&self.options.host),
                 "Expires": {"date": {"start": stamp(expires)}},
             },
         });
         // A claim whose create answered an error may exist all the same: sent again, it makes
-        // a second claim of this run, and the count below takes either as this run's.
-        let mine = match control.create_page_json(body.clone()).await {
+        // a second claim of this run, and the count takes either as this run's.
+        let row = match control.create_page_json(body.clone()).await {
             Ok(page) => page.id,
             Err(error) => {
                 tracing::warn!(%error, "a lease claim is sent again");
                 control.create_page_json(body).await?.id
             }
         };
-        tokio::time::sleep(lag).await;
-        let claims = self.claims(control, &key).await?;
-        let now = lease_now();
-        let holder = claims
-            .iter()
-            .filter(|c| c.live(now) || c.row == mine)
-            .min_by_key(|c| c.number.unwrap_or(u64::MAX));
-        let ours = |c: &Claim| c.row == mine || c.run == options.run_id;
-        match holder {
-            Some(claim) if ours(claim) => {
-                let others_until = claims
-                    .iter()
-                    .filter(|c| !ours(c))
-                    .filter_map(|c| c.expires)
-                    .max();
-                let old: Vec<PageId> = claims
-                    .iter()
-                    .filter(|c| c.row != mine)
-                    .filter(|c| {
-                        c.run == options.run_id
-                            || (!c.live(now) && c.expires.is_none_or(|e| e + KEEP_OLD_CLAIMS < now))
-                    })
-                    .map(|c| c.row)
-                    .take(TRASH_PER_TAKE)
-                    .collect();
-                for row in old {
-                    if let Err(error) = trash(control, row).await {
-                        tracing::warn!(%error, "an old lease claim could not be trashed");
-                    }
-                }
-                Ok(Taken::Held(Lease {
-                    control: control.clone(),
-                    row: mine,
-                    options: options.clone(),
-                    lag,
-                    others_until,
-                }))
-            }
-            Some(claim) => {
-                let holder = Holder {
-                    run: claim.run.clone(),
-                    host: claim.host.clone(),
-                    since: claim.created.clone(),
-                    until: claim.expires.map(stamp).unwrap_or_default(),
-                };
-                trash(control, mine).await?;
-                Ok(Taken::Busy(holder))
-            }
-            None => Err(Error::Registry(format!(
-                "the claim this run added to {LEASES_TITLE} is not listed after {:?}; \
-                 run again (Notion may be slow to list new rows)",
-                lag
-            ))),
+        let claim = Arc::new(OwnClaim {
+            control: control.clone(),
+            row,
+            environment: group.environment,
+            table: self.table,
+            options: self.options.clone(),
+            lag: self.lag,
+            listed: std::sync::Mutex::new((Vec::new(), lease_now())),
+            expires: std::sync::Mutex::new(expires),
+            renewal: std::sync::Mutex::new(None),
+        });
+        tokio::time::sleep(self.lag).await;
+        claim.list().await?;
+        claim.trash_old().await;
+        *claim.renewal.lock().unwrap_or_else(|e| e.into_inner()) = Some(claim.keep_alive());
+        *made = Some(Arc::clone(&claim));
+        Ok(claim)
+    }
+
+    /// Says that `pair` is done (written, skipped or failed): once every pair of its
+    /// environment is, the environment's claim is released (its expiry set to now, so that it
+    /// stays listed a while and the next holder knows a run wrote just before it). A release
+    /// that fails is logged: the claim then lapses by itself.
+    pub async fn done(&self, pair: &SyncPair) {
+        let Some(group) = self.groups.get(&pair_key(pair)) else {
+            return;
+        };
+        if group.remaining.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
         }
+        let claim = group.claim.lock().await.take();
+        if let Some(claim) = claim
+            && let Err(error) = claim.release().await
+        {
+            tracing::warn!(%error, "a lease claim could not be released; it lapses by itself");
+        }
+    }
+}
+
+impl OwnClaim {
+    /// Lists the environment's claims again.
+    async fn list(&self) -> Result<()> {
+        let claims = self.table.claims(&self.control, self.environment).await?;
+        *self.listed.lock().unwrap_or_else(|e| e.into_inner()) = (claims, lease_now());
+        Ok(())
+    }
+
+    fn listed_at(&self) -> SystemTime {
+        self.listed.lock().unwrap_or_else(|e| e.into_inner()).1
+    }
+
+    fn ours(&self, claim: &Claim) -> bool {
+        claim.row == self.row || claim.run == self.options.run_id
+    }
+
+    /// Whose the pair `key` is: the live claim naming it with the lowest number holds it
+    /// (this run's own claim counts as live).
+    fn whose(&self, key: &str) -> Whose {
+        let listed = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+        let (claims, now) = (&listed.0, lease_now());
+        if !claims.iter().any(|c| c.row == self.row) {
+            return Whose::Unlisted;
+        }
+        let naming = || claims.iter().filter(|c| c.row == self.row || c.lists(key));
+        let holder = naming()
+            .filter(|c| c.live(now) || c.row == self.row)
+            .min_by_key(|c| c.number.unwrap_or(u64::MAX));
+        match holder {
+            Some(claim) if self.ours(claim) => Whose::Ours(
+                naming()
+                    .filter(|c| !self.ours(c))
+                    .filter_map(|c| c.expires)
+                    .max(),
+            ),
+            Some(claim) => Whose::Theirs(claim.holder()),
+            None => Whose::Unlisted,
+        }
+    }
+
+    /// Trashes a few of the environment's old claims: released or lapsed over an hour ago,
+    /// or this run's own that no longer hold.
+    async fn trash_old(&self) {
+        let now = lease_now();
+        let old: Vec<PageId> = {
+            let listed = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+            listed
+                .0
+                .iter()
+                .filter(|c| c.row != self.row && !c.live(now))
+                .filter(|c| {
+                    c.run == self.options.run_id
+                        || c.expires.is_none_or(|e| e + KEEP_OLD_CLAIMS < now)
+                })
+                .map(|c| c.row)
+                .take(TRASH_PER_TAKE)
+                .collect()
+        };
+        for row in old {
+            if let Err(error) = trash(&self.control, row).await {
+                tracing::warn!(%error, "an old lease claim could not be trashed");
+            }
+        }
+    }
+
+    /// Whether the claim has lapsed (its renewals failed), so that a pair must claim again.
+    fn lapsed(&self) -> bool {
+        *self.expires.lock().unwrap_or_else(|e| e.into_inner()) <= lease_now()
+    }
+
+    /// Renews the claim within half of the minute a new claim holds, then every third of
+    /// [`LeaseOptions::ttl`], until released (a renewal that fails is logged; the claim then
+    /// lapses at its expiry, and the environment's next pair claims again).
+    fn keep_alive(self: &Arc<Self>) -> Renewal {
+        let claim = Arc::downgrade(self);
+        let every = self.options.ttl / 3;
+        Renewal(tokio::spawn(async move {
+            let mut wait = (CONFIRM_WITHIN / 2).min(every);
+            loop {
+                tokio::time::sleep(wait).await;
+                wait = every;
+                let Some(claim) = claim.upgrade() else {
+                    return;
+                };
+                if let Err(error) = claim.renew().await {
+                    tracing::warn!(%error, "a lease could not be renewed");
+                }
+            }
+        }))
+    }
+
+    async fn renew(&self) -> Result<()> {
+        let expires = lease_now() + self.options.ttl;
+        self.set_expiry(expires).await
+    }
+
+    async fn release(&self) -> Result<()> {
+        drop(
+            self.renewal
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take(),
+        );
+        self.set_expiry(lease_now()).await
+    }
+
+    async fn set_expiry(&self, expires: SystemTime) -> Result<()> {
+        let properties: Value = json!({"Expires": {"date": {"start": stamp(expires)}}});
+        self.control
+            .set_page_properties(self.row, properties)
+            .await?;
+        *self.expires.lock().unwrap_or_else(|e| e.into_inner()) = expires;
+        Ok(())
     }
 }
 
@@ -396,7 +652,7 @@ impl Lease {
     /// was live after that time, less Notion's read-after-write lag.
     pub fn stale_since(&self, read_at: SystemTime) -> bool {
         self.others_until
-            .is_some_and(|until| until + self.lag > read_at)
+            .is_some_and(|until| until + self.claim.lag > read_at)
     }
 
     /// How long to wait before reading what the last holder wrote: what is left of Notion's
@@ -404,51 +660,14 @@ impl Lease {
     pub fn lag_left(&self) -> Duration {
         let now = lease_now();
         self.others_until
-            .map(|until| until + self.lag)
+            .map(|until| until + self.claim.lag)
             .and_then(|ready| ready.duration_since(now).ok())
             .unwrap_or_default()
     }
 
-    /// Moves the claim's expiry to a full [`LeaseOptions::ttl`] from now.
+    /// Moves the claim's expiry to a full [`LeaseOptions::ttl`] from now (for a pair that must
+    /// be read again before it writes, which may take longer than a new claim holds).
     pub async fn renew(&self) -> Result<()> {
-        let expires = lease_now() + self.options.ttl;
-        self.set_expiry(expires).await
-    }
-
-    /// How often the holder renews its claim.
-    pub fn renew_every(&self) -> Duration {
-        self.options.ttl / 3
-    }
-
-    /// Renews the claim within half of the minute a new claim holds, then every
-    /// [`renew_every`](Self::renew_every), until the returned guard is dropped (a renewal that
-    /// fails is logged; the claim then lapses at its expiry).
-    pub fn keep_alive(&self) -> Renewal {
-        let lease = self.clone();
-        Renewal(tokio::spawn(async move {
-            let mut wait = (CONFIRM_WITHIN / 2).min(lease.renew_every());
-            loop {
-                tokio::time::sleep(wait).await;
-                wait = lease.renew_every();
-                if let Err(error) = lease.renew().await {
-                    tracing::warn!(%error, "a lease could not be renewed");
-                }
-            }
-        }))
-    }
-
-    /// Releases the lease: the claim lapses now (and stays listed a while, so that the next
-    /// holder knows a run wrote just before it).
-    pub async fn release(&self) -> Result<()> {
-        let now = lease_now();
-        self.set_expiry(now).await
-    }
-
-    async fn set_expiry(&self, expires: SystemTime) -> Result<()> {
-        let properties: Value = json!({"Expires": {"date": {"start": stamp(expires)}}});
-        self.control
-            .set_page_properties(self.row, properties)
-            .await
-            .map(drop)
+        self.claim.renew().await
     }
 }

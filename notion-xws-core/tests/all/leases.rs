@@ -9,9 +9,11 @@ use std::time::Duration;
 
 use notion_xws_core::client::NotionClient;
 use notion_xws_core::registry::RegistryConfig;
-use notion_xws_core::sync::lease::LeaseOptions;
+use notion_xws_core::registry::cells;
+use notion_xws_core::sync::lease::{LeaseOptions, LeasesTable, PassLeases, Taken, lease_now};
 use notion_xws_core::sync::links::LinksTable;
 use notion_xws_core::sync::report::{PairClass, PairState};
+use notion_xws_core::sync::stop::StopFlag;
 use notion_xws_core::sync::{SyncOptions, columns::source_key, sync};
 use notion_xws_core::transport::{DynTransport, Method};
 use notion_xws_core::{DataSourceId, PageId};
@@ -164,6 +166,98 @@ async fn fifty_pairs_of_overlapping_runs_write_every_row_once() {
         assert_eq!(copies, 1, "{context}: the copy was created {copies} times");
     }
     println!("50 overlapping pairs of runs: {busy} runs found the pair held and left it");
+}
+
+/// Adds a row titled `name` to a data source.
+async fn add_named(world: &World, source: DataSourceId, name: &str) {
+    ok(
+        &world.fake,
+        Method::Post,
+        "/v1/pages",
+        world.token(),
+        Some(json!({"parent": {"data_source_id": source},
+                    "properties": {"Name": {"title": text(name)}}})),
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_claim_names_every_pair_of_an_environment_and_each_pair_is_held_apart() {
+    let w = crate::references::ref_world("Push").await;
+    let (world, control) = (&w.world, w.world.client());
+    let config = RegistryConfig::default();
+    let first = sync(&control, &config, &run("first"), None).await.unwrap();
+    assert!(!first.has_failures(), "{}", first.to_markdown());
+    // Projects and Tasks, both pushed to Acme, wrote under one claim, which names both pairs
+    // and was released when the second was done.
+    let leases = LeasesTable::find(&control).await.unwrap().unwrap();
+    let claims = rows(&control, leases.data_source).await;
+    assert_eq!(claims.len(), 1, "{claims:#?}");
+    let named: Vec<String> = cells::text(&claims[0].properties["Pair"])
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let (projects, tasks) = (
+        pair(&first, "Projects").pair.clone(),
+        pair(&first, "Tasks").pair.clone(),
+    );
+    let key = |p: &notion_xws_core::sync::rows::SyncPair| {
+        format!("{} {}", p.database_row, p.environment_row)
+    };
+    assert_eq!(named, vec![key(&projects), key(&tasks)]);
+    let expires = match &claims[0].properties["Expires"].value {
+        notion_xws_core::model::PropertyValueKind::Date(Some(date)) => date.start.clone(),
+        other => panic!("{other:?}"),
+    };
+    let expires =
+        humantime::parse_rfc3339_weak(expires.trim_end_matches('Z').split('+').next().unwrap())
+            .unwrap();
+    assert!(expires <= lease_now(), "released");
+
+    // Another run holds Tasks alone (a run over that one database) and keeps it: a run of
+    // both writes Projects and leaves Tasks to it, naming it.
+    add_named(world, w.projects_source, "New project").await;
+    add_named(world, w.tasks, "New task").await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let other = LeaseOptions {
+        run_id: "other".to_owned(),
+        ..LeaseOptions::default()
+    };
+    let lag = run("x").execute_options.read_after_write_lag();
+    let other_pass = PassLeases::new(leases, &other, lag, [&tasks]);
+    let taken = other_pass
+        .take(&control, &tasks, &StopFlag::new())
+        .await
+        .unwrap();
+    assert!(matches!(taken, Taken::Held(_)), "{taken:?}");
+    let second = sync(&control, &config, &run("second"), None).await.unwrap();
+    let (p, t) = (pair(&second, "Projects"), pair(&second, "Tasks"));
+    assert_eq!(
+        (p.class(), p.created),
+        (PairClass::Synced, 1),
+        "{}",
+        second.to_markdown()
+    );
+    assert_eq!(
+        (t.class(), t.created),
+        (PairClass::Busy, 0),
+        "{}",
+        second.to_markdown()
+    );
+    assert!(
+        t.reason().unwrap().contains("run other on "),
+        "{:?}",
+        t.reason()
+    );
+    // The other run dies (its pass's leases dropped, their renewals with them): its claim
+    // lapses, and the next run writes Tasks.
+    drop((taken, other_pass));
+    tokio::time::sleep(LeaseOptions::default().ttl).await;
+    let third = sync(&control, &config, &run("third"), None).await.unwrap();
+    assert!(!third.has_failures(), "{}", third.to_markdown());
+    assert_eq!(pair(&third, "Tasks").created, 1, "{}", third.to_markdown());
+    assert_eq!(pair(&third, "Projects").created, 0);
 }
 
 #[tokio::test(start_paused = true)]

@@ -503,7 +503,7 @@ async fn sigterm_stops_the_binary_between_writes() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stop_ends_the_wait_for_a_pair_another_run_holds() {
-    use notion_xws_core::sync::lease::{LeaseOptions, LeasesTable, Taken};
+    use notion_xws_core::sync::lease::{LeaseOptions, LeasesTable, PassLeases, Taken};
 
     let (world, source, _) = small_world(2).await;
     let control = world.client();
@@ -527,14 +527,15 @@ async fn a_stop_ends_the_wait_for_a_pair_another_run_holds() {
         ..LeaseOptions::default()
     };
     let lag = execute().execute_options.read_after_write_lag();
-    let taken = leases
-        .take(&control, &held, &other, lag, &StopFlag::new())
+    // (Its claim is renewed for as long as its pass's leases are kept.)
+    let other_pass = PassLeases::new(leases, &other, lag, [&held]);
+    let taken = other_pass
+        .take(&control, &held, &StopFlag::new())
         .await
         .unwrap();
-    let Taken::Held(lease) = taken else {
+    let Taken::Held(_) = taken else {
         panic!("not held: {taken:?}")
     };
-    let _renewal = lease.keep_alive();
     // A watch that would wait 10 minutes for it is stopped after one.
     let stop = StopFlag::new();
     let mut options = SyncOptions {

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::ids::{DatabaseId, PageId};
 use crate::registry::Direction;
 use crate::sync::guard::PlanOptions;
-use crate::sync::lease::{LeaseOptions, LeasesTable};
+use crate::sync::lease::{LeaseOptions, PassLeases};
 use crate::sync::links::LinksTable;
 use crate::sync::options::ExecuteOptions;
 use crate::sync::refs::PeopleFallback;
@@ -90,8 +90,8 @@ pub(super) struct RunContext<'a> {
     pub(super) options: &'a SyncOptions,
     /// `system-sync-links`, when the run keeps records.
     pub(super) links: Option<&'a LinksTable>,
-    /// `system-sync-leases`, when the run writes and keeps records.
-    pub(super) leases: Option<&'a LeasesTable>,
+    /// The pass's leases in `system-sync-leases`, when the run writes and keeps records.
+    pub(super) leases: Option<&'a PassLeases>,
     /// The reads that make references portable, shared by the pairs.
     pub(super) reads: &'a RefReads,
     /// The copies each workspace has of the databases of another, for the mentions of page

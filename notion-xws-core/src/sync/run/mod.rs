@@ -39,7 +39,7 @@ use std::sync::Arc;
 use futures::future::FutureExt;
 use futures::stream::{self, StreamExt};
 
-use super::lease::{LEASES_TITLE, LeasesTable};
+use super::lease::{LEASES_TITLE, LeasesTable, PassLeases};
 use super::links::LinksTable;
 use super::options::ProgressFn;
 use super::planned::SavedPlan;
@@ -263,6 +263,14 @@ async fn run_pass(
     } else {
         options.concurrency
     };
+    let leases = leases.map(|table| {
+        PassLeases::new(
+            table,
+            &options.lease,
+            options.execute_options.read_after_write_lag(),
+            candidates.iter().map(|(_, c)| &c.pair),
+        )
+    });
     // (The futures are made first, then run, so that the sync's future stays `Send`.)
     let run = RunContext {
         options,
@@ -290,10 +298,12 @@ async fn run_pass(
                     .boxed()
                     .shared()
                 });
-                (
-                    index,
-                    pairs_done.count(run_pair(candidate, source, run)).await,
-                )
+                let pair = candidate.pair.clone();
+                let report = pairs_done.count(run_pair(candidate, source, run)).await;
+                if let Some(leases) = run.leases {
+                    leases.done(&pair).await;
+                }
+                (index, report)
             }
         })
         .collect();

@@ -30,7 +30,7 @@ use crate::registry::Direction;
 use crate::sync::content::{self, BodyCheck, MentionMap};
 use crate::sync::files::hosted_files_in;
 use crate::sync::guard::PairStatus;
-use crate::sync::lease::{Lease, Taken};
+use crate::sync::lease::Taken;
 use crate::sync::links::{self, LinksTable, StatusCells, SyncLink};
 use crate::sync::one_way::apply::apply_pair;
 use crate::sync::one_way::plan::{PairPlan, PairSnapshot, RowAction, plan_pair};
@@ -291,28 +291,23 @@ impl PairRun<'_> {
             let recorded = link.and_then(|l| l.target_database.zip(l.target_data_source));
             plan.needs_lease(recorded) || bodies.is_some_and(|b| !b.is_empty())
         };
-        let mut lease = None;
         if self.run.options.execute && writes(&plan, link.as_ref(), bodies.as_ref()) {
             match self.take_lease(read_at).await {
-                LeaseStep::NotKept => {}
+                LeaseStep::Held(true) => {}
                 LeaseStep::Stopped => return None,
-                LeaseStep::Held(held, fresh) => {
-                    if !fresh {
-                        match self.read_one_way(source).await {
-                            Ok(read) => {
-                                self.saw_link(read.1.as_ref());
-                                (snapshot, link) = read;
-                            }
-                            Err(error) => {
-                                self.fail(&error);
-                                self.report.attention = unreadable(&error);
-                                release(&held, &mut self.report).await;
-                                return None;
-                            }
+                LeaseStep::Held(false) => {
+                    match self.read_one_way(source).await {
+                        Ok(read) => {
+                            self.saw_link(read.1.as_ref());
+                            (snapshot, link) = read;
                         }
-                        (plan, bodies) = self.plan_one_way(&snapshot, link.as_ref());
+                        Err(error) => {
+                            self.fail(&error);
+                            self.report.attention = unreadable(&error);
+                            return None;
+                        }
                     }
-                    lease = Some(*held);
+                    (plan, bodies) = self.plan_one_way(&snapshot, link.as_ref());
                 }
             }
         }
@@ -323,14 +318,10 @@ impl PairRun<'_> {
             }
             changed
         }) {
-            if let Some(lease) = &lease {
-                release(lease, &mut self.report).await;
-            }
             return None;
         }
         let guard = Self::guard(&plan.status);
         if self.run.options.execute {
-            let renewal = lease.as_ref().map(Lease::keep_alive);
             let ctx = self.context(self.run.links, link);
             let (outcome, target) = apply_pair(&plan, &ctx, &self.candidate.progress).await;
             if let (true, Some((database, _))) = (outcome.created_target, target) {
@@ -347,10 +338,6 @@ impl PairRun<'_> {
                 .chain(outcome.created_rows.iter().copied());
             self.finish(&outcome, bodies.as_ref(), guard, (&snapshot.refs, own))
                 .await;
-            drop(renewal);
-            if let Some(lease) = &lease {
-                release(lease, &mut self.report).await;
-            }
         } else {
             let target = snapshot
                 .target
@@ -534,28 +521,17 @@ impl PairRun<'_> {
             return Ok(());
         };
         let (mut plan, mut bodies) = self.plan_two_way(&read);
-        let mut lease = None;
         if self.run.options.execute && two_way_writes(&plan, target, link.as_ref(), bodies.as_ref())
         {
             match self.take_lease(read_at).await {
-                LeaseStep::NotKept => {}
+                LeaseStep::Held(true) => {}
                 LeaseStep::Stopped => return Ok(()),
-                LeaseStep::Held(held, fresh) => {
-                    if !fresh {
-                        match Box::pin(self.locate_and_read_two_way()).await {
-                            Ok(Some(again)) => (target, link, read) = again,
-                            Ok(None) => {
-                                release(&held, &mut self.report).await;
-                                return Ok(());
-                            }
-                            Err(error) => {
-                                release(&held, &mut self.report).await;
-                                return Err(error);
-                            }
-                        }
-                        (plan, bodies) = self.plan_two_way(&read);
+                LeaseStep::Held(false) => {
+                    match Box::pin(self.locate_and_read_two_way()).await? {
+                        Some(again) => (target, link, read) = again,
+                        None => return Ok(()),
                     }
-                    lease = Some(*held);
+                    (plan, bodies) = self.plan_two_way(&read);
                 }
             }
         }
@@ -566,9 +542,6 @@ impl PairRun<'_> {
             }
             changed
         }) {
-            if let Some(lease) = &lease {
-                release(lease, &mut self.report).await;
-            }
             return Ok(());
         }
         let guard = Self::guard(&plan.status);
@@ -607,21 +580,11 @@ impl PairRun<'_> {
             ];
             let files = (!execute).then(|| two_way_apply::hosted_files_planned(&plan));
             self.preview(counts, files, guard);
-            if let Some(lease) = &lease {
-                release(lease, &mut self.report).await;
-            }
             return Ok(());
         }
-        let renewal = lease.as_ref().map(Lease::keep_alive);
         let mark = mark.map(|(mark, _)| mark);
-        let applied = self
-            .apply_two_way(&read, &plan, target, (link, mark), bodies, guard)
-            .await;
-        drop(renewal);
-        if let Some(lease) = &lease {
-            release(lease, &mut self.report).await;
-        }
-        applied
+        self.apply_two_way(&read, &plan, target, (link, mark), bodies, guard)
+            .await
     }
 
     /// Locates a two-way pair's copy and reads both sides; `None` when a side is in the trash
@@ -942,24 +905,16 @@ impl PairRun<'_> {
             return LeaseStep::Stopped;
         }
         let Some(leases) = self.run.leases else {
-            return LeaseStep::NotKept;
+            return LeaseStep::Held(true);
         };
-        let options = self.run.options;
-        let lag = options.execute_options.read_after_write_lag();
         match leases
-            .take(
-                &self.candidate.links_client,
-                &self.candidate.pair,
-                &options.lease,
-                lag,
-                stop,
-            )
+            .take(&self.candidate.links_client, &self.candidate.pair, stop)
             .await
         {
-            Ok(Taken::Held(lease)) if stop.is_stopped() => {
-                // Stopped while the claim settled: nothing written, the lease given back.
+            Ok(Taken::Held(_)) if stop.is_stopped() => {
+                // Stopped while the claim settled: nothing written (the claim is released
+                // with the environment's last pair).
                 self.report.state = PairState::Skipped(stop.skipped_reason());
-                release(&lease, &mut self.report).await;
                 LeaseStep::Stopped
             }
             Ok(Taken::Held(lease)) => {
@@ -968,7 +923,6 @@ impl PairRun<'_> {
                     // The pair is read again first, which may take longer than a new claim
                     // holds: renewed now.
                     if let Err(error) = lease.renew().await {
-                        release(&lease, &mut self.report).await;
                         self.fail(&step("renewing the pair's lease in system-sync-leases")(
                             error,
                         ));
@@ -976,7 +930,7 @@ impl PairRun<'_> {
                     }
                     tokio::time::sleep(lease.lag_left()).await;
                 }
-                LeaseStep::Held(Box::new(lease), fresh)
+                LeaseStep::Held(fresh)
             }
             Ok(Taken::Busy(holder)) => {
                 self.report.state =
@@ -1051,23 +1005,11 @@ type TwoWayLocated = (
 
 /// What the lease step came to.
 enum LeaseStep {
-    /// The run keeps no leases (a one-shot copy): go on.
-    NotKept,
-    /// This run holds the lease; `false`: read and plan again first.
-    Held(Box<Lease>, bool),
-    /// Another run holds it, or it could not be taken: the pair stops here (its report says why).
+    /// This run holds the lease, or keeps none (a one-shot copy); `false`: read and plan
+    /// again first.
+    Held(bool),
+    /// The pair goes no further (stopped, busy or failed; the report says which).
     Stopped,
-}
-
-/// Releases a pair's lease once its writes are done; a release that fails is a note (the
-/// lease lapses by itself).
-async fn release(lease: &Lease, report: &mut PairReport) {
-    if let Err(error) = lease.release().await {
-        report.notes.push(format!(
-            "the pair's lease could not be released ({error}); it lapses by itself, and until \
-             then other runs skip this pair"
-        ));
-    }
 }
 
 /// The key ([`schema_key`]) of a two-way pair's schemas as read; `None` when it has no copy.
