@@ -41,8 +41,9 @@ pub fn per_token(world: &World, log: &[LoggedRequest]) -> BTreeMap<String, Token
 
 /// What one token's requests went to: each request named by its method, its path with the IDs
 /// left out, and the title of the data source it touched (a query, a data source read, a row
-/// created or updated), counted; the most frequent first. The titles are read from the fake
-/// with the control token after the cycle, once per ID, outside the cycle's log.
+/// created or updated), counted; the most frequent first. The titles are read with the
+/// control token through the world's setup transport (which waits for the token's budget)
+/// after the cycle, once per ID, outside the cycle's log.
 pub async fn by_purpose(world: &World, log: &[LoggedRequest], label: &str) -> Vec<(String, u64)> {
     let mut titles: BTreeMap<String, String> = BTreeMap::new();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
@@ -85,7 +86,7 @@ async fn title_of(world: &World, kind: &str, id: &str) -> String {
     let token = &world.control.token;
     let data_source = if kind == "pages" {
         let page = crate::api::send(
-            &world.fake,
+            &*world.setup,
             Method::Get,
             &format!("/v1/pages/{id}"),
             token,
@@ -100,7 +101,7 @@ async fn title_of(world: &World, kind: &str, id: &str) -> String {
         id.to_owned()
     };
     let body = crate::api::send(
-        &world.fake,
+        &*world.setup,
         Method::Get,
         &format!("/v1/data_sources/{data_source}"),
         token,

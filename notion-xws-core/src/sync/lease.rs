@@ -16,8 +16,9 @@
 //! waits for it ([`LeaseOptions::wait`]), looking at the claims again.
 //!
 //! A new claim holds for a minute past the lag, so a claim whose run lost track of it (its
-//! create answered with an error after Notion made it) blocks its pairs only that long. The
-//! run renews it to a full [`LeaseOptions::ttl`] within half of that minute and then every
+//! create answered with an error after Notion made it) blocks its pairs only that long. Once
+//! it is listed, the run renews it to a full [`LeaseOptions::ttl`] (a claim per environment
+//! costs one renewal, and on a busy token a renewal may wait its turn a while), then every
 //! third of the ttl, and at once when a pair must be read again first ([`Lease::renew`]). It
 //! releases the claim when the environment's last pair of the pass is done
 //! ([`PassLeases::done`]: the expiry set to now, so that the claim stays listed a while and the
@@ -498,6 +499,9 @@ impl PassLeases {
         });
         tokio::time::sleep(self.lag).await;
         claim.list().await?;
+        // Listed, the claim is renewed to a full ttl at once: its environment's pairs may
+        // write for long, and on a busy token a renewal may wait its turn a while.
+        claim.renew().await?;
         claim.trash_old().await;
         *claim.renewal.lock().unwrap_or_else(|e| e.into_inner()) = Some(claim.keep_alive());
         *made = Some(Arc::clone(&claim));
@@ -594,17 +598,15 @@ impl OwnClaim {
         *self.expires.lock().unwrap_or_else(|e| e.into_inner()) <= lease_now()
     }
 
-    /// Renews the claim within half of the minute a new claim holds, then every third of
-    /// [`LeaseOptions::ttl`], until released (a renewal that fails is logged; the claim then
-    /// lapses at its expiry, and the environment's next pair claims again).
+    /// Renews the claim every third of [`LeaseOptions::ttl`], until released (a renewal that
+    /// fails is logged; the claim then lapses at its expiry, and the environment's next pair
+    /// claims again).
     fn keep_alive(self: &Arc<Self>) -> Renewal {
         let claim = Arc::downgrade(self);
         let every = self.options.ttl / 3;
         Renewal(tokio::spawn(async move {
-            let mut wait = (CONFIRM_WITHIN / 2).min(every);
             loop {
-                tokio::time::sleep(wait).await;
-                wait = every;
+                tokio::time::sleep(every).await;
                 let Some(claim) = claim.upgrade() else {
                     return;
                 };

@@ -17,7 +17,8 @@
 //! - [`target`]: a pair's target database, found by its marker or created, and recorded.
 //! - [`outcome`]: what applying a pair's plan did, for both pair kinds.
 //! - [`links`]: `system-sync-links`, the record in Notion of each pair's target and status.
-//! - [`lease`]: a pair's lease in `system-sync-leases`, so that overlapping runs write it once.
+//! - [`lease`]: the pairs' leases in `system-sync-leases` (one claim per environment and pass), so
+//!   that overlapping runs write each pair once.
 //! - [`one_way`]: one-way pairs: the pure planner and the executor.
 //! - [`two_way`]: two-way pairs: the pure planner (bases, conflicts, a policy), reader, executor.
 //! - [`content`]: page content (the blocks of each row), copied when a database asks for it.

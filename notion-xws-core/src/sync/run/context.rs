@@ -82,7 +82,7 @@ impl SyncOptions {
     }
 }
 
-/// What every pair of a pass shares: the run's options, the links and leases tables (`None`: a
+/// What every pair of a pass shares: the run's options, the links table and the leases (`None`: a
 /// one-shot copy that keeps no record, or a dry run) and the reference reads (each pair reports
 /// its progress itself, through its candidate).
 pub(super) struct RunContext<'a> {
