@@ -667,9 +667,14 @@ impl Lease {
             .unwrap_or_default()
     }
 
-    /// Moves the claim's expiry to a full [`LeaseOptions::ttl`] from now (for a pair that must
-    /// be read again before it writes, which may take longer than a new claim holds).
+    /// Makes sure the claim holds for two thirds of [`LeaseOptions::ttl`] from now at least
+    /// (for a pair that must be read again before it writes), renewing it to a full ttl when
+    /// it holds less; a claim just confirmed or renewed needs no request.
     pub async fn renew(&self) -> Result<()> {
-        self.claim.renew().await
+        let holds = *self.claim.expires.lock().unwrap_or_else(|e| e.into_inner());
+        if holds < lease_now() + self.claim.options.ttl * 2 / 3 {
+            self.claim.renew().await?;
+        }
+        Ok(())
     }
 }

@@ -920,8 +920,8 @@ impl PairRun<'_> {
             Ok(Taken::Held(lease)) => {
                 let fresh = !lease.stale_since(read_at);
                 if !fresh {
-                    // The pair is read again first, which may take longer than a new claim
-                    // holds: renewed now.
+                    // The pair is read again first, which may take long: the claim made sure
+                    // to hold for it.
                     if let Err(error) = lease.renew().await {
                         self.fail(&step("renewing the pair's lease in system-sync-leases")(
                             error,
