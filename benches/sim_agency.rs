@@ -16,7 +16,8 @@
 //! cycle when their pair ran first), each cycle starting when the one before ends.
 //!
 //! Sizes (`AGENCY_ENVIRONMENTS`, `AGENCY_DATABASES`, `AGENCY_ROWS` override them, for a quick
-//! try) and the run are bounded; it prints a few lines a cycle. Everything runs on one paused
+//! try; `AGENCY_CONCURRENCY` the pairs run at once, and `AGENCY_PURPOSES` prints what the
+//! control token's requests went to) and the run are bounded; it prints a few lines a cycle. Everything runs on one paused
 //! current-thread runtime, so the figures are exact and repeatable.
 
 use std::collections::{BTreeMap, HashMap};
@@ -155,6 +156,16 @@ fn row_writes(report: &RunReport) -> usize {
         .sum()
 }
 
+/// A cycle's options: executing, with the sync's default concurrency unless
+/// `AGENCY_CONCURRENCY` sets it.
+fn executing() -> SyncOptions {
+    SyncOptions {
+        execute: true,
+        concurrency: size("AGENCY_CONCURRENCY", 0),
+        ..SyncOptions::default()
+    }
+}
+
 /// Runs one cycle of the sync and measures it.
 async fn cycle(world: &World, control: &NotionClient, options: &SyncOptions, name: &str) -> Cycle {
     world.fake.clear_request_log();
@@ -287,10 +298,7 @@ async fn until_fresh(
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .clear();
-    let options = SyncOptions {
-        execute: true,
-        ..SyncOptions::default()
-    };
+    let options = executing();
     let first = cycle(world, control, &options, name).await;
     let mut cycles = 1;
     loop {
@@ -400,10 +408,7 @@ async fn agency() {
         },
     );
     let control = NotionClient::new(stack.transport(), world.control.token.clone());
-    let execute = SyncOptions {
-        execute: true,
-        ..SyncOptions::default()
-    };
+    let execute = executing();
     tokio::time::sleep(Duration::from_secs(600)).await;
     let f0 = cycle(&world, &control, &execute, "(f0) first sync").await;
     let copies: usize = f0.report.pairs.iter().map(|p| p.created).sum();
@@ -442,12 +447,11 @@ async fn agency() {
     }
     tokio::time::sleep(Duration::from_secs(300)).await;
     let full = SyncOptions {
-        execute: true,
         incremental: IncrementalOptions {
             full: true,
             ..IncrementalOptions::default()
         },
-        ..SyncOptions::default()
+        ..executing()
     };
     let f4 = cycle(&world, &control, &full, "(f4) full reconcile").await;
     assert_eq!(row_writes(&f4.report), 0, "{}", f4.report.to_markdown());
