@@ -6,8 +6,10 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::client::NotionClient;
 use crate::error::Result;
 use crate::ids::{DatabaseId, PageId};
+use crate::model::Database;
 use crate::registry::Direction;
 use crate::sync::guard::PlanOptions;
 use crate::sync::lease::{LeaseOptions, PassLeases};
@@ -97,6 +99,30 @@ pub(super) struct RunContext<'a> {
     /// The copies each workspace has of the databases of another, for the mentions of page
     /// content ([`DatabaseCopies`]).
     pub(super) copies: &'a DatabaseCopies,
+    /// The control databases of two-way pairs, read once a pass ([`ControlDatabases`]).
+    pub(super) control_databases: &'a ControlDatabases,
+}
+
+/// The control databases of two-way pairs (whether each is in the trash, and its look), each
+/// read once a pass however many environments its pairs sync it with; a read that fails is
+/// tried again by the next pair that asks.
+#[derive(Debug, Default)]
+pub(super) struct ControlDatabases(
+    std::sync::Mutex<HashMap<DatabaseId, Arc<tokio::sync::OnceCell<Database>>>>,
+);
+
+impl ControlDatabases {
+    /// The database `id`, read with `control` unless a pair of the pass read it already.
+    pub(super) async fn get(&self, control: &NotionClient, id: DatabaseId) -> Result<Database> {
+        let cell = Arc::clone(
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(id)
+                .or_default(),
+        );
+        cell.get_or_try_init(|| control.database(id)).await.cloned()
+    }
 }
 
 /// The recorded copies of the run's pairs, by the workspace they were copied into and the

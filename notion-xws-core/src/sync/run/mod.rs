@@ -29,7 +29,7 @@ mod transfer;
 
 use self::candidates::{candidates, in_relation_order, mark_incremental};
 pub use self::context::SyncOptions;
-use self::context::{DatabaseCopies, RunContext};
+use self::context::{ControlDatabases, DatabaseCopies, RunContext};
 use self::pair::run_pair;
 use self::sides::read_sources;
 pub use self::transfer::transfer;
@@ -278,6 +278,7 @@ async fn run_pass(
         leases: leases.as_ref(),
         reads: &reads,
         copies: &copies,
+        control_databases: &ControlDatabases::default(),
     };
     let pairs_done = progress.counter(
         move |done, total| Progress::Pairs { pass, done, total },

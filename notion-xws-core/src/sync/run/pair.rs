@@ -651,6 +651,13 @@ impl PairRun<'_> {
         target: Option<(DatabaseId, DataSourceId)>,
     ) -> Result<TwoWayRead> {
         let (candidate, run) = (&self.candidate, self.run);
+        // The control database, shared by the pairs that sync it with other environments.
+        let control_database = match candidate.source_schema.as_deref().map(|s| &s.parent.kind) {
+            Some(crate::model::ParentKind::Database(id)) => {
+                Some(run.control_databases.get(&candidate.source, *id).await?)
+            }
+            _ => None,
+        };
         let read_sides = |since| {
             Box::pin(two_way_read::read_two_way(
                 &candidate.pair,
@@ -658,7 +665,10 @@ impl PairRun<'_> {
                 candidate.source_data_source,
                 &candidate.target,
                 target,
-                candidate.source_schema.as_deref().cloned(),
+                (
+                    candidate.source_schema.as_deref().cloned(),
+                    control_database.clone(),
+                ),
                 (run.options.execute_options.concurrency, &candidate.progress),
                 since,
             ))

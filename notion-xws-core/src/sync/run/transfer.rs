@@ -2,7 +2,7 @@
 //! "transfer" mode), run as a pair without a registry.
 
 use super::candidates::{Candidate, Counted};
-use super::context::{DatabaseCopies, RunContext, SyncOptions};
+use super::context::{ControlDatabases, DatabaseCopies, RunContext, SyncOptions};
 use super::pair::run_pair;
 use super::sides::shared_source;
 use std::collections::HashMap;
@@ -99,6 +99,7 @@ pub async fn transfer(
         leases: None,
         reads: &reads,
         copies: &DatabaseCopies::default(),
+        control_databases: &ControlDatabases::default(),
     };
     let started = std::time::Instant::now();
     let report = run_pair(candidate, source, &run).await;

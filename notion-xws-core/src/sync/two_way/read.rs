@@ -190,7 +190,8 @@ async fn named_rows(
 }
 
 /// Reads both sides of a two-way pair. `target` is the environment's database and data source,
-/// when it exists; `since`, the pair's watermark when it may be read incrementally.
+/// when it exists; the control's schema and database are read here unless given (as read
+/// already this pass); `since` is the pair's watermark when it may be read incrementally.
 ///
 /// The two sides are read at once (each has its own token and rate budget): first each side's
 /// schema and rows (all of them, or those edited and trashed since the watermark, each row pair
@@ -204,7 +205,10 @@ pub(crate) async fn read_two_way(
     control_source: DataSourceId,
     environment: &NotionClient,
     target: Option<(crate::ids::DatabaseId, DataSourceId)>,
-    control_schema: Option<crate::model::DataSource>,
+    (control_schema, control_database): (
+        Option<crate::model::DataSource>,
+        Option<crate::model::Database>,
+    ),
     (concurrency, progress): (usize, &PairProgress),
     since: Option<&Watermark>,
 ) -> Result<TwoWayRead> {
@@ -223,8 +227,9 @@ pub(crate) async fn read_two_way(
             None => control.data_source(control_source).await?,
         };
         // The database that holds it: whether it is in the trash, and its look.
-        let database = match &schema.parent.kind {
-            ParentKind::Database(database) => Some(control.database(*database).await?),
+        let database = match (&schema.parent.kind, control_database) {
+            (ParentKind::Database(id), Some(database)) if database.id == *id => Some(database),
+            (ParentKind::Database(id), _) => Some(control.database(*id).await?),
             _ => None,
         };
         let in_trash = schema.in_trash() || database.as_ref().is_some_and(|d| d.in_trash());
