@@ -1559,3 +1559,91 @@ async fn two_way_an_open_conflict_needs_a_person_and_a_policy_settles_it() {
     assert_eq!(settled.open_conflicts, 0, "{settled:#?}");
     assert_eq!(settled.class(), PairClass::Synced, "{settled:#?}");
 }
+
+/// A two-way database synced with two environments: the pairs of a run read its control
+/// database once between them (whether it is in the trash, and its look), not once each.
+#[tokio::test(start_paused = true)]
+async fn a_two_way_database_in_two_environments_reads_its_control_database_once_a_run() {
+    let (world, source, made) = two_way_world(3).await;
+    let control = world.client();
+    let config = RegistryConfig::default();
+    // A second environment, Globex, for the same database row.
+    let registry = notion_xws_core::registry::Registry::read(&control, &config)
+        .await
+        .unwrap();
+    let tasks_row = registry
+        .databases
+        .iter()
+        .find(|d| d.name == "Tasks")
+        .unwrap()
+        .row
+        .to_string();
+    let globex = world.fake.add_workspace("Globex");
+    let parent = id(&crate::support::world::page(
+        &world.fake,
+        &globex.token,
+        &globex.root_page_id.to_string(),
+        "database-parent-page",
+    )
+    .await);
+    world
+        .environment(
+            "Globex",
+            globex.token.expose(),
+            Some(&format!(
+                "https://www.notion.so/{}",
+                parent.replace('-', "")
+            )),
+            &[&tasks_row],
+        )
+        .await;
+    let first = sync(&control, &config, &execute(), None).await.unwrap();
+    assert!(!first.has_failures(), "{}", first.to_markdown());
+    assert_eq!(
+        first.pairs.iter().map(|p| p.created).collect::<Vec<_>>(),
+        vec![3, 3],
+        "{}",
+        first.to_markdown()
+    );
+    // A control row edited: both pairs write it.
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/pages/{}", made[0]),
+        world.token(),
+        Some(json!({"properties": {"Notes": {"rich_text": text("edited")}}})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    world.fake.clear_request_log();
+    let second = sync(&control, &config, &execute(), None).await.unwrap();
+    assert!(!second.has_failures(), "{}", second.to_markdown());
+    assert_eq!(
+        second.pairs.iter().map(|p| p.updated).collect::<Vec<_>>(),
+        vec![1, 1],
+        "{}",
+        second.to_markdown()
+    );
+    let schema = ok(
+        &world.fake,
+        Method::Get,
+        &format!("/v1/data_sources/{source}"),
+        world.token(),
+        None,
+    )
+    .await;
+    let database = schema["parent"]["database_id"]
+        .as_str()
+        .unwrap()
+        .replace('-', "");
+    let reads = world
+        .fake
+        .request_log()
+        .iter()
+        .filter(|r| r.method == Method::Get && r.path.replace('-', "").ends_with(&database))
+        .count();
+    // The audit resolves the registry row's link (a database link) once, and the two pairs
+    // read the database once between them.
+    assert_eq!(reads, 2);
+}
