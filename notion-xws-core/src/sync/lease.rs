@@ -242,6 +242,26 @@ fn stamp(time: SystemTime) -> String {
     humantime::format_rfc3339_millis(time).to_string()
 }
 
+/// `lines` as the items of a rich-text cell, each item whole lines, each line ended by a line
+/// break (within Notion's 2,000 characters an item): every item names the environment its
+/// lines share, and the cell's text reads back line by line.
+fn lines_items(lines: &[String]) -> Vec<Value> {
+    let mut items: Vec<String> = Vec::new();
+    for line in lines {
+        match items.last_mut() {
+            Some(item) if item.len() + line.len() < 2_000 => item.push_str(line),
+            _ => items.push(line.clone()),
+        }
+        if let Some(item) = items.last_mut() {
+            item.push('\n');
+        }
+    }
+    items
+        .into_iter()
+        .map(|content| json!({"type": "text", "text": {"content": content}}))
+        .collect()
+}
+
 fn pair_key(pair: &SyncPair) -> String {
     format!("{} {}", pair.database_row, pair.environment_row)
 }
@@ -483,7 +503,7 @@ impl PassLeases {
             "parent": {"type": "data_source_id", "data_source_id": self.table.data_source},
             "properties": {
                 "Name": title_value(&group.name),
-                "Pair": rich_text_value(&group.keys.join("\n")),
+                "Pair": {"rich_text": lines_items(&group.keys)},
                 "Run": rich_text_value(&self.options.run_id),
                 "Host": rich_text_value(&self.options.host),
                 "Expires": {"date": {"start": stamp(expires)}},
@@ -688,5 +708,28 @@ impl Lease {
             self.claim.renew().await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claims_pairs_fit_notions_text_items_whole_and_read_back_line_by_line() {
+        let keys: Vec<String> = (0..PAIRS_PER_CLAIM)
+            .map(|i| format!("{:036} {:036}", i, 7))
+            .collect();
+        let items = lines_items(&keys);
+        assert!(items.len() <= 100, "{} items", items.len());
+        let texts: Vec<&str> = items
+            .iter()
+            .map(|i| i["text"]["content"].as_str().unwrap())
+            .collect();
+        assert!(texts.iter().all(|t| t.len() <= 2_000 && t.ends_with('\n')));
+        assert!(texts.iter().all(|t| t.contains(&format!("{:036}", 7))));
+        let joined = texts.concat();
+        let read: Vec<&str> = joined.lines().collect();
+        assert_eq!(read, keys.iter().map(String::as_str).collect::<Vec<_>>());
     }
 }
