@@ -391,6 +391,7 @@ impl PairRun<'_> {
             };
             if let Ok(read) = source_ahead.await
                 && likely_writes(&read, candidate)
+                && !run.options.stop.is_stopped()
             {
                 leases
                     .prepare(&candidate.links_client, &candidate.pair)
