@@ -80,20 +80,57 @@ pub struct CopyRead {
 /// 100,000 rows holds each name once, not once a row.
 pub type Name = std::sync::Arc<str>;
 
-/// The shared [`Name`] of `text`. Names go through one table, kept for the life of the process
-/// (its size is the number of distinct property names read, a few hundred at most).
+/// The shared [`Name`] of `text`, from the names held now (see [`Pool`]).
 pub fn name(text: &str) -> Name {
-    static NAMES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<Name>>> =
-        std::sync::LazyLock::new(Default::default);
-    let mut names = NAMES
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(shared) = names.get(text) {
-        return std::sync::Arc::clone(shared);
+    static NAMES: Pool<str> = Pool::new();
+    NAMES.share(text)
+}
+
+/// Values held once for every row that holds them, so that rows with the same names (every row
+/// of a data source), and a copy's row with the same values as its source row, share them.
+/// Each value held here is also held by a row, but those no row holds any longer, which are
+/// dropped whenever the pool has doubled since it last dropped them: its size follows what the
+/// process holds, not what it has read.
+#[derive(Debug)]
+struct Pool<T: ?Sized> {
+    /// The values, and how many it may hold before it drops those no row holds.
+    held: std::sync::Mutex<Option<(std::collections::HashSet<std::sync::Arc<T>>, usize)>>,
+}
+
+/// The fewest values a [`Pool`] holds before it drops those no row holds.
+const POOL_FLOOR: usize = 4_096;
+
+impl<T: ?Sized + std::hash::Hash + Eq> Pool<T> {
+    /// An empty pool.
+    const fn new() -> Self {
+        Self {
+            held: std::sync::Mutex::new(None),
+        }
     }
-    let shared: Name = std::sync::Arc::from(text);
-    names.insert(std::sync::Arc::clone(&shared));
-    shared
+
+    /// The held value equal to `value`, else `value`, held from now on.
+    fn share<V>(&self, value: V) -> std::sync::Arc<T>
+    where
+        V: std::borrow::Borrow<T> + Into<std::sync::Arc<T>>,
+    {
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (set, limit) = held.get_or_insert_with(|| (Default::default(), POOL_FLOOR));
+        if let Some(shared) = set.get(value.borrow()) {
+            return std::sync::Arc::clone(shared);
+        }
+        let made: std::sync::Arc<T> = value.into();
+        set.insert(std::sync::Arc::clone(&made));
+        if set.len() > *limit {
+            // Only the pool holds a value whose count is 1, and no one can clone it but
+            // through the pool, which is locked.
+            set.retain(|value| std::sync::Arc::strong_count(value) > 1);
+            *limit = (2 * set.len()).max(POOL_FLOOR);
+        }
+        made
+    }
 }
 
 /// A row as the planner sees it: who it is, and the canonical form of every value the sync can
@@ -199,14 +236,25 @@ impl From<&Page> for RowContent {
 }
 
 /// A row's values: each property's name and its canonical form as compact JSON text, sorted
-/// by name, held in two allocations (the names with where each text ends, and the texts end
-/// to end) rather than a map node and one allocation a value: a snapshot of 100,000 rows is
-/// mostly these. Changed rarely (references made portable, values read in full), and then
-/// rebuilt whole.
+/// by name. The names are held once for all the rows that have the same ones, and the texts
+/// (end to end, with where each ends) once for all the rows whose texts are the same: a copy's
+/// row that matches its source row costs a few pointers (see [`Pool`]). A snapshot of 100,000
+/// rows is mostly these. Changed rarely (references made portable, values read in full), and
+/// then rebuilt whole.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Values {
-    /// Each name, with the end of its text in `text` (its start is the previous end).
-    index: Box<[(Name, u32)]>,
+    /// The names, in order.
+    names: std::sync::Arc<[Name]>,
+    /// Their texts.
+    texts: std::sync::Arc<Texts>,
+}
+
+/// The texts of a row's values, end to end, with the end of each (its start is the previous
+/// end).
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
+struct Texts {
+    /// Where each text ends in `text`.
+    ends: Box<[u32]>,
     /// The texts, end to end.
     text: Box<str>,
 }
@@ -215,36 +263,43 @@ impl Values {
     /// The text of `name`, if the row has it.
     pub fn get(&self, name: &str) -> Option<&str> {
         let at = self
-            .index
-            .binary_search_by(|(held, _)| (**held).cmp(name))
+            .names
+            .binary_search_by(|held| (**held).cmp(name))
             .ok()?;
         Some(self.text_at(at))
     }
 
     /// The text of the `at`-th name.
     fn text_at(&self, at: usize) -> &str {
-        let start = at
-            .checked_sub(1)
-            .map_or(0, |before| self.index[before].1 as usize);
-        &self.text[start..self.index[at].1 as usize]
+        let ends = &self.texts.ends;
+        let start = at.checked_sub(1).map_or(0, |before| ends[before] as usize);
+        &self.texts.text[start..ends[at] as usize]
     }
 
     /// Each name and its text, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&Name, &str)> {
-        self.index
+        self.names
             .iter()
             .enumerate()
-            .map(|(at, (name, _))| (name, self.text_at(at)))
+            .map(|(at, name)| (name, self.text_at(at)))
+    }
+
+    /// Whether `other` holds the very same names and texts as these (the same shared ones): the
+    /// same values, known without comparing them. (Values that are the same but were made
+    /// apart may not be shared: `false` does not say they differ.)
+    pub fn shares(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.names, &other.names)
+            && std::sync::Arc::ptr_eq(&self.texts, &other.texts)
     }
 
     /// How many values the row has.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.names.len()
     }
 
     /// Whether the row has no value.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.names.is_empty()
     }
 
     /// Sets the text of `name` (its value replaced, or added).
@@ -281,6 +336,8 @@ impl Values {
 impl<T: AsRef<str>> FromIterator<(Name, T)> for Values {
     /// The values of the pairs; of a name given twice, the last.
     fn from_iter<I: IntoIterator<Item = (Name, T)>>(pairs: I) -> Self {
+        static NAME_LISTS: Pool<[Name]> = Pool::new();
+        static TEXTS: Pool<Texts> = Pool::new();
         let mut pairs: Vec<(Name, T)> = pairs.into_iter().collect();
         // Stable: of equal names, the last given is the last; keep it.
         pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
@@ -292,18 +349,24 @@ impl<T: AsRef<str>> FromIterator<(Name, T)> for Values {
             }
         }
         let mut text = String::with_capacity(kept.iter().map(|(_, t)| t.as_ref().len()).sum());
-        let index = kept
+        let mut names = Vec::with_capacity(kept.len());
+        let ends = kept
             .into_iter()
             .map(|(name, t)| {
                 text.push_str(t.as_ref());
+                names.push(name);
                 // A row's values are far under 4 GiB (Notion caps a value at 2,000 characters a
                 // text segment, 100 segments).
-                (name, u32::try_from(text.len()).unwrap_or(u32::MAX))
+                u32::try_from(text.len()).unwrap_or(u32::MAX)
             })
             .collect();
-        Self {
-            index,
+        let texts = Texts {
+            ends,
             text: text.into_boxed_str(),
+        };
+        Self {
+            names: NAME_LISTS.share(names),
+            texts: TEXTS.share(texts),
         }
     }
 }
