@@ -395,3 +395,55 @@ impl Serialize for Values {
         serializer.collect_map(self.iter())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> Values {
+        pairs.iter().map(|(n, t)| (name(n), *t)).collect()
+    }
+
+    #[test]
+    fn rows_with_the_same_values_share_them_and_read_them_back() {
+        let a = values(&[("Name", r#""a""#), ("Hours", "1.0"), ("Done", "true")]);
+        // Made apart, in another order: the same values, held once.
+        let b = values(&[("Done", "true"), ("Name", r#""a""#), ("Hours", "1.0")]);
+        assert!(a.shares(&b));
+        assert_eq!(a, b);
+        assert_eq!(a.get("Hours"), Some("1.0"));
+        assert_eq!(a.get("Name"), Some(r#""a""#));
+        assert_eq!(a.get("Missing"), None);
+        assert_eq!(
+            a.iter().map(|(n, t)| (&**n, t)).collect::<Vec<_>>(),
+            [("Done", "true"), ("Hours", "1.0"), ("Name", r#""a""#)]
+        );
+        // Another text, or the same texts under other names: not shared, not equal.
+        let c = values(&[("Name", r#""a""#), ("Hours", "2.0"), ("Done", "true")]);
+        assert!(!a.shares(&c) && a != c);
+        let d = values(&[("Title", r#""a""#), ("Hours", "1.0"), ("Done", "true")]);
+        assert!(!a.shares(&d) && a != d);
+        // A change makes the row's own values again; undone, it shares them again.
+        let mut e = a.clone();
+        e.insert(name("Hours"), "3.0");
+        assert_eq!((e.get("Hours"), a.get("Hours")), (Some("3.0"), Some("1.0")));
+        assert_eq!(e.remove("Hours").as_deref(), Some("3.0"));
+        e.insert(name("Hours"), "1.0");
+        assert!(e.shares(&a));
+        // The same name given twice: the last.
+        assert_eq!(values(&[("N", "1"), ("N", "2")]).get("N"), Some("2"));
+    }
+
+    #[test]
+    fn a_pool_holds_what_rows_hold_not_all_it_was_given() {
+        let pool: Pool<str> = Pool::new();
+        let kept = pool.share("kept");
+        for n in 0..10 * POOL_FLOOR {
+            drop(pool.share(format!("dropped {n}").as_str()));
+        }
+        let held = pool.held.lock().unwrap().as_ref().map(|(set, _)| set.len());
+        assert!(held.is_some_and(|n| n <= POOL_FLOOR + 1), "{held:?}");
+        // What a row still holds is shared again.
+        assert!(std::sync::Arc::ptr_eq(&kept, &pool.share("kept")));
+    }
+}
