@@ -86,6 +86,17 @@ pub fn name(text: &str) -> Name {
     NAMES.share(text)
 }
 
+/// A time of Notion's (`created_time`, `last_edited_time`) as rows hold it, shared by every row
+/// that has it ([`stamp`]): Notion rounds them to the minute, so the rows made or edited in one
+/// minute (a copy's, written by a run) hold one.
+pub type Stamp = std::sync::Arc<str>;
+
+/// The shared [`Stamp`] of `time`, from those held now (see [`Pool`]).
+pub fn stamp(time: &str) -> Stamp {
+    static STAMPS: Pool<str> = Pool::new();
+    STAMPS.share(time)
+}
+
 /// Values held once for every row that holds them, so that rows with the same names (every row
 /// of a data source), and a copy's row with the same values as its source row, share them.
 /// Each value held here is also held by a row, but those no row holds any longer, which are
@@ -140,8 +151,8 @@ impl<T: ?Sized + std::hash::Hash + Eq> Pool<T> {
 pub struct RowContent {
     /// The page.
     pub id: PageId,
-    /// When it was created (rounded to the minute by Notion).
-    pub created_time: String,
+    /// When it was created (rounded to the minute by Notion; shared, see [`stamp`]).
+    pub created_time: Stamp,
     /// The source row it mirrors (the target's [`SOURCE_KEY`]), if it carries one.
     pub key: Option<PageId>,
     /// The canonical form of each value the sync can copy, as compact JSON, by property name
@@ -157,8 +168,9 @@ pub struct RowContent {
     /// as a JSON list of its own IDs: kept when the other side's value is written here (see
     /// [`refs`](super::refs)).
     pub kept: BTreeMap<String, Box<str>>,
-    /// When it was last edited (rounded to the minute): whether its body may have changed.
-    pub last_edited_time: Box<str>,
+    /// When it was last edited (rounded to the minute; shared, see [`stamp`]): whether its body
+    /// may have changed.
+    pub last_edited_time: Stamp,
     /// The marker of its last body copy (a target row's [`CONTENT_KEY`]), if it carries one.
     pub content_marker: Option<Box<str>>,
     /// Who edited it last (a person, or an integration's bot: this one's own writes included).
@@ -199,13 +211,13 @@ impl From<&Page> for RowContent {
     fn from(page: &Page) -> Self {
         let mut row = Self {
             id: page.id,
-            created_time: page.created_time.clone(),
+            created_time: stamp(&page.created_time),
             key: source_key(page),
             values: Values::default(),
             mentions_flattened: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
-            last_edited_time: page.last_edited_time.as_str().into(),
+            last_edited_time: stamp(&page.last_edited_time),
             last_edited_by: page.last_edited_by.as_ref().map(|user| user.id),
             content_marker: page
                 .properties
