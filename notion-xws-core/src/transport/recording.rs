@@ -108,6 +108,12 @@ impl<T: Transport> Transport for RecordingTransport<T> {
     }
 
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
+        if self.keep == 0 {
+            // Counted, not kept: nothing to copy.
+            let outcome = self.inner.send(request).await;
+            self.count.fetch_add(1, Ordering::Relaxed);
+            return outcome;
+        }
         let token_label = self
             .labels
             .lock()
@@ -127,12 +133,10 @@ impl<T: Transport> Transport for RecordingTransport<T> {
         record.status = outcome.as_ref().ok().map(|r| r.status);
         self.count.fetch_add(1, Ordering::Relaxed);
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        if self.keep > 0 {
-            if records.len() >= self.keep {
-                records.pop_front();
-            }
-            records.push_back(record);
+        if records.len() >= self.keep {
+            records.pop_front();
         }
+        records.push_back(record);
         outcome
     }
 }
@@ -194,5 +198,26 @@ mod tests {
         assert_eq!(transport.count(), 5);
         let kept: Vec<String> = transport.requests().into_iter().map(|r| r.path).collect();
         assert_eq!(kept, ["/v1/pages/3", "/v1/pages/4"]);
+        // Keeping none, it counts still.
+        let mut mock = MockTransport::new();
+        mock.expect_send().returning(|_| {
+            Ok(ApiResponse {
+                status: 200,
+                retry_after: None,
+                date: None,
+                body: json!({}),
+            })
+        });
+        let counting = RecordingTransport::bounded(mock, 0);
+        for n in 0..3 {
+            let request = ApiRequest::new(
+                Method::Get,
+                format!("/v1/pages/{n}"),
+                token.clone(),
+                "2026-03-11",
+            );
+            counting.send(request).await.unwrap();
+        }
+        assert_eq!((counting.count(), counting.requests().len()), (3, 0));
     }
 }
