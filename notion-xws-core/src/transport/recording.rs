@@ -173,8 +173,8 @@ mod tests {
         assert!(!dump.contains("ntn_canary_recording"));
     }
 
-    #[tokio::test]
-    async fn a_bounded_record_keeps_the_latest_and_counts_all() {
+    /// A record keeping `keep` over a transport that answers 200, after `sent` requests.
+    async fn bounded_after(keep: usize, sent: usize) -> RecordingTransport<MockTransport> {
         let mut mock = MockTransport::new();
         mock.expect_send().returning(|_| {
             Ok(ApiResponse {
@@ -184,9 +184,9 @@ mod tests {
                 body: json!({}),
             })
         });
-        let transport = RecordingTransport::bounded(mock, 2);
+        let transport = RecordingTransport::bounded(mock, keep);
         let token = NotionToken::new("ntn_bounded").unwrap();
-        for n in 0..5 {
+        for n in 0..sent {
             let request = ApiRequest::new(
                 Method::Get,
                 format!("/v1/pages/{n}"),
@@ -195,29 +195,17 @@ mod tests {
             );
             transport.send(request).await.unwrap();
         }
+        transport
+    }
+
+    #[tokio::test]
+    async fn a_bounded_record_keeps_the_latest_and_counts_all() {
+        let transport = bounded_after(2, 5).await;
         assert_eq!(transport.count(), 5);
         let kept: Vec<String> = transport.requests().into_iter().map(|r| r.path).collect();
         assert_eq!(kept, ["/v1/pages/3", "/v1/pages/4"]);
         // Keeping none, it counts still.
-        let mut mock = MockTransport::new();
-        mock.expect_send().returning(|_| {
-            Ok(ApiResponse {
-                status: 200,
-                retry_after: None,
-                date: None,
-                body: json!({}),
-            })
-        });
-        let counting = RecordingTransport::bounded(mock, 0);
-        for n in 0..3 {
-            let request = ApiRequest::new(
-                Method::Get,
-                format!("/v1/pages/{n}"),
-                token.clone(),
-                "2026-03-11",
-            );
-            counting.send(request).await.unwrap();
-        }
+        let counting = bounded_after(0, 3).await;
         assert_eq!((counting.count(), counting.requests().len()), (3, 0));
     }
 }
