@@ -6,7 +6,8 @@
 //! that many source rows pushed to one environment ([`World`], no rate limit), then: a first
 //! sync (every row created), a re-sync with nothing changed, a re-sync with every 100th source
 //! row edited, and a full reconcile (`--full`: every row of both sides read and compared). Each
-//! command's peak resident memory is its `ru_maxrss` (`wait4`); its wall time is printed too.
+//! command's peak resident memory is its `ru_maxrss` (`wait4`); its wall time is printed too,
+//! and its requests per token from the fake's log (query pages, other reads, writes).
 //! The command is started by this bench's binary run again as a small go-between
 //! (`--spawn`): Linux carries the high-water mark of the process that spawns over `exec` (a
 //! command spawned straight from this process, which holds the fake, would count the fake's
@@ -20,11 +21,13 @@
 //! `NOTION_XWS_BIN`). The run is bounded by its sizes; it prints one line per run
 //! (`CMD_MEMORY_STDERR=1`: the command's own log too).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use benches::api::is_write;
 use benches::resources::{mib, process_status_bytes};
 use benches::world::{World, WorldSpec};
 use notion_xws_core::fake::{FakeConfig, FakeServer};
@@ -190,24 +193,52 @@ async fn size(rows: usize, watch_cycles: Option<usize>) {
                 .edit_rows_with(EDIT_EVERY, |i| format!("Round {round} of row {i}"))
                 .await;
         }
+        world.fake.clear_request_log();
         let (code, peak, wall, out) = run(&world, &server, args).await;
         let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
         let totals = &report["totals"];
         println!(
             "cmd_memory: {rows} rows, {what}: peak resident {:.0} MiB, {:.1} s wall (exit {code}; \
-             created {}, updated {}, unchanged {}, requests {})",
+             created {}, updated {}, unchanged {}, requests {}: {})",
             mib(peak),
             wall.as_secs_f64(),
             totals["created"],
             totals["updated"],
             totals["unchanged"],
             totals["requests"],
+            by_token(&world),
         );
         assert_eq!(code, 0, "{out}");
     }
     if let Some(cycles) = watch_cycles {
         watch(&world, &server, cycles).await;
     }
+}
+
+/// The requests of the fake's log per token, as query pages, other reads and writes (the
+/// control's and the copy's: a read of a side whole is a query page per 100 rows).
+fn by_token(world: &World) -> String {
+    let mut tokens: BTreeMap<String, [u64; 3]> = BTreeMap::new();
+    for line in world.fake.request_log() {
+        let counts = tokens
+            .entry(world.label(line.workspace.as_deref(), line.integration.as_deref()))
+            .or_default();
+        let kind = if line.path.ends_with("/query") {
+            0
+        } else if is_write(line.method, &line.path) {
+            2
+        } else {
+            1
+        };
+        counts[kind] += 1;
+    }
+    tokens
+        .iter()
+        .map(|(token, [queries, reads, writes])| {
+            format!("{token} {queries} query pages, {reads} other reads, {writes} writes")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// `watch` over `cycles` cycles, 1% of the rows edited before each: the child's memory as

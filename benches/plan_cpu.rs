@@ -2,11 +2,12 @@
 //! memory.
 //!
 //! The rows are copies of what the fake Notion answered for a real sync of 100 rows
-//! ([`Sample`]), with fresh IDs; 1% of the target rows differ from their source row. Building
-//! the [`PairSnapshot`] (JSON made and parsed into `Page`s one row at a time, as the sync reads
-//! 100-row pages) and planning it ([`plan_pair`]) are timed apart, in CPU time of the process
-//! (`getrusage`), [`RUNS`] plannings of the same snapshot. Memory: resident before the
-//! snapshot, after it, and the process's peak (`VmHWM`) after planning. The run is bounded by
+//! ([`Sample`]), with fresh IDs; 1% of the target rows differ from their source row
+//! (`PLAN_CPU_DIFFER_EVERY` sets another share). Building the [`PairSnapshot`] (JSON made and
+//! parsed into `Page`s one row at a time, as the sync reads 100-row pages) and planning it
+//! ([`plan_pair`]) are timed apart, in CPU time of the process (`getrusage`), [`RUNS`]
+//! plannings of the same snapshot. Memory: resident before the snapshot, after it, and the
+//! process's peak (`VmHWM`) after planning. The run is bounded by
 //! its counts; it prints a few lines.
 
 use std::time::Duration;
@@ -18,7 +19,8 @@ use notion_xws_core::sync::one_way::plan::plan_pair;
 
 /// Rows on each side.
 const ROWS: usize = 100_000;
-/// One target row in `DIFFER_EVERY` differs from its source row: 1%.
+/// One target row in `DIFFER_EVERY` differs from its source row: 1% (`PLAN_CPU_DIFFER_EVERY`
+/// sets another share: `1`, every row).
 const DIFFER_EVERY: usize = 100;
 /// Plannings of the same snapshot.
 const RUNS: usize = 3;
@@ -32,9 +34,14 @@ fn main() {
     let sample = runtime.block_on(Sample::make());
     drop(runtime);
 
+    let differ_every = std::env::var("PLAN_CPU_DIFFER_EVERY")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(DIFFER_EVERY);
     let rss_before = current_rss();
     let cpu = cpu_time();
-    let snapshot = sample.snapshot(ROWS, DIFFER_EVERY);
+    let snapshot = sample.snapshot(ROWS, differ_every);
     let build = cpu_time() - cpu;
     let rss_snapshot = current_rss();
     let json_bytes: usize = sample
@@ -67,7 +74,7 @@ fn main() {
                 plan.counts.trash,
                 plan.counts.unchanged
             ),
-            (0, ROWS / DIFFER_EVERY, 0, ROWS - ROWS / DIFFER_EVERY),
+            (0, ROWS / differ_every, 0, ROWS - ROWS / differ_every),
             "{:?}",
             plan.notes
         );
@@ -75,8 +82,9 @@ fn main() {
     times.sort();
     let peak = peak_rss();
     println!(
-        "plan_cpu: plan_pair of {ROWS} against {ROWS} rows (1% differ): {:.3} CPU s (median of \
-         {RUNS}: {}), peak resident memory of the process (VmHWM) {:.0} MiB",
+        "plan_cpu: plan_pair of {ROWS} against {ROWS} rows ({} differ): {:.3} CPU s (median \
+         of {RUNS}: {}), peak resident memory of the process (VmHWM) {:.0} MiB",
+        ROWS / differ_every,
         times[RUNS / 2].as_secs_f64(),
         times
             .iter()

@@ -61,7 +61,10 @@ pub fn connect(
                 max_wait,
                 ..RetryConfig::default()
             },
-            ..StackConfig::default()
+            // Only the stack could read its record, and it is dropped here: the record counts,
+            // and keeps no request (a request's body is kilobytes of JSON, a query for 100 rows
+            // by their keys tens of them: 1,000 kept were tens of MiB of a long run).
+            keep_requests: 0,
         },
     );
     Ok(NotionClient::new(stack.transport(), token).with_version(version))

@@ -80,20 +80,68 @@ pub struct CopyRead {
 /// 100,000 rows holds each name once, not once a row.
 pub type Name = std::sync::Arc<str>;
 
-/// The shared [`Name`] of `text`. Names go through one table, kept for the life of the process
-/// (its size is the number of distinct property names read, a few hundred at most).
+/// The shared [`Name`] of `text`, from the names held now (see [`Pool`]).
 pub fn name(text: &str) -> Name {
-    static NAMES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashSet<Name>>> =
-        std::sync::LazyLock::new(Default::default);
-    let mut names = NAMES
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(shared) = names.get(text) {
-        return std::sync::Arc::clone(shared);
+    static NAMES: Pool<str> = Pool::new();
+    NAMES.share(text)
+}
+
+/// A time of Notion's (`created_time`, `last_edited_time`) as rows hold it, shared by every row
+/// that has it ([`stamp`]): Notion rounds them to the minute, so the rows made or edited in one
+/// minute (a copy's, written by a run) hold one.
+pub type Stamp = std::sync::Arc<str>;
+
+/// The shared [`Stamp`] of `time`, from those held now (see [`Pool`]).
+pub fn stamp(time: &str) -> Stamp {
+    static STAMPS: Pool<str> = Pool::new();
+    STAMPS.share(time)
+}
+
+/// Values held once for every row that holds them, so that rows with the same names (every row
+/// of a data source), and a copy's row with the same values as its source row, share them.
+/// Each value held here is also held by a row, but those no row holds any longer, which are
+/// dropped whenever the pool has doubled since it last dropped them: its size follows what the
+/// process holds, not what it has read.
+#[derive(Debug)]
+struct Pool<T: ?Sized> {
+    /// The values, and how many it may hold before it drops those no row holds.
+    held: std::sync::Mutex<Option<(std::collections::HashSet<std::sync::Arc<T>>, usize)>>,
+}
+
+/// The fewest values a [`Pool`] holds before it drops those no row holds.
+const POOL_FLOOR: usize = 4_096;
+
+impl<T: ?Sized + std::hash::Hash + Eq> Pool<T> {
+    /// An empty pool.
+    const fn new() -> Self {
+        Self {
+            held: std::sync::Mutex::new(None),
+        }
     }
-    let shared: Name = std::sync::Arc::from(text);
-    names.insert(std::sync::Arc::clone(&shared));
-    shared
+
+    /// The held value equal to `value`, else `value`, held from now on.
+    fn share<V>(&self, value: V) -> std::sync::Arc<T>
+    where
+        V: std::borrow::Borrow<T> + Into<std::sync::Arc<T>>,
+    {
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (set, limit) = held.get_or_insert_with(|| (Default::default(), POOL_FLOOR));
+        if let Some(shared) = set.get(value.borrow()) {
+            return std::sync::Arc::clone(shared);
+        }
+        let made: std::sync::Arc<T> = value.into();
+        set.insert(std::sync::Arc::clone(&made));
+        if set.len() > *limit {
+            // Only the pool holds a value whose count is 1, and no one can clone it but
+            // through the pool, which is locked.
+            set.retain(|value| std::sync::Arc::strong_count(value) > 1);
+            *limit = (2 * set.len()).max(POOL_FLOOR);
+        }
+        made
+    }
 }
 
 /// A row as the planner sees it: who it is, and the canonical form of every value the sync can
@@ -103,8 +151,8 @@ pub fn name(text: &str) -> Name {
 pub struct RowContent {
     /// The page.
     pub id: PageId,
-    /// When it was created (rounded to the minute by Notion).
-    pub created_time: String,
+    /// When it was created (rounded to the minute by Notion; shared, see [`stamp`]).
+    pub created_time: Stamp,
     /// The source row it mirrors (the target's [`SOURCE_KEY`]), if it carries one.
     pub key: Option<PageId>,
     /// The canonical form of each value the sync can copy, as compact JSON, by property name
@@ -120,8 +168,9 @@ pub struct RowContent {
     /// as a JSON list of its own IDs: kept when the other side's value is written here (see
     /// [`refs`](super::refs)).
     pub kept: BTreeMap<String, Box<str>>,
-    /// When it was last edited (rounded to the minute): whether its body may have changed.
-    pub last_edited_time: Box<str>,
+    /// When it was last edited (rounded to the minute; shared, see [`stamp`]): whether its body
+    /// may have changed.
+    pub last_edited_time: Stamp,
     /// The marker of its last body copy (a target row's [`CONTENT_KEY`]), if it carries one.
     pub content_marker: Option<Box<str>>,
     /// Who edited it last (a person, or an integration's bot: this one's own writes included).
@@ -162,13 +211,13 @@ impl From<&Page> for RowContent {
     fn from(page: &Page) -> Self {
         let mut row = Self {
             id: page.id,
-            created_time: page.created_time.clone(),
+            created_time: stamp(&page.created_time),
             key: source_key(page),
             values: Values::default(),
             mentions_flattened: 0,
             truncated: Vec::new(),
             kept: BTreeMap::new(),
-            last_edited_time: page.last_edited_time.as_str().into(),
+            last_edited_time: stamp(&page.last_edited_time),
             last_edited_by: page.last_edited_by.as_ref().map(|user| user.id),
             content_marker: page
                 .properties
@@ -199,14 +248,25 @@ impl From<&Page> for RowContent {
 }
 
 /// A row's values: each property's name and its canonical form as compact JSON text, sorted
-/// by name, held in two allocations (the names with where each text ends, and the texts end
-/// to end) rather than a map node and one allocation a value: a snapshot of 100,000 rows is
-/// mostly these. Changed rarely (references made portable, values read in full), and then
-/// rebuilt whole.
+/// by name. The names are held once for all the rows that have the same ones, and the texts
+/// (end to end, with where each ends) once for all the rows whose texts are the same: a copy's
+/// row that matches its source row costs a few pointers (see [`Pool`]). A snapshot of 100,000
+/// rows is mostly these. Changed rarely (references made portable, values read in full), and
+/// then rebuilt whole.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Values {
-    /// Each name, with the end of its text in `text` (its start is the previous end).
-    index: Box<[(Name, u32)]>,
+    /// The names, in order.
+    names: std::sync::Arc<[Name]>,
+    /// Their texts.
+    texts: std::sync::Arc<Texts>,
+}
+
+/// The texts of a row's values, end to end, with the end of each (its start is the previous
+/// end).
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
+struct Texts {
+    /// Where each text ends in `text`.
+    ends: Box<[u32]>,
     /// The texts, end to end.
     text: Box<str>,
 }
@@ -215,36 +275,43 @@ impl Values {
     /// The text of `name`, if the row has it.
     pub fn get(&self, name: &str) -> Option<&str> {
         let at = self
-            .index
-            .binary_search_by(|(held, _)| (**held).cmp(name))
+            .names
+            .binary_search_by(|held| (**held).cmp(name))
             .ok()?;
         Some(self.text_at(at))
     }
 
     /// The text of the `at`-th name.
     fn text_at(&self, at: usize) -> &str {
-        let start = at
-            .checked_sub(1)
-            .map_or(0, |before| self.index[before].1 as usize);
-        &self.text[start..self.index[at].1 as usize]
+        let ends = &self.texts.ends;
+        let start = at.checked_sub(1).map_or(0, |before| ends[before] as usize);
+        &self.texts.text[start..ends[at] as usize]
     }
 
     /// Each name and its text, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&Name, &str)> {
-        self.index
+        self.names
             .iter()
             .enumerate()
-            .map(|(at, (name, _))| (name, self.text_at(at)))
+            .map(|(at, name)| (name, self.text_at(at)))
+    }
+
+    /// Whether `other` holds the very same names and texts as these (the same shared ones): the
+    /// same values, known without comparing them. (Values that are the same but were made
+    /// apart may not be shared: `false` does not say they differ.)
+    pub fn shares(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.names, &other.names)
+            && std::sync::Arc::ptr_eq(&self.texts, &other.texts)
     }
 
     /// How many values the row has.
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.names.len()
     }
 
     /// Whether the row has no value.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.names.is_empty()
     }
 
     /// Sets the text of `name` (its value replaced, or added).
@@ -281,6 +348,8 @@ impl Values {
 impl<T: AsRef<str>> FromIterator<(Name, T)> for Values {
     /// The values of the pairs; of a name given twice, the last.
     fn from_iter<I: IntoIterator<Item = (Name, T)>>(pairs: I) -> Self {
+        static NAME_LISTS: Pool<[Name]> = Pool::new();
+        static TEXTS: Pool<Texts> = Pool::new();
         let mut pairs: Vec<(Name, T)> = pairs.into_iter().collect();
         // Stable: of equal names, the last given is the last; keep it.
         pairs.sort_by(|(a, _), (b, _)| a.cmp(b));
@@ -292,18 +361,24 @@ impl<T: AsRef<str>> FromIterator<(Name, T)> for Values {
             }
         }
         let mut text = String::with_capacity(kept.iter().map(|(_, t)| t.as_ref().len()).sum());
-        let index = kept
+        let mut names = Vec::with_capacity(kept.len());
+        let ends = kept
             .into_iter()
             .map(|(name, t)| {
                 text.push_str(t.as_ref());
+                names.push(name);
                 // A row's values are far under 4 GiB (Notion caps a value at 2,000 characters a
                 // text segment, 100 segments).
-                (name, u32::try_from(text.len()).unwrap_or(u32::MAX))
+                u32::try_from(text.len()).unwrap_or(u32::MAX)
             })
             .collect();
-        Self {
-            index,
+        let texts = Texts {
+            ends,
             text: text.into_boxed_str(),
+        };
+        Self {
+            names: NAME_LISTS.share(names),
+            texts: TEXTS.share(texts),
         }
     }
 }
@@ -330,5 +405,57 @@ impl Serialize for Values {
     /// As a map of name to text, in name order (as a `BTreeMap` of them serializes).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> Values {
+        pairs.iter().map(|(n, t)| (name(n), *t)).collect()
+    }
+
+    #[test]
+    fn rows_with_the_same_values_share_them_and_read_them_back() {
+        let a = values(&[("Name", r#""a""#), ("Hours", "1.0"), ("Done", "true")]);
+        // Made apart, in another order: the same values, held once.
+        let b = values(&[("Done", "true"), ("Name", r#""a""#), ("Hours", "1.0")]);
+        assert!(a.shares(&b));
+        assert_eq!(a, b);
+        assert_eq!(a.get("Hours"), Some("1.0"));
+        assert_eq!(a.get("Name"), Some(r#""a""#));
+        assert_eq!(a.get("Missing"), None);
+        assert_eq!(
+            a.iter().map(|(n, t)| (&**n, t)).collect::<Vec<_>>(),
+            [("Done", "true"), ("Hours", "1.0"), ("Name", r#""a""#)]
+        );
+        // Another text, or the same texts under other names: not shared, not equal.
+        let c = values(&[("Name", r#""a""#), ("Hours", "2.0"), ("Done", "true")]);
+        assert!(!a.shares(&c) && a != c);
+        let d = values(&[("Title", r#""a""#), ("Hours", "1.0"), ("Done", "true")]);
+        assert!(!a.shares(&d) && a != d);
+        // A change makes the row's own values again; undone, it shares them again.
+        let mut e = a.clone();
+        e.insert(name("Hours"), "3.0");
+        assert_eq!((e.get("Hours"), a.get("Hours")), (Some("3.0"), Some("1.0")));
+        assert_eq!(e.remove("Hours").as_deref(), Some("3.0"));
+        e.insert(name("Hours"), "1.0");
+        assert!(e.shares(&a));
+        // The same name given twice: the last.
+        assert_eq!(values(&[("N", "1"), ("N", "2")]).get("N"), Some("2"));
+    }
+
+    #[test]
+    fn a_pool_holds_what_rows_hold_not_all_it_was_given() {
+        let pool: Pool<str> = Pool::new();
+        let kept = pool.share("kept");
+        for n in 0..10 * POOL_FLOOR {
+            drop(pool.share(format!("dropped {n}").as_str()));
+        }
+        let held = pool.held.lock().unwrap().as_ref().map(|(set, _)| set.len());
+        assert!(held.is_some_and(|n| n <= POOL_FLOOR + 1), "{held:?}");
+        // What a row still holds is shared again.
+        assert!(std::sync::Arc::ptr_eq(&kept, &pool.share("kept")));
     }
 }

@@ -108,6 +108,12 @@ impl<T: Transport> Transport for RecordingTransport<T> {
     }
 
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
+        if self.keep == 0 {
+            // Counted, not kept: nothing to copy.
+            let outcome = self.inner.send(request).await;
+            self.count.fetch_add(1, Ordering::Relaxed);
+            return outcome;
+        }
         let token_label = self
             .labels
             .lock()
@@ -127,12 +133,10 @@ impl<T: Transport> Transport for RecordingTransport<T> {
         record.status = outcome.as_ref().ok().map(|r| r.status);
         self.count.fetch_add(1, Ordering::Relaxed);
         let mut records = self.records.lock().unwrap_or_else(|e| e.into_inner());
-        if self.keep > 0 {
-            if records.len() >= self.keep {
-                records.pop_front();
-            }
-            records.push_back(record);
+        if records.len() >= self.keep {
+            records.pop_front();
         }
+        records.push_back(record);
         outcome
     }
 }
@@ -169,8 +173,8 @@ mod tests {
         assert!(!dump.contains("ntn_canary_recording"));
     }
 
-    #[tokio::test]
-    async fn a_bounded_record_keeps_the_latest_and_counts_all() {
+    /// A record keeping `keep` over a transport that answers 200, after `sent` requests.
+    async fn bounded_after(keep: usize, sent: usize) -> RecordingTransport<MockTransport> {
         let mut mock = MockTransport::new();
         mock.expect_send().returning(|_| {
             Ok(ApiResponse {
@@ -180,9 +184,9 @@ mod tests {
                 body: json!({}),
             })
         });
-        let transport = RecordingTransport::bounded(mock, 2);
+        let transport = RecordingTransport::bounded(mock, keep);
         let token = NotionToken::new("ntn_bounded").unwrap();
-        for n in 0..5 {
+        for n in 0..sent {
             let request = ApiRequest::new(
                 Method::Get,
                 format!("/v1/pages/{n}"),
@@ -191,8 +195,17 @@ mod tests {
             );
             transport.send(request).await.unwrap();
         }
+        transport
+    }
+
+    #[tokio::test]
+    async fn a_bounded_record_keeps_the_latest_and_counts_all() {
+        let transport = bounded_after(2, 5).await;
         assert_eq!(transport.count(), 5);
         let kept: Vec<String> = transport.requests().into_iter().map(|r| r.path).collect();
         assert_eq!(kept, ["/v1/pages/3", "/v1/pages/4"]);
+        // Keeping none, it counts still.
+        let counting = bounded_after(0, 3).await;
+        assert_eq!((counting.count(), counting.requests().len()), (3, 0));
     }
 }

@@ -21,8 +21,8 @@ pub struct StackConfig {
     pub budget: RateBudget,
     /// The retry policy.
     pub retry: RetryConfig,
-    /// How many of the latest requests the record keeps (default 1,000; all are counted), so that
-    /// a long sync does not keep every request body.
+    /// How many of the latest requests the record keeps (default 1,000; all are counted; 0:
+    /// none), so that a long sync does not keep every request body.
     pub keep_requests: usize,
 }
 

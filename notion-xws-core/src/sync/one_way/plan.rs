@@ -735,7 +735,13 @@ mod tests {
     fn only_what_differs_is_written() {
         let source = vec![row(1, "a", 1.0, None, T), row(2, "b", 2.0, None, T)];
         let target = vec![row(11, "a", 1.0, Some(1), T), row(12, "b", 3.0, Some(2), T)];
-        let plan = plan_pair(&snapshot(source, Some(target)), PlanOptions::default());
+        let snapshot = snapshot(source, Some(target));
+        // The copy row that matches its source row holds its source row's values (shared),
+        // the other its own: the plan is the same either way.
+        let copy = &snapshot.target.as_ref().unwrap().rows;
+        assert!(copy[0].values.shares(&snapshot.source_rows[0].values));
+        assert!(!copy[1].values.shares(&snapshot.source_rows[1].values));
+        let plan = plan_pair(&snapshot, PlanOptions::default());
         assert_eq!(
             plan.counts,
             PlannedCounts {

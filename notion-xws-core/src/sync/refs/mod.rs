@@ -582,7 +582,7 @@ mod tests {
     fn row(values: &[(&str, Value)]) -> RowContent {
         RowContent {
             id: page(1),
-            created_time: String::new(),
+            created_time: "".into(),
             key: None,
             values: values
                 .iter()
