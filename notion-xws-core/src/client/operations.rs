@@ -4,7 +4,7 @@ use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use serde::Serialize;
 
 use super::NotionClient;
-use super::pagination::{paginate, query_all};
+use super::pagination::{paginate, query_all, query_each};
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, FileUploadId, PageId, PropertyId};
 use crate::model::params::{
@@ -192,39 +192,17 @@ impl NotionClient {
     }
 
     /// The rows of the data source in the trash that were edited (trashing is an edit) at or
-    /// after `since` (`in_trash: true` with a `last_edited_time` filter): a row that comes back
-    /// live is left out, whether Notion lists live rows with trashed ones or not.
+    /// after `since` (`in_trash: true` with a `last_edited_time` filter), past the 10,000-result
+    /// cap as [`query_all`](Self::query_all) reads (Notion may list live rows with trashed ones,
+    /// so the cap can be met with few rows in the trash): a row that comes back live is left out.
     pub fn query_trashed_since(
         &self,
         id: DataSourceId,
         since: &str,
     ) -> BoxStream<'static, Result<Page>> {
-        let query = QueryDataSource {
-            filter: Some(Filter::Timestamp(TimestampFilter::edited_since(since))),
-            in_trash: Some(true),
-            ..QueryDataSource::default()
-        };
-        let request = match body("a query", &query) {
-            Ok(body) => self
-                .request(Method::Post, format!("/v1/data_sources/{id}/query"))
-                .with_body(body),
-            Err(error) => return futures::stream::once(async { Err(error) }).boxed(),
-        };
-        // A result of another object than a page (a kind Notion added since) is skipped and
-        // counted, as `query_all` does.
-        let operation = request.operation();
-        let client = self.clone();
-        paginate::<SearchResult>(self, request)
-            .try_filter_map(move |result| {
-                let row = match result {
-                    SearchResult::Page(row) => Some(*row).filter(Page::in_trash),
-                    other => {
-                        client.skipped().note(other.object(), &operation);
-                        None
-                    }
-                };
-                std::future::ready(Ok(row))
-            })
+        let filter = Filter::Timestamp(TimestampFilter::edited_since(since));
+        query_each(self, id, Some(filter), &[], true)
+            .try_filter(|row| std::future::ready(row.in_trash()))
             .boxed()
     }
 

@@ -146,8 +146,8 @@ impl Segment {
         }
     }
 
-    /// The body of the next request of this part.
-    fn query(&self, filter: Option<&Filter>) -> QueryDataSource {
+    /// The body of the next request of this part (`in_trash`: the rows in the trash too).
+    fn query(&self, filter: Option<&Filter>, in_trash: bool) -> QueryDataSource {
         let mut and: Vec<Filter> = filter.into_iter().cloned().collect();
         and.extend(self.conditions.iter().cloned());
         if let Some(since) = &self.since {
@@ -168,6 +168,7 @@ impl Segment {
             }]),
             start_cursor: self.cursor.clone(),
             page_size: Some(PAGE_SIZE),
+            in_trash: in_trash.then_some(true),
             ..QueryDataSource::default()
         }
     }
@@ -383,6 +384,18 @@ pub fn query_all(
     filter: Option<Filter>,
     filter_properties: &[String],
 ) -> impl Stream<Item = Result<Page>> + Send + 'static {
+    query_each(client, data_source, filter, filter_properties, false)
+}
+
+/// [`query_all`], and with `in_trash` the rows in the trash as well (Notion's `in_trash: true`),
+/// past the cap the same way.
+pub fn query_each(
+    client: &NotionClient,
+    data_source: DataSourceId,
+    filter: Option<Filter>,
+    filter_properties: &[String],
+    in_trash: bool,
+) -> impl Stream<Item = Result<Page>> + Send + 'static {
     let client = client.clone();
     let path = format!("/v1/data_sources/{data_source}/query");
     let filter_properties = filter_properties.to_vec();
@@ -400,9 +413,11 @@ pub fn query_all(
                 return Ok::<_, Error>(None);
             };
             let body =
-                serde_json::to_value(part.query(filter.as_ref())).map_err(|e| Error::Decode {
-                    what: "a data-source query".into(),
-                    message: e.to_string(),
+                serde_json::to_value(part.query(filter.as_ref(), in_trash)).map_err(|e| {
+                    Error::Decode {
+                        what: "a data-source query".into(),
+                        message: e.to_string(),
+                    }
                 })?;
             let mut request = client.request(Method::Post, path).with_body(body);
             for property in &filter_properties {

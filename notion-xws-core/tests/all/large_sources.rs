@@ -191,3 +191,46 @@ async fn rows_alike_in_minute_and_title_past_the_cap_are_a_typed_error() {
         "{message}"
     );
 }
+
+/// The rows trashed since a time (an incremental read's second listing) are read past the cap
+/// too: Notion lists live rows with trashed ones under `in_trash: true`, so the cap can be met
+/// with few rows in the trash, and a loop that stops there would never see the rest.
+#[tokio::test(start_paused = true)]
+async fn rows_trashed_since_a_time_are_all_read_past_the_cap() {
+    let (fake, ws, data_source, client) = source(50).await;
+    let ds = data_source.to_string();
+    let since = humantime::format_rfc3339_millis(fake.now()).to_string();
+    let mut made = Vec::new();
+    for minute in 0..4 {
+        for i in 0..40 {
+            made.push(id(&row(
+                &fake,
+                &ws.token,
+                &ds,
+                &format!("Row {minute}.{i}"),
+                i,
+            )
+            .await));
+        }
+        tokio::time::advance(std::time::Duration::from_secs(60)).await;
+    }
+    // Every fourth row trashed: 40, in every creation minute.
+    let trashed: HashSet<String> = made.iter().step_by(4).cloned().collect();
+    for row in &trashed {
+        ok(
+            &fake,
+            Method::Patch,
+            &format!("/v1/pages/{row}"),
+            &ws.token,
+            Some(json!({"in_trash": true})),
+        )
+        .await;
+    }
+    let read: Vec<Page> = client
+        .query_trashed_since(data_source, &since)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(read.len(), 40, "each trashed row once");
+    assert_eq!(ids(&read), trashed);
+}
