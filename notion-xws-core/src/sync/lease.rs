@@ -477,18 +477,6 @@ impl PassLeases {
         }
     }
 
-    /// Makes the claim of `pair`'s environment now, through `control`, when the pair is
-    /// likely to write (its read found changed rows): the claim's lag then passes while the
-    /// pair reads, and [`take`](Self::take) finds it made. A claim that cannot be made now is
-    /// left for `take` to try again, and to report.
-    pub async fn prepare(&self, control: &NotionClient, pair: &SyncPair) {
-        if let Some(group) = self.groups.get(&pair_key(pair))
-            && let Err(error) = self.claim(control, group).await
-        {
-            tracing::debug!(%error, "a lease claim made ahead failed; the pair claims again");
-        }
-    }
-
     /// The group's claim: the one made before, while it holds; else a new one, added,
     /// settled and listed.
     async fn claim(&self, control: &NotionClient, group: &Group) -> Result<Arc<OwnClaim>> {

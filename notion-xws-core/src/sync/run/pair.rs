@@ -20,8 +20,8 @@ use std::sync::atomic::Ordering;
 use super::candidates::Candidate;
 use super::context::RunContext;
 use super::sides::{
-    SharedSource, SideError, SourceSnapshot, Trashed, assemble, complete_incremental,
-    locate_target, read_copy, read_source, read_target, remade_copy, waiting,
+    SharedSource, SideError, Trashed, assemble, complete_incremental, locate_target, read_copy,
+    read_source, read_target, remade_copy, waiting,
 };
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
@@ -382,23 +382,7 @@ impl PairRun<'_> {
     ) -> std::result::Result<(PairSnapshot, Option<SyncLink>), SideError> {
         let (candidate, run) = (&self.candidate, self.run);
         candidate.progress.locating();
-        // A pair whose source shows changes will most likely write: its environment's lease
-        // is claimed while it reads, so that the claim's lag is not waited after.
-        let source_ahead = source.clone();
-        let claim_ahead = async move {
-            let Some(leases) = run.leases.filter(|_| run.options.execute) else {
-                return;
-            };
-            if let Ok(read) = source_ahead.await
-                && likely_writes(&read, candidate)
-                && !run.options.stop.is_stopped()
-            {
-                leases
-                    .prepare(&candidate.links_client, &candidate.pair)
-                    .await;
-            }
-        };
-        let (source, target, ()) = futures::join!(source, read_target(candidate, run), claim_ahead);
+        let (source, target) = futures::join!(source, read_target(candidate, run));
         let source = source.map_err(SideError::Source)?;
         if source.in_trash {
             return Err(SideError::InTrash(Trashed::Source));
@@ -1028,20 +1012,6 @@ type TwoWayLocated = (
     Option<SyncLink>,
     TwoWayRead,
 );
-
-/// Whether a one-way pair whose source read is `read` is likely to write: its incremental read
-/// found rows edited since the last read began (not only those of the margin before it, which
-/// that read saw), or it has no copy yet.
-fn likely_writes(read: &SourceSnapshot, candidate: &Candidate) -> bool {
-    match (&read.since, &candidate.incremental) {
-        (Some(_), Some(mark)) => read
-            .rows
-            .iter()
-            .any(|row| *row.last_edited_time >= *mark.source),
-        (Some(_), None) => false,
-        (None, _) => candidate.sides.target_data_source.is_none() && !read.rows.is_empty(),
-    }
-}
 
 /// What the lease step came to.
 enum LeaseStep {
