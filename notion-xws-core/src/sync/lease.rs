@@ -313,7 +313,7 @@ impl LeasesTable {
 /// Notion's 100 text items of 2,000 characters).
 const PAIRS_PER_CLAIM: usize = 500;
 
-/// The leases of one pass of a run: **one claim per environment** (per [`PAIRS_PER_CLAIM`] of
+/// The leases of one pass of a run: **one claim per environment** (per `PAIRS_PER_CLAIM` of
 /// its pairs), naming every pair of the environment that the pass runs, made when the first of
 /// them has something to write. Each pair is held by the live claim that names it with the
 /// lowest number, as with a claim of its own, so two runs that claim the same pairs settle as

@@ -80,7 +80,8 @@ pub struct CopyRead {
 /// 100,000 rows holds each name once, not once a row.
 pub type Name = std::sync::Arc<str>;
 
-/// The shared [`Name`] of `text`, from the names held now (see [`Pool`]).
+/// The shared [`Name`] of `text`: the one some row holds already, when one does (names are
+/// pooled while rows hold them), else a new one.
 pub fn name(text: &str) -> Name {
     static NAMES: Pool<str> = Pool::new();
     NAMES.share(text)
@@ -91,7 +92,8 @@ pub fn name(text: &str) -> Name {
 /// minute (a copy's, written by a run) hold one.
 pub type Stamp = std::sync::Arc<str>;
 
-/// The shared [`Stamp`] of `time`, from those held now (see [`Pool`]).
+/// The shared [`Stamp`] of `time`: the one some row holds already, when one does (times are
+/// pooled while rows hold them), else a new one.
 pub fn stamp(time: &str) -> Stamp {
     static STAMPS: Pool<str> = Pool::new();
     STAMPS.share(time)
@@ -249,9 +251,9 @@ impl From<&Page> for RowContent {
 
 /// A row's values: each property's name and its canonical form as compact JSON text, sorted
 /// by name. The names are held once for all the rows that have the same ones, and the texts
-/// (end to end, with where each ends) once for all the rows whose texts are the same: a copy's
-/// row that matches its source row costs a few pointers (see [`Pool`]). A snapshot of 100,000
-/// rows is mostly these. Changed rarely (references made portable, values read in full), and
+/// (end to end, with where each ends) once for all the rows whose texts are the same (both
+/// pooled while rows hold them): a copy's row that matches its source row costs a few pointers.
+/// A snapshot of 100,000 rows is mostly these. Changed rarely (references made portable, values read in full), and
 /// then rebuilt whole.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Values {
