@@ -21,9 +21,19 @@
 //! costs one renewal, and on a busy token a renewal may wait its turn a while), then every
 //! third of the ttl, and at once when a pair must be read again first ([`Lease::renew`]). It
 //! releases the claim when the environment's last pair of the pass is done
-//! ([`PassLeases::done`]: the expiry set to now, so that the claim stays listed a while and the
-//! next holder knows a run wrote just before it). A run that dies leaves a claim that expires by
-//! itself after [`LeaseOptions::ttl`]. Reads and dry runs take no lease, and neither does a run
+//! ([`PassLeases::done`]: `Released` ticked and the expiry set to now, so that the claim stays
+//! listed a while and the next holder knows a run wrote just before it). A run that dies leaves
+//! a claim that expires by itself after [`LeaseOptions::ttl`], **unreleased**; so does a run
+//! that stopped while a pair of the claim was half-written (its result not recorded).
+//!
+//! That is how a later run tells that a pair may have been left half-written, without a mark in
+//! its link row before every run's first write (a request per pair, on the control token): a
+//! claim that lapsed unreleased, naming the pair, numbered above the claims the pair's watermark
+//! covers (the claim its last clean run held, and those that had lapsed before it read:
+//! [`Watermark::claim`]), sends the pair to a full reconcile ([`Unfinished`],
+//! [`Lease::interrupted`]). Numbers, not times: no clock is compared. Such claims
+//! are kept as long as `--full-every` (a pair not reconciled since is due a full reconcile by
+//! then anyway), released and lapsed ones an hour. Reads and dry runs take no lease, and neither does a run
 //! with nothing to write: a pair is planned from a read made without the lease, and when the
 //! claims show that another run held the pair since that read began ([`Lease::stale_since`]),
 //! the pair is read and planned again before anything is written.
@@ -36,13 +46,14 @@
 //! | `Host` | rich text | the machine |
 //! | `Expires` | date | when the claim lapses (the release time once released) |
 //! | `Claim` | unique ID | the claim's number, in Notion's order |
+//! | `Released` | checkbox | its run finished every pair it names (added to an older table on the first run that writes) |
 //!
 //! Times are [`lease_now`]: the wall clock, moved on by tokio's clock (so that a test on paused
 //! time sees claims expire). A claim whose cells were edited into nonsense (no
 //! number, no readable expiry) holds nothing.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -50,9 +61,10 @@ use futures::TryStreamExt;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::links::{create_table, find_table};
+use super::links::{create_table, find_table_source};
 use super::rows::SyncPair;
 use super::stop::StopFlag;
+use super::watermark::Watermark;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
@@ -70,6 +82,9 @@ const CONFIRM_WITHIN: Duration = Duration::from_secs(60);
 
 /// How long a released or expired claim stays before a later holder trashes it.
 const KEEP_OLD_CLAIMS: Duration = Duration::from_secs(3600);
+
+/// The column that says a claim was released.
+const RELEASED_COLUMN: &str = "Released";
 
 /// The most old claims one take trashes (the rest wait for later takes).
 const TRASH_PER_TAKE: usize = 5;
@@ -120,6 +135,8 @@ struct Claim {
     host: String,
     expires: Option<SystemTime>,
     created: String,
+    /// Its run released it (`Released`).
+    released: bool,
 }
 
 impl Claim {
@@ -157,7 +174,27 @@ impl Claim {
             host: text("Host"),
             expires,
             created: page.created_time.clone(),
+            released: page
+                .properties
+                .get(RELEASED_COLUMN)
+                .is_some_and(|v| matches!(v.value, PropertyValueKind::Checkbox(true))),
         }
+    }
+
+    /// The claim's number, when it lapsed unreleased naming the pair `key`.
+    fn unfinished(&self, key: &str, now: SystemTime) -> Option<u64> {
+        (!self.released && !self.live(now) && self.lists(key))
+            .then_some(self.number)
+            .flatten()
+    }
+
+    /// Whether the claim lapsed unreleased, naming the pair `key`, and is newer than every
+    /// claim whose writes the read that recorded `mark` covered ([`Watermark::claim`]): its run
+    /// may have left the pair half-written since. Claims are numbered by Notion in the order
+    /// they are made, so no clock is compared.
+    fn left_unfinished(&self, key: &str, mark: &Watermark, now: SystemTime) -> bool {
+        self.unfinished(key, now)
+            .is_some_and(|number| mark.claim.is_none_or(|covered| number > covered))
     }
 
     fn live(&self, now: SystemTime) -> bool {
@@ -216,6 +253,8 @@ pub enum Taken {
 #[derive(Debug, Clone)]
 pub struct Lease {
     claim: Arc<OwnClaim>,
+    /// The pair's key.
+    key: String,
     /// The latest time another claim of the pair was live (released or lapsed): `None` when no
     /// other claim is listed.
     others_until: Option<SystemTime>,
@@ -236,6 +275,39 @@ impl Drop for Renewal {
 pub struct LeasesTable {
     /// Its data source.
     pub data_source: DataSourceId,
+    /// Whether it has the `Released` column (a table made by an earlier version gets it on the
+    /// first run that writes: [`add_missing_columns`](Self::add_missing_columns)).
+    released_column: bool,
+}
+
+/// The claims that lapsed unreleased, as listed when a pass began: the pairs they name may have
+/// been left half-written ([`may_have_left`](Self::may_have_left)); a read begun after the
+/// listing covers them ([`covered`](Self::covered)).
+#[derive(Debug, Clone, Default)]
+pub struct Unfinished {
+    claims: Vec<Claim>,
+    at: Option<SystemTime>,
+}
+
+impl Unfinished {
+    /// Whether a claim that lapsed unreleased may have written `pair` after its watermark
+    /// `mark` was read: the pair is then reconciled in full.
+    pub fn may_have_left(&self, pair: &SyncPair, mark: &Watermark) -> bool {
+        let (key, now) = (pair_key(pair), self.at.unwrap_or_else(lease_now));
+        self.claims
+            .iter()
+            .any(|claim| claim.left_unfinished(&key, mark, now))
+    }
+
+    /// The highest number of the claims that lapsed unreleased naming `pair`: a read of the
+    /// pair begun after they were listed covers what their runs wrote.
+    pub fn covered(&self, pair: &SyncPair) -> Option<u64> {
+        let (key, now) = (pair_key(pair), self.at.unwrap_or_else(lease_now));
+        self.claims
+            .iter()
+            .filter_map(|claim| claim.unfinished(&key, now))
+            .max()
+    }
 }
 
 fn stamp(time: SystemTime) -> String {
@@ -269,9 +341,54 @@ fn pair_key(pair: &SyncPair) -> String {
 impl LeasesTable {
     /// Finds the leases table by its exact title; `None` when there is none yet.
     pub async fn find(control: &NotionClient) -> Result<Option<Self>> {
-        Ok(find_table(control, LEASES_TITLE)
-            .await?
-            .map(|data_source| Self { data_source }))
+        let Some(mut source) = find_table_source(control, LEASES_TITLE).await? else {
+            return Ok(None);
+        };
+        if source.properties.is_empty() {
+            // Search answered with a partial object: the schema is read.
+            source = control.data_source(source.id).await?;
+        }
+        Ok(Some(Self {
+            data_source: source.id,
+            released_column: source.properties.contains_key(RELEASED_COLUMN),
+        }))
+    }
+
+    /// Adds the `Released` column to a table made before it existed.
+    pub async fn add_missing_columns(&mut self, control: &NotionClient) -> Result<()> {
+        if self.released_column {
+            return Ok(());
+        }
+        control
+            .set_data_source_properties(
+                self.data_source,
+                json!({ RELEASED_COLUMN: {"checkbox": {}} }),
+            )
+            .await?;
+        self.released_column = true;
+        Ok(())
+    }
+
+    /// The claims not released, live or lapsed, of every environment (none when the table has
+    /// no `Released` column yet: its claims cannot tell).
+    pub async fn unfinished(&self, control: &NotionClient) -> Result<Unfinished> {
+        if !self.released_column {
+            return Ok(Unfinished::default());
+        }
+        let filter = Filter::Property(PropertyFilter::new(
+            RELEASED_COLUMN,
+            "checkbox",
+            json!({ "equals": false }),
+        ));
+        let claims = control
+            .query_all(self.data_source, Some(filter), &[])
+            .map_ok(|page| Claim::read(&page))
+            .try_collect()
+            .await?;
+        Ok(Unfinished {
+            claims,
+            at: Some(lease_now()),
+        })
     }
 
     /// Creates the leases table next to `system-databases`; of two made at once by two runs,
@@ -288,9 +405,13 @@ impl LeasesTable {
             "Host": {"rich_text": {}},
             "Expires": {"date": {}},
             "Claim": {"unique_id": {"prefix": null}},
+            RELEASED_COLUMN: {"checkbox": {}},
         });
         let data_source = create_table(control, registry, LEASES_TITLE, properties, settle).await?;
-        Ok(Self { data_source })
+        Ok(Self {
+            data_source,
+            released_column: true,
+        })
     }
 
     /// The claims of an environment's pairs, as listed now (every claim whose `Pair` names
@@ -325,6 +446,8 @@ pub struct PassLeases {
     table: LeasesTable,
     options: LeaseOptions,
     lag: Duration,
+    /// How long a claim that lapsed unreleased is kept (see [`Self::keeping_unfinished`]).
+    keep_unfinished: Duration,
     /// Each pair's group (by its key).
     groups: HashMap<String, Arc<Group>>,
 }
@@ -338,6 +461,8 @@ struct Group {
     keys: Vec<String>,
     /// Pairs of the group not yet done.
     remaining: AtomicUsize,
+    /// A pair of the group stopped half-written: the claim is left to lapse unreleased.
+    unfinished: AtomicBool,
     /// The claim, once made.
     claim: tokio::sync::Mutex<Option<Arc<OwnClaim>>>,
 }
@@ -351,6 +476,7 @@ struct OwnClaim {
     table: LeasesTable,
     options: LeaseOptions,
     lag: Duration,
+    keep_unfinished: Duration,
     /// The claims of the environment as last listed, and when.
     listed: std::sync::Mutex<(Vec<Claim>, SystemTime)>,
     /// When the claim lapses unless renewed, as last written.
@@ -401,6 +527,7 @@ impl PassLeases {
                     environment,
                     name,
                     remaining: AtomicUsize::new(keys.len()),
+                    unfinished: AtomicBool::new(false),
                     keys: keys.clone(),
                     claim: tokio::sync::Mutex::new(None),
                 });
@@ -413,8 +540,17 @@ impl PassLeases {
             table,
             options: options.clone(),
             lag,
+            keep_unfinished: KEEP_OLD_CLAIMS,
             groups,
         }
+    }
+
+    /// Keeps the claims that lapsed unreleased `keep` (at least an hour) before a later holder
+    /// trashes them: a run passes its `--full-every`, after which a pair such a claim names is
+    /// due a full reconcile anyway.
+    pub fn keeping_unfinished(mut self, keep: Duration) -> Self {
+        self.keep_unfinished = keep.max(KEEP_OLD_CLAIMS);
+        self
     }
 
     /// Takes the lease of `pair` for this run (see the [module documentation](self)), waiting
@@ -444,6 +580,7 @@ impl PassLeases {
                 Whose::Ours(others_until) => {
                     return Ok(Taken::Held(Lease {
                         claim,
+                        key,
                         others_until,
                     }));
                 }
@@ -513,6 +650,7 @@ impl PassLeases {
             table: self.table,
             options: self.options.clone(),
             lag: self.lag,
+            keep_unfinished: self.keep_unfinished,
             listed: std::sync::Mutex::new((Vec::new(), lease_now())),
             expires: std::sync::Mutex::new(expires),
             renewal: std::sync::Mutex::new(None),
@@ -528,21 +666,35 @@ impl PassLeases {
         Ok(claim)
     }
 
-    /// Says that `pair` is done (written, skipped or failed): once every pair of its
-    /// environment is, the environment's claim is released (its expiry set to now, so that it
-    /// stays listed a while and the next holder knows a run wrote just before it). A release
-    /// that fails is logged: the claim then lapses by itself.
-    pub async fn done(&self, pair: &SyncPair) {
+    /// Says that `pair` is done (written, skipped or failed); `finished`: false when it may
+    /// have written and stopped before its link row recorded how it ended (its result, or its
+    /// status). Once every pair of its environment is done, the environment's claim is released
+    /// (`Released` ticked, and its expiry set to now, so that it stays listed a while and the
+    /// next holder knows a run wrote just before it), unless a pair did not finish: the claim
+    /// then lapses now, unreleased, which tells the next run to reconcile the pairs it names in
+    /// full. A release that fails is logged: the claim then lapses by itself, unreleased.
+    pub async fn done(&self, pair: &SyncPair, finished: bool) {
         let Some(group) = self.groups.get(&pair_key(pair)) else {
             return;
         };
+        if !finished {
+            group.unfinished.store(true, Ordering::Release);
+        }
         if group.remaining.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
-        let claim = group.claim.lock().await.take();
-        if let Some(claim) = claim
-            && let Err(error) = claim.release().await
-        {
+        let Some(claim) = group.claim.lock().await.take() else {
+            return;
+        };
+        let unfinished = group.unfinished.load(Ordering::Acquire);
+        if unfinished {
+            tracing::warn!(
+                claim = %claim.row,
+                "a pair stopped before its result was recorded: the environment's lease claim \
+                 lapses now, unreleased, and the next run reconciles its pairs in full"
+            );
+        }
+        if let Err(error) = claim.release(!unfinished).await {
             tracing::warn!(%error, "a lease claim could not be released; it lapses by itself");
         }
     }
@@ -588,7 +740,8 @@ impl OwnClaim {
         }
     }
 
-    /// Trashes a few of the environment's old claims: released or lapsed over an hour ago,
+    /// Trashes a few of the environment's old claims: released over an hour ago, lapsed
+    /// unreleased longer ago than the pass keeps them (see [`PassLeases::keeping_unfinished`]),
     /// or this run's own that no longer hold.
     async fn trash_old(&self) {
         let now = lease_now();
@@ -599,8 +752,11 @@ impl OwnClaim {
                 .iter()
                 .filter(|c| c.row != self.row && !c.live(now))
                 .filter(|c| {
-                    c.run == self.options.run_id
-                        || c.expires.is_none_or(|e| e + KEEP_OLD_CLAIMS < now)
+                    let keep = match c.released {
+                        true => KEEP_OLD_CLAIMS,
+                        false => self.keep_unfinished,
+                    };
+                    c.run == self.options.run_id || c.expires.is_none_or(|e| e + keep < now)
                 })
                 .map(|c| c.row)
                 .take(TRASH_PER_TAKE)
@@ -642,14 +798,30 @@ impl OwnClaim {
         self.set_expiry(expires).await
     }
 
-    async fn release(&self) -> Result<()> {
+    /// Stops the renewals.
+    fn stop_renewing(&self) {
         drop(
             self.renewal
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .take(),
         );
-        self.set_expiry(lease_now()).await
+    }
+
+    /// Ends the claim now: released (`Released` ticked) when `released`, else lapsed as if its
+    /// run had died.
+    async fn release(&self, released: bool) -> Result<()> {
+        self.stop_renewing();
+        let now = lease_now();
+        let mut properties = json!({"Expires": {"date": {"start": stamp(now)}}});
+        if released && self.table.released_column {
+            properties[RELEASED_COLUMN] = json!({"checkbox": true});
+        }
+        self.control
+            .set_page_properties(self.row, properties)
+            .await?;
+        *self.expires.lock().unwrap_or_else(|e| e.into_inner()) = now;
+        Ok(())
     }
 
     async fn set_expiry(&self, expires: SystemTime) -> Result<()> {
@@ -675,6 +847,31 @@ impl Lease {
     pub fn stale_since(&self, read_at: SystemTime) -> bool {
         self.others_until
             .is_some_and(|until| until + self.claim.lag > read_at)
+    }
+
+    /// Whether another run's claim of the pair lapsed unreleased, newer than those `mark`
+    /// covers (see [`Unfinished`]), by the claims as last listed: the pair is then read again
+    /// in full before it writes.
+    pub fn interrupted(&self, mark: &Watermark) -> bool {
+        let listed = self.claim.listed.lock().unwrap_or_else(|e| e.into_inner());
+        let now = lease_now();
+        listed
+            .0
+            .iter()
+            .filter(|c| !self.claim.ours(c))
+            .any(|c| c.left_unfinished(&self.key, mark, now))
+    }
+
+    /// The number of this run's claim (`None` if Notion listed it without one): a pair read
+    /// under it covers every claim numbered below (those that lapsed before it held the pair,
+    /// when [`interrupted`](Self::interrupted) is checked).
+    pub fn number(&self) -> Option<u64> {
+        let listed = self.claim.listed.lock().unwrap_or_else(|e| e.into_inner());
+        listed
+            .0
+            .iter()
+            .find(|c| c.row == self.claim.row)
+            .and_then(|c| c.number)
     }
 
     /// How long to wait before reading what the last holder wrote: what is left of Notion's

@@ -14,7 +14,7 @@
 //! | `Target Database ID` | rich text | the target database |
 //! | `Target Data Source ID` | rich text | its data source |
 //! | `Target URL` | url | a link to it |
-//! | `State` | select | `creating` (the target is being made), `running` (a run is writing), `done` |
+//! | `State` | select | `creating` (the target is being made), `running` (a run is writing, where no lease claim says so), `done` |
 //! | `Last Sync` | date | when the last run that wrote finished |
 //! | `Last Result` | rich text | that run's counts |
 //! | `Target Rows` | number | the target's synced rows after it |
@@ -34,9 +34,15 @@
 //! created (`creating`), and the database's description names the pair (its database and
 //! environment rows), so that a run that stops in between — or whose link row Notion does not
 //! list yet — finds the database among the parent page's children instead of making another.
-//! `running` is set before a run's first row write and `done` after its last: a later run that
-//! finds `running` knows the previous one stopped half-way, and waits for Notion's
-//! read-after-write lag before it lists the target.
+//! `done` is set after a run's last row write. `running` is set before its first one only where
+//! nothing else says that a run is writing: when the row is not `done` (the copy was just
+//! made), or the run keeps no lease. Otherwise the environment's claim in `system-sync-leases`
+//! says it, for one write per environment instead of one per pair: a claim that lapsed
+//! unreleased names the pairs its run may have left half-written
+//! ([`Unfinished`](super::lease::Unfinished)). A later run that finds `running` (or such a
+//! claim) knows the previous one stopped half-way, and reconciles the pair in full; after
+//! `running` it also waits for Notion's read-after-write lag before it lists the target (a
+//! claim has lapsed long after its run's last write).
 
 use futures::TryStreamExt;
 use serde_json::{Value, json};
@@ -567,17 +573,8 @@ async fn update(control: &NotionClient, link: PageId, properties: Value) -> Resu
 }
 
 /// Finds one of the sync's own tables (`system-sync-links`, `system-sync-leases`) by its exact
-/// title: its data source, `None` when there is none yet, an error when there are several.
-pub(crate) async fn find_table(
-    control: &NotionClient,
-    title: &str,
-) -> Result<Option<DataSourceId>> {
-    Ok(find_table_source(control, title)
-        .await?
-        .map(|source| source.id))
-}
-
-/// [`find_table`], with the data source as search lists it (its schema included).
+/// title: its data source as search lists it (its schema included), `None` when there is none
+/// yet, an error when there are several.
 pub(crate) async fn find_table_source(
     control: &NotionClient,
     title: &str,

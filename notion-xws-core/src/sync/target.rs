@@ -171,6 +171,10 @@ pub struct PairContext<'a> {
     pub options: ExecuteOptions,
     /// Raised, no further write starts (see [`stop`](crate::sync::stop)).
     pub stop: StopFlag,
+    /// The pair is written under its environment's claim in `system-sync-leases`, which tells
+    /// a later run, should this one stop half-way, what its link row's `running` would: a row
+    /// left `done` is then not marked `running` first.
+    pub claimed: bool,
 }
 
 /// The target database marked as `pair`'s among `parent`'s children, if any.
@@ -207,7 +211,8 @@ pub async fn find_marked_target(
 }
 
 /// Records an existing target in the pair's link row (a new row if none is listed), and marks
-/// the pair `running`.
+/// the pair `running` (unless its row is `done` and it writes under a claim: see
+/// [`PairContext::claimed`]).
 async fn record_existing(
     pair: &SyncPair,
     ctx: &PairContext<'_>,
@@ -237,7 +242,11 @@ async fn record_existing(
         }
     };
     if link.target_database.zip(link.target_data_source) == Some(target) {
-        links::set_state(ctx.control, link.row, LinkState::Running).await?;
+        // Under a claim, a row left `done` needs no mark: a claim that lapses unreleased tells
+        // the next run that this one stopped half-way.
+        if !(ctx.claimed && link.state == LinkState::Done) {
+            links::set_state(ctx.control, link.row, LinkState::Running).await?;
+        }
     } else {
         links::record_target(
             ctx.control,

@@ -12,7 +12,9 @@
 //!
 //! A **full reconcile** (every row of both sides compared) runs instead when the pair has no
 //! watermark, when the tool's version or either schema changed since it was recorded, when the
-//! pair's last run did not finish clean (`Status` not `synced`, or `State` not `done`), when
+//! pair's last run did not finish clean (`Status` not `synced`, `State` not `done`, or a claim
+//! of `system-sync-leases` that lapsed unreleased names it, newer than its watermark's
+//! [`claim`](Watermark::claim)), when
 //! the last full reconcile is older than [`IncrementalOptions::full_every`] (default 24 hours),
 //! when the run is told to (`--full`), when relation values of the last run waited for rows not
 //! copied yet, when a pair it relates to made a row's copy again (other copies may name the old
@@ -76,6 +78,21 @@ pub struct Watermark {
     /// Why the next run reconciles in full whatever this watermark says, when it must.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_next: Option<FullNext>,
+    /// The highest claim of `system-sync-leases` whose writes the read that recorded it covers:
+    /// the run's own, or claims that lapsed unreleased before the read began. A newer claim
+    /// that lapsed unreleased naming the pair sends it to a full reconcile
+    /// ([`Unfinished`](crate::sync::lease::Unfinished)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<u64>,
+}
+
+impl Watermark {
+    /// Records that the read behind this mark covers the claims numbered up to `claim`; whether
+    /// `claim` is news to `recorded`.
+    pub fn cover_claims(&mut self, claim: Option<u64>, recorded: Option<&Watermark>) -> bool {
+        self.claim = self.claim.max(claim);
+        claim > recorded.and_then(|r| r.claim)
+    }
 }
 
 /// Why a pair's next run reconciles in full although its watermark is current.
@@ -210,6 +227,7 @@ where
         key,
         recheck: Vec::new(),
         full_next: None,
+        claim: previous.claim,
     };
     let moved = recorded
         .is_none_or(|r| r.key != next.key || r.source != next.source || r.copy != next.copy);
@@ -286,6 +304,7 @@ mod tests {
             key: "k".into(),
             recheck: Vec::new(),
             full_next: None,
+            claim: None,
         }
     }
 

@@ -305,9 +305,96 @@ async fn a_lease_left_by_a_run_that_died_lapses_and_the_next_run_finishes() {
         .unwrap();
     assert!(!finished.has_failures(), "{}", finished.to_markdown());
     assert_eq!(pair(&finished, "Tasks").created, 2);
+    // The pair's link row says `done` (no run marks it `running` before writing under a
+    // claim), but the dead run's claim lapsed unreleased: the pair was reconciled in full.
+    assert!(!pair(&finished, "Tasks").incremental, "{finished:#?}");
     let (keys, keyless) = copy_keys(&world).await;
     assert_eq!((keys.len(), keyless), (5, 0));
     assert!(keys.values().all(|n| *n == 1));
+    // That claim is older than the watermark the full reconcile recorded: the next run reads
+    // incrementally again.
+    add_rows(&world, &source, 5, 1).await;
+    tokio::time::sleep(Duration::from_secs(90)).await;
+    let after = sync(&world.client(), &config, &run("after"), None)
+        .await
+        .unwrap();
+    let tasks = pair(&after, "Tasks");
+    assert!(tasks.incremental, "{after:#?}");
+    assert_eq!(tasks.created, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_stopped_half_way_through_an_incremental_sync_sends_the_next_to_a_full_one() {
+    use crate::watch::StopAtRowCreate;
+    use notion_xws_core::sync::stop::StopReason;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let (world, source, _) = small_world(3).await;
+    let config = RegistryConfig::default();
+    sync(&world.client(), &config, &run("first"), None)
+        .await
+        .unwrap();
+    add_rows(&world, &source, 3, 30).await;
+    tokio::time::sleep(Duration::from_secs(90)).await;
+    // An incremental run, stopped (SIGTERM) at its 10th row create.
+    let stop = StopFlag::new();
+    let transport = Arc::new(StopAtRowCreate {
+        inner: world.fake.clone(),
+        stop: stop.clone(),
+        reason: StopReason::Terminate,
+        at: 10,
+        creates: AtomicUsize::new(0),
+    });
+    let client = NotionClient::new(
+        Arc::clone(&transport) as DynTransport,
+        world.token().clone(),
+    );
+    let stopped = sync(
+        &client,
+        &config,
+        &SyncOptions {
+            stop: stop.clone(),
+            ..run("stopped")
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    let tasks = pair(&stopped, "Tasks");
+    assert!(tasks.incremental, "{stopped:#?}");
+    let sent = transport.creates.load(Ordering::SeqCst);
+    assert!((10..30).contains(&sent), "{sent} row creates sent");
+    // Its link row was never marked `running`: it still says `done`, with the first run's
+    // watermark. Its environment's claim lapsed at once, unreleased, and names the pair.
+    let links = LinksTable::find(&world.client()).await.unwrap().unwrap();
+    let link = &links.links[0];
+    assert_eq!(link.state, notion_xws_core::sync::links::LinkState::Done);
+    let mark = link.watermark.clone().expect("the first run's watermark");
+    let leases = LeasesTable::find(&world.client()).await.unwrap().unwrap();
+    let unfinished = leases.unfinished(&world.client()).await.unwrap();
+    assert!(unfinished.may_have_left(&tasks.pair, &mark));
+    // A run right after (Notion's lag) is not kept out, reconciles the pair in full and makes
+    // the rest: every row once.
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let rerun = sync(&world.client(), &config, &run("rerun"), None)
+        .await
+        .unwrap();
+    let tasks = pair(&rerun, "Tasks");
+    assert_eq!(tasks.class(), PairClass::Synced, "{}", rerun.to_markdown());
+    assert!(!tasks.incremental, "{rerun:#?}");
+    assert_eq!(tasks.created, 30 - sent);
+    let (keys, keyless) = copy_keys(&world).await;
+    assert_eq!((keys.len(), keyless), (33, 0));
+    assert!(keys.values().all(|n| *n == 1), "a row twice: {keys:?}");
+    // A run that finished releases its claim: the one after reads incrementally.
+    add_rows(&world, &source, 33, 1).await;
+    tokio::time::sleep(Duration::from_secs(90)).await;
+    let after = sync(&world.client(), &config, &run("after"), None)
+        .await
+        .unwrap();
+    let tasks = pair(&after, "Tasks");
+    assert!(tasks.incremental, "{after:#?}");
+    assert_eq!(tasks.created, 1);
 }
 
 /// A transport that stops answering at the first write after a lease's claim (its count

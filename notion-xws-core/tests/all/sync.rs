@@ -380,11 +380,11 @@ async fn edits_additions_and_trashing_arrive_with_one_write_each() {
             r.method != Method::Get && !r.path.ends_with("/query") && r.path != "/v1/search"
         })
         .count();
-    // One write per change, plus the link row marked running, then done, and the environment's
-    // lease (claimed, confirmed, released; the first run released its claim moments before, so
-    // the pair is read again under the lease before it writes, which the confirmed claim
-    // covers).
-    assert_eq!(row_writes, 3 + 2 + 3);
+    // One write per change, plus the link row marked done (not `running` first: the
+    // environment's claim says a run is writing), and the environment's lease (claimed,
+    // confirmed, released; the first run released its claim moments before, so the pair is
+    // read again under the lease before it writes, which the confirmed claim covers).
+    assert_eq!(row_writes, 3 + 1 + 3);
     let third = sync(&control, &config, &execute(), None).await.unwrap();
     assert_eq!(pair(&third, "Tasks").writes, 0);
 }

@@ -188,12 +188,12 @@ async fn a_configuration_error_stops_the_loop_with_status_2() {
 /// Passes requests on to the fake, and raises the stop flag as the `at`-th row create (a
 /// request that carries the sync's key column) goes out.
 #[derive(Debug)]
-struct StopAtRowCreate {
-    inner: FakeNotion,
-    stop: StopFlag,
-    reason: StopReason,
-    at: usize,
-    creates: AtomicUsize,
+pub(crate) struct StopAtRowCreate {
+    pub(crate) inner: FakeNotion,
+    pub(crate) stop: StopFlag,
+    pub(crate) reason: StopReason,
+    pub(crate) at: usize,
+    pub(crate) creates: AtomicUsize,
 }
 
 #[async_trait::async_trait]

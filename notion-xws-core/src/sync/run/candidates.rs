@@ -84,6 +84,9 @@ pub(super) struct Candidate {
     /// Whether the pair can read incrementally at all (no relations either way): only
     /// such a pair records a watermark after a full reconcile that wrote nothing else.
     pub(super) may_be_incremental: bool,
+    /// The highest claim that lapsed unreleased naming the pair, listed before it is read: the
+    /// watermark its read records covers it ([`Watermark::claim`](crate::sync::watermark::Watermark::claim)).
+    pub(super) covered_claim: Option<u64>,
     /// The rows of the copies of the related databases whose pairs run before this one, as
     /// those pairs hand them over, by related (source-side) data source.
     pub(super) handed_over: HashMap<DataSourceId, Published>,
@@ -295,6 +298,7 @@ pub(super) fn candidates(
                 source_schema: None,
                 incremental: None,
                 may_be_incremental: false,
+                covered_claim: None,
                 handed_over: HashMap::new(),
                 publisher: None,
                 protected: Arc::clone(protected),
@@ -373,12 +377,26 @@ pub(super) fn related_sources(
     })
 }
 
+/// Whether any of `candidates` has a watermark recorded (so that it may read incrementally).
+pub(super) fn any_watermark(
+    candidates: &[(usize, Candidate)],
+    links: Option<&crate::sync::links::LinksTable>,
+) -> bool {
+    candidates.iter().any(|(_, c)| {
+        links
+            .and_then(|l| l.link_for(&c.pair))
+            .is_some_and(|l| l.watermark.is_some())
+    })
+}
+
 /// Marks the pairs that may read only what changed since their watermark: pairs whose last run
-/// finished clean, that are not due a full reconcile, but two-way pairs with relation columns
-/// (see [`watermark`](crate::sync::watermark)).
+/// finished clean (and that no claim lapsed unreleased since, in `unfinished`), that are not
+/// due a full reconcile, but two-way pairs with relation columns (see
+/// [`watermark`](crate::sync::watermark)).
 pub(super) fn mark_incremental(
     candidates: &mut [(usize, Candidate)],
     links: Option<&crate::sync::links::LinksTable>,
+    unfinished: &crate::sync::lease::Unfinished,
     options: crate::sync::watermark::IncrementalOptions,
     now: std::time::SystemTime,
 ) {
@@ -393,10 +411,16 @@ pub(super) fn mark_incremental(
                 .values()
                 .any(|p| p.type_name() == "relation");
         candidate.may_be_incremental = eligible;
+        candidate.covered_claim = unfinished.covered(&candidate.pair);
         let Some(link) = links.and_then(|l| l.link_for(&candidate.pair)) else {
             continue;
         };
-        let clean = link.state == LinkState::Done && link.status.status == Some(LinkStatus::Synced);
+        let clean = link.state == LinkState::Done
+            && link.status.status == Some(LinkStatus::Synced)
+            && !link
+                .watermark
+                .as_ref()
+                .is_some_and(|mark| unfinished.may_have_left(&candidate.pair, mark));
         if eligible
             && crate::sync::watermark::full_reason(link.watermark.as_ref(), clean, options, now)
                 .is_none()

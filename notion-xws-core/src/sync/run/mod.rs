@@ -27,7 +27,7 @@ mod sides;
 mod status;
 mod transfer;
 
-use self::candidates::{candidates, in_relation_order, mark_incremental};
+use self::candidates::{any_watermark, candidates, in_relation_order, mark_incremental};
 pub use self::context::SyncOptions;
 use self::context::{ControlDatabases, DatabaseCopies, RunContext};
 use self::pair::run_pair;
@@ -39,7 +39,7 @@ use std::sync::Arc;
 use futures::future::FutureExt;
 use futures::stream::{self, StreamExt};
 
-use super::lease::{LEASES_TITLE, LeasesTable, PassLeases};
+use super::lease::{LEASES_TITLE, LeasesTable, PassLeases, Unfinished};
 use super::links::LinksTable;
 use super::options::ProgressFn;
 use super::planned::SavedPlan;
@@ -204,6 +204,9 @@ async fn run_pass(
         if let Some(table) = &mut links {
             table.add_missing_columns(control).await?;
         }
+        if let Some(table) = &mut leases {
+            table.add_missing_columns(control).await?;
+        }
         let (need_links, need_leases) =
             (links.is_none(), leases.is_none() && !candidates.is_empty());
         let (made_links, made_leases) = futures::future::try_join(
@@ -228,7 +231,6 @@ async fn run_pass(
         links = links.or(made_links);
         leases = leases.or(made_leases);
     }
-    let (links, leases) = (links, leases.filter(|_| options.execute));
     for candidate in &mut candidates {
         candidate.sides.target_data_source = links
             .as_ref()
@@ -248,9 +250,16 @@ async fn run_pass(
         skipped.clear();
     }
     let mut candidates = in_relation_order(candidates).await;
+    // The claims that lapsed unreleased, listed once a pass, and only when a pair may read
+    // incrementally: a pair such a claim names may have been left half-written.
+    let unfinished = match (&leases, any_watermark(&candidates, links.as_ref())) {
+        (Some(table), true) => table.unfinished(control).await?,
+        _ => Unfinished::default(),
+    };
     mark_incremental(
         &mut candidates,
         links.as_ref(),
+        &unfinished,
         options.incremental,
         std::time::SystemTime::now(),
     );
@@ -263,13 +272,14 @@ async fn run_pass(
     } else {
         options.concurrency
     };
-    let leases = leases.map(|table| {
+    let leases = leases.filter(|_| options.execute).map(|table| {
         PassLeases::new(
             table,
             &options.lease,
             options.execute_options.read_after_write_lag(),
             candidates.iter().map(|(_, c)| &c.pair),
         )
+        .keeping_unfinished(options.incremental.full_every)
     });
     // (The futures are made first, then run, so that the sync's future stays `Send`.)
     let run = RunContext {
@@ -300,9 +310,9 @@ async fn run_pass(
                     .shared()
                 });
                 let pair = candidate.pair.clone();
-                let report = pairs_done.count(run_pair(candidate, source, run)).await;
+                let (report, finished) = pairs_done.count(run_pair(candidate, source, run)).await;
                 if let Some(leases) = run.leases {
-                    leases.done(&pair).await;
+                    leases.done(&pair, finished).await;
                 }
                 (index, report)
             }

@@ -55,12 +55,14 @@ fn copy_url(database: DatabaseId) -> String {
 
 /// Reads, plans and (when executing) applies one pair; never fails as a whole: what went wrong
 /// is in its report. `source` is the one-way source's shared read (two-way pairs read their
-/// control rows themselves, with this environment's link column).
+/// control rows themselves, with this environment's link column). With the report, whether the
+/// pair finished: false when it took its lease (so may have written) and its link row does not
+/// record how it ended (see [`PassLeases::done`](crate::sync::lease::PassLeases::done)).
 pub(super) async fn run_pair(
     candidate: Candidate,
     source: SharedSource<'_>,
     run: &RunContext<'_>,
-) -> PairReport {
+) -> (PairReport, bool) {
     let link = run
         .links
         .and_then(|l| l.link_for(&candidate.pair))
@@ -70,6 +72,9 @@ pub(super) async fn run_pair(
         candidate,
         run,
         link,
+        took_lease: false,
+        own_claim: None,
+        result_recorded: false,
     };
     // The plan is dropped once applied: a run keeps each pair's report, not its plan (whose
     // creates hold a request body a row).
@@ -81,12 +86,16 @@ pub(super) async fn run_pair(
         }
         _ => drop(pair.one_way(source).await),
     }
-    pair.record_status().await;
+    let status_recorded = pair.record_status().await;
+    // A pair that may have written finished when its row holds its result or the status it
+    // ended with (one that is not `synced` sends the next run to a full reconcile); not when
+    // it was stopped before that.
+    let finished = !pair.took_lease || pair.result_recorded || status_recorded;
     let counter = &pair.candidate.counter;
     pair.report.requests = counter.requests.load(Ordering::Relaxed);
     pair.report.writes = counter.writes.load(Ordering::Relaxed);
     pair.candidate.progress.finished(&pair.report);
-    pair.report
+    (pair.report, finished)
 }
 
 /// One pair being run: the pair, the run it belongs to, and its report as the steps fill it.
@@ -96,6 +105,12 @@ struct PairRun<'a> {
     report: PairReport,
     /// The pair's link row and the status it holds, as far as this run knows.
     link: Option<(PageId, StatusCells)>,
+    /// The pair took its lease: it may write.
+    took_lease: bool,
+    /// The number of the claim it holds its lease by.
+    own_claim: Option<u64>,
+    /// Its result (`done`, `synced`) was recorded in its link row.
+    result_recorded: bool,
 }
 
 impl PairRun<'_> {
@@ -113,6 +128,7 @@ impl PairRun<'_> {
             return;
         };
         if recorded {
+            self.result_recorded = true;
             self.link = Some((row, StatusCells::synced()));
         } else if self.link.as_ref().is_none_or(|(known, _)| *known != row) {
             let empty = StatusCells {
@@ -124,14 +140,15 @@ impl PairRun<'_> {
     }
 
     /// The status step, when the run writes and keeps records (see `status`), and was not
-    /// stopped (a stopped run writes nothing more; the next run records the status).
-    async fn record_status(&mut self) {
+    /// stopped (a stopped run writes nothing more; the next run records the status). Whether
+    /// the pair's row holds its status now.
+    async fn record_status(&mut self) -> bool {
         let options = self.run.options;
         let (true, Some(links)) = (options.execute, self.run.links) else {
-            return;
+            return false;
         };
         if options.stop.is_stopped() {
-            return;
+            return false;
         }
         let control = &self.candidate.links_client;
         if self.link.is_none() && self.report.link_status().is_some() {
@@ -141,7 +158,25 @@ impl PairRun<'_> {
                 self.link = Some((fresh.row, fresh.status));
             }
         }
-        super::status::record_status(control, links, &mut self.report, self.link.take()).await;
+        super::status::record_status(control, links, &mut self.report, self.link.take()).await
+    }
+
+    /// Notes in the watermark the pair is to record the claims its read covers: those that
+    /// lapsed unreleased before it began, and the one this run holds the pair by (see
+    /// [`Watermark::claim`](crate::sync::watermark::Watermark::claim)). A mark that covers a
+    /// claim left unreleased that the one `link` holds does not is worth a write of its own
+    /// (else every run would reconcile in full until one writes); this run's own claim is
+    /// recorded with the pair's next write.
+    fn cover_claims(
+        &self,
+        mark: &mut Option<(crate::sync::watermark::Watermark, bool)>,
+        link: Option<&SyncLink>,
+    ) {
+        if let Some((mark, alone)) = mark {
+            let recorded = link.and_then(|l| l.watermark.as_ref());
+            *alone |= mark.cover_claims(self.candidate.covered_claim, recorded);
+            mark.cover_claims(self.own_claim, recorded);
+        }
     }
 
     /// The pair failed as a whole: `error` is its state and its error.
@@ -164,6 +199,7 @@ impl PairRun<'_> {
             link,
             options: self.run.options.execute_options,
             stop: self.run.options.stop.clone(),
+            claimed: self.took_lease,
         }
     }
 
@@ -311,6 +347,7 @@ impl PairRun<'_> {
                 }
             }
         }
+        self.cover_claims(&mut plan.watermark, link.as_ref());
         if !self.keep_saved(|saved| {
             let changed = saved.changes_since(&planned::one_way(&plan, &snapshot));
             if changed.is_empty() {
@@ -545,13 +582,14 @@ impl PairRun<'_> {
             return Ok(());
         }
         let guard = Self::guard(&plan.status);
-        let mark = two_way_watermark(
+        let mut mark = two_way_watermark(
             &self.candidate,
             &read,
             &plan,
             link.as_ref(),
             self.run.options.incremental.full_every,
         );
+        self.cover_claims(&mut mark, link.as_ref());
         if !self.run.options.execute
             || !two_way_writes(&plan, target, link.as_ref(), bodies.as_ref())
         {
@@ -928,7 +966,19 @@ impl PairRun<'_> {
                 LeaseStep::Stopped
             }
             Ok(Taken::Held(lease)) => {
-                let fresh = !lease.stale_since(read_at);
+                self.took_lease = true;
+                self.own_claim = lease.number();
+                // A pair another run may have left half-written since its watermark was read
+                // is read again, in full.
+                let interrupted = self
+                    .candidate
+                    .incremental
+                    .as_ref()
+                    .is_some_and(|mark| lease.interrupted(mark));
+                if interrupted {
+                    self.candidate.incremental = None;
+                }
+                let fresh = !interrupted && !lease.stale_since(read_at);
                 if !fresh {
                     // The pair is read again first, which may take long: the claim made sure
                     // to hold for it.

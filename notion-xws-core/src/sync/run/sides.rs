@@ -454,6 +454,7 @@ pub(super) fn assemble(
             key: schema_key(&source.schema, &std::collections::BTreeMap::new()),
             recheck: Vec::new(),
             full_next: None,
+            claim: None,
         },
         candidate.may_be_incremental,
     );

@@ -76,6 +76,7 @@ pub async fn transfer(
         source_schema: None,
         incremental: None,
         may_be_incremental: false,
+        covered_claim: None,
         handed_over: HashMap::new(),
         publisher: None,
         protected: Arc::clone(&protected),
@@ -102,7 +103,7 @@ pub async fn transfer(
         control_databases: &ControlDatabases::default(),
     };
     let started = std::time::Instant::now();
-    let report = run_pair(candidate, source, &run).await;
+    let (report, _) = run_pair(candidate, source, &run).await;
     Ok(RunReport {
         pairs: vec![report],
         duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
