@@ -900,6 +900,55 @@ impl Lease {
 mod tests {
     use super::*;
 
+    fn claim(number: u64, released: bool, expires: SystemTime) -> Claim {
+        Claim {
+            row: PageId::from_u128(u128::from(number)),
+            pairs: vec!["a b".into(), "c b".into()],
+            number: Some(number),
+            run: format!("run {number}"),
+            host: "host".into(),
+            expires: Some(expires),
+            created: String::new(),
+            released,
+        }
+    }
+
+    #[test]
+    fn a_pair_is_left_unfinished_by_a_newer_claim_that_lapsed_unreleased_naming_it() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let (past, future) = (now - Duration::from_secs(1), now + Duration::from_secs(60));
+        let mark = |claim| Watermark {
+            claim,
+            ..Watermark::default()
+        };
+        let lapsed = claim(7, false, past);
+        // Newer than what the mark covers, or the mark covers none: unfinished.
+        assert!(lapsed.left_unfinished("a b", &mark(Some(6)), now));
+        assert!(lapsed.left_unfinished("c b", &mark(None), now));
+        // Covered by the mark, naming another pair, released, or still live: not.
+        assert!(!lapsed.left_unfinished("a b", &mark(Some(7)), now));
+        assert!(!lapsed.left_unfinished("x b", &mark(Some(6)), now));
+        assert!(!claim(7, true, past).left_unfinished("a b", &mark(Some(6)), now));
+        assert!(!claim(7, false, future).left_unfinished("a b", &mark(Some(6)), now));
+        // What a read covers: the highest such claim; a mark records the highest it is told.
+        let unfinished = Unfinished {
+            claims: vec![lapsed, claim(9, false, past), claim(11, true, past)],
+            at: Some(now),
+        };
+        let pair_keys = |key: &str| {
+            unfinished
+                .claims
+                .iter()
+                .filter_map(|c| c.unfinished(key, now))
+                .max()
+        };
+        assert_eq!(pair_keys("a b"), Some(9));
+        let mut next = mark(Some(5));
+        assert!(next.cover_claims(Some(9), Some(&mark(Some(5)))));
+        assert!(!next.cover_claims(Some(3), Some(&mark(Some(5)))));
+        assert_eq!(next.claim, Some(9));
+    }
+
     #[test]
     fn a_claims_pairs_fit_notions_text_items_whole_and_read_back_line_by_line() {
         let keys: Vec<String> = (0..PAIRS_PER_CLAIM)

@@ -1637,3 +1637,72 @@ async fn mentions_of_people_rows_and_databases_point_at_their_counterparts_and_s
         "only the date stays a mention unmapped"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_body_read_incrementally_maps_mentions_of_rows_that_run_did_not_read() {
+    let (world, rows) = world(3, true).await;
+    let control = world.client();
+    run(&world).await;
+    tokio::time::advance(Duration::from_secs(90)).await;
+    // Row 0's body mentions rows 1 and 2, which no run after this one reads again.
+    ok(
+        &world.fake,
+        Method::Patch,
+        &format!("/v1/blocks/{}/children", rows[0]),
+        world.token(),
+        Some(json!({"children": [
+            {"paragraph": {"rich_text": [
+                {"type": "text", "text": {"content": "see "}},
+                {"type": "mention", "mention": {"type": "page", "page": {"id": rows[1].to_string()}}},
+            ]}},
+            {"link_to_page": {"type": "page_id", "page_id": rows[2].to_string()}},
+        ]})),
+    )
+    .await;
+    run(&world).await;
+    let (acme, target_rows) = targets(&world, &rows).await;
+    // What the copy of row 0's body names: its mention, and its link to a page.
+    let named = || async {
+        let read = read_body(&acme, BlockId::from(target_rows[0]))
+            .await
+            .unwrap();
+        let paragraph = read[0].block.content.as_ref().unwrap()["rich_text"].clone();
+        let link = read[1].block.content.as_ref().unwrap()["page_id"].clone();
+        (paragraph[1]["mention"]["page"]["id"].clone(), link)
+    };
+    let copies = (
+        json!(target_rows[1].to_string()),
+        json!(target_rows[2].to_string()),
+    );
+    assert_eq!(named().await, copies);
+    // Two runs later, each after an edit of row 0 only (its notes, then its body's first
+    // paragraph): the watermark has moved past rows 1 and 2, and the body still names their
+    // copies.
+    for (step, edit) in [
+        (
+            format!("/v1/pages/{}", rows[0]),
+            json!({"properties": {"Notes": {"rich_text": text("edited")}}}),
+        ),
+        (
+            String::new(),
+            json!({"paragraph": {"rich_text": [
+                {"type": "text", "text": {"content": "now see "}},
+                {"type": "mention", "mention": {"type": "page", "page": {"id": rows[1].to_string()}}},
+            ]}}),
+        ),
+    ] {
+        tokio::time::advance(Duration::from_secs(90)).await;
+        let path = if step.is_empty() {
+            let first = read_body(&control, BlockId::from(rows[0])).await.unwrap()[0]
+                .block
+                .id;
+            format!("/v1/blocks/{first}")
+        } else {
+            step
+        };
+        ok(&world.fake, Method::Patch, &path, world.token(), Some(edit)).await;
+        let report = run(&world).await;
+        assert!(tasks(&report).incremental, "{report:#?}");
+        assert_eq!(named().await, copies, "{:?}", tasks(&report).notes);
+    }
+}

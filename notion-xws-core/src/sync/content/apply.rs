@@ -170,7 +170,13 @@ pub(super) async fn copy_body(
     let read = read_body(source, BlockId::from(check.source)).await?;
     let mut losses = Losses::default();
     let mut media = Vec::new();
-    let body = convert_with_media(&read, mentions, &mut losses, &mut media);
+    let mentions = mentions.for_one_body();
+    let mut body = convert_with_media(&read, &mentions, &mut losses, &mut media);
+    if mentions.look_up_missed().await? {
+        // Rows the pair did not read, found in its copy: converted again with them.
+        (losses, media) = (Losses::default(), Vec::new());
+        body = convert_with_media(&read, &mentions, &mut losses, &mut media);
+    }
     let mut marker = ContentMarker {
         source_edited: check.source_edited.clone(),
         hash: body_hash(&body),

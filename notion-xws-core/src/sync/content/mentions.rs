@@ -11,12 +11,31 @@
 //! body read back is converted with [`MentionMap::target`]: its mentions already name objects
 //! of its own workspace, so they are kept as they are, and a body copied with its mentions
 //! pointed at the copies reads back the same as the source's converted body.
+//!
+//! A pair read incrementally knows the copies of the rows it read only: a mention of another
+//! row of its database is looked up in its copy by key ([`MentionMap::with_copy_lookup`],
+//! [`MentionMap::look_up_missed`]), once per row and run, 100 rows to a query.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
-use crate::ids::{DatabaseId, PageId, UserId};
+use futures::TryStreamExt;
+
+use crate::client::NotionClient;
+use crate::error::Result;
+use crate::ids::{DataSourceId, DatabaseId, PageId, UserId};
+use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any, source_key};
 use crate::sync::refs::{Directory, PairRefs, RelationCopy, RowMap};
+
+/// The copy a pair read incrementally, where rows a body mentions and the read did not list
+/// are looked up by key: what was found (`None`: no copy row has that key), shared by the
+/// pair's bodies.
+#[derive(Debug)]
+struct CopyLookup {
+    client: NotionClient,
+    copy: DataSourceId,
+    known: Mutex<HashMap<PageId, Option<PageId>>>,
+}
 
 /// Which mentions of a body are written as mentions in the target, and of what.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +48,10 @@ pub struct MentionMap {
     rows: Vec<Arc<RowMap>>,
     /// Source databases and their copies.
     databases: Arc<HashMap<DatabaseId, DatabaseId>>,
+    /// Where rows the pair did not read are looked up (a pair read incrementally).
+    lookup: Option<Arc<CopyLookup>>,
+    /// The pages this map was asked for and could not tell, to look up.
+    missed: Arc<Mutex<HashSet<PageId>>>,
 }
 
 impl MentionMap {
@@ -45,6 +68,7 @@ impl MentionMap {
             people: Some((source_people, target_people)),
             rows,
             databases,
+            ..Self::default()
         }
     }
 
@@ -70,6 +94,56 @@ impl MentionMap {
         Self::new(source_people, target_people, rows, databases)
     }
 
+    /// This map, where a mention of a row it does not know is looked up in the pair's `copy`
+    /// (through `client`) by [`look_up_missed`](Self::look_up_missed): for a pair read
+    /// incrementally, whose read did not list every row.
+    pub fn with_copy_lookup(mut self, client: NotionClient, copy: DataSourceId) -> Self {
+        self.lookup = Some(Arc::new(CopyLookup {
+            client,
+            copy,
+            known: Mutex::new(HashMap::new()),
+        }));
+        self
+    }
+
+    /// A map for one body: the same, noting apart the rows it is asked for and cannot tell.
+    pub fn for_one_body(&self) -> Self {
+        Self {
+            missed: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// Looks up in the copy the rows this map was asked for and could not tell (none without
+    /// [`with_copy_lookup`](Self::with_copy_lookup)); whether any was found (the body is then
+    /// converted again).
+    pub async fn look_up_missed(&self) -> Result<bool> {
+        let Some(lookup) = &self.lookup else {
+            return Ok(false);
+        };
+        let missed: Vec<PageId> = {
+            let known = lookup.known.lock().unwrap_or_else(|e| e.into_inner());
+            let mut missed = self.missed.lock().unwrap_or_else(|e| e.into_inner());
+            missed.drain().filter(|p| !known.contains_key(p)).collect()
+        };
+        let mut found = false;
+        for keys in missed.chunks(IDS_PER_QUERY) {
+            let copies: Vec<(PageId, PageId)> = lookup
+                .client
+                .query_all(lookup.copy, Some(holding_any(SOURCE_KEY, true, keys)), &[])
+                .try_filter_map(|page| async move { Ok(source_key(&page).map(|k| (k, page.id))) })
+                .try_collect()
+                .await?;
+            let mut known = lookup.known.lock().unwrap_or_else(|e| e.into_inner());
+            for key in keys {
+                let copy = copies.iter().find(|(k, _)| k == key).map(|(_, c)| *c);
+                found |= copy.is_some();
+                known.insert(*key, copy);
+            }
+        }
+        Ok(found)
+    }
+
     /// The map of a target body read back: its mentions name its own workspace's objects.
     pub fn target() -> Self {
         Self {
@@ -92,7 +166,21 @@ impl MentionMap {
         if self.keep_all {
             return Some(page);
         }
-        self.rows.iter().find_map(|rows| rows.target(page))
+        if let Some(copy) = self.rows.iter().find_map(|rows| rows.target(page)) {
+            return Some(copy);
+        }
+        let lookup = self.lookup.as_ref()?;
+        let known = lookup.known.lock().unwrap_or_else(|e| e.into_inner());
+        match known.get(&page) {
+            Some(copy) => *copy,
+            None => {
+                self.missed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(page);
+                None
+            }
+        }
     }
 
     /// The target's database a mention of the source's `database` names: its copy.

@@ -373,8 +373,17 @@ impl PairRun<'_> {
                 .flat_map(|t| t.rows.iter())
                 .filter_map(|row| row.key.map(|key| (key, row.id)))
                 .chain(outcome.created_rows.iter().copied());
-            self.finish(&outcome, bodies.as_ref(), guard, (&snapshot.refs, own))
-                .await;
+            // Read incrementally, the pair knows the copies of the rows it read only: a body's
+            // mentions of other rows are looked up in the copy.
+            let lookup = target.filter(|_| plan.incremental).map(|(_, copy)| copy);
+            self.finish(
+                &outcome,
+                bodies.as_ref(),
+                guard,
+                (&snapshot.refs, own),
+                lookup,
+            )
+            .await;
         } else {
             let target = snapshot
                 .target
@@ -905,8 +914,14 @@ impl PairRun<'_> {
             .iter()
             .filter_map(|row| row.link.map(|key| (key, row.content.id)))
             .chain(outcome.created_rows.iter().copied());
-        self.finish(&outcome, bodies.as_ref(), guard, (&read.snapshot.refs, own))
-            .await;
+        self.finish(
+            &outcome,
+            bodies.as_ref(),
+            guard,
+            (&read.snapshot.refs, own),
+            None,
+        )
+        .await;
         if let (0, None, Some(link_row)) = (outcome.failed, &outcome.stopped, link_row) {
             let result = format!(
                 "created {}, updated {}, trashed {}, conflicts {}",
@@ -1008,13 +1023,15 @@ impl PairRun<'_> {
     }
 
     /// The finish step, after a pair's rows were applied: its outcome in the report, the page
-    /// bodies copied (they need the rows' IDs), and the pair's state.
+    /// bodies copied (they need the rows' IDs; `lookup`: the copy where rows a body mentions
+    /// and the read did not list are looked up), and the pair's state.
     async fn finish(
         &mut self,
         outcome: &PairOutcome,
         bodies: Option<&Vec<BodyCheck>>,
         guard: Option<String>,
         (refs, own): (&PairRefs, impl Iterator<Item = (PageId, PageId)>),
+        lookup: Option<DataSourceId>,
     ) {
         let report = &mut self.report;
         report.fill(outcome);
@@ -1023,7 +1040,10 @@ impl PairRun<'_> {
             let created = outcome.created_rows.iter().copied().collect();
             let people = self.run.reads.people(&self.candidate.sides).await;
             let databases = self.run.copies.for_pair(&self.candidate.pair);
-            let mentions = MentionMap::of_pair(people, refs, own, databases);
+            let mut mentions = MentionMap::of_pair(people, refs, own, databases);
+            if let Some(copy) = lookup {
+                mentions = mentions.with_copy_lookup(self.candidate.target.clone(), copy);
+            }
             let bodies = content::apply_bodies(
                 checks,
                 &self.candidate.source,
