@@ -23,8 +23,9 @@
 //! releases the claim when the environment's last pair of the pass is done
 //! ([`PassLeases::done`]: `Released` ticked and the expiry set to now, so that the claim stays
 //! listed a while and the next holder knows a run wrote just before it). A run that dies leaves
-//! a claim that expires by itself after [`LeaseOptions::ttl`], **unreleased**; so does a run
-//! that stopped while a pair of the claim was half-written (its result not recorded).
+//! a claim that expires by itself after [`LeaseOptions::ttl`], **unreleased**; a run that
+//! stopped while a pair of the claim was half-written (its result not recorded) lets its claim
+//! lapse at once, unreleased too.
 //!
 //! That is how a later run tells that a pair may have been left half-written, without a mark in
 //! its link row before every run's first write (a request per pair, on the control token): a
@@ -461,7 +462,7 @@ struct Group {
     keys: Vec<String>,
     /// Pairs of the group not yet done.
     remaining: AtomicUsize,
-    /// A pair of the group stopped half-written: the claim is left to lapse unreleased.
+    /// A pair of the group stopped half-written: the claim lapses at once, unreleased.
     unfinished: AtomicBool,
     /// The claim, once made.
     claim: tokio::sync::Mutex<Option<Arc<OwnClaim>>>,
