@@ -342,13 +342,9 @@ fn pair_key(pair: &SyncPair) -> String {
 impl LeasesTable {
     /// Finds the leases table by its exact title; `None` when there is none yet.
     pub async fn find(control: &NotionClient) -> Result<Option<Self>> {
-        let Some(mut source) = find_table_source(control, LEASES_TITLE).await? else {
+        let Some(source) = find_table_source(control, LEASES_TITLE).await? else {
             return Ok(None);
         };
-        if source.properties.is_empty() {
-            // Search answered with a partial object: the schema is read.
-            source = control.data_source(source.id).await?;
-        }
         Ok(Some(Self {
             data_source: source.id,
             released_column: source.properties.contains_key(RELEASED_COLUMN),
@@ -796,7 +792,7 @@ impl OwnClaim {
 
     async fn renew(&self) -> Result<()> {
         let expires = lease_now() + self.options.ttl;
-        self.set_expiry(expires).await
+        self.set_expiry(expires, false).await
     }
 
     /// Stops the renewals.
@@ -813,20 +809,15 @@ impl OwnClaim {
     /// run had died.
     async fn release(&self, released: bool) -> Result<()> {
         self.stop_renewing();
-        let now = lease_now();
-        let mut properties = json!({"Expires": {"date": {"start": stamp(now)}}});
+        self.set_expiry(lease_now(), released).await
+    }
+
+    /// Sets the claim's expiry, and ticks `Released` when `released`.
+    async fn set_expiry(&self, expires: SystemTime, released: bool) -> Result<()> {
+        let mut properties: Value = json!({"Expires": {"date": {"start": stamp(expires)}}});
         if released && self.table.released_column {
             properties[RELEASED_COLUMN] = json!({"checkbox": true});
         }
-        self.control
-            .set_page_properties(self.row, properties)
-            .await?;
-        *self.expires.lock().unwrap_or_else(|e| e.into_inner()) = now;
-        Ok(())
-    }
-
-    async fn set_expiry(&self, expires: SystemTime) -> Result<()> {
-        let properties: Value = json!({"Expires": {"date": {"start": stamp(expires)}}});
         self.control
             .set_page_properties(self.row, properties)
             .await?;

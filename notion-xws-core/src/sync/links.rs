@@ -302,13 +302,9 @@ fn read_link(page: &Page) -> SyncLink {
 impl LinksTable {
     /// Finds the links database by its exact title; `None` when there is none yet.
     pub async fn find(control: &NotionClient) -> Result<Option<Self>> {
-        let Some(mut source) = find_table_source(control, LINKS_TITLE).await? else {
+        let Some(source) = find_table_source(control, LINKS_TITLE).await? else {
             return Ok(None);
         };
-        if source.properties.is_empty() {
-            // Search answered with a partial object: the schema is read.
-            source = control.data_source(source.id).await?;
-        }
         let foreign = crate::registry::shape::foreign_link_columns(&source.properties);
         if !foreign.is_empty() {
             return Err(Error::Registry(format!(
@@ -573,8 +569,8 @@ async fn update(control: &NotionClient, link: PageId, properties: Value) -> Resu
 }
 
 /// Finds one of the sync's own tables (`system-sync-links`, `system-sync-leases`) by its exact
-/// title: its data source as search lists it (its schema included), `None` when there is none
-/// yet, an error when there are several.
+/// title: its data source with its schema (read when search lists a partial object), `None`
+/// when there is none yet, an error when there are several.
 pub(crate) async fn find_table_source(
     control: &NotionClient,
     title: &str,
@@ -589,6 +585,7 @@ pub(crate) async fn find_table_source(
         .await?;
     match found.as_slice() {
         [] => Ok(None),
+        [one] if one.properties.is_empty() => control.data_source(one.id).await.map(Some),
         [one] => Ok(Some(one.clone())),
         several => Err(Error::Registry(format!(
             "{} data sources are titled exactly {title:?} ({}); keep one",
