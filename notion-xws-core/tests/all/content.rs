@@ -485,23 +485,7 @@ async fn the_fake_holds_appends_to_notions_limits_and_dates_the_page() {
 async fn two_way_pairs_copy_content_from_control_to_environment_only() {
     let (world, rows) = world(2, true).await;
     let control = world.client();
-    let registry = notion_xws_core::registry::Registry::read(&control, &RegistryConfig::default())
-        .await
-        .unwrap();
-    let tasks_row = registry
-        .databases
-        .iter()
-        .find(|d| d.name == "Tasks")
-        .unwrap()
-        .row;
-    ok(
-        &world.fake,
-        Method::Patch,
-        &format!("/v1/pages/{tasks_row}"),
-        world.token(),
-        Some(json!({"properties": {"Sync": {"select": {"name": "Two-Way"}}}})),
-    )
-    .await;
+    world.set_sync("Tasks", "Two-Way").await;
     write_body(&control, rows[0], &big_body()[..12])
         .await
         .unwrap();
@@ -1640,8 +1624,22 @@ async fn mentions_of_people_rows_and_databases_point_at_their_counterparts_and_s
 
 #[tokio::test(start_paused = true)]
 async fn a_body_read_incrementally_maps_mentions_of_rows_that_run_did_not_read() {
+    mentions_of_rows_not_read_name_their_copies(false).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_two_way_body_read_incrementally_maps_mentions_of_rows_that_run_did_not_read() {
+    mentions_of_rows_not_read_name_their_copies(true).await;
+}
+
+/// A body of the Tasks pair (`two_way` or not) edited to mention rows that no later run reads
+/// again: its copy names their copies, then and two incremental runs later.
+async fn mentions_of_rows_not_read_name_their_copies(two_way: bool) {
     let (world, rows) = world(3, true).await;
     let control = world.client();
+    if two_way {
+        world.set_sync("Tasks", "Two-Way").await;
+    }
     run(&world).await;
     tokio::time::advance(Duration::from_secs(90)).await;
     // Row 0's body mentions rows 1 and 2, which no run after this one reads again.

@@ -914,12 +914,16 @@ impl PairRun<'_> {
             .iter()
             .filter_map(|row| row.link.map(|key| (key, row.content.id)))
             .chain(outcome.created_rows.iter().copied());
+        // Read incrementally, the pair knows the environment rows of the rows it read only:
+        // a body's mentions of other rows are looked up in the copy (whose rows carry their
+        // control row's ID in the same key column as a one-way copy's).
+        let lookup = read.snapshot.incremental.is_some().then_some(target.1);
         self.finish(
             &outcome,
             bodies.as_ref(),
             guard,
             (&read.snapshot.refs, own),
-            None,
+            lookup,
         )
         .await;
         if let (0, None, Some(link_row)) = (outcome.failed, &outcome.stopped, link_row) {
