@@ -152,6 +152,9 @@ pub struct NotionClient {
     /// by the clients of one transport.
     server_time: std::sync::Arc<std::sync::atomic::AtomicU64>,
     skipped: Skipped,
+    /// The token's bot user, once asked ([`bot_id`](Self::bot_id)), shared by the clients made
+    /// from this one with the same token.
+    bot: std::sync::Arc<tokio::sync::OnceCell<crate::ids::UserId>>,
 }
 
 impl fmt::Debug for NotionClient {
@@ -173,6 +176,7 @@ impl NotionClient {
             version: NotionVersion::default(),
             server_time: std::sync::Arc::default(),
             skipped: Skipped::default(),
+            bot: std::sync::Arc::default(),
         }
     }
 
@@ -185,11 +189,13 @@ impl NotionClient {
             version: self.version.clone(),
             server_time: std::sync::Arc::clone(&self.server_time),
             skipped: self.skipped.clone(),
+            bot: std::sync::Arc::default(),
         }
     }
 
-    /// The same client (token, version, [`Skipped`] tally, what it knows of Notion's clock) over
-    /// another transport, such as one that wraps this client's (and counts its requests).
+    /// The same client (token, version, [`Skipped`] tally, what it knows of Notion's clock and of
+    /// its bot user) over another transport, such as one that wraps this client's (and counts
+    /// its requests).
     pub fn over(&self, transport: DynTransport) -> Self {
         Self {
             transport,
@@ -197,6 +203,7 @@ impl NotionClient {
             version: self.version.clone(),
             server_time: std::sync::Arc::clone(&self.server_time),
             skipped: self.skipped.clone(),
+            bot: std::sync::Arc::clone(&self.bot),
         }
     }
 

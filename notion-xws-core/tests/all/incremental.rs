@@ -220,7 +220,8 @@ struct Sides<'a> {
 }
 
 impl Sides<'_> {
-    /// A random edit of the source (or, one time in four, of the copy), as a person makes it.
+    /// A random edit of the source (or, one time in four, of the copy), as a person makes it: a
+    /// new row, a copy's row duplicated, a row trashed or restored, a value edited.
     async fn random_edit(&mut self, rng: &mut StdRng) {
         let on_copy = rng.random_bool(0.25);
         let (client, ds) = if on_copy {
@@ -248,6 +249,18 @@ impl Sides<'_> {
                         "Name": {"title": text(&format!("New {n}"))},
                         "Hours": {"number": n as f64},
                     }})),
+                )
+                .await;
+            }
+            // A copy's row duplicated in Notion (its key copied with it).
+            1 if !live.is_empty() => {
+                let row = &live[rng.random_range(0..live.len())];
+                ok(
+                    &self.world.fake,
+                    Method::Post,
+                    "/v1/pages",
+                    &token,
+                    Some(json!({"parent": {"data_source_id": ds}, "properties": duplicate(row)})),
                 )
                 .await;
             }
@@ -287,7 +300,8 @@ impl Sides<'_> {
 /// holds the source's rows.
 #[tokio::test(start_paused = true)]
 async fn incremental_runs_equal_full_reconciles_under_random_edits() {
-    for seed in [1_u64, 2, 3] {
+    // Seed 1007 duplicates a copy's row whose original no later edit lists.
+    for seed in [1_u64, 2, 3, 1007] {
         let mut rng = StdRng::seed_from_u64(seed);
         let (world, acme_workspace, source, _made) = small_world_in(12).await;
         let control = world.client();
@@ -314,7 +328,10 @@ async fn incremental_runs_equal_full_reconciles_under_random_edits() {
                 sides.random_edit(&mut rng).await;
                 tokio::time::sleep(Duration::from_secs(rng.random_range(0..50))).await;
             }
-            tokio::time::sleep(Duration::from_secs(rng.random_range(0..200))).await;
+            // Past the lag: a row made less than that before the run is hidden from its read,
+            // and from a full reconcile's at the same moment (the next run lists it).
+            let lagged = 6 + rng.random_range(0..200);
+            tokio::time::sleep(Duration::from_secs(lagged)).await;
             let report = run(&control, &execute()).await;
             assert_eq!(
                 report.exit_status(),
@@ -575,6 +592,19 @@ impl TwoSides<'_> {
                 let row = self.trashed[side].remove(at);
                 edit(self.world, &token, &row, json!({"in_trash": false})).await;
             }
+            3 if !live.is_empty() => {
+                // A row duplicated in Notion: every value copied, the sync's key, link and base
+                // included.
+                let row = &live[rng.random_range(0..live.len())];
+                ok(
+                    &self.world.fake,
+                    Method::Post,
+                    "/v1/pages",
+                    &token,
+                    Some(json!({"parent": {"data_source_id": ds}, "properties": duplicate(row)})),
+                )
+                .await;
+            }
             _ if !live.is_empty() => {
                 let row = live[rng.random_range(0..live.len())].id.to_string();
                 let value = match rng.random_range(0..3) {
@@ -591,16 +621,44 @@ impl TwoSides<'_> {
     }
 }
 
-/// Seeded rounds of edits, trashes, restores and new rows on both sides of a two-way pair, at
-/// and across minute boundaries and with Notion's read-after-write lag, each followed by a run
-/// that reads incrementally: after each, a full reconcile plans no write and reports the same
-/// open conflicts (a conflict left open is read again on every run until settled).
+/// The properties of a page made as a duplicate of `row` in Notion: its titles, texts, numbers
+/// and checkboxes (those of the test worlds, the sync's columns among them), as request values.
+fn duplicate(row: &Page) -> Value {
+    let page = serde_json::to_value(row).unwrap();
+    let mut properties = serde_json::Map::new();
+    for (name, value) in page["properties"].as_object().unwrap() {
+        let kind = value["type"].as_str().unwrap_or_default();
+        let copied = match kind {
+            "title" | "rich_text" => {
+                let plain: String = value[kind]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|t| t["plain_text"].as_str())
+                    .collect();
+                json!({ kind: text(&plain) })
+            }
+            "number" | "checkbox" => json!({ kind: value[kind] }),
+            _ => continue,
+        };
+        properties.insert(name.clone(), copied);
+    }
+    Value::Object(properties)
+}
+
+/// Seeded rounds of edits, trashes, restores, new rows and rows duplicated in Notion on both
+/// sides of a two-way pair, at and across minute boundaries and with Notion's read-after-write
+/// lag, each followed by a run that reads incrementally: after each, a full reconcile plans no
+/// write and reports the same open conflicts (a conflict left open is read again on every run
+/// until settled).
 #[tokio::test(start_paused = true)]
 async fn two_way_incremental_runs_equal_full_reconciles_under_random_edits() {
+    // Seed 11 duplicates a control row, seed 107 then trashes its environment row.
     for (seed, policy) in [
         (11_u64, ConflictPolicy::Report),
         (12, ConflictPolicy::ControlWins),
         (13, ConflictPolicy::Report),
+        (107, ConflictPolicy::Report),
     ] {
         let mut rng = StdRng::seed_from_u64(seed);
         let mut options = execute();
@@ -620,7 +678,10 @@ async fn two_way_incremental_runs_equal_full_reconciles_under_random_edits() {
                 sides.random_edit(&mut rng).await;
                 tokio::time::sleep(Duration::from_secs(rng.random_range(0..50))).await;
             }
-            tokio::time::sleep(Duration::from_secs(rng.random_range(0..200))).await;
+            // Past the lag: a row made less than that before the run is hidden from its read,
+            // and from a full reconcile's at the same moment (the next run lists it).
+            let lagged = 6 + rng.random_range(0..200);
+            tokio::time::sleep(Duration::from_secs(lagged)).await;
             let report = run(&control, &options).await;
             let context = format!("seed {seed} ({policy:?}) round {round}");
             assert!(!report.has_failures(), "{context}: {report:#?}");

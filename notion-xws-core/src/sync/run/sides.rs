@@ -307,9 +307,11 @@ pub(super) async fn read_copy(
 }
 
 /// What an incremental read of a pair adds to its two partial reads, so that the planner sees
-/// every row a full read would have it compare: the copy's rows of the source rows read (found
-/// by their key, 100 to a query), and the source rows of the copy's rows read (each read by its
-/// ID: a person's edit or trash in the copy is undone, as a full run would). `Ok(None)` when
+/// every row a full read would have it compare: the copy's rows of the source rows read, and
+/// every copy row holding the key of a row someone else than the sync's integration made in the
+/// copy since (a row duplicated in Notion; its original was not listed), found by their key,
+/// 100 to a query; and the source rows of the copy's rows read (each read by its ID: a person's
+/// edit or trash in the copy is undone, as a full run would). `Ok(None)` when
 /// either read was a full one (the pair is then reconciled in full).
 pub(super) async fn complete_incremental(
     candidate: &Candidate,
@@ -319,14 +321,54 @@ pub(super) async fn complete_incremental(
     if source.since.is_none() || target.read.since.is_none() {
         return Ok(None);
     }
-    let have: HashSet<crate::ids::PageId> = target.rows.iter().filter_map(|r| r.key).collect();
-    let wanted: Vec<crate::ids::PageId> = source
+    let read: HashSet<crate::ids::PageId> = source
         .rows
         .iter()
         .map(|r| r.id)
         .chain(source.trashed.iter().copied())
-        .filter(|key| !have.contains(key))
         .collect();
+    // The copy's rows read whose source row was not: made or edited since by this integration
+    // (its own writes need no second look), or by someone else.
+    let unread: Vec<(crate::ids::PageId, Option<crate::ids::UserId>)> = target
+        .rows
+        .iter()
+        .filter_map(|r| r.key.map(|key| (key, r.last_edited_by)))
+        .chain(target.read.trashed_keys.iter().copied())
+        .filter(|(key, _)| !read.contains(key))
+        .collect();
+    // The copy's rows made since its watermark: by this run's integration, or duplicated in
+    // Notion by someone else (a duplicate copies the key).
+    let since = target.read.since.as_deref().unwrap_or_default();
+    let made: Vec<(crate::ids::PageId, Option<crate::ids::UserId>)> = target
+        .rows
+        .iter()
+        .filter(|r| *r.created_time >= *since)
+        .filter_map(|r| r.key.map(|key| (key, r.last_edited_by)))
+        .collect();
+    let own = if unread.is_empty() && made.is_empty() {
+        None
+    } else {
+        Some(candidate.target.bot_id().await?)
+    };
+    let by_others =
+        |(_, by): &(crate::ids::PageId, Option<crate::ids::UserId>)| by.is_none() || *by != own;
+    // The copy's rows of the source rows read, and every row that holds the key of a row
+    // someone else made since (its original, not edited since, is not among those read), as a
+    // full read would see them.
+    let duplicated: HashSet<crate::ids::PageId> = made
+        .iter()
+        .filter(|k| by_others(k))
+        .map(|(key, _)| *key)
+        .collect();
+    let have: HashSet<crate::ids::PageId> = target.rows.iter().filter_map(|r| r.key).collect();
+    let mut wanted: Vec<crate::ids::PageId> = read
+        .iter()
+        .copied()
+        .filter(|key| !have.contains(key))
+        .chain(duplicated)
+        .collect();
+    wanted.sort();
+    wanted.dedup();
     let mut found = Vec::new();
     for keys in wanted.chunks(IDS_PER_QUERY) {
         let rows: Vec<RowContent> = candidate
@@ -347,28 +389,10 @@ pub(super) async fn complete_incremental(
         .extend(found.into_iter().filter(|r| !known.contains(&r.id)));
     // The source rows of the copy's rows that someone else than this integration edited or
     // trashed since (a person's edit is undone, as a full run would), when the source's read
-    // did not list them. (This integration's own writes need no second look.)
-    let read: HashSet<crate::ids::PageId> = source
-        .rows
-        .iter()
-        .map(|r| r.id)
-        .chain(source.trashed.iter().copied())
-        .collect();
-    let unread: Vec<(crate::ids::PageId, Option<crate::ids::UserId>)> = target
-        .rows
-        .iter()
-        .filter_map(|r| r.key.map(|key| (key, r.last_edited_by)))
-        .chain(target.read.trashed_keys.iter().copied())
-        .filter(|(key, _)| !read.contains(key))
-        .collect();
-    let own = if unread.is_empty() {
-        None
-    } else {
-        Some(candidate.target.me().await?.id)
-    };
+    // did not list them.
     let mut missing: Vec<crate::ids::PageId> = unread
         .into_iter()
-        .filter(|(_, by)| by.is_none() || *by != own)
+        .filter(by_others)
         .map(|(key, _)| key)
         .collect();
     missing.sort();

@@ -12,11 +12,13 @@
 //! edited since its watermark (less [`MARGIN`](crate::sync::watermark::MARGIN)) and those
 //! trashed since; then each row pair is completed with its other side: the control rows whose
 //! link names an environment row read (by their link column, 100 to a query), and the
-//! environment rows whose key names a control row read (by their key, 100 to a query), so that
-//! every row pair the planner sees is as complete as a full read would give it. A row pair
-//! edited on neither side is as the last run left it, in step, and is not read at all.
+//! environment rows whose key names a control row read (by their key, 100 to a query; not for a
+//! row pair whose two rows were both read), and, by ID, the rows those name in turn (a row
+//! duplicated in Notion names its original's other side), so that every row pair the planner
+//! sees is as complete as a full read would give it. A row pair edited on neither side is as the
+//! last run left it, in step, and is not read at all.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
@@ -125,6 +127,21 @@ fn seen<'a>(
         .max()
         .unwrap_or_default();
     read_mark(clock, latest)
+}
+
+/// The rows of the other side that a side's rows (live, trashed) name and that are neither among
+/// `other` (live, trashed) nor in `asked`, each once; they are added to `asked`.
+fn unknown(
+    (rows, rows_trashed): (&[TwoWayRow], &[TwoWayRow]),
+    (live, trashed): (&[TwoWayRow], &[TwoWayRow]),
+    asked: &mut HashSet<PageId>,
+) -> Vec<PageId> {
+    let known: HashSet<PageId> = live.iter().chain(trashed).map(|r| r.content.id).collect();
+    rows.iter()
+        .chain(rows_trashed)
+        .filter_map(|r| r.link)
+        .filter(|id| !known.contains(id) && asked.insert(*id))
+        .collect()
 }
 
 /// The rows of `data_source` whose rich-text `column` holds any of `ids`, 100 IDs to a query,
@@ -298,49 +315,62 @@ pub(crate) async fn read_two_way(
         ))
         .await?;
     }
-    let live_control: HashSet<PageId> = control_rows.iter().map(|r| r.content.id).collect();
-    let live_environment: HashSet<PageId> = environment_rows.iter().map(|r| r.content.id).collect();
-    let known_control: HashSet<PageId> = control_trashed.iter().map(|r| r.content.id).collect();
-    let known_environment: HashSet<PageId> =
-        environment_trashed.iter().map(|r| r.content.id).collect();
-    let missing_environment: Vec<PageId> = control_rows
-        .iter()
-        .filter_map(|r| r.link)
-        .filter(|id| !live_environment.contains(id) && !known_environment.contains(id))
-        .collect();
-    let missing_control: Vec<PageId> = environment_rows
-        .iter()
-        .filter_map(|r| r.link)
-        .filter(|id| !live_control.contains(id) && !known_control.contains(id))
-        .collect();
-    let environment_named = async {
-        match target {
-            Some((_, data_source)) => {
-                named_rows(
-                    environment,
-                    data_source,
-                    missing_environment,
-                    &mut environment_rows,
-                    concurrency,
-                    TwoWayRow::environment,
-                )
-                .await
-            }
-            None => Ok((Vec::new(), HashSet::new())),
+    // The rows a link or key names that were not read (in the trash, or live but hidden by the
+    // read-after-write lag or not edited since the watermark), fetched by ID; then those the
+    // rows fetched name in turn (a control row duplicated in Notion links its original's
+    // environment row, keyed to the original), until every row named was asked for once. The
+    // rows in the trash name theirs too: a control row duplicated in Notion, then its
+    // environment row trashed, leaves the original to be trashed as well.
+    let mut asked_environment: HashSet<PageId> = HashSet::new();
+    let mut asked_control: HashSet<PageId> = HashSet::new();
+    let mut environment_foreign = HashSet::new();
+    loop {
+        let missing_environment = match target {
+            Some(_) => unknown(
+                (&control_rows, &control_trashed),
+                (&environment_rows, &environment_trashed),
+                &mut asked_environment,
+            ),
+            None => Vec::new(),
+        };
+        let missing_control = unknown(
+            (&environment_rows, &environment_trashed),
+            (&control_rows, &control_trashed),
+            &mut asked_control,
+        );
+        if missing_environment.is_empty() && missing_control.is_empty() {
+            break;
         }
-    };
-    let control_named = named_rows(
-        control,
-        control_source,
-        missing_control,
-        &mut control_rows,
-        concurrency,
-        as_control,
-    );
-    let ((named_environment, environment_foreign), (named_control, _)) =
-        futures::try_join!(environment_named, control_named)?;
-    environment_trashed.extend(named_environment);
-    control_trashed.extend(named_control);
+        let environment_named = async {
+            match target {
+                Some((_, data_source)) => {
+                    named_rows(
+                        environment,
+                        data_source,
+                        missing_environment,
+                        &mut environment_rows,
+                        concurrency,
+                        TwoWayRow::environment,
+                    )
+                    .await
+                }
+                None => Ok((Vec::new(), HashSet::new())),
+            }
+        };
+        let control_named = named_rows(
+            control,
+            control_source,
+            missing_control,
+            &mut control_rows,
+            concurrency,
+            as_control,
+        );
+        let ((named_environment, foreign), (named_control, _)) =
+            futures::try_join!(environment_named, control_named)?;
+        environment_trashed.extend(named_environment);
+        control_trashed.extend(named_control);
+        environment_foreign.extend(foreign);
+    }
     // A control row's link to a row of no copy of this pair (there is no copy, or the row is one
     // of a copy made before this one) links nothing: the row is new to this copy, and made there
     // with every other row.
@@ -380,7 +410,8 @@ pub(crate) async fn read_two_way(
 /// Completes an incremental read's row pairs with their other side: the control rows to read
 /// again whatever their edit time (`recheck`), those whose link names an environment row read,
 /// then the environment rows whose key names a control row read (all of them, so that a row
-/// duplicated in Notion is told apart as a full read would).
+/// duplicated in Notion since is told apart as a full read would), but where both rows of the
+/// pair were read.
 async fn complete(
     (control, control_source, env_row): (&NotionClient, DataSourceId, PageId),
     (environment, environment_source): (&NotionClient, DataSourceId),
@@ -428,12 +459,31 @@ async fn complete(
     )
     .await?;
     control_rows.extend(found);
-    // Every environment row keyed to a control row read, or named by an environment row's key.
+    // Every environment row keyed to a control row read, or named by an environment row's key,
+    // but for row pairs read whole: a control row whose link names an environment row read that
+    // is keyed back to it. An environment row keyed to it that this read did not list was made
+    // before the watermark, and the run that listed it made it a row of its own (a row
+    // duplicated in Notion becomes a new row).
+    let keyed: HashMap<PageId, PageId> = environment_rows
+        .iter()
+        .chain(environment_trashed.iter())
+        .filter_map(|r| Some((r.content.id, r.link?)))
+        .collect();
+    let whole: HashSet<PageId> = control_rows
+        .iter()
+        .chain(control_trashed.iter())
+        .filter(|r| {
+            r.link
+                .is_some_and(|link| keyed.get(&link) == Some(&r.content.id))
+        })
+        .map(|r| r.content.id)
+        .collect();
     let mut keys: Vec<PageId> = control_rows
         .iter()
         .chain(control_trashed.iter())
         .map(|r| r.content.id)
         .chain(environment_rows.iter().filter_map(|r| r.link))
+        .filter(|key| !whole.contains(key))
         .collect();
     keys.sort();
     keys.dedup();
