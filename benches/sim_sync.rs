@@ -19,7 +19,9 @@
 //! names each request's workspace and integration), simulated seconds (tokio's clock), and the
 //! lower bound the rate limit sets (the most requests any one token had admitted, divided by
 //! its rate), with their ratio. For (e), the requests by kind as well (query pages, page
-//! property reads, users lists, other reads, creates, updates, other writes).
+//! property reads, users lists, other reads, creates, updates, other writes); with
+//! `SIM_SYNC_PURPOSES` set, what the control token's and the first environment's requests went
+//! to (by endpoint and data source).
 //!
 //! The naive baseline ([`naive_sync`]) is the old script's way, in a second world built the same
 //! way on the same clock: sequential, one request at a time, sleeping `Retry-After` on a 429 and
@@ -191,6 +193,13 @@ async fn run_ours(world: &World, control: &NotionClient, name: &str) -> (Measure
         );
     }
     let log = world.fake.request_log();
+    if std::env::var_os("SIM_SYNC_PURPOSES").is_some() {
+        for label in ["control", "Client 1"] {
+            for (purpose, count) in benches::tally::by_purpose(world, &log, label).await {
+                println!("sim_sync: {name}: {label}: {count:>6} {purpose}");
+            }
+        }
+    }
     (
         Measured {
             name: name.to_owned(),
