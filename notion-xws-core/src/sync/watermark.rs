@@ -17,9 +17,9 @@
 //! [`claim`](Watermark::claim)), when
 //! the last full reconcile is older than [`IncrementalOptions::full_every`] (default 24 hours),
 //! when the run is told to (`--full`), when relation values of the last run waited for rows not
-//! copied yet, when a pair it relates to made a row's copy again (other copies may name the old
-//! one), and for two-way pairs with relation columns. Permanent deletes and values Notion does
-//! not stamp (formulas, rollups) are found by the full reconcile.
+//! copied yet, and when a pair it relates to made a row's copy again (other copies may name the
+//! old one). Permanent deletes and values Notion does not stamp (formulas, rollups) are found by
+//! the full reconcile.
 //!
 //! A relation value read incrementally is mapped through the related pair's rows: those it
 //! hands over (read and made by this run) laid over one read of the related copy's keys, made
@@ -202,17 +202,21 @@ pub fn later(a: &str, b: &str) -> String {
 /// it is worth a write of its own when the plan writes nothing else.
 ///
 /// After a full reconcile it is (unless the one recorded reads the same rows and is not due
-/// another full reconcile); after an incremental read, when more than a query's worth of the
-/// rows it read (`read`: their `last_edited_time`s, the source's and the copy's) would be read
-/// again from the recorded watermark and not from the next one. (Rows edited in the last minute
-/// are read again from either, [`MARGIN`]: a run just after another does not write it.)
+/// another full reconcile); after an incremental read, when more than `worth` of the rows it
+/// read (`read`: their `last_edited_time`s, the source's and the copy's) would be read again
+/// from the recorded watermark and not from the next one: a query's worth
+/// ([`PAGE_SIZE`](crate::client::pagination::PAGE_SIZE)) where a row read again costs only its
+/// share of a query, none where it costs reads of its own (a two-way pair compares every row it
+/// reads, and reads the users lists and the values past 25 of rows that name anyone). (Rows
+/// edited in the last minute are read again from either, [`MARGIN`]: a run just after another
+/// does not write it.)
 pub fn advance<'a, S, C>(
     recorded: Option<&Watermark>,
     (source, copy): (&str, &str),
     full: bool,
     key: String,
     (source_read, copy_read): (S, C),
-    full_every: Duration,
+    (full_every, worth): (Duration, usize),
 ) -> (Watermark, bool)
 where
     S: IntoIterator<Item = &'a str>,
@@ -244,7 +248,7 @@ where
                 .into_iter()
                 .filter(|edited| *edited < copy_from.as_str())
                 .count();
-        moved && saved > crate::client::pagination::PAGE_SIZE as usize
+        moved && saved > worth
     };
     (next, alone)
 }
@@ -361,6 +365,7 @@ mod tests {
 
     #[test]
     fn a_watermark_is_worth_a_write_of_its_own_only_for_what_it_saves_reading_again() {
+        const PAGE: usize = crate::client::pagination::PAGE_SIZE as usize;
         let recorded = mark("2026-12-06T10:00:00Z");
         let next = ("2026-12-06T11:00:00.000Z", "2026-12-06T11:00:00.000Z");
         let key = || "k".to_owned();
@@ -373,7 +378,7 @@ mod tests {
             false,
             key(),
             (old.clone(), Vec::new()),
-            day,
+            (day, PAGE),
         );
         assert!(alone);
         assert_eq!(moved.source, next.0);
@@ -384,9 +389,19 @@ mod tests {
             next,
             false,
             key(),
-            (recent, old[..80].to_vec()),
-            day,
+            (recent.clone(), old[..80].to_vec()),
+            (day, PAGE),
         );
         assert!(!alone);
+        // Where every row read again costs reads of its own, one old row is worth it.
+        let (_, alone) = advance(
+            Some(&recorded),
+            next,
+            false,
+            key(),
+            (recent, old[..1].to_vec()),
+            (day, 0),
+        );
+        assert!(alone);
     }
 }

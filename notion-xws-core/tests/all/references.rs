@@ -530,10 +530,20 @@ async fn references_converge_after_a_crash_at_every_step() {
                     .await
                     .unwrap();
                 assert!(!rerun.has_failures(), "{context}: {}", rerun.to_markdown());
-                let again = sync(&control, &RegistryConfig::default(), &execute(), None)
-                    .await
-                    .unwrap();
-                assert_eq!(again.writes(), 0, "{context}: {}", again.to_markdown());
+                // The next run writes no row (a two-way pair whose rows name people may record
+                // how far it read, reading the rerun's writes again), and the one after nothing.
+                for quiet in 0..2 {
+                    let again = sync(&control, &RegistryConfig::default(), &execute(), None)
+                        .await
+                        .unwrap();
+                    let rows: u64 = again
+                        .pairs
+                        .iter()
+                        .map(|p| (p.created + p.updated + p.trashed) as u64)
+                        .sum();
+                    let writes = if quiet == 0 { rows } else { again.writes() };
+                    assert_eq!(writes, 0, "{context}: {}", again.to_markdown());
+                }
                 assert_references_mirrored(&w, &context).await;
             }
         }
@@ -703,7 +713,19 @@ fn requests_since(world: &World, skip: usize) -> Vec<(Method, String)> {
 
 #[tokio::test(start_paused = true)]
 async fn relations_and_people_are_read_incrementally_and_remapped_as_a_full_run_would() {
-    let w = ref_world_of("Push", PROJECTS, 40).await;
+    read_incrementally_and_remapped("Push").await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_way_relations_and_people_are_read_incrementally_and_remapped_as_a_full_run_would() {
+    read_incrementally_and_remapped("Two-Way").await;
+}
+
+/// Tasks (`tasks_sync`: pushed or two-way) relate to pushed Projects: runs with nothing
+/// changed, with relations re-pointed, with a related copy made again and with people cleared
+/// read incrementally, and leave what a full reconcile would.
+async fn read_incrementally_and_remapped(tasks_sync: &str) {
+    let w = ref_world_of(tasks_sync, PROJECTS, 40).await;
     let control = w.world.client();
     let acme = w.acme_client();
     let run = || async {

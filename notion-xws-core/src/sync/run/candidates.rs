@@ -81,7 +81,7 @@ pub(super) struct Candidate {
     /// The pair's watermark, when the pair may read only what changed since it
     /// ([`watermark`](crate::sync::watermark)); `None`: a full reconcile.
     pub(super) incremental: Option<crate::sync::watermark::Watermark>,
-    /// Whether the pair can read incrementally at all (no relations either way): only
+    /// Whether the pair can read incrementally at all (its source's schema was read): only
     /// such a pair records a watermark after a full reconcile that wrote nothing else.
     pub(super) may_be_incremental: bool,
     /// The highest claim that lapsed unreleased naming the pair, listed before it is read: the
@@ -390,9 +390,8 @@ pub(super) fn any_watermark(
 }
 
 /// Marks the pairs that may read only what changed since their watermark: pairs whose last run
-/// finished clean (and that no claim lapsed unreleased since, in `unfinished`), that are not
-/// due a full reconcile, but two-way pairs with relation columns (see
-/// [`watermark`](crate::sync::watermark)).
+/// finished clean (and that no claim lapsed unreleased since, in `unfinished`) and that are not
+/// due a full reconcile (see [`watermark`](crate::sync::watermark)).
 pub(super) fn mark_incremental(
     candidates: &mut [(usize, Candidate)],
     links: Option<&crate::sync::links::LinksTable>,
@@ -402,15 +401,10 @@ pub(super) fn mark_incremental(
 ) {
     use crate::sync::links::{LinkState, LinkStatus};
     for (_, candidate) in candidates.iter_mut() {
-        let Some(schema) = &candidate.source_schema else {
+        if candidate.source_schema.is_none() {
             continue;
-        };
-        let eligible = candidate.pair.direction != crate::registry::Direction::TwoWay
-            || !schema
-                .properties
-                .values()
-                .any(|p| p.type_name() == "relation");
-        candidate.may_be_incremental = eligible;
+        }
+        candidate.may_be_incremental = true;
         candidate.covered_claim = unfinished.covered(&candidate.pair);
         let Some(link) = links.and_then(|l| l.link_for(&candidate.pair)) else {
             continue;
@@ -421,9 +415,8 @@ pub(super) fn mark_incremental(
                 .watermark
                 .as_ref()
                 .is_some_and(|mark| unfinished.may_have_left(&candidate.pair, mark));
-        if eligible
-            && crate::sync::watermark::full_reason(link.watermark.as_ref(), clean, options, now)
-                .is_none()
+        if crate::sync::watermark::full_reason(link.watermark.as_ref(), clean, options, now)
+            .is_none()
         {
             candidate.incremental = link.watermark.clone();
         }

@@ -596,7 +596,10 @@ impl PairRun<'_> {
             &read,
             &plan,
             link.as_ref(),
-            self.run.options.incremental.full_every,
+            (
+                self.run.options.incremental.full_every,
+                self.report.waiting > 0,
+            ),
         );
         self.cover_claims(&mut mark, link.as_ref());
         if !self.run.options.execute
@@ -706,11 +709,12 @@ impl PairRun<'_> {
             ))
         };
         let mut read = read_sides(candidate.incremental.as_ref()).await?;
-        // A watermark recorded under other schemas (or another version) is not trusted: both
-        // sides are read again, in full.
+        // A watermark recorded under other schemas (or another version) is not trusted, and a
+        // related pair that made a row's copy again may be named by rows that did not change:
+        // both sides are read again, in full.
         if let Some(mark) = &candidate.incremental
             && read.snapshot.incremental.is_some()
-            && read_key(&read) != Some(mark.key.clone())
+            && (read_key(&read) != Some(mark.key.clone()) || remade_related(candidate).await)
         {
             read = read_sides(None).await?;
         }
@@ -1126,14 +1130,16 @@ fn two_way_key(
 
 /// The watermark a two-way pair records once its plan is applied cleanly, and whether it is
 /// worth a write of its own ([`advance`]): the rows of conflicts left open to read again next
-/// time. `None` when the pair cannot read incrementally, or the delete guard held its deletes
-/// back (the rows trashed since are then read again).
+/// time, and a full reconcile next when relation values wait for rows not copied yet
+/// (`waiting`: rows that do not change are not read again). `None` when the pair cannot read
+/// incrementally, or the delete guard held its deletes back (the rows trashed since are then
+/// read again).
 fn two_way_watermark(
     candidate: &Candidate,
     read: &TwoWayRead,
     plan: &TwoWayPlan,
     link: Option<&SyncLink>,
-    full_every: std::time::Duration,
+    (full_every, waiting): (std::time::Duration, bool),
 ) -> Option<(Watermark, bool)> {
     if !candidate.may_be_incremental || plan.status != PairStatus::Ready {
         return None;
@@ -1162,7 +1168,16 @@ fn two_way_watermark(
                 .iter()
                 .map(|r| &*r.content.last_edited_time),
         ),
-        full_every,
+        // Every row read is compared: where rows name people or related rows, reading one
+        // again costs the users lists and its values past 25.
+        (
+            full_every,
+            if crate::sync::refs::has_references(&snapshot.control_schema) {
+                0
+            } else {
+                crate::client::pagination::PAGE_SIZE as usize
+            },
+        ),
     );
     let mut recheck: Vec<String> = plan
         .conflicts
@@ -1175,6 +1190,8 @@ fn two_way_watermark(
     if recheck.len() > MAX_RECHECK {
         recheck.clear();
         next.full_next = Some(FullNext::Conflicts);
+    } else if waiting {
+        next.full_next = Some(FullNext::Waiting);
     }
     next.recheck = recheck;
     alone |= recorded.is_some_and(|r| r.recheck != next.recheck || r.full_next != next.full_next);

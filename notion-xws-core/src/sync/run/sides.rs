@@ -495,7 +495,8 @@ pub(super) fn assemble(
                     source.rows.iter().map(|r| &*r.last_edited_time),
                     copy.rows.iter().map(|r| &*r.last_edited_time),
                 ),
-                full_every,
+                // The rows this integration wrote are read again, not compared.
+                (full_every, crate::client::pagination::PAGE_SIZE as usize),
             );
             (next, alone && candidate.may_be_incremental)
         })
