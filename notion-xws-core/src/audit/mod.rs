@@ -182,6 +182,9 @@ pub enum TokenHealth {
     Valid {
         /// The integration's bot.
         bot: String,
+        /// The bot's user ID (not in the report: a sync tells its own writes by it).
+        #[serde(skip)]
+        bot_id: Option<crate::ids::UserId>,
         /// The workspace it belongs to.
         workspace_id: Option<WorkspaceId>,
         /// The workspace's name.

@@ -207,6 +207,13 @@ impl NotionClient {
         }
     }
 
+    /// The same client, knowing its token's bot user to be `bot` (as a [`me`](Self::me) just
+    /// answered), so that [`bot_id`](Self::bot_id) need not ask.
+    pub fn knowing_bot(mut self, bot: crate::ids::UserId) -> Self {
+        self.bot = std::sync::Arc::new(tokio::sync::OnceCell::new_with(Some(bot)));
+        self
+    }
+
     /// The answers of kinds not known yet that this client (and the clients sharing its tally)
     /// skipped.
     pub fn skipped(&self) -> &Skipped {

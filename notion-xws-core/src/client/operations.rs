@@ -45,10 +45,10 @@ impl NotionClient {
         self.send(self.request(Method::Get, "/v1/users/me")).await
     }
 
-    /// The ID of the token's bot user: asked once ([`me`](Self::me)), then known to this client,
-    /// its clones and the clients made from it over another transport
-    /// ([`over`](Self::over)). A token's bot does not change; to check that a token still
-    /// works, ask [`me`](Self::me).
+    /// The ID of the token's bot user: asked once ([`me`](Self::me)) unless the client was made
+    /// knowing it ([`knowing_bot`](Self::knowing_bot)), then known to this client, its clones
+    /// and the clients made from it over another transport ([`over`](Self::over)). A token's
+    /// bot does not change; to check that a token still works, ask [`me`](Self::me).
     pub async fn bot_id(&self) -> Result<crate::ids::UserId> {
         self.bot
             .get_or_try_init(|| async { Ok(self.me().await?.id) })

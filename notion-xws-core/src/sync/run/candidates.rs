@@ -198,8 +198,13 @@ pub(super) fn candidates(
                 &env_audit.token,
                 registry.environment(env.row).map(|e| e.token.resolve()),
             ) {
-                (crate::audit::TokenHealth::Valid { .. }, Some(Ok(Some(token)))) => {
-                    control.for_token(token)
+                (crate::audit::TokenHealth::Valid { bot_id, .. }, Some(Ok(Some(token)))) => {
+                    // The audit asked who the token is: the sync need not ask again.
+                    let client = control.for_token(token);
+                    match bot_id {
+                        Some(id) => client.knowing_bot(*id),
+                        None => client,
+                    }
                 }
                 (health, _) => {
                     // Why, when the audit knows (an unset variable, no answer): never the token.
