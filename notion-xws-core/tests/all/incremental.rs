@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 
 use crate::support::fake::{ok, text};
 use crate::support::sync::{
-    acme_client, crash_sync, execute, pair, rows, small_world_in, two_way_world,
+    acme_client, assert_full_reconcile_plans_nothing, crash_sync, execute, pair, rows,
+    small_world_in, two_way_world,
 };
 use crate::support::world::World;
 
@@ -255,14 +256,7 @@ impl Sides<'_> {
             // A copy's row duplicated in Notion (its key copied with it).
             1 if !live.is_empty() => {
                 let row = &live[rng.random_range(0..live.len())];
-                ok(
-                    &self.world.fake,
-                    Method::Post,
-                    "/v1/pages",
-                    &token,
-                    Some(json!({"parent": {"data_source_id": ds}, "properties": duplicate(row)})),
-                )
-                .await;
+                duplicate(self.world, &token, ds, row).await;
             }
             // A row trashed.
             2 if !live.is_empty() => {
@@ -463,17 +457,7 @@ async fn assert_two_way_converged(
     open: usize,
     context: &str,
 ) {
-    let mut options = full(false);
-    options.conflict_policy = ConflictPolicy::Report;
-    let check = run(control, &options).await;
-    let planned = pair(&check, "Tasks");
-    assert_eq!(
-        (planned.created, planned.updated, planned.trashed),
-        (0, 0, 0),
-        "{context}: a full reconcile would write: {}",
-        check.to_markdown()
-    );
-    assert_eq!(planned.open_conflicts, open, "{context}: {planned:#?}");
+    assert_full_reconcile_plans_nothing(control, "Tasks", open, context).await;
     if open == 0 {
         assert_eq!(
             contents(&rows(acme, copy).await),
@@ -596,14 +580,7 @@ impl TwoSides<'_> {
                 // A row duplicated in Notion: every value copied, the sync's key, link and base
                 // included.
                 let row = &live[rng.random_range(0..live.len())];
-                ok(
-                    &self.world.fake,
-                    Method::Post,
-                    "/v1/pages",
-                    &token,
-                    Some(json!({"parent": {"data_source_id": ds}, "properties": duplicate(row)})),
-                )
-                .await;
+                duplicate(self.world, &token, ds, row).await;
             }
             _ if !live.is_empty() => {
                 let row = live[rng.random_range(0..live.len())].id.to_string();
@@ -621,9 +598,28 @@ impl TwoSides<'_> {
     }
 }
 
-/// The properties of a page made as a duplicate of `row` in Notion: its titles, texts, numbers
-/// and checkboxes (those of the test worlds, the sync's columns among them), as request values.
-fn duplicate(row: &Page) -> Value {
+/// Makes a duplicate of `row` in `data_source`, as Notion's "Duplicate" does (with `token`): its
+/// titles, texts, numbers and checkboxes (those of the test worlds, the sync's columns among
+/// them) copied.
+async fn duplicate(
+    world: &World,
+    token: &notion_xws_core::NotionToken,
+    data_source: DataSourceId,
+    row: &Page,
+) {
+    let properties = copied_values(row);
+    ok(
+        &world.fake,
+        Method::Post,
+        "/v1/pages",
+        token,
+        Some(json!({"parent": {"data_source_id": data_source}, "properties": properties})),
+    )
+    .await;
+}
+
+/// The titles, texts, numbers and checkboxes of `row`, as request values.
+fn copied_values(row: &Page) -> Value {
     let page = serde_json::to_value(row).unwrap();
     let mut properties = serde_json::Map::new();
     for (name, value) in page["properties"].as_object().unwrap() {

@@ -298,3 +298,33 @@ pub(crate) fn process(world: &World) -> NotionClient {
     )
     .unwrap()
 }
+
+/// That a full reconcile of the registry (a dry run, conflicts reported) plans no write for the
+/// pair of `database` and reports `open` conflicts left open (those the run before it reported):
+/// the runs before it made what it would have made.
+pub(crate) async fn assert_full_reconcile_plans_nothing(
+    control: &NotionClient,
+    database: &str,
+    open: usize,
+    context: &str,
+) {
+    let options = SyncOptions {
+        incremental: notion_xws_core::sync::watermark::IncrementalOptions {
+            full: true,
+            ..Default::default()
+        },
+        conflict_policy: notion_xws_core::sync::two_way::ConflictPolicy::Report,
+        ..SyncOptions::default()
+    };
+    let check = sync(control, &RegistryConfig::default(), &options, None)
+        .await
+        .unwrap();
+    let planned = pair(&check, database);
+    assert_eq!(
+        (planned.created, planned.updated, planned.trashed),
+        (0, 0, 0),
+        "{context}: a full reconcile would write: {}",
+        check.to_markdown()
+    );
+    assert_eq!(planned.open_conflicts, open, "{context}: {planned:#?}");
+}
