@@ -513,7 +513,7 @@ async fn check_token(control: &NotionClient, env: &Environment) -> TokenCheck {
     let health = match client.me().await {
         Ok(user) => TokenHealth::Valid {
             bot: user.name().unwrap_or("integration").to_owned(),
-            bot_id: Some(user.id),
+            bot_id: user.id,
             workspace_id: user.bot().and_then(|b| b.workspace_id),
             workspace_name: user.bot().and_then(|b| b.workspace_name.clone().flatten()),
         },

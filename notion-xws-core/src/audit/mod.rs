@@ -184,7 +184,7 @@ pub enum TokenHealth {
         bot: String,
         /// The bot's user ID (not in the report: a sync tells its own writes by it).
         #[serde(skip)]
-        bot_id: Option<crate::ids::UserId>,
+        bot_id: crate::ids::UserId,
         /// The workspace it belongs to.
         workspace_id: Option<WorkspaceId>,
         /// The workspace's name.

@@ -200,11 +200,7 @@ pub(super) fn candidates(
             ) {
                 (crate::audit::TokenHealth::Valid { bot_id, .. }, Some(Ok(Some(token)))) => {
                     // The audit asked who the token is: the sync need not ask again.
-                    let client = control.for_token(token);
-                    match bot_id {
-                        Some(id) => client.knowing_bot(*id),
-                        None => client,
-                    }
+                    control.for_token(token).knowing_bot(*bot_id)
                 }
                 (health, _) => {
                     // Why, when the audit knows (an unset variable, no answer): never the token.
