@@ -7,19 +7,20 @@
 //! control rows of conflicts left open. A later run then reads, on each side, only the rows
 //! edited since the watermark (less [`MARGIN`], which covers Notion's rounding of
 //! `last_edited_time` to the minute and its read-after-write lag) and the rows trashed since,
-//! plus the other side of each row it read; everything else is as the last run left it. The times are Notion's own (`last_edited_time`), so the local clock plays no
-//! part in what is read.
+//! plus the other side of each row it read; everything else is as the last run left it. The
+//! times are Notion's own (`last_edited_time`), so the local clock plays no part in what is read.
 //!
 //! A **full reconcile** (every row of both sides compared) runs instead when the pair has no
 //! watermark, when the tool's version or either schema changed since it was recorded, when the
-//! pair's last run did not finish clean (`Status` not `synced`, `State` not `done`, or a claim
-//! of `system-sync-leases` that lapsed unreleased names it, newer than its watermark's
-//! [`claim`](Watermark::claim)), when
-//! the last full reconcile is older than [`IncrementalOptions::full_every`] (default 24 hours),
-//! when the run is told to (`--full`), when relation values of the last run waited for rows not
-//! copied yet, and when a pair it relates to made a row's copy again (other copies may name the
-//! old one). Permanent deletes and values Notion does not stamp (formulas, rollups) are found by
-//! the full reconcile.
+//! pair's last run did not finish clean, when the last full reconcile is older than
+//! [`IncrementalOptions::full_every`] (default 24 hours), when the run is told to (`--full`),
+//! when relation values of the last run waited for rows not copied yet, and when a pair it
+//! relates to made a row's copy again (other copies may name the old one). A last run finished
+//! clean when its link row's `State` is `done`, its `Status` is `synced` (or `needs attention`
+//! for no more than the conflicts the watermark recorded as left open, [`Watermark::open`],
+//! whose rows are read again), and no claim of `system-sync-leases` newer than the watermark's
+//! [`claim`](Watermark::claim) lapsed unreleased naming it. Permanent deletes and values Notion
+//! does not stamp (formulas, rollups) are found by the full reconcile.
 //!
 //! A relation value read incrementally is mapped through the related pair's rows: those it
 //! hands over (read and made by this run) laid over one read of the related copy's keys, made
@@ -75,6 +76,13 @@ pub struct Watermark {
     /// whose conflict was left open: it is reported on every run until settled).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recheck: Vec<String>,
+    /// How many conflicts the run that recorded it left open (a two-way pair, `--conflicts
+    /// report`). That run's status, `needs attention` for those conflicts alone
+    /// ([`PairReport::open_conflicts_status`](crate::sync::report::PairReport::open_conflicts_status)),
+    /// still lets the next run read incrementally (the conflicts' rows among what it reads,
+    /// `recheck`); any other status a later run records over it does not.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub open: usize,
     /// Why the next run reconciles in full whatever this watermark says, when it must.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full_next: Option<FullNext>,
@@ -84,6 +92,10 @@ pub struct Watermark {
     /// ([`Unfinished`](crate::sync::lease::Unfinished)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<u64>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Watermark {
@@ -230,6 +242,7 @@ where
         full: if full { now } else { previous.full.clone() },
         key,
         recheck: Vec::new(),
+        open: 0,
         full_next: None,
         claim: previous.claim,
     };
@@ -307,6 +320,7 @@ mod tests {
             full: full.into(),
             key: "k".into(),
             recheck: Vec::new(),
+            open: 0,
             full_next: None,
             claim: None,
         }

@@ -694,6 +694,99 @@ async fn two_way_incremental_runs_equal_full_reconciles_under_random_edits() {
     }
 }
 
+/// The `Status` of the pair's link row, as the control reads it.
+async fn link_status(control: &NotionClient) -> notion_xws_core::sync::links::StatusCells {
+    LinksTable::find(control).await.unwrap().unwrap().links[0]
+        .status
+        .clone()
+}
+
+/// A conflict left open (`--conflicts report`) asks a person to settle it (`needs attention`),
+/// yet the pair reads incrementally: the conflict's rows are read again and it is reported on
+/// every run, writing nothing, until settled. Any other status a later run records over the
+/// same watermark (a delete guard that held) sends the next run to a full reconcile.
+#[tokio::test(start_paused = true)]
+async fn a_conflict_left_open_is_read_again_incrementally_until_settled() {
+    use notion_xws_core::sync::links::LinkStatus;
+    use notion_xws_core::sync::report::{Cause, PairClass};
+    let mut options = execute();
+    options.conflict_policy = ConflictPolicy::Report;
+    let (world, control, source, copy, acme) = two_way_synced(5, &options).await;
+    let (control_token, acme_token) = (control.token().clone(), acme.token().clone());
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let notes = |text_of: &str| json!({"properties": {"Notes": {"rich_text": text(text_of)}}});
+    let (control_row, acme_row) = (
+        row_titled(&control, source, "Row 0").await,
+        row_titled(&acme, copy, "Row 0").await,
+    );
+    edit(&world, &control_token, &control_row, notes("control's")).await;
+    edit(&world, &acme_token, &acme_row, notes("Acme's")).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let found = run(&control, &options).await;
+    let tasks = pair(&found, "Tasks");
+    assert_eq!(tasks.open_conflicts, 1, "{found:#?}");
+    assert_eq!(tasks.class(), PairClass::NeedsPerson, "{found:#?}");
+    let cause = tasks.attention.as_ref().map(|a| a.cause);
+    assert_eq!(cause, Some(Cause::OpenConflicts), "{found:#?}");
+    assert_eq!(
+        link_status(&control).await.status,
+        Some(LinkStatus::NeedsAttention)
+    );
+    // Reported again on every run, read incrementally: two queries a side, no write.
+    let sides = [source.to_string(), copy.to_string()];
+    for round in 0..2 {
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        let skip = world.fake.request_log().len();
+        let again = run(&control, &options).await;
+        let tasks = pair(&again, "Tasks");
+        assert!(tasks.incremental, "round {round}: {again:#?}");
+        assert_eq!(tasks.open_conflicts, 1, "round {round}: {again:#?}");
+        assert_eq!(writes_since(&world, skip), 0, "round {round}: {again:#?}");
+        assert!(queries_since(&world, skip, &sides) <= 4, "round {round}");
+        assert_two_way_converged(&control, &acme, (source, copy), 1, "still open").await;
+    }
+    // Settled by hand: the control made to agree with Acme.
+    edit(&world, &control_token, &control_row, notes("Acme's")).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let settled = run(&control, &options).await;
+    let tasks = pair(&settled, "Tasks");
+    assert!(tasks.incremental, "{settled:#?}");
+    assert_eq!(
+        (tasks.open_conflicts, tasks.class()),
+        (0, PairClass::Synced),
+        "{settled:#?}"
+    );
+    assert_eq!(link_status(&control).await.status, Some(LinkStatus::Synced));
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_two_way_converged(&control, &acme, (source, copy), 0, "settled").await;
+
+    // A conflict again, then the delete guard holds over its watermark: the next run is full.
+    edit(
+        &world,
+        &control_token,
+        &control_row,
+        notes("control's again"),
+    )
+    .await;
+    edit(&world, &acme_token, &acme_row, notes("Acme's again")).await;
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    assert_eq!(
+        pair(&run(&control, &options).await, "Tasks").open_conflicts,
+        1
+    );
+    for title in ["Row 1", "Row 2", "Row 3", "Row 4"] {
+        let row = row_titled(&control, source, title).await;
+        edit(&world, &control_token, &row, json!({"in_trash": true})).await;
+    }
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let held = run(&control, &options).await;
+    let cause = pair(&held, "Tasks").attention.as_ref().map(|a| a.cause);
+    assert_eq!(cause, Some(Cause::DeleteGuard), "{held:#?}");
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    let after = run(&control, &options).await;
+    assert!(!pair(&after, "Tasks").incremental, "{after:#?}");
+}
+
 /// A two-way pair of 5 rows synced, then edited on both sides past the margin (an edit, a
 /// trash and a new row on each side): the world, the control's data source, the copy.
 async fn two_way_edited() -> (World, DataSourceId, DataSourceId) {

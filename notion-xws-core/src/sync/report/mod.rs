@@ -112,6 +112,19 @@ impl Attention {
             fix: fix.into(),
         }
     }
+
+    /// `open` conflicts of a two-way pair left as they are on both sides (`--conflicts
+    /// report`), and what settles them.
+    pub fn open_conflicts(open: usize) -> Self {
+        Self::new(
+            Cause::OpenConflicts,
+            format!(
+                "{} named in the notes (and the JSON's `conflicts`): make the two sides agree, \
+                 or run with --conflicts control-wins, environment-wins or newer-wins",
+                crate::words::count(open, "conflict", "conflicts")
+            ),
+        )
+    }
 }
 
 /// One pair that needs a person, in the run's list.
@@ -557,12 +570,19 @@ impl PairReport {
             PairClass::Skipped => LinkStatus::Skipped,
             PairClass::Busy | PairClass::Planned => return None,
         };
-        let reason = match (&self.attention, self.reason()) {
-            (Some(attention), Some(reason)) => Some(format!("{reason}\nFix: {}", attention.fix)),
-            (Some(attention), None) => Some(format!("Fix: {}", attention.fix)),
-            (None, reason) => reason.map(str::to_owned),
-        };
-        Some(StatusCells::new(status, reason.as_deref()))
+        Some(status_cells(status, self.reason(), self.attention.as_ref()))
+    }
+
+    /// The status a two-way pair's link row holds after a run that synced it and left `open`
+    /// conflicts (`open` > 0) as they are, and nothing else for a person to do: the status
+    /// under which its next run may still read incrementally (see
+    /// [`Watermark::open`](crate::sync::watermark::Watermark::open)).
+    pub fn open_conflicts_status(open: usize) -> StatusCells {
+        status_cells(
+            LinkStatus::NeedsAttention,
+            None,
+            Some(&Attention::open_conflicts(open)),
+        )
     }
 
     /// The reason the pair's state gives, if it gives one.
@@ -575,4 +595,19 @@ impl PairReport {
             PairState::Planned | PairState::Synced => None,
         }
     }
+}
+
+/// A link row's status cells: `status`, for the reason a pair's state gives and, when a person
+/// is needed, what to do.
+fn status_cells(
+    status: LinkStatus,
+    reason: Option<&str>,
+    attention: Option<&Attention>,
+) -> StatusCells {
+    let reason = match (attention, reason) {
+        (Some(attention), Some(reason)) => Some(format!("{reason}\nFix: {}", attention.fix)),
+        (Some(attention), None) => Some(format!("Fix: {}", attention.fix)),
+        (None, reason) => reason.map(str::to_owned),
+    };
+    StatusCells::new(status, reason.as_deref())
 }

@@ -391,7 +391,8 @@ pub(super) fn any_watermark(
 }
 
 /// Marks the pairs that may read only what changed since their watermark: pairs whose last run
-/// finished clean (and that no claim lapsed unreleased since, in `unfinished`) and that are not
+/// finished clean (`synced`, or with only the conflicts its watermark names left open; and that
+/// no claim lapsed unreleased since, in `unfinished`) and that are not
 /// due a full reconcile (see [`watermark`](crate::sync::watermark)).
 pub(super) fn mark_incremental(
     candidates: &mut [(usize, Candidate)],
@@ -410,8 +411,14 @@ pub(super) fn mark_incremental(
         let Some(link) = links.and_then(|l| l.link_for(&candidate.pair)) else {
             continue;
         };
+        // A status that asks a person to settle conflicts left open, and nothing else, is
+        // clean when the watermark was recorded with them: their rows are read again.
+        let settled = |mark: &crate::sync::watermark::Watermark| {
+            mark.open > 0 && link.status == PairReport::open_conflicts_status(mark.open)
+        };
         let clean = link.state == LinkState::Done
-            && link.status.status == Some(LinkStatus::Synced)
+            && (link.status.status == Some(LinkStatus::Synced)
+                || link.watermark.as_ref().is_some_and(settled))
             && !link
                 .watermark
                 .as_ref()

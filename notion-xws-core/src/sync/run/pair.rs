@@ -44,7 +44,7 @@ use crate::sync::target::{
     CreateTarget, PairContext, change_columns, ensure_target, move_copy, update_copy,
 };
 use crate::sync::two_way::read::TwoWayRead;
-use crate::sync::two_way::{LINK_PREFIX, Resolution, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
+use crate::sync::two_way::{LINK_PREFIX, TwoWayAction, TwoWayPlan, TwoWaySnapshot};
 use crate::sync::two_way::{apply as two_way_apply, read as two_way_read};
 use crate::sync::watermark::{FullNext, MAX_RECHECK, Watermark, advance, read_mark, schema_key};
 
@@ -267,14 +267,7 @@ impl PairRun<'_> {
     fn note_open_conflicts(&mut self, open: usize) {
         self.report.open_conflicts = open;
         if open > 0 && self.report.attention.is_none() {
-            self.report.attention = Some(Attention::new(
-                Cause::OpenConflicts,
-                format!(
-                    "{} named in the notes (and the JSON's `conflicts`): make the two sides \
-                     agree, or run with --conflicts control-wins, environment-wins or newer-wins",
-                    crate::words::count(open, "conflict", "conflicts")
-                ),
-            ));
+            self.report.attention = Some(Attention::open_conflicts(open));
         }
     }
 
@@ -798,12 +791,7 @@ impl PairRun<'_> {
         if let (Some(planned), false) = (&plan.move_environment, options.execute) {
             report.notes.push(planned.planned_note());
         }
-        let open = plan
-            .conflicts
-            .iter()
-            .filter(|c| c.resolution == Resolution::Reported)
-            .count();
-        self.note_open_conflicts(open);
+        self.note_open_conflicts(plan.open_conflicts().count());
         (plan, bodies)
     }
 
@@ -1180,9 +1168,7 @@ fn two_way_watermark(
         ),
     );
     let mut recheck: Vec<String> = plan
-        .conflicts
-        .iter()
-        .filter(|c| c.resolution == Resolution::Reported)
+        .open_conflicts()
         .map(|c| c.control_row.to_string())
         .collect();
     recheck.sort();
@@ -1194,7 +1180,10 @@ fn two_way_watermark(
         next.full_next = Some(FullNext::Waiting);
     }
     next.recheck = recheck;
-    alone |= recorded.is_some_and(|r| r.recheck != next.recheck || r.full_next != next.full_next);
+    next.open = plan.open_conflicts().count();
+    alone |= recorded.is_some_and(|r| {
+        r.recheck != next.recheck || r.open != next.open || r.full_next != next.full_next
+    });
     Some((next, alone))
 }
 

@@ -477,6 +477,7 @@ pub(super) fn assemble(
             full: now,
             key: schema_key(&source.schema, &std::collections::BTreeMap::new()),
             recheck: Vec::new(),
+            open: 0,
             full_next: None,
             claim: None,
         },

@@ -564,6 +564,14 @@ impl TwoWayPlan {
             && self.record_columns.is_none()
             && self.control_add_properties.is_empty()
     }
+
+    /// The conflicts left as they are on both sides (`--conflicts report`): reported on every
+    /// run until a person settles them.
+    pub fn open_conflicts(&self) -> impl Iterator<Item = &Conflict> {
+        self.conflicts
+            .iter()
+            .filter(|c| c.resolution == Resolution::Reported)
+    }
 }
 
 /// A synced property: its names on both sides and its type.
