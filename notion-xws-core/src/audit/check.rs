@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::{
-    AuditReport, AuditSummary, ControlIdentity, DatabaseAudit, EnvironmentAudit, Finding,
-    ParentPageStatus, ResolvedDatabase, Severity, TokenHealth, synced,
+    AuditReads, AuditReport, AuditSummary, ControlIdentity, DatabaseAudit, EnvironmentAudit,
+    Finding, ParentPageStatus, ResolvedDatabase, Severity, TokenHealth, synced,
 };
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
@@ -55,9 +55,39 @@ pub async fn audit_registry(
     registry: &Registry,
     progress: &Reporter,
 ) -> Result<AuditReport> {
+    audit_keeping_reads(control, registry, progress)
+        .await
+        .map(|(report, _)| report)
+}
+
+/// [`audit_registry`], and the data sources and databases it read to resolve the registry's
+/// rows ([`AuditReads`]): a sync that follows at once need not read them again.
+pub(crate) async fn audit_keeping_reads(
+    control: &NotionClient,
+    registry: &Registry,
+    progress: &Reporter,
+) -> Result<(AuditReport, AuditReads)> {
+    let reads = AuditReads::default();
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let clock = std::time::Instant::now();
-    let me = control.me().await?;
+    // 1. Tokens: each distinct token once, all at once, while the control's own is asked who
+    // it is. (The futures are made first, then run: a closure that makes them inside the
+    // stream would keep the audit's future from being `Send`.)
+    let environments = registry.environments.len();
+    let tokens = progress.counter(|done, total| Progress::Tokens { done, total }, environments);
+    let token_checks: Vec<_> = registry
+        .environments
+        .iter()
+        .map(|env| tokens.count(check_token(control, env)))
+        .collect();
+    let (me, checks) = futures::future::join(
+        control.me(),
+        stream::iter(token_checks)
+            .buffered(CONCURRENCY)
+            .collect::<Vec<TokenCheck>>(),
+    )
+    .await;
+    let me = me?;
     let bot = me.bot();
     let control_identity = ControlIdentity {
         bot: me.name().unwrap_or("integration").to_owned(),
@@ -68,20 +98,6 @@ pub async fn audit_registry(
     registry_findings(registry, &mut findings);
     let protected = Protected::of(registry);
 
-    // 1. Tokens: each distinct token once, all at once.
-    // (The futures are made first, then run: a closure that makes them inside the stream
-    // would keep the audit's future from being `Send`.)
-    let environments = registry.environments.len();
-    let tokens = progress.counter(|done, total| Progress::Tokens { done, total }, environments);
-    let token_checks: Vec<_> = registry
-        .environments
-        .iter()
-        .map(|env| tokens.count(check_token(control, env)))
-        .collect();
-    let checks: Vec<TokenCheck> = stream::iter(token_checks)
-        .buffered(CONCURRENCY)
-        .collect()
-        .await;
     let primary_row = primary_environment(registry, &checks, &control_identity, &mut findings);
     for (env, check) in registry.environments.iter().zip(&checks) {
         token_findings(registry, env, check, &mut findings);
@@ -114,15 +130,9 @@ pub async fn audit_registry(
         .zip(&clients)
         .map(|(env, client)| pages.count(check_parent_page(env, client.as_ref())))
         .collect();
-    let parent_pages: Vec<ParentPageStatus> = stream::iter(parent_checks)
-        .buffered(CONCURRENCY)
-        .try_collect()
-        .await?;
-    for (env, status) in registry.environments.iter().zip(&parent_pages) {
-        parent_page_findings(registry, env, status, &mut findings);
-    }
 
-    // 3. Databases, each with the token of the workspace it lives in.
+    // 3. Databases, each with the token of the workspace it lives in (at the same time as the
+    // parent pages, and as 5.).
     let env_index: HashMap<PageId, usize> = registry
         .environments
         .iter()
@@ -140,14 +150,30 @@ pub async fn audit_registry(
             let (reader, read_with) =
                 database_reader(entry, control, &clients, &env_index, primary_row);
             rows.count(check_database(
-                registry, &protected, entry, reader, read_with,
+                registry,
+                &protected,
+                entry,
+                (reader, read_with),
+                &reads,
             ))
         })
         .collect();
-    let resolutions: Vec<(DatabaseAudit, Vec<Finding>)> = stream::iter(database_checks)
-        .buffered(CONCURRENCY)
-        .try_collect()
-        .await?;
+    // 5. A table titled system-sync-links that is not the sync's own, or several.
+    let mut links_found = Vec::new();
+    let (parent_pages, resolutions, ()) = futures::future::try_join3(
+        stream::iter(parent_checks)
+            .buffered(CONCURRENCY)
+            .try_collect::<Vec<ParentPageStatus>>(),
+        stream::iter(database_checks)
+            .buffered(CONCURRENCY)
+            .try_collect::<Vec<(DatabaseAudit, Vec<Finding>)>>(),
+        links_findings(control, &mut links_found, &reads),
+    )
+    .await?;
+    findings.append(&mut links_found);
+    for (env, status) in registry.environments.iter().zip(&parent_pages) {
+        parent_page_findings(registry, env, status, &mut findings);
+    }
     let mut databases = Vec::with_capacity(resolutions.len());
     for (audit, mut found) in resolutions {
         findings.append(&mut found);
@@ -171,9 +197,6 @@ pub async fn audit_registry(
             parent_page,
         })
         .collect();
-    // 5. A table titled system-sync-links that is not the sync's own, or several.
-    links_findings(control, &mut findings).await?;
-
     // 6. One copy per (database, environment): rows of one workspace or one data source.
     let found = super::duplicates(
         registry,
@@ -191,7 +214,7 @@ pub async fn audit_registry(
     findings
         .sort_by(|a, b| (a.severity, a.code, &a.subject).cmp(&(b.severity, b.code, &b.subject)));
     let summary = summarize(registry, &environments, &databases, &findings);
-    Ok(AuditReport {
+    let report = AuditReport {
         started_at,
         duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
         summary,
@@ -199,7 +222,8 @@ pub async fn audit_registry(
         environments,
         databases,
         findings,
-    })
+    };
+    Ok((report, reads))
 }
 
 /// Problems of the registry itself: columns, names, relations, sync values.
@@ -351,8 +375,13 @@ fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
 
 /// A table titled `system-sync-links` that the sync cannot keep its records in: another schema
 /// (`links.foreign-schema`, naming the table and the columns it lacks), or several such tables
-/// (`links.ambiguous`). Both P0: no pair's copy can be recorded, so none is made.
-async fn links_findings(control: &NotionClient, findings: &mut Vec<Finding>) -> Result<()> {
+/// (`links.ambiguous`). Both P0: no pair's copy can be recorded, so none is made. The one table
+/// found is kept in `reads`.
+async fn links_findings(
+    control: &NotionClient,
+    findings: &mut Vec<Finding>,
+    reads: &AuditReads,
+) -> Result<()> {
     use crate::registry::LINKS_TITLE;
     use crate::registry::shape::{foreign_link_columns, foreign_links_message};
     let source = match crate::sync::links::find_table_source(control, LINKS_TITLE).await {
@@ -391,6 +420,7 @@ async fn links_findings(control: &NotionClient, findings: &mut Vec<Finding>) -> 
             ),
         ));
     }
+    reads.keep_links(source);
     Ok(())
 }
 
@@ -825,18 +855,23 @@ async fn resolve(
     protected: &Protected,
     id: ObjectId,
     data_source_first: bool,
+    reads: &AuditReads,
 ) -> Result<(Resolution, Option<String>, bool)> {
     let as_source = || async {
         match client.data_source(DataSourceId::from(id)).await {
-            Ok(source) => Ok(Some((
-                Resolution::DataSource(source.id, source.database_id()),
-                protected.refusal(
-                    source.id,
-                    Some(&source.title_text()),
-                    Some(&source.properties),
-                ),
-                source.in_trash(),
-            ))),
+            Ok(source) => {
+                let found = (
+                    Resolution::DataSource(source.id, source.database_id()),
+                    protected.refusal(
+                        source.id,
+                        Some(&source.title_text()),
+                        Some(&source.properties),
+                    ),
+                    source.in_trash(),
+                );
+                reads.keep_source(source);
+                Ok(Some(found))
+            }
             Err(Error::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
         }
@@ -849,11 +884,13 @@ async fn resolve(
                     [one] => protected.refusal(*one, Some(&database.title_text()), None),
                     _ => None,
                 };
-                Ok(Some((
+                let found = (
                     Resolution::Database(database.id, sources),
                     refusal,
                     database.in_trash(),
-                )))
+                );
+                reads.keep_database(database);
+                Ok(Some(found))
             }
             Err(Error::NotFound(_)) => Ok(None),
             Err(error) => Err(error),
@@ -886,8 +923,8 @@ async fn check_database(
     registry: &Registry,
     protected: &Protected,
     entry: &DatabaseEntry,
-    reader: Option<&NotionClient>,
-    read_with: Option<PageId>,
+    (reader, read_with): (Option<&NotionClient>, Option<PageId>),
+    reads: &AuditReads,
 ) -> Result<(DatabaseAudit, Vec<Finding>)> {
     let names = &registry.names;
     let mut findings = Vec::new();
@@ -973,7 +1010,7 @@ async fn check_database(
             None => {
                 let data_source_first = *column == names.data_source_id.as_str();
                 let (answer, refusal, in_trash) =
-                    resolve(client, protected, *id, data_source_first).await?;
+                    resolve(client, protected, *id, data_source_first, reads).await?;
                 refusals.extend(refusal);
                 trashed |= in_trash;
                 answer
@@ -1134,7 +1171,11 @@ async fn check_database(
         // database is read when no answer said it already.
         if !trashed && synced(&entry.sync) {
             trashed = match client.database(resolved.database).await {
-                Ok(database) => database.in_trash(),
+                Ok(database) => {
+                    let in_trash = database.in_trash();
+                    reads.keep_database(database);
+                    in_trash
+                }
                 Err(Error::NotFound(_)) => false,
                 Err(error) => return Err(error),
             };

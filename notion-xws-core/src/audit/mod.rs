@@ -41,6 +41,7 @@ use crate::ids::{DataSourceId, DatabaseId, PageId, WorkspaceId};
 use crate::progress::{ProgressFn, Reporter};
 use crate::registry::{Direction, Registry, RegistryConfig, SyncSetting};
 
+pub(crate) use check::audit_keeping_reads;
 pub use check::{audit_registry, scan_token_copies};
 pub use duplicates::{Duplicates, duplicates};
 
@@ -284,6 +285,57 @@ pub struct ResolvedDatabase {
     pub database: DatabaseId,
     /// Its data source.
     pub data_source: DataSourceId,
+}
+
+/// The data sources and databases the audit read to resolve the registry's rows, by ID, and the
+/// one `system-sync-links` table it found: a sync that runs right after it takes the schemas
+/// and databases of its sources, and the links table, from here instead of reading them again
+/// (two requests a source database a run, and a search).
+#[derive(Debug, Default)]
+pub(crate) struct AuditReads {
+    sources: std::sync::Mutex<std::collections::HashMap<DataSourceId, crate::model::DataSource>>,
+    databases: std::sync::Mutex<std::collections::HashMap<DatabaseId, crate::model::Database>>,
+    links: std::sync::Mutex<Option<crate::model::DataSource>>,
+}
+
+impl AuditReads {
+    /// Keeps a data source read.
+    fn keep_source(&self, source: crate::model::DataSource) {
+        self.sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(source.id, source);
+    }
+
+    /// Keeps a database read.
+    fn keep_database(&self, database: crate::model::Database) {
+        self.databases
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(database.id, database);
+    }
+
+    /// Keeps the one `system-sync-links` table found.
+    fn keep_links(&self, source: crate::model::DataSource) {
+        *self.links.lock().unwrap_or_else(|e| e.into_inner()) = Some(source);
+    }
+
+    /// The one `system-sync-links` table the audit found, when it found one.
+    pub(crate) fn links(&self) -> Option<crate::model::DataSource> {
+        self.links.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The data source `id`, when the audit read it.
+    pub(crate) fn source(&self, id: DataSourceId) -> Option<crate::model::DataSource> {
+        let sources = self.sources.lock().unwrap_or_else(|e| e.into_inner());
+        sources.get(&id).cloned()
+    }
+
+    /// The database `id`, when the audit read it.
+    pub(crate) fn database(&self, id: DatabaseId) -> Option<crate::model::Database> {
+        let databases = self.databases.lock().unwrap_or_else(|e| e.into_inner());
+        databases.get(&id).cloned()
+    }
 }
 
 /// The audit of one database row.

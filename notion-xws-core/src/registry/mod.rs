@@ -417,19 +417,32 @@ impl Registry {
     /// Reads the registry with the control client. Read only.
     pub async fn read(control: &NotionClient, config: &RegistryConfig) -> Result<Self> {
         let names = config.names.clone();
-        let environments_table = locate(
-            control,
-            config.environments.as_deref(),
-            ENVIRONMENTS_TITLE,
-            true,
+        // The three tables are looked for at once, and the rows of each read at once: each
+        // step waits on Notion, not on the others.
+        let (environments_table, databases_table, clients_table) = futures::future::try_join3(
+            locate(
+                control,
+                config.environments.as_deref(),
+                ENVIRONMENTS_TITLE,
+                true,
+            ),
+            locate(control, config.databases.as_deref(), DATABASES_TITLE, true),
+            locate(control, config.clients.as_deref(), CLIENTS_TITLE, false),
         )
         .await?;
-        let databases_table =
-            locate(control, config.databases.as_deref(), DATABASES_TITLE, true).await?;
         let environments_table = environments_table.ok_or_else(|| missing(ENVIRONMENTS_TITLE))?;
         let databases_table = databases_table.ok_or_else(|| missing(DATABASES_TITLE))?;
-        let clients_table =
-            locate(control, config.clients.as_deref(), CLIENTS_TITLE, false).await?;
+        let (environment_rows, database_rows, client_rows) = futures::future::try_join3(
+            rows(control, &environments_table),
+            rows(control, &databases_table),
+            async {
+                match &clients_table {
+                    Some(table) => rows(control, table).await,
+                    None => Ok(Vec::new()),
+                }
+            },
+        )
+        .await?;
         let relations: Vec<String> = environments_table
             .relations_to(databases_table.data_source)
             .into_iter()
@@ -440,7 +453,6 @@ impl Registry {
             _ => None,
         };
 
-        let environment_rows = rows(control, &environments_table).await?;
         let mut environments = Vec::with_capacity(environment_rows.len());
         for page in &environment_rows {
             environments.push(
@@ -454,7 +466,6 @@ impl Registry {
                 .await?,
             );
         }
-        let database_rows = rows(control, &databases_table).await?;
         let databases = database_rows
             .iter()
             .map(|page| {
@@ -483,23 +494,19 @@ impl Registry {
                 }
             })
             .collect();
-        let clients = match &clients_table {
-            None => Vec::new(),
-            Some(table) => rows(control, table)
-                .await?
-                .iter()
-                .map(|page| ClientEntry {
-                    row: page.id,
-                    name: page.title().trim().to_owned(),
-                    environments: page
-                        .properties
-                        .get(&names.client_workspace)
-                        .map(cells::relation)
-                        .unwrap_or_default(),
-                    token: TokenSource::parse(text_of(page, &names.client_token).as_deref()),
-                })
-                .collect(),
-        };
+        let clients = client_rows
+            .iter()
+            .map(|page| ClientEntry {
+                row: page.id,
+                name: page.title().trim().to_owned(),
+                environments: page
+                    .properties
+                    .get(&names.client_workspace)
+                    .map(cells::relation)
+                    .unwrap_or_default(),
+                token: TokenSource::parse(text_of(page, &names.client_token).as_deref()),
+            })
+            .collect();
         Ok(Self {
             names,
             environments_table,

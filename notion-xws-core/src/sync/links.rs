@@ -302,9 +302,15 @@ fn read_link(page: &Page) -> SyncLink {
 impl LinksTable {
     /// Finds the links database by its exact title; `None` when there is none yet.
     pub async fn find(control: &NotionClient) -> Result<Option<Self>> {
-        let Some(source) = find_table_source(control, LINKS_TITLE).await? else {
-            return Ok(None);
-        };
+        match find_table_source(control, LINKS_TITLE).await? {
+            Some(source) => Self::read(control, source).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The table whose data source (with its schema) is `source`, found already: its rows read,
+    /// its schema checked as [`find`](Self::find) checks it.
+    pub async fn read(control: &NotionClient, source: crate::model::DataSource) -> Result<Self> {
         let foreign = crate::registry::shape::foreign_link_columns(&source.properties);
         if !foreign.is_empty() {
             return Err(Error::Registry(format!(
@@ -323,11 +329,11 @@ impl LinksTable {
             .map_ok(|page| read_link(&page))
             .try_collect()
             .await?;
-        Ok(Some(Self {
+        Ok(Self {
             data_source: source.id,
             links,
             missing_columns,
-        }))
+        })
     }
 
     /// Adds the columns the table lacks (`Status` and `Reason`, to a table an earlier version

@@ -129,6 +129,19 @@ async fn a_resync_reads_only_what_changed_since_the_watermark() {
     let sides = [source.clone(), copy.to_string()];
     let quiet_queries = queries_since(&world, skip, &sides);
     assert_eq!(quiet_queries, 4);
+    // The source's schema and its database are read once a run: the audit's reads serve the
+    // sync.
+    let source_reads = world.fake.request_log()[skip..]
+        .iter()
+        .filter(|r| r.method == Method::Get && r.path == format!("/v1/data_sources/{source}"))
+        .count();
+    assert_eq!(source_reads, 1);
+    let database_reads = world.fake.request_log()[skip..]
+        .iter()
+        .filter(|r| r.method == Method::Get && r.path.starts_with("/v1/databases/"))
+        .count();
+    // The source's database and the copy's.
+    assert_eq!(database_reads, 2);
     // A full reconcile of the same pair reads every row of both sides: 3 pages a side here.
     let skip = world.fake.request_log().len();
     let check = run(&control, &full(false)).await;

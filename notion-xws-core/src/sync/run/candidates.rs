@@ -13,7 +13,7 @@ use crate::audit::AuditReport;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
-use crate::model::DataSource;
+use crate::model::{DataSource, Database};
 use crate::progress::PairProgress;
 use crate::registry::{Direction, Protected, Registry};
 use crate::sync::refs::reads::{PairSides, Published, Publisher, relation_order};
@@ -76,8 +76,12 @@ pub(super) struct Candidate {
     pub(super) sides: PairSides,
     /// Whether the page content of each row is copied too (the database's `Sync Content`).
     pub(super) copy_content: bool,
-    /// The source's schema, read before the pairs start (to order them by their relations).
+    /// The source's schema, read before the pairs start (to order them by their relations), or
+    /// taken from the audit's read.
     pub(super) source_schema: Option<Arc<DataSource>>,
+    /// The database that holds the source, as the audit read it (the first pass only);
+    /// `None`: the pair reads it.
+    pub(super) audited_database: Option<Arc<Database>>,
     /// The pair's watermark, when the pair may read only what changed since it
     /// ([`watermark`](crate::sync::watermark)); `None`: a full reconcile.
     pub(super) incremental: Option<crate::sync::watermark::Watermark>,
@@ -96,6 +100,17 @@ pub(super) struct Candidate {
     pub(super) protected: Arc<Protected>,
     /// Where the pair reports its progress (set by the pass that runs it).
     pub(super) progress: PairProgress,
+}
+
+impl Candidate {
+    /// What the run read of the pair's source before its rows (see
+    /// [`SourceKnown`](super::sides::SourceKnown)).
+    pub(super) fn source_known(&self) -> super::sides::SourceKnown {
+        super::sides::SourceKnown {
+            schema: self.source_schema.clone(),
+            database: self.audited_database.clone(),
+        }
+    }
 }
 
 /// The pairs of the registry, and why the others are left out.
@@ -297,6 +312,7 @@ pub(super) fn candidates(
                 sides,
                 copy_content: entry.copy_content,
                 source_schema: None,
+                audited_database: None,
                 incremental: None,
                 may_be_incremental: false,
                 covered_claim: None,
@@ -313,7 +329,10 @@ pub(super) fn candidates(
 /// The pairs, each with its registry index, in the order of their relations (see
 /// [`relation_order`]): each source's schema is read first (once; the pairs use it), and each pair
 /// is given what the pairs it relates to, run before it, will hand over.
-pub(super) async fn in_relation_order(mut candidates: Vec<Candidate>) -> Vec<(usize, Candidate)> {
+pub(super) async fn in_relation_order(
+    mut candidates: Vec<Candidate>,
+    audited: Option<&crate::audit::AuditReads>,
+) -> Vec<(usize, Candidate)> {
     let mut sources: Vec<(DataSourceId, NotionClient)> = Vec::new();
     for c in &candidates {
         if !sources.iter().any(|(ds, _)| *ds == c.source_data_source) {
@@ -321,7 +340,12 @@ pub(super) async fn in_relation_order(mut candidates: Vec<Candidate>) -> Vec<(us
         }
     }
     let schemas: HashMap<DataSourceId, Arc<DataSource>> = stream::iter(sources)
-        .map(|(ds, client)| async move { (ds, client.data_source(ds).await) })
+        .map(|(ds, client)| async move {
+            match audited.and_then(|reads| reads.source(ds)) {
+                Some(schema) => (ds, Ok(schema)),
+                None => (ds, client.data_source(ds).await),
+            }
+        })
         .buffer_unordered(8)
         .filter_map(|(ds, read)| async move { read.ok().map(|schema| (ds, Arc::new(schema))) })
         .collect()
@@ -351,6 +375,13 @@ pub(super) async fn in_relation_order(mut candidates: Vec<Candidate>) -> Vec<(us
         (0..candidates.len()).map(|_| Publisher::new()).unzip();
     for (candidate, publisher) in candidates.iter_mut().zip(publishers) {
         candidate.source_schema = schemas.get(&candidate.source_data_source).cloned();
+        candidate.audited_database =
+            match candidate.source_schema.as_deref().map(|s| &s.parent.kind) {
+                Some(crate::model::ParentKind::Database(id)) => {
+                    audited.and_then(|reads| reads.database(*id)).map(Arc::new)
+                }
+                _ => None,
+            };
         candidate.publisher = Some(publisher);
     }
     for (i, related) in relates.iter().enumerate() {

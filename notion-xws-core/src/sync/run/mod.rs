@@ -45,7 +45,7 @@ use super::options::ProgressFn;
 use super::planned::SavedPlan;
 use super::refs::reads::{PairSides, RefReads};
 use super::report::{PairReport, RunReport};
-use crate::audit::{AuditReport, audit_registry};
+use crate::audit::{AuditReads, AuditReport, audit_keeping_reads};
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::PageId;
@@ -112,10 +112,10 @@ async fn passes(
     // Only reads so far: a stop drops them where they stand.
     let read = options.stop.unless_stopped(async {
         let registry = Registry::read(control, config).await?;
-        let report = audit_registry(control, &registry, &progress).await?;
-        Ok::<_, Error>((registry, report))
+        let (report, audited) = audit_keeping_reads(control, &registry, &progress).await?;
+        Ok::<_, Error>((registry, report, audited))
     });
-    let (registry, report) = read.await.ok_or(Error::Cancelled)??;
+    let (registry, report, audited) = read.await.ok_or(Error::Cancelled)??;
     if let Some(name) = options.only.as_deref() {
         let known = registry
             .environments
@@ -131,7 +131,17 @@ async fn passes(
             )));
         }
     }
-    let first = run_pass(control, &registry, &report, options, &progress, (1, None)).await?;
+    // The first pass takes the sources' schemas and databases from the audit's reads, made a
+    // moment before; the second reads them again (the first may have changed them).
+    let first = run_pass(
+        control,
+        &registry,
+        (&report, Some(&audited)),
+        options,
+        &progress,
+        (1, None),
+    )
+    .await?;
     let waiting: std::collections::HashSet<(PageId, PageId)> = first
         .pairs
         .iter()
@@ -157,7 +167,7 @@ async fn passes(
     let second = run_pass(
         control,
         &registry,
-        &report,
+        (&report, None),
         options,
         &progress,
         (2, Some(&waiting)),
@@ -171,13 +181,20 @@ async fn passes(
 async fn run_pass(
     control: &NotionClient,
     registry: &Registry,
-    report: &AuditReport,
+    (report, audited): (&AuditReport, Option<&AuditReads>),
     options: &SyncOptions,
     progress: &Reporter,
     (pass, only_pairs): (usize, Option<&std::collections::HashSet<(PageId, PageId)>>),
 ) -> Result<RunReport> {
-    let mut links = LinksTable::find(control).await?;
-    let mut leases = LeasesTable::find(control).await?;
+    // The links table the audit found is read, not searched for again.
+    let links = async {
+        match audited.and_then(AuditReads::links) {
+            Some(source) => LinksTable::read(control, source).await.map(Some),
+            None => LinksTable::find(control).await,
+        }
+    };
+    let (mut links, mut leases) =
+        futures::future::try_join(links, LeasesTable::find(control)).await?;
     let mut protected = Protected::of(registry);
     if let Some(table) = &links {
         protected = protected.with_table(table.data_source, LINKS_TITLE);
@@ -249,7 +266,7 @@ async fn run_pass(
         candidates.retain(|c| only.contains(&(c.pair.database_row, c.pair.environment_row)));
         skipped.clear();
     }
-    let mut candidates = in_relation_order(candidates).await;
+    let mut candidates = in_relation_order(candidates, audited).await;
     // The claims that lapsed unreleased, listed once a pass, and only when a pair may read
     // incrementally: a pair such a claim names may have been left half-written.
     let unfinished = match (&leases, any_watermark(&candidates, links.as_ref())) {

@@ -14,7 +14,7 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
 use crate::model::params::{Filter, TimestampFilter};
-use crate::model::{DataSource, ParentKind};
+use crate::model::{DataSource, Database, ParentKind};
 use crate::progress::{RowTally, Side};
 use crate::registry::{Direction, Protected};
 use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
@@ -64,15 +64,17 @@ pub(super) enum Trashed {
 
 /// Reads a source's schema and rows (turned into [`RowContent`] as they come, and counted in
 /// `tally`): every row, or, `since` a `last_edited_time`, the rows edited since and those
-/// trashed since.
+/// trashed since. The schema and the database that holds the source are read unless `known`
+/// holds them already (read by the run before: see [`SourceKnown`]).
 pub(super) async fn read_source(
     client: &NotionClient,
     data_source: DataSourceId,
-    schema: Option<Arc<DataSource>>,
+    known: SourceKnown,
     protected: &Protected,
     since: Option<String>,
     tally: &RowTally,
 ) -> Result<SourceSnapshot> {
+    let SourceKnown { schema, database } = known;
     let schema = match schema {
         Some(schema) => DataSource::clone(&schema),
         None => client.data_source(data_source).await?,
@@ -104,8 +106,11 @@ pub(super) async fn read_source(
     // The database that holds the source, read at once with the rows: whether it is in the
     // trash (Notion answers for a trashed database's rows as if they were live), and its look.
     let database = async {
-        match &schema.parent.kind {
-            ParentKind::Database(database) => client.database(*database).await.map(Some),
+        match (&schema.parent.kind, database) {
+            (ParentKind::Database(id), Some(database)) if database.id == *id => {
+                Ok(Some(Database::clone(&database)))
+            }
+            (ParentKind::Database(id), _) => client.database(*id).await.map(Some),
             _ => Ok(None),
         }
     };
@@ -623,7 +628,7 @@ pub(super) fn read_sources<'a>(
                 shared_source(
                     candidate.source.clone(),
                     candidate.source_data_source,
-                    candidate.source_schema.clone(),
+                    candidate.source_known(),
                     Arc::clone(&candidate.protected),
                     since.get(&candidate.source_data_source).cloned().flatten(),
                     RowTally::all(tally),
@@ -633,18 +638,28 @@ pub(super) fn read_sources<'a>(
     sources
 }
 
+/// What the run read of a source before its rows: its schema (read to order the pairs by their
+/// relations) and the database that holds it (read by the audit), each `None` when not read.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SourceKnown {
+    /// The source's schema.
+    pub(super) schema: Option<Arc<DataSource>>,
+    /// The database that holds it.
+    pub(super) database: Option<Arc<Database>>,
+}
+
 /// One read of a source ([`read_source`]), shared by every pair that awaits it; `tally` counts
 /// its rows.
 pub(super) fn shared_source(
     client: NotionClient,
     data_source: DataSourceId,
-    schema: Option<Arc<DataSource>>,
+    known: SourceKnown,
     protected: Arc<Protected>,
     since: Option<String>,
     tally: RowTally,
 ) -> SharedSource<'static> {
     async move {
-        read_source(&client, data_source, schema, &protected, since, &tally)
+        read_source(&client, data_source, known, &protected, since, &tally)
             .await
             .map(Arc::new)
             .map_err(Arc::new)

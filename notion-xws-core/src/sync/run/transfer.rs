@@ -4,7 +4,7 @@
 use super::candidates::{Candidate, Counted};
 use super::context::{ControlDatabases, DatabaseCopies, RunContext, SyncOptions};
 use super::pair::run_pair;
-use super::sides::shared_source;
+use super::sides::{SourceKnown, shared_source};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -74,6 +74,7 @@ pub async fn transfer(
         },
         copy_content: false,
         source_schema: None,
+        audited_database: None,
         incremental: None,
         may_be_incremental: false,
         covered_claim: None,
@@ -89,7 +90,7 @@ pub async fn transfer(
     let source = shared_source(
         candidate.source.clone(),
         source_data_source,
-        None,
+        SourceKnown::default(),
         protected,
         None,
         candidate.progress.rows(Side::Source),
