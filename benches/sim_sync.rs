@@ -21,7 +21,9 @@
 //! its rate), with their ratio. For (e), the requests by kind as well (query pages, page
 //! property reads, users lists, other reads, creates, updates, other writes); with
 //! `SIM_SYNC_PURPOSES` set, what the control token's and the first environment's requests went
-//! to (by endpoint and data source).
+//! to (by endpoint and data source); with `SIM_SYNC_TIMELINE` set to a part of scenarios' names
+//! (`(b)`, or `(` for all), when each of their requests was admitted and answered, by token
+//! ([`benches::timeline`]): the gaps in a token's line are what keeps a scenario from its bound.
 //!
 //! The naive baseline ([`naive_sync`]) is the old script's way, in a second world built the same
 //! way on the same clock: sequential, one request at a time, sleeping `Retry-After` on a 429 and
@@ -166,9 +168,60 @@ impl Measured {
     }
 }
 
+/// The timeline of the scenarios named in `SIM_SYNC_TIMELINE` (a part of their name, as `(b)`):
+/// every request's start and end, printed after the scenario.
+static TIMELINE: std::sync::Mutex<Option<benches::timeline::Timeline>> =
+    std::sync::Mutex::new(None);
+
+/// The fake as a world's client stack sends to it: through the [`TIMELINE`] when asked for.
+fn fake_transport(fake: &FakeNotion) -> DynTransport {
+    let fake = Arc::new(fake.clone()) as DynTransport;
+    if std::env::var_os("SIM_SYNC_TIMELINE").is_none() {
+        return fake;
+    }
+    let timeline = benches::timeline::Timeline::new(fake);
+    *TIMELINE.lock().expect("the timeline") = Some(timeline.clone());
+    Arc::new(timeline)
+}
+
+/// Prints the requests of scenario `name` the [`TIMELINE`] recorded, when it was asked for.
+fn print_timeline(world: &World, name: &str) {
+    let Some(timeline) = TIMELINE.lock().expect("the timeline").clone() else {
+        return;
+    };
+    let mut lines = timeline.take();
+    let wanted = std::env::var("SIM_SYNC_TIMELINE").unwrap_or_default();
+    if !name.contains(wanted.as_str()) {
+        return;
+    }
+    lines.sort_by_key(|l| l.began);
+    for line in lines {
+        let label = if line.token == world.control.token {
+            "control".to_owned()
+        } else {
+            world
+                .environments
+                .iter()
+                .find(|e| e.workspace.token == line.token)
+                .map_or_else(|| "other".to_owned(), |e| e.name.clone())
+        };
+        println!(
+            "sim_sync: {name}: {:>8.3} {:>8.3} {label:<10} {:?} {} {}",
+            line.began.as_secs_f64(),
+            line.ended.as_secs_f64(),
+            line.method,
+            line.path,
+            line.searched
+        );
+    }
+}
+
 /// Runs the sync once and measures it.
 async fn run_ours(world: &World, control: &NotionClient, name: &str) -> (Measured, RunReport) {
     world.fake.clear_request_log();
+    if let Some(timeline) = TIMELINE.lock().expect("the timeline").as_ref() {
+        timeline.take();
+    }
     let options = SyncOptions {
         execute: true,
         ..SyncOptions::default()
@@ -192,6 +245,7 @@ async fn run_ours(world: &World, control: &NotionClient, name: &str) -> (Measure
             report.to_markdown()
         );
     }
+    print_timeline(world, name);
     let log = world.fake.request_log();
     if std::env::var_os("SIM_SYNC_PURPOSES").is_some() {
         for label in ["control", "Client 1"] {
@@ -723,7 +777,7 @@ async fn relations_scenarios(rows: usize) -> Vec<(Measured, RunReport)> {
     let ref_world = RefWorld::build(&spec).await;
     let world = &ref_world.world;
     let stack = TransportStack::new(
-        Arc::new(world.fake.clone()) as DynTransport,
+        fake_transport(&world.fake),
         StackConfig {
             budget: BUDGET,
             ..StackConfig::default()
@@ -765,7 +819,7 @@ async fn relations_scenarios(rows: usize) -> Vec<(Measured, RunReport)> {
     .await;
     let world = &cycle_world.world;
     let stack = TransportStack::new(
-        Arc::new(world.fake.clone()) as DynTransport,
+        fake_transport(&world.fake),
         StackConfig {
             budget: BUDGET,
             ..StackConfig::default()
@@ -835,7 +889,7 @@ fn main() {
         );
 
         let stack = TransportStack::new(
-            Arc::new(world.fake.clone()) as DynTransport,
+            fake_transport(&world.fake),
             StackConfig {
                 budget: BUDGET,
                 ..StackConfig::default()
@@ -883,7 +937,7 @@ fn main() {
         })
         .await;
         let two_way_stack = TransportStack::new(
-            Arc::new(two_way_world.fake.clone()) as DynTransport,
+            fake_transport(&two_way_world.fake),
             StackConfig {
                 budget: BUDGET,
                 ..StackConfig::default()

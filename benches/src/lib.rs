@@ -7,4 +7,5 @@ pub mod relations;
 pub mod resources;
 pub mod sample;
 pub mod tally;
+pub mod timeline;
 pub mod world;
