@@ -94,6 +94,7 @@ pub struct Watermark {
     pub claim: Option<u64>,
 }
 
+/// Whether `n` is 0 (an `open` count left out of the cell).
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }

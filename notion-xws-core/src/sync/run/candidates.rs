@@ -327,8 +327,9 @@ pub(super) fn candidates(
 }
 
 /// The pairs, each with its registry index, in the order of their relations (see
-/// [`relation_order`]): each source's schema is read first (once; the pairs use it), and each pair
-/// is given what the pairs it relates to, run before it, will hand over.
+/// [`relation_order`]): each source's schema is read first (once; the pairs use it), unless
+/// `audited` holds it, with the database that holds it; and each pair is given what the pairs it
+/// relates to, run before it, will hand over.
 pub(super) async fn in_relation_order(
     mut candidates: Vec<Candidate>,
     audited: Option<&crate::audit::AuditReads>,
