@@ -331,10 +331,10 @@ impl AuditReads {
         sources.get(&id).cloned()
     }
 
-    /// The database `id`, when the audit read it.
-    pub(crate) fn database(&self, id: DatabaseId) -> Option<crate::model::Database> {
+    /// Every database the audit read.
+    pub(crate) fn databases(&self) -> Vec<crate::model::Database> {
         let databases = self.databases.lock().unwrap_or_else(|e| e.into_inner());
-        databases.get(&id).cloned()
+        databases.values().cloned().collect()
     }
 }
 

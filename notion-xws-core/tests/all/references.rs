@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::support::fake::{id, ok, text};
 use crate::support::sync::Crash;
-use crate::support::sync::{execute, pair, rows, target_of};
+use crate::support::sync::{execute, pair, rows, sync_without_failures, target_of};
 use crate::support::world::{World, create_database};
 use notion_xws_core::fake::FaultConfig;
 use notion_xws_core::transport::DynTransport;
@@ -730,11 +730,7 @@ async fn read_incrementally_and_remapped(tasks_sync: &str) {
     let acme = w.acme_client();
     let run = || async {
         tokio::time::sleep(std::time::Duration::from_secs(600)).await;
-        let report = sync(&control, &RegistryConfig::default(), &execute(), None)
-            .await
-            .unwrap();
-        assert!(!report.has_failures(), "{}", report.to_markdown());
-        report
+        sync_without_failures(&control, &execute()).await
     };
     run().await;
     run().await;
@@ -924,13 +920,7 @@ async fn two_way_relations_read_incrementally_equal_full_reconciles_under_random
         let fake = &w.world.fake;
         let run = |options: notion_xws_core::sync::SyncOptions| {
             let control = control.clone();
-            async move {
-                let report = sync(&control, &RegistryConfig::default(), &options, None)
-                    .await
-                    .unwrap();
-                assert!(!report.has_failures(), "{}", report.to_markdown());
-                report
-            }
+            async move { sync_without_failures(&control, &options).await }
         };
         run(options.clone()).await;
         tokio::time::sleep(std::time::Duration::from_secs(600)).await;

@@ -13,7 +13,7 @@ use crate::audit::AuditReport;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
-use crate::model::{DataSource, Database};
+use crate::model::DataSource;
 use crate::progress::PairProgress;
 use crate::registry::{Direction, Protected, Registry};
 use crate::sync::refs::reads::{PairSides, Published, Publisher, relation_order};
@@ -79,9 +79,6 @@ pub(super) struct Candidate {
     /// The source's schema, read before the pairs start (to order them by their relations), or
     /// taken from the audit's read.
     pub(super) source_schema: Option<Arc<DataSource>>,
-    /// The database that holds the source, as the audit read it (the first pass only);
-    /// `None`: the pair reads it.
-    pub(super) audited_database: Option<Arc<Database>>,
     /// The pair's watermark, when the pair may read only what changed since it
     /// ([`watermark`](crate::sync::watermark)); `None`: a full reconcile.
     pub(super) incremental: Option<crate::sync::watermark::Watermark>,
@@ -100,17 +97,6 @@ pub(super) struct Candidate {
     pub(super) protected: Arc<Protected>,
     /// Where the pair reports its progress (set by the pass that runs it).
     pub(super) progress: PairProgress,
-}
-
-impl Candidate {
-    /// What the run read of the pair's source before its rows (see
-    /// [`SourceKnown`](super::sides::SourceKnown)).
-    pub(super) fn source_known(&self) -> super::sides::SourceKnown {
-        super::sides::SourceKnown {
-            schema: self.source_schema.clone(),
-            database: self.audited_database.clone(),
-        }
-    }
 }
 
 /// The pairs of the registry, and why the others are left out.
@@ -312,7 +298,6 @@ pub(super) fn candidates(
                 sides,
                 copy_content: entry.copy_content,
                 source_schema: None,
-                audited_database: None,
                 incremental: None,
                 may_be_incremental: false,
                 covered_claim: None,
@@ -328,8 +313,8 @@ pub(super) fn candidates(
 
 /// The pairs, each with its registry index, in the order of their relations (see
 /// [`relation_order`]): each source's schema is read first (once; the pairs use it), unless
-/// `audited` holds it, with the database that holds it; and each pair is given what the pairs it
-/// relates to, run before it, will hand over.
+/// `audited` holds it; and each pair is given what the pairs it relates to, run before it, will
+/// hand over.
 pub(super) async fn in_relation_order(
     mut candidates: Vec<Candidate>,
     audited: Option<&crate::audit::AuditReads>,
@@ -376,13 +361,6 @@ pub(super) async fn in_relation_order(
         (0..candidates.len()).map(|_| Publisher::new()).unzip();
     for (candidate, publisher) in candidates.iter_mut().zip(publishers) {
         candidate.source_schema = schemas.get(&candidate.source_data_source).cloned();
-        candidate.audited_database =
-            match candidate.source_schema.as_deref().map(|s| &s.parent.kind) {
-                Some(crate::model::ParentKind::Database(id)) => {
-                    audited.and_then(|reads| reads.database(*id)).map(Arc::new)
-                }
-                _ => None,
-            };
         candidate.publisher = Some(publisher);
     }
     for (i, related) in relates.iter().enumerate() {

@@ -99,21 +99,33 @@ pub(super) struct RunContext<'a> {
     /// The copies each workspace has of the databases of another, for the mentions of page
     /// content ([`DatabaseCopies`]).
     pub(super) copies: &'a DatabaseCopies,
-    /// The control databases of two-way pairs, read once a pass ([`ControlDatabases`]).
-    pub(super) control_databases: &'a ControlDatabases,
+    /// The databases that hold the pass's sources, read once a pass ([`SourceDatabases`]).
+    pub(super) source_databases: &'a SourceDatabases,
 }
 
-/// The control databases of two-way pairs (whether each is in the trash, and its look), each
-/// read once a pass however many environments its pairs sync it with; a read that fails is
-/// tried again by the next pair that asks.
+/// The databases that hold the pass's sources (whether each is in the trash, and its look), each
+/// read once a pass however many pairs copy it, or taken from what the audit read a moment
+/// before ([`from_audit`](Self::from_audit)); a read that fails is tried again by the next pair
+/// that asks.
 #[derive(Debug, Default)]
-pub(super) struct ControlDatabases(
+pub(super) struct SourceDatabases(
     std::sync::Mutex<HashMap<DatabaseId, Arc<tokio::sync::OnceCell<Database>>>>,
 );
 
-impl ControlDatabases {
-    /// The database `id`, read with `control` unless a pair of the pass read it already.
-    pub(super) async fn get(&self, control: &NotionClient, id: DatabaseId) -> Result<Database> {
+impl SourceDatabases {
+    /// The databases the audit read (the first pass's; `None`: none known yet).
+    pub(super) fn from_audit(audited: Option<&crate::audit::AuditReads>) -> Self {
+        let known = audited
+            .map(crate::audit::AuditReads::databases)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|db| (db.id, Arc::new(tokio::sync::OnceCell::new_with(Some(db)))))
+            .collect();
+        Self(std::sync::Mutex::new(known))
+    }
+
+    /// The database `id`, read with `client` unless the pass knows it already.
+    pub(super) async fn get(&self, client: &NotionClient, id: DatabaseId) -> Result<Database> {
         let cell = Arc::clone(
             self.0
                 .lock()
@@ -121,7 +133,7 @@ impl ControlDatabases {
                 .entry(id)
                 .or_default(),
         );
-        cell.get_or_try_init(|| control.database(id)).await.cloned()
+        cell.get_or_try_init(|| client.database(id)).await.cloned()
     }
 }
 

@@ -29,7 +29,7 @@ mod transfer;
 
 use self::candidates::{any_watermark, candidates, in_relation_order, mark_incremental};
 pub use self::context::SyncOptions;
-use self::context::{ControlDatabases, DatabaseCopies, RunContext};
+use self::context::{DatabaseCopies, RunContext, SourceDatabases};
 use self::pair::run_pair;
 use self::sides::read_sources;
 pub use self::transfer::transfer;
@@ -283,7 +283,8 @@ async fn run_pass(
     for (_, candidate) in &mut candidates {
         candidate.progress = progress.pair(&candidate.pair);
     }
-    let sources = read_sources(candidates.iter().map(|(_, c)| c));
+    let databases = Arc::new(SourceDatabases::from_audit(audited));
+    let sources = read_sources(candidates.iter().map(|(_, c)| c), &databases);
     let concurrency = if options.concurrency == 0 {
         16
     } else {
@@ -305,7 +306,7 @@ async fn run_pass(
         leases: leases.as_ref(),
         reads: &reads,
         copies: &copies,
-        control_databases: &ControlDatabases::default(),
+        source_databases: &databases,
     };
     let pairs_done = progress.counter(
         move |done, total| Progress::Pairs { pass, done, total },

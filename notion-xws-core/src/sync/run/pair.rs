@@ -444,7 +444,7 @@ impl PairRun<'_> {
                 let full = read_source(
                     &candidate.source,
                     candidate.source_data_source,
-                    candidate.source_known(),
+                    (candidate.source_schema.clone(), run.source_databases),
                     &candidate.protected,
                     None,
                     &candidate.progress.rows(Side::Source),
@@ -681,12 +681,9 @@ impl PairRun<'_> {
         let (candidate, run) = (&self.candidate, self.run);
         // The control database, shared by the pairs that sync it with other environments.
         let control_database = match candidate.source_schema.as_deref().map(|s| &s.parent.kind) {
-            Some(crate::model::ParentKind::Database(id)) => match &candidate.audited_database {
-                Some(database) if database.id == *id => {
-                    Some(crate::model::Database::clone(database))
-                }
-                _ => Some(run.control_databases.get(&candidate.source, *id).await?),
-            },
+            Some(crate::model::ParentKind::Database(id)) => {
+                Some(run.source_databases.get(&candidate.source, *id).await?)
+            }
             _ => None,
         };
         let read_sides = |since| {

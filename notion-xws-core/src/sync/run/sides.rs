@@ -3,7 +3,7 @@
 //! planner's snapshot.
 
 use super::candidates::Candidate;
-use super::context::RunContext;
+use super::context::{RunContext, SourceDatabases};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
 use crate::model::params::{Filter, TimestampFilter};
-use crate::model::{DataSource, Database, ParentKind};
+use crate::model::{DataSource, ParentKind};
 use crate::progress::{RowTally, Side};
 use crate::registry::{Direction, Protected};
 use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
@@ -64,17 +64,16 @@ pub(super) enum Trashed {
 
 /// Reads a source's schema and rows (turned into [`RowContent`] as they come, and counted in
 /// `tally`): every row, or, `since` a `last_edited_time`, the rows edited since and those
-/// trashed since. The schema and the database that holds the source are read unless `known`
-/// holds them already (read by the run before: see [`SourceKnown`]).
+/// trashed since. The schema is read unless `schema` holds it already, the database that holds
+/// the source through the pass's `databases`.
 pub(super) async fn read_source(
     client: &NotionClient,
     data_source: DataSourceId,
-    known: SourceKnown,
+    (schema, databases): (Option<Arc<DataSource>>, &SourceDatabases),
     protected: &Protected,
     since: Option<String>,
     tally: &RowTally,
 ) -> Result<SourceSnapshot> {
-    let SourceKnown { schema, database } = known;
     let schema = match schema {
         Some(schema) => DataSource::clone(&schema),
         None => client.data_source(data_source).await?,
@@ -106,11 +105,8 @@ pub(super) async fn read_source(
     // The database that holds the source, read at once with the rows: whether it is in the
     // trash (Notion answers for a trashed database's rows as if they were live), and its look.
     let database = async {
-        match (&schema.parent.kind, database) {
-            (ParentKind::Database(id), Some(database)) if database.id == *id => {
-                Ok(Some(Database::clone(&database)))
-            }
-            (ParentKind::Database(id), _) => client.database(*id).await.map(Some),
+        match &schema.parent.kind {
+            ParentKind::Database(id) => databases.get(client, *id).await.map(Some),
             _ => Ok(None),
         }
     };
@@ -585,6 +581,7 @@ pub(super) type SharedSource<'a> =
 /// targets.
 pub(super) fn read_sources<'a>(
     candidates: impl IntoIterator<Item = &'a Candidate>,
+    databases: &Arc<SourceDatabases>,
 ) -> HashMap<DataSourceId, SharedSource<'static>> {
     // Two-way pairs read their control rows themselves (with this environment's link column).
     let one_way: Vec<&Candidate> = candidates
@@ -628,7 +625,7 @@ pub(super) fn read_sources<'a>(
                 shared_source(
                     candidate.source.clone(),
                     candidate.source_data_source,
-                    candidate.source_known(),
+                    (candidate.source_schema.clone(), Arc::clone(databases)),
                     Arc::clone(&candidate.protected),
                     since.get(&candidate.source_data_source).cloned().flatten(),
                     RowTally::all(tally),
@@ -638,31 +635,28 @@ pub(super) fn read_sources<'a>(
     sources
 }
 
-/// What the run read of a source before its rows: its schema (read to order the pairs by their
-/// relations) and the database that holds it (read by the audit), each `None` when not read.
-#[derive(Debug, Clone, Default)]
-pub(super) struct SourceKnown {
-    /// The source's schema.
-    pub(super) schema: Option<Arc<DataSource>>,
-    /// The database that holds it.
-    pub(super) database: Option<Arc<Database>>,
-}
-
 /// One read of a source ([`read_source`]), shared by every pair that awaits it; `tally` counts
 /// its rows.
 pub(super) fn shared_source(
     client: NotionClient,
     data_source: DataSourceId,
-    known: SourceKnown,
+    (schema, databases): (Option<Arc<DataSource>>, Arc<SourceDatabases>),
     protected: Arc<Protected>,
     since: Option<String>,
     tally: RowTally,
 ) -> SharedSource<'static> {
     async move {
-        read_source(&client, data_source, known, &protected, since, &tally)
-            .await
-            .map(Arc::new)
-            .map_err(Arc::new)
+        read_source(
+            &client,
+            data_source,
+            (schema, &databases),
+            &protected,
+            since,
+            &tally,
+        )
+        .await
+        .map(Arc::new)
+        .map_err(Arc::new)
     }
     .boxed()
     .shared()

@@ -2,9 +2,9 @@
 //! "transfer" mode), run as a pair without a registry.
 
 use super::candidates::{Candidate, Counted};
-use super::context::{ControlDatabases, DatabaseCopies, RunContext, SyncOptions};
+use super::context::{DatabaseCopies, RunContext, SourceDatabases, SyncOptions};
 use super::pair::run_pair;
-use super::sides::{SourceKnown, shared_source};
+use super::sides::shared_source;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -74,7 +74,6 @@ pub async fn transfer(
         },
         copy_content: false,
         source_schema: None,
-        audited_database: None,
         incremental: None,
         may_be_incremental: false,
         covered_claim: None,
@@ -87,10 +86,11 @@ pub async fn transfer(
     let mut candidate = candidate;
     candidate.progress = progress.pair(&candidate.pair);
     let reads = RefReads::new(std::slice::from_ref(&candidate.sides));
+    let databases = Arc::new(SourceDatabases::default());
     let source = shared_source(
         candidate.source.clone(),
         source_data_source,
-        SourceKnown::default(),
+        (None, Arc::clone(&databases)),
         protected,
         None,
         candidate.progress.rows(Side::Source),
@@ -101,7 +101,7 @@ pub async fn transfer(
         leases: None,
         reads: &reads,
         copies: &DatabaseCopies::default(),
-        control_databases: &ControlDatabases::default(),
+        source_databases: &databases,
     };
     let started = std::time::Instant::now();
     let (report, _) = run_pair(candidate, source, &run).await;

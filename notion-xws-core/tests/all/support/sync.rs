@@ -18,6 +18,19 @@ use serde_json::json;
 use super::fake::{id, ok, text};
 use super::world::World;
 
+/// Runs the sync with `client` and `options` (the default registry), and asserts that no pair
+/// failed.
+pub(crate) async fn sync_without_failures(
+    client: &NotionClient,
+    options: &SyncOptions,
+) -> RunReport {
+    let report = sync(client, &RegistryConfig::default(), options, None)
+        .await
+        .unwrap();
+    assert!(!report.has_failures(), "{}", report.to_markdown());
+    report
+}
+
 pub(crate) fn execute() -> SyncOptions {
     SyncOptions {
         execute: true,
