@@ -172,7 +172,7 @@ async fn find(
     page: PageId,
     parent: &str,
 ) -> Result<Option<RegistryTable>> {
-    if let Some(table) = locate(control, given, title, false).await? {
+    if let Some(table) = locate(control, given, title, false, None).await? {
         return Ok(Some(table));
     }
     let children: Vec<Block> = control

@@ -167,7 +167,7 @@ pub(crate) async fn audit_keeping_reads(
         stream::iter(database_checks)
             .buffered(CONCURRENCY)
             .try_collect::<Vec<(DatabaseAudit, Vec<Finding>)>>(),
-        links_findings(control, &mut links_found, &reads),
+        links_findings(control, registry, &mut links_found, &reads),
     )
     .await?;
     findings.append(&mut links_found);
@@ -376,15 +376,17 @@ fn registry_findings(registry: &Registry, findings: &mut Vec<Finding>) {
 /// A table titled `system-sync-links` that the sync cannot keep its records in: another schema
 /// (`links.foreign-schema`, naming the table and the columns it lacks), or several such tables
 /// (`links.ambiguous`). Both P0: no pair's copy can be recorded, so none is made. The one table
-/// found is kept in `reads`.
+/// found is kept in `reads` (found among the tables the registry's read listed, when it listed it).
 async fn links_findings(
     control: &NotionClient,
+    registry: &Registry,
     findings: &mut Vec<Finding>,
     reads: &AuditReads,
 ) -> Result<()> {
     use crate::registry::LINKS_TITLE;
     use crate::registry::shape::{foreign_link_columns, foreign_links_message};
-    let source = match crate::sync::links::find_table_source(control, LINKS_TITLE).await {
+    let located = Some(&registry.located);
+    let source = match crate::sync::links::find_table_source(control, LINKS_TITLE, located).await {
         Ok(Some(source)) => source,
         Ok(None) => return Ok(()),
         Err(Error::Registry(message)) => {

@@ -11,6 +11,7 @@
 
 pub mod cells;
 pub mod columns;
+mod located;
 pub mod protected;
 pub mod shape;
 
@@ -26,6 +27,7 @@ use crate::link::NotionLink;
 use crate::model::{DataSource, Page, PropertyConfig, PropertyConfigKind};
 use crate::secret::NotionToken;
 use cells::Cell;
+pub(crate) use located::{Located, titled_exactly};
 pub use protected::Protected;
 
 /// The exact title of the environments registry.
@@ -411,23 +413,44 @@ pub struct Registry {
     pub databases: Vec<DatabaseEntry>,
     /// The clients.
     pub clients: Vec<ClientEntry>,
+    /// The tool's tables, as the read's search for them listed them: the audit and the sync's
+    /// first pass find `system-sync-links` and `system-sync-leases` there.
+    #[serde(skip)]
+    pub(crate) located: Located,
 }
 
 impl Registry {
     /// Reads the registry with the control client. Read only.
     pub async fn read(control: &NotionClient, config: &RegistryConfig) -> Result<Self> {
         let names = config.names.clone();
-        // The three tables are looked for at once, and the rows of each read at once: each
-        // step waits on Notion, not on the others.
-        let (environments_table, databases_table, clients_table) = futures::future::try_join3(
+        // The tool's tables are listed by one search, while `Clients` is looked for; then the
+        // rows of the three tables are read at once: each step waits on Notion, not on the others.
+        let (located, clients_table) = futures::future::try_join(
+            Located::search(control),
+            locate(
+                control,
+                config.clients.as_deref(),
+                CLIENTS_TITLE,
+                false,
+                None,
+            ),
+        )
+        .await?;
+        let (environments_table, databases_table) = futures::future::try_join(
             locate(
                 control,
                 config.environments.as_deref(),
                 ENVIRONMENTS_TITLE,
                 true,
+                Some(&located),
             ),
-            locate(control, config.databases.as_deref(), DATABASES_TITLE, true),
-            locate(control, config.clients.as_deref(), CLIENTS_TITLE, false),
+            locate(
+                control,
+                config.databases.as_deref(),
+                DATABASES_TITLE,
+                true,
+                Some(&located),
+            ),
         )
         .await?;
         let environments_table = environments_table.ok_or_else(|| missing(ENVIRONMENTS_TITLE))?;
@@ -517,6 +540,7 @@ impl Registry {
             environments,
             databases,
             clients,
+            located,
         })
     }
 
@@ -650,24 +674,18 @@ async fn related_pages(
 }
 
 /// Finds a registry table: by the ID or link given, else by exact title among the data sources
-/// shared with the control integration.
+/// shared with the control integration (as `located` listed them, when it answers for the title).
 pub(crate) async fn locate(
     control: &NotionClient,
     given: Option<&str>,
     title: &str,
     required: bool,
+    located: Option<&Located>,
 ) -> Result<Option<RegistryTable>> {
     let source = match given {
         Some(text) => Some(find_data_source(control, text).await?),
         None => {
-            let mut found: Vec<DataSource> = control
-                .search_data_sources(title)
-                .try_filter(|source| {
-                    let exact = source.title_text().trim() == title && !source.in_trash();
-                    async move { exact }
-                })
-                .try_collect()
-                .await?;
+            let mut found = titled_exactly(control, title, located).await?;
             match found.len() {
                 0 if required => return Err(missing(title)),
                 0 => None,

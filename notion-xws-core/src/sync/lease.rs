@@ -71,7 +71,7 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::params::{Filter, PropertyFilter, rich_text_value, title_value};
 use crate::model::{Page, PropertyValueKind};
-use crate::registry::{Registry, cells};
+use crate::registry::{Located, Registry, cells};
 
 /// The title of the leases table.
 pub const LEASES_TITLE: &str = "system-sync-leases";
@@ -342,7 +342,16 @@ fn pair_key(pair: &SyncPair) -> String {
 impl LeasesTable {
     /// Finds the leases table by its exact title; `None` when there is none yet.
     pub async fn find(control: &NotionClient) -> Result<Option<Self>> {
-        let Some(source) = find_table_source(control, LEASES_TITLE).await? else {
+        Self::find_in(control, None).await
+    }
+
+    /// [`find`](Self::find), taking the table from `located` (a registry read's search, a
+    /// moment before) when it answers for it.
+    pub(crate) async fn find_in(
+        control: &NotionClient,
+        located: Option<&Located>,
+    ) -> Result<Option<Self>> {
+        let Some(source) = find_table_source(control, LEASES_TITLE, located).await? else {
             return Ok(None);
         };
         Ok(Some(Self {

@@ -56,9 +56,9 @@ use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::model::params::{CreateDatabase, InitialDataSource};
 use crate::model::params::{Filter, PropertyFilter, rich_text_value, title_value};
 use crate::model::{Page, Parent, PropertyValueKind, RichText};
-use crate::registry::Registry;
 use crate::registry::cells;
 use crate::registry::columns::LINK_COLUMNS;
+use crate::registry::{Located, Registry, titled_exactly};
 
 pub use crate::registry::LINKS_TITLE;
 
@@ -302,7 +302,7 @@ fn read_link(page: &Page) -> SyncLink {
 impl LinksTable {
     /// Finds the links database by its exact title; `None` when there is none yet.
     pub async fn find(control: &NotionClient) -> Result<Option<Self>> {
-        match find_table_source(control, LINKS_TITLE).await? {
+        match find_table_source(control, LINKS_TITLE, None).await? {
             Some(source) => Self::read(control, source).await.map(Some),
             None => Ok(None),
         }
@@ -575,20 +575,15 @@ async fn update(control: &NotionClient, link: PageId, properties: Value) -> Resu
 }
 
 /// Finds one of the sync's own tables (`system-sync-links`, `system-sync-leases`) by its exact
-/// title: its data source with its schema (read when search lists a partial object), `None`
-/// when there is none yet, an error when there are several.
+/// title (as `located` listed it, when it answers for the title): its data source with its
+/// schema (read when search lists a partial object), `None` when there is none yet, an error
+/// when there are several.
 pub(crate) async fn find_table_source(
     control: &NotionClient,
     title: &str,
+    located: Option<&Located>,
 ) -> Result<Option<crate::model::DataSource>> {
-    let found: Vec<_> = control
-        .search_data_sources(title)
-        .try_filter(|source| {
-            let exact = source.title_text().trim() == title && !source.in_trash();
-            async move { exact }
-        })
-        .try_collect()
-        .await?;
+    let found = titled_exactly(control, title, located).await?;
     match found.as_slice() {
         [] => Ok(None),
         [one] if one.properties.is_empty() => control.data_source(one.id).await.map(Some),

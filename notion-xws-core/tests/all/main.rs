@@ -83,6 +83,8 @@ mod support;
 #[cfg(feature = "fake")]
 mod sync;
 #[cfg(feature = "fake")]
+mod tables;
+#[cfg(feature = "fake")]
 mod trash;
 #[cfg(feature = "fake")]
 mod two_way;

@@ -186,15 +186,18 @@ async fn run_pass(
     progress: &Reporter,
     (pass, only_pairs): (usize, Option<&std::collections::HashSet<(PageId, PageId)>>),
 ) -> Result<RunReport> {
-    // The links table the audit found is read, not searched for again.
+    // The links table the audit found is read, not searched for again, and the first pass
+    // takes the leases table from the registry read's search (the second searches again: the
+    // first may have made it).
     let links = async {
         match audited.and_then(AuditReads::links) {
             Some(source) => LinksTable::read(control, source).await.map(Some),
             None => LinksTable::find(control).await,
         }
     };
+    let located = audited.map(|_| &registry.located);
     let (mut links, mut leases) =
-        futures::future::try_join(links, LeasesTable::find(control)).await?;
+        futures::future::try_join(links, LeasesTable::find_in(control, located)).await?;
     let mut protected = Protected::of(registry);
     if let Some(table) = &links {
         protected = protected.with_table(table.data_source, LINKS_TITLE);
