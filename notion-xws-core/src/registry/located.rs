@@ -58,7 +58,7 @@ impl Located {
     /// The live data sources titled exactly `title` that the search listed, when it answers for
     /// that title: one beginning with [`SYSTEM_PREFIX`], a search made within
     /// [`FRESH_FOR`](Self::FRESH_FOR) that listed all it found, and at least one such source.
-    fn titled(&self, title: &str) -> Option<Vec<DataSource>> {
+    pub(crate) fn titled(&self, title: &str) -> Option<Vec<DataSource>> {
         let (found, at) = self.found.as_ref()?;
         if !title.starts_with(SYSTEM_PREFIX) || at.elapsed() > Self::FRESH_FOR {
             return None;

@@ -26,6 +26,8 @@ mod demo_world;
 #[cfg(all(feature = "fake", feature = "cli", feature = "http"))]
 mod duplicates;
 #[cfg(feature = "fake")]
+mod early_reads;
+#[cfg(feature = "fake")]
 mod exit_status;
 #[cfg(all(feature = "fake", feature = "http"))]
 mod fake_behaviour;

@@ -101,6 +101,9 @@ pub(super) struct RunContext<'a> {
     pub(super) copies: &'a DatabaseCopies,
     /// The databases that hold the pass's sources, read once a pass ([`SourceDatabases`]).
     pub(super) source_databases: &'a SourceDatabases,
+    /// The copies' schemas and databases read before the pass's pairs started (the first
+    /// pass's, while the audit ran), each taken once.
+    pub(super) copy_reads: &'a super::early::CopyReads,
 }
 
 /// The databases that hold the pass's sources (whether each is in the trash, and its look), each

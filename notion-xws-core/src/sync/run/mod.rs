@@ -22,6 +22,7 @@
 
 mod candidates;
 mod context;
+mod early;
 mod pair;
 mod sides;
 mod status;
@@ -30,6 +31,7 @@ mod transfer;
 use self::candidates::{any_watermark, candidates, in_relation_order, mark_incremental};
 pub use self::context::SyncOptions;
 use self::context::{DatabaseCopies, RunContext, SourceDatabases};
+use self::early::EarlyReads;
 use self::pair::run_pair;
 use self::sides::read_sources;
 pub use self::transfer::transfer;
@@ -110,12 +112,18 @@ async fn passes(
     progress: Reporter,
 ) -> Result<RunReport> {
     // Only reads so far: a stop drops them where they stand.
+    // While the audit checks the registry, the links table and the copies it records are read
+    // (the environments' tokens are free meanwhile): the first pass takes them.
     let read = options.stop.unless_stopped(async {
         let registry = Registry::read(control, config).await?;
-        let (report, audited) = audit_keeping_reads(control, &registry, &progress).await?;
-        Ok::<_, Error>((registry, report, audited))
+        let (early, audit) = futures::join!(
+            EarlyReads::read(control, &registry, options),
+            audit_keeping_reads(control, &registry, &progress)
+        );
+        let (report, audited) = audit?;
+        Ok::<_, Error>((registry, report, audited, early))
     });
-    let (registry, report, audited) = read.await.ok_or(Error::Cancelled)??;
+    let (registry, report, audited, early) = read.await.ok_or(Error::Cancelled)??;
     if let Some(name) = options.only.as_deref() {
         let known = registry
             .environments
@@ -132,11 +140,12 @@ async fn passes(
         }
     }
     // The first pass takes the sources' schemas and databases from the audit's reads, made a
-    // moment before; the second reads them again (the first may have changed them).
+    // moment before, and the links table and the copies' schemas and databases from the early
+    // reads; the second reads them again (the first may have changed them).
     let first = run_pass(
         control,
         &registry,
-        (&report, Some(&audited)),
+        (&report, Some(&audited), early),
         options,
         &progress,
         (1, None),
@@ -167,7 +176,7 @@ async fn passes(
     let second = run_pass(
         control,
         &registry,
-        (&report, None),
+        (&report, None, EarlyReads::default()),
         options,
         &progress,
         (2, Some(&waiting)),
@@ -177,22 +186,28 @@ async fn passes(
 }
 
 /// One pass (`pass`: 1 or 2) over the pairs (or over `only_pairs`, by database row and
-/// environment row): each read, planned and (when executing) applied.
+/// environment row): each read, planned and (when executing) applied; what `audited` and
+/// `early` read a moment before is not read again.
 async fn run_pass(
     control: &NotionClient,
     registry: &Registry,
-    (report, audited): (&AuditReport, Option<&AuditReads>),
+    (report, audited, early): (&AuditReport, Option<&AuditReads>, EarlyReads),
     options: &SyncOptions,
     progress: &Reporter,
     (pass, only_pairs): (usize, Option<&std::collections::HashSet<(PageId, PageId)>>),
 ) -> Result<RunReport> {
-    // The links table the audit found is read, not searched for again, and the first pass
-    // takes the leases table from the registry read's search (the second searches again: the
-    // first may have made it).
+    // The links table the audit found is read (or was, early), not searched for again, and the
+    // first pass takes the leases table from the registry read's search (the second searches
+    // again: the first may have made it).
+    let EarlyReads {
+        links: early_links,
+        copies: copy_reads,
+    } = early;
     let links = async {
-        match audited.and_then(AuditReads::links) {
-            Some(source) => LinksTable::read(control, source).await.map(Some),
-            None => LinksTable::find(control).await,
+        match (early_links, audited.and_then(AuditReads::links)) {
+            (Some(table), Some(_)) => Ok(Some(table)),
+            (None, Some(source)) => LinksTable::read(control, source).await.map(Some),
+            (_, None) => LinksTable::find(control).await,
         }
     };
     let located = audited.map(|_| &registry.located);
@@ -310,6 +325,7 @@ async fn run_pass(
         reads: &reads,
         copies: &copies,
         source_databases: &databases,
+        copy_reads: &copy_reads,
     };
     let pairs_done = progress.counter(
         move |done, total| Progress::Pairs { pass, done, total },

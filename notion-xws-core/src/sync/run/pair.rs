@@ -456,7 +456,7 @@ impl PairRun<'_> {
             if let Some(copy) = target.as_ref().filter(|t| t.read.since.is_some()) {
                 let ids = (copy.database, copy.data_source);
                 target = Some(
-                    read_copy(candidate, ids, None)
+                    read_copy(candidate, ids, None, None)
                         .await
                         .map_err(SideError::Target)?
                         .ok_or(SideError::InTrash(Trashed::Copy(ids.0)))?,
@@ -686,7 +686,8 @@ impl PairRun<'_> {
             }
             _ => None,
         };
-        let read_sides = |since| {
+        // The copy's schema and database, when they were read early (the first read only).
+        let read_sides = |since, copy| {
             Box::pin(two_way_read::read_two_way(
                 &candidate.pair,
                 &candidate.source,
@@ -696,12 +697,14 @@ impl PairRun<'_> {
                 (
                     candidate.source_schema.as_deref().cloned(),
                     control_database.clone(),
+                    copy,
                 ),
                 (run.options.execute_options.concurrency, &candidate.progress),
                 since,
             ))
         };
-        let mut read = read_sides(candidate.incremental.as_ref()).await?;
+        let copy = target.and_then(|ids| run.copy_reads.take(ids));
+        let mut read = read_sides(candidate.incremental.as_ref(), copy).await?;
         // A watermark recorded under other schemas (or another version) is not trusted, and a
         // related pair that made a row's copy again may be named by rows that did not change:
         // both sides are read again, in full.
@@ -709,7 +712,7 @@ impl PairRun<'_> {
             && read.snapshot.incremental.is_some()
             && (read_key(&read) != Some(mark.key.clone()) || remade_related(candidate).await)
         {
-            read = read_sides(None).await?;
+            read = read_sides(None, None).await?;
         }
         two_way_read::place(&mut read, &candidate.target, candidate.target_parent).await?;
         let snapshot = &read.snapshot;

@@ -188,14 +188,14 @@ pub(super) async fn read_target(
         .incremental
         .as_ref()
         .and_then(|w| crate::sync::watermark::since(&w.copy));
-    if let Some(target) = read_copy(candidate, ids, since)
+    if let Some(target) = read_copy(candidate, ids, since, run.copy_reads.take(ids))
         .await
         .map_err(SideError::Target)?
     {
         return Ok((Some(target), link));
     }
     let remade = match remade_copy(candidate).await.map_err(SideError::Target)? {
-        Some(remade) => read_copy(candidate, remade, None)
+        Some(remade) => read_copy(candidate, remade, None, None)
             .await
             .map_err(SideError::Target)?,
         None => None,
@@ -217,11 +217,13 @@ pub(super) async fn remade_copy(
 
 /// Reads a pair's copy: its schema, rows, place and look, or `None` when it is in the trash.
 /// `since` a `last_edited_time`, only the rows edited since are read, and the keys of those
-/// trashed since.
+/// trashed since. The schema and the database are taken from `known` when they were read
+/// already this run ([`CopyReads`](super::early::CopyReads)).
 pub(super) async fn read_copy(
     candidate: &Candidate,
     (database_id, data_source): (crate::ids::DatabaseId, DataSourceId),
     since: Option<String>,
+    known: Option<(DataSource, crate::model::Database)>,
 ) -> Result<Option<TargetSnapshot>> {
     let client = &candidate.target;
     let clock = client.server_time();
@@ -253,9 +255,20 @@ pub(super) async fn read_copy(
     };
     // Read at once; their errors are taken in this order, so that a copy deleted or unshared
     // is said as such, and a copy in the trash is that whatever its rows' read answered.
+    let (known_schema, known_database) = known.unzip();
     let (schema, database, rows) = futures::join!(
-        client.data_source(data_source),
-        client.database(database_id),
+        async {
+            match known_schema {
+                Some(schema) => Ok(schema),
+                None => client.data_source(data_source).await,
+            }
+        },
+        async {
+            match known_database {
+                Some(database) => Ok(database),
+                None => client.database(database_id).await,
+            }
+        },
         rows
     );
     let schema = schema.map_err(|error| match error {

@@ -102,6 +102,7 @@ pub async fn transfer(
         reads: &reads,
         copies: &DatabaseCopies::default(),
         source_databases: &databases,
+        copy_reads: &super::early::CopyReads::default(),
     };
     let started = std::time::Instant::now();
     let (report, _) = run_pair(candidate, source, &run).await;

@@ -207,8 +207,9 @@ async fn named_rows(
 }
 
 /// Reads both sides of a two-way pair. `target` is the environment's database and data source,
-/// when it exists; the control's schema and database are read here unless given (as read
-/// already this pass); `since` is the pair's watermark when it may be read incrementally.
+/// when it exists; the control's schema and database, and the copy's, are read here unless
+/// given (as read already this pass); `since` is the pair's watermark when it may be read
+/// incrementally.
 ///
 /// The two sides are read at once (each has its own token and rate budget): first each side's
 /// schema and rows (all of them, or those edited and trashed since the watermark, each row pair
@@ -222,9 +223,10 @@ pub(crate) async fn read_two_way(
     control_source: DataSourceId,
     environment: &NotionClient,
     target: Option<(crate::ids::DatabaseId, DataSourceId)>,
-    (control_schema, control_database): (
+    (control_schema, control_database, copy): (
         Option<crate::model::DataSource>,
         Option<crate::model::Database>,
+        Option<(crate::model::DataSource, crate::model::Database)>,
     ),
     (concurrency, progress): (usize, &PairProgress),
     since: Option<&Watermark>,
@@ -270,8 +272,14 @@ pub(crate) async fn read_two_way(
         match target {
             None => Ok((None, false, (Vec::new(), Vec::new()), None, None)),
             Some((database, data_source)) => {
+                let (known_schema, known_database) = copy.unzip();
                 let (schema, rows, copy) = futures::try_join!(
-                    environment.data_source(data_source),
+                    async {
+                        match known_schema {
+                            Some(schema) => Ok(schema),
+                            None => environment.data_source(data_source).await,
+                        }
+                    },
                     side_rows(
                         environment,
                         data_source,
@@ -279,7 +287,12 @@ pub(crate) async fn read_two_way(
                         progress.rows(Side::Environment),
                         TwoWayRow::environment
                     ),
-                    environment.database(database),
+                    async {
+                        match known_database {
+                            Some(known) if known.id == database => Ok(known),
+                            _ => environment.database(database).await,
+                        }
+                    },
                 )?;
                 let in_trash = schema.in_trash() || copy.in_trash();
                 let look = Some(DatabaseLook::of(&copy));
