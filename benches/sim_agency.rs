@@ -166,6 +166,31 @@ fn executing() -> SyncOptions {
     }
 }
 
+/// With `AGENCY_BUSY`, prints how busy the control token was in each tenth of the cycle just
+/// run (requests admitted against what its budget allows), and starts the timeline again.
+fn print_busy(busy: Option<&benches::timeline::Timeline>, world: &World, name: &str) {
+    let Some(timeline) = busy else {
+        return;
+    };
+    let lines = timeline.take();
+    let end = lines.iter().map(|l| l.ended).max().unwrap_or_default();
+    let tenth = end.as_secs_f64() / 10.0;
+    let mut tenths = [0usize; 10];
+    for line in lines.iter().filter(|l| l.token == world.control.token) {
+        let at = (line.began.as_secs_f64() / tenth.max(f64::MIN_POSITIVE)) as usize;
+        tenths[at.min(9)] += 1;
+    }
+    let shares: Vec<String> = tenths
+        .iter()
+        .map(|n| format!("{:.0}%", 100.0 * *n as f64 / (tenth * rate())))
+        .collect();
+    println!(
+        "sim_agency: {name}: the control token's use of its budget, by tenth of {:.0} s: {}",
+        end.as_secs_f64(),
+        shares.join(" ")
+    );
+}
+
 /// Runs one cycle of the sync and measures it.
 async fn cycle(world: &World, control: &NotionClient, options: &SyncOptions, name: &str) -> Cycle {
     world.fake.clear_request_log();
@@ -400,8 +425,15 @@ async fn agency() {
         inner: world.fake.clone(),
         writes: Mutex::new(HashMap::new()),
     });
+    // `AGENCY_BUSY`: the control token's requests per tenth of each cycle, against its budget.
+    let busy = std::env::var_os("AGENCY_BUSY")
+        .map(|_| benches::timeline::Timeline::new(Arc::clone(&writes) as DynTransport));
+    let sent = busy.clone().map_or_else(
+        || Arc::clone(&writes) as DynTransport,
+        |timeline| Arc::new(timeline) as DynTransport,
+    );
     let stack = TransportStack::new(
-        Arc::clone(&writes) as DynTransport,
+        sent,
         StackConfig {
             budget: BUDGET,
             ..StackConfig::default()
@@ -411,6 +443,7 @@ async fn agency() {
     let execute = executing();
     tokio::time::sleep(Duration::from_secs(600)).await;
     let f0 = cycle(&world, &control, &execute, "(f0) first sync").await;
+    print_busy(busy.as_ref(), &world, "(f0) first sync");
     let copies: usize = f0.report.pairs.iter().map(|p| p.created).sum();
     assert_eq!(
         copies,

@@ -111,9 +111,9 @@ async fn passes(
     options: &SyncOptions,
     progress: Reporter,
 ) -> Result<RunReport> {
-    // Only reads so far: a stop drops them where they stand.
-    // While the audit checks the registry, the links table and the copies it records are read
-    // (the environments' tokens are free meanwhile): the first pass takes them.
+    // Only reads so far: a stop drops them where they stand. While the audit checks the
+    // registry, the links table and the copies it records are read (the environments' tokens
+    // are free meanwhile): the first pass takes them.
     let read = options.stop.unless_stopped(async {
         let registry = Registry::read(control, config).await?;
         let (early, audit) = futures::join!(
@@ -205,8 +205,8 @@ async fn run_pass(
     } = early;
     let links = async {
         match (early_links, audited.and_then(AuditReads::links)) {
-            (Some(table), Some(_)) => Ok(Some(table)),
-            (None, Some(source)) => LinksTable::read(control, source).await.map(Some),
+            (Some(table), Some(source)) if table.data_source == source.id => Ok(Some(table)),
+            (_, Some(source)) => LinksTable::read(control, source).await.map(Some),
             (_, None) => LinksTable::find(control).await,
         }
     };
