@@ -129,18 +129,7 @@ impl Publisher {
 /// The order to run pairs in, as indices: a pair after the pairs its source's relations point at
 /// (in the same environment); of pairs in a cycle, the registry's order. `relates(i)` names the
 /// pairs pair `i` relates to.
-///
-/// Among the pairs ready to run, those that write to the control workspace (`heavy(i)`: two-way
-/// and pulled pairs, whose writes share the control's one token) are spread evenly through the
-/// order, each taken when its share of the heavy pairs is no further along than the others'
-/// share of theirs, instead of in the registry's clumps: the control's token then has their
-/// writes from the run's start to its end, while the environments' tokens copy the others. Of
-/// one kind, the registry's order.
-pub(crate) fn relation_order(
-    count: usize,
-    relates: impl Fn(usize) -> Vec<usize>,
-    heavy: impl Fn(usize) -> bool,
-) -> Vec<usize> {
+pub(crate) fn relation_order(count: usize, relates: impl Fn(usize) -> Vec<usize>) -> Vec<usize> {
     let edges: Vec<Vec<usize>> = (0..count)
         .map(|i| {
             relates(i)
@@ -149,26 +138,16 @@ pub(crate) fn relation_order(
                 .collect()
         })
         .collect();
-    let heavy: Vec<bool> = (0..count).map(heavy).collect();
-    let heavies = heavy.iter().filter(|&&h| h).count();
-    // Of each kind: how many there are, and how many are placed.
-    let mut kinds = [(count - heavies, 0usize), (heavies, 0usize)];
     let mut order = Vec::with_capacity(count);
     let mut placed = vec![false; count];
     while order.len() < count {
-        // The kind whose share placed (counting the next) is the smaller; the heavy on a tie.
-        let share = |(total, done): (usize, usize)| (done + 1) as f64 / total.max(1) as f64;
-        let prefer = share(kinds[1]) <= share(kinds[0]);
-        let ready = |i: usize| !placed[i] && edges[i].iter().all(|&j| placed[j]);
-        // The first pair (in registry order) of that kind whose dependencies are all placed,
-        // else of the other kind; in a cycle, the first pair not placed.
+        // The first pair (in registry order) whose dependencies are all placed; in a cycle, the
+        // first pair not placed.
         let next = (0..count)
-            .find(|&i| ready(i) && heavy[i] == prefer)
-            .or_else(|| (0..count).find(|&i| ready(i)))
+            .find(|&i| !placed[i] && edges[i].iter().all(|&j| placed[j]))
             .or_else(|| (0..count).find(|&i| !placed[i]));
         let Some(next) = next else { break };
         placed[next] = true;
-        kinds[usize::from(heavy[next])].1 += 1;
         order.push(next);
     }
     order
@@ -432,24 +411,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pairs_that_write_the_control_are_spread_through_the_order() {
-        let none = |_: usize| Vec::new();
-        let heavy = |i: usize| i >= 5;
-        assert_eq!(
-            relation_order(10, none, heavy),
-            [5, 0, 6, 1, 7, 2, 8, 3, 9, 4]
-        );
-        // Relations come first: 5 waits for 0.
-        let relates = |i: usize| if i == 5 { vec![0] } else { Vec::new() };
-        assert_eq!(
-            relation_order(10, relates, heavy),
-            [6, 0, 5, 1, 7, 2, 8, 3, 9, 4]
-        );
-        // One kind: the registry's order.
-        assert_eq!(relation_order(4, none, |_| true), [0, 1, 2, 3]);
-    }
-
-    #[test]
     fn related_pairs_run_first_and_a_cycle_keeps_the_registry_order() {
         // 0 → 2 → 1; 3 ↔ 4; 5 relates to itself.
         let relates = |i: usize| match i {
@@ -460,8 +421,8 @@ mod tests {
             5 => vec![5],
             _ => vec![],
         };
-        assert_eq!(relation_order(6, relates, |_| false), [1, 2, 0, 5, 3, 4]);
-        assert_eq!(relation_order(0, relates, |_| false), Vec::<usize>::new());
+        assert_eq!(relation_order(6, relates), [1, 2, 0, 5, 3, 4]);
+        assert_eq!(relation_order(0, relates), Vec::<usize>::new());
     }
 
     #[tokio::test]

@@ -352,11 +352,7 @@ pub(super) async fn in_relation_order(
                 .collect()
         })
         .collect();
-    let order = relation_order(
-        candidates.len(),
-        |i| relates[i].clone(),
-        |i| candidates[i].pair.direction != crate::registry::Direction::Push,
-    );
+    let order = relation_order(candidates.len(), |i| relates[i].clone());
     let mut position = vec![0; candidates.len()];
     for (at, &index) in order.iter().enumerate() {
         position[index] = at;
