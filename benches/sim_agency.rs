@@ -16,9 +16,10 @@
 //! cycle when their pair ran first), each cycle starting when the one before ends.
 //!
 //! Sizes (`AGENCY_ENVIRONMENTS`, `AGENCY_DATABASES`, `AGENCY_ROWS` override them, for a quick
-//! try; `AGENCY_CONCURRENCY` the pairs run at once, and `AGENCY_PURPOSES` prints what the
-//! control token's requests went to) and the run are bounded; it prints a few lines a cycle. Everything runs on one paused
-//! current-thread runtime, so the figures are exact and repeatable.
+//! try; `AGENCY_CONCURRENCY` the pairs run at once, `AGENCY_PURPOSES` prints what the
+//! control token's requests went to, and `AGENCY_BUSY` how much of its budget it used in each
+//! tenth of the first sync) and the run are bounded; it prints a few lines a cycle. Everything
+//! runs on one paused current-thread runtime, so the figures are exact and repeatable.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -425,7 +426,7 @@ async fn agency() {
         inner: world.fake.clone(),
         writes: Mutex::new(HashMap::new()),
     });
-    // `AGENCY_BUSY`: the control token's requests per tenth of each cycle, against its budget.
+    // `AGENCY_BUSY`: the control token's requests per tenth of the first sync, against its budget.
     let busy = std::env::var_os("AGENCY_BUSY")
         .map(|_| benches::timeline::Timeline::new(Arc::clone(&writes) as DynTransport));
     let sent = busy.clone().map_or_else(
@@ -442,6 +443,9 @@ async fn agency() {
     let control = NotionClient::new(stack.transport(), world.control.token.clone());
     let execute = executing();
     tokio::time::sleep(Duration::from_secs(600)).await;
+    if let Some(timeline) = &busy {
+        timeline.take();
+    }
     let f0 = cycle(&world, &control, &execute, "(f0) first sync").await;
     print_busy(busy.as_ref(), &world, "(f0) first sync");
     let copies: usize = f0.report.pairs.iter().map(|p| p.created).sum();
