@@ -289,8 +289,8 @@ pub(crate) async fn read_two_way(
                     ),
                     async {
                         match known_database {
-                            Some(known) if known.id == database => Ok(known),
-                            _ => environment.database(database).await,
+                            Some(known) => Ok(known),
+                            None => environment.database(database).await,
                         }
                     },
                 )?;
