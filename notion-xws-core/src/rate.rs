@@ -6,12 +6,24 @@
 //! one. The client uses limiters to stay under Notion's budgets, and the fake Notion uses the same
 //! limiters to enforce them, so that both sides agree on what "180 a minute" means.
 //!
+//! Requests of one token wait for its budget in order of their [`Precedence`], set for the work
+//! a future does with [`with_precedence`]: reads and a run's bookkeeping (its claims, its link
+//! rows) first; then the row writes of pairs whose other side waits on them (two-way pairs,
+//! whose every environment row created is then linked from the control's row, on the control's
+//! token); then every other row write (bulk). A run's few requests on a token thus never queue
+//! behind the thousands of row writes that other pairs keep waiting on it, and the writes that
+//! keep another token busy go before those that keep only their own. Requests of a later rank
+//! take every slot the earlier ones leave: the budget is used as fully as before, in another
+//! order.
+//!
 //! The limiter reads tokio's clock ([`TokioClock`]), not the system's: under
 //! `#[tokio::test(start_paused = true)]` an hour of rate-limited traffic runs in milliseconds, and
 //! the benchmarks measure simulated time exactly.
 
+use std::future::Future;
 use std::num::NonZeroU32;
 use std::ops::Add;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, Reference};
@@ -117,11 +129,63 @@ impl Default for RateBudget {
     }
 }
 
+/// When a request is sent, among the requests of its token that wait for its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Precedence {
+    /// Reads and bookkeeping: never behind another request (the default).
+    First,
+    /// Row writes that another token's work waits on (two-way pairs'): behind `First` only.
+    Feeding,
+    /// Every other row write: behind both others.
+    Bulk,
+}
+
+impl Precedence {
+    const ALL: usize = 3;
+
+    fn rank(self) -> usize {
+        self as usize
+    }
+}
+
+tokio::task_local! {
+    static PRECEDENCE: Precedence;
+}
+
+/// Runs `work` with its requests at `precedence` (see the [module documentation](self)); tasks
+/// that `work` spawns are at [`Precedence::First`].
+pub async fn with_precedence<F: Future>(precedence: Precedence, work: F) -> F::Output {
+    PRECEDENCE.scope(precedence, work).await
+}
+
+/// The precedence of the running task's requests ([`with_precedence`]).
+fn precedence() -> Precedence {
+    PRECEDENCE.try_with(|p| *p).unwrap_or(Precedence::First)
+}
+
+/// Counts one waiter while it lives.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn on(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Enforces one [`RateBudget`] on tokio's clock.
 #[derive(Debug)]
 pub struct Limiter {
     budget: RateBudget,
     inner: RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<TokioInstant>>,
+    /// The requests waiting for the budget, by [`Precedence`].
+    waiting: [AtomicUsize; Precedence::ALL],
 }
 
 impl Limiter {
@@ -130,6 +194,7 @@ impl Limiter {
         Self {
             budget,
             inner: RateLimiter::direct_with_clock(budget.quota(), TokioClock),
+            waiting: Default::default(),
         }
     }
 
@@ -145,9 +210,25 @@ impl Limiter {
             .map_err(|not_until| not_until.wait_time_from(TokioClock.now()))
     }
 
-    /// Waits (on tokio's clock) until the budget allows one more request, and takes it.
+    /// Waits (on tokio's clock) until the budget allows one more request, and no request of an
+    /// earlier [`Precedence`] waits for it, and takes it.
     pub async fn acquire(&self) {
-        while let Err(wait) = self.try_acquire() {
+        let rank = precedence().rank();
+        let _waiting = Waiting::on(&self.waiting[rank]);
+        loop {
+            // While an earlier request waits, look again a quarter of an interval later, so that
+            // a slot it leaves is taken soon after.
+            let ahead = self.waiting[..rank]
+                .iter()
+                .any(|w| w.load(Ordering::SeqCst) > 0);
+            let wait = if ahead {
+                self.budget.interval() / 4
+            } else {
+                match self.try_acquire() {
+                    Ok(()) => return,
+                    Err(wait) => wait,
+                }
+            };
             tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
         }
     }
@@ -168,6 +249,76 @@ mod tests {
         let elapsed = start.elapsed();
         assert!(elapsed >= Duration::from_millis(59_900), "{elapsed:?}");
         assert!(elapsed <= Duration::from_millis(60_100), "{elapsed:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_goes_ahead_of_the_bulk_queued_before_it_and_the_budget_stays_full() {
+        use futures::future::join_all;
+        use std::sync::Arc;
+        let limiter = Arc::new(Limiter::new(RateBudget::new(180, 3)));
+        let start = tokio::time::Instant::now();
+        // 60 bulk requests queued at once: 20 s of budget.
+        let bulk = join_all((0..60).map(|_| {
+            let limiter = Arc::clone(&limiter);
+            with_precedence(Precedence::Bulk, async move {
+                limiter.acquire().await;
+                start.elapsed()
+            })
+        }));
+        // A request made 5 s in, and another at 10 s: each is admitted at the next slot, not
+        // behind the 45 bulk requests still waiting.
+        let others = join_all([5, 10].map(|at| {
+            let limiter = Arc::clone(&limiter);
+            async move {
+                tokio::time::sleep(Duration::from_secs(at)).await;
+                limiter.acquire().await;
+                start.elapsed() - Duration::from_secs(at)
+            }
+        }));
+        let (bulk, others) = tokio::join!(bulk, others);
+        for waited in others {
+            assert!(waited <= Duration::from_millis(334), "{waited:?}");
+        }
+        // And the 62 requests took the budget's 62 slots: the last at 59 intervals (3 at once).
+        let last = bulk.into_iter().max().unwrap();
+        assert!(last >= Duration::from_millis(19_600), "{last:?}");
+        assert!(last <= Duration::from_millis(19_700), "{last:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn feeding_writes_go_behind_the_first_and_ahead_of_bulk() {
+        use futures::future::join_all;
+        use std::sync::Arc;
+        let limiter = Arc::new(Limiter::new(RateBudget::new(180, 3)));
+        let start = tokio::time::Instant::now();
+        let at = |precedence: Precedence, after: u64, count: usize| {
+            join_all((0..count).map(|_| {
+                let limiter = Arc::clone(&limiter);
+                with_precedence(precedence, async move {
+                    tokio::time::sleep(Duration::from_secs(after)).await;
+                    limiter.acquire().await;
+                    start.elapsed()
+                })
+            }))
+        };
+        let (bulk, feeding, first) = tokio::join!(
+            at(Precedence::Bulk, 0, 30),
+            at(Precedence::Feeding, 1, 10),
+            at(Precedence::First, 2, 1)
+        );
+        // The request made at 2 s goes at the next slot.
+        assert!(first[0] <= Duration::from_millis(2_334), "{:?}", first[0]);
+        // No bulk request goes between 1 s (the next slot) and the last feeding one.
+        let last_feeding = feeding.into_iter().max().unwrap();
+        assert!(
+            last_feeding <= Duration::from_millis(4_700),
+            "{last_feeding:?}"
+        );
+        let between = bulk
+            .iter()
+            .filter(|t| **t > Duration::from_millis(1_010) && **t < last_feeding)
+            .count();
+        assert_eq!(between, 0, "{bulk:?}");
     }
 
     #[tokio::test(start_paused = true)]

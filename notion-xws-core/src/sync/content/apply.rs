@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, PageId};
+use crate::rate::{Precedence, with_precedence};
 use crate::sync::files::{FailedFile, FileImportError, HostedMedia};
 use crate::sync::options::ExecuteOptions;
 use crate::sync::stop::StopFlag;
@@ -285,10 +286,19 @@ pub async fn apply_bodies(
             )
         })
         .collect();
-    let results: Vec<(&BodyCheck, Result<BodyResult>)> = stream::iter(copies)
+    // The bodies' reads and writes are bulk: the run's bookkeeping goes ahead of them.
+    let mut results: Vec<(&BodyCheck, Result<BodyResult>)> = Vec::with_capacity(copies.len());
+    let mut copies = stream::iter(copies)
         .buffer_unordered(options.concurrency.max(1))
-        .collect()
-        .await;
+        // Boxed, so that the executor's future is seen to be `Send`.
+        .boxed();
+    with_precedence(Precedence::Bulk, async {
+        while let Some(result) = copies.next().await {
+            results.push(result);
+        }
+    })
+    .await;
+    drop(copies);
     for (check, result) in results {
         match result {
             Ok(BodyResult::Copied { losses, media }) => {

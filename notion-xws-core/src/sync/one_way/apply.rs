@@ -28,6 +28,7 @@ use serde_json::json;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::progress::PairProgress;
+use crate::rate::{Precedence, with_precedence};
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::files::{FailedFile, OnFailure, resolve_hosted_files};
 use crate::sync::links::{self};
@@ -259,13 +260,18 @@ pub async fn apply_pair(
         // Boxed, so that the executor's future is seen to be `Send` (a stream of a closure's
         // futures, held across an await, is not).
         .boxed();
-    let mut left = 0;
-    while let Some((action, write)) = writes.next().await {
-        match write {
-            Some(write) => take_in(&mut outcome, action, write),
-            None => left += 1,
+    // The row writes are bulk: the run's bookkeeping on the same token goes ahead of them.
+    let left = with_precedence(Precedence::Bulk, async {
+        let mut left = 0;
+        while let Some((action, write)) = writes.next().await {
+            match write {
+                Some(write) => take_in(&mut outcome, action, write),
+                None => left += 1,
+            }
         }
-    }
+        left
+    })
+    .await;
     drop(writes);
     if left > 0 {
         outcome.stopped = Some(ctx.stop.cut_short(left, planned, "row write(s)"));

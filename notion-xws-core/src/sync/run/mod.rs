@@ -15,7 +15,9 @@
 //! second pass, run at once after Notion's read-after-write lag.
 //!
 //! The parts: `context` ([`SyncOptions`], and what the pairs of a pass share), `candidates`
-//! (the pairs of the registry, their clients, their order), `sides` (each source read once,
+//! (the pairs of the registry, their clients, their order), `lanes` (the order the pairs
+//! start in: those that write into the control workspace ahead), `early` (the copies read
+//! while the audit runs), `sides` (each source read once,
 //! the target located and read), `pair` (one pair through its steps, both kinds alike),
 //! `status` (each pair's status in its `system-sync-links` row, skipped pairs included) and
 //! `transfer` ([`transfer`]).
@@ -23,6 +25,7 @@
 mod candidates;
 mod context;
 mod early;
+mod lanes;
 mod pair;
 mod sides;
 mod status;
@@ -32,6 +35,7 @@ use self::candidates::{any_watermark, candidates, in_relation_order, mark_increm
 pub use self::context::SyncOptions;
 use self::context::{DatabaseCopies, RunContext, SourceDatabases};
 use self::early::EarlyReads;
+use self::lanes::{Lane, run_in_lanes};
 use self::pair::run_pair;
 use self::sides::read_sources;
 pub use self::transfer::transfer;
@@ -39,7 +43,6 @@ pub use self::transfer::transfer;
 use std::sync::Arc;
 
 use futures::future::FutureExt;
-use futures::stream::{self, StreamExt};
 
 use super::lease::{LEASES_TITLE, LeasesTable, PassLeases, Unfinished};
 use super::links::LinksTable;
@@ -336,7 +339,9 @@ async fn run_pass(
         .map(|(index, candidate)| {
             let (run, pairs_done) = (&run, &pairs_done);
             let source = sources.get(&candidate.source_data_source).cloned();
-            async move {
+            let lane = Lane::of(candidate.pair.direction);
+            // Boxed: a pair's future is large, and the lanes move it from queue to slot.
+            let run = async move {
                 let source = source.unwrap_or_else(|| {
                     async {
                         Err(Arc::new(Error::Config(
@@ -352,11 +357,11 @@ async fn run_pass(
                     leases.done(&pair, finished).await;
                 }
                 (index, report)
-            }
+            };
+            (lane, run.boxed())
         })
         .collect();
-    let mut results: Vec<(usize, PairReport)> =
-        stream::iter(runs).buffered(concurrency).collect().await;
+    let mut results: Vec<(usize, PairReport)> = run_in_lanes(runs, concurrency).await;
     // Back in the registry's order.
     results.sort_by_key(|(index, _)| *index);
     let mut pairs = Vec::with_capacity(results.len() + skipped.len());

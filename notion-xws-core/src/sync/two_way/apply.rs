@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::params::rich_text_value;
 use crate::progress::PairProgress;
+use crate::rate::{Precedence, with_precedence};
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::columns::key_value;
 use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
@@ -465,10 +466,18 @@ pub(crate) async fn apply_actions(
         .into_iter()
         .map(|actions| apply_row_pair(actions, sides, &written))
         .collect();
-    let outcomes: Vec<(PairOutcome, usize)> = stream::iter(row_pairs)
-        .buffer_unordered(options.concurrency.max(1))
-        .collect()
-        .await;
+    // The row writes go behind the run's bookkeeping, and ahead of the one-way pairs' writes: a
+    // row created in the environment is linked from the control's row, on the control's token,
+    // the busiest of an agency's (see `crate::rate`).
+    let outcomes: Vec<(PairOutcome, usize)> = with_precedence(
+        Precedence::Feeding,
+        stream::iter(row_pairs)
+            .buffer_unordered(options.concurrency.max(1))
+            // Boxed, so that the executor's future is seen to be `Send`.
+            .boxed()
+            .collect(),
+    )
+    .await;
     let mut outcome = PairOutcome::default();
     let left: usize = outcomes.iter().map(|(_, left)| left).sum();
     if left > 0 {
