@@ -76,7 +76,8 @@
 //!   person).
 //! - [`progress`]: what an audit or a sync reports as it goes, phase by phase and pair by pair
 //!   ([`progress::Progress`]), to a callback.
-//! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock.
+//! - [`rate`]: request budgets ([`RateBudget`](rate::RateBudget)) enforced on tokio's clock, and
+//!   the [`Precedence`](rate::Precedence) of the requests waiting for one.
 //! - `fake` (feature `fake`): the fake Notion, in memory and over HTTP on 127.0.0.1.
 //! - `cli` (feature `cli`): the `notion-xws` command, which the binary of that name and the
 //!   Python package's script run.

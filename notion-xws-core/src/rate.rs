@@ -251,34 +251,38 @@ mod tests {
         assert!(elapsed <= Duration::from_millis(60_100), "{elapsed:?}");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_request_goes_ahead_of_the_bulk_queued_before_it_and_the_budget_stays_full() {
-        use futures::future::join_all;
-        use std::sync::Arc;
-        let limiter = Arc::new(Limiter::new(RateBudget::new(180, 3)));
-        let start = tokio::time::Instant::now();
-        // 60 bulk requests queued at once: 20 s of budget.
-        let bulk = join_all((0..60).map(|_| {
-            let limiter = Arc::clone(&limiter);
-            with_precedence(Precedence::Bulk, async move {
+    /// `count` requests at `precedence` on `limiter`, made `after` seconds into a paused clock
+    /// started at `start`: when each was admitted, from `start`.
+    async fn admitted(
+        limiter: &std::sync::Arc<Limiter>,
+        start: tokio::time::Instant,
+        (precedence, after, count): (Precedence, u64, usize),
+    ) -> Vec<Duration> {
+        futures::future::join_all((0..count).map(|_| {
+            let limiter = std::sync::Arc::clone(limiter);
+            with_precedence(precedence, async move {
+                tokio::time::sleep(Duration::from_secs(after)).await;
                 limiter.acquire().await;
                 start.elapsed()
             })
-        }));
-        // A request made 5 s in, and another at 10 s: each is admitted at the next slot, not
-        // behind the 45 bulk requests still waiting.
-        let others = join_all([5, 10].map(|at| {
-            let limiter = Arc::clone(&limiter);
-            async move {
-                tokio::time::sleep(Duration::from_secs(at)).await;
-                limiter.acquire().await;
-                start.elapsed() - Duration::from_secs(at)
-            }
-        }));
-        let (bulk, others) = tokio::join!(bulk, others);
-        for waited in others {
-            assert!(waited <= Duration::from_millis(334), "{waited:?}");
-        }
+        }))
+        .await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_goes_ahead_of_the_bulk_queued_before_it_and_the_budget_stays_full() {
+        let limiter = std::sync::Arc::new(Limiter::new(RateBudget::new(180, 3)));
+        let start = tokio::time::Instant::now();
+        // 60 bulk requests queued at once (20 s of budget), a request made 5 s in and another
+        // at 10 s.
+        let (bulk, at_5, at_10) = tokio::join!(
+            admitted(&limiter, start, (Precedence::Bulk, 0, 60)),
+            admitted(&limiter, start, (Precedence::First, 5, 1)),
+            admitted(&limiter, start, (Precedence::First, 10, 1)),
+        );
+        // Each of the two is admitted at the next slot, not behind the bulk requests waiting.
+        assert!(at_5[0] <= Duration::from_millis(5_334), "{at_5:?}");
+        assert!(at_10[0] <= Duration::from_millis(10_334), "{at_10:?}");
         // And the 62 requests took the budget's 62 slots: the last at 59 intervals (3 at once).
         let last = bulk.into_iter().max().unwrap();
         assert!(last >= Duration::from_millis(19_600), "{last:?}");
@@ -287,27 +291,15 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn feeding_writes_go_behind_the_first_and_ahead_of_bulk() {
-        use futures::future::join_all;
-        use std::sync::Arc;
-        let limiter = Arc::new(Limiter::new(RateBudget::new(180, 3)));
+        let limiter = std::sync::Arc::new(Limiter::new(RateBudget::new(180, 3)));
         let start = tokio::time::Instant::now();
-        let at = |precedence: Precedence, after: u64, count: usize| {
-            join_all((0..count).map(|_| {
-                let limiter = Arc::clone(&limiter);
-                with_precedence(precedence, async move {
-                    tokio::time::sleep(Duration::from_secs(after)).await;
-                    limiter.acquire().await;
-                    start.elapsed()
-                })
-            }))
-        };
         let (bulk, feeding, first) = tokio::join!(
-            at(Precedence::Bulk, 0, 30),
-            at(Precedence::Feeding, 1, 10),
-            at(Precedence::First, 2, 1)
+            admitted(&limiter, start, (Precedence::Bulk, 0, 30)),
+            admitted(&limiter, start, (Precedence::Feeding, 1, 10)),
+            admitted(&limiter, start, (Precedence::First, 2, 1)),
         );
         // The request made at 2 s goes at the next slot.
-        assert!(first[0] <= Duration::from_millis(2_334), "{:?}", first[0]);
+        assert!(first[0] <= Duration::from_millis(2_334), "{first:?}");
         // No bulk request goes between 1 s (the next slot) and the last feeding one.
         let last_feeding = feeding.into_iter().max().unwrap();
         assert!(

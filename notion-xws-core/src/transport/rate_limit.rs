@@ -2,8 +2,9 @@
 //!
 //! Notion budgets requests per integration (per token) and per workspace. This wrapper keeps a
 //! [`Limiter`] per token (and optionally one per workspace, shared by the tokens assigned to it),
-//! and makes each request wait, on tokio's clock, until its budgets allow it. Tokens do not wait
-//! for each other: workspaces run in parallel, each at its own pace.
+//! and makes each request wait, on tokio's clock, until its budgets allow it, behind the requests
+//! of an earlier [`Precedence`](crate::rate::Precedence) (the run's bookkeeping before row
+//! writes). Tokens do not wait for each other: workspaces run in parallel, each at its own pace.
 //!
 //! When Notion answers 429 or 529 anyway, the token's whole queue pauses for `Retry-After`
 //! (which may exceed 60 s), not only the request that drew it; a workspace-level 429
