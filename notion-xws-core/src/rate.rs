@@ -7,14 +7,15 @@
 //! limiters to enforce them, so that both sides agree on what "180 a minute" means.
 //!
 //! Requests of one token wait for its budget in order of their [`Precedence`], set for the work
-//! a future does with [`with_precedence`]: reads and a run's bookkeeping (its claims, its link
-//! rows) first; then the row writes of pairs whose other side waits on them (two-way pairs,
-//! whose every environment row created is then linked from the control's row, on the control's
-//! token); then every other row write (bulk). A run's few requests on a token thus never queue
-//! behind the thousands of row writes that other pairs keep waiting on it, and the writes that
-//! keep another token busy go before those that keep only their own. Requests of a later rank
-//! take every slot the earlier ones leave: the budget is used as fully as before, in another
-//! order.
+//! a future does with [`with_precedence`]. The sync sends its reads, its bookkeeping (claims,
+//! link rows) and the row writes of small plans first; then the row writes of large plans whose
+//! other side waits on them (a two-way pair's first sync, whose every environment row created
+//! is then linked from the control's row, on the control's token); then the other large plans'
+//! row writes (bulk; see [`row_writes_precedence`](crate::sync::options::row_writes_precedence)).
+//! A run's few requests on a token thus never queue behind the thousands of row writes that
+//! other pairs keep waiting on it, and the writes that keep another token busy go before those
+//! that keep only their own. Requests of a later rank take every slot the earlier ones leave: the
+//! budget is used as fully as before, in another order.
 //!
 //! The limiter reads tokio's clock ([`TokioClock`]), not the system's: under
 //! `#[tokio::test(start_paused = true)]` an hour of rate-limited traffic runs in milliseconds, and
@@ -132,11 +133,11 @@ impl Default for RateBudget {
 /// When a request is sent, among the requests of its token that wait for its budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Precedence {
-    /// Reads and bookkeeping: never behind another request (the default).
+    /// Never behind another request (the default): reads, bookkeeping, small plans' writes.
     First,
-    /// Row writes that another token's work waits on (two-way pairs'): behind `First` only.
+    /// Behind `First` only: many row writes that another token's work waits on.
     Feeding,
-    /// Every other row write: behind both others.
+    /// Behind both others: other writes by the thousand.
     Bulk,
 }
 

@@ -6,6 +6,28 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use crate::rate::Precedence;
+
+/// The most row writes a pair's plan may hold and still send them at [`Precedence::First`].
+///
+/// A pair that writes more (a first sync, a full reconcile that finds much to mend) sends its
+/// row writes behind the run's reads and bookkeeping on the same token, so that they do not
+/// hold up the few requests every other pair needs ([`crate::rate`]): at [`Precedence::Feeding`]
+/// when the other side waits on them (two-way), else at [`Precedence::Bulk`]. A plan of a
+/// query page's worth or fewer (an incremental run's) writes at once, as soon as it is planned:
+/// its edits reach the copies sooner, and it queues too little to hold anything up.
+pub const FIRST_ROW_WRITES: usize = 100;
+
+/// The precedence of the row writes of a plan of `writes` row writes; `feeding` when the
+/// other side's writes wait on them (see [`FIRST_ROW_WRITES`]).
+pub fn row_writes_precedence(writes: usize, feeding: bool) -> Precedence {
+    match (writes > FIRST_ROW_WRITES, feeding) {
+        (false, _) => Precedence::First,
+        (true, true) => Precedence::Feeding,
+        (true, false) => Precedence::Bulk,
+    }
+}
+
 /// Knobs of the executor.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ExecuteOptions {
@@ -77,3 +99,25 @@ impl Default for ExecuteOptions {
 }
 
 pub use crate::progress::{Progress, ProgressFn};
+
+#[cfg(test)]
+mod precedence_tests {
+    use super::*;
+
+    #[test]
+    fn only_plans_of_more_than_a_page_of_writes_wait_behind_the_rest() {
+        assert_eq!(row_writes_precedence(0, true), Precedence::First);
+        assert_eq!(
+            row_writes_precedence(FIRST_ROW_WRITES, false),
+            Precedence::First
+        );
+        assert_eq!(
+            row_writes_precedence(FIRST_ROW_WRITES + 1, true),
+            Precedence::Feeding
+        );
+        assert_eq!(
+            row_writes_precedence(FIRST_ROW_WRITES + 1, false),
+            Precedence::Bulk
+        );
+    }
+}

@@ -28,7 +28,7 @@ use serde_json::json;
 use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, DatabaseId, PageId};
 use crate::progress::PairProgress;
-use crate::rate::{Precedence, with_precedence};
+use crate::rate::with_precedence;
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::files::{FailedFile, OnFailure, resolve_hosted_files};
 use crate::sync::links::{self};
@@ -260,8 +260,9 @@ pub async fn apply_pair(
         // Boxed, so that the executor's future is seen to be `Send` (a stream of a closure's
         // futures, held across an await, is not).
         .boxed();
-    // The row writes are bulk: the run's bookkeeping on the same token goes ahead of them.
-    let left = with_precedence(Precedence::Bulk, async {
+    // Many row writes are bulk: the run's reads and bookkeeping on that token go ahead of them.
+    let precedence = crate::sync::options::row_writes_precedence(planned, false);
+    let left = with_precedence(precedence, async {
         let mut left = 0;
         while let Some((action, write)) = writes.next().await {
             match write {

@@ -2,15 +2,17 @@
 //! left waiting for pairs that write into it.
 //!
 //! Every pair spends the control token's budget on its bookkeeping, but a pair that **writes
-//! into the control workspace** (`Pull` and `Two-Way`: a two-way pair writes the link of every
-//! control row it pairs, a pull pair writes every row) spends it by the row. Those pairs are the
-//! control token's real work, and they are few: when they start only as the registry's order
-//! reaches them, the control token idles while the pairs running write elsewhere, and the run
-//! ends with the control token still busy after every other token is done (`sim_agency`'s
-//! (f0)). So [`run_in_lanes`] keeps up to half of the pass's slots for those pairs (the
-//! **control lane**) while any is left to start, and gives the rest, and every slot either lane
-//! leaves unused, to the other pairs, each lane in the pass's order. A slot is taken again as
-//! soon as a pair ends, whichever pair it is (no pair waits for an earlier one to finish).
+//! every row into the control workspace** spends it by the row: a two-way pair's first sync or
+//! full reconcile (it links every control row to the row it creates), a pull pair's (it writes
+//! every row). Those pairs are the control token's real work, and they are few: when they start
+//! only as the registry's order reaches them, the control token idles while the pairs running
+//! write elsewhere, and the run ends with the control token still busy after every other token
+//! is done (`sim_agency`'s (f0)). So [`run_in_lanes`] keeps up to half of the pass's slots for
+//! those pairs (the **control lane**) while any is left to start, and gives the rest, and every
+//! slot either lane leaves unused, to the other pairs, each lane in the pass's order. A pair
+//! that reads incrementally writes only what changed: it keeps its place in the other lane, and
+//! a pass of such pairs alone runs in the pass's order. A slot is taken again as soon as a pair
+//! ends, whichever pair it is (no pair waits for an earlier one to finish).
 //!
 //! No pair waits for one that cannot start. A pair waits only for pairs before it in the
 //! pass's order (those whose copies it relates to), and each lane starts its pairs in that
@@ -27,21 +29,21 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 use crate::registry::Direction;
 
-/// The lane of a pair: whether it writes rows into the control workspace.
+/// The lane of a pair: whether it writes every row into the control workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Lane {
-    /// A `Pull` or `Two-Way` pair: it writes into the control workspace.
+    /// A `Pull` or `Two-Way` pair read in full: it writes into the control workspace by the row.
     Control,
-    /// A `Push` pair: it writes into its environment only.
+    /// Any other pair.
     Environment,
 }
 
 impl Lane {
-    /// The lane of a pair of this direction.
-    pub(super) fn of(direction: Direction) -> Self {
+    /// The lane of a pair of this direction, read incrementally or not.
+    pub(super) fn of(direction: Direction, incremental: bool) -> Self {
         match direction {
-            Direction::Pull | Direction::TwoWay => Self::Control,
-            Direction::Push => Self::Environment,
+            Direction::Pull | Direction::TwoWay if !incremental => Self::Control,
+            _ => Self::Environment,
         }
     }
 }
@@ -126,6 +128,16 @@ mod tests {
     }
 
     use Lane::{Control as C, Environment as E};
+
+    #[test]
+    fn only_pairs_that_write_every_row_into_the_control_workspace_take_the_control_lane() {
+        use Direction::{Pull, Push, TwoWay};
+        assert_eq!(Lane::of(TwoWay, false), C);
+        assert_eq!(Lane::of(Pull, false), C);
+        assert_eq!(Lane::of(TwoWay, true), E);
+        assert_eq!(Lane::of(Pull, true), E);
+        assert_eq!(Lane::of(Push, false), E);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn the_control_lane_takes_half_the_slots_ahead_of_its_turn() {

@@ -16,7 +16,7 @@
 //!
 //! The parts: `context` ([`SyncOptions`], and what the pairs of a pass share), `candidates`
 //! (the pairs of the registry, their clients, their order), `lanes` (the order the pairs
-//! start in: those that write into the control workspace ahead), `early` (the copies read
+//! start in: those that write every row into the control workspace ahead), `early` (the copies read
 //! while the audit runs), `sides` (each source read once,
 //! the target located and read), `pair` (one pair through its steps, both kinds alike),
 //! `status` (each pair's status in its `system-sync-links` row, skipped pairs included) and
@@ -339,7 +339,7 @@ async fn run_pass(
         .map(|(index, candidate)| {
             let (run, pairs_done) = (&run, &pairs_done);
             let source = sources.get(&candidate.source_data_source).cloned();
-            let lane = Lane::of(candidate.pair.direction);
+            let lane = Lane::of(candidate.pair.direction, candidate.incremental.is_some());
             // Boxed: a pair's future is large, and the lanes move it from queue to slot.
             let run = async move {
                 let source = source.unwrap_or_else(|| {

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::params::rich_text_value;
 use crate::progress::PairProgress;
-use crate::rate::{Precedence, with_precedence};
+use crate::rate::with_precedence;
 use crate::sync::columns::SOURCE_KEY;
 use crate::sync::columns::key_value;
 use crate::sync::files::{OnFailure, hosted_files_in, resolve_hosted_files};
@@ -466,11 +466,11 @@ pub(crate) async fn apply_actions(
         .into_iter()
         .map(|actions| apply_row_pair(actions, sides, &written))
         .collect();
-    // The row writes go behind the run's bookkeeping, and ahead of the one-way pairs' writes: a
-    // row created in the environment is linked from the control's row, on the control's token,
-    // the busiest of an agency's (see `crate::rate`).
+    // Many row writes go behind the run's reads and bookkeeping, and ahead of the one-way pairs'
+    // many writes: a row created in the environment is linked from the control's row, on the
+    // control's token, the busiest of an agency's (see `crate::rate`).
     let outcomes: Vec<(PairOutcome, usize)> = with_precedence(
-        Precedence::Feeding,
+        crate::sync::options::row_writes_precedence(plan.actions.len(), true),
         stream::iter(row_pairs)
             .buffer_unordered(options.concurrency.max(1))
             // Boxed, so that the executor's future is seen to be `Send`.
