@@ -1,6 +1,7 @@
 //! The executor's knobs ([`ExecuteOptions`]), shared by every part that writes: both executors,
-//! the page-content copy and the file re-import; and the progress reports they make
-//! ([`Progress`], [`ProgressFn`], from [`crate::progress`]).
+//! the page-content copy and the file re-import; the precedence of a plan's row writes on their
+//! token ([`row_writes_precedence`]); and the progress reports they make ([`Progress`],
+//! [`ProgressFn`], from [`crate::progress`]).
 
 use std::time::{Duration, SystemTime};
 

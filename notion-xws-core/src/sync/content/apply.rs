@@ -286,7 +286,8 @@ pub async fn apply_bodies(
             )
         })
         .collect();
-    // The bodies' reads and writes are bulk: the run's bookkeeping goes ahead of them.
+    // The bodies' reads and writes are bulk (each body is many requests: a read per level of
+    // blocks, an append per 100): the run's other requests on the token go ahead of them.
     let mut results: Vec<(&BodyCheck, Result<BodyResult>)> = Vec::with_capacity(copies.len());
     let mut copies = stream::iter(copies)
         .buffer_unordered(options.concurrency.max(1))
