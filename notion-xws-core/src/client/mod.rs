@@ -155,6 +155,12 @@ pub struct NotionClient {
     /// The token's bot user, once asked ([`bot_id`](Self::bot_id)), shared by the clients made
     /// from this one with the same token.
     bot: std::sync::Arc<tokio::sync::OnceCell<crate::ids::UserId>>,
+    /// Whether a query with `in_trash: true` was seen to list live rows with the trashed ones
+    /// (Notion does not document which it does), shared by every client made from this one: then
+    /// one such query lists every row edited since a time ([`query_changed_since`]).
+    ///
+    /// [`query_changed_since`]: Self::query_changed_since
+    trash_lists_live: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl fmt::Debug for NotionClient {
@@ -177,6 +183,7 @@ impl NotionClient {
             server_time: std::sync::Arc::default(),
             skipped: Skipped::default(),
             bot: std::sync::Arc::default(),
+            trash_lists_live: std::sync::Arc::default(),
         }
     }
 
@@ -190,6 +197,7 @@ impl NotionClient {
             server_time: std::sync::Arc::clone(&self.server_time),
             skipped: self.skipped.clone(),
             bot: std::sync::Arc::default(),
+            trash_lists_live: std::sync::Arc::clone(&self.trash_lists_live),
         }
     }
 
@@ -204,6 +212,7 @@ impl NotionClient {
             server_time: std::sync::Arc::clone(&self.server_time),
             skipped: self.skipped.clone(),
             bot: std::sync::Arc::clone(&self.bot),
+            trash_lists_live: std::sync::Arc::clone(&self.trash_lists_live),
         }
     }
 

@@ -4,13 +4,13 @@ use futures::stream::{BoxStream, StreamExt, TryStreamExt};
 use serde::Serialize;
 
 use super::NotionClient;
-use super::pagination::{paginate, query_all, query_each};
+use super::pagination::{paginate, query_all, query_changed_since};
 use crate::error::{Error, Result};
 use crate::ids::{BlockId, DataSourceId, DatabaseId, FileUploadId, PageId, PropertyId};
 use crate::model::params::{
     AppendBlockChildren, CreateDataSource, CreateDatabase, CreateFileUpload, CreatePage, Filter,
-    QueryDataSource, Search, SearchFilter, SearchObjectKind, TimestampFilter, UpdateDataSource,
-    UpdateDatabase, UpdatePage,
+    QueryDataSource, Search, SearchFilter, SearchObjectKind, UpdateDataSource, UpdateDatabase,
+    UpdatePage,
 };
 use crate::model::{
     Block, DataSource, Database, FileUpload, List, Page, Parent, PropertyItemResponse,
@@ -202,19 +202,30 @@ impl NotionClient {
         self.send(request).await
     }
 
-    /// The rows of the data source in the trash that were edited (trashing is an edit) at or
-    /// after `since` (`in_trash: true` with a `last_edited_time` filter), past the 10,000-result
-    /// cap as [`query_all`](Self::query_all) reads (Notion may list live rows with trashed ones,
-    /// so the cap can be met with few rows in the trash): a row that comes back live is left out.
-    pub fn query_trashed_since(
+    /// The rows of the data source edited at or after `since`, the live ones and those in the
+    /// trash, each turned by its function as it comes (so that no page is held longer); with no
+    /// `since`, every live row ([`query_all`](Self::query_all)). See [`query_changed_since`] for
+    /// how many queries that takes.
+    pub async fn rows_since<L, T>(
         &self,
         id: DataSourceId,
-        since: &str,
-    ) -> BoxStream<'static, Result<Page>> {
-        let filter = Filter::Timestamp(TimestampFilter::edited_since(since));
-        query_each(self, id, Some(filter), &[], true)
-            .try_filter(|row| std::future::ready(row.in_trash()))
-            .boxed()
+        since: Option<&str>,
+        mut live: impl FnMut(&Page) -> L,
+        mut trashed: impl FnMut(&Page) -> T,
+    ) -> Result<(Vec<L>, Vec<T>)> {
+        let mut rows: BoxStream<'static, Result<Page>> = match since {
+            Some(since) => query_changed_since(self, id, since).boxed(),
+            None => query_all(self, id, None, &[]).boxed(),
+        };
+        let (mut live_rows, mut trashed_rows) = (Vec::new(), Vec::new());
+        while let Some(page) = rows.try_next().await? {
+            if page.in_trash() {
+                trashed_rows.push(trashed(&page));
+            } else {
+                live_rows.push(live(&page));
+            }
+        }
+        Ok((live_rows, trashed_rows))
     }
 
     /// Every row of the data source that matches `filter`, past the 10,000-result cap, in

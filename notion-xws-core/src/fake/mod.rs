@@ -113,11 +113,15 @@ pub struct FakeConfig {
     pub search_lag: Duration,
     /// The most results one query can page through (Notion: 10,000).
     pub query_result_cap: usize,
+    /// What a query with `in_trash: true` lists, which Notion does not document: the live rows
+    /// with the trashed ones (`true`, the default), or the trashed rows alone. The sync must be
+    /// right either way.
+    pub trash_query_lists_live: bool,
 }
 
 impl Default for FakeConfig {
     /// Seed 0, 2026-07-04T09:00:00Z, no rate limits, no latency, no faults, no lag, the
-    /// 10,000-result cap.
+    /// 10,000-result cap, and a query with `in_trash: true` listing live rows too.
     fn default() -> Self {
         Self {
             seed: 0,
@@ -129,6 +133,7 @@ impl Default for FakeConfig {
             query_lag: Duration::ZERO,
             search_lag: Duration::ZERO,
             query_result_cap: 10_000,
+            trash_query_lists_live: true,
         }
     }
 }
@@ -238,6 +243,12 @@ impl FakeNotion {
     /// Sets the read-after-write lag of queries from now on.
     pub fn set_query_lag(&self, lag: Duration) {
         self.lock().config.query_lag = lag;
+    }
+
+    /// Sets what a query with `in_trash: true` lists from now on
+    /// ([`FakeConfig::trash_query_lists_live`]).
+    pub fn set_trash_query_lists_live(&self, lists_live: bool) {
+        self.lock().config.trash_query_lists_live = lists_live;
     }
 
     /// Sets the lag after which search lists a new object, from now on.

@@ -758,8 +758,8 @@ async fn read_incrementally_and_remapped(tasks_sync: &str) {
         .filter(|(_, p)| p.ends_with("/query"))
         .count();
     assert!(
-        queries <= 4 * 2 + 4,
-        "two queries a side per pair, the registry's three tables and the claims left \
+        queries <= 4 + 4,
+        "one query a side per pair, the registry's three tables and the claims left \
          unreleased: {requests:#?}"
     );
 

@@ -519,7 +519,10 @@ impl State {
             .unwrap_or(&[])
             .iter()
             .filter_map(|r| self.objects.get(r))
-            .filter(|o| in_trash || !o.in_trash)
+            .filter(|o| match in_trash {
+                false => !o.in_trash,
+                true => o.in_trash || self.config.trash_query_lists_live,
+            })
             // A row the integration cannot open (unshared from it, or deleted for good) is not
             // listed either.
             .filter(|o| all_visible || self.visible(integration, o.id))

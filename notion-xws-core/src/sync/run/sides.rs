@@ -13,7 +13,6 @@ use futures::stream::TryStreamExt;
 use crate::client::NotionClient;
 use crate::error::{Error, Result};
 use crate::ids::DataSourceId;
-use crate::model::params::{Filter, TimestampFilter};
 use crate::model::{DataSource, ParentKind};
 use crate::progress::{RowTally, Side};
 use crate::registry::{Direction, Protected};
@@ -80,28 +79,15 @@ pub(super) async fn read_source(
     };
     protected.refuse(data_source, Some(&schema.title_text()), &schema.properties)?;
     let clock = client.server_time();
-    let filter = since
-        .as_ref()
-        .map(|since| Filter::Timestamp(TimestampFilter::edited_since(since.clone())));
-    let rows = client
-        .query_all(data_source, filter, &[])
-        .map_ok(|page| {
+    let rows = client.rows_since(
+        data_source,
+        since.as_deref(),
+        |page| {
             tally.row();
-            RowContent::from(&page)
-        })
-        .try_collect::<Vec<RowContent>>();
-    let trashed = async {
-        match &since {
-            Some(since) => {
-                client
-                    .query_trashed_since(data_source, since)
-                    .map_ok(|page| (page.id, page.last_edited_time))
-                    .try_collect::<Vec<_>>()
-                    .await
-            }
-            None => Ok(Vec::new()),
-        }
-    };
+            RowContent::from(page)
+        },
+        |page| (page.id, page.last_edited_time.clone()),
+    );
     // The database that holds the source, read at once with the rows: whether it is in the
     // trash (Notion answers for a trashed database's rows as if they were live), and its look.
     let database = async {
@@ -110,7 +96,7 @@ pub(super) async fn read_source(
             _ => Ok(None),
         }
     };
-    let (database, mut rows, trashed) = futures::try_join!(database, rows, trashed)?;
+    let (database, (mut rows, trashed)) = futures::try_join!(database, rows)?;
     tally.end();
     let in_trash = schema.in_trash() || database.as_ref().is_some_and(|d| d.in_trash());
     let look = database.as_ref().map(DatabaseLook::of);
@@ -227,31 +213,21 @@ pub(super) async fn read_copy(
 ) -> Result<Option<TargetSnapshot>> {
     let client = &candidate.target;
     let clock = client.server_time();
-    let filter = since
-        .as_ref()
-        .map(|since| Filter::Timestamp(TimestampFilter::edited_since(since.clone())));
     let tally = candidate.progress.rows(Side::Target);
     let rows = async {
         let rows = client
-            .query_all(data_source, filter, &[])
-            .map_ok(|page| {
-                tally.row();
-                RowContent::from(&page)
-            })
-            .try_collect::<Vec<RowContent>>()
+            .rows_since(
+                data_source,
+                since.as_deref(),
+                |page| {
+                    tally.row();
+                    RowContent::from(page)
+                },
+                |page: &crate::model::Page| RowContent::from(page),
+            )
             .await?;
         tally.end();
-        let trashed = match &since {
-            Some(since) => {
-                client
-                    .query_trashed_since(data_source, since)
-                    .map_ok(|page| RowContent::from(&page))
-                    .try_collect::<Vec<RowContent>>()
-                    .await?
-            }
-            None => Vec::new(),
-        };
-        Ok::<_, Error>((rows, trashed))
+        Ok::<_, Error>(rows)
     };
     // Read at once; their errors are taken in this order, so that a copy deleted or unshared
     // is said as such, and a copy in the trash is that whatever its rows' read answered.

@@ -28,7 +28,6 @@ use crate::error::{Error, Result};
 use crate::ids::{DataSourceId, PageId};
 use crate::model::Page;
 use crate::model::ParentKind;
-use crate::model::params::{Filter, TimestampFilter};
 use crate::progress::{PairProgress, RowTally, Side};
 use crate::sync::columns::{IDS_PER_QUERY, SOURCE_KEY, holding_any};
 use crate::sync::links::marker;
@@ -89,32 +88,19 @@ async fn side_rows(
     tally: RowTally,
     convert: impl Fn(&Page) -> TwoWayRow + Copy,
 ) -> Result<(Vec<TwoWayRow>, Vec<TwoWayRow>)> {
-    let filter = since.map(|since| Filter::Timestamp(TimestampFilter::edited_since(since)));
-    let live = async {
-        let rows = client
-            .query_all(data_source, filter, &[])
-            .map_ok(|page| {
+    let (live, trashed) = client
+        .rows_since(
+            data_source,
+            since,
+            |page| {
                 tally.row();
-                convert(&page)
-            })
-            .try_collect::<Vec<_>>()
-            .await?;
-        tally.end();
-        Ok::<_, Error>(rows)
-    };
-    let trashed = async {
-        match since {
-            Some(since) => {
-                client
-                    .query_trashed_since(data_source, since)
-                    .map_ok(|page| convert(&page))
-                    .try_collect()
-                    .await
-            }
-            None => Ok(Vec::new()),
-        }
-    };
-    futures::try_join!(live, trashed)
+                convert(page)
+            },
+            convert,
+        )
+        .await?;
+    tally.end();
+    Ok((live, trashed))
 }
 
 /// Where a read that began at `clock` (Notion's) may start next time ([`read_mark`]).
