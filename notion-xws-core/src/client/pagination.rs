@@ -486,6 +486,32 @@ pub fn query_changed_since(
     }
 }
 
+/// Learns, with one query of `data_source` with `in_trash: true` (a page of its rows), whether
+/// such a query lists live rows too ([`query_changed_since`]), unless that is known already. A
+/// run asks it while its environments' tokens wait for the audit, so that a run in which nothing
+/// changed makes one query a side from its first pair on. A data source with no live row in that
+/// page teaches nothing, and neither does a failed query: its error is the pair's to meet.
+pub async fn learn_trash_listing(client: &NotionClient, data_source: DataSourceId) {
+    if client
+        .trash_lists_live
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        return;
+    }
+    let query = QueryDataSource {
+        page_size: Some(PAGE_SIZE),
+        in_trash: Some(true),
+        ..QueryDataSource::default()
+    };
+    if let Ok(rows) = client.query_page(data_source, &query, &[]).await
+        && rows.results.iter().any(|row| !row.in_trash())
+    {
+        client
+            .trash_lists_live
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// The stream of [`query_changed_since`].
 struct Changed {
     /// The query with `in_trash: true`, until it ends.

@@ -274,7 +274,8 @@ pub struct QueryDataSource {
     /// Rows per page (at most 100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<u32>,
-    /// Read the rows in the trash instead.
+    /// Read the rows in the trash: with the live ones, or alone (Notion does not say which;
+    /// see [`query_changed_since`](crate::client::pagination::query_changed_since)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_trash: Option<bool>,
     /// Pages or data sources (wikis).

@@ -3,6 +3,10 @@
 //! database of every copy it records. An environment's token then reads its copies while the
 //! control's still checks the registry, instead of idling until the pairs start.
 //!
+//! One of those tokens also learns, with one query of its copy, whether Notion lists live rows
+//! under `in_trash: true` ([`learn_trash_listing`](crate::client::pagination::learn_trash_listing)),
+//! so that each pair's incremental read is one query a side even in a run where nothing changed.
+//!
 //! Nothing here decides anything: a pair takes its copy's reads once ([`CopyReads::take`]) in
 //! place of reading them itself, and a read that failed, a copy the audit then leaves out, or a
 //! pair's second read (in full, or after another run wrote) is read by the pair as before.
@@ -89,7 +93,13 @@ impl EarlyReads {
                 })
                 .collect()
         };
-        let read = stream::iter(copies)
+        // While the tokens wait: what Notion's `in_trash: true` lists, learned on one copy.
+        let learn = async {
+            if let Some((client, (_, data_source))) = copies.first() {
+                crate::client::pagination::learn_trash_listing(client, *data_source).await;
+            }
+        };
+        let read = stream::iter(copies.clone())
             .map(|(client, (database, data_source))| async move {
                 let (schema, read) =
                     futures::join!(client.data_source(data_source), client.database(database));
@@ -97,8 +107,8 @@ impl EarlyReads {
             })
             .buffer_unordered(AT_ONCE)
             .filter_map(std::future::ready)
-            .collect::<HashMap<_, _>>()
-            .await;
+            .collect::<HashMap<_, _>>();
+        let ((), read) = futures::join!(learn, read);
         Self {
             links: Some(links),
             copies: CopyReads(Mutex::new(read)),
