@@ -7,10 +7,12 @@
 //! claim names the pairs of one environment that a pass of the run covers ([`PassLeases`]), so
 //! that the control token pays for leases once per environment, not once per pair: the first of
 //! those pairs that has something to write adds the claim (the pairs, the run ID, its host and an
-//! expiry), waits for Notion's read-after-write lag
+//! expiry) and lists the environment's claims once every claim made before its own is listed:
+//! at once when the claims numbered just below its own are all listed, down to one made longer
+//! ago than Notion's read-after-write lag
 //! ([`ExecuteOptions::read_after_write_lag`](super::options::ExecuteOptions::read_after_write_lag))
-//! so that every claim made before its own is listed, and lists the environment's claims. A pair
-//! is held by the live claim (not expired, not released) that names it with the lowest number.
+//! and a minute (no earlier claim can then be hidden), else after waiting the lag. A pair is
+//! held by the live claim (not expired, not released) that names it with the lowest number.
 //! Two runs that claim at once settle on the same holder of each pair whatever the order of
 //! their requests; the other skips the pair, naming the holder and since when ([`Holder`]), or
 //! waits for it ([`LeaseOptions::wait`]), looking at the claims again.
@@ -200,6 +202,18 @@ impl Claim {
 
     fn live(&self, now: SystemTime) -> bool {
         self.number.is_some() && self.expires.is_some_and(|e| e > now)
+    }
+
+    /// When Notion says the claim was made (its `created_time`, rounded down to the minute).
+    fn made_at(&self) -> Option<SystemTime> {
+        let time = self.created.trim_end_matches('Z').split('.').next()?;
+        humantime::parse_rfc3339_weak(time).ok()
+    }
+
+    /// Whether the claim names a pair of the environment `environment` (as the listing's
+    /// filter on `Pair` does).
+    fn names_environment(&self, environment: &str) -> bool {
+        self.pairs.iter().any(|pair| pair.contains(environment))
     }
 
     fn lists(&self, key: &str) -> bool {
@@ -421,19 +435,78 @@ impl LeasesTable {
     }
 
     /// The claims of an environment's pairs, as listed now (every claim whose `Pair` names
-    /// the environment's row).
-    async fn claims(&self, control: &NotionClient, environment: PageId) -> Result<Vec<Claim>> {
-        let filter = Filter::Property(PropertyFilter::new(
+    /// the environment's row), and, `below` a claim's number, the claims of any environment
+    /// numbered in the [`WINDOW`] below it ([`none_hidden`]).
+    async fn claims(
+        &self,
+        control: &NotionClient,
+        environment: PageId,
+        below: Option<u64>,
+    ) -> Result<Vec<Claim>> {
+        let naming = Filter::Property(PropertyFilter::new(
             "Pair",
             "rich_text",
             json!({ "contains": environment.to_string() }),
         ));
+        let filter = match below {
+            None => naming,
+            Some(number) => {
+                let numbered = |condition: &str, n: u64| {
+                    Filter::Property(PropertyFilter::new(
+                        "Claim",
+                        "unique_id",
+                        json!({ condition: n }),
+                    ))
+                };
+                let window = Filter::And {
+                    and: vec![
+                        numbered(
+                            "greater_than_or_equal_to",
+                            number.saturating_sub(WINDOW).max(1),
+                        ),
+                        numbered("less_than", number),
+                    ],
+                };
+                Filter::Or {
+                    or: vec![naming, window],
+                }
+            }
+        };
         control
             .query_all(self.data_source, Some(filter), &[])
             .map_ok(|page| Claim::read(&page))
             .try_collect()
             .await
     }
+}
+
+/// How many claims below its own a new claim's first listing takes, whatever their
+/// environment, to tell whether Notion's lag may hide one of them ([`none_hidden`]).
+const WINDOW: u64 = 50;
+
+/// Whether no claim numbered below `number` can be hidden from a listing made at or after
+/// `listed_from` (Notion's clock) by Notion's read-after-write `lag`: the numbers listed
+/// (`claims`, of any environment) run without a gap from `number - 1` down to 1, or down to a
+/// claim made before `listed_from - lag` (its `created_time`, which Notion rounds down to the
+/// minute, a minute earlier still). Notion numbers claims in the order they are made, so every
+/// claim numbered below such a claim was made before it, and is listed unless it is gone; a
+/// number missing above it may be a claim the lag hides, and the caller waits the lag.
+fn none_hidden(claims: &[Claim], number: u64, listed_from: SystemTime, lag: Duration) -> bool {
+    let settled = listed_from
+        .checked_sub(lag + Duration::from_secs(60))
+        .unwrap_or(SystemTime::UNIX_EPOCH);
+    let by_number: HashMap<u64, &Claim> = claims
+        .iter()
+        .filter_map(|claim| Some((claim.number?, claim)))
+        .collect();
+    for n in (1..number).rev() {
+        match by_number.get(&n) {
+            None => return false,
+            Some(claim) if claim.made_at().is_some_and(|made| made <= settled) => return true,
+            Some(_) => {}
+        }
+    }
+    true
 }
 
 /// The most pairs one claim names (a claim's `Pair` cell holds them one a line, well within
@@ -642,13 +715,14 @@ impl PassLeases {
         });
         // A claim whose create answered an error may exist all the same: sent again, it makes
         // a second claim of this run, and the count takes either as this run's.
-        let row = match control.create_page_json(body.clone()).await {
-            Ok(page) => page.id,
+        let added = match control.create_page_json(body.clone()).await {
+            Ok(page) => page,
             Err(error) => {
                 tracing::warn!(%error, "a lease claim is sent again");
-                control.create_page_json(body).await?.id
+                control.create_page_json(body).await?
             }
         };
+        let row = added.id;
         let claim = Arc::new(OwnClaim {
             control: control.clone(),
             row,
@@ -661,8 +735,21 @@ impl PassLeases {
             expires: std::sync::Mutex::new(expires),
             renewal: std::sync::Mutex::new(None),
         });
-        tokio::time::sleep(self.lag).await;
-        claim.list().await?;
+        // Listed at once with the claims numbered just below it: when none of those can be one
+        // that Notion's lag still hides, the claim is settled without waiting the lag.
+        let listed_from = control.server_time();
+        let own = Claim::read(&added);
+        let settled = match (own.number, listed_from) {
+            (Some(number), Some(from)) if !self.lag.is_zero() => {
+                let claims = claim.list_below(own, number).await?;
+                none_hidden(&claims, number, from, self.lag)
+            }
+            _ => false,
+        };
+        if !settled {
+            tokio::time::sleep(self.lag).await;
+            claim.list().await?;
+        }
         // Listed, the claim is renewed to a full ttl at once: its environment's pairs may
         // write for long, and on a busy token a renewal may wait its turn a while.
         claim.renew().await?;
@@ -709,9 +796,32 @@ impl PassLeases {
 impl OwnClaim {
     /// Lists the environment's claims again.
     async fn list(&self) -> Result<()> {
-        let claims = self.table.claims(&self.control, self.environment).await?;
+        let claims = self
+            .table
+            .claims(&self.control, self.environment, None)
+            .await?;
         *self.listed.lock().unwrap_or_else(|e| e.into_inner()) = (claims, lease_now());
         Ok(())
+    }
+
+    /// Lists the environment's claims, and the claims of any environment numbered in the
+    /// [`WINDOW`] below `own`'s number (this claim, as its create answered), which it returns.
+    /// The environment's are kept as listed, with `own` among them even when Notion's lag
+    /// hides it still.
+    async fn list_below(&self, own: Claim, number: u64) -> Result<Vec<Claim>> {
+        let claims = self
+            .table
+            .claims(&self.control, self.environment, Some(number))
+            .await?;
+        let environment = self.environment.to_string();
+        let mut listed: Vec<Claim> = claims
+            .iter()
+            .filter(|c| c.names_environment(&environment) && c.row != own.row)
+            .cloned()
+            .collect();
+        listed.push(own);
+        *self.listed.lock().unwrap_or_else(|e| e.into_inner()) = (listed, lease_now());
+        Ok(claims)
     }
 
     fn listed_at(&self) -> SystemTime {
@@ -948,6 +1058,39 @@ mod tests {
         assert!(next.cover_claims(Some(9), Some(&mark(Some(5)))));
         assert!(!next.cover_claims(Some(3), Some(&mark(Some(5)))));
         assert_eq!(next.claim, Some(9));
+    }
+
+    #[test]
+    fn a_claim_is_settled_at_once_only_when_no_claim_below_it_can_be_hidden_by_the_lag() {
+        let lag = Duration::from_secs(6);
+        let at = |secs: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+        let listed_from = at(10_000);
+        // A claim made at `secs` (Notion's `created_time`).
+        let made = |number: u64, secs: u64| Claim {
+            created: humantime::format_rfc3339_millis(at(secs)).to_string(),
+            ..claim(number, false, at(20_000))
+        };
+        let settled = |claims: &[Claim], number| none_hidden(claims, number, listed_from, lag);
+        let old = |number| made(number, 1_000);
+        // The first claim ever: nothing below it.
+        assert!(settled(&[], 1));
+        // Every number below listed, down to a claim made long before: nothing can be hidden.
+        assert!(settled(&[old(1), old(2), old(3), old(4)], 5));
+        assert!(settled(&[old(3), made(4, 9_990)], 5));
+        // Down to 1, every claim recent: all listed, none hidden.
+        assert!(settled(&[made(1, 9_999), made(2, 9_999)], 3));
+        // A number missing above the last old claim may be a claim the lag hides.
+        assert!(!settled(&[old(1), old(2), old(3)], 5));
+        assert!(!settled(&[old(2), made(4, 9_990)], 5));
+        // Made within the lag and Notion's minute of rounding before the listing: recent.
+        assert!(!settled(&[made(4, 10_000 - 6 - 59)], 5));
+        assert!(settled(&[made(4, 10_000 - 6 - 60)], 5));
+        // A claim with no readable time is taken as recent.
+        let unreadable = Claim {
+            created: "yesterday".into(),
+            ..claim(4, false, at(20_000))
+        };
+        assert!(!settled(&[unreadable], 5));
     }
 
     #[test]
