@@ -538,10 +538,10 @@ impl Stream for Changed {
             if let Some(with_trash) = &mut this.with_trash {
                 match with_trash.poll_next_unpin(cx) {
                     Poll::Ready(Some(Ok(row))) if !row.in_trash() => {
-                        if this.live.take().is_some() {
-                            this.lists_live
-                                .store(true, std::sync::atomic::Ordering::Relaxed);
-                        }
+                        // This listing holds the live rows too: the other is not needed.
+                        this.lists_live
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                        this.live = None;
                         if !this.given.contains(&row.id) {
                             return Poll::Ready(Some(Ok(row)));
                         }
